@@ -1,0 +1,39 @@
+"""JetStream streams: one per publishing context, and one for dead letters.
+
+Streams keep events for replay (a projection can always be rebuilt from the start), so retention
+is by limits with no age limit; the duplicate window makes a republish of the same ``Nats-Msg-Id``
+a no-op.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from contracts.subjects import DLQ_ROOT, context_subjects
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    name: str
+    subjects: tuple[str, ...]
+    description: str
+    duplicate_window_s: float = 2 * 60 * 60
+    max_age_s: float = 0  # 0: keep forever
+
+
+ASSESSMENT = StreamSpec(
+    "ASSESSMENT", (context_subjects("assessment"),), "Facts: audits, self-assessments, feedback"
+)
+SCORING = StreamSpec("SCORING", (context_subjects("scoring"),), "Numbers: scores, classification")
+NOTIFICATIONS = StreamSpec(
+    "NOTIFICATIONS", (context_subjects("notifications"),), "Who was told what, and when"
+)
+DEAD_LETTERS = StreamSpec(
+    "DEADLETTER",
+    (f"{DLQ_ROOT}.>",),
+    "Messages a consumer could not process, with the reason in the headers",
+    max_age_s=90 * 24 * 60 * 60,
+)
+
+ALL_STREAMS: tuple[StreamSpec, ...] = (ASSESSMENT, SCORING, NOTIFICATIONS, DEAD_LETTERS)
+STREAM_OF_CONTEXT = {"assessment": ASSESSMENT, "scoring": SCORING, "notifications": NOTIFICATIONS}

@@ -1,0 +1,38 @@
+"""``python -m services.assessment [serve|migrate|demo]``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from services.assessment import bootstrap
+from services.runtime.cli import Command, main
+from services.runtime.settings import ServiceSettings
+
+
+def _demo_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--mode",
+        choices=["full", "org"],
+        default="full",
+        help="full: org chart and a few months of submissions; org: org only",
+    )
+    parser.add_argument("--tokens", default="var/demo-tokens.json")
+
+
+def _load_demo(settings: ServiceSettings, arguments: argparse.Namespace) -> None:
+    from services.assessment.demo import loader
+
+    asyncio.run(loader.load(settings, arguments.mode, arguments.tokens))
+
+
+if __name__ == "__main__":
+    main(
+        bootstrap.NAME,
+        bootstrap.settings,
+        bootstrap.build_app,
+        bootstrap.MIGRATIONS,
+        {
+            "demo": Command("load the demo ward and write its tokens", _load_demo, _demo_arguments),
+        },
+    )

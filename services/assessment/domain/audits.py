@@ -1,0 +1,78 @@
+"""Unit 5S audits (đánh giá 5S đơn vị): the rules an audit must meet, with no I/O.
+
+An auditor scores every S1–S5 item of one catalogue version once, 0–4 or N/A (``None``); the
+period is the month the audit was performed in, in Vietnam time; nobody audits their own unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from contracts.catalog import Catalog
+from contracts.events import AuditItem
+from contracts.periods import Month
+from services.runtime.errors import ApiError
+
+#: How far ahead of the server's clock a device's clock may run.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    code: str
+    score: int | None
+    note: str | None = None
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AuditDraft:
+    unit_id: str
+    period: str
+    performed_at: datetime
+    catalog_version: str
+    items: Sequence[ItemInput]
+
+
+def check_auditor(auditor_unit: str | None, unit_id: str) -> None:
+    if auditor_unit == unit_id:
+        raise ApiError(403, "own_unit", "unit_id")
+
+
+def check_period(period: str, performed_at: datetime, now: datetime | None = None) -> None:
+    now = now or datetime.now(UTC)
+    if performed_at > now + CLOCK_SKEW:
+        raise ApiError(422, "in_future", "performed_at")
+    expected = Month.of(performed_at).key
+    if period != expected:
+        raise ApiError(422, "period_mismatch", "period", period=period, expected=expected)
+
+
+def score_items(catalog: Catalog, items: Sequence[ItemInput]) -> tuple[AuditItem, ...]:
+    """Every audit item of the catalogue, scored exactly once, in catalogue order."""
+    expected = catalog.audit_items
+    seen: dict[str, ItemInput] = {}
+    for index, item in enumerate(items):
+        if item.code not in expected:
+            raise ApiError(
+                422, "unknown_item", f"items[{index}].code", code=item.code, version=catalog.version
+            )
+        if item.code in seen:
+            raise ApiError(422, "duplicate_item", f"items[{index}].code", code=item.code)
+        seen[item.code] = item
+    missing = [code for code in expected if code not in seen]
+    if missing:
+        raise ApiError(422, "missing_items", "items", codes=", ".join(missing))
+    return tuple(
+        AuditItem(
+            code=code,
+            pillar=catalog.pillar_of(code),  # type: ignore[arg-type]
+            weight=definition.weight,
+            score=seen[code].score,
+            note=seen[code].note,
+            evidence=seen[code].evidence,
+        )
+        for code, definition in expected.items()
+    )

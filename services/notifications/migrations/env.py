@@ -1,0 +1,4 @@
+from services.notifications.adapters.tables import metadata
+from services.runtime.migrations import run_env
+
+run_env(metadata)

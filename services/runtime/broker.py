@@ -1,0 +1,67 @@
+"""The NATS broker: built in one place, streams declared from ``contracts.streams``."""
+
+from __future__ import annotations
+
+import logging
+
+from faststream import AckPolicy
+from faststream.nats import NatsBroker
+from faststream.nats.security import NatsUserPassword
+from nats.js import JetStreamContext
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from contracts.streams import ALL_STREAMS, StreamSpec
+from services.runtime.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+def build_broker(settings: ServiceSettings) -> NatsBroker:
+    """A broker whose subscribers ack only what the code acks (never FastStream's default)."""
+    security = None
+    if settings.nats_user and settings.nats_password:
+        security = NatsUserPassword(settings.nats_user, settings.nats_password.get_secret_value())
+    return NatsBroker(
+        settings.nats_url,
+        security=security,
+        name=f"ward5s-{settings.service}",
+        ack_policy=AckPolicy.MANUAL,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=1,
+        graceful_timeout=10,
+        log_level=logging.DEBUG,
+    )
+
+
+def jetstream(broker: NatsBroker) -> JetStreamContext:
+    return broker.config.connection_state.stream
+
+
+def stream_config(spec: StreamSpec, replicas: int = 1) -> StreamConfig:
+    return StreamConfig(
+        name=spec.name,
+        description=spec.description,
+        subjects=list(spec.subjects),
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        discard=DiscardPolicy.OLD,
+        max_age=spec.max_age_s,
+        duplicate_window=spec.duplicate_window_s,
+        num_replicas=replicas,
+    )
+
+
+async def ensure_streams(
+    js: JetStreamContext, specs: tuple[StreamSpec, ...] = ALL_STREAMS, replicas: int = 1
+) -> None:
+    """Create the streams, or bring an existing one to the declared configuration."""
+    for spec in specs:
+        config = stream_config(spec, replicas)
+        try:
+            await js.stream_info(spec.name)
+        except NotFoundError:
+            await js.add_stream(config)
+            log.info("created stream %s", spec.name)
+        else:
+            await js.update_stream(config)

@@ -1,0 +1,47 @@
+"""The command line every service shares: ``python -m services.<name> [serve|migrate|...]``."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.runtime.migrations import upgrade
+from services.runtime.service import configure_logging, serve
+from services.runtime.settings import ServiceSettings
+
+
+@dataclass(frozen=True)
+class Command:
+    """A service-specific command besides ``serve`` and ``migrate``."""
+
+    help: str
+    run: Callable[[ServiceSettings, argparse.Namespace], None]
+    configure: Callable[[argparse.ArgumentParser], None] = lambda parser: None
+
+
+def main(
+    name: str,
+    settings: Callable[[], ServiceSettings],
+    build_app: Callable[[ServiceSettings], FastAPI],
+    migrations: Path,
+    commands: Mapping[str, Command] | None = None,
+) -> None:
+    parser = argparse.ArgumentParser(prog=f"python -m services.{name}")
+    subparsers = parser.add_subparsers(dest="command")
+    subparsers.add_parser("serve", help="run the service (the default)")
+    subparsers.add_parser("migrate", help="bring the database to the newest schema")
+    for command_name, command in (commands or {}).items():
+        command.configure(subparsers.add_parser(command_name, help=command.help))
+    arguments = parser.parse_args()
+    config = settings()
+    configure_logging(config.log_level)
+    if arguments.command == "migrate":
+        upgrade(migrations, config.sqlalchemy_url)
+    elif arguments.command in (commands or {}):
+        (commands or {})[arguments.command].run(config, arguments)
+    else:
+        serve(build_app(config), config)

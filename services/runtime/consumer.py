@@ -1,0 +1,248 @@
+"""Durable JetStream consumers that apply each event exactly once.
+
+A consumer pulls a batch, parses every message into its event (a message that does not parse goes
+to the dead-letter stream with the reason, and is acked), claims the events in the inbox and
+applies the new ones in one transaction, commits, then acks. A crash before the commit loses
+nothing (the batch is redelivered); a crash after it double-counts nothing (the inbox skips it).
+
+When a batch fails, each event is retried alone: a transient failure (database or network down)
+naks it for redelivery later; any other failure is the event's own fault and dead-letters it, so
+one bad event never blocks the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from faststream import AckPolicy, Context
+from faststream.nats import JStream, NatsBroker, PullSub
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.api import AckPolicy as JsAckPolicy
+from nats.js.api import ConsumerConfig, DeliverPolicy
+from pydantic import ValidationError
+from sqlalchemy import Table
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.envelope import Event
+from contracts.events import parse_event
+from contracts.streams import StreamSpec
+from contracts.subjects import dead_letter_subject, ward_of
+from services.runtime.db import SessionFactory, transaction
+from services.runtime.inbox import claim
+from services.runtime.metrics import (
+    DEAD_LETTERS,
+    EVENT_BATCH_DURATION,
+    EVENTS_PROCESSED,
+    REDELIVERIES,
+)
+
+log = logging.getLogger(__name__)
+
+#: Applies a batch of new events inside the caller's transaction.
+Apply = Callable[[AsyncSession, Sequence[Event]], Awaitable[None]]
+
+
+class RetryLater(Exception):
+    """Raised by a handler for an event that cannot be applied yet (something it needs has not
+    arrived): the event is redelivered later instead of being dead-lettered."""
+
+
+#: Failures of the surroundings (database, network), not of the event: retry, never dead-letter.
+TRANSIENT = (OperationalError, DBAPIError, OSError, TimeoutError, ConnectionError)
+RETRY_DELAY_S = 2.0
+#: How often an event that says "retry later" is tried before it is dead-lettered.
+MAX_DELIVERIES_WAITING = 50
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    name: str  # the durable name, shared by every instance of the service
+    stream: StreamSpec
+    subject: str
+    description: str
+    batch_size: int = 256
+    ack_wait_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class Parsed:
+    message: Msg
+    event: Event
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        service: str,
+        spec: ConsumerSpec,
+        sessions: SessionFactory,
+        inbox: Table,
+        apply: Apply,
+        broker: NatsBroker,
+    ) -> None:
+        self.service = service
+        self.spec = spec
+        self.sessions = sessions
+        self.inbox = inbox
+        self.apply = apply
+        self.broker = broker
+
+    def register(self) -> None:
+        """Declare the durable pull consumer on the broker."""
+        spec = self.spec
+        subscriber = self.broker.subscriber(
+            spec.subject,
+            stream=JStream(spec.stream.name, declare=False),
+            durable=spec.name,
+            pull_sub=PullSub(batch_size=spec.batch_size, timeout=0.1, batch=True),
+            config=ConsumerConfig(
+                ack_policy=JsAckPolicy.EXPLICIT,
+                ack_wait=spec.ack_wait_s,
+                deliver_policy=DeliverPolicy.ALL,
+                max_ack_pending=max(spec.batch_size * 8, 1000),
+            ),
+            ack_policy=AckPolicy.MANUAL,
+            decoder=_skip_decoding,
+            title=f"{self.service}/{spec.name}",
+            description=spec.description,
+        )
+        subscriber(self._on_batch)
+        self._subscriber = subscriber
+
+    def after_start(self) -> None:
+        """Work around the pull loop of FastStream 0.7, which stops on the builtin TimeoutError
+        that nats-py raises when a fetch expires while it only expects nats' own subclass of it
+        (the loop then restarts after a pause and logs an error). Re-raising it as nats' own
+        type lets the loop treat an empty fetch as the normal case it is."""
+        subscription = self._subscriber.subscription
+        fetch = subscription.fetch
+
+        async def fetch_or_time_out(*args: Any, **kwargs: Any) -> list[Msg]:
+            try:
+                return await fetch(*args, **kwargs)  # type: ignore[no-any-return]
+            except NatsTimeoutError:
+                raise
+            except TimeoutError as expired:
+                raise NatsTimeoutError from expired
+
+        subscription.fetch = fetch_or_time_out
+
+    async def _on_batch(self, body: Any, message: Any = Context("message")) -> None:
+        # The raw messages are parsed here rather than by FastStream, so that one bad message
+        # goes to the dead-letter stream alone instead of failing the whole batch.
+        await self.handle(message.raw_message)
+
+    async def handle(self, messages: Sequence[Msg]) -> None:
+        started = time.perf_counter()
+        parsed: list[Parsed] = []
+        for message in messages:
+            if message.metadata.num_delivered > 1:
+                REDELIVERIES.labels(self.service, self.spec.name).inc()
+            try:
+                parsed.append(Parsed(message, parse_event(message.data)))
+            except ValidationError as error:
+                await self.dead_letter(message, "invalid", _describe(error))
+        if parsed:
+            try:
+                applied = await self._apply_all([p.event for p in parsed])
+            except TRANSIENT:
+                log.warning(
+                    "consumer %s: transient failure, retrying", self.spec.name, exc_info=True
+                )
+                await self._nak_all(parsed)
+                return
+            except Exception:
+                log.warning(
+                    "consumer %s: batch failed, retrying one by one", self.spec.name, exc_info=True
+                )
+                await self._one_by_one(parsed)
+            else:
+                self._count("applied", applied)
+                self._count("duplicate", len(parsed) - applied)
+                for item in parsed:
+                    await item.message.ack()
+        EVENT_BATCH_DURATION.labels(self.service, self.spec.name).observe(
+            time.perf_counter() - started
+        )
+
+    async def _apply_all(self, events: Sequence[Event]) -> int:
+        async with transaction(self.sessions) as session:
+            fresh = await claim(session, self.inbox, self.spec.name, events)
+            if fresh:
+                await self.apply(session, fresh)
+        return len(fresh)
+
+    async def _one_by_one(self, parsed: Sequence[Parsed]) -> None:
+        for item in parsed:
+            try:
+                applied = await self._apply_all([item.event])
+            except TRANSIENT:
+                self._count("retried", 1)
+                await item.message.nak(delay=RETRY_DELAY_S)
+            except RetryLater as error:
+                if item.message.metadata.num_delivered >= MAX_DELIVERIES_WAITING:
+                    await self.dead_letter(item.message, "gave_up", str(error)[:500])
+                else:
+                    self._count("retried", 1)
+                    await item.message.nak(delay=RETRY_DELAY_S)
+            except Exception as error:
+                log.exception("consumer %s: event %s failed", self.spec.name, item.event.event_id)
+                await self.dead_letter(
+                    item.message, "handler_error", f"{type(error).__name__}: {error}"[:500]
+                )
+            else:
+                self._count("applied" if applied else "duplicate", 1)
+                await item.message.ack()
+
+    async def _nak_all(self, parsed: Sequence[Parsed]) -> None:
+        self._count("retried", len(parsed))
+        for item in parsed:
+            await item.message.nak(delay=RETRY_DELAY_S)
+
+    async def dead_letter(self, message: Msg, reason: str, detail: str) -> None:
+        """Park a message on the dead-letter stream with the reason, then ack the original."""
+        js = self.broker.config.connection_state.stream
+        headers = {
+            "Ward5s-Reason": reason,
+            "Ward5s-Detail": detail.replace("\n", " ")[:1000],
+            "Ward5s-Consumer": self.spec.name,
+            "Ward5s-Original-Subject": message.subject,
+            "Ward5s-Original-Sequence": str(message.metadata.sequence.stream),
+        }
+        await js.publish(
+            dead_letter_subject(self.service, ward_of(message.subject)),
+            message.data,
+            headers=headers,
+        )
+        DEAD_LETTERS.labels(self.service, self.spec.name, reason).inc()
+        self._count("dead_lettered", 1)
+        log.warning(
+            "consumer %s: dead-lettered a message on %s (%s)",
+            self.spec.name,
+            message.subject,
+            reason,
+        )
+        await message.ack()
+
+    def _count(self, outcome: str, amount: int) -> None:
+        if amount:
+            EVENTS_PROCESSED.labels(self.service, self.spec.name, outcome).inc(amount)
+
+
+async def _skip_decoding(message: Any) -> None:
+    return None
+
+
+def _describe(error: ValidationError) -> str:
+    """Which fields were wrong, without their values (they may hold personal data)."""
+    problems = [
+        f"{'.'.join(str(part) for part in issue['loc']) or '<root>'}: {issue['type']}"
+        for issue in error.errors(include_input=False)[:10]
+    ]
+    return "; ".join(problems)

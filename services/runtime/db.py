@@ -1,0 +1,127 @@
+"""Database plumbing: one async engine per service, SQLite by default, PostgreSQL by URL.
+
+Every service declares its tables on its own ``MetaData`` (see :func:`new_metadata`) and gets the
+outbox and inbox tables on it from :class:`PlumbingTables`, so they live in the service's own
+database and are written in the same transaction as its business rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    event,
+    text,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SessionFactory = async_sessionmaker[AsyncSession]
+
+
+def new_metadata() -> MetaData:
+    return MetaData(naming_convention=NAMING)
+
+
+class PlumbingTables:
+    """The outbox and inbox tables, declared on a service's metadata."""
+
+    def __init__(self, metadata: MetaData) -> None:
+        # Events waiting to be published; ``published_at`` is set once JetStream acknowledged.
+        self.outbox = Table(
+            "outbox",
+            metadata,
+            Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+            Column("event_id", String(36), nullable=False, unique=True),
+            Column("subject", String(255), nullable=False),
+            Column("payload", LargeBinary, nullable=False),
+            Column("created_at", DateTime(timezone=True), nullable=False),
+            Column("published_at", DateTime(timezone=True)),
+            Column("attempts", Integer, nullable=False, default=0),
+            Column("last_error", Text),
+        )
+        Index("ix_outbox_pending", self.outbox.c.id, postgresql_where=text("published_at IS NULL"))
+        # Events this service has applied: a redelivered event finds its id here and is skipped.
+        self.inbox = Table(
+            "inbox",
+            metadata,
+            Column("consumer", String(64), primary_key=True),
+            Column("event_id", String(36), primary_key=True),
+            Column("event_type", String(128), nullable=False),
+            Column("processed_at", DateTime(timezone=True), nullable=False),
+        )
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def make_sqlite_folder(url: str) -> None:
+    """SQLite creates the file but not its folder (``var/`` on a fresh clone)."""
+    path = url.split("///", 1)[1] if is_sqlite(url) and "///" in url else ""
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def create_engine(url: str) -> AsyncEngine:
+    if is_sqlite(url):
+        make_sqlite_folder(url)
+        engine = create_async_engine(url)
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            # WAL lets the HTTP handlers read while the relay writes; the busy timeout makes
+            # writers queue instead of failing when two tasks commit at once.
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def upsert(session: AsyncSession, table: Table) -> Any:
+    """An INSERT that takes ``on_conflict_do_nothing/do_update`` on PostgreSQL and SQLite alike."""
+    if session.bind.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def session_factory(engine: AsyncEngine) -> SessionFactory:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def transaction(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
+    """A session whose work is committed on success and rolled back on error."""
+    async with sessions() as session, session.begin():
+        yield session

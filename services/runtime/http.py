@@ -1,0 +1,193 @@
+"""The HTTP side every service shares: JSON errors, bearer auth, request metrics, body limit,
+``/healthz`` (the process is up), ``/readyz`` (database and bus reachable) and ``/metrics``."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from contracts.roles import Role
+from services.runtime.auth import InvalidToken, Principal, verify_token
+from services.runtime.errors import ApiError, error_body, from_validation_errors, pick_language
+from services.runtime.metrics import HTTP_DURATION, HTTP_REQUESTS
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1_048_576
+ReadinessCheck = Callable[[], Awaitable[None]]
+
+_bearer = HTTPBearer(auto_error=False, description="A token from var/demo-tokens.json or an admin")
+
+#: The documented error shape, for OpenAPI.
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "field": {"type": ["string", "null"]},
+            },
+            "required": ["code", "message", "field"],
+        }
+    },
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the given error statuses."""
+    return {
+        status: {
+            "description": _STATUS_TEXT.get(status, "Error"),
+            "content": {"application/json": {"schema": ERROR_SCHEMA}},
+        }
+        for status in statuses
+    }
+
+
+_STATUS_TEXT = {
+    400: "Malformed request",
+    401: "Not authenticated",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflict with the current state",
+    413: "Body too large",
+    422: "Invalid field",
+    429: "Too many requests",
+}
+
+
+def authenticate(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None:
+        raise ApiError(401, "unauthenticated")
+    try:
+        return verify_token(request.app.state.token_secret, credentials.credentials)
+    except InvalidToken:
+        raise ApiError(401, "unauthenticated") from None
+
+
+Caller = Annotated[Principal, Depends(authenticate)]
+
+
+def require(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency that lets through only callers with one of the roles."""
+
+    def check(principal: Caller) -> Principal:
+        if principal.role not in roles:
+            raise ApiError(403, "forbidden")
+        return principal
+
+    return check
+
+
+def create_http_app(
+    service: str,
+    *,
+    title: str,
+    description: str,
+    token_secret: str,
+    readiness: list[ReadinessCheck],
+    metrics_token: str | None = None,
+    lifespan: Any = None,
+) -> FastAPI:
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0",
+        lifespan=lifespan,
+        responses=error_responses(401, 403, 422),
+    )
+    app.state.token_secret = token_secret
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, error: ApiError) -> JSONResponse:
+        lang = pick_language(request.headers.get("accept-language"))
+        return JSONResponse(error.body(lang), status_code=error.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        status, code, field, params = from_validation_errors(error.errors())
+        lang = pick_language(request.headers.get("accept-language"))
+        return JSONResponse(error_body(code, field, lang, **params), status_code=status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = {
+            404: "not_found",
+            405: "method_not_allowed",
+            401: "unauthenticated",
+            403: "forbidden",
+            413: "too_large",
+        }.get(error.status_code, "invalid")
+        lang = pick_language(request.headers.get("accept-language"))
+        return JSONResponse(
+            error_body(code, None, lang, limit=MAX_BODY_BYTES), status_code=error.status_code
+        )
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, error: Exception) -> JSONResponse:
+        # Logged by type and route only: bodies may hold personal data.
+        log.error(
+            "unhandled %s on %s %s",
+            type(error).__name__,
+            request.method,
+            request.url.path,
+            exc_info=error,
+        )
+        lang = pick_language(request.headers.get("accept-language"))
+        return JSONResponse(error_body("internal", None, lang), status_code=500)
+
+    @app.middleware("http")
+    async def _measure(request: Request, call_next: Any) -> Response:
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            lang = pick_language(request.headers.get("accept-language"))
+            return JSONResponse(
+                error_body("too_large", None, lang, limit=MAX_BODY_BYTES), status_code=413
+            )
+        started = time.perf_counter()
+        response: Response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        HTTP_REQUESTS.labels(service, request.method, path, str(response.status_code)).inc()
+        HTTP_DURATION.labels(service, request.method, path).observe(time.perf_counter() - started)
+        return response
+
+    @app.get("/healthz", tags=["operations"], include_in_schema=True)
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers. Open to probes; tells nothing about the ward."""
+        return {"status": "ok", "service": service}
+
+    @app.get("/readyz", tags=["operations"])
+    async def readyz() -> JSONResponse:
+        """Readiness: the database and the bus are reachable."""
+        problems = []
+        for check in readiness:
+            try:
+                await check()
+            except Exception as error:  # a failed check is the answer, not a crash
+                problems.append(f"{check.__name__}: {type(error).__name__}")
+        body = {"status": "ready" if not problems else "not ready", "problems": problems}
+        return JSONResponse(body, status_code=200 if not problems else 503)
+
+    @app.get("/metrics", tags=["operations"])
+    async def metrics(request: Request) -> Response:
+        """Prometheus metrics; asks for the metrics bearer token when one is configured."""
+        if metrics_token and request.headers.get("authorization") != f"Bearer {metrics_token}":
+            raise ApiError(401, "unauthenticated")
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,54 @@
+"""Alembic, per service: each service keeps its revisions in ``services/<name>/migrations`` and
+its ``env.py`` calls :func:`run_env` with the service's metadata."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, pool
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from services.runtime.db import make_sqlite_folder
+
+
+def alembic_config(script_location: Path, url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(script_location: Path, url: str) -> None:
+    """Bring the database to the newest revision (safe to run on every start).
+
+    Synchronous: from async code, call it with ``asyncio.to_thread``.
+    """
+    make_sqlite_folder(url)
+    command.upgrade(alembic_config(script_location, url), "head")
+
+
+def run_env(metadata: MetaData) -> None:
+    """The body of every service's ``env.py``."""
+    url = context.config.get_main_option("sqlalchemy.url") or ""
+
+    def migrate(connection: Connection) -> None:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run() -> None:
+        engine = create_async_engine(url, poolclass=pool.NullPool)
+        async with engine.connect() as connection:
+            await connection.run_sync(migrate)
+        await engine.dispose()
+
+    asyncio.run(run())

@@ -1,0 +1,181 @@
+"""The transactional outbox and its relay.
+
+A handler stages events in the same transaction as the rows they describe; the relay publishes
+them to JetStream with ``Nats-Msg-Id`` = event id and marks them published once the server has
+acknowledged. A crash between commit and publish leaves the row unpublished, so it goes out after
+the restart; a crash between publish and marking republishes it, and the server's duplicate window
+drops the copy. Either way the event is on the stream exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from nats.js import JetStreamContext
+from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import event as sa_event
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from contracts.envelope import Event
+from services.runtime.db import SessionFactory, transaction
+from services.runtime.metrics import (
+    OUTBOX_BACKLOG,
+    OUTBOX_FAILURES,
+    OUTBOX_OLDEST_AGE,
+    OUTBOX_PUBLISHED,
+)
+
+log = logging.getLogger(__name__)
+
+_WAKE_KEY = "ward5s.outbox.wake"
+_RELAYS: weakref.WeakSet[OutboxRelay] = weakref.WeakSet()
+
+
+async def stage(session: AsyncSession, outbox: Table, events: Iterable[Event]) -> None:
+    """Add events to the outbox in the caller's transaction."""
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "event_id": str(event.event_id),
+            "subject": event.subject,
+            "payload": event.model_dump_json().encode(),
+            "created_at": now,
+            "attempts": 0,
+        }
+        for event in events
+    ]
+    if rows:
+        await session.execute(insert(outbox), rows)
+        session.sync_session.info[_WAKE_KEY] = True
+
+
+class OutboxRelay:
+    """Publishes staged events in order; woken at once after a commit that staged some."""
+
+    def __init__(
+        self,
+        service: str,
+        sessions: SessionFactory,
+        outbox: Table,
+        js: JetStreamContext,
+        *,
+        batch: int = 500,
+        poll_s: float = 0.5,
+        lock_rows: bool = False,
+    ) -> None:
+        self.service = service
+        self.sessions = sessions
+        self.outbox = outbox
+        self.js = js
+        self.batch = batch
+        self.poll_s = poll_s
+        self.lock_rows = lock_rows  # PostgreSQL: several relays share the table (SKIP LOCKED)
+        self._wake = asyncio.Event()
+        _RELAYS.add(self)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                published = await self.publish_pending()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox relay of %s failed; retrying", self.service)
+                published = 0
+                await asyncio.sleep(self.poll_s)
+            if published < self.batch:
+                await self.refresh_gauges()
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_s)
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unpublished events; returns how many were published."""
+        table = self.outbox
+        async with transaction(self.sessions) as session:
+            query = (
+                select(table.c.id, table.c.event_id, table.c.subject, table.c.payload)
+                .where(table.c.published_at.is_(None))
+                .order_by(table.c.id)
+                .limit(self.batch)
+            )
+            if self.lock_rows:
+                query = query.with_for_update(skip_locked=True)
+            rows = (await session.execute(query)).all()
+            if not rows:
+                return 0
+            # publish_async pipelines the batch on one connection, so the stream keeps the order.
+            futures = [
+                await self.js.publish_async(
+                    row.subject, row.payload, headers={"Nats-Msg-Id": row.event_id}
+                )
+                for row in rows
+            ]
+            results = await asyncio.gather(*futures, return_exceptions=True)
+            done = [
+                row.id
+                for row, result in zip(rows, results, strict=True)
+                if not isinstance(result, BaseException)
+            ]
+            failed = [
+                (row.id, result)
+                for row, result in zip(rows, results, strict=True)
+                if isinstance(result, BaseException)
+            ]
+            now = datetime.now(UTC)
+            if done:
+                await session.execute(
+                    update(table).where(table.c.id.in_(done)).values(published_at=now)
+                )
+            for row_id, error in failed:
+                await session.execute(
+                    update(table)
+                    .where(table.c.id == row_id)
+                    .values(attempts=table.c.attempts + 1, last_error=repr(error)[:500])
+                )
+        OUTBOX_PUBLISHED.labels(self.service).inc(len(done))
+        if failed:
+            OUTBOX_FAILURES.labels(self.service).inc(len(failed))
+            log.warning(
+                "%d outbox events of %s not acknowledged; will retry", len(failed), self.service
+            )
+        return len(done)
+
+    async def refresh_gauges(self) -> None:
+        table = self.outbox
+        async with self.sessions() as session:
+            count, oldest = (
+                await session.execute(
+                    select(func.count(), func.min(table.c.created_at)).where(
+                        table.c.published_at.is_(None)
+                    )
+                )
+            ).one()
+        OUTBOX_BACKLOG.labels(self.service).set(count)
+        age = 0.0
+        if oldest is not None:
+            oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
+            age = (datetime.now(UTC) - oldest).total_seconds()
+        OUTBOX_OLDEST_AGE.labels(self.service).set(age)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _wake_relays(session: Session) -> None:
+    # Only a commit that staged events wakes the relays; the rest of the time they poll slowly.
+    if session.info.pop(_WAKE_KEY, False):
+        for relay in _RELAYS:
+            relay.wake()
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_staged(session: Session) -> None:
+    session.info.pop(_WAKE_KEY, None)

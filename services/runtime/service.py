@@ -1,0 +1,156 @@
+"""Composition of one service process: database, bus, outbox relay, consumers and HTTP, started
+and stopped together. Each service's ``bootstrap.py`` builds a :class:`Runtime` and adds its own
+consumers and routes; ``python -m services.<name>`` serves it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from fastapi import APIRouter, FastAPI
+from faststream.nats import NatsBroker
+from sqlalchemy import MetaData, text
+
+from services.runtime.broker import build_broker, ensure_streams, jetstream
+from services.runtime.consumer import Apply, ConsumerSpec, EventConsumer
+from services.runtime.db import PlumbingTables, create_engine, is_sqlite, session_factory
+from services.runtime.http import create_http_app
+from services.runtime.migrations import upgrade
+from services.runtime.outbox import OutboxRelay
+from services.runtime.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        metadata: MetaData,
+        plumbing: PlumbingTables,
+        migrations: Path,
+    ) -> None:
+        settings.check_production()
+        self.settings = settings
+        self.metadata = metadata
+        self.plumbing = plumbing
+        self.migrations = migrations
+        self.engine = create_engine(settings.sqlalchemy_url)
+        self.sessions = session_factory(self.engine)
+        self.broker: NatsBroker = build_broker(settings)
+        self.consumers: list[EventConsumer] = []
+        self.relay: OutboxRelay | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._startup: list[Callable[[], Awaitable[None]]] = []
+
+    @property
+    def name(self) -> str:
+        return self.settings.service
+
+    def consume(self, spec: ConsumerSpec, apply: Apply) -> EventConsumer:
+        consumer = EventConsumer(
+            self.name, spec, self.sessions, self.plumbing.inbox, apply, self.broker
+        )
+        consumer.register()
+        self.consumers.append(consumer)
+        return consumer
+
+    def on_start(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """Run ``hook`` once the database is migrated and the bus connected."""
+        self._startup.append(hook)
+
+    def spawn(self, coroutine: Any, name: str) -> None:
+        """Run a background job for the life of the service."""
+        self._tasks.append(asyncio.create_task(coroutine, name=f"{self.name}:{name}"))
+
+    async def migrate(self) -> None:
+        await asyncio.to_thread(upgrade, self.migrations, self.settings.sqlalchemy_url)
+
+    async def start(self) -> None:
+        await self.migrate()
+        await self.broker.connect()
+        if self.settings.declare_streams:
+            await ensure_streams(jetstream(self.broker))
+        for hook in self._startup:
+            await hook()
+        await self.broker.start()
+        for consumer in self.consumers:
+            consumer.after_start()
+        self.relay = OutboxRelay(
+            self.name,
+            self.sessions,
+            self.plumbing.outbox,
+            jetstream(self.broker),
+            batch=self.settings.relay_batch,
+            poll_s=self.settings.relay_poll_s,
+            lock_rows=not is_sqlite(self.settings.sqlalchemy_url),
+        )
+        self.spawn(self.relay.run(), "outbox-relay")
+        log.info("%s started", self.name)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.broker.stop()
+        await self.engine.dispose()
+        log.info("%s stopped", self.name)
+
+    async def database(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def bus(self) -> None:
+        if not await self.broker.ping(timeout=1):
+            raise ConnectionError("not connected to NATS")
+
+    def http_app(self, *, title: str, description: str, routers: Sequence[APIRouter]) -> FastAPI:
+        @contextlib.asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        metrics_token = self.settings.metrics_token
+        app = create_http_app(
+            self.name,
+            title=title,
+            description=description,
+            token_secret=self.settings.token_secret.get_secret_value(),
+            readiness=[self.database, self.bus],
+            metrics_token=metrics_token.get_secret_value() if metrics_token else None,
+            lifespan=lifespan,
+        )
+        for router in routers:
+            app.include_router(router)
+        app.state.runtime = self
+        return app
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Serve until SIGINT/SIGTERM; uvicorn runs the lifespan that starts and stops the rest."""
+    config = uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    asyncio.run(server.serve())

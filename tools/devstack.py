@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from services.runtime.streams import create as create_streams
 from tools.processes import ROOT, NatsServer, ServiceProcess, port_taken, wait_until_ready
@@ -28,16 +27,16 @@ def setting(name: str, default: int) -> int:
 
 
 def check_ports(ports: dict[str, tuple[str, int]]) -> None:
-    taken = [(what, variable, port) for what, (variable, port) in ports.items()
-             if port_taken(port)]
+    taken = [(what, variable, port) for what, (variable, port) in ports.items() if port_taken(port)]
     if not taken:
         return
     lines = ["These ports are already in use:"]
     for what, variable, port in taken:
         lines.append(f"  {port} ({what}): stop what uses it, or pick another port, e.g.")
         lines.append(f"      make run {variable}={port + 100}")
-    lines.append("(`ss -ltnp` shows which program holds a port; an earlier `make run` may still"
-                 " be running.)")
+    lines.append(
+        "(`ss -ltnp` shows which program holds a port; an earlier `make run` may still be running.)"
+    )
     raise SystemExit("\n".join(lines))
 
 
@@ -59,26 +58,43 @@ def main() -> None:
     logs = VAR / "logs"
     logs.mkdir(exist_ok=True)
     nats = NatsServer(VAR / "nats", nats_port, log=logs / "nats.log").start()
-    env = {"WARD5S_NATS_URL": nats.url, "WARD5S_VAR_DIR": str(VAR),
-           "WARD5S_ENVIRONMENT": os.environ.get("WARD5S_ENVIRONMENT", "demo")}
+    env = {
+        "WARD5S_NATS_URL": nats.url,
+        "WARD5S_VAR_DIR": str(VAR),
+        "WARD5S_ENVIRONMENT": os.environ.get("WARD5S_ENVIRONMENT", "demo"),
+    }
     processes: list[ServiceProcess] = []
     try:
         asyncio.run(create_streams(nats.url, 1, None, None))
         print(f"NATS with JetStream on {nats.url} (data in var/nats)")
         tokens = VAR / "demo-tokens.json"
         subprocess.run(
-            [sys.executable, "-m", "services.assessment", "demo", "--mode", arguments.demo,
-             "--tokens", str(tokens)],
-            cwd=ROOT, env={**os.environ, **env}, check=True,
-            stdout=(logs / "demo.log").open("ab"), stderr=subprocess.STDOUT)
-        print(f"demo ward binh-dong loaded ({arguments.demo}); tokens in {tokens.relative_to(ROOT)}")
+            [
+                sys.executable,
+                "-m",
+                "services.assessment",
+                "demo",
+                "--mode",
+                arguments.demo,
+                "--tokens",
+                str(tokens),
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            check=True,
+            stdout=(logs / "demo.log").open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        print(
+            f"demo ward binh-dong loaded ({arguments.demo}); tokens in {tokens.relative_to(ROOT)}"
+        )
         for name, port in service_ports.items():
             process = ServiceProcess(name, port, env, log=logs / f"{name}.log")
             processes.append(process.start(wait=False))
         for process in processes:
             wait_until_ready(f"{process.base_url}/readyz", process=process.process)
             print(f"  {process.name:<14} {process.base_url}   API docs: {process.base_url}/docs")
-        print_guide(tokens, service_ports)
+        print_guide(service_ports)
         wait_for_interrupt(processes)
     finally:
         print("\nstopping…")
@@ -88,16 +104,20 @@ def main() -> None:
         print("stopped")
 
 
-def print_guide(tokens: Path, ports: dict[str, int]) -> None:
+def print_guide(ports: dict[str, int]) -> None:
     print(f"""
 The stack is up. Logs are in var/logs/. Press Ctrl-C to stop everything.
 
-Try it (an auditor submits an audit of the Urban Order Team; its head sees the alert):
-  AUDITOR=$(python3 -c "import json;print(next(t['token'] for t in json.load(open('{tokens.relative_to(ROOT)}')) if t['role']=='auditor' and t['unit_id']!='dvcu'))")
-  HEAD=$(python3 -c "import json;print(next(t['token'] for t in json.load(open('{tokens.relative_to(ROOT)}')) if t['role']=='unit_head' and t['unit_id']=='dvcu'))")
-  curl -s localhost:{ports['scoring']}/v1/units/dvcu/scores?period=$(date +%Y-%m) -H "Authorization: Bearer $HEAD"
-  curl -s localhost:{ports['notifications']}/v1/alerts -H "Authorization: Bearer $HEAD"
-See README.md for the audit submission example.""")
+Try it: an auditor submits a poor audit of Phòng Kinh tế; its head sees the score and the alert.
+  AUDITOR=$(.venv/bin/python -m tools.demo token --role auditor --not-unit kt)
+  HEAD=$(.venv/bin/python -m tools.demo token --role unit_head --unit kt)
+  .venv/bin/python -m tools.demo audit kt --score 1 > var/audit.json
+  curl -s -X POST localhost:{ports["assessment"]}/v1/audits -H "Authorization: Bearer $AUDITOR" \\
+       -H 'Content-Type: application/json' -d @var/audit.json
+  curl -s "localhost:{ports["scoring"]}/v1/units/kt/scores?period=$(date +%Y-%m)" \\
+       -H "Authorization: Bearer $HEAD"
+  curl -s localhost:{ports["notifications"]}/v1/alerts -H "Authorization: Bearer $HEAD"
+""")
 
 
 def wait_for_interrupt(processes: list[ServiceProcess]) -> None:
@@ -111,8 +131,10 @@ def wait_for_interrupt(processes: list[ServiceProcess]) -> None:
         while not stop["now"]:
             for process in processes:
                 if process.process is not None and process.process.poll() is not None:
-                    print(f"{process.name} exited ({process.process.returncode}); "
-                          f"see var/logs/{process.name}.log")
+                    print(
+                        f"{process.name} exited ({process.process.returncode}); "
+                        f"see var/logs/{process.name}.log"
+                    )
                     return
             time.sleep(0.5)
     except KeyboardInterrupt:

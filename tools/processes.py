@@ -42,8 +42,9 @@ def port_taken(port: int, host: str = "127.0.0.1") -> bool:
         return probe.connect_ex((host, port)) == 0
 
 
-def wait_for_port(port: int, timeout: float = 15.0, process: subprocess.Popen[bytes] | None = None
-                  ) -> None:
+def wait_for_port(
+    port: int, timeout: float = 15.0, process: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -54,16 +55,19 @@ def wait_for_port(port: int, timeout: float = 15.0, process: subprocess.Popen[by
     raise TimeoutError(f"nothing listens on port {port} after {timeout}s")
 
 
-def wait_until_ready(url: str, timeout: float = 60.0,
-                     process: subprocess.Popen[bytes] | None = None) -> None:
+def wait_until_ready(
+    url: str, timeout: float = 60.0, process: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"{url}: process exited with {process.returncode}")
-        with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError):
-            with urllib.request.urlopen(url, timeout=1) as answer:
-                if answer.status == 200:
-                    return
+        with (
+            contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError),
+            urllib.request.urlopen(url, timeout=1) as answer,
+        ):
+            if answer.status == 200:
+                return
         time.sleep(0.1)
     raise TimeoutError(f"{url} not ready after {timeout}s")
 
@@ -71,9 +75,15 @@ def wait_until_ready(url: str, timeout: float = 60.0,
 class NatsServer:
     """A ``nats-server -js`` with its data under ``store_dir``."""
 
-    def __init__(self, store_dir: Path, port: int | None = None, *,
-                 config: Path | None = None, extra: Sequence[str] = (),
-                 log: Path | None = None) -> None:
+    def __init__(
+        self,
+        store_dir: Path,
+        port: int | None = None,
+        *,
+        config: Path | None = None,
+        extra: Sequence[str] = (),
+        log: Path | None = None,
+    ) -> None:
         self.store_dir = store_dir
         self.port = port or free_port()
         self.config = config
@@ -87,8 +97,16 @@ class NatsServer:
 
     def start(self) -> NatsServer:
         self.store_dir.mkdir(parents=True, exist_ok=True)
-        command = [nats_server_binary(), "-js", "-a", "127.0.0.1", "-p", str(self.port),
-                   "-sd", str(self.store_dir)]
+        command = [
+            nats_server_binary(),
+            "-js",
+            "-a",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-sd",
+            str(self.store_dir),
+        ]
         if self.config:
             command += ["-c", str(self.config)]
         command += list(self.extra)
@@ -105,8 +123,9 @@ class NatsServer:
 class ServiceProcess:
     """One service as its own process, ``python -m services.<name>``."""
 
-    def __init__(self, name: str, port: int, env: Mapping[str, str], log: Path | None = None
-                 ) -> None:
+    def __init__(
+        self, name: str, port: int, env: Mapping[str, str], log: Path | None = None
+    ) -> None:
         self.name = name
         self.port = port
         self.env = dict(env)
@@ -118,12 +137,19 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, wait: bool = True) -> ServiceProcess:
-        environment = {**os.environ, **self.env,
-                       f"WARD5S_{self.name.upper()}_HTTP_PORT": str(self.port)}
+        environment = {
+            **os.environ,
+            **self.env,
+            f"WARD5S_{self.name.upper()}_HTTP_PORT": str(self.port),
+        }
         output = self.log.open("ab") if self.log else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [sys.executable, "-m", f"services.{self.name}"], cwd=ROOT, env=environment,
-            stdout=output, stderr=subprocess.STDOUT)
+            [sys.executable, "-m", f"services.{self.name}"],
+            cwd=ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
         if wait:
             wait_until_ready(f"{self.base_url}/readyz", process=self.process)
         return self

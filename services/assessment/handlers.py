@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.catalog import Catalog
@@ -45,7 +45,7 @@ from services.runtime.outbox import stage
 
 def person_actor(principal: Principal) -> Actor:
     kind = {"kiosk": "device", "integration": "integration"}.get(principal.role.value, "person")
-    return Actor(kind=kind, id=principal.subject_id)  # type: ignore[arg-type]
+    return Actor(kind=kind, id=principal.subject_id)
 
 
 # --- catalogue ------------------------------------------------------------------------------------
@@ -307,11 +307,11 @@ async def load_org_chart(
 
 async def _upsert(
     session: AsyncSession,
-    table,
-    key: dict[str, object],  # type: ignore[no-untyped-def]
+    table: Table,
+    key: dict[str, object],
     values: dict[str, object],
 ) -> None:
     where = [table.c[name] == value for name, value in key.items()]
     found = await session.execute(update(table).where(*where).values(**values))
-    if found.rowcount == 0:
+    if found.rowcount == 0:  # type: ignore[attr-defined]
         await session.execute(table.insert().values(**key, **values))

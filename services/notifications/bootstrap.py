@@ -33,7 +33,6 @@ SCORES = ConsumerSpec(
 )
 
 
-
 def settings() -> ServiceSettings:
     return load_settings(ServiceSettings, NAME, http_port=8003)
 

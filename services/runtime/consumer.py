@@ -120,12 +120,13 @@ class EventConsumer:
         that nats-py raises when a fetch expires while it only expects nats' own subclass of it
         (the loop then restarts after a pause and logs an error). Re-raising it as nats' own
         type lets the loop treat an empty fetch as the normal case it is."""
-        subscription = self._subscriber.subscription
+        subscription: Any = self._subscriber.subscription
         fetch = subscription.fetch
 
         async def fetch_or_time_out(*args: Any, **kwargs: Any) -> list[Msg]:
             try:
-                return await fetch(*args, **kwargs)  # type: ignore[no-any-return]
+                messages: list[Msg] = await fetch(*args, **kwargs)
+                return messages
             except NatsTimeoutError:
                 raise
             except TimeoutError as expired:

@@ -95,7 +95,7 @@ def create_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(url)
 
         @event.listens_for(engine.sync_engine, "connect")
-        def _pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
             # WAL lets the HTTP handlers read while the relay writes; the busy timeout makes
             # writers queue instead of failing when two tasks commit at once.
             cursor = dbapi_connection.cursor()
@@ -111,7 +111,7 @@ def create_engine(url: str) -> AsyncEngine:
 
 def upsert(session: AsyncSession, table: Table) -> Any:
     """An INSERT that takes ``on_conflict_do_nothing/do_update`` on PostgreSQL and SQLite alike."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
 

@@ -118,7 +118,7 @@ def from_validation_errors(
     first = errors[0] if errors else {"type": "invalid", "loc": ()}
     code = _PYDANTIC_CODES.get(str(first.get("type")), "invalid")
     status = 400 if code == "malformed_json" else 422
-    context = dict(first.get("ctx") or {})
+    context: dict[str, Any] = dict(first.get("ctx") or {})  # type: ignore[arg-type]
     params = {k: v for k, v in context.items() if isinstance(v, int | float | str)}
     return status, code, field_path(first.get("loc", ())), params
 

@@ -16,6 +16,8 @@ from fastapi import APIRouter, FastAPI
 from faststream.nats import NatsBroker
 from sqlalchemy import MetaData, text
 
+from contracts.events import EVENT_TYPES, event_type_name
+from contracts.subjects import event_subject
 from services.runtime.broker import build_broker, ensure_streams, jetstream
 from services.runtime.consumer import Apply, ConsumerSpec, EventConsumer
 from services.runtime.db import PlumbingTables, create_engine, is_sqlite, session_factory
@@ -47,10 +49,23 @@ class Runtime:
         self.relay: OutboxRelay | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._startup: list[Callable[[], Awaitable[None]]] = []
+        self._document_publications()
 
     @property
     def name(self) -> str:
         return self.settings.service
+
+    def _document_publications(self) -> None:
+        """Declare, for the AsyncAPI document, every event this service publishes. The outbox
+        relay does the publishing; these publishers only describe it."""
+        for event_type in EVENT_TYPES:
+            if event_type.owner == self.name:
+                self.broker.publisher(
+                    event_subject("{ward}", event_type_name(event_type)),
+                    schema=event_type,
+                    title=event_type_name(event_type),
+                    description=(event_type.__doc__ or "").strip() or None,
+                )
 
     def consume(self, spec: ConsumerSpec, apply: Apply) -> EventConsumer:
         consumer = EventConsumer(

@@ -25,14 +25,19 @@ async def create(url: str, replicas: int, user: str | None, password: str | None
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m services.runtime.streams")
-    parser.add_argument("--url", default=os.environ.get("WARD5S_NATS_URL",
-                                                        "nats://127.0.0.1:4222"))
-    parser.add_argument("--replicas", type=int,
-                        default=int(os.environ.get("WARD5S_STREAM_REPLICAS", "1")))
+    parser.add_argument("--url", default=os.environ.get("WARD5S_NATS_URL", "nats://127.0.0.1:4222"))
+    parser.add_argument(
+        "--replicas", type=int, default=int(os.environ.get("WARD5S_STREAM_REPLICAS", "1"))
+    )
     arguments = parser.parse_args()
-    asyncio.run(create(arguments.url, arguments.replicas,
-                       os.environ.get("WARD5S_NATS_ADMIN_USER"),
-                       os.environ.get("WARD5S_NATS_ADMIN_PASSWORD")))
+    asyncio.run(
+        create(
+            arguments.url,
+            arguments.replicas,
+            os.environ.get("WARD5S_NATS_ADMIN_USER"),
+            os.environ.get("WARD5S_NATS_ADMIN_PASSWORD"),
+        )
+    )
     print(f"streams ready on {arguments.url}")
 
 

@@ -126,7 +126,7 @@ class Scoring:
                                     percent=s.percent,
                                     scored_items=s.scored,
                                     na_items=s.not_applicable,
-                                )  # type: ignore[arg-type]
+                                )
                                 for p, s in sorted(pillars.items())
                             ),
                             total_percent=values["total"],

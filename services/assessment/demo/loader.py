@@ -22,7 +22,7 @@ from services.assessment import bootstrap, handlers
 from services.assessment.adapters.tables import audits
 from services.assessment.domain.audits import AuditDraft, ItemInput
 from services.runtime.auth import Principal, issue_token
-from services.runtime.db import create_engine, session_factory, transaction
+from services.runtime.db import SessionFactory, create_engine, session_factory, transaction
 from services.runtime.migrations import upgrade
 from services.runtime.settings import ServiceSettings
 
@@ -143,7 +143,7 @@ async def load(settings: ServiceSettings, mode: str, tokens_path: str) -> None:
         await engine.dispose()
 
 
-async def load_submissions(sessions, callers: list[Principal]) -> None:  # type: ignore[no-untyped-def]
+async def load_submissions(sessions: SessionFactory, callers: list[Principal]) -> None:
     async with sessions() as session:
         existing = await session.scalar(select(func.count()).select_from(audits))
     if existing:

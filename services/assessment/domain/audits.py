@@ -57,10 +57,10 @@ def score_items(catalog: Catalog, items: Sequence[ItemInput]) -> tuple[AuditItem
     for index, item in enumerate(items):
         if item.code not in expected:
             raise ApiError(
-                422, "unknown_item", f"items[{index}].code", code=item.code, version=catalog.version
+                422, "unknown_item", f"items[{index}].code", item=item.code, version=catalog.version
             )
         if item.code in seen:
-            raise ApiError(422, "duplicate_item", f"items[{index}].code", code=item.code)
+            raise ApiError(422, "duplicate_item", f"items[{index}].code", item=item.code)
         seen[item.code] = item
     missing = [code for code in expected if code not in seen]
     if missing:
@@ -68,7 +68,7 @@ def score_items(catalog: Catalog, items: Sequence[ItemInput]) -> tuple[AuditItem
     return tuple(
         AuditItem(
             code=code,
-            pillar=catalog.pillar_of(code),  # type: ignore[arg-type]
+            pillar=catalog.pillar_of(code),
             weight=definition.weight,
             score=seen[code].score,
             note=seen[code].note,

@@ -24,12 +24,12 @@ register_messages(
             "The time of the audit cannot be in the future.",
         ),
         "duplicate_item": (
-            "Tiêu chí {code} xuất hiện nhiều lần.",
-            "Item {code} appears more than once.",
+            "Tiêu chí {item} xuất hiện nhiều lần.",
+            "Item {item} appears more than once.",
         ),
         "unknown_item": (
-            "Tiêu chí {code} không có trong bộ tiêu chí {version}.",
-            "Item {code} is not in catalogue version {version}.",
+            "Tiêu chí {item} không có trong bộ tiêu chí {version}.",
+            "Item {item} is not in catalogue version {version}.",
         ),
         "missing_items": ("Thiếu các tiêu chí: {codes}.", "Items missing: {codes}."),
         "period_closed": (

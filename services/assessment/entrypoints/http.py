@@ -18,7 +18,8 @@ router = APIRouter(prefix="/v1", tags=["assessment"])
 
 
 def sessions(request: Request) -> SessionFactory:
-    return request.app.state.runtime.sessions  # type: ignore[no-any-return]
+    factory: SessionFactory = request.app.state.runtime.sessions
+    return factory
 
 
 Sessions = Annotated[SessionFactory, Depends(sessions)]

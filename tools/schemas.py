@@ -1,0 +1,81 @@
+"""Generate the published contracts from the code: a JSON Schema per event under
+``contracts/schemas/`` and an AsyncAPI document per service under ``docs/asyncapi/``.
+``python -m tools.schemas`` writes them; ``--check`` fails if a file is out of date."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+
+from faststream.specification import AsyncAPI
+
+from contracts.events import EVENT_TYPES, event_type_name
+from services.runtime.settings import ServiceSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_DIR = ROOT / "contracts" / "schemas"
+ASYNCAPI_DIR = ROOT / "docs" / "asyncapi"
+SERVICES = ("assessment", "scoring", "notifications")
+
+
+def _dump(document: object) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def event_schemas() -> dict[Path, str]:
+    files = {}
+    for event_type in EVENT_TYPES:
+        version = event_type.model_fields["schema_version"].default
+        name = f"{event_type_name(event_type)}.v{version}.json"
+        files[SCHEMA_DIR / name] = _dump(event_type.model_json_schema())
+    return files
+
+
+def asyncapi_documents() -> dict[Path, str]:
+    files = {}
+    for service in SERVICES:
+        bootstrap = importlib.import_module(f"services.{service}.bootstrap")
+        config = ServiceSettings(
+            service=service, http_port=0, database_url="sqlite+aiosqlite:///:memory:"
+        )
+        built = bootstrap.build_runtime(config)
+        runtime = built[0] if isinstance(built, tuple) else built
+        document = AsyncAPI(
+            runtime.broker,
+            title=f"ward5s {service}",
+            version="1.0",
+            description=f"Events the {service} service publishes and consumes.",
+        )
+        files[ASYNCAPI_DIR / f"{service}.json"] = _dump(
+            json.loads(document.to_specification().to_json())
+        )
+    return files
+
+
+def expected_files() -> dict[Path, str]:
+    return {**event_schemas(), **asyncapi_documents()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m tools.schemas")
+    parser.add_argument("--check", action="store_true", help="fail if a file is out of date")
+    arguments = parser.parse_args()
+    stale = []
+    for path, text in expected_files().items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current != text:
+            stale.append(path)
+            if not arguments.check:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+    for path in stale:
+        print(("stale: " if arguments.check else "wrote: ") + str(path.relative_to(ROOT)))
+    if arguments.check and stale:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

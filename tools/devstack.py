@@ -14,12 +14,12 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from services.runtime.streams import create as create_streams
 from tools.processes import ROOT, NatsServer, ServiceProcess, port_taken, wait_until_ready
 
 SERVICES = {"assessment": 8001, "scoring": 8002, "notifications": 8003}
-VAR = ROOT / "var"
 
 
 def setting(name: str, default: int) -> int:
@@ -54,20 +54,21 @@ def main() -> None:
         ports[name] = (variable, service_ports[name])
     check_ports(ports)
 
-    VAR.mkdir(exist_ok=True)
-    logs = VAR / "logs"
+    var = Path(os.environ.get("WARD5S_VAR_DIR") or ROOT / "var").resolve()
+    var.mkdir(exist_ok=True)
+    logs = var / "logs"
     logs.mkdir(exist_ok=True)
-    nats = NatsServer(VAR / "nats", nats_port, log=logs / "nats.log").start()
+    nats = NatsServer(var / "nats", nats_port, log=logs / "nats.log").start()
     env = {
         "WARD5S_NATS_URL": nats.url,
-        "WARD5S_VAR_DIR": str(VAR),
+        "WARD5S_VAR_DIR": str(var),
         "WARD5S_ENVIRONMENT": os.environ.get("WARD5S_ENVIRONMENT", "demo"),
     }
     processes: list[ServiceProcess] = []
     try:
         asyncio.run(create_streams(nats.url, 1, None, None))
-        print(f"NATS with JetStream on {nats.url} (data in var/nats)")
-        tokens = VAR / "demo-tokens.json"
+        print(f"NATS with JetStream on {nats.url} (data in {var / 'nats'})")
+        tokens = var / "demo-tokens.json"
         subprocess.run(
             [
                 sys.executable,
@@ -86,7 +87,7 @@ def main() -> None:
             stderr=subprocess.STDOUT,
         )
         print(
-            f"demo ward binh-dong loaded ({arguments.demo}); tokens in {tokens.relative_to(ROOT)}"
+            f"demo ward binh-dong loaded ({arguments.demo}); tokens in {tokens}"
         )
         for name, port in service_ports.items():
             process = ServiceProcess(name, port, env, log=logs / f"{name}.log")

@@ -1,0 +1,91 @@
+"""``make run`` as a user meets it: the launcher brings up NATS, the demo ward and the three
+services, the demo submissions reach the scoring and notifications services, Ctrl-C stops every
+process, and a port already in use is reported with the variable that moves it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.http import eventually
+from tools.processes import ROOT, free_port, port_taken, wait_until_ready
+
+pytestmark = [pytest.mark.e2e, pytest.mark.nats]
+
+
+def launcher_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "WARD5S_VAR_DIR": str(tmp_path / "var"),
+        "WARD5S_NATS_PORT": str(free_port()),
+        "WARD5S_ASSESSMENT_HTTP_PORT": str(free_port()),
+        "WARD5S_SCORING_HTTP_PORT": str(free_port()),
+        "WARD5S_NOTIFICATIONS_HTTP_PORT": str(free_port()),
+    }
+
+
+async def test_demo_stack_comes_up_with_data_and_stops_cleanly(tmp_path: Path) -> None:
+    env = launcher_env(tmp_path)
+    launcher = subprocess.Popen([sys.executable, "-m", "tools.devstack", "--demo", "full"],
+                                cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+    ports = {name: int(env[f"WARD5S_{name.upper()}_HTTP_PORT"])
+             for name in ("assessment", "scoring", "notifications")}
+    try:
+        for port in ports.values():
+            wait_until_ready(f"http://127.0.0.1:{port}/readyz", timeout=90, process=launcher)
+        tokens = json.loads((tmp_path / "var" / "demo-tokens.json").read_text("utf-8"))
+        assert len([t for t in tokens if t["person_id"]]) >= 30
+        assert {t["role"] for t in tokens} >= {"admin", "chairman", "vice_chairman",
+                                               "unit_head", "auditor", "staff", "kiosk"}
+        assert all(set(t) >= {"person_id", "role", "unit_id", "token"} for t in tokens)
+        chairman = next(t["token"] for t in tokens if t["role"] == "chairman")
+        head = next(t for t in tokens if t["role"] == "unit_head" and t["unit_id"] == "dvcu")
+
+        async with httpx.AsyncClient(timeout=5) as http:
+            # The demo's past months reach scoring: last quarter has figures for a unit.
+            async def scored() -> dict | None:
+                reply = await http.get(
+                    f"http://127.0.0.1:{ports['scoring']}/v1/units/vp/scores",
+                    params={"period": "2026"}, headers={"Authorization": f"Bearer {chairman}"})
+                figures = reply.json()
+                return figures if figures.get("total_percent") is not None else None
+
+            figures = await eventually(scored, within=30)
+            assert 0 < figures["total_percent"] <= 100
+
+            async def alerted() -> list | None:
+                reply = await http.get(
+                    f"http://127.0.0.1:{ports['notifications']}/v1/alerts",
+                    headers={"Authorization": f"Bearer {head['token']}"})
+                return reply.json()["alerts"] or None
+
+            assert await eventually(alerted, within=30)
+    finally:
+        launcher.send_signal(signal.SIGINT)
+        output, _ = launcher.communicate(timeout=60)
+    assert "stopped" in output
+    assert launcher.returncode == 0, output
+    for port in ports.values():
+        assert not port_taken(port), f"port {port} still in use after Ctrl-C"
+
+
+def test_a_taken_port_is_reported_with_the_way_out(tmp_path: Path) -> None:
+    env = launcher_env(tmp_path)
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", int(env["WARD5S_SCORING_HTTP_PORT"])))
+        squatter.listen()
+        result = subprocess.run([sys.executable, "-m", "tools.devstack"], cwd=ROOT, env=env,
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    message = result.stderr + result.stdout
+    assert f"{env['WARD5S_SCORING_HTTP_PORT']} (scoring)" in message
+    assert "WARD5S_SCORING_HTTP_PORT=" in message

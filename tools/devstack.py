@@ -86,9 +86,7 @@ def main() -> None:
             stdout=(logs / "demo.log").open("ab"),
             stderr=subprocess.STDOUT,
         )
-        print(
-            f"demo ward binh-dong loaded ({arguments.demo}); tokens in {tokens}"
-        )
+        print(f"demo ward binh-dong loaded ({arguments.demo}); tokens in {tokens}")
         for name, port in service_ports.items():
             process = ServiceProcess(name, port, env, log=logs / f"{name}.log")
             processes.append(process.start(wait=False))

@@ -32,20 +32,38 @@ def launcher_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
+def start_launcher(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tools.devstack", "--demo", "full"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
 async def test_demo_stack_comes_up_with_data_and_stops_cleanly(tmp_path: Path) -> None:
     env = launcher_env(tmp_path)
-    launcher = subprocess.Popen([sys.executable, "-m", "tools.devstack", "--demo", "full"],
-                                cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
-    ports = {name: int(env[f"WARD5S_{name.upper()}_HTTP_PORT"])
-             for name in ("assessment", "scoring", "notifications")}
+    launcher = start_launcher(env)
+    ports = {
+        name: int(env[f"WARD5S_{name.upper()}_HTTP_PORT"])
+        for name in ("assessment", "scoring", "notifications")
+    }
     try:
         for port in ports.values():
             wait_until_ready(f"http://127.0.0.1:{port}/readyz", timeout=90, process=launcher)
         tokens = json.loads((tmp_path / "var" / "demo-tokens.json").read_text("utf-8"))
         assert len([t for t in tokens if t["person_id"]]) >= 30
-        assert {t["role"] for t in tokens} >= {"admin", "chairman", "vice_chairman",
-                                               "unit_head", "auditor", "staff", "kiosk"}
+        assert {t["role"] for t in tokens} >= {
+            "admin",
+            "chairman",
+            "vice_chairman",
+            "unit_head",
+            "auditor",
+            "staff",
+            "kiosk",
+        }
         assert all(set(t) >= {"person_id", "role", "unit_id", "token"} for t in tokens)
         chairman = next(t["token"] for t in tokens if t["role"] == "chairman")
         head = next(t for t in tokens if t["role"] == "unit_head" and t["unit_id"] == "dvcu")
@@ -55,7 +73,9 @@ async def test_demo_stack_comes_up_with_data_and_stops_cleanly(tmp_path: Path) -
             async def scored() -> dict | None:
                 reply = await http.get(
                     f"http://127.0.0.1:{ports['scoring']}/v1/units/vp/scores",
-                    params={"period": "2026"}, headers={"Authorization": f"Bearer {chairman}"})
+                    params={"period": "2026"},
+                    headers={"Authorization": f"Bearer {chairman}"},
+                )
                 figures = reply.json()
                 return figures if figures.get("total_percent") is not None else None
 
@@ -65,7 +85,8 @@ async def test_demo_stack_comes_up_with_data_and_stops_cleanly(tmp_path: Path) -
             async def alerted() -> list | None:
                 reply = await http.get(
                     f"http://127.0.0.1:{ports['notifications']}/v1/alerts",
-                    headers={"Authorization": f"Bearer {head['token']}"})
+                    headers={"Authorization": f"Bearer {head['token']}"},
+                )
                 return reply.json()["alerts"] or None
 
             assert await eventually(alerted, within=30)
@@ -83,8 +104,14 @@ def test_a_taken_port_is_reported_with_the_way_out(tmp_path: Path) -> None:
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", int(env["WARD5S_SCORING_HTTP_PORT"])))
         squatter.listen()
-        result = subprocess.run([sys.executable, "-m", "tools.devstack"], cwd=ROOT, env=env,
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "tools.devstack"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert result.returncode != 0
     message = result.stderr + result.stdout
     assert f"{env['WARD5S_SCORING_HTTP_PORT']} (scoring)" in message

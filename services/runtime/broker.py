@@ -17,6 +17,12 @@ from services.runtime.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 
+def inbox_prefix(service: str) -> str:
+    """Replies to a service (API answers, pulled messages) come to an inbox of its own, so NATS
+    permissions can keep every other user, front-ends included, from reading them."""
+    return f"_INBOX_{service}"
+
+
 def build_broker(settings: ServiceSettings) -> NatsBroker:
     """A broker whose subscribers ack only what the code acks (never FastStream's default)."""
     security = None
@@ -26,6 +32,7 @@ def build_broker(settings: ServiceSettings) -> NatsBroker:
         settings.nats_url,
         security=security,
         name=f"ward5s-{settings.service}",
+        inbox_prefix=inbox_prefix(settings.service),
         ack_policy=AckPolicy.MANUAL,
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,

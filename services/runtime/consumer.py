@@ -33,6 +33,7 @@ from contracts.envelope import Event
 from contracts.events import parse_event
 from contracts.streams import StreamSpec
 from contracts.subjects import dead_letter_subject, ward_of
+from services.runtime.broker import inbox_prefix
 from services.runtime.db import SessionFactory, transaction
 from services.runtime.inbox import claim
 from services.runtime.metrics import (
@@ -100,6 +101,7 @@ class EventConsumer:
             spec.subject,
             stream=JStream(spec.stream.name, declare=False),
             durable=spec.name,
+            inbox_prefix=f"{inbox_prefix(self.service)}.".encode(),
             pull_sub=PullSub(batch_size=spec.batch_size, timeout=0.1, batch=True),
             config=ConsumerConfig(
                 ack_policy=JsAckPolicy.EXPLICIT,

@@ -57,3 +57,13 @@ OUTBOX_OLDEST_AGE = Gauge(
     "Age of the oldest unpublished outbox event (0 when the outbox is empty).",
     ["service"],
 )
+CONSUMER_PENDING = Gauge(
+    "ward5s_consumer_pending_messages",
+    "Messages on the stream a durable consumer has not been delivered yet (its lag).",
+    ["service", "consumer"],
+)
+CONSUMER_ACK_PENDING = Gauge(
+    "ward5s_consumer_ack_pending_messages",
+    "Messages delivered to a durable consumer and not acknowledged yet.",
+    ["service", "consumer"],
+)

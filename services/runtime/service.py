@@ -22,6 +22,7 @@ from services.runtime.broker import build_broker, ensure_streams, jetstream
 from services.runtime.consumer import Apply, ConsumerSpec, EventConsumer
 from services.runtime.db import PlumbingTables, create_engine, is_sqlite, session_factory
 from services.runtime.http import create_http_app
+from services.runtime.lag import report_lag
 from services.runtime.migrations import upgrade
 from services.runtime.outbox import OutboxRelay
 from services.runtime.settings import ServiceSettings
@@ -106,6 +107,9 @@ class Runtime:
             lock_rows=not is_sqlite(self.settings.sqlalchemy_url),
         )
         self.spawn(self.relay.run(), "outbox-relay")
+        if self.consumers:
+            specs = [consumer.spec for consumer in self.consumers]
+            self.spawn(report_lag(self.name, jetstream(self.broker), specs), "consumer-lag")
         log.info("%s started", self.name)
 
     async def stop(self) -> None:

@@ -1,0 +1,46 @@
+"""How far each durable consumer is behind its stream, as gauges Prometheus can alert on.
+
+JetStream knows, per durable consumer, how many messages are still to be delivered and how many
+were delivered but not yet acknowledged. Asking it from the service (with the rights the consumer
+already has) gives the lag without extra monitoring access; every instance of a service reports
+the same figure, so dashboards take the ``max`` over instances.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from nats.js import JetStreamContext
+
+from services.runtime.consumer import ConsumerSpec
+from services.runtime.metrics import CONSUMER_ACK_PENDING, CONSUMER_PENDING
+
+log = logging.getLogger(__name__)
+
+LAG_POLL_S = 5.0
+
+
+async def measure_lag(service: str, js: JetStreamContext, specs: Sequence[ConsumerSpec]) -> None:
+    """Set the lag gauges of every consumer once; a consumer that cannot be asked is skipped."""
+    for spec in specs:
+        try:
+            info = await js.consumer_info(spec.stream.name, spec.name, timeout=2)
+        except Exception as error:  # the bus may be reconnecting: try again next round
+            log.debug("lag of %s unknown: %s", spec.name, error)
+            continue
+        CONSUMER_PENDING.labels(service, spec.name).set(info.num_pending or 0)
+        CONSUMER_ACK_PENDING.labels(service, spec.name).set(info.num_ack_pending or 0)
+
+
+async def report_lag(
+    service: str,
+    js: JetStreamContext,
+    specs: Sequence[ConsumerSpec],
+    poll_s: float = LAG_POLL_S,
+) -> None:
+    """Measure the lag every ``poll_s`` seconds, for the life of the service."""
+    while True:
+        await measure_lag(service, js, specs)
+        await asyncio.sleep(poll_s)

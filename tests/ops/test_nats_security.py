@@ -1,0 +1,112 @@
+"""The NATS configuration in ``infra/nats/`` as production runs it: each service with its own user
+runs the whole audit → score → alert pipeline without a single permission violation, and a user
+that tries to publish or read where it must not is refused."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import nats
+import pytest
+from nats.errors import Error as NatsError
+
+from tests.ops.conftest import create_streams_as_admin, load_demo, low_audit_alerts, service_env
+from tests.support.stack import SERVICE_NAMES, Stack
+from tools.processes import NatsServer
+
+pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.postgres]
+
+
+action_word = {"publish": "publish", "subscribe": "subscription"}
+
+
+async def refused(url: str, user: str, password: str, action: str, subject: str) -> str:
+    """Try to publish or subscribe as ``user``; return the server's complaint (empty if none)."""
+    complaints: list[str] = []
+
+    async def record(error: Exception) -> None:
+        complaints.append(str(error))
+
+    client = await nats.connect(url, user=user, password=password, error_cb=record)
+    try:
+        if action == "publish":
+            await client.publish(subject, b"{}")
+        else:
+            await client.subscribe(subject)
+        await client.flush()
+        for _ in range(50):
+            if complaints:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await client.close()
+    return " ".join(complaints)
+
+
+async def test_services_run_the_pipeline_with_their_own_users_only(
+    secured_nats: NatsServer, nats_secrets: dict[str, str], new_pg_database, tmp_path: Path
+) -> None:
+    await create_streams_as_admin(secured_nats.url, nats_secrets)
+    stack = Stack(
+        secured_nats.url,
+        {name: new_pg_database() for name in SERVICE_NAMES},
+        tmp_path,
+        extra_env=service_env(nats_secrets),
+    )
+    tokens = load_demo(stack, tmp_path / "tokens.json")
+    stack.start()
+    try:
+        alerts = await low_audit_alerts(stack, tokens, "kt")
+        assert {alert["rule"] for alert in alerts} >= {"low_score.total"}
+    finally:
+        stack.stop()
+    log = Path(secured_nats.log).read_text(errors="replace")  # type: ignore[arg-type]
+    assert "Violation" not in log, log
+
+
+async def test_no_anonymous_access(secured_nats: NatsServer) -> None:
+    with pytest.raises(NatsError):
+        await nats.connect(secured_nats.url, allow_reconnect=False, connect_timeout=2)
+
+
+@pytest.mark.parametrize(
+    ("user", "action", "subject"),
+    [
+        # a service cannot forge another service's events
+        ("scoring", "publish", "ward5s.binh-dong.assessment.audit.submitted"),
+        ("notifications", "publish", "ward5s.binh-dong.scoring.score.updated"),
+        # nor manage streams or consumers that are not its own
+        ("scoring", "publish", "$JS.API.STREAM.DELETE.ASSESSMENT"),
+        ("notifications", "publish", "$JS.API.CONSUMER.MSG.NEXT.ASSESSMENT.scoring-assessment"),
+        # nor read another service's replies
+        ("notifications", "subscribe", "_INBOX_scoring.>"),
+        # a front-end may only ask on intake subjects
+        ("frontend", "publish", "ward5s.binh-dong.assessment.feedback.received"),
+        ("frontend", "subscribe", "ward5s.>"),
+        ("frontend", "subscribe", "_INBOX_assessment.>"),
+        ("frontend", "publish", "$JS.API.STREAM.INFO.ASSESSMENT"),
+    ],
+)
+async def test_a_user_is_refused_where_it_must_not_go(
+    secured_nats: NatsServer, nats_secrets: dict[str, str], user: str, action: str, subject: str
+) -> None:
+    password = nats_secrets[f"WARD5S_{user.upper()}_NATS_PASSWORD"]
+    complaint = await refused(secured_nats.url, user, password, action, subject)
+    # nats-py reports the subject lower-cased
+    assert f'permissions violation for {action_word[action]} to "{subject.lower()}"' in (
+        complaint.lower()
+    ), complaint
+
+
+async def test_a_front_end_may_ask_on_intake(
+    secured_nats: NatsServer, nats_secrets: dict[str, str]
+) -> None:
+    """The allowed path, so the refusals above are not the server refusing everything."""
+    password = nats_secrets["WARD5S_FRONTEND_NATS_PASSWORD"]
+    assert (
+        await refused(
+            secured_nats.url, "frontend", password, "publish", "ward5s.binh-dong.intake.feedback"
+        )
+        == ""
+    )

@@ -256,6 +256,9 @@ class ScoreData(Contract):
     points: float | None = None
     late: bool = False
     policy_version: str
+    #: For units: citizen satisfaction % (mean of 100/75/50/25/0) and how many ratings it pools.
+    satisfaction_percent: float | None = None
+    ratings: int = 0
 
 
 class ScoreUpdated(Event):
@@ -275,12 +278,15 @@ class LowScoreData(Contract):
     subject_id: EntityId
     unit_id: EntityId
     period: str
-    #: What crossed: "total", a pillar code ("S1".."S5", "P"), "satisfaction", "points".
+    #: What crossed: "total", a pillar code ("S1".."S5", "P"), "satisfaction", "points", or
+    #: "dissatisfaction_spike" (``value`` "Rất không hài lòng" ratings for the unit on ``day``,
+    #: reaching ``threshold``; announced once per unit and day, never recovered).
     metric: str
     value: float
     threshold: float
     final: bool
     policy_version: str
+    day: date | None = None
 
 
 class LowScoreDetected(Event):

@@ -1,7 +1,13 @@
-"""``python -m services.scoring [serve|migrate]``."""
+"""``python -m services.scoring [serve|migrate|rebuild]``."""
 
 from services.runtime.cli import main
 from services.scoring import bootstrap
 
 if __name__ == "__main__":
-    main(bootstrap.NAME, bootstrap.settings, bootstrap.build_app, bootstrap.MIGRATIONS)
+    main(
+        bootstrap.NAME,
+        bootstrap.settings,
+        bootstrap.build_app,
+        bootstrap.MIGRATIONS,
+        bootstrap.COMMANDS,
+    )

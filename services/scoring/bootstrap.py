@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 
+import nats
 from fastapi import FastAPI
 
+from contracts.periods import Month
 from contracts.streams import ASSESSMENT
 from contracts.subjects import context_subjects
+from services.runtime.cli import Command
 from services.runtime.consumer import ConsumerSpec
 from services.runtime.errors import register_messages
 from services.runtime.service import Runtime
 from services.runtime.settings import ServiceSettings, load_settings
+from services.scoring import metrics, views
+from services.scoring.adapters import store
 from services.scoring.adapters.tables import metadata, plumbing
 from services.scoring.domain.policy import default_policy
-from services.scoring.entrypoints import http
+from services.scoring.entrypoints import admin, http
 from services.scoring.handlers import Scoring
+from services.scoring.rebuild import RebuildReport, rebuild
 
 NAME = "scoring"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -30,8 +41,12 @@ ASSESSMENT_EVENTS = ConsumerSpec(
 register_messages(
     {
         "bad_period": (
-            "Kỳ không hợp lệ (dùng YYYY-MM, YYYY-Qn hoặc YYYY).",
-            "Not a valid period (use YYYY-MM, YYYY-Qn or YYYY).",
+            "Kỳ không hợp lệ (dùng YYYY-MM, YYYY-Qn, YYYY, last3m hoặc last12m).",
+            "Not a valid period (use YYYY-MM, YYYY-Qn, YYYY, last3m or last12m).",
+        ),
+        "no_score": (
+            "Chưa có điểm của người này trong kỳ.",
+            "This person has no score for the period.",
         ),
     }
 )
@@ -49,6 +64,19 @@ def build_runtime(config: ServiceSettings | None = None) -> tuple[Runtime, Scori
         ConsumerSpec(**{**ASSESSMENT_EVENTS.__dict__, "batch_size": config.consumer_batch}),
         scoring.apply,
     )
+
+    async def show_current_month() -> None:
+        """The dashboards' gauges, from the stored sums, before the first event arrives."""
+        month = Month.of(datetime.now(UTC)).key
+        async with runtime.sessions() as session:
+            wards = {w for w, _, m in await store.months_with_units(session) if m == month}
+            for ward in sorted(wards):
+                for unit, figures in (
+                    await views.unit_figures(session, ward, None, [month])
+                ).items():
+                    metrics.show_unit(ward, unit, figures.values(scoring.policy))
+
+    runtime.on_start(show_current_month)
     return runtime, scoring
 
 
@@ -57,7 +85,35 @@ def build_app(config: ServiceSettings | None = None) -> FastAPI:
     app = runtime.http_app(
         title="ward5s scoring",
         description="Rolling 5S+ aggregates, classification and income tier, from the events.",
-        routers=[http.router],
+        routers=[http.router, admin.router],
     )
     app.state.policy = scoring.policy
+    app.state.scoring = scoring
     return app
+
+
+async def rebuild_now(config: ServiceSettings) -> RebuildReport:
+    """Replay the stream into a fresh projection and swap it in (the service may be running)."""
+    runtime, scoring = build_runtime(config)
+    await runtime.migrate()
+    password = config.nats_password.get_secret_value() if config.nats_password else None
+    connection = await nats.connect(config.nats_url, user=config.nats_user, password=password)
+    try:
+        return await rebuild(
+            connection.jetstream(), runtime.sessions, scoring, ASSESSMENT_EVENTS.name
+        )
+    finally:
+        await connection.close()
+        await runtime.engine.dispose()
+
+
+def _rebuild_command(config: ServiceSettings, _: argparse.Namespace) -> None:
+    print(json.dumps(asdict(asyncio.run(rebuild_now(config))), indent=2))
+
+
+COMMANDS = {
+    "rebuild": Command(
+        help="replay the ASSESSMENT stream into a fresh projection and swap it in",
+        run=_rebuild_command,
+    )
+}

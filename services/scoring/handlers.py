@@ -3,67 +3,113 @@ transaction, and stage the events that announce what changed."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.common import FIVE_S
 from contracts.envelope import SYSTEM, Event
 from contracts.events import (
     AuditAmended,
     AuditSubmitted,
     AuditWithdrawn,
+    ClassificationComputed,
+    ClassificationComputedData,
+    FeedbackReceived,
     LowScoreData,
     LowScoreDetected,
     LowScoreRecovered,
     PeriodClosed,
+    PeriodReopened,
     PillarScore,
     ScoreData,
+    ScoreFinalized,
     ScoreUpdated,
+    SelfAssessmentReviewed,
+    SubjectKind,
+    TaskResultRecorded,
 )
-from services.runtime.db import upsert
+from contracts.periods import Month, Period
 from services.runtime.outbox import stage
+from services.scoring import metrics, views
 from services.scoring.adapters import store
-from services.scoring.adapters.tables import closed_periods, plumbing
+from services.scoring.adapters.tables import plumbing
 from services.scoring.domain.aggregates import PillarSums
-from services.scoring.domain.alerts import crossings, unit_metrics
+from services.scoring.domain.alerts import PERSON_METRICS, UNIT_METRICS, Crossing, crossings
 from services.scoring.domain.audits import AuditRecord, record_after, supersedes
 from services.scoring.domain.policy import Policy
+from services.scoring.domain.reviews import (
+    ReviewRecord,
+    order_key,
+    review_record,
+    review_supersedes,
+)
+from services.scoring.domain.satisfaction import (
+    DISSATISFACTION_SPIKE,
+    VERY_DISSATISFIED,
+    local_day,
+    spike_crossed,
+)
 
 AUDIT_EVENTS = (AuditSubmitted, AuditAmended, AuditWithdrawn)
 
 
+@dataclass
+class Touched:
+    """What a batch changed, per ward: the figures to announce again."""
+
+    units: set[tuple[str, str]] = field(default_factory=set)  # unit, month
+    audited: set[tuple[str, str]] = field(default_factory=set)  # whose 5S sums changed
+    people: set[tuple[str, str]] = field(default_factory=set)  # person, month
+    spikes: dict[tuple[str, date], int] = field(default_factory=dict)  # unit, day -> count
+    closed: set[str] = field(default_factory=set)  # months closed by this batch
+
+
 class Scoring:
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, announce: bool = True) -> None:
         self.policy = policy
+        #: A rebuild replays history into a scratch projection: it announces nothing.
+        self.announce = announce
 
     async def apply(self, session: AsyncSession, events: Sequence[Event]) -> None:
-        audit_events = [e for e in events if isinstance(e, AUDIT_EVENTS)]
-        touched = await self._apply_audits(session, audit_events)
-        for event in events:
-            if isinstance(event, PeriodClosed):
-                await session.execute(
-                    upsert(session, closed_periods)
-                    .values(ward=event.ward, period=event.data.period, closed_at=event.occurred_at)
-                    .on_conflict_do_nothing()
-                )
-        if touched:
-            await self._announce(session, touched)
+        await store.lock_wards(session, {e.ward for e in events})
+        touched: dict[str, Touched] = defaultdict(Touched)
+        await self._apply_audits(
+            session, [e for e in events if isinstance(e, AUDIT_EVENTS)], touched
+        )
+        await self._apply_reviews(
+            session, [e for e in events if isinstance(e, SelfAssessmentReviewed)], touched
+        )
+        await self._apply_task_results(
+            session, [e for e in events if isinstance(e, TaskResultRecorded)], touched
+        )
+        await self._apply_feedback(
+            session, [e for e in events if isinstance(e, FeedbackReceived)], touched
+        )
+        await self._apply_periods(session, events, touched)
+        if not self.announce:
+            return
+        out: list[Event] = []
+        for ward in sorted(touched):
+            out += await self._announce(session, ward, touched[ward])
+        await stage(session, plumbing.outbox, out)
+
+    # --- folding events into sums ---------------------------------------------------------------
 
     async def _apply_audits(
         self,
         session: AsyncSession,
         events: Sequence[AuditSubmitted | AuditAmended | AuditWithdrawn],
-    ) -> set[tuple[str, str, str]]:
-        """Fold audit events into the sums; returns the (ward, unit, month)s that changed."""
+        touched: dict[str, Touched],
+    ) -> None:
         if not events:
-            return set()
+            return
         keys = [(e.ward, str(e.data.audit_id)) for e in events]
         records = await store.load_audit_records(session, keys)
-        changed: dict[store.AuditKey, AuditRecord] = {}
-        deltas: dict[tuple[str, str, str, str], PillarSums] = {}
+        changed: dict[store.AuditKey, tuple[AuditRecord, str]] = {}
+        deltas: dict[store.SumsKey, PillarSums] = defaultdict(PillarSums)
         for event, key in zip(events, keys, strict=True):
             current = records.get(key)
             if not supersedes(event, current):
@@ -74,94 +120,318 @@ class Scoring:
                     continue
                 for pillar, sums in record.sums.items():
                     slot = (key[0], record.unit_id, record.month, pillar)
-                    deltas[slot] = deltas.get(slot, PillarSums()) + (sums if sign > 0 else -sums)
-            records[key] = changed[key] = new
+                    deltas[slot] += sums if sign > 0 else -sums
+            records[key] = new
+            changed[key] = (new, str(event.event_id))
         await store.save_audit_records(session, changed)
         await store.add_to_unit_months(session, deltas)
-        return {(ward, unit, month) for ward, unit, month, _ in deltas}
+        for ward, unit, month, _ in deltas:
+            touched[ward].units.add((unit, month))
+            touched[ward].audited.add((unit, month))
 
-    async def _announce(self, session: AsyncSession, touched: set[tuple[str, str, str]]) -> None:
-        """A score update per changed unit-month, and a low-score event per threshold crossed."""
-        now = datetime.now(UTC)
-        out: list[Event] = []
-        by_ward: dict[str, set[tuple[str, str]]] = {}
-        for ward, unit, month in touched:
-            by_ward.setdefault(ward, set()).add((unit, month))
-        for ward, pairs in by_ward.items():
-            sums = await store.unit_sums(
-                session, ward, {u for u, _ in pairs}, {m for _, m in pairs}
-            )
-            closed = set(
-                await session.scalars(
-                    select(closed_periods.c.period).where(
-                        closed_periods.c.ward == ward,
-                        closed_periods.c.period.in_([m for _, m in pairs]),
-                    )
-                )
-            )
-            flag_keys = [
-                (ward, "unit", unit, month, metric)
-                for unit, month in pairs
-                for metric in ("total", *FIVE_S)
-            ]
-            flags = await store.load_flags(session, flag_keys)
-            new_flags: dict[store.FlagKey, tuple[bool, float | None]] = {}
-            for unit, month in sorted(pairs):
-                pillars = sums.get((unit, month), {})
-                values = unit_metrics(pillars)
-                final = month in closed
-                out.append(
-                    ScoreUpdated(
-                        ward=ward,
-                        occurred_at=now,
-                        actor=SYSTEM,
-                        data=ScoreData(
-                            subject_kind="unit",
-                            subject_id=unit,
-                            unit_id=unit,
-                            period=month,
-                            pillars=tuple(
-                                PillarScore(
-                                    pillar=p,
-                                    percent=s.percent,
-                                    scored_items=s.scored,
-                                    na_items=s.not_applicable,
-                                )
-                                for p, s in sorted(pillars.items())
-                            ),
-                            total_percent=values["total"],
-                            policy_version=self.policy.version,
-                        ),
-                    )
-                )
-                if not (final or self.policy.alert_on_provisional):
+    async def _apply_reviews(
+        self,
+        session: AsyncSession,
+        events: Sequence[SelfAssessmentReviewed],
+        touched: dict[str, Touched],
+    ) -> None:
+        if not events:
+            return
+        keys = [(e.ward, str(e.data.self_assessment_id)) for e in events]
+        records = await store.load_review_records(session, keys)
+        changed: dict[store.ReviewKey, tuple[ReviewRecord, str]] = {}
+        deltas: dict[tuple[str, str, str, str], PillarSums] = defaultdict(PillarSums)
+        for event, key in zip(events, keys, strict=True):
+            current, new = records.get(key), review_record(event)
+            if not review_supersedes(new, current):
+                continue
+            for record, sign in ((current, -1), (new, 1)):
+                if record is None:
                     continue
-                was_low = {
-                    key[4]: low for key, low in flags.items() if key[2] == unit and key[3] == month
-                }
-                for crossing in crossings(values, was_low, self.policy):
-                    new_flags[(ward, "unit", unit, month, crossing.metric)] = (
-                        crossing.low,
-                        values.get(crossing.metric),
-                    )
-                    kind = LowScoreDetected if crossing.low else LowScoreRecovered
-                    out.append(
-                        kind(
-                            ward=ward,
-                            occurred_at=now,
-                            actor=SYSTEM,
-                            data=LowScoreData(
-                                subject_kind="unit",
-                                subject_id=unit,
-                                unit_id=unit,
-                                period=month,
-                                metric=crossing.metric,
-                                value=round(crossing.value, 2),
-                                threshold=crossing.threshold,
-                                final=final,
-                                policy_version=self.policy.version,
-                            ),
+                slot = (key[0], record.person_id, record.month, new.unit_id)
+                plus = record.sums.get("P", PillarSums())
+                deltas[slot] += plus if sign > 0 else -plus
+            records[key] = new
+            changed[key] = (new, str(event.event_id))
+        await store.save_review_records(session, changed)
+        await store.add_to_person_months(session, deltas)
+        for ward, person, month, _ in deltas:
+            touched[ward].people.add((person, month))
+
+    async def _apply_task_results(
+        self,
+        session: AsyncSession,
+        events: Sequence[TaskResultRecorded],
+        touched: dict[str, Touched],
+    ) -> None:
+        newest: dict[store.PersonMonthKey, tuple[float, int, str]] = {}
+        for e in events:
+            key = (e.ward, e.data.person_id, e.data.period)
+            candidate = (e.data.points, order_key(e.occurred_at), str(e.event_id))
+            if key not in newest or candidate[1:] > newest[key][1:]:
+                newest[key] = candidate
+            touched[e.ward].people.add((e.data.person_id, e.data.period))
+        await store.record_task_results(session, newest)
+
+    async def _apply_feedback(
+        self,
+        session: AsyncSession,
+        events: Sequence[FeedbackReceived],
+        touched: dict[str, Touched],
+    ) -> None:
+        levels: dict[tuple[str, str, str, int], int] = defaultdict(int)
+        days: dict[tuple[str, str, date], int] = defaultdict(int)
+        for e in events:
+            levels[(e.ward, e.data.unit_id, e.data.period, e.data.level)] += 1
+            if e.data.level == VERY_DISSATISFIED:
+                days[(e.ward, e.data.unit_id, local_day(e.occurred_at))] += 1
+            touched[e.ward].units.add((e.data.unit_id, e.data.period))
+        await store.add_feedback(session, levels)
+        for (ward, unit, day), after in (await store.add_very_dissatisfied(session, days)).items():
+            if spike_crossed(after - days[(ward, unit, day)], after, self.policy):
+                touched[ward].spikes[(unit, day)] = after
+
+    async def _apply_periods(
+        self, session: AsyncSession, events: Sequence[Event], touched: dict[str, Touched]
+    ) -> None:
+        # In stream order: a close then a reopen of the same month leaves it open, and back.
+        state: dict[tuple[str, str], datetime | None] = {}
+        for e in events:
+            if isinstance(e, PeriodClosed):
+                state[(e.ward, e.data.period)] = e.occurred_at
+            elif isinstance(e, PeriodReopened):
+                state[(e.ward, e.data.period)] = None
+        closes = {key: at for key, at in state.items() if at is not None}
+        await store.reopen_periods(session, [key for key, at in state.items() if at is None])
+        await store.close_periods(session, closes)
+        for ward, month in closes:
+            touched[ward].closed.add(month)
+
+    # --- announcing what changed ----------------------------------------------------------------
+
+    async def _announce(self, session: AsyncSession, ward: str, touched: Touched) -> list[Event]:
+        """Score events for every changed unit and person, low-score crossings, and on a close
+        (or a late change to a closed month) the final results and the ward's classification."""
+        now = datetime.now(UTC)
+        units, people = set(touched.units), set(touched.people)
+        if touched.closed:
+            every = await views.unit_figures(session, ward, None, sorted(touched.closed))
+            units |= {(u, m) for m in touched.closed for u in every}
+        # A person's score moves with their unit's 5S total (not with its satisfaction).
+        people |= await store.people_of_units(session, ward, touched.audited)
+        if touched.closed:
+            found = await views.person_months(
+                session, ward, None, sorted(touched.closed), self.policy
+            )
+            people |= set(found)
+        months = {m for _, m in units} | {m for _, m in people}
+        closed = await store.closed_months(session, ward, months)
+        late = {(u, m) for u, m in touched.units if m in closed and m not in touched.closed}
+        late_people = {(p, m) for p, m in touched.people if m in closed and m not in touched.closed}
+        await store.mark_late(
+            session,
+            [(ward, "unit", u, m) for u, m in late]
+            + [(ward, "person", p, m) for p, m in late_people],
+        )
+        out: list[Event] = []
+        flags = await store.load_flags(
+            session,
+            [(ward, "unit", u, m, metric) for u, m in units for metric in UNIT_METRICS]
+            + [(ward, "person", p, m, metric) for p, m in people for metric in PERSON_METRICS],
+        )
+        new_flags: dict[store.FlagKey, tuple[bool, float | None]] = {}
+        current_month = Month.of(now).key
+
+        for month in sorted({m for _, m in units}):
+            unit_ids = sorted(u for u, m in units if m == month)
+            figures = await views.unit_figures(session, ward, unit_ids, [month])
+            for unit in unit_ids:
+                f = figures.get(unit, views.UnitFigures())
+                values = f.values(self.policy)
+                if month == current_month:
+                    metrics.show_unit(ward, unit, values)
+                final = month in closed
+                kind = ScoreFinalized if final else ScoreUpdated
+                data = ScoreData(
+                    subject_kind="unit",
+                    subject_id=unit,
+                    unit_id=unit,
+                    period=month,
+                    pillars=tuple(
+                        PillarScore(
+                            pillar=p,
+                            percent=s.percent,
+                            scored_items=s.scored,
+                            na_items=s.not_applicable,
                         )
-                    )
-            await store.save_flags(session, new_flags)
-        await stage(session, plumbing.outbox, out)
+                        for p, s in sorted(f.pillars.items())
+                    ),
+                    total_percent=values["total"],
+                    late=(unit, month) in late,
+                    policy_version=self.policy.version,
+                    satisfaction_percent=values["satisfaction"],
+                    ratings=f.ratings,
+                )
+                out.append(kind(ward=ward, occurred_at=now, actor=SYSTEM, data=data))
+                out += self._crossings(
+                    ward,
+                    "unit",
+                    unit,
+                    unit,
+                    month,
+                    values,
+                    UNIT_METRICS,
+                    flags,
+                    new_flags,
+                    final,
+                    now,
+                )
+
+        for month in sorted({m for _, m in people}):
+            person_ids = sorted(p for p, m in people if m == month)
+            found = await views.person_months(session, ward, person_ids, [month], self.policy)
+            for (person, _), pm in sorted(found.items()):
+                final = month in closed
+                points = pm.points(self.policy)
+                kind = ScoreFinalized if final else ScoreUpdated
+                data = ScoreData(
+                    subject_kind="person",
+                    subject_id=person,
+                    unit_id=pm.unit_id,
+                    period=month,
+                    total_percent=pm.plus_percent,
+                    points=points,
+                    late=(person, month) in late_people,
+                    policy_version=self.policy.version,
+                )
+                out.append(kind(ward=ward, occurred_at=now, actor=SYSTEM, data=data))
+                out += self._crossings(
+                    ward,
+                    "person",
+                    person,
+                    pm.unit_id,
+                    month,
+                    {"points": points},
+                    PERSON_METRICS,
+                    flags,
+                    new_flags,
+                    final,
+                    now,
+                )
+        await store.save_flags(session, new_flags)
+
+        for (unit, day), count in sorted(touched.spikes.items()):
+            out.append(
+                LowScoreDetected(
+                    ward=ward,
+                    occurred_at=now,
+                    actor=SYSTEM,
+                    data=LowScoreData(
+                        subject_kind="unit",
+                        subject_id=unit,
+                        unit_id=unit,
+                        period=Month.of_date(day).key,
+                        metric=DISSATISFACTION_SPIKE,
+                        value=count,
+                        threshold=self.policy.satisfaction.very_dissatisfied_per_day,
+                        final=False,
+                        policy_version=self.policy.version,
+                        day=day,
+                    ),
+                )
+            )
+
+        reclassify = set(touched.closed) | {m for _, m in late} | {m for _, m in late_people}
+        for period in await self._closed_periods_of(session, ward, reclassify):
+            out.append(
+                ClassificationComputed(
+                    ward=ward,
+                    occurred_at=now,
+                    actor=SYSTEM,
+                    data=ClassificationComputedData(
+                        period=period.key,
+                        policy_version=self.policy.version,
+                        people=tuple(
+                            await views.classification(
+                                session, ward, [m.key for m in period.months()], self.policy
+                            )
+                        ),
+                    ),
+                )
+            )
+        return out
+
+    async def _closed_periods_of(
+        self, session: AsyncSession, ward: str, months: set[str]
+    ) -> list[Period]:
+        """The periods to classify again: each month, and its quarter and year once every
+        month of them is closed."""
+        periods: dict[str, Period] = {}
+        for key in sorted(months):
+            month = Period.parse(key)
+            periods[month.key] = month
+            for wider in (
+                Period("quarter", month.year, (month.index - 1) // 3 + 1),
+                Period("year", month.year, 1),
+            ):
+                keys = [m.key for m in wider.months()]
+                if await store.closed_months(session, ward, keys) == set(keys):
+                    periods[wider.key] = wider
+        return list(periods.values())
+
+    def _crossings(
+        self,
+        ward: str,
+        kind: SubjectKind,
+        subject: str,
+        unit: str,
+        month: str,
+        values: dict[str, float | None],
+        metrics_: tuple[str, ...],
+        flags: dict[store.FlagKey, bool],
+        new_flags: dict[store.FlagKey, tuple[bool, float | None]],
+        final: bool,
+        now: datetime,
+    ) -> list[Event]:
+        if not (final or self.policy.alert_on_provisional):
+            return []
+        was_low = {m: flags.get((ward, kind, subject, month, m), False) for m in metrics_}
+        out: list[Event] = []
+        for crossing in crossings(values, was_low, self.policy, metrics_):
+            new_flags[(ward, kind, subject, month, crossing.metric)] = (
+                crossing.low,
+                values.get(crossing.metric),
+            )
+            out.append(
+                self._low_score_event(ward, kind, subject, unit, month, crossing, final, now)
+            )
+        return out
+
+    def _low_score_event(
+        self,
+        ward: str,
+        kind: SubjectKind,
+        subject: str,
+        unit: str,
+        month: str,
+        crossing: Crossing,
+        final: bool,
+        now: datetime,
+    ) -> Event:
+        event_type = LowScoreDetected if crossing.low else LowScoreRecovered
+        return event_type(
+            ward=ward,
+            occurred_at=now,
+            actor=SYSTEM,
+            data=LowScoreData(
+                subject_kind=kind,
+                subject_id=subject,
+                unit_id=unit,
+                period=month,
+                metric=crossing.metric,
+                value=round(crossing.value, 2),
+                threshold=crossing.threshold,
+                final=final,
+                policy_version=self.policy.version,
+            ),
+        )

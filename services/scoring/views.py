@@ -1,54 +1,242 @@
-"""Read-side queries of the scoring service: figures computed from the stored sums."""
+"""Figures computed from the stored sums: what the API answers and what the events announce.
+
+Every figure is computed here, from integer sums and counts, in one way: a unit's pillars, total
+and satisfaction for any set of months; a person's month scores; the classification of a ward.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.common import FIVE_S
-from contracts.periods import Period
+from contracts.events import Classification
+from contracts.periods import Month, Period, rolling_months
 from services.scoring.adapters import store
-from services.scoring.adapters.tables import closed_periods
 from services.scoring.domain.aggregates import PillarSums, add
 from services.scoring.domain.alerts import unit_metrics
+from services.scoring.domain.people import PersonMonth, classify, period_candidate
 from services.scoring.domain.policy import Policy
+from services.scoring.domain.satisfaction import satisfaction_percent
+
+ROLLING = {"last3m": 3, "last12m": 12}
 
 
-async def unit_score(
-    session: AsyncSession, ward: str, unit_id: str, period: Period, policy: Policy
-) -> dict[str, Any]:
-    months = [m.key for m in period.months()]
-    per_month = await store.unit_sums(session, ward, [unit_id], months)
-    pooled: dict[str, PillarSums] = {}
-    for sums in per_month.values():
-        add(pooled, sums)
-    closed = set(
-        await session.scalars(
-            select(closed_periods.c.period).where(
-                closed_periods.c.ward == ward, closed_periods.c.period.in_(months)
-            )
-        )
+@dataclass(frozen=True)
+class Window:
+    """What a query's ``period`` names: its months, and the same span just before it."""
+
+    key: str
+    months: tuple[str, ...]
+    previous: tuple[str, ...]
+
+
+def window(key: str, current: Month) -> Window:
+    """A calendar period (YYYY-MM, YYYY-Qn, YYYY) or a rolling one ending this month."""
+    if key in ROLLING:
+        size = ROLLING[key]
+        months = rolling_months(current, size)
+        before = rolling_months(current.shift(-size), size)
+        return Window(key, tuple(m.key for m in months), tuple(m.key for m in before))
+    period = Period.parse(key)
+    return Window(
+        period.key,
+        tuple(m.key for m in period.months()),
+        tuple(m.key for m in period.previous().months()),
     )
-    values = unit_metrics(pooled)
-    return {
-        "unit_id": unit_id,
-        "period": period.key,
-        "pillars": [
-            {
-                "pillar": pillar,
-                "percent": _round(values[pillar]),
-                "scored_items": pooled.get(pillar, PillarSums()).scored,
-                "na_items": pooled.get(pillar, PillarSums()).not_applicable,
-            }
-            for pillar in FIVE_S
-        ],
-        "total_percent": _round(values["total"]),
-        "provisional": not set(months) <= closed,
-        "policy_version": policy.version,
-    }
+
+
+@dataclass
+class UnitFigures:
+    pillars: dict[str, PillarSums] = field(default_factory=dict)
+    feedback: dict[int, int] = field(default_factory=dict)
+
+    def values(self, policy: Policy) -> dict[str, float | None]:
+        values = unit_metrics(self.pillars, policy.pillar_weights)
+        values["satisfaction"] = satisfaction_percent(self.feedback, policy)
+        return values
+
+    @property
+    def ratings(self) -> int:
+        return sum(self.feedback.values())
+
+
+async def unit_figures(
+    session: AsyncSession,
+    ward: str,
+    unit_ids: Iterable[str] | None,
+    months: Sequence[str],
+) -> dict[str, UnitFigures]:
+    """Each unit's sums and rating counts pooled over the months."""
+    units = None if unit_ids is None else list(unit_ids)
+    figures: dict[str, UnitFigures] = defaultdict(UnitFigures)
+    for (unit, _), sums in (await store.unit_sums(session, ward, units, months)).items():
+        add(figures[unit].pillars, sums)
+    for (unit, _), counts in (await store.feedback_counts(session, ward, units, months)).items():
+        pooled = figures[unit].feedback
+        for level, n in counts.items():
+            pooled[level] = pooled.get(level, 0) + n
+    return dict(figures)
+
+
+async def person_months(
+    session: AsyncSession,
+    ward: str,
+    person_ids: Iterable[str] | None,
+    months: Sequence[str],
+    policy: Policy,
+) -> dict[tuple[str, str], PersonMonth]:
+    """Each (person, month) that has a reviewed "+" self-assessment, with what it is made of."""
+    people = None if person_ids is None else list(person_ids)
+    plus = await store.person_plus(session, ward, people, months)
+    tasks = await store.task_points(session, ward, people, months)
+    units = {unit for unit, _ in plus.values()}
+    unit_sums = await store.unit_sums(session, ward, units, months)
+    result = {}
+    for (person, month), (unit, sums) in plus.items():
+        task = tasks.get((person, month))
+        result[(person, month)] = PersonMonth(
+            person,
+            unit,
+            unit_metrics(unit_sums.get((unit, month), {}), policy.pillar_weights)["total"],
+            sums.percent,
+            task[0] if task else None,
+        )
+    return result
+
+
+async def classification(
+    session: AsyncSession, ward: str, months: Sequence[str], policy: Policy
+) -> list[Classification]:
+    """Everyone of the ward with a score in the months: score (mean of months), band, quota
+    effect and income tier."""
+    by_person: dict[str, list[PersonMonth]] = defaultdict(list)
+    found = await person_months(session, ward, None, months, policy)
+    for (person, _month), month_score in sorted(found.items()):
+        by_person[person].append(month_score)
+    return classify((period_candidate(ms, policy) for ms in by_person.values()), policy)
+
+
+# --- answers of the query API -------------------------------------------------------------------
 
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
+
+
+def _change(now: float | None, before: float | None) -> float | None:
+    return None if now is None or before is None else round(now - before, 2)
+
+
+async def unit_score(
+    session: AsyncSession,
+    ward: str,
+    unit_id: str,
+    span: Window,
+    policy: Policy,
+    explain: bool = False,
+) -> dict[str, Any]:
+    current = (await unit_figures(session, ward, [unit_id], span.months)).get(unit_id)
+    before = (await unit_figures(session, ward, [unit_id], span.previous)).get(unit_id)
+    current = current or UnitFigures()
+    values = current.values(policy)
+    previous = (before or UnitFigures()).values(policy)
+    closed = await store.closed_months(session, ward, span.months)
+    answer: dict[str, Any] = {
+        "unit_id": unit_id,
+        "period": span.key,
+        "pillars": [
+            {
+                "pillar": pillar,
+                "percent": _round(values[pillar]),
+                "scored_items": current.pillars.get(pillar, PillarSums()).scored,
+                "na_items": current.pillars.get(pillar, PillarSums()).not_applicable,
+                "change": _change(values[pillar], previous[pillar]),
+            }
+            for pillar in FIVE_S
+        ],
+        "total_percent": _round(values["total"]),
+        "change": _change(values["total"], previous["total"]),
+        "satisfaction_percent": _round(values["satisfaction"]),
+        "ratings": current.ratings,
+        "provisional": not set(span.months) <= closed,
+        "late": bool(await store.late_months(session, ward, "unit", unit_id, span.months)),
+        "policy_version": policy.version,
+    }
+    if explain:
+        answer["explain"] = {
+            "audits": await store.live_audits(session, ward, unit_id, span.months),
+            "ratings_per_level": {str(k): v for k, v in sorted(current.feedback.items())},
+        }
+    return answer
+
+
+async def rankings(
+    session: AsyncSession, ward: str, span: Window, policy: Policy
+) -> dict[str, Any]:
+    """Units by 5S total %, best first, with citizen satisfaction beside it."""
+    rows: list[dict[str, Any]] = []
+    for unit, figures in (await unit_figures(session, ward, None, span.months)).items():
+        values = figures.values(policy)
+        rows.append(
+            {
+                "unit_id": unit,
+                "total_percent": _round(values["total"]),
+                "satisfaction_percent": _round(values["satisfaction"]),
+                "ratings": figures.ratings,
+            }
+        )
+    rows.sort(key=lambda r: (r["total_percent"] is None, -(r["total_percent"] or 0), r["unit_id"]))
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank
+    return {"period": span.key, "units": rows, "policy_version": policy.version}
+
+
+async def person_score(
+    session: AsyncSession,
+    ward: str,
+    person_id: str,
+    span: Window,
+    policy: Policy,
+    explain: bool = False,
+) -> dict[str, Any] | None:
+    found = await person_months(session, ward, [person_id], span.months, policy)
+    if not found:
+        return None
+    months = [found[key] for key in sorted(found)]
+    candidate = period_candidate(months, policy)
+    closed = await store.closed_months(session, ward, span.months)
+    answer: dict[str, Any] = {
+        "person_id": person_id,
+        "unit_id": candidate.unit_id,
+        "period": span.key,
+        "points": candidate.points,
+        "band": policy.band_of(candidate.points),
+        "months": [
+            {
+                "month": month,
+                "points": m.points(policy),
+                "unit_total_percent": _round(m.unit_total),
+                "plus_percent": _round(m.plus_percent),
+                "task_points": m.task_points,
+            }
+            for (_, month), m in sorted(found.items())
+        ],
+        "provisional": candidate.provisional or not set(span.months) <= closed,
+        "late": bool(await store.late_months(session, ward, "person", person_id, span.months)),
+        "policy_version": policy.version,
+    }
+    if explain:
+        tasks = await store.task_points(session, ward, [person_id], span.months)
+        answer["explain"] = {
+            "reviews": await store.live_reviews(session, ward, person_id, span.months),
+            "task_results": [
+                {"month": month, "event_id": event_id}
+                for (_, month), (_, event_id) in sorted(tasks.items())
+            ],
+        }
+    return answer

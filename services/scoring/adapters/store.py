@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import delete, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.runtime.db import upsert
-from services.scoring.adapters.tables import audit_records, low_flags, unit_month_pillars
+from services.scoring.adapters.tables import (
+    audit_records,
+    closed_periods,
+    late_marks,
+    low_flags,
+    person_month_plus,
+    review_records,
+    task_results,
+    unit_day_very_dissatisfied,
+    unit_month_feedback,
+    unit_month_pillars,
+)
 from services.scoring.domain.aggregates import PillarSums
 from services.scoring.domain.audits import AuditRecord
+from services.scoring.domain.reviews import ReviewRecord
 
 AuditKey = tuple[str, str]  # ward, audit id
+ReviewKey = tuple[str, str]  # ward, self-assessment id
 UnitMonth = tuple[str, str, str]  # ward, unit id, month
+PersonMonthKey = tuple[str, str, str]  # ward, person id, month
 FlagKey = tuple[str, str, str, str, str]  # ward, subject kind, subject id, period, metric
+SumsKey = tuple[str, str, str, str]  # ward, subject id, month, pillar
 
 
 def _sums_to_json(sums: Mapping[str, PillarSums]) -> dict[str, list[int]]:
@@ -26,6 +42,46 @@ def _sums_from_json(raw: Mapping[str, list[int]]) -> dict[str, PillarSums]:
     return {p: PillarSums(*values) for p, values in raw.items()}
 
 
+def _is_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _lock_id(ward: str) -> int:
+    digest = hashlib.blake2b(f"ward5s-scoring:{ward}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+#: Held shared by every batch, exclusively by a rebuild's swap: the swap sees no batch midway.
+EVERY_WARD = _lock_id("*")
+
+
+async def lock_everything(session: AsyncSession) -> None:
+    """Wait for the batches in progress and hold off new ones until the transaction ends."""
+    if _is_postgres(session):
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": EVERY_WARD})
+
+
+async def lock_wards(session: AsyncSession, wards: Iterable[str]) -> None:
+    """Serialise the scoring of each ward across instances until the transaction ends.
+
+    Several instances share the durable consumer, so two batches touching the same audit,
+    person or flag may run at once; every read-modify-write of the projection happens under its
+    ward's lock, taken in one order so two instances never deadlock. (SQLite has one writer.)
+    """
+    if not _is_postgres(session):
+        return
+    await session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": EVERY_WARD})
+    ids = sorted({_lock_id(ward) for ward in wards})
+    if ids:
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:ids AS bigint[])) AS k"),
+            {"ids": ids},
+        )
+
+
+# --- audits and reviews: one record per document, its newest version ------------------------------
+
+
 async def load_audit_records(
     session: AsyncSession, keys: Iterable[AuditKey]
 ) -> dict[AuditKey, AuditRecord]:
@@ -33,7 +89,11 @@ async def load_audit_records(
     if not keys:
         return {}
     t = audit_records
-    rows = await session.execute(select(t).where(tuple_(t.c.ward, t.c.audit_id).in_(keys)))
+    rows = await session.execute(
+        select(
+            t.c.ward, t.c.audit_id, t.c.unit_id, t.c.month, t.c.revision, t.c.live, t.c.sums
+        ).where(tuple_(t.c.ward, t.c.audit_id).in_(keys))
+    )
     return {
         (r.ward, r.audit_id): AuditRecord(
             r.unit_id, r.month, r.revision, r.live, _sums_from_json(r.sums)
@@ -43,10 +103,9 @@ async def load_audit_records(
 
 
 async def save_audit_records(
-    session: AsyncSession, records: Mapping[AuditKey, AuditRecord]
+    session: AsyncSession, records: Mapping[AuditKey, tuple[AuditRecord, str]]
 ) -> None:
-    if not records:
-        return
+    """Store each audit's newest record with the id of the event that brought it."""
     rows = [
         {
             "ward": ward,
@@ -56,75 +115,355 @@ async def save_audit_records(
             "revision": r.revision,
             "live": r.live,
             "sums": _sums_to_json(r.sums),
+            "event_id": event_id,
         }
-        for (ward, audit_id), r in records.items()
+        for (ward, audit_id), (r, event_id) in sorted(records.items())
     ]
-    statement = upsert(session, audit_records)
+    await _upsert_replacing(session, audit_records, rows, ("ward", "audit_id"))
+
+
+async def load_review_records(
+    session: AsyncSession, keys: Iterable[ReviewKey]
+) -> dict[ReviewKey, ReviewRecord]:
+    keys = list(set(keys))
+    if not keys:
+        return {}
+    t = review_records
+    rows = await session.execute(
+        select(t).where(tuple_(t.c.ward, t.c.self_assessment_id).in_(keys))
+    )
+    return {
+        (r.ward, r.self_assessment_id): ReviewRecord(
+            r.person_id,
+            r.unit_id,
+            r.month,
+            r.revision,
+            r.reviewed_us,
+            r.live,
+            _sums_from_json(r.sums),
+        )
+        for r in rows
+    }
+
+
+async def save_review_records(
+    session: AsyncSession, records: Mapping[ReviewKey, tuple[ReviewRecord, str]]
+) -> None:
+    rows = [
+        {
+            "ward": ward,
+            "self_assessment_id": sa_id,
+            "person_id": r.person_id,
+            "unit_id": r.unit_id,
+            "month": r.month,
+            "revision": r.revision,
+            "reviewed_us": r.reviewed_us,
+            "live": r.live,
+            "sums": _sums_to_json(r.sums),
+            "event_id": event_id,
+        }
+        for (ward, sa_id), (r, event_id) in sorted(records.items())
+    ]
+    await _upsert_replacing(session, review_records, rows, ("ward", "self_assessment_id"))
+
+
+async def _upsert_replacing(
+    session: AsyncSession, table: object, rows: list[dict[str, object]], keys: tuple[str, ...]
+) -> None:
+    if not rows:
+        return
+    statement = upsert(session, table)  # type: ignore[arg-type]
     excluded = statement.excluded
     await session.execute(
         statement.on_conflict_do_update(
-            index_elements=[audit_records.c.ward, audit_records.c.audit_id],
-            set_={
-                name: excluded[name] for name in ("unit_id", "month", "revision", "live", "sums")
-            },
+            index_elements=list(keys),
+            set_={name: excluded[name] for name in rows[0] if name not in keys},
         ),
         rows,
     )
 
 
-async def add_to_unit_months(
+# --- sums: added to atomically, never read-modify-written -------------------------------------
+
+
+async def add_to_unit_months(session: AsyncSession, deltas: Mapping[SumsKey, PillarSums]) -> None:
+    """Add each (ward, unit, month, pillar) delta to the stored sums."""
+    await _add_sums(
+        session,
+        unit_month_pillars,
+        [
+            {"ward": w, "unit_id": u, "month": m, "pillar": p, **_sum_columns(d)}
+            for (w, u, m, p), d in sorted(deltas.items())
+            if not d.is_zero
+        ],
+        ("ward", "unit_id", "month", "pillar"),
+    )
+
+
+async def add_to_person_months(
     session: AsyncSession, deltas: Mapping[tuple[str, str, str, str], PillarSums]
 ) -> None:
-    """Add each (ward, unit, month, pillar) delta to the stored sums."""
-    rows = [
-        {
-            "ward": w,
-            "unit_id": u,
-            "month": m,
-            "pillar": p,
-            "points": d.points,
-            "max_points": d.max_points,
-            "scored_items": d.scored,
-            "na_items": d.not_applicable,
-        }
-        for (w, u, m, p), d in deltas.items()
-        if not d.is_zero
-    ]
+    """Add each (ward, person, month, unit) delta of "+" sums; the unit is the newest seen."""
+    await _add_sums(
+        session,
+        person_month_plus,
+        [
+            {"ward": w, "person_id": p, "month": m, "unit_id": u, **_sum_columns(d)}
+            for (w, p, m, u), d in sorted(deltas.items())
+        ],
+        ("ward", "person_id", "month"),
+        replace=("unit_id",),
+    )
+
+
+def _sum_columns(d: PillarSums) -> dict[str, int]:
+    return {
+        "points": d.points,
+        "max_points": d.max_points,
+        "scored_items": d.scored,
+        "na_items": d.not_applicable,
+    }
+
+
+async def _add_sums(
+    session: AsyncSession,
+    table: object,
+    rows: list[dict[str, object]],
+    keys: tuple[str, ...],
+    replace: tuple[str, ...] = (),
+) -> None:
     if not rows:
         return
-    t = unit_month_pillars
-    statement = upsert(session, t)
+    t = table
+    statement = upsert(session, t)  # type: ignore[arg-type]
     excluded = statement.excluded
+    columns = t.c  # type: ignore[attr-defined]
+    set_ = {
+        name: columns[name] + excluded[name]
+        for name in ("points", "max_points", "scored_items", "na_items")
+    }
+    set_.update({name: excluded[name] for name in replace})
     await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[t.c.ward, t.c.unit_id, t.c.month, t.c.pillar],
-            set_={
-                "points": t.c.points + excluded.points,
-                "max_points": t.c.max_points + excluded.max_points,
-                "scored_items": t.c.scored_items + excluded.scored_items,
-                "na_items": t.c.na_items + excluded.na_items,
-            },
-        ),
-        rows,
+        statement.on_conflict_do_update(index_elements=list(keys), set_=set_), rows
     )
 
 
 async def unit_sums(
-    session: AsyncSession, ward: str, unit_ids: Iterable[str], months: Iterable[str]
+    session: AsyncSession, ward: str, unit_ids: Iterable[str] | None, months: Iterable[str]
 ) -> dict[tuple[str, str], dict[str, PillarSums]]:
-    """Per (unit, month): the sums of each pillar."""
+    """Per (unit, month): the sums of each pillar (every unit of the ward when ``None``)."""
     t = unit_month_pillars
+    query = select(t).where(t.c.ward == ward, t.c.month.in_(list(months)))
+    if unit_ids is not None:
+        query = query.where(t.c.unit_id.in_(list(unit_ids)))
+    result: dict[tuple[str, str], dict[str, PillarSums]] = {}
+    for r in await session.execute(query):
+        sums = PillarSums(r.points, r.max_points, r.scored_items, r.na_items)
+        if not sums.is_zero:
+            result.setdefault((r.unit_id, r.month), {})[r.pillar] = sums
+    return result
+
+
+async def person_plus(
+    session: AsyncSession, ward: str, person_ids: Iterable[str] | None, months: Iterable[str]
+) -> dict[tuple[str, str], tuple[str, PillarSums]]:
+    """Per (person, month): their unit and approved "+" sums (everyone when ``None``)."""
+    t = person_month_plus
+    query = select(t).where(t.c.ward == ward, t.c.month.in_(list(months)))
+    if person_ids is not None:
+        query = query.where(t.c.person_id.in_(list(person_ids)))
+    return {
+        (r.person_id, r.month): (
+            r.unit_id,
+            PillarSums(r.points, r.max_points, r.scored_items, r.na_items),
+        )
+        for r in await session.execute(query)
+    }
+
+
+async def people_of_units(
+    session: AsyncSession, ward: str, pairs: Iterable[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """The (person, month)s whose unit-month is among ``pairs`` (their score moves with it)."""
+    pairs = list(set(pairs))
+    if not pairs:
+        return set()
+    t = person_month_plus
     rows = await session.execute(
-        select(t).where(
-            t.c.ward == ward, t.c.unit_id.in_(list(unit_ids)), t.c.month.in_(list(months))
+        select(t.c.person_id, t.c.month).where(
+            t.c.ward == ward, tuple_(t.c.unit_id, t.c.month).in_(pairs)
         )
     )
-    result: dict[tuple[str, str], dict[str, PillarSums]] = {}
-    for r in rows:
-        result.setdefault((r.unit_id, r.month), {})[r.pillar] = PillarSums(
-            r.points, r.max_points, r.scored_items, r.na_items
-        )
+    return {(r.person_id, r.month) for r in rows}
+
+
+# --- task results: the newest in event time wins, in one statement -------------------------------
+
+
+async def record_task_results(
+    session: AsyncSession, results: Mapping[PersonMonthKey, tuple[float, int, str]]
+) -> None:
+    """Keep, per person-month, the task result with the latest event time (µs, then event id)."""
+    if not results:
+        return
+    rows = [
+        {
+            "ward": w,
+            "person_id": p,
+            "month": m,
+            "points": points,
+            "recorded_us": at,
+            "event_id": event_id,
+        }
+        for (w, p, m), (points, at, event_id) in sorted(results.items())
+    ]
+    t = task_results
+    statement = upsert(session, t)
+    excluded = statement.excluded
+    newer = tuple_(excluded.recorded_us, excluded.event_id) > tuple_(t.c.recorded_us, t.c.event_id)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["ward", "person_id", "month"],
+            set_={
+                "points": excluded.points,
+                "recorded_us": excluded.recorded_us,
+                "event_id": excluded.event_id,
+            },
+            where=newer,
+        ),
+        rows,
+    )
+
+
+async def task_points(
+    session: AsyncSession, ward: str, person_ids: Iterable[str] | None, months: Iterable[str]
+) -> dict[tuple[str, str], tuple[float, str]]:
+    t = task_results
+    query = select(t).where(t.c.ward == ward, t.c.month.in_(list(months)))
+    if person_ids is not None:
+        query = query.where(t.c.person_id.in_(list(person_ids)))
+    return {(r.person_id, r.month): (r.points, r.event_id) for r in await session.execute(query)}
+
+
+# --- citizen feedback ----------------------------------------------------------------------------
+
+
+async def add_feedback(
+    session: AsyncSession, counts: Mapping[tuple[str, str, str, int], int]
+) -> None:
+    """Add ratings per (ward, unit, month, level)."""
+    if not counts:
+        return
+    t = unit_month_feedback
+    statement = upsert(session, t)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["ward", "unit_id", "month", "level"],
+            set_={"ratings": t.c.ratings + statement.excluded.ratings},
+        ),
+        [
+            {"ward": w, "unit_id": u, "month": m, "level": level, "ratings": n}
+            for (w, u, m, level), n in sorted(counts.items())
+        ],
+    )
+
+
+async def add_very_dissatisfied(
+    session: AsyncSession, counts: Mapping[tuple[str, str, date], int]
+) -> dict[tuple[str, str, date], int]:
+    """Add "Rất không hài lòng" ratings per (ward, unit, day); returns each day's new count."""
+    t = unit_day_very_dissatisfied
+    after = {}
+    for (ward, unit, day), n in sorted(counts.items()):
+        statement = upsert(session, t).values(ward=ward, unit_id=unit, day=day, ratings=n)
+        statement = statement.on_conflict_do_update(
+            index_elements=["ward", "unit_id", "day"],
+            set_={"ratings": t.c.ratings + statement.excluded.ratings},
+        ).returning(t.c.ratings)
+        after[(ward, unit, day)] = int((await session.execute(statement)).scalar_one())
+    return after
+
+
+async def feedback_counts(
+    session: AsyncSession, ward: str, unit_ids: Iterable[str] | None, months: Iterable[str]
+) -> dict[tuple[str, str], dict[int, int]]:
+    """Per (unit, month): the ratings per level."""
+    t = unit_month_feedback
+    query = select(t).where(t.c.ward == ward, t.c.month.in_(list(months)))
+    if unit_ids is not None:
+        query = query.where(t.c.unit_id.in_(list(unit_ids)))
+    result: dict[tuple[str, str], dict[int, int]] = {}
+    for r in await session.execute(query):
+        result.setdefault((r.unit_id, r.month), {})[r.level] = r.ratings
     return result
+
+
+async def very_dissatisfied_days(
+    session: AsyncSession, ward: str, unit_id: str, first: date, last: date
+) -> dict[date, int]:
+    t = unit_day_very_dissatisfied
+    rows = await session.execute(
+        select(t.c.day, t.c.ratings).where(
+            t.c.ward == ward, t.c.unit_id == unit_id, t.c.day.between(first, last)
+        )
+    )
+    return {r.day: r.ratings for r in rows}
+
+
+# --- periods, late marks, flags -----------------------------------------------------------------
+
+
+async def close_periods(session: AsyncSession, closes: Mapping[tuple[str, str], datetime]) -> None:
+    if not closes:
+        return
+    await session.execute(
+        upsert(session, closed_periods)
+        .values(
+            [{"ward": w, "period": p, "closed_at": at} for (w, p), at in sorted(closes.items())]
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+async def reopen_periods(session: AsyncSession, reopens: Iterable[tuple[str, str]]) -> None:
+    t = closed_periods
+    for ward, period in sorted(set(reopens)):
+        await session.execute(delete(t).where(t.c.ward == ward, t.c.period == period))
+
+
+async def closed_months(session: AsyncSession, ward: str, months: Iterable[str]) -> set[str]:
+    t = closed_periods
+    return set(
+        await session.scalars(
+            select(t.c.period).where(t.c.ward == ward, t.c.period.in_(list(months)))
+        )
+    )
+
+
+async def mark_late(session: AsyncSession, marks: Iterable[tuple[str, str, str, str]]) -> None:
+    """Record (ward, subject kind, subject id, month)s changed after their month closed."""
+    rows = [
+        {"ward": w, "subject_kind": k, "subject_id": s, "month": m, "marked_at": datetime.now(UTC)}
+        for w, k, s, m in sorted(set(marks))
+    ]
+    if rows:
+        await session.execute(upsert(session, late_marks).values(rows).on_conflict_do_nothing())
+
+
+async def late_months(
+    session: AsyncSession, ward: str, kind: str, subject_id: str, months: Iterable[str]
+) -> set[str]:
+    t = late_marks
+    return set(
+        await session.scalars(
+            select(t.c.month).where(
+                t.c.ward == ward,
+                t.c.subject_kind == kind,
+                t.c.subject_id == subject_id,
+                t.c.month.in_(list(months)),
+            )
+        )
+    )
 
 
 async def load_flags(session: AsyncSession, keys: Iterable[FlagKey]) -> dict[FlagKey, bool]:
@@ -146,7 +485,7 @@ async def save_flags(
     if not flags:
         return
     now = datetime.now(UTC)
-    rows = [
+    rows: list[dict[str, object]] = [
         {
             "ward": k[0],
             "subject_kind": k[1],
@@ -157,18 +496,43 @@ async def save_flags(
             "value": value,
             "updated_at": now,
         }
-        for k, (low, value) in flags.items()
+        for k, (low, value) in sorted(flags.items())
     ]
-    t = low_flags
-    statement = upsert(session, t)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[t.c.ward, t.c.subject_kind, t.c.subject_id, t.c.period, t.c.metric],
-            set_={
-                "low": statement.excluded.low,
-                "value": statement.excluded.value,
-                "updated_at": statement.excluded.updated_at,
-            },
-        ),
-        rows,
+    await _upsert_replacing(
+        session, low_flags, rows, ("ward", "subject_kind", "subject_id", "period", "metric")
     )
+
+
+# --- explain ------------------------------------------------------------------------------------
+
+
+async def live_audits(
+    session: AsyncSession, ward: str, unit_id: str, months: Iterable[str]
+) -> list[dict[str, object]]:
+    """The audits that make up a unit's figures: id, month, revision and the event applied."""
+    t = audit_records
+    rows = await session.execute(
+        select(t.c.audit_id, t.c.month, t.c.revision, t.c.event_id)
+        .where(t.c.ward == ward, t.c.unit_id == unit_id, t.c.month.in_(list(months)), t.c.live)
+        .order_by(t.c.month, t.c.audit_id)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+async def live_reviews(
+    session: AsyncSession, ward: str, person_id: str, months: Iterable[str]
+) -> list[dict[str, object]]:
+    t = review_records
+    rows = await session.execute(
+        select(t.c.self_assessment_id, t.c.month, t.c.revision, t.c.event_id)
+        .where(t.c.ward == ward, t.c.person_id == person_id, t.c.month.in_(list(months)), t.c.live)
+        .order_by(t.c.month)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+async def months_with_units(session: AsyncSession) -> list[tuple[str, str, str]]:
+    """Every (ward, unit, month) with sums: for refreshing gauges at start."""
+    t = unit_month_pillars
+    rows = await session.execute(select(t.c.ward, t.c.unit_id, t.c.month).distinct())
+    return [(r.ward, r.unit_id, r.month) for r in rows]

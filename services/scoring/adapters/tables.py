@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, DateTime, Float, Integer, String, Table
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    Table,
+)
 
 from services.runtime.db import PlumbingTables, new_metadata
 
@@ -20,7 +32,9 @@ audit_records = Table(
     Column("revision", Integer, nullable=False),
     Column("live", Boolean, nullable=False),
     Column("sums", JSON, nullable=False),  # {pillar: [points, max_points, scored, n/a]}
+    Column("event_id", String(36)),  # the event that brought this revision (for ?explain)
 )
+Index("ix_audit_records_unit", audit_records.c.ward, audit_records.c.unit_id, audit_records.c.month)
 
 #: A unit's sums per pillar and calendar month: quarters, years and rolling windows add months.
 unit_month_pillars = Table(
@@ -44,7 +58,7 @@ low_flags = Table(
     Column("subject_kind", String(8), primary_key=True),
     Column("subject_id", String(64), primary_key=True),
     Column("period", String(8), primary_key=True),
-    Column("metric", String(16), primary_key=True),
+    Column("metric", String(24), primary_key=True),
     Column("low", Boolean, nullable=False),
     Column("value", Float),
     Column("updated_at", DateTime(timezone=True), nullable=False),
@@ -57,4 +71,93 @@ closed_periods = Table(
     Column("ward", String(64), primary_key=True),
     Column("period", String(7), primary_key=True),
     Column("closed_at", DateTime(timezone=True), nullable=False),
+)
+
+#: One row per self-assessment: its newest review and what it approved (to retract it later).
+review_records = Table(
+    "review_records",
+    metadata,
+    Column("ward", String(64), primary_key=True),
+    Column("self_assessment_id", String(36), primary_key=True),
+    Column("person_id", String(64), nullable=False),
+    Column("unit_id", String(64), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("reviewed_us", BigInteger, nullable=False),  # event time, µs since the epoch
+    Column("live", Boolean, nullable=False),
+    Column("sums", JSON, nullable=False),
+    Column("event_id", String(36), nullable=False),
+)
+Index("ix_review_records_person", review_records.c.ward, review_records.c.person_id)
+
+#: A person's approved "+" sums per month (the same integer sums as a unit's pillars).
+person_month_plus = Table(
+    "person_month_plus",
+    metadata,
+    Column("ward", String(64), primary_key=True),
+    Column("person_id", String(64), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("unit_id", String(64), nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("max_points", BigInteger, nullable=False),
+    Column("scored_items", Integer, nullable=False),
+    Column("na_items", Integer, nullable=False),
+)
+
+#: The task result (0-70 points) of a person's month: the one recorded last in event time.
+task_results = Table(
+    "task_results",
+    metadata,
+    Column("ward", String(64), primary_key=True),
+    Column("person_id", String(64), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("points", Float, nullable=False),
+    Column("recorded_us", BigInteger, nullable=False),
+    Column("event_id", String(36), nullable=False),
+)
+
+#: Citizen ratings counted per unit, month and level (5 Rất hài lòng .. 1 Rất không hài lòng).
+unit_month_feedback = Table(
+    "unit_month_feedback",
+    metadata,
+    Column("ward", String(64), primary_key=True),
+    Column("unit_id", String(64), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("level", Integer, primary_key=True),
+    Column("ratings", Integer, nullable=False),
+)
+
+#: "Rất không hài lòng" ratings counted per unit and local calendar day.
+unit_day_very_dissatisfied = Table(
+    "unit_day_very_dissatisfied",
+    metadata,
+    Column("ward", String(64), primary_key=True),
+    Column("unit_id", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("ratings", Integer, nullable=False),
+)
+
+#: Subjects whose figures for a month changed after the month was closed.
+late_marks = Table(
+    "late_marks",
+    metadata,
+    Column("ward", String(64), primary_key=True),
+    Column("subject_kind", String(8), primary_key=True),
+    Column("subject_id", String(64), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("marked_at", DateTime(timezone=True), nullable=False),
+)
+
+#: The tables that hold the projection (everything a rebuild replaces), in dependency order.
+PROJECTION = (
+    audit_records,
+    unit_month_pillars,
+    low_flags,
+    closed_periods,
+    review_records,
+    person_month_plus,
+    task_results,
+    unit_month_feedback,
+    unit_day_very_dissatisfied,
+    late_marks,
 )

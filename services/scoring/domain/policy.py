@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
 DEFAULT_POLICY_VERSION = "2026.1"
+
+Band = Literal["xuat_sac", "tot", "hoan_thanh", "khong_hoan_thanh"]
+#: From the best band to the worst.
+BANDS: tuple[Band, ...] = ("xuat_sac", "tot", "hoan_thanh", "khong_hoan_thanh")
 
 
 class Frozen(BaseModel):
@@ -21,13 +26,60 @@ class UnitThresholds(Frozen):
     total_below: float = Field(ge=0, le=100)
 
 
+class SatisfactionPolicy(Frozen):
+    level_values: dict[int, int] = {5: 100, 4: 75, 3: 50, 2: 25, 1: 0}
+    monthly_below: float = Field(default=80, ge=0, le=100)
+    very_dissatisfied_per_day: int = Field(default=3, ge=1)
+
+
+class PersonPolicy(Frozen):
+    unit_weight: float = Field(default=10, ge=0)
+    plus_weight: float = Field(default=20, ge=0)
+    points_below: float = Field(default=50, ge=0, le=100)
+
+
+class BandThresholds(Frozen):
+    xuat_sac: float = 90
+    tot: float = 70
+    hoan_thanh: float = 50
+
+
+class IncomePolicy(Frozen):
+    max_coefficient: float = Field(default=1.8, ge=0)
+    shares: dict[Band, float] = {
+        "xuat_sac": 1.0,
+        "tot": 0.8,
+        "hoan_thanh": 0.0,
+        "khong_hoan_thanh": 0.0,
+    }
+
+
 class Policy(Frozen):
     version: str
     unit: UnitThresholds
+    pillar_weights: dict[str, float] = {}
+    satisfaction: SatisfactionPolicy = SatisfactionPolicy()
+    person: PersonPolicy = PersonPolicy()
+    bands: BandThresholds = BandThresholds()
+    excellent_quota: float = Field(default=0.2, ge=0, le=1)
+    income: IncomePolicy = IncomePolicy()
     alert_on_provisional: bool = True
 
     def unit_threshold(self, metric: str) -> float:
+        if metric == "satisfaction":
+            return self.satisfaction.monthly_below
+        if metric == "points":
+            return self.person.points_below
         return self.unit.total_below if metric == "total" else self.unit.pillar_below
+
+    def band_of(self, points: float) -> Band:
+        if points >= self.bands.xuat_sac:
+            return "xuat_sac"
+        if points >= self.bands.tot:
+            return "tot"
+        if points >= self.bands.hoan_thanh:
+            return "hoan_thanh"
+        return "khong_hoan_thanh"
 
 
 def load_policy(path: Path) -> Policy:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -9,35 +11,103 @@ from fastapi import FastAPI
 from contracts.catalog import default_catalog
 from services.assessment import handlers
 from services.assessment.adapters.tables import metadata, plumbing
+from services.assessment.commands import Submissions
+from services.assessment.domain.policy import Policy
 from services.assessment.entrypoints import http
-from services.runtime.db import transaction
+from services.assessment.entrypoints.intake import register_intake
+from services.runtime.db import SessionFactory, transaction
 from services.runtime.service import Runtime
 from services.runtime.settings import ServiceSettings, load_settings
+from services.runtime.workdays import WorkingCalendar
 
 NAME = "assessment"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-
-def settings() -> ServiceSettings:
-    return load_settings(ServiceSettings, NAME, http_port=8001)
+log = logging.getLogger(__name__)
 
 
-def build_runtime(config: ServiceSettings | None = None) -> Runtime:
-    runtime = Runtime(config or settings(), metadata, plumbing, MIGRATIONS)
+class AssessmentSettings(ServiceSettings):
+    """``WARD5S_ASSESSMENT_<NAME>``: deadlines in working days and the kiosk rate limit."""
+
+    corrective_action_working_days: int = 10
+    feedback_burst: int = 10
+    feedback_refill_s: float = 6.0
+    #: A ward's own days off and make-up working days (YAML), see ``WorkingCalendar``.
+    calendar_file: Path | None = None
+    #: How often the automatic period close looks for months past their audit deadline.
+    auto_close_interval_s: float = 300.0
+    auto_close_lookback_months: int = 3
+
+    def policy(self) -> Policy:
+        return Policy(
+            calendar=WorkingCalendar.from_file(self.calendar_file),
+            corrective_action_working_days=self.corrective_action_working_days,
+            feedback_burst=self.feedback_burst,
+            feedback_refill_s=self.feedback_refill_s,
+            auto_close_lookback_months=self.auto_close_lookback_months,
+        )
+
+
+def settings() -> AssessmentSettings:
+    return load_settings(AssessmentSettings, NAME, http_port=8001)
+
+
+def assessment_settings(config: ServiceSettings | None) -> AssessmentSettings:
+    if config is None:
+        return settings()
+    if isinstance(config, AssessmentSettings):
+        return config
+    return AssessmentSettings(**dict(config))
+
+
+async def close_due_periods_forever(
+    sessions: SessionFactory, policy: Policy, every_s: float
+) -> None:
+    """The automatic close at the audit deadline; every instance may run it (see
+    ``handlers.close_due_periods``)."""
+    while True:
+        try:
+            async with transaction(sessions) as session:
+                closed = await handlers.close_due_periods(session, policy)
+            for ward, period in closed:
+                log.info("closed period %s of %s at its audit deadline", period, ward)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("automatic period close failed; retrying")
+        await asyncio.sleep(every_s)
+
+
+def build_runtime(config: ServiceSettings | None = None) -> tuple[Runtime, Submissions]:
+    config = assessment_settings(config)
+    runtime = Runtime(config, metadata, plumbing, MIGRATIONS)
+    policy = config.policy()
+    submissions = Submissions(runtime.sessions, policy)
+    register_intake(runtime.broker, submissions, config.token_secret.get_secret_value())
 
     async def install_default_catalog() -> None:
         async with transaction(runtime.sessions) as session:
             await handlers.ensure_catalog(session, default_catalog())
 
+    async def start_auto_close() -> None:
+        runtime.spawn(
+            close_due_periods_forever(runtime.sessions, policy, config.auto_close_interval_s),
+            "auto-close-periods",
+        )
+
     runtime.on_start(install_default_catalog)
-    return runtime
+    runtime.on_start(start_auto_close)
+    return runtime, submissions
 
 
 def build_app(config: ServiceSettings | None = None) -> FastAPI:
-    runtime = build_runtime(config)
-    return runtime.http_app(
+    runtime, submissions = build_runtime(config)
+    app = runtime.http_app(
         title="ward5s assessment",
         description="The system of record of the 5S+ programme: organisation, criteria, audits, "
-        "self-assessments, citizen feedback, task results and periods.",
+        "self-assessments, citizen feedback, task results and periods. Every submission is also "
+        "accepted by request-reply on NATS (`ward5s.<ward>.intake.<kind>`), with the same answer.",
         routers=[http.router],
     )
+    app.state.submissions = submissions
+    return app

@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKeyConstraint,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from services.runtime.db import PlumbingTables, new_metadata
@@ -65,6 +67,8 @@ devices = Table(
     Column("label_vi", String(200), nullable=False),
     Column("label_en", String(200), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
+    #: kiosk: a device at the counter; qr: an anonymous link printed for one unit.
+    Column("channel", String(8), nullable=False, default="kiosk", server_default="kiosk"),
 )
 
 catalogs = Table(
@@ -116,4 +120,113 @@ periods = Table(
     Column("status", String(16), nullable=False),  # open | closed
     Column("closed_at", DateTime(timezone=True)),
     Column("reason", Text),
+)
+
+#: Every revision of every audit, as it was: an amendment or withdrawal never overwrites history.
+audit_revisions = Table(
+    "audit_revisions",
+    metadata,
+    Column("audit_id", String(36), primary_key=True),
+    Column("revision", Integer, primary_key=True),
+    Column("change", String(16), nullable=False),  # submitted | amended | withdrawn
+    Column("reason", Text),
+    Column("state", JSON, nullable=False),
+    Column("actor_id", String(64), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    ForeignKeyConstraint(["audit_id"], ["audits.audit_id"], ondelete="CASCADE"),
+)
+
+corrective_actions = Table(
+    "corrective_actions",
+    metadata,
+    Column("action_id", String(36), primary_key=True),
+    Column("ward", String(64), nullable=False),
+    Column("audit_id", String(36), nullable=False),
+    Column("unit_id", String(64), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("item_code", String(16), nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("owner_id", String(64), nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("status", String(16), nullable=False),  # open | closed
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("closed_by", String(64)),
+    Column("note", Text),
+    Column("evidence", JSON, nullable=False, default=list),
+    ForeignKeyConstraint(["audit_id"], ["audits.audit_id"], ondelete="CASCADE"),
+    UniqueConstraint("audit_id", "item_code"),
+    Index("ix_corrective_actions_ward_period", "ward", "period"),
+)
+
+self_assessments = Table(
+    "self_assessments",
+    metadata,
+    Column("self_assessment_id", String(36), primary_key=True),
+    Column("ward", String(64), nullable=False),
+    Column("person_id", String(64), nullable=False),
+    Column("unit_id", String(64), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("catalog_version", String(32), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # submitted | approved | adjusted | returned
+    Column("items", JSON, nullable=False),  # the person's own scores
+    Column("approved_items", JSON),  # what the head approved (own or adjusted)
+    Column("reviewer_id", String(64)),
+    Column("reason", Text),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("reviewed_at", DateTime(timezone=True)),
+    UniqueConstraint("ward", "person_id", "period"),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("feedback_id", String(36), primary_key=True),
+    Column("ward", String(64), nullable=False),
+    Column("unit_id", String(64), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("officer_id", String(64)),
+    Column("procedure", String(200)),
+    Column("comment", Text),  # stored for the ward, never logged nor published
+    Column("channel", String(8), nullable=False),
+    Column("device_id", String(64), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Index("ix_feedback_ward_period", "ward", "period"),
+)
+
+task_results = Table(
+    "task_results",
+    metadata,
+    Column("ward", String(64), primary_key=True),
+    Column("person_id", String(64), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("points", Float, nullable=False),
+    Column("source_id", String(64), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+#: The first answer to each idempotent request: a retry with the same key gets it back.
+idempotency = Table(
+    "idempotency",
+    metadata,
+    Column("ward", String(64), primary_key=True),
+    Column("caller", String(64), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("kind", String(64), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("response", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Token buckets of kiosks and QR links, in the database so the limit holds across instances.
+rate_buckets = Table(
+    "rate_buckets",
+    metadata,
+    Column("ward", String(64), primary_key=True),
+    Column("bucket", String(64), primary_key=True),
+    Column("tokens", Float, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

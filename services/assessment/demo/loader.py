@@ -21,6 +21,7 @@ from contracts.roles import Role
 from services.assessment import bootstrap, handlers
 from services.assessment.adapters.tables import audits
 from services.assessment.domain.audits import AuditDraft, ItemInput
+from services.assessment.domain.org import OrgRow, parse_org_chart
 from services.runtime.auth import Principal, issue_token
 from services.runtime.db import SessionFactory, create_engine, session_factory, transaction
 from services.runtime.migrations import upgrade
@@ -43,22 +44,8 @@ UNIT_PROFILES = {
 }
 
 
-def read_org_chart() -> tuple[list[handlers.OrgRow], list[handlers.DeviceRow]]:
-    with (HERE / "org_chart.csv").open(encoding="utf-8") as stream:
-        rows = [
-            handlers.OrgRow(
-                person_id=line["person_id"],
-                full_name=line["full_name"],
-                email=line["email"] or None,
-                role=Role(line["role"]),
-                unit_id=line["unit_id"] or None,
-                unit_name=Text(vi=line["unit_name_vi"], en=line["unit_name_en"])
-                if line["unit_id"]
-                else None,
-                units_in_charge=tuple(u for u in line["units_in_charge"].split(";") if u),
-            )
-            for line in csv.DictReader(stream)
-        ]
+def read_org_chart() -> tuple[list[OrgRow], list[handlers.DeviceRow]]:
+    rows = parse_org_chart((HERE / "org_chart.csv").read_text(encoding="utf-8"))
     with (HERE / "devices.csv").open(encoding="utf-8") as stream:
         devices = [
             handlers.DeviceRow(
@@ -66,20 +53,19 @@ def read_org_chart() -> tuple[list[handlers.OrgRow], list[handlers.DeviceRow]]:
                 role=Role(line["role"]),
                 unit_id=line["unit_id"] or None,
                 label=Text(vi=line["label_vi"], en=line["label_en"]),
+                channel=line.get("channel") or "kiosk",
             )
             for line in csv.DictReader(stream)
         ]
     return rows, devices
 
 
-def principals(rows: list[handlers.OrgRow], devices: list[handlers.DeviceRow]) -> list[Principal]:
+def principals(rows: list[OrgRow], devices: list[handlers.DeviceRow]) -> list[Principal]:
     people = [Principal(r.person_id, WARD, r.role, r.unit_id, r.units_in_charge) for r in rows]
     return people + [Principal(d.device_id, WARD, d.role, d.unit_id) for d in devices]
 
 
-def write_tokens(
-    path: Path, secret: str, callers: list[Principal], rows: list[handlers.OrgRow]
-) -> None:
+def write_tokens(path: Path, secret: str, callers: list[Principal], rows: list[OrgRow]) -> None:
     names = {row.person_id: row.full_name for row in rows}
     entries = [
         {

@@ -25,6 +25,8 @@ class ItemInput:
     score: int | None
     note: str | None = None
     evidence: tuple[str, ...] = ()
+    #: Who must correct a finding on this item (default: the unit head).
+    owner_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,3 +78,11 @@ def score_items(catalog: Catalog, items: Sequence[ItemInput]) -> tuple[AuditItem
         )
         for code, definition in expected.items()
     )
+
+
+#: Items scored this low are findings: each opens a corrective action (hành động khắc phục).
+FINDING_MAX_SCORE = 1
+
+
+def findings(items: Sequence[AuditItem]) -> list[AuditItem]:
+    return [item for item in items if item.score is not None and item.score <= FINDING_MAX_SCORE]

@@ -38,3 +38,111 @@ register_messages(
         ),
     }
 )
+
+register_messages(
+    {
+        "unknown_audit": ("Không tìm thấy phiếu đánh giá.", "There is no such audit."),
+        "audit_withdrawn": (
+            "Phiếu đánh giá đã bị rút lại, không thể sửa.",
+            "The audit was withdrawn and cannot be changed.",
+        ),
+        "not_audit_author": (
+            "Chỉ người đã chấm phiếu này mới được sửa hoặc rút lại.",
+            "Only the auditor who submitted this audit may amend or withdraw it.",
+        ),
+        "reason_required": ("Cần ghi rõ lý do.", "A reason is required."),
+        "unknown_person": (
+            "Không có cán bộ này trong phường.",
+            "There is no such person in the ward.",
+        ),
+        "no_action_owner": (
+            "Đơn vị chưa có trưởng đơn vị: cần chỉ định người chịu trách nhiệm khắc phục.",
+            "The unit has no head: name the owner of the corrective action.",
+        ),
+        "unknown_action": (
+            "Không tìm thấy hành động khắc phục.",
+            "There is no such corrective action.",
+        ),
+        "action_closed": (
+            "Hành động khắc phục này đã được đóng.",
+            "This corrective action is already closed.",
+        ),
+        "not_action_owner": (
+            "Chỉ người chịu trách nhiệm, trưởng đơn vị hoặc quản trị viên được đóng.",
+            "Only its owner, the unit head or an administrator may close it.",
+        ),
+        "not_a_person": (
+            "Chỉ cán bộ, công chức mới tự đánh giá được.",
+            "Only a person can submit a self-assessment.",
+        ),
+        "no_unit": ("Cán bộ chưa thuộc đơn vị nào.", "The person belongs to no unit."),
+        "future_period": (
+            "Kỳ {period} chưa đến.",
+            "Period {period} has not started yet.",
+        ),
+        "already_submitted": (
+            "Đã nộp bản tự đánh giá kỳ {period}; chỉ nộp lại khi bị trả lại.",
+            "A self-assessment for {period} exists; it can be resubmitted only once returned.",
+        ),
+        "unknown_self_assessment": (
+            "Không tìm thấy bản tự đánh giá.",
+            "There is no such self-assessment.",
+        ),
+        "not_awaiting_review": (
+            "Bản tự đánh giá này không ở trạng thái chờ duyệt.",
+            "This self-assessment is not awaiting review.",
+        ),
+        "own_review": (
+            "Không được tự duyệt bản tự đánh giá của chính mình.",
+            "Nobody may review their own self-assessment.",
+        ),
+        "not_reviewer": (
+            "Chỉ trưởng đơn vị của cán bộ (hoặc lãnh đạo phụ trách) được duyệt.",
+            "Only the person's unit head (or the leader in charge) may review it.",
+        ),
+        "items_required": (
+            "Cần nhập điểm điều chỉnh.",
+            "The adjusted scores are required.",
+        ),
+        "items_not_expected": (
+            "Chỉ nhập điểm khi điều chỉnh.",
+            "Scores are given only with an adjustment.",
+        ),
+        "unknown_device": (
+            "Thiết bị hoặc mã QR không còn hiệu lực.",
+            "This device or QR link is not active.",
+        ),
+        "wrong_unit": (
+            "Mã QR này dành cho đơn vị khác.",
+            "This QR link belongs to another unit.",
+        ),
+        "period_not_over": (
+            "Kỳ {period} chưa kết thúc, chưa thể khóa sổ.",
+            "Period {period} is not over yet and cannot be closed.",
+        ),
+        "period_already_closed": ("Kỳ {period} đã khóa sổ.", "Period {period} is already closed."),
+        "period_not_closed": ("Kỳ {period} chưa khóa sổ.", "Period {period} is not closed."),
+        "catalog_version_exists": (
+            "Phiên bản bộ tiêu chí {version} đã có và không được thay đổi.",
+            "Catalogue version {version} exists and cannot be changed.",
+        ),
+        "idempotency_key_reused": (
+            "Khóa Idempotency-Key này đã dùng cho một yêu cầu khác.",
+            "This Idempotency-Key was already used for a different request.",
+        ),
+        "csv_columns": ("Tệp CSV thiếu cột: {columns}.", "The CSV lacks the columns: {columns}."),
+        "csv_empty": ("Tệp CSV không có dòng nào.", "The CSV has no lines."),
+        "duplicate_person": (
+            "Cán bộ {person} xuất hiện nhiều lần.",
+            "Person {person} appears more than once.",
+        ),
+        "too_many_lines": (
+            "Tệp CSV quá dài (tối đa {limit} dòng).",
+            "The CSV is too long (at most {limit} lines).",
+        ),
+        "not_csv": (
+            "Nội dung phải là tệp CSV mã hóa UTF-8.",
+            "The body must be a UTF-8 CSV file.",
+        ),
+    }
+)

@@ -1,20 +1,32 @@
-"""The assessment HTTP API: parse, call a handler in a transaction, answer."""
+"""The assessment HTTP API: parse, hand the submission to the command table (the same one the
+NATS intake uses), answer. Every submission accepts an ``Idempotency-Key`` header."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import uuid
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
+from contracts.catalog import Catalog
+from contracts.common import Text
+from contracts.envelope import Actor
+from contracts.periods import MonthKey
 from contracts.roles import Role
-from services.assessment import handlers
-from services.assessment.domain.audits import AuditDraft, ItemInput
-from services.assessment.entrypoints.schemas import AuditIn, AuditOut
-from services.runtime.auth import Principal
+from services.assessment import handlers, views
+from services.assessment.commands import COMMANDS, Submissions
+from services.assessment.domain.org import parse_org_chart
+from services.assessment.entrypoints import schemas
+from services.runtime.auth import Principal, issue_token
 from services.runtime.db import SessionFactory, transaction
+from services.runtime.errors import ApiError
 from services.runtime.http import Caller, error_responses, require
 
 router = APIRouter(prefix="/v1", tags=["assessment"])
+
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 def sessions(request: Request) -> SessionFactory:
@@ -23,27 +35,188 @@ def sessions(request: Request) -> SessionFactory:
 
 
 Sessions = Annotated[SessionFactory, Depends(sessions)]
-Auditor = Annotated[Principal, Depends(require(Role.AUDITOR))]
+Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Repeat a submission safely: the same key returns the first answer",
+    ),
+]
+Month = Annotated[str, Path(pattern=MONTH_PATTERN, description="YYYY-MM")]
+
+#: Errors every submission may answer besides its own.
+SUBMISSION_ERRORS = (400, 401, 403, 409, 413, 422)
+
+
+async def submit(
+    request: Request, kind: str, body: BaseModel, caller: Principal, key: str | None
+) -> JSONResponse:
+    submissions: Submissions = request.app.state.submissions
+    status, answer = await submissions.execute(COMMANDS[kind], caller, body, key)
+    return JSONResponse(answer, status_code=status)
+
+
+# --- audits and corrective actions ----------------------------------------------------------------
 
 
 @router.post(
     "/audits",
     status_code=201,
-    response_model=AuditOut,
-    responses=error_responses(400, 401, 403, 409, 413, 422),
+    response_model=schemas.AuditOut,
+    responses=error_responses(*SUBMISSION_ERRORS),
     summary="Submit a unit 5S audit (nộp phiếu đánh giá 5S)",
 )
-async def submit_audit(body: AuditIn, auditor: Auditor, db: Sessions) -> dict[str, Any]:
-    draft = AuditDraft(
-        unit_id=body.unit_id,
-        period=body.period,
-        performed_at=body.performed_at,
-        catalog_version=body.catalog_version,
-        items=[ItemInput(i.code, i.score, i.note, tuple(i.evidence)) for i in body.items],
+async def submit_audit(
+    request: Request, body: schemas.AuditIn, caller: Caller, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Items scored 0–1 open corrective actions (owner: the unit head unless given)."""
+    return await submit(request, "audit", body, caller, key)
+
+
+@router.post(
+    "/audits/{audit_id}/amend",
+    response_model=schemas.AuditOut,
+    responses=error_responses(*SUBMISSION_ERRORS, 404),
+    summary="Amend an audit with a full new item list and a reason (sửa phiếu)",
+)
+async def amend_audit(
+    request: Request,
+    audit_id: uuid.UUID,
+    body: schemas.AuditAmendIn,
+    caller: Caller,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    command = schemas.AuditAmendCommand(audit_id=audit_id, **body.model_dump())
+    return await submit(request, "audit.amend", command, caller, key)
+
+
+@router.post(
+    "/audits/{audit_id}/withdraw",
+    response_model=schemas.AuditOut,
+    responses=error_responses(*SUBMISSION_ERRORS, 404),
+    summary="Withdraw an audit, with a reason (rút phiếu)",
+)
+async def withdraw_audit(
+    request: Request,
+    audit_id: uuid.UUID,
+    body: schemas.ReasonIn,
+    caller: Caller,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    command = schemas.AuditWithdrawCommand(audit_id=audit_id, reason=body.reason)
+    return await submit(request, "audit.withdraw", command, caller, key)
+
+
+@router.post(
+    "/corrective-actions/{action_id}/close",
+    responses=error_responses(*SUBMISSION_ERRORS, 404),
+    summary="Close a corrective action with a note and evidence (đóng hành động khắc phục)",
+)
+async def close_corrective_action(
+    request: Request,
+    action_id: uuid.UUID,
+    body: schemas.ActionCloseIn,
+    caller: Caller,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    command = schemas.ActionCloseCommand(action_id=action_id, **body.model_dump())
+    return await submit(request, "corrective_action.close", command, caller, key)
+
+
+# --- self-assessments -----------------------------------------------------------------------------
+
+
+@router.post(
+    "/self-assessments",
+    status_code=201,
+    responses=error_responses(*SUBMISSION_ERRORS),
+    summary='Submit one\'s own monthly "+" self-assessment (tự đánh giá)',
+)
+async def submit_self_assessment(
+    request: Request, body: schemas.SelfAssessmentIn, caller: Caller, key: IdempotencyKey = None
+) -> JSONResponse:
+    return await submit(request, "self_assessment", body, caller, key)
+
+
+@router.post(
+    "/self-assessments/{self_assessment_id}/review",
+    responses=error_responses(*SUBMISSION_ERRORS, 404),
+    summary="Approve, adjust (with a reason) or return (with a reason) a self-assessment",
+)
+async def review_self_assessment(
+    request: Request,
+    self_assessment_id: uuid.UUID,
+    body: schemas.ReviewIn,
+    caller: Caller,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    command = schemas.ReviewCommand(self_assessment_id=self_assessment_id, **body.model_dump())
+    return await submit(request, "self_assessment.review", command, caller, key)
+
+
+# --- feedback and task results --------------------------------------------------------------------
+
+
+@router.post(
+    "/feedback",
+    status_code=201,
+    responses=error_responses(*SUBMISSION_ERRORS, 429),
+    summary="A citizen's rating from a kiosk or QR link (đánh giá mức độ hài lòng)",
+)
+async def receive_feedback(
+    request: Request, body: schemas.FeedbackIn, caller: Caller, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Rate-limited per kiosk or QR link (429 when its bucket is empty)."""
+    return await submit(request, "feedback", body, caller, key)
+
+
+@router.post(
+    "/task-results",
+    status_code=201,
+    responses=error_responses(*SUBMISSION_ERRORS),
+    summary="Task points (0–70) of a person for a month, from the HR/task system",
+)
+async def record_task_result(
+    request: Request, body: schemas.TaskResultIn, caller: Caller, key: IdempotencyKey = None
+) -> JSONResponse:
+    return await submit(request, "task_result", body, caller, key)
+
+
+# --- periods --------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/periods/{period}/close",
+    responses=error_responses(*SUBMISSION_ERRORS),
+    summary="Close a month (khóa sổ): its submissions are refused from then on",
+)
+async def close_period(
+    request: Request, period: Month, caller: Caller, key: IdempotencyKey = None
+) -> JSONResponse:
+    return await submit(
+        request, "period.close", schemas.PeriodCloseCommand(period=period), caller, key
     )
-    async with transaction(db) as session:
-        accepted = await handlers.submit_audit(session, auditor, draft)
-    return accepted.as_json()
+
+
+@router.post(
+    "/periods/{period}/reopen",
+    responses=error_responses(*SUBMISSION_ERRORS),
+    summary="Reopen a closed month, with a reason (mở lại kỳ)",
+)
+async def reopen_period(
+    request: Request,
+    period: Month,
+    body: schemas.ReasonIn,
+    caller: Caller,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    command = schemas.PeriodReopenCommand(period=period, reason=body.reason)
+    return await submit(request, "period.reopen", command, caller, key)
+
+
+# --- catalogue ------------------------------------------------------------------------------------
 
 
 @router.get(
@@ -57,3 +230,137 @@ async def get_catalog(
     async with db() as session:
         catalog = await handlers.get_catalog(session, version)
     return catalog.model_dump(mode="json", by_alias=True)
+
+
+@router.post(
+    "/catalog",
+    status_code=201,
+    responses=error_responses(400, 401, 403, 409, 413, 422),
+    summary="Publish a new catalogue version (versions are immutable)",
+)
+async def publish_catalog(
+    admin: Admin,
+    db: Sessions,
+    body: Catalog,
+    current: Annotated[bool, Query(description="Make it the current version")] = True,
+) -> JSONResponse:
+    async with transaction(db) as session:
+        created = await handlers.ensure_catalog(session, body, current=current)
+    return JSONResponse(
+        {"version": body.version, "created": created}, status_code=201 if created else 200
+    )
+
+
+# --- organisation (administrators) ----------------------------------------------------------------
+
+
+@router.get(
+    "/org",
+    responses=error_responses(401, 403),
+    summary="The ward's units, people and devices",
+    tags=["organisation"],
+)
+async def get_org(admin: Admin, db: Sessions) -> dict[str, Any]:
+    async with db() as session:
+        return await handlers.org_chart(session, admin.ward)
+
+
+@router.put(
+    "/org/chart",
+    responses=error_responses(400, 401, 403, 413, 422),
+    summary="Replace the org chart from CSV (one line per person)",
+    tags=["organisation"],
+)
+async def load_org_chart(
+    admin: Admin,
+    db: Sessions,
+    csv_text: Annotated[
+        bytes,
+        Body(
+            media_type="text/csv",
+            description="person_id,full_name,email,role,unit_id,unit_name_vi,unit_name_en,"
+            "units_in_charge (UTF-8)",
+        ),
+    ],
+    ward_name: Annotated[str | None, Query(max_length=200)] = None,
+) -> dict[str, Any]:
+    try:
+        text = csv_text.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ApiError(422, "not_csv", "csv") from None
+    rows = parse_org_chart(text)
+    actor = Actor(kind="person", id=admin.subject_id)
+    async with transaction(db) as session:
+        version = await handlers.load_org_chart(session, admin.ward, ward_name, rows, actor=actor)
+    return {"org_version": version, "people": len(rows)}
+
+
+@router.put(
+    "/org/devices/{device_id}",
+    responses=error_responses(400, 401, 403, 422),
+    summary="Register a kiosk, a QR link or an integration; answers its bearer token",
+    tags=["organisation"],
+)
+async def save_device(
+    admin: Admin,
+    db: Sessions,
+    request: Request,
+    device_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")],
+    body: schemas.DeviceIn,
+) -> dict[str, Any]:
+    device = handlers.DeviceRow(
+        device_id,
+        Role(body.role),
+        body.unit_id,
+        Text(vi=body.label_vi, en=body.label_en),
+        body.channel,
+        body.active,
+    )
+    async with transaction(db) as session:
+        await handlers.save_device(session, admin.ward, device)
+    principal = Principal(device_id, admin.ward, device.role, body.unit_id)
+    return {"device_id": device_id, "token": issue_token(request.app.state.token_secret, principal)}
+
+
+# --- exports --------------------------------------------------------------------------------------
+
+EXPORTERS = {
+    "audits": ("Phiếu đánh giá 5S", views.AUDIT_COLUMNS, views.audit_rows),
+    "corrective-actions": ("Hành động khắc phục", views.ACTION_COLUMNS, views.action_rows),
+}
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@router.get(
+    "/exports/{what}.{fmt}",
+    responses={
+        200: {"content": {media: {} for media in MEDIA_TYPES.values()}},
+        **error_responses(401, 403, 422),
+    },
+    response_class=Response,
+    summary="Audits or corrective actions of a month as CSV or XLSX (Vietnamese headers)",
+)
+async def export(
+    caller: Caller,
+    db: Sessions,
+    what: Literal["audits", "corrective-actions"],
+    fmt: Literal["csv", "xlsx"],
+    period: Annotated[MonthKey, Query(description="YYYY-MM")],
+) -> Response:
+    """Each caller gets the units they see: the whole ward for administrators, the chairman and
+    auditors; their units for vice-chairmen and unit heads."""
+    if caller.role in (Role.STAFF, Role.KIOSK, Role.INTEGRATION):
+        raise ApiError(403, "forbidden")
+    title, columns, query = EXPORTERS[what]
+    async with db() as session:
+        rows = await query(session, caller, period)
+    content = views.to_csv(columns, rows) if fmt == "csv" else views.to_xlsx(title, columns, rows)
+    filename = f"{what}-{caller.ward}-{period}.{fmt}"
+    return Response(
+        content,
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,8 +1,11 @@
-"""Request bodies of the assessment API: strict (unknown fields refused) and bounded."""
+"""Request bodies of the assessment API and of its NATS intake: strict (unknown fields refused)
+and bounded. A command that HTTP addresses by path (``/audits/{id}/amend``) takes the id in its
+intake body instead; the ``...Command`` models add it."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import uuid
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -10,7 +13,11 @@ from contracts.common import EntityId
 from contracts.periods import MonthKey
 
 Note = Annotated[str, StringConstraints(max_length=2000)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 EvidenceRef = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+ItemCode = Annotated[str, StringConstraints(min_length=1, max_length=16)]
+Score = Annotated[int, Field(ge=0, le=4, strict=True)]
+CatalogVersion = Annotated[str, StringConstraints(max_length=32)]
 
 
 class Body(BaseModel):
@@ -18,13 +25,17 @@ class Body(BaseModel):
 
 
 class AuditItemIn(Body):
-    code: Annotated[str, StringConstraints(min_length=1, max_length=16)]
-    score: Annotated[int, Field(ge=0, le=4, strict=True)] | None = Field(
+    code: ItemCode
+    score: Score | None = Field(
         description="0–4 by the written anchors, or null for not applicable (N/A)"
     )
     note: Note | None = None
     evidence: list[EvidenceRef] = Field(
         default_factory=list, max_length=20, description="Links or ids of photos and documents"
+    )
+    owner_id: EntityId | None = Field(
+        default=None,
+        description="Who corrects a finding (score 0–1) on this item; default: the unit head",
     )
 
 
@@ -32,8 +43,25 @@ class AuditIn(Body):
     unit_id: EntityId
     period: MonthKey = Field(description="YYYY-MM, the month the audit was performed in")
     performed_at: AwareDatetime
-    catalog_version: Annotated[str, StringConstraints(max_length=32)]
+    catalog_version: CatalogVersion
     items: list[AuditItemIn] = Field(max_length=200)
+
+
+class AuditAmendIn(Body):
+    items: list[AuditItemIn] = Field(max_length=200, description="The full new list of items")
+    reason: Reason
+
+
+class AuditAmendCommand(AuditAmendIn):
+    audit_id: uuid.UUID
+
+
+class ReasonIn(Body):
+    reason: Reason
+
+
+class AuditWithdrawCommand(ReasonIn):
+    audit_id: uuid.UUID
 
 
 class AuditOut(BaseModel):
@@ -42,3 +70,76 @@ class AuditOut(BaseModel):
     unit_id: str
     period: str
     status: str
+    corrective_actions: list[str] = Field(description="Corrective actions this change opened")
+
+
+class ActionCloseIn(Body):
+    note: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    evidence: list[EvidenceRef] = Field(default_factory=list, max_length=20)
+
+
+class ActionCloseCommand(ActionCloseIn):
+    action_id: uuid.UUID
+
+
+class PlusItemIn(Body):
+    code: ItemCode
+    score: Score | None
+
+
+class SelfAssessmentIn(Body):
+    period: MonthKey
+    catalog_version: CatalogVersion | None = Field(
+        default=None, description="Default: the current catalogue"
+    )
+    items: list[PlusItemIn] = Field(max_length=50)
+
+
+class ReviewIn(Body):
+    outcome: Literal["approved", "adjusted", "returned"]
+    reason: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
+        default=None, description="Required to adjust or return"
+    )
+    items: list[PlusItemIn] | None = Field(
+        default=None, max_length=50, description="The adjusted scores (only to adjust)"
+    )
+
+
+class ReviewCommand(ReviewIn):
+    self_assessment_id: uuid.UUID
+
+
+class FeedbackIn(Body):
+    unit_id: EntityId
+    level: Annotated[int, Field(ge=1, le=5, strict=True)] = Field(
+        description="5 Rất hài lòng, 4 Hài lòng, 3 Bình thường, 2 Không hài lòng, "
+        "1 Rất không hài lòng"
+    )
+    officer_id: EntityId | None = None
+    procedure: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    comment: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
+        default=None, description="Kept in the ward's database; never published nor logged"
+    )
+
+
+class TaskResultIn(Body):
+    person_id: EntityId
+    period: MonthKey
+    points: Annotated[float, Field(ge=0, le=70, allow_inf_nan=False)]
+
+
+class PeriodCloseCommand(Body):
+    period: MonthKey
+
+
+class PeriodReopenCommand(ReasonIn):
+    period: MonthKey
+
+
+class DeviceIn(Body):
+    role: Literal["kiosk", "integration"]
+    channel: Literal["kiosk", "qr"] = "kiosk"
+    unit_id: EntityId | None = None
+    label_vi: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    label_en: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    active: bool = True

@@ -1,0 +1,89 @@
+"""The NATS intake: front-ends that emit events submit by request-reply on
+``ward5s.<ward>.intake.<kind>`` (core NATS, a queue group shared by every instance).
+
+The request carries the JSON body of the matching HTTP call (with the id HTTP takes from the
+path, e.g. ``audit_id``) and the headers ``Authorization: Bearer <token>``, ``Nats-Msg-Id`` (the
+idempotency key: a retry with the same id gets the first answer back) and optionally
+``Accept-Language``. The reply is ``{"status": <HTTP status>, "body": <HTTP body>}``, the very
+answer or error the HTTP API gives.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from faststream import Context
+from faststream.nats import NatsBroker
+from faststream.nats.message import NatsMessage
+from pydantic import ValidationError
+
+from contracts.subjects import ANY_WARD, intake_subject, ward_of
+from services.assessment.commands import COMMANDS, Command, Submissions
+from services.runtime.auth import InvalidToken, Principal, verify_token
+from services.runtime.errors import ApiError, error_body, from_validation_errors, pick_language
+
+log = logging.getLogger(__name__)
+
+QUEUE = "assessment-intake"
+#: The header that carries the idempotency key of an intake request.
+KEY_HEADER = "Nats-Msg-Id"
+
+
+def _caller(headers: dict[str, Any], secret: str, ward: str) -> Principal:
+    credentials = str(headers.get("Authorization") or "")
+    scheme, _, token = credentials.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(401, "unauthenticated")
+    try:
+        principal = verify_token(secret, token.strip())
+    except InvalidToken:
+        raise ApiError(401, "unauthenticated") from None
+    if principal.ward != ward:
+        raise ApiError(403, "forbidden")
+    return principal
+
+
+async def answer(
+    submissions: Submissions, secret: str, command: Command, message: NatsMessage
+) -> dict[str, Any]:
+    headers = message.headers or {}
+    lang = pick_language(headers.get("Accept-Language"))
+    try:
+        principal = _caller(headers, secret, ward_of(message.raw_message.subject))
+        body = command.model.model_validate_json(message.body)
+        key = headers.get(KEY_HEADER)
+        status, reply = await submissions.execute(command, principal, body, key)
+    except ValidationError as invalid:
+        status, code, field, params = from_validation_errors(invalid.errors())
+        reply = error_body(code, field, lang, **params)
+    except ApiError as refused:
+        status, reply = refused.status, refused.body(lang)
+    except Exception as error:  # answered, never left hanging; logged by type only
+        log.error("intake %s failed with %s", command.kind, type(error).__name__, exc_info=error)
+        status, reply = 500, error_body("internal", None, lang)
+    return {"status": status, "body": reply}
+
+
+def register_intake(broker: NatsBroker, submissions: Submissions, secret: str) -> None:
+    for command in COMMANDS.values():
+        subscriber = broker.subscriber(
+            intake_subject(ANY_WARD, command.kind),
+            queue=QUEUE,
+            decoder=_raw,
+            title=f"assessment/intake/{command.kind}",
+            description=f"Request-reply submission: {command.model.__name__}; answers "
+            '{"status", "body"} as the HTTP API does.',
+        )
+        subscriber(_handler(submissions, secret, command))
+
+
+def _handler(submissions: Submissions, secret: str, command: Command) -> Any:
+    async def handle(_: Any, message: NatsMessage = Context("message")) -> dict[str, Any]:
+        return await answer(submissions, secret, command, message)
+
+    return handle
+
+
+async def _raw(message: Any) -> None:
+    return None

@@ -1,0 +1,174 @@
+"""One assessment service per test module, in process, on a real ``nats-server -js`` and a real
+PostgreSQL database of its own, with the demo org chart loaded through the handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+import pytest
+from fastapi import FastAPI
+from nats.aio.client import Client as NatsClient
+from nats.js.errors import NotFoundError
+
+from contracts.catalog import default_catalog
+from contracts.common import LOCAL_TZ
+from contracts.envelope import SYSTEM
+from contracts.periods import Month
+from services.assessment import handlers
+from services.assessment.bootstrap import AssessmentSettings, build_app
+from services.assessment.demo.loader import WARD, WARD_NAME, read_org_chart
+from services.runtime.db import SessionFactory, transaction
+from tests.conftest import bearer
+from tests.support.http import eventually
+from tools.processes import NatsServer
+
+#: Kiosks may rate this many times in a burst in the tests (then 429).
+TEST_BURST = 4
+
+
+def pg_database(postgres: Any) -> str:
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    postgres.psql(f"CREATE DATABASE {name};")
+    uri: str = postgres.get_uri(name)
+    return uri.replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+def test_settings(nats_url: str, database_url: str, **overrides: Any) -> AssessmentSettings:
+    values: dict[str, Any] = {
+        "service": "assessment",
+        "environment": "test",
+        "http_port": 0,
+        "database_url": database_url,
+        "nats_url": nats_url,
+        "relay_poll_s": 0.1,
+        "feedback_burst": TEST_BURST,
+        "feedback_refill_s": 3600,
+        **overrides,
+    }
+    return AssessmentSettings(**values)
+
+
+async def load_demo_org(sessions: SessionFactory) -> None:
+    rows, devices = read_org_chart()
+    async with transaction(sessions) as session:
+        await handlers.ensure_catalog(session, default_catalog())
+        await handlers.load_org_chart(session, WARD, WARD_NAME, rows, devices, actor=SYSTEM)
+
+
+async def read_stream(nc: NatsClient, stream: str = "ASSESSMENT") -> list[dict[str, Any]]:
+    """Every message on a stream: its subject, its Nats-Msg-Id and its event as JSON."""
+    js = nc.jetstream()
+    info = await js.stream_info(stream)
+    messages = []
+    for sequence in range(info.state.first_seq, info.state.last_seq + 1):
+        try:
+            raw = await js.get_msg(stream, sequence)
+        except NotFoundError:
+            continue
+        messages.append(
+            {
+                "subject": raw.subject,
+                "msg_id": (raw.headers or {}).get("Nats-Msg-Id"),
+                "event": json.loads(raw.data or b"{}"),
+            }
+        )
+    return messages
+
+
+@dataclass
+class Service:
+    app: FastAPI
+    http: httpx.AsyncClient
+    nc: NatsClient
+    sessions: SessionFactory
+
+    async def events(self, **match: Any) -> list[dict[str, Any]]:
+        """Events on the stream whose ``data`` has all the given values."""
+        found = []
+        for message in await read_stream(self.nc):
+            data = message["event"].get("data", {})
+            if all(str(data.get(k)) == str(v) for k, v in match.items()):
+                found.append(message)
+        return found
+
+    async def settled_events(self, expected: int, **match: Any) -> list[dict[str, Any]]:
+        """Wait for ``expected`` events matching, then a little more to catch any extra one."""
+
+        async def enough() -> list[dict[str, Any]] | None:
+            found = await self.events(**match)
+            return found if len(found) >= expected else None
+
+        await eventually(enough, within=10)
+        await asyncio.sleep(0.3)
+        return await self.events(**match)
+
+
+@pytest.fixture(scope="module")
+async def service(
+    postgres: Any, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Service]:
+    workdir: Path = tmp_path_factory.mktemp("assessment")
+    server = NatsServer(workdir / "nats", log=workdir / "nats.log").start()
+    try:
+        app = build_app(test_settings(server.url, pg_database(postgres)))
+        async with app.router.lifespan_context(app):
+            sessions = app.state.runtime.sessions
+            await load_demo_org(sessions)
+            nc = await nats.connect(server.url)
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://assessment") as http:
+                yield Service(app, http, nc, sessions)
+            await nc.close()
+    finally:
+        server.stop()
+
+
+# --- bodies and callers ---------------------------------------------------------------------------
+
+AUDITOR_KT = bearer("auditor", "p011", "kt")  # audits any unit but kt
+AUDITOR_VP = bearer("auditor", "p005", "vp")
+HEAD_KT = bearer("unit_head", "p010", "kt")
+HEAD_VP = bearer("unit_head", "p004", "vp")
+STAFF_KT = bearer("staff", "p012", "kt")
+ADMIN = bearer("admin", "p006", "vp")
+KIOSK = bearer("kiosk", "kiosk-01", "ttphcc")
+HR = bearer("integration", "hr-sync")
+
+
+def now_local() -> datetime:
+    return datetime.now(LOCAL_TZ).replace(microsecond=0)
+
+
+def this_month() -> str:
+    return Month.of(now_local()).key
+
+
+def audit_body(unit_id: str = "vhxh", score: int | Callable[[str], int | None] = 3) -> dict:
+    catalog = default_catalog()
+    performed = now_local()
+    return {
+        "unit_id": unit_id,
+        "period": Month.of(performed).key,
+        "performed_at": performed.isoformat(),
+        "catalog_version": catalog.version,
+        "items": [
+            {"code": code, "score": score(code) if callable(score) else score}
+            for code in catalog.audit_items
+        ],
+    }
+
+
+def plus_body(score: int = 3, period: str | None = None) -> dict:
+    return {
+        "period": period or this_month(),
+        "items": [{"code": code, "score": score} for code in default_catalog().plus_items],
+    }

@@ -18,12 +18,14 @@ import pytest
 from fastapi import FastAPI
 from nats.aio.client import Client as NatsClient
 from nats.js.errors import NotFoundError
+from sqlalchemy import func, select
 
 from contracts.catalog import default_catalog
 from contracts.common import LOCAL_TZ
 from contracts.envelope import SYSTEM
 from contracts.periods import Month
 from services.assessment import handlers
+from services.assessment.adapters.tables import plumbing
 from services.assessment.bootstrap import AssessmentSettings, build_app
 from services.assessment.demo.loader import WARD, WARD_NAME, read_org_chart
 from services.runtime.db import SessionFactory, transaction
@@ -52,6 +54,7 @@ def test_settings(nats_url: str, database_url: str, **overrides: Any) -> Assessm
         "relay_poll_s": 0.1,
         "feedback_burst": TEST_BURST,
         "feedback_refill_s": 3600,
+        "auto_close_interval_s": 0.5,
         **overrides,
     }
     return AssessmentSettings(**values)
@@ -90,6 +93,11 @@ class Service:
     http: httpx.AsyncClient
     nc: NatsClient
     sessions: SessionFactory
+
+    async def stored(self) -> int:
+        """Events staged so far: a refused submission must not add any."""
+        async with self.sessions() as session:
+            return int(await session.scalar(select(func.count()).select_from(plumbing.outbox)) or 0)
 
     async def events(self, **match: Any) -> list[dict[str, Any]]:
         """Events on the stream whose ``data`` has all the given values."""

@@ -34,14 +34,18 @@ def secret_variables() -> list[str]:
     return sorted(set(re.findall(r"\$(WARD5S_\w+)", ACCOUNTS.read_text(encoding="utf-8"))))
 
 
-@pytest.fixture
-def nats_secrets(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def put_secrets(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Fresh passwords in this process's environment, which nats-server inherits."""
     values = {name: secrets.token_hex(16) for name in secret_variables()}
     values[METRICS_TOKEN_VARIABLE] = secrets.token_hex(16)
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     return values
+
+
+@pytest.fixture
+def nats_secrets(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    return put_secrets(monkeypatch)
 
 
 def service_env(values: dict[str, str]) -> dict[str, str]:

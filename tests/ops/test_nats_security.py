@@ -18,6 +18,11 @@ from tools.processes import NatsServer
 pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.postgres]
 
 
+def server_log(server: NatsServer) -> str:
+    assert server.log is not None
+    return server.log.read_text(errors="replace")
+
+
 action_word = {"publish": "publish", "subscribe": "subscription"}
 
 
@@ -61,8 +66,7 @@ async def test_services_run_the_pipeline_with_their_own_users_only(
         assert {alert["rule"] for alert in alerts} >= {"low_score.total"}
     finally:
         stack.stop()
-    log = Path(secured_nats.log).read_text(errors="replace")  # type: ignore[arg-type]
-    assert "Violation" not in log, log
+    assert "Violation" not in server_log(secured_nats)
 
 
 async def test_no_anonymous_access(secured_nats: NatsServer) -> None:

@@ -1,0 +1,388 @@
+"""Writes the Grafana dashboards (``infra/grafana/dashboards/*.json``) from this one description,
+so every panel is built the same way and the queries can be listed for the tests.
+
+    python infra/grafana/build_dashboards.py
+
+Uids are fixed, so links and bookmarks to a dashboard survive a re-provisioning.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+OUT = Path(__file__).parent / "dashboards"
+DATASOURCE = {"type": "prometheus", "uid": "prometheus"}
+WARD = 'ward="$ward"'
+WIDTH = 24
+
+
+@dataclass(frozen=True)
+class Panel:
+    title: str
+    exprs: tuple[tuple[str, str], ...]  # (query, legend)
+    kind: str = "timeseries"
+    unit: str = "short"
+    description: str = ""
+    width: int = 12
+    height: int = 8
+    instant: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    uid: str
+    title: str
+    description: str
+    panels: tuple[Panel, ...]
+    ward_variable: bool = False
+    time_from: str = "now-6h"
+    tags: tuple[str, ...] = ("ward5s",)
+
+
+PERCENT_BANDS = {
+    "mode": "absolute",
+    # the practitioners' bands for a 5S %: poor, medium, very good, excellent
+    "steps": [
+        {"color": "red", "value": None},
+        {"color": "orange", "value": 60},
+        {"color": "green", "value": 80},
+        {"color": "blue", "value": 90},
+    ],
+}
+
+
+def percent_panel(title: str, expr: str, legend: str, kind: str, **options: Any) -> Panel:
+    return Panel(
+        title,
+        ((expr, legend),),
+        kind=kind,
+        unit="percent",
+        extra={"min": 0, "max": 100, "thresholds": PERCENT_BANDS},
+        **options,
+    )
+
+
+WARD_OVERVIEW = Dashboard(
+    uid="ward5s-ward-overview",
+    title="ward5s · Tổng quan phường (ward overview)",
+    description="5S+ results of the ward's units for the current month.",
+    ward_variable=True,
+    time_from="now-90d",
+    panels=(
+        percent_panel(
+            "Xếp hạng đơn vị theo điểm 5S (unit ranking, total %)",
+            f"sort_desc(max by (unit) (ward5s_unit_total_percent{{{WARD}}}))",
+            "{{unit}}",
+            "bargauge",
+            instant=True,
+            description="Each unit's 5S total for the current month, best first.",
+        ),
+        percent_panel(
+            "Điểm theo trụ cột (pillars S1–S5, %)",
+            f"max by (unit, pillar) (ward5s_unit_pillar_percent{{{WARD}}})",
+            "{{unit}} {{pillar}}",
+            "bargauge",
+            instant=True,
+            description="Sàng lọc, Sắp xếp, Sạch sẽ, Săn sóc, Sẵn sàng per unit: the weak pillar "
+            "shows as the short bar.",
+        ),
+        percent_panel(
+            "Diễn biến điểm 5S (trend of the total %)",
+            f"max by (unit) (ward5s_unit_total_percent{{{WARD}}})",
+            "{{unit}}",
+            "timeseries",
+            width=WIDTH,
+            description="The current month's figure as it moves; each month starts afresh.",
+        ),
+        percent_panel(
+            "Mức độ hài lòng của người dân (citizen satisfaction, %)",
+            f"max by (unit) (ward5s_unit_satisfaction_percent{{{WARD}}})",
+            "{{unit}}",
+            "bargauge",
+            instant=True,
+            description="Citizen ratings this month (100/75/50/25/0 per answer).",
+        ),
+        Panel(
+            "Đánh giá quá hạn chưa duyệt (overdue reviews)",
+            ((f"sum by (unit) (ward5s_overdue_reviews{{{WARD}}})", "{{unit}}"),),
+            kind="bargauge",
+            instant=True,
+            description="Self-assessments waiting for the unit head's review past the deadline.",
+            extra={
+                "thresholds": {
+                    "mode": "absolute",
+                    "steps": [{"color": "green", "value": None}, {"color": "red", "value": 1}],
+                }
+            },
+        ),
+        Panel(
+            "Hành động khắc phục đang mở (open corrective actions)",
+            ((f"sum by (unit) (ward5s_open_corrective_actions{{{WARD}}})", "{{unit}}"),),
+            kind="bargauge",
+            instant=True,
+            description="Findings of audits (items scored 0–1) whose corrective action is open.",
+        ),
+    ),
+)
+
+RATE = "$__rate_interval"
+
+SERVICE_HEALTH = Dashboard(
+    uid="ward5s-service-health",
+    title="ward5s · Service health",
+    description="Requests, errors, durations, events, consumer lag, outbox and dead letters.",
+    panels=(
+        Panel(
+            "Up",
+            (('up{job=~"assessment|scoring|notifications|nats"}', "{{job}} {{instance}}"),),
+            kind="stat",
+            instant=True,
+        ),
+        Panel(
+            "Requests per second",
+            ((f"sum by (service) (rate(ward5s_http_requests_total[{RATE}]))", "{{service}}"),),
+            unit="reqps",
+        ),
+        Panel(
+            "Server errors (5xx, share of requests)",
+            (
+                (
+                    f'sum by (service) (rate(ward5s_http_requests_total{{status=~"5.."}}[{RATE}]))'
+                    f" / sum by (service) (rate(ward5s_http_requests_total[{RATE}]))",
+                    "{{service}}",
+                ),
+            ),
+            unit="percentunit",
+        ),
+        Panel(
+            "Client errors (4xx per second)",
+            (
+                (
+                    f'sum by (service, status) (rate(ward5s_http_requests_total{{status=~"4.."}}'
+                    f"[{RATE}]))",
+                    "{{service}} {{status}}",
+                ),
+            ),
+            unit="reqps",
+        ),
+        Panel(
+            "Request duration (95th percentile)",
+            (
+                (
+                    "histogram_quantile(0.95, sum by (service, le) "
+                    f"(rate(ward5s_http_request_duration_seconds_bucket[{RATE}])))",
+                    "{{service}}",
+                ),
+            ),
+            unit="s",
+        ),
+        Panel(
+            "Events processed by outcome",
+            (
+                (
+                    f"sum by (consumer, outcome) (rate(ward5s_events_processed_total[{RATE}]))",
+                    "{{consumer}} {{outcome}}",
+                ),
+            ),
+            unit="ops",
+        ),
+        Panel(
+            "Event batch duration (95th percentile)",
+            (
+                (
+                    "histogram_quantile(0.95, sum by (consumer, le) "
+                    f"(rate(ward5s_event_batch_duration_seconds_bucket[{RATE}])))",
+                    "{{consumer}}",
+                ),
+            ),
+            unit="s",
+        ),
+        Panel(
+            "Consumer lag (messages not yet delivered)",
+            (
+                ("max by (consumer) (ward5s_consumer_pending_messages)", "{{consumer}}"),
+                (
+                    "max by (consumer) (ward5s_consumer_ack_pending_messages)",
+                    "{{consumer}} awaiting ack",
+                ),
+                (
+                    "max by (stream_name, consumer_name) (jetstream_consumer_num_pending)",
+                    "{{consumer_name}} (exporter)",
+                ),
+            ),
+        ),
+        Panel(
+            "Outbox backlog",
+            (("max by (service) (ward5s_outbox_backlog)", "{{service}}"),),
+        ),
+        Panel(
+            "Oldest unpublished outbox event",
+            (("max by (service) (ward5s_outbox_oldest_age_seconds)", "{{service}}"),),
+            unit="s",
+        ),
+        Panel(
+            "Dead letters (last hour)",
+            (
+                (
+                    "sum by (service, consumer, reason) (increase(ward5s_dead_letters_total[1h]))",
+                    "{{consumer}} {{reason}}",
+                ),
+            ),
+        ),
+        Panel(
+            "Redeliveries per second",
+            (
+                (
+                    f"sum by (consumer) (rate(ward5s_consumer_redeliveries_total[{RATE}]))",
+                    "{{consumer}}",
+                ),
+            ),
+            unit="ops",
+        ),
+        Panel(
+            "Outbox publications per second",
+            (
+                (f"sum by (service) (rate(ward5s_outbox_published_total[{RATE}]))", "{{service}}"),
+                (
+                    f"sum by (service) (rate(ward5s_outbox_publish_failures_total[{RATE}]))",
+                    "{{service}} failed",
+                ),
+            ),
+            unit="ops",
+            width=WIDTH,
+        ),
+    ),
+)
+
+ALERTS = Dashboard(
+    uid="ward5s-alerts",
+    title="ward5s · Alerts",
+    description="Alerts to leaders (raised, sent, suppressed) and the system's own alerts.",
+    time_from="now-7d",
+    panels=(
+        Panel(
+            "Alerts raised by rule",
+            (("sum by (rule) (increase(ward5s_alerts_raised_total[$__range]))", "{{rule}}"),),
+            kind="bargauge",
+            instant=True,
+        ),
+        Panel(
+            "Alerts sent by rule and channel",
+            (
+                (
+                    "sum by (rule, channel) (increase(ward5s_alerts_sent_total[$__range]))",
+                    "{{rule}} · {{channel}}",
+                ),
+            ),
+            kind="bargauge",
+            instant=True,
+        ),
+        Panel(
+            "Alerts suppressed by rule and reason",
+            (
+                (
+                    "sum by (rule, reason) (increase(ward5s_alerts_suppressed_total[$__range]))",
+                    "{{rule}} · {{reason}}",
+                ),
+            ),
+            kind="bargauge",
+            instant=True,
+        ),
+        Panel(
+            "Overdue reviews in every ward",
+            (("sum by (ward) (ward5s_overdue_reviews)", "{{ward}}"),),
+        ),
+        Panel(
+            "System alerts firing (Prometheus)",
+            (('sum by (alertname, severity) (ALERTS{alertstate="firing"})', "{{alertname}}"),),
+            width=WIDTH,
+        ),
+    ),
+)
+
+DASHBOARDS = (WARD_OVERVIEW, SERVICE_HEALTH, ALERTS)
+
+
+def panel_json(panel: Panel, panel_id: int, x: int, y: int) -> dict[str, Any]:
+    defaults: dict[str, Any] = {"unit": panel.unit}
+    for key in ("min", "max", "thresholds"):
+        if key in panel.extra:
+            defaults[key] = panel.extra[key]
+    return {
+        "id": panel_id,
+        "type": panel.kind,
+        "title": panel.title,
+        "description": panel.description,
+        "datasource": DATASOURCE,
+        "gridPos": {"x": x, "y": y, "w": panel.width, "h": panel.height},
+        "fieldConfig": {"defaults": defaults, "overrides": []},
+        "options": {"orientation": "horizontal"} if panel.kind == "bargauge" else {},
+        "targets": [
+            {
+                "refId": chr(ord("A") + index),
+                "datasource": DATASOURCE,
+                "expr": expr,
+                "legendFormat": legend,
+                "instant": panel.instant,
+                "range": not panel.instant,
+            }
+            for index, (expr, legend) in enumerate(panel.exprs)
+        ],
+    }
+
+
+def dashboard_json(dashboard: Dashboard) -> dict[str, Any]:
+    panels = []
+    x = y = 0
+    for panel_id, panel in enumerate(dashboard.panels, start=1):
+        if x + panel.width > WIDTH:
+            x, y = 0, y + panel.height
+        panels.append(panel_json(panel, panel_id, x, y))
+        x += panel.width
+    variables = []
+    if dashboard.ward_variable:
+        variables.append(
+            {
+                "name": "ward",
+                "label": "Phường (ward)",
+                "type": "query",
+                "datasource": DATASOURCE,
+                "query": {"query": "label_values(ward5s_unit_total_percent, ward)", "refId": "W"},
+                "definition": "label_values(ward5s_unit_total_percent, ward)",
+                "refresh": 2,
+                "sort": 1,
+            }
+        )
+    return {
+        "uid": dashboard.uid,
+        "title": dashboard.title,
+        "description": dashboard.description,
+        "tags": list(dashboard.tags),
+        "timezone": "Asia/Ho_Chi_Minh",
+        "schemaVersion": 39,
+        "version": 1,
+        "editable": False,
+        "refresh": "1m",
+        "time": {"from": dashboard.time_from, "to": "now"},
+        "templating": {"list": variables},
+        "panels": panels,
+    }
+
+
+def render(dashboard: Dashboard) -> str:
+    return json.dumps(dashboard_json(dashboard), ensure_ascii=False, indent=2) + "\n"
+
+
+def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    for dashboard in DASHBOARDS:
+        (OUT / f"{dashboard.uid}.json").write_text(render(dashboard), encoding="utf-8")
+        print(f"wrote {OUT / dashboard.uid}.json")
+
+
+if __name__ == "__main__":
+    main()

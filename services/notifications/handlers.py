@@ -1,47 +1,139 @@
-"""The notifications service layer: keep the org chart, raise and resolve alerts."""
+"""The notifications service layer: keep the org chart, watch deadlines, raise, escalate, repeat
+and resolve alerts, queue their deliveries, and take acknowledgements, snoozes and preferences.
+
+Every function is given a session and works inside the caller's transaction; time always comes
+from the policy's clock, never from the machine.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.common import Text
-from contracts.envelope import SYSTEM, Event
+from contracts.envelope import SYSTEM, Actor, Event
 from contracts.events import (
+    AlertAcknowledged,
     AlertData,
+    AlertDelivered,
+    AlertEscalated,
     AlertRaised,
     AlertResolved,
+    AuditSubmitted,
+    CorrectiveActionClosed,
+    CorrectiveActionOpened,
+    LowScoreData,
     LowScoreDetected,
     LowScoreRecovered,
     OrgChartPublished,
     OrgPerson,
+    SelfAssessmentReviewed,
+    SelfAssessmentSubmitted,
 )
+from contracts.periods import Month
 from contracts.roles import Role
 from services.notifications.adapters.tables import (
     alerts,
+    deliveries,
+    expectations,
     org_people,
     org_units,
     org_versions,
     plumbing,
+    preferences,
 )
-from services.notifications.domain.low_scores import low_score_message, recipients, rule_name
+from services.notifications.clock import Clock
+from services.notifications.domain import rules
+from services.notifications.domain.low_scores import Message, low_score_message, rule_name
+from services.notifications.domain.messages import (
+    Facts,
+    citizen_message,
+    deadline_message,
+    escalated,
+    escalation_note,
+)
+from services.notifications.domain.schedule import Deadlines, SendWindow, local_day
+from services.notifications.metrics import ALERTS_ESCALATED, ALERTS_RAISED, ALERTS_SUPPRESSED
+from services.notifications.settings import NotificationsSettings
 from services.runtime.consumer import RetryLater
 from services.runtime.db import upsert
+from services.runtime.errors import ApiError
 from services.runtime.outbox import stage
+from services.runtime.workdays import WorkingCalendar
+
+#: A session that queued a delivery sets this, so the dispatcher is woken once it commits.
+WAKE_KEY = "ward5s.notifications.wake"
+OPEN = ("open", "escalated")
 
 
-async def apply(session: AsyncSession, events: Sequence[Event]) -> None:
+@dataclass(frozen=True)
+class Policy:
+    """Everything the rules need to know about time: the clock, the deadlines, quiet hours."""
+
+    clock: Clock
+    deadlines: Deadlines
+    window: SendWindow
+    repeat: timedelta
+    digest_at: time
+
+    @classmethod
+    def from_settings(cls, settings: NotificationsSettings, clock: Clock) -> Policy:
+        calendar = WorkingCalendar.from_file(
+            Path(settings.calendar_file) if settings.calendar_file else None
+        )
+        return cls(
+            clock=clock,
+            deadlines=Deadlines(calendar, escalation_days=settings.escalation_working_days),
+            window=SendWindow(calendar, settings.send_from, settings.send_until),
+            repeat=timedelta(hours=settings.repeat_hours),
+            digest_at=settings.digest_at,
+        )
+
+
+def utc(moment: datetime) -> datetime:
+    """A time read back from the database: SQLite returns UTC without its zone."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- events from the bus --------------------------------------------------------------------------
+
+
+async def apply(policy: Policy, session: AsyncSession, events: Sequence[Event]) -> None:
     for event in events:
         if isinstance(event, OrgChartPublished):
             await replace_org_chart(session, event)
         elif isinstance(event, LowScoreDetected):
-            await raise_low_score(session, event)
+            await raise_low_score(policy, session, event)
         elif isinstance(event, LowScoreRecovered):
-            await resolve_low_score(session, event)
+            low = event.data
+            await resolve(
+                policy, session, event.ward, rule_name(low.metric), low.unit_id, low.period
+            )
+        elif isinstance(event, SelfAssessmentSubmitted):
+            await self_assessment_submitted(policy, session, event)
+        elif isinstance(event, SelfAssessmentReviewed):
+            review = event.data
+            await meet(
+                policy, session, event.ward, rules.REVIEW_OVERDUE, review.person_id, review.period
+            )
+        elif isinstance(event, AuditSubmitted):
+            audit = event.data
+            await meet(
+                policy, session, event.ward, rules.AUDIT_MISSING, audit.unit_id, audit.period
+            )
+        elif isinstance(event, CorrectiveActionOpened):
+            await action_opened(policy, session, event)
+        elif isinstance(event, CorrectiveActionClosed):
+            await meet(
+                policy, session, event.ward, rules.ACTION_OVERDUE, str(event.data.action_id), ""
+            )
 
 
 async def replace_org_chart(session: AsyncSession, event: OrgChartPublished) -> None:
@@ -109,109 +201,631 @@ async def unit_name(session: AsyncSession, ward: str, unit_id: str) -> Text:
     return Text(vi=row.name_vi, en=row.name_en) if row else Text(vi=unit_id, en=unit_id)
 
 
-async def raise_low_score(session: AsyncSession, event: LowScoreDetected) -> None:
+async def raise_low_score(policy: Policy, session: AsyncSession, event: LowScoreDetected) -> None:
     data = event.data
     if data.subject_kind != "unit":
-        return
-    targets = recipients(data, await load_people(session, event.ward))
-    if not targets:
+        return  # a person's low points are a matter for their evaluation, not an alert
+    rule = rule_name(data.metric)
+    people = await load_people(session, event.ward)
+    way = rules.route(rule, data.unit_id, people)
+    if not way.initial():
         # The org chart comes on another stream and may not be here yet: try again shortly.
         raise RetryLater(f"no recipient known yet for unit {data.unit_id}")
-    message = low_score_message(data, await unit_name(session, event.ward, data.unit_id))
-    now = datetime.now(UTC)
-    rule = rule_name(data.metric)
-    raised: list[Event] = []
-    for person in targets:
-        alert_id = uuid.uuid4()
-        statement = upsert(session, alerts).values(
-            alert_id=str(alert_id),
+    await raise_alerts(
+        policy,
+        session,
+        Raising(
             ward=event.ward,
             rule=rule,
             subject_id=data.unit_id,
             period=data.period,
+            unit_id=data.unit_id,
+            message=await _score_message(session, event.ward, data),
+            critical=data.final,
+            correlation_id=event.correlation_id,
+        ),
+        way.initial(),
+        way,
+    )
+
+
+async def _score_message(session: AsyncSession, ward: str, data: LowScoreData) -> Message:
+    unit = await unit_name(session, ward, data.unit_id)
+    if data.metric in rules.CITIZEN_METRICS:
+        return citizen_message(data.metric, data.value, data.threshold, unit, data.period)
+    return low_score_message(data, unit)
+
+
+# --- deadlines ------------------------------------------------------------------------------------
+
+
+async def self_assessment_submitted(
+    policy: Policy, session: AsyncSession, event: SelfAssessmentSubmitted
+) -> None:
+    data, ward = event.data, event.ward
+    await meet(policy, session, ward, rules.SELF_ASSESSMENT_MISSING, data.person_id, data.period)
+    key = _key(ward, rules.REVIEW_OVERDUE, data.person_id, data.period)
+    row = (await session.execute(select(expectations).where(*key))).first()
+    if row is not None and row.details.get("revision", 0) >= data.revision:
+        return  # this submission, or a newer one, is already watched
+    values = {
+        "unit_id": data.unit_id,
+        "person_id": data.person_id,
+        "due_at": policy.deadlines.review_missed(event.occurred_at),
+        "met_at": None,
+        "raised_at": None,
+        "details": {
+            "revision": data.revision,
+            "submitted_on": local_day(event.occurred_at).isoformat(),
+            "due_on": policy.deadlines.calendar.add_working_days(
+                local_day(event.occurred_at), policy.deadlines.review_days
+            ).isoformat(),
+        },
+    }
+    if row is None:
+        await session.execute(
+            expectations.insert().values(
+                ward=ward,
+                rule=rules.REVIEW_OVERDUE,
+                subject_id=data.person_id,
+                period=data.period,
+                **values,
+            )
+        )
+    else:
+        await session.execute(update(expectations).where(*key).values(**values))
+
+
+async def action_opened(
+    policy: Policy, session: AsyncSession, event: CorrectiveActionOpened
+) -> None:
+    data = event.data
+    statement = upsert(session, expectations).values(
+        ward=event.ward,
+        rule=rules.ACTION_OVERDUE,
+        subject_id=str(data.action_id),
+        period="",  # an action is watched by its due date, not a period
+        unit_id=data.unit_id,
+        person_id=data.owner_id,
+        due_at=policy.deadlines.action_missed(data.due_on),
+        details={
+            "item_code": data.item_code,
+            "due_on": data.due_on.isoformat(),
+            "period": Month.of_date(data.due_on).key,
+        },
+    )
+    await session.execute(statement.on_conflict_do_nothing())
+
+
+def _key(ward: str, rule: str, subject_id: str, period: str) -> tuple[Any, ...]:
+    return (
+        expectations.c.ward == ward,
+        expectations.c.rule == rule,
+        expectations.c.subject_id == subject_id,
+        expectations.c.period == period,
+    )
+
+
+async def meet(
+    policy: Policy, session: AsyncSession, ward: str, rule: str, subject_id: str, period: str
+) -> None:
+    """What a deadline waited for has come: stop watching it, and resolve its alerts."""
+    now = policy.clock.now()
+    met = (
+        await session.execute(
+            update(expectations)
+            .where(*_key(ward, rule, subject_id, period), expectations.c.met_at.is_(None))
+            .values(met_at=now)
+            .returning(expectations.c.details)
+        )
+    ).first()
+    if met is None:
+        # Not watched yet (it came early): remember it so the deadline is never alerted.
+        statement = upsert(session, expectations).values(
+            ward=ward,
+            rule=rule,
+            subject_id=subject_id,
+            period=period,
+            unit_id="",
+            met_at=now,
+            details={},
+        )
+        await session.execute(statement.on_conflict_do_nothing())
+        return
+    await resolve(policy, session, ward, rule, subject_id, met.details.get("period", period))
+
+
+async def ensure_month(policy: Policy, session: AsyncSession, ward: str, month: Month) -> None:
+    """Watch the month's self-assessments (every official) and audits (every unit)."""
+    people = await load_people(session, ward)
+    units = (
+        await session.scalars(select(org_units.c.unit_id).where(org_units.c.ward == ward))
+    ).all()
+    rows = [
+        {
+            "ward": ward,
+            "rule": rules.SELF_ASSESSMENT_MISSING,
+            "subject_id": p.person_id,
+            "period": month.key,
+            "unit_id": p.unit_id,
+            "person_id": p.person_id,
+            "due_at": policy.deadlines.self_assessment_missed(month),
+            "details": {"due_on": _due_day(policy.deadlines.self_assessment_missed(month))},
+        }
+        for p in rules.expected_self_assessors(people)
+    ] + [
+        {
+            "ward": ward,
+            "rule": rules.AUDIT_MISSING,
+            "subject_id": unit_id,
+            "period": month.key,
+            "unit_id": unit_id,
+            "person_id": None,
+            "due_at": policy.deadlines.audit_missed(month),
+            "details": {"due_on": _due_day(policy.deadlines.audit_missed(month))},
+        }
+        for unit_id in units
+    ]
+    if rows:
+        await session.execute(upsert(session, expectations).on_conflict_do_nothing(), rows)
+
+
+def _due_day(missed_at: datetime) -> str:
+    return (local_day(missed_at) - timedelta(days=1)).isoformat()
+
+
+async def raise_missed(policy: Policy, session: AsyncSession) -> int:
+    """Alert every deadline that has passed without what it waited for."""
+    now = policy.clock.now()
+    missed = (
+        await session.execute(
+            select(expectations)
+            .where(
+                expectations.c.due_at <= now,
+                expectations.c.met_at.is_(None),
+                expectations.c.raised_at.is_(None),
+            )
+            .order_by(expectations.c.due_at)
+            .limit(1000)
+        )
+    ).all()
+    people_of: dict[str, list[OrgPerson]] = {}
+    for row in missed:
+        if row.ward not in people_of:
+            people_of[row.ward] = await load_people(session, row.ward)
+        people = people_of[row.ward]
+        names = {p.person_id: p.full_name for p in people}
+        details = row.details
+        period = details.get("period", row.period)
+        facts = Facts(
+            unit=await unit_name(session, row.ward, row.unit_id),
+            period=period,
+            due=date.fromisoformat(details["due_on"]),
+            person_name=names.get(row.person_id or "", row.person_id),
+            item_code=details.get("item_code"),
+            submitted_on=(
+                date.fromisoformat(details["submitted_on"]) if "submitted_on" in details else None
+            ),
+        )
+        way = rules.route(row.rule, row.unit_id, people, row.person_id)
+        await raise_alerts(
+            policy,
+            session,
+            Raising(
+                ward=row.ward,
+                rule=row.rule,
+                subject_id=row.subject_id,
+                period=period,
+                unit_id=row.unit_id,
+                message=deadline_message(row.rule, facts),
+                critical=False,
+                correlation_id=uuid.uuid4(),
+            ),
+            way.initial(),
+            way,
+        )
+        await session.execute(
+            update(expectations)
+            .where(*_key(row.ward, row.rule, row.subject_id, row.period))
+            .values(raised_at=now)
+        )
+    return len(missed)
+
+
+async def overdue_reviews(session: AsyncSession) -> list[tuple[str, str, int]]:
+    """(ward, unit, count) of reviews alerted as overdue and still not done."""
+    rows = await session.execute(
+        select(expectations.c.ward, expectations.c.unit_id, func.count())
+        .where(
+            expectations.c.rule == rules.REVIEW_OVERDUE,
+            expectations.c.raised_at.is_not(None),
+            expectations.c.met_at.is_(None),
+        )
+        .group_by(expectations.c.ward, expectations.c.unit_id)
+    )
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+# --- alerts ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Raising:
+    """One cause, about to become an alert for each of its recipients."""
+
+    ward: str
+    rule: str
+    subject_id: str
+    period: str
+    unit_id: str
+    message: Message
+    critical: bool
+    correlation_id: uuid.UUID
+
+
+async def raise_alerts(
+    policy: Policy,
+    session: AsyncSession,
+    cause: Raising,
+    recipients: Sequence[tuple[int, OrgPerson]],
+    way: rules.Route,
+    escalated_from: AlertData | None = None,
+) -> list[AlertData]:
+    """One alert per (rule, subject, period, recipient), however often the cause is seen: a
+    recipient who already has it gets nothing more; a resolved one is opened again."""
+    now = policy.clock.now()
+    severity = "critical" if cause.critical else "warning"
+    made: list[AlertData] = []
+    for level, person in recipients:
+        alert_id = uuid.uuid4()
+        escalates_at = None if way.is_top(level) else policy.deadlines.escalation_at(now)
+        statement = upsert(session, alerts).values(
+            alert_id=str(alert_id),
+            ward=cause.ward,
+            rule=cause.rule,
+            subject_id=cause.subject_id,
+            period=cause.period,
             recipient_id=person.person_id,
-            severity="critical" if data.final else "warning",
+            unit_id=cause.unit_id,
+            severity=severity,
             status="open",
-            title_vi=message.title.vi,
-            title_en=message.title.en,
-            body_vi=message.body.vi,
-            body_en=message.body.en,
+            title_vi=cause.message.title.vi,
+            title_en=cause.message.title.en,
+            body_vi=cause.message.body.vi,
+            body_en=cause.message.body.en,
+            escalation_level=level,
+            escalates_at=escalates_at,
+            repeat_at=now + policy.repeat,
             created_at=now,
             updated_at=now,
         )
-        inserted = await session.execute(
-            statement.on_conflict_do_nothing(
-                index_elements=["ward", "rule", "subject_id", "period", "recipient_id"]
-            ).returning(alerts.c.alert_id)
-        )
-        if inserted.first() is None:
+        inserted = (
             await session.execute(
-                update(alerts)
-                .where(
-                    alerts.c.ward == event.ward,
-                    alerts.c.rule == rule,
-                    alerts.c.subject_id == data.unit_id,
-                    alerts.c.period == data.period,
-                    alerts.c.recipient_id == person.person_id,
-                    alerts.c.status == "resolved",
-                )
-                .values(status="open", updated_at=now)
+                statement.on_conflict_do_nothing(
+                    index_elements=["ward", "rule", "subject_id", "period", "recipient_id"]
+                ).returning(alerts.c.alert_id)
             )
-            continue
-        raised.append(
-            AlertRaised(
-                ward=event.ward,
-                occurred_at=now,
-                actor=SYSTEM,
-                correlation_id=event.correlation_id,
-                data=AlertData(
-                    alert_id=alert_id,
-                    rule=rule,
-                    subject_id=data.unit_id,
-                    period=data.period,
-                    recipient_id=person.person_id,
-                    severity="critical" if data.final else "warning",
-                ),
+        ).first()
+        if inserted is None:
+            reopened = (
+                await session.execute(
+                    update(alerts)
+                    .where(
+                        alerts.c.ward == cause.ward,
+                        alerts.c.rule == cause.rule,
+                        alerts.c.subject_id == cause.subject_id,
+                        alerts.c.period == cause.period,
+                        alerts.c.recipient_id == person.person_id,
+                        alerts.c.status == "resolved",
+                    )
+                    .values(
+                        status="open",
+                        updated_at=now,
+                        resolved_at=None,
+                        acknowledged_at=None,
+                        escalates_at=escalates_at,
+                        repeat_at=now + policy.repeat,
+                    )
+                    .returning(alerts.c.alert_id)
+                )
+            ).first()
+            if reopened is None:
+                ALERTS_SUPPRESSED.labels(cause.rule, "duplicate").inc()
+                continue
+            alert_id = uuid.UUID(reopened.alert_id)
+        data = AlertData(
+            alert_id=alert_id,
+            rule=cause.rule,
+            subject_id=cause.subject_id,
+            period=cause.period,
+            recipient_id=person.person_id,
+            severity=severity,
+            escalation_level=level,
+            note=escalated_from.note if escalated_from else None,
+        )
+        made.append(data)
+        ALERTS_RAISED.labels(cause.rule).inc()
+        await queue(policy, session, cause.ward, data, kind="alert")
+    kind = AlertEscalated if escalated_from else AlertRaised
+    await stage(
+        session,
+        plumbing.outbox,
+        [alert_event(kind, cause.ward, d, now, cause.correlation_id) for d in made],
+    )
+    return made
+
+
+def alert_event(
+    kind: type[AlertRaised]
+    | type[AlertDelivered]
+    | type[AlertAcknowledged]
+    | type[AlertEscalated]
+    | type[AlertResolved],
+    ward: str,
+    data: AlertData,
+    now: datetime,
+    correlation_id: uuid.UUID | None = None,
+    actor: Actor = SYSTEM,
+) -> Event:
+    return kind(
+        ward=ward,
+        occurred_at=now,
+        actor=actor,
+        correlation_id=correlation_id or uuid.uuid4(),
+        data=data,
+    )
+
+
+def alert_data(row: Any, **changes: Any) -> AlertData:
+    return AlertData(
+        alert_id=uuid.UUID(row.alert_id),
+        rule=row.rule,
+        subject_id=row.subject_id,
+        period=row.period,
+        recipient_id=row.recipient_id,
+        severity=row.severity,
+        escalation_level=row.escalation_level,
+        **changes,
+    )
+
+
+async def queue(
+    policy: Policy, session: AsyncSession, ward: str, alert: AlertData, kind: str
+) -> None:
+    """Queue a message about an alert on each channel the recipient chose, to go at once or when
+    quiet hours (or their daily digest) allow."""
+    now = policy.clock.now()
+    person = (
+        await session.execute(
+            select(org_people.c.email).where(
+                org_people.c.ward == ward, org_people.c.person_id == alert.recipient_id
             )
         )
-    await stage(session, plumbing.outbox, raised)
+    ).first()
+    choice = (
+        await session.execute(
+            select(preferences).where(
+                preferences.c.ward == ward, preferences.c.person_id == alert.recipient_id
+            )
+        )
+    ).first()
+    wants_email = choice.email if choice else True
+    channels = []
+    if wants_email and person is not None and person.email:
+        channels.append("email")
+    if choice is not None and choice.webhook_url:
+        channels.append("webhook")
+    if not channels:
+        return  # the in-app inbox only
+    digest = policy.digest_at if choice is not None and choice.digest else None
+    send_after = policy.window.send_at(now, critical=alert.severity == "critical", digest_at=digest)
+    if send_after > now:
+        ALERTS_SUPPRESSED.labels(alert.rule, "digest" if digest else "quiet_hours").inc()
+    await session.execute(
+        deliveries.insert(),
+        [
+            {
+                "ward": ward,
+                "alert_id": str(alert.alert_id),
+                "recipient_id": alert.recipient_id,
+                "channel": channel,
+                "kind": kind,
+                "status": "pending",
+                "attempts": 0,
+                "send_after": send_after,
+                "created_at": now,
+            }
+            for channel in channels
+        ],
+    )
+    session.sync_session.info[WAKE_KEY] = True
 
 
-async def resolve_low_score(session: AsyncSession, event: LowScoreRecovered) -> None:
-    data = event.data
-    now = datetime.now(UTC)
+async def resolve(
+    policy: Policy, session: AsyncSession, ward: str, rule: str, subject_id: str, period: str
+) -> None:
+    """The cause has cleared: close its alerts and tell those who were told."""
+    now = policy.clock.now()
     rows = (
         await session.execute(
             update(alerts)
             .where(
-                alerts.c.ward == event.ward,
-                alerts.c.rule == rule_name(data.metric),
-                alerts.c.subject_id == data.unit_id,
-                alerts.c.period == data.period,
+                alerts.c.ward == ward,
+                alerts.c.rule == rule,
+                alerts.c.subject_id == subject_id,
+                alerts.c.period == period,
                 alerts.c.status != "resolved",
             )
-            .values(status="resolved", updated_at=now)
-            .returning(alerts.c.alert_id, alerts.c.recipient_id, alerts.c.severity)
+            .values(status="resolved", resolved_at=now, updated_at=now)
+            .returning(*alerts.c)
         )
     ).all()
+    for row in rows:
+        told = await session.scalar(
+            select(func.count()).where(
+                deliveries.c.alert_id == row.alert_id, deliveries.c.status == "sent"
+            )
+        )
+        if told:
+            await queue(policy, session, ward, alert_data(row), kind="resolved")
     await stage(
         session,
         plumbing.outbox,
-        [
-            AlertResolved(
-                ward=event.ward,
-                occurred_at=now,
-                actor=SYSTEM,
-                correlation_id=event.correlation_id,
-                data=AlertData(
-                    alert_id=uuid.UUID(r.alert_id),
-                    rule=rule_name(data.metric),
-                    subject_id=data.unit_id,
-                    period=data.period,
-                    recipient_id=r.recipient_id,
-                    severity=r.severity,
-                ),
+        [alert_event(AlertResolved, ward, alert_data(r), now) for r in rows],
+    )
+
+
+async def escalate_due(policy: Policy, session: AsyncSession) -> int:
+    """Hand every alert left unacknowledged past its escalation time one level up."""
+    now = policy.clock.now()
+    due = (
+        await session.execute(
+            select(alerts)
+            .where(alerts.c.status == "open", alerts.c.escalates_at <= now)
+            .order_by(alerts.c.escalates_at)
+            .limit(500)
+        )
+    ).all()
+    for row in due:
+        people = await load_people(session, row.ward)
+        told = next((p for p in people if p.person_id == row.recipient_id), None)
+        first_sent = await session.scalar(
+            select(func.min(deliveries.c.sent_at)).where(
+                deliveries.c.alert_id == row.alert_id, deliveries.c.status == "sent"
             )
-            for r in rows
-        ],
+        )
+        note = escalation_note(
+            told.full_name if told else row.recipient_id,
+            told.role if told else Role.STAFF,
+            utc(first_sent or row.created_at),
+        )
+        way = rules.route(row.rule, row.unit_id or row.subject_id, people)
+        message = escalated(
+            Message(Text(vi=row.title_vi, en=row.title_en), Text(vi=row.body_vi, en=row.body_en)),
+            note,
+        )
+        await session.execute(
+            update(alerts)
+            .where(alerts.c.alert_id == row.alert_id)
+            .values(status="escalated", escalated_at=now, updated_at=now)
+        )
+        ALERTS_ESCALATED.labels(row.rule).inc()
+        await raise_alerts(
+            policy,
+            session,
+            Raising(
+                ward=row.ward,
+                rule=row.rule,
+                subject_id=row.subject_id,
+                period=row.period,
+                unit_id=row.unit_id or row.subject_id,
+                message=message,
+                critical=row.severity == "critical",
+                correlation_id=uuid.uuid4(),
+            ),
+            way.above(row.escalation_level),
+            way,
+            escalated_from=alert_data(row, note=note.vi),
+        )
+    return len(due)
+
+
+async def repeat_due(policy: Policy, session: AsyncSession) -> int:
+    """Send again every open alert nobody acknowledged within the repeat interval."""
+    now = policy.clock.now()
+    due = (
+        await session.execute(
+            select(alerts).where(alerts.c.status == "open", alerts.c.repeat_at <= now).limit(500)
+        )
+    ).all()
+    for row in due:
+        await queue(policy, session, row.ward, alert_data(row), kind="alert")
+        await session.execute(
+            update(alerts)
+            .where(alerts.c.alert_id == row.alert_id)
+            .values(repeat_at=now + policy.repeat, snoozed_until=None)
+        )
+    return len(due)
+
+
+# --- commands from people -------------------------------------------------------------------------
+
+
+async def _own_alert(session: AsyncSession, ward: str, person_id: str, alert_id: str) -> Any:
+    row = (
+        await session.execute(
+            select(alerts).where(alerts.c.alert_id == alert_id, alerts.c.ward == ward)
+        )
+    ).first()
+    if row is None or row.recipient_id != person_id:
+        raise ApiError(404, "not_found")  # another person's alert is not shown to exist
+    if row.status == "resolved":
+        raise ApiError(409, "alert_resolved")
+    return row
+
+
+async def acknowledge(
+    policy: Policy, session: AsyncSession, ward: str, person_id: str, alert_id: str
+) -> str:
+    """Stop repeats and escalation of one's own alert."""
+    row = await _own_alert(session, ward, person_id, alert_id)
+    if row.status == "acknowledged":
+        return "acknowledged"
+    now = policy.clock.now()
+    await session.execute(
+        update(alerts)
+        .where(alerts.c.alert_id == alert_id)
+        .values(status="acknowledged", acknowledged_at=now, updated_at=now, escalates_at=None)
+    )
+    actor = Actor(kind="person", id=person_id)
+    await stage(
+        session,
+        plumbing.outbox,
+        [alert_event(AlertAcknowledged, ward, alert_data(row), now, actor=actor)],
+    )
+    return "acknowledged"
+
+
+async def snooze(
+    policy: Policy, session: AsyncSession, ward: str, person_id: str, alert_id: str, hours: float
+) -> datetime:
+    """Hold the repeats of one's own alert for a while (escalation keeps its own time)."""
+    row = await _own_alert(session, ward, person_id, alert_id)
+    if row.status != "open":
+        raise ApiError(409, "alert_not_open")
+    until = policy.clock.now() + timedelta(hours=hours)
+    await session.execute(
+        update(alerts)
+        .where(alerts.c.alert_id == alert_id)
+        .values(snoozed_until=until, repeat_at=until, updated_at=policy.clock.now())
+    )
+    return until
+
+
+async def set_preferences(
+    policy: Policy,
+    session: AsyncSession,
+    ward: str,
+    person_id: str,
+    *,
+    email: bool,
+    webhook_url: str | None,
+    digest: bool,
+) -> None:
+    known = await session.scalar(
+        select(org_people.c.person_id).where(
+            org_people.c.ward == ward, org_people.c.person_id == person_id
+        )
+    )
+    if known is None:
+        raise ApiError(404, "not_found", "person_id")
+    values = {
+        "email": email,
+        "webhook_url": webhook_url,
+        "digest": digest,
+        "updated_at": policy.clock.now(),
+    }
+    statement = upsert(session, preferences).values(ward=ward, person_id=person_id, **values)
+    await session.execute(
+        statement.on_conflict_do_update(index_elements=["ward", "person_id"], set_=values)
     )

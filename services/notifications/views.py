@@ -7,7 +7,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notifications.adapters.tables import alerts
+from services.notifications.adapters.tables import alerts, deliveries, preferences
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 async def inbox(
@@ -26,8 +30,58 @@ async def inbox(
             "period": r.period,
             "severity": r.severity,
             "status": r.status,
+            "escalation_level": r.escalation_level,
             "title": r.title_en if lang == "en" else r.title_vi,
             "body": r.body_en if lang == "en" else r.body_vi,
+            "created_at": r.created_at.isoformat(),
+            "snoozed_until": _iso(r.snoozed_until),
+            "acknowledged_at": _iso(r.acknowledged_at),
+        }
+        for r in rows
+    ]
+
+
+async def recipient_of(session: AsyncSession, alert_id: str) -> tuple[str, str] | None:
+    row = (
+        await session.execute(
+            select(alerts.c.ward, alerts.c.recipient_id).where(alerts.c.alert_id == alert_id)
+        )
+    ).first()
+    return (row.ward, row.recipient_id) if row else None
+
+
+async def preferences_of(session: AsyncSession, ward: str, person_id: str) -> dict[str, Any]:
+    row = (
+        await session.execute(
+            select(preferences).where(
+                preferences.c.ward == ward, preferences.c.person_id == person_id
+            )
+        )
+    ).first()
+    if row is None:
+        return {"person_id": person_id, "email": True, "webhook_url": None, "digest": False}
+    return {
+        "person_id": person_id,
+        "email": row.email,
+        "webhook_url": row.webhook_url,
+        "digest": row.digest,
+    }
+
+
+async def failed_deliveries(session: AsyncSession, ward: str) -> list[dict[str, Any]]:
+    rows = await session.execute(
+        select(deliveries)
+        .where(deliveries.c.ward == ward, deliveries.c.status == "failed")
+        .order_by(deliveries.c.id.desc())
+        .limit(500)
+    )
+    return [
+        {
+            "alert_id": r.alert_id,
+            "recipient_id": r.recipient_id,
+            "channel": r.channel,
+            "attempts": r.attempts,
+            "error": r.last_error,
             "created_at": r.created_at.isoformat(),
         }
         for r in rows

@@ -1,8 +1,22 @@
-"""The notifications database: the org chart as last published, and the alerts."""
+"""The notifications database: the org chart as last published, the deadlines being watched,
+the alerts, the deliveries waiting to go out (an outbox per channel) and each person's channel
+preferences."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from services.runtime.db import PlumbingTables, new_metadata
 
@@ -47,16 +61,78 @@ alerts = Table(
     Column("period", String(8), nullable=False),
     Column("recipient_id", String(64), nullable=False),
     Column("severity", String(16), nullable=False),
-    Column("status", String(16), nullable=False),  # open | acknowledged | resolved
+    # open | acknowledged | escalated (handed one level up) | resolved
+    Column("status", String(16), nullable=False),
     Column("title_vi", Text, nullable=False),
     Column("title_en", Text, nullable=False),
     Column("body_vi", Text, nullable=False),
     Column("body_en", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("unit_id", String(64)),
+    Column("escalation_level", Integer, nullable=False, server_default="0"),
+    #: When it goes one level up if still unacknowledged (None at the top of the chain).
+    Column("escalates_at", DateTime(timezone=True)),
+    #: When it is sent again if still open (a snooze moves this).
+    Column("repeat_at", DateTime(timezone=True)),
+    Column("snoozed_until", DateTime(timezone=True)),
+    Column("acknowledged_at", DateTime(timezone=True)),
+    Column("escalated_at", DateTime(timezone=True)),
+    Column("resolved_at", DateTime(timezone=True)),
     # One alert per rule, subject, period and recipient, however often the cause is seen.
     UniqueConstraint(
         "ward", "rule", "subject_id", "period", "recipient_id", name="uq_alerts_dedup"
     ),
     Index("ix_alerts_recipient", "ward", "recipient_id", "status"),
+)
+
+#: Deadlines being watched: a self-assessment per person and month, an audit per unit and month,
+#: a review per submission, a corrective action. ``met_at`` when the awaited event came,
+#: ``raised_at`` once the miss was alerted: each is alerted at most once.
+expectations = Table(
+    "expectations",
+    metadata,
+    Column("ward", String(64), primary_key=True),
+    Column("rule", String(64), primary_key=True),
+    Column("subject_id", String(64), primary_key=True),
+    Column("period", String(8), primary_key=True),
+    Column("unit_id", String(64), nullable=False),
+    Column("person_id", String(64)),
+    Column("due_at", DateTime(timezone=True)),
+    Column("met_at", DateTime(timezone=True)),
+    Column("raised_at", DateTime(timezone=True)),
+    Column("details", JSON, nullable=False),
+    Index("ix_expectations_due", "due_at"),
+)
+
+#: Messages waiting to go out, one row per alert, channel and send: retried with backoff while the
+#: channel is down, ``failed`` for good when the address is refused.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("ward", String(64), nullable=False),
+    Column("alert_id", String(36), nullable=False),
+    Column("recipient_id", String(64), nullable=False),
+    Column("channel", String(16), nullable=False),  # email | webhook
+    Column("kind", String(16), nullable=False),  # alert | resolved
+    Column("status", String(16), nullable=False),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("send_after", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("last_error", Text),
+    Index("ix_deliveries_due", "status", "send_after"),
+)
+
+#: How each person wants to be told. No row: e-mail, one message per send, no webhook.
+preferences = Table(
+    "preferences",
+    metadata,
+    Column("ward", String(64), primary_key=True),
+    Column("person_id", String(64), primary_key=True),
+    Column("email", Boolean, nullable=False),
+    Column("webhook_url", String(500)),
+    Column("digest", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

@@ -1,19 +1,16 @@
-"""Low-score alerts: who is told, and what they read (pure, no I/O).
+"""Low-score alerts: what they read (pure, no I/O).
 
-A unit's pillar below its threshold goes to the unit head; its total also goes to the
-vice-chairman in charge of the unit. Texts are Vietnamese first, with English beside them.
+Who is told is decided in ``rules``; texts are Vietnamese first, with English beside them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from contracts.catalog import default_catalog
 from contracts.common import Text
-from contracts.events import LowScoreData, OrgPerson
+from contracts.events import LowScoreData
 from contracts.periods import Month, Period
-from contracts.roles import Role
 
 
 @dataclass(frozen=True)
@@ -24,16 +21,6 @@ class Message:
 
 def rule_name(metric: str) -> str:
     return f"low_score.{metric}"
-
-
-def recipients(data: LowScoreData, people: Sequence[OrgPerson]) -> list[OrgPerson]:
-    heads = [p for p in people if p.role is Role.UNIT_HEAD and p.unit_id == data.unit_id]
-    if data.metric != "total":
-        return heads
-    deputies = [
-        p for p in people if p.role is Role.VICE_CHAIRMAN and data.unit_id in p.units_in_charge
-    ]
-    return heads + deputies
 
 
 def metric_label(metric: str) -> Text:
@@ -53,7 +40,7 @@ def period_label(period: str) -> Text:
     return Text(vi=f"năm {parsed.year}", en=str(parsed.year))
 
 
-def _number(value: float, lang: str) -> str:
+def number(value: float, lang: str) -> str:
     text = f"{value:.1f}"
     return text.replace(".", ",") if lang == "vi" else text
 
@@ -72,12 +59,12 @@ def low_score_message(data: LowScoreData, unit_name: Text) -> Message:
         body=Text(
             vi=(
                 f"Kết quả {state.vi} của {unit_name.vi} {period.vi}: {metric.vi} đạt "
-                f"{_number(data.value, 'vi')}%, dưới ngưỡng {_number(data.threshold, 'vi')}%. "
+                f"{number(data.value, 'vi')}%, dưới ngưỡng {number(data.threshold, 'vi')}%. "
                 "Đề nghị đơn vị xem lại các tiêu chí điểm thấp và lập kế hoạch khắc phục."
             ),
             en=(
                 f"The {state.en} result of {unit_name.en} for {period.en}: {metric.en} is "
-                f"{_number(data.value, 'en')}%, below the {_number(data.threshold, 'en')}% "
+                f"{number(data.value, 'en')}%, below the {number(data.threshold, 'en')}% "
                 "threshold. Please review the low-scoring items and plan corrective actions."
             ),
         ),

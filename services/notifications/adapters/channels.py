@@ -1,0 +1,108 @@
+"""The channels a message goes out on: e-mail over SMTP and a signed JSON webhook.
+
+A channel that is down (connection refused, timeout, a 4xx SMTP reply, a 5xx HTTP reply) raises
+:class:`Unavailable`: the delivery is retried later. An address the other side refuses for good
+(a 5xx SMTP reply, a 4xx HTTP reply) raises :class:`Refused`: it is reported, not retried.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from email.message import EmailMessage
+from email.utils import formataddr
+from typing import Any
+
+import aiosmtplib
+import httpx
+
+from services.notifications.domain.mail import Mail
+
+SIGNATURE_HEADER = "X-Ward5s-Signature"
+
+
+class Unavailable(Exception):
+    """The channel is down for now: try again later."""
+
+
+class Refused(Exception):
+    """The address is refused for good: report it, do not retry."""
+
+
+class Mailer:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        sender: str,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        starttls: bool = False,
+        timeout_s: float = 10.0,
+    ) -> None:
+        self.host, self.port, self.sender = host, port, sender
+        self.user, self.password, self.starttls, self.timeout_s = (
+            user,
+            password,
+            starttls,
+            timeout_s,
+        )
+
+    async def send(self, to_name: str, to_address: str, mail: Mail) -> None:
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = formataddr((to_name, to_address))
+        message["Subject"] = mail.subject
+        message["Content-Language"] = "vi"
+        message.set_content(mail.text)
+        message.add_alternative(mail.html, subtype="html")
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=self.host,
+                port=self.port,
+                username=self.user,
+                password=self.password,
+                start_tls=self.starttls,
+                timeout=self.timeout_s,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as error:
+            codes = [refusal.code for refusal in error.recipients]
+            raise (Refused if all(code >= 500 for code in codes) else Unavailable)(
+                f"recipient refused ({', '.join(map(str, codes))})"
+            ) from error
+        except aiosmtplib.SMTPResponseException as error:
+            kind = Refused if error.code >= 500 else Unavailable
+            raise kind(f"SMTP {error.code}") from error
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+            raise Unavailable(type(error).__name__) from error
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class Webhook:
+    """Posts JSON, signed with HMAC-SHA256 over the exact body bytes."""
+
+    def __init__(self, secret: str, timeout_s: float = 10.0) -> None:
+        self.secret = secret
+        self.timeout_s = timeout_s
+
+    async def post(self, url: str, payload: dict[str, Any]) -> None:
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: signature(self.secret, body),
+        }
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout_s) as client:
+                answer = await client.post(url, content=body, headers=headers)
+        except httpx.HTTPError as error:
+            raise Unavailable(type(error).__name__) from error
+        if answer.status_code in (408, 429) or answer.status_code >= 500:
+            raise Unavailable(f"HTTP {answer.status_code}")
+        if answer.status_code >= 400:
+            raise Refused(f"HTTP {answer.status_code}")

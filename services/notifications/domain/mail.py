@@ -1,0 +1,81 @@
+"""One e-mail per leader per send: every alert due for them grouped in one message, Vietnamese
+first and English below, as plain text and HTML (pure, no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+from contracts.common import Text
+
+
+@dataclass(frozen=True)
+class MailItem:
+    title: Text
+    body: Text
+    resolved: bool = False  # a notice that the cause has cleared
+    ack_url: str | None = None
+    snooze_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Mail:
+    subject: str
+    text: str
+    html: str
+
+
+def _subject(items: Sequence[MailItem]) -> str:
+    if len(items) == 1:
+        prefix = "Đã khắc phục: " if items[0].resolved else ""
+        return f"[5S+] {prefix}{items[0].title.vi}"
+    open_count = sum(not i.resolved for i in items)
+    resolved_count = len(items) - open_count
+    parts = [f"{open_count} cảnh báo"] if open_count else []
+    if resolved_count:
+        parts.append(f"{resolved_count} thông báo đã khắc phục")
+    return "[5S+] " + ", ".join(parts)
+
+
+def _heading(item: MailItem, lang: str) -> str:
+    if not item.resolved:
+        return item.title.pick(lang)
+    return ("Đã khắc phục: " if lang == "vi" else "Resolved: ") + item.title.pick(lang)
+
+
+def _links(item: MailItem, lang: str) -> list[tuple[str, str]]:
+    if item.resolved or not item.ack_url or not item.snooze_url:
+        return []
+    ack, snooze = (
+        ("Xác nhận đã nhận", "Nhắc lại sau") if lang == "vi" else ("Acknowledge", "Snooze")
+    )
+    return [(ack, item.ack_url), (snooze, item.snooze_url)]
+
+
+def compose(recipient_name: str, items: Sequence[MailItem]) -> Mail:
+    text_parts = [f"Kính gửi {recipient_name},", ""]
+    html_parts = [f"<p>Kính gửi {escape(recipient_name)},</p>"]
+    for lang in ("vi", "en"):
+        if lang == "en":
+            text_parts += ["-- English --", ""]
+            html_parts.append('<hr><p lang="en"><em>English</em></p>')
+        for number, item in enumerate(items, 1):
+            text_parts += [f"{number}. {_heading(item, lang)}", item.body.pick(lang)]
+            links = _links(item, lang)
+            text_parts += [f"{label}: {url}" for label, url in links]
+            text_parts.append("")
+            html_parts.append(f"<h3>{number}. {escape(_heading(item, lang))}</h3>")
+            html_parts.append(
+                "<p>" + "<br>".join(escape(line) for line in item.body.pick(lang).split("\n"))
+            )
+            if links:
+                anchors = [
+                    f'<a href="{escape(url, quote=True)}">{escape(label)}</a>'
+                    for label, url in links
+                ]
+                html_parts.append("<p>" + " · ".join(anchors) + "</p>")
+    text_parts.append("Hệ thống 5S+ UBND phường (thư tự động, vui lòng không trả lời).")
+    html_parts.append("<p><small>Hệ thống 5S+ UBND phường (thư tự động).</small></p>")
+    html = '<html lang="vi"><body>' + "\n".join(html_parts) + "</body></html>"
+    return Mail(subject=_subject(items), text="\n".join(text_parts), html=html)

@@ -1,0 +1,110 @@
+"""When things happen, against the ward's working calendar (pure, no I/O).
+
+All times are aware datetimes, returned in UTC (the databases store UTC); the ward's day, its
+working hours and its days off are those of Asia/Ho_Chi_Minh. A deadline "by the n-th working
+day" is missed at the start of the next day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from contracts.common import LOCAL_TZ
+from contracts.periods import Month
+from services.runtime.workdays import WorkingCalendar
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone(LOCAL_TZ).date()
+
+
+def at_local(day: date, moment: time) -> datetime:
+    return datetime.combine(day, moment, tzinfo=LOCAL_TZ).astimezone(UTC)
+
+
+def start_of_day(day: date) -> datetime:
+    return at_local(day, time(0, 0))
+
+
+def missed_after(due_day: date) -> datetime:
+    """The moment a deadline that falls on ``due_day`` is missed: the start of the next day."""
+    return start_of_day(due_day + timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """The brief's deadlines, in working days (every number is configuration)."""
+
+    calendar: WorkingCalendar
+    self_assessment_day: int = 3  # by the 3rd working day of the next month
+    review_days: int = 3  # within 3 working days of submission
+    audit_day: int = 5  # by the 5th working day of the next month
+    escalation_days: int = 2  # each step up after 2 more working days
+
+    def self_assessment_missed(self, period: Month) -> datetime:
+        return missed_after(
+            self.calendar.nth_working_day(period.shift(1), self.self_assessment_day)
+        )
+
+    def audit_missed(self, period: Month) -> datetime:
+        return missed_after(self.calendar.nth_working_day(period.shift(1), self.audit_day))
+
+    def review_missed(self, submitted_at: datetime) -> datetime:
+        return missed_after(
+            self.calendar.add_working_days(local_day(submitted_at), self.review_days)
+        )
+
+    def action_missed(self, due_on: date) -> datetime:
+        return missed_after(due_on)
+
+    def escalation_at(self, told_at: datetime) -> datetime:
+        """An alert told on one day goes up once ``escalation_days`` full working days passed."""
+        return missed_after(
+            self.calendar.add_working_days(local_day(told_at), self.escalation_days)
+        )
+
+
+@dataclass(frozen=True)
+class SendWindow:
+    """Quiet hours: messages go out only between ``opens`` and ``closes`` on working days, except
+    critical ones, which go at once."""
+
+    calendar: WorkingCalendar
+    opens: time = time(7, 0)
+    closes: time = time(17, 30)
+
+    def is_open(self, moment: datetime) -> bool:
+        local = moment.astimezone(LOCAL_TZ)
+        return self.calendar.is_working_day(local.date()) and (
+            self.opens <= local.time() < self.closes
+        )
+
+    def next_opening(self, moment: datetime, at: time | None = None) -> datetime:
+        """The first moment at or after ``moment`` when the window is open (at ``at`` of a
+        working day if given, for a digest)."""
+        local = moment.astimezone(LOCAL_TZ)
+        day = local.date()
+        opening = at or self.opens
+        if self.calendar.is_working_day(day) and local.time() < opening:
+            return at_local(day, opening)
+        if at is None and self.is_open(moment):
+            return moment
+        day += timedelta(days=1)
+        while not self.calendar.is_working_day(day):
+            day += timedelta(days=1)
+        return at_local(day, opening)
+
+    def send_at(self, moment: datetime, *, critical: bool, digest_at: time | None) -> datetime:
+        """When a message made at ``moment`` may go: at once if critical or the window is open,
+        else when it opens; for a person on the daily digest, at the next digest time."""
+        if critical:
+            return moment
+        if digest_at is not None:
+            return self.next_opening(moment, at=digest_at)
+        return self.next_opening(moment)
+
+
+def backoff(attempts: int, base_s: float, cap_s: float) -> timedelta:
+    """The wait before retry number ``attempts`` (1, 2, …) of a channel that failed: doubling."""
+    return timedelta(seconds=min(base_s * 2 ** max(attempts - 1, 0), cap_s))

@@ -1,0 +1,49 @@
+"""Settings of the notifications service, read like every other setting (``WARD5S_NOTIFICATIONS_X``
+then ``WARD5S_X``). Every number of the brief is here, so a ward can change it without code."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from pydantic import AwareDatetime, SecretStr
+
+from services.runtime.settings import ServiceSettings, load_settings
+
+
+class NotificationsSettings(ServiceSettings):
+    #: SMTP relay for e-mail; ``smtp_host`` empty turns the e-mail channel off.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_s: float = 10.0
+    mail_from: str = "5S+ UBND phường <no-reply@ward5s.invalid>"
+    #: Signs webhook bodies (``X-Ward5s-Signature: sha256=<hex>``) and the links in messages.
+    signing_secret: SecretStr = SecretStr("ward5s-demo-signing-secret-change-me-in-production")
+    #: The address people reach this service at, for the acknowledge and snooze links.
+    public_url: str = "http://127.0.0.1:8003"
+    link_ttl_hours: float = 72.0
+    #: A ward file of declared days off and make-up working days (see WorkingCalendar).
+    calendar_file: str | None = None
+    #: Quiet hours: nothing but critical alerts is sent outside this window or on days off.
+    send_from: time = time(7, 0)
+    send_until: time = time(17, 30)
+    #: The daily digest (for people who chose it) goes at this local time on working days.
+    digest_at: time = time(7, 30)
+    #: Working days an alert stays unacknowledged before it goes one level up.
+    escalation_working_days: int = 2
+    #: An open, unacknowledged alert is sent again after this many hours.
+    repeat_hours: float = 24.0
+    #: Retries of a channel that is down: the first after ``retry_base_s``, doubling, capped.
+    retry_base_s: float = 5.0
+    retry_max_s: float = 900.0
+    #: The scheduler looks at deadlines, repeats and deliveries this often (and at once after an
+    #: alert is raised).
+    tick_s: float = 5.0
+    #: Demo and test stacks only: the clock starts here instead of now (then runs on).
+    clock_start: AwareDatetime | None = None
+
+
+def notifications_settings() -> NotificationsSettings:
+    return load_settings(NotificationsSettings, "notifications", http_port=8003)

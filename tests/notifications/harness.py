@@ -1,0 +1,272 @@
+"""The notifications service in the test's process, on the test's real NATS server and a real
+SMTP server (aiosmtpd), with its clock set where a test needs it."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import httpx
+from aiosmtpd.controller import Controller
+from nats.js import JetStreamContext
+
+from contracts.common import LOCAL_TZ, Text
+from contracts.envelope import Actor, Event
+from contracts.events import (
+    LowScoreData,
+    LowScoreDetected,
+    OrgChartPublished,
+    OrgChartPublishedData,
+    OrgPerson,
+    OrgUnit,
+)
+from contracts.roles import Role
+from services.notifications.bootstrap import Notifications, build_app
+from services.notifications.settings import NotificationsSettings
+from tests.conftest import WARD, bearer
+from tests.support.http import eventually
+from tools.processes import free_port
+
+ASSESSOR = Actor(kind="person", id="p010")
+SCORING = Actor(kind="system")
+
+
+def local(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=LOCAL_TZ)
+
+
+# --- a small ward -----------------------------------------------------------------------------
+
+UNITS = (
+    OrgUnit(unit_id="kt", name=Text(vi="Phòng Kinh tế", en="Economic Division")),
+    OrgUnit(unit_id="vp", name=Text(vi="Văn phòng HĐND và UBND", en="Office")),
+)
+
+
+def person(pid: str, name: str, role: Role, unit: str, charge: tuple[str, ...] = ()) -> OrgPerson:
+    return OrgPerson(
+        person_id=pid,
+        full_name=name,
+        email=f"{pid}@binhdong.example.vn",
+        role=role,
+        unit_id=unit,
+        units_in_charge=charge,
+    )
+
+
+PEOPLE = (
+    person("p001", "Trần Quốc Khải", Role.CHAIRMAN, "vp"),
+    person("p002", "Lê Thị Bích Ngọc", Role.VICE_CHAIRMAN, "vp", ("kt",)),
+    person("p006", "Huỳnh Gia Bảo", Role.ADMIN, "vp"),
+    person("p010", "Hồ Văn Phúc", Role.UNIT_HEAD, "kt"),
+    person("p012", "Nguyễn Văn An", Role.STAFF, "kt"),
+    person("p013", "Phạm Thị Hoa", Role.STAFF, "kt"),
+)
+SELF_ASSESSORS = ("p006", "p010", "p012", "p013")
+
+
+def address(pid: str) -> str:
+    return f"{pid}@binhdong.example.vn"
+
+
+def org_chart(version: int = 1, people: tuple[OrgPerson, ...] = PEOPLE) -> OrgChartPublished:
+    return OrgChartPublished(
+        ward=WARD,
+        occurred_at=local(2026, 1, 1),
+        actor=Actor(kind="system"),
+        data=OrgChartPublishedData(version=version, units=UNITS, people=people),
+    )
+
+
+def low_score(
+    unit: str = "kt",
+    metric: str = "total",
+    period: str = "2026-03",
+    value: float = 42.5,
+    final: bool = False,
+    recovered: bool = False,
+) -> Event:
+    from contracts.events import LowScoreRecovered
+
+    kind = LowScoreRecovered if recovered else LowScoreDetected
+    return kind(
+        ward=WARD,
+        occurred_at=local(2026, 3, 10),
+        actor=SCORING,
+        data=LowScoreData(
+            subject_kind="unit",
+            subject_id=unit,
+            unit_id=unit,
+            period=period,
+            metric=metric,
+            value=value if not recovered else 75.0,
+            threshold=60.0 if metric in ("total", "satisfaction") else 50.0,
+            final=final,
+            policy_version="2026.1",
+        ),
+    )
+
+
+# --- a real SMTP server -----------------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    to: str
+    subject: str
+    text: str
+    html: str
+    at: float
+
+
+@dataclass
+class Mailbox:
+    """An aiosmtpd server on a fixed port that records every message it accepts, refuses the
+    addresses in ``refused`` with 550, and can be stopped and started again (an outage)."""
+
+    port: int = field(default_factory=free_port)
+    messages: list[Received] = field(default_factory=list)
+    refused: set[str] = field(default_factory=set)
+    controller: Controller | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, addr: str, options: Any
+    ) -> str:
+        if addr in self.refused:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(addr)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        text = message.get_body(("plain",))
+        html = message.get_body(("html",))
+        with self.lock:
+            for rcpt in envelope.rcpt_tos:
+                self.messages.append(
+                    Received(
+                        to=rcpt,
+                        subject=str(message["Subject"]),
+                        text=text.get_content() if text else "",
+                        html=html.get_content() if html else "",
+                        at=time.monotonic(),
+                    )
+                )
+        return "250 Message accepted"
+
+    def start(self) -> Mailbox:
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def to(self, pid: str) -> list[Received]:
+        with self.lock:
+            return [m for m in self.messages if m.to == address(pid)]
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.messages)
+
+
+# --- the service ------------------------------------------------------------------------------
+
+
+@dataclass
+class Harness:
+    service: Notifications
+    http: httpx.AsyncClient
+    js: JetStreamContext
+    mailbox: Mailbox
+
+    @property
+    def clock(self) -> Any:
+        return self.service.policy.clock
+
+    async def publish(self, *events: Event, msg_id: str | None = None) -> None:
+        for event in events:
+            await self.js.publish(
+                event.subject,
+                event.model_dump_json().encode(),
+                headers={"Nats-Msg-Id": msg_id or str(event.event_id)},
+            )
+
+    async def settled(self) -> None:
+        """Wait until every consumer of the service has applied everything on its stream."""
+        for consumer in self.service.runtime.consumers:
+            spec = consumer.spec
+
+            async def done(spec: Any = spec) -> bool:
+                info = await self.js.consumer_info(spec.stream.name, spec.name)
+                return info.num_pending == 0 and info.num_ack_pending == 0
+
+            await eventually(done)
+
+    async def at(self, moment: datetime) -> int:
+        """Move the clock, let the scheduler run once; how many deliveries went out."""
+        self.clock.set(moment)
+        return int(await self.service.scheduler.tick())
+
+    async def alerts(self, pid: str, role: str = "staff", **params: Any) -> list[dict[str, Any]]:
+        answer = await self.http.get("/v1/alerts", headers=bearer(role, pid), params=params)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["alerts"]  # type: ignore[no-any-return]
+
+    async def wait_mail(self, count: int, within: float = 10.0) -> None:
+        async def arrived() -> bool:
+            return self.mailbox.count() >= count
+
+        await eventually(arrived, within=within)
+
+
+def settings_for(
+    nats_url: str, database_url: str, mailbox: Mailbox, **overrides: Any
+) -> NotificationsSettings:
+    values: dict[str, Any] = {
+        "service": "notifications",
+        "environment": "test",
+        "http_port": 0,
+        "nats_url": nats_url,
+        "database_url": database_url,
+        "smtp_port": mailbox.port,
+        "tick_s": 3600.0,  # the tests tick by hand; commits that queue mail still wake it
+        "retry_base_s": 0.2,
+        "retry_max_s": 1.0,
+        "relay_poll_s": 0.2,
+        **overrides,
+    }
+    return NotificationsSettings.model_validate(values)
+
+
+async def start(settings: NotificationsSettings, js: JetStreamContext, mailbox: Mailbox) -> Harness:
+    app = build_app(settings)
+    service: Notifications = app.state.notifications
+    await service.runtime.start()
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+    return Harness(service, http, js, mailbox)
+
+
+async def stop(harness: Harness) -> None:
+    await harness.http.aclose()
+    await harness.service.runtime.stop()
+    await asyncio.sleep(0)
+
+
+def new_id() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+def on(day: date, hour: int = 9) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=LOCAL_TZ)

@@ -44,7 +44,7 @@ def pg_database(postgres: Any) -> str:
     return uri.replace("postgresql://", "postgresql+asyncpg://", 1)
 
 
-def test_settings(nats_url: str, database_url: str, **overrides: Any) -> AssessmentSettings:
+def service_settings(nats_url: str, database_url: str, **overrides: Any) -> AssessmentSettings:
     values: dict[str, Any] = {
         "service": "assessment",
         "environment": "test",
@@ -71,7 +71,9 @@ async def read_stream(nc: NatsClient, stream: str = "ASSESSMENT") -> list[dict[s
     """Every message on a stream: its subject, its Nats-Msg-Id and its event as JSON."""
     js = nc.jetstream()
     info = await js.stream_info(stream)
-    messages = []
+    messages: list[dict[str, Any]] = []
+    if not info.state.messages:
+        return messages
     for sequence in range(info.state.first_seq, info.state.last_seq + 1):
         try:
             raw = await js.get_msg(stream, sequence)
@@ -127,7 +129,7 @@ async def service(
     workdir: Path = tmp_path_factory.mktemp("assessment")
     server = NatsServer(workdir / "nats", log=workdir / "nats.log").start()
     try:
-        app = build_app(test_settings(server.url, pg_database(postgres)))
+        app = build_app(service_settings(server.url, pg_database(postgres)))
         async with app.router.lifespan_context(app):
             sessions = app.state.runtime.sessions
             await load_demo_org(sessions)

@@ -1,0 +1,110 @@
+"""The pure rules: deadlines in working days, the token bucket, reading an org chart CSV."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from contracts.common import LOCAL_TZ
+from contracts.periods import Month
+from services.assessment.domain.org import parse_org_chart
+from services.assessment.domain.policy import Bucket, Policy, take_token
+from services.assessment.domain.self_assessments import check_review
+from services.runtime.errors import ApiError
+from services.runtime.workdays import WorkingCalendar
+
+
+def test_audit_deadline_is_the_fifth_working_day_of_the_next_month() -> None:
+    policy = Policy()
+    # October 2026: 1 Nov is a Sunday, so Mon 2 .. Fri 6 November.
+    assert policy.audit_deadline(Month(2026, 10)) == date(2026, 11, 6)
+    # January 2026: Tết 2026 falls in mid-February, 2 Feb is a Monday.
+    assert policy.audit_deadline(Month(2026, 1)) == date(2026, 2, 6)
+    # A ward day off pushes it one working day later.
+    days_off = Policy(calendar=WorkingCalendar(days_off=[date(2026, 11, 3)]))
+    assert days_off.audit_deadline(Month(2026, 10)) == date(2026, 11, 9)
+
+
+def test_months_close_the_day_after_their_deadline() -> None:
+    policy = Policy()
+    on_deadline = datetime(2026, 11, 6, 23, 0, tzinfo=LOCAL_TZ)
+    after = datetime(2026, 11, 7, 0, 1, tzinfo=LOCAL_TZ)
+    assert Month(2026, 10) not in policy.months_due_to_close(on_deadline)
+    assert policy.months_due_to_close(after) == [Month(2026, 8), Month(2026, 9), Month(2026, 10)]
+    # The day is the ward's: 17:30 UTC on the 6th is already the 7th in Vietnam.
+    assert Month(2026, 10) in policy.months_due_to_close(datetime(2026, 11, 6, 17, 30, tzinfo=UTC))
+
+
+def test_corrective_action_due_in_working_days() -> None:
+    found = datetime(2026, 11, 20, 10, 0, tzinfo=LOCAL_TZ)  # a Friday
+    # Ten working days, skipping two weekends and 24 November (Vietnam Cultural Day).
+    assert Policy().corrective_action_due(found) == date(2026, 12, 7)
+    assert Policy(corrective_action_working_days=1).corrective_action_due(found) == date(
+        2026, 11, 23
+    )
+
+
+def test_token_bucket_refills_with_time() -> None:
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    bucket: Bucket | None = Bucket(2, start)
+    bucket = take_token(bucket, start, burst=2, refill_s=10)  # type: ignore[arg-type]
+    bucket = take_token(bucket, start, burst=2, refill_s=10)  # type: ignore[arg-type]
+    assert bucket is not None and bucket.tokens == 0
+    assert take_token(bucket, start + timedelta(seconds=5), burst=2, refill_s=10) is None
+    refilled = take_token(bucket, start + timedelta(seconds=10), burst=2, refill_s=10)
+    assert refilled is not None and refilled.tokens == 0
+    # Never more than the burst, however long it waited.
+    rested = take_token(bucket, start + timedelta(days=1), burst=2, refill_s=10)
+    assert rested is not None and rested.tokens == 1
+
+
+HEADER = "person_id,full_name,email,role,unit_id,unit_name_vi,unit_name_en,units_in_charge\n"
+
+
+def test_org_chart_csv() -> None:
+    rows = parse_org_chart(
+        HEADER
+        + "p1,Nguyễn Văn A,a@x.vn,vice_chairman,vp,Văn phòng,Office,kt;vhxh\n"
+        + "p2,Trần Thị B,,staff,kt,Phòng Kinh tế,Economy,\n"
+    )
+    assert [r.person_id for r in rows] == ["p1", "p2"]
+    assert rows[0].units_in_charge == ("kt", "vhxh") and rows[1].email is None
+    assert rows[1].unit_name is not None and rows[1].unit_name.vi == "Phòng Kinh tế"
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "field"),
+    [
+        ("person_id,full_name\np1,A\n", "csv_columns", "csv"),
+        (HEADER, "csv_empty", "csv"),
+        (HEADER + "p1,A,,boss,vp,V,O,\n", "not_allowed", "line 2.role"),
+        (HEADER + "p1,A,,kiosk,vp,V,O,\n", "not_allowed", "line 2.role"),
+        (HEADER + "p 1,A,,staff,vp,V,O,\n", "bad_format", "line 2.person_id"),
+        (
+            HEADER + "p1,A,,staff,vp,V,O,\np1,B,,staff,vp,V,O,\n",
+            "duplicate_person",
+            "line 3.person_id",
+        ),
+        (HEADER + "p1,,,staff,vp,V,O,\n", "bad_format", "line 2.full_name"),
+        (HEADER + "p1,A,,staff,vp,,,\n", "required", "line 2.unit_name_vi"),
+    ],
+)
+def test_org_chart_csv_refusals(text: str, code: str, field: str) -> None:
+    with pytest.raises(ApiError) as refused:
+        parse_org_chart(text)
+    assert (refused.value.code, refused.value.field) == (code, field)
+
+
+def test_review_needs_a_reason_to_adjust_or_return() -> None:
+    check_review("approved", None, adjusted=False)
+    check_review("adjusted", "Điểm P.1 cao", adjusted=True)
+    for outcome, reason, adjusted, field in [
+        ("returned", None, False, "reason"),
+        ("adjusted", " ", True, "reason"),
+        ("adjusted", "x", False, "items"),
+        ("approved", None, True, "items"),
+    ]:
+        with pytest.raises(ApiError) as refused:
+            check_review(outcome, reason, adjusted)
+        assert refused.value.field == field

@@ -1,0 +1,118 @@
+"""The automatic close at the audit deadline (once, however many instances race), the admin org
+chart from CSV, and the exports in CSV and XLSX. Real NATS, real PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import datetime
+
+import pytest
+from openpyxl import load_workbook
+
+from contracts.common import LOCAL_TZ
+from services.assessment import handlers
+from services.assessment.domain.policy import Policy
+from services.runtime.db import transaction
+from tests.assessment.conftest import ADMIN, AUDITOR_KT, HEAD_KT, STAFF_KT, audit_body, this_month
+
+pytestmark = [pytest.mark.nats, pytest.mark.postgres]
+
+
+async def test_concurrent_automatic_closes_publish_each_month_once(service) -> None:
+    policy = Policy(auto_close_lookback_months=3)
+    later = datetime(
+        2027, 3, 1, 9, 0, tzinfo=LOCAL_TZ
+    )  # Dec 2026's deadline is past, Feb 2027's not
+
+    async def one_instance() -> list[tuple[str, str]]:
+        async with transaction(service.sessions) as session:
+            return await handlers.close_due_periods(session, policy, later)
+
+    results = await asyncio.gather(*(one_instance() for _ in range(4)))
+    closed = [pair for result in results for pair in result]
+    assert len(closed) == len(set(closed)), "a month was closed twice"
+    assert ("binh-dong", "2027-01") in closed and ("binh-dong", "2027-02") not in closed
+    events = await service.settled_events(1, period="2027-01")
+    assert [m["event"]["type"] for m in events] == ["assessment.period.closed"]
+    assert events[0]["event"]["actor"] == {"kind": "system", "id": None}
+    # A later run has nothing left to do.
+    assert await one_instance() == []
+
+
+async def test_org_chart_from_csv(service) -> None:
+    current = (await service.http.get("/v1/org", headers=ADMIN)).json()
+    assert len(current["people"]) == 38
+    lines = ["person_id,full_name,email,role,unit_id,unit_name_vi,unit_name_en,units_in_charge"]
+    for person in current["people"]:
+        unit = next((u for u in current["units"] if u["unit_id"] == person["unit_id"]), None)
+        lines.append(
+            ",".join(
+                [
+                    person["person_id"],
+                    person["full_name"],
+                    "",
+                    person["role"],
+                    person["unit_id"] or "",
+                    unit["name_vi"] if unit else "",
+                    unit["name_en"] if unit else "",
+                    ";".join(person["units_in_charge"]),
+                ]
+            )
+        )
+    lines.append("p100,Đặng Văn Mới,,staff,kt,Phòng Kinh tế,Economy Office,")
+    body = "\n".join(lines).encode("utf-8")
+    csv_headers = {**ADMIN, "Content-Type": "text/csv"}
+    refused = await service.http.put("/v1/org/chart", content=b"a,b\n1,2\n", headers=csv_headers)
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "csv_columns"
+    forbidden = await service.http.put(
+        "/v1/org/chart", content=body, headers={**HEAD_KT, "Content-Type": "text/csv"}
+    )
+    assert forbidden.status_code == 403
+    answer = await service.http.put("/v1/org/chart", content=body, headers=csv_headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["people"] == 39
+    events = await service.settled_events(1, version=answer.json()["org_version"])
+    assert events[0]["event"]["type"] == "assessment.org.published"
+    assert any(p["person_id"] == "p100" for p in events[0]["event"]["data"]["people"])
+
+
+async def test_exports_in_csv_and_xlsx(service) -> None:
+    answer = await service.http.post("/v1/audits", json=audit_body("vhxh", 1), headers=AUDITOR_KT)
+    assert answer.status_code == 201
+    period = this_month()
+    exported = await service.http.get(
+        "/v1/exports/audits.csv", params={"period": period}, headers=ADMIN
+    )
+    assert exported.status_code == 200
+    assert exported.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["Mã phiếu", "Mã đơn vị", "Đơn vị", "Kỳ"]
+    assert len(rows) == 1 + 25 and {r[2] for r in rows[1:]} == {"Phòng Văn hóa - Xã hội"}
+
+    actions = await service.http.get(
+        "/v1/exports/corrective-actions.xlsx", params={"period": period}, headers=ADMIN
+    )
+    assert actions.status_code == 200
+    sheet = load_workbook(io.BytesIO(actions.content)).active
+    values = list(sheet.values)
+    assert values[0][:3] == ("Mã hành động", "Mã đơn vị", "Đơn vị")
+    assert len(values) == 1 + 25 and {v[9] for v in values[1:]} == {"Đang mở"}
+
+    # A unit head sees only their unit; staff see no export; bad periods are refused.
+    head = await service.http.get(
+        "/v1/exports/audits.csv", params={"period": period}, headers=HEAD_KT
+    )
+    assert len(list(csv.reader(io.StringIO(head.content.decode("utf-8-sig"))))) == 1
+    assert (
+        await service.http.get(
+            "/v1/exports/audits.csv", params={"period": period}, headers=STAFF_KT
+        )
+    ).status_code == 403
+    bad = await service.http.get("/v1/exports/audits.csv", params={"period": "2026"}, headers=ADMIN)
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "period"
+    unknown = await service.http.get(
+        "/v1/exports/audits.pdf", params={"period": period}, headers=ADMIN
+    )
+    assert unknown.status_code == 422

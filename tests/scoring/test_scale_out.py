@@ -1,0 +1,182 @@
+"""On a real nats-server and PostgreSQL: two scoring instances sharing the durable consumer and
+one database give exactly the figures one instance gives, and a rebuild from the stream gives
+exactly the live figures."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from contracts.envelope import Event
+from contracts.streams import ASSESSMENT
+from services.runtime.broker import jetstream
+from services.runtime.service import Runtime
+from services.runtime.settings import ServiceSettings
+from services.scoring import bootstrap
+from services.scoring.adapters.tables import low_flags, plumbing, unit_month_pillars
+from services.scoring.rebuild import rebuild
+from tests.scoring import events as ev
+from tests.scoring.projection import Projection
+from tests.support.http import eventually
+
+pytestmark = [pytest.mark.nats, pytest.mark.postgres]
+
+
+def history() -> list[Event]:
+    """Three months of a ward: audits amended and withdrawn, reviews, task results, ratings,
+    a month closed and then a late correction to it."""
+    stream: list[Event] = []
+    for n in range(40):
+        unit, month = ("kt", "vp", "vhxh", "tt")[n % 4], ("2026-01", "2026-02", "2026-03")[n % 3]
+        audit_id = uuid.uuid4()
+        marks = [(n + i) % 5 if (n + i) % 7 else None for i in range(25)]
+        first = ev.submitted(audit_id, unit, month, marks)
+        stream.append(first)
+        if n % 3 == 0:
+            stream.append(
+                ev.amended(audit_id, unit, month, 2, [4 - (m or 0) for m in marks], first.data)
+            )
+        if n % 5 == 0:
+            stream.append(ev.withdrawn(audit_id, unit, month, 3, first.data))
+    for p in range(12):
+        for month in ("2026-01", "2026-02"):
+            person, unit = f"p{p:02d}", ("kt", "vp")[p % 2]
+            stream.append(ev.reviewed(person, unit, month, [(p + i) % 5 for i in range(8)]))
+            stream.append(ev.task_result(person, month, 36 + 3 * p))
+    stream += [
+        ev.feedback(("kt", "vp")[i % 2], "2026-02", 1 + i % 5, day=1 + i % 3) for i in range(30)
+    ]
+    stream.append(ev.closed("2026-01"))
+    stream.append(ev.reviewed("p00", "kt", "2026-01", [4] * 8, revision=2, hour=9))  # late
+    return stream
+
+
+async def publish(nats_client: Any, events: Sequence[Event]) -> None:
+    js = nats_client.jetstream()
+    for event in events:
+        await js.publish(
+            event.subject,
+            event.model_dump_json().encode(),
+            headers={"Nats-Msg-Id": str(event.event_id)},
+        )
+
+
+def config(nats_url: str, database_url: str) -> ServiceSettings:
+    return ServiceSettings(
+        service="scoring",
+        environment="test",
+        http_port=0,
+        nats_url=nats_url,
+        database_url=database_url,
+        consumer_batch=8,  # small batches so two instances interleave
+        relay_poll_s=0.1,
+    )
+
+
+class Instance:
+    """One scoring process's parts, started in this process, counting the events it applied."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.runtime, self.scoring = bootstrap.build_runtime(settings)
+        self.applied = 0
+        consumer = self.runtime.consumers[0]
+        apply = consumer.apply
+
+        async def counting(session: Any, events: Sequence[Event]) -> None:
+            await apply(session, events)
+            self.applied += len(events)
+
+        consumer.apply = counting
+
+    async def inbox_size(self) -> int:
+        async with self.runtime.sessions() as session:
+            return int(await session.scalar(select(func.count()).select_from(plumbing.inbox)) or 0)
+
+
+async def run(instances: Sequence[Instance], expected: int) -> None:
+    for instance in instances:
+        await instance.runtime.start()
+
+    async def done() -> bool:
+        return await instances[0].inbox_size() == expected
+
+    await eventually(done, within=60)
+
+
+async def stop(instances: Sequence[Instance]) -> None:
+    for instance in instances:
+        await instance.runtime.stop()
+
+
+async def figures(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    projection = Projection(url)
+    try:
+        found = await projection.tables()
+        async with projection.sessions() as session:
+            rows = await session.execute(
+                select(
+                    low_flags.c.subject_kind,
+                    low_flags.c.subject_id,
+                    low_flags.c.period,
+                    low_flags.c.metric,
+                    low_flags.c.low,
+                )
+            )
+            found["low_flags"] = sorted(tuple(r) for r in rows)
+        return found
+    finally:
+        await projection.close()
+
+
+async def test_two_instances_give_exactly_what_one_gives_and_rebuild_equals_live(
+    nats_client, nats_server, new_pg_database
+) -> None:
+    stream = history()
+    await publish(nats_client, stream)
+    await publish(nats_client, stream[:25])  # the duplicate window drops republished copies
+
+    alone_db, shared_db = new_pg_database(), new_pg_database()
+    alone = [Instance(config(nats_server.url, alone_db))]
+    try:
+        await run(alone, len(stream))
+    finally:
+        await stop(alone)
+    # The second deployment starts from the start of the stream with its own durable consumer.
+    await nats_client.jetstream().delete_consumer(ASSESSMENT.name, bootstrap.ASSESSMENT_EVENTS.name)
+    pair = [Instance(config(nats_server.url, shared_db)) for _ in range(2)]
+    try:
+        await run(pair, len(stream))
+    finally:
+        await stop(pair)
+
+    assert all(instance.applied > 0 for instance in pair), "both instances took a share"
+    assert sum(i.applied for i in pair) == len(stream)
+    one, two = await figures(alone_db), await figures(shared_db)
+    assert one["unit_month_pillars"] and one["person_month_plus"] and one["unit_month_feedback"]
+    assert one == two
+
+    # Rebuild: spoil the live sums, replay the stream into a fresh projection and swap it in,
+    # while the service runs.
+    live = Instance(config(nats_server.url, alone_db))
+    await live.runtime.start()
+    try:
+        async with live.runtime.sessions() as session, session.begin():
+            await session.execute(
+                delete(unit_month_pillars).where(unit_month_pillars.c.unit_id == "kt")
+            )
+        assert (await figures(alone_db))["unit_month_pillars"] != one["unit_month_pillars"]
+        report = await rebuild(
+            jetstream(live.runtime.broker),
+            live.runtime.sessions,
+            live.scoring,
+            bootstrap.ASSESSMENT_EVENTS.name,
+        )
+        assert report.events == len(stream)
+    finally:
+        await live.runtime.stop()
+    assert await figures(alone_db) == one

@@ -17,6 +17,12 @@ from services.runtime.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 
+def nats_servers(url: str) -> list[str]:
+    """The servers of a NATS URL that may list several, comma-separated (a cluster's nodes):
+    the client starts with any that answers and moves to another when one goes away."""
+    return [server.strip() for server in url.split(",") if server.strip()]
+
+
 def inbox_prefix(service: str) -> str:
     """Replies to a service (API answers, pulled messages) come to an inbox of its own, so NATS
     permissions can keep every other user, front-ends included, from reading them."""
@@ -29,7 +35,7 @@ def build_broker(settings: ServiceSettings) -> NatsBroker:
     if settings.nats_user and settings.nats_password:
         security = NatsUserPassword(settings.nats_user, settings.nats_password.get_secret_value())
     return NatsBroker(
-        settings.nats_url,
+        nats_servers(settings.nats_url),
         security=security,
         name=f"ward5s-{settings.service}",
         inbox_prefix=inbox_prefix(settings.service),

@@ -12,11 +12,13 @@ import os
 
 import nats
 
-from services.runtime.broker import ensure_streams
+from services.runtime.broker import ensure_streams, nats_servers
 
 
 async def create(url: str, replicas: int, user: str | None, password: str | None) -> None:
-    connection = await nats.connect(url, user=user, password=password, connect_timeout=5)
+    connection = await nats.connect(
+        nats_servers(url), user=user, password=password, connect_timeout=5
+    )
     try:
         await ensure_streams(connection.jetstream(), replicas=replicas)
     finally:

@@ -1,0 +1,24 @@
+# One image for the three services; docker-compose.yml picks the service with the command
+# (python -m services.assessment | services.scoring | services.notifications).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY contracts ./contracts
+COPY services ./services
+COPY tools ./tools
+# Editable, so the migrations (plain files beside the code) are found where the code is.
+RUN pip install -e . \
+    && useradd --system --uid 10001 --home-dir /var/lib/ward5s --create-home ward5s
+
+USER ward5s
+ENV WARD5S_VAR_DIR=/var/lib/ward5s \
+    WARD5S_HTTP_HOST=0.0.0.0 \
+    WARD5S_ENVIRONMENT=production
+# Each service runs its migrations when it starts, then serves HTTP.
+CMD ["python", "-m", "services.assessment"]

@@ -7,11 +7,12 @@ A channel that is down (connection refused, timeout, a 4xx SMTP reply, a 5xx HTT
 
 from __future__ import annotations
 
+import email.policy
 import hashlib
 import hmac
 import json
 from email.message import EmailMessage
-from email.utils import formataddr
+from email.utils import formataddr, parseaddr
 from typing import Any
 
 import aiosmtplib
@@ -20,6 +21,11 @@ import httpx
 from services.notifications.domain.mail import Mail
 
 SIGNATURE_HEADER = "X-Ward5s-Signature"
+
+#: Python's header folding drops the space between two RFC 2047 encoded words where it breaks a
+#: long Vietnamese subject ("tự đánh" arrives as "tựđánh"); lines up to RFC 5322's hard limit
+#: keep a subject on one line.
+_MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 
 class Unavailable(Exception):
@@ -51,7 +57,7 @@ class Mailer:
         )
 
     async def send(self, to_name: str, to_address: str, mail: Mail) -> None:
-        message = EmailMessage()
+        message = EmailMessage(policy=_MAIL_POLICY)
         message["From"] = self.sender
         message["To"] = formataddr((to_name, to_address))
         message["Subject"] = mail.subject
@@ -60,7 +66,10 @@ class Mailer:
         message.add_alternative(mail.html, subtype="html")
         try:
             await aiosmtplib.send(
-                message,
+                # Flattened here: given the message, aiosmtplib would fold it with its own policy.
+                message.as_bytes(policy=_MAIL_POLICY),
+                sender=parseaddr(self.sender)[1],
+                recipients=[to_address],
                 hostname=self.host,
                 port=self.port,
                 username=self.user,

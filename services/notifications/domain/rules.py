@@ -43,7 +43,8 @@ class Route:
     first: tuple[int, ...] = (0,)
 
     def initial(self) -> list[tuple[int, OrgPerson]]:
-        return [(level, person) for level in self.first for person in self.levels[level]]
+        told = [(level, person) for level in self.first for person in self.levels[level]]
+        return told or self.above(max(self.first))
 
     def above(self, level: int) -> list[tuple[int, OrgPerson]]:
         """The next level up with someone in it (an empty level, e.g. a unit without a head,

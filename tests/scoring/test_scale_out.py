@@ -4,7 +4,6 @@ exactly the live figures."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -15,7 +14,6 @@ from sqlalchemy import delete, func, select
 from contracts.envelope import Event
 from contracts.streams import ASSESSMENT
 from services.runtime.broker import jetstream
-from services.runtime.service import Runtime
 from services.runtime.settings import ServiceSettings
 from services.scoring import bootstrap
 from services.scoring.adapters.tables import low_flags, plumbing, unit_month_pillars

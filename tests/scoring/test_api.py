@@ -1,0 +1,149 @@
+"""The query API: figures per period (calendar and rolling), explainable, and scoped to the
+caller's ward and role. The projection is fed directly; the app answers from its database."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from contracts.periods import Month
+from services.runtime.settings import ServiceSettings
+from services.scoring.bootstrap import build_app
+from tests.conftest import bearer
+from tests.scoring import events as ev
+from tests.scoring.projection import Projection
+
+THIS_MONTH = Month.of(datetime.now(UTC))
+
+
+@pytest.fixture
+async def api(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'scoring.db'}"
+    projection = await Projection(url).create()
+    first = ev.submitted(uuid.uuid4(), "kt", "2026-02", [2] * 25)
+    await projection.feed(
+        [
+            first,
+            ev.submitted(uuid.uuid4(), "kt", "2026-03", [4] * 25),
+            ev.submitted(uuid.uuid4(), "vp", "2026-03", [3] * 25),
+            ev.submitted(uuid.uuid4(), "kt", THIS_MONTH.key, [1] * 25),
+            ev.feedback("kt", "2026-03", 5),
+            ev.feedback("kt", "2026-03", 4),
+            ev.reviewed("p1", "kt", "2026-03", [4] * 8),
+            ev.task_result("p1", "2026-03", 62),
+            ev.reviewed("p2", "vp", "2026-03", [2] * 8),
+        ]
+    )
+    await projection.close()
+    app = build_app(
+        ServiceSettings(service="scoring", environment="test", http_port=0, database_url=url)
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://scoring") as client:
+        yield client
+    await app.state.runtime.engine.dispose()
+
+
+CHAIRMAN = bearer("chairman", "p001")
+KT_HEAD = bearer("unit_head", "p100", "kt")
+
+
+async def test_a_unit_month_with_change_satisfaction_and_explain(api: httpx.AsyncClient) -> None:
+    answer = await api.get(
+        "/v1/units/kt/scores", params={"period": "2026-03", "explain": "true"}, headers=KT_HEAD
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["total_percent"] == 100.0
+    assert body["change"] == 50.0  # February: every item 2 of 4
+    assert body["satisfaction_percent"] == 87.5 and body["ratings"] == 2
+    assert body["provisional"] is True and body["late"] is False
+    assert [p["scored_items"] for p in body["pillars"]] == [5, 5, 5, 5, 5]
+    assert len(body["explain"]["audits"]) == 1
+    assert body["explain"]["ratings_per_level"] == {"4": 1, "5": 1}
+
+
+async def test_quarters_pool_their_months_and_rolling_windows_end_this_month(
+    api: httpx.AsyncClient,
+) -> None:
+    quarter = (
+        await api.get("/v1/units/kt/scores", params={"period": "2026-Q1"}, headers=KT_HEAD)
+    ).json()
+    assert quarter["total_percent"] == 75.0  # February's 50 % and March's 100 % pooled
+    rolling = (
+        await api.get("/v1/units/kt/scores", params={"period": "last3m"}, headers=KT_HEAD)
+    ).json()
+    assert rolling["period"] == "last3m"
+    assert rolling["total_percent"] is not None
+
+
+async def test_rankings_and_people_and_classification(api: httpx.AsyncClient) -> None:
+    ranked = (await api.get("/v1/rankings", params={"period": "2026-03"}, headers=CHAIRMAN)).json()
+    assert [(u["rank"], u["unit_id"]) for u in ranked["units"]] == [(1, "kt"), (2, "vp")]
+    person = await api.get(
+        "/v1/people/p1/scores",
+        params={"period": "2026-03", "explain": "true"},
+        headers=bearer("staff", "p1", "kt"),
+    )
+    assert person.status_code == 200, person.text
+    assert person.json()["points"] == 92.0  # 10 × 1.0 + 20 × 1.0 + 62
+    assert len(person.json()["explain"]["task_results"]) == 1
+    table = (
+        await api.get("/v1/classification", params={"period": "2026-03"}, headers=CHAIRMAN)
+    ).json()
+    # p1 alone is "tốt" or better, and 20 % of one person is nobody: "xuất sắc" is capped away.
+    # p2: 10 × 0.75 + 20 × 0.5 = 17.5 and no task result yet, so provisional.
+    people = {p["person_id"]: p for p in table["people"]}
+    assert people["p1"]["band"] == "tot" and people["p1"]["quota_demoted"] is True
+    assert people["p1"]["income_coefficient"] == 1.44
+    assert people["p2"]["points"] == 17.5 and people["p2"]["provisional"] is True
+    assert people["p2"]["band"] == "khong_hoan_thanh" and people["p2"]["income_share"] == 0.0
+    head_view = (
+        await api.get("/v1/classification", params={"period": "2026-03"}, headers=KT_HEAD)
+    ).json()
+    assert [p["person_id"] for p in head_view["people"]] == ["p1"]
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "status"),
+    [
+        ("/v1/units/kt/scores", bearer("unit_head", "p200", "vp"), 403),  # another unit
+        ("/v1/units/kt/scores", bearer("staff", "p1", "kt"), 403),  # staff see people, not units
+        ("/v1/units/kt/scores", bearer("vice_chairman", "p002", None, ("kt",)), 200),
+        ("/v1/people/p1/scores", bearer("staff", "p2", "vp"), 403),  # someone else
+        ("/v1/people/p1/scores", bearer("unit_head", "p200", "vp"), 403),
+        ("/v1/people/p1/scores", KT_HEAD, 200),
+        ("/v1/people/p1/scores", bearer("auditor", "p900", "vp"), 403),
+        ("/v1/people/nobody/scores", CHAIRMAN, 404),
+        ("/v1/rankings", bearer("staff", "p1", "kt"), 403),
+        ("/v1/classification", bearer("kiosk", "kiosk-1"), 403),
+        ("/v1/admin/rebuild", KT_HEAD, 403),
+        ("/v1/units/kt/scores", {}, 401),
+    ],
+)
+async def test_every_figure_is_scoped_to_the_caller(
+    api: httpx.AsyncClient, path: str, headers: dict[str, str], status: int
+) -> None:
+    method = api.post if "admin" in path else api.get
+    answer = await method(path, params={"period": "2026-03"}, headers=headers)
+    assert answer.status_code == status, answer.text
+    if status >= 400:
+        assert set(answer.json()["error"]) == {"code", "message", "field"}
+
+
+async def test_a_bad_period_is_a_422_in_vietnamese_or_english(api: httpx.AsyncClient) -> None:
+    answer = await api.get("/v1/units/kt/scores", params={"period": "2026-13"}, headers=KT_HEAD)
+    assert answer.status_code == 422
+    assert answer.json()["error"]["field"] == "period"
+    assert answer.json()["error"]["message"].startswith("Kỳ không hợp lệ")
+    english = await api.get(
+        "/v1/rankings", params={"period": "last5m"}, headers={**CHAIRMAN, "Accept-Language": "en"}
+    )
+    assert english.status_code == 422 and english.json()["error"]["message"].startswith(
+        "Not a valid"
+    )

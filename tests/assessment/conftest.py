@@ -25,13 +25,38 @@ from contracts.common import LOCAL_TZ
 from contracts.envelope import SYSTEM
 from contracts.periods import Month
 from services.assessment import handlers
-from services.assessment.adapters.tables import plumbing
+from services.assessment.adapters.tables import (
+    audit_revisions,
+    audits,
+    catalogs,
+    corrective_actions,
+    feedback,
+    idempotency,
+    periods,
+    plumbing,
+    self_assessments,
+    task_results,
+)
 from services.assessment.bootstrap import AssessmentSettings, build_app
 from services.assessment.demo.loader import WARD, WARD_NAME, read_org_chart
+from services.assessment.domain.policy import Policy
 from services.runtime.db import SessionFactory, transaction
 from tests.conftest import bearer
 from tests.support.http import eventually
 from tools.processes import NatsServer
+
+STORED = (
+    plumbing.outbox,
+    audits,
+    audit_revisions,
+    corrective_actions,
+    self_assessments,
+    feedback,
+    task_results,
+    periods,
+    idempotency,
+    catalogs,
+)
 
 #: Kiosks may rate this many times in a burst in the tests (then 429).
 TEST_BURST = 4
@@ -96,10 +121,14 @@ class Service:
     nc: NatsClient
     sessions: SessionFactory
 
-    async def stored(self) -> int:
-        """Events staged so far: a refused submission must not add any."""
+    async def stored(self) -> dict[str, int]:
+        """Rows of every table a submission writes, and events staged: a refused submission
+        changes none of them (only a kiosk's rate bucket counts refusals)."""
         async with self.sessions() as session:
-            return int(await session.scalar(select(func.count()).select_from(plumbing.outbox)) or 0)
+            return {
+                table.name: int(await session.scalar(select(func.count()).select_from(table)) or 0)
+                for table in STORED
+            }
 
     async def events(self, **match: Any) -> list[dict[str, Any]]:
         """Events on the stream whose ``data`` has all the given values."""
@@ -133,6 +162,10 @@ async def service(
         async with app.router.lifespan_context(app):
             sessions = app.state.runtime.sessions
             await load_demo_org(sessions)
+            # What the automatic close would do in its next round, done now, so that the
+            # background job adds nothing while tests count what was stored.
+            async with transaction(sessions) as session:
+                await handlers.close_due_periods(session, Policy())
             nc = await nats.connect(server.url)
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://assessment") as http:

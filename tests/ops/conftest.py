@@ -73,6 +73,11 @@ def secured_nats(tmp_path: Path, nats_secrets: dict[str, str]) -> Iterator[NatsS
     server.stop()
 
 
+def server_log(server: NatsServer) -> str:
+    assert server.log is not None
+    return server.log.read_text(errors="replace")
+
+
 async def create_streams_as_admin(url: str, values: dict[str, str], replicas: int = 1) -> None:
     await create_streams(url, replicas, "admin", values["WARD5S_NATS_ADMIN_PASSWORD"])
 

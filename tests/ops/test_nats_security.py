@@ -11,16 +11,17 @@ import nats
 import pytest
 from nats.errors import Error as NatsError
 
-from tests.ops.conftest import create_streams_as_admin, load_demo, low_audit_alerts, service_env
+from tests.ops.conftest import (
+    create_streams_as_admin,
+    load_demo,
+    low_audit_alerts,
+    server_log,
+    service_env,
+)
 from tests.support.stack import SERVICE_NAMES, Stack
 from tools.processes import NatsServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.postgres]
-
-
-def server_log(server: NatsServer) -> str:
-    assert server.log is not None
-    return server.log.read_text(errors="replace")
 
 
 action_word = {"publish": "publish", "subscribe": "subscription"}

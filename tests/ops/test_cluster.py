@@ -1,0 +1,194 @@
+"""Three ``nats-server`` nodes clustered on loopback with the configuration of
+``infra/nats/cluster.conf``, streams at three replicas, the services running the pipeline as
+processes: the node leading the ASSESSMENT stream is stopped in the middle of a run of audits,
+and every accepted audit still reaches the stream once and is applied by scoring once."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import nats
+import pytest
+from nats.aio.client import Client
+
+from contracts.streams import ASSESSMENT
+from tests.ops.conftest import (
+    CLUSTER_CONFIG,
+    create_streams_as_admin,
+    load_demo,
+    put_secrets,
+    server_log,
+    service_env,
+)
+from tests.support.http import eventually
+from tests.support.stack import SERVICE_NAMES, Stack
+from tools.demo import audit_body
+from tools.processes import NatsServer, free_port
+
+pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.postgres]
+
+NODES = ("nats-1", "nats-2", "nats-3")
+AUDITS = 24
+STOP_AFTER = 8
+
+
+class Cluster:
+    def __init__(self, workdir: Path) -> None:
+        route_ports = {name: free_port() for name in NODES}
+        routes = ",".join(f"nats://127.0.0.1:{port}" for port in route_ports.values())
+        self.nodes = {
+            name: NatsServer(
+                workdir / name,
+                config=CLUSTER_CONFIG,
+                extra=[
+                    "--name",
+                    name,
+                    "-m",
+                    str(free_port()),
+                    "--cluster",
+                    f"nats://127.0.0.1:{route_ports[name]}",
+                    "--routes",
+                    routes,
+                ],
+                log=workdir / f"{name}.log",
+            )
+            for name in NODES
+        }
+
+    @property
+    def url(self) -> str:
+        """Every node, as a service's WARD5S_NATS_URL lists them."""
+        return ",".join(node.url for node in self.nodes.values())
+
+    def start(self) -> Cluster:
+        for node in self.nodes.values():
+            node.start()
+        return self
+
+    def stop(self) -> None:
+        for node in self.nodes.values():
+            node.stop()
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Cluster, dict]]:
+    values = put_secrets(monkeypatch)
+    monkeypatch.setenv("NATS_SERVER_NAME", "named-on-the-command-line")
+    nodes = Cluster(tmp_path).start()
+    yield nodes, values
+    nodes.stop()
+
+
+async def admin(cluster: Cluster, values: dict[str, str]) -> Client:
+    return await nats.connect(
+        cluster.url.split(","), user="admin", password=values["WARD5S_NATS_ADMIN_PASSWORD"]
+    )
+
+
+async def streams_at_three_replicas(cluster: Cluster, values: dict[str, str]) -> None:
+    """Create the streams as the operator would, once the cluster has elected a meta leader."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            await create_streams_as_admin(cluster.url, values, replicas=3)
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
+async def test_nothing_is_lost_when_a_node_stops(
+    cluster: tuple[Cluster, dict[str, str]], new_pg_database, tmp_path: Path
+) -> None:
+    nodes, values = cluster
+    await streams_at_three_replicas(nodes, values)
+    client = await admin(nodes, values)
+    js = client.jetstream()
+    info = await js.stream_info(ASSESSMENT.name)
+    assert info.config.num_replicas == 3
+    assert info.cluster is not None and len(info.cluster.replicas or []) == 2
+
+    stack = Stack(
+        nodes.url,
+        {name: new_pg_database() for name in SERVICE_NAMES},
+        tmp_path,
+        extra_env=service_env(values),
+    )
+    tokens = load_demo(stack, tmp_path / "tokens.json")
+    stack.start("assessment", "scoring")
+    try:
+        auditors = [t for t in tokens if t["role"] == "auditor"]
+        units = sorted({str(t["unit_id"]) for t in tokens if t["role"] == "unit_head"})
+        accepted = 0
+        stopped = None
+        async with httpx.AsyncClient(timeout=30) as http:
+            for number in range(AUDITS):
+                if number == STOP_AFTER:
+                    # the node leading the stream goes away mid-run
+                    leader = (await js.stream_info(ASSESSMENT.name)).cluster.leader  # type: ignore[union-attr]
+                    stopped = leader
+                    await client.close()
+                    nodes.nodes[str(leader)].stop()
+                    client = await admin(nodes, values)
+                    js = client.jetstream()
+                unit = units[number % len(units)]
+                auditor = next(a for a in auditors if a["unit_id"] != unit)
+                answer = await http.post(
+                    f"{stack.url('assessment')}/v1/audits",
+                    json=audit_body(unit, number % 5),
+                    headers={"Authorization": f"Bearer {auditor['token']}"},
+                )
+                assert answer.status_code == 201, answer.text
+                accepted += 1
+        assert stopped in NODES
+
+        async def audits_on_stream() -> int | None:
+            count = await count_subjects(js, "ward5s.*.assessment.audit.submitted")
+            return count if count >= accepted else None
+
+        # every accepted audit is on the stream, once (the relay's retries were deduplicated)
+        assert await eventually(audits_on_stream, within=60, interval=0.5) == accepted
+        await asyncio.sleep(1)
+        assert await count_subjects(js, "ward5s.*.assessment.audit.submitted") == accepted
+
+        async def caught_up() -> bool:
+            consumer = await js.consumer_info(ASSESSMENT.name, "scoring-assessment")
+            return consumer.num_pending == 0 and consumer.num_ack_pending == 0
+
+        await eventually(caught_up, within=60, interval=0.5)
+        stream = await js.stream_info(ASSESSMENT.name)
+        async with httpx.AsyncClient() as http:
+            reply = await http.get(
+                f"{stack.url('scoring')}/metrics",
+                headers={"Authorization": f"Bearer {values['WARD5S_METRICS_TOKEN']}"},
+            )
+        metrics = reply.text
+        outcomes = processed(metrics, "scoring-assessment")
+        # every event on the stream applied exactly once: none skipped, none twice
+        assert outcomes.get("applied", 0) == stream.state.messages, outcomes
+        assert outcomes.get("dead_lettered", 0) == 0
+        await client.close()
+    finally:
+        stack.stop()
+    for node in nodes.nodes.values():
+        assert "Violation" not in server_log(node), f"{node.log}: the services' users lack a right"
+
+
+async def count_subjects(js: nats.js.JetStreamContext, subject: str) -> int:
+    info = await js.stream_info(ASSESSMENT.name, subjects_filter=subject)
+    return sum((info.state.subjects or {}).values())
+
+
+def processed(metrics: str, consumer: str) -> dict[str, float]:
+    """``ward5s_events_processed_total`` of one consumer, by outcome."""
+    outcomes = {}
+    for line in metrics.splitlines():
+        if line.startswith("ward5s_events_processed_total{") and f'consumer="{consumer}"' in line:
+            outcome = line.split('outcome="')[1].split('"')[0]
+            outcomes[outcome] = float(line.rsplit(" ", 1)[1])
+    return outcomes

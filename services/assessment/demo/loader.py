@@ -8,10 +8,13 @@ import csv
 import json
 import logging
 import random
-from datetime import UTC, datetime, time, timedelta
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.catalog import default_catalog
 from contracts.common import LOCAL_TZ, Text
@@ -19,9 +22,11 @@ from contracts.envelope import SYSTEM
 from contracts.periods import Month
 from contracts.roles import Role
 from services.assessment import bootstrap, handlers
-from services.assessment.adapters.tables import audits
+from services.assessment.adapters.tables import audits, corrective_actions
 from services.assessment.domain.audits import AuditDraft, ItemInput
 from services.assessment.domain.org import OrgRow, parse_org_chart
+from services.assessment.domain.policy import Policy
+from services.assessment.domain.self_assessments import PlusScore
 from services.runtime.auth import Principal, issue_token
 from services.runtime.db import SessionFactory, create_engine, session_factory, transaction
 from services.runtime.migrations import upgrade
@@ -124,24 +129,253 @@ async def load(settings: ServiceSettings, mode: str, tokens_path: str) -> None:
         log.info("demo ward %s loaded (org chart version %d, %d people)", WARD, version, len(rows))
         write_tokens(Path(tokens_path), settings.token_secret.get_secret_value(), callers, rows)
         if mode == "full":
-            await load_submissions(sessions, callers)
+            policy = bootstrap.assessment_settings(settings).policy()
+            await load_submissions(sessions, callers, policy)
     finally:
         await engine.dispose()
 
 
-async def load_submissions(sessions: SessionFactory, callers: list[Principal]) -> None:
+async def load_submissions(
+    sessions: SessionFactory, callers: list[Principal], policy: Policy
+) -> None:
+    """A few months of a ward's life, in one transaction (all or nothing, so a rerun either
+    finds everything or loads everything), each submission at the time it would have been made."""
     async with sessions() as session:
         existing = await session.scalar(select(func.count()).select_from(audits))
     if existing:
         log.info("demo submissions already there (%d audits); not adding more", existing)
         return
-    rng = random.Random(5)
-    now = datetime.now(UTC)
-    auditors = [c for c in callers if c.role is Role.AUDITOR]
-    count = 0
-    for unit_id, draft in audit_drafts(now, rng):
-        auditor = rng.choice([a for a in auditors if a.unit_id != unit_id])
-        async with transaction(sessions) as session:
-            await handlers.submit_audit(session, auditor, draft, now=now)
-        count += 1
-    log.info("demo submissions loaded: %d audits", count)
+    demo = DemoWard(callers, policy, datetime.now(UTC), random.Random(5))
+    async with transaction(sessions) as session:
+        counts = {
+            "audits": await demo.audits(session),
+            "closed corrective actions": await demo.close_old_actions(session),
+            "self-assessments": await demo.self_assessments(session),
+            "feedback": await demo.feedback(session),
+            "task results": await demo.task_results(session),
+        }
+        closed = await handlers.close_due_periods(
+            session, replace(policy, auto_close_lookback_months=HISTORY_MONTHS), demo.now
+        )
+    log.info("demo submissions loaded: %s; %d periods closed", counts, len(closed))
+
+
+#: What citizens rate, with how often: mostly satisfied (5 Rất hài lòng .. 1 Rất không hài lòng).
+LEVEL_WEIGHTS = {5: 46, 4: 34, 3: 12, 2: 5, 1: 3}
+PROCEDURES = (
+    "Chứng thực bản sao từ bản chính",
+    "Đăng ký khai sinh",
+    "Đăng ký kết hôn",
+    "Cấp giấy phép xây dựng nhà ở riêng lẻ",
+    "Xác nhận tình trạng hôn nhân",
+)
+COMMENTS = ("Cán bộ hướng dẫn tận tình.", "Thời gian chờ hơi lâu.", "Rất nhanh gọn.")
+REVIEW_REASONS = (
+    "Điều chỉnh theo kết quả theo dõi trong tháng.",
+    "Chưa có minh chứng cho mức điểm tự chấm.",
+)
+
+
+@dataclass
+class DemoWard:
+    callers: list[Principal]
+    policy: Policy
+    now: datetime
+    rng: random.Random
+
+    def at(self, day: date, hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(day, time(hour, minute), LOCAL_TZ)
+
+    def context(self, principal: Principal, moment: datetime) -> handlers.Context:
+        return handlers.Context(principal, self.policy, moment)
+
+    def people(self, *roles: Role) -> list[Principal]:
+        return [c for c in self.callers if c.role in roles]
+
+    def head_of(self, unit_id: str) -> Principal:
+        return next(p for p in self.people(Role.UNIT_HEAD) if p.unit_id == unit_id)
+
+    def reviewer_of(self, person: Principal) -> Principal:
+        if person.role is Role.UNIT_HEAD:
+            return next(
+                p for p in self.people(Role.VICE_CHAIRMAN) if person.unit_id in p.units_in_charge
+            )
+        return self.head_of(person.unit_id or "")
+
+    async def audits(self, session: AsyncSession) -> int:
+        auditors = self.people(Role.AUDITOR)
+        count = 0
+        for unit_id, draft in audit_drafts(self.now, self.rng):
+            auditor = self.rng.choice([a for a in auditors if a.unit_id != unit_id])
+            moment = draft.performed_at + timedelta(hours=2)
+            await handlers.submit_audit(session, auditor, draft, now=moment, policy=self.policy)
+            count += 1
+        return count
+
+    async def close_old_actions(self, session: AsyncSession) -> int:
+        """Most findings of past months were corrected by their due date."""
+        current = Month.of(self.now).key
+        rows = (
+            await session.execute(
+                select(corrective_actions).where(corrective_actions.c.period < current)
+            )
+        ).all()
+        count = 0
+        for row in rows:
+            if self.rng.random() < 0.25:
+                continue
+            head = self.head_of(row.unit_id)
+            moment = self.at(row.due_on, 15) - timedelta(days=self.rng.randint(0, 5))
+            await handlers.close_corrective_action(
+                session,
+                self.context(head, moment),
+                uuid.UUID(row.action_id),
+                "Đã khắc phục, đơn vị tự kiểm tra lại.",
+                [f"anh-khac-phuc-{row.item_code}.jpg"],
+            )
+            count += 1
+        return count
+
+    def plus_scores(self, mean: float) -> list[PlusScore]:
+        return [
+            PlusScore(code, round(min(4.0, max(0.0, self.rng.gauss(mean, 0.6)))))
+            for code in default_catalog().plus_items
+        ]
+
+    async def self_assessments(self, session: AsyncSession) -> int:
+        """Past months: submitted early the next month, reviewed within days (mostly approved,
+        some adjusted, some returned then resubmitted). This month: submitted mid-month, a few
+        still waiting for their review, so reviews go overdue."""
+        count = 0
+        current = Month.of(self.now)
+        for month in demo_months(self.now):
+            for person in self.people(Role.STAFF, Role.AUDITOR, Role.UNIT_HEAD, Role.ADMIN):
+                if month == current:
+                    submitted = self.at(month.first_day() + timedelta(days=9), 9)
+                    submitted += timedelta(hours=self.rng.randint(0, 72))
+                else:
+                    day = self.policy.calendar.nth_working_day(month.shift(1), 1)
+                    submitted = self.at(day, 8) + timedelta(hours=self.rng.randint(0, 50))
+                if submitted > self.now:
+                    continue
+                answer = await handlers.submit_self_assessment(
+                    session, self.context(person, submitted), month.key, self.plus_scores(3.3)
+                )
+                count += 1
+                review_day = self.policy.calendar.add_working_days(
+                    submitted.date(), self.rng.randint(1, 3)
+                )
+                reviewed = self.at(review_day, 10, self.rng.randint(0, 59))
+                unreviewed = month == current and self.rng.random() < 0.2
+                if reviewed > self.now or unreviewed:
+                    continue
+                sa_id = uuid.UUID(answer["self_assessment_id"])
+                await self.review(session, person, sa_id, month, reviewed)
+        return count
+
+    async def review(
+        self,
+        session: AsyncSession,
+        person: Principal,
+        self_assessment: uuid.UUID,
+        month: Month,
+        moment: datetime,
+    ) -> None:
+        reviewer = self.context(self.reviewer_of(person), moment)
+        roll = self.rng.random()
+        if roll < 0.08:
+            await handlers.review_self_assessment(
+                session, reviewer, self_assessment, "returned", REVIEW_REASONS[1], None
+            )
+            resubmitted = moment + timedelta(hours=20)
+            if resubmitted + timedelta(days=1) > self.now:
+                return  # still with the person, to be resubmitted
+            again = self.context(person, resubmitted)
+            await handlers.submit_self_assessment(session, again, month.key, self.plus_scores(3.0))
+            reviewer = self.context(self.reviewer_of(person), moment + timedelta(days=1))
+            await handlers.review_self_assessment(
+                session, reviewer, self_assessment, "approved", None, None
+            )
+        elif roll < 0.2:
+            await handlers.review_self_assessment(
+                session,
+                reviewer,
+                self_assessment,
+                "adjusted",
+                REVIEW_REASONS[0],
+                self.plus_scores(2.8),
+            )
+        else:
+            await handlers.review_self_assessment(
+                session, reviewer, self_assessment, "approved", None, None
+            )
+
+    async def feedback(self, session: AsyncSession) -> int:
+        kiosks = self.people(Role.KIOSK)
+        staff = self.people(Role.STAFF)
+        levels, weights = zip(*LEVEL_WEIGHTS.items(), strict=True)
+        count = 0
+        for month in demo_months(self.now):
+            for unit_id in UNIT_PROFILES:
+                visits = 24 if unit_id == "ttphcc" else 8
+                for _ in range(visits):
+                    moment = self.at(
+                        month.first_day() + timedelta(days=self.rng.randint(0, 27)),
+                        self.rng.randint(8, 16),
+                        self.rng.randint(0, 59),
+                    )
+                    if moment > self.now:
+                        continue
+                    officers = [p for p in staff if p.unit_id == unit_id]
+                    await self.rate(
+                        session,
+                        self.rng.choice(kiosks),
+                        moment,
+                        unit_id,
+                        self.rng.choices(levels, weights)[0],
+                        self.rng.choice(officers).subject_id if self.rng.random() < 0.5 else None,
+                    )
+                    count += 1
+        # One bad day: four "Rất không hài lòng" for the unit that needs help, this morning.
+        bad_day = self.now.astimezone(LOCAL_TZ).replace(hour=8, minute=0, second=0)
+        for minutes in (0, 25, 50, 75):
+            moment = min(bad_day + timedelta(minutes=minutes), self.now)
+            await self.rate(session, kiosks[0], moment, "dvcu", 1, None)
+            count += 1
+        return count
+
+    async def rate(
+        self,
+        session: AsyncSession,
+        kiosk: Principal,
+        moment: datetime,
+        unit_id: str,
+        level: int,
+        officer_id: str | None,
+    ) -> None:
+        await handlers.receive_feedback(
+            session,
+            self.context(kiosk, moment),
+            unit_id,
+            level,
+            officer_id,
+            self.rng.choice(PROCEDURES) if self.rng.random() < 0.7 else None,
+            self.rng.choice(COMMENTS) if self.rng.random() < 0.2 else None,
+        )
+
+    async def task_results(self, session: AsyncSession) -> int:
+        """Past months only: the HR system sends points on the 2nd working day after; this
+        month's have not arrived, so its classification is provisional."""
+        hr = self.people(Role.INTEGRATION)[0]
+        count = 0
+        for month in demo_months(self.now)[:-1]:
+            moment = self.at(self.policy.calendar.nth_working_day(month.shift(1), 2), 7)
+            if moment > self.now:
+                continue
+            for person in self.people(Role.STAFF, Role.AUDITOR, Role.UNIT_HEAD, Role.ADMIN):
+                points = round(min(70.0, max(30.0, self.rng.gauss(60, 6))) * 2) / 2
+                await handlers.record_task_result(
+                    session, self.context(hr, moment), person.subject_id, month.key, points
+                )
+                count += 1
+        return count

@@ -1,0 +1,78 @@
+"""The full demo ward goes through the handlers (so every submission is an event in the outbox),
+has what every screen needs, and loading it again adds no submissions. Real PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from contracts.events import parse_event
+from services.assessment.adapters.tables import (
+    feedback,
+    periods,
+    plumbing,
+    self_assessments,
+)
+from services.assessment.demo import loader
+from services.runtime.db import create_engine, session_factory
+from tests.assessment.conftest import service_settings
+
+pytestmark = [pytest.mark.postgres]
+
+
+async def test_full_demo_is_complete_and_loads_once(pg_url: str, tmp_path: Path) -> None:
+    config = service_settings("nats://127.0.0.1:1", pg_url)
+    await loader.load(config, "full", str(tmp_path / "tokens.json"))
+    engine = create_engine(pg_url)
+    sessions = session_factory(engine)
+    try:
+        async with sessions() as session:
+            payloads = (await session.scalars(select(plumbing.outbox.c.payload))).all()
+            events = [parse_event(payload) for payload in payloads]
+            types = {event.type for event in events}
+            statuses = dict(
+                (
+                    await session.execute(
+                        select(self_assessments.c.status, func.count()).group_by(
+                            self_assessments.c.status
+                        )
+                    )
+                ).all()
+            )
+            closed = (await session.scalars(select(periods.c.period))).all()
+            worst_day = (
+                await session.execute(
+                    select(func.count())
+                    .select_from(feedback)
+                    .where(feedback.c.level == 1, feedback.c.unit_id == "dvcu")
+                )
+            ).scalar_one()
+        assert types >= {
+            "assessment.org.published",
+            "assessment.audit.submitted",
+            "assessment.corrective_action.opened",
+            "assessment.corrective_action.closed",
+            "assessment.self_assessment.submitted",
+            "assessment.self_assessment.reviewed",
+            "assessment.feedback.received",
+            "assessment.task_result.recorded",
+            "assessment.period.closed",
+        }
+        reviews = [e for e in events if e.type == "assessment.self_assessment.reviewed"]
+        outcomes = {e.data.outcome for e in reviews}  # type: ignore[attr-defined]
+        assert outcomes == {"approved", "adjusted", "returned"}
+        approved = sum(e.data.outcome == "approved" for e in reviews)  # type: ignore[attr-defined]
+        assert approved > len(reviews) / 2
+        assert statuses.get("submitted", 0) > 0  # this month's, waiting to be reviewed
+        assert len(closed) == loader.HISTORY_MONTHS
+        assert worst_day >= 4
+
+        await loader.load(config, "full", str(tmp_path / "tokens.json"))
+        async with sessions() as session:
+            again = (await session.scalars(select(plumbing.outbox.c.payload))).all()
+        added = [parse_event(payload).type for payload in again[len(payloads) :]]
+        assert added == ["assessment.org.published"]
+    finally:
+        await engine.dispose()

@@ -1,0 +1,129 @@
+"""The pure rules, without I/O: deadlines and quiet hours on the working calendar, routing up
+the org chart, the grouped e-mail, and signed links."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from contracts.common import LOCAL_TZ, Text
+from contracts.periods import Month
+from services.notifications import links
+from services.notifications.domain import rules
+from services.notifications.domain.mail import MailItem, compose
+from services.notifications.domain.schedule import Deadlines, SendWindow, backoff
+from services.runtime.workdays import WorkingCalendar
+from tests.notifications.harness import PEOPLE
+
+calendar = WorkingCalendar()
+deadlines = Deadlines(calendar)
+window = SendWindow(calendar)
+
+
+def vn(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=LOCAL_TZ)
+
+
+def test_deadlines_count_working_days_and_are_missed_the_next_day() -> None:
+    # January's self-assessments: due Wed 4 Feb 2026, missed from Thu 5 Feb 00:00 local.
+    assert deadlines.self_assessment_missed(Month(2026, 1)) == vn(2026, 2, 5)
+    # Audits by the 5th working day: Fri 6 Feb, so missed on Saturday.
+    assert deadlines.audit_missed(Month(2026, 1)) == vn(2026, 2, 7)
+    # A review of a Friday-afternoon submission: Mon, Tue, Wed; missed on Thursday.
+    assert deadlines.review_missed(vn(2026, 3, 6, 16)) == vn(2026, 3, 12)
+    assert deadlines.action_missed(date(2026, 3, 10)) == vn(2026, 3, 11)
+    assert deadlines.self_assessment_missed(Month(2026, 1)).tzinfo is UTC
+
+
+def test_escalation_skips_tet() -> None:
+    # Told Friday 13 Feb 2026: the Tết week (16–20) does not count; Mon 23, Tue 24 do.
+    assert deadlines.escalation_at(vn(2026, 2, 13, 7)) == vn(2026, 2, 25)
+    # A naive count of calendar days would have escalated during Tết.
+    assert deadlines.escalation_at(vn(2026, 2, 13, 7)) > vn(2026, 2, 15) + timedelta(days=2)
+    # Tết 2027 (Đinh Mùi, from 5 Feb 2027): told Thu 4 Feb goes up well after the holiday.
+    assert not calendar.is_working_day(date(2027, 2, 8))
+    assert deadlines.escalation_at(vn(2027, 2, 4, 9)) > vn(2027, 2, 10)
+
+
+@pytest.mark.parametrize(
+    ("made", "critical", "expected"),
+    [
+        (vn(2026, 3, 10, 9), False, vn(2026, 3, 10, 9)),  # Tuesday morning: at once
+        (vn(2026, 3, 10, 17, 30), False, vn(2026, 3, 11, 7)),  # closing time: next morning
+        (vn(2026, 3, 10, 6, 59), False, vn(2026, 3, 10, 7)),  # before opening: at 07:00
+        (vn(2026, 3, 13, 18), False, vn(2026, 3, 16, 7)),  # Friday evening: Monday
+        (vn(2026, 2, 13, 18), False, vn(2026, 2, 23, 7)),  # before Tết: after it
+        (vn(2026, 3, 14, 3), True, vn(2026, 3, 14, 3)),  # critical: even on Saturday night
+    ],
+)
+def test_quiet_hours(made: datetime, critical: bool, expected: datetime) -> None:
+    assert window.send_at(made, critical=critical, digest_at=None) == expected
+
+
+def test_digest_goes_at_its_hour_on_the_next_working_day() -> None:
+    assert window.send_at(vn(2026, 3, 10, 9), critical=False, digest_at=time(7, 30)) == vn(
+        2026, 3, 11, 7, 30
+    )
+    assert window.send_at(vn(2026, 3, 10, 6), critical=False, digest_at=time(7, 30)) == vn(
+        2026, 3, 10, 7, 30
+    )
+
+
+def test_backoff_doubles_up_to_a_cap() -> None:
+    assert [backoff(n, 5, 60).total_seconds() for n in (1, 2, 3, 4, 5)] == [5, 10, 20, 40, 60]
+
+
+def test_routing_up_the_chain() -> None:
+    people = list(PEOPLE)
+    ids = lambda pairs: [(level, p.person_id) for level, p in pairs]  # noqa: E731
+    review = rules.route(rules.REVIEW_OVERDUE, "kt", people)
+    assert ids(review.initial()) == [(0, "p010")]
+    assert ids(review.above(0)) == [(1, "p002")]
+    assert ids(review.above(1)) == [(2, "p001")] and review.is_top(2)
+    missing = rules.route(rules.SELF_ASSESSMENT_MISSING, "kt", people, "p013")
+    assert ids(missing.initial()) == [(0, "p013")] and ids(missing.above(0)) == [(1, "p010")]
+    audit = rules.route(rules.AUDIT_MISSING, "kt", people)
+    assert ids(audit.initial()) == [(0, "p006"), (1, "p002")]
+    total = rules.route("low_score.total", "kt", people)
+    assert ids(total.initial()) == [(0, "p010"), (1, "p002")]
+    # A unit with no head and no vice-chairman in charge: straight to the chairman.
+    office = rules.route(rules.REVIEW_OVERDUE, "vp", people)
+    assert ids(office.initial()) == [(2, "p001")]
+    assert [p.person_id for p in rules.expected_self_assessors(people)] == [
+        "p006",
+        "p010",
+        "p012",
+        "p013",
+    ]
+
+
+def test_one_mail_groups_alerts_and_notices() -> None:
+    items = [
+        MailItem(
+            Text(vi="Quá hạn duyệt", en="Review overdue"),
+            Text(vi="Nội dung <b>", en="Body"),
+            ack_url="http://x/v1/links/a",
+            snooze_url="http://x/v1/links/s",
+        ),
+        MailItem(Text(vi="Điểm 5S thấp", en="Low 5S"), Text(vi="Đã ổn", en="Fine"), resolved=True),
+    ]
+    mail = compose("Hồ Văn Phúc", items)
+    assert mail.subject == "[5S+] 1 cảnh báo, 1 thông báo đã khắc phục"
+    assert mail.text.index("1. Quá hạn duyệt") < mail.text.index("2. Đã khắc phục: Điểm 5S thấp")
+    assert "Xác nhận đã nhận: http://x/v1/links/a" in mail.text
+    assert "-- English --" in mail.text and "Resolved: Low 5S" in mail.text
+    assert "Nội dung &lt;b&gt;" in mail.html and '<a href="http://x/v1/links/s">' in mail.html
+
+
+def test_links_are_signed_and_expire() -> None:
+    now = datetime(2026, 3, 10, tzinfo=UTC)
+    token = links.sign(
+        "s" * 32, "8d3c9a52-5d0e-4ac2-9a3e-0e3f0b1c2d3e", "ack", now, timedelta(hours=1)
+    )
+    action = links.verify("s" * 32, token, now + timedelta(minutes=59))
+    assert action.action == "ack" and str(action.alert_id).startswith("8d3c9a52")
+    with pytest.raises(links.InvalidLink):
+        links.verify("s" * 32, token, now + timedelta(hours=2))
+    with pytest.raises(links.InvalidLink):
+        links.verify("t" * 32, token, now)

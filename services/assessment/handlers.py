@@ -214,6 +214,22 @@ def check_not_future(period: str, now: datetime) -> None:
         raise ApiError(422, "future_period", "period", period=period)
 
 
+async def _locked(
+    session: AsyncSession, table: Table, id_column: str, value: uuid.UUID, ward: str, code: str
+) -> Any:
+    """The ward's row with this id, locked for the change; 404 ``code`` when there is none."""
+    row = (
+        await session.execute(
+            select(table)
+            .where(table.c[id_column] == str(value), table.c.ward == ward)
+            .with_for_update()
+        )
+    ).first()
+    if row is None:
+        raise ApiError(404, code, id_column)
+    return row
+
+
 # --- audits ---------------------------------------------------------------------------------------
 
 
@@ -341,15 +357,7 @@ async def _record_revision(
 
 async def _live_audit(session: AsyncSession, context: Context, audit_id: uuid.UUID) -> Any:
     """The audit to amend or withdraw, locked, with the rules every correction meets."""
-    row = (
-        await session.execute(
-            select(audits)
-            .where(audits.c.audit_id == str(audit_id), audits.c.ward == context.ward)
-            .with_for_update()
-        )
-    ).first()
-    if row is None:
-        raise ApiError(404, "unknown_audit", "audit_id")
+    row = await _locked(session, audits, "audit_id", audit_id, context.ward, "unknown_audit")
     if row.status == "withdrawn":
         raise ApiError(409, "audit_withdrawn", "audit_id")
     if row.auditor_id != context.principal.subject_id:
@@ -543,18 +551,9 @@ async def close_corrective_action(
 ) -> dict[str, Any]:
     if not note.strip():
         raise ApiError(422, "required", "note")
-    row = (
-        await session.execute(
-            select(corrective_actions)
-            .where(
-                corrective_actions.c.action_id == str(action_id),
-                corrective_actions.c.ward == context.ward,
-            )
-            .with_for_update()
-        )
-    ).first()
-    if row is None:
-        raise ApiError(404, "unknown_action", "action_id")
+    row = await _locked(
+        session, corrective_actions, "action_id", action_id, context.ward, "unknown_action"
+    )
     principal = context.principal
     may_close = (
         principal.subject_id == row.owner_id
@@ -686,18 +685,14 @@ async def review_self_assessment(
     reason: str | None,
     adjusted: Sequence[PlusScore] | None,
 ) -> dict[str, Any]:
-    row = (
-        await session.execute(
-            select(self_assessments)
-            .where(
-                self_assessments.c.self_assessment_id == str(self_assessment_id),
-                self_assessments.c.ward == context.ward,
-            )
-            .with_for_update()
-        )
-    ).first()
-    if row is None:
-        raise ApiError(404, "unknown_self_assessment", "self_assessment_id")
+    row = await _locked(
+        session,
+        self_assessments,
+        "self_assessment_id",
+        self_assessment_id,
+        context.ward,
+        "unknown_self_assessment",
+    )
     person_role = await session.scalar(
         select(people.c.role).where(
             people.c.ward == context.ward, people.c.person_id == row.person_id

@@ -6,9 +6,10 @@ period is the month the audit was performed in, in Vietnam time; nobody audits t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol, TypeVar
 
 from contracts.catalog import Catalog
 from contracts.events import AuditItem
@@ -17,6 +18,14 @@ from services.runtime.errors import ApiError
 
 #: How far ahead of the server's clock a device's clock may run.
 CLOCK_SKEW = timedelta(minutes=5)
+
+
+class HasCode(Protocol):
+    @property
+    def code(self) -> str: ...
+
+
+Scored = TypeVar("Scored", bound=HasCode)
 
 
 @dataclass(frozen=True)
@@ -52,14 +61,15 @@ def check_period(period: str, performed_at: datetime, now: datetime | None = Non
         raise ApiError(422, "period_mismatch", "period", period=period, expected=expected)
 
 
-def score_items(catalog: Catalog, items: Sequence[ItemInput]) -> tuple[AuditItem, ...]:
-    """Every audit item of the catalogue, scored exactly once, in catalogue order."""
-    expected = catalog.audit_items
-    seen: dict[str, ItemInput] = {}
+def match_items(
+    expected: Mapping[str, object], items: Sequence[Scored], version: str
+) -> dict[str, Scored]:
+    """The given items by code: each one of ``expected``, none twice, none missing."""
+    seen: dict[str, Scored] = {}
     for index, item in enumerate(items):
         if item.code not in expected:
             raise ApiError(
-                422, "unknown_item", f"items[{index}].code", item=item.code, version=catalog.version
+                422, "unknown_item", f"items[{index}].code", item=item.code, version=version
             )
         if item.code in seen:
             raise ApiError(422, "duplicate_item", f"items[{index}].code", item=item.code)
@@ -67,6 +77,13 @@ def score_items(catalog: Catalog, items: Sequence[ItemInput]) -> tuple[AuditItem
     missing = [code for code in expected if code not in seen]
     if missing:
         raise ApiError(422, "missing_items", "items", codes=", ".join(missing))
+    return seen
+
+
+def score_items(catalog: Catalog, items: Sequence[ItemInput]) -> tuple[AuditItem, ...]:
+    """Every audit item of the catalogue, scored exactly once, in catalogue order."""
+    expected = catalog.audit_items
+    seen = match_items(expected, items, catalog.version)
     return tuple(
         AuditItem(
             code=code,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from contracts.catalog import Catalog
 from contracts.events import ScoredItem
 from contracts.roles import Role
+from services.assessment.domain.audits import match_items
 from services.runtime.auth import Principal
 from services.runtime.errors import ApiError
 
@@ -23,18 +24,7 @@ class PlusScore:
 def score_plus_items(catalog: Catalog, items: Sequence[PlusScore]) -> tuple[ScoredItem, ...]:
     """Every "+" item of the catalogue scored exactly once, in catalogue order."""
     expected = catalog.plus_items
-    seen: dict[str, PlusScore] = {}
-    for index, item in enumerate(items):
-        if item.code not in expected:
-            raise ApiError(
-                422, "unknown_item", f"items[{index}].code", item=item.code, version=catalog.version
-            )
-        if item.code in seen:
-            raise ApiError(422, "duplicate_item", f"items[{index}].code", item=item.code)
-        seen[item.code] = item
-    missing = [code for code in expected if code not in seen]
-    if missing:
-        raise ApiError(422, "missing_items", "items", codes=", ".join(missing))
+    seen = match_items(expected, items, catalog.version)
     return tuple(
         ScoredItem(code=code, pillar="P", weight=definition.weight, score=seen[code].score)
         for code, definition in expected.items()

@@ -26,7 +26,9 @@ NAME = "notifications"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 FACTS = ConsumerSpec(
-    name="notifications-assessment",
+    # The durable keeps its first name (it once read only the org chart): NATS permissions and
+    # consumer-lag dashboards know it by that name.
+    name="notifications-org",
     stream=ASSESSMENT,
     subject=context_subjects("assessment"),
     description="The org chart, submissions, reviews, audits and corrective actions: who leads "
@@ -54,8 +56,17 @@ class Notifications:
     scheduler: Scheduler
 
 
-def build_service(config: NotificationsSettings | None = None) -> Notifications:
-    config = config or settings()
+def _own(config: ServiceSettings | None) -> NotificationsSettings:
+    """This service's settings, from the shared ones a generic tool may pass."""
+    if config is None:
+        return settings()
+    if isinstance(config, NotificationsSettings):
+        return config
+    return NotificationsSettings.model_validate(config.model_dump())
+
+
+def build_service(config: ServiceSettings | None = None) -> Notifications:
+    config = _own(config)
     runtime = Runtime(config, metadata, plumbing, MIGRATIONS)
     clock = Clock(adjustable=config.environment != "production", start=config.clock_start)
     policy = handlers.Policy.from_settings(config, clock)
@@ -88,8 +99,12 @@ def build_service(config: NotificationsSettings | None = None) -> Notifications:
     return Notifications(config, runtime, policy, scheduler)
 
 
+def build_runtime(config: ServiceSettings | None = None) -> Runtime:
+    return build_service(config).runtime
+
+
 def build_app(config: ServiceSettings | None = None) -> FastAPI:
-    service = build_service(config if isinstance(config, NotificationsSettings) else None)
+    service = build_service(config)
     app = service.runtime.http_app(
         title="ward5s notifications",
         description="Alerts to the right leader, once, on time, in Vietnamese.",

@@ -293,6 +293,22 @@ ALERTS = Dashboard(
             instant=True,
         ),
         Panel(
+            "Alerts escalated by rule",
+            (("sum by (rule) (increase(ward5s_alerts_escalated_total[$__range]))", "{{rule}}"),),
+            kind="bargauge",
+            instant=True,
+        ),
+        Panel(
+            "Failed deliveries by channel",
+            (
+                (
+                    f"sum by (channel, kind) (rate(ward5s_alert_delivery_failures_total[{RATE}]))",
+                    "{{channel}} {{kind}}",
+                ),
+            ),
+            unit="ops",
+        ),
+        Panel(
             "Overdue reviews in every ward",
             (("sum by (ward) (ward5s_overdue_reviews)", "{{ward}}"),),
         ),

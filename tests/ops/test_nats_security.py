@@ -5,12 +5,15 @@ that tries to publish or read where it must not is refused."""
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import nats
 import pytest
 from nats.errors import Error as NatsError
 
+from contracts.subjects import intake_subject
+from tests.conftest import WARD
 from tests.ops.conftest import (
     create_streams_as_admin,
     load_demo,
@@ -65,6 +68,17 @@ async def test_services_run_the_pipeline_with_their_own_users_only(
     try:
         alerts = await low_audit_alerts(stack, tokens, "kt")
         assert {alert["rule"] for alert in alerts} >= {"low_score.total"}
+        # a front-end's request reaches assessment, and its answer comes back
+        front_end = await nats.connect(
+            secured_nats.url,
+            user="frontend",
+            password=nats_secrets["WARD5S_FRONTEND_NATS_PASSWORD"],
+        )
+        try:
+            reply = await front_end.request(intake_subject(WARD, "feedback"), b"{}", timeout=5)
+        finally:
+            await front_end.close()
+        assert json.loads(reply.data)["status"] == 401  # no token: refused, but answered
     finally:
         stack.stop()
     assert "Violation" not in server_log(secured_nats)

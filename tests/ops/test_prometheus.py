@@ -202,7 +202,8 @@ def observed(
 
 
 def exported_metrics(stack: Stack, token: str, within: float = 30) -> set[str]:
-    """The metrics the services have samples of, once scoring has applied events."""
+    """The metrics the services have samples of, once every metric a panel must show is there
+    (or, for one no service exports yet, after ``within`` seconds)."""
     deadline = time.monotonic() + within
     while True:
         names: set[str] = set()
@@ -216,7 +217,7 @@ def exported_metrics(stack: Stack, token: str, within: float = 30) -> set[str]:
                 for line in reply.text.splitlines()
                 if line and not line.startswith("#")
             }
-        if "ward5s_events_processed_total" in names or time.monotonic() > deadline:
+        if set(MUST_SHOW_DATA) <= names or time.monotonic() > deadline:
             return names
         time.sleep(0.5)
 

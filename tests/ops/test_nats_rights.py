@@ -1,0 +1,82 @@
+"""``infra/nats/accounts.conf`` keeps up with the code: every durable consumer a service declares
+and every event it publishes is within its NATS user's rights, and nothing else is granted to it.
+(The live proof is test_nats_security.py; this one names the missing line at once.)"""
+
+from __future__ import annotations
+
+import importlib
+import re
+
+import pytest
+
+from contracts.events import EVENT_TYPES, event_type_name
+from contracts.subjects import dead_letter_subject, event_subject
+from services.runtime.broker import inbox_prefix
+from services.runtime.consumer import ConsumerSpec
+from tests.ops.conftest import ACCOUNTS
+from tests.support.stack import SERVICE_NAMES
+
+WARD = "binh-dong"
+
+
+def matches(pattern: str, subject: str) -> bool:
+    """NATS subject matching: ``*`` is one token, ``>`` the rest."""
+    wanted, tokens = pattern.split("."), subject.split(".")
+    for index, token in enumerate(wanted):
+        if token == ">":
+            return len(tokens) > index
+        if index >= len(tokens) or token not in ("*", tokens[index]):
+            return False
+    return len(tokens) == len(wanted)
+
+
+def rights(user: str) -> tuple[list[str], list[str]]:
+    """The publish and subscribe allow lists of a user in accounts.conf."""
+    text = ACCOUNTS.read_text(encoding="utf-8")
+    block = re.search(rf"user: {user}\n(.*?)\n      }}\n", text, flags=re.DOTALL)
+    assert block, f"no user {user} in accounts.conf"
+    publish = re.search(r"publish: \{(.*?)\}\n", block.group(1), flags=re.DOTALL)
+    subscribe = re.search(r"subscribe: \{(.*?)\}\n", block.group(1), flags=re.DOTALL)
+    assert publish and subscribe
+    return re.findall(r'"([^"]+)"', publish.group(1)), re.findall(r'"([^"]+)"', subscribe.group(1))
+
+
+def consumers_of(service: str) -> list[ConsumerSpec]:
+    bootstrap = importlib.import_module(f"services.{service}.bootstrap")
+    return [value for value in vars(bootstrap).values() if isinstance(value, ConsumerSpec)]
+
+
+def needed(service: str) -> list[str]:
+    """What the service publishes: its events, and per durable consumer the JetStream API."""
+    subjects = [
+        event_subject(WARD, event_type_name(event_type))
+        for event_type in EVENT_TYPES
+        if event_type.owner == service
+    ]
+    for spec in consumers_of(service):
+        stream, durable = spec.stream.name, spec.name
+        subjects += [
+            f"$JS.API.CONSUMER.INFO.{stream}.{durable}",
+            f"$JS.API.CONSUMER.CREATE.{stream}.{durable}.{spec.subject}",
+            f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}",
+            f"$JS.ACK.{stream}.{durable}.1.7.7.1732492800000000000.0",
+            dead_letter_subject(service, WARD),
+        ]
+    return subjects
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_the_user_of_a_service_may_do_what_the_service_does(service: str) -> None:
+    publish, subscribe = rights(service)
+    missing = [s for s in needed(service) if not any(matches(p, s) for p in publish)]
+    assert not missing, f"add to {service}'s publish rights in accounts.conf: {missing}"
+    assert any(matches(p, f"{inbox_prefix(service)}.abc.1") for p in subscribe)
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_the_user_of_a_service_is_granted_no_other_consumer(service: str) -> None:
+    publish, _ = rights(service)
+    durables = {spec.name for spec in consumers_of(service)}
+    for pattern in publish:
+        if pattern.startswith("$JS."):
+            assert durables & set(pattern.split(".")), f"{service} need not have {pattern}"

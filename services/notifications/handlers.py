@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.common import Text
@@ -297,13 +297,18 @@ async def action_opened(
     await session.execute(statement.on_conflict_do_nothing())
 
 
-def _key(ward: str, rule: str, subject_id: str, period: str) -> tuple[Any, ...]:
+def _cause(table: Table, ward: str, rule: str, subject_id: str, period: str) -> tuple[Any, ...]:
+    """The rows of one cause (ward, rule, subject, period) in ``expectations`` or ``alerts``."""
     return (
-        expectations.c.ward == ward,
-        expectations.c.rule == rule,
-        expectations.c.subject_id == subject_id,
-        expectations.c.period == period,
+        table.c.ward == ward,
+        table.c.rule == rule,
+        table.c.subject_id == subject_id,
+        table.c.period == period,
     )
+
+
+def _key(ward: str, rule: str, subject_id: str, period: str) -> tuple[Any, ...]:
+    return _cause(expectations, ward, rule, subject_id, period)
 
 
 async def meet(
@@ -511,10 +516,7 @@ async def raise_alerts(
                 await session.execute(
                     update(alerts)
                     .where(
-                        alerts.c.ward == cause.ward,
-                        alerts.c.rule == cause.rule,
-                        alerts.c.subject_id == cause.subject_id,
-                        alerts.c.period == cause.period,
+                        *_cause(alerts, cause.ward, cause.rule, cause.subject_id, cause.period),
                         alerts.c.recipient_id == person.person_id,
                         alerts.c.status == "resolved",
                     )
@@ -649,13 +651,7 @@ async def resolve(
     rows = (
         await session.execute(
             update(alerts)
-            .where(
-                alerts.c.ward == ward,
-                alerts.c.rule == rule,
-                alerts.c.subject_id == subject_id,
-                alerts.c.period == period,
-                alerts.c.status != "resolved",
-            )
+            .where(*_cause(alerts, ward, rule, subject_id, period), alerts.c.status != "resolved")
             .values(status="resolved", resolved_at=now, updated_at=now)
             .returning(*alerts.c)
         )

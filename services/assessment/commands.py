@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from prometheus_client import Counter
 from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +35,13 @@ from services.runtime.db import SessionFactory, transaction, upsert
 from services.runtime.errors import ApiError
 
 Run = Callable[[AsyncSession, handlers.Context, Any], Awaitable[dict[str, Any]]]
+
+SUBMISSIONS = Counter(
+    "ward5s_assessment_submissions_total",
+    "Submissions by kind and outcome (accepted, replayed for a repeated idempotency key, "
+    "refused_<status>), whether they came by HTTP or by the NATS intake.",
+    ["kind", "outcome"],
+)
 
 #: Keys are opaque to us; this bounds what we store.
 MAX_KEY_LENGTH = 200
@@ -187,6 +195,22 @@ class Submissions:
         *,
         now: datetime | None = None,
     ) -> tuple[int, dict[str, Any]]:
+        try:
+            status, answer, outcome = await self._execute(command, principal, body, key, now)
+        except ApiError as refused:
+            SUBMISSIONS.labels(command.kind, f"refused_{refused.status}").inc()
+            raise
+        SUBMISSIONS.labels(command.kind, outcome).inc()
+        return status, answer
+
+    async def _execute(
+        self,
+        command: Command,
+        principal: Principal,
+        body: BaseModel,
+        key: str | None,
+        now: datetime | None,
+    ) -> tuple[int, dict[str, Any], str]:
         if principal.role not in command.roles:
             raise ApiError(403, "forbidden")
         if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
@@ -196,7 +220,7 @@ class Submissions:
             async with self.sessions() as session:
                 prior = await self._recall(session, principal, key, digest)
             if prior:
-                return prior
+                return (*prior, "replayed")
         if command.rate_limited:
             await self._take_token(principal, now or datetime.now(UTC))
         context = handlers.Context(principal, self.policy, now or datetime.now(UTC), uuid.uuid4())
@@ -222,9 +246,9 @@ class Submissions:
                 async with self.sessions() as session:
                     prior = await self._recall(session, principal, key, digest)
                 if prior:
-                    return prior
+                    return (*prior, "replayed")
             raise ApiError(409, "conflict") from None
-        return command.status, answer
+        return command.status, answer, "accepted"
 
     async def _recall(
         self, session: AsyncSession, principal: Principal, key: str, digest: str

@@ -216,6 +216,53 @@ async def reopen_period(
     return await submit(request, "period.reopen", command, caller, key)
 
 
+# --- reading ------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/audits/{audit_id}",
+    responses=error_responses(401, 404, 422),
+    summary="An audit with every revision (who changed what, and why)",
+)
+async def get_audit(caller: Caller, db: Sessions, audit_id: uuid.UUID) -> dict[str, Any]:
+    async with db() as session:
+        return await views.audit_detail(session, caller, str(audit_id))
+
+
+@router.get(
+    "/self-assessments",
+    responses=error_responses(401, 422),
+    summary="Self-assessments of a month the caller may see (their own, or their units')",
+)
+async def list_self_assessments(
+    caller: Caller,
+    db: Sessions,
+    period: Annotated[MonthKey, Query(description="YYYY-MM")],
+    status: Annotated[
+        Literal["submitted", "approved", "adjusted", "returned"] | None, Query()
+    ] = None,
+) -> dict[str, Any]:
+    async with db() as session:
+        rows = await views.self_assessment_list(session, caller, period, status)
+    return {"self_assessments": rows}
+
+
+@router.get(
+    "/corrective-actions",
+    responses=error_responses(401, 422),
+    summary="Corrective actions of the caller's units (or owned by the caller)",
+)
+async def list_corrective_actions(
+    caller: Caller,
+    db: Sessions,
+    period: Annotated[MonthKey | None, Query(description="YYYY-MM")] = None,
+    status: Annotated[Literal["open", "closed"] | None, Query()] = None,
+) -> dict[str, Any]:
+    async with db() as session:
+        rows = await views.corrective_action_list(session, caller, period, status)
+    return {"corrective_actions": rows}
+
+
 # --- catalogue ------------------------------------------------------------------------------------
 
 

@@ -26,6 +26,8 @@ from services.runtime.errors import ApiError, error_body, from_validation_errors
 log = logging.getLogger(__name__)
 
 QUEUE = "assessment-intake"
+#: Requests of one kind handled at once by an instance (each takes a database connection).
+INTAKE_WORKERS = 4
 #: The header that carries the idempotency key of an intake request.
 KEY_HEADER = "Nats-Msg-Id"
 
@@ -70,6 +72,7 @@ def register_intake(broker: NatsBroker, submissions: Submissions, secret: str) -
         subscriber = broker.subscriber(
             intake_subject(ANY_WARD, command.kind),
             queue=QUEUE,
+            max_workers=INTAKE_WORKERS,
             decoder=_raw,
             title=f"assessment/intake/{command.kind}",
             description=f"Request-reply submission: {command.model.__name__}; answers "

@@ -1,0 +1,90 @@
+"""What the screens read back: an audit with its history, the self-assessments a caller may see,
+the corrective actions of their units; the OpenAPI document names every error; the submission
+counter. Real NATS, real PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from prometheus_client import REGISTRY
+
+from tests.assessment.conftest import (
+    ADMIN,
+    AUDITOR_KT,
+    AUDITOR_VP,
+    HEAD_KT,
+    STAFF_KT,
+    audit_body,
+    plus_body,
+    this_month,
+)
+from tests.conftest import bearer
+
+pytestmark = [pytest.mark.nats, pytest.mark.postgres]
+
+
+async def test_an_audit_keeps_every_revision(service) -> None:
+    answer = await service.http.post("/v1/audits", json=audit_body("kt", 1), headers=AUDITOR_VP)
+    audit = answer.json()["audit_id"]
+    amend = {"items": audit_body("kt", 2)["items"], "reason": "Đã đối chiếu lại"}
+    await service.http.post(f"/v1/audits/{audit}/amend", json=amend, headers=AUDITOR_VP)
+    detail = (await service.http.get(f"/v1/audits/{audit}", headers=HEAD_KT)).json()
+    assert [(r["revision"], r["change"], r["reason"]) for r in detail["revisions"]] == [
+        (1, "submitted", None),
+        (2, "amended", "Đã đối chiếu lại"),
+    ]
+    assert {i["score"] for i in detail["revisions"][0]["items"]} == {1}
+    assert {i["score"] for i in detail["revisions"][1]["items"]} == {2}
+    hidden = await service.http.get(
+        f"/v1/audits/{audit}", headers=bearer("unit_head", "p004", "vp")
+    )
+    assert hidden.status_code == 404
+
+    actions = (await service.http.get("/v1/corrective-actions", headers=HEAD_KT)).json()
+    assert len(actions["corrective_actions"]) == 25
+    assert {a["owner_id"] for a in actions["corrective_actions"]} == {"p010"}
+    others = await service.http.get(
+        "/v1/corrective-actions", headers=bearer("unit_head", "p004", "vp")
+    )
+    assert others.json()["corrective_actions"] == []
+
+
+async def test_self_assessments_are_seen_by_the_person_and_their_leaders(service) -> None:
+    await service.http.post("/v1/self-assessments", json=plus_body(), headers=STAFF_KT)
+    params = {"period": this_month(), "status": "submitted"}
+
+    async def seen_by(headers: dict[str, str]) -> set[str]:
+        answer = await service.http.get("/v1/self-assessments", params=params, headers=headers)
+        assert answer.status_code == 200, answer.text
+        return {row["person_id"] for row in answer.json()["self_assessments"]}
+
+    assert await seen_by(STAFF_KT) == {"p012"}
+    assert await seen_by(HEAD_KT) == {"p012"}
+    assert await seen_by(ADMIN) == {"p012"}
+    assert await seen_by(bearer("vice_chairman", "p002", "vp", ("kt", "vhxh"))) == {"p012"}
+    assert await seen_by(bearer("staff", "p013", "kt")) == set()
+    assert await seen_by(AUDITOR_KT) == set()
+    assert await seen_by(bearer("unit_head", "p004", "vp")) == set()
+
+
+async def test_openapi_names_every_error(service) -> None:
+    document = (await service.http.get("/openapi.json")).json()
+    posts = {path: spec["post"] for path, spec in document["paths"].items() if "post" in spec}
+    assert len(posts) >= 11
+    for path, spec in posts.items():
+        assert {"401", "403", "422"} <= set(spec["responses"]), path
+        assert spec["responses"]["422"]["content"]["application/json"]["schema"]
+    assert "429" in posts["/v1/feedback"]["responses"]
+
+
+async def test_submissions_are_counted_by_kind_and_outcome(service) -> None:
+    def count(outcome: str) -> float:
+        value = REGISTRY.get_sample_value(
+            "ward5s_assessment_submissions_total", {"kind": "audit", "outcome": outcome}
+        )
+        return value or 0.0
+
+    accepted, refused = count("accepted"), count("refused_403")
+    await service.http.post("/v1/audits", json=audit_body("vp"), headers=AUDITOR_KT)
+    await service.http.post("/v1/audits", json=audit_body("kt"), headers=AUDITOR_KT)
+    assert count("accepted") == accepted + 1
+    assert count("refused_403") == refused + 1

@@ -26,9 +26,7 @@ NAME = "notifications"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 FACTS = ConsumerSpec(
-    # The durable keeps its first name (it once read only the org chart): NATS permissions and
-    # consumer-lag dashboards know it by that name.
-    name="notifications-org",
+    name="notifications-assessment",
     stream=ASSESSMENT,
     subject=context_subjects("assessment"),
     description="The org chart, submissions, reviews, audits and corrective actions: who leads "

@@ -206,6 +206,10 @@ async def raise_low_score(policy: Policy, session: AsyncSession, event: LowScore
     if data.subject_kind != "unit":
         return  # a person's low points are a matter for their evaluation, not an alert
     rule = rule_name(data.metric)
+    # A spike is about one day: each day it happens is news of its own.
+    period = (
+        data.day.isoformat() if data.day and data.metric in rules.DAILY_METRICS else data.period
+    )
     people = await load_people(session, event.ward)
     way = rules.route(rule, data.unit_id, people)
     if not way.initial():
@@ -218,9 +222,9 @@ async def raise_low_score(policy: Policy, session: AsyncSession, event: LowScore
             ward=event.ward,
             rule=rule,
             subject_id=data.unit_id,
-            period=data.period,
+            period=period,
             unit_id=data.unit_id,
-            message=await _score_message(session, event.ward, data),
+            message=await _score_message(session, event.ward, data, period),
             critical=data.final,
             correlation_id=event.correlation_id,
         ),
@@ -229,10 +233,12 @@ async def raise_low_score(policy: Policy, session: AsyncSession, event: LowScore
     )
 
 
-async def _score_message(session: AsyncSession, ward: str, data: LowScoreData) -> Message:
+async def _score_message(
+    session: AsyncSession, ward: str, data: LowScoreData, period: str
+) -> Message:
     unit = await unit_name(session, ward, data.unit_id)
     if data.metric in rules.CITIZEN_METRICS:
-        return citizen_message(data.metric, data.value, data.threshold, unit, data.period)
+        return citizen_message(data.metric, data.value, data.threshold, unit, period)
     return low_score_message(data, unit)
 
 

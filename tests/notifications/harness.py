@@ -92,6 +92,7 @@ def low_score(
     value: float = 42.5,
     final: bool = False,
     recovered: bool = False,
+    day: date | None = None,
 ) -> Event:
     from contracts.events import LowScoreRecovered
 
@@ -110,6 +111,7 @@ def low_score(
             threshold=60.0 if metric in ("total", "satisfaction") else 50.0,
             final=final,
             policy_version="2026.1",
+            day=day,
         ),
     )
 

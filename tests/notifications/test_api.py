@@ -5,6 +5,7 @@ with a Vietnamese message. Real NATS and SMTP."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import httpx
 import pytest
@@ -85,17 +86,36 @@ async def test_escalation_is_published(notifications, mailbox, nats_client):
     assert "notifications.alert.escalated" in types
 
 
-async def test_dissatisfaction_spike_reaches_head_and_deputy(notifications, mailbox):
-    service: Harness = await notifications(clock_start=local(2026, 3, 10, 9))
+@pytest.mark.parametrize(
+    "database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+async def test_each_day_of_dissatisfaction_reaches_head_and_deputy(
+    notifications, mailbox, database, request
+):
+    overrides = {"clock_start": local(2026, 3, 10, 9)}
+    if database == "postgres":
+        overrides["database_url"] = request.getfixturevalue("pg_url")
+    service: Harness = await notifications(**overrides)
     await service.publish(org_chart())
     await service.settled()
-    spike = low_score(metric="dissatisfaction_spike", value=4, period="2026-03")
-    await service.publish(spike)
+
+    def spike(day: int, count: int) -> object:
+        return low_score(metric="dissatisfaction_spike", value=count, day=date(2026, 3, day))
+
+    await service.publish(spike(10, 4))
     await service.wait_mail(2)
     for leader in ("p010", "p002"):
         (mail,) = mailbox.to(leader)
         assert mail.subject == "[5S+] Người dân phản ánh không hài lòng: Phòng Kinh tế"
-        assert "nhận 4 đánh giá “Rất không hài lòng” trong một ngày" in mail.text
+        assert "nhận 4 đánh giá “Rất không hài lòng” trong một ngày (ngày 10/03/2026)" in mail.text
+    # The same day again is the same alert; the next day is news of its own.
+    await service.publish(spike(10, 5))
+    await service.settled()
+    await service.at(local(2026, 3, 10, 15))
+    assert mailbox.count() == 2
+    await service.publish(spike(11, 3))
+    await service.wait_mail(4)
+    assert "(ngày 11/03/2026)" in mailbox.to("p010")[-1].text
 
 
 async def test_clock_is_for_admins_and_bad_input_is_a_4xx(notifications, mailbox):

@@ -58,7 +58,7 @@ alerts = Table(
     Column("ward", String(64), nullable=False),
     Column("rule", String(64), nullable=False),
     Column("subject_id", String(64), nullable=False),
-    Column("period", String(8), nullable=False),
+    Column("period", String(10), nullable=False),  # YYYY-MM, YYYY-Qn, YYYY, or a day
     Column("recipient_id", String(64), nullable=False),
     Column("severity", String(16), nullable=False),
     # open | acknowledged | escalated (handed one level up) | resolved

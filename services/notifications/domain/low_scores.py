@@ -6,9 +6,10 @@ Who is told is decided in ``rules``; texts are Vietnamese first, with English be
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from contracts.catalog import default_catalog
-from contracts.common import Text
+from contracts.common import PILLARS, Text
 from contracts.events import LowScoreData
 from contracts.periods import Month, Period
 
@@ -26,11 +27,16 @@ def rule_name(metric: str) -> str:
 def metric_label(metric: str) -> Text:
     if metric == "total":
         return Text(vi="Tổng điểm 5S", en="5S total")
+    if metric not in PILLARS:
+        return Text(vi=metric, en=metric)  # a metric scoring added after this text was written
     pillar = default_catalog().pillar(metric)
     return Text(vi=f"{metric} {pillar.name.vi}", en=f"{metric} {pillar.name.en}")
 
 
 def period_label(period: str) -> Text:
+    if len(period) == len("YYYY-MM-DD"):  # one day, e.g. a spike of dissatisfied citizens
+        day = date.fromisoformat(period)
+        return Text(vi=f"ngày {day:%d/%m/%Y}", en=f"on {day:%d %b %Y}")
     parsed = Period.parse(period)
     if parsed.kind == "month":
         month = Month.parse(period)

@@ -30,6 +30,8 @@ AUDIT_MISSING = "audit.missing"
 ACTION_OVERDUE = "corrective_action.overdue"
 #: Scoring's metrics about citizens rather than the 5S checklist.
 CITIZEN_METRICS = frozenset({"satisfaction", "dissatisfaction_spike"})
+#: Metrics about one day rather than a period: their alerts are keyed by that day.
+DAILY_METRICS = frozenset({"dissatisfaction_spike"})
 
 #: The roles of officials who self-assess every month (leaders of the committee do not).
 SELF_ASSESSING_ROLES = frozenset({Role.STAFF, Role.UNIT_HEAD, Role.AUDITOR, Role.ADMIN})

@@ -28,21 +28,16 @@ async def claim(
     if not unique:
         return []
     now = datetime.now(UTC)
+    # One statement with the rows as parameters (not a VALUES list built per batch), so it is
+    # compiled once and sent in pages; RETURNING gives back the ids that were new.
     statement = (
         upsert(session, inbox)
-        .values(
-            [
-                {
-                    "event_id": key,
-                    "consumer": consumer,
-                    "event_type": event.type,
-                    "processed_at": now,
-                }
-                for key, event in unique.items()
-            ]
-        )
         .on_conflict_do_nothing(index_elements=[inbox.c.consumer, inbox.c.event_id])
         .returning(inbox.c.event_id)
     )
-    fresh = set((await session.execute(statement)).scalars())
+    rows = [
+        {"event_id": key, "consumer": consumer, "event_type": event.type, "processed_at": now}
+        for key, event in unique.items()
+    ]
+    fresh = set((await session.execute(statement, rows)).scalars())
     return [event for key, event in unique.items() if key in fresh]

@@ -242,82 +242,71 @@ class Scoring:
         new_flags: dict[store.FlagKey, tuple[bool, float | None]] = {}
         current_month = Month.of(now).key
 
-        for month in sorted({m for _, m in units}):
-            unit_ids = sorted(u for u, m in units if m == month)
-            figures = await views.unit_figures(session, ward, unit_ids, [month])
-            for unit in unit_ids:
-                f = figures.get(unit, views.UnitFigures())
-                values = f.values(self.policy)
-                if month == current_month:
-                    metrics.show_unit(ward, unit, values)
-                final = month in closed
-                kind = ScoreFinalized if final else ScoreUpdated
-                data = ScoreData(
-                    subject_kind="unit",
-                    subject_id=unit,
-                    unit_id=unit,
-                    period=month,
-                    pillars=tuple(
-                        PillarScore(
-                            pillar=p,
-                            percent=s.percent,
-                            scored_items=s.scored,
-                            na_items=s.not_applicable,
-                        )
-                        for p, s in sorted(f.pillars.items())
-                    ),
-                    total_percent=values["total"],
-                    late=(unit, month) in late,
-                    policy_version=self.policy.version,
-                    satisfaction_percent=values["satisfaction"],
-                    ratings=f.ratings,
-                )
-                out.append(kind(ward=ward, occurred_at=now, actor=SYSTEM, data=data))
-                out += self._crossings(
-                    ward,
-                    "unit",
-                    unit,
-                    unit,
-                    month,
-                    values,
-                    UNIT_METRICS,
-                    flags,
-                    new_flags,
-                    final,
-                    now,
-                )
+        figures = await views.unit_month_figures(session, ward, units)
+        for unit, month in sorted(units):
+            f = figures.get((unit, month), views.UnitFigures())
+            values = f.values(self.policy)
+            if month == current_month:
+                metrics.show_unit(ward, unit, values)
+            final = month in closed
+            data = ScoreData(
+                subject_kind="unit",
+                subject_id=unit,
+                unit_id=unit,
+                period=month,
+                pillars=tuple(
+                    PillarScore(
+                        pillar=p,
+                        percent=s.percent,
+                        scored_items=s.scored,
+                        na_items=s.not_applicable,
+                    )
+                    for p, s in sorted(f.pillars.items())
+                ),
+                total_percent=values["total"],
+                late=(unit, month) in late,
+                policy_version=self.policy.version,
+                satisfaction_percent=values["satisfaction"],
+                ratings=f.ratings,
+            )
+            out.append(self._score_event(ward, data, final, now))
+            out += self._crossings(
+                ward, "unit", unit, unit, month, values, UNIT_METRICS, flags, new_flags, final, now
+            )
 
-        for month in sorted({m for _, m in people}):
-            person_ids = sorted(p for p, m in people if m == month)
-            found = await views.person_months(session, ward, person_ids, [month], self.policy)
-            for (person, _), pm in sorted(found.items()):
-                final = month in closed
-                points = pm.points(self.policy)
-                kind = ScoreFinalized if final else ScoreUpdated
-                data = ScoreData(
-                    subject_kind="person",
-                    subject_id=person,
-                    unit_id=pm.unit_id,
-                    period=month,
-                    total_percent=pm.plus_percent,
-                    points=points,
-                    late=(person, month) in late_people,
-                    policy_version=self.policy.version,
-                )
-                out.append(kind(ward=ward, occurred_at=now, actor=SYSTEM, data=data))
-                out += self._crossings(
-                    ward,
-                    "person",
-                    person,
-                    pm.unit_id,
-                    month,
-                    {"points": points},
-                    PERSON_METRICS,
-                    flags,
-                    new_flags,
-                    final,
-                    now,
-                )
+        found = await views.person_months(
+            session, ward, {p for p, _ in people}, sorted({m for _, m in people}), self.policy
+        )
+        for person, month in sorted(people):
+            pm = found.get((person, month))
+            if pm is None:
+                continue  # a task result before any reviewed "+": not scored yet
+            final = month in closed
+            points = pm.points(self.policy)
+            data = ScoreData(
+                subject_kind="person",
+                subject_id=person,
+                unit_id=pm.unit_id,
+                period=month,
+                total_percent=pm.plus_percent,
+                points=points,
+                late=(person, month) in late_people,
+                policy_version=self.policy.version,
+            )
+            out.append(self._score_event(ward, data, final, now))
+            out += self._crossings(
+                ward,
+                "person",
+                person,
+                pm.unit_id,
+                month,
+                {"points": points},
+                PERSON_METRICS,
+                flags,
+                new_flags,
+                final,
+                now,
+            )
         await store.save_flags(session, new_flags)
 
         for (unit, day), count in sorted(touched.spikes.items()):
@@ -378,6 +367,11 @@ class Scoring:
                 if await store.closed_months(session, ward, keys) == set(keys):
                     periods[wider.key] = wider
         return list(periods.values())
+
+    @staticmethod
+    def _score_event(ward: str, data: ScoreData, final: bool, now: datetime) -> Event:
+        kind = ScoreFinalized if final else ScoreUpdated
+        return kind(ward=ward, occurred_at=now, actor=SYSTEM, data=data)
 
     def _crossings(
         self,

@@ -72,15 +72,35 @@ async def unit_figures(
     months: Sequence[str],
 ) -> dict[str, UnitFigures]:
     """Each unit's sums and rating counts pooled over the months."""
+    pooled: dict[str, UnitFigures] = defaultdict(UnitFigures)
     units = None if unit_ids is None else list(unit_ids)
-    figures: dict[str, UnitFigures] = defaultdict(UnitFigures)
-    for (unit, _), sums in (await store.unit_sums(session, ward, units, months)).items():
-        add(figures[unit].pillars, sums)
-    for (unit, _), counts in (await store.feedback_counts(session, ward, units, months)).items():
-        pooled = figures[unit].feedback
-        for level, n in counts.items():
-            pooled[level] = pooled.get(level, 0) + n
-    return dict(figures)
+    for (unit, _), figures in (await _unit_months(session, ward, units, months)).items():
+        add(pooled[unit].pillars, figures.pillars)
+        for level, n in figures.feedback.items():
+            pooled[unit].feedback[level] = pooled[unit].feedback.get(level, 0) + n
+    return dict(pooled)
+
+
+async def unit_month_figures(
+    session: AsyncSession, ward: str, pairs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], UnitFigures]:
+    """The figures of each given (unit, month)."""
+    return await _unit_months(session, ward, None, (), list(pairs))
+
+
+async def _unit_months(
+    session: AsyncSession,
+    ward: str,
+    units: list[str] | None,
+    months: Sequence[str],
+    pairs: list[tuple[str, str]] | None = None,
+) -> dict[tuple[str, str], UnitFigures]:
+    found: dict[tuple[str, str], UnitFigures] = defaultdict(UnitFigures)
+    for key, sums in (await store.unit_sums(session, ward, units, months, pairs)).items():
+        found[key].pillars.update(sums)
+    for key, counts in (await store.feedback_counts(session, ward, units, months, pairs)).items():
+        found[key].feedback.update(counts)
+    return dict(found)
 
 
 async def person_months(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import delete, select, text, tuple_
+from sqlalchemy import ColumnElement, and_, any_, bindparam, delete, func, select, text, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.runtime.db import upsert
@@ -44,6 +46,39 @@ def _sums_from_json(raw: Mapping[str, list[int]]) -> dict[str, PillarSums]:
 
 def _is_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def _one_of(session: AsyncSession, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL as ``= ANY(array)``, one parameter whatever the
+    count, so the statement is compiled once and the batch's hot path stays short."""
+    distinct = sorted(set(values))
+    if _is_postgres(session):
+        return column == any_(bindparam(None, distinct, type_=ARRAY(column.type)))
+    return column.in_(distinct)
+
+
+def _keyed(
+    session: AsyncSession, query: Any, columns: Sequence[Any], keys: Iterable[tuple[Any, ...]]
+) -> Any:
+    """``query`` restricted to the rows whose ``columns`` equal one of ``keys``.
+
+    On PostgreSQL the keys travel as one array per column, joined with ``unnest``: one
+    parameter each whatever the count, so the statement is compiled once and planned as an
+    index lookup per key. Elsewhere a row-value ``IN``.
+    """
+    keys = sorted(set(keys))
+    if not _is_postgres(session):
+        return query.where(tuple_(*columns).in_(keys))
+    names = [f"k{i}" for i in range(len(columns))]
+    arrays = [
+        bindparam(None, [key[i] for key in keys], type_=ARRAY(column.type))
+        for i, column in enumerate(columns)
+    ]
+    wanted = func.unnest(*arrays).table_valued(*names).render_derived(name="wanted")
+    return query.join(
+        wanted,
+        and_(*(column == wanted.c[name] for column, name in zip(columns, names, strict=True))),
+    )
 
 
 def _lock_id(ward: str) -> int:
@@ -89,11 +124,8 @@ async def load_audit_records(
     if not keys:
         return {}
     t = audit_records
-    rows = await session.execute(
-        select(
-            t.c.ward, t.c.audit_id, t.c.unit_id, t.c.month, t.c.revision, t.c.live, t.c.sums
-        ).where(tuple_(t.c.ward, t.c.audit_id).in_(keys))
-    )
+    columns = (t.c.ward, t.c.audit_id, t.c.unit_id, t.c.month, t.c.revision, t.c.live, t.c.sums)
+    rows = await session.execute(_keyed(session, select(*columns), (t.c.ward, t.c.audit_id), keys))
     return {
         (r.ward, r.audit_id): AuditRecord(
             r.unit_id, r.month, r.revision, r.live, _sums_from_json(r.sums)
@@ -130,7 +162,7 @@ async def load_review_records(
         return {}
     t = review_records
     rows = await session.execute(
-        select(t).where(tuple_(t.c.ward, t.c.self_assessment_id).in_(keys))
+        _keyed(session, select(t), (t.c.ward, t.c.self_assessment_id), keys)
     )
     return {
         (r.ward, r.self_assessment_id): ReviewRecord(
@@ -248,14 +280,33 @@ async def _add_sums(
     )
 
 
+def _of_units(
+    session: AsyncSession,
+    t: Any,
+    ward: str,
+    unit_ids: Iterable[str] | None,
+    months: Iterable[str],
+    pairs: Iterable[tuple[str, str]] | None,
+) -> Any:
+    """Rows of a ward's units: given units (or all) in given months, or given (unit, month)s."""
+    query = select(t).where(t.c.ward == ward)
+    if pairs is not None:
+        return _keyed(session, query, (t.c.unit_id, t.c.month), pairs)
+    query = query.where(_one_of(session, t.c.month, months))
+    if unit_ids is not None:
+        query = query.where(_one_of(session, t.c.unit_id, unit_ids))
+    return query
+
+
 async def unit_sums(
-    session: AsyncSession, ward: str, unit_ids: Iterable[str] | None, months: Iterable[str]
+    session: AsyncSession,
+    ward: str,
+    unit_ids: Iterable[str] | None,
+    months: Iterable[str] = (),
+    pairs: Iterable[tuple[str, str]] | None = None,
 ) -> dict[tuple[str, str], dict[str, PillarSums]]:
     """Per (unit, month): the sums of each pillar (every unit of the ward when ``None``)."""
-    t = unit_month_pillars
-    query = select(t).where(t.c.ward == ward, t.c.month.in_(list(months)))
-    if unit_ids is not None:
-        query = query.where(t.c.unit_id.in_(list(unit_ids)))
+    query = _of_units(session, unit_month_pillars, ward, unit_ids, months, pairs)
     result: dict[tuple[str, str], dict[str, PillarSums]] = {}
     for r in await session.execute(query):
         sums = PillarSums(r.points, r.max_points, r.scored_items, r.na_items)
@@ -285,15 +336,12 @@ async def people_of_units(
     session: AsyncSession, ward: str, pairs: Iterable[tuple[str, str]]
 ) -> set[tuple[str, str]]:
     """The (person, month)s whose unit-month is among ``pairs`` (their score moves with it)."""
-    pairs = list(set(pairs))
-    if not pairs:
+    wanted = set(pairs)
+    if not wanted:
         return set()
     t = person_month_plus
-    rows = await session.execute(
-        select(t.c.person_id, t.c.month).where(
-            t.c.ward == ward, tuple_(t.c.unit_id, t.c.month).in_(pairs)
-        )
-    )
+    query = select(t.c.person_id, t.c.month).where(t.c.ward == ward)
+    rows = await session.execute(_keyed(session, query, (t.c.unit_id, t.c.month), wanted))
     return {(r.person_id, r.month) for r in rows}
 
 
@@ -385,13 +433,14 @@ async def add_very_dissatisfied(
 
 
 async def feedback_counts(
-    session: AsyncSession, ward: str, unit_ids: Iterable[str] | None, months: Iterable[str]
+    session: AsyncSession,
+    ward: str,
+    unit_ids: Iterable[str] | None,
+    months: Iterable[str] = (),
+    pairs: Iterable[tuple[str, str]] | None = None,
 ) -> dict[tuple[str, str], dict[int, int]]:
     """Per (unit, month): the ratings per level."""
-    t = unit_month_feedback
-    query = select(t).where(t.c.ward == ward, t.c.month.in_(list(months)))
-    if unit_ids is not None:
-        query = query.where(t.c.unit_id.in_(list(unit_ids)))
+    query = _of_units(session, unit_month_feedback, ward, unit_ids, months, pairs)
     result: dict[tuple[str, str], dict[int, int]] = {}
     for r in await session.execute(query):
         result.setdefault((r.unit_id, r.month), {})[r.level] = r.ratings
@@ -471,11 +520,8 @@ async def load_flags(session: AsyncSession, keys: Iterable[FlagKey]) -> dict[Fla
     if not keys:
         return {}
     t = low_flags
-    rows = await session.execute(
-        select(t.c.ward, t.c.subject_kind, t.c.subject_id, t.c.period, t.c.metric, t.c.low).where(
-            tuple_(t.c.ward, t.c.subject_kind, t.c.subject_id, t.c.period, t.c.metric).in_(keys)
-        )
-    )
+    key_columns = (t.c.ward, t.c.subject_kind, t.c.subject_id, t.c.period, t.c.metric)
+    rows = await session.execute(_keyed(session, select(*key_columns, t.c.low), key_columns, keys))
     return {(r[0], r[1], r[2], r[3], r[4]): r[5] for r in rows}
 
 

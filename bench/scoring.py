@@ -1,0 +1,311 @@
+"""The scoring service at bus speed: ``python -m bench.scoring [--events N] [--db postgres]``.
+
+Publishes N realistic audits (25 scored items each, as assessment sends them) to a real
+JetStream on a nats-server started here on a free port, then measures on the same stream:
+
+- baseline: the raw nats-py rate of a durable pull consumer that fetches and acks (no parsing,
+  no database);
+- service: the events per second the scoring service applies and commits (its durable consumer,
+  the handler, the inbox and the database commit), and the ratio to the baseline;
+- rebuild: the time to replay the whole stream into a fresh projection and swap it in;
+- query: the p99 latency of a unit's yearly score from the sums, against the same figure
+  computed by SQL GROUP BY over the raw items (a table of every item, indexed by unit and month).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import nats
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, func, select
+
+from contracts.catalog import default_catalog
+from contracts.streams import ASSESSMENT
+from contracts.subjects import event_subject
+from services.runtime.broker import ensure_streams
+from services.runtime.settings import ServiceSettings
+from services.scoring import bootstrap, views
+from services.scoring.adapters.tables import plumbing
+from services.scoring.rebuild import rebuild
+from tools.processes import NatsServer
+
+WARDS = [f"phuong-{n:03d}" for n in range(1)]
+UNITS = [f"unit-{n:02d}" for n in range(20)]
+MONTHS = [f"{year}-{month:02d}" for year in range(2022, 2027) for month in range(1, 13)]
+ITEMS = list(default_catalog().audit_items.values())
+
+raw_metadata = MetaData()
+#: The comparison: every scored item as a row, what a naive design would query.
+raw_items = Table(
+    "bench_raw_items",
+    raw_metadata,
+    Column("ward", String(64)),
+    Column("unit_id", String(64)),
+    Column("month", String(7)),
+    Column("pillar", String(4)),
+    Column("weight", Float),
+    Column("score", Integer),
+)
+Index("ix_bench_raw_items_unit", raw_items.c.ward, raw_items.c.unit_id, raw_items.c.month)
+
+
+def audit_payloads(
+    count: int, wards: list[str], seed: int = 5
+) -> tuple[list[tuple[str, bytes, str]], list[dict]]:
+    """``count`` audit-submitted events as (subject, JSON, event id), and their raw items."""
+    rng = random.Random(seed)
+    now = datetime.now(UTC).isoformat()
+    messages, rows = [], []
+    # Audits arrive month after month, as auditors walk the units: each month's share in turn.
+    months = sorted(rng.choice(MONTHS) for _ in range(count))
+    for month in months:
+        ward, unit = rng.choice(wards), rng.choice(UNITS)
+        event_id = str(uuid.uuid4())
+        performed = f"{month}-15T02:00:00+00:00"
+        items = []
+        for item in ITEMS:
+            score = rng.choice((0, 1, 2, 3, 3, 4, 4, 4, None))
+            pillar = item.code.split(".")[0]
+            items.append(
+                {
+                    "code": item.code,
+                    "pillar": pillar,
+                    "weight": item.weight,
+                    "score": score,
+                    "note": None,
+                    "evidence": [],
+                }
+            )
+            if score is not None:
+                rows.append(
+                    {
+                        "ward": ward,
+                        "unit_id": unit,
+                        "month": month,
+                        "pillar": pillar,
+                        "weight": item.weight,
+                        "score": score,
+                    }
+                )
+        event = {
+            "event_id": event_id,
+            "type": "assessment.audit.submitted",
+            "schema_version": 1,
+            "ward": ward,
+            "occurred_at": performed,
+            "recorded_at": now,
+            "actor": {"kind": "person", "id": "auditor-1"},
+            "correlation_id": str(uuid.uuid4()),
+            "data": {
+                "revision": 1,
+                "period": month,
+                "performed_at": performed,
+                "catalog_version": "2026.1",
+                "items": items,
+                "audit_id": str(uuid.uuid4()),
+                "unit_id": unit,
+                "auditor_id": "auditor-1",
+            },
+        }
+        messages.append(
+            (
+                event_subject(ward, "assessment.audit.submitted"),
+                json.dumps(event).encode(),
+                event_id,
+            )
+        )
+    return messages, rows
+
+
+async def publish(js: Any, messages: list[tuple[str, bytes, str]], window: int = 2000) -> float:
+    started = time.perf_counter()
+    for start in range(0, len(messages), window):
+        futures = [
+            await js.publish_async(subject, payload, headers={"Nats-Msg-Id": event_id})
+            for subject, payload, event_id in messages[start : start + window]
+        ]
+        await asyncio.gather(*futures)
+    return time.perf_counter() - started
+
+
+async def raw_fetch_and_ack(js: Any, count: int, batch: int) -> float:
+    """The baseline: a durable pull consumer that fetches and acks every message."""
+    subscription = await js.pull_subscribe(
+        ASSESSMENT.subjects[0],
+        durable="bench-raw",
+        stream=ASSESSMENT.name,
+        config=ConsumerConfig(
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            max_ack_pending=batch * 8,
+        ),
+    )
+    seen = 0
+    started = time.perf_counter()
+    while seen < count:
+        messages = await subscription.fetch(batch, timeout=5)
+        for message in messages:
+            await message.ack()
+        seen += len(messages)
+    elapsed = time.perf_counter() - started
+    await subscription.unsubscribe()
+    return count / elapsed
+
+
+@contextlib.asynccontextmanager
+async def database(kind: str, scratch: Path) -> AsyncIterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite+aiosqlite:///{scratch / 'scoring.db'}"
+        return
+    import pgserver
+
+    server = pgserver.get_server(scratch / "pg", cleanup_mode="stop")
+    try:
+        server.psql("CREATE DATABASE scoring;")
+        yield server.get_uri("scoring").replace("postgresql://", "postgresql+asyncpg://", 1)
+    finally:
+        server.cleanup()
+
+
+async def until(probe: Callable[[], Any], within: float) -> None:
+    deadline = time.monotonic() + within
+    while not await probe():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the service did not catch up in time")
+        await asyncio.sleep(0.05)
+
+
+def p99(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=100)[98] * 1000
+
+
+async def run(events: int, wards: int, db: str, batch: int, queries: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="ward5s-bench-") as scratch_dir:
+        scratch = Path(scratch_dir)
+        server = NatsServer(scratch / "nats", log=scratch / "nats.log").start()
+        try:
+            async with database(db, scratch) as url:
+                await measure(server.url, url, events, wards, db, batch, queries)
+        finally:
+            server.stop()
+
+
+async def measure(
+    nats_url: str, url: str, events: int, ward_count: int, db: str, batch: int, queries: int
+) -> None:
+    wards = [f"phuong-{n:03d}" for n in range(ward_count)]
+    print(
+        f"N = {events:,} audits of {len(ITEMS)} items, {ward_count} ward(s) of {len(UNITS)} units, "
+        f"{len(MONTHS)} months, database {db}, batch {batch}",
+        flush=True,
+    )
+    messages, rows = audit_payloads(events, wards)
+    connection = await nats.connect(nats_url)
+    js = connection.jetstream()
+    await ensure_streams(js)
+    seconds = await publish(js, messages)
+    print(f"published          {events / seconds:>10,.0f} events/s", flush=True)
+
+    raw_rate = await raw_fetch_and_ack(js, events, batch)
+    print(f"raw fetch+ack      {raw_rate:>10,.0f} events/s   (nats-py baseline)", flush=True)
+
+    config = ServiceSettings(
+        service="scoring",
+        environment="test",
+        http_port=0,
+        nats_url=nats_url,
+        database_url=url,
+        consumer_batch=batch,
+        log_level="WARNING",
+    )
+    runtime, scoring = bootstrap.build_runtime(config)
+    await runtime.migrate()
+
+    async def applied() -> bool:
+        async with runtime.sessions() as session:
+            done = await session.scalar(select(func.count()).select_from(plumbing.inbox))
+        return done == events
+
+    started = time.perf_counter()
+    await runtime.start()
+    await until(applied, within=3600)
+    service_rate = events / (time.perf_counter() - started)
+    await runtime.stop()
+    print(
+        f"scoring applied    {service_rate:>10,.0f} events/s   "
+        f"ratio {service_rate / raw_rate:.2f} of the baseline",
+        flush=True,
+    )
+
+    runtime, scoring = bootstrap.build_runtime(config)
+    report = await rebuild(js, runtime.sessions, scoring, bootstrap.ASSESSMENT_EVENTS.name)
+    print(f"rebuild            {report.seconds:>10.1f} s for {report.events:,} events", flush=True)
+
+    await query_latency(runtime, scoring.policy, rows, wards, queries)
+    await runtime.engine.dispose()
+    await connection.close()
+
+
+async def query_latency(
+    runtime: Any, policy: Any, rows: list[dict], wards: list[str], queries: int
+) -> None:
+    async with runtime.engine.begin() as connection:
+        await connection.run_sync(raw_metadata.create_all)
+    async with runtime.sessions() as session, session.begin():
+        for start in range(0, len(rows), 20_000):
+            await session.execute(raw_items.insert(), rows[start : start + 20_000])
+    rng = random.Random(7)
+    span = views.window("2025", None)  # type: ignore[arg-type]
+    sums_ms, raw_ms = [], []
+    for _ in range(queries):
+        ward, unit = rng.choice(wards), rng.choice(UNITS)
+        async with runtime.sessions() as session:
+            started = time.perf_counter()
+            answer = await views.unit_score(session, ward, unit, span, policy)
+            sums_ms.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            t = raw_items
+            grouped = await session.execute(
+                select(t.c.pillar, func.sum(t.c.weight * t.c.score), func.sum(t.c.weight * 4))
+                .where(t.c.ward == ward, t.c.unit_id == unit, t.c.month.in_(span.months))
+                .group_by(t.c.pillar)
+            )
+            raw = {p: 100 * points / most for p, points, most in grouped}
+            raw_ms.append(time.perf_counter() - started)
+        for pillar in answer["pillars"]:
+            if pillar["percent"] is not None:
+                assert abs(pillar["percent"] - raw[pillar["pillar"]]) < 0.01, "figures differ"
+    fast, slow = p99(sums_ms), p99(raw_ms)
+    print(f"unit score p99     {fast:>10.2f} ms   (from the sums, {queries} queries)")
+    print(f"GROUP BY raw p99   {slow:>10.2f} ms   ({len(rows):,} item rows)")
+    print(f"speed-up           {slow / fast:>10.0f} x", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.scoring")
+    parser.add_argument("--events", type=int, default=100_000, help="audits to publish")
+    parser.add_argument("--wards", type=int, default=1, help="wards the audits belong to")
+    parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--batch", type=int, default=512, help="consumer batch size")
+    parser.add_argument("--queries", type=int, default=300)
+    arguments = parser.parse_args(argv)
+    asyncio.run(
+        run(arguments.events, arguments.wards, arguments.db, arguments.batch, arguments.queries)
+    )
+
+
+if __name__ == "__main__":
+    main()

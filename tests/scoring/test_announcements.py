@@ -119,4 +119,4 @@ async def test_close_finalizes_and_a_late_event_reissues(projection: Projection)
     reopened = await news(
         projection, [ev.reopened("2026-03"), ev.task_result("p4", "2026-03", 12, hour=21)]
     )
-    assert [e.type for e in reopened if e.data.subject_id == "p4"][0] == "scoring.score.updated"
+    assert next(e.type for e in reopened if e.data.subject_id == "p4") == "scoring.score.updated"

@@ -131,7 +131,7 @@ async def measure(count: int, nats_url: str, database_url: str) -> None:
         connection = await nats.connect(nats_url)
         try:
             js = connection.jetstream()
-            expected = 1 + 20 + 2 * count + count  # org chart, warm-up, timed, concurrent
+            expected = 1 + 20 + 2 * count  # org chart, warm-up, timed, concurrent (not baseline)
 
             for _ in range(6000):  # a minute at most
                 if await published(js, expected):

@@ -19,7 +19,7 @@ from typing import Any
 
 from prometheus_client import Counter
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,7 +27,7 @@ from contracts.roles import Role
 from services.assessment import handlers
 from services.assessment.adapters.tables import idempotency, rate_buckets
 from services.assessment.domain.audits import AuditDraft, ItemInput
-from services.assessment.domain.policy import Bucket, Policy, take_token
+from services.assessment.domain.policy import Policy
 from services.assessment.domain.self_assessments import PlusScore
 from services.assessment.entrypoints import schemas
 from services.runtime.auth import Principal
@@ -222,7 +222,7 @@ class Submissions:
             if prior:
                 return (*prior, "replayed")
         if command.rate_limited:
-            await self._take_token(principal, now or datetime.now(UTC))
+            await self.take_token(principal, now or datetime.now(UTC))
         context = handlers.Context(principal, self.policy, now or datetime.now(UTC), uuid.uuid4())
         try:
             async with transaction(self.sessions) as session:
@@ -268,32 +268,33 @@ class Submissions:
             raise ApiError(409, "idempotency_key_reused", "Idempotency-Key")
         return int(row.status), dict(row.response)
 
-    async def _take_token(self, principal: Principal, now: datetime) -> None:
-        """One token from the caller's bucket, in a transaction of its own so that refused
-        submissions count too; 429 when it is empty."""
+    async def take_token(self, principal: Principal, now: datetime) -> None:
+        """Take one token from the caller's bucket in a single atomic statement (so instances
+        sharing the database share the limit), committed at once so that refused submissions
+        count too; 429 when the bucket is empty.
+
+        The bucket refills ``1 / feedback_refill_s`` tokens a second up to ``feedback_burst``:
+        an upsert computes the refilled amount and takes one only where at least one is there.
+        """
         table = rate_buckets
-        where = (table.c.ward == principal.ward, table.c.bucket == principal.subject_id)
+        burst = float(self.policy.feedback_burst)
+        refilled = table.c.tokens + (now.timestamp() - table.c.refilled_at_s) / float(
+            self.policy.feedback_refill_s
+        )
+        available = case((refilled > burst, burst), else_=refilled)
         async with transaction(self.sessions) as session:
-            await session.execute(
-                upsert(session, table)
-                .values(
-                    ward=principal.ward,
-                    bucket=principal.subject_id,
-                    tokens=float(self.policy.feedback_burst),
-                    updated_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=[table.c.ward, table.c.bucket])
+            statement = upsert(session, table).values(
+                ward=principal.ward,
+                bucket=principal.subject_id,
+                tokens=burst - 1,
+                refilled_at_s=now.timestamp(),
             )
-            row = (await session.execute(select(table).where(*where).with_for_update())).one()
-            at = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=UTC)
-            taken = take_token(
-                Bucket(row.tokens, at),
-                now,
-                self.policy.feedback_burst,
-                self.policy.feedback_refill_s,
+            taken = await session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[table.c.ward, table.c.bucket],
+                    set_={"tokens": available - 1, "refilled_at_s": now.timestamp()},
+                    where=available >= 1,
+                ).returning(table.c.tokens)
             )
-            if taken is None:
+            if taken.first() is None:
                 raise ApiError(429, "rate_limited")
-            await session.execute(
-                update(table).where(*where).values(tokens=taken.tokens, updated_at=taken.at)
-            )

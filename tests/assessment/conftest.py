@@ -22,7 +22,6 @@ from sqlalchemy import func, select
 
 from contracts.catalog import default_catalog
 from contracts.common import LOCAL_TZ
-from contracts.envelope import SYSTEM
 from contracts.periods import Month
 from services.assessment import handlers
 from services.assessment.adapters.tables import (
@@ -38,7 +37,7 @@ from services.assessment.adapters.tables import (
     task_results,
 )
 from services.assessment.bootstrap import AssessmentSettings, build_app
-from services.assessment.demo.loader import WARD, WARD_NAME, read_org_chart
+from services.assessment.demo.loader import load_org
 from services.assessment.domain.policy import Policy
 from services.runtime.db import SessionFactory, transaction
 from tests.conftest import bearer
@@ -83,13 +82,6 @@ def service_settings(nats_url: str, database_url: str, **overrides: Any) -> Asse
         **overrides,
     }
     return AssessmentSettings(**values)
-
-
-async def load_demo_org(sessions: SessionFactory) -> None:
-    rows, devices = read_org_chart()
-    async with transaction(sessions) as session:
-        await handlers.ensure_catalog(session, default_catalog())
-        await handlers.load_org_chart(session, WARD, WARD_NAME, rows, devices, actor=SYSTEM)
 
 
 async def read_stream(nc: NatsClient, stream: str = "ASSESSMENT") -> list[dict[str, Any]]:
@@ -161,7 +153,7 @@ async def service(
         app = build_app(service_settings(server.url, pg_database(postgres)))
         async with app.router.lifespan_context(app):
             sessions = app.state.runtime.sessions
-            await load_demo_org(sessions)
+            await load_org(sessions)
             # What the automatic close would do in its next round, done now, so that the
             # background job adds nothing while tests count what was stored.
             async with transaction(sessions) as session:

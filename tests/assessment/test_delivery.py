@@ -20,11 +20,11 @@ from contracts.roles import Role
 from services.assessment.adapters.tables import plumbing
 from services.assessment.bootstrap import build_runtime
 from services.assessment.commands import COMMANDS
+from services.assessment.demo.loader import load_org
 from services.assessment.entrypoints import schemas
 from services.runtime.auth import Principal
 from tests.assessment.conftest import (
     audit_body,
-    load_demo_org,
     plus_body,
     read_stream,
     service_settings,
@@ -66,7 +66,7 @@ async def test_committed_while_the_relay_was_down_is_published_once(
     config = service_settings(nats_server.url, new_pg_database(), auto_close_lookback_months=0)
     runtime, submissions = build_runtime(config)
     await runtime.migrate()
-    await load_demo_org(runtime.sessions)
+    await load_org(runtime.sessions)
     # The service is "down": submissions are committed, nothing relays them.
     auditor = Principal("p011", WARD, Role.AUDITOR, "kt")
     staff = Principal("p012", WARD, Role.STAFF, "kt")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 
 from contracts.common import LOCAL_TZ
 from contracts.periods import Month
 from services.assessment.domain.org import parse_org_chart
-from services.assessment.domain.policy import Bucket, Policy, take_token
+from services.assessment.domain.policy import Policy
 from services.assessment.domain.self_assessments import check_review
 from services.runtime.errors import ApiError
 from services.runtime.workdays import WorkingCalendar
@@ -43,20 +43,6 @@ def test_corrective_action_due_in_working_days() -> None:
     assert Policy(corrective_action_working_days=1).corrective_action_due(found) == date(
         2026, 11, 23
     )
-
-
-def test_token_bucket_refills_with_time() -> None:
-    start = datetime(2026, 11, 1, tzinfo=UTC)
-    bucket: Bucket | None = Bucket(2, start)
-    bucket = take_token(bucket, start, burst=2, refill_s=10)  # type: ignore[arg-type]
-    bucket = take_token(bucket, start, burst=2, refill_s=10)  # type: ignore[arg-type]
-    assert bucket is not None and bucket.tokens == 0
-    assert take_token(bucket, start + timedelta(seconds=5), burst=2, refill_s=10) is None
-    refilled = take_token(bucket, start + timedelta(seconds=10), burst=2, refill_s=10)
-    assert refilled is not None and refilled.tokens == 0
-    # Never more than the burst, however long it waited.
-    rested = take_token(bucket, start + timedelta(days=1), burst=2, refill_s=10)
-    assert rested is not None and rested.tokens == 1
 
 
 HEADER = "person_id,full_name,email,role,unit_id,unit_name_vi,unit_name_en,units_in_charge\n"

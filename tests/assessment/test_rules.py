@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from contracts.periods import Month
+from contracts.roles import Role
 from tests.assessment.conftest import (
     ADMIN,
     AUDITOR_KT,
@@ -474,3 +475,30 @@ async def test_catalog_versions_are_immutable(service) -> None:
     assert (
         await service.http.get("/v1/catalog", params={"version": "2027.1"}, headers=STAFF_KT)
     ).json()["title"]["en"] == "Other"
+
+
+async def test_rate_bucket_refills_with_time_up_to_its_burst(service) -> None:
+    """The bucket in the database: two at once, then one every ten seconds, never more than
+    two saved up, whichever instance takes them."""
+    from datetime import UTC, datetime
+
+    from services.assessment.commands import Submissions
+    from services.assessment.domain.policy import Policy
+    from services.runtime.auth import Principal
+    from services.runtime.errors import ApiError
+
+    instances = [Submissions(service.sessions, Policy(feedback_burst=2, feedback_refill_s=10))] * 2
+    link = Principal(f"qr-{uuid.uuid4().hex[:8]}", "binh-dong", Role.KIOSK, "kt")
+    start = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+    async def takes(seconds: float, instance: int = 0) -> bool:
+        try:
+            await instances[instance].take_token(link, start + timedelta(seconds=seconds))
+        except ApiError as refused:
+            assert refused.status == 429
+            return False
+        return True
+
+    assert [await takes(0), await takes(0, 1), await takes(1)] == [True, True, False]
+    assert [await takes(9), await takes(10), await takes(11)] == [False, True, False]
+    assert [await takes(3600), await takes(3600, 1), await takes(3600)] == [True, True, False]

@@ -228,5 +228,6 @@ rate_buckets = Table(
     Column("ward", String(64), primary_key=True),
     Column("bucket", String(64), primary_key=True),
     Column("tokens", Float, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    #: When ``tokens`` was last computed, in seconds since the epoch (portable arithmetic).
+    Column("refilled_at_s", Float, nullable=False, server_default="0"),
 )

@@ -114,6 +114,19 @@ def audit_drafts(now: datetime, rng: random.Random) -> list[tuple[str, AuditDraf
     return drafts
 
 
+async def load_org(
+    sessions: SessionFactory,
+    rows: list[OrgRow] | None = None,
+    devices: list[handlers.DeviceRow] | None = None,
+) -> int:
+    """The default catalogue and the demo org chart; returns the org chart's version."""
+    if rows is None or devices is None:
+        rows, devices = read_org_chart()
+    async with transaction(sessions) as session:
+        await handlers.ensure_catalog(session, default_catalog())
+        return await handlers.load_org_chart(session, WARD, WARD_NAME, rows, devices, actor=SYSTEM)
+
+
 async def load(settings: ServiceSettings, mode: str, tokens_path: str) -> None:
     await asyncio.to_thread(upgrade, bootstrap.MIGRATIONS, settings.sqlalchemy_url)
     engine = create_engine(settings.sqlalchemy_url)
@@ -121,11 +134,7 @@ async def load(settings: ServiceSettings, mode: str, tokens_path: str) -> None:
     rows, devices = read_org_chart()
     callers = principals(rows, devices)
     try:
-        async with transaction(sessions) as session:
-            await handlers.ensure_catalog(session, default_catalog())
-            version = await handlers.load_org_chart(
-                session, WARD, WARD_NAME, rows, devices, actor=SYSTEM
-            )
+        version = await load_org(sessions, rows, devices)
         log.info("demo ward %s loaded (org chart version %d, %d people)", WARD, version, len(rows))
         write_tokens(Path(tokens_path), settings.token_secret.get_secret_value(), callers, rows)
         if mode == "full":

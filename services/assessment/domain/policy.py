@@ -44,18 +44,3 @@ class Policy:
             current.shift(-back) for back in range(self.auto_close_lookback_months, 0, -1)
         ]
         return [month for month in candidates if today > self.audit_deadline(month)]
-
-
-@dataclass(frozen=True)
-class Bucket:
-    tokens: float
-    at: datetime
-
-
-def take_token(bucket: Bucket, now: datetime, burst: int, refill_s: float) -> Bucket | None:
-    """The bucket after taking one token, or None when it is empty (the caller refuses)."""
-    elapsed = max(0.0, (now - bucket.at).total_seconds())
-    tokens = min(float(burst), bucket.tokens + elapsed / refill_s)
-    if tokens < 1:
-        return None
-    return Bucket(tokens - 1, now)

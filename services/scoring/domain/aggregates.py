@@ -62,15 +62,21 @@ def scaled_weight(weight: float) -> int:
 
 def contribution(items: Iterable[ScoredItem]) -> Contribution:
     """What a set of scored items adds to each pillar."""
-    sums: Contribution = {}
+    # Plain integer counters, made into PillarSums once per pillar: this runs for every item of
+    # every audit on the consumer's hot path.
+    counters: dict[str, list[int]] = {}
     for item in items:
+        slot = counters.get(item.pillar)
+        if slot is None:
+            slot = counters[item.pillar] = [0, 0, 0, 0]
         if item.score is None:
-            part = PillarSums(not_applicable=1)
+            slot[3] += 1
         else:
             weight = scaled_weight(item.weight)
-            part = PillarSums(weight * item.score, weight * SCORE_MAX, 1, 0)
-        sums[item.pillar] = sums.get(item.pillar, PillarSums()) + part
-    return sums
+            slot[0] += weight * item.score
+            slot[1] += weight * SCORE_MAX
+            slot[2] += 1
+    return {pillar: PillarSums(*slot) for pillar, slot in counters.items()}
 
 
 def add(into: dict[str, PillarSums], more: Mapping[str, PillarSums], sign: int = 1) -> None:

@@ -304,7 +304,8 @@ async def query_latency(
         f"(the same figure from {len(rows):,} item rows)"
     )
     print(
-        f"speed-up           {slow / fast:>10.1f} x at p99, {slow_median / fast_median:.1f} x at p50",
+        f"speed-up           {slow / fast:>10.1f} x at p99, "
+        f"{slow_median / fast_median:.1f} x at p50",
         flush=True,
     )
 

@@ -205,7 +205,7 @@ class Harness:
                 headers={"Nats-Msg-Id": msg_id or str(event.event_id)},
             )
 
-    async def settled(self) -> None:
+    async def settled(self, within: float = 10.0) -> None:
         """Wait until every consumer of the service has applied everything on its stream."""
         for consumer in self.service.runtime.consumers:
             spec = consumer.spec
@@ -214,7 +214,7 @@ class Harness:
                 info = await self.js.consumer_info(spec.stream.name, spec.name)
                 return info.num_pending == 0 and info.num_ack_pending == 0
 
-            await eventually(done)
+            await eventually(done, within=within)
 
     async def at(self, moment: datetime) -> int:
         """Move the clock and let the scheduler run; how many e-mails arrived meanwhile. (A tick

@@ -70,7 +70,9 @@ async def test_a_pillar_goes_to_the_head_only_and_restarts_resend_nothing(
     again = await notifications(
         clock_start=local(2026, 3, 10, 11), database_url=service.service.settings.database_url
     )
-    await again.settled()
+    # Rarely, a fetch that starts before the runtime's fetch fix is in place fails and its
+    # messages wait for the server's 30 s redelivery: allow for it.
+    await again.settled(within=45)
     await again.service.scheduler.tick()
     assert mailbox.count() == 1
 

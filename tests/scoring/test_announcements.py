@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from contracts.envelope import Event
+from contracts.periods import Month
+from services.scoring.metrics import UNIT_PILLAR, UNIT_TOTAL
 from tests.scoring import events as ev
 from tests.scoring.projection import Projection
 
@@ -120,3 +123,13 @@ async def test_close_finalizes_and_a_late_event_reissues(projection: Projection)
         projection, [ev.reopened("2026-03"), ev.task_result("p4", "2026-03", 12, hour=21)]
     )
     assert next(e.type for e in reopened if e.data.subject_id == "p4") == "scoring.score.updated"
+
+
+async def test_the_current_month_is_on_the_dashboard_gauges(projection: Projection) -> None:
+    month = Month.of(datetime.now(UTC)).key
+    await projection.feed([ev.submitted(uuid.uuid4(), "gauge-unit", month, [3] * 25)])
+    assert UNIT_TOTAL.labels(ev.WARD, "gauge-unit")._value.get() == 75.0
+    assert UNIT_PILLAR.labels(ev.WARD, "gauge-unit", "S2")._value.get() == 75.0
+    # Labels carry the ward, the unit and the pillar: never a person.
+    names = {label for metric in (UNIT_TOTAL, UNIT_PILLAR) for label in metric._labelnames}
+    assert names == {"ward", "unit", "pillar"}

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import delete, func, select
 
@@ -18,6 +19,7 @@ from services.runtime.settings import ServiceSettings
 from services.scoring import bootstrap
 from services.scoring.adapters.tables import low_flags, plumbing, unit_month_pillars
 from services.scoring.rebuild import rebuild
+from tests.conftest import bearer
 from tests.scoring import events as ev
 from tests.scoring.projection import Projection
 from tests.support.http import eventually
@@ -178,3 +180,33 @@ async def test_two_instances_give_exactly_what_one_gives_and_rebuild_equals_live
     finally:
         await live.runtime.stop()
     assert await figures(alone_db) == one
+
+
+async def test_the_admin_endpoint_rebuilds_while_the_service_runs(
+    nats_client, nats_server, pg_url
+) -> None:
+    stream = history()[:30]
+    await publish(nats_client, stream)
+    app = bootstrap.build_app(config(nats_server.url, pg_url))
+    runtime = app.state.runtime
+    await runtime.start()
+    try:
+
+        async def applied() -> bool:
+            async with runtime.sessions() as session:
+                done = await session.scalar(select(func.count()).select_from(plumbing.inbox))
+            return done == len(stream)
+
+        await eventually(applied, within=30)
+        before = await figures(pg_url)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://scoring") as http:
+            refused = await http.post("/v1/admin/rebuild", headers=bearer("chairman", "p001"))
+            assert refused.status_code == 403
+            answer = await http.post("/v1/admin/rebuild", headers=bearer("admin", "p000"))
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["events"] == len(stream)
+        assert answer.json()["rows"]["audit_records"] == len({e.data.audit_id for e in stream})
+    finally:
+        await runtime.stop()
+    assert await figures(pg_url) == before

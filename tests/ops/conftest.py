@@ -4,13 +4,9 @@ production, and the services running as processes with their own NATS users."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import secrets
-import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import httpx
@@ -82,26 +78,16 @@ async def create_streams_as_admin(url: str, values: dict[str, str], replicas: in
     await create_streams(url, replicas, "admin", values["WARD5S_NATS_ADMIN_PASSWORD"])
 
 
-def load_demo(stack: Stack, tokens: Path, mode: str = "org") -> list[dict[str, str | None]]:
-    """The demo ward written to assessment's database (its outbox publishes it once the service
-    runs); returns the demo tokens."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "services.assessment",
-            "demo",
-            "--mode",
-            mode,
-            "--tokens",
-            str(tokens),
-        ],
-        cwd=ROOT,
-        env={**os.environ, **stack.env("assessment")},
-        check=True,
-        capture_output=True,
-    )
-    return json.loads(tokens.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+def production_stack(
+    nats_url: str,
+    values: dict[str, str],
+    databases: Mapping[str, str],
+    workdir: Path,
+    demo: str = "org",
+) -> tuple[Stack, list[dict[str, str | None]]]:
+    """The services as production configures them, with the demo ward loaded (not started)."""
+    stack = Stack(nats_url, databases, workdir, extra_env=service_env(values))
+    return stack, stack.load_demo(workdir / "tokens.json", demo)
 
 
 def token_of(tokens: list[dict[str, str | None]], **match: str | None) -> str:

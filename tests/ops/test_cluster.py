@@ -19,13 +19,12 @@ from contracts.streams import ASSESSMENT
 from tests.ops.conftest import (
     CLUSTER_CONFIG,
     create_streams_as_admin,
-    load_demo,
+    production_stack,
     put_secrets,
     server_log,
-    service_env,
 )
 from tests.support.http import eventually
-from tests.support.stack import SERVICE_NAMES, Stack
+from tests.support.stack import SERVICE_NAMES
 from tools.demo import audit_body
 from tools.processes import NatsServer, free_port
 
@@ -113,13 +112,8 @@ async def test_nothing_is_lost_when_a_node_stops(
     assert info.config.num_replicas == 3
     assert info.cluster is not None and len(info.cluster.replicas or []) == 2
 
-    stack = Stack(
-        nodes.url,
-        {name: new_pg_database() for name in SERVICE_NAMES},
-        tmp_path,
-        extra_env=service_env(values),
-    )
-    tokens = load_demo(stack, tmp_path / "tokens.json")
+    databases = {name: new_pg_database() for name in SERVICE_NAMES}
+    stack, tokens = production_stack(nodes.url, values, databases, tmp_path)
     stack.start("assessment", "scoring")
     try:
         auditors = [t for t in tokens if t["role"] == "auditor"]

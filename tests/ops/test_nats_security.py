@@ -16,12 +16,11 @@ from contracts.subjects import intake_subject
 from tests.conftest import WARD
 from tests.ops.conftest import (
     create_streams_as_admin,
-    load_demo,
     low_audit_alerts,
+    production_stack,
     server_log,
-    service_env,
 )
-from tests.support.stack import SERVICE_NAMES, Stack
+from tests.support.stack import SERVICE_NAMES
 from tools.processes import NatsServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.postgres]
@@ -57,13 +56,8 @@ async def test_services_run_the_pipeline_with_their_own_users_only(
     secured_nats: NatsServer, nats_secrets: dict[str, str], new_pg_database, tmp_path: Path
 ) -> None:
     await create_streams_as_admin(secured_nats.url, nats_secrets)
-    stack = Stack(
-        secured_nats.url,
-        {name: new_pg_database() for name in SERVICE_NAMES},
-        tmp_path,
-        extra_env=service_env(nats_secrets),
-    )
-    tokens = load_demo(stack, tmp_path / "tokens.json")
+    databases = {name: new_pg_database() for name in SERVICE_NAMES}
+    stack, tokens = production_stack(secured_nats.url, nats_secrets, databases, tmp_path)
     stack.start()
     try:
         alerts = await low_audit_alerts(stack, tokens, "kt")

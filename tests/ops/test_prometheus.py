@@ -21,7 +21,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.ops.conftest import INFRA, create_streams_as_admin, load_demo, put_secrets, service_env
+from tests.ops.conftest import INFRA, create_streams_as_admin, production_stack, put_secrets
 from tests.support.stack import SERVICE_NAMES, Stack
 from tools.processes import ROOT, NatsServer, free_port, stop_process, wait_until_ready
 
@@ -167,11 +167,11 @@ def observed(
             databases[name] = postgres.get_uri(database).replace(
                 "postgresql://", "postgresql+asyncpg://", 1
             )
-        stack = Stack(nats.url, databases, workdir, extra_env=service_env(values))
         prometheus = None
+        stack = None
         try:
             asyncio.run(create_streams_as_admin(nats.url, values))
-            load_demo(stack, workdir / "tokens.json", mode="full")
+            stack, _ = production_stack(nats.url, values, databases, workdir, demo="full")
             stack.start()
             token = workdir / "metrics_token"
             token.write_text(values["WARD5S_METRICS_TOKEN"])
@@ -197,7 +197,8 @@ def observed(
             yield Observed(url, exported)
         finally:
             stop_process(prometheus)
-            stack.stop()
+            if stack:
+                stack.stop()
             nats.stop()
 
 

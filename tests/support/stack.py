@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tools.processes import ServiceProcess, free_port
+from tools.processes import ROOT, ServiceProcess, free_port
 
 SERVICE_NAMES = ("assessment", "scoring", "notifications")
 
@@ -28,6 +32,19 @@ class Stack:
             "WARD5S_RELAY_POLL_S": "0.2",
             **self.extra_env,
         }
+
+    def load_demo(self, tokens: Path, mode: str = "org") -> list[dict[str, str | None]]:
+        """The demo ward written to assessment's database (its outbox publishes it once the
+        service runs); returns the demo tokens."""
+        command = ["demo", "--mode", mode, "--tokens", str(tokens)]
+        subprocess.run(
+            [sys.executable, "-m", "services.assessment", *command],
+            cwd=ROOT,
+            env={**os.environ, **self.env("assessment")},
+            check=True,
+            capture_output=True,
+        )
+        return json.loads(tokens.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
     def start(self, *names: str) -> Stack:
         for name in names or SERVICE_NAMES:

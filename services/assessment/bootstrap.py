@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -37,6 +38,8 @@ class AssessmentSettings(ServiceSettings):
     #: How often the automatic period close looks for months past their audit deadline.
     auto_close_interval_s: float = 300.0
     auto_close_lookback_months: int = 3
+    #: How long a retry with the same idempotency key still gets the first answer back.
+    idempotency_retention_days: float = 30.0
 
     def policy(self) -> Policy:
         return Policy(
@@ -60,21 +63,22 @@ def assessment_settings(config: ServiceSettings | None) -> AssessmentSettings:
     return AssessmentSettings(**dict(config))
 
 
-async def close_due_periods_forever(
-    sessions: SessionFactory, policy: Policy, every_s: float
+async def housekeeping_forever(
+    sessions: SessionFactory, policy: Policy, every_s: float, keep_keys: timedelta
 ) -> None:
-    """The automatic close at the audit deadline; every instance may run it (see
-    ``handlers.close_due_periods``)."""
+    """The automatic close at the audit deadline, and forgetting old idempotency keys. Every
+    instance may run it: closing is race-safe (see ``handlers.close_due_periods``)."""
     while True:
         try:
             async with transaction(sessions) as session:
                 closed = await handlers.close_due_periods(session, policy)
+                await handlers.forget_old_keys(session, datetime.now(UTC) - keep_keys)
             for ward, period in closed:
                 log.info("closed period %s of %s at its audit deadline", period, ward)
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("automatic period close failed; retrying")
+            log.exception("housekeeping failed; retrying")
         await asyncio.sleep(every_s)
 
 
@@ -89,14 +93,15 @@ def build_runtime(config: ServiceSettings | None = None) -> tuple[Runtime, Submi
         async with transaction(runtime.sessions) as session:
             await handlers.ensure_catalog(session, default_catalog())
 
-    async def start_auto_close() -> None:
+    async def start_housekeeping() -> None:
+        keep_keys = timedelta(days=config.idempotency_retention_days)
+        every_s = config.auto_close_interval_s
         runtime.spawn(
-            close_due_periods_forever(runtime.sessions, policy, config.auto_close_interval_s),
-            "auto-close-periods",
+            housekeeping_forever(runtime.sessions, policy, every_s, keep_keys), "housekeeping"
         )
 
     runtime.on_start(install_default_catalog)
-    runtime.on_start(start_auto_close)
+    runtime.on_start(start_housekeeping)
     return runtime, submissions
 
 

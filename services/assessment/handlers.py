@@ -56,6 +56,7 @@ from services.assessment.adapters.tables import (
     corrective_actions,
     devices,
     feedback,
+    idempotency,
     people,
     periods,
     plumbing,
@@ -923,6 +924,13 @@ async def close_due_periods(
     return closed
 
 
+async def forget_old_keys(session: AsyncSession, before: datetime) -> int:
+    """Drop idempotency records older than ``before``: retries come within minutes, and the
+    stream's own duplicate window is two hours."""
+    result = await session.execute(idempotency.delete().where(idempotency.c.created_at < before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 # --- organisation ---------------------------------------------------------------------------------
 
 
@@ -1009,6 +1017,14 @@ async def load_org_chart(
     )
     await stage(session, plumbing.outbox, [event])
     return version
+
+
+async def person_principal(session: AsyncSession, ward: str, person_id: str) -> Principal:
+    """Who an active person of the ward is, as their bearer token names them."""
+    row = await find_person(session, ward, person_id, "person_id")
+    return Principal(
+        row.person_id, ward, Role(row.role), row.unit_id, tuple(row.units_in_charge or ())
+    )
 
 
 async def save_device(session: AsyncSession, ward: str, device: DeviceRow) -> None:

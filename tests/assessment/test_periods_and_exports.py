@@ -15,7 +15,15 @@ from contracts.common import LOCAL_TZ
 from services.assessment import handlers
 from services.assessment.domain.policy import Policy
 from services.runtime.db import transaction
-from tests.assessment.conftest import ADMIN, AUDITOR_KT, HEAD_KT, STAFF_KT, audit_body, this_month
+from tests.assessment.conftest import (
+    ADMIN,
+    AUDITOR_KT,
+    HEAD_KT,
+    HR,
+    STAFF_KT,
+    audit_body,
+    this_month,
+)
 
 pytestmark = [pytest.mark.nats, pytest.mark.postgres]
 
@@ -116,3 +124,23 @@ async def test_exports_in_csv_and_xlsx(service) -> None:
         "/v1/exports/audits.pdf", params={"period": period}, headers=ADMIN
     )
     assert unknown.status_code == 422
+
+
+async def test_old_idempotency_keys_are_forgotten(service) -> None:
+    from datetime import UTC, timedelta
+
+    from sqlalchemy import func, select
+
+    from services.assessment.adapters.tables import idempotency
+
+    key = {"Idempotency-Key": "forget-me"}
+    body = {"person_id": "p016", "period": this_month(), "points": 33}
+    hr = {**key, **HR}
+    assert (await service.http.post("/v1/task-results", json=body, headers=hr)).status_code == 201
+    async with transaction(service.sessions) as session:
+        kept = await handlers.forget_old_keys(session, datetime.now(UTC) - timedelta(days=30))
+        forgotten = await handlers.forget_old_keys(
+            session, datetime.now(UTC) + timedelta(seconds=1)
+        )
+        left = await session.scalar(select(func.count()).select_from(idempotency))
+    assert kept == 0 and forgotten >= 1 and left == 0

@@ -88,3 +88,16 @@ async def test_submissions_are_counted_by_kind_and_outcome(service) -> None:
     await service.http.post("/v1/audits", json=audit_body("kt"), headers=AUDITOR_KT)
     assert count("accepted") == accepted + 1
     assert count("refused_403") == refused + 1
+
+
+async def test_an_administrator_issues_a_person_their_token(service) -> None:
+    answer = await service.http.post("/v1/org/people/p020/token", headers=ADMIN)
+    assert answer.status_code == 200, answer.text
+    person = {"Authorization": f"Bearer {answer.json()['token']}"}
+    submitted = await service.http.post("/v1/self-assessments", json=plus_body(), headers=person)
+    assert submitted.status_code == 201, submitted.text
+    unknown = await service.http.post("/v1/org/people/p999/token", headers=ADMIN)
+    assert unknown.status_code == 422 and unknown.json()["error"]["field"] == "person_id"
+    assert (
+        await service.http.post("/v1/org/people/p020/token", headers=HEAD_KT)
+    ).status_code == 403

@@ -369,6 +369,24 @@ async def save_device(
     return {"device_id": device_id, "token": issue_token(request.app.state.token_secret, principal)}
 
 
+@router.post(
+    "/org/people/{person_id}/token",
+    responses=error_responses(401, 403, 422),
+    summary="Issue a bearer token for a person of the ward, with their role and units",
+    tags=["organisation"],
+)
+async def issue_person_token(
+    admin: Admin,
+    db: Sessions,
+    request: Request,
+    person_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")],
+) -> dict[str, Any]:
+    async with db() as session:
+        principal = await handlers.person_principal(session, admin.ward, person_id)
+    secret = request.app.state.token_secret
+    return {"person_id": person_id, "token": issue_token(secret, principal)}
+
+
 # --- exports --------------------------------------------------------------------------------------
 
 EXPORTERS = {

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import pgserver
 import pytest
 import yaml
+from pydantic import SecretStr
 
 from tests.ops.conftest import ACCOUNTS, CLUSTER_CONFIG, secret_variables
 from tests.support.stack import SERVICE_NAMES
@@ -161,6 +162,10 @@ def test_every_setting_the_service_reads_is_set(name: str, compose: dict[str, An
         assert keys & env.keys(), f"{name}: {setting} is not set"
     settings = settings_in_compose(name, compose)
     settings.check_production()
+    # no secret keeps the default every demo knows
+    for field_name, field in type(settings).model_fields.items():
+        if isinstance(field.default, SecretStr):
+            assert getattr(settings, field_name) != field.default, f"{name}: {field_name}"
     assert settings.environment == "production"
     assert settings.declare_streams is False
     assert settings.http_host == "0.0.0.0"

@@ -4,9 +4,11 @@ transaction, and stage the events that announce what changed."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,6 +69,34 @@ class Touched:
     closed: set[str] = field(default_factory=set)  # months closed by this batch
 
 
+Slot = tuple[str, str, str, str]
+
+
+def _replace(
+    deltas: dict[Slot, PillarSums],
+    old: AuditRecord | ReviewRecord | None,
+    new: AuditRecord | ReviewRecord,
+    slot_of: Callable[[Any, str], Slot | None],
+) -> None:
+    """Retract what the old version of a document contributed and add what the new one does."""
+    for record, sign in ((old, -1), (new, 1)):
+        if record is None or not record.live:
+            continue
+        for pillar, sums in record.sums.items():
+            slot = slot_of(record, pillar)
+            if slot is not None:
+                deltas[slot] += sums if sign > 0 else -sums
+
+
+def _unit_slot(ward: str, record: AuditRecord, pillar: str) -> Slot:
+    return (ward, record.unit_id, record.month, pillar)
+
+
+def _person_slot(ward: str, unit: str, record: ReviewRecord, pillar: str) -> Slot | None:
+    """A person's month has one unit, the one reviewed last; only "+" items count."""
+    return (ward, record.person_id, record.month, unit) if pillar == "P" else None
+
+
 class Scoring:
     def __init__(self, policy: Policy, announce: bool = True) -> None:
         self.policy = policy
@@ -115,12 +145,7 @@ class Scoring:
             if not supersedes(event, current):
                 continue
             new = record_after(event)
-            for record, sign in ((current, -1), (new, 1)):
-                if record is None or not record.live:
-                    continue
-                for pillar, sums in record.sums.items():
-                    slot = (key[0], record.unit_id, record.month, pillar)
-                    deltas[slot] += sums if sign > 0 else -sums
+            _replace(deltas, current, new, partial(_unit_slot, key[0]))
             records[key] = new
             changed[key] = (new, str(event.event_id))
         await store.save_audit_records(session, changed)
@@ -145,12 +170,9 @@ class Scoring:
             current, new = records.get(key), review_record(event)
             if not review_supersedes(new, current):
                 continue
-            for record, sign in ((current, -1), (new, 1)):
-                if record is None:
-                    continue
-                slot = (key[0], record.person_id, record.month, new.unit_id)
-                plus = record.sums.get("P", PillarSums())
-                deltas[slot] += plus if sign > 0 else -plus
+            _replace(deltas, current, new, partial(_person_slot, key[0], new.unit_id))
+            # A returned review still makes the person's month known (with no approved "+").
+            deltas[(key[0], new.person_id, new.month, new.unit_id)] += PillarSums()
             records[key] = new
             changed[key] = (new, str(event.event_id))
         await store.save_review_records(session, changed)

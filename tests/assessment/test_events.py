@@ -250,3 +250,24 @@ async def test_every_kind_has_an_intake(service) -> None:
         )
         status = json.loads(reply.data)["status"]
         assert status in (403, 422), (kind, status)
+
+
+async def test_a_review_through_the_intake_carries_its_id_in_the_body(service) -> None:
+    """Path ids travel in the intake body; a redelivered request is answered, not re-applied."""
+    person = {"Authorization": f"Bearer {token('staff', 'p015', 'kt')}"}
+    submitted = await service.http.post("/v1/self-assessments", json=plus_body(), headers=person)
+    sa = submitted.json()["self_assessment_id"]
+    headers = {"Authorization": HEAD_KT["Authorization"], "Nats-Msg-Id": str(uuid.uuid4())}
+    body = json.dumps({"self_assessment_id": sa, "outcome": "approved"}).encode()
+    subject = intake_subject("binh-dong", "self_assessment.review")
+    answers = [
+        json.loads((await service.nc.request(subject, body, 5, headers=headers)).data)
+        for _ in range(3)
+    ]
+    assert answers[0]["status"] == 200 and answers[0]["body"]["status"] == "approved"
+    assert answers[1:] == answers[:1] * 2
+    events = await service.settled_events(2, self_assessment_id=sa)
+    assert [m["event"]["type"] for m in events] == [
+        "assessment.self_assessment.submitted",
+        "assessment.self_assessment.reviewed",
+    ]

@@ -59,6 +59,8 @@ TRANSIENT = (OperationalError, DBAPIError, OSError, TimeoutError, ConnectionErro
 RETRY_DELAY_S = 2.0
 #: How often an event that says "retry later" is tried before it is dead-lettered.
 MAX_DELIVERIES_WAITING = 50
+#: Why a message is dead-lettered: it does not parse, it waited too long, its handler failed.
+DEAD_LETTER_REASONS = ("invalid", "gave_up", "handler_error")
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,9 @@ class EventConsumer:
         )
         subscriber(self._on_batch)
         self._subscriber = subscriber
+        # Counted from zero, so that the first dead letter shows as an increase (an alert).
+        for reason in DEAD_LETTER_REASONS:
+            DEAD_LETTERS.labels(self.service, spec.name, reason)
 
     def after_start(self) -> None:
         """Work around the pull loop of FastStream 0.7, which stops on the builtin TimeoutError

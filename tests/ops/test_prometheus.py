@@ -20,8 +20,10 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from nats import connect as nats_connect
 
 from tests.ops.conftest import INFRA, create_streams_as_admin, production_stack, put_secrets
+from tests.support.http import eventually
 from tests.support.stack import SERVICE_NAMES, Stack
 from tools.processes import ROOT, NatsServer, free_port, stop_process, wait_until_ready
 
@@ -142,6 +144,8 @@ def as_grafana_runs_it(expr: str) -> str:
 class Observed:
     prometheus: str
     exported: set[str]  # metric names the services expose
+    nats_url: str
+    admin_password: str
 
 
 @pytest.fixture(scope="module")
@@ -194,7 +198,7 @@ def observed(
             wait_until_ready(f"{url}/-/ready", process=prometheus)
             exported = exported_metrics(stack, values["WARD5S_METRICS_TOKEN"])
             wait_for_scrapes(url)
-            yield Observed(url, exported)
+            yield Observed(url, exported, nats.url, values["WARD5S_NATS_ADMIN_PASSWORD"])
         finally:
             stop_process(prometheus)
             if stack:
@@ -275,3 +279,48 @@ def test_the_alert_rules_are_loaded(observed: Observed) -> None:
         if rule.get("health") == "err"
     ]
     assert not unhealthy, unhealthy
+
+
+def alert_expr(name: str) -> str:
+    return next(query.expr for query in alert_queries() if query.where == name)
+
+
+def test_a_target_that_is_down_is_caught(observed: Observed) -> None:
+    """Nothing listens where the NATS exporter should be: the alert's expression names it, and
+    only it."""
+    answer = instant(observed.prometheus, alert_expr("Ward5sServiceDown"))
+    assert [series["metric"]["job"] for series in answer["data"]["result"]] == ["nats"]
+
+
+async def test_a_dead_letter_is_caught(observed: Observed) -> None:
+    """A message that is no event reaches scoring: it is dead-lettered and the alert's
+    expression sees it at once, though it is the first dead letter of that process."""
+    client = await nats_connect(observed.nats_url, user="admin", password=observed.admin_password)
+    try:
+        await client.jetstream().publish(
+            "ward5s.binh-dong.assessment.audit.submitted", b"not an event"
+        )
+    finally:
+        await client.close()
+
+    async def caught() -> list[dict[str, Any]]:
+        answer = instant(observed.prometheus, alert_expr("Ward5sDeadLetters"))
+        return [
+            series["metric"]
+            for series in answer["data"]["result"]
+            if series["metric"]["reason"] == "invalid"
+        ]
+
+    found = await eventually(caught, within=20, interval=0.5)
+    assert {series["consumer"] for series in found} >= {"scoring-assessment"}
+
+
+def test_the_ward_variable_offers_the_demo_ward(observed: Observed) -> None:
+    """The ward overview's variable is label_values(ward5s_unit_total_percent, ward)."""
+    if "ward5s_unit_total_percent" not in observed.exported:
+        pytest.skip("ward5s_unit_total_percent is not exported by any service yet")
+    answer = httpx.get(
+        f"{observed.prometheus}/api/v1/label/ward/values",
+        params={"match[]": "ward5s_unit_total_percent"},
+    ).json()
+    assert answer["data"] == ["binh-dong"]

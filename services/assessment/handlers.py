@@ -268,7 +268,15 @@ async def submit_audit(
     )
     ward = context.ward
     await check_unit(session, ward, draft.unit_id)
-    check_auditor(principal.unit_id, draft.unit_id)
+    # The auditor's unit as the org chart has it now, not as their token had it when issued.
+    auditor_unit = await session.scalar(
+        select(people.c.unit_id).where(
+            people.c.ward == ward,
+            people.c.person_id == principal.subject_id,
+            people.c.active.is_(True),
+        )
+    )
+    check_auditor(auditor_unit or principal.unit_id, draft.unit_id)
     check_period(draft.period, draft.performed_at, context.now)
     catalog = await get_catalog(session, draft.catalog_version)
     items = score_items(catalog, draft.items)

@@ -59,6 +59,9 @@ def past_month_body() -> dict:
 
 async def test_audit_rules(service) -> None:
     await refused(service, "/v1/audits", audit_body("kt"), AUDITOR_KT, 403, "own_unit", "unit_id")
+    # The org chart decides the auditor's unit, whatever an older token says.
+    stale = bearer("auditor", "p011", "vp")
+    await refused(service, "/v1/audits", audit_body("kt"), stale, 403, "own_unit", "unit_id")
     await refused(service, "/v1/audits", audit_body(), STAFF_KT, 403, "forbidden")
     await refused(service, "/v1/audits", audit_body(), {}, 401, "unauthenticated")
     bad_token = {"Authorization": "Bearer not-a-token"}

@@ -69,14 +69,7 @@ async def _audit(session: AsyncSession, context: handlers.Context, body: Any) ->
     draft = AuditDraft(
         body.unit_id, body.period, body.performed_at, body.catalog_version, _items(body.items)
     )
-    accepted = await handlers.submit_audit(
-        session,
-        context.principal,
-        draft,
-        now=context.now,
-        correlation_id=context.correlation_id,
-        policy=context.policy,
-    )
+    accepted = await handlers.submit_audit(session, context, draft)
     return accepted.as_json()
 
 

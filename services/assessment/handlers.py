@@ -254,18 +254,9 @@ class AuditAccepted:
         }
 
 
-async def submit_audit(
-    session: AsyncSession,
-    principal: Principal,
-    draft: AuditDraft,
-    *,
-    now: datetime | None = None,
-    correlation_id: uuid.UUID | None = None,
-    policy: Policy | None = None,
-) -> AuditAccepted:
-    context = Context(
-        principal, policy or Policy(), now or datetime.now(UTC), correlation_id or uuid.uuid4()
-    )
+async def submit_audit(session: AsyncSession, context: Context, draft: AuditDraft) -> AuditAccepted:
+    """A unit 5S audit; each finding (item scored 0–1) opens a corrective action."""
+    principal = context.principal
     ward = context.ward
     await check_unit(session, ward, draft.unit_id)
     # The auditor's unit as the org chart has it now, not as their token had it when issued.

@@ -217,7 +217,7 @@ class DemoWard:
         for unit_id, draft in audit_drafts(self.now, self.rng):
             auditor = self.rng.choice([a for a in auditors if a.unit_id != unit_id])
             moment = draft.performed_at + timedelta(hours=2)
-            await handlers.submit_audit(session, auditor, draft, now=moment, policy=self.policy)
+            await handlers.submit_audit(session, self.context(auditor, moment), draft)
             count += 1
         return count
 

@@ -9,6 +9,9 @@ from pydantic import AwareDatetime, SecretStr
 
 from services.runtime.settings import ServiceSettings, load_settings
 
+#: Known only to demo and test stacks; a production stack refuses to start with it.
+DEMO_SIGNING_SECRET = SecretStr("ward5s-demo-signing-secret-change-me-in-production")
+
 
 class NotificationsSettings(ServiceSettings):
     #: SMTP relay for e-mail; ``smtp_host`` empty turns the e-mail channel off.
@@ -20,7 +23,7 @@ class NotificationsSettings(ServiceSettings):
     smtp_timeout_s: float = 10.0
     mail_from: str = "5S+ UBND phường <no-reply@ward5s.invalid>"
     #: Signs webhook bodies (``X-Ward5s-Signature: sha256=<hex>``) and the links in messages.
-    signing_secret: SecretStr = SecretStr("ward5s-demo-signing-secret-change-me-in-production")
+    signing_secret: SecretStr = DEMO_SIGNING_SECRET
     #: The address people reach this service at, for the acknowledge and snooze links.
     public_url: str = "http://127.0.0.1:8003"
     link_ttl_hours: float = 72.0
@@ -43,6 +46,14 @@ class NotificationsSettings(ServiceSettings):
     tick_s: float = 5.0
     #: Demo and test stacks only: the clock starts here instead of now (then runs on).
     clock_start: AwareDatetime | None = None
+
+    def check_production(self) -> None:
+        super().check_production()
+        if self.environment == "production" and self.signing_secret == DEMO_SIGNING_SECRET:
+            raise SystemExit(
+                "WARD5S_NOTIFICATIONS_SIGNING_SECRET must be set to a secret of your own in "
+                "production"
+            )
 
 
 def notifications_settings() -> NotificationsSettings:

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from contracts.roles import Role
 from contracts.subjects import context_subjects
 from services.notifications.bootstrap import build_app
+from services.notifications.settings import DEMO_SIGNING_SECRET
 from services.runtime.auth import Principal, issue_token
 from tests.conftest import bearer
 from tests.notifications.harness import Harness, local, low_score, org_chart, settings_for
@@ -166,7 +167,10 @@ async def test_the_clock_cannot_move_in_production(nats_server, sqlite_url, mail
         mailbox,
         environment="production",
         token_secret=SecretStr(secret),
+        signing_secret=SecretStr("another-production-secret-32-bytes-long"),
     )
+    with pytest.raises(SystemExit, match="SIGNING_SECRET"):
+        build_app(settings.model_copy(update={"signing_secret": DEMO_SIGNING_SECRET}))
     app = build_app(settings)
     token = issue_token(secret, Principal("p006", "binh-dong", Role.ADMIN, "vp"))
     async with httpx.AsyncClient(

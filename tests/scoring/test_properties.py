@@ -9,6 +9,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -62,7 +63,14 @@ review_stories = st.lists(
     unique_by=lambda story: (story[0], story[1]),
 )
 ratings = st.lists(
-    st.tuples(st.sampled_from(UNITS), st.sampled_from(MONTHS), st.integers(1, 5)), max_size=12
+    st.tuples(
+        st.sampled_from(UNITS),
+        st.sampled_from(MONTHS),
+        st.integers(1, 5),
+        st.integers(1, 3),  # day of the month (UTC)
+        st.integers(0, 23),  # hour (UTC): from 17:00 it is the next day in the ward
+    ),
+    max_size=12,
 )
 tasks = st.lists(
     st.tuples(st.sampled_from(PEOPLE), st.sampled_from(MONTHS), st.integers(0, 70)), max_size=4
@@ -142,7 +150,10 @@ def histories(draw: st.DrawFn) -> tuple[list[AuditStory], list, list, list, list
                     self_assessment_id=sa_id,
                 )
             )
-    stream += [ev.feedback(unit, month, level) for unit, month, level in feedback]
+    stream += [
+        ev.feedback(unit, month, level, day=day, hour=hour)
+        for unit, month, level, day, hour in feedback
+    ]
     stream += [
         ev.task_result(person, month, points, hour=hour)
         for hour, (person, month, points) in enumerate(task_list)
@@ -172,8 +183,15 @@ async def check(history: tuple) -> None:
     assert stored == expected_unit_sums(audits)
     # Citizen ratings per unit, month and level.
     counted: dict[tuple[str, str, int], int] = defaultdict(int)
-    for unit, month, level in feedback:
+    very_dissatisfied: dict[tuple[str, str], int] = defaultdict(int)
+    for unit, month, level, day, hour in feedback:
         counted[(unit, month, level)] += 1
+        if level == 1:
+            local = ev.moment(month, day=day, hour=hour) + timedelta(hours=7)  # UTC+7, no DST
+            very_dissatisfied[(unit, local.date().isoformat())] += 1
+    assert {(r[1], str(r[2])): r[3] for r in tables["unit_day_very_dissatisfied"]} == dict(
+        very_dissatisfied
+    )
     assert {(r[1], r[2], r[3]): r[4] for r in tables["unit_month_feedback"]} == dict(counted)
     for month in MONTHS:
         for unit in UNITS:

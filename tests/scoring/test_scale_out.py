@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from contracts.envelope import Event
+from contracts.events import AuditWithdrawn
 from contracts.streams import ASSESSMENT
 from services.runtime.broker import jetstream
 from services.runtime.settings import ServiceSettings
@@ -54,6 +55,32 @@ def history() -> list[Event]:
     stream.append(ev.closed("2026-01"))
     stream.append(ev.reviewed("p00", "kt", "2026-01", [4] * 8, revision=2, hour=9))  # late
     return stream
+
+
+def reference_unit_sums(stream: Sequence[Event]) -> dict[tuple[str, str, str], list[int]]:
+    """Each audit's newest revision, unless withdrawn, summed item by item."""
+    newest: dict[uuid.UUID, Any] = {}
+    for event in stream:
+        data = getattr(event, "data", None)
+        audit_id = getattr(data, "audit_id", None)
+        if audit_id is not None and (
+            audit_id not in newest or data.revision > newest[audit_id].data.revision
+        ):
+            newest[audit_id] = event
+    sums: dict[tuple[str, str, str], list[int]] = {}
+    for event in newest.values():
+        if isinstance(event, AuditWithdrawn):
+            continue
+        for item in event.data.items:
+            slot = sums.setdefault((event.data.unit_id, event.data.period, item.pillar), [0] * 4)
+            if item.score is None:
+                slot[3] += 1
+            else:
+                weight = round(item.weight * 1000)
+                slot[0] += weight * item.score
+                slot[1] += weight * 4
+                slot[2] += 1
+    return sums
 
 
 async def publish(nats_client: Any, events: Sequence[Event]) -> None:
@@ -159,6 +186,9 @@ async def test_two_instances_give_exactly_what_one_gives_and_rebuild_equals_live
     one, two = await figures(alone_db), await figures(shared_db)
     assert one["unit_month_pillars"] and one["person_month_plus"] and one["unit_month_feedback"]
     assert one == two
+    # And both equal the simple computation from each audit's final state.
+    stored = {(r[1], r[2], r[3]): list(r[4:8]) for r in one["unit_month_pillars"] if any(r[4:8])}
+    assert stored == reference_unit_sums(stream)
 
     # Rebuild: spoil the live sums, replay the stream into a fresh projection and swap it in,
     # while the service runs.

@@ -248,8 +248,10 @@ class Scoring:
             people |= set(found)
         months = {m for _, m in units} | {m for _, m in people}
         closed = await store.closed_months(session, ward, months)
-        late = {(u, m) for u, m in touched.units if m in closed and m not in touched.closed}
-        late_people = {(p, m) for p, m in touched.people if m in closed and m not in touched.closed}
+        # Changed after their month's final results went out (a close in this very batch is
+        # announced after the batch's events are applied, so those are in its final results).
+        late = {(u, m) for u, m in units if m in closed and m not in touched.closed}
+        late_people = {(p, m) for p, m in people if m in closed and m not in touched.closed}
         await store.mark_late(
             session,
             [(ward, "unit", u, m) for u, m in late]

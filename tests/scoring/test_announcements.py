@@ -118,6 +118,11 @@ async def test_close_finalizes_and_a_late_event_reissues(projection: Projection)
     assert [e.type for e in late].count("scoring.classification.computed") == 1
     assert not [e for e in late if e.type == "scoring.score.updated"]
 
+    # A late audit moves the unit and, through its total, every person of it: all re-issued.
+    audit = await news(projection, [ev.submitted(uuid.uuid4(), "kt", "2026-03", [1] * 25)])
+    again = {(e.data.subject_id, e.data.late) for e in audit if e.type == "scoring.score.finalized"}
+    assert again == {("kt", True), *{(f"p{i}", True) for i in range(6)}}
+
     # Reopened, the month is provisional again: updates, not final results.
     reopened = await news(
         projection, [ev.reopened("2026-03"), ev.task_result("p4", "2026-03", 12, hour=21)]

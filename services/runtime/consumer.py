@@ -22,6 +22,7 @@ from faststream import AckPolicy, Context
 from faststream.nats import JStream, NatsBroker, PullSub
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
@@ -59,6 +60,8 @@ TRANSIENT = (OperationalError, DBAPIError, OSError, TimeoutError, ConnectionErro
 RETRY_DELAY_S = 2.0
 #: How often an event that says "retry later" is tried before it is dead-lettered.
 MAX_DELIVERIES_WAITING = 50
+#: How long a pull waits to fill a batch: the latency floor at low load, the batch size at high.
+BATCH_GATHER_S = 0.05
 #: Why a message is dead-lettered: it does not parse, it waited too long, its handler failed.
 DEAD_LETTER_REASONS = ("invalid", "gave_up", "handler_error")
 
@@ -104,7 +107,7 @@ class EventConsumer:
             stream=JStream(spec.stream.name, declare=False),
             durable=spec.name,
             inbox_prefix=f"{inbox_prefix(self.service)}.".encode(),
-            pull_sub=PullSub(batch_size=spec.batch_size, timeout=0.1, batch=True),
+            pull_sub=PullSub(batch_size=spec.batch_size, timeout=BATCH_GATHER_S, batch=True),
             config=ConsumerConfig(
                 ack_policy=JsAckPolicy.EXPLICIT,
                 ack_wait=spec.ack_wait_s,
@@ -116,30 +119,11 @@ class EventConsumer:
             title=f"{self.service}/{spec.name}",
             description=spec.description,
         )
+        _let_empty_fetches_time_out_quietly()
         subscriber(self._on_batch)
-        self._subscriber = subscriber
         # Counted from zero, so that the first dead letter shows as an increase (an alert).
         for reason in DEAD_LETTER_REASONS:
             DEAD_LETTERS.labels(self.service, spec.name, reason)
-
-    def after_start(self) -> None:
-        """Work around the pull loop of FastStream 0.7, which stops on the builtin TimeoutError
-        that nats-py raises when a fetch expires while it only expects nats' own subclass of it
-        (the loop then restarts after a pause and logs an error). Re-raising it as nats' own
-        type lets the loop treat an empty fetch as the normal case it is."""
-        subscription: Any = self._subscriber.subscription
-        fetch = subscription.fetch
-
-        async def fetch_or_time_out(*args: Any, **kwargs: Any) -> list[Msg]:
-            try:
-                messages: list[Msg] = await fetch(*args, **kwargs)
-                return messages
-            except NatsTimeoutError:
-                raise
-            except TimeoutError as expired:
-                raise NatsTimeoutError from expired
-
-        subscription.fetch = fetch_or_time_out
 
     async def _on_batch(self, body: Any, message: Any = Context("message")) -> None:
         # The raw messages are parsed here rather than by FastStream, so that one bad message
@@ -241,6 +225,30 @@ class EventConsumer:
     def _count(self, outcome: str, amount: int) -> None:
         if amount:
             EVENTS_PROCESSED.labels(self.service, self.spec.name, outcome).inc(amount)
+
+
+def _let_empty_fetches_time_out_quietly() -> None:
+    """Work around FastStream 0.7's pull loop, which expects nats' own ``TimeoutError`` when a
+    fetch expires but can get the builtin one from nats-py. The loop then dies, losing the
+    messages it had gathered so far (they come back only after the ack wait, 30 s later), and is
+    restarted with an error in the log. Raising nats' own subclass instead lets the loop treat an
+    empty fetch as the normal case it is. Patched once, on the class, before any loop starts."""
+    pull = JetStreamContext.PullSubscription
+    if getattr(pull.fetch, "ward5s_patched", False):
+        return
+    original = pull.fetch
+
+    async def fetch(self: Any, *args: Any, **kwargs: Any) -> list[Msg]:
+        try:
+            messages: list[Msg] = await original(self, *args, **kwargs)
+            return messages
+        except NatsTimeoutError:
+            raise
+        except TimeoutError as expired:
+            raise NatsTimeoutError from expired
+
+    fetch.ward5s_patched = True  # type: ignore[attr-defined]
+    pull.fetch = fetch  # type: ignore[method-assign]
 
 
 async def _skip_decoding(message: Any) -> None:

@@ -95,8 +95,6 @@ class Runtime:
         for hook in self._startup:
             await hook()
         await self.broker.start()
-        for consumer in self.consumers:
-            consumer.after_start()
         self.relay = OutboxRelay(
             self.name,
             self.sessions,

@@ -164,7 +164,6 @@ async def test_redelivered_events_are_applied_once(
 
     monkeypatch.setattr(Msg, "ack", lossy_ack)
     await broker.start()
-    consumer.after_start()
     try:
         events = [period_closed(m) for m in range(1, 11)]
         js = nats_client.jetstream()
@@ -202,7 +201,6 @@ async def test_bad_message_is_dead_lettered_and_the_rest_applied(
     )
     consumer.register()
     await broker.start()
-    consumer.after_start()
     try:
         js = nats_client.jetstream()
         good = [period_closed(m) for m in range(1, 4)]

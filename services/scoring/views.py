@@ -176,7 +176,7 @@ async def unit_score(
     before = _pooled(both, span.previous).get(unit_id)
     values = current.values(policy)
     previous = (before or UnitFigures()).values(policy)
-    closed = await store.closed_months(session, ward, span.months)
+    closed, late = await store.closed_and_late(session, ward, "unit", unit_id, span.months)
     answer: dict[str, Any] = {
         "unit_id": unit_id,
         "period": span.key,
@@ -195,7 +195,7 @@ async def unit_score(
         "satisfaction_percent": _round(values["satisfaction"]),
         "ratings": current.ratings,
         "provisional": not set(span.months) <= closed,
-        "late": bool(await store.late_months(session, ward, "unit", unit_id, span.months)),
+        "late": bool(late),
         "policy_version": policy.version,
     }
     if explain:
@@ -240,7 +240,7 @@ async def person_score(
         return None
     months = [found[key] for key in sorted(found)]
     candidate = period_candidate(months, policy)
-    closed = await store.closed_months(session, ward, span.months)
+    closed, late = await store.closed_and_late(session, ward, "person", person_id, span.months)
     answer: dict[str, Any] = {
         "person_id": person_id,
         "unit_id": candidate.unit_id,
@@ -258,7 +258,7 @@ async def person_score(
             for (_, month), m in sorted(found.items())
         ],
         "provisional": candidate.provisional or not set(span.months) <= closed,
-        "late": bool(await store.late_months(session, ward, "person", person_id, span.months)),
+        "late": bool(late),
         "policy_version": policy.version,
     }
     if explain:

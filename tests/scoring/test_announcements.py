@@ -13,6 +13,8 @@ import pytest
 
 from contracts.envelope import Event
 from contracts.periods import Month
+from services.scoring import views
+from services.scoring.domain.policy import default_policy
 from services.scoring.metrics import UNIT_PILLAR, UNIT_TOTAL
 from tests.scoring import events as ev
 from tests.scoring.projection import Projection
@@ -122,6 +124,14 @@ async def test_close_finalizes_and_a_late_event_reissues(projection: Projection)
     audit = await news(projection, [ev.submitted(uuid.uuid4(), "kt", "2026-03", [1] * 25)])
     again = {(e.data.subject_id, e.data.late) for e in audit if e.type == "scoring.score.finalized"}
     assert again == {("kt", True), *{(f"p{i}", True) for i in range(6)}}
+
+    async with projection.sessions() as session:
+        span = views.window("2026-03", Month(2026, 3))
+        unit = await views.unit_score(session, ev.WARD, "kt", span, default_policy())
+        person = await views.person_score(session, ev.WARD, "p5", span, default_policy())
+    assert unit["late"] is True and unit["provisional"] is False
+    # Unit (3 + 1) / 2 of 4 = 50 % → 5; "+" 50 % → 10; the late task result 10.
+    assert person is not None and person["late"] is True and person["points"] == 5 + 10 + 10
 
     # Reopened, the month is provisional again: updates, not final results.
     reopened = await news(

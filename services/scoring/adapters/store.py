@@ -7,7 +7,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, any_, bindparam, delete, func, select, text, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    func,
+    literal,
+    select,
+    text,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -499,20 +511,28 @@ async def mark_late(session: AsyncSession, marks: Iterable[tuple[str, str, str, 
         await session.execute(upsert(session, late_marks).values(rows).on_conflict_do_nothing())
 
 
-async def late_months(
+async def closed_and_late(
     session: AsyncSession, ward: str, kind: str, subject_id: str, months: Iterable[str]
-) -> set[str]:
-    t = late_marks
-    return set(
-        await session.scalars(
-            select(t.c.month).where(
-                t.c.ward == ward,
-                t.c.subject_kind == kind,
-                t.c.subject_id == subject_id,
-                t.c.month.in_(list(months)),
-            )
-        )
+) -> tuple[set[str], set[str]]:
+    """Which of the months are closed, and in which the subject changed after the close (one
+    round trip: the query API answers with both)."""
+    months = list(months)
+    c, t = closed_periods, late_marks
+    query = union_all(
+        select(literal("closed").label("what"), c.c.period.label("month")).where(
+            c.c.ward == ward, _one_of(session, c.c.period, months)
+        ),
+        select(literal("late").label("what"), t.c.month.label("month")).where(
+            t.c.ward == ward,
+            t.c.subject_kind == kind,
+            t.c.subject_id == subject_id,
+            _one_of(session, t.c.month, months),
+        ),
     )
+    found: dict[str, set[str]] = {"closed": set(), "late": set()}
+    for what, month in await session.execute(query):
+        found[what].add(month)
+    return found["closed"], found["late"]
 
 
 async def load_flags(session: AsyncSession, keys: Iterable[FlagKey]) -> dict[FlagKey, bool]:

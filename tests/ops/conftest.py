@@ -57,9 +57,9 @@ def service_env(values: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def secured_server(store: Path, log: Path, config: Path = NATS_CONFIG, *extra: str) -> NatsServer:
+def secured_server(store: Path, log: Path) -> NatsServer:
     """A nats-server on the repository's configuration, moved to free ports."""
-    return NatsServer(store, config=config, extra=["-m", str(free_port()), *extra], log=log)
+    return NatsServer(store, config=NATS_CONFIG, extra=["-m", str(free_port())], log=log)
 
 
 @pytest.fixture

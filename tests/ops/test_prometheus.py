@@ -22,10 +22,16 @@ import pytest
 import yaml
 from nats import connect as nats_connect
 
-from tests.ops.conftest import INFRA, create_streams_as_admin, production_stack, put_secrets
+from tests.ops.conftest import (
+    INFRA,
+    create_streams_as_admin,
+    production_stack,
+    put_secrets,
+    secured_server,
+)
 from tests.support.http import eventually
 from tests.support.stack import SERVICE_NAMES, Stack
-from tools.processes import ROOT, NatsServer, free_port, stop_process, wait_until_ready
+from tools.processes import ROOT, free_port, stop_process, wait_until_ready
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.postgres]
 
@@ -158,12 +164,7 @@ def observed(
     workdir = tmp_path_factory.mktemp("prometheus")
     with pytest.MonkeyPatch.context() as monkeypatch:
         values = put_secrets(monkeypatch)
-        nats = NatsServer(
-            workdir / "nats",
-            config=INFRA / "nats" / "nats.conf",
-            extra=["-m", str(free_port())],
-            log=workdir / "nats.log",
-        ).start()
+        nats = secured_server(workdir / "nats", workdir / "nats.log").start()
         databases = {}
         for name in SERVICE_NAMES:
             database = f"p_{uuid.uuid4().hex[:12]}"

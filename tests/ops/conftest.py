@@ -116,6 +116,6 @@ async def low_audit_alerts(
                 headers={"Authorization": f"Bearer {head}"},
             )
             assert reply.status_code == 200, reply.text
-            return reply.json()["alerts"]  # type: ignore[no-any-return]
+            return reply.json()["alerts"]
 
         return await eventually(alerts, within=20)

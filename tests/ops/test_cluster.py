@@ -9,13 +9,15 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import nats
 import pytest
 from nats.aio.client import Client
+from nats.errors import Error as NatsError
 
 from contracts.streams import ASSESSMENT
 from tests.ops.conftest import (
@@ -32,6 +34,7 @@ from tools.processes import NatsServer, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.postgres]
 
+T = TypeVar("T")
 NODES = ("nats-1", "nats-2", "nats-3")
 AUDITS = 24
 STOP_AFTER = 8
@@ -159,7 +162,9 @@ async def test_nothing_is_lost_when_a_node_stops(
             return count if count >= accepted else None
 
         # every accepted audit is on the stream, once (the relay's retries were deduplicated)
-        assert await eventually(audits_on_stream, within=60, interval=0.5) == accepted
+        assert await eventually(while_electing(audits_on_stream), within=60, interval=0.5) == (
+            accepted
+        )
         await asyncio.sleep(1)
         assert await count_subjects(js, "ward5s.*.assessment.audit.submitted") == accepted
 
@@ -167,7 +172,7 @@ async def test_nothing_is_lost_when_a_node_stops(
             consumer = await js.consumer_info(ASSESSMENT.name, "scoring-assessment")
             return consumer.num_pending == 0 and consumer.num_ack_pending == 0
 
-        await eventually(caught_up, within=60, interval=0.5)
+        await eventually(while_electing(caught_up), within=60, interval=0.5)
         stream = await js.stream_info(ASSESSMENT.name)
         async with httpx.AsyncClient() as http:
             reply = await http.get(
@@ -186,6 +191,18 @@ async def test_nothing_is_lost_when_a_node_stops(
         assert "Violation" not in server_log(node), f"{node.log}: the services' users lack a right"
 
 
+def while_electing(probe: Callable[[], Awaitable[T | None]]) -> Callable[[], Awaitable[T | None]]:
+    """A probe that answers "not yet" while the cluster elects a leader and cannot answer."""
+
+    async def tolerant() -> T | None:
+        try:
+            return await probe()
+        except (NatsError, TimeoutError):
+            return None
+
+    return tolerant
+
+
 async def lead(client: Client, node: str) -> None:
     """Make ``node`` the leader of the ASSESSMENT stream."""
     js = client.jetstream()
@@ -198,7 +215,7 @@ async def lead(client: Client, node: str) -> None:
         await client.request(f"$JS.API.STREAM.LEADER.STEPDOWN.{ASSESSMENT.name}", request, 5)
         return False
 
-    await eventually(leading, within=30, interval=1)
+    await eventually(while_electing(leading), within=30, interval=1)
 
 
 async def count_subjects(js: nats.js.JetStreamContext, subject: str) -> int:

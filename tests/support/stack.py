@@ -44,7 +44,7 @@ class Stack:
             check=True,
             capture_output=True,
         )
-        return json.loads(tokens.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+        return json.loads(tokens.read_text(encoding="utf-8"))
 
     def start(self, *names: str) -> Stack:
         for name in names or SERVICE_NAMES:

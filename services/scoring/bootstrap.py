@@ -36,6 +36,7 @@ ASSESSMENT_EVENTS = ConsumerSpec(
     stream=ASSESSMENT,
     subject=context_subjects("assessment"),
     description="Audits, self-assessments, feedback, task results and periods, folded into sums.",
+    pipelined=True,
 )
 
 register_messages(

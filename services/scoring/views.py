@@ -170,13 +170,19 @@ async def unit_score(
     policy: Policy,
     explain: bool = False,
 ) -> dict[str, Any]:
-    # The period and the one before it in one read: the change is a subtraction away.
-    both = await _unit_months(session, ward, [unit_id], span.months + span.previous)
+    # The period and the one before it, closed and late marks, in one read: the change is a
+    # subtraction away.
+    stored = await store.unit_period(
+        session, ward, unit_id, span.months + span.previous, span.months
+    )
+    both = {
+        (unit_id, month): UnitFigures(stored.sums.get(month, {}), stored.ratings.get(month, {}))
+        for month in stored.sums.keys() | stored.ratings.keys()
+    }
     current = _pooled(both, span.months).get(unit_id) or UnitFigures()
-    before = _pooled(both, span.previous).get(unit_id)
     values = current.values(policy)
-    previous = (before or UnitFigures()).values(policy)
-    closed, late = await store.closed_and_late(session, ward, "unit", unit_id, span.months)
+    previous = (_pooled(both, span.previous).get(unit_id) or UnitFigures()).values(policy)
+    closed, late = stored.closed, stored.late
     answer: dict[str, Any] = {
         "unit_id": unit_id,
         "period": span.key,

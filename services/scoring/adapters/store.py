@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
+    BigInteger,
     ColumnElement,
+    String,
+    Text,
     and_,
     any_,
     bindparam,
+    cast,
     delete,
     func,
     literal,
@@ -211,14 +218,58 @@ async def save_review_records(
     await _upsert_replacing(session, review_records, rows, ("ward", "self_assessment_id"))
 
 
+def _unnested(table: Any, rows: Sequence[Mapping[str, object]]) -> Any:
+    """PostgreSQL: the rows as one array per column, unnested back into rows.
+
+    A batch of any size is then one statement with a parameter per column, compiled once,
+    instead of parameters built and bound for every row. JSON travels as text and is cast.
+    """
+    names = list(rows[0])
+    arrays = []
+    for name in names:
+        column = table.c[name]
+        values = [row[name] for row in rows]
+        if isinstance(column.type, JSON):
+            arrays.append(bindparam(None, [json.dumps(v) for v in values], type_=ARRAY(Text)))
+        else:
+            arrays.append(bindparam(None, values, type_=ARRAY(column.type)))
+    unnested = func.unnest(*arrays).table_valued(*names).render_derived(name="given")
+    return names, select(
+        *(
+            cast(unnested.c[name], JSON)
+            if isinstance(table.c[name].type, JSON)
+            else unnested.c[name]
+            for name in names
+        )
+    )
+
+
+def _insert_rows(session: AsyncSession, table: Any, rows: Sequence[Mapping[str, object]]) -> Any:
+    """An upsert of ``rows``, to execute with :func:`_execute_rows`."""
+    statement = upsert(session, table)
+    if _is_postgres(session):
+        names, source = _unnested(table, rows)
+        return statement.from_select(names, source)
+    return statement
+
+
+async def _execute_rows(
+    session: AsyncSession, statement: Any, rows: Sequence[Mapping[str, object]]
+) -> Any:
+    if _is_postgres(session):
+        return await session.execute(statement)  # the rows are in the statement's arrays
+    return await session.execute(statement, list(rows))
+
+
 async def _upsert_replacing(
     session: AsyncSession, table: object, rows: list[dict[str, object]], keys: tuple[str, ...]
 ) -> None:
     if not rows:
         return
-    statement = upsert(session, table)  # type: ignore[arg-type]
+    statement = _insert_rows(session, table, rows)
     excluded = statement.excluded
-    await session.execute(
+    await _execute_rows(
+        session,
         statement.on_conflict_do_update(
             index_elements=list(keys),
             set_={name: excluded[name] for name in rows[0] if name not in keys},
@@ -279,7 +330,7 @@ async def _add_sums(
     if not rows:
         return
     t = table
-    statement = upsert(session, t)  # type: ignore[arg-type]
+    statement = _insert_rows(session, t, rows)
     excluded = statement.excluded
     columns = t.c  # type: ignore[attr-defined]
     set_ = {
@@ -287,8 +338,8 @@ async def _add_sums(
         for name in ("points", "max_points", "scored_items", "na_items")
     }
     set_.update({name: excluded[name] for name in replace})
-    await session.execute(
-        statement.on_conflict_do_update(index_elements=list(keys), set_=set_), rows
+    await _execute_rows(
+        session, statement.on_conflict_do_update(index_elements=list(keys), set_=set_), rows
     )
 
 
@@ -533,6 +584,63 @@ async def closed_and_late(
     for what, month in await session.execute(query):
         found[what].add(month)
     return found["closed"], found["late"]
+
+
+@dataclass
+class UnitPeriod:
+    """A unit's stored figures over some months: sums per pillar and ratings per level, each
+    per month, and which of the period's months are closed or changed after their close."""
+
+    sums: dict[str, dict[str, PillarSums]] = field(default_factory=dict)
+    ratings: dict[str, dict[int, int]] = field(default_factory=dict)
+    closed: set[str] = field(default_factory=set)
+    late: set[str] = field(default_factory=set)
+
+
+async def unit_period(
+    session: AsyncSession, ward: str, unit_id: str, months: Iterable[str], period: Iterable[str]
+) -> UnitPeriod:
+    """What the query API needs for one unit, in one round trip: its sums and ratings in
+    ``months``, and the closed and late marks of the ``period``'s months."""
+    months, period = list(months), list(period)
+    p, f, c, t = unit_month_pillars, unit_month_feedback, closed_periods, late_marks
+    none = literal(None, BigInteger)
+    query = union_all(
+        select(
+            literal("sums").label("what"),
+            p.c.month,
+            p.c.pillar.label("key"),
+            p.c.points.label("a"),
+            p.c.max_points.label("b"),
+            p.c.scored_items.label("c"),
+            p.c.na_items.label("d"),
+        ).where(p.c.ward == ward, p.c.unit_id == unit_id, _one_of(session, p.c.month, months)),
+        select(
+            literal("ratings"), f.c.month, cast(f.c.level, String), f.c.ratings, none, none, none
+        ).where(f.c.ward == ward, f.c.unit_id == unit_id, _one_of(session, f.c.month, months)),
+        select(literal("closed"), c.c.period, literal(""), none, none, none, none).where(
+            c.c.ward == ward, _one_of(session, c.c.period, period)
+        ),
+        select(literal("late"), t.c.month, literal(""), none, none, none, none).where(
+            t.c.ward == ward,
+            t.c.subject_kind == "unit",
+            t.c.subject_id == unit_id,
+            _one_of(session, t.c.month, period),
+        ),
+    )
+    found = UnitPeriod()
+    for what, month, key, a, b, scored, na in await session.execute(query):
+        if what == "sums":
+            sums = PillarSums(a, b, scored, na)
+            if not sums.is_zero:
+                found.sums.setdefault(month, {})[key] = sums
+        elif what == "ratings":
+            found.ratings.setdefault(month, {})[int(key)] = a
+        elif what == "closed":
+            found.closed.add(month)
+        else:
+            found.late.add(month)
+    return found
 
 
 async def load_flags(session: AsyncSession, keys: Iterable[FlagKey]) -> dict[FlagKey, bool]:

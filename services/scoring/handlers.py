@@ -100,11 +100,13 @@ def _person_slot(ward: str, unit: str, record: ReviewRecord, pillar: str) -> Slo
 class Scoring:
     def __init__(self, policy: Policy, announce: bool = True) -> None:
         self.policy = policy
-        #: A rebuild replays history into a scratch projection: it announces nothing.
+        #: A rebuild replays history into a scratch projection, alone: it announces nothing and
+        #: needs no lock (the swap holds every ward's while it catches up).
         self.announce = announce
 
     async def apply(self, session: AsyncSession, events: Sequence[Event]) -> None:
-        await store.lock_wards(session, {e.ward for e in events})
+        if self.announce:
+            await store.lock_wards(session, {e.ward for e in events})
         touched: dict[str, Touched] = defaultdict(Touched)
         await self._apply_audits(
             session, [e for e in events if isinstance(e, AUDIT_EVENTS)], touched

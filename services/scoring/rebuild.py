@@ -2,10 +2,14 @@
 
 The ASSESSMENT stream keeps every fact, so the scoring tables can always be recomputed: an
 ephemeral consumer replays the stream from sequence 1 through the same handler into a fresh,
-empty projection (a scratch SQLite database), then one transaction on the live database waits for
-the batches in progress, holds off new ones, brings the fresh projection up to the stream's end
-(the events that arrived meanwhile) and replaces the live rows with it. The live service keeps
-answering throughout and sees either the old projection or the new one, never a mix.
+empty projection, then one transaction on the live database waits for the batches in progress,
+holds off new ones, brings the fresh projection up to the stream's end (the events that arrived
+meanwhile) and replaces the live rows with it. The live service keeps answering throughout and
+sees either the old projection or the new one, never a mix.
+
+On PostgreSQL the fresh projection is a scratch schema of the live database, so the swap is one
+``INSERT … SELECT`` per table inside the server; elsewhere it is a scratch SQLite file, copied
+row by row. The replay applies a batch while the next one is fetched and parsed.
 
 What was announced (low-score flags, late marks) is history, not a projection of the facts: it is
 kept as is, so a rebuild never repeats or withdraws an alert.
@@ -13,9 +17,11 @@ kept as is, so a rebuild never repeats or withdraws an alert.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +29,7 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pydantic import ValidationError
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from contracts.envelope import Event
@@ -74,11 +80,11 @@ class RebuildReport:
 class Replay:
     """Replays the stream in order into a scratch projection, as far as asked."""
 
-    def __init__(self, js: JetStreamContext, scoring: Scoring, consumer: str, scratch: Path):
+    def __init__(self, js: JetStreamContext, scoring: Scoring, consumer: str, engine: AsyncEngine):
         self.js = js
         self.scoring = scoring
         self.consumer = consumer
-        self.engine: AsyncEngine = create_engine(f"sqlite+aiosqlite:///{scratch}")
+        self.engine = engine
         self.sessions: SessionFactory = session_factory(self.engine)
         self.position = 0
         self.events = 0
@@ -100,21 +106,34 @@ class Replay:
         return self
 
     async def until(self, last_sequence: int) -> None:
-        """Apply every event of the stream up to ``last_sequence``."""
+        """Apply every event of the stream up to ``last_sequence``.
+
+        A batch is applied in the background while the next one is fetched and parsed; one at
+        a time, in stream order."""
         assert self._subscription is not None
-        while self.position < last_sequence:
-            try:
-                messages = await self._subscription.fetch(FETCH, timeout=1.0)
-            except (NatsTimeoutError, TimeoutError):
-                continue
-            events: list[Event] = []
-            for message in messages:
-                self.position = message.metadata.sequence.stream
+        applying: asyncio.Task[None] | None = None
+        try:
+            while self.position < last_sequence:
                 try:
-                    events.append(parse_event(message.data))
-                except ValidationError:
-                    continue  # the live consumer dead-lettered it too
-            await self._apply(events)
+                    messages = await self._subscription.fetch(FETCH, timeout=1.0)
+                except (NatsTimeoutError, TimeoutError):
+                    continue
+                events: list[Event] = []
+                for message in messages:
+                    self.position = message.metadata.sequence.stream
+                    try:
+                        events.append(parse_event(message.data))
+                    except ValidationError:
+                        continue  # the live consumer dead-lettered it too
+                if applying is not None:
+                    await applying
+                applying = asyncio.create_task(self._apply(events))
+            if applying is not None:
+                await applying
+                applying = None
+        finally:
+            if applying is not None:
+                applying.cancel()
 
     async def _apply(self, events: list[Event]) -> None:
         if not events:
@@ -144,6 +163,42 @@ class Replay:
         await self.engine.dispose()
 
 
+class SchemaReplay(Replay):
+    """PostgreSQL: the scratch projection is a schema of the live database, swapped in by the
+    server itself."""
+
+    def __init__(self, js: JetStreamContext, scoring: Scoring, consumer: str, live: AsyncEngine):
+        self.schema = f"scoring_rebuild_{uuid.uuid4().hex[:12]}"
+        self.live_engine = live
+        scratch = live.execution_options(schema_translate_map={None: self.schema})
+        super().__init__(js, scoring, consumer, scratch)
+
+    async def open(self) -> Replay:
+        async with self.live_engine.begin() as connection:
+            await connection.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+        return await super().open()
+
+    async def copy_into(self, live: AsyncSession) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for table in REBUILT:
+            columns = ", ".join(f'"{c.name}"' for c in table.columns)
+            await live.execute(delete(table))
+            copied = await live.execute(
+                text(
+                    f'INSERT INTO "{table.name}" ({columns}) '
+                    f'SELECT {columns} FROM "{self.schema}"."{table.name}"'
+                )
+            )
+            counts[table.name] = int(copied.rowcount)  # type: ignore[attr-defined]
+        return counts
+
+    async def close(self) -> None:
+        if self._subscription is not None:
+            await self._subscription.unsubscribe()
+        async with self.live_engine.begin() as connection:
+            await connection.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
+
+
 async def rebuild(
     js: JetStreamContext, live: SessionFactory, scoring: Scoring, consumer: str
 ) -> RebuildReport:
@@ -151,7 +206,14 @@ async def rebuild(
     started = time.perf_counter()
     replayer = Scoring(scoring.policy, announce=False)
     with tempfile.TemporaryDirectory(prefix="ward5s-rebuild-") as scratch:
-        replay = await Replay(js, replayer, consumer, Path(scratch) / "projection.db").open()
+        async with live() as probe:
+            engine = probe.bind
+        if isinstance(engine, AsyncEngine) and engine.dialect.name == "postgresql":
+            replay: Replay = SchemaReplay(js, replayer, consumer, engine)
+        else:
+            scratch_db = create_engine(f"sqlite+aiosqlite:///{Path(scratch) / 'projection.db'}")
+            replay = Replay(js, replayer, consumer, scratch_db)
+        replay = await replay.open()
         try:
             await replay.until((await js.stream_info(ASSESSMENT.name)).state.last_seq)
             async with transaction(live) as session:

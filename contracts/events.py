@@ -92,6 +92,8 @@ class CorrectiveActionClosedData(Contract):
     closed_by: EntityId
     note: str
     evidence: tuple[str, ...] = ()
+    #: True when the audit itself closed it: withdrawn, or amended so the item is no finding.
+    superseded: bool = False
 
 
 class SelfAssessmentSubmittedData(Contract):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.catalog import Catalog
@@ -414,7 +414,14 @@ async def amend_audit(
         ),
     )
     opened = await _open_corrective_actions(session, context, audit_id, row.unit_id, state, items)
-    await stage(session, plumbing.outbox, [event, *opened])
+    superseded = await _close_superseded_actions(
+        session,
+        context,
+        audit_id,
+        {item.code for item in findings(state.items)},
+        f"Đóng tự động: phiếu đánh giá đã được sửa, tiêu chí không còn điểm thấp ({reason})",
+    )
+    await stage(session, plumbing.outbox, [event, *opened, *superseded])
     return AuditAccepted(
         audit_id,
         state.revision,
@@ -455,7 +462,14 @@ async def withdraw_audit(
             replaces=previous,
         ),
     )
-    await stage(session, plumbing.outbox, [event])
+    superseded = await _close_superseded_actions(
+        session,
+        context,
+        audit_id,
+        set(),
+        f"Đóng tự động: phiếu đánh giá đã được rút lại ({reason})",
+    )
+    await stage(session, plumbing.outbox, [event, *superseded])
     return AuditAccepted(audit_id, revision, row.unit_id, row.period, "withdrawn")
 
 
@@ -485,16 +499,23 @@ async def _open_corrective_actions(
     state: AuditState,
     inputs: Sequence[ItemInput],
 ) -> list[CorrectiveActionOpened]:
-    """One corrective action per finding (item scored 0–1) that has none yet on this audit."""
+    """One corrective action per finding (item scored 0–1) that has none yet on this audit; one
+    closed because an amendment had lifted its score is opened again if a later one lowers it."""
     owners = {item.code: (index, item.owner_id) for index, item in enumerate(inputs)}
-    existing = set(
-        (
-            await session.scalars(
-                select(corrective_actions.c.item_code).where(
-                    corrective_actions.c.audit_id == str(audit_id)
-                )
+    rows = (
+        await session.execute(
+            select(corrective_actions.c.item_code, corrective_actions.c.superseded).where(
+                corrective_actions.c.audit_id == str(audit_id)
             )
-        ).all()
+        )
+    ).all()
+    existing = {row.item_code for row in rows if not row.superseded}
+    await session.execute(
+        delete(corrective_actions).where(
+            corrective_actions.c.audit_id == str(audit_id),
+            corrective_actions.c.superseded.is_(True),
+            corrective_actions.c.item_code.in_([item.code for item in findings(state.items)]),
+        )
     )
     due_on = context.policy.corrective_action_due(state.performed_at)
     head = await _unit_head(session, context.ward, unit_id)
@@ -540,6 +561,59 @@ async def _open_corrective_actions(
             )
         )
     return events
+
+
+async def _close_superseded_actions(
+    session: AsyncSession,
+    context: Context,
+    audit_id: uuid.UUID,
+    still_findings: set[str],
+    note: str,
+) -> list[CorrectiveActionClosed]:
+    """Close the open actions of an audit whose finding is gone (withdrawn, or amended above 1):
+    nobody should be asked to fix what the audit no longer says."""
+    rows = (
+        await session.execute(
+            select(
+                corrective_actions.c.action_id,
+                corrective_actions.c.item_code,
+                corrective_actions.c.unit_id,
+            )
+            .where(
+                corrective_actions.c.audit_id == str(audit_id),
+                corrective_actions.c.status == "open",
+            )
+            .order_by(corrective_actions.c.item_code)
+        )
+    ).all()
+    gone = [row for row in rows if row.item_code not in still_findings]
+    if not gone:
+        return []
+    await session.execute(
+        update(corrective_actions)
+        .where(corrective_actions.c.action_id.in_([row.action_id for row in gone]))
+        .values(
+            status="closed",
+            superseded=True,
+            closed_at=context.now,
+            closed_by=context.principal.subject_id,
+            note=note,
+        )
+    )
+    return [
+        CorrectiveActionClosed(
+            **context.envelope(),
+            data=CorrectiveActionClosedData(
+                action_id=uuid.UUID(row.action_id),
+                audit_id=audit_id,
+                unit_id=row.unit_id,
+                closed_by=context.principal.subject_id,
+                note=note,
+                superseded=True,
+            ),
+        )
+        for row in gone
+    ]
 
 
 async def close_corrective_action(

@@ -113,10 +113,49 @@ async def test_audit_lifecycle_publishes_each_change_once(service) -> None:
         service, f"/v1/audits/{audit_id}/withdraw", {"reason": "Nhầm đơn vị"}, AUDITOR_KT
     )
     assert withdrawn == {**withdrawn, "revision": 3, "status": "withdrawn"}
-    events = await service.settled_events(7, audit_id=audit_id)
+    events = await service.settled_events(9, audit_id=audit_id)
+    assert len(events) == 9
     (withdrawal,) = [m for m in events if m["event"]["type"].endswith("withdrawn")]
     data = check_event(withdrawal, "assessment.audit.withdrawn")["data"]
     assert data["revision"] == 3 and data["replaces"]["revision"] == 2
+    # The two actions still open are closed by the withdrawal, so nobody chases them.
+    superseded = [
+        check_event(m, "assessment.corrective_action.closed")["data"]
+        for m in events
+        if m["event"]["type"].endswith("closed") and m["event"]["data"]["superseded"]
+    ]
+    assert len(superseded) == 2 and action not in {d["action_id"] for d in superseded}
+    assert all(d["note"].startswith("Đóng tự động") for d in superseded)
+    listed = await service.http.get(
+        "/v1/corrective-actions", params={"period": this_month()}, headers=AUDITOR_KT
+    )
+    statuses = {
+        a["item_code"]: a["status"]
+        for a in listed.json()["corrective_actions"]
+        if a["audit_id"] == audit_id
+    }
+    assert statuses == {"S1.1": "closed", "S2.1": "closed", "S3.1": "closed"}
+
+
+async def test_an_amendment_that_lifts_a_finding_closes_its_action(service) -> None:
+    first = await post_twice(
+        service, "/v1/audits", audit_body("vhxh", lambda c: 1 if c == "S4.1" else 3), AUDITOR_KT
+    )
+    (action,) = first["corrective_actions"]
+    lifted = {"items": audit_body("vhxh", 3)["items"], "reason": "Đã chấm nhầm S4.1"}
+    await post_twice(service, f"/v1/audits/{first['audit_id']}/amend", lifted, AUDITOR_KT)
+    (closing,) = await service.settled_events(1, action_id=action, superseded=True)
+    assert check_event(closing, "assessment.corrective_action.closed")["data"]["note"].endswith(
+        "(Đã chấm nhầm S4.1)"
+    )
+    # Scored low again by a later amendment: a new action is opened for it.
+    again = {
+        "items": audit_body("vhxh", lambda c: 0 if c == "S4.1" else 3)["items"],
+        "reason": "Kiểm tra lại S4.1",
+    }
+    reopened = await post_twice(service, f"/v1/audits/{first['audit_id']}/amend", again, AUDITOR_KT)
+    assert len(reopened["corrective_actions"]) == 1
+    assert reopened["corrective_actions"][0] != action
 
 
 async def test_self_assessment_review_cycle(service) -> None:

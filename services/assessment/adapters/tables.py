@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from services.runtime.db import PlumbingTables, new_metadata
@@ -154,6 +155,8 @@ corrective_actions = Table(
     Column("closed_by", String(64)),
     Column("note", Text),
     Column("evidence", JSON, nullable=False, default=list),
+    # Closed by the audit itself (withdrawn, or amended so the item is no longer a finding).
+    Column("superseded", Boolean, nullable=False, default=False, server_default=false()),
     ForeignKeyConstraint(["audit_id"], ["audits.audit_id"], ondelete="CASCADE"),
     UniqueConstraint("audit_id", "item_code"),
     Index("ix_corrective_actions_ward_period", "ward", "period"),

@@ -135,6 +135,9 @@ class TaskResultRecordedData(Contract):
     person_id: EntityId
     period: MonthKey
     points: float = Field(ge=0, le=70)
+    #: A disciplinary measure in the period (from the HR system): Decree 335 then rates the
+    #: person "không hoàn thành nhiệm vụ" whatever the points.
+    disqualified: bool = False
 
 
 class PeriodClosedData(Contract):

@@ -117,7 +117,7 @@ async def _task_result(
     session: AsyncSession, context: handlers.Context, body: Any
 ) -> dict[str, Any]:
     return await handlers.record_task_result(
-        session, context, body.person_id, body.period, body.points
+        session, context, body.person_id, body.period, body.points, body.disqualified
     )
 
 

@@ -882,14 +882,21 @@ async def receive_feedback(
 
 
 async def record_task_result(
-    session: AsyncSession, context: Context, person_id: str, period: str, points: float
+    session: AsyncSession,
+    context: Context,
+    person_id: str,
+    period: str,
+    points: float,
+    disqualified: bool = False,
 ) -> dict[str, Any]:
-    """The HR/task system's points for a person and month; a later one replaces it."""
+    """The HR/task system's points for a person and month, and whether a disciplinary measure
+    disqualifies them; a later one replaces it."""
     await find_person(session, context.ward, person_id, "person_id")
     check_not_future(period, context.now)
     await check_period_open(session, context.ward, period)
     values = {
         "points": points,
+        "disqualified": disqualified,
         "source_id": context.principal.subject_id,
         "recorded_at": context.now,
     }
@@ -904,10 +911,17 @@ async def record_task_result(
     )
     event = TaskResultRecorded(
         **context.envelope(),
-        data=TaskResultRecordedData(person_id=person_id, period=period, points=points),
+        data=TaskResultRecordedData(
+            person_id=person_id, period=period, points=points, disqualified=disqualified
+        ),
     )
     await stage(session, plumbing.outbox, [event])
-    return {"person_id": person_id, "period": period, "points": points}
+    return {
+        "person_id": person_id,
+        "period": period,
+        "points": points,
+        "disqualified": disqualified,
+    }
 
 
 # --- periods --------------------------------------------------------------------------------------

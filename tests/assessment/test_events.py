@@ -211,7 +211,11 @@ async def test_task_result_and_period_close_and_reopen(service) -> None:
     body = {"person_id": "p013", "period": this_month(), "points": 61.5}
     await post_twice(service, "/v1/task-results", body, HR)
     (message,) = await service.settled_events(1, person_id="p013", points=61.5)
-    check_event(message, "assessment.task_result.recorded")
+    assert check_event(message, "assessment.task_result.recorded")["data"]["disqualified"] is False
+    sanctioned = {"person_id": "p015", "period": this_month(), "points": 65, "disqualified": True}
+    await post_twice(service, "/v1/task-results", sanctioned, HR)
+    (message,) = await service.settled_events(1, person_id="p015", points=65.0)
+    assert message["event"]["data"]["disqualified"] is True
 
     old = Month.parse(this_month()).shift(-6).key  # older than the automatic close looks
     await post_twice(service, f"/v1/periods/{old}/close", None, ADMIN)

@@ -206,6 +206,7 @@ task_results = Table(
     Column("person_id", String(64), primary_key=True),
     Column("period", String(7), primary_key=True),
     Column("points", Float, nullable=False),
+    Column("disqualified", Boolean, nullable=False, default=False, server_default=false()),
     Column("source_id", String(64), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )

@@ -126,6 +126,11 @@ class TaskResultIn(Body):
     person_id: EntityId
     period: MonthKey
     points: Annotated[float, Field(ge=0, le=70, allow_inf_nan=False)]
+    disqualified: bool = Field(
+        default=False,
+        description="A disciplinary measure in the period: rated the lowest band whatever the "
+        "points (Decree 335/2025/NĐ-CP)",
+    )
 
 
 class PeriodCloseCommand(Body):

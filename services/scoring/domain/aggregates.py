@@ -66,14 +66,15 @@ def contribution(items: Iterable[ScoredItem]) -> Contribution:
     # every audit on the consumer's hot path.
     counters: dict[str, list[int]] = {}
     for item in items:
-        slot = counters.get(item.pillar)
+        pillar, score = item.pillar, item.score
+        slot = counters.get(pillar)
         if slot is None:
-            slot = counters[item.pillar] = [0, 0, 0, 0]
-        if item.score is None:
+            slot = counters[pillar] = [0, 0, 0, 0]
+        if score is None:
             slot[3] += 1
         else:
-            weight = scaled_weight(item.weight)
-            slot[0] += weight * item.score
+            weight = round(item.weight * WEIGHT_SCALE)  # scaled_weight, inlined
+            slot[0] += weight * score
             slot[1] += weight * SCORE_MAX
             slot[2] += 1
     return {pillar: PillarSums(*slot) for pillar, slot in counters.items()}

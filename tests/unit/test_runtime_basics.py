@@ -31,7 +31,7 @@ def test_token_round_trip_and_tampering() -> None:
     token = issue_token(DEMO_TOKEN_SECRET, deputy)
     assert verify_token(DEMO_TOKEN_SECRET, token) == deputy
     with pytest.raises(InvalidToken):
-        verify_token("another-secret", token)
+        verify_token("another-secret-of-at-least-32-bytes!", token)
     with pytest.raises(InvalidToken):
         verify_token(DEMO_TOKEN_SECRET, token[:-2] + "xx")
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from contracts.envelope import Event
 from contracts.events import AuditWithdrawn
@@ -19,7 +19,7 @@ from services.runtime.broker import jetstream
 from services.runtime.settings import ServiceSettings
 from services.scoring import bootstrap
 from services.scoring.adapters.tables import low_flags, plumbing, unit_month_pillars
-from services.scoring.rebuild import rebuild
+from services.scoring.rebuild import RebuildReport, rebuild
 from tests.conftest import bearer
 from tests.scoring import events as ev
 from tests.scoring.projection import Projection
@@ -120,6 +120,15 @@ class Instance:
 
         consumer.apply = counting
 
+    async def rebuild(self) -> RebuildReport:
+        """Replay the stream into a fresh projection and swap it in, while this one runs."""
+        return await rebuild(
+            jetstream(self.runtime.broker),
+            self.runtime.sessions,
+            self.scoring,
+            bootstrap.ASSESSMENT_EVENTS.name,
+        )
+
     async def inbox_size(self) -> int:
         async with self.runtime.sessions() as session:
             return int(await session.scalar(select(func.count()).select_from(plumbing.inbox)) or 0)
@@ -202,16 +211,43 @@ async def test_two_instances_give_exactly_what_one_gives_and_rebuild_equals_live
                 delete(unit_month_pillars).where(unit_month_pillars.c.unit_id == "kt")
             )
         assert (await figures(alone_db))["unit_month_pillars"] != one["unit_month_pillars"]
-        report = await rebuild(
-            jetstream(live.runtime.broker),
-            live.runtime.sessions,
-            live.scoring,
-            bootstrap.ASSESSMENT_EVENTS.name,
-        )
+        report = await live.rebuild()
         assert report.events == len(stream)
+        async with live.runtime.sessions() as session:
+            scratch = await session.scalar(
+                text(
+                    "SELECT count(*) FROM information_schema.schemata "
+                    "WHERE schema_name LIKE 'scoring_rebuild_%'"
+                )
+            )
+        assert scratch == 0, "the scratch schema is dropped after the swap"
     finally:
         await live.runtime.stop()
     assert await figures(alone_db) == one
+
+
+async def test_a_rebuild_on_sqlite_equals_live(nats_client, nats_server, sqlite_url) -> None:
+    """A SQLite deployment rebuilds through a scratch SQLite file instead of a schema."""
+    stream = history()
+    await publish(nats_client, stream)
+    live = Instance(config(nats_server.url, sqlite_url))
+    await live.runtime.start()
+    try:
+        await eventually(lambda: _inbox_is(live, len(stream)), within=60)
+        before = await figures(sqlite_url)
+        async with live.runtime.sessions() as session, session.begin():
+            await session.execute(delete(unit_month_pillars))
+        assert (await figures(sqlite_url))["unit_month_pillars"] == []
+        report = await live.rebuild()
+        assert report.events == len(stream)
+    finally:
+        await live.runtime.stop()
+    assert before["unit_month_pillars"]
+    assert await figures(sqlite_url) == before
+
+
+async def _inbox_is(instance: Instance, expected: int) -> bool:
+    return await instance.inbox_size() == expected
 
 
 async def test_the_admin_endpoint_rebuilds_while_the_service_runs(

@@ -126,6 +126,7 @@ class EventConsumer:
         )
         _let_empty_fetches_time_out_quietly()
         subscriber(self._on_batch)
+        self._subscriber = subscriber
         # Counted from zero, so that the first dead letter shows as an increase (an alert).
         for reason in DEAD_LETTER_REASONS:
             DEAD_LETTERS.labels(self.service, spec.name, reason)
@@ -144,6 +145,11 @@ class EventConsumer:
         parsed = await self.parse(message.raw_message)
         await self.drain()
         self._in_flight = asyncio.create_task(self._apply_and_ack(parsed, started))
+
+    async def stop(self) -> None:
+        """Stop fetching, then let a batch still being applied commit and be acked."""
+        await self._subscriber.stop()
+        await self.drain()
 
     async def drain(self) -> None:
         """Wait for the batch being applied in the background, if any."""

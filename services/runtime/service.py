@@ -115,6 +115,8 @@ class Runtime:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        for consumer in self.consumers:
+            await consumer.stop()
         await self.broker.stop()
         await self.engine.dispose()
         log.info("%s stopped", self.name)

@@ -188,11 +188,16 @@ class Scoring:
         events: Sequence[TaskResultRecorded],
         touched: dict[str, Touched],
     ) -> None:
-        newest: dict[store.PersonMonthKey, tuple[float, int, str]] = {}
+        newest: dict[store.PersonMonthKey, tuple[float, int, str, bool]] = {}
         for e in events:
             key = (e.ward, e.data.person_id, e.data.period)
-            candidate = (e.data.points, order_key(e.occurred_at), str(e.event_id))
-            if key not in newest or candidate[1:] > newest[key][1:]:
+            candidate = (
+                e.data.points,
+                order_key(e.occurred_at),
+                str(e.event_id),
+                e.data.disqualified,
+            )
+            if key not in newest or candidate[1:3] > newest[key][1:3]:
                 newest[key] = candidate
             touched[e.ward].people.add((e.data.person_id, e.data.period))
         await store.record_task_results(session, newest)

@@ -134,7 +134,8 @@ async def person_months(
             unit,
             unit_metrics(unit_sums.get((unit, month), {}), policy.pillar_weights)["total"],
             sums.percent,
-            task[0] if task else None,
+            task.points if task else None,
+            task.disqualified if task else False,
         )
     return result
 
@@ -272,8 +273,8 @@ async def person_score(
         answer["explain"] = {
             "reviews": await store.live_reviews(session, ward, person_id, span.months),
             "task_results": [
-                {"month": month, "event_id": event_id}
-                for (_, month), (_, event_id) in sorted(tasks.items())
+                {"month": month, "event_id": task.event_id}
+                for (_, month), task in sorted(tasks.items())
             ],
         }
     return answer

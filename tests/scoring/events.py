@@ -142,12 +142,14 @@ def reviewed(
     )
 
 
-def task_result(person: str, month: str, points: float, hour: int = 3) -> TaskResultRecorded:
+def task_result(
+    person: str, month: str, points: float, hour: int = 3, disqualified: bool = False
+) -> TaskResultRecorded:
     return TaskResultRecorded(
         ward=WARD,
         occurred_at=moment(month, hour=hour),
         actor=Actor(kind="integration", id="hr"),
-        data={"person_id": person, "period": month, "points": points},
+        data={"person_id": person, "period": month, "points": points, "disqualified": disqualified},
     )
 
 

@@ -148,3 +148,25 @@ async def test_the_current_month_is_on_the_dashboard_gauges(projection: Projecti
     # Labels carry the ward, the unit and the pillar: never a person.
     names = {label for metric in (UNIT_TOTAL, UNIT_PILLAR) for label in metric._labelnames}
     assert names == {"ward", "unit", "pillar"}
+
+
+async def test_a_disqualified_person_is_rated_lowest_and_paid_nothing(
+    projection: Projection,
+) -> None:
+    await projection.feed(
+        [
+            ev.submitted(uuid.uuid4(), "kt", "2026-03", [3] * 25),
+            *[ev.reviewed(f"p{i}", "kt", "2026-03", [4] * 8) for i in range(6)],
+            *[ev.task_result(f"p{i}", "2026-03", 70 - i) for i in range(6)],
+            # The HR system reports a disciplinary measure for p0, the month's best score.
+            ev.task_result("p0", "2026-03", 70, hour=5, disqualified=True),
+        ]
+    )
+    closing = await news(projection, [ev.closed("2026-03")])
+    (classification,) = [e for e in closing if e.type == "scoring.classification.computed"]
+    rated = {c.person_id: c for c in classification.data.people}
+    assert rated["p0"].points == 97.5  # the points stand; the band does not follow them
+    assert rated["p0"].band == "khong_hoan_thanh" and rated["p0"].income_share == 0
+    # p0 no longer counts among those rated "tốt" or better: five remain, so one keeps
+    # "xuất sắc", the next best, p1 (96.5).
+    assert [c.person_id for c in classification.data.people if c.band == "xuat_sac"] == ["p1"]

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -428,8 +428,14 @@ async def people_of_units(
 # --- task results: the newest in event time wins, in one statement -------------------------------
 
 
+class TaskResult(NamedTuple):
+    points: float
+    disqualified: bool
+    event_id: str
+
+
 async def record_task_results(
-    session: AsyncSession, results: Mapping[PersonMonthKey, tuple[float, int, str]]
+    session: AsyncSession, results: Mapping[PersonMonthKey, tuple[float, int, str, bool]]
 ) -> None:
     """Keep, per person-month, the task result with the latest event time (µs, then event id)."""
     if not results:
@@ -440,10 +446,11 @@ async def record_task_results(
             "person_id": p,
             "month": m,
             "points": points,
+            "disqualified": disqualified,
             "recorded_us": at,
             "event_id": event_id,
         }
-        for (w, p, m), (points, at, event_id) in sorted(results.items())
+        for (w, p, m), (points, at, event_id, disqualified) in sorted(results.items())
     ]
     t = task_results
     statement = upsert(session, t)
@@ -454,6 +461,7 @@ async def record_task_results(
             index_elements=["ward", "person_id", "month"],
             set_={
                 "points": excluded.points,
+                "disqualified": excluded.disqualified,
                 "recorded_us": excluded.recorded_us,
                 "event_id": excluded.event_id,
             },
@@ -465,12 +473,16 @@ async def record_task_results(
 
 async def task_points(
     session: AsyncSession, ward: str, person_ids: Iterable[str] | None, months: Iterable[str]
-) -> dict[tuple[str, str], tuple[float, str]]:
+) -> dict[tuple[str, str], TaskResult]:
+    """Per (person, month): the task points, whether disqualified, and the event they came in."""
     t = task_results
     query = select(t).where(t.c.ward == ward, t.c.month.in_(list(months)))
     if person_ids is not None:
         query = query.where(t.c.person_id.in_(list(person_ids)))
-    return {(r.person_id, r.month): (r.points, r.event_id) for r in await session.execute(query)}
+    return {
+        (r.person_id, r.month): TaskResult(r.points, r.disqualified, r.event_id)
+        for r in await session.execute(query)
+    }
 
 
 # --- citizen feedback ----------------------------------------------------------------------------

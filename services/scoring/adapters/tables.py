@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    false,
 )
 
 from services.runtime.db import PlumbingTables, new_metadata
@@ -112,6 +113,8 @@ task_results = Table(
     Column("person_id", String(64), primary_key=True),
     Column("month", String(7), primary_key=True),
     Column("points", Float, nullable=False),
+    # A disciplinary measure in the month: the lowest band whatever the points (Decree 335).
+    Column("disqualified", Boolean, nullable=False, default=False, server_default=false()),
     Column("recorded_us", BigInteger, nullable=False),
     Column("event_id", String(36), nullable=False),
 )

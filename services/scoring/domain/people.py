@@ -31,6 +31,7 @@ class PersonMonth:
     unit_total: float | None  # the unit's 5S total %, None when no audit scored it
     plus_percent: float | None  # the approved "+" %, None when nothing was approved
     task_points: float | None  # None until the HR/task system sent it
+    disqualified: bool = False  # a disciplinary measure in the month (from the HR system)
 
     def points(self, policy: Policy) -> float:
         general = (
@@ -66,6 +67,7 @@ def period_candidate(months: Sequence[PersonMonth], policy: Policy) -> Candidate
         months[-1].unit_id,
         points,
         provisional=not all(m.complete for m in months),
+        disqualified=any(m.disqualified for m in months),
     )
 
 

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 
 import pytest
 from faststream.nats import NatsBroker
-from nats.aio.msg import Msg
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +29,7 @@ from services.runtime.db import (
 )
 from services.runtime.outbox import OutboxRelay, stage
 from services.runtime.settings import ServiceSettings
+from tests.support.bus import lose_first_acks
 from tests.support.http import eventually
 
 pytestmark = [pytest.mark.nats, pytest.mark.postgres]
@@ -152,17 +152,7 @@ async def test_redelivered_events_are_applied_once(
     )
     consumer.register()
     # The first delivery of every message commits but "loses" its ack, as a crash would.
-    lost: set[str] = set()
-    original_ack = Msg.ack
-
-    async def lossy_ack(message: Msg) -> None:
-        key = message.headers["Nats-Msg-Id"] if message.headers else ""
-        if key not in lost:
-            lost.add(key)
-            return
-        await original_ack(message)
-
-    monkeypatch.setattr(Msg, "ack", lossy_ack)
+    lost = lose_first_acks(monkeypatch)
     await broker.start()
     try:
         events = [period_closed(m) for m in range(1, 11)]

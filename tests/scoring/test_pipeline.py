@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-from nats.aio.msg import Msg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import Event
@@ -18,6 +17,7 @@ from services.runtime.consumer import ConsumerSpec, EventConsumer
 from services.runtime.settings import ServiceSettings
 from tests.integration.test_delivery import Database, period_closed
 from tests.scoring.test_scale_out import publish
+from tests.support.bus import lose_first_acks
 from tests.support.http import eventually
 
 pytestmark = [pytest.mark.nats, pytest.mark.postgres]
@@ -88,17 +88,7 @@ async def test_an_ack_lost_after_the_commit_does_not_apply_twice(
     broker = build_broker(ServiceSettings(service="test", http_port=0, nats_url=nats_server.url))
     pipelined("test-pipelined-lossy", db, broker, db.apply)
     # The first delivery of every message commits but "loses" its ack, as a crash would.
-    lost: set[str] = set()
-    original_ack = Msg.ack
-
-    async def lossy_ack(message: Msg) -> None:
-        key = message.headers["Nats-Msg-Id"] if message.headers else ""
-        if key not in lost:
-            lost.add(key)
-            return
-        await original_ack(message)
-
-    monkeypatch.setattr(Msg, "ack", lossy_ack)
+    lost = lose_first_acks(monkeypatch)
     await broker.start()
     try:
         await publish(nats_client, [period_closed(1 + n % 12) for n in range(10)])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from contracts.catalog import default_catalog
 from contracts.common import LOCAL_TZ
 from contracts.periods import Month
 
-TOKENS = Path("var/demo-tokens.json")
+#: Where ``make run`` wrote the demo tokens (its ``WARD5S_VAR_DIR``, ``var/`` by default).
+TOKENS = Path(os.environ.get("WARD5S_VAR_DIR") or "var") / "demo-tokens.json"
 
 
 def audit_body(unit_id: str, score: int) -> dict[str, object]:

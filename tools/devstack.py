@@ -93,7 +93,7 @@ def main() -> None:
         for process in processes:
             wait_until_ready(f"{process.base_url}/readyz", process=process.process)
             print(f"  {process.name:<14} {process.base_url}   API docs: {process.base_url}/docs")
-        print_guide(service_ports)
+        print_guide(service_ports, logs)
         wait_for_interrupt(processes)
     finally:
         print("\nstopping…")
@@ -103,9 +103,9 @@ def main() -> None:
         print("stopped")
 
 
-def print_guide(ports: dict[str, int]) -> None:
+def print_guide(ports: dict[str, int], logs: Path) -> None:
     print(f"""
-The stack is up. Logs are in var/logs/. Press Ctrl-C to stop everything.
+The stack is up. Logs are in {logs}. Press Ctrl-C to stop everything.
 
 Try it: an auditor submits a poor audit of Phòng Kinh tế; its head sees the score and the alert.
   AUDITOR=$(.venv/bin/python -m tools.demo token --role auditor --not-unit kt)

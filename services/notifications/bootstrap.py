@@ -88,6 +88,7 @@ def build_service(config: ServiceSettings | None = None) -> Notifications:
         LinkMaker(secret, config.public_url, timedelta(hours=config.link_ttl_hours)),
         Retry(config.retry_base_s, config.retry_max_s),
         config.tick_s,
+        claim=timedelta(seconds=config.claim_s),
     )
 
     async def start_scheduler() -> None:

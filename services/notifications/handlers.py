@@ -398,6 +398,7 @@ async def raise_missed(policy: Policy, session: AsyncSession) -> int:
             )
             .order_by(expectations.c.due_at)
             .limit(1000)
+            .with_for_update(skip_locked=True)  # another instance alerts the rows it holds
         )
     ).all()
     people_of: dict[str, list[OrgPerson]] = {}
@@ -686,6 +687,7 @@ async def escalate_due(policy: Policy, session: AsyncSession) -> int:
             .where(alerts.c.status == "open", alerts.c.escalates_at <= now)
             .order_by(alerts.c.escalates_at)
             .limit(500)
+            .with_for_update(skip_locked=True)  # another instance escalates the rows it holds
         )
     ).all()
     for row in due:
@@ -737,7 +739,10 @@ async def repeat_due(policy: Policy, session: AsyncSession) -> int:
     now = policy.clock.now()
     due = (
         await session.execute(
-            select(alerts).where(alerts.c.status == "open", alerts.c.repeat_at <= now).limit(500)
+            select(alerts)
+            .where(alerts.c.status == "open", alerts.c.repeat_at <= now)
+            .limit(500)
+            .with_for_update(skip_locked=True)  # another instance repeats the rows it holds
         )
     ).all()
     for row in due:

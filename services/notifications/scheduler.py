@@ -6,7 +6,10 @@ reaches the unit head's mailbox within a second outside quiet hours. Deliveries 
 a channel that is down is retried with a doubling wait, never dropped; an address refused for
 good is marked ``failed`` and counted, never retried.
 
-One scheduler per database: a second instance of the service would send its own copies.
+Several instances may share one PostgreSQL database: each pending delivery is claimed by one
+of them (``FOR UPDATE SKIP LOCKED``, then a lease in ``claimed_until`` that another instance takes
+over once it lapses), and each evaluation locks the rows it changes, so a repeat, an escalation
+or a digest goes out once.
 """
 
 from __future__ import annotations
@@ -17,10 +20,10 @@ import logging
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
@@ -80,6 +83,7 @@ class Scheduler:
         link_maker: LinkMaker,
         retry: Retry,
         tick_s: float,
+        claim: timedelta = timedelta(minutes=5),
     ) -> None:
         self.policy = policy
         self.sessions = sessions
@@ -88,6 +92,7 @@ class Scheduler:
         self.links = link_maker
         self.retry = retry
         self.tick_s = tick_s
+        self.claim = claim
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._watched: set[tuple[str, str, int]] = set()
@@ -133,8 +138,35 @@ class Scheduler:
                     await handlers.ensure_month(self.policy, session, ward, month)
                 self._watched.add(key)
 
+    async def _claim(self, now: datetime) -> list[int]:
+        """Claim the due deliveries no other instance holds. The lease is wall time: the service's
+        clock may be moved in a demo, a claim must still last as long as a send."""
+        wall = datetime.now(UTC)
+        due = (
+            select(deliveries.c.id)
+            .where(
+                deliveries.c.status == "pending",
+                deliveries.c.send_after <= now,
+                or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < wall),
+            )
+            .order_by(deliveries.c.id)
+            .limit(1000)
+            .with_for_update(skip_locked=True)
+        )
+        async with transaction(self.sessions) as session:
+            claimed = await session.scalars(
+                update(deliveries)
+                .where(deliveries.c.id.in_(due.scalar_subquery()))
+                .values(claimed_until=wall + self.claim)
+                .returning(deliveries.c.id)
+            )
+            return list(claimed)
+
     async def dispatch(self) -> int:
         now = self.policy.clock.now()
+        claimed = await self._claim(now)
+        if not claimed:
+            return 0
         async with self.sessions() as session:
             rows = (
                 await session.execute(
@@ -163,9 +195,8 @@ class Scheduler:
                             preferences.c.person_id == deliveries.c.recipient_id,
                         ),
                     )
-                    .where(deliveries.c.status == "pending", deliveries.c.send_after <= now)
+                    .where(deliveries.c.id.in_(claimed))
                     .order_by(deliveries.c.id)
-                    .limit(1000)
                 )
             ).all()
         groups: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
@@ -252,7 +283,11 @@ class Scheduler:
                 )
             for items, outcome, error in outcomes:
                 for row in items:
-                    values: dict[str, Any] = {"attempts": row.attempts + 1, "last_error": error}
+                    values: dict[str, Any] = {
+                        "attempts": row.attempts + 1,
+                        "last_error": error,
+                        "claimed_until": None,
+                    }
                     if outcome == "sent":
                         values |= {"status": "sent", "sent_at": now}
                         if row.kind == "alert":

@@ -41,6 +41,9 @@ class NotificationsSettings(ServiceSettings):
     #: Retries of a channel that is down: the first after ``retry_base_s``, doubling, capped.
     retry_base_s: float = 5.0
     retry_max_s: float = 900.0
+    #: An instance claims the deliveries it is sending for this long; a claim that lapses (the
+    #: instance died mid-send) is taken over by another. Longer than any one send can take.
+    claim_s: float = 300.0
     #: The scheduler looks at deadlines, repeats and deliveries this often (and at once after an
     #: alert is raised).
     tick_s: float = 5.0

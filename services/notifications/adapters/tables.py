@@ -106,7 +106,9 @@ expectations = Table(
 )
 
 #: Messages waiting to go out, one row per alert, channel and send: retried with backoff while the
-#: channel is down, ``failed`` for good when the address is refused.
+#: channel is down, ``failed`` for good when the address is refused. An instance about to send a
+#: pending row claims it until ``claimed_until`` (wall time, not the service's clock): another
+#: instance on the same database leaves it alone, and takes it over if the claim lapses (a crash).
 deliveries = Table(
     "deliveries",
     metadata,
@@ -122,6 +124,7 @@ deliveries = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True)),
     Column("last_error", Text),
+    Column("claimed_until", DateTime(timezone=True)),
     Index("ix_deliveries_due", "status", "send_after"),
 )
 

@@ -1,0 +1,125 @@
+"""Two instances of the service on one PostgreSQL database, one NATS server and one SMTP server:
+every due delivery is claimed by one of them, and the scheduler's raises, repeats and escalations
+happen once, so each recipient gets each alert exactly once per send."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import Counter
+from datetime import datetime, timedelta
+
+import jwt
+import pytest
+from sqlalchemy import select
+
+from services.notifications.adapters.tables import alerts, deliveries
+from tests.notifications.harness import Harness, Mailbox, address, local, low_score, org_chart
+from tests.support.http import eventually
+
+pytestmark = [pytest.mark.nats, pytest.mark.postgres]
+
+METRICS = ("total", "S1", "S2", "S3", "S4", "S5")
+PERIODS = ("2026-01", "2026-02", "2026-03")
+LINK = re.compile(r"/v1/links/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)")
+
+
+def told(mailbox: Mailbox, since: int) -> Counter[tuple[str, str]]:
+    """(recipient address, alert id) of every alert in the e-mails accepted after ``since``."""
+    with mailbox.lock:
+        received = mailbox.messages[since:]
+    seen: Counter[tuple[str, str]] = Counter()
+    for mail in received:
+        for token in set(LINK.findall(mail.text)):
+            claims = jwt.decode(token, options={"verify_signature": False})
+            if claims["act"] == "ack":
+                seen[(mail.to, claims["alert"])] += 1
+    return seen
+
+
+async def sent_since(service: Harness, moment: datetime) -> Counter[tuple[str, str]]:
+    async with service.service.runtime.sessions() as session:
+        rows = (
+            await session.execute(
+                select(deliveries.c.recipient_id, deliveries.c.alert_id).where(
+                    deliveries.c.status == "sent",
+                    deliveries.c.kind == "alert",
+                    deliveries.c.sent_at >= moment,
+                )
+            )
+        ).all()
+    return Counter((address(r.recipient_id), r.alert_id) for r in rows)
+
+
+async def step(
+    a: Harness, b: Harness, moment: datetime, before: int | None = None
+) -> Counter[tuple[str, str]]:
+    """Both clocks to ``moment``, both schedulers ticking at once, until nothing due is left;
+    what the SMTP server accepted since message ``before`` (by default: from now on)."""
+    before = a.mailbox.count() if before is None else before
+    a.clock.set(moment)
+    b.clock.set(moment)
+
+    async def drained() -> bool:
+        await asyncio.gather(*(s.service.scheduler.tick() for s in (a, b, a, b)))
+        async with a.service.runtime.sessions() as session:
+            due = (
+                await session.execute(
+                    select(deliveries.c.id).where(
+                        deliveries.c.status == "pending",
+                        # Each instance's clock runs on from the moment: wait out a second.
+                        deliveries.c.send_after <= moment + timedelta(seconds=1),
+                    )
+                )
+            ).all()
+            to_escalate = (
+                await session.execute(
+                    select(alerts.c.alert_id).where(
+                        alerts.c.status == "open", alerts.c.escalates_at <= moment
+                    )
+                )
+            ).all()
+        return not due and not to_escalate
+
+    await eventually(drained)
+    mails = told(a.mailbox, before)
+    assert mails == await sent_since(a, moment)  # each recorded send reached the server once
+    assert all(n == 1 for n in mails.values()), mails  # nobody got an alert twice in a send
+    return mails
+
+
+async def test_two_instances_on_one_database_send_each_alert_once(notifications, mailbox, pg_url):
+    start = local(2026, 3, 10, 9)  # a Tuesday
+    a = await notifications(clock_start=start, database_url=pg_url)
+    b = await notifications(clock_start=start, database_url=pg_url)
+    await a.publish(org_chart())
+    await a.settled()
+    await a.publish(*(low_score(metric=m, period=p) for m in METRICS for p in PERIODS))
+    await a.settled()
+
+    # The raises woke both schedulers already: count from the first message on.
+    first = await step(a, b, start, before=0)
+    alerts_raised = len(METRICS) * len(PERIODS)
+    assert sum(1 for to, _ in first if to == address("p010")) == alerts_raised
+    assert sum(1 for to, _ in first if to == address("p002")) == len(PERIODS)  # the totals
+    assert len(first) == alerts_raised + len(PERIODS)
+
+    repeated = await step(a, b, local(2026, 3, 11, 10))  # 24 h on, nobody acknowledged
+    assert set(repeated) == set(first)
+
+    # Friday: two full working days unacknowledged, the unit head's alerts go one level up.
+    friday = local(2026, 3, 13, 9)
+    escalation = await step(a, b, friday)
+    async with a.service.runtime.sessions() as session:
+        handed_up = (
+            await session.execute(
+                select(alerts.c.recipient_id, alerts.c.alert_id).where(
+                    alerts.c.escalation_level > 0, alerts.c.created_at >= friday
+                )
+            )
+        ).all()
+    assert handed_up, "nothing was escalated"
+    for row in handed_up:
+        assert escalation[(address(row.recipient_id), row.alert_id)] == 1
+    again = await step(a, b, local(2026, 3, 13, 9, 5))
+    assert not again  # nothing more within the repeat interval

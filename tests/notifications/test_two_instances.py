@@ -7,11 +7,11 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from services.notifications.adapters.tables import alerts, deliveries
 from tests.notifications.harness import Harness, Mailbox, address, local, low_score, org_chart
@@ -123,3 +123,29 @@ async def test_two_instances_on_one_database_send_each_alert_once(notifications,
         assert escalation[(address(row.recipient_id), row.alert_id)] == 1
     again = await step(a, b, local(2026, 3, 13, 9, 5))
     assert not again  # nothing more within the repeat interval
+
+
+async def test_a_claim_that_lapses_is_taken_over(notifications, mailbox, pg_url):
+    start = local(2026, 3, 10, 9)
+    a = await notifications(clock_start=start, database_url=pg_url, claim_s=60.0)
+    a.service.scheduler.wake = lambda: None  # type: ignore[method-assign]  # a stalls mid-send
+    await a.publish(org_chart())
+    await a.settled()
+    a.clock.set(local(2026, 3, 10, 18))  # quiet hours: the alert waits for the morning
+    await a.publish(low_score(metric="S1"))
+    await a.settled()
+    a.clock.set(local(2026, 3, 11, 9))
+    claimed = await a.service.scheduler._claim(a.clock.now())  # then a dies before sending
+    assert claimed
+
+    b = await notifications(clock_start=local(2026, 3, 11, 9), database_url=pg_url)
+    assert await b.service.scheduler.tick() == 0  # a's claim holds
+    assert mailbox.count() == 0
+    async with b.service.runtime.sessions() as session, session.begin():
+        await session.execute(  # the lease runs out
+            update(deliveries)
+            .where(deliveries.c.id.in_(claimed))
+            .values(claimed_until=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    assert await b.service.scheduler.tick() == len(claimed)
+    assert len(mailbox.to("p010")) == 1

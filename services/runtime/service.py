@@ -111,13 +111,15 @@ class Runtime:
         log.info("%s started", self.name)
 
     async def stop(self) -> None:
+        """Stop background jobs, consumers and the bus, each within a bounded time: a stop that
+        hung would keep a restart (or a deployment) waiting forever."""
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await _within(asyncio.gather(*self._tasks, return_exceptions=True), "background jobs")
         self._tasks.clear()
         for consumer in self.consumers:
-            await consumer.stop()
-        await self.broker.stop()
+            await _within(consumer.stop(), f"consumer {consumer.spec.name}")
+        await _within(self.broker.stop(), "the bus connection")
         await self.engine.dispose()
         log.info("%s stopped", self.name)
 
@@ -152,6 +154,17 @@ class Runtime:
             app.include_router(router)
         app.state.runtime = self
         return app
+
+
+#: How long each step of a stop may take before it is abandoned.
+STOP_STEP_S = 15.0
+
+
+async def _within(step: Awaitable[object], what: str) -> None:
+    try:
+        await asyncio.wait_for(step, STOP_STEP_S)
+    except TimeoutError:
+        log.error("stopping %s took over %.0f s; going on without it", what, STOP_STEP_S)
 
 
 def configure_logging(level: str) -> None:

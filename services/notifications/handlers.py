@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -95,11 +95,6 @@ class Policy:
             repeat=timedelta(hours=settings.repeat_hours),
             digest_at=settings.digest_at,
         )
-
-
-def utc(moment: datetime) -> datetime:
-    """A time read back from the database: SQLite returns UTC without its zone."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # --- events from the bus --------------------------------------------------------------------------
@@ -701,7 +696,7 @@ async def escalate_due(policy: Policy, session: AsyncSession) -> int:
         note = escalation_note(
             told.full_name if told else row.recipient_id,
             told.role if told else Role.STAFF,
-            utc(first_sent or row.created_at),
+            first_sent or row.created_at,
         )
         way = rules.route(row.rule, row.unit_id or row.subject_id, people)
         message = escalated(

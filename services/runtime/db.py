@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     event,
     text,
 )
@@ -45,6 +47,30 @@ NAMING = {
 SessionFactory = async_sessionmaker[AsyncSession]
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment, stored in UTC and read back with its zone, on every database.
+
+    PostgreSQL keeps the zone itself; SQLite stores the wall time and forgets the offset, so a
+    time given in Vietnam time (+07:00) would come back seven hours off. Converting to UTC on the
+    way in and marking UTC on the way out makes both behave the same.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("a moment stored in the database must carry a time zone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
 def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING)
 
@@ -61,8 +87,8 @@ class PlumbingTables:
             Column("event_id", String(36), nullable=False, unique=True),
             Column("subject", String(255), nullable=False),
             Column("payload", LargeBinary, nullable=False),
-            Column("created_at", DateTime(timezone=True), nullable=False),
-            Column("published_at", DateTime(timezone=True)),
+            Column("created_at", UtcDateTime(), nullable=False),
+            Column("published_at", UtcDateTime()),
             Column("attempts", Integer, nullable=False, default=0),
             Column("last_error", Text),
         )
@@ -74,7 +100,7 @@ class PlumbingTables:
             Column("consumer", String(64), primary_key=True),
             Column("event_id", String(36), primary_key=True),
             Column("event_type", String(128), nullable=False),
-            Column("processed_at", DateTime(timezone=True), nullable=False),
+            Column("processed_at", UtcDateTime(), nullable=False),
         )
 
 

@@ -163,7 +163,6 @@ class OutboxRelay:
         OUTBOX_BACKLOG.labels(self.service).set(count)
         age = 0.0
         if oldest is not None:
-            oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
             age = (datetime.now(UTC) - oldest).total_seconds()
         OUTBOX_OLDEST_AGE.labels(self.service).set(age)
 

@@ -11,7 +11,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     Float,
     ForeignKeyConstraint,
     Index,
@@ -23,7 +22,7 @@ from sqlalchemy import (
     false,
 )
 
-from services.runtime.db import PlumbingTables, new_metadata
+from services.runtime.db import PlumbingTables, UtcDateTime, new_metadata
 
 metadata = new_metadata()
 plumbing = PlumbingTables(metadata)
@@ -77,9 +76,9 @@ catalogs = Table(
     metadata,
     Column("version", String(32), primary_key=True),
     Column("body", JSON, nullable=False),
-    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", UtcDateTime(), nullable=False),
     Column("current", Boolean, nullable=False, default=False),
-    Column("first_used_at", DateTime(timezone=True)),
+    Column("first_used_at", UtcDateTime()),
 )
 
 audits = Table(
@@ -89,13 +88,13 @@ audits = Table(
     Column("ward", String(64), nullable=False),
     Column("unit_id", String(64), nullable=False),
     Column("period", String(7), nullable=False),
-    Column("performed_at", DateTime(timezone=True), nullable=False),
+    Column("performed_at", UtcDateTime(), nullable=False),
     Column("catalog_version", String(32), nullable=False),
     Column("auditor_id", String(64), nullable=False),
     Column("revision", Integer, nullable=False),
     Column("status", String(16), nullable=False),  # live | withdrawn
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     ForeignKeyConstraint(["ward", "unit_id"], ["units.ward", "units.unit_id"]),
     Index("ix_audits_ward_period", "ward", "period"),
 )
@@ -119,7 +118,7 @@ periods = Table(
     Column("ward", String(64), primary_key=True),
     Column("period", String(7), primary_key=True),
     Column("status", String(16), nullable=False),  # open | closed
-    Column("closed_at", DateTime(timezone=True)),
+    Column("closed_at", UtcDateTime()),
     Column("reason", Text),
 )
 
@@ -133,7 +132,7 @@ audit_revisions = Table(
     Column("reason", Text),
     Column("state", JSON, nullable=False),
     Column("actor_id", String(64), nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
     ForeignKeyConstraint(["audit_id"], ["audits.audit_id"], ondelete="CASCADE"),
 )
 
@@ -150,8 +149,8 @@ corrective_actions = Table(
     Column("owner_id", String(64), nullable=False),
     Column("due_on", Date, nullable=False),
     Column("status", String(16), nullable=False),  # open | closed
-    Column("opened_at", DateTime(timezone=True), nullable=False),
-    Column("closed_at", DateTime(timezone=True)),
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Column("closed_at", UtcDateTime()),
     Column("closed_by", String(64)),
     Column("note", Text),
     Column("evidence", JSON, nullable=False, default=list),
@@ -177,8 +176,8 @@ self_assessments = Table(
     Column("approved_items", JSON),  # what the head approved (own or adjusted)
     Column("reviewer_id", String(64)),
     Column("reason", Text),
-    Column("submitted_at", DateTime(timezone=True), nullable=False),
-    Column("reviewed_at", DateTime(timezone=True)),
+    Column("submitted_at", UtcDateTime(), nullable=False),
+    Column("reviewed_at", UtcDateTime()),
     UniqueConstraint("ward", "person_id", "period"),
 )
 
@@ -195,7 +194,7 @@ feedback = Table(
     Column("comment", Text),  # stored for the ward, never logged nor published
     Column("channel", String(8), nullable=False),
     Column("device_id", String(64), nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
     Index("ix_feedback_ward_period", "ward", "period"),
 )
 
@@ -208,7 +207,7 @@ task_results = Table(
     Column("points", Float, nullable=False),
     Column("disqualified", Boolean, nullable=False, default=False, server_default=false()),
     Column("source_id", String(64), nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
 )
 
 #: The first answer to each idempotent request: a retry with the same key gets it back.
@@ -222,7 +221,7 @@ idempotency = Table(
     Column("request_hash", String(64), nullable=False),
     Column("status", Integer, nullable=False),
     Column("response", JSON, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 #: Token buckets of kiosks and QR links, in the database so the limit holds across instances.

@@ -9,7 +9,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    DateTime,
     Index,
     Integer,
     String,
@@ -18,7 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from services.runtime.db import PlumbingTables, new_metadata
+from services.runtime.db import PlumbingTables, UtcDateTime, new_metadata
 
 metadata = new_metadata()
 plumbing = PlumbingTables(metadata)
@@ -67,18 +66,18 @@ alerts = Table(
     Column("title_en", Text, nullable=False),
     Column("body_vi", Text, nullable=False),
     Column("body_en", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Column("unit_id", String(64)),
     Column("escalation_level", Integer, nullable=False, server_default="0"),
     #: When it goes one level up if still unacknowledged (None at the top of the chain).
-    Column("escalates_at", DateTime(timezone=True)),
+    Column("escalates_at", UtcDateTime()),
     #: When it is sent again if still open (a snooze moves this).
-    Column("repeat_at", DateTime(timezone=True)),
-    Column("snoozed_until", DateTime(timezone=True)),
-    Column("acknowledged_at", DateTime(timezone=True)),
-    Column("escalated_at", DateTime(timezone=True)),
-    Column("resolved_at", DateTime(timezone=True)),
+    Column("repeat_at", UtcDateTime()),
+    Column("snoozed_until", UtcDateTime()),
+    Column("acknowledged_at", UtcDateTime()),
+    Column("escalated_at", UtcDateTime()),
+    Column("resolved_at", UtcDateTime()),
     # One alert per rule, subject, period and recipient, however often the cause is seen.
     UniqueConstraint(
         "ward", "rule", "subject_id", "period", "recipient_id", name="uq_alerts_dedup"
@@ -98,9 +97,9 @@ expectations = Table(
     Column("period", String(8), primary_key=True),
     Column("unit_id", String(64), nullable=False),
     Column("person_id", String(64)),
-    Column("due_at", DateTime(timezone=True)),
-    Column("met_at", DateTime(timezone=True)),
-    Column("raised_at", DateTime(timezone=True)),
+    Column("due_at", UtcDateTime()),
+    Column("met_at", UtcDateTime()),
+    Column("raised_at", UtcDateTime()),
     Column("details", JSON, nullable=False),
     Index("ix_expectations_due", "due_at"),
 )
@@ -120,11 +119,11 @@ deliveries = Table(
     Column("kind", String(16), nullable=False),  # alert | resolved
     Column("status", String(16), nullable=False),  # pending | sent | failed
     Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("send_after", DateTime(timezone=True), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True)),
+    Column("send_after", UtcDateTime(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime()),
     Column("last_error", Text),
-    Column("claimed_until", DateTime(timezone=True)),
+    Column("claimed_until", UtcDateTime()),
     Index("ix_deliveries_due", "status", "send_after"),
 )
 
@@ -137,5 +136,5 @@ preferences = Table(
     Column("email", Boolean, nullable=False),
     Column("webhook_url", String(500)),
     Column("digest", Boolean, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )

@@ -8,7 +8,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     Float,
     Index,
     Integer,
@@ -17,7 +16,7 @@ from sqlalchemy import (
     false,
 )
 
-from services.runtime.db import PlumbingTables, new_metadata
+from services.runtime.db import PlumbingTables, UtcDateTime, new_metadata
 
 metadata = new_metadata()
 plumbing = PlumbingTables(metadata)
@@ -62,7 +61,7 @@ low_flags = Table(
     Column("metric", String(24), primary_key=True),
     Column("low", Boolean, nullable=False),
     Column("value", Float),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 #: Closed periods: their results are final.
@@ -71,7 +70,7 @@ closed_periods = Table(
     metadata,
     Column("ward", String(64), primary_key=True),
     Column("period", String(7), primary_key=True),
-    Column("closed_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", UtcDateTime(), nullable=False),
 )
 
 #: One row per self-assessment: its newest review and what it approved (to retract it later).
@@ -148,7 +147,7 @@ late_marks = Table(
     Column("subject_kind", String(8), primary_key=True),
     Column("subject_id", String(64), primary_key=True),
     Column("month", String(7), primary_key=True),
-    Column("marked_at", DateTime(timezone=True), nullable=False),
+    Column("marked_at", UtcDateTime(), nullable=False),
 )
 
 #: The tables that hold the projection (everything a rebuild replaces), in dependency order.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -62,7 +63,7 @@ def build_runtime(config: ServiceSettings | None = None) -> tuple[Runtime, Scori
     runtime = Runtime(config, metadata, plumbing, MIGRATIONS)
     scoring = Scoring(default_policy())
     runtime.consume(
-        ConsumerSpec(**{**ASSESSMENT_EVENTS.__dict__, "batch_size": config.consumer_batch}),
+        dataclasses.replace(ASSESSMENT_EVENTS, batch_size=config.consumer_batch),
         scoring.apply,
     )
 

@@ -24,13 +24,14 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 from sqlalchemy import (
     Column,
     Float,
@@ -48,12 +49,11 @@ from contracts.catalog import default_catalog
 from contracts.streams import ASSESSMENT
 from contracts.subjects import event_subject
 from services.runtime.broker import ensure_streams
-from services.runtime.metrics import EVENT_BATCH_DURATION
 from services.runtime.settings import ServiceSettings
 from services.scoring import bootstrap, views
 from services.scoring.adapters.tables import plumbing
 from services.scoring.rebuild import rebuild
-from tools.processes import NatsServer
+from tools.processes import NatsServer, ServiceProcess, free_port
 
 UNITS = [f"unit-{n:02d}" for n in range(20)]
 MONTHS = [f"{year}-{month:02d}" for year in range(2022, 2027) for month in range(1, 13)]
@@ -208,31 +208,30 @@ async def database(kind: str, scratch: Path) -> AsyncIterator[str]:
         server.cleanup()
 
 
-async def until(probe: Callable[[], Any], within: float) -> None:
-    deadline = time.monotonic() + within
-    while not await probe():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the service did not catch up in time")
-        await asyncio.sleep(0.05)
-
-
 def p99(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=100)[98] * 1000
 
 
-async def run(events: int, wards: int, db: str, batch: int, queries: int) -> None:
+async def run(events: int, wards: int, db: str, batch: int, queries: int, instances: int) -> None:
     with tempfile.TemporaryDirectory(prefix="ward5s-bench-") as scratch_dir:
         scratch = Path(scratch_dir)
         server = NatsServer(scratch / "nats", log=scratch / "nats.log").start()
         try:
             async with database(db, scratch) as url:
-                await measure(server.url, url, events, wards, db, batch, queries)
+                await measure(server.url, url, events, wards, db, batch, queries, instances)
         finally:
             server.stop()
 
 
 async def measure(
-    nats_url: str, url: str, events: int, ward_count: int, db: str, batch: int, queries: int
+    nats_url: str,
+    url: str,
+    events: int,
+    ward_count: int,
+    db: str,
+    batch: int,
+    queries: int,
+    instances: int,
 ) -> None:
     wards = [f"phuong-{n:03d}" for n in range(ward_count)]
     print(
@@ -264,33 +263,11 @@ async def measure(
     )
     runtime, scoring = bootstrap.build_runtime(config)
     await runtime.migrate()
-
-    async def applied() -> bool:
-        # Acks follow commits: ask the server first (cheap), and count the inbox (a scan that
-        # would compete with the service at a million rows) only once nothing is pending.
-        info = await js.consumer_info(ASSESSMENT.name, bootstrap.ASSESSMENT_EVENTS.name)
-        if info.num_pending or info.num_ack_pending:
-            return False
-        async with runtime.sessions() as session:
-            done = await session.scalar(select(func.count()).select_from(plumbing.inbox))
-        return done == events
-
-    started = time.perf_counter()
-    await runtime.start()
-    await until(applied, within=3600)
-    elapsed = time.perf_counter() - started
-    service_rate = events / elapsed
-    await runtime.stop()
-    batches = EVENT_BATCH_DURATION.labels("scoring", bootstrap.ASSESSMENT_EVENTS.name)
-    busy = batches._sum.get()  # seconds spent parsing, applying, committing and acking
-    print(
-        f"  in the consumer's batches {busy:.1f} s of {elapsed:.1f} s "
-        "(they overlap: a batch is parsed while the one before is applied)",
-        flush=True,
-    )
+    service_rate = await service_processes(js, runtime, url, nats_url, events, batch, instances)
     print(
         f"scoring applied    {service_rate:>10,.0f} events/s   "
-        f"ratio {service_rate / raw_rate:.2f} of the baseline",
+        f"ratio {service_rate / raw_rate:.2f} of the baseline "
+        f"({instances} service process{'es' if instances > 1 else ''})",
         flush=True,
     )
 
@@ -301,6 +278,55 @@ async def measure(
     await query_latency(runtime, scoring.policy, messages, wards, queries)
     await runtime.engine.dispose()
     await connection.close()
+
+
+async def service_processes(
+    js: Any, runtime: Any, url: str, nats_url: str, events: int, batch: int, instances: int
+) -> float:
+    """Run ``instances`` scoring services as their own processes (``python -m services.scoring``,
+    as deployed) on the stream and measure the rate at which they apply and commit it: from the
+    first event done to the last, so that the processes' start-up is not counted."""
+    scratch = Path(tempfile.mkdtemp(prefix="ward5s-bench-services-"))
+    env = {
+        "WARD5S_ENVIRONMENT": "test",
+        "WARD5S_NATS_URL": nats_url,
+        "WARD5S_SCORING_DATABASE_URL": url,
+        "WARD5S_SCORING_CONSUMER_BATCH": str(batch),
+        "WARD5S_LOG_LEVEL": "WARNING",
+    }
+    processes = [
+        ServiceProcess("scoring", free_port(), env, log=scratch / f"scoring-{n}.log").start(
+            wait=False
+        )
+        for n in range(instances)
+    ]
+    try:
+        first: tuple[float, int] | None = None
+        while True:
+            try:
+                info = await js.consumer_info(ASSESSMENT.name, bootstrap.ASSESSMENT_EVENTS.name)
+                remaining = info.num_pending + info.num_ack_pending
+            except NotFoundError:  # the first process has not declared its consumer yet
+                remaining = events
+            now = time.perf_counter()
+            if first is None and remaining < events:
+                first = (now, remaining)
+            if first is not None and remaining == 0:
+                # Acks follow commits; the inbox says every event was applied exactly once.
+                async with runtime.sessions() as session:
+                    done = await session.scalar(select(func.count()).select_from(plumbing.inbox))
+                if done == events:
+                    return first[1] / (now - first[0])
+            for process in processes:
+                if process.process is not None and process.process.poll() is not None:
+                    log = (scratch / "scoring-0.log").read_text(errors="replace")[-2000:]
+                    raise RuntimeError(f"a scoring process ended early:\n{log}")
+            await asyncio.sleep(0.05)
+    except asyncio.CancelledError:
+        raise
+    finally:
+        for process in processes:
+            process.stop()
 
 
 async def query_latency(
@@ -372,9 +398,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--batch", type=int, default=512, help="consumer batch size")
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument(
+        "--instances", type=int, default=2, help="scoring processes sharing the consumer"
+    )
     arguments = parser.parse_args(argv)
     asyncio.run(
-        run(arguments.events, arguments.wards, arguments.db, arguments.batch, arguments.queries)
+        run(
+            arguments.events,
+            arguments.wards,
+            arguments.db,
+            arguments.batch,
+            arguments.queries,
+            arguments.instances,
+        )
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
@@ -174,6 +175,21 @@ def configure_logging(level: str) -> None:
     )
 
 
+#: Objects allocated (net) before the youngest generation is collected; CPython's default is 700.
+GC_YOUNG_THRESHOLD = 100_000
+
+
+def tune_garbage_collector() -> None:
+    """Collect cycles less often, and never walk what start-up made.
+
+    A consumer holds a batch of events (thousands of small objects each) while it applies it; at
+    CPython's default thresholds the collector runs every few events and walks the whole batch
+    again each time, which took a third of the consumer's time. The objects made by start-up
+    (modules, schemas, tables) live as long as the process: frozen, they are never walked."""
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
+    gc.freeze()
+
+
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """Serve until SIGINT/SIGTERM; uvicorn runs the lifespan that starts and stops the rest."""
     config = uvicorn.Config(
@@ -185,4 +201,5 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         lifespan="on",
     )
     server = uvicorn.Server(config)
+    tune_garbage_collector()
     asyncio.run(server.serve())

@@ -396,7 +396,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--events", type=int, default=100_000, help="audits to publish")
     parser.add_argument("--wards", type=int, default=1, help="wards the audits belong to")
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
-    parser.add_argument("--batch", type=int, default=512, help="consumer batch size")
+    parser.add_argument(
+        "--batch", type=int, default=None, help="consumer batch size (the service's default)"
+    )
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument(
         "--instances", type=int, default=2, help="scoring processes sharing the consumer"
@@ -407,7 +409,7 @@ def main(argv: list[str] | None = None) -> None:
             arguments.events,
             arguments.wards,
             arguments.db,
-            arguments.batch,
+            arguments.batch or bootstrap.CONSUMER_BATCH,
             arguments.queries,
             arguments.instances,
         )

@@ -54,8 +54,13 @@ register_messages(
 )
 
 
+#: Events per consumer batch: the per-batch work (statements, announcements) is shared by more
+#: events; at low load a batch is whatever arrived within the pull's short wait.
+CONSUMER_BATCH = 2048
+
+
 def settings() -> ServiceSettings:
-    return load_settings(ServiceSettings, NAME, http_port=8002)
+    return load_settings(ServiceSettings, NAME, http_port=8002, consumer_batch=CONSUMER_BATCH)
 
 
 def build_runtime(config: ServiceSettings | None = None) -> tuple[Runtime, Scoring]:

@@ -108,18 +108,15 @@ class Scoring:
         if self.announce:
             await store.lock_wards(session, {e.ward for e in events})
         touched: dict[str, Touched] = defaultdict(Touched)
-        await self._apply_audits(
-            session, [e for e in events if isinstance(e, AUDIT_EVENTS)], touched
-        )
-        await self._apply_reviews(
-            session, [e for e in events if isinstance(e, SelfAssessmentReviewed)], touched
-        )
-        await self._apply_task_results(
-            session, [e for e in events if isinstance(e, TaskResultRecorded)], touched
-        )
-        await self._apply_feedback(
-            session, [e for e in events if isinstance(e, FeedbackReceived)], touched
-        )
+        # Sorted by type once, in stream order: a batch holds thousands of events, mostly of one
+        # type (``type(e)`` is a dictionary key; ``isinstance`` per event and kind cost more).
+        by_type: dict[type[Event], list[Any]] = defaultdict(list)
+        for event in events:
+            by_type[AUDIT_EVENTS[0] if type(event) in AUDIT_EVENTS else type(event)].append(event)
+        await self._apply_audits(session, by_type.get(AUDIT_EVENTS[0], []), touched)
+        await self._apply_reviews(session, by_type.get(SelfAssessmentReviewed, []), touched)
+        await self._apply_task_results(session, by_type.get(TaskResultRecorded, []), touched)
+        await self._apply_feedback(session, by_type.get(FeedbackReceived, []), touched)
         await self._apply_periods(session, events, touched)
         if not self.announce:
             return

@@ -299,17 +299,35 @@ async def _upsert_replacing(
 
 
 async def add_to_unit_months(session: AsyncSession, deltas: Mapping[SumsKey, PillarSums]) -> None:
-    """Add each (ward, unit, month, pillar) delta to the stored sums."""
+    """Add each (ward, unit, month, pillar) delta to the stored sums.
+
+    A slot holds a row exactly while it has something in it: a retraction that brings it back
+    to nothing deletes the row, so the rows follow from the live audits alone, whatever order
+    and batches the events came in (and a rebuild gives the same rows)."""
+    changed = {key: d for key, d in deltas.items() if not d.is_zero}
     await _add_sums(
         session,
         unit_month_pillars,
         [
             {"ward": w, "unit_id": u, "month": m, "pillar": p, **_sum_columns(d)}
-            for (w, u, m, p), d in sorted(deltas.items())
-            if not d.is_zero
+            for (w, u, m, p), d in sorted(changed.items())
         ],
         ("ward", "unit_id", "month", "pillar"),
     )
+    retracted = [key for key, d in changed.items() if min(_sum_columns(d).values()) < 0]
+    if retracted:
+        t = unit_month_pillars
+        await session.execute(
+            delete(t).where(
+                _one_of(session, t.c.ward, {w for w, _, _, _ in retracted}),
+                _one_of(session, t.c.unit_id, {u for _, u, _, _ in retracted}),
+                _one_of(session, t.c.month, {m for _, _, m, _ in retracted}),
+                t.c.points == 0,
+                t.c.max_points == 0,
+                t.c.scored_items == 0,
+                t.c.na_items == 0,
+            )
+        )
 
 
 async def add_to_person_months(

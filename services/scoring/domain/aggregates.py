@@ -66,22 +66,31 @@ def scaled_weight(weight: float) -> int:
 
 def contribution(items: Iterable[ScoredItem]) -> Contribution:
     """What a set of scored items adds to each pillar."""
-    # Plain integer counters, made into PillarSums once per pillar: this runs for every item of
-    # every audit on the consumer's hot path.
+    # Plain integer counters, made into PillarSums once per pillar, and each distinct weight
+    # scaled once: this runs for every item of every audit on the consumer's hot path.
     counters: dict[str, list[int]] = {}
     for item in items:
-        pillar, score = item.pillar, item.score
-        slot = counters.get(pillar)
+        score = item.score
+        slot = counters.get(item.pillar)
         if slot is None:
-            slot = counters[pillar] = [0, 0, 0, 0]
+            slot = counters[item.pillar] = [0, 0, 0, 0]
         if score is None:
             slot[3] += 1
-        else:
-            weight = round(item.weight * WEIGHT_SCALE)  # scaled_weight, inlined
-            slot[0] += weight * score
-            slot[1] += weight * SCORE_MAX
-            slot[2] += 1
-    return {pillar: PillarSums(*slot) for pillar, slot in counters.items()}
+            continue
+        weight = _SCALED.get(item.weight)
+        if weight is None:
+            weight = _SCALED[item.weight] = scaled_weight(item.weight)
+        slot[0] += weight * score
+        slot[1] += weight
+        slot[2] += 1
+    return {
+        pillar: PillarSums(points, weights * SCORE_MAX, scored, not_applicable)
+        for pillar, (points, weights, scored, not_applicable) in counters.items()
+    }
+
+
+#: Scaled weights by weight: a catalogue has a handful of distinct ones.
+_SCALED: dict[float, int] = {}
 
 
 def add(into: dict[str, PillarSums], more: Mapping[str, PillarSums], sign: int = 1) -> None:

@@ -176,13 +176,10 @@ async def unit_score(
     stored = await store.unit_period(
         session, ward, unit_id, span.months + span.previous, span.months
     )
-    both = {
-        (unit_id, month): UnitFigures(stored.sums.get(month, {}), stored.ratings.get(month, {}))
-        for month in stored.sums.keys() | stored.ratings.keys()
-    }
-    current = _pooled(both, span.months).get(unit_id) or UnitFigures()
+    current = UnitFigures(stored.sums.get(True, {}), stored.ratings.get(True, {}))
     values = current.values(policy)
-    previous = (_pooled(both, span.previous).get(unit_id) or UnitFigures()).values(policy)
+    previous = UnitFigures(stored.sums.get(False, {}), stored.ratings.get(False, {}))
+    previous_values = previous.values(policy)
     closed, late = stored.closed, stored.late
     answer: dict[str, Any] = {
         "unit_id": unit_id,
@@ -193,12 +190,12 @@ async def unit_score(
                 "percent": _round(values[pillar]),
                 "scored_items": current.pillars.get(pillar, PillarSums()).scored,
                 "na_items": current.pillars.get(pillar, PillarSums()).not_applicable,
-                "change": _change(values[pillar], previous[pillar]),
+                "change": _change(values[pillar], previous_values[pillar]),
             }
             for pillar in FIVE_S
         ],
         "total_percent": _round(values["total"]),
-        "change": _change(values["total"], previous["total"]),
+        "change": _change(values["total"], previous_values["total"]),
         "satisfaction_percent": _round(values["satisfaction"]),
         "ratings": current.ratings,
         "provisional": not set(span.months) <= closed,

@@ -48,7 +48,7 @@ class PillarSums:
 
     @property
     def is_zero(self) -> bool:
-        return self == PillarSums()
+        return not (self.points or self.max_points or self.scored or self.not_applicable)
 
     @property
     def percent(self) -> float | None:

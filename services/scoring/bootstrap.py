@@ -27,7 +27,7 @@ from services.scoring.adapters.tables import metadata, plumbing
 from services.scoring.domain.policy import default_policy
 from services.scoring.entrypoints import admin, http
 from services.scoring.handlers import Scoring
-from services.scoring.rebuild import RebuildReport, rebuild
+from services.scoring.rebuild import RebuildReport, nats_access, rebuild
 
 NAME = "scoring"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -107,7 +107,11 @@ async def rebuild_now(config: ServiceSettings) -> RebuildReport:
     connection = await nats.connect(config.nats_url, user=config.nats_user, password=password)
     try:
         return await rebuild(
-            connection.jetstream(), runtime.sessions, scoring, ASSESSMENT_EVENTS.name
+            connection.jetstream(),
+            runtime.sessions,
+            scoring,
+            ASSESSMENT_EVENTS.name,
+            nats=nats_access(config),
         )
     finally:
         await connection.close()

@@ -11,7 +11,7 @@ from contracts.roles import Role
 from services.runtime.auth import Principal
 from services.runtime.broker import jetstream
 from services.runtime.http import error_responses, require
-from services.scoring.rebuild import rebuild
+from services.scoring.rebuild import nats_access, rebuild
 
 router = APIRouter(prefix="/v1/admin", tags=["operations"])
 
@@ -27,6 +27,10 @@ async def rebuild_projection(
     runtime = request.app.state.runtime
     consumer = runtime.consumers[0].spec.name
     report = await rebuild(
-        jetstream(runtime.broker), runtime.sessions, request.app.state.scoring, consumer
+        jetstream(runtime.broker),
+        runtime.sessions,
+        request.app.state.scoring,
+        consumer,
+        nats=nats_access(runtime.settings),
     )
     return asdict(report)

@@ -1,0 +1,385 @@
+"""Reading the ASSESSMENT stream's history for a rebuild, reduced to facts.
+
+Parsing and validating an event costs far more than folding it, so a long stream is cut into
+contiguous ranges of sequences, each read by a process of its own through an ephemeral consumer
+(no acks) on a connection of its own. A process sends its facts in chunks as it goes, in stream
+order; the caller folds the first range's while the others are still being read. A short stream
+is read here, in this process, on the caller's connection.
+
+A message that does not validate is skipped, as the live consumer dead-lettered it.
+
+This module is what a reading process imports (spawned, it starts from nothing): it stays clear
+of the database and the handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+import multiprocessing
+import os
+import threading
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+import nats
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from pydantic import ValidationError
+
+from contracts.events import parse_event
+from contracts.streams import ASSESSMENT
+from services.scoring.domain.fold import Fact, fact_of
+
+log = logging.getLogger(__name__)
+
+Sink = Callable[[list[Fact]], None]
+
+#: Facts per chunk a reading process sends: large enough to make pickling cheap per fact.
+CHUNK = 20_000
+#: Messages per pull request; one to two batches are kept due so the socket never runs dry.
+PULL_BATCH = 2_000
+#: Bytes per pull request: two of them stay well under what the server holds for a connection
+#: before dropping it as a slow consumer (64 MiB by default). A request must still fit the
+#: largest message the server accepts, or it could never be served.
+PULL_MAX_BYTES = 16 * 1024 * 1024
+PULL_EXPIRES_S = 30.0
+#: An ephemeral consumer left behind (its reader died) goes away after this long unused.
+INACTIVE_S = 120.0
+#: The in-process reader's fetch size.
+FETCH = 2_000
+
+
+@dataclass(frozen=True)
+class NatsAccess:
+    """How a reading process connects to NATS: the caller's servers and credentials."""
+
+    servers: tuple[str, ...]
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
+    inbox_prefix: str = "_INBOX"
+
+    @classmethod
+    def of_client(cls, js: JetStreamContext) -> NatsAccess | None:
+        """The access of the connection behind ``js``, if it can be passed on (user and
+        password, token or none; not TLS contexts, credential files or nkeys)."""
+        client: Any = getattr(js, "_nc", None)
+        if client is None or not getattr(client, "servers", None):
+            return None
+        if client.options.get("tls") or any(
+            getattr(client, name, None) is not None
+            for name in ("_user_credentials", "_nkeys_seed", "_nkeys_seed_str", "_signature_cb")
+        ):
+            return None
+        prefix = bytes(getattr(client, "_inbox_prefix", b"_INBOX")).decode()
+        return cls(
+            tuple(server.geturl() for server in client.servers),
+            client.options.get("user"),
+            client.options.get("password"),
+            client.options.get("token"),
+            prefix,
+        )
+
+    async def connect(self) -> Client:
+        return await nats.connect(
+            servers=list(self.servers),
+            user=self.user,
+            password=self.password,
+            token=self.token,
+            inbox_prefix=self.inbox_prefix,
+            name="ward5s-scoring-rebuild",
+            max_reconnect_attempts=5,
+        )
+
+
+def split(first: int, last: int, parts: int) -> list[tuple[int, int]]:
+    """``[first, last]`` as ``parts`` contiguous ranges of sequences (fewer if it is short)."""
+    count = last - first + 1
+    parts = max(1, min(parts, count))
+    bounds = [first + count * i // parts for i in range(parts + 1)]
+    return [(bounds[i], bounds[i + 1] - 1) for i in range(parts)]
+
+
+def _fact(sequence: int, payload: bytes) -> Fact | None:
+    try:
+        return fact_of(sequence, parse_event(payload))
+    except ValidationError:
+        return None  # the live consumer dead-lettered it
+
+
+# --- here, on the caller's connection ---------------------------------------------------------
+
+
+async def read_here(js: JetStreamContext, first: int, last: int, sink: Sink) -> None:
+    """Read ``[first, last]`` in this process and hand its facts to ``sink``, in order."""
+    subscription = await js.pull_subscribe(
+        ASSESSMENT.subjects[0],
+        stream=ASSESSMENT.name,
+        config=ConsumerConfig(
+            ack_policy=AckPolicy.NONE,
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+            opt_start_seq=first,
+            inactive_threshold=INACTIVE_S,
+            max_waiting=1,
+        ),
+    )
+    try:
+        done = False
+        while not done:
+            try:
+                messages = await subscription.fetch(FETCH, timeout=1.0)
+            except (NatsTimeoutError, TimeoutError):
+                # Nothing came: the stream may end before ``last`` (its last messages deleted).
+                done = (await subscription.consumer_info()).num_pending == 0
+                continue
+            facts = []
+            for message in messages:
+                metadata = message.metadata
+                sequence = metadata.sequence.stream
+                if sequence > last:
+                    done = True
+                    break
+                fact = _fact(sequence, message.data)
+                if fact is not None:
+                    facts.append(fact)
+                if sequence >= last or metadata.num_pending == 0:
+                    done = True
+                    break
+            sink(facts)
+    finally:
+        with contextlib.suppress(Exception):
+            await subscription.unsubscribe()
+
+
+# --- in processes of their own ----------------------------------------------------------------
+
+
+class _RangeReader:
+    """Reads ``[first, last]`` through an ephemeral consumer with pull requests of its own.
+
+    nats-py's ``fetch`` awaits a task per message; here a subscription callback takes each
+    message as it is parsed off the socket, and more messages are asked for while one to two
+    batches are still due, so the socket never runs dry and the server never holds more for this
+    connection than it allows (it drops a client that falls further behind). A request the
+    server ends early (expired, too many bytes) says how many of its messages it will not send.
+    """
+
+    def __init__(self, client: Client, consumer: str, first: int, last: int, sink: Sink) -> None:
+        self.client = client
+        self.first, self.last = first, last
+        self.sink = sink
+        self.next_subject = f"$JS.API.CONSUMER.MSG.NEXT.{ASSESSMENT.name}.{consumer}"
+        self.inbox = client.new_inbox()
+        self.position = first - 1
+        self.facts: list[Fact] = []
+        self.due = 0  # messages asked for and not yet delivered
+        self.heard = time.monotonic()
+        self.finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.request_body = (
+            f'{{"batch": %d, "max_bytes": {max(PULL_MAX_BYTES, 2 * client.max_payload)}, '
+            f'"expires": {int(PULL_EXPIRES_S * 1e9)}}}'
+        )
+
+    async def run(self) -> None:
+        subscription = await self.client.subscribe(self.inbox, cb=self._on_message)
+        try:
+            await self._request()
+            while not self.finished.done():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(self.finished), PULL_EXPIRES_S / 3)
+                if not self.finished.done() and time.monotonic() - self.heard > PULL_EXPIRES_S + 5:
+                    # The requests were lost on the way (a reconnection): ask again.
+                    self.due = 0
+                    self.heard = time.monotonic()
+                    await self._request()
+            self.finished.result()
+        finally:
+            with contextlib.suppress(Exception):
+                await subscription.unsubscribe()
+
+    async def _request(self) -> None:
+        while self.due <= PULL_BATCH:
+            batch = min(PULL_BATCH, self.last - self.position - self.due)
+            if batch <= 0:
+                return
+            self.due += batch
+            body = (self.request_body % batch).encode()
+            await self.client.publish(self.next_subject, body, reply=self.inbox)
+
+    async def _on_message(self, message: Msg) -> None:
+        if self.finished.done():
+            return
+        self.heard = time.monotonic()
+        headers = message.headers
+        status = headers.get("Status") if headers else None
+        if status is not None:
+            assert headers is not None
+            description = headers.get("Description", "")
+            if status == "409" and "Deleted" in description:
+                self._finish(RuntimeError(f"the rebuild's consumer went away: {description}"))
+                return
+            # A request ended (expired, too many bytes, completed): what it will not send.
+            undelivered = int(headers.get("Nats-Pending-Messages", 0))
+            if undelivered:
+                self.due = max(0, self.due - undelivered)
+                await self._request()
+            return
+        sequence, pending = _sequence_and_pending(message.reply)
+        self.due -= 1
+        if sequence > self.last:
+            self._finish()  # past a gap at the end of the range: the next range's
+            return
+        self.position = sequence
+        fact = _fact(sequence, message.data)
+        if fact is not None:
+            self.facts.append(fact)
+            if len(self.facts) >= CHUNK:
+                self.sink(self.facts)
+                self.facts = []
+        if sequence >= self.last or pending == 0:
+            self._finish()
+        elif self.due <= PULL_BATCH:
+            await self._request()
+
+    def _finish(self, error: BaseException | None = None) -> None:
+        if error is None:
+            self.sink(self.facts)
+            self.facts = []
+            self.finished.set_result(None)
+        else:
+            self.finished.set_exception(error)
+
+
+def _sequence_and_pending(reply: str) -> tuple[int, int]:
+    """The stream sequence of a delivered message and how many follow it, from its reply
+    subject (``$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.
+    <pending>``, or with a domain and account hash after ``$JS.ACK``)."""
+    tokens = reply.split(".")
+    if len(tokens) == 9:
+        return int(tokens[5]), int(tokens[8])
+    return int(tokens[Msg.Ack.StreamSeq]), int(tokens[Msg.Ack.NumPending])
+
+
+async def read_range(client: Client, first: int, last: int, sink: Sink) -> None:
+    js = client.jetstream()
+    info = await js.add_consumer(
+        ASSESSMENT.name,
+        ConsumerConfig(
+            ack_policy=AckPolicy.NONE,
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+            opt_start_seq=first,
+            inactive_threshold=INACTIVE_S,
+            max_waiting=8,
+            mem_storage=True,
+        ),
+    )
+    try:
+        if info.num_pending == 0:
+            sink([])
+            return
+        await _RangeReader(client, info.name, first, last, sink).run()
+    finally:
+        with contextlib.suppress(Exception):
+            await js.delete_consumer(ASSESSMENT.name, info.name)
+
+
+def _read_in_process(access: NatsAccess, first: int, last: int, connection: Connection) -> None:
+    """A reading process: its facts go to ``connection`` in chunks, then ``("done", None)``."""
+
+    parent = os.getppid()
+    # Short-lived, and what it keeps (a chunk of facts) holds no cycles: the collector would
+    # only slow the parsing down.
+    gc.disable()
+
+    async def main() -> None:
+        client = await access.connect()
+        try:
+            reading = asyncio.create_task(
+                read_range(client, first, last, lambda facts: connection.send(("facts", facts)))
+            )
+            while not reading.done():
+                await asyncio.wait({reading}, timeout=1.0)
+                if os.getppid() != parent:  # orphaned: nobody waits for these facts
+                    reading.cancel()
+            await reading
+        finally:
+            await client.close()
+
+    try:
+        asyncio.run(main())
+        connection.send(("done", None))
+    except BaseException as error:  # told to the parent, which raises it
+        connection.send(("error", "".join(traceback.format_exception(error))[-4000:]))
+    finally:
+        connection.close()
+
+
+async def read_in_processes(
+    access: NatsAccess, ranges: Sequence[tuple[int, int]], sink: Sink
+) -> None:
+    """Read each range in a process of its own; hand their facts to ``sink`` in stream order
+    (the first range's as they come, each next one's once the one before it is done)."""
+    context = multiprocessing.get_context("spawn")
+    loop = asyncio.get_running_loop()
+    queues: list[asyncio.Queue[tuple[str, Any]]] = [asyncio.Queue() for _ in ranges]
+    processes, pumps = [], []
+
+    def pump(receiving: Connection, queue: asyncio.Queue[tuple[str, Any]]) -> None:
+        """Receive (and unpickle) a process's chunks as they come, so it never waits on a full
+        pipe while an earlier range is folded."""
+        try:
+            while True:
+                message = receiving.recv()
+                loop.call_soon_threadsafe(queue.put_nowait, message)
+                if message[0] != "facts":
+                    return
+        except (EOFError, OSError):
+            loop.call_soon_threadsafe(queue.put_nowait, ("error", "the reading process died"))
+        finally:
+            receiving.close()
+
+    finished = False
+    try:
+        for n, (first, last) in enumerate(ranges):
+            receiving, sending = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_read_in_process,
+                args=(access, first, last, sending),
+                name=f"scoring-rebuild-{n}",
+                daemon=True,
+            )
+            process.start()
+            sending.close()
+            processes.append(process)
+            thread = threading.Thread(target=pump, args=(receiving, queues[n]), daemon=True)
+            thread.start()
+            pumps.append(thread)
+        for n, queue in enumerate(queues):
+            while True:
+                kind, payload = await queue.get()
+                if kind == "facts":
+                    sink(payload)
+                elif kind == "done":
+                    break
+                else:
+                    raise RuntimeError(f"reading sequences {ranges[n]} failed: {payload}")
+        finished = True
+    finally:
+        if not finished:  # failed or cancelled: the others' work is of no use
+            for process in processes:
+                if process.is_alive():
+                    process.terminate()
+        for process in processes:
+            await asyncio.to_thread(process.join, 10)
+        for thread in pumps:
+            await asyncio.to_thread(thread.join, 10)

@@ -1,0 +1,298 @@
+"""The scoring projection folded in memory from the stream's facts (pure, no I/O).
+
+A rebuild reads the stream in ranges, each in a process of its own, and reduces every event to a
+*fact*: a plain tuple with only what the projection needs of it (plain, because millions of them
+are pickled from the readers to the fold). Folding the facts in stream order, with the rules the
+handler applies batch by batch, gives the final rows of every table a rebuild replaces; they are
+then written once, instead of being read, changed and written again for every batch.
+
+The rules, those of :mod:`services.scoring.handlers` and the store:
+
+- an event seen before (a copy republished after the server's duplicate window) is skipped, as
+  the live inbox skips it;
+- an audit keeps the first event of its highest revision (``supersedes``); a unit's month holds
+  the sums of its live audits, one row per pillar with something in it;
+- a self-assessment keeps its newest review (``review_supersedes``); a person's month holds the
+  approved "+" sums of their reviews, retracted and added as reviews supersede each other, and
+  the unit of the review applied last; a returned review still makes the row (with zeros);
+- a person's month keeps the task result latest in event time, then event id;
+- ratings are counted per unit, month and level, and "Rất không hài lòng" ones per local day;
+- a month closes at its first close after its last reopen (a close of a closed month changes
+  nothing, a reopen deletes the close).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from contracts.envelope import Event
+from contracts.events import (
+    AuditAmended,
+    AuditSubmitted,
+    AuditWithdrawn,
+    FeedbackReceived,
+    PeriodClosed,
+    PeriodReopened,
+    SelfAssessmentReviewed,
+    TaskResultRecorded,
+)
+from services.scoring.domain.aggregates import PillarSums
+from services.scoring.domain.audits import record_after
+from services.scoring.domain.reviews import (
+    ReviewRecord,
+    order_key,
+    review_record,
+    review_supersedes,
+)
+from services.scoring.domain.satisfaction import VERY_DISSATISFIED, local_day
+
+#: A fact: ``(kind, stream sequence, event id, ...)``, the rest depending on the kind:
+#:
+#: - AUDIT: ward, audit id, unit, month, revision, live, sums as JSON text, sums (flat);
+#: - REVIEW: ward, self-assessment id, its :class:`ReviewRecord`;
+#: - TASK_RESULT: ward, person, month, points, event time (µs), disqualified;
+#: - FEEDBACK: ward, unit, month, level, the local day of a "Rất không hài lòng" (else None);
+#: - CLOSE: ward, month, when; REOPEN: ward, month; OTHER: nothing (not projected).
+Fact = tuple[Any, ...]
+#: A contribution as a flat tuple: pillar, points, max points, scored, N/A; pillar, ...
+FlatSums = tuple[Any, ...]
+
+AUDIT_EVENTS = (AuditSubmitted, AuditAmended, AuditWithdrawn)
+AUDIT, REVIEW, TASK_RESULT, FEEDBACK, CLOSE, REOPEN, OTHER = range(7)
+
+PLUS = "P"  # the pillar of a person's "+" items
+
+
+def fact_of(sequence: int, event: Event) -> Fact:
+    """What the projection needs of an event (every event makes one, to be deduplicated)."""
+    event_id = str(event.event_id)
+    if isinstance(event, AUDIT_EVENTS):
+        record = record_after(event)
+        flat = flatten(record.sums)
+        # The stored row's fields in a run (event id first), so the row is a slice of the fact.
+        return (
+            AUDIT,
+            sequence,
+            event_id,
+            event.ward,
+            str(event.data.audit_id),
+            record.unit_id,
+            record.month,
+            record.revision,
+            record.live,
+            sums_json_text(flat),
+            flat,
+        )
+    if isinstance(event, SelfAssessmentReviewed):
+        key = str(event.data.self_assessment_id)
+        return (REVIEW, sequence, event_id, event.ward, key, review_record(event))
+    if isinstance(event, TaskResultRecorded):
+        result = event.data
+        return (
+            TASK_RESULT,
+            sequence,
+            event_id,
+            event.ward,
+            result.person_id,
+            result.period,
+            result.points,
+            order_key(event.occurred_at),
+            result.disqualified,
+        )
+    if isinstance(event, FeedbackReceived):
+        rating = event.data
+        day = local_day(event.occurred_at) if rating.level == VERY_DISSATISFIED else None
+        return (
+            FEEDBACK,
+            sequence,
+            event_id,
+            event.ward,
+            rating.unit_id,
+            rating.period,
+            rating.level,
+            day,
+        )
+    if isinstance(event, PeriodClosed):
+        return (CLOSE, sequence, event_id, event.ward, event.data.period, event.occurred_at)
+    if isinstance(event, PeriodReopened):
+        return (REOPEN, sequence, event_id, event.ward, event.data.period)
+    return (OTHER, sequence, event_id)
+
+
+def flatten(sums: Mapping[str, PillarSums]) -> FlatSums:
+    flat: list[Any] = []
+    for pillar, s in sums.items():
+        flat += (pillar, s.points, s.max_points, s.scored, s.not_applicable)
+    return tuple(flat)
+
+
+def sums_json_text(flat: FlatSums) -> str:
+    """A contribution as the JSON the store keeps (``{pillar: [4 integers]}``), in the store's
+    layout, written directly (pillar codes need no escaping): this runs for every audit."""
+    parts = [
+        f'"{flat[i]}": [{flat[i + 1]}, {flat[i + 2]}, {flat[i + 3]}, {flat[i + 4]}]'
+        for i in range(0, len(flat), 5)
+    ]
+    return "{" + ", ".join(parts) + "}"
+
+
+class Fold:
+    """The projection's final rows, folded from facts given in stream order."""
+
+    def __init__(self) -> None:
+        #: Every event id folded: a later copy of one is skipped, here and in the catch-up.
+        self.seen: set[str] = set()
+        self.events = 0
+        self._audits: dict[tuple[str, str], Fact] = {}
+        self._reviews: dict[tuple[str, str], tuple[ReviewRecord, str]] = {}
+        self._people: dict[tuple[str, str, str], list[Any]] = {}  # unit, then the four sums
+        self._task_results: dict[tuple[str, str, str], tuple[float, int, str, bool]] = {}
+        self._ratings: dict[tuple[str, str, str, int], int] = {}
+        self._very_dissatisfied: dict[tuple[str, str, date], int] = {}
+        self._closed: dict[tuple[str, str], datetime] = {}
+
+    def add(self, facts: Iterable[Fact]) -> None:
+        seen, audits = self.seen, self._audits
+        for fact in facts:
+            event_id = fact[2]
+            if event_id in seen:
+                continue
+            seen.add(event_id)
+            kind = fact[0]
+            if kind == AUDIT:
+                key = (fact[3], fact[4])
+                current = audits.get(key)
+                # supersedes(): only a higher revision replaces the record (a tie keeps the first).
+                if current is None or fact[7] > current[7]:
+                    audits[key] = fact
+            elif kind == REVIEW:
+                self._review(fact[3], fact[4], fact[5], event_id)
+            elif kind == TASK_RESULT:
+                self._task_result(fact)
+            elif kind == FEEDBACK:
+                _, _, _, ward, unit, month, level, day = fact
+                key4 = (ward, unit, month, level)
+                self._ratings[key4] = self._ratings.get(key4, 0) + 1
+                if day is not None:
+                    key3 = (ward, unit, day)
+                    self._very_dissatisfied[key3] = self._very_dissatisfied.get(key3, 0) + 1
+            elif kind == CLOSE:
+                self._closed.setdefault((fact[3], fact[4]), fact[5])
+            elif kind == REOPEN:
+                self._closed.pop((fact[3], fact[4]), None)
+            self.events += 1
+
+    def _review(self, ward: str, sa_id: str, new: ReviewRecord, event_id: str) -> None:
+        key = (ward, sa_id)
+        stored = self._reviews.get(key)
+        current = stored[0] if stored else None
+        if not review_supersedes(new, current):
+            return
+        # As the handler: the old review's "+" is retracted from its person's month and the new
+        # one's added to theirs; every month touched takes the new review's unit.
+        if current is not None and current.live and PLUS in current.sums:
+            retracted = -current.sums[PLUS]
+            self._add_plus(ward, current.person_id, current.month, new.unit_id, retracted)
+        plus = new.sums.get(PLUS) if new.live else None
+        self._add_plus(ward, new.person_id, new.month, new.unit_id, plus or PillarSums())
+        self._reviews[key] = (new, event_id)
+
+    def _add_plus(self, ward: str, person: str, month: str, unit: str, sums: PillarSums) -> None:
+        row = self._people.get((ward, person, month))
+        if row is None:
+            row = self._people[(ward, person, month)] = [unit, 0, 0, 0, 0]
+        row[0] = unit
+        row[1] += sums.points
+        row[2] += sums.max_points
+        row[3] += sums.scored
+        row[4] += sums.not_applicable
+
+    def _task_result(self, fact: Fact) -> None:
+        _, _, event_id, ward, person, month, points, recorded_us, disqualified = fact
+        key = (ward, person, month)
+        current = self._task_results.get(key)
+        if current is None or (recorded_us, event_id) > (current[1], current[2]):
+            self._task_results[key] = (points, recorded_us, event_id, disqualified)
+
+    # --- the final rows, each a tuple in its table's column order --------------------------------
+
+    def audit_records(self) -> Iterator[tuple[Any, ...]]:
+        """event_id, ward, audit_id, unit_id, month, revision, live, sums (JSON text)."""
+        for fact in self._audits.values():
+            yield fact[2:10]
+
+    def unit_month_pillars(self) -> Iterator[tuple[Any, ...]]:
+        """ward, unit_id, month, pillar, points, max_points, scored_items, na_items: the live
+        audits' sums, for the slots that have something in them."""
+        # Audits of a unit's month with the same pillars are summed column by column (in C, by
+        # sum over zip): a million audits make five million pillar sums.
+        groups: dict[tuple[str, str, str, FlatSums], list[FlatSums]] = {}
+        for fact in self._audits.values():
+            if fact[8]:
+                flat = fact[10]
+                key = (fact[3], fact[5], fact[6], flat[::5])
+                group = groups.get(key)
+                if group is None:
+                    groups[key] = [flat]
+                else:
+                    group.append(flat)
+        slots: dict[tuple[str, str, str, str], list[int]] = {}
+        for (ward, unit, month, pillars), flats in groups.items():
+            totals = [sum(column) for n, column in enumerate(zip(*flats, strict=True)) if n % 5]
+            for i, pillar in enumerate(pillars):
+                sums = totals[4 * i : 4 * i + 4]
+                slot = slots.setdefault((ward, unit, month, pillar), [0, 0, 0, 0])
+                for j in range(4):
+                    slot[j] += sums[j]
+        for key, sums in slots.items():
+            if any(sums):
+                yield (*key, *sums)
+
+    def review_records(self) -> Iterator[tuple[Any, ...]]:
+        """ward, self_assessment_id, person_id, unit_id, month, revision, reviewed_us, live, sums
+        (JSON text), event_id."""
+        for (ward, sa_id), (r, event_id) in self._reviews.items():
+            head = (ward, sa_id, r.person_id, r.unit_id, r.month, r.revision, r.reviewed_us, r.live)
+            yield (*head, sums_json_text(flatten(r.sums)), event_id)
+
+    def person_month_plus(self) -> Iterator[tuple[Any, ...]]:
+        """ward, person_id, month, unit_id, points, max_points, scored_items, na_items."""
+        for (ward, person, month), row in self._people.items():
+            yield (ward, person, month, *row)
+
+    def task_results(self) -> Iterator[tuple[Any, ...]]:
+        """ward, person_id, month, points, disqualified, recorded_us, event_id."""
+        for (ward, person, month), (
+            points,
+            at,
+            event_id,
+            disqualified,
+        ) in self._task_results.items():
+            yield (ward, person, month, points, disqualified, at, event_id)
+
+    def unit_month_feedback(self) -> Iterator[tuple[Any, ...]]:
+        """ward, unit_id, month, level, ratings."""
+        for key, ratings in self._ratings.items():
+            yield (*key, ratings)
+
+    def unit_day_very_dissatisfied(self) -> Iterator[tuple[Any, ...]]:
+        """ward, unit_id, day, ratings."""
+        for key, ratings in self._very_dissatisfied.items():
+            yield (*key, ratings)
+
+    def closed_periods(self) -> Iterator[tuple[Any, ...]]:
+        """ward, period, closed_at."""
+        for key, at in self._closed.items():
+            yield (*key, at)
+
+    def release(self) -> None:
+        """Drop the rows once written; what was seen is still needed by the catch-up."""
+        self._audits.clear()
+        self._reviews.clear()
+        self._people.clear()
+        self._task_results.clear()
+        self._ratings.clear()
+        self._very_dissatisfied.clear()
+        self._closed.clear()

@@ -165,6 +165,9 @@ class Scoring:
         records = await store.load_review_records(session, keys)
         changed: dict[store.ReviewKey, tuple[ReviewRecord, str]] = {}
         deltas: dict[tuple[str, str, str, str], PillarSums] = defaultdict(PillarSums)
+        # A person's month has one unit, the one of the review applied last, even when two
+        # reviews of one batch name different units (one row per month, not one per unit).
+        last_unit: dict[tuple[str, str, str], str] = {}
         for event, key in zip(events, keys, strict=True):
             current, new = records.get(key), review_record(event)
             if not review_supersedes(new, current):
@@ -172,11 +175,17 @@ class Scoring:
             _replace(deltas, current, new, partial(_person_slot, key[0], new.unit_id))
             # A returned review still makes the person's month known (with no approved "+").
             deltas[(key[0], new.person_id, new.month, new.unit_id)] += PillarSums()
+            for record in (current, new):
+                if record is not None:
+                    last_unit[(key[0], record.person_id, record.month)] = new.unit_id
             records[key] = new
             changed[key] = (new, str(event.event_id))
+        per_month: dict[tuple[str, str, str, str], PillarSums] = defaultdict(PillarSums)
+        for (ward, person, month, _), sums in deltas.items():
+            per_month[(ward, person, month, last_unit[(ward, person, month)])] += sums
         await store.save_review_records(session, changed)
-        await store.add_to_person_months(session, deltas)
-        for ward, person, month, _ in deltas:
+        await store.add_to_person_months(session, per_month)
+        for ward, person, month, _ in per_month:
             touched[ward].people.add((person, month))
 
     async def _apply_task_results(

@@ -40,3 +40,25 @@ async def test_a_unit_month_emptied_by_a_withdrawal_has_no_row(sqlite_url: str, 
         assert len(rows) == 5 and all(row[4] > 0 for row in rows)
     finally:
         await projection.close()
+
+
+@pytest.mark.postgres
+async def test_two_reviews_of_a_month_naming_two_units_in_one_batch_make_one_row(
+    pg_url: str,
+) -> None:
+    """A person moved between units mid-month: the month keeps the unit reviewed last (on
+    PostgreSQL one upsert may not touch a row twice, so the batch must give one row)."""
+    projection = await Projection(pg_url).create()
+    try:
+        first = ev.reviewed("p01", "kt", "2026-02", [4] * 8, self_assessment_id=uuid.uuid4())
+        second = ev.reviewed(
+            "p01", "vp", "2026-02", [2] * 8, self_assessment_id=uuid.uuid4(), hour=9
+        )
+        await projection.feed([first, second])
+        rows = (await projection.tables())["person_month_plus"]
+        assert len(rows) == 1
+        _, person, month, unit, points, max_points, scored, na = rows[0]
+        assert (person, month, unit) == ("p01", "2026-02", "vp")
+        assert (points, max_points, scored, na) == (48_000, 64_000, 16, 0)
+    finally:
+        await projection.close()

@@ -51,6 +51,7 @@ from contracts.subjects import event_subject
 from services.runtime.broker import ensure_streams
 from services.runtime.settings import ServiceSettings
 from services.scoring import bootstrap, views
+from services.scoring.adapters.history import NatsAccess
 from services.scoring.adapters.tables import plumbing
 from services.scoring.rebuild import rebuild
 from tools.processes import NatsServer, ServiceProcess, free_port
@@ -272,7 +273,13 @@ async def measure(
     )
 
     runtime, scoring = bootstrap.build_runtime(config)
-    report = await rebuild(js, runtime.sessions, scoring, bootstrap.ASSESSMENT_EVENTS.name)
+    report = await rebuild(
+        js,
+        runtime.sessions,
+        scoring,
+        bootstrap.ASSESSMENT_EVENTS.name,
+        nats=NatsAccess((nats_url,)),
+    )
     print(f"rebuild            {report.seconds:>10.1f} s for {report.events:,} events", flush=True)
 
     await query_latency(runtime, scoring.policy, messages, wards, queries)

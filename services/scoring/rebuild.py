@@ -121,7 +121,7 @@ async def read_history(
     folded.
 
     ``workers`` processes read it (by default one per CPU, or none for a short stream); they
-    connect with ``access`` (by default that of ``js``'s connection)."""
+    connect with ``access`` (without it, this process reads the whole stream itself)."""
     state = (await js.stream_info(ASSESSMENT.name)).state
     first, last = max(state.first_seq, 1), state.last_seq
     if upto is not None:
@@ -130,11 +130,6 @@ async def read_history(
         return last
     if workers is None:
         workers = (os.cpu_count() or 1) if last - first + 1 >= PARALLEL_FROM else 1
-    if workers > 1 and access is None:
-        access = NatsAccess.of_client(js)
-        if access is None:
-            log.warning("rebuild: cannot pass this NATS connection on; reading in one process")
-            workers = 1
     if workers > 1 and access is not None:
         await read_in_processes(access, split(first, last, workers), fold.add)
     else:
@@ -436,8 +431,9 @@ async def rebuild(
     the lock, those of the rest that its inbox holds. Without that consumer on the stream, the
     whole stream.
 
-    ``nats`` is how the reading processes connect (by default as ``js``'s connection does);
-    ``workers`` how many there are (by default one per CPU, none for a short stream)."""
+    ``nats`` is how the reading processes connect (without it, this process reads the stream
+    itself); ``workers`` how many there are (by default one per CPU, none for a short
+    stream)."""
     started = time.perf_counter()
     replayer = Scoring(scoring.policy, announce=False)
     with tempfile.TemporaryDirectory(prefix="ward5s-rebuild-") as scratch:

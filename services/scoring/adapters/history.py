@@ -69,27 +69,6 @@ class NatsAccess:
     token: str | None = field(default=None, repr=False)
     inbox_prefix: str = "_INBOX"
 
-    @classmethod
-    def of_client(cls, js: JetStreamContext) -> NatsAccess | None:
-        """The access of the connection behind ``js``, if it can be passed on (user and
-        password, token or none; not TLS contexts, credential files or nkeys)."""
-        client: Any = getattr(js, "_nc", None)
-        if client is None or not getattr(client, "servers", None):
-            return None
-        if client.options.get("tls") or any(
-            getattr(client, name, None) is not None
-            for name in ("_user_credentials", "_nkeys_seed", "_nkeys_seed_str", "_signature_cb")
-        ):
-            return None
-        prefix = bytes(getattr(client, "_inbox_prefix", b"_INBOX")).decode()
-        return cls(
-            tuple(server.geturl() for server in client.servers),
-            client.options.get("user"),
-            client.options.get("password"),
-            client.options.get("token"),
-            prefix,
-        )
-
     async def connect(self) -> Client:
         return await nats.connect(
             servers=list(self.servers),

@@ -52,7 +52,13 @@ from services.runtime.broker import inbox_prefix, nats_servers
 from services.runtime.db import SessionFactory, create_engine, session_factory, transaction
 from services.runtime.settings import ServiceSettings
 from services.scoring.adapters import store
-from services.scoring.adapters.history import NatsAccess, read_here, read_in_processes, split
+from services.scoring.adapters.history import (
+    READERS,
+    NatsAccess,
+    read_here,
+    read_in_processes,
+    split,
+)
 from services.scoring.adapters.tables import (
     audit_records,
     closed_periods,
@@ -130,6 +136,7 @@ async def read_history(
         return last
     if workers is None:
         workers = (os.cpu_count() or 1) if last - first + 1 >= PARALLEL_FROM else 1
+    workers = min(workers, len(READERS))
     if workers > 1 and access is not None:
         await read_in_processes(access, split(first, last, workers), fold.add)
     else:

@@ -8,6 +8,7 @@ import asyncio
 import json
 from pathlib import Path
 
+import httpx
 import nats
 import pytest
 from nats.errors import Error as NatsError
@@ -19,6 +20,7 @@ from tests.ops.conftest import (
     low_audit_alerts,
     production_stack,
     server_log,
+    token_of,
 )
 from tests.support.stack import SERVICE_NAMES
 from tools.processes import NatsServer
@@ -73,6 +75,14 @@ async def test_services_run_the_pipeline_with_their_own_users_only(
         finally:
             await front_end.close()
         assert json.loads(reply.data)["status"] == 401  # no token: refused, but answered
+        # a rebuild reads the stream through scoring's own reader consumers
+        async with httpx.AsyncClient(timeout=60) as http:
+            rebuilt = await http.post(
+                f"{stack.url('scoring')}/v1/admin/rebuild",
+                headers={"Authorization": f"Bearer {token_of(tokens, role='admin')}"},
+            )
+        assert rebuilt.status_code == 200, rebuilt.text
+        assert rebuilt.json()["events"] > 0
     finally:
         stack.stop()
     assert "Violation" not in server_log(secured_nats)

@@ -34,6 +34,7 @@ from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 
 from contracts.events import parse_event
@@ -57,6 +58,9 @@ PULL_EXPIRES_S = 30.0
 INACTIVE_S = 120.0
 #: The in-process reader's fetch size.
 FETCH = 2_000
+#: The readers' consumer names, one per reading process: fixed, so that the service's NATS user
+#: may be granted exactly these (infra/nats/accounts.conf), not any consumer on the stream.
+READERS = tuple(f"scoring-rebuild-{n}" for n in range(4))
 
 
 @dataclass(frozen=True)
@@ -101,10 +105,13 @@ def _fact(sequence: int, payload: bytes) -> Fact | None:
 
 async def read_here(js: JetStreamContext, first: int, last: int, sink: Sink) -> None:
     """Read ``[first, last]`` in this process and hand its facts to ``sink``, in order."""
-    subscription = await js.pull_subscribe(
-        ASSESSMENT.subjects[0],
-        stream=ASSESSMENT.name,
-        config=ConsumerConfig(
+    await _forget(js, READERS[0])
+    # Created by name, then bound: ``pull_subscribe`` would name it at random.
+    await js.add_consumer(
+        ASSESSMENT.name,
+        ConsumerConfig(
+            name=READERS[0],
+            filter_subject=ASSESSMENT.subjects[0],
             ack_policy=AckPolicy.NONE,
             deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
             opt_start_seq=first,
@@ -112,6 +119,7 @@ async def read_here(js: JetStreamContext, first: int, last: int, sink: Sink) -> 
             max_waiting=1,
         ),
     )
+    subscription = await js.pull_subscribe_bind(consumer=READERS[0], stream=ASSESSMENT.name)
     try:
         done = False
         while not done:
@@ -138,6 +146,8 @@ async def read_here(js: JetStreamContext, first: int, last: int, sink: Sink) -> 
     finally:
         with contextlib.suppress(Exception):
             await subscription.unsubscribe()
+        with contextlib.suppress(Exception):
+            await _forget(js, READERS[0])
 
 
 # --- in processes of their own ----------------------------------------------------------------
@@ -249,11 +259,20 @@ def _sequence_and_pending(reply: str) -> tuple[int, int]:
     return int(tokens[Msg.Ack.StreamSeq]), int(tokens[Msg.Ack.NumPending])
 
 
-async def read_range(client: Client, first: int, last: int, sink: Sink) -> None:
+async def _forget(js: JetStreamContext, name: str) -> None:
+    """Delete a reader's consumer left behind by an earlier rebuild that died (it would otherwise
+    linger until its inactivity threshold, with the wrong start)."""
+    with contextlib.suppress(NotFoundError):
+        await js.delete_consumer(ASSESSMENT.name, name)
+
+
+async def read_range(client: Client, name: str, first: int, last: int, sink: Sink) -> None:
     js = client.jetstream()
+    await _forget(js, name)
     info = await js.add_consumer(
         ASSESSMENT.name,
         ConsumerConfig(
+            name=name,
             ack_policy=AckPolicy.NONE,
             deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
             opt_start_seq=first,
@@ -272,7 +291,9 @@ async def read_range(client: Client, first: int, last: int, sink: Sink) -> None:
             await js.delete_consumer(ASSESSMENT.name, info.name)
 
 
-def _read_in_process(access: NatsAccess, first: int, last: int, connection: Connection) -> None:
+def _read_in_process(
+    access: NatsAccess, name: str, first: int, last: int, connection: Connection
+) -> None:
     """A reading process: its facts go to ``connection`` in chunks, then ``("done", None)``."""
 
     parent = os.getppid()
@@ -284,7 +305,9 @@ def _read_in_process(access: NatsAccess, first: int, last: int, connection: Conn
         client = await access.connect()
         try:
             reading = asyncio.create_task(
-                read_range(client, first, last, lambda facts: connection.send(("facts", facts)))
+                read_range(
+                    client, name, first, last, lambda facts: connection.send(("facts", facts))
+                )
             )
             while not reading.done():
                 await asyncio.wait({reading}, timeout=1.0)
@@ -333,7 +356,7 @@ async def read_in_processes(
             receiving, sending = context.Pipe(duplex=False)
             process = context.Process(
                 target=_read_in_process,
-                args=(access, first, last, sending),
+                args=(access, READERS[n], first, last, sending),
                 name=f"scoring-rebuild-{n}",
                 daemon=True,
             )

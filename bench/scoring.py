@@ -6,8 +6,10 @@ JetStream on a nats-server started here on a free port, then measures on the sam
 - baseline: the raw nats-py rate of a durable pull consumer that fetches and acks (no parsing,
   no database);
 - service: the events per second the scoring service applies and commits (its durable consumer,
-  the handler, the inbox and the database commit), and the ratio to the baseline;
-- rebuild: the time to replay the whole stream into a fresh projection and swap it in;
+  the handler, the inbox and the database commit), run as deployed: ``--instances`` processes of
+  ``python -m services.scoring`` sharing the consumer (two by default, one per core); and the
+  ratio to the baseline;
+- rebuild: the time to read the whole stream into a fresh projection and swap it in;
 - query: the p99 latency of a unit's yearly score from the sums, against the same figure
   computed by SQL GROUP BY over the raw items (a table of every item, indexed by unit and month).
 """

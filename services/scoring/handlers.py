@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,7 +40,7 @@ from services.scoring.adapters import store
 from services.scoring.adapters.tables import plumbing
 from services.scoring.domain.aggregates import PillarSums
 from services.scoring.domain.alerts import PERSON_METRICS, UNIT_METRICS, Crossing, crossings
-from services.scoring.domain.audits import AuditRecord, record_after, supersedes
+from services.scoring.domain.audits import AUDIT_EVENTS, AuditRecord, record_after, supersedes
 from services.scoring.domain.policy import Policy
 from services.scoring.domain.reviews import (
     ReviewRecord,
@@ -55,7 +55,13 @@ from services.scoring.domain.satisfaction import (
     spike_crossed,
 )
 
-AUDIT_EVENTS = (AuditSubmitted, AuditAmended, AuditWithdrawn)
+#: The events folded into sums, by the step that applies them (the rest only close periods).
+_KIND_OF: dict[type[Event], str] = {
+    **dict.fromkeys(AUDIT_EVENTS, "audits"),
+    SelfAssessmentReviewed: "reviews",
+    TaskResultRecorded: "task_results",
+    FeedbackReceived: "feedback",
+}
 
 
 @dataclass
@@ -69,7 +75,8 @@ class Touched:
     closed: set[str] = field(default_factory=set)  # months closed by this batch
 
 
-Slot = tuple[str, str, str, str]
+#: Where a pillar's sums go: a unit's month and pillar, or a person's month.
+Slot = TypeVar("Slot", store.SumsKey, store.PersonMonthKey)
 
 
 def _replace(
@@ -88,13 +95,13 @@ def _replace(
                 deltas[slot] += sums if sign > 0 else -sums
 
 
-def _unit_slot(ward: str, record: AuditRecord, pillar: str) -> Slot:
+def _unit_slot(ward: str, record: AuditRecord, pillar: str) -> store.SumsKey:
     return (ward, record.unit_id, record.month, pillar)
 
 
-def _person_slot(ward: str, unit: str, record: ReviewRecord, pillar: str) -> Slot | None:
-    """A person's month has one unit, the one reviewed last; only "+" items count."""
-    return (ward, record.person_id, record.month, unit) if pillar == "P" else None
+def _person_slot(ward: str, record: ReviewRecord, pillar: str) -> store.PersonMonthKey | None:
+    """Only "+" items count towards a person's month."""
+    return (ward, record.person_id, record.month) if pillar == "P" else None
 
 
 class Scoring:
@@ -108,15 +115,15 @@ class Scoring:
         if self.announce:
             await store.lock_wards(session, {e.ward for e in events})
         touched: dict[str, Touched] = defaultdict(Touched)
-        # Sorted by type once, in stream order: a batch holds thousands of events, mostly of one
-        # type (``type(e)`` is a dictionary key; ``isinstance`` per event and kind cost more).
-        by_type: dict[type[Event], list[Any]] = defaultdict(list)
+        # Sorted by kind once, in stream order: a batch holds thousands of events, mostly of one
+        # kind (a type is a dictionary key; ``isinstance`` per event and kind costs more).
+        by_kind: dict[str, list[Any]] = defaultdict(list)
         for event in events:
-            by_type[AUDIT_EVENTS[0] if type(event) in AUDIT_EVENTS else type(event)].append(event)
-        await self._apply_audits(session, by_type.get(AUDIT_EVENTS[0], []), touched)
-        await self._apply_reviews(session, by_type.get(SelfAssessmentReviewed, []), touched)
-        await self._apply_task_results(session, by_type.get(TaskResultRecorded, []), touched)
-        await self._apply_feedback(session, by_type.get(FeedbackReceived, []), touched)
+            by_kind[_KIND_OF.get(type(event), "other")].append(event)
+        await self._apply_audits(session, by_kind["audits"], touched)
+        await self._apply_reviews(session, by_kind["reviews"], touched)
+        await self._apply_task_results(session, by_kind["task_results"], touched)
+        await self._apply_feedback(session, by_kind["feedback"], touched)
         await self._apply_periods(session, events, touched)
         if not self.announce:
             return
@@ -164,28 +171,25 @@ class Scoring:
         keys = [(e.ward, str(e.data.self_assessment_id)) for e in events]
         records = await store.load_review_records(session, keys)
         changed: dict[store.ReviewKey, tuple[ReviewRecord, str]] = {}
-        deltas: dict[tuple[str, str, str, str], PillarSums] = defaultdict(PillarSums)
-        # A person's month has one unit, the one of the review applied last, even when two
-        # reviews of one batch name different units (one row per month, not one per unit).
-        last_unit: dict[tuple[str, str, str], str] = {}
+        deltas: dict[store.PersonMonthKey, PillarSums] = defaultdict(PillarSums)
+        # A person's month has one unit, that of the review applied last (also when two reviews
+        # of one batch name different units): every month a review touches takes its unit.
+        units: dict[store.PersonMonthKey, str] = {}
         for event, key in zip(events, keys, strict=True):
             current, new = records.get(key), review_record(event)
             if not review_supersedes(new, current):
                 continue
-            _replace(deltas, current, new, partial(_person_slot, key[0], new.unit_id))
+            _replace(deltas, current, new, partial(_person_slot, key[0]))
             # A returned review still makes the person's month known (with no approved "+").
-            deltas[(key[0], new.person_id, new.month, new.unit_id)] += PillarSums()
+            deltas[(key[0], new.person_id, new.month)] += PillarSums()
             for record in (current, new):
                 if record is not None:
-                    last_unit[(key[0], record.person_id, record.month)] = new.unit_id
+                    units[(key[0], record.person_id, record.month)] = new.unit_id
             records[key] = new
             changed[key] = (new, str(event.event_id))
-        per_month: dict[tuple[str, str, str, str], PillarSums] = defaultdict(PillarSums)
-        for (ward, person, month, _), sums in deltas.items():
-            per_month[(ward, person, month, last_unit[(ward, person, month)])] += sums
         await store.save_review_records(session, changed)
-        await store.add_to_person_months(session, per_month)
-        for ward, person, month, _ in per_month:
+        await store.add_to_person_months(session, deltas, units)
+        for ward, person, month in deltas:
             touched[ward].people.add((person, month))
 
     async def _apply_task_results(

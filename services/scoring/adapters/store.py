@@ -44,7 +44,7 @@ from services.scoring.adapters.tables import (
     unit_month_feedback,
     unit_month_pillars,
 )
-from services.scoring.domain.aggregates import PillarSums
+from services.scoring.domain.aggregates import PillarSums, flatten, sums_json_text
 from services.scoring.domain.audits import AuditRecord
 from services.scoring.domain.reviews import ReviewRecord
 
@@ -60,18 +60,10 @@ def _sums_to_json(sums: Mapping[str, PillarSums]) -> dict[str, list[int]]:
     return {p: [s.points, s.max_points, s.scored, s.not_applicable] for p, s in sums.items()}
 
 
-def _sums_to_json_text(sums: Mapping[str, PillarSums]) -> str:
-    """:func:`_sums_to_json` as JSON text, written directly (pillar codes need no escaping),
-    for the unnested rows of PostgreSQL: this runs for every audit on the hot path."""
-    pillars = ", ".join(
-        f'"{p}": [{s.points}, {s.max_points}, {s.scored}, {s.not_applicable}]'
-        for p, s in sums.items()
-    )
-    return "{" + pillars + "}"
-
-
 def _sums_encoder(session: AsyncSession) -> Any:
-    return _sums_to_json_text if _is_postgres(session) else _sums_to_json
+    if _is_postgres(session):  # unnested rows carry JSON as text
+        return lambda sums: sums_json_text(flatten(sums))
+    return _sums_to_json
 
 
 def _sums_from_json(raw: Mapping[str, list[int]]) -> dict[str, PillarSums]:
@@ -332,15 +324,17 @@ async def add_to_unit_months(session: AsyncSession, deltas: Mapping[SumsKey, Pil
 
 
 async def add_to_person_months(
-    session: AsyncSession, deltas: Mapping[tuple[str, str, str, str], PillarSums]
+    session: AsyncSession,
+    deltas: Mapping[PersonMonthKey, PillarSums],
+    units: Mapping[PersonMonthKey, str],
 ) -> None:
-    """Add each (ward, person, month, unit) delta of "+" sums; the unit is the newest seen."""
+    """Add each (ward, person, month) delta of "+" sums; the month's unit becomes ``units``'."""
     await _add_sums(
         session,
         person_month_plus,
         [
-            {"ward": w, "person_id": p, "month": m, "unit_id": u, **_sum_columns(d)}
-            for (w, p, m, u), d in sorted(deltas.items())
+            {"ward": w, "person_id": p, "month": m, "unit_id": units[(w, p, m)], **_sum_columns(d)}
+            for (w, p, m), d in sorted(deltas.items())
         ],
         ("ward", "person_id", "month"),
         replace=("unit_id",),

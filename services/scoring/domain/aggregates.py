@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from contracts.catalog import SCORE_MAX
 from contracts.events import ScoredItem
@@ -108,3 +109,24 @@ def total_percent(
     weight_of = (lambda code: weights.get(code, 1.0)) if weights else (lambda code: 1.0)
     total_weight = sum(weight_of(code) for code, _ in scored)
     return sum(weight_of(code) * percent for code, percent in scored) / total_weight
+
+
+#: A contribution as a flat tuple: pillar, points, max points, scored, N/A; pillar, ...
+FlatSums = tuple[Any, ...]
+
+
+def flatten(sums: Mapping[str, PillarSums]) -> FlatSums:
+    flat: list[Any] = []
+    for pillar, s in sums.items():
+        flat += (pillar, s.points, s.max_points, s.scored, s.not_applicable)
+    return tuple(flat)
+
+
+def sums_json_text(flat: FlatSums) -> str:
+    """A contribution as the JSON the store keeps (``{pillar: [4 integers]}``), written
+    directly (pillar codes need no escaping): this runs for every audit, live and rebuilt."""
+    parts = [
+        f'"{flat[i]}": [{flat[i + 1]}, {flat[i + 2]}, {flat[i + 3]}, {flat[i + 4]}]'
+        for i in range(0, len(flat), 5)
+    ]
+    return "{" + ", ".join(parts) + "}"

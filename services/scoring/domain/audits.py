@@ -14,6 +14,7 @@ from contracts.events import AuditAmended, AuditSubmitted, AuditWithdrawn
 from services.scoring.domain.aggregates import Contribution, contribution
 
 AuditEvent = AuditSubmitted | AuditAmended | AuditWithdrawn
+AUDIT_EVENTS = (AuditSubmitted, AuditAmended, AuditWithdrawn)
 
 
 @dataclass(frozen=True)

@@ -23,23 +23,20 @@ The rules, those of :mod:`services.scoring.handlers` and the store:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
 from contracts.envelope import Event
 from contracts.events import (
-    AuditAmended,
-    AuditSubmitted,
-    AuditWithdrawn,
     FeedbackReceived,
     PeriodClosed,
     PeriodReopened,
     SelfAssessmentReviewed,
     TaskResultRecorded,
 )
-from services.scoring.domain.aggregates import PillarSums
-from services.scoring.domain.audits import record_after
+from services.scoring.domain.aggregates import FlatSums, PillarSums, flatten, sums_json_text
+from services.scoring.domain.audits import AUDIT_EVENTS, record_after
 from services.scoring.domain.reviews import (
     ReviewRecord,
     order_key,
@@ -56,10 +53,7 @@ from services.scoring.domain.satisfaction import VERY_DISSATISFIED, local_day
 #: - FEEDBACK: ward, unit, month, level, the local day of a "Rất không hài lòng" (else None);
 #: - CLOSE: ward, month, when; REOPEN: ward, month; OTHER: nothing (not projected).
 Fact = tuple[Any, ...]
-#: A contribution as a flat tuple: pillar, points, max points, scored, N/A; pillar, ...
-FlatSums = tuple[Any, ...]
 
-AUDIT_EVENTS = (AuditSubmitted, AuditAmended, AuditWithdrawn)
 AUDIT, REVIEW, TASK_RESULT, FEEDBACK, CLOSE, REOPEN, OTHER = range(7)
 
 PLUS = "P"  # the pillar of a person's "+" items
@@ -119,23 +113,6 @@ def fact_of(sequence: int, event: Event) -> Fact:
     if isinstance(event, PeriodReopened):
         return (REOPEN, sequence, event_id, event.ward, event.data.period)
     return (OTHER, sequence, event_id)
-
-
-def flatten(sums: Mapping[str, PillarSums]) -> FlatSums:
-    flat: list[Any] = []
-    for pillar, s in sums.items():
-        flat += (pillar, s.points, s.max_points, s.scored, s.not_applicable)
-    return tuple(flat)
-
-
-def sums_json_text(flat: FlatSums) -> str:
-    """A contribution as the JSON the store keeps (``{pillar: [4 integers]}``), in the store's
-    layout, written directly (pillar codes need no escaping): this runs for every audit."""
-    parts = [
-        f'"{flat[i]}": [{flat[i + 1]}, {flat[i + 2]}, {flat[i + 3]}, {flat[i + 4]}]'
-        for i in range(0, len(flat), 5)
-    ]
-    return "{" + ", ".join(parts) + "}"
 
 
 class Fold:

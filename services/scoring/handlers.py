@@ -44,9 +44,11 @@ from services.scoring.domain.audits import AUDIT_EVENTS, AuditRecord, record_aft
 from services.scoring.domain.policy import Policy
 from services.scoring.domain.reviews import (
     ReviewRecord,
-    order_key,
+    TaskResultState,
+    keep_latest,
     review_record,
     review_supersedes,
+    task_result_state,
 )
 from services.scoring.domain.satisfaction import (
     DISSATISFACTION_SPIKE,
@@ -198,17 +200,9 @@ class Scoring:
         events: Sequence[TaskResultRecorded],
         touched: dict[str, Touched],
     ) -> None:
-        newest: dict[store.PersonMonthKey, tuple[float, int, str, bool]] = {}
+        newest: dict[store.PersonMonthKey, TaskResultState] = {}
         for e in events:
-            key = (e.ward, e.data.person_id, e.data.period)
-            candidate = (
-                e.data.points,
-                order_key(e.occurred_at),
-                str(e.event_id),
-                e.data.disqualified,
-            )
-            if key not in newest or candidate[1:3] > newest[key][1:3]:
-                newest[key] = candidate
+            keep_latest(newest, (e.ward, e.data.person_id, e.data.period), task_result_state(e))
             touched[e.ward].people.add((e.data.person_id, e.data.period))
         await store.record_task_results(session, newest)
 

@@ -39,9 +39,11 @@ from services.scoring.domain.aggregates import FlatSums, PillarSums, flatten, su
 from services.scoring.domain.audits import AUDIT_EVENTS, record_after
 from services.scoring.domain.reviews import (
     ReviewRecord,
-    order_key,
+    TaskResultState,
+    keep_latest,
     review_record,
     review_supersedes,
+    task_result_state,
 )
 from services.scoring.domain.satisfaction import VERY_DISSATISFIED, local_day
 
@@ -49,7 +51,7 @@ from services.scoring.domain.satisfaction import VERY_DISSATISFIED, local_day
 #:
 #: - AUDIT: ward, audit id, unit, month, revision, live, sums as JSON text, sums (flat);
 #: - REVIEW: ward, self-assessment id, its :class:`ReviewRecord`;
-#: - TASK_RESULT: ward, person, month, points, event time (µs), disqualified;
+#: - TASK_RESULT: ward, person, month, its :data:`TaskResultState`;
 #: - FEEDBACK: ward, unit, month, level, the local day of a "Rất không hài lòng" (else None);
 #: - CLOSE: ward, month, when; REOPEN: ward, month; OTHER: nothing (not projected).
 Fact = tuple[Any, ...]
@@ -84,17 +86,8 @@ def fact_of(sequence: int, event: Event) -> Fact:
         return (REVIEW, sequence, event_id, event.ward, key, review_record(event))
     if isinstance(event, TaskResultRecorded):
         result = event.data
-        return (
-            TASK_RESULT,
-            sequence,
-            event_id,
-            event.ward,
-            result.person_id,
-            result.period,
-            result.points,
-            order_key(event.occurred_at),
-            result.disqualified,
-        )
+        state = task_result_state(event)
+        return (TASK_RESULT, sequence, event_id, event.ward, result.person_id, result.period, state)
     if isinstance(event, FeedbackReceived):
         rating = event.data
         day = local_day(event.occurred_at) if rating.level == VERY_DISSATISFIED else None
@@ -125,7 +118,7 @@ class Fold:
         self._audits: dict[tuple[str, str], Fact] = {}
         self._reviews: dict[tuple[str, str], tuple[ReviewRecord, str]] = {}
         self._people: dict[tuple[str, str, str], list[Any]] = {}  # unit, then the four sums
-        self._task_results: dict[tuple[str, str, str], tuple[float, int, str, bool]] = {}
+        self._task_results: dict[tuple[str, str, str], TaskResultState] = {}
         self._ratings: dict[tuple[str, str, str, int], int] = {}
         self._very_dissatisfied: dict[tuple[str, str, date], int] = {}
         self._closed: dict[tuple[str, str], datetime] = {}
@@ -187,11 +180,8 @@ class Fold:
         row[4] += sums.not_applicable
 
     def _task_result(self, fact: Fact) -> None:
-        _, _, event_id, ward, person, month, points, recorded_us, disqualified = fact
-        key = (ward, person, month)
-        current = self._task_results.get(key)
-        if current is None or (recorded_us, event_id) > (current[1], current[2]):
-            self._task_results[key] = (points, recorded_us, event_id, disqualified)
+        _, _, _, ward, person, month, state = fact
+        keep_latest(self._task_results, (ward, person, month), state)
 
     # --- the final rows, each a tuple in its table's column order --------------------------------
 

@@ -10,14 +10,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
-from contracts.events import SelfAssessmentReviewed
+from contracts.events import SelfAssessmentReviewed, TaskResultRecorded
 from services.scoring.domain.aggregates import Contribution, contribution
 
 
 def order_key(moment: datetime) -> int:
     """A moment as whole microseconds since the epoch: compared exactly, stored as an integer."""
     return round(moment.timestamp() * 1_000_000)
+
+
+#: A person's month's task result as kept: points, event time (µs), event id, disqualified.
+TaskResultState = tuple[float, int, str, bool]
+Key = TypeVar("Key")
+
+
+def task_result_state(event: TaskResultRecorded) -> TaskResultState:
+    result = event.data
+    return (result.points, order_key(event.occurred_at), str(event.event_id), result.disqualified)
+
+
+def keep_latest(results: dict[Key, TaskResultState], key: Key, new: TaskResultState) -> None:
+    """A month keeps the task result recorded last in event time (then by event id), whatever
+    order they arrive in."""
+    current = results.get(key)
+    if current is None or new[1:3] > current[1:3]:
+        results[key] = new
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,6 @@ from typing import Any
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 from sqlalchemy import JSON, Table, delete, insert, select, text
@@ -55,6 +54,8 @@ from services.scoring.adapters import store
 from services.scoring.adapters.history import (
     READERS,
     NatsAccess,
+    close_reader,
+    open_reader,
     read_here,
     read_in_processes,
     split,
@@ -211,17 +212,7 @@ class Replay:
         if self.position >= last_sequence:
             return
         if self._subscription is None:
-            self._subscription = await self.js.pull_subscribe(
-                ASSESSMENT.subjects[0],
-                stream=ASSESSMENT.name,
-                config=ConsumerConfig(
-                    ack_policy=AckPolicy.NONE,
-                    deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
-                    opt_start_seq=self.position + 1,
-                    inactive_threshold=300.0,
-                    max_waiting=1,
-                ),
-            )
+            self._subscription = await open_reader(self.js, self.position + 1)
         applying: asyncio.Task[None] | None = None
         try:
             reached = False
@@ -287,7 +278,7 @@ class Replay:
 
     async def close(self) -> None:
         if self._subscription is not None:
-            await self._subscription.unsubscribe()
+            await close_reader(self.js, self._subscription)
         await self.engine.dispose()
 
 
@@ -403,7 +394,7 @@ class SchemaReplay(Replay):
 
     async def close(self) -> None:
         if self._subscription is not None:
-            await self._subscription.unsubscribe()
+            await close_reader(self.js, self._subscription)
         async with self.live_engine.begin() as connection:
             await connection.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
 

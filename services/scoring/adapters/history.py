@@ -103,8 +103,9 @@ def _fact(sequence: int, payload: bytes) -> Fact | None:
 # --- here, on the caller's connection ---------------------------------------------------------
 
 
-async def read_here(js: JetStreamContext, first: int, last: int, sink: Sink) -> None:
-    """Read ``[first, last]`` in this process and hand its facts to ``sink``, in order."""
+async def open_reader(js: JetStreamContext, first: int) -> JetStreamContext.PullSubscription:
+    """A pull subscription on the stream from sequence ``first``, in this process, through the
+    first reader consumer (the one the service's NATS user may create); one at a time."""
     await _forget(js, READERS[0])
     # Created by name, then bound: ``pull_subscribe`` would name it at random.
     await js.add_consumer(
@@ -119,7 +120,21 @@ async def read_here(js: JetStreamContext, first: int, last: int, sink: Sink) -> 
             max_waiting=1,
         ),
     )
-    subscription = await js.pull_subscribe_bind(consumer=READERS[0], stream=ASSESSMENT.name)
+    return await js.pull_subscribe_bind(consumer=READERS[0], stream=ASSESSMENT.name)
+
+
+async def close_reader(
+    js: JetStreamContext, subscription: JetStreamContext.PullSubscription
+) -> None:
+    with contextlib.suppress(Exception):
+        await subscription.unsubscribe()
+    with contextlib.suppress(Exception):
+        await _forget(js, READERS[0])
+
+
+async def read_here(js: JetStreamContext, first: int, last: int, sink: Sink) -> None:
+    """Read ``[first, last]`` in this process and hand its facts to ``sink``, in order."""
+    subscription = await open_reader(js, first)
     try:
         done = False
         while not done:
@@ -144,10 +159,7 @@ async def read_here(js: JetStreamContext, first: int, last: int, sink: Sink) -> 
                     break
             sink(facts)
     finally:
-        with contextlib.suppress(Exception):
-            await subscription.unsubscribe()
-        with contextlib.suppress(Exception):
-            await _forget(js, READERS[0])
+        await close_reader(js, subscription)
 
 
 # --- in processes of their own ----------------------------------------------------------------

@@ -331,8 +331,6 @@ async def service_processes(
                     log = (scratch / "scoring-0.log").read_text(errors="replace")[-2000:]
                     raise RuntimeError(f"a scoring process ended early:\n{log}")
             await asyncio.sleep(0.05)
-    except asyncio.CancelledError:
-        raise
     finally:
         for process in processes:
             process.stop()

@@ -52,6 +52,7 @@ from services.runtime.db import SessionFactory, create_engine, session_factory, 
 from services.runtime.settings import ServiceSettings
 from services.scoring.adapters import store
 from services.scoring.adapters.history import (
+    FETCH,
     READERS,
     NatsAccess,
     close_reader,
@@ -103,7 +104,6 @@ FOLDED: dict[str, Callable[[Fold], Iterator[tuple[Any, ...]]]] = {
 AUDIT_ROW = ("event_id", "ward", "audit_id", "unit_id", "month", "revision", "live", "sums")
 #: A stream shorter than this is read in this process: starting processes would cost more.
 PARALLEL_FROM = 20_000
-FETCH = 2000
 COPY_CHUNK = 5000
 #: Rows from which a table is copied into the scratch schema through two connections.
 COPY_SPLIT = 50_000

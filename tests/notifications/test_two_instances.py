@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from services.notifications.adapters.tables import alerts, deliveries
 from tests.notifications.harness import Harness, Mailbox, address, local, low_score, org_chart
@@ -63,6 +63,17 @@ async def step(
     async def drained() -> bool:
         await asyncio.gather(*(s.service.scheduler.tick() for s in (a, b, a, b)))
         async with a.service.runtime.sessions() as session:
+            # Alerts first: an escalation or a repeat changes its alert and queues its delivery
+            # in one transaction, which another instance's loop may commit between the two
+            # queries. Asked in this order, a commit in between shows as a pending delivery.
+            to_escalate_or_repeat = (
+                await session.execute(
+                    select(alerts.c.alert_id).where(
+                        alerts.c.status == "open",
+                        or_(alerts.c.escalates_at <= moment, alerts.c.repeat_at <= moment),
+                    )
+                )
+            ).all()
             due = (
                 await session.execute(
                     select(deliveries.c.id).where(
@@ -72,14 +83,7 @@ async def step(
                     )
                 )
             ).all()
-            to_escalate = (
-                await session.execute(
-                    select(alerts.c.alert_id).where(
-                        alerts.c.status == "open", alerts.c.escalates_at <= moment
-                    )
-                )
-            ).all()
-        return not due and not to_escalate
+        return not to_escalate_or_repeat and not due
 
     await eventually(drained)
     mails = told(a.mailbox, before)

@@ -41,6 +41,7 @@ from services.scoring.adapters.tables import plumbing
 from services.scoring.domain.aggregates import PillarSums
 from services.scoring.domain.alerts import PERSON_METRICS, UNIT_METRICS, Crossing, crossings
 from services.scoring.domain.audits import AUDIT_EVENTS, AuditRecord, record_after, supersedes
+from services.scoring.domain.closing import close_or_reopen
 from services.scoring.domain.policy import Policy
 from services.scoring.domain.reviews import (
     ReviewRecord,
@@ -229,13 +230,17 @@ class Scoring:
     ) -> None:
         # In stream order: a close then a reopen of the same month leaves it open, and back.
         state: dict[tuple[str, str], datetime | None] = {}
+        reopened: set[tuple[str, str]] = set()
         for e in events:
             if isinstance(e, PeriodClosed):
-                state[(e.ward, e.data.period)] = e.occurred_at
+                close_or_reopen(state, (e.ward, e.data.period), e.occurred_at)
             elif isinstance(e, PeriodReopened):
-                state[(e.ward, e.data.period)] = None
+                close_or_reopen(state, (e.ward, e.data.period), None)
+                reopened.add((e.ward, e.data.period))
         closes = {key: at for key, at in state.items() if at is not None}
-        await store.reopen_periods(session, [key for key, at in state.items() if at is None])
+        # A reopen in the batch forgets the stored close first; a close of a month that stayed
+        # closed leaves the stored time (the store keeps the first).
+        await store.reopen_periods(session, reopened)
         await store.close_periods(session, closes)
         for ward, month in closes:
             touched[ward].closed.add(month)

@@ -168,9 +168,9 @@ def feedback(unit: str, month: str, level: int, day: int = 10, hour: int = 3) ->
     )
 
 
-def closed(month: str) -> PeriodClosed:
+def closed(month: str, hour: int = 3) -> PeriodClosed:
     return PeriodClosed(
-        ward=WARD, occurred_at=moment(month, day=28), actor=HEAD, data={"period": month}
+        ward=WARD, occurred_at=moment(month, day=28, hour=hour), actor=HEAD, data={"period": month}
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -75,6 +76,11 @@ def history() -> tuple[list[Event], list[Event]]:
     stream.append(ev.reopened("2026-01"))
     stream.append(ev.closed("2026-02"))
     stream.append(ev.submitted(uuid.uuid4(), "kt", "2026-02", [2] * 25))  # late, after close
+    # A month closes at its first close after its last reopen, however the batches fall.
+    stream.append(ev.closed("2026-01", hour=10))  # after its reopen: closed at 10
+    stream.append(ev.closed("2026-01", hour=11))  # closed already: still 10
+    stream += [ev.closed("2026-03", hour=8), ev.closed("2026-03", hour=9)]  # 8
+    stream += [ev.reopened("2026-03"), ev.closed("2026-03", hour=12)]  # 12
     copies = [
         next(e for e in stream if e.type == "assessment.feedback.received" and e.data.level == 1),
         next(e for e in stream if e.type == "assessment.audit.submitted"),
@@ -109,9 +115,10 @@ async def live_rows(url: str, events: Sequence[Event], batch: int) -> dict[str, 
         await projection.close()
 
 
-@pytest.mark.parametrize("batch", [1, 5])
+@pytest.mark.parametrize("batch", [1, 5, 64])
 async def test_the_fold_gives_the_rows_the_handler_gives(tmp_path, batch) -> None:
-    """Folded in memory and written at once, or applied by the handler batch by batch."""
+    """Folded in memory and written at once, or applied by the handler batch by batch (one
+    event, a few, or enough that several closes of a month share a batch)."""
     stream, copies = history()
     events = [*stream[:40], *copies, *stream[40:]]
     live = await live_rows(f"sqlite+aiosqlite:///{tmp_path / 'live.db'}", events, batch)
@@ -132,6 +139,10 @@ async def test_the_fold_gives_the_rows_the_handler_gives(tmp_path, batch) -> Non
     finally:
         await projection.close()
     assert fold.events == len(stream)
+    closed_hours = {
+        period: datetime.fromisoformat(at).hour for _, period, at in live["closed_periods"]
+    }
+    assert closed_hours == {"2026-01": 10, "2026-02": 3, "2026-03": 12}
 
 
 @pytest.mark.nats

@@ -17,8 +17,7 @@ The rules, those of :mod:`services.scoring.handlers` and the store:
   the unit of the review applied last; a returned review still makes the row (with zeros);
 - a person's month keeps the task result latest in event time, then event id;
 - ratings are counted per unit, month and level, and "Rất không hài lòng" ones per local day;
-- a month closes at its first close after its last reopen (a close of a closed month changes
-  nothing, a reopen deletes the close).
+- a month closes at its first close after its last reopen (``domain.closing``).
 """
 
 from __future__ import annotations
@@ -37,6 +36,7 @@ from contracts.events import (
 )
 from services.scoring.domain.aggregates import FlatSums, PillarSums, flatten, sums_json_text
 from services.scoring.domain.audits import AUDIT_EVENTS, record_after
+from services.scoring.domain.closing import close_or_reopen
 from services.scoring.domain.reviews import (
     ReviewRecord,
     TaskResultState,
@@ -121,7 +121,7 @@ class Fold:
         self._task_results: dict[tuple[str, str, str], TaskResultState] = {}
         self._ratings: dict[tuple[str, str, str, int], int] = {}
         self._very_dissatisfied: dict[tuple[str, str, date], int] = {}
-        self._closed: dict[tuple[str, str], datetime] = {}
+        self._closed: dict[tuple[str, str], datetime | None] = {}  # None: reopened
 
     def add(self, facts: Iterable[Fact]) -> None:
         seen, audits = self.seen, self._audits
@@ -149,9 +149,9 @@ class Fold:
                     key3 = (ward, unit, day)
                     self._very_dissatisfied[key3] = self._very_dissatisfied.get(key3, 0) + 1
             elif kind == CLOSE:
-                self._closed.setdefault((fact[3], fact[4]), fact[5])
+                close_or_reopen(self._closed, (fact[3], fact[4]), fact[5])
             elif kind == REOPEN:
-                self._closed.pop((fact[3], fact[4]), None)
+                close_or_reopen(self._closed, (fact[3], fact[4]), None)
             self.events += 1
 
     def _review(self, ward: str, sa_id: str, new: ReviewRecord, event_id: str) -> None:
@@ -252,7 +252,8 @@ class Fold:
     def closed_periods(self) -> Iterator[tuple[Any, ...]]:
         """ward, period, closed_at."""
         for key, at in self._closed.items():
-            yield (*key, at)
+            if at is not None:
+                yield (*key, at)
 
     def release(self) -> None:
         """Drop the rows once written; what was seen is still needed by the catch-up."""

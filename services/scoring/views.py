@@ -173,9 +173,7 @@ async def unit_score(
 ) -> dict[str, Any]:
     # The period and the one before it, closed and late marks, in one read: the change is a
     # subtraction away.
-    stored = await store.unit_period(
-        session, ward, unit_id, span.months + span.previous, span.months
-    )
+    stored = await store.unit_period(session, ward, unit_id, span.months, span.previous)
     current = UnitFigures(stored.sums.get(True, {}), stored.ratings.get(True, {}))
     values = current.values(policy)
     previous = UnitFigures(stored.sums.get(False, {}), stored.ratings.get(False, {}))

@@ -26,7 +26,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    bindparam,
     func,
     select,
     text,
@@ -352,6 +353,24 @@ async def settle(runtime: Any) -> None:
     gc.freeze()
 
 
+async def timed(
+    runtime: Any,
+    ask: Callable[[Any, str, str], Awaitable[dict[str, float | None]]],
+    picks: list[tuple[str, str]],
+    warm_up: int,
+) -> tuple[list[float], list[dict[str, float | None]]]:
+    """Ask for each (ward, unit) in turn; the seconds each answer took after the ``warm_up``
+    first, and every answer."""
+    seconds, answers = [], []
+    for ward, unit in picks:
+        async with runtime.sessions() as session:
+            await session.execute(select(1))  # timed on a connection already checked out
+            started = time.perf_counter()
+            answers.append(await ask(session, ward, unit))
+            seconds.append(time.perf_counter() - started)
+    return seconds[warm_up:], answers
+
+
 async def query_latency(
     runtime: Any,
     policy: Any,
@@ -376,32 +395,39 @@ async def query_latency(
     await settle(runtime)
     rng = random.Random(7)
     span = views.window("2025", None)  # type: ignore[arg-type]
-    sums_ms, raw_ms = [], []
-    # The first rounds are not timed: each pooled connection prepares both statements once (the
-    # server parses and plans them then), which a running service did long ago.
+    t = raw_items
+    grouped = (
+        select(t.c.pillar, func.sum(t.c.weight * t.c.score), func.sum(t.c.weight * 4))
+        .where(
+            t.c.ward == bindparam("ward"),
+            t.c.unit_id == bindparam("unit_id"),
+            t.c.month.in_(span.months),
+        )
+        .group_by(t.c.pillar)
+    )
+
+    async def from_sums(session: Any, ward: str, unit: str) -> dict[str, float | None]:
+        answer = await views.unit_score(session, ward, unit, span, policy)
+        return {p["pillar"]: p["percent"] for p in answer["pillars"]}
+
+    async def from_items(session: Any, ward: str, unit: str) -> dict[str, float | None]:
+        rows = await session.execute(grouped, {"ward": ward, "unit_id": unit})
+        return {pillar: 100 * points / most for pillar, points, most in rows}
+
+    # The same units for both sides, each side timed in a loop of its own, as each would run
+    # alone: interleaved, the GROUP BY's millions of rows would push the sums' few pages out of
+    # the caches between two questions. The first rounds are not timed: each pooled connection
+    # prepares its statement once (the server parses and plans it then), which a running
+    # service did long ago.
     warm_up = 2 * runtime.engine.pool.size()
-    for round_ in range(warm_up + queries):
-        ward, unit = rng.choice(wards), rng.choice(UNITS)
-        async with runtime.sessions() as session:
-            # Both sides are timed on a connection already checked out of the pool.
-            await session.execute(select(1))
-            started = time.perf_counter()
-            answer = await views.unit_score(session, ward, unit, span, policy)
-            sums_ms.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            t = raw_items
-            grouped = await session.execute(
-                select(t.c.pillar, func.sum(t.c.weight * t.c.score), func.sum(t.c.weight * 4))
-                .where(t.c.ward == ward, t.c.unit_id == unit, t.c.month.in_(span.months))
-                .group_by(t.c.pillar)
-            )
-            raw = {p: 100 * points / most for p, points, most in grouped}
-            raw_ms.append(time.perf_counter() - started)
-        if round_ < warm_up:
-            sums_ms.pop(), raw_ms.pop()
-        for pillar in answer["pillars"]:
-            if pillar["percent"] is not None:
-                assert abs(pillar["percent"] - raw[pillar["pillar"]]) < 0.01, "figures differ"
+    picks = [(rng.choice(wards), rng.choice(UNITS)) for _ in range(warm_up + queries)]
+    sums_ms, sums = await timed(runtime, from_sums, picks, warm_up)
+    raw_ms, raw = await timed(runtime, from_items, picks, warm_up)
+    for fast_answer, slow_answer in zip(sums, raw, strict=True):
+        for pillar, percent in fast_answer.items():
+            expected = slow_answer.get(pillar)
+            if percent is not None:
+                assert expected is not None and abs(percent - expected) < 0.01, "figures differ"
     fast, slow = p99(sums_ms), p99(raw_ms)
     fast_median, slow_median = statistics.median(sums_ms) * 1000, statistics.median(raw_ms) * 1000
     print(

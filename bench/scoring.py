@@ -52,6 +52,7 @@ from contracts.catalog import default_catalog
 from contracts.streams import ASSESSMENT
 from contracts.subjects import event_subject
 from services.runtime.broker import ensure_streams
+from services.runtime.service import tune_garbage_collector
 from services.runtime.settings import ServiceSettings
 from services.scoring import bootstrap, views
 from services.scoring.adapters.history import NatsAccess
@@ -341,7 +342,8 @@ async def settle(runtime: Any) -> None:
     """Time the queries on a quiet database and process, as a service answering between
     batches would see them: every table vacuumed and analysed (rather than the server's
     autovacuum walking millions of fresh rows in the middle of the timing), and this process's
-    earlier phases left to the collector once, then frozen."""
+    earlier phases left to the collector once, then the collector set as a service sets it
+    (:func:`~services.runtime.service.tune_garbage_collector`)."""
     if runtime.engine.dialect.name == "postgresql":
         async with runtime.engine.connect() as connection:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -350,7 +352,7 @@ async def settle(runtime: Any) -> None:
         async with runtime.engine.begin() as connection:
             await connection.execute(text("ANALYZE"))
     gc.collect()
-    gc.freeze()
+    tune_garbage_collector()
 
 
 async def timed(
@@ -453,7 +455,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--batch", type=int, default=None, help="consumer batch size (the service's default)"
     )
-    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--queries", type=int, default=1000, help="questions timed on each side")
     parser.add_argument(
         "--instances", type=int, default=2, help="scoring processes sharing the consumer"
     )

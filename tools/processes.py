@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -30,10 +31,34 @@ def nats_server_binary() -> str:
     return found
 
 
+#: Where the kernel takes the local ports of outgoing connections (Linux's default elsewhere).
+_EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port nothing listens on, for a server about to start, never the same one twice.
+
+    Taken below the kernel's ephemeral range: a port that ``bind(0)`` gives is one that any
+    outgoing connection may take as its own before the server binds it, which then fails with
+    "address already in use"."""
+    try:
+        lowest_ephemeral = int(_EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        lowest_ephemeral = 32768
+    candidates = random.SystemRandom()
+    for _ in range(1000):
+        port = candidates.randrange(max(lowest_ephemeral // 2, 1024), lowest_ephemeral)
+        if port in _handed_out:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free port below {lowest_ephemeral}")
 
 
 def port_taken(port: int, host: str = "127.0.0.1") -> bool:

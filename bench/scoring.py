@@ -9,7 +9,8 @@ JetStream on a nats-server started here on a free port, then measures on the sam
   the handler, the inbox and the database commit), run as deployed: ``--instances`` processes of
   ``python -m services.scoring`` sharing the consumer (two by default, one per core); and the
   ratio to the baseline;
-- rebuild: the time to read the whole stream into a fresh projection and swap it in;
+- rebuild: the time to read the whole stream into a fresh projection and swap it in, and the
+  memory that takes, by ``python -m services.scoring rebuild`` as an operator runs it;
 - query: the p99 latency of a unit's yearly score from the sums, against the same figure
   computed by SQL GROUP BY over the raw items (a table of every item, indexed by unit and month).
 """
@@ -21,8 +22,10 @@ import asyncio
 import contextlib
 import gc
 import json
+import os
 import random
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -55,9 +58,7 @@ from services.runtime.broker import ensure_streams
 from services.runtime.service import tune_garbage_collector
 from services.runtime.settings import ServiceSettings
 from services.scoring import bootstrap, views
-from services.scoring.adapters.history import NatsAccess
 from services.scoring.adapters.tables import plumbing
-from services.scoring.rebuild import rebuild
 from tools.processes import NatsServer, ServiceProcess, free_port
 
 UNITS = [f"unit-{n:02d}" for n in range(20)]
@@ -276,19 +277,48 @@ async def measure(
         flush=True,
     )
 
-    runtime, scoring = bootstrap.build_runtime(config)
-    report = await rebuild(
-        js,
-        runtime.sessions,
-        scoring,
-        bootstrap.ASSESSMENT_EVENTS.name,
-        nats=NatsAccess((nats_url,)),
+    report = await rebuild_command(service_env(nats_url, url, batch))
+    print(
+        f"rebuild            {report['seconds']:>10.1f} s for {report['events']:,} events "
+        f"(python -m services.scoring rebuild; peak memory {report['peak_memory_mb']:,.0f} MiB, "
+        f"each reader's at most {report['reader_peak_memory_mb']:,.0f} MiB)",
+        flush=True,
     )
-    print(f"rebuild            {report.seconds:>10.1f} s for {report.events:,} events", flush=True)
+    runtime, scoring = bootstrap.build_runtime(config)
 
     await query_latency(runtime, scoring.policy, messages, wards, queries)
     await runtime.engine.dispose()
     await connection.close()
+
+
+def service_env(nats_url: str, url: str, batch: int) -> dict[str, str]:
+    """The settings of a scoring process on the bench's server and database."""
+    return {
+        "WARD5S_ENVIRONMENT": "test",
+        "WARD5S_NATS_URL": nats_url,
+        "WARD5S_SCORING_DATABASE_URL": url,
+        "WARD5S_SCORING_CONSUMER_BATCH": str(batch),
+        "WARD5S_LOG_LEVEL": "WARNING",
+    }
+
+
+async def rebuild_command(env: dict[str, str]) -> dict[str, Any]:
+    """Rebuild as an operator does, ``python -m services.scoring rebuild`` in a process of its
+    own (so that its peak memory is the rebuild's, not this bench's); its report."""
+    command = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "services.scoring",
+        "rebuild",
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await command.communicate()
+    if command.returncode != 0:
+        raise RuntimeError(f"the rebuild failed:\n{err.decode(errors='replace')[-2000:]}")
+    report: dict[str, Any] = json.loads(out)
+    return report
 
 
 async def service_processes(
@@ -298,13 +328,7 @@ async def service_processes(
     as deployed) on the stream and measure the rate at which they apply and commit it: from the
     first event done to the last, so that the processes' start-up is not counted."""
     scratch = Path(tempfile.mkdtemp(prefix="ward5s-bench-services-"))
-    env = {
-        "WARD5S_ENVIRONMENT": "test",
-        "WARD5S_NATS_URL": nats_url,
-        "WARD5S_SCORING_DATABASE_URL": url,
-        "WARD5S_SCORING_CONSUMER_BATCH": str(batch),
-        "WARD5S_LOG_LEVEL": "WARNING",
-    }
+    env = service_env(nats_url, url, batch)
     processes = [
         ServiceProcess("scoring", free_port(), env, log=scratch / f"scoring-{n}.log").start(
             wait=False

@@ -27,6 +27,8 @@ import gc
 import json
 import logging
 import os
+import resource
+import sys
 import tempfile
 import time
 import uuid
@@ -115,6 +117,18 @@ class RebuildReport:
     last_sequence: int  # the stream sequence the projection is up to
     seconds: float
     rows: dict[str, int]
+    #: The most memory this process has held since it started (for ``python -m services.scoring
+    #: rebuild``, what the rebuild needed; from the admin endpoint, the service's peak so far),
+    #: and the most any reader process held (0 when the stream was read in this process).
+    peak_memory_mb: float
+    reader_peak_memory_mb: float
+
+
+def _peak_memory_mb(who: int) -> float:
+    """The largest resident set of this process (``RUSAGE_SELF``) or of any process it waited
+    for (``RUSAGE_CHILDREN``), in MiB."""
+    peak = resource.getrusage(who).ru_maxrss
+    return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)  # bytes or KiB
 
 
 async def read_history(
@@ -471,7 +485,14 @@ async def rebuild(
                 rows = await replay.copy_into(session)
         finally:
             await replay.close()
-    report = RebuildReport(replay.events, replay.position, time.perf_counter() - started, rows)
+    report = RebuildReport(
+        replay.events,
+        replay.position,
+        time.perf_counter() - started,
+        rows,
+        _peak_memory_mb(resource.RUSAGE_SELF),
+        _peak_memory_mb(resource.RUSAGE_CHILDREN),
+    )
     log.info("rebuilt the projection from %d events in %.1fs", report.events, report.seconds)
     return report
 

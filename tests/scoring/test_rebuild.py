@@ -4,6 +4,7 @@ rebuild on a real nats-server and PostgreSQL."""
 
 from __future__ import annotations
 
+import resource
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -288,6 +289,13 @@ async def test_a_rebuild_while_the_service_lags_holds_what_it_applied_and_no_mor
         assert await projection.tables() == await live_rows(new_pg_database(), stream, batch=8)
     finally:
         await projection.close()
+
+
+def test_the_peak_memory_is_told_in_mib() -> None:
+    held = b"x" * (300 * 2**20)  # written, so resident
+    peak = rebuilding._peak_memory_mb(resource.RUSAGE_SELF)
+    assert 300 <= peak < 100_000, peak
+    del held
 
 
 def test_ranges_cover_the_stream_without_overlap() -> None:

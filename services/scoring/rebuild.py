@@ -119,7 +119,7 @@ class RebuildReport:
     rows: dict[str, int]
     #: The most memory this process has held since it started (for ``python -m services.scoring
     #: rebuild``, what the rebuild needed; from the admin endpoint, the service's peak so far),
-    #: and the most any reader process held (0 when the stream was read in this process).
+    #: and the most any reader process it has started held (0 if it has started none).
     peak_memory_mb: float
     reader_peak_memory_mb: float
 

@@ -654,13 +654,14 @@ def _unit_period_query() -> Any:
     current_from = bindparam("current_from", type_=String())
     none, no = literal(None, BigInteger), literal(None, Boolean)
     sums_current, ratings_current = p.c.month >= current_from, f.c.month >= current_from
+    # PostgreSQL adds BIGINTs up as NUMERIC, which arrives as Decimal: cast back (they fit).
     return union_all(
         select(
             literal("sums").label("what"),
             sums_current.label("current"),
             p.c.pillar.label("key"),
-            func.sum(p.c.points).label("a"),
-            func.sum(p.c.max_points).label("b"),
+            cast(func.sum(p.c.points), BigInteger).label("a"),
+            cast(func.sum(p.c.max_points), BigInteger).label("b"),
             func.sum(p.c.scored_items).label("c"),
             func.sum(p.c.na_items).label("d"),
         )

@@ -184,13 +184,16 @@ class Replay:
 
     async def load(self, fold: Fold, position: int) -> None:
         """Write the fold's rows, which hold the stream up to ``position``."""
+        await self._write_rows(fold)
+        self.position = position
+        self.events = fold.events
+        self.seen = fold.seen
+
+    async def _write_rows(self, fold: Fold) -> None:
         for table in REBUILT:
             began = time.perf_counter()
             await self._write(table, _columns(table), FOLDED[table.name](fold))
             log.debug("rebuild: wrote %s in %.2fs", table.name, time.perf_counter() - began)
-        self.position = position
-        self.events = fold.events
-        self.seen = fold.seen
 
     async def _write(
         self, table: Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
@@ -254,8 +257,9 @@ class Replay:
                         continue  # the live consumer dead-lettered it too
                     # Seen before (the fold, or a copy republished after the duplicate window):
                     # the live inbox skipped it.
-                    if str(event.event_id) not in self.seen:
-                        self.seen.add(str(event.event_id))
+                    event_id = str(event.event_id)
+                    if event_id not in self.seen:
+                        self.seen.add(event_id)
                         events.append(event)
                 if applied_live is not None and events:
                     done = await applied_live([str(e.event_id) for e in events])
@@ -293,6 +297,10 @@ class Replay:
     async def close(self) -> None:
         if self._subscription is not None:
             await close_reader(self.js, self._subscription)
+        await self._discard()
+
+    async def _discard(self) -> None:
+        """Let the scratch projection go (its file is in the rebuild's temporary folder)."""
         await self.engine.dispose()
 
 
@@ -321,7 +329,7 @@ class SchemaReplay(Replay):
                 )
         return self
 
-    async def load(self, fold: Fold, position: int) -> None:
+    async def _write_rows(self, fold: Fold) -> None:
         # Each table's key is built by the server while the next table's rows are made here
         # (the unit sums take a second at a million audits, as long as the largest key).
         keying: list[asyncio.Task[None]] = []
@@ -345,9 +353,6 @@ class SchemaReplay(Replay):
                 task.cancel()
             await asyncio.gather(*keying, return_exceptions=True)
             raise
-        self.position = position
-        self.events = fold.events
-        self.seen = fold.seen
 
     async def _copy(
         self, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
@@ -406,9 +411,8 @@ class SchemaReplay(Replay):
             log.debug("rebuild: swapped %s in %.2fs", table.name, time.perf_counter() - began)
         return counts
 
-    async def close(self) -> None:
-        if self._subscription is not None:
-            await close_reader(self.js, self._subscription)
+    async def _discard(self) -> None:
+        # The scratch engine is the live one seen through a schema map: not disposed.
         async with self.live_engine.begin() as connection:
             await connection.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
 

@@ -1,10 +1,11 @@
 """Reading the ASSESSMENT stream's history for a rebuild, reduced to facts.
 
 Parsing and validating an event costs far more than folding it, so a long stream is cut into
-contiguous ranges of sequences, each read by a process of its own through an ephemeral consumer
-(no acks) on a connection of its own. A process sends its facts in chunks as it goes, in stream
-order; the caller folds the first range's while the others are still being read. A short stream
-is read here, in this process, on the caller's connection.
+contiguous ranges of sequences, each read by a process of its own through a reader consumer of
+its own (no acks; ``READERS``, the names the service's NATS user may create) on a connection of
+its own. A process sends its facts in chunks as it goes, in stream order; the caller folds the
+first range's while the others are still being read. A short stream is read here, in this
+process, on the caller's connection.
 
 A message that does not validate is skipped, as the live consumer dead-lettered it.
 
@@ -33,7 +34,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 
@@ -54,7 +55,7 @@ PULL_BATCH = 2_000
 #: largest message the server accepts, or it could never be served.
 PULL_MAX_BYTES = 16 * 1024 * 1024
 PULL_EXPIRES_S = 30.0
-#: An ephemeral consumer left behind (its reader died) goes away after this long unused.
+#: A reader consumer left behind (its reader died) goes away after this long unused.
 INACTIVE_S = 120.0
 #: The in-process reader's fetch size.
 FETCH = 2_000
@@ -105,21 +106,9 @@ def _fact(sequence: int, payload: bytes) -> Fact | None:
 
 async def open_reader(js: JetStreamContext, first: int) -> JetStreamContext.PullSubscription:
     """A pull subscription on the stream from sequence ``first``, in this process, through the
-    first reader consumer (the one the service's NATS user may create); one at a time."""
-    await _forget(js, READERS[0])
+    first reader consumer; one at a time."""
     # Created by name, then bound: ``pull_subscribe`` would name it at random.
-    await js.add_consumer(
-        ASSESSMENT.name,
-        ConsumerConfig(
-            name=READERS[0],
-            filter_subject=ASSESSMENT.subjects[0],
-            ack_policy=AckPolicy.NONE,
-            deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
-            opt_start_seq=first,
-            inactive_threshold=INACTIVE_S,
-            max_waiting=1,
-        ),
-    )
+    await _add_reader(js, READERS[0], first, max_waiting=1)
     return await js.pull_subscribe_bind(consumer=READERS[0], stream=ASSESSMENT.name)
 
 
@@ -166,7 +155,7 @@ async def read_here(js: JetStreamContext, first: int, last: int, sink: Sink) -> 
 
 
 class _RangeReader:
-    """Reads ``[first, last]`` through an ephemeral consumer with pull requests of its own.
+    """Reads ``[first, last]`` through a reader consumer with pull requests of its own.
 
     nats-py's ``fetch`` awaits a task per message; here a subscription callback takes each
     message as it is parsed off the socket, and more messages are asked for while one to two
@@ -278,21 +267,31 @@ async def _forget(js: JetStreamContext, name: str) -> None:
         await js.delete_consumer(ASSESSMENT.name, name)
 
 
-async def read_range(client: Client, name: str, first: int, last: int, sink: Sink) -> None:
-    js = client.jetstream()
+async def _add_reader(
+    js: JetStreamContext, name: str, first: int, *, max_waiting: int
+) -> ConsumerInfo:
+    """The reader consumer ``name`` (one the service's NATS user may create), from sequence
+    ``first``: no acks, its state in memory, gone once unused for a while. One left behind by an
+    earlier rebuild is deleted first."""
     await _forget(js, name)
-    info = await js.add_consumer(
+    return await js.add_consumer(
         ASSESSMENT.name,
         ConsumerConfig(
             name=name,
+            filter_subject=ASSESSMENT.subjects[0],
             ack_policy=AckPolicy.NONE,
             deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
             opt_start_seq=first,
             inactive_threshold=INACTIVE_S,
-            max_waiting=8,
+            max_waiting=max_waiting,
             mem_storage=True,
         ),
     )
+
+
+async def read_range(client: Client, name: str, first: int, last: int, sink: Sink) -> None:
+    js = client.jetstream()
+    info = await _add_reader(js, name, first, max_waiting=8)
     try:
         if info.num_pending == 0:
             sink([])

@@ -58,12 +58,14 @@ from services.scoring.domain.satisfaction import (
     spike_crossed,
 )
 
-#: The events folded into sums, by the step that applies them (the rest only close periods).
+#: The events the projection takes, by the step that applies them (the others change nothing).
 _KIND_OF: dict[type[Event], str] = {
     **dict.fromkeys(AUDIT_EVENTS, "audits"),
     SelfAssessmentReviewed: "reviews",
     TaskResultRecorded: "task_results",
     FeedbackReceived: "feedback",
+    PeriodClosed: "periods",
+    PeriodReopened: "periods",
 }
 
 
@@ -127,7 +129,7 @@ class Scoring:
         await self._apply_reviews(session, by_kind["reviews"], touched)
         await self._apply_task_results(session, by_kind["task_results"], touched)
         await self._apply_feedback(session, by_kind["feedback"], touched)
-        await self._apply_periods(session, events, touched)
+        await self._apply_periods(session, by_kind["periods"], touched)
         if not self.announce:
             return
         out: list[Event] = []
@@ -226,17 +228,21 @@ class Scoring:
                 touched[ward].spikes[(unit, day)] = after
 
     async def _apply_periods(
-        self, session: AsyncSession, events: Sequence[Event], touched: dict[str, Touched]
+        self,
+        session: AsyncSession,
+        events: Sequence[PeriodClosed | PeriodReopened],
+        touched: dict[str, Touched],
     ) -> None:
         # In stream order: a close then a reopen of the same month leaves it open, and back.
         state: dict[tuple[str, str], datetime | None] = {}
         reopened: set[tuple[str, str]] = set()
         for e in events:
+            key = (e.ward, e.data.period)
             if isinstance(e, PeriodClosed):
-                close_or_reopen(state, (e.ward, e.data.period), e.occurred_at)
-            elif isinstance(e, PeriodReopened):
-                close_or_reopen(state, (e.ward, e.data.period), None)
-                reopened.add((e.ward, e.data.period))
+                close_or_reopen(state, key, e.occurred_at)
+            else:
+                close_or_reopen(state, key, None)
+                reopened.add(key)
         closes = {key: at for key, at in state.items() if at is not None}
         # A reopen in the batch forgets the stored close first; a close of a month that stayed
         # closed leaves the stored time (the store keeps the first).

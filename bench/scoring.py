@@ -269,7 +269,8 @@ async def measure(
     )
     runtime, scoring = bootstrap.build_runtime(config)
     await runtime.migrate()
-    service_rate = await service_processes(js, runtime, url, nats_url, events, batch, instances)
+    env = service_env(nats_url, url, batch)
+    service_rate = await service_processes(js, runtime, env, events, instances)
     print(
         f"scoring applied    {service_rate:>10,.0f} events/s   "
         f"ratio {service_rate / raw_rate:.2f} of the baseline "
@@ -277,14 +278,13 @@ async def measure(
         flush=True,
     )
 
-    report = await rebuild_command(service_env(nats_url, url, batch))
+    report = await rebuild_command(env)
     print(
         f"rebuild            {report['seconds']:>10.1f} s for {report['events']:,} events "
         f"(python -m services.scoring rebuild; peak memory {report['peak_memory_mb']:,.0f} MiB, "
         f"each reader's at most {report['reader_peak_memory_mb']:,.0f} MiB)",
         flush=True,
     )
-    runtime, scoring = bootstrap.build_runtime(config)
 
     await query_latency(runtime, scoring.policy, messages, wards, queries)
     await runtime.engine.dispose()
@@ -322,13 +322,12 @@ async def rebuild_command(env: dict[str, str]) -> dict[str, Any]:
 
 
 async def service_processes(
-    js: Any, runtime: Any, url: str, nats_url: str, events: int, batch: int, instances: int
+    js: Any, runtime: Any, env: dict[str, str], events: int, instances: int
 ) -> float:
     """Run ``instances`` scoring services as their own processes (``python -m services.scoring``,
     as deployed) on the stream and measure the rate at which they apply and commit it: from the
     first event done to the last, so that the processes' start-up is not counted."""
     scratch = Path(tempfile.mkdtemp(prefix="ward5s-bench-services-"))
-    env = service_env(nats_url, url, batch)
     processes = [
         ServiceProcess("scoring", free_port(), env, log=scratch / f"scoring-{n}.log").start(
             wait=False
@@ -354,7 +353,8 @@ async def service_processes(
                     return first[1] / (now - first[0])
             for process in processes:
                 if process.process is not None and process.process.poll() is not None:
-                    log = (scratch / "scoring-0.log").read_text(errors="replace")[-2000:]
+                    assert process.log is not None
+                    log = process.log.read_text(errors="replace")[-2000:]
                     raise RuntimeError(f"a scoring process ended early:\n{log}")
             await asyncio.sleep(0.05)
     finally:

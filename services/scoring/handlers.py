@@ -14,9 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import SYSTEM, Event
 from contracts.events import (
-    AuditAmended,
-    AuditSubmitted,
-    AuditWithdrawn,
     ClassificationComputed,
     ClassificationComputedData,
     FeedbackReceived,
@@ -40,7 +37,13 @@ from services.scoring.adapters import store
 from services.scoring.adapters.tables import plumbing
 from services.scoring.domain.aggregates import PillarSums
 from services.scoring.domain.alerts import PERSON_METRICS, UNIT_METRICS, Crossing, crossings
-from services.scoring.domain.audits import AUDIT_EVENTS, AuditRecord, record_after, supersedes
+from services.scoring.domain.audits import (
+    AUDIT_EVENTS,
+    AuditEvent,
+    AuditRecord,
+    record_after,
+    supersedes,
+)
 from services.scoring.domain.closing import close_or_reopen
 from services.scoring.domain.policy import Policy
 from services.scoring.domain.reviews import (
@@ -117,15 +120,18 @@ class Scoring:
         self.announce = announce
 
     async def apply(self, session: AsyncSession, events: Sequence[Event]) -> None:
-        if self.announce:
-            await store.lock_wards(session, {e.ward for e in events})
         touched: dict[str, Touched] = defaultdict(Touched)
         # Sorted by kind once, in stream order: a batch holds thousands of events, mostly of one
         # kind (a type is a dictionary key; ``isinstance`` per event and kind costs more).
         by_kind: dict[str, list[Any]] = defaultdict(list)
         for event in events:
             by_kind[_KIND_OF.get(type(event), "other")].append(event)
-        await self._apply_audits(session, by_kind["audits"], touched)
+        # What an audit event makes of its audit depends on the event alone: worked out before
+        # the wards' locks are taken, so that another instance's batch does not wait for it.
+        audits = [(event, record_after(event)) for event in by_kind["audits"]]
+        if self.announce:
+            await store.lock_wards(session, {e.ward for e in events})
+        await self._apply_audits(session, audits, touched)
         await self._apply_reviews(session, by_kind["reviews"], touched)
         await self._apply_task_results(session, by_kind["task_results"], touched)
         await self._apply_feedback(session, by_kind["feedback"], touched)
@@ -142,20 +148,20 @@ class Scoring:
     async def _apply_audits(
         self,
         session: AsyncSession,
-        events: Sequence[AuditSubmitted | AuditAmended | AuditWithdrawn],
+        audits: Sequence[tuple[AuditEvent, AuditRecord]],
         touched: dict[str, Touched],
     ) -> None:
-        if not events:
+        """Each audit event with the audit's record after it (:func:`record_after`)."""
+        if not audits:
             return
-        keys = [(e.ward, str(e.data.audit_id)) for e in events]
+        keys = [(e.ward, str(e.data.audit_id)) for e, _ in audits]
         records = await store.load_audit_records(session, keys)
         changed: dict[store.AuditKey, tuple[AuditRecord, str]] = {}
         deltas: dict[store.SumsKey, PillarSums] = defaultdict(PillarSums)
-        for event, key in zip(events, keys, strict=True):
+        for (event, new), key in zip(audits, keys, strict=True):
             current = records.get(key)
             if not supersedes(event, current):
                 continue
-            new = record_after(event)
             _replace(deltas, current, new, partial(_unit_slot, key[0]))
             records[key] = new
             changed[key] = (new, str(event.event_id))

@@ -11,6 +11,9 @@ JetStream on a nats-server started here on a free port, then measures on the sam
   ratio to the baseline;
 - rebuild: the time to read the whole stream into a fresh projection and swap it in, and the
   memory that takes, by ``python -m services.scoring rebuild`` as an operator runs it;
+- CPU: the CPU time each process spends per event, in both the baseline and the service runs
+  (the service processes, PostgreSQL, nats-server), and what the two cores allow per event at
+  the aimed ratio (0.7 of the baseline): where the time goes, and how far the aim is;
 - query: the p99 latency of a unit's yearly score from the sums, against the same figure
   computed by SQL GROUP BY over the raw items (a table of every item, indexed by unit and month).
 """
@@ -29,7 +32,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -52,6 +56,7 @@ from sqlalchemy import (
 )
 
 from contracts.catalog import default_catalog
+from contracts.events import parse_event
 from contracts.streams import ASSESSMENT
 from contracts.subjects import event_subject
 from services.runtime.broker import ensure_streams
@@ -59,9 +64,11 @@ from services.runtime.service import tune_garbage_collector
 from services.runtime.settings import ServiceSettings
 from services.scoring import bootstrap, views
 from services.scoring.adapters.tables import plumbing
-from tools.processes import NatsServer, ServiceProcess, free_port
+from tools.processes import NatsServer, ServiceProcess, cpu_seconds, free_port, port_taken
 
 UNITS = [f"unit-{n:02d}" for n in range(20)]
+#: The ratio to the baseline the service aims at.
+AIMED_RATIO = 0.7
 MONTHS = [f"{year}-{month:02d}" for year in range(2022, 2027) for month in range(1, 13)]
 ITEMS = list(default_catalog().audit_items.values())
 
@@ -175,7 +182,35 @@ async def publish(js: Any, messages: list[tuple[str, bytes, str]], window: int =
     return time.perf_counter() - started
 
 
-async def raw_fetch_and_ack(js: Any, count: int, batch: int) -> float:
+@dataclass(frozen=True)
+class Rate:
+    """Events per second over a run, and the CPU time each process spent per event (µs)."""
+
+    per_second: float
+    cpu_us: dict[str, float]
+
+
+class CpuMeter:
+    """The CPU time used by each role's processes between two readings, per event."""
+
+    def __init__(self, roles: Mapping[str, Callable[[], float]]) -> None:
+        self.roles = roles
+        self.started = self.read()
+
+    def read(self) -> dict[str, float]:
+        return {role: seconds() for role, seconds in self.roles.items()}
+
+    def per_event(self, events: int) -> dict[str, float]:
+        now = self.read()
+        return {role: (now[role] - self.started[role]) / events * 1e6 for role in self.roles}
+
+
+def describe_cpu(cpu_us: Mapping[str, float]) -> str:
+    parts = [f"{role} {us:,.0f}" for role, us in cpu_us.items()]
+    return f"{' + '.join(parts)} = {sum(cpu_us.values()):,.0f} µs per event"
+
+
+async def raw_fetch_and_ack(js: Any, count: int, batch: int, nats_pid: int) -> Rate:
     """The baseline: a durable pull consumer that fetches and acks every message."""
     subscription = await js.pull_subscribe(
         ASSESSMENT.subjects[0],
@@ -188,6 +223,8 @@ async def raw_fetch_and_ack(js: Any, count: int, batch: int) -> float:
         ),
     )
     seen = 0
+    # This process does nothing else meanwhile: its CPU time is the client's.
+    meter = CpuMeter({"client": time.process_time, "nats-server": lambda: cpu_seconds(nats_pid)})
     started = time.perf_counter()
     while seen < count:
         messages = await subscription.fetch(batch, timeout=5)
@@ -195,21 +232,34 @@ async def raw_fetch_and_ack(js: Any, count: int, batch: int) -> float:
             await message.ack()
         seen += len(messages)
     elapsed = time.perf_counter() - started
+    cpu = meter.per_event(count)
     await subscription.unsubscribe()
-    return count / elapsed
+    return Rate(count / elapsed, cpu)
+
+
+def parse_cost(messages: list[tuple[str, bytes, str]], sample: int = 20_000) -> float:
+    """The CPU time (µs) the service's parsing of an event into its contract takes, alone."""
+    payloads = [payload for _, payload, _ in messages[:sample]]
+    started = time.process_time()
+    for payload in payloads:
+        parse_event(payload)
+    return (time.process_time() - started) / len(payloads) * 1e6
 
 
 @contextlib.asynccontextmanager
-async def database(kind: str, scratch: Path) -> AsyncIterator[str]:
+async def database(kind: str, scratch: Path) -> AsyncIterator[tuple[str, int | None]]:
+    """The database's URL, and the process id of its server (None for SQLite, which runs
+    inside the service)."""
     if kind == "sqlite":
-        yield f"sqlite+aiosqlite:///{scratch / 'scoring.db'}"
+        yield f"sqlite+aiosqlite:///{scratch / 'scoring.db'}", None
         return
     import pgserver
 
     server = pgserver.get_server(scratch / "pg", cleanup_mode="stop")
     try:
         server.psql("CREATE DATABASE scoring;")
-        yield server.get_uri("scoring").replace("postgresql://", "postgresql+asyncpg://", 1)
+        url = server.get_uri("scoring").replace("postgresql://", "postgresql+asyncpg://", 1)
+        yield url, server.get_pid()
     finally:
         server.cleanup()
 
@@ -222,16 +272,27 @@ async def run(events: int, wards: int, db: str, batch: int, queries: int, instan
     with tempfile.TemporaryDirectory(prefix="ward5s-bench-") as scratch_dir:
         scratch = Path(scratch_dir)
         server = NatsServer(scratch / "nats", log=scratch / "nats.log").start()
+        assert server.process is not None
         try:
-            async with database(db, scratch) as url:
-                await measure(server.url, url, events, wards, db, batch, queries, instances)
+            async with database(db, scratch) as (url, db_pid):
+                pids = Pids(nats=server.process.pid, database=db_pid)
+                await measure(server.url, url, pids, events, wards, db, batch, queries, instances)
         finally:
             server.stop()
+
+
+@dataclass(frozen=True)
+class Pids:
+    """The servers' process ids, for their CPU time."""
+
+    nats: int
+    database: int | None
 
 
 async def measure(
     nats_url: str,
     url: str,
+    pids: Pids,
     events: int,
     ward_count: int,
     db: str,
@@ -255,8 +316,9 @@ async def measure(
     seconds = await publish(js, messages)
     print(f"published          {events / seconds:>10,.0f} events/s", flush=True)
 
-    raw_rate = await raw_fetch_and_ack(js, events, batch)
-    print(f"raw fetch+ack      {raw_rate:>10,.0f} events/s   (nats-py baseline)", flush=True)
+    raw = await raw_fetch_and_ack(js, events, batch, pids.nats)
+    print(f"raw fetch+ack      {raw.per_second:>10,.0f} events/s   (nats-py baseline)", flush=True)
+    parsing = parse_cost(messages)
 
     config = ServiceSettings(
         service="scoring",
@@ -270,11 +332,22 @@ async def measure(
     runtime, scoring = bootstrap.build_runtime(config)
     await runtime.migrate()
     env = service_env(nats_url, url, batch)
-    service_rate = await service_processes(js, runtime, env, events, instances)
+    service = await service_processes(js, runtime, env, events, instances, pids)
     print(
-        f"scoring applied    {service_rate:>10,.0f} events/s   "
-        f"ratio {service_rate / raw_rate:.2f} of the baseline "
+        f"scoring applied    {service.per_second:>10,.0f} events/s   "
+        f"ratio {service.per_second / raw.per_second:.2f} of the baseline "
         f"({instances} service process{'es' if instances > 1 else ''})",
+        flush=True,
+    )
+    cores = len(os.sched_getaffinity(0))
+    budget = cores * 1e6 / (AIMED_RATIO * raw.per_second)
+    print(
+        f"CPU, baseline      {describe_cpu(raw.cpu_us)}\n"
+        f"CPU, scoring       {describe_cpu(service.cpu_us)}\n"
+        f"CPU, parsing       {parsing:>10,.0f} µs per event of the service's: the contract's "
+        f"validation alone (pydantic), on a quiet core\n"
+        f"CPU at the aim     {budget:>10,.0f} µs per event in all: {cores} cores at "
+        f"{AIMED_RATIO} of the baseline's rate",
         flush=True,
     )
 
@@ -322,11 +395,12 @@ async def rebuild_command(env: dict[str, str]) -> dict[str, Any]:
 
 
 async def service_processes(
-    js: Any, runtime: Any, env: dict[str, str], events: int, instances: int
-) -> float:
+    js: Any, runtime: Any, env: dict[str, str], events: int, instances: int, pids: Pids
+) -> Rate:
     """Run ``instances`` scoring services as their own processes (``python -m services.scoring``,
-    as deployed) on the stream and measure the rate at which they apply and commit it: from the
-    first event done to the last, so that the processes' start-up is not counted."""
+    as deployed) on the stream and measure the rate at which they apply and commit it, and the
+    CPU time each process spends per event: from the moment every process has started (its
+    consumer too) to the last event done, so that start-up is not counted."""
     scratch = Path(tempfile.mkdtemp(prefix="ward5s-bench-services-"))
     processes = [
         ServiceProcess("scoring", free_port(), env, log=scratch / f"scoring-{n}.log").start(
@@ -334,8 +408,15 @@ async def service_processes(
         )
         for n in range(instances)
     ]
+    roles: dict[str, Callable[[], float]] = {
+        "service": lambda: sum(cpu_seconds(p.process.pid) for p in processes if p.process)
+    }
+    if pids.database is not None:
+        database_pid: int = pids.database
+        roles["PostgreSQL"] = lambda: cpu_seconds(database_pid)
+    roles["nats-server"] = lambda: cpu_seconds(pids.nats)
     try:
-        first: tuple[float, int] | None = None
+        window: tuple[float, int, CpuMeter] | None = None  # its start, the events left then
         while True:
             try:
                 info = await js.consumer_info(ASSESSMENT.name, bootstrap.ASSESSMENT_EVENTS.name)
@@ -343,14 +424,18 @@ async def service_processes(
             except NotFoundError:  # the first process has not declared its consumer yet
                 remaining = events
             now = time.perf_counter()
-            if first is None and remaining < events:
-                first = (now, remaining)
-            if first is not None and remaining == 0:
+            # A service listens for HTTP once its consumer has started.
+            if window is None and all(port_taken(p.port) for p in processes):
+                if remaining == 0:
+                    raise RuntimeError("the stream was applied before every process started")
+                window = (now, remaining, CpuMeter(roles))
+            if window is not None and remaining == 0:
                 # Acks follow commits; the inbox says every event was applied exactly once.
                 async with runtime.sessions() as session:
                     done = await session.scalar(select(func.count()).select_from(plumbing.inbox))
                 if done == events:
-                    return first[1] / (now - first[0])
+                    started, count, meter = window
+                    return Rate(count / (now - started), meter.per_event(count))
             for process in processes:
                 if process.process is not None and process.process.poll() is not None:
                     assert process.log is not None

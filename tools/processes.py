@@ -61,6 +61,29 @@ def free_port() -> int:
     raise RuntimeError(f"no free port below {lowest_ephemeral}")
 
 
+def cpu_seconds(root: int) -> float:
+    """The CPU time (user and system) a process and its descendants have used so far, the ended
+    descendants included once their parent has reaped them (read from Linux's ``/proc``)."""
+    stats: dict[int, list[str]] = {}
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:  # after the command's name (which may hold spaces): state, parent, ...
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # it ended meanwhile
+        stats[int(entry.name)] = fields
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    ticks, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        if pid in stats:
+            ticks += sum(int(field) for field in stats[pid][11:15])  # utime stime cutime cstime
+            todo += children.get(pid, [])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def port_taken(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.2)

@@ -15,7 +15,8 @@ JetStream on a nats-server started here on a free port, then measures on the sam
   (the service processes, PostgreSQL, nats-server), and what the two cores allow per event at
   the aimed ratio (0.7 of the baseline): where the time goes, and how far the aim is;
 - query: the p99 latency of a unit's yearly score from the sums, against the same figure
-  computed by SQL GROUP BY over the raw items (a table of every item, indexed by unit and month).
+  computed by SQL GROUP BY over the raw items (a table of every item, indexed by unit and month),
+  and a bare ``SELECT 1`` through the same session: the floor under any answer.
 """
 
 from __future__ import annotations
@@ -532,8 +533,14 @@ async def query_latency(
     # service did long ago.
     warm_up = 2 * runtime.engine.pool.size()
     picks = [(rng.choice(wards), rng.choice(UNITS)) for _ in range(warm_up + queries)]
+
+    async def round_trip(session: Any, ward: str, unit: str) -> dict[str, float | None]:
+        await session.execute(select(1))
+        return {}
+
     sums_ms, sums = await timed(runtime, from_sums, picks, warm_up)
     raw_ms, raw = await timed(runtime, from_items, picks, warm_up)
+    floor_ms, _ = await timed(runtime, round_trip, picks, warm_up)
     for fast_answer, slow_answer in zip(sums, raw, strict=True):
         for pillar, percent in fast_answer.items():
             expected = slow_answer.get(pillar)
@@ -541,6 +548,7 @@ async def query_latency(
                 assert expected is not None and abs(percent - expected) < 0.01, "figures differ"
     fast, slow = p99(sums_ms), p99(raw_ms)
     fast_median, slow_median = statistics.median(sums_ms) * 1000, statistics.median(raw_ms) * 1000
+    floor_median = statistics.median(floor_ms) * 1000
     print(
         f"unit score p99     {fast:>10.2f} ms   p50 {fast_median:.2f} ms "
         f"(the API's figures from the sums, {queries} queries)"
@@ -548,6 +556,10 @@ async def query_latency(
     print(
         f"GROUP BY raw p99   {slow:>10.2f} ms   p50 {slow_median:.2f} ms "
         f"(the same figure from {rows:,} item rows)"
+    )
+    print(
+        f"SELECT 1 p99       {p99(floor_ms):>10.2f} ms   p50 {floor_median:.2f} ms "
+        f"(a round trip through the same session: the floor of any answer)"
     )
     print(
         f"speed-up           {slow / fast:>10.1f} x at p99, "

@@ -44,6 +44,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tools.devstack")
     parser.add_argument("--demo", choices=["full", "org"], default="full")
     arguments = parser.parse_args()
+    # Ctrl-C stops the stack however this was started: a shell starts a background command with
+    # SIGINT ignored, and Python then leaves it ignored (so the stack would never stop on it).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     nats_port = setting("WARD5S_NATS_PORT", 4222)
     ports = {"NATS": ("WARD5S_NATS_PORT", nats_port)}

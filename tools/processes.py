@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,7 +92,7 @@ def port_taken(port: int, host: str = "127.0.0.1") -> bool:
 
 
 def wait_for_port(
-    port: int, timeout: float = 15.0, process: subprocess.Popen[bytes] | None = None
+    port: int, timeout: float = 15.0, process: subprocess.Popen[Any] | None = None
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -104,7 +105,7 @@ def wait_for_port(
 
 
 def wait_until_ready(
-    url: str, timeout: float = 60.0, process: subprocess.Popen[bytes] | None = None
+    url: str, timeout: float = 60.0, process: subprocess.Popen[Any] | None = None
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -137,7 +138,7 @@ class NatsServer:
         self.config = config
         self.extra = tuple(extra)
         self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: subprocess.Popen[Any] | None = None
 
     @property
     def url(self) -> str:
@@ -178,7 +179,7 @@ class ServiceProcess:
         self.port = port
         self.env = dict(env)
         self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: subprocess.Popen[Any] | None = None
 
     @property
     def base_url(self) -> str:

@@ -32,6 +32,12 @@ def launcher_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
+def as_a_background_job() -> None:
+    """Start the launcher as a shell starts a background command: with SIGINT ignored (which
+    Ctrl-C must still stop)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def start_launcher(env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "tools.devstack", "--demo", "full"],
@@ -40,6 +46,8 @@ def start_launcher(env: dict[str, str]) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=as_a_background_job,
+        start_new_session=True,  # its own process group, which a failed test can stop whole
     )
 
 
@@ -92,7 +100,12 @@ async def test_demo_stack_comes_up_with_data_and_stops_cleanly(tmp_path: Path) -
             assert await eventually(alerted, within=30)
     finally:
         launcher.send_signal(signal.SIGINT)
-        output, _ = launcher.communicate(timeout=60)
+        try:
+            output, _ = launcher.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(launcher.pid, signal.SIGKILL)  # the launcher and every process it started
+            launcher.wait()
+            raise
     assert "stopped" in output
     assert launcher.returncode == 0, output
     for port in ports.values():

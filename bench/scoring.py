@@ -68,10 +68,10 @@ from services.scoring.adapters.tables import plumbing
 from tools.processes import NatsServer, ServiceProcess, cpu_seconds, free_port, port_taken
 
 UNITS = [f"unit-{n:02d}" for n in range(20)]
-#: The ratio to the baseline the service aims at.
-AIMED_RATIO = 0.7
 MONTHS = [f"{year}-{month:02d}" for year in range(2022, 2027) for month in range(1, 13)]
 ITEMS = list(default_catalog().audit_items.values())
+#: The ratio to the baseline the service aims at.
+AIMED_RATIO = 0.7
 
 raw_metadata = MetaData()
 #: The comparison: every scored item as a row, what a naive design would query.
@@ -410,7 +410,7 @@ async def service_processes(
         for n in range(instances)
     ]
     roles: dict[str, Callable[[], float]] = {
-        "service": lambda: sum(cpu_seconds(p.process.pid) for p in processes if p.process)
+        "service": lambda: cpu_seconds(*(p.process.pid for p in processes if p.process))
     }
     if pids.database is not None:
         database_pid: int = pids.database

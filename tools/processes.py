@@ -62,9 +62,10 @@ def free_port() -> int:
     raise RuntimeError(f"no free port below {lowest_ephemeral}")
 
 
-def cpu_seconds(root: int) -> float:
-    """The CPU time (user and system) a process and its descendants have used so far, the ended
-    descendants included once their parent has reaped them (read from Linux's ``/proc``)."""
+def cpu_seconds(*roots: int) -> float:
+    """The CPU time (user and system) the processes and their descendants have used so far, the
+    ended descendants included once their parent has reaped them (read from Linux's ``/proc``,
+    once for them all)."""
     stats: dict[int, list[str]] = {}
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
@@ -76,7 +77,7 @@ def cpu_seconds(root: int) -> float:
             continue  # it ended meanwhile
         stats[int(entry.name)] = fields
         children.setdefault(int(fields[1]), []).append(int(entry.name))
-    ticks, todo = 0, [root]
+    ticks, todo = 0, list(roots)
     while todo:
         pid = todo.pop()
         if pid in stats:
@@ -138,7 +139,7 @@ class NatsServer:
         self.config = config
         self.extra = tuple(extra)
         self.log = log
-        self.process: subprocess.Popen[Any] | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -179,7 +180,7 @@ class ServiceProcess:
         self.port = port
         self.env = dict(env)
         self.log = log
-        self.process: subprocess.Popen[Any] | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def base_url(self) -> str:

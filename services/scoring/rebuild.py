@@ -244,7 +244,7 @@ class Replay:
                         if (await self._subscription.consumer_info()).num_pending == 0:
                             break
                         continue
-                events: list[Event] = []
+                fresh: dict[str, Event] = {}  # by event id, in stream order
                 for n, message in enumerate(messages):
                     sequence = message.metadata.sequence.stream
                     if sequence > last_sequence:  # past a gap: kept for the next call
@@ -260,13 +260,13 @@ class Replay:
                     event_id = str(event.event_id)
                     if event_id not in self.seen:
                         self.seen.add(event_id)
-                        events.append(event)
-                if applied_live is not None and events:
-                    done = await applied_live([str(e.event_id) for e in events])
-                    events = [e for e in events if str(e.event_id) in done]
+                        fresh[event_id] = event
+                if applied_live is not None and fresh:
+                    done = await applied_live(list(fresh))
+                    fresh = {key: e for key, e in fresh.items() if key in done}
                 if applying is not None:
                     await applying
-                applying = asyncio.create_task(self._apply(events))
+                applying = asyncio.create_task(self._apply(list(fresh.values())))
             if applying is not None:
                 await applying
                 applying = None

@@ -299,7 +299,7 @@ async def read_range(client: Client, name: str, first: int, last: int, sink: Sin
         await _RangeReader(client, info.name, first, last, sink).run()
     finally:
         with contextlib.suppress(Exception):
-            await js.delete_consumer(ASSESSMENT.name, info.name)
+            await _forget(js, name)
 
 
 def _read_in_process(

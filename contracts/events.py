@@ -138,6 +138,11 @@ class TaskResultRecordedData(Contract):
     #: A disciplinary measure in the period (from the HR system): Decree 335 then rates the
     #: person "không hoàn thành nhiệm vụ" whatever the points.
     disqualified: bool = False
+    #: Who recorded it: the HR integration, or (in a ward without one) the person's unit head.
+    #: The last one recorded wins, whoever recorded it; the event's actor says who.
+    source: Literal["integration", "unit_head"] = "integration"
+    #: Why, in the recorder's words (a unit head must give one).
+    note: str | None = Field(default=None, max_length=1000)
 
 
 class PeriodClosedData(Contract):
@@ -154,6 +159,13 @@ class OrgUnit(Contract):
     name: Text
 
 
+EmploymentType = Literal["cong_chuc", "nguoi_lao_dong"]
+#: Decree 335's "groups of officials with similar duties" when the org chart names none.
+LEADERS_GROUP = "lanh_dao"
+SPECIALISTS_GROUP = "chuyen_mon"
+LEADER_ROLES = frozenset({Role.CHAIRMAN, Role.VICE_CHAIRMAN, Role.UNIT_HEAD})
+
+
 class OrgPerson(Contract):
     person_id: EntityId
     full_name: str
@@ -161,6 +173,20 @@ class OrgPerson(Contract):
     role: Role
     unit_id: EntityId | None
     units_in_charge: tuple[EntityId, ...] = ()
+    #: The group of officials with similar duties within which the 20 % cap on "xuất sắc"
+    #: applies (Decree 335/2025/NĐ-CP); None: by role, leaders or specialists.
+    duty_group: EntityId | None = None
+    #: công chức are counted in the cap; người lao động (contract workers) are classified but
+    #: not counted.
+    employment_type: EmploymentType = "cong_chuc"
+
+    @property
+    def group(self) -> str:
+        """The duty group the org chart names, else leaders (chairman, vice-chairmen, unit
+        heads) or specialists by role."""
+        if self.duty_group:
+            return self.duty_group
+        return LEADERS_GROUP if self.role in LEADER_ROLES else SPECIALISTS_GROUP
 
 
 class OrgChartPublishedData(Contract):
@@ -169,6 +195,24 @@ class OrgChartPublishedData(Contract):
     version: int = Field(ge=1)
     units: tuple[OrgUnit, ...]
     people: tuple[OrgPerson, ...]
+
+
+class CalendarDay(Contract):
+    """A day the ward's calendar sets apart from Monday-Friday minus public holidays."""
+
+    day: date
+    #: True: a make-up working day (a Saturday worked); False: a day off.
+    working: bool
+    reason: str = Field(default="", max_length=300)
+
+
+class CalendarPublishedData(Contract):
+    """The ward's whole working calendar, republished on every change: the days off and the
+    make-up working days that the government's notices or the ward itself declared, on top of
+    the public holidays and weekend workdays the ``holidays`` package knows."""
+
+    version: int = Field(ge=1)
+    days: tuple[CalendarDay, ...]
 
 
 # --- assessment: events --------------------------------------------------------------------------
@@ -236,6 +280,11 @@ class PeriodReopened(AssessmentEvent):
 class OrgChartPublished(AssessmentEvent):
     type: Literal["assessment.org.published"] = "assessment.org.published"
     data: OrgChartPublishedData
+
+
+class CalendarPublished(AssessmentEvent):
+    type: Literal["assessment.calendar.published"] = "assessment.calendar.published"
+    data: CalendarPublishedData
 
 
 # --- scoring -------------------------------------------------------------------------------------
@@ -385,6 +434,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     PeriodClosed,
     PeriodReopened,
     OrgChartPublished,
+    CalendarPublished,
     ScoreUpdated,
     ScoreFinalized,
     LowScoreDetected,
@@ -414,6 +464,7 @@ AnyEvent = Annotated[
     | PeriodClosed
     | PeriodReopened
     | OrgChartPublished
+    | CalendarPublished
     | ScoreUpdated
     | ScoreFinalized
     | LowScoreDetected

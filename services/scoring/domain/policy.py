@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
-DEFAULT_POLICY_VERSION = "2026.1"
+DEFAULT_POLICY_VERSION = "2026.2"
 
 Band = Literal["xuat_sac", "tot", "hoan_thanh", "khong_hoan_thanh"]
 #: From the best band to the worst.

@@ -1,0 +1,61 @@
+"""Exact figures (pure, no I/O): every official figure is a ratio of integer sums, kept and
+compared as a fraction, and rounded only for display.
+
+A float cannot hold 60 % of a 5S checklist exactly (0.6 has no binary form): the sum of five
+pillar percentages divided by five comes out as 59.999999999999986 and a unit at exactly the
+threshold would be "below" it. So every percentage, score and threshold is a
+:class:`fractions.Fraction`; a number that comes from a file or a message as a decimal (a
+threshold of 60, task points of 62.3) is taken as the decimal it was written as. Every
+threshold of the policy (a pillar, the total, a person's points, satisfaction, a band) is
+compared through :func:`below` and :func:`at_least`, and nowhere else.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+#: A number as it comes from a file, a message or a sum.
+Number = int | float | str | Decimal | Fraction
+
+#: Digits shown after the decimal point by default (scores to the hundredth).
+DISPLAY_DIGITS = 2
+
+
+def exact(value: Number) -> Fraction:
+    """``value`` as the exact rational it stands for: a float as the shortest decimal that
+    prints as it (``62.3`` is 623/10, not the binary float nearest to it); ``str`` and
+    ``Decimal`` as written. Raises ``ValueError`` for a string that is not a number."""
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, float):
+        return Fraction(Decimal(repr(value)))
+    return Fraction(value)
+
+
+def ratio_percent(numerator: int, denominator: int) -> Fraction | None:
+    """100 · numerator / denominator exactly; None when there is nothing to divide by."""
+    if denominator <= 0:
+        return None
+    return Fraction(100 * numerator, denominator)
+
+
+def below(value: Number, threshold: Number) -> bool:
+    """Whether ``value`` is strictly under ``threshold``, compared exactly."""
+    return exact(value) < exact(threshold)
+
+
+def at_least(value: Number, threshold: Number) -> bool:
+    """Whether ``value`` reaches ``threshold`` (equal counts), compared exactly."""
+    return exact(value) >= exact(threshold)
+
+
+def display(value: Number | None, digits: int = DISPLAY_DIGITS) -> float | None:
+    """``value`` rounded half up to ``digits`` decimals for a person to read (89.996 shows as
+    90.0 but stays "tốt": band and compare on the exact value, never on this)."""
+    if value is None:
+        return None
+    quantum = Decimal(1).scaleb(-digits)
+    rational = exact(value)
+    decimal = Decimal(rational.numerator) / Decimal(rational.denominator)
+    return float(decimal.quantize(quantum, rounding=ROUND_HALF_UP))

@@ -96,6 +96,18 @@ class CorrectiveActionClosedData(Contract):
     superseded: bool = False
 
 
+class CorrectiveActionReopenedData(Contract):
+    """A closed corrective action found not done after all: it is open again, due anew."""
+
+    action_id: uuid.UUID
+    audit_id: uuid.UUID
+    unit_id: EntityId
+    owner_id: EntityId
+    reopened_by: EntityId
+    reason: str = Field(min_length=1, max_length=1000)
+    due_on: date
+
+
 class SelfAssessmentSubmittedData(Contract):
     self_assessment_id: uuid.UUID
     person_id: EntityId
@@ -245,6 +257,11 @@ class CorrectiveActionOpened(AssessmentEvent):
 class CorrectiveActionClosed(AssessmentEvent):
     type: Literal["assessment.corrective_action.closed"] = "assessment.corrective_action.closed"
     data: CorrectiveActionClosedData
+
+
+class CorrectiveActionReopened(AssessmentEvent):
+    type: Literal["assessment.corrective_action.reopened"] = "assessment.corrective_action.reopened"
+    data: CorrectiveActionReopenedData
 
 
 class SelfAssessmentSubmitted(AssessmentEvent):
@@ -427,6 +444,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     AuditWithdrawn,
     CorrectiveActionOpened,
     CorrectiveActionClosed,
+    CorrectiveActionReopened,
     SelfAssessmentSubmitted,
     SelfAssessmentReviewed,
     FeedbackReceived,
@@ -457,6 +475,7 @@ AnyEvent = Annotated[
     | AuditWithdrawn
     | CorrectiveActionOpened
     | CorrectiveActionClosed
+    | CorrectiveActionReopened
     | SelfAssessmentSubmitted
     | SelfAssessmentReviewed
     | FeedbackReceived

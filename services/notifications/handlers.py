@@ -26,9 +26,14 @@ from contracts.events import (
     AlertEscalated,
     AlertRaised,
     AlertResolved,
+    AuditAmended,
     AuditSubmitted,
+    AuditWithdrawn,
+    CalendarDay,
+    CalendarPublished,
     CorrectiveActionClosed,
     CorrectiveActionOpened,
+    CorrectiveActionReopened,
     LowScoreData,
     LowScoreDetected,
     LowScoreRecovered,
@@ -41,6 +46,7 @@ from contracts.periods import Month
 from contracts.roles import Role
 from services.notifications.adapters.tables import (
     alerts,
+    calendars,
     deliveries,
     expectations,
     org_people,
@@ -48,8 +54,10 @@ from services.notifications.adapters.tables import (
     org_versions,
     plumbing,
     preferences,
+    records,
 )
 from services.notifications.clock import Clock
+from services.notifications.domain import obligations as owed
 from services.notifications.domain import rules
 from services.notifications.domain.low_scores import Message, low_score_message, rule_name
 from services.notifications.domain.messages import (
@@ -59,7 +67,8 @@ from services.notifications.domain.messages import (
     escalated,
     escalation_note,
 )
-from services.notifications.domain.schedule import Deadlines, SendWindow, local_day
+from services.notifications.domain.obligations import Obligation, Record
+from services.notifications.domain.schedule import Deadlines, SendWindow, local_day, missed_after
 from services.notifications.metrics import ALERTS_ESCALATED, ALERTS_RAISED, ALERTS_SUPPRESSED
 from services.notifications.settings import NotificationsSettings
 from services.runtime.consumer import RetryLater
@@ -75,26 +84,50 @@ OPEN = ("open", "escalated")
 
 @dataclass(frozen=True)
 class Policy:
-    """Everything the rules need to know about time: the clock, the deadlines, quiet hours."""
+    """Everything the rules need to know about time: the clock, the deadlines' numbers, quiet
+    hours, repeats. The days they count are each ward's own calendar (``ward_calendar``);
+    ``calendar`` (the ``calendar_file`` setting) stands in until a ward's is published."""
 
     clock: Clock
-    deadlines: Deadlines
-    window: SendWindow
+    calendar: WorkingCalendar
+    escalation_days: int
+    send_from: time
+    send_until: time
     repeat: timedelta
     digest_at: time
 
     @classmethod
     def from_settings(cls, settings: NotificationsSettings, clock: Clock) -> Policy:
-        calendar = WorkingCalendar.from_file(
-            Path(settings.calendar_file) if settings.calendar_file else None
-        )
         return cls(
             clock=clock,
-            deadlines=Deadlines(calendar, escalation_days=settings.escalation_working_days),
-            window=SendWindow(calendar, settings.send_from, settings.send_until),
+            calendar=WorkingCalendar.from_file(
+                Path(settings.calendar_file) if settings.calendar_file else None
+            ),
+            escalation_days=settings.escalation_working_days,
+            send_from=settings.send_from,
+            send_until=settings.send_until,
             repeat=timedelta(hours=settings.repeat_hours),
             digest_at=settings.digest_at,
         )
+
+    def deadlines(self, calendar: WorkingCalendar) -> Deadlines:
+        return Deadlines(calendar, escalation_days=self.escalation_days)
+
+    def window(self, calendar: WorkingCalendar) -> SendWindow:
+        return SendWindow(calendar, self.send_from, self.send_until)
+
+
+async def ward_calendar(policy: Policy, session: AsyncSession, ward: str) -> WorkingCalendar:
+    """The ward's working calendar as assessment last published it (public holidays and
+    weekends, plus its declared days off and make-up working days); the service's file until
+    one is published."""
+    days = await session.scalar(select(calendars.c.days).where(calendars.c.ward == ward))
+    if days is None:
+        return policy.calendar
+    declared = [CalendarDay.model_validate(day) for day in days]
+    return WorkingCalendar(
+        (d.day for d in declared if not d.working), (d.day for d in declared if d.working)
+    )
 
 
 # --- events from the bus --------------------------------------------------------------------------
@@ -104,6 +137,8 @@ async def apply(policy: Policy, session: AsyncSession, events: Sequence[Event]) 
     for event in events:
         if isinstance(event, OrgChartPublished):
             await replace_org_chart(session, event)
+        elif isinstance(event, CalendarPublished):
+            await replace_calendar(policy, session, event)
         elif isinstance(event, LowScoreDetected):
             await raise_low_score(policy, session, event)
         elif isinstance(event, LowScoreRecovered):
@@ -111,24 +146,14 @@ async def apply(policy: Policy, session: AsyncSession, events: Sequence[Event]) 
             await resolve(
                 policy, session, event.ward, rule_name(low.metric), low.unit_id, low.period
             )
-        elif isinstance(event, SelfAssessmentSubmitted):
-            await self_assessment_submitted(policy, session, event)
-        elif isinstance(event, SelfAssessmentReviewed):
-            review = event.data
-            await meet(
-                policy, session, event.ward, rules.REVIEW_OVERDUE, review.person_id, review.period
-            )
-        elif isinstance(event, AuditSubmitted):
-            audit = event.data
-            await meet(
-                policy, session, event.ward, rules.AUDIT_MISSING, audit.unit_id, audit.period
-            )
-        elif isinstance(event, CorrectiveActionOpened):
-            await action_opened(policy, session, event)
-        elif isinstance(event, CorrectiveActionClosed):
-            await meet(
-                policy, session, event.ward, rules.ACTION_OVERDUE, str(event.data.action_id), ""
-            )
+        elif isinstance(event, SelfAssessmentSubmitted | SelfAssessmentReviewed):
+            await self_assessment_changed(policy, session, event)
+        elif isinstance(event, AuditSubmitted | AuditAmended | AuditWithdrawn):
+            await audit_changed(policy, session, event)
+        elif isinstance(
+            event, CorrectiveActionOpened | CorrectiveActionClosed | CorrectiveActionReopened
+        ):
+            await action_changed(policy, session, event)
 
 
 async def replace_org_chart(session: AsyncSession, event: OrgChartPublished) -> None:
@@ -240,62 +265,238 @@ async def _score_message(
 # --- deadlines ------------------------------------------------------------------------------------
 
 
-async def self_assessment_submitted(
-    policy: Policy, session: AsyncSession, event: SelfAssessmentSubmitted
+async def replace_calendar(policy: Policy, session: AsyncSession, event: CalendarPublished) -> None:
+    """Keep the ward's newest calendar (an older version arriving late changes nothing) and move
+    onto it whatever was counted on the old one: deadlines not yet alerted, escalations to come,
+    messages held by quiet hours."""
+    ward, published = event.ward, event.data
+    known = await session.scalar(select(calendars.c.version).where(calendars.c.ward == ward))
+    if known is not None and known >= published.version:
+        return
+    days = [day.model_dump(mode="json") for day in published.days]
+    statement = upsert(session, calendars).values(ward=ward, version=published.version, days=days)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[calendars.c.ward], set_={"version": published.version, "days": days}
+        )
+    )
+    await reschedule(policy, session, ward, await ward_calendar(policy, session, ward))
+
+
+async def reschedule(
+    policy: Policy, session: AsyncSession, ward: str, calendar: WorkingCalendar
 ) -> None:
-    data, ward = event.data, event.ward
-    await meet(policy, session, ward, rules.SELF_ASSESSMENT_MISSING, data.person_id, data.period)
-    key = _key(ward, rules.REVIEW_OVERDUE, data.person_id, data.period)
-    row = (await session.execute(select(expectations).where(*key))).first()
-    if row is not None and row.details.get("revision", 0) >= data.revision:
-        return  # this submission, or a newer one, is already watched
-    values = {
-        "unit_id": data.unit_id,
-        "person_id": data.person_id,
-        "due_at": policy.deadlines.review_missed(event.occurred_at),
-        "met_at": None,
-        "raised_at": None,
-        "details": {
-            "revision": data.revision,
-            "submitted_on": local_day(event.occurred_at).isoformat(),
-            "due_on": policy.deadlines.calendar.add_working_days(
-                local_day(event.occurred_at), policy.deadlines.review_days
-            ).isoformat(),
-        },
-    }
-    if row is None:
+    now = policy.clock.now()
+    deadlines, window = policy.deadlines(calendar), policy.window(calendar)
+    pending = (
         await session.execute(
-            expectations.insert().values(
-                ward=ward,
-                rule=rules.REVIEW_OVERDUE,
-                subject_id=data.person_id,
-                period=data.period,
-                **values,
+            select(expectations).where(
+                expectations.c.ward == ward,
+                expectations.c.due_at.is_not(None),
+                expectations.c.raised_at.is_(None),
+            )
+        )
+    ).all()
+    for row in pending:
+        day = deadlines.due_day(row.rule, row.period, row.details)
+        await session.execute(
+            update(expectations)
+            .where(*_key(ward, row.rule, row.subject_id, row.period))
+            .values(due_at=missed_after(day), details={**row.details, "due_on": day.isoformat()})
+        )
+    climbing = (
+        await session.execute(
+            select(alerts.c.alert_id, alerts.c.opened_at, alerts.c.created_at).where(
+                alerts.c.ward == ward, alerts.c.status == "open", alerts.c.escalates_at > now
+            )
+        )
+    ).all()
+    for alert in climbing:
+        await session.execute(
+            update(alerts)
+            .where(alerts.c.alert_id == alert.alert_id)
+            .values(escalates_at=deadlines.escalation_at(alert.opened_at or alert.created_at))
+        )
+    held = (
+        await session.execute(
+            select(deliveries.c.id, preferences.c.digest)
+            .join(alerts, alerts.c.alert_id == deliveries.c.alert_id)
+            .outerjoin(
+                preferences,
+                (preferences.c.ward == deliveries.c.ward)
+                & (preferences.c.person_id == deliveries.c.recipient_id),
+            )
+            .where(
+                deliveries.c.ward == ward,
+                deliveries.c.status == "pending",
+                deliveries.c.attempts == 0,
+                deliveries.c.send_after > now,
+                alerts.c.severity != "critical",
+            )
+        )
+    ).all()
+    for delivery in held:
+        digest = policy.digest_at if delivery.digest else None
+        await session.execute(
+            update(deliveries)
+            .where(deliveries.c.id == delivery.id)
+            .values(send_after=window.send_at(now, critical=False, digest_at=digest))
+        )
+
+
+# --- what is true now, and what it leaves owed ---------------------------------------------------
+
+
+async def keep(session: AsyncSession, ward: str, record: Record) -> Record | None:
+    """Keep ``record`` as what is true now of its submission if it is newer than the state
+    kept; returns the state it replaced (None if there was none), or raises ``_Stale``."""
+    key = (
+        records.c.ward == ward,
+        records.c.kind == record.kind,
+        records.c.record_id == record.record_id,
+    )
+    row = (await session.execute(select(records).where(*key).with_for_update())).first()
+    stored = _record(row) if row is not None else None
+    if not record.supersedes(stored):
+        raise _Stale
+    values = {
+        "subject_id": record.subject_id,
+        "period": record.period,
+        "unit_id": record.unit_id,
+        "status": record.status,
+        "revision": record.revision,
+        "as_of": record.as_of,
+        "details": dict(record.details),
+    }
+    if stored is None:
+        await session.execute(
+            records.insert().values(
+                ward=ward, kind=record.kind, record_id=record.record_id, **values
             )
         )
     else:
-        await session.execute(update(expectations).where(*key).values(**values))
+        await session.execute(update(records).where(*key).values(**values))
+    return stored
 
 
-async def action_opened(
-    policy: Policy, session: AsyncSession, event: CorrectiveActionOpened
-) -> None:
-    data = event.data
-    statement = upsert(session, expectations).values(
-        ward=event.ward,
-        rule=rules.ACTION_OVERDUE,
-        subject_id=str(data.action_id),
-        period="",  # an action is watched by its due date, not a period
-        unit_id=data.unit_id,
-        person_id=data.owner_id,
-        due_at=policy.deadlines.action_missed(data.due_on),
-        details={
-            "item_code": data.item_code,
-            "due_on": data.due_on.isoformat(),
-            "period": Month.of_date(data.due_on).key,
-        },
+class _Stale(Exception):
+    """An event older than the state already kept: nothing changes."""
+
+
+def _record(row: Any) -> Record:
+    return Record(
+        kind=row.kind,
+        record_id=row.record_id,
+        subject_id=row.subject_id,
+        period=row.period,
+        unit_id=row.unit_id,
+        status=row.status,
+        revision=row.revision,
+        as_of=row.as_of,
+        details=row.details,
     )
-    await session.execute(statement.on_conflict_do_nothing())
+
+
+async def self_assessment_changed(
+    policy: Policy, session: AsyncSession, event: SelfAssessmentSubmitted | SelfAssessmentReviewed
+) -> None:
+    """A person's self-assessment of a month submitted, or reviewed (approved, adjusted,
+    returned): its submission and its review are owed or met as it now stands."""
+    data = event.data
+    reviewed = isinstance(event, SelfAssessmentReviewed)
+    record = Record(
+        kind=owed.SELF_ASSESSMENT,
+        record_id=owed.self_assessment_key(data.person_id, data.period),
+        subject_id=data.person_id,
+        period=data.period,
+        unit_id=data.unit_id,
+        status=event.data.outcome if isinstance(event, SelfAssessmentReviewed) else owed.SUBMITTED,
+        revision=owed.self_assessment_order(data.revision, reviewed),
+        as_of=event.occurred_at,
+        details={} if reviewed else {"submitted_on": local_day(event.occurred_at).isoformat()},
+    )
+    try:
+        await keep(session, event.ward, record)
+    except _Stale:
+        return
+    for obligation in owed.self_assessment_obligations(record):
+        await settle(policy, session, event.ward, obligation)
+
+
+async def audit_changed(
+    policy: Policy, session: AsyncSession, event: AuditSubmitted | AuditAmended | AuditWithdrawn
+) -> None:
+    """An audit submitted, amended or withdrawn: its unit's month is audited while any audit of
+    it stands (each month the audit was or is in is looked at again)."""
+    data = event.data
+    if isinstance(event, AuditWithdrawn):
+        period, status = event.data.replaces.period, owed.WITHDRAWN
+    else:
+        period, status = event.data.period, owed.LIVE
+    record = Record(
+        kind=owed.AUDIT,
+        record_id=str(data.audit_id),
+        subject_id=data.unit_id,
+        period=period,
+        unit_id=data.unit_id,
+        status=status,
+        revision=data.revision,
+        as_of=event.occurred_at,
+    )
+    try:
+        stored = await keep(session, event.ward, record)
+    except _Stale:
+        return
+    for period in sorted({record.period} | ({stored.period} if stored else set())):
+        live = await session.scalar(
+            select(func.count()).where(
+                records.c.ward == event.ward,
+                records.c.kind == owed.AUDIT,
+                records.c.subject_id == data.unit_id,
+                records.c.period == period,
+                records.c.status == owed.LIVE,
+            )
+        )
+        await settle(
+            policy, session, event.ward, owed.audit_obligation(data.unit_id, period, live or 0)
+        )
+
+
+async def action_changed(
+    policy: Policy,
+    session: AsyncSession,
+    event: CorrectiveActionOpened | CorrectiveActionClosed | CorrectiveActionReopened,
+) -> None:
+    """A corrective action opened, closed (by its owner, or by its audit's correction) or
+    reopened with a new due date: overdue while open, by its current due date."""
+    data, ward = event.data, event.ward
+    key = (
+        records.c.ward == ward,
+        records.c.kind == owed.ACTION,
+        records.c.record_id == str(data.action_id),
+    )
+    known = await session.scalar(select(records.c.details).where(*key))
+    details = dict(known or {})
+    if isinstance(event, CorrectiveActionOpened):
+        details |= {"item_code": event.data.item_code, "owner_id": event.data.owner_id}
+    if isinstance(event, CorrectiveActionOpened | CorrectiveActionReopened):
+        details |= {"due_on": event.data.due_on.isoformat(), "owner_id": event.data.owner_id}
+    record = Record(
+        kind=owed.ACTION,
+        record_id=str(data.action_id),
+        subject_id=str(data.action_id),
+        period="",
+        unit_id=data.unit_id,
+        status=owed.CLOSED if isinstance(event, CorrectiveActionClosed) else owed.OPEN,
+        revision=0,  # no revision: the events' times order them
+        as_of=event.occurred_at,
+        details=details,
+    )
+    try:
+        await keep(session, ward, record)
+    except _Stale:
+        return
+    await settle(policy, session, ward, owed.action_obligation(record))
 
 
 def _cause(table: Table, ward: str, rule: str, subject_id: str, period: str) -> tuple[Any, ...]:
@@ -312,41 +513,76 @@ def _key(ward: str, rule: str, subject_id: str, period: str) -> tuple[Any, ...]:
     return _cause(expectations, ward, rule, subject_id, period)
 
 
-async def meet(
-    policy: Policy, session: AsyncSession, ward: str, rule: str, subject_id: str, period: str
-) -> None:
-    """What a deadline waited for has come: stop watching it, and resolve its alerts."""
+#: Obligations watched from their own events; a month's self-assessments and audits are watched
+#: from ``ensure_month`` (a deployment does not alert months before it existed).
+_WATCHED_FROM_EVENTS = frozenset({rules.REVIEW_OVERDUE, rules.ACTION_OVERDUE})
+
+
+async def settle(policy: Policy, session: AsyncSession, ward: str, obligation: Obligation) -> None:
+    """Bring one deadline in line with what is true now.
+
+    Met: stop watching it and resolve its alerts (those who were told get a resolved notice).
+    Owed: watch it by its deadline on the ward's calendar; if it was met before, or it is a new
+    instance (a resubmission waiting for review, an action reopened with a new due date), it
+    is owed afresh and alerted again once missed."""
+    rule, subject, period = obligation.rule, obligation.subject_id, obligation.period
+    key = _key(ward, rule, subject, period)
+    row = (await session.execute(select(expectations).where(*key).with_for_update())).first()
     now = policy.clock.now()
-    met = (
-        await session.execute(
-            update(expectations)
-            .where(*_key(ward, rule, subject_id, period), expectations.c.met_at.is_(None))
-            .values(met_at=now)
-            .returning(expectations.c.details)
-        )
-    ).first()
-    if met is None:
-        # Not watched yet (it came early): remember it so the deadline is never alerted.
-        statement = upsert(session, expectations).values(
-            ward=ward,
-            rule=rule,
-            subject_id=subject_id,
-            period=period,
-            unit_id="",
-            met_at=now,
-            details={},
-        )
-        await session.execute(statement.on_conflict_do_nothing())
+    if not obligation.owed:
+        if row is None:  # met before it was watched: remember, so it is never alerted
+            await session.execute(
+                expectations.insert().values(
+                    ward=ward,
+                    rule=rule,
+                    subject_id=subject,
+                    period=period,
+                    unit_id=obligation.unit_id,
+                    person_id=obligation.person_id,
+                    met_at=now,
+                    details=dict(obligation.basis),
+                )
+            )
+        elif row.met_at is None:
+            await session.execute(update(expectations).where(*key).values(met_at=now))
+            await resolve(policy, session, ward, rule, subject, row.details.get("period", period))
         return
-    await resolve(policy, session, ward, rule, subject_id, met.details.get("period", period))
+    details: dict[str, Any] = {**obligation.basis, "instance": obligation.instance}
+    due_at = None
+    if (row.due_at is not None) if row is not None else rule in _WATCHED_FROM_EVENTS:
+        calendar = await ward_calendar(policy, session, ward)
+        day = policy.deadlines(calendar).due_day(rule, period, obligation.basis)
+        due_at, details["due_on"] = missed_after(day), day.isoformat()
+    values: dict[str, Any] = {
+        "unit_id": obligation.unit_id,
+        "person_id": obligation.person_id,
+        "due_at": due_at,
+        "met_at": None,
+        "details": details,
+    }
+    if row is None:
+        await session.execute(
+            expectations.insert().values(
+                ward=ward, rule=rule, subject_id=subject, period=period, **values
+            )
+        )
+        return
+    if row.met_at is not None or row.details.get("instance", "") != obligation.instance:
+        values["raised_at"] = None  # owed afresh: alerted again once missed
+    await session.execute(update(expectations).where(*key).values(**values))
 
 
 async def ensure_month(policy: Policy, session: AsyncSession, ward: str, month: Month) -> None:
-    """Watch the month's self-assessments (every official) and audits (every unit)."""
+    """Watch the month's self-assessments (every official) and audits (every unit), by the
+    ward's calendar. What was met before it was watched stays met; its deadline is filled in,
+    so it is watched if it is owed again (a return, a withdrawal)."""
     people = await load_people(session, ward)
     units = (
         await session.scalars(select(org_units.c.unit_id).where(org_units.c.ward == ward))
     ).all()
+    deadlines = policy.deadlines(await ward_calendar(policy, session, ward))
+    self_assessment_day = deadlines.due_day(rules.SELF_ASSESSMENT_MISSING, month.key, {})
+    audit_day = deadlines.due_day(rules.AUDIT_MISSING, month.key, {})
     rows = [
         {
             "ward": ward,
@@ -355,8 +591,8 @@ async def ensure_month(policy: Policy, session: AsyncSession, ward: str, month: 
             "period": month.key,
             "unit_id": p.unit_id,
             "person_id": p.person_id,
-            "due_at": policy.deadlines.self_assessment_missed(month),
-            "details": {"due_on": _due_day(policy.deadlines.self_assessment_missed(month))},
+            "due_at": missed_after(self_assessment_day),
+            "details": {"due_on": self_assessment_day.isoformat()},
         }
         for p in rules.expected_self_assessors(people)
     ] + [
@@ -367,17 +603,31 @@ async def ensure_month(policy: Policy, session: AsyncSession, ward: str, month: 
             "period": month.key,
             "unit_id": unit_id,
             "person_id": None,
-            "due_at": policy.deadlines.audit_missed(month),
-            "details": {"due_on": _due_day(policy.deadlines.audit_missed(month))},
+            "due_at": missed_after(audit_day),
+            "details": {"due_on": audit_day.isoformat()},
         }
         for unit_id in units
     ]
     if rows:
-        await session.execute(upsert(session, expectations).on_conflict_do_nothing(), rows)
-
-
-def _due_day(missed_at: datetime) -> str:
-    return (local_day(missed_at) - timedelta(days=1)).isoformat()
+        statement = upsert(session, expectations)
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[
+                    expectations.c.ward,
+                    expectations.c.rule,
+                    expectations.c.subject_id,
+                    expectations.c.period,
+                ],
+                set_={
+                    "unit_id": statement.excluded.unit_id,
+                    "person_id": statement.excluded.person_id,
+                    "due_at": statement.excluded.due_at,
+                    "details": statement.excluded.details,
+                },
+                where=expectations.c.due_at.is_(None),
+            ),
+            rows,
+        )
 
 
 async def raise_missed(policy: Policy, session: AsyncSession) -> int:
@@ -479,13 +729,16 @@ async def raise_alerts(
     escalated_from: AlertData | None = None,
 ) -> list[AlertData]:
     """One alert per (rule, subject, period, recipient), however often the cause is seen: a
-    recipient who already has it gets nothing more; a resolved one is opened again."""
+    recipient who already has it gets nothing more; a resolved one is opened again, with what
+    the cause says now. Escalation counts the ward's working days from now; repeats count from
+    the first message that actually goes out (``repeat_at`` is set when one is sent)."""
     now = policy.clock.now()
     severity = "critical" if cause.critical else "warning"
+    deadlines = policy.deadlines(await ward_calendar(policy, session, cause.ward))
     made: list[AlertData] = []
     for level, person in recipients:
         alert_id = uuid.uuid4()
-        escalates_at = None if way.is_top(level) else policy.deadlines.escalation_at(now)
+        escalates_at = None if way.is_top(level) else deadlines.escalation_at(now)
         statement = upsert(session, alerts).values(
             alert_id=str(alert_id),
             ward=cause.ward,
@@ -502,7 +755,8 @@ async def raise_alerts(
             body_en=cause.message.body.en,
             escalation_level=level,
             escalates_at=escalates_at,
-            repeat_at=now + policy.repeat,
+            repeat_at=None,
+            opened_at=now,
             created_at=now,
             updated_at=now,
         )
@@ -524,11 +778,17 @@ async def raise_alerts(
                     )
                     .values(
                         status="open",
+                        title_vi=cause.message.title.vi,
+                        title_en=cause.message.title.en,
+                        body_vi=cause.message.body.vi,
+                        body_en=cause.message.body.en,
                         updated_at=now,
+                        opened_at=now,
                         resolved_at=None,
                         acknowledged_at=None,
+                        snoozed_until=None,
                         escalates_at=escalates_at,
-                        repeat_at=now + policy.repeat,
+                        repeat_at=None,
                     )
                     .returning(alerts.c.alert_id)
                 )
@@ -622,7 +882,8 @@ async def queue(
     if not channels:
         return  # the in-app inbox only
     digest = policy.digest_at if choice is not None and choice.digest else None
-    send_after = policy.window.send_at(now, critical=alert.severity == "critical", digest_at=digest)
+    window = policy.window(await ward_calendar(policy, session, ward))
+    send_after = window.send_at(now, critical=alert.severity == "critical", digest_at=digest)
     if send_after > now:
         ALERTS_SUPPRESSED.labels(alert.rule, "digest" if digest else "quiet_hours").inc()
     await session.execute(
@@ -730,7 +991,9 @@ async def escalate_due(policy: Policy, session: AsyncSession) -> int:
 
 
 async def repeat_due(policy: Policy, session: AsyncSession) -> int:
-    """Send again every open alert nobody acknowledged within the repeat interval."""
+    """Send again every open alert nobody acknowledged within the repeat interval of the last
+    message about it that went out. The repeat waits for its own message to go (``repeat_at``
+    is cleared until then), so quiet hours and days off hold one message, not a pile of them."""
     now = policy.clock.now()
     due = (
         await session.execute(
@@ -741,13 +1004,28 @@ async def repeat_due(policy: Policy, session: AsyncSession) -> int:
         )
     ).all()
     for row in due:
-        await queue(policy, session, row.ward, alert_data(row), kind="alert")
+        waiting = await session.scalar(
+            select(func.count()).where(
+                deliveries.c.alert_id == row.alert_id,
+                deliveries.c.kind == "alert",
+                deliveries.c.status == "pending",
+            )
+        )
+        if not waiting:
+            await queue(policy, session, row.ward, alert_data(row), kind="alert")
         await session.execute(
             update(alerts)
             .where(alerts.c.alert_id == row.alert_id)
-            .values(repeat_at=now + policy.repeat, snoozed_until=None)
+            .values(repeat_at=None, snoozed_until=None)
         )
     return len(due)
+
+
+def next_repeat(policy: Policy, sent_at: datetime, snoozed_until: datetime | None) -> datetime:
+    """When an alert whose message went out at ``sent_at`` is sent again if still open: one
+    repeat interval later, or when its snooze ends if that is later."""
+    repeat_at = sent_at + policy.repeat
+    return max(repeat_at, snoozed_until) if snoozed_until else repeat_at
 
 
 # --- commands from people -------------------------------------------------------------------------

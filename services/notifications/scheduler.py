@@ -200,11 +200,15 @@ class Scheduler:
                 )
             ).all()
         groups: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
-        dropped: list[Any] = []
+        dropped: list[tuple[Any, str]] = []
+        seen: set[tuple[str, str, str, str]] = set()
         for row in rows:
             if row.kind == "alert" and row.status in ("acknowledged", "resolved"):
-                dropped.append(row)  # acknowledged or cleared while it waited
+                dropped.append((row, row.status))  # acknowledged or cleared while it waited
+            elif (row.alert_id, row.kind, row.recipient_id, row.channel) in seen:
+                dropped.append((row, "duplicate"))  # one alert appears once in a message
             else:
+                seen.add((row.alert_id, row.kind, row.recipient_id, row.channel))
                 groups[(row.ward, row.recipient_id, row.channel)].append(row)
         outcomes: list[tuple[list[Any], str, str | None]] = []
         for (_, _, channel), items in groups.items():
@@ -271,13 +275,13 @@ class Scheduler:
         }
 
     async def _record(
-        self, outcomes: list[tuple[list[Any], str, str | None]], dropped: list[Any]
+        self, outcomes: list[tuple[list[Any], str, str | None]], dropped: list[tuple[Any, str]]
     ) -> None:
         now = self.policy.clock.now()
         delivered = []
         async with transaction(self.sessions) as session:
-            for row in dropped:
-                ALERTS_SUPPRESSED.labels(row.rule, row.status).inc()
+            for row, reason in dropped:
+                ALERTS_SUPPRESSED.labels(row.rule, reason).inc()
                 await session.execute(
                     update(deliveries).where(deliveries.c.id == row.id).values(status="dropped")
                 )
@@ -292,6 +296,16 @@ class Scheduler:
                         values |= {"status": "sent", "sent_at": now}
                         if row.kind == "alert":
                             ALERTS_SENT.labels(row.rule, row.channel).inc()
+                            # Repeats count from this message, the last that went out.
+                            await session.execute(
+                                update(alerts)
+                                .where(alerts.c.alert_id == row.alert_id, alerts.c.status == "open")
+                                .values(
+                                    repeat_at=handlers.next_repeat(
+                                        self.policy, now, row.snoozed_until
+                                    )
+                                )
+                            )
                             delivered.append(
                                 handlers.alert_event(
                                     AlertDelivered,

@@ -1,6 +1,6 @@
-"""The notifications database: the org chart as last published, the deadlines being watched,
-the alerts, the deliveries waiting to go out (an outbox per channel) and each person's channel
-preferences."""
+"""The notifications database: the org chart and each ward's working calendar as last published,
+what is true now of each submission, the deadlines being watched, the alerts, the deliveries
+waiting to go out (an outbox per channel) and each person's channel preferences."""
 
 from __future__ import annotations
 
@@ -27,6 +27,38 @@ org_versions = Table(
     metadata,
     Column("ward", String(64), primary_key=True),
     Column("version", Integer, nullable=False),
+)
+
+#: Each ward's working calendar as last published by assessment (``assessment.calendar.published``):
+#: its declared days off and make-up working days, ``[{"day": "YYYY-MM-DD", "working": bool}]``.
+#: A ward with no row yet counts with the service's ``calendar_file``.
+calendars = Table(
+    "calendars",
+    metadata,
+    Column("ward", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("days", JSON, nullable=False),
+)
+
+#: Notifications' copy of what is true now of each submission, newest state only: an audit
+#: (``live`` | ``withdrawn``), a person's self-assessment of a month (``submitted`` | ``approved``
+#: | ``adjusted`` | ``returned``), a corrective action (``open`` | ``closed``). ``revision`` and
+#: ``as_of`` (the event's time) order the events about one record, so an older one arriving late
+#: changes nothing. Every obligation is worked out from these rows, never from one event.
+records = Table(
+    "records",
+    metadata,
+    Column("ward", String(64), primary_key=True),
+    Column("kind", String(32), primary_key=True),  # audit | self_assessment | corrective_action
+    Column("record_id", String(80), primary_key=True),
+    Column("subject_id", String(64), nullable=False),  # the unit, person or action watched
+    Column("period", String(8), nullable=False),
+    Column("unit_id", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("as_of", UtcDateTime(), nullable=False),
+    Column("details", JSON, nullable=False),
+    Index("ix_records_subject", "ward", "kind", "subject_id", "period"),
 )
 
 org_units = Table(
@@ -72,11 +104,15 @@ alerts = Table(
     Column("escalation_level", Integer, nullable=False, server_default="0"),
     #: When it goes one level up if still unacknowledged (None at the top of the chain).
     Column("escalates_at", UtcDateTime()),
-    #: When it is sent again if still open (a snooze moves this).
+    #: When it is sent again if still open: the repeat interval after the last message about it
+    #: that actually went out (None until one has), or the end of a snooze.
     Column("repeat_at", UtcDateTime()),
     Column("snoozed_until", UtcDateTime()),
     Column("acknowledged_at", UtcDateTime()),
     Column("escalated_at", UtcDateTime()),
+    #: When it was raised or opened again: escalation counts working days from here, so a new
+    #: calendar can move ``escalates_at``.
+    Column("opened_at", UtcDateTime()),
     Column("resolved_at", UtcDateTime()),
     # One alert per rule, subject, period and recipient, however often the cause is seen.
     UniqueConstraint(

@@ -7,11 +7,14 @@ day" is missed at the start of the next day.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from contracts.common import LOCAL_TZ
 from contracts.periods import Month
+from services.notifications.domain import rules
 from services.runtime.workdays import WorkingCalendar
 
 
@@ -50,13 +53,32 @@ class Deadlines:
     def audit_missed(self, period: Month) -> datetime:
         return missed_after(self.calendar.nth_working_day(period.shift(1), self.audit_day))
 
+    def review_due(self, submitted_on: date) -> date:
+        """The last day of a review: the ``review_days``-th working day after the submission."""
+        return self.calendar.add_working_days(submitted_on, self.review_days)
+
     def review_missed(self, submitted_at: datetime) -> datetime:
-        return missed_after(
-            self.calendar.add_working_days(local_day(submitted_at), self.review_days)
-        )
+        return missed_after(self.review_due(local_day(submitted_at)))
 
     def action_missed(self, due_on: date) -> datetime:
         return missed_after(due_on)
+
+    def due_day(self, rule: str, period: str, basis: Mapping[str, Any]) -> date:
+        """The last day of one obligation (see ``domain.obligations``): a month's
+        self-assessment or audit from its period, a review from ``basis["submitted_on"]``
+        (YYYY-MM-DD), a corrective action at ``basis["due_on"]``. Raises ``ValueError`` for a
+        rule without a deadline."""
+        if rule == rules.SELF_ASSESSMENT_MISSING:
+            return self.calendar.nth_working_day(
+                Month.parse(period).shift(1), self.self_assessment_day
+            )
+        if rule == rules.AUDIT_MISSING:
+            return self.calendar.nth_working_day(Month.parse(period).shift(1), self.audit_day)
+        if rule == rules.REVIEW_OVERDUE:
+            return self.review_due(date.fromisoformat(basis["submitted_on"]))
+        if rule == rules.ACTION_OVERDUE:
+            return date.fromisoformat(basis["due_on"])
+        raise ValueError(f"not a deadline rule: {rule}")
 
     def escalation_at(self, told_at: datetime) -> datetime:
         """An alert told on one day goes up once ``escalation_days`` full working days passed."""

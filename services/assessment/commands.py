@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.roles import Role
-from services.assessment import handlers
+from services.assessment import calendar, corrective_actions, handlers, task_results
 from services.assessment.adapters.tables import idempotency, rate_buckets
 from services.assessment.domain.audits import AuditDraft, ItemInput
 from services.assessment.domain.policy import Policy
@@ -88,8 +88,16 @@ async def _withdraw(session: AsyncSession, context: handlers.Context, body: Any)
 async def _close_action(
     session: AsyncSession, context: handlers.Context, body: Any
 ) -> dict[str, Any]:
-    return await handlers.close_corrective_action(
+    return await corrective_actions.close_corrective_action(
         session, context, body.action_id, body.note, body.evidence
+    )
+
+
+async def _reopen_action(
+    session: AsyncSession, context: handlers.Context, body: Any
+) -> dict[str, Any]:
+    return await corrective_actions.reopen_corrective_action(
+        session, context, body.action_id, body.reason, body.due_on
     )
 
 
@@ -116,8 +124,8 @@ async def _feedback(session: AsyncSession, context: handlers.Context, body: Any)
 async def _task_result(
     session: AsyncSession, context: handlers.Context, body: Any
 ) -> dict[str, Any]:
-    return await handlers.record_task_result(
-        session, context, body.person_id, body.period, body.points, body.disqualified
+    return await task_results.record_task_result(
+        session, context, body.person_id, body.period, body.points, body.disqualified, body.note
     )
 
 
@@ -131,6 +139,29 @@ async def _reopen_period(
     session: AsyncSession, context: handlers.Context, body: Any
 ) -> dict[str, Any]:
     return await handlers.reopen_period(session, context, body.period, body.reason)
+
+
+async def _declare_day(
+    session: AsyncSession, context: handlers.Context, body: Any
+) -> dict[str, Any]:
+    return await calendar.declare_day(
+        session,
+        context.ward,
+        context.policy,
+        context.actor,
+        context.now,
+        body.day,
+        body.working,
+        body.reason,
+    )
+
+
+async def _remove_day(
+    session: AsyncSession, context: handlers.Context, body: Any
+) -> dict[str, Any]:
+    return await calendar.remove_day(
+        session, context.ward, context.policy, context.actor, context.now, body.day
+    )
 
 
 PEOPLE = frozenset(Role) - {Role.KIOSK, Role.INTEGRATION}
@@ -149,6 +180,13 @@ COMMANDS: dict[str, Command] = {
             200,
         ),
         Command("corrective_action.close", schemas.ActionCloseCommand, PEOPLE, _close_action, 200),
+        Command(
+            "corrective_action.reopen",
+            schemas.ActionReopenCommand,
+            frozenset({Role.AUDITOR, Role.CHAIRMAN, Role.VICE_CHAIRMAN}),
+            _reopen_action,
+            200,
+        ),
         Command("self_assessment", schemas.SelfAssessmentIn, PEOPLE, _self_assessment),
         Command(
             "self_assessment.review",
@@ -160,9 +198,11 @@ COMMANDS: dict[str, Command] = {
         Command(
             "feedback", schemas.FeedbackIn, frozenset({Role.KIOSK}), _feedback, rate_limited=True
         ),
-        Command("task_result", schemas.TaskResultIn, frozenset({Role.INTEGRATION}), _task_result),
+        Command("task_result", schemas.TaskResultIn, task_results.RECORDERS, _task_result),
         Command("period.close", schemas.PeriodCloseCommand, ADMIN, _close_period, 200),
         Command("period.reopen", schemas.PeriodReopenCommand, ADMIN, _reopen_period, 200),
+        Command("calendar.declare", schemas.CalendarDayCommand, ADMIN, _declare_day, 200),
+        Command("calendar.remove", schemas.CalendarRemoveCommand, ADMIN, _remove_day, 200),
     )
 }
 

@@ -43,8 +43,6 @@ from contracts.events import (
     SelfAssessmentReviewedData,
     SelfAssessmentSubmitted,
     SelfAssessmentSubmittedData,
-    TaskResultRecorded,
-    TaskResultRecordedData,
 )
 from contracts.periods import Month
 from contracts.roles import Role
@@ -61,10 +59,10 @@ from services.assessment.adapters.tables import (
     periods,
     plumbing,
     self_assessments,
-    task_results,
     units,
     wards,
 )
+from services.assessment.calendar import ensure_calendar, shipped_policy, ward_policy
 from services.assessment.domain import errors as _messages  # noqa: F401  (registers texts)
 from services.assessment.domain.audits import (
     AuditDraft,
@@ -517,7 +515,8 @@ async def _open_corrective_actions(
             corrective_actions.c.item_code.in_([item.code for item in findings(state.items)]),
         )
     )
-    due_on = context.policy.corrective_action_due(state.performed_at)
+    policy = await ward_policy(session, context.ward, context.policy)
+    due_on = policy.corrective_action_due(state.performed_at)
     head = await _unit_head(session, context.ward, unit_id)
     events = []
     for item in findings(state.items):
@@ -614,54 +613,6 @@ async def _close_superseded_actions(
         )
         for row in gone
     ]
-
-
-async def close_corrective_action(
-    session: AsyncSession,
-    context: Context,
-    action_id: uuid.UUID,
-    note: str,
-    evidence: Sequence[str],
-) -> dict[str, Any]:
-    if not note.strip():
-        raise ApiError(422, "required", "note")
-    row = await _locked(
-        session, corrective_actions, "action_id", action_id, context.ward, "unknown_action"
-    )
-    principal = context.principal
-    may_close = (
-        principal.subject_id == row.owner_id
-        or principal.role is Role.ADMIN
-        or (principal.role is Role.UNIT_HEAD and principal.unit_id == row.unit_id)
-    )
-    if not may_close:
-        raise ApiError(403, "not_action_owner", "action_id")
-    if row.status == "closed":
-        raise ApiError(409, "action_closed", "action_id")
-    await session.execute(
-        update(corrective_actions)
-        .where(corrective_actions.c.action_id == str(action_id))
-        .values(
-            status="closed",
-            closed_at=context.now,
-            closed_by=principal.subject_id,
-            note=note.strip(),
-            evidence=list(evidence),
-        )
-    )
-    event = CorrectiveActionClosed(
-        **context.envelope(),
-        data=CorrectiveActionClosedData(
-            action_id=action_id,
-            audit_id=uuid.UUID(row.audit_id),
-            unit_id=row.unit_id,
-            closed_by=principal.subject_id,
-            note=note.strip(),
-            evidence=tuple(evidence),
-        ),
-    )
-    await stage(session, plumbing.outbox, [event])
-    return {"action_id": str(action_id), "status": "closed", "unit_id": row.unit_id}
 
 
 # --- "+" self-assessments -------------------------------------------------------------------------
@@ -818,7 +769,7 @@ async def review_self_assessment(
     }
 
 
-# --- citizen feedback and task results ------------------------------------------------------------
+# --- citizen feedback ------------------------------------------------------------------------
 
 
 async def receive_feedback(
@@ -881,49 +832,6 @@ async def receive_feedback(
     return {"feedback_id": str(feedback_id), "unit_id": unit_id, "period": period}
 
 
-async def record_task_result(
-    session: AsyncSession,
-    context: Context,
-    person_id: str,
-    period: str,
-    points: float,
-    disqualified: bool = False,
-) -> dict[str, Any]:
-    """The HR/task system's points for a person and month, and whether a disciplinary measure
-    disqualifies them; a later one replaces it."""
-    await find_person(session, context.ward, person_id, "person_id")
-    check_not_future(period, context.now)
-    await check_period_open(session, context.ward, period)
-    values = {
-        "points": points,
-        "disqualified": disqualified,
-        "source_id": context.principal.subject_id,
-        "recorded_at": context.now,
-    }
-    statement = upsert(session, task_results).values(
-        ward=context.ward, person_id=person_id, period=period, **values
-    )
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[task_results.c.ward, task_results.c.person_id, task_results.c.period],
-            set_=values,
-        )
-    )
-    event = TaskResultRecorded(
-        **context.envelope(),
-        data=TaskResultRecordedData(
-            person_id=person_id, period=period, points=points, disqualified=disqualified
-        ),
-    )
-    await stage(session, plumbing.outbox, [event])
-    return {
-        "person_id": person_id,
-        "period": period,
-        "points": points,
-        "disqualified": disqualified,
-    }
-
-
 # --- periods --------------------------------------------------------------------------------------
 
 
@@ -979,17 +887,16 @@ async def reopen_period(
 async def close_due_periods(
     session: AsyncSession, policy: Policy, now: datetime | None = None
 ) -> list[tuple[str, str]]:
-    """Close every month whose audit deadline is over and that nobody closed or reopened yet.
+    """Close every month whose close day (``Policy.close_day``, in the ward's own working
+    days) is over and that nobody closed or reopened yet.
 
     Safe with several instances: the row is inserted with ON CONFLICT DO NOTHING, so only the
     instance whose insert took stages the event. Returns the (ward, period) pairs it closed.
     """
     now = now or datetime.now(UTC)
-    due = policy.months_due_to_close(now)
-    if not due:
-        return []
     closed: list[tuple[str, str]] = []
     for ward in (await session.scalars(select(wards.c.ward))).all():
+        due = (await ward_policy(session, ward, policy)).months_due_to_close(now)
         for month in due:
             taken = await session.execute(
                 upsert(session, periods)
@@ -1039,8 +946,11 @@ async def load_org_chart(
     device_rows: Sequence[DeviceRow] = (),
     *,
     actor: Actor,
+    policy: Policy | None = None,
 ) -> int:
-    """Replace a ward's org chart and publish it; returns the new org chart version."""
+    """Replace a ward's org chart and publish it; returns the new org chart version. A ward's
+    first org chart also stores and publishes its working calendar, from ``policy``'s seed
+    (default: the shipped calendar files)."""
     now = datetime.now(UTC)
     current = (
         await session.execute(select(wards.c.org_version, wards.c.name).where(wards.c.ward == ward))
@@ -1074,6 +984,8 @@ async def load_org_chart(
                 "unit_id": row.unit_id,
                 "units_in_charge": list(row.units_in_charge),
                 "active": True,
+                "duty_group": row.duty_group,
+                "employment_type": row.employment_type,
             },
         )
     for device in device_rows:
@@ -1097,12 +1009,15 @@ async def load_org_chart(
                     role=r.role,
                     unit_id=r.unit_id,
                     units_in_charge=r.units_in_charge,
+                    duty_group=r.duty_group,
+                    employment_type=r.employment_type,
                 )
                 for r in rows
             ),
         ),
     )
     await stage(session, plumbing.outbox, [event])
+    await ensure_calendar(session, ward, policy or shipped_policy(), actor, now)
     return version
 
 
@@ -1152,6 +1067,8 @@ async def org_chart(session: AsyncSession, ward: str) -> dict[str, Any]:
                 "role": p.role,
                 "unit_id": p.unit_id,
                 "units_in_charge": p.units_in_charge,
+                "duty_group": p.duty_group,
+                "employment_type": p.employment_type,
             }
             for p in person_rows
         ],

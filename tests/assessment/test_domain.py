@@ -26,14 +26,17 @@ def test_audit_deadline_is_the_fifth_working_day_of_the_next_month() -> None:
     assert days_off.audit_deadline(Month(2026, 10)) == date(2026, 11, 9)
 
 
-def test_months_close_the_day_after_their_deadline() -> None:
+def test_months_close_the_day_after_their_last_on_time_review_can_be_done() -> None:
     policy = Policy()
-    on_deadline = datetime(2026, 11, 6, 23, 0, tzinfo=LOCAL_TZ)
-    after = datetime(2026, 11, 7, 0, 1, tzinfo=LOCAL_TZ)
-    assert Month(2026, 10) not in policy.months_due_to_close(on_deadline)
+    # October 2026: self-assessments due Wed 4 Nov, reviewed by Mon 9 Nov (Thu 5, Fri 6, Mon 9);
+    # audits due Fri 6 Nov. The month closes after Mon 9 November.
+    assert policy.close_day(Month(2026, 10)) == date(2026, 11, 9)
+    on_close_day = datetime(2026, 11, 9, 23, 0, tzinfo=LOCAL_TZ)
+    after = datetime(2026, 11, 10, 0, 1, tzinfo=LOCAL_TZ)
+    assert Month(2026, 10) not in policy.months_due_to_close(on_close_day)
     assert policy.months_due_to_close(after) == [Month(2026, 8), Month(2026, 9), Month(2026, 10)]
-    # The day is the ward's: 17:30 UTC on the 6th is already the 7th in Vietnam.
-    assert Month(2026, 10) in policy.months_due_to_close(datetime(2026, 11, 6, 17, 30, tzinfo=UTC))
+    # The day is the ward's: 17:30 UTC on the 9th is already the 10th in Vietnam.
+    assert Month(2026, 10) in policy.months_due_to_close(datetime(2026, 11, 9, 17, 30, tzinfo=UTC))
 
 
 def test_corrective_action_due_in_working_days() -> None:

@@ -55,6 +55,16 @@ people = Table(
     Column("unit_id", String(64)),
     Column("units_in_charge", JSON, nullable=False, default=list),
     Column("active", Boolean, nullable=False, default=True),
+    #: The group of similar duties the 20 % cap applies within; NULL: by role.
+    Column("duty_group", String(64)),
+    #: cong_chuc (counted in the cap) or nguoi_lao_dong (classified, not counted).
+    Column(
+        "employment_type",
+        String(16),
+        nullable=False,
+        default="cong_chuc",
+        server_default="cong_chuc",
+    ),
 )
 
 devices = Table(
@@ -156,6 +166,10 @@ corrective_actions = Table(
     Column("evidence", JSON, nullable=False, default=list),
     # Closed by the audit itself (withdrawn, or amended so the item is no longer a finding).
     Column("superseded", Boolean, nullable=False, default=False, server_default=false()),
+    # The last time a closed action was found not done and opened again, by whom and why.
+    Column("reopened_at", UtcDateTime()),
+    Column("reopened_by", String(64)),
+    Column("reopen_reason", Text),
     ForeignKeyConstraint(["audit_id"], ["audits.audit_id"], ondelete="CASCADE"),
     UniqueConstraint("audit_id", "item_code"),
     Index("ix_corrective_actions_ward_period", "ward", "period"),
@@ -208,6 +222,50 @@ task_results = Table(
     Column("disqualified", Boolean, nullable=False, default=False, server_default=false()),
     Column("source_id", String(64), nullable=False),
     Column("recorded_at", UtcDateTime(), nullable=False),
+    #: integration (the HR system) or unit_head (a ward without one); the last recorded wins.
+    Column(
+        "source", String(16), nullable=False, default="integration", server_default="integration"
+    ),
+    Column("note", Text),
+)
+
+#: Every task result ever recorded, as it was recorded: ``task_results`` holds the one in force.
+task_result_records = Table(
+    "task_result_records",
+    metadata,
+    Column("record_id", Integer, primary_key=True, autoincrement=True),
+    Column("ward", String(64), nullable=False),
+    Column("person_id", String(64), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("points", Float, nullable=False),
+    Column("disqualified", Boolean, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("note", Text),
+    Column("recorded_by", String(64), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Index("ix_task_result_records_ward_person_period", "ward", "person_id", "period"),
+)
+
+#: A ward's working calendar: its version (bumped and published on every change).
+ward_calendars = Table(
+    "ward_calendars",
+    metadata,
+    Column("ward", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+#: The days a ward's calendar sets apart: days off (working false) and make-up working days.
+calendar_days = Table(
+    "calendar_days",
+    metadata,
+    Column("ward", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("working", Boolean, nullable=False),
+    Column("reason", String(300), nullable=False, default=""),
+    Column("declared_by", String(64), nullable=False),
+    Column("declared_at", UtcDateTime(), nullable=False),
 )
 
 #: The first answer to each idempotent request: a retry with the same key gets it back.

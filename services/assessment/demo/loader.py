@@ -21,7 +21,8 @@ from contracts.common import LOCAL_TZ, Text
 from contracts.envelope import SYSTEM
 from contracts.periods import Month
 from contracts.roles import Role
-from services.assessment import bootstrap, handlers
+from services.assessment import bootstrap, handlers, task_results
+from services.assessment import corrective_actions as actions
 from services.assessment.adapters.tables import audits, corrective_actions
 from services.assessment.domain.audits import AuditDraft, ItemInput
 from services.assessment.domain.org import OrgRow, parse_org_chart
@@ -235,7 +236,7 @@ class DemoWard:
                 continue
             head = self.head_of(row.unit_id)
             moment = self.at(row.due_on, 15) - timedelta(days=self.rng.randint(0, 5))
-            await handlers.close_corrective_action(
+            await actions.close_corrective_action(
                 session,
                 self.context(head, moment),
                 uuid.UUID(row.action_id),
@@ -383,7 +384,7 @@ class DemoWard:
                 continue
             for person in self.people(Role.STAFF, Role.AUDITOR, Role.UNIT_HEAD, Role.ADMIN):
                 points = round(min(70.0, max(30.0, self.rng.gauss(60, 6))) * 2) / 2
-                await handlers.record_task_result(
+                await task_results.record_task_result(
                     session, self.context(hr, moment), person.subject_id, month.key, points
                 )
                 count += 1

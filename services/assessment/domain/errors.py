@@ -140,6 +140,57 @@ register_messages(
             "Tệp CSV quá dài (tối đa {limit} dòng).",
             "The CSV is too long (at most {limit} lines).",
         ),
+        "employment_type": (
+            "Dòng {line}, cột employment_type: loại cán bộ không hợp lệ, chỉ nhận {allowed} "
+            "(để trống: cong_chuc).",
+            "Line {line}, column employment_type: unknown employment type, only {allowed} "
+            "(empty: cong_chuc).",
+        ),
+        "day_already_working": (
+            "Ngày {day} vốn là ngày làm việc; chỉ khai báo ngày làm bù vào thứ Bảy, Chủ nhật "
+            "hoặc ngày lễ.",
+            "{day} is a working day already; a make-up working day is a weekend day or a holiday.",
+        ),
+        "day_already_off": (
+            "Ngày {day} vốn là ngày nghỉ (cuối tuần hoặc ngày lễ); không cần khai báo nghỉ.",
+            "{day} is a day off already (a weekend or a public holiday); nothing to declare.",
+        ),
+        "calendar_year": (
+            "Chỉ khai báo ngày trong các năm {first}–{last}.",
+            "Only days in the years {first}-{last} can be declared.",
+        ),
+        "calendar_day_not_declared": (
+            "Ngày này chưa được khai báo trong lịch làm việc của phường.",
+            "This day is not declared in the ward's working calendar.",
+        ),
+        "not_unit_head_of_person": (
+            "Chỉ trưởng đơn vị của cán bộ (theo sơ đồ tổ chức hiện hành) hoặc hệ thống nhân sự "
+            "được ghi điểm nhiệm vụ.",
+            "Only the person's unit head (in the current org chart) or the HR system may record "
+            "task points.",
+        ),
+        "own_task_result": (
+            "Không được tự ghi điểm nhiệm vụ của chính mình.",
+            "Nobody may record their own task points.",
+        ),
+        "not_action_checker": (
+            "Chỉ thành viên đoàn đã đánh giá, Chủ tịch hoặc Phó Chủ tịch phụ trách đơn vị được "
+            "mở lại hành động khắc phục.",
+            "Only the auditor who found it, the chairman or the vice-chairman in charge of the "
+            "unit may reopen a corrective action.",
+        ),
+        "action_open": (
+            "Hành động khắc phục này đang mở.",
+            "This corrective action is open.",
+        ),
+        "action_superseded": (
+            "Hành động khắc phục này đã được đóng theo phiếu đánh giá; hãy sửa phiếu đánh giá.",
+            "The audit itself closed this corrective action; amend the audit instead.",
+        ),
+        "due_not_future": (
+            "Hạn hoàn thành phải sau ngày hôm nay.",
+            "The due date must be after today.",
+        ),
         "not_csv": (
             "Nội dung phải là tệp CSV mã hóa UTF-8.",
             "The body must be a UTF-8 CSV file.",

@@ -1,7 +1,10 @@
 """Reading an org chart from CSV (sơ đồ tổ chức), with no I/O: one line per person.
 
 Columns: ``person_id, full_name, email, role, unit_id, unit_name_vi, unit_name_en,
-units_in_charge`` (the last one ``;``-separated, for vice-chairmen).
+units_in_charge`` (the last one ``;``-separated, for vice-chairmen), and two optional ones for
+the 20 % cap on "xuất sắc" (Decree 335/2025/NĐ-CP applies it per group of officials with similar
+duties, and to công chức only): ``duty_group`` (an id; empty: by role, leaders or specialists)
+and ``employment_type`` (``cong_chuc`` or ``nguoi_lao_dong``; empty: ``cong_chuc``).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from pydantic import TypeAdapter, ValidationError
 
 from contracts.common import EntityId, Text
+from contracts.events import EmploymentType
 from contracts.roles import Role
 from services.runtime.errors import ApiError
 
@@ -26,6 +30,9 @@ COLUMNS = (
     "unit_name_en",
     "units_in_charge",
 )
+#: Optional columns: a chart without them reads as before (groups by role, all công chức).
+OPTIONAL_COLUMNS = ("duty_group", "employment_type")
+EMPLOYMENT_TYPES: tuple[EmploymentType, ...] = ("cong_chuc", "nguoi_lao_dong")
 PERSON_ROLES = frozenset(Role) - {Role.KIOSK, Role.INTEGRATION}
 MAX_LINES = 5000
 _ENTITY_ID: TypeAdapter[str] = TypeAdapter(EntityId)
@@ -42,6 +49,8 @@ class OrgRow:
     unit_id: str | None
     unit_name: Text | None
     units_in_charge: tuple[str, ...] = ()
+    duty_group: str | None = None
+    employment_type: EmploymentType = "cong_chuc"
 
 
 def _entity(value: str, field: str) -> str:
@@ -51,7 +60,25 @@ def _entity(value: str, field: str) -> str:
         raise ApiError(422, "bad_format", field) from None
 
 
+def _employment_type(value: str, number: int) -> EmploymentType:
+    if not value:
+        return "cong_chuc"
+    for allowed in EMPLOYMENT_TYPES:
+        if value == allowed:
+            return allowed
+    raise ApiError(
+        422,
+        "employment_type",
+        f"line {number}.employment_type",
+        line=number,
+        allowed=", ".join(EMPLOYMENT_TYPES),
+    )
+
+
 def parse_org_chart(text: str) -> list[OrgRow]:
+    """The people of a CSV org chart, in order. Errors (``ApiError``): 422 with the field
+    ``line <n>.<column>`` for a bad value, ``csv_columns`` for a missing required column,
+    ``csv_empty``; 413 past ``MAX_LINES``."""
     reader = csv.DictReader(io.StringIO(text))
     missing = [name for name in COLUMNS if name not in (reader.fieldnames or ())]
     if missing:
@@ -62,7 +89,7 @@ def parse_org_chart(text: str) -> list[OrgRow]:
         if number > MAX_LINES:
             raise ApiError(413, "too_many_lines", "csv", limit=MAX_LINES)
         where = f"line {number}"
-        values = {name: (line.get(name) or "").strip() for name in COLUMNS}
+        values = {name: (line.get(name) or "").strip() for name in COLUMNS + OPTIONAL_COLUMNS}
         person_id = _entity(values["person_id"], f"{where}.person_id")
         if person_id in seen:
             raise ApiError(422, "duplicate_person", f"{where}.person_id", person=person_id)
@@ -95,6 +122,10 @@ def parse_org_chart(text: str) -> list[OrgRow]:
                 unit_id,
                 name,
                 in_charge,
+                _entity(values["duty_group"], f"{where}.duty_group")
+                if values["duty_group"]
+                else None,
+                _employment_type(values["employment_type"], number),
             )
         )
     if not rows:

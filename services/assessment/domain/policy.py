@@ -1,24 +1,36 @@
 """Deadlines and limits of the assessment service, counted in the ward's working days.
 
-Every number is configuration (rules change); the defaults follow the programme's practice.
+Every number is configuration (rules change); the defaults follow the programme's practice: a
+self-assessment by the 3rd working day of the next month, its review within 3 working days of
+submission, each unit audited by the 5th working day of the next month.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from contracts.common import LOCAL_TZ
+from contracts.events import CalendarDay
 from contracts.periods import Month
 from services.runtime.workdays import WorkingCalendar
 
-#: Each unit is audited by this working day of the next month; the period closes after it.
+#: Each unit is audited by this working day of the next month.
 AUDIT_DEADLINE_WORKING_DAY = 5
+#: A "+" self-assessment is due by this working day of the next month.
+SELF_ASSESSMENT_DEADLINE_WORKING_DAY = 3
+#: The leader reviews a self-assessment within this many working days of its submission.
+REVIEW_WORKING_DAYS = 3
 
 
 @dataclass(frozen=True)
 class Policy:
+    #: The ward's working calendar (see ``with_calendar``); the default knows only the national
+    #: rules (public holidays, the government's make-up Saturdays).
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+    #: The days a ward's calendar starts from before anyone changes it (the shipped files).
+    calendar_seed: tuple[CalendarDay, ...] = ()
     #: A corrective action is due this many working days after the audit that found it.
     corrective_action_working_days: int = 10
     #: A kiosk or QR link may send this many ratings at once, then one every ``refill_s``.
@@ -28,8 +40,36 @@ class Policy:
     #: leaves older months for an administrator to close).
     auto_close_lookback_months: int = 3
 
+    def with_calendar(self, days: Iterable[CalendarDay]) -> Policy:
+        """This policy counting the working days of a ward's declared ``days``."""
+        return replace(self, calendar=WorkingCalendar.from_days(days))
+
     def audit_deadline(self, month: Month) -> date:
+        """The last day to audit a unit for ``month``: the 5th working day of the next month."""
         return self.calendar.nth_working_day(month.shift(1), AUDIT_DEADLINE_WORKING_DAY)
+
+    def self_assessment_deadline(self, month: Month) -> date:
+        """The last on-time day of a "+" self-assessment of ``month``: the 3rd working day of
+        the next month."""
+        return self.calendar.nth_working_day(month.shift(1), SELF_ASSESSMENT_DEADLINE_WORKING_DAY)
+
+    def review_deadline(self, submitted_on: date) -> date:
+        """The last day to review a self-assessment submitted on ``submitted_on`` (local date):
+        3 working days after it (the day of submission does not count)."""
+        return self.calendar.add_working_days(submitted_on, REVIEW_WORKING_DAYS)
+
+    def close_day(self, month: Month) -> date:
+        """The last day of ``month``'s work: the month closes automatically the day after.
+
+        It is the later of the audit deadline (5th working day of the next month) and the
+        review deadline of a self-assessment submitted on its last on-time day (3 working days
+        after the 3rd working day of the next month), both in the ward's working days, so that
+        every review due for an on-time self-assessment can still be done before the close.
+        Source: the programme's deadlines (brief, "Deadlines"; issue 12, item 12): closing at the
+        audit deadline alone cut off January 2026's reviews due Mon 2026-02-09 on Fri 2026-02-06.
+        """
+        last_review = self.review_deadline(self.self_assessment_deadline(month))
+        return max(self.audit_deadline(month), last_review)
 
     def corrective_action_due(self, found_at: datetime) -> date:
         return self.calendar.add_working_days(
@@ -37,10 +77,10 @@ class Policy:
         )
 
     def months_due_to_close(self, now: datetime) -> list[Month]:
-        """Past months whose audit deadline is over (the deadline day itself still counts)."""
+        """Past months whose close day is over (the close day itself still counts)."""
         today = now.astimezone(LOCAL_TZ).date()
         current = Month.of(now)
         candidates = [
             current.shift(-back) for back in range(self.auto_close_lookback_months, 0, -1)
         ]
-        return [month for month in candidates if today > self.audit_deadline(month)]
+        return [month for month in candidates if today > self.close_day(month)]

@@ -4,6 +4,7 @@ NATS intake uses), answer. Every submission accepts an ``Idempotency-Key`` heade
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
@@ -15,7 +16,7 @@ from contracts.common import Text
 from contracts.envelope import Actor
 from contracts.periods import MonthKey
 from contracts.roles import Role
-from services.assessment import handlers, views
+from services.assessment import calendar, handlers, task_results, views
 from services.assessment.commands import COMMANDS, Submissions
 from services.assessment.domain.org import parse_org_chart
 from services.assessment.entrypoints import schemas
@@ -125,6 +126,25 @@ async def close_corrective_action(
     return await submit(request, "corrective_action.close", command, caller, key)
 
 
+@router.post(
+    "/corrective-actions/{action_id}/reopen",
+    responses=error_responses(*SUBMISSION_ERRORS, 404),
+    summary="Reopen a closed corrective action found not done, with a reason and a new due "
+    "date (mở lại hành động khắc phục)",
+)
+async def reopen_corrective_action(
+    request: Request,
+    action_id: uuid.UUID,
+    body: schemas.ActionReopenIn,
+    caller: Caller,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """The auditor who found it, the chairman, or the vice-chairman in charge of its unit; 409
+    when it is open, or when its audit closed it (amend the audit instead)."""
+    command = schemas.ActionReopenCommand(action_id=action_id, **body.model_dump())
+    return await submit(request, "corrective_action.reopen", command, caller, key)
+
+
 # --- self-assessments -----------------------------------------------------------------------------
 
 
@@ -176,12 +196,31 @@ async def receive_feedback(
     "/task-results",
     status_code=201,
     responses=error_responses(*SUBMISSION_ERRORS),
-    summary="Task points (0–70) of a person for a month, from the HR/task system",
+    summary="Task points (0–70) of a person for a month, from the HR/task system or the "
+    "person's unit head (ghi điểm nhiệm vụ)",
 )
 async def record_task_result(
     request: Request, body: schemas.TaskResultIn, caller: Caller, key: IdempotencyKey = None
 ) -> JSONResponse:
+    """The HR integration, or (in a ward without one) the head of the person's unit in the
+    current org chart, with a note; the last one recorded wins and every recording is kept."""
     return await submit(request, "task_result", body, caller, key)
+
+
+@router.get(
+    "/task-results/{person_id}/{period}",
+    responses=error_responses(401, 403, 404, 422),
+    summary="A person's task result for a month and every recording of it (who, when, why)",
+)
+async def task_result_history(
+    caller: Caller,
+    db: Sessions,
+    person_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")],
+    period: Month,
+) -> dict[str, Any]:
+    """The person, their unit head, the leaders, administrators and the HR integration."""
+    async with db() as session:
+        return await task_results.task_result_view(session, caller, person_id, period)
 
 
 # --- periods --------------------------------------------------------------------------------------
@@ -214,6 +253,61 @@ async def reopen_period(
 ) -> JSONResponse:
     command = schemas.PeriodReopenCommand(period=period, reason=body.reason)
     return await submit(request, "period.reopen", command, caller, key)
+
+
+# --- the ward's working calendar -----------------------------------------------------------------
+
+Day = Annotated[date, Path(description="YYYY-MM-DD")]
+
+
+@router.get(
+    "/calendar",
+    responses=error_responses(401, 422),
+    summary="The ward's working calendar for a year (lịch làm việc): declared days off and "
+    "make-up working days, with the national holidays they build on",
+    tags=["calendar"],
+)
+async def get_calendar(
+    caller: Caller,
+    request: Request,
+    db: Sessions,
+    year: Annotated[int, Query(ge=2020, le=2100)],
+) -> dict[str, Any]:
+    policy = request.app.state.submissions.policy
+    async with db() as session:
+        return await calendar.calendar_year(session, caller.ward, policy, year)
+
+
+@router.put(
+    "/calendar/days/{day}",
+    responses=error_responses(*SUBMISSION_ERRORS),
+    summary="Declare a day off or a make-up working day, with its reason (administrators)",
+    tags=["calendar"],
+)
+async def declare_calendar_day(
+    request: Request,
+    day: Day,
+    body: schemas.CalendarDayIn,
+    caller: Caller,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A make-up working day is a weekend day or a holiday; a day off a day that would be
+    worked (422 otherwise). Publishes ``assessment.calendar.published`` when it changes."""
+    command = schemas.CalendarDayCommand(day=day, **body.model_dump())
+    return await submit(request, "calendar.declare", command, caller, key)
+
+
+@router.delete(
+    "/calendar/days/{day}",
+    responses=error_responses(*SUBMISSION_ERRORS, 404),
+    summary="Remove a day's declaration: it follows the national calendar again",
+    tags=["calendar"],
+)
+async def remove_calendar_day(
+    request: Request, day: Day, caller: Caller, key: IdempotencyKey = None
+) -> JSONResponse:
+    command = schemas.CalendarRemoveCommand(day=day)
+    return await submit(request, "calendar.remove", command, caller, key)
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -321,12 +415,14 @@ async def get_org(admin: Admin, db: Sessions) -> dict[str, Any]:
 async def load_org_chart(
     admin: Admin,
     db: Sessions,
+    request: Request,
     csv_text: Annotated[
         bytes,
         Body(
             media_type="text/csv",
             description="person_id,full_name,email,role,unit_id,unit_name_vi,unit_name_en,"
-            "units_in_charge (UTF-8)",
+            "units_in_charge (UTF-8), and optionally duty_group (the 20 % cap's group; empty: "
+            "by role) and employment_type (cong_chuc | nguoi_lao_dong; empty: cong_chuc)",
         ),
     ],
     ward_name: Annotated[str | None, Query(max_length=200)] = None,
@@ -338,7 +434,14 @@ async def load_org_chart(
     rows = parse_org_chart(text)
     actor = Actor(kind="person", id=admin.subject_id)
     async with transaction(db) as session:
-        version = await handlers.load_org_chart(session, admin.ward, ward_name, rows, actor=actor)
+        version = await handlers.load_org_chart(
+            session,
+            admin.ward,
+            ward_name,
+            rows,
+            actor=actor,
+            policy=request.app.state.submissions.policy,
+        )
     return {"org_version": version, "people": len(rows)}
 
 

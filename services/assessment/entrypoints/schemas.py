@@ -5,6 +5,7 @@ intake body instead; the ``...Command`` models add it."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -82,6 +83,19 @@ class ActionCloseCommand(ActionCloseIn):
     action_id: uuid.UUID
 
 
+class ActionReopenIn(Body):
+    reason: Reason
+    due_on: date | None = Field(
+        default=None,
+        description="The new due date (after today); default: the policy's working days from "
+        "today (10) in the ward's calendar",
+    )
+
+
+class ActionReopenCommand(ActionReopenIn):
+    action_id: uuid.UUID
+
+
 class PlusItemIn(Body):
     code: ItemCode
     score: Score | None
@@ -131,6 +145,10 @@ class TaskResultIn(Body):
         description="A disciplinary measure in the period: rated the lowest band whatever the "
         "points (Decree 335/2025/NĐ-CP)",
     )
+    note: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
+        default=None,
+        description="Where the points come from; required when a unit head records them",
+    )
 
 
 class PeriodCloseCommand(Body):
@@ -139,6 +157,24 @@ class PeriodCloseCommand(Body):
 
 class PeriodReopenCommand(ReasonIn):
     period: MonthKey
+
+
+class CalendarDayIn(Body):
+    working: bool = Field(
+        description="true: a make-up working day (a weekend day or holiday worked); false: a "
+        "day off"
+    )
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=300)] = Field(
+        description="The government notice or the ward's decision"
+    )
+
+
+class CalendarDayCommand(CalendarDayIn):
+    day: date
+
+
+class CalendarRemoveCommand(Body):
+    day: date
 
 
 class DeviceIn(Body):

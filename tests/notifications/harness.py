@@ -16,18 +16,38 @@ from typing import Any
 import httpx
 from aiosmtpd.controller import Controller
 from nats.js import JetStreamContext
+from sqlalchemy import select
 
 from contracts.common import LOCAL_TZ, Text
 from contracts.envelope import Actor, Event
 from contracts.events import (
+    AuditState,
+    AuditSubmitted,
+    AuditSubmittedData,
+    AuditWithdrawn,
+    AuditWithdrawnData,
+    CalendarDay,
+    CalendarPublished,
+    CalendarPublishedData,
+    CorrectiveActionClosed,
+    CorrectiveActionClosedData,
+    CorrectiveActionOpened,
+    CorrectiveActionOpenedData,
+    CorrectiveActionReopened,
+    CorrectiveActionReopenedData,
     LowScoreData,
     LowScoreDetected,
     OrgChartPublished,
     OrgChartPublishedData,
     OrgPerson,
     OrgUnit,
+    SelfAssessmentReviewed,
+    SelfAssessmentReviewedData,
+    SelfAssessmentSubmitted,
+    SelfAssessmentSubmittedData,
 )
 from contracts.roles import Role
+from services.notifications.adapters.tables import expectations
 from services.notifications.bootstrap import Notifications, build_app
 from services.notifications.settings import NotificationsSettings
 from tests.conftest import WARD, bearer
@@ -113,6 +133,161 @@ def low_score(
             policy_version="2026.1",
             day=day,
         ),
+    )
+
+
+# --- assessment's facts -----------------------------------------------------------------------
+
+UNIT_OF = {"p006": "vp", "p010": "kt", "p012": "kt", "p013": "kt"}
+AUDITOR = Actor(kind="person", id="p011")
+
+
+def submitted(
+    person: str, period: str, when: datetime, revision: int = 1
+) -> SelfAssessmentSubmitted:
+    return SelfAssessmentSubmitted(
+        ward=WARD,
+        occurred_at=when,
+        actor=Actor(kind="person", id=person),
+        data=SelfAssessmentSubmittedData(
+            self_assessment_id=uuid.uuid4(),
+            person_id=person,
+            unit_id=UNIT_OF[person],
+            period=period,
+            catalog_version="2026.1",
+            revision=revision,
+            items=(),
+        ),
+    )
+
+
+def reviewed(
+    person: str, period: str, when: datetime, outcome: str = "approved", revision: int = 1
+) -> SelfAssessmentReviewed:
+    return SelfAssessmentReviewed(
+        ward=WARD,
+        occurred_at=when,
+        actor=Actor(kind="person", id="p010"),
+        data=SelfAssessmentReviewedData(
+            self_assessment_id=uuid.uuid4(),
+            person_id=person,
+            unit_id=UNIT_OF[person],
+            period=period,
+            reviewer_id="p010",
+            outcome=outcome,
+            revision=revision,
+            reason="Chưa có minh chứng" if outcome == "returned" else None,
+        ),
+    )
+
+
+def done(
+    person: str, period: str, when: datetime
+) -> tuple[SelfAssessmentSubmitted, SelfAssessmentReviewed]:
+    """A self-assessment submitted and reviewed the same day."""
+    return submitted(person, period, when), reviewed(person, period, when)
+
+
+def audited(unit: str, period: str, when: datetime) -> AuditSubmitted:
+    return AuditSubmitted(
+        ward=WARD,
+        occurred_at=when,
+        actor=AUDITOR,
+        data=AuditSubmittedData(
+            audit_id=uuid.uuid4(),
+            unit_id=unit,
+            auditor_id="p011",
+            revision=1,
+            period=period,
+            performed_at=when,
+            catalog_version="2026.1",
+            items=(),
+        ),
+    )
+
+
+def withdrawn(audit: AuditSubmitted, when: datetime) -> AuditWithdrawn:
+    data = audit.data
+    return AuditWithdrawn(
+        ward=WARD,
+        occurred_at=when,
+        actor=AUDITOR,
+        data=AuditWithdrawnData(
+            audit_id=data.audit_id,
+            unit_id=data.unit_id,
+            revision=data.revision + 1,
+            reason="Chấm nhầm đơn vị",
+            replaces=AuditState.model_validate(
+                data.model_dump(include=set(AuditState.model_fields))
+            ),
+        ),
+    )
+
+
+def action_opened(due_on: date, when: datetime, owner: str = "p012") -> CorrectiveActionOpened:
+    return CorrectiveActionOpened(
+        ward=WARD,
+        occurred_at=when,
+        actor=AUDITOR,
+        data=CorrectiveActionOpenedData(
+            action_id=uuid.uuid4(),
+            audit_id=uuid.uuid4(),
+            unit_id="kt",
+            item_code="S1.01",
+            score=1,
+            owner_id=owner,
+            due_on=due_on,
+        ),
+    )
+
+
+def action_closed(opened: CorrectiveActionOpened, when: datetime) -> CorrectiveActionClosed:
+    return CorrectiveActionClosed(
+        ward=WARD,
+        occurred_at=when,
+        actor=Actor(kind="person", id=opened.data.owner_id),
+        data=CorrectiveActionClosedData(
+            action_id=opened.data.action_id,
+            audit_id=opened.data.audit_id,
+            unit_id=opened.data.unit_id,
+            closed_by=opened.data.owner_id,
+            note="Đã sắp xếp lại hồ sơ",
+        ),
+    )
+
+
+def action_reopened(
+    opened: CorrectiveActionOpened, due_on: date, when: datetime
+) -> CorrectiveActionReopened:
+    return CorrectiveActionReopened(
+        ward=WARD,
+        occurred_at=when,
+        actor=AUDITOR,
+        data=CorrectiveActionReopenedData(
+            action_id=opened.data.action_id,
+            audit_id=opened.data.audit_id,
+            unit_id=opened.data.unit_id,
+            owner_id=opened.data.owner_id,
+            reopened_by="p011",
+            reason="Kiểm tra lại: hồ sơ vẫn chưa sắp xếp",
+            due_on=due_on,
+        ),
+    )
+
+
+def ward_calendar(
+    version: int, days_off: tuple[date, ...] = (), working: tuple[date, ...] = ()
+) -> CalendarPublished:
+    """The ward's calendar as assessment publishes it: its declared days off and make-up
+    working days."""
+    days = [CalendarDay(day=d, working=False, reason="Nghỉ") for d in days_off] + [
+        CalendarDay(day=d, working=True, reason="Làm bù") for d in working
+    ]
+    return CalendarPublished(
+        ward=WARD,
+        occurred_at=local(2025, 1, 1),
+        actor=Actor(kind="system"),
+        data=CalendarPublishedData(version=version, days=tuple(sorted(days, key=lambda d: d.day))),
     )
 
 
@@ -229,6 +404,18 @@ class Harness:
         assert answer.status_code == 200, answer.text
         return answer.json()["alerts"]  # type: ignore[no-any-return]
 
+    async def due_on(self, rule: str, subject_id: str, period: str) -> str | None:
+        """The last day of a watched deadline, as the service now counts it (YYYY-MM-DD)."""
+        async with self.service.runtime.sessions() as session:
+            details = await session.scalar(
+                select(expectations.c.details).where(
+                    expectations.c.rule == rule,
+                    expectations.c.subject_id == subject_id,
+                    expectations.c.period == period,
+                )
+            )
+        return details.get("due_on") if details else None
+
     async def wait_mail(self, count: int, within: float = 10.0) -> None:
         async def arrived() -> bool:
             return self.mailbox.count() >= count
@@ -275,3 +462,10 @@ def new_id() -> uuid.UUID:
 
 def on(day: date, hour: int = 9) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=LOCAL_TZ)
+
+
+async def watching(service: Harness) -> None:
+    """The org chart is known and this month is being watched."""
+    await service.publish(org_chart())
+    await service.settled()
+    await service.service.scheduler.tick()

@@ -13,87 +13,23 @@ from prometheus_client import REGISTRY
 
 from contracts.envelope import Actor
 from contracts.events import (
-    AuditSubmitted,
-    AuditSubmittedData,
     CorrectiveActionClosed,
     CorrectiveActionClosedData,
     CorrectiveActionOpened,
     CorrectiveActionOpenedData,
-    SelfAssessmentReviewed,
-    SelfAssessmentReviewedData,
-    SelfAssessmentSubmitted,
-    SelfAssessmentSubmittedData,
 )
 from tests.conftest import WARD, bearer
-from tests.notifications.harness import SELF_ASSESSORS, Harness, local, org_chart
+from tests.notifications.harness import (
+    SELF_ASSESSORS,
+    audited,
+    done,
+    local,
+    reviewed,
+    submitted,
+    watching,
+)
 
 pytestmark = [pytest.mark.nats]
-
-UNIT_OF = {"p006": "vp", "p010": "kt", "p012": "kt", "p013": "kt"}
-
-
-def submitted(person: str, period: str, when) -> SelfAssessmentSubmitted:
-    return SelfAssessmentSubmitted(
-        ward=WARD,
-        occurred_at=when,
-        actor=Actor(kind="person", id=person),
-        data=SelfAssessmentSubmittedData(
-            self_assessment_id=uuid.uuid4(),
-            person_id=person,
-            unit_id=UNIT_OF[person],
-            period=period,
-            catalog_version="2026.1",
-            revision=1,
-            items=(),
-        ),
-    )
-
-
-def reviewed(person: str, period: str, when) -> SelfAssessmentReviewed:
-    return SelfAssessmentReviewed(
-        ward=WARD,
-        occurred_at=when,
-        actor=Actor(kind="person", id="p010"),
-        data=SelfAssessmentReviewedData(
-            self_assessment_id=uuid.uuid4(),
-            person_id=person,
-            unit_id=UNIT_OF[person],
-            period=period,
-            reviewer_id="p010",
-            outcome="approved",
-            revision=1,
-        ),
-    )
-
-
-def audited(unit: str, period: str, when) -> AuditSubmitted:
-    return AuditSubmitted(
-        ward=WARD,
-        occurred_at=when,
-        actor=Actor(kind="person", id="p011"),
-        data=AuditSubmittedData(
-            audit_id=uuid.uuid4(),
-            unit_id=unit,
-            auditor_id="p011",
-            revision=1,
-            period=period,
-            performed_at=when,
-            catalog_version="2026.1",
-            items=(),
-        ),
-    )
-
-
-def done(person: str, period: str, when) -> tuple[SelfAssessmentSubmitted, SelfAssessmentReviewed]:
-    """A self-assessment submitted and reviewed the same day."""
-    return submitted(person, period, when), reviewed(person, period, when)
-
-
-async def watching(service: Harness) -> None:
-    """The org chart is known and this month is being watched."""
-    await service.publish(org_chart())
-    await service.settled()
-    await service.service.scheduler.tick()
 
 
 def overdue_reviews(unit: str) -> float | None:

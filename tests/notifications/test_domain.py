@@ -6,12 +6,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from contracts.common import LOCAL_TZ, Text
 from contracts.periods import Month
 from services.notifications import links
-from services.notifications.domain import rules
+from services.notifications.domain import obligations, rules
 from services.notifications.domain.mail import MailItem, compose
+from services.notifications.domain.obligations import Record
 from services.notifications.domain.schedule import Deadlines, SendWindow, backoff
 from services.runtime.workdays import WorkingCalendar
 from tests.notifications.harness import PEOPLE
@@ -127,3 +130,96 @@ def test_links_are_signed_and_expire() -> None:
         links.verify("s" * 32, token, now + timedelta(hours=2))
     with pytest.raises(links.InvalidLink):
         links.verify("t" * 32, token, now)
+
+
+# --- the ward's calendar (issue 12, item 9) ---------------------------------------------------
+
+#: The ward's declared days as assessment publishes them for 2025-2026: 2025-04-26 worked
+#: (for the 2 May 2025 bridge), 2026-01-02 off and Saturday 2026-01-10 worked (VPCP notice
+#: 12729/VPCP-KGVX), Saturday 2026-08-22 worked.
+ward = WorkingCalendar(
+    days_off=[date(2026, 1, 2)],
+    working_days=[date(2025, 4, 26), date(2026, 1, 10), date(2026, 8, 22)],
+)
+
+
+def test_deadlines_count_the_ward_calendar() -> None:
+    on_ward = Deadlines(ward)
+    # Submitted Thu 24/04/2025: Fri 25, Sat 26 (worked), Mon 28; missed from Tue 29.
+    assert on_ward.review_due(date(2025, 4, 24)) == date(2025, 4, 28)
+    assert on_ward.review_missed(vn(2025, 4, 24, 10)) == vn(2025, 4, 29)
+    # December 2025: 1 Jan a holiday, 2 Jan off, then Mon 5, Tue 6, Wed 7 (3rd), Thu 8, Fri 9.
+    assert on_ward.due_day(rules.SELF_ASSESSMENT_MISSING, "2025-12", {}) == date(2026, 1, 7)
+    assert on_ward.due_day(rules.AUDIT_MISSING, "2025-12", {}) == date(2026, 1, 9)
+    assert on_ward.self_assessment_missed(Month(2025, 12)) == vn(2026, 1, 8)
+    # Without the ward's day off the same month falls a day earlier.
+    assert deadlines.due_day(rules.SELF_ASSESSMENT_MISSING, "2025-12", {}) == date(2026, 1, 6)
+    assert deadlines.due_day(rules.AUDIT_MISSING, "2025-12", {}) == date(2026, 1, 8)
+    # A review counts from its submission, an action is due on its day.
+    assert on_ward.due_day(rules.REVIEW_OVERDUE, "2025-04", {"submitted_on": "2025-04-24"}) == (
+        date(2025, 4, 28)
+    )
+    assert on_ward.due_day(rules.ACTION_OVERDUE, "", {"due_on": "2026-03-10"}) == date(2026, 3, 10)
+
+
+def test_quiet_hours_follow_the_ward_calendar() -> None:
+    on_ward = SendWindow(ward)
+    # Friday evening 09/01/2026: the ward works Saturday 10, so a held message goes then.
+    assert on_ward.send_at(vn(2026, 1, 9, 18), critical=False, digest_at=None) == vn(2026, 1, 10, 7)
+    # Thursday evening 01/01/2026 (a holiday): Friday 2 is off too, so Saturday 3 is not worked
+    # either; the message waits for Monday 5.
+    assert on_ward.send_at(vn(2026, 1, 1, 18), critical=False, digest_at=None) == vn(2026, 1, 5, 7)
+
+
+# --- what is true now (issue 12, item 10) -----------------------------------------------------
+
+
+def _self_assessment(status: str, revision: int, reviewed: bool, hour: int) -> Record:
+    return Record(
+        kind=obligations.SELF_ASSESSMENT,
+        record_id=obligations.self_assessment_key("p012", "2026-03"),
+        subject_id="p012",
+        period="2026-03",
+        unit_id="kt",
+        status=status,
+        revision=obligations.self_assessment_order(revision, reviewed),
+        as_of=vn(2026, 3, 30, hour),
+        details={"submitted_on": "2026-03-30"},
+    )
+
+
+#: A self-assessment submitted, returned, submitted again and approved.
+HISTORY = (
+    _self_assessment("submitted", 1, False, 8),
+    _self_assessment("returned", 1, True, 9),
+    _self_assessment("submitted", 2, False, 10),
+    _self_assessment("approved", 2, True, 11),
+)
+
+
+def kept(events: list[Record]) -> Record | None:
+    """What the service keeps after these events, in this order."""
+    state: Record | None = None
+    for record in events:
+        if record.supersedes(state):
+            state = record
+    return state
+
+
+@given(st.lists(st.sampled_from(range(len(HISTORY))), min_size=1, max_size=8))
+def test_the_newest_state_wins_whatever_order_events_arrive_in(order: list[int]) -> None:
+    # Redelivered, late or out of order: the state kept is the newest of those seen.
+    assert kept([HISTORY[i] for i in order]) == HISTORY[max(order)]
+
+
+def test_obligations_follow_the_current_state() -> None:
+    def owed(record: Record) -> dict[str, bool]:
+        return {o.rule: o.owed for o in obligations.self_assessment_obligations(record)}
+
+    missing, review = rules.SELF_ASSESSMENT_MISSING, rules.REVIEW_OVERDUE
+    assert owed(HISTORY[0]) == {missing: False, review: True}
+    assert owed(HISTORY[1]) == {missing: True, review: False}  # returned: submit again
+    assert owed(HISTORY[2]) == {missing: False, review: True}
+    assert owed(HISTORY[3]) == {missing: False, review: False}
+    assert obligations.audit_obligation("kt", "2026-03", live_audits=0).owed
+    assert not obligations.audit_obligation("kt", "2026-03", live_audits=1).owed

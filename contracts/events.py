@@ -372,28 +372,101 @@ class LowScoreRecovered(Event):
     data: LowScoreData
 
 
+Band = Literal["xuat_sac", "tot", "hoan_thanh", "khong_hoan_thanh"]
+#: Why a person-period is not classified: a month of it without the task result, or without an
+#: approved "+" review.
+MissingPart = Literal["task_points", "plus_review"]
+#: ``classified``: a band; ``not_classified``: "chưa đủ dữ liệu để xếp loại" (a part is missing,
+#: see ``missing``); ``pending_decision``: "chờ Chủ tịch quyết định" (tied at the edge of the
+#: 20 % cap on "xuất sắc", until the chairman's decision).
+ClassificationStatus = Literal["classified", "not_classified", "pending_decision"]
+QuotaBase = Literal["tot_only", "tot_or_better"]
+
+
+class MonthGap(Contract):
+    """A month of the period that keeps the person from being classified, and what it lacks."""
+
+    month: MonthKey
+    missing: tuple[MissingPart, ...]
+
+
 class Classification(Contract):
     person_id: EntityId
-    unit_id: EntityId
-    points: float
-    band: Literal["xuat_sac", "tot", "hoan_thanh", "khong_hoan_thanh"]
+    #: The person's unit (None for someone of the org chart with none, e.g. the chairman).
+    unit_id: EntityId | None = None
+    #: The Decree 335 score on 100 points, rounded for display (the band is decided on the exact
+    #: score); None when a part is missing.
+    points: float | None = None
+    status: ClassificationStatus = "classified"
+    #: None unless ``status`` is ``classified``.
+    band: Band | None = None
+    #: What is missing over the period, and which month lacks what (``not_classified``).
+    missing: tuple[MissingPart, ...] = ()
+    gaps: tuple[MonthGap, ...] = ()
+    #: Months whose unit was not audited: the general criteria came from the "+" alone.
+    unit_not_audited: tuple[MonthKey, ...] = ()
+    #: A disciplinary measure in the period: "không hoàn thành" whatever the points or gaps.
+    disqualified: bool = False
+    #: The group of officials with similar duties, and the employment type, from the org chart.
+    duty_group: str | None = None
+    employment_type: EmploymentType = "cong_chuc"
+    #: Counted in the 20 % cap on "xuất sắc" (a classified công chức).
+    counted_in_quota: bool = False
     quota_demoted: bool = False  # lost "xuất sắc" to the 20% cap
-    tie_at_cap: bool = False
-    provisional: bool = False  # no task result arrived
-    income_share: float  # 1.0, 0.8 or 0.0 of the maximum
-    income_coefficient: float
+    tie_at_cap: bool = False  # tied with others at the edge of the cap
+    #: The band at the edge of the cap was the chairman's decision.
+    decided_by_chairman: bool = False
+    provisional: bool = False  # not classified yet: a part has not arrived
+    #: Share of the maximum additional income paid, and the coefficient; None without a band.
+    income_share: float | None = None
+    income_coefficient: float | None = None
+
+
+class QuotaGroup(Contract):
+    """The 20 % cap in one group of officials with similar duties: the base it is a share of,
+    the most who may be "xuất sắc", who are, and who wait for the chairman."""
+
+    duty_group: str
+    base: int
+    quota: int
+    excellent: int
+    pending: int = 0
 
 
 class ClassificationComputedData(Contract):
     period: str
     policy_version: str
     people: tuple[Classification, ...]
+    #: How the cap's base was read (policy): 20 % of those at "tốt" after the cap, or of those
+    #: rated "tốt" or "xuất sắc".
+    quota_base: QuotaBase = "tot_or_better"
+    quota_share: float = 0.2
+    quotas: tuple[QuotaGroup, ...] = ()
+    #: The most a "tốt" may be paid, as a share of the maximum (Decision 20/2024/QĐ-UBND: "tối
+    #: đa 80%"); what is paid is each person's ``income_share``.
+    tot_income_cap: float = 0.8
 
 
 class ClassificationComputed(Event):
     owner = "scoring"
     type: Literal["scoring.classification.computed"] = "scoring.classification.computed"
     data: ClassificationComputedData
+
+
+class ClassificationDecidedData(Contract):
+    """The chairman's call on people tied at the edge of the cap, in one duty group: those named
+    keep "xuất sắc", the others tied with them are "tốt"."""
+
+    period: str
+    duty_group: str
+    excellent: tuple[EntityId, ...]
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class ClassificationDecided(Event):
+    owner = "scoring"
+    type: Literal["scoring.classification.decided"] = "scoring.classification.decided"
+    data: ClassificationDecidedData
 
 
 # --- notifications -------------------------------------------------------------------------------
@@ -458,6 +531,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     LowScoreDetected,
     LowScoreRecovered,
     ClassificationComputed,
+    ClassificationDecided,
     AlertRaised,
     AlertDelivered,
     AlertAcknowledged,
@@ -489,6 +563,7 @@ AnyEvent = Annotated[
     | LowScoreDetected
     | LowScoreRecovered
     | ClassificationComputed
+    | ClassificationDecided
     | AlertRaised
     | AlertDelivered
     | AlertAcknowledged

@@ -14,12 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import SYSTEM, Event
 from contracts.events import (
-    ClassificationComputed,
-    ClassificationComputedData,
     FeedbackReceived,
     LowScoreData,
     LowScoreDetected,
     LowScoreRecovered,
+    OrgChartPublished,
     PeriodClosed,
     PeriodReopened,
     PillarScore,
@@ -32,9 +31,10 @@ from contracts.events import (
 )
 from contracts.periods import Month, Period
 from services.runtime.outbox import stage
-from services.scoring import metrics, views
+from services.scoring import metrics, person_views, views
 from services.scoring.adapters import store
 from services.scoring.adapters.tables import plumbing
+from services.scoring.classifying import classification_computed
 from services.scoring.domain.aggregates import PillarSums
 from services.scoring.domain.alerts import PERSON_METRICS, UNIT_METRICS, Crossing, crossings
 from services.scoring.domain.audits import (
@@ -54,6 +54,7 @@ from services.scoring.domain.reviews import (
     review_supersedes,
     task_result_state,
 )
+from services.scoring.domain.roster import RosterRow, roster_rows
 from services.scoring.domain.satisfaction import (
     DISSATISFACTION_SPIKE,
     VERY_DISSATISFIED,
@@ -69,6 +70,7 @@ _KIND_OF: dict[type[Event], str] = {
     FeedbackReceived: "feedback",
     PeriodClosed: "periods",
     PeriodReopened: "periods",
+    OrgChartPublished: "org",
 }
 
 
@@ -136,6 +138,7 @@ class Scoring:
         await self._apply_task_results(session, by_kind["task_results"], touched)
         await self._apply_feedback(session, by_kind["feedback"], touched)
         await self._apply_periods(session, by_kind["periods"], touched)
+        await self._apply_org_charts(session, by_kind["org"])
         if not self.announce:
             return
         out: list[Event] = []
@@ -257,6 +260,18 @@ class Scoring:
         for ward, month in closes:
             touched[ward].closed.add(month)
 
+    async def _apply_org_charts(
+        self, session: AsyncSession, events: Sequence[OrgChartPublished]
+    ) -> None:
+        """Keep each ward's newest org chart: who is classified, in which duty group, and who
+        is counted in the cap. A changed chart announces nothing by itself: the next
+        classification of the ward (a close, a late change) is made with it."""
+        newest: dict[str, tuple[int, tuple[RosterRow, ...]]] = {}
+        for e in events:
+            if e.ward not in newest or e.data.version > newest[e.ward][0]:
+                newest[e.ward] = (e.data.version, roster_rows(e.data))
+        await store.replace_rosters(session, newest)
+
     # --- announcing what changed ----------------------------------------------------------------
 
     async def _announce(self, session: AsyncSession, ward: str, touched: Touched) -> list[Event]:
@@ -270,7 +285,7 @@ class Scoring:
         # A person's score moves with their unit's 5S total (not with its satisfaction).
         people |= await store.people_of_units(session, ward, touched.audited)
         if touched.closed:
-            found = await views.person_months(
+            found = await person_views.person_months(
                 session, ward, None, sorted(touched.closed), self.policy
             )
             people |= set(found)
@@ -326,22 +341,26 @@ class Scoring:
                 ward, "unit", unit, unit, month, values, UNIT_METRICS, flags, new_flags, final, now
             )
 
-        found = await views.person_months(
+        found = await person_views.person_months(
             session, ward, {p for p, _ in people}, sorted({m for _, m in people}), self.policy
         )
         for person, month in sorted(people):
             pm = found.get((person, month))
-            if pm is None:
-                continue  # a task result before any reviewed "+": not scored yet
+            if pm is None or pm.unit_id is None:
+                # Nothing recorded for the month, or a task result for someone of no known unit
+                # (not in the org chart, no review): classified, but no unit to show a score in.
+                continue
             final = month in closed
+            # None until both parts exist: not scored, so no low-score alert either (an
+            # incomplete month is not a failed one).
             points = pm.points(self.policy)
             data = ScoreData(
                 subject_kind="person",
                 subject_id=person,
                 unit_id=pm.unit_id,
                 period=month,
-                total_percent=pm.plus_percent,
-                points=points,
+                total_percent=None if pm.plus_percent is None else float(pm.plus_percent),
+                points=None if points is None else float(points),
                 late=(person, month) in late_people,
                 policy_version=self.policy.version,
             )
@@ -384,22 +403,7 @@ class Scoring:
 
         reclassify = set(touched.closed) | {m for _, m in late} | {m for _, m in late_people}
         for period in await self._closed_periods_of(session, ward, reclassify):
-            out.append(
-                ClassificationComputed(
-                    ward=ward,
-                    occurred_at=now,
-                    actor=SYSTEM,
-                    data=ClassificationComputedData(
-                        period=period.key,
-                        policy_version=self.policy.version,
-                        people=tuple(
-                            await views.classification(
-                                session, ward, [m.key for m in period.months()], self.policy
-                            )
-                        ),
-                    ),
-                )
-            )
+            out.append(await classification_computed(session, ward, period, self.policy, now))
         return out
 
     async def _closed_periods_of(

@@ -28,9 +28,7 @@ SHIPPED = {
 }
 
 
-async def test_a_review_submitted_thursday_24_april_2025_is_due_monday_28(
-    notifications, mailbox
-):
+async def test_a_review_submitted_thursday_24_april_2025_is_due_monday_28(notifications, mailbox):
     service = await notifications(clock_start=local(2025, 4, 24, 8), repeat_hours=1000)
     await service.publish(ward_calendar(1, **SHIPPED))
     await watching(service)

@@ -7,7 +7,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from contracts.events import QuotaBase
+from services.scoring.domain.exact import Number, at_least, exact
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
 DEFAULT_POLICY_VERSION = "2026.2"
@@ -32,10 +35,17 @@ class SatisfactionPolicy(Frozen):
     very_dissatisfied_per_day: int = Field(default=3, ge=1)
 
 
+#: What a month's general criteria are when the person's unit was not audited that month:
+#: ``plus_scaled``, the "+" alone scaled to the whole of the general criteria (unit weight + "+"
+#: weight), flagged ``unit_not_audited``; ``zero``, the unit's part counted as 0.
+UnitNotAudited = Literal["plus_scaled", "zero"]
+
+
 class PersonPolicy(Frozen):
     unit_weight: float = Field(default=10, ge=0)
     plus_weight: float = Field(default=20, ge=0)
     points_below: float = Field(default=50, ge=0, le=100)
+    unit_not_audited: UnitNotAudited = "plus_scaled"
 
 
 class BandThresholds(Frozen):
@@ -45,13 +55,30 @@ class BandThresholds(Frozen):
 
 
 class IncomePolicy(Frozen):
+    """Additional income by band, as shares of the maximum coefficient: ``caps`` are the most
+    the rules allow (Decision 20/2024/QĐ-UBND: "tốt" at most 80 %), ``shares`` what the ward
+    pays, each at most its cap."""
+
     max_coefficient: float = Field(default=1.8, ge=0)
+    caps: dict[Band, float] = {
+        "xuat_sac": 1.0,
+        "tot": 0.8,
+        "hoan_thanh": 0.0,
+        "khong_hoan_thanh": 0.0,
+    }
     shares: dict[Band, float] = {
         "xuat_sac": 1.0,
         "tot": 0.8,
         "hoan_thanh": 0.0,
         "khong_hoan_thanh": 0.0,
     }
+
+    @model_validator(mode="after")
+    def _shares_within_caps(self) -> IncomePolicy:
+        over = [b for b in BANDS if exact(self.shares[b]) > exact(self.caps[b])]
+        if over or set(self.shares) != set(BANDS) or set(self.caps) != set(BANDS):
+            raise ValueError(f"income shares must name every band, each at most its cap: {over}")
+        return self
 
 
 class Policy(Frozen):
@@ -62,6 +89,7 @@ class Policy(Frozen):
     person: PersonPolicy = PersonPolicy()
     bands: BandThresholds = BandThresholds()
     excellent_quota: float = Field(default=0.2, ge=0, le=1)
+    quota_base: QuotaBase = "tot_or_better"
     income: IncomePolicy = IncomePolicy()
     alert_on_provisional: bool = True
 
@@ -72,13 +100,16 @@ class Policy(Frozen):
             return self.person.points_below
         return self.unit.total_below if metric == "total" else self.unit.pillar_below
 
-    def band_of(self, points: float) -> Band:
-        if points >= self.bands.xuat_sac:
-            return "xuat_sac"
-        if points >= self.bands.tot:
-            return "tot"
-        if points >= self.bands.hoan_thanh:
-            return "hoan_thanh"
+    def band_of(self, points: Number) -> Band:
+        """The Decree 335 band of a score on 100 points, compared exactly (89.996 is "tốt"):
+        the best band whose lower bound the score reaches."""
+        for band, bound in (
+            ("xuat_sac", self.bands.xuat_sac),
+            ("tot", self.bands.tot),
+            ("hoan_thanh", self.bands.hoan_thanh),
+        ):
+            if at_least(points, bound):
+                return band  # type: ignore[return-value]
         return "khong_hoan_thanh"
 
 

@@ -16,7 +16,8 @@ and the swap deletes and inserts, inside the server, only the rows that differ; 
 a scratch SQLite file, copied row by row.
 
 What was announced (low-score flags, late marks) is history, not a projection of the facts: it is
-kept as is, so a rebuild never repeats or withdraws an alert.
+kept as is, so a rebuild never repeats or withdraws an alert. So are the chairman's decisions on
+ties at the cap on "xuất sắc": they are scoring's own records, not facts of the stream.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ from services.scoring.adapters.tables import (
     audit_records,
     closed_periods,
     metadata,
+    org_rosters,
     person_month_plus,
     plumbing,
     review_records,
@@ -90,6 +92,7 @@ REBUILT = (
     unit_month_feedback,
     unit_day_very_dissatisfied,
     closed_periods,
+    org_rosters,
 )
 #: Each rebuilt table's rows as the fold gives them: in the table's column order, but for the
 #: audits' (a slice of each fact, the event id first).
@@ -102,6 +105,7 @@ FOLDED: dict[str, Callable[[Fold], Iterator[tuple[Any, ...]]]] = {
     unit_month_feedback.name: Fold.unit_month_feedback,
     unit_day_very_dissatisfied.name: Fold.unit_day_very_dissatisfied,
     closed_periods.name: Fold.closed_periods,
+    org_rosters.name: Fold.org_rosters,
 }
 AUDIT_ROW = ("event_id", "ward", "audit_id", "unit_id", "month", "revision", "live", "sums")
 #: A stream shorter than this is read in this process: starting processes would cost more.

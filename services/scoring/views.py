@@ -1,7 +1,8 @@
 """Figures computed from the stored sums: what the API answers and what the events announce.
 
 Every figure is computed here, from integer sums and counts, in one way: a unit's pillars, total
-and satisfaction for any set of months; a person's month scores; the classification of a ward.
+and satisfaction for any set of months. People's figures and the classification of a ward are in
+:mod:`services.scoring.person_views`.
 """
 
 from __future__ import annotations
@@ -14,12 +15,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.common import FIVE_S
-from contracts.events import Classification
 from contracts.periods import Month, Period, rolling_months
 from services.scoring.adapters import store
 from services.scoring.domain.aggregates import PillarSums, add
 from services.scoring.domain.alerts import unit_metrics
-from services.scoring.domain.people import PersonMonth, classify, period_candidate
 from services.scoring.domain.policy import Policy
 from services.scoring.domain.satisfaction import satisfaction_percent
 
@@ -113,45 +112,6 @@ async def _unit_months(
     return dict(found)
 
 
-async def person_months(
-    session: AsyncSession,
-    ward: str,
-    person_ids: Iterable[str] | None,
-    months: Sequence[str],
-    policy: Policy,
-) -> dict[tuple[str, str], PersonMonth]:
-    """Each (person, month) that has a reviewed "+" self-assessment, with what it is made of."""
-    people = None if person_ids is None else list(person_ids)
-    plus = await store.person_plus(session, ward, people, months)
-    tasks = await store.task_points(session, ward, people, months)
-    units = {unit for unit, _ in plus.values()}
-    unit_sums = await store.unit_sums(session, ward, units, months)
-    result = {}
-    for (person, month), (unit, sums) in plus.items():
-        task = tasks.get((person, month))
-        result[(person, month)] = PersonMonth(
-            person,
-            unit,
-            unit_metrics(unit_sums.get((unit, month), {}), policy.pillar_weights)["total"],
-            sums.percent,
-            task.points if task else None,
-            task.disqualified if task else False,
-        )
-    return result
-
-
-async def classification(
-    session: AsyncSession, ward: str, months: Sequence[str], policy: Policy
-) -> list[Classification]:
-    """Everyone of the ward with a score in the months: score (mean of months), band, quota
-    effect and income tier."""
-    by_person: dict[str, list[PersonMonth]] = defaultdict(list)
-    found = await person_months(session, ward, None, months, policy)
-    for (person, _month), month_score in sorted(found.items()):
-        by_person[person].append(month_score)
-    return classify((period_candidate(ms, policy) for ms in by_person.values()), policy)
-
-
 # --- answers of the query API -------------------------------------------------------------------
 
 
@@ -227,49 +187,3 @@ async def rankings(
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank
     return {"period": span.key, "units": rows, "policy_version": policy.version}
-
-
-async def person_score(
-    session: AsyncSession,
-    ward: str,
-    person_id: str,
-    span: Window,
-    policy: Policy,
-    explain: bool = False,
-) -> dict[str, Any] | None:
-    found = await person_months(session, ward, [person_id], span.months, policy)
-    if not found:
-        return None
-    months = [found[key] for key in sorted(found)]
-    candidate = period_candidate(months, policy)
-    closed, late = await store.closed_and_late(session, ward, "person", person_id, span.months)
-    answer: dict[str, Any] = {
-        "person_id": person_id,
-        "unit_id": candidate.unit_id,
-        "period": span.key,
-        "points": candidate.points,
-        "band": policy.band_of(candidate.points),
-        "months": [
-            {
-                "month": month,
-                "points": m.points(policy),
-                "unit_total_percent": _round(m.unit_total),
-                "plus_percent": _round(m.plus_percent),
-                "task_points": m.task_points,
-            }
-            for (_, month), m in sorted(found.items())
-        ],
-        "provisional": candidate.provisional or not set(span.months) <= closed,
-        "late": bool(late),
-        "policy_version": policy.version,
-    }
-    if explain:
-        tasks = await store.task_points(session, ward, [person_id], span.months)
-        answer["explain"] = {
-            "reviews": await store.live_reviews(session, ward, person_id, span.months),
-            "task_results": [
-                {"month": month, "event_id": task.event_id}
-                for (_, month), task in sorted(tasks.items())
-            ],
-        }
-    return answer

@@ -97,12 +97,13 @@ async def test_rankings_and_people_and_classification(api: httpx.AsyncClient) ->
         await api.get("/v1/classification", params={"period": "2026-03"}, headers=CHAIRMAN)
     ).json()
     # p1 alone is "tốt" or better, and 20 % of one person is nobody: "xuất sắc" is capped away.
-    # p2: 10 × 0.75 + 20 × 0.5 = 17.5 and no task result yet, so provisional.
+    # p2: no task result yet, so not classified (never "không hoàn thành" for missing data).
     people = {p["person_id"]: p for p in table["people"]}
     assert people["p1"]["band"] == "tot" and people["p1"]["quota_demoted"] is True
     assert people["p1"]["income_coefficient"] == 1.44
-    assert people["p2"]["points"] == 17.5 and people["p2"]["provisional"] is True
-    assert people["p2"]["band"] == "khong_hoan_thanh" and people["p2"]["income_share"] == 0.0
+    assert people["p2"]["status"] == "not_classified" and people["p2"]["provisional"] is True
+    assert people["p2"]["band"] is None and people["p2"]["income_share"] is None
+    assert people["p2"]["missing"] == ["task_points"] and people["p2"]["points"] is None
     head_view = (
         await api.get("/v1/classification", params={"period": "2026-03"}, headers=KT_HEAD)
     ).json()

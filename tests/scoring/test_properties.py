@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from contracts.catalog import default_catalog
 from contracts.envelope import Event
-from services.scoring import views
+from services.scoring import person_views, views
 from services.scoring.domain.policy import default_policy
 from tests.scoring import events as ev
 from tests.scoring.projection import Projection
@@ -174,7 +174,7 @@ async def check(history: tuple) -> None:
                     month: await views.unit_figures(session, ev.WARD, None, [month])
                     for month in MONTHS
                 }
-                people = await views.person_months(session, ev.WARD, None, MONTHS, POLICY)
+                people = await person_views.person_months(session, ev.WARD, None, MONTHS, POLICY)
         finally:
             await projection.close()
 

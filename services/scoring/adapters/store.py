@@ -34,9 +34,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.runtime.db import upsert
 from services.scoring.adapters.tables import (
     audit_records,
+    classification_decisions,
     closed_periods,
     late_marks,
     low_flags,
+    org_rosters,
     person_month_plus,
     review_records,
     task_results,
@@ -46,7 +48,9 @@ from services.scoring.adapters.tables import (
 )
 from services.scoring.domain.aggregates import PillarSums, flatten, sums_json_text
 from services.scoring.domain.audits import AuditRecord
+from services.scoring.domain.classification import Decision
 from services.scoring.domain.reviews import ReviewRecord
+from services.scoring.domain.roster import Member, RosterRow, members_of
 
 AuditKey = tuple[str, str]  # ward, audit id
 ReviewKey = tuple[str, str]  # ward, self-assessment id
@@ -760,6 +764,76 @@ async def save_flags(
     ]
     await _upsert_replacing(
         session, low_flags, rows, ("ward", "subject_kind", "subject_id", "period", "metric")
+    )
+
+
+# --- the org chart and the chairman's decisions ---------------------------------------------------
+
+
+async def replace_rosters(
+    session: AsyncSession, rosters: Mapping[str, tuple[int, Sequence[RosterRow]]]
+) -> None:
+    """Keep each ward's org chart of the highest version (an older one arriving late changes
+    nothing)."""
+    t = org_rosters
+    for ward, (version, people) in sorted(rosters.items()):
+        statement = upsert(session, t).values(
+            ward=ward, version=version, people=[list(row) for row in people]
+        )
+        excluded = statement.excluded
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["ward"],
+                set_={"version": excluded.version, "people": excluded.people},
+                where=t.c.version < excluded.version,
+            )
+        )
+
+
+async def roster(session: AsyncSession, ward: str) -> dict[str, Member]:
+    """The ward's current org chart by person id (empty before the first one arrived)."""
+    t = org_rosters
+    people = await session.scalar(select(t.c.people).where(t.c.ward == ward))
+    return members_of(people or [])
+
+
+async def decisions(session: AsyncSession, ward: str, period: str) -> dict[str, Decision]:
+    """The chairman's standing decisions for the ward's period, by duty group."""
+    t = classification_decisions
+    rows = await session.execute(
+        select(t.c.duty_group, t.c.excellent).where(t.c.ward == ward, t.c.period == period)
+    )
+    return {group: Decision(group, frozenset(excellent)) for group, excellent in rows}
+
+
+async def save_decision(
+    session: AsyncSession,
+    ward: str,
+    period: str,
+    decision: Decision,
+    decided_by: str,
+    decided_at: datetime,
+    event_id: str,
+) -> None:
+    """Record a decision; it replaces an earlier one for the same period and group."""
+    row: dict[str, object] = {
+        "ward": ward,
+        "period": period,
+        "duty_group": decision.duty_group,
+        "excellent": sorted(decision.excellent),
+        "decided_by": decided_by,
+        "decided_at": decided_at,
+        "event_id": event_id,
+    }
+    statement = upsert(session, classification_decisions).values(**row)
+    excluded = statement.excluded
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["ward", "period", "duty_group"],
+            set_={
+                name: excluded[name] for name in row if name not in ("ward", "period", "duty_group")
+            },
+        )
     )
 
 

@@ -150,6 +150,30 @@ late_marks = Table(
     Column("marked_at", UtcDateTime(), nullable=False),
 )
 
+#: The ward's current org chart as classification needs it (the newest version published): one
+#: row per ward, its people as ``[[person_id, unit_id, duty group, employment type], ...]``.
+org_rosters = Table(
+    "org_rosters",
+    metadata,
+    Column("ward", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("people", JSON, nullable=False),
+)
+
+#: The chairman's decisions on ties at the edge of the cap on "xuất sắc", per period and duty
+#: group (the newest stands). Recorded here, not in the facts: kept as is by a rebuild.
+classification_decisions = Table(
+    "classification_decisions",
+    metadata,
+    Column("ward", String(64), primary_key=True),
+    Column("period", String(8), primary_key=True),
+    Column("duty_group", String(64), primary_key=True),
+    Column("excellent", JSON, nullable=False),  # the person ids who keep "xuất sắc"
+    Column("decided_by", String(64), nullable=False),
+    Column("decided_at", UtcDateTime(), nullable=False),
+    Column("event_id", String(36), nullable=False),
+)
+
 #: The tables that hold the projection (everything a rebuild replaces), in dependency order.
 PROJECTION = (
     audit_records,
@@ -162,4 +186,6 @@ PROJECTION = (
     unit_month_feedback,
     unit_day_very_dissatisfied,
     late_marks,
+    org_rosters,
+    classification_decisions,
 )

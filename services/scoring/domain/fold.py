@@ -17,11 +17,13 @@ The rules, those of :mod:`services.scoring.handlers` and the store:
   the unit of the review applied last; a returned review still makes the row (with zeros);
 - a person's month keeps the task result latest in event time, then event id;
 - ratings are counted per unit, month and level, and "Rất không hài lòng" ones per local day;
-- a month closes at its first close after its last reopen (``domain.closing``).
+- a month closes at its first close after its last reopen (``domain.closing``);
+- a ward keeps the org chart of its highest version (the first event of it), as its roster.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
@@ -29,6 +31,7 @@ from typing import Any
 from contracts.envelope import Event
 from contracts.events import (
     FeedbackReceived,
+    OrgChartPublished,
     PeriodClosed,
     PeriodReopened,
     SelfAssessmentReviewed,
@@ -45,6 +48,7 @@ from services.scoring.domain.reviews import (
     review_supersedes,
     task_result_state,
 )
+from services.scoring.domain.roster import RosterRow, roster_rows
 from services.scoring.domain.satisfaction import VERY_DISSATISFIED, local_day
 
 #: A fact: ``(kind, stream sequence, event id, ...)``, the rest depending on the kind:
@@ -53,10 +57,12 @@ from services.scoring.domain.satisfaction import VERY_DISSATISFIED, local_day
 #: - REVIEW: ward, self-assessment id, its :class:`ReviewRecord`;
 #: - TASK_RESULT: ward, person, month, its :data:`TaskResultState`;
 #: - FEEDBACK: ward, unit, month, level, the local day of a "Rất không hài lòng" (else None);
-#: - CLOSE: ward, month, when; REOPEN: ward, month; OTHER: nothing (not projected).
+#: - CLOSE: ward, month, when; REOPEN: ward, month;
+#: - ORG: ward, version, the roster's rows (:func:`roster_rows`);
+#: - OTHER: nothing (not projected).
 Fact = tuple[Any, ...]
 
-AUDIT, REVIEW, TASK_RESULT, FEEDBACK, CLOSE, REOPEN, OTHER = range(7)
+AUDIT, REVIEW, TASK_RESULT, FEEDBACK, CLOSE, REOPEN, ORG, OTHER = range(8)
 
 PLUS = "P"  # the pillar of a person's "+" items
 
@@ -105,6 +111,9 @@ def fact_of(sequence: int, event: Event) -> Fact:
         return (CLOSE, sequence, event_id, event.ward, event.data.period, event.occurred_at)
     if isinstance(event, PeriodReopened):
         return (REOPEN, sequence, event_id, event.ward, event.data.period)
+    if isinstance(event, OrgChartPublished):
+        chart = event.data
+        return (ORG, sequence, event_id, event.ward, chart.version, roster_rows(chart))
     return (OTHER, sequence, event_id)
 
 
@@ -122,6 +131,7 @@ class Fold:
         self._ratings: dict[tuple[str, str, str, int], int] = {}
         self._very_dissatisfied: dict[tuple[str, str, date], int] = {}
         self._closed: dict[tuple[str, str], datetime | None] = {}  # None: reopened
+        self._rosters: dict[str, tuple[int, tuple[RosterRow, ...]]] = {}  # ward -> version, rows
 
     def add(self, facts: Iterable[Fact]) -> None:
         seen, audits = self.seen, self._audits
@@ -152,6 +162,11 @@ class Fold:
                 close_or_reopen(self._closed, (fact[3], fact[4]), fact[5])
             elif kind == REOPEN:
                 close_or_reopen(self._closed, (fact[3], fact[4]), None)
+            elif kind == ORG:
+                _, _, _, ward, version, rows = fact
+                current = self._rosters.get(ward)
+                if current is None or version > current[0]:  # an older chart changes nothing
+                    self._rosters[ward] = (version, rows)
             self.events += 1
 
     def _review(self, ward: str, sa_id: str, new: ReviewRecord, event_id: str) -> None:
@@ -255,6 +270,11 @@ class Fold:
             if at is not None:
                 yield (*key, at)
 
+    def org_rosters(self) -> Iterator[tuple[Any, ...]]:
+        """ward, version, people (JSON text)."""
+        for ward, (version, rows) in self._rosters.items():
+            yield (ward, version, json.dumps([list(row) for row in rows]))
+
     def release(self) -> None:
         """Drop the rows once written; what was seen is still needed by the catch-up."""
         self._audits.clear()
@@ -264,3 +284,4 @@ class Fold:
         self._ratings.clear()
         self._very_dissatisfied.clear()
         self._closed.clear()
+        self._rosters.clear()

@@ -1,108 +1,153 @@
-"""A person's score, band and income tier (pure, no I/O).
+"""A person's month score and their standing over a period, before the cap (pure, no I/O).
 
 Decree 335/2025/NĐ-CP scores a civil servant on 100 points: general criteria up to 30, here
 10 × the unit's 5S total % + 20 × the person's approved "+" % (both as fractions, weights from
-the policy), plus the task result (0-70). The band follows from the score; a disqualifier forces
-the lowest band. "Xuất sắc" may be held by at most a policy share of those rated "tốt" or better
-in the ward: the highest scores keep it, ties at the cut are broken by person id (so the result
-never depends on arrival order) and flagged. The income tier is a share of the maximum
-coefficient by band.
+the policy), plus the task result (0-70). Every figure is an exact fraction
+(:mod:`services.scoring.domain.exact`); the band is decided on the exact score and only what is
+shown is rounded.
+
+The rules, in the order they win:
+
+1. a disciplinary measure (a task result with ``disqualified``) in any month of the period makes
+   the period "không hoàn thành", whatever its score and whatever is missing (Decree 335:
+   discipline in the year assessed);
+2. a period is classified only when every one of its months has both parts, an approved "+"
+   review and a task result; otherwise it is *not classified* ("chưa đủ dữ liệu để xếp loại"),
+   with each month that lacks something and what — never "không hoàn thành" for missing data;
+3. the period's score is the mean of all its months' scores, and its band the best whose lower
+   bound that exact score reaches.
+
+A month whose unit was not audited still scores: the policy's ``unit_not_audited`` rule says how
+(by default the "+" alone, scaled to the whole of the general criteria), and the month is
+flagged.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
-from contracts.events import Classification
-from services.scoring.domain.policy import Policy
+from contracts.events import MissingPart
+from services.scoring.domain.exact import exact
+from services.scoring.domain.policy import Band, Policy
 
-#: Scores are compared and reported to the hundredth, so float noise never moves a band.
-POINTS_DIGITS = 2
+#: What a month with no record at all lacks.
+NOTHING: tuple[MissingPart, ...] = ("task_points", "plus_review")
 
 
 @dataclass(frozen=True)
 class PersonMonth:
-    """What a person's month score is made of."""
+    """What a person's month score is made of; a part is None until it arrives."""
 
     person_id: str
-    unit_id: str
-    unit_total: float | None  # the unit's 5S total %, None when no audit scored it
-    plus_percent: float | None  # the approved "+" %, None when nothing was approved
-    task_points: float | None  # None until the HR/task system sent it
-    disqualified: bool = False  # a disciplinary measure in the month (from the HR system)
+    unit_id: str | None
+    unit_total: Fraction | None  # the unit's 5S total %, None when no audit scored it
+    plus_percent: Fraction | None  # the approved "+" %, None when nothing was approved
+    task_points: Fraction | None  # 0-70, None until the HR system or the unit head sent it
+    disqualified: bool = False  # a disciplinary measure in the month
 
-    def points(self, policy: Policy) -> float:
-        general = (
-            policy.person.unit_weight * (self.unit_total or 0.0)
-            + policy.person.plus_weight * (self.plus_percent or 0.0)
-        ) / 100.0
-        return round(general + (self.task_points or 0.0), POINTS_DIGITS)
+    @property
+    def missing(self) -> tuple[MissingPart, ...]:
+        """The parts that have not arrived (empty: the month can be scored)."""
+        parts: list[MissingPart] = []
+        if self.task_points is None:
+            parts.append("task_points")
+        if self.plus_percent is None:
+            parts.append("plus_review")
+        return tuple(parts)
 
     @property
     def complete(self) -> bool:
-        """Every part arrived; otherwise a classification on it is provisional."""
-        return None not in (self.unit_total, self.plus_percent, self.task_points)
+        return not self.missing
+
+    @property
+    def unit_audited(self) -> bool:
+        return self.unit_total is not None
+
+    def general(self, policy: Policy) -> Fraction | None:
+        """The general criteria (0-30 points with the default weights), exact; None without an
+        approved "+". An unaudited unit: the policy's ``unit_not_audited`` rule."""
+        if self.plus_percent is None:
+            return None
+        unit_weight, plus_weight = (
+            exact(policy.person.unit_weight),
+            exact(policy.person.plus_weight),
+        )
+        if self.unit_total is None:
+            if policy.person.unit_not_audited == "plus_scaled":
+                return (unit_weight + plus_weight) * self.plus_percent / 100
+            return plus_weight * self.plus_percent / 100
+        return (unit_weight * self.unit_total + plus_weight * self.plus_percent) / 100
+
+    def points(self, policy: Policy) -> Fraction | None:
+        """The month's score on 100 points, exact; None while a part is missing."""
+        general = self.general(policy)
+        if general is None or self.task_points is None:
+            return None
+        return general + self.task_points
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """A person to classify for a period: the score and whether it is final."""
+class Standing:
+    """A person's period before the cap: score, band, and what keeps it from a band."""
 
     person_id: str
-    unit_id: str
-    points: float
-    provisional: bool = False
-    disqualified: bool = False
+    unit_id: str | None
+    points: Fraction | None  # the mean of every month's score; None unless all are scored
+    band: Band | None  # None: not classified
+    disqualified: bool
+    gaps: tuple[tuple[str, tuple[MissingPart, ...]], ...]  # (month, what it lacks)
+    unit_not_audited: tuple[str, ...]  # months scored without their unit's 5S total
+
+    @property
+    def missing(self) -> tuple[MissingPart, ...]:
+        """Every part some month lacks, in the order of :data:`NOTHING`."""
+        lacking = {part for _, parts in self.gaps for part in parts}
+        return tuple(part for part in NOTHING if part in lacking)
 
 
-def period_candidate(months: Sequence[PersonMonth], policy: Policy) -> Candidate:
-    """A quarter or year scores the mean of its months' scores."""
+def assess(
+    person_id: str,
+    months: Sequence[str],
+    found: Mapping[str, PersonMonth],
+    policy: Policy,
+    unit_id: str | None = None,
+) -> Standing:
+    """The standing of ``person_id`` over ``months`` (every month of the period, in order), from
+    the months ``found`` for them. ``unit_id``: the org chart's, for a person with no month.
+
+    The disqualifier wins over everything, missing data included; otherwise one month lacking a
+    part leaves the period not classified (rule 2 above)."""
     if not months:
-        raise ValueError("a period candidate needs at least one month")
-    points = round(sum(m.points(policy) for m in months) / len(months), POINTS_DIGITS)
-    return Candidate(
-        months[-1].person_id,
-        months[-1].unit_id,
-        points,
-        provisional=not all(m.complete for m in months),
-        disqualified=any(m.disqualified for m in months),
+        raise ValueError("a period has at least one month")
+    gaps = tuple(
+        (month, found[month].missing if month in found else NOTHING)
+        for month in months
+        if month not in found or found[month].missing
     )
-
-
-def classify(candidates: Iterable[Candidate], policy: Policy) -> list[Classification]:
-    """Band everyone of one ward, then apply the cap on "xuất sắc" and the income tier."""
-    people = sorted(candidates, key=lambda c: (-c.points, c.person_id))
-    band = {
-        c.person_id: "khong_hoan_thanh" if c.disqualified else policy.band_of(c.points)
-        for c in people
-    }
-    good_or_better = sum(1 for c in people if band[c.person_id] in ("xuat_sac", "tot"))
-    quota = math.floor(policy.excellent_quota * good_or_better + 1e-9)
-    excellent = [c for c in people if band[c.person_id] == "xuat_sac"]
-    demoted: set[str] = set()
-    tied: set[str] = set()
-    if len(excellent) > quota:
-        demoted = {c.person_id for c in excellent[quota:]}
-        cut = excellent[quota - 1].points if quota else None
-        if cut is not None and excellent[quota].points == cut:
-            tied = {c.person_id for c in excellent if c.points == cut}
-    result = []
-    for c in people:
-        final_band = "tot" if c.person_id in demoted else band[c.person_id]
-        share = policy.income.shares[final_band]
-        result.append(
-            Classification(
-                person_id=c.person_id,
-                unit_id=c.unit_id,
-                points=c.points,
-                band=final_band,
-                quota_demoted=c.person_id in demoted,
-                tie_at_cap=c.person_id in tied,
-                provisional=c.provisional,
-                income_share=share,
-                income_coefficient=round(share * policy.income.max_coefficient, 4),
-            )
-        )
-    return result
+    present = [found[m] for m in months if m in found]
+    disqualified = any(m.disqualified for m in present)
+    points = None
+    if not gaps:
+        scores = [m.points(policy) for m in present]
+        points = sum((s for s in scores if s is not None), Fraction(0)) / len(scores)
+    band: Band | None
+    if disqualified:
+        band = "khong_hoan_thanh"
+    else:
+        band = policy.band_of(points) if points is not None else None
+    units = [m.unit_id for m in present if m.unit_id is not None]
+    return Standing(
+        person_id,
+        units[-1] if units else unit_id,
+        points,
+        band,
+        disqualified,
+        gaps,
+        tuple(
+            m
+            for m in months
+            if m in found and found[m].plus_percent is not None and not found[m].unit_audited
+        ),
+    )

@@ -6,13 +6,18 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import Field
 
-from contracts.periods import Month
+from contracts.common import Contract, EntityId
+from contracts.envelope import Actor
+from contracts.periods import Month, Period
 from contracts.roles import WARD_WIDE_ROLES, Role
 from services.runtime.auth import Principal
-from services.runtime.errors import ApiError
+from services.runtime.db import transaction
+from services.runtime.errors import ApiError, register_messages
 from services.runtime.http import Caller, error_responses, require
-from services.scoring import views
+from services.scoring import person_views, views
+from services.scoring.classifying import DecisionRefused, decide
 
 router = APIRouter(prefix="/v1", tags=["scoring"])
 
@@ -23,6 +28,28 @@ ExplainParam = Annotated[bool, Query(description="list the events behind every f
 EntityPath = Annotated[str, Path(max_length=64)]
 #: Who sees the whole ward's people: the leadership and the ward's IT.
 LEADERS = (Role.ADMIN, Role.CHAIRMAN, Role.VICE_CHAIRMAN)
+
+
+register_messages(
+    {
+        "decision_group": (
+            "Không xác định được nhóm: ghi rõ duty_group (nhóm có người đồng điểm chờ quyết định).",
+            "Cannot tell the group: name the duty_group (a group with a tie awaiting a decision).",
+        ),
+        "decision_no_tie": (
+            "Nhóm này không có người đồng điểm ở ngưỡng 20% chờ Chủ tịch quyết định trong kỳ.",
+            "No tie at the edge of this group's 20% quota awaits the chairman in the period.",
+        ),
+        "decision_not_tied": (
+            "Chỉ được chọn trong số những người đồng điểm ở ngưỡng 20% của nhóm.",
+            "Only people tied at the edge of the group's 20% quota may be chosen.",
+        ),
+        "decision_over_quota": (
+            'Quyết định vượt tỷ lệ 20% "Hoàn thành xuất sắc nhiệm vụ" của nhóm.',
+            'The decision exceeds the group\'s 20% quota of "Hoàn thành xuất sắc nhiệm vụ".',
+        ),
+    }
+)
 
 
 def parse_window(value: str) -> views.Window:
@@ -79,7 +106,7 @@ def _sees_person(caller: Principal, person_id: str, unit_id: str | None) -> bool
         return True
     if caller.role is Role.AUDITOR:
         return False  # auditors see units, not people
-    return caller.role in WARD_WIDE_ROLES or (unit_id is not None and caller.sees_unit(unit_id))
+    return _visible(caller, unit_id)
 
 
 @router.get(
@@ -97,13 +124,20 @@ async def person_scores(
     span = parse_window(period)
     runtime, policy = _answer_context(request)
     async with runtime.sessions() as session:
-        answer = await views.person_score(session, caller.ward, person_id, span, policy, explain)
+        answer = await person_views.person_score(
+            session, caller.ward, person_id, span, policy, explain
+        )
     # The same refusal whether or not the person has a score, so nothing leaks.
     if not _sees_person(caller, person_id, answer["unit_id"] if answer else None):
         raise ApiError(403, "forbidden")
     if answer is None:
         raise ApiError(404, "no_score", "person_id")
     return answer
+
+
+def _visible(caller: Principal, unit_id: str | None) -> bool:
+    """Ward-wide roles see everyone; others the people of the units they see."""
+    return caller.role in WARD_WIDE_ROLES or (unit_id is not None and caller.sees_unit(unit_id))
 
 
 @router.get(
@@ -116,19 +150,83 @@ async def classification(
     caller: Annotated[Principal, Depends(require(*LEADERS, Role.UNIT_HEAD))],
     period: PeriodParam,
 ) -> dict[str, Any]:
+    """Everyone of the ward's org chart (and anyone with a score in the period): band and
+    income tier, or why they are not classified, or that they wait for the chairman."""
     span = parse_window(period)
     runtime, policy = _answer_context(request)
     async with runtime.sessions() as session:
-        people = await views.classification(session, caller.ward, span.months, policy)
+        result = await person_views.classification(
+            session, caller.ward, span.key, span.months, policy
+        )
         closed = await views.store.closed_months(session, caller.ward, span.months)
-    visible = [
-        p.model_dump()
-        for p in people
-        if caller.role in WARD_WIDE_ROLES or caller.sees_unit(p.unit_id)
-    ]
     return {
         "period": span.key,
         "provisional": not set(span.months) <= closed,
         "policy_version": policy.version,
-        "people": visible,
+        "quota_base": policy.quota_base,
+        "quotas": [q.model_dump() for q in result.quotas],
+        "tot_income_cap": policy.income.caps["tot"],
+        "people": [p.model_dump() for p in result.people if _visible(caller, p.unit_id)],
+    }
+
+
+class DecisionIn(Contract):
+    """The chairman's decision on a tie at the edge of the cap on "xuất sắc"."""
+
+    #: Who of those tied keeps "Hoàn thành xuất sắc nhiệm vụ" (the others are "tốt").
+    excellent: tuple[EntityId, ...] = Field(max_length=500)
+    #: The duty group of the tie; may be left out when the people named (or the only group with
+    #: a tie) tell it.
+    duty_group: EntityId | None = None
+    note: str | None = Field(default=None, max_length=1000)
+
+
+@router.post(
+    "/classification/{period}/decisions",
+    responses=error_responses(401, 403, 409, 422),
+    summary="The chairman decides a tie at the 20% cap (Chủ tịch quyết định người đồng điểm)",
+)
+async def record_decision(
+    request: Request,
+    caller: Annotated[Principal, Depends(require(Role.CHAIRMAN))],
+    period: Annotated[str, Path(max_length=16, description="YYYY-MM, YYYY-Qn or YYYY")],
+    body: DecisionIn,
+) -> dict[str, Any]:
+    """Names who of the people tied at the edge of a duty group's quota keep "xuất sắc",
+    within the quota (409 otherwise); the classification is re-issued with it once the period
+    is closed. Answers the decision and the classification as it now stands."""
+    try:
+        calendar_period = Period.parse(period)
+    except ValueError:
+        raise ApiError(422, "bad_period", "period") from None
+    runtime, policy = _answer_context(request)
+    actor = Actor(kind="person", id=caller.subject_id)
+    try:
+        async with transaction(runtime.sessions) as session:
+            events = await decide(
+                session,
+                policy,
+                caller.ward,
+                calendar_period,
+                body.excellent,
+                actor,
+                body.duty_group,
+                body.note,
+            )
+            result = await person_views.classification(
+                session,
+                caller.ward,
+                calendar_period.key,
+                [m.key for m in calendar_period.months()],
+                policy,
+            )
+    except DecisionRefused as refused:
+        raise ApiError(refused.status, refused.code, refused.field) from None
+    return {
+        "decision": events[0].model_dump(mode="json"),
+        "reissued": len(events) > 1,
+        "period": calendar_period.key,
+        "policy_version": policy.version,
+        "quotas": [q.model_dump() for q in result.quotas],
+        "people": [p.model_dump() for p in result.people],
     }

@@ -1,0 +1,45 @@
+"""The ward's current org chart as the classification needs it (pure, no I/O): for each person,
+their unit, the duty group within which the cap on "xuất sắc" applies, and whether they are a
+công chức (counted in the cap) or a người lao động (classified, not counted)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from contracts.events import SPECIALISTS_GROUP, EmploymentType, OrgChartPublishedData
+
+#: A person as stored: person id, unit id, duty group, employment type.
+RosterRow = tuple[str, str | None, str, str]
+
+
+@dataclass(frozen=True)
+class Member:
+    """Where the org chart places a person."""
+
+    unit_id: str | None = None
+    group: str = SPECIALISTS_GROUP
+    employment_type: EmploymentType = "cong_chuc"
+
+
+#: Someone with scores who is not in the current org chart (they left, or it has not arrived
+#: yet): a specialist công chức, as the org chart's defaults would have it.
+UNLISTED = Member()
+
+
+def roster_rows(chart: OrgChartPublishedData) -> tuple[RosterRow, ...]:
+    """The chart's people as rows, by person id; the duty group resolved (``OrgPerson.group``:
+    the one named, else leaders or specialists by role)."""
+    return tuple(sorted((p.person_id, p.unit_id, p.group, p.employment_type) for p in chart.people))
+
+
+def members_of(rows: Iterable[Iterable[object]]) -> dict[str, Member]:
+    """Stored rows back into members by person id."""
+    members = {}
+    for person, unit, group, employment in (tuple(row) for row in rows):
+        members[str(person)] = Member(
+            None if unit is None else str(unit),
+            str(group),
+            "nguoi_lao_dong" if employment == "nguoi_lao_dong" else "cong_chuc",
+        )
+    return members

@@ -62,6 +62,39 @@ def test_org_chart_csv() -> None:
     assert rows[1].unit_name is not None and rows[1].unit_name.vi == "Phòng Kinh tế"
 
 
+def test_org_chart_duty_groups_and_employment_types() -> None:
+    header = HEADER.rstrip("\n") + ",duty_group,employment_type\n"
+    rows = parse_org_chart(
+        header
+        + "p1,Nguyễn Văn A,,unit_head,kt,Phòng Kinh tế,Economy,,,\n"
+        + "p2,Trần Thị B,,staff,kt,Phòng Kinh tế,Economy,,mot_cua,nguoi_lao_dong\n"
+        + "p3,Lê Văn C,,staff,kt,Phòng Kinh tế,Economy,,, cong_chuc \n"
+    )
+    assert [(r.duty_group, r.employment_type) for r in rows] == [
+        (None, "cong_chuc"),
+        ("mot_cua", "nguoi_lao_dong"),
+        (None, "cong_chuc"),
+    ]
+    # A chart without the columns reads as before: groups by role, all công chức.
+    plain = parse_org_chart(HEADER + "p1,A,,staff,vp,V,O,\n")
+    assert (plain[0].duty_group, plain[0].employment_type) == (None, "cong_chuc")
+    with pytest.raises(ApiError) as refused:
+        parse_org_chart(header + "p1,A,,staff,vp,V,O,,,cong-chuc\np2,B,,staff,vp,V,O,,,hợp đồng\n")
+    assert (refused.value.code, refused.value.field) == (
+        "employment_type",
+        "line 2.employment_type",
+    )
+    vi, en = (
+        refused.value.body("vi")["error"]["message"],
+        refused.value.body("en")["error"]["message"],
+    )
+    assert "Dòng 2, cột employment_type" in vi and "cong_chuc, nguoi_lao_dong" in vi
+    assert "Line 2, column employment_type" in en
+    with pytest.raises(ApiError) as refused:
+        parse_org_chart(header + "p1,A,,staff,vp,V,O,,một cửa,\n")
+    assert (refused.value.code, refused.value.field) == ("bad_format", "line 2.duty_group")
+
+
 @pytest.mark.parametrize(
     ("text", "code", "field"),
     [

@@ -242,7 +242,7 @@ async def calendar_year(
 
 
 #: The calendar files shipped with the service (one per year; see docs/OPERATIONS.md).
-SHIPPED_CALENDAR_DIR = Path(__file__).resolve().parent / "calendar"
+SHIPPED_CALENDAR_DIR = Path(__file__).resolve().parent / "calendar_files"
 
 
 @lru_cache(maxsize=1)

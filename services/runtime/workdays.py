@@ -6,7 +6,7 @@ then the ward's own declared days on top: days off, and make-up working days.
 The ward's declared days are one fact owned by the assessment service, published as
 ``assessment.calendar.published``; every service builds its calendar from that event with
 ``WorkingCalendar.from_contract`` so every deadline, quiet hour and automatic close counts the
-same days. The files shipped in ``services/assessment/calendar/`` seed it (see
+same days. The files shipped in ``services/assessment/calendar_files/`` seed it (see
 ``docs/OPERATIONS.md``).
 
 Deadlines in the brief are counted in working days: a self-assessment is due by the 3rd working

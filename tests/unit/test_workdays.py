@@ -1,15 +1,13 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from contracts.events import CalendarDay, CalendarPublishedData
 from contracts.periods import Month
+from services.assessment.calendar import SHIPPED_CALENDAR_DIR
 from services.runtime.workdays import WorkingCalendar, read_calendar_days
 
 calendar = WorkingCalendar()
-#: The ward calendar files shipped with the assessment service, which owns the calendar.
-SHIPPED_CALENDAR_DIR = Path(__file__).resolve().parents[2] / "services" / "assessment" / "calendar"
 
 
 def test_tet_2026_is_not_worked() -> None:

@@ -327,8 +327,11 @@ class ScoreData(Contract):
     points: float | None = None
     late: bool = False
     policy_version: str
-    #: For units: citizen satisfaction % (mean of 100/75/50/25/0) and how many ratings it pools.
+    #: For units: the share of satisfied citizens, % (tỷ lệ hài lòng: "Rất hài lòng" and "Hài
+    #: lòng" over all ratings, as SIPAS reports it; the figure alerted on), the satisfaction
+    #: index (chỉ số hài lòng: the mean of 100/75/50/25/0) and how many ratings they pool.
     satisfaction_percent: float | None = None
+    satisfaction_index: float | None = None
     ratings: int = 0
 
 
@@ -352,7 +355,9 @@ class LowScoreData(Contract):
     #: What crossed: "total", a pillar code ("S1".."S5", "P"), "satisfaction", "points", or
     #: "dissatisfaction_spike" (``value`` "Rất không hài lòng" ratings for the unit on ``day``,
     #: reaching ``threshold``; announced once per unit and day, never recovered).
+    #: "satisfaction" is the share of satisfied citizens (%).
     metric: str
+    #: The figure at full precision (the comparison was made exactly; round it for display).
     value: float
     threshold: float
     final: bool

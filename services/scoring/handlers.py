@@ -4,9 +4,10 @@ transaction, and stage the events that announce what changed."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from fractions import Fraction
 from functools import partial
 from typing import Any, TypeVar
 
@@ -45,6 +46,7 @@ from services.scoring.domain.audits import (
     supersedes,
 )
 from services.scoring.domain.closing import close_or_reopen
+from services.scoring.domain.exact import Number, exact
 from services.scoring.domain.policy import Policy
 from services.scoring.domain.reviews import (
     ReviewRecord,
@@ -324,16 +326,17 @@ class Scoring:
                 pillars=tuple(
                     PillarScore(
                         pillar=p,
-                        percent=s.percent,
+                        percent=_full(s.percent),
                         scored_items=s.scored,
                         na_items=s.not_applicable,
                     )
                     for p, s in sorted(f.pillars.items())
                 ),
-                total_percent=values["total"],
+                total_percent=_full(values["total"]),
                 late=(unit, month) in late,
                 policy_version=self.policy.version,
-                satisfaction_percent=values["satisfaction"],
+                satisfaction_percent=_full(values["satisfaction"]),
+                satisfaction_index=_full(values["satisfaction_index"]),
                 ratings=f.ratings,
             )
             out.append(self._score_event(ward, data, final, now))
@@ -436,7 +439,7 @@ class Scoring:
         subject: str,
         unit: str,
         month: str,
-        values: dict[str, float | None],
+        values: Mapping[str, Number | None],
         metrics_: tuple[str, ...],
         flags: dict[store.FlagKey, bool],
         new_flags: dict[store.FlagKey, tuple[bool, float | None]],
@@ -448,9 +451,10 @@ class Scoring:
         was_low = {m: flags.get((ward, kind, subject, month, m), False) for m in metrics_}
         out: list[Event] = []
         for crossing in crossings(values, was_low, self.policy, metrics_):
+            value = values.get(crossing.metric)
             new_flags[(ward, kind, subject, month, crossing.metric)] = (
                 crossing.low,
-                values.get(crossing.metric),
+                None if value is None else _full(exact(value)),
             )
             out.append(
                 self._low_score_event(ward, kind, subject, unit, month, crossing, final, now)
@@ -479,9 +483,15 @@ class Scoring:
                 unit_id=unit,
                 period=month,
                 metric=crossing.metric,
-                value=round(crossing.value, 2),
-                threshold=crossing.threshold,
+                value=float(crossing.value),
+                threshold=float(crossing.threshold),
                 final=final,
                 policy_version=self.policy.version,
             ),
         )
+
+
+def _full(value: Fraction | None) -> float | None:
+    """An exact figure as the nearest float, for a contract that carries the full value (the
+    comparisons were made on the fraction; a reader rounds it for display)."""
+    return None if value is None else float(value)

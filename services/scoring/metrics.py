@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
+from fractions import Fraction
 
 from prometheus_client import Gauge
 
 from contracts.common import FIVE_S
+from services.scoring.domain.exact import display
 
 UNIT_TOTAL = Gauge(
     "ward5s_unit_total_percent",
@@ -24,20 +26,22 @@ UNIT_PILLAR = Gauge(
 )
 UNIT_SATISFACTION = Gauge(
     "ward5s_unit_satisfaction_percent",
-    "Citizen satisfaction with a unit for the current month (mean of 100/75/50/25/0).",
+    "The share of citizens satisfied with a unit for the current month (Rất hài lòng + Hài "
+    "lòng over all ratings, %).",
     ["ward", "unit"],
 )
 
 
-def show_unit(ward: str, unit: str, values: Mapping[str, float | None]) -> None:
+def show_unit(ward: str, unit: str, values: Mapping[str, Fraction | None]) -> None:
     """Publish a unit's current-month figures; a figure with nothing behind it is not shown."""
     for gauge, labels, value in (
         (UNIT_TOTAL, (ward, unit), values.get("total")),
         (UNIT_SATISFACTION, (ward, unit), values.get("satisfaction")),
         *((UNIT_PILLAR, (ward, unit, p), values.get(p)) for p in FIVE_S),
     ):
-        if value is None:
+        shown = display(value)  # rounded for reading only
+        if shown is None:
             with contextlib.suppress(KeyError):
                 gauge.remove(*labels)
         else:
-            gauge.labels(*labels).set(round(value, 2))
+            gauge.labels(*labels).set(shown)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,8 +20,13 @@ from contracts.periods import Month, Period, rolling_months
 from services.scoring.adapters import store
 from services.scoring.domain.aggregates import PillarSums, add
 from services.scoring.domain.alerts import unit_metrics
+from services.scoring.domain.exact import display
 from services.scoring.domain.policy import Policy
-from services.scoring.domain.satisfaction import satisfaction_percent
+from services.scoring.domain.satisfaction import (
+    satisfaction_index,
+    satisfaction_share,
+    satisfied_count,
+)
 
 ROLLING = {"last3m": 3, "last12m": 12}
 
@@ -54,9 +60,13 @@ class UnitFigures:
     pillars: dict[str, PillarSums] = field(default_factory=dict)
     feedback: dict[int, int] = field(default_factory=dict)
 
-    def values(self, policy: Policy) -> dict[str, float | None]:
+    def values(self, policy: Policy) -> dict[str, Fraction | None]:
+        """Exact figures: each pillar's % and "total" (:func:`unit_metrics`), "satisfaction"
+        (the share of satisfied citizens, %, the figure alerted on) and "satisfaction_index"
+        (the mean of the level values); None where nothing is behind a figure."""
         values = unit_metrics(self.pillars, policy.pillar_weights)
-        values["satisfaction"] = satisfaction_percent(self.feedback, policy)
+        values["satisfaction"] = satisfaction_share(self.feedback, policy)
+        values["satisfaction_index"] = satisfaction_index(self.feedback, policy)
         return values
 
     @property
@@ -115,12 +125,13 @@ async def _unit_months(
 # --- answers of the query API -------------------------------------------------------------------
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
+def _round(value: Fraction | float | None) -> float | None:
+    return display(value)
 
 
-def _change(now: float | None, before: float | None) -> float | None:
-    return None if now is None or before is None else round(now - before, 2)
+def _change(now: Fraction | None, before: Fraction | None) -> float | None:
+    """The exact difference, rounded for display only."""
+    return None if now is None or before is None else display(now - before)
 
 
 async def unit_score(
@@ -155,6 +166,7 @@ async def unit_score(
         "total_percent": _round(values["total"]),
         "change": _change(values["total"], previous_values["total"]),
         "satisfaction_percent": _round(values["satisfaction"]),
+        "satisfaction_index": _round(values["satisfaction_index"]),
         "ratings": current.ratings,
         "provisional": not set(span.months) <= closed,
         "late": bool(late),
@@ -164,6 +176,12 @@ async def unit_score(
         answer["explain"] = {
             "audits": await store.live_audits(session, ward, unit_id, span.months),
             "ratings_per_level": {str(k): v for k, v in sorted(current.feedback.items())},
+            # The share's numerator and denominator, for checking it by hand.
+            "satisfaction": {
+                "satisfied_levels": list(policy.satisfaction.satisfied_levels),
+                "satisfied": satisfied_count(current.feedback, policy),
+                "ratings": current.ratings,
+            },
         }
     return answer
 
@@ -171,19 +189,22 @@ async def unit_score(
 async def rankings(
     session: AsyncSession, ward: str, span: Window, policy: Policy
 ) -> dict[str, Any]:
-    """Units by 5S total %, best first, with citizen satisfaction beside it."""
-    rows: list[dict[str, Any]] = []
+    """Units by 5S total %, best first (ordered on the exact totals, not the rounded ones shown;
+    units without a scored audit last, then by id), with citizen satisfaction beside it: the
+    share of satisfied citizens and the satisfaction index."""
+    ranked: list[tuple[Fraction | None, dict[str, Any]]] = []
     for unit, figures in (await unit_figures(session, ward, None, span.months)).items():
         values = figures.values(policy)
-        rows.append(
-            {
-                "unit_id": unit,
-                "total_percent": _round(values["total"]),
-                "satisfaction_percent": _round(values["satisfaction"]),
-                "ratings": figures.ratings,
-            }
-        )
-    rows.sort(key=lambda r: (r["total_percent"] is None, -(r["total_percent"] or 0), r["unit_id"]))
+        row = {
+            "unit_id": unit,
+            "total_percent": _round(values["total"]),
+            "satisfaction_percent": _round(values["satisfaction"]),
+            "satisfaction_index": _round(values["satisfaction_index"]),
+            "ratings": figures.ratings,
+        }
+        ranked.append((values["total"], row))
+    ranked.sort(key=lambda r: (r[0] is None, -(r[0] or 0), r[1]["unit_id"]))
+    rows = [row for _, row in ranked]
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank
     return {"period": span.key, "units": rows, "policy_version": policy.version}

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from contracts.catalog import default_catalog
+from contracts.common import Text
 from contracts.envelope import Actor
 from contracts.events import (
     AuditAmended,
@@ -15,12 +16,16 @@ from contracts.events import (
     AuditSubmitted,
     AuditWithdrawn,
     FeedbackReceived,
+    OrgChartPublished,
+    OrgPerson,
+    OrgUnit,
     PeriodClosed,
     PeriodReopened,
     ScoredItem,
     SelfAssessmentReviewed,
     TaskResultRecorded,
 )
+from contracts.roles import Role
 
 WARD = "binh-dong"
 AUDITOR = Actor(kind="person", id="p900")
@@ -180,4 +185,40 @@ def reopened(month: str) -> PeriodReopened:
         occurred_at=moment(month, day=28, hour=9),
         actor=HEAD,
         data={"period": month, "reason": "bổ sung"},
+    )
+
+
+def person(
+    person_id: str,
+    unit: str | None,
+    role: Role = Role.STAFF,
+    *,
+    duty_group: str | None = None,
+    employment_type: str = "cong_chuc",
+) -> OrgPerson:
+    """Someone of the org chart (the duty group, when None, follows from the role)."""
+    return OrgPerson.model_validate(
+        {
+            "person_id": person_id,
+            "full_name": f"Người {person_id}",
+            "role": role,
+            "unit_id": unit,
+            "duty_group": duty_group,
+            "employment_type": employment_type,
+        }
+    )
+
+
+def org_chart(people: Sequence[OrgPerson], version: int = 1) -> OrgChartPublished:
+    """The ward's whole org chart, as assessment republishes it on every change."""
+    units = sorted({p.unit_id for p in people if p.unit_id})
+    return OrgChartPublished(
+        ward=WARD,
+        occurred_at=datetime(2026, 1, 1, tzinfo=UTC),
+        actor=HEAD,
+        data={
+            "version": version,
+            "units": tuple(OrgUnit(unit_id=u, name=Text(vi=u, en=u)) for u in units),
+            "people": tuple(people),
+        },
     )

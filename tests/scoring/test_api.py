@@ -61,11 +61,18 @@ async def test_a_unit_month_with_change_satisfaction_and_explain(api: httpx.Asyn
     body = answer.json()
     assert body["total_percent"] == 100.0
     assert body["change"] == 50.0  # February: every item 2 of 4
-    assert body["satisfaction_percent"] == 87.5 and body["ratings"] == 2
+    # One "Rất hài lòng" and one "Hài lòng": both satisfied (100 %), index (100 + 75) / 2.
+    assert body["satisfaction_percent"] == 100.0 and body["ratings"] == 2
+    assert body["satisfaction_index"] == 87.5
     assert body["provisional"] is True and body["late"] is False
     assert [p["scored_items"] for p in body["pillars"]] == [5, 5, 5, 5, 5]
     assert len(body["explain"]["audits"]) == 1
     assert body["explain"]["ratings_per_level"] == {"4": 1, "5": 1}
+    assert body["explain"]["satisfaction"] == {
+        "satisfied_levels": [5, 4],
+        "satisfied": 2,
+        "ratings": 2,
+    }
 
 
 async def test_quarters_pool_their_months_and_rolling_windows_end_this_month(

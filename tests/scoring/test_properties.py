@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from fractions import Fraction
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -197,17 +198,25 @@ async def check(history: tuple) -> None:
         for unit in UNITS:
             levels = {lvl: n for (u, m, lvl), n in counted.items() if (u, m) == (unit, month)}
             got = figures[month].get(unit)
-            expected = (
-                sum(POLICY.satisfaction.level_values[lvl] * n for lvl, n in levels.items())
-                / sum(levels.values())
+            ratings = sum(levels.values())
+            satisfied = levels.get(5, 0) + levels.get(4, 0)  # "Rất hài lòng", "Hài lòng"
+            values = got.values(POLICY) if got else {}
+            # The share of satisfied citizens and the index (mean of the level values), exact.
+            assert values.get("satisfaction") == (
+                Fraction(100 * satisfied, ratings) if levels else None
+            )
+            assert values.get("satisfaction_index") == (
+                Fraction(
+                    sum(POLICY.satisfaction.level_values[lvl] * n for lvl, n in levels.items()),
+                    ratings,
+                )
                 if levels
                 else None
             )
-            assert (got.values(POLICY)["satisfaction"] if got else None) == expected
     # Each person's approved "+" %: the last review of each self-assessment, unless returned.
     for person, month, versions in reviews:
         outcome, marks = versions[-1]
-        plus = None if outcome == "returned" else 100 * sum(marks) / (4 * len(marks))
+        plus = None if outcome == "returned" else Fraction(100 * sum(marks), 4 * len(marks))
         assert people[(person, month)].plus_percent == plus
     # Task results: the one recorded last.
     last_task = {(p, m): points for p, m, points in task_list}

@@ -5,17 +5,21 @@ retracting it later leaves exactly what was there, in any order, and a rebuild f
 gives the same figures to the last digit.
 
 Pillar % = 100 · Σ(weight · score) / Σ(weight · 4) over the items that are not N/A, pooled over
-every live audit of the period. Total % = the mean of the pillar %s that have a scored item.
+every live audit of the period. Total % = the mean of the pillar %s that have a scored item,
+weighted by the policy. Both are exact fractions (:mod:`services.scoring.domain.exact`), made only
+where a figure is announced or answered: the sums themselves stay plain integers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from contracts.catalog import SCORE_MAX
 from contracts.events import ScoredItem
+from services.scoring.domain.exact import Number, exact, ratio_percent
 
 WEIGHT_SCALE = 1000
 
@@ -52,10 +56,10 @@ class PillarSums:
         return not (self.points or self.max_points or self.scored or self.not_applicable)
 
     @property
-    def percent(self) -> float | None:
-        if self.max_points <= 0:
-            return None
-        return 100.0 * self.points / self.max_points
+    def percent(self) -> Fraction | None:
+        """100 · points / max points exactly (the weights' thousandths cancel out); None when
+        no item was scored."""
+        return ratio_percent(self.points, self.max_points)
 
 
 Contribution = dict[str, PillarSums]
@@ -100,15 +104,26 @@ def add(into: dict[str, PillarSums], more: Mapping[str, PillarSums], sign: int =
 
 
 def total_percent(
-    pillars: Mapping[str, PillarSums], weights: Mapping[str, float] | None = None
-) -> float | None:
-    """The weighted mean of the pillar %s that have at least one scored item."""
-    scored = [(code, sums.percent) for code, sums in pillars.items() if sums.percent is not None]
+    pillars: Mapping[str, PillarSums], weights: Mapping[str, Number] | None = None
+) -> Fraction | None:
+    """The weighted mean of the pillar %s that have at least one scored item, exactly: each
+    pillar's fraction times its policy weight taken as the decimal written in the policy (a
+    pillar the policy does not name weighs 1). None when no pillar has a scored item, or when
+    the scored pillars weigh nothing together.
+
+    Example: pillars at 13/24, 14/28, 7/24, 20/24 and 20/24 of their maximum, equal weights,
+    make (325/6 + 50 + 175/6 + 250/3 + 250/3) / 5 = 60 exactly."""
+    scored = {
+        code: percent for code, sums in pillars.items() if (percent := sums.percent) is not None
+    }
     if not scored:
         return None
-    weight_of = (lambda code: weights.get(code, 1.0)) if weights else (lambda code: 1.0)
-    total_weight = sum(weight_of(code) for code, _ in scored)
-    return sum(weight_of(code) * percent for code, percent in scored) / total_weight
+    weight_of = {code: exact(weights.get(code, 1) if weights else 1) for code in scored}
+    total_weight = sum(weight_of.values(), Fraction(0))
+    if total_weight <= 0:
+        return None
+    weighted = sum((weight_of[code] * percent for code, percent in scored.items()), Fraction(0))
+    return weighted / total_weight
 
 
 #: A contribution as a flat tuple: pillar, points, max points, scored, N/A; pillar, ...

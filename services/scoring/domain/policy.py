@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -30,9 +31,26 @@ class UnitThresholds(Frozen):
 
 
 class SatisfactionPolicy(Frozen):
+    """How citizen ratings (levels 5 "Rất hài lòng" … 1 "Rất không hài lòng") are measured.
+
+    The measure officials report, and the one alerted on, is the share of satisfied citizens
+    (tỷ lệ hài lòng): the ratings at a ``satisfied_levels`` level over all ratings, as SIPAS
+    reports it (82.66 % nationally in 2023). The mean of ``level_values`` stays beside it as the
+    satisfaction index (chỉ số hài lòng)."""
+
     level_values: dict[int, int] = {5: 100, 4: 75, 3: 50, 2: 25, 1: 0}
+    #: Levels counted as satisfied: "Rất hài lòng" and "Hài lòng".
+    satisfied_levels: tuple[int, ...] = (5, 4)
+    #: A unit's month is low while its share of satisfied citizens is under this %.
     monthly_below: float = Field(default=80, ge=0, le=100)
     very_dissatisfied_per_day: int = Field(default=3, ge=1)
+
+    @model_validator(mode="after")
+    def _satisfied_levels_are_levels(self) -> SatisfactionPolicy:
+        unknown = set(self.satisfied_levels) - set(self.level_values)
+        if unknown or not self.satisfied_levels:
+            raise ValueError(f"satisfied_levels must be levels of level_values: {sorted(unknown)}")
+        return self
 
 
 #: What a month's general criteria are when the person's unit was not audited that month:
@@ -93,12 +111,15 @@ class Policy(Frozen):
     income: IncomePolicy = IncomePolicy()
     alert_on_provisional: bool = True
 
-    def unit_threshold(self, metric: str) -> float:
+    def unit_threshold(self, metric: str) -> Fraction:
+        """The exact threshold under which ``metric`` is low: "satisfaction" (the share of
+        satisfied citizens, %), "points" (a person's score on 100), "total" or a pillar code
+        (%). The number is taken as written in the policy file (:func:`exact`)."""
         if metric == "satisfaction":
-            return self.satisfaction.monthly_below
+            return exact(self.satisfaction.monthly_below)
         if metric == "points":
-            return self.person.points_below
-        return self.unit.total_below if metric == "total" else self.unit.pillar_below
+            return exact(self.person.points_below)
+        return exact(self.unit.total_below if metric == "total" else self.unit.pillar_below)
 
     def band_of(self, points: Number) -> Band:
         """The Decree 335 band of a score on 100 points, compared exactly (89.996 is "tốt"):

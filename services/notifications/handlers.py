@@ -29,8 +29,8 @@ from contracts.events import (
     AuditAmended,
     AuditSubmitted,
     AuditWithdrawn,
-    CalendarDay,
     CalendarPublished,
+    CalendarPublishedData,
     CorrectiveActionClosed,
     CorrectiveActionOpened,
     CorrectiveActionReopened,
@@ -121,12 +121,15 @@ async def ward_calendar(policy: Policy, session: AsyncSession, ward: str) -> Wor
     """The ward's working calendar as assessment last published it (public holidays and
     weekends, plus its declared days off and make-up working days); the service's file until
     one is published."""
-    days = await session.scalar(select(calendars.c.days).where(calendars.c.ward == ward))
-    if days is None:
+    row = (
+        await session.execute(
+            select(calendars.c.version, calendars.c.days).where(calendars.c.ward == ward)
+        )
+    ).first()
+    if row is None:
         return policy.calendar
-    declared = [CalendarDay.model_validate(day) for day in days]
-    return WorkingCalendar(
-        (d.day for d in declared if not d.working), (d.day for d in declared if d.working)
+    return WorkingCalendar.from_contract(
+        CalendarPublishedData(version=row.version, days=tuple(row.days))
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import resource
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
 from contracts.envelope import Event
+from contracts.roles import Role
 from contracts.streams import ASSESSMENT
 from services.runtime.db import create_engine
 from services.runtime.settings import ServiceSettings
@@ -23,6 +24,8 @@ from services.scoring import rebuild as rebuilding
 from services.scoring.adapters.history import NatsAccess, split
 from services.scoring.adapters.tables import (
     audit_records,
+    classification_decisions,
+    org_rosters,
     person_month_plus,
     plumbing,
     unit_month_feedback,
@@ -70,6 +73,13 @@ def history() -> tuple[list[Event], list[Event]]:
     stream.append(ev.reviewed("p00", "kt", "2026-01", [1] * 8, hour=5))  # adjusted later
     stream.append(ev.reviewed("p01", "tt", "2026-01", [4] * 8, revision=2))  # moved unit
     stream.append(ev.task_result("p02", "2026-01", 10, hour=9, disqualified=True))
+    # The ward's org chart: the newest version stands, an older one arriving late changes nothing.
+    chart = [ev.person("p00", "kt"), ev.person("p01", "vp", Role.UNIT_HEAD)]
+    stream.append(ev.org_chart(chart, version=2))
+    stream.append(ev.org_chart(chart[:1], version=1))
+    stream.append(
+        ev.org_chart([*chart, ev.person("p08", "kt", employment_type="nguoi_lao_dong")], version=3)
+    )
     stream += [
         ev.feedback(("kt", "vp")[i % 2], "2026-01", 1 + i % 5, day=1 + i % 2) for i in range(20)
     ]
@@ -179,6 +189,8 @@ async def test_a_rebuild_read_by_two_processes_equals_live(
     live = await live_rows(new_pg_database(), everything, batch=7)
     assert live["closed_periods"] and live["task_results"] and live["unit_day_very_dissatisfied"]
     assert any(row[4:] == (0, 0, 0, 0) for row in live["person_month_plus"]), "a returned review"
+    ((_, version, people),) = live["org_rosters"]
+    assert version == 3 and len(people) == 3
 
     url = new_pg_database()
     await (await Projection(url).create()).close()
@@ -225,12 +237,28 @@ async def test_a_rebuild_over_a_spoiled_projection_puts_back_every_row(nats_clie
             await session.execute(
                 insert(f).values(ward=ev.WARD, unit_id="ghost", month="2026-01", level=3, ratings=9)
             )
+            await session.execute(update(org_rosters).values(people=[]))
+            # The chairman's decisions are scoring's own records, not facts: a rebuild keeps them.
+            await session.execute(
+                insert(classification_decisions).values(
+                    ward=ev.WARD,
+                    period="2026-01",
+                    duty_group="chuyen_mon",
+                    excellent=["p00"],
+                    decided_by="p001",
+                    decided_at=datetime(2026, 2, 1, tzinfo=UTC),
+                    event_id=str(uuid.uuid4()),
+                )
+            )
         assert await projection.tables() != live
         report = await rebuild(
             js, projection.sessions, Scoring(default_policy()), CONSUMER, workers=3
         )
         assert report.events == len(stream)
         assert await projection.tables() == live
+        async with projection.sessions() as session:
+            kept = await session.scalars(select(classification_decisions.c.excellent))
+            assert list(kept) == [["p00"]]
     finally:
         await projection.close()
 

@@ -78,6 +78,7 @@ ENDPOINTS = [
     (f"/v1/audits/{uuid.uuid4()}/amend", schemas.AuditAmendIn, AUDITOR_KT),
     (f"/v1/audits/{uuid.uuid4()}/withdraw", schemas.ReasonIn, AUDITOR_KT),
     (f"/v1/corrective-actions/{uuid.uuid4()}/close", schemas.ActionCloseIn, HEAD_KT),
+    (f"/v1/corrective-actions/{uuid.uuid4()}/reopen", schemas.ActionReopenIn, AUDITOR_KT),
     ("/v1/self-assessments", schemas.SelfAssessmentIn, STAFF_KT),
     (f"/v1/self-assessments/{uuid.uuid4()}/review", schemas.ReviewIn, HEAD_KT),
     ("/v1/feedback", schemas.FeedbackIn, KIOSK),

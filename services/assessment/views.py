@@ -217,6 +217,9 @@ async def corrective_action_list(
             "closed_at": row.closed_at,
             "note": row.note,
             "evidence": row.evidence,
+            "reopened_at": row.reopened_at,
+            "reopened_by": row.reopened_by,
+            "reopen_reason": row.reopen_reason,
         }
         for row in rows
         if caller.sees_unit(row.unit_id) or caller.subject_id == row.owner_id

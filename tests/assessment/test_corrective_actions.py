@@ -79,7 +79,8 @@ async def test_the_auditor_reopens_with_a_due_date_in_working_days(service) -> N
     listed = await service.http.get(
         "/v1/corrective-actions", params={"status": "open"}, headers=HEAD_VHXH
     )
-    assert action in {a["action_id"] for a in listed.json()["corrective_actions"]}
+    (row,) = [a for a in listed.json()["corrective_actions"] if a["action_id"] == action]
+    assert (row["reopened_by"], row["reopen_reason"], row["due_on"]) == ("p011", reason, str(due))
     # Open again: it cannot be reopened, and its owner can close it once more.
     await refused(service, path, {"reason": "x"}, AUDITOR_KT, 409, "action_open", "action_id")
     close = f"/v1/corrective-actions/{action}/close"

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from contracts.streams import ASSESSMENT, SCORING
 from contracts.subjects import context_subjects
-from services.notifications import handlers
+from services.notifications import handlers, intake
 from services.notifications.adapters.channels import Mailer, Webhook
 from services.notifications.adapters.tables import metadata, plumbing
 from services.notifications.clock import Clock
@@ -68,7 +68,7 @@ def build_service(config: ServiceSettings | None = None) -> Notifications:
     runtime = Runtime(config, metadata, plumbing, MIGRATIONS)
     clock = Clock(adjustable=config.environment != "production", start=config.clock_start)
     policy = handlers.Policy.from_settings(config, clock)
-    apply = partial(handlers.apply, policy)
+    apply = partial(intake.apply, policy)
     runtime.consume(FACTS, apply)
     runtime.consume(SCORES, apply)
     secret = config.signing_secret.get_secret_value()

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from contracts.common import Text
 from contracts.events import AlertDelivered
 from contracts.periods import Month
-from services.notifications import handlers, links
+from services.notifications import deadlines, handlers, links
 from services.notifications.adapters.channels import Mailer, Refused, Unavailable, Webhook
 from services.notifications.adapters.tables import (
     alerts,
@@ -116,12 +116,12 @@ class Scheduler:
         how many deliveries went out."""
         async with self._lock:
             await self._watch_current_month()
-            for step in (handlers.raise_missed, handlers.escalate_due, handlers.repeat_due):
+            for step in (deadlines.raise_missed, handlers.escalate_due, handlers.repeat_due):
                 async with transaction(self.sessions) as session:
                     await step(self.policy, session)
             sent = await self.dispatch()
             async with self.sessions() as session:
-                overdue = await handlers.overdue_reviews(session)
+                overdue = await deadlines.overdue_reviews(session)
             OVERDUE_REVIEWS.clear()
             for ward, unit, count in overdue:
                 OVERDUE_REVIEWS.labels(ward, unit).set(count)
@@ -135,7 +135,7 @@ class Scheduler:
             key = (ward, month.key, version)
             if key not in self._watched:
                 async with transaction(self.sessions) as session:
-                    await handlers.ensure_month(self.policy, session, ward, month)
+                    await deadlines.ensure_month(self.policy, session, ward, month)
                 self._watched.add(key)
 
     async def _claim(self, now: datetime) -> list[int]:

@@ -27,7 +27,9 @@ class NotificationsSettings(ServiceSettings):
     #: The address people reach this service at, for the acknowledge and snooze links.
     public_url: str = "http://127.0.0.1:8003"
     link_ttl_hours: float = 72.0
-    #: A ward file of declared days off and make-up working days (see WorkingCalendar).
+    #: A calendar file of declared days off and make-up working days (see WorkingCalendar) that
+    #: stands in for a ward until assessment publishes its calendar
+    #: (``assessment.calendar.published``); none: the national calendar alone.
     calendar_file: str | None = None
     #: Quiet hours: nothing but critical alerts is sent outside this window or on days off.
     send_from: time = time(7, 0)

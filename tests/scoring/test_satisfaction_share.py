@@ -13,7 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from contracts.common import Text
 from contracts.envelope import Event
+from services.notifications.domain.messages import citizen_message
 from services.runtime.settings import ServiceSettings
 from services.scoring.bootstrap import build_app
 from services.scoring.domain.alerts import crossings
@@ -70,6 +72,17 @@ def test_the_satisfied_levels_are_a_policy_setting() -> None:
     assert satisfaction_share({VERY_SATISFIED: 1, SATISFIED: 3}, strict) == 25
     with pytest.raises(ValueError, match="satisfied_levels"):
         Policy.model_validate({**POLICY.model_dump(), "satisfaction": {"satisfied_levels": [6]}})
+
+
+def test_the_alert_tells_the_share_of_satisfied_citizens() -> None:
+    unit = Text(vi="Phòng Kinh tế", en="Economic Division")
+    message = citizen_message("satisfaction", float(Fraction(200, 3)), 80.0, unit, MONTH)
+    assert message.title.vi == "Tỷ lệ hài lòng của người dân thấp: Phòng Kinh tế, tháng 03/2026"
+    assert (
+        "Tỷ lệ hài lòng của người dân với Phòng Kinh tế tháng 03/2026 là 66,7%, dưới ngưỡng 80,0%"
+        in message.body.vi
+    )
+    assert "share of citizens satisfied" in message.body.en
 
 
 # --- through the handler and the query API ------------------------------------------------------

@@ -151,19 +151,19 @@ def citizen_message(
         )
     return Message(
         title=Text(
-            vi=f"Mức hài lòng của người dân thấp: {unit.vi}, {when.vi}",
-            en=f"Low citizen satisfaction: {unit.en}, {when.en}",
+            vi=f"Tỷ lệ hài lòng của người dân thấp: {unit.vi}, {when.vi}",
+            en=f"Low share of satisfied citizens: {unit.en}, {when.en}",
         ),
         body=Text(
             vi=(
-                f"Mức hài lòng của người dân với {unit.vi} {when.vi} là "
+                f"Tỷ lệ hài lòng của người dân với {unit.vi} {when.vi} là "
                 f"{number(value, 'vi')}%, dưới ngưỡng {number(threshold, 'vi')}%. Đề nghị rà "
                 "soát thái độ phục vụ và quy trình giải quyết hồ sơ."
             ),
             en=(
-                f"Citizen satisfaction with {unit.en} for {when.en} is {number(value, 'en')}%, "
-                f"below the {number(threshold, 'en')}% threshold. Please review how the unit "
-                "serves people."
+                f"The share of citizens satisfied with {unit.en} for {when.en} is "
+                f"{number(value, 'en')}%, below the {number(threshold, 'en')}% threshold. "
+                "Please review how the unit serves people."
             ),
         ),
     )

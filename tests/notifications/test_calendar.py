@@ -13,6 +13,8 @@ from tests.notifications.harness import (
     audited,
     done,
     local,
+    low_score,
+    org_chart,
     submitted,
     ward_calendar,
     watching,
@@ -98,3 +100,25 @@ async def test_a_declared_day_off_moves_the_due_day_and_an_older_calendar_does_n
     assert await service.at(local(2026, 3, 16, 7, 5)) == 1
     (head,) = mailbox.to("p010")
     assert "hạn duyệt là ngày 13/03/2026" in head.text
+
+
+async def test_a_declared_day_off_holds_a_waiting_message_and_its_escalation(
+    notifications, mailbox
+):
+    service = await notifications(clock_start=local(2026, 3, 13, 17, 45), repeat_hours=1000)
+    await service.publish(org_chart())
+    await service.settled()
+    await service.publish(low_score(metric="S1"))  # Friday evening: waits for Monday 07:00
+    await service.settled()
+
+    # The ward then declares Monday 16 March off: the message waits for Tuesday, and the
+    # escalation counts Tuesday 17 and Wednesday 18 as the two working days.
+    await service.publish(ward_calendar(1, days_off=(date(2026, 3, 16),)))
+    await service.settled()
+    assert await service.at(local(2026, 3, 16, 7, 5)) == 0
+    assert await service.at(local(2026, 3, 17, 7, 5)) == 1
+    assert len(mailbox.to("p010")) == 1
+    assert await service.at(local(2026, 3, 18, 16)) == 0
+    assert await service.at(local(2026, 3, 19, 7, 5)) == 1
+    (deputy,) = mailbox.to("p002")
+    assert deputy.subject.startswith("[5S+] [Chuyển cấp] Điểm 5S thấp: Phòng Kinh tế")

@@ -32,27 +32,30 @@ async def person_months(
 ) -> PersonMonths:
     """Each (person, month) with a reviewed "+" self-assessment or a task result (everyone of
     the ward when ``person_ids`` is None), with what its score is made of."""
-    found, _ = await _person_months(session, ward, person_ids, months, policy)
-    return found
+    people = None if person_ids is None else list(person_ids)
+    if people == []:
+        return {}  # the batch touched nobody: no round trip on the audits' hot path
+    return await _person_months(session, ward, people, months, policy)
 
 
 async def _person_months(
     session: AsyncSession,
     ward: str,
-    person_ids: Iterable[str] | None,
+    people: list[str] | None,
     months: Sequence[str],
     policy: Policy,
-) -> tuple[PersonMonths, dict[str, Member]]:
-    people = None if person_ids is None else list(person_ids)
+    members: dict[str, Member] | None = None,
+) -> PersonMonths:
+    """As :func:`person_months`; ``members``, the ward's roster if already read."""
     plus = await store.person_plus(session, ward, people, months)
     tasks = await store.task_points(session, ward, people, months)
-    members = await store.roster(session, ward)
+    task_only = set(tasks) - set(plus)
+    if members is None and task_only:
+        members = await store.roster(session, ward)
     # The unit of a month is that of its review; a month with a task result alone takes the
     # person's unit in the org chart.
-    unit_of = {
-        key: plus[key][0] if key in plus else members.get(key[0], UNLISTED).unit_id
-        for key in set(plus) | set(tasks)
-    }
+    unit_of: dict[tuple[str, str], str | None] = {key: unit for key, (unit, _) in plus.items()}
+    unit_of |= {key: (members or {}).get(key[0], UNLISTED).unit_id for key in task_only}
     units = {unit for unit in unit_of.values() if unit is not None}
     unit_sums = await store.unit_sums(session, ward, units, months) if units else {}
     found: PersonMonths = {}
@@ -69,7 +72,7 @@ async def _person_months(
             None if task is None else exact(task.points),
             task is not None and task.disqualified,
         )
-    return found, members
+    return found
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,8 @@ async def ward_people(
     """Everyone of the ward's current org chart, and anyone else with a "+" review or a task
     result in the ``months`` of ``period``, classified (with the chairman's decisions for
     ``period``)."""
-    found, members = await _person_months(session, ward, None, months, policy)
+    members = await store.roster(session, ward)
+    found = await _person_months(session, ward, None, months, policy, members)
     by_person: dict[str, dict[str, PersonMonth]] = defaultdict(dict)
     for (person, month), month_score in found.items():
         by_person[person][month] = month_score

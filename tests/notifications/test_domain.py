@@ -3,6 +3,7 @@ the org chart, the grouped e-mail, and signed links."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -223,3 +224,26 @@ def test_obligations_follow_the_current_state() -> None:
     assert owed(HISTORY[3]) == {missing: False, review: False}
     assert obligations.audit_obligation("kt", "2026-03", live_audits=0).owed
     assert not obligations.audit_obligation("kt", "2026-03", live_audits=1).owed
+
+
+def test_an_action_closed_before_its_opening_arrived_is_met() -> None:
+    closed = Record(
+        kind=obligations.ACTION,
+        record_id="a1",
+        subject_id="a1",
+        period="",
+        unit_id="kt",
+        status=obligations.CLOSED,
+        revision=0,
+        as_of=vn(2026, 3, 11, 9),
+    )
+    assert not obligations.action_obligation(closed).owed
+    reopened = replace(
+        closed,
+        status=obligations.OPEN,
+        as_of=vn(2026, 3, 12, 9),
+        details={"due_on": "2026-03-17", "item_code": "S1.01", "owner_id": "p012"},
+    )
+    action = obligations.action_obligation(reopened)
+    assert action.owed and action.person_id == "p012"
+    assert action.basis["period"] == "2026-03" and reopened.supersedes(closed)

@@ -122,19 +122,24 @@ def audit_obligation(unit_id: str, period: str, live_audits: int) -> Obligation:
 
 def action_obligation(record: Record) -> Obligation:
     """A corrective action: owed while open, by its current due date (its alerts are filed
-    under the month it is due)."""
-    due_on = date.fromisoformat(record.details["due_on"])
+    under the month it is due). A close that arrives before the opening has no due date yet:
+    it is met all the same."""
+    due = record.details.get("due_on")
+    basis: dict[str, Any] = {}
+    if due is not None:
+        due_on = date.fromisoformat(due)
+        basis = {
+            "due_on": due_on.isoformat(),
+            "item_code": record.details.get("item_code"),
+            "period": Month.of_date(due_on).key,
+        }
     return Obligation(
         rules.ACTION_OVERDUE,
         record.subject_id,
         "",  # an action is watched by its due date, not a period
-        owed=record.status == OPEN,
+        owed=record.status == OPEN and due is not None,
         unit_id=record.unit_id,
         person_id=record.details.get("owner_id"),
-        basis={
-            "due_on": due_on.isoformat(),
-            "item_code": record.details.get("item_code"),
-            "period": Month.of_date(due_on).key,
-        },
-        instance=f"due:{due_on.isoformat()}",
+        basis=basis,
+        instance=f"due:{due}" if due else "",
     )

@@ -63,7 +63,9 @@ class PersonPolicy(Frozen):
     unit_weight: float = Field(default=10, ge=0)
     plus_weight: float = Field(default=20, ge=0)
     points_below: float = Field(default=50, ge=0, le=100)
-    unit_not_audited: UnitNotAudited = "plus_scaled"
+    #: The default keeps what a policy file without the setting meant (2026.1 counted the unit's
+    #: part as 0); 2026.2 sets ``plus_scaled``.
+    unit_not_audited: UnitNotAudited = "zero"
 
 
 class BandThresholds(Frozen):

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from contracts.common import LOCAL_TZ, Text
 from contracts.periods import Month
 from services.notifications import links
-from services.notifications.domain import obligations, rules
+from services.notifications.domain import low_scores, obligations, rules
 from services.notifications.domain.mail import MailItem, compose
 from services.notifications.domain.obligations import Record
 from services.notifications.domain.schedule import Deadlines, SendWindow, backoff
@@ -247,3 +247,31 @@ def test_an_action_closed_before_its_opening_arrived_is_met() -> None:
     action = obligations.action_obligation(reopened)
     assert action.owed and action.person_id == "p012"
     assert action.basis["period"] == "2026-03" and reopened.supersedes(closed)
+
+
+@pytest.mark.parametrize(
+    ("value", "threshold", "vi", "en"),
+    [
+        (42.5, 60, "42,5", "42.5"),
+        (66.66666666666667, 80, "66,7", "66.7"),
+        (59.96, 60, "59,96", "59.96"),
+        (79.99999999, 80, "79,999", "79.999"),
+    ],
+)
+def test_a_figure_under_its_threshold_never_reads_as_the_threshold(
+    value: float, threshold: float, vi: str, en: str
+) -> None:
+    assert low_scores.below_threshold(value, threshold, "vi") == (vi, f"{threshold},0")
+    assert low_scores.below_threshold(value, threshold, "en") == (en, f"{threshold}.0")
+
+
+@given(
+    st.decimals(min_value=0, max_value=100, places=6, allow_nan=False),
+    st.integers(min_value=1, max_value=100),
+)
+def test_a_figure_shown_under_its_threshold_reads_lower(value: object, threshold: int) -> None:
+    figure = float(str(value))
+    if figure >= threshold:
+        return
+    shown, _ = low_scores.below_threshold(figure, threshold, "en")
+    assert float(shown) < threshold

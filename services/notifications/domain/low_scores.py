@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from contracts.catalog import default_catalog
 from contracts.common import PILLARS, Text
@@ -46,9 +47,26 @@ def period_label(period: str) -> Text:
     return Text(vi=f"năm {parsed.year}", en=str(parsed.year))
 
 
-def number(value: float, lang: str) -> str:
-    text = f"{value:.1f}"
+def number(value: float, lang: str, digits: int = 1) -> str:
+    """A figure as an official writes it: ``digits`` decimals, rounded half up, with a
+    decimal comma in Vietnamese."""
+    text = str(Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
     return text.replace(".", ",") if lang == "vi" else text
+
+
+def below_threshold(value: float, threshold: float, lang: str) -> tuple[str, str]:
+    """A figure under its threshold and the threshold, as the message shows them: one decimal,
+    or as many more (up to three, then cut down) as it takes for the figure to read lower than
+    the threshold. Rounded to one decimal, 59.96 % under 60 % would read "60,0%, dưới ngưỡng
+    60,0%"; it reads "59,96%, dưới ngưỡng 60,0%"."""
+    limit = number(threshold, lang)
+    exact_value, exact_limit = Decimal(repr(value)), Decimal(repr(threshold))
+    for digits in (1, 2, 3):
+        quantum = Decimal(1).scaleb(-digits)
+        if exact_value.quantize(quantum, rounding=ROUND_HALF_UP) < exact_limit:
+            return number(value, lang, digits), limit
+    cut = str(exact_value.quantize(Decimal("0.001"), rounding=ROUND_FLOOR))
+    return (cut.replace(".", ",") if lang == "vi" else cut), limit
 
 
 def low_score_message(data: LowScoreData, unit_name: Text) -> Message:
@@ -57,6 +75,7 @@ def low_score_message(data: LowScoreData, unit_name: Text) -> Message:
     state = Text(
         vi="chính thức" if data.final else "tạm tính", en="final" if data.final else "provisional"
     )
+    figure = {lang: below_threshold(data.value, data.threshold, lang) for lang in ("vi", "en")}
     return Message(
         title=Text(
             vi=f"Điểm 5S thấp: {unit_name.vi}, {period.vi}",
@@ -65,12 +84,12 @@ def low_score_message(data: LowScoreData, unit_name: Text) -> Message:
         body=Text(
             vi=(
                 f"Kết quả {state.vi} của {unit_name.vi} {period.vi}: {metric.vi} đạt "
-                f"{number(data.value, 'vi')}%, dưới ngưỡng {number(data.threshold, 'vi')}%. "
+                f"{figure['vi'][0]}%, dưới ngưỡng {figure['vi'][1]}%. "
                 "Đề nghị đơn vị xem lại các tiêu chí điểm thấp và lập kế hoạch khắc phục."
             ),
             en=(
                 f"The {state.en} result of {unit_name.en} for {period.en}: {metric.en} is "
-                f"{number(data.value, 'en')}%, below the {number(data.threshold, 'en')}% "
+                f"{figure['en'][0]}%, below the {figure['en'][1]}% "
                 "threshold. Please review the low-scoring items and plan corrective actions."
             ),
         ),

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from contracts.common import LOCAL_TZ, Text
 from contracts.roles import Role
 from services.notifications.domain import rules
-from services.notifications.domain.low_scores import Message, number, period_label
+from services.notifications.domain.low_scores import Message, below_threshold, period_label
 
 ROLE_LABELS: dict[Role, Text] = {
     Role.ADMIN: Text(vi="Quản trị chương trình 5S", en="5S programme administrator"),
@@ -149,6 +149,7 @@ def citizen_message(
                 ),
             ),
         )
+    figure = {lang: below_threshold(value, threshold, lang) for lang in ("vi", "en")}
     return Message(
         title=Text(
             vi=f"Tỷ lệ hài lòng của người dân thấp: {unit.vi}, {when.vi}",
@@ -157,12 +158,12 @@ def citizen_message(
         body=Text(
             vi=(
                 f"Tỷ lệ hài lòng của người dân với {unit.vi} {when.vi} là "
-                f"{number(value, 'vi')}%, dưới ngưỡng {number(threshold, 'vi')}%. Đề nghị rà "
+                f"{figure['vi'][0]}%, dưới ngưỡng {figure['vi'][1]}%. Đề nghị rà "
                 "soát thái độ phục vụ và quy trình giải quyết hồ sơ."
             ),
             en=(
                 f"The share of citizens satisfied with {unit.en} for {when.en} is "
-                f"{number(value, 'en')}%, below the {number(threshold, 'en')}% threshold. "
+                f"{figure['en'][0]}%, below the {figure['en'][1]}% threshold. "
                 "Please review how the unit serves people."
             ),
         ),

@@ -150,10 +150,11 @@ class TaskResultRecordedData(Contract):
     #: A disciplinary measure in the period (from the HR system): Decree 335 then rates the
     #: person "không hoàn thành nhiệm vụ" whatever the points.
     disqualified: bool = False
-    #: Who recorded it: the HR integration, or (in a ward without one) the person's unit head.
-    #: The last one recorded wins, whoever recorded it; the event's actor says who.
-    source: Literal["integration", "unit_head"] = "integration"
-    #: Why, in the recorder's words (a unit head must give one).
+    #: Who recorded it: the HR integration, or (in a ward without one) the leader who reviews
+    #: the person's "+" self-assessment (their unit head; for a unit head, the vice-chairman in
+    #: charge or the chairman). The last one recorded wins; the event's actor says who.
+    source: Literal["integration", "leader"] = "integration"
+    #: Why, in the recorder's words (a leader must give one).
     note: str | None = Field(default=None, max_length=1000)
 
 

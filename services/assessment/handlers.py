@@ -72,12 +72,12 @@ from services.assessment.domain.audits import (
     findings,
     score_items,
 )
+from services.assessment.domain.graders import Seat, grading_refusal
 from services.assessment.domain.org import OrgRow
 from services.assessment.domain.policy import Policy
 from services.assessment.domain.self_assessments import (
     PlusScore,
     check_review,
-    check_reviewer,
     score_plus_items,
 )
 from services.runtime.auth import Principal
@@ -198,6 +198,21 @@ async def find_person(session: AsyncSession, ward: str, person_id: str, field: s
     if row is None:
         raise ApiError(422, "unknown_person", field)
     return row
+
+
+async def seat_of(session: AsyncSession, ward: str, person_id: str) -> Seat | None:
+    """Where an active person of the ward sits in the org chart as it is now (None if they
+    are not one): what grading decides by, rather than what a bearer token once said."""
+    row = (
+        await session.execute(
+            select(people.c.role, people.c.unit_id, people.c.units_in_charge).where(
+                people.c.ward == ward, people.c.person_id == person_id, people.c.active.is_(True)
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    return Seat(person_id, row.role, row.unit_id, tuple(row.units_in_charge or ()))
 
 
 async def check_period_open(session: AsyncSession, ward: str, period: str) -> None:
@@ -710,6 +725,9 @@ async def review_self_assessment(
     reason: str | None,
     adjusted: Sequence[PlusScore] | None,
 ) -> dict[str, Any]:
+    """Approve, adjust or return a submitted self-assessment. The reviewer is the person's
+    grader in the org chart as it is now (``domain/graders.py``): 403 ``own_review`` for one's
+    own, 403 ``not_reviewer`` for anyone else."""
     row = await _locked(
         session,
         self_assessments,
@@ -723,7 +741,10 @@ async def review_self_assessment(
             people.c.ward == context.ward, people.c.person_id == row.person_id
         )
     )
-    check_reviewer(context.principal, row.person_id, row.unit_id, person_role or "")
+    reviewer = await seat_of(session, context.ward, context.principal.subject_id)
+    refusal = grading_refusal(reviewer, row.person_id, person_role or "", row.unit_id)
+    if refusal is not None:
+        raise ApiError(403, "own_review" if refusal == "own" else "not_reviewer")
     check_review(outcome, reason, adjusted is not None)
     if row.status != "submitted":
         raise ApiError(409, "not_awaiting_review", "self_assessment_id")

@@ -1,6 +1,8 @@
 """Task points (0-70) of a person for a month, and whether a disciplinary measure disqualifies
-them: from the HR integration, or, in a ward without an HR system, from the person's unit head
-(with a note saying where the points come from).
+them: from the HR integration, or, in a ward without an HR system, from the leader who reviews the
+person's "+" self-assessment (``domain/graders.py``: their unit head; for a unit head, the
+vice-chairman in charge of the unit or the chairman; for a vice-chairman, the chairman), with a
+note saying where the points come from.
 
 The last one recorded wins, whoever recorded it (``task_results`` holds it); every recording is
 kept as it was in ``task_result_records`` (who, with which role, when, the points, the
@@ -18,45 +20,43 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.events import TaskResultRecorded, TaskResultRecordedData
 from contracts.roles import Role
 from services.assessment.adapters.tables import people, plumbing, task_result_records, task_results
+from services.assessment.domain.graders import grading_refusal
 from services.assessment.handlers import (
     Context,
     check_not_future,
     check_period_open,
     find_person,
+    seat_of,
 )
 from services.runtime.auth import Principal
 from services.runtime.db import upsert
 from services.runtime.errors import ApiError
 from services.runtime.outbox import stage
 
-#: Who may record task results: the HR integration, or a unit head for their unit's people.
-RECORDERS = frozenset({Role.INTEGRATION, Role.UNIT_HEAD})
+#: Who may ask to record task results: the HR integration, or a leader who grades people (the
+#: org chart then decides whom they grade).
+RECORDERS = frozenset({Role.INTEGRATION, Role.UNIT_HEAD, Role.VICE_CHAIRMAN, Role.CHAIRMAN})
 
-Source = Literal["integration", "unit_head"]
+Source = Literal["integration", "leader"]
 
 
-async def _source(session: AsyncSession, context: Context, person: Any) -> Source:
-    """Which recorder the caller is, refusing a unit head who is not the head of the person's
-    unit in the org chart as it is now (403 ``not_unit_head_of_person``), or who records their
-    own points (403 ``own_task_result``: nobody grades themself, as nobody reviews their own
-    self-assessment; a head's own points come from the HR system)."""
+async def _recorder(session: AsyncSession, context: Context, person: Any) -> tuple[Source, str]:
+    """Which recorder the caller is, and with which role (as the org chart has it now).
+
+    The HR integration records anyone's. Anyone else must be the person's grader in the org
+    chart as it is now, whatever their token says (``domain/graders.py``, the rule the "+"
+    review follows): 403 ``own_task_result`` for one's own points (nobody grades themself),
+    403 ``not_grader_of_person`` for anyone else's they do not grade."""
     principal = context.principal
     if principal.role is Role.INTEGRATION:
-        return "integration"
-    head = (
-        await session.execute(
-            select(people.c.unit_id, people.c.role).where(
-                people.c.ward == context.ward,
-                people.c.person_id == principal.subject_id,
-                people.c.active.is_(True),
-            )
-        )
-    ).first()
-    if head is None or head.role != Role.UNIT_HEAD.value or head.unit_id != person.unit_id:
-        raise ApiError(403, "not_unit_head_of_person", "person_id")
-    if person.person_id == principal.subject_id:
+        return "integration", principal.role.value
+    grader = await seat_of(session, context.ward, principal.subject_id)
+    refusal = grading_refusal(grader, person.person_id, person.role, person.unit_id)
+    if refusal == "own":
         raise ApiError(403, "own_task_result", "person_id")
-    return "unit_head"
+    if refusal is not None or grader is None:
+        raise ApiError(403, "not_grader_of_person", "person_id")
+    return "leader", grader.role
 
 
 async def record_task_result(
@@ -70,13 +70,13 @@ async def record_task_result(
 ) -> dict[str, Any]:
     """Record a person's task points for a month (``period`` YYYY-MM, ``points`` 0-70).
 
-    Errors (``ApiError``): 422 ``unknown_person`` (``person_id``); 403 as ``_source`` says;
-    422 ``required`` (``note``) when a unit head gives no note; 422 ``future_period``; 409
+    Errors (``ApiError``): 422 ``unknown_person`` (``person_id``); 403 as ``_recorder`` says;
+    422 ``required`` (``note``) when a leader gives no note; 422 ``future_period``; 409
     ``period_closed``. Returns what is now in force, with its source."""
     person = await find_person(session, context.ward, person_id, "person_id")
-    source = await _source(session, context, person)
+    source, role = await _recorder(session, context, person)
     note = note.strip() if note and note.strip() else None
-    if source == "unit_head" and note is None:
+    if source == "leader" and note is None:
         raise ApiError(422, "required", "note")
     check_not_future(period, context.now)
     await check_period_open(session, context.ward, period)
@@ -107,7 +107,7 @@ async def record_task_result(
             source=source,
             note=note,
             recorded_by=context.principal.subject_id,
-            role=context.principal.role.value,
+            role=role,
             recorded_at=context.now,
         )
     )

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from contracts.common import LOCAL_TZ
 from contracts.periods import Month
+from services.assessment.domain.graders import Seat, grading_refusal
 from services.assessment.domain.org import parse_org_chart
 from services.assessment.domain.policy import Policy
 from services.assessment.domain.self_assessments import check_review
@@ -130,3 +133,47 @@ def test_review_needs_a_reason_to_adjust_or_return() -> None:
         with pytest.raises(ApiError) as refused:
             check_review(outcome, reason, adjusted)
         assert refused.value.field == field
+
+
+CHAIRMAN = Seat("p001", "chairman", "vp")
+VICE_KT = Seat("p002", "vice_chairman", "vp", ("kt", "vhxh"))
+VICE_VP = Seat("p003", "vice_chairman", "vp", ("ttphcc", "dvcu", "vp"))
+HEAD_KT = Seat("p010", "unit_head", "kt")
+HEAD_VP = Seat("p004", "unit_head", "vp")
+STAFF_KT = Seat("p012", "staff", "kt")
+AUDITOR_KT = Seat("p011", "auditor", "kt")
+SEATS = (CHAIRMAN, VICE_KT, VICE_VP, HEAD_KT, HEAD_VP, STAFF_KT, AUDITOR_KT)
+
+
+@pytest.mark.parametrize(
+    ("person", "graders"),
+    [
+        (STAFF_KT, {HEAD_KT}),
+        (AUDITOR_KT, {HEAD_KT}),
+        (HEAD_KT, {VICE_KT, CHAIRMAN}),
+        (HEAD_VP, {VICE_VP, CHAIRMAN}),
+        (VICE_KT, {CHAIRMAN}),
+        (VICE_VP, {CHAIRMAN}),
+        (CHAIRMAN, set()),  # assessed above the ward; the HR system records their points
+    ],
+)
+def test_who_grades_whom(person: Seat, graders: set[Seat]) -> None:
+    found = {
+        seat
+        for seat in SEATS
+        if grading_refusal(seat, person.person_id, person.role, person.unit_id) is None
+    }
+    assert found == graders
+
+
+@given(
+    st.sampled_from(SEATS),
+    st.sampled_from(["chairman", "vice_chairman", "unit_head", "auditor", "staff", "admin"]),
+    st.lists(st.sampled_from(["kt", "vp", "vhxh"]), unique=True).map(tuple),
+)
+def test_nobody_grades_themself_and_no_seat_grades_nobody(
+    seat: Seat, role: str, units: tuple[str, ...]
+) -> None:
+    me = Seat(seat.person_id, role, seat.unit_id, units)
+    assert grading_refusal(me, me.person_id, me.role, me.unit_id) == "own"
+    assert grading_refusal(None, seat.person_id, seat.role, seat.unit_id) == "not_grader"

@@ -335,9 +335,23 @@ async def test_self_assessment_rules(service) -> None:
     await refused(service, own_review, {"outcome": "approved"}, head, 403, "own_review")
     other_deputy = bearer("vice_chairman", "p003", "vp", ("ttphcc", "dvcu", "vp"))
     await refused(service, own_review, {"outcome": "approved"}, other_deputy, 403, "not_reviewer")
+    # The org chart as it is now decides, not what a token claims.
+    claims_vhxh = bearer("vice_chairman", "p003", "vp", ("vhxh",))
+    await refused(service, own_review, {"outcome": "approved"}, claims_vhxh, 403, "not_reviewer")
     deputy = bearer("vice_chairman", "p002", "vp", ("kt", "vhxh"))
     assert (
         await service.http.post(own_review, json={"outcome": "approved"}, headers=deputy)
+    ).is_success
+
+    # A vice-chairman's is reviewed by the chairman, not by the head of the unit they sit in.
+    vice = await service.http.post("/v1/self-assessments", json=plus_body(), headers=deputy)
+    vice_review = f"/v1/self-assessments/{vice.json()['self_assessment_id']}/review"
+    await refused(service, vice_review, {"outcome": "approved"}, deputy, 403, "own_review")
+    head_vp = bearer("unit_head", "p004", "vp")
+    await refused(service, vice_review, {"outcome": "approved"}, head_vp, 403, "not_reviewer")
+    chairman = bearer("chairman", "p001", "vp")
+    assert (
+        await service.http.post(vice_review, json={"outcome": "approved"}, headers=chairman)
     ).is_success
 
 

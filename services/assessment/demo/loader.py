@@ -25,6 +25,7 @@ from services.assessment import bootstrap, handlers, task_results
 from services.assessment import corrective_actions as actions
 from services.assessment.adapters.tables import audits, corrective_actions
 from services.assessment.domain.audits import AuditDraft, ItemInput
+from services.assessment.domain.graders import Seat, grading_refusal
 from services.assessment.domain.org import OrgRow, parse_org_chart
 from services.assessment.domain.policy import Policy
 from services.assessment.domain.self_assessments import PlusScore
@@ -206,11 +207,21 @@ class DemoWard:
         return next(p for p in self.people(Role.UNIT_HEAD) if p.unit_id == unit_id)
 
     def reviewer_of(self, person: Principal) -> Principal:
-        if person.role is Role.UNIT_HEAD:
-            return next(
-                p for p in self.people(Role.VICE_CHAIRMAN) if person.unit_id in p.units_in_charge
+        """One who grades the person (``domain/graders.py``), a vice-chairman before the
+        chairman."""
+        graders = [
+            p
+            for p in self.callers
+            if p.role is not Role.INTEGRATION
+            and grading_refusal(
+                Seat(p.subject_id, p.role.value, p.unit_id, p.units_in_charge),
+                person.subject_id,
+                person.role.value,
+                person.unit_id,
             )
-        return self.head_of(person.unit_id or "")
+            is None
+        ]
+        return min(graders, key=lambda p: p.role is Role.CHAIRMAN)
 
     async def audits(self, session: AsyncSession) -> int:
         auditors = self.people(Role.AUDITOR)

@@ -163,11 +163,13 @@ register_messages(
             "Ngày này chưa được khai báo trong lịch làm việc của phường.",
             "This day is not declared in the ward's working calendar.",
         ),
-        "not_unit_head_of_person": (
-            "Chỉ trưởng đơn vị của cán bộ (theo sơ đồ tổ chức hiện hành) hoặc hệ thống nhân sự "
-            "được ghi điểm nhiệm vụ.",
-            "Only the person's unit head (in the current org chart) or the HR system may record "
-            "task points.",
+        "not_grader_of_person": (
+            "Chỉ người duyệt tự đánh giá của cán bộ theo sơ đồ tổ chức hiện hành (trưởng đơn vị; "
+            "với trưởng đơn vị là Phó Chủ tịch phụ trách hoặc Chủ tịch; với Phó Chủ tịch là Chủ "
+            "tịch) hoặc hệ thống nhân sự được ghi điểm nhiệm vụ.",
+            "Only the person's reviewer in the current org chart (their unit head; for a unit "
+            "head, the vice-chairman in charge or the chairman; for a vice-chairman, the "
+            "chairman) or the HR system may record task points.",
         ),
         "own_task_result": (
             "Không được tự ghi điểm nhiệm vụ của chính mình.",

@@ -1,4 +1,5 @@
-"""The "+" self-assessment (tự đánh giá) and its review by the unit head, with no I/O."""
+"""The "+" self-assessment (tự đánh giá) and its review, with no I/O (who reviews whom:
+``domain/graders.py``)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,7 @@ from dataclasses import dataclass
 
 from contracts.catalog import Catalog
 from contracts.events import ScoredItem
-from contracts.roles import Role
 from services.assessment.domain.audits import match_items
-from services.runtime.auth import Principal
 from services.runtime.errors import ApiError
 
 OUTCOMES = ("approved", "adjusted", "returned")
@@ -29,21 +28,6 @@ def score_plus_items(catalog: Catalog, items: Sequence[PlusScore]) -> tuple[Scor
         ScoredItem(code=code, pillar="P", weight=definition.weight, score=seen[code].score)
         for code, definition in expected.items()
     )
-
-
-def check_reviewer(reviewer: Principal, person_id: str, unit_id: str, person_role: str) -> None:
-    """The person's unit head reviews; a unit head's own is reviewed by the vice-chairman in
-    charge of the unit or by the chairman. Nobody reviews themself."""
-    if reviewer.subject_id == person_id:
-        raise ApiError(403, "own_review")
-    if person_role == Role.UNIT_HEAD.value:
-        allowed = reviewer.role is Role.CHAIRMAN or (
-            reviewer.role is Role.VICE_CHAIRMAN and unit_id in reviewer.units_in_charge
-        )
-    else:
-        allowed = reviewer.role is Role.UNIT_HEAD and reviewer.unit_id == unit_id
-    if not allowed:
-        raise ApiError(403, "not_reviewer")
 
 
 def check_review(outcome: str, reason: str | None, adjusted: bool) -> None:

@@ -197,13 +197,15 @@ async def receive_feedback(
     status_code=201,
     responses=error_responses(*SUBMISSION_ERRORS),
     summary="Task points (0–70) of a person for a month, from the HR/task system or the "
-    "person's unit head (ghi điểm nhiệm vụ)",
+    'leader who reviews the person\'s "+" (ghi điểm nhiệm vụ)',
 )
 async def record_task_result(
     request: Request, body: schemas.TaskResultIn, caller: Caller, key: IdempotencyKey = None
 ) -> JSONResponse:
-    """The HR integration, or (in a ward without one) the head of the person's unit in the
-    current org chart, with a note; the last one recorded wins and every recording is kept."""
+    """The HR integration, or (in a ward without one) the person's reviewer in the current org
+    chart (their unit head; for a unit head, the vice-chairman in charge or the chairman; for a
+    vice-chairman, the chairman), with a note; the last one recorded wins and every recording
+    is kept. Nobody records their own."""
     return await submit(request, "task_result", body, caller, key)
 
 

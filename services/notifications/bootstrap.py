@@ -14,10 +14,10 @@ from contracts.subjects import context_subjects
 from services.notifications import handlers, intake
 from services.notifications.adapters.channels import Mailer, Webhook
 from services.notifications.adapters.tables import metadata, plumbing
-from services.notifications.clock import Clock
 from services.notifications.entrypoints import http
 from services.notifications.scheduler import LinkMaker, Retry, Scheduler
 from services.notifications.settings import NotificationsSettings, notifications_settings
+from services.runtime.clock import Clock
 from services.runtime.consumer import ConsumerSpec
 from services.runtime.service import Runtime
 from services.runtime.settings import ServiceSettings

@@ -41,13 +41,13 @@ from services.notifications.adapters.tables import (
     plumbing,
     preferences,
 )
-from services.notifications.clock import Clock
 from services.notifications.domain import rules
 from services.notifications.domain.low_scores import Message
 from services.notifications.domain.messages import escalated, escalation_note
 from services.notifications.domain.schedule import Deadlines, SendWindow
 from services.notifications.metrics import ALERTS_ESCALATED, ALERTS_RAISED, ALERTS_SUPPRESSED
 from services.notifications.settings import NotificationsSettings
+from services.runtime.clock import Clock
 from services.runtime.db import upsert
 from services.runtime.errors import ApiError
 from services.runtime.outbox import stage

@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse
 
 from contracts.roles import Role
 from services.notifications import handlers, links, views
-from services.notifications.clock import ClockFixed
 from services.notifications.entrypoints.schemas import ClockBody, PreferencesBody, SnoozeBody
 from services.runtime.auth import Principal
+from services.runtime.clock import ClockFixed
 from services.runtime.db import transaction
 from services.runtime.errors import ApiError, pick_language, register_messages
 from services.runtime.http import Caller, error_responses

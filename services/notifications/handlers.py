@@ -50,11 +50,12 @@ from services.notifications.settings import NotificationsSettings
 from services.runtime.clock import Clock
 from services.runtime.db import upsert
 from services.runtime.errors import ApiError
+from services.runtime.hooks import Bell, after_commit
 from services.runtime.outbox import stage
 from services.runtime.workdays import WorkingCalendar
 
-#: A session that queued a delivery sets this, so the dispatcher is woken once it commits.
-WAKE_KEY = "ward5s.notifications.wake"
+#: Rung after a commit that queued a delivery, so the scheduler sends it at once.
+QUEUED = Bell()
 OPEN = ("open", "escalated")
 
 
@@ -352,7 +353,7 @@ async def queue(
             for channel in channels
         ],
     )
-    session.sync_session.info[WAKE_KEY] = True
+    after_commit(session, QUEUED.ring)
 
 
 async def resolve(

@@ -17,15 +17,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import weakref
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
 
 from contracts.common import Text
 from contracts.events import AlertDelivered
@@ -52,8 +49,6 @@ from services.runtime.db import SessionFactory, transaction
 from services.runtime.outbox import stage
 
 log = logging.getLogger(__name__)
-
-_SCHEDULERS: weakref.WeakSet[Scheduler] = weakref.WeakSet()
 
 
 @dataclass(frozen=True)
@@ -93,10 +88,9 @@ class Scheduler:
         self.retry = retry
         self.tick_s = tick_s
         self.claim = claim
-        self._wake = asyncio.Event()
+        self._wake = handlers.QUEUED.listener()
         self._lock = asyncio.Lock()
         self._watched: set[tuple[str, str, int]] = set()
-        _SCHEDULERS.add(self)
 
     def wake(self) -> None:
         self._wake.set()
@@ -323,16 +317,3 @@ class Scheduler:
                         update(deliveries).where(deliveries.c.id == row.id).values(**values)
                     )
             await stage(session, plumbing.outbox, delivered)
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _wake_schedulers(session: Session) -> None:
-    # Only a commit that queued a delivery wakes the schedulers; otherwise they tick slowly.
-    if session.info.pop(handlers.WAKE_KEY, False):
-        for scheduler in _SCHEDULERS:
-            scheduler.wake()
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _forget_queued(session: Session) -> None:
-    session.info.pop(handlers.WAKE_KEY, None)

@@ -12,18 +12,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import weakref
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from nats.js import JetStreamContext
 from sqlalchemy import Table, func, insert, select, update
-from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from contracts.envelope import Event
 from services.runtime.db import SessionFactory, transaction
+from services.runtime.hooks import Bell, after_commit
 from services.runtime.metrics import (
     OUTBOX_BACKLOG,
     OUTBOX_FAILURES,
@@ -33,12 +31,13 @@ from services.runtime.metrics import (
 
 log = logging.getLogger(__name__)
 
-_WAKE_KEY = "ward5s.outbox.wake"
-_RELAYS: weakref.WeakSet[OutboxRelay] = weakref.WeakSet()
+#: Rung after a commit that staged events: the relays publish at once instead of at their next
+#: poll (the rest of the time they poll slowly).
+STAGED = Bell()
 
 
 async def stage(session: AsyncSession, outbox: Table, events: Iterable[Event]) -> None:
-    """Add events to the outbox in the caller's transaction."""
+    """Add events to the outbox in the caller's transaction; its commit wakes the relays."""
     now = datetime.now(UTC)
     rows = [
         {
@@ -52,7 +51,7 @@ async def stage(session: AsyncSession, outbox: Table, events: Iterable[Event]) -
     ]
     if rows:
         await session.execute(insert(outbox), rows)
-        session.sync_session.info[_WAKE_KEY] = True
+        after_commit(session, STAGED.ring)
 
 
 class OutboxRelay:
@@ -76,8 +75,7 @@ class OutboxRelay:
         self.batch = batch
         self.poll_s = poll_s
         self.lock_rows = lock_rows  # PostgreSQL: several relays share the table (SKIP LOCKED)
-        self._wake = asyncio.Event()
-        _RELAYS.add(self)
+        self._wake = STAGED.listener()
 
     def wake(self) -> None:
         self._wake.set()
@@ -165,16 +163,3 @@ class OutboxRelay:
         if oldest is not None:
             age = (datetime.now(UTC) - oldest).total_seconds()
         OUTBOX_OLDEST_AGE.labels(self.service).set(age)
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _wake_relays(session: Session) -> None:
-    # Only a commit that staged events wakes the relays; the rest of the time they poll slowly.
-    if session.info.pop(_WAKE_KEY, False):
-        for relay in _RELAYS:
-            relay.wake()
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _forget_staged(session: Session) -> None:
-    session.info.pop(_WAKE_KEY, None)

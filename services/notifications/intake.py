@@ -7,6 +7,7 @@ Every function is given a session and works inside the caller's transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,31 +48,68 @@ from services.notifications.handlers import (
 )
 from services.runtime.consumer import RetryLater
 from services.runtime.db import upsert
+from services.runtime.dispatch import Registry
 
 # --- events from the bus --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Applying:
+    """What each event handler is given: the rules and the consumer's transaction."""
+
+    policy: Policy
+    session: AsyncSession
+
+
+#: Each event type this service acts on, and what it does; the rest of the streams is skipped.
+EVENTS: Registry[Applying, None] = Registry("notifications events")
+
+
 async def apply(policy: Policy, session: AsyncSession, events: Sequence[Event]) -> None:
+    applying = Applying(policy, session)
     for event in events:
-        if isinstance(event, OrgChartPublished):
-            await replace_org_chart(session, event)
-        elif isinstance(event, CalendarPublished):
-            await replace_calendar(policy, session, event)
-        elif isinstance(event, LowScoreDetected):
-            await raise_low_score(policy, session, event)
-        elif isinstance(event, LowScoreRecovered):
-            low = event.data
-            await resolve(
-                policy, session, event.ward, rule_name(low.metric), low.unit_id, low.period
-            )
-        elif isinstance(event, SelfAssessmentSubmitted | SelfAssessmentReviewed):
-            await self_assessment_changed(policy, session, event)
-        elif isinstance(event, AuditSubmitted | AuditAmended | AuditWithdrawn):
-            await audit_changed(policy, session, event)
-        elif isinstance(
-            event, CorrectiveActionOpened | CorrectiveActionClosed | CorrectiveActionReopened
-        ):
-            await action_changed(policy, session, event)
+        await EVENTS.dispatch_known(applying, event)
+
+
+@EVENTS.register(OrgChartPublished)
+async def _org_chart(on: Applying, event: OrgChartPublished) -> None:
+    await replace_org_chart(on.session, event)
+
+
+@EVENTS.register(CalendarPublished)
+async def _calendar(on: Applying, event: CalendarPublished) -> None:
+    await replace_calendar(on.policy, on.session, event)
+
+
+@EVENTS.register(LowScoreDetected)
+async def _low_score(on: Applying, event: LowScoreDetected) -> None:
+    await raise_low_score(on.policy, on.session, event)
+
+
+@EVENTS.register(LowScoreRecovered)
+async def _recovered(on: Applying, event: LowScoreRecovered) -> None:
+    low = event.data
+    await resolve(on.policy, on.session, event.ward, rule_name(low.metric), low.unit_id, low.period)
+
+
+@EVENTS.register(SelfAssessmentSubmitted, SelfAssessmentReviewed)
+async def _self_assessment(
+    on: Applying, event: SelfAssessmentSubmitted | SelfAssessmentReviewed
+) -> None:
+    await self_assessment_changed(on.policy, on.session, event)
+
+
+@EVENTS.register(AuditSubmitted, AuditAmended, AuditWithdrawn)
+async def _audit(on: Applying, event: AuditSubmitted | AuditAmended | AuditWithdrawn) -> None:
+    await audit_changed(on.policy, on.session, event)
+
+
+@EVENTS.register(CorrectiveActionOpened, CorrectiveActionClosed, CorrectiveActionReopened)
+async def _action(
+    on: Applying,
+    event: CorrectiveActionOpened | CorrectiveActionClosed | CorrectiveActionReopened,
+) -> None:
+    await action_changed(on.policy, on.session, event)
 
 
 async def replace_org_chart(session: AsyncSession, event: OrgChartPublished) -> None:

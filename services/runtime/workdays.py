@@ -122,18 +122,31 @@ class WorkingCalendar:
         return day.weekday() < 5 and not national_holiday(day)
 
     def add_working_days(self, start: date, count: int) -> date:
-        """The ``count``-th working day after ``start`` (``start`` itself does not count)."""
+        """The ``count``-th working day after ``start`` (``start`` itself does not count), or
+        ``date.max`` when that day lies beyond it: a contract date may be as late as
+        9999-12-31, and a deadline that far is never reached, so clamping loses nothing."""
         day = start
         remaining = count
         while remaining > 0:
+            if day == date.max:
+                return day
             day += timedelta(days=1)
             if self.is_working_day(day):
                 remaining -= 1
         return day
 
     def nth_working_day(self, month: Month, n: int) -> date:
-        """The ``n``-th working day of a month (1 = its first working day)."""
-        return self.add_working_days(month.first_day() - timedelta(days=1), n)
+        """The ``n``-th working day of a month (1 = its first working day). A month after
+        9999-12 (the month after a contract's last one) gives ``date.max``; a month before
+        0001-01 counts from 0001-01-01, the first day there is."""
+        if month.year > date.max.year:
+            return date.max
+        first = date.min if month.year < date.min.year else month.first_day()
+        if first == date.min:
+            # The day before 0001-01-01 does not exist: count the first day itself.
+            counted = 1 if self.is_working_day(first) else 0
+            return first if counted >= n else self.add_working_days(first, n - counted)
+        return self.add_working_days(first - timedelta(days=1), n)
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days after ``start`` up to and including ``end`` (0 if ``end <= start``)."""

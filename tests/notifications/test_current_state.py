@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+from services.notifications.domain import rules
 from tests.notifications.harness import (
     SELF_ASSESSORS,
     action_closed,
@@ -124,3 +125,32 @@ async def test_a_reopened_corrective_action_is_overdue_again_by_its_new_date(
     again = mailbox.to("p012")[-1]
     assert again.subject == "[5S+] Quá hạn khắc phục: Phòng Kinh tế, tiêu chí S1.01"
     assert "đến hạn ngày 17/03/2026 nhưng chưa hoàn thành" in again.text
+
+
+async def test_a_corrective_action_reopened_until_9999_12_31_is_kept_and_never_overdue(
+    notifications, mailbox
+):
+    # A due date at the contract's last day has no "next day"; it must not kill the event.
+    service = await notifications(clock_start=local(2026, 3, 2, 9), repeat_hours=1000)
+    await watching(service)
+    opened = action_opened(date(2026, 3, 10), local(2026, 3, 2, 9))
+    await service.publish(opened)
+    await service.settled()
+    await service.publish(action_closed(opened, local(2026, 3, 9, 9)))
+    await service.settled()
+
+    await service.publish(action_reopened(opened, date(9999, 12, 31), local(2026, 3, 12, 9)))
+    await service.settled()
+    subject = str(opened.data.action_id)
+    assert await service.due_on(rules.ACTION_OVERDUE, subject, "") == "9999-12-31"
+    assert await service.at(local(2026, 3, 18, 7, 5)) == 0
+    await service.at(local(2027, 1, 4, 7, 5))  # other months' obligations are missed by now
+    assert not [m for m in mailbox.to("p012") if "Quá hạn khắc phục" in m.subject]
+
+    # The reopening was kept: a later one with a real date is overdue by it.
+    await service.publish(action_reopened(opened, date(2027, 1, 5), local(2027, 1, 4, 9)))
+    await service.settled()
+    assert await service.due_on(rules.ACTION_OVERDUE, subject, "") == "2027-01-05"
+    await service.at(local(2027, 1, 6, 7, 5))
+    (overdue,) = [m for m in mailbox.to("p012") if "Quá hạn khắc phục" in m.subject]
+    assert "đến hạn ngày 05/01/2027 nhưng chưa hoàn thành" in overdue.text

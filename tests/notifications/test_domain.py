@@ -16,7 +16,14 @@ from services.notifications import links
 from services.notifications.domain import low_scores, obligations, rules
 from services.notifications.domain.mail import MailItem, compose
 from services.notifications.domain.obligations import Record
-from services.notifications.domain.schedule import Deadlines, SendWindow, backoff
+from services.notifications.domain.schedule import (
+    END_OF_TIME,
+    Deadlines,
+    SendWindow,
+    at_local,
+    backoff,
+    local_day,
+)
 from services.runtime.workdays import WorkingCalendar
 from tests.notifications.harness import PEOPLE
 
@@ -275,3 +282,42 @@ def test_a_figure_shown_under_its_threshold_reads_lower(value: object, threshold
         return
     shown, _ = low_scores.below_threshold(figure, threshold, "en")
     assert float(shown) < threshold
+
+
+# --- every deadline is total over the contracts' dates (0001-01-01 .. 9999-12-31) ----------------
+
+
+def test_a_deadline_on_the_last_day_there_is_is_never_missed() -> None:
+    # A corrective action due 9999-12-31 has no "next day": it is missed at the last moment
+    # there is, which no clock reaches, instead of raising OverflowError.
+    never = deadlines.action_missed(date(9999, 12, 31))
+    assert never == END_OF_TIME
+    assert never.astimezone(LOCAL_TZ) == datetime.combine(date.max, time.max, tzinfo=LOCAL_TZ)
+    assert local_day(never + timedelta(hours=1)) == date.max
+
+
+def test_working_day_stepping_stops_at_the_last_day_there_is() -> None:
+    # Fri 9999-12-31 is the last working day; nothing after it is, so it clamps there.
+    assert calendar.add_working_days(date(9999, 12, 29), 2) == date(9999, 12, 31)
+    assert calendar.add_working_days(date(9999, 12, 30), 3) == date.max
+    assert deadlines.review_missed(vn(9999, 12, 30, 9)) == END_OF_TIME
+    assert deadlines.escalation_at(vn(9999, 12, 31, 9)) == END_OF_TIME
+    # December 9999's self-assessments and audits fall in a month that does not exist.
+    assert deadlines.self_assessment_missed(Month(9999, 12)) == END_OF_TIME
+    assert deadlines.due_day(rules.AUDIT_MISSING, "9999-12", {}) == date.max
+    # A message held on the last evening waits for the last working day's opening, if any.
+    assert window.next_opening(vn(9999, 12, 31, 18)) == at_local(date.max, time(7, 0))
+    # The other end: a month before 0001-01 counts from 0001-01-01, a Monday (no holiday data
+    # reaches that far back), which has no day before it either.
+    assert calendar.nth_working_day(Month(0, 12), 1) == date(1, 1, 1)
+    assert calendar.nth_working_day(Month(1, 1), 2) == date(1, 1, 2)
+    assert deadlines.self_assessment_missed(Month(0, 12)) == vn(1, 1, 4)
+
+
+@given(st.dates(min_value=date(9999, 11, 1)), st.integers(min_value=0, max_value=60))
+def test_every_deadline_near_the_last_day_is_a_moment(day: date, count: int) -> None:
+    due = calendar.add_working_days(day, count)
+    assert day <= due <= date.max
+    assert deadlines.action_missed(due) <= END_OF_TIME
+    assert deadlines.review_missed(at_local(day, time(23, 59))) <= END_OF_TIME
+    assert deadlines.escalation_at(at_local(day, time(12))) <= END_OF_TIME

@@ -18,7 +18,17 @@ from services.notifications.domain import rules
 from services.runtime.workdays import WorkingCalendar
 
 
+#: The last moment there is, as the ward's clock reads it: 9999-12-31 23:59:59.999999 local.
+#: Later than any clock will read, and still convertible to local time (``datetime.max`` in UTC
+#: is not: it is already the year 10000 in Asia/Ho_Chi_Minh).
+END_OF_TIME = datetime.combine(date.max, time.max, tzinfo=LOCAL_TZ).astimezone(UTC)
+
+
 def local_day(moment: datetime) -> date:
+    """The ward's day of an aware moment; ``date.max`` for a moment after ``END_OF_TIME``
+    (a contract's UTC time late on 9999-12-31 has no local day of its own)."""
+    if moment > END_OF_TIME:
+        return date.max
     return moment.astimezone(LOCAL_TZ).date()
 
 
@@ -31,7 +41,13 @@ def start_of_day(day: date) -> datetime:
 
 
 def missed_after(due_day: date) -> datetime:
-    """The moment a deadline that falls on ``due_day`` is missed: the start of the next day."""
+    """The moment a deadline that falls on ``due_day`` is missed: the start of the next day.
+
+    Total over every date a contract can carry: a deadline on 9999-12-31 (``date.max``) has no
+    next day, so it is missed at ``END_OF_TIME``, i.e. never; a consumer must not lose a valid
+    event (say a corrective action reopened with that due date) to an ``OverflowError``."""
+    if due_day == date.max:
+        return END_OF_TIME
     return start_of_day(due_day + timedelta(days=1))
 
 
@@ -112,10 +128,8 @@ class SendWindow:
             return at_local(day, opening)
         if at is None and self.is_open(moment):
             return moment
-        day += timedelta(days=1)
-        while not self.calendar.is_working_day(day):
-            day += timedelta(days=1)
-        return at_local(day, opening)
+        # The next working day; ``add_working_days`` stops at ``date.max`` (see there).
+        return at_local(self.calendar.add_working_days(day, 1), opening)
 
     def send_at(self, moment: datetime, *, critical: bool, digest_at: time | None) -> datetime:
         """When a message made at ``moment`` may go: at once if critical or the window is open,

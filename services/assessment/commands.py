@@ -33,6 +33,7 @@ from services.assessment.entrypoints import schemas
 from services.runtime.auth import Principal
 from services.runtime.db import SessionFactory, transaction, upsert
 from services.runtime.errors import ApiError
+from services.runtime.refusals import Refusal
 
 Run = Callable[[AsyncSession, handlers.Context, Any], Awaitable[dict[str, Any]]]
 
@@ -230,7 +231,7 @@ class Submissions:
     ) -> tuple[int, dict[str, Any]]:
         try:
             status, answer, outcome = await self._execute(command, principal, body, key, now)
-        except ApiError as refused:
+        except Refusal as refused:
             SUBMISSIONS.labels(command.kind, f"refused_{refused.status}").inc()
             raise
         SUBMISSIONS.labels(command.kind, outcome).inc()

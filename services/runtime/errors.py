@@ -1,9 +1,11 @@
 """Errors a client can act on: ``{"error": {"code", "message", "field"}}`` with the message in
 Vietnamese (the default) or English, chosen by ``Accept-Language``.
 
-Domain code raises :class:`ApiError` with a code; the text for each code lives in one table per
-service, registered with :func:`register_messages`. Pydantic's own validation errors are mapped
-to the same shape, naming the field (``items[3].score``) and the problem.
+Refusals and their texts are in :mod:`services.runtime.refusals`; this module is the edge's
+half: the caller's language, and pydantic's validation errors mapped to the same shape, naming
+the field (``items[3].score``) and the problem. :class:`ApiError` is the older way to refuse,
+with an HTTP status instead of a kind; it is a :class:`Refusal`, so both go through the same
+error handler, and is retired as the services raise refusals.
 """
 
 from __future__ import annotations
@@ -11,42 +13,34 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from contracts.common import Text
+from services.runtime.refusals import (
+    HTTP_STATUS,
+    KIND_OF_STATUS,
+    Kind,
+    Refusal,
+    error_body,
+    message,
+    register_messages,
+)
 
-_MESSAGES: dict[str, Text] = {}
+__all__ = [
+    "ApiError",
+    "Refusal",
+    "error_body",
+    "field_path",
+    "from_validation_errors",
+    "message",
+    "pick_language",
+    "register_messages",
+]
 
 
-def register_messages(messages: Mapping[str, tuple[str, str]]) -> None:
-    """Add ``code -> (vi, en)`` message templates; ``{name}`` placeholders take the params."""
-    for code, (vi, en) in messages.items():
-        _MESSAGES[code] = Text(vi=vi, en=en)
-
-
-class ApiError(Exception):
-    """A refusal with an HTTP status, a stable code, the field at fault and message params."""
+class ApiError(Refusal):
+    """A refusal given by its HTTP status (one of :data:`~services.runtime.refusals.HTTP_STATUS`)
+    rather than its kind: ``ApiError(409, "period_closed", "period")``."""
 
     def __init__(self, status: int, code: str, field: str | None = None, **params: Any) -> None:
-        super().__init__(code)
-        self.status = status
-        self.code = code
-        self.field = field
-        self.params = params
-
-    def body(self, lang: str) -> dict[str, Any]:
-        return error_body(self.code, self.field, lang, **self.params)
-
-
-def message(code: str, lang: str, **params: Any) -> str:
-    text = _MESSAGES.get(code) or _MESSAGES["invalid"]
-    template = text.pick(lang)
-    try:
-        return template.format(**params)
-    except (KeyError, IndexError):
-        return template
-
-
-def error_body(code: str, field: str | None, lang: str, **params: Any) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message(code, lang, **params), "field": field}}
+        super().__init__(KIND_OF_STATUS[status], code, field, **params)
 
 
 def pick_language(accept_language: str | None) -> str:
@@ -117,74 +111,7 @@ def from_validation_errors(
     """The status, code, field and params for the first problem pydantic found."""
     first = errors[0] if errors else {"type": "invalid", "loc": ()}
     code = _PYDANTIC_CODES.get(str(first.get("type")), "invalid")
-    status = 400 if code == "malformed_json" else 422
+    status = HTTP_STATUS[Kind.MALFORMED if code == "malformed_json" else Kind.INVALID]
     context: dict[str, Any] = dict(first.get("ctx") or {})  # type: ignore[arg-type]
     params = {k: v for k, v in context.items() if isinstance(v, int | float | str)}
     return status, code, field_path(first.get("loc", ())), params
-
-
-register_messages(
-    {
-        "invalid": ("Giá trị không hợp lệ.", "The value is not valid."),
-        "required": ("Thiếu trường bắt buộc.", "This field is required."),
-        "unknown_field": ("Trường này không được chấp nhận.", "This field is not accepted."),
-        "malformed_json": (
-            "Nội dung gửi lên không phải JSON hợp lệ.",
-            "The request body is not valid JSON.",
-        ),
-        "out_of_range": ("Giá trị nằm ngoài khoảng cho phép.", "The value is out of range."),
-        "too_long": ("Giá trị quá dài.", "The value is too long."),
-        "too_short": ("Giá trị quá ngắn.", "The value is too short."),
-        "bad_format": ("Giá trị không đúng định dạng.", "The value has the wrong format."),
-        "not_allowed": (
-            "Giá trị không thuộc danh sách cho phép.",
-            "The value is not one of those allowed.",
-        ),
-        "bad_datetime": (
-            "Thời điểm không hợp lệ (dùng ISO 8601, ví dụ 2026-11-05T09:30:00+07:00).",
-            "Not a valid date-time (use ISO 8601, e.g. 2026-11-05T09:30:00+07:00).",
-        ),
-        "needs_timezone": (
-            "Thời điểm phải có múi giờ (ví dụ +07:00).",
-            "The date-time must carry a time zone (e.g. +07:00).",
-        ),
-        "bad_date": ("Ngày không hợp lệ (dùng YYYY-MM-DD).", "Not a valid date (use YYYY-MM-DD)."),
-        "bad_uuid": ("Mã định danh không hợp lệ.", "Not a valid identifier (UUID)."),
-        "not_a_number": ("Giá trị phải là số.", "The value must be a number."),
-        "not_an_integer": ("Giá trị phải là số nguyên.", "The value must be a whole number."),
-        "not_text": ("Giá trị phải là chuỗi ký tự.", "The value must be text."),
-        "not_a_list": ("Giá trị phải là một danh sách.", "The value must be a list."),
-        "not_an_object": (
-            "Giá trị phải là một đối tượng JSON.",
-            "The value must be a JSON object.",
-        ),
-        "not_a_boolean": ("Giá trị phải là true hoặc false.", "The value must be true or false."),
-        "unauthenticated": (
-            "Cần đăng nhập: thiếu hoặc sai mã truy cập (Bearer token).",
-            "Authentication required: the bearer token is missing or invalid.",
-        ),
-        "forbidden": (
-            "Bạn không có quyền thực hiện thao tác này.",
-            "You are not allowed to do this.",
-        ),
-        "not_found": ("Không tìm thấy.", "Not found."),
-        "method_not_allowed": ("Phương thức không được hỗ trợ.", "Method not allowed."),
-        "too_large": (
-            "Nội dung gửi lên quá lớn (tối đa {limit} byte).",
-            "The request body is too large (at most {limit} bytes).",
-        ),
-        "rate_limited": (
-            "Quá nhiều yêu cầu, vui lòng thử lại sau.",
-            "Too many requests; please try again later.",
-        ),
-        "conflict": ("Xung đột với dữ liệu hiện có.", "This conflicts with existing data."),
-        "internal": (
-            "Lỗi hệ thống, vui lòng thử lại sau.",
-            "Internal error; please try again later.",
-        ),
-        "unavailable": (
-            "Dịch vụ tạm thời chưa sẵn sàng.",
-            "The service is temporarily unavailable.",
-        ),
-    }
-)

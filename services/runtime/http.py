@@ -19,6 +19,7 @@ from contracts.roles import Role
 from services.runtime.auth import InvalidToken, Principal, verify_token
 from services.runtime.errors import ApiError, error_body, from_validation_errors, pick_language
 from services.runtime.metrics import HTTP_DURATION, HTTP_REQUESTS
+from services.runtime.refusals import Refusal
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +113,8 @@ def create_http_app(
     )
     app.state.token_secret = token_secret
 
-    @app.exception_handler(ApiError)
-    async def _api_error(request: Request, error: ApiError) -> JSONResponse:
+    @app.exception_handler(Refusal)
+    async def _refused(request: Request, error: Refusal) -> JSONResponse:
         lang = pick_language(request.headers.get("accept-language"))
         return JSONResponse(error.body(lang), status_code=error.status)
 

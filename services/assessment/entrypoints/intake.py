@@ -22,6 +22,7 @@ from contracts.subjects import ANY_WARD, intake_subject, ward_of
 from services.assessment.commands import COMMANDS, Command, Submissions
 from services.runtime.auth import InvalidToken, Principal, verify_token
 from services.runtime.errors import ApiError, error_body, from_validation_errors, pick_language
+from services.runtime.refusals import Refusal
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ async def answer(
     except ValidationError as invalid:
         status, code, field, params = from_validation_errors(invalid.errors())
         reply = error_body(code, field, lang, **params)
-    except ApiError as refused:
+    except Refusal as refused:
         status, reply = refused.status, refused.body(lang)
     except Exception as error:  # answered, never left hanging; logged by type only
         log.error("intake %s failed with %s", command.kind, type(error).__name__, exc_info=error)

@@ -1,0 +1,189 @@
+"""Refusals: what the domain says when it will not do what was asked, without speaking HTTP.
+
+The domain raises a :class:`Refusal` with a :class:`Kind` (what sort of no), a stable ``code``
+(which names the message), the ``field`` at fault and the message's ``params``::
+
+    raise Refusal(Kind.CONFLICT, "period_closed", "period", period="2026-03")
+    raise Refusal.invalid("unknown_item", f"items[{i}].code", item=code)
+
+The edges turn a refusal into an answer: :data:`HTTP_STATUS` is the one table from kinds to
+HTTP statuses (read through :attr:`Refusal.status` by the HTTP error handler and the NATS
+intake's ``{"status", "body"}`` reply), and :meth:`Refusal.body` the JSON error in the caller's
+language.
+
+Texts: ``code -> (vi, en)`` templates with ``{name}`` placeholders, registered with
+:func:`register_messages` from each service's composition root (``bootstrap.py``) at start-up;
+the runtime's own codes (:data:`COMMON_MESSAGES`) are there from the start. A code without a
+text reads as the generic ``invalid`` one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+from contracts.common import Text
+
+
+class Kind(StrEnum):
+    """What sort of refusal; each maps to one HTTP status (:data:`HTTP_STATUS`)."""
+
+    INVALID = "invalid"  # the request breaks a rule: a value, a state, a deadline
+    MALFORMED = "malformed"  # the request cannot be read at all (not JSON)
+    UNAUTHENTICATED = "unauthenticated"  # no valid credentials
+    FORBIDDEN = "forbidden"  # the caller may not do this
+    NOT_FOUND = "not_found"  # what it names does not exist (for this caller)
+    CONFLICT = "conflict"  # it contradicts what is already recorded
+    TOO_LARGE = "too_large"  # the body is over the limit
+    RATE_LIMITED = "rate_limited"  # too many requests; try later
+    UNAVAILABLE = "unavailable"  # the service cannot answer now
+
+
+#: The one table from kinds to HTTP statuses, read by every edge.
+HTTP_STATUS: Mapping[Kind, int] = {
+    Kind.INVALID: 422,
+    Kind.MALFORMED: 400,
+    Kind.UNAUTHENTICATED: 401,
+    Kind.FORBIDDEN: 403,
+    Kind.NOT_FOUND: 404,
+    Kind.CONFLICT: 409,
+    Kind.TOO_LARGE: 413,
+    Kind.RATE_LIMITED: 429,
+    Kind.UNAVAILABLE: 503,
+}
+
+KIND_OF_STATUS: Mapping[int, Kind] = {status: kind for kind, status in HTTP_STATUS.items()}
+
+
+class Refusal(Exception):
+    """A refusal of a kind, with a stable code, the field at fault and the message's params."""
+
+    def __init__(self, kind: Kind, code: str, field: str | None = None, **params: Any) -> None:
+        super().__init__(code)
+        self.kind = kind
+        self.code = code
+        self.field = field
+        self.params = params
+
+    @classmethod
+    def invalid(cls, code: str, field: str | None = None, **params: Any) -> Refusal:
+        return cls(Kind.INVALID, code, field, **params)
+
+    @classmethod
+    def forbidden(cls, code: str = "forbidden", field: str | None = None, **params: Any) -> Refusal:
+        return cls(Kind.FORBIDDEN, code, field, **params)
+
+    @classmethod
+    def not_found(cls, code: str = "not_found", field: str | None = None, **params: Any) -> Refusal:
+        return cls(Kind.NOT_FOUND, code, field, **params)
+
+    @classmethod
+    def conflict(cls, code: str = "conflict", field: str | None = None, **params: Any) -> Refusal:
+        return cls(Kind.CONFLICT, code, field, **params)
+
+    @property
+    def status(self) -> int:
+        """The HTTP status of this refusal's kind (:data:`HTTP_STATUS`), for the edges."""
+        return HTTP_STATUS[self.kind]
+
+    def body(self, lang: str) -> dict[str, Any]:
+        """``{"error": {"code", "message", "field"}}`` with the message in ``lang``."""
+        return error_body(self.code, self.field, lang, **self.params)
+
+    def __repr__(self) -> str:
+        return f"Refusal({self.kind.value}, {self.code!r}, field={self.field!r})"
+
+
+# --- texts ----------------------------------------------------------------------------------------
+
+#: The runtime's own codes: validation, authentication, the HTTP edge's refusals.
+COMMON_MESSAGES: Mapping[str, tuple[str, str]] = {
+    "invalid": ("Giá trị không hợp lệ.", "The value is not valid."),
+    "required": ("Thiếu trường bắt buộc.", "This field is required."),
+    "unknown_field": ("Trường này không được chấp nhận.", "This field is not accepted."),
+    "malformed_json": (
+        "Nội dung gửi lên không phải JSON hợp lệ.",
+        "The request body is not valid JSON.",
+    ),
+    "out_of_range": ("Giá trị nằm ngoài khoảng cho phép.", "The value is out of range."),
+    "too_long": ("Giá trị quá dài.", "The value is too long."),
+    "too_short": ("Giá trị quá ngắn.", "The value is too short."),
+    "bad_format": ("Giá trị không đúng định dạng.", "The value has the wrong format."),
+    "not_allowed": (
+        "Giá trị không thuộc danh sách cho phép.",
+        "The value is not one of those allowed.",
+    ),
+    "bad_datetime": (
+        "Thời điểm không hợp lệ (dùng ISO 8601, ví dụ 2026-11-05T09:30:00+07:00).",
+        "Not a valid date-time (use ISO 8601, e.g. 2026-11-05T09:30:00+07:00).",
+    ),
+    "needs_timezone": (
+        "Thời điểm phải có múi giờ (ví dụ +07:00).",
+        "The date-time must carry a time zone (e.g. +07:00).",
+    ),
+    "bad_date": ("Ngày không hợp lệ (dùng YYYY-MM-DD).", "Not a valid date (use YYYY-MM-DD)."),
+    "bad_uuid": ("Mã định danh không hợp lệ.", "Not a valid identifier (UUID)."),
+    "not_a_number": ("Giá trị phải là số.", "The value must be a number."),
+    "not_an_integer": ("Giá trị phải là số nguyên.", "The value must be a whole number."),
+    "not_text": ("Giá trị phải là chuỗi ký tự.", "The value must be text."),
+    "not_a_list": ("Giá trị phải là một danh sách.", "The value must be a list."),
+    "not_an_object": (
+        "Giá trị phải là một đối tượng JSON.",
+        "The value must be a JSON object.",
+    ),
+    "not_a_boolean": ("Giá trị phải là true hoặc false.", "The value must be true or false."),
+    "unauthenticated": (
+        "Cần đăng nhập: thiếu hoặc sai mã truy cập (Bearer token).",
+        "Authentication required: the bearer token is missing or invalid.",
+    ),
+    "forbidden": (
+        "Bạn không có quyền thực hiện thao tác này.",
+        "You are not allowed to do this.",
+    ),
+    "not_found": ("Không tìm thấy.", "Not found."),
+    "method_not_allowed": ("Phương thức không được hỗ trợ.", "Method not allowed."),
+    "too_large": (
+        "Nội dung gửi lên quá lớn (tối đa {limit} byte).",
+        "The request body is too large (at most {limit} bytes).",
+    ),
+    "rate_limited": (
+        "Quá nhiều yêu cầu, vui lòng thử lại sau.",
+        "Too many requests; please try again later.",
+    ),
+    "conflict": ("Xung đột với dữ liệu hiện có.", "This conflicts with existing data."),
+    "internal": (
+        "Lỗi hệ thống, vui lòng thử lại sau.",
+        "Internal error; please try again later.",
+    ),
+    "unavailable": (
+        "Dịch vụ tạm thời chưa sẵn sàng.",
+        "The service is temporarily unavailable.",
+    ),
+}
+
+_MESSAGES: dict[str, Text] = {
+    code: Text(vi=vi, en=en) for code, (vi, en) in COMMON_MESSAGES.items()
+}
+
+
+def register_messages(messages: Mapping[str, tuple[str, str]]) -> None:
+    """Add ``code -> (vi, en)`` message templates; ``{name}`` placeholders take the params.
+    Called from a composition root at start-up; registering a code again replaces its text."""
+    for code, (vi, en) in messages.items():
+        _MESSAGES[code] = Text(vi=vi, en=en)
+
+
+def message(code: str, lang: str, **params: Any) -> str:
+    """The text of ``code`` in ``lang`` (``vi`` or ``en``) with ``params`` filled in; the
+    generic ``invalid`` text for an unknown code, the bare template if a param is missing."""
+    text = _MESSAGES.get(code) or _MESSAGES["invalid"]
+    template = text.pick(lang)
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):
+        return template
+
+
+def error_body(code: str, field: str | None, lang: str, **params: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message(code, lang, **params), "field": field}}

@@ -42,9 +42,10 @@ ASSESSMENT_EVENTS = ConsumerSpec(
 
 register_messages(
     {
+        # What each endpoint accepts: services.scoring.domain.periods.
         "bad_period": (
-            "Kỳ không hợp lệ (dùng YYYY-MM, YYYY-Qn, YYYY, last3m hoặc last12m).",
-            "Not a valid period (use YYYY-MM, YYYY-Qn, YYYY, last3m or last12m).",
+            "Kỳ không hợp lệ (dùng {accepts_vi}; năm từ {first} đến {last}).",
+            "Not a valid period (use {accepts_en}; years {first} to {last}).",
         ),
         "no_score": (
             "Chưa có điểm của người này trong kỳ.",

@@ -21,14 +21,13 @@ from services.scoring.adapters import store
 from services.scoring.domain.aggregates import PillarSums, add
 from services.scoring.domain.alerts import unit_metrics
 from services.scoring.domain.exact import display
+from services.scoring.domain.periods import ROLLING
 from services.scoring.domain.policy import Policy
 from services.scoring.domain.satisfaction import (
     satisfaction_index,
     satisfaction_share,
     satisfied_count,
 )
-
-ROLLING = {"last3m": 3, "last12m": 12}
 
 
 @dataclass(frozen=True)

@@ -155,3 +155,51 @@ async def test_a_bad_period_is_a_422_in_vietnamese_or_english(api: httpx.AsyncCl
     assert english.status_code == 422 and english.json()["error"]["message"].startswith(
         "Not a valid"
     )
+
+
+CLASSIFIED_VI = (
+    "Kỳ không hợp lệ (dùng YYYY-MM (tháng), YYYY-Qn (quý) hoặc YYYY (năm), không sau tháng "
+    f"hiện tại; năm từ 2000 đến {THIS_MONTH.year})."
+)
+NEXT_HALF_YEAR = THIS_MONTH.shift(6).key  # 2027-05 seen from November 2026
+
+
+@pytest.mark.parametrize("period", ["last3m", "last12m", "0001", "2030-01", NEXT_HALF_YEAR])
+async def test_classification_takes_a_month_quarter_or_year_not_in_the_future(
+    api: httpx.AsyncClient, period: str
+) -> None:
+    for answer in (
+        await api.get("/v1/classification", params={"period": period}, headers=CHAIRMAN),
+        await api.get("/v1/people/p1/scores", params={"period": period}, headers=CHAIRMAN),
+        await api.post(
+            f"/v1/classification/{period}/decisions", json={"excellent": ["p1"]}, headers=CHAIRMAN
+        ),
+    ):
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["error"] == {
+            "code": "bad_period",
+            "message": CLASSIFIED_VI,
+            "field": "period",
+        }
+    english = await api.get(
+        "/v1/classification",
+        params={"period": period},
+        headers={**CHAIRMAN, "Accept-Language": "en"},
+    )
+    assert english.json()["error"]["message"] == (
+        "Not a valid period (use YYYY-MM (month), YYYY-Qn (quarter) or YYYY (year), not after "
+        f"the current month; years 2000 to {THIS_MONTH.year})."
+    )
+
+
+@pytest.mark.parametrize("period", ["0001", "2030-01", "1999-Q4"])
+async def test_every_figure_takes_years_from_2000_to_next_year(
+    api: httpx.AsyncClient, period: str
+) -> None:
+    for path in ("/v1/units/kt/scores", "/v1/rankings"):
+        answer = await api.get(path, params={"period": period}, headers=CHAIRMAN)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["error"]["message"] == (
+            "Kỳ không hợp lệ (dùng YYYY-MM, YYYY-Qn, YYYY, last3m hoặc last12m; năm từ 2000 "
+            f"đến {THIS_MONTH.year + 1})."
+        )

@@ -18,11 +18,15 @@ from services.runtime.errors import ApiError, register_messages
 from services.runtime.http import Caller, error_responses, require
 from services.scoring import person_views, views
 from services.scoring.classifying import DecisionRefused, decide
+from services.scoring.domain import periods
 
 router = APIRouter(prefix="/v1", tags=["scoring"])
 
 PeriodParam = Annotated[
     str, Query(max_length=16, description="YYYY-MM, YYYY-Qn, YYYY, last3m or last12m")
+]
+ClassifiedPeriodParam = Annotated[
+    str, Query(max_length=16, description="YYYY-MM, YYYY-Qn or YYYY, not after this month")
 ]
 ExplainParam = Annotated[bool, Query(description="list the events behind every figure")]
 EntityPath = Annotated[str, Path(max_length=64)]
@@ -52,11 +56,19 @@ register_messages(
 )
 
 
-def parse_window(value: str) -> views.Window:
+def accepted_period(value: str, accepts: periods.Accepts) -> tuple[Period | str, Month]:
+    """The period ``value`` names, if the endpoint (``accepts``) takes it, and the current
+    month; a 422 ``bad_period`` naming what the endpoint takes otherwise."""
+    current = Month.of(datetime.now(UTC))
     try:
-        return views.window(value, Month.of(datetime.now(UTC)))
-    except ValueError:
-        raise ApiError(422, "bad_period", "period") from None
+        return periods.accept(value, accepts, current), current
+    except periods.PeriodRefused as refused:
+        raise ApiError(422, "bad_period", "period", **refused.params) from None
+
+
+def parse_window(value: str, accepts: periods.Accepts = periods.FIGURES) -> views.Window:
+    _, current = accepted_period(value, accepts)
+    return views.window(value, current)
 
 
 def _answer_context(request: Request) -> tuple[Any, Any]:
@@ -118,10 +130,10 @@ async def person_scores(
     request: Request,
     caller: Caller,
     person_id: EntityPath,
-    period: PeriodParam,
+    period: ClassifiedPeriodParam,
     explain: ExplainParam = False,
 ) -> dict[str, Any]:
-    span = parse_window(period)
+    span = parse_window(period, periods.CLASSIFICATION)
     runtime, policy = _answer_context(request)
     async with runtime.sessions() as session:
         answer = await person_views.person_score(
@@ -148,11 +160,11 @@ def _visible(caller: Principal, unit_id: str | None) -> bool:
 async def classification(
     request: Request,
     caller: Annotated[Principal, Depends(require(*LEADERS, Role.UNIT_HEAD))],
-    period: PeriodParam,
+    period: ClassifiedPeriodParam,
 ) -> dict[str, Any]:
     """Everyone of the ward's org chart (and anyone with a score in the period): band and
     income tier, or why they are not classified, or that they wait for the chairman."""
-    span = parse_window(period)
+    span = parse_window(period, periods.CLASSIFICATION)
     runtime, policy = _answer_context(request)
     async with runtime.sessions() as session:
         result = await person_views.classification(
@@ -189,16 +201,16 @@ class DecisionIn(Contract):
 async def record_decision(
     request: Request,
     caller: Annotated[Principal, Depends(require(Role.CHAIRMAN))],
-    period: Annotated[str, Path(max_length=16, description="YYYY-MM, YYYY-Qn or YYYY")],
+    period: Annotated[
+        str, Path(max_length=16, description="YYYY-MM, YYYY-Qn or YYYY, not after this month")
+    ],
     body: DecisionIn,
 ) -> dict[str, Any]:
     """Names who of the people tied at the edge of a duty group's quota keep "xuất sắc",
     within the quota (409 otherwise); the classification is re-issued with it once the period
     is closed. Answers the decision and the classification as it now stands."""
-    try:
-        calendar_period = Period.parse(period)
-    except ValueError:
-        raise ApiError(422, "bad_period", "period") from None
+    calendar_period, _ = accepted_period(period, periods.CLASSIFICATION)
+    assert isinstance(calendar_period, Period)  # CLASSIFICATION takes no rolling window
     runtime, policy = _answer_context(request)
     actor = Actor(kind="person", id=caller.subject_id)
     try:

@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 
 from contracts.common import PILLARS, Contract, Text
 
@@ -34,7 +34,7 @@ class Anchors(Contract):
 class CatalogItem(Contract):
     code: str = Field(pattern=r"^(S[1-5]|P)\.\d{1,2}$")
     text: Text
-    weight: float = Field(default=1.0, gt=0, le=10)
+    weight: float = Field(default=1.0, gt=0, le=10, strict=True)
     anchors: Anchors
 
 
@@ -42,7 +42,7 @@ class Pillar(Contract):
     code: str
     name: Text
     description: Text
-    weight: float = Field(default=1.0, gt=0, le=10)
+    weight: float = Field(default=1.0, gt=0, le=10, strict=True)
     items: tuple[CatalogItem, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -58,7 +58,8 @@ class Catalog(Contract):
 
     version: str = Field(pattern=r"^\d{4}\.\d+$")
     title: Text
-    scale: tuple[int, int] = (SCORE_MIN, SCORE_MAX)
+    #: Weights and the scale decide scores: only JSON numbers are taken (never "1.5" or true).
+    scale: tuple[StrictInt, StrictInt] = (SCORE_MIN, SCORE_MAX)
     pillars: tuple[Pillar, ...]
 
     @model_validator(mode="after")

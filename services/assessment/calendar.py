@@ -25,6 +25,7 @@ from contracts.events import CalendarDay, CalendarPublished, CalendarPublishedDa
 from services.assessment.adapters.tables import calendar_days, plumbing, ward_calendars, wards
 from services.assessment.domain.calendar import check_declaration
 from services.assessment.domain.policy import Policy
+from services.assessment.domain.window import check_calendar_day
 from services.runtime.db import upsert
 from services.runtime.errors import ApiError
 from services.runtime.outbox import stage
@@ -155,7 +156,7 @@ async def declare_day(
     """Declare ``day`` a day off (``working`` False) or a make-up working day, replacing any
     declaration of that day; publishes the calendar when it changed. Errors: see
     ``check_declaration``."""
-    declared = check_declaration(day, working, reason)
+    declared = check_declaration(day, working, reason, policy, now)
     await ensure_calendar(session, ward, policy, actor, now)
     current = (
         await session.execute(
@@ -188,7 +189,9 @@ async def remove_day(
     session: AsyncSession, ward: str, policy: Policy, actor: Actor, now: datetime, day: date
 ) -> dict[str, object]:
     """Remove the declaration of ``day`` (it follows the national calendar again) and publish
-    the calendar. 404 ``calendar_day_not_declared`` when it has none."""
+    the calendar. Errors: 422 ``past_day`` / ``calendar_year`` outside the calendar's window
+    (``window.check_calendar_day``); 404 ``calendar_day_not_declared`` when it has none."""
+    check_calendar_day(day, policy, now)
     await ensure_calendar(session, ward, policy, actor, now)
     removed = await session.execute(
         delete(calendar_days)

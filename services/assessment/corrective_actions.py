@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.common import LOCAL_TZ
 from contracts.events import (
     CorrectiveActionClosed,
     CorrectiveActionClosedData,
@@ -27,6 +26,7 @@ from contracts.events import (
 from contracts.roles import Role
 from services.assessment.adapters.tables import audits, corrective_actions, people, plumbing
 from services.assessment.calendar import ward_policy
+from services.assessment.domain.window import check_due
 from services.assessment.handlers import Context, _locked, _reason
 from services.runtime.errors import ApiError
 from services.runtime.outbox import stage
@@ -112,17 +112,18 @@ async def reopen_corrective_action(
     reason: str,
     due_on: date | None = None,
 ) -> dict[str, Any]:
-    """Open a closed corrective action again, due ``due_on`` (a local date after today; default:
-    the policy's working days from today in the ward's calendar), and publish
+    """Open a closed corrective action again, due ``due_on`` (a local date after today and at
+    most ``Policy.due_horizon_days`` ahead; default: the policy's working days from today in the
+    ward's calendar), and publish
     ``assessment.corrective_action.reopened``; the owner stays the same.
 
-    Errors: 422 ``reason_required`` (``reason``), ``due_not_future`` (``due_on``); 404
+    Errors: 422 ``reason_required`` (``reason``), ``due_not_future`` / ``date_out_of_window``
+    (``due_on``, ``window.check_due``); 404
     ``unknown_action``; 403 ``not_action_checker``; 409 ``action_open`` (it is open) or
     ``action_superseded`` (its audit closed it: reopen by amending the audit)."""
     reason = _reason(reason)
-    today = context.now.astimezone(LOCAL_TZ).date()
-    if due_on is not None and due_on <= today:
-        raise ApiError(422, "due_not_future", "due_on")
+    if due_on is not None:
+        check_due(due_on, context.policy, context.now)
     row = await _locked(
         session, corrective_actions, "action_id", action_id, context.ward, "unknown_action"
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.catalog import Catalog
@@ -59,6 +59,7 @@ from services.assessment.adapters.tables import (
     periods,
     plumbing,
     self_assessments,
+    task_results,
     units,
     wards,
 )
@@ -80,6 +81,7 @@ from services.assessment.domain.self_assessments import (
     check_review,
     score_plus_items,
 )
+from services.assessment.domain.window import check_month
 from services.runtime.auth import Principal
 from services.runtime.db import upsert
 from services.runtime.errors import ApiError
@@ -215,17 +217,27 @@ async def seat_of(session: AsyncSession, ward: str, person_id: str) -> Seat | No
     return Seat(person_id, row.role, row.unit_id, tuple(row.units_in_charge or ()))
 
 
-async def check_period_open(session: AsyncSession, ward: str, period: str) -> None:
+async def check_period_open(session: AsyncSession, context: Context, period: str) -> None:
+    """409 ``period_closed`` unless ``period`` is open for submissions at ``context.now``: a
+    month an administrator reopened is open; one closed (by hand or by the automatic close) is
+    not; any other is closed once its close day is over in the ward's calendar
+    (``Policy.closed_by_date``), whether or not the automatic close has run for it yet."""
     status = await session.scalar(
-        select(periods.c.status).where(periods.c.ward == ward, periods.c.period == period)
+        select(periods.c.status).where(periods.c.ward == context.ward, periods.c.period == period)
     )
-    if status == "closed":
-        raise ApiError(409, "period_closed", "period", period=period)
+    if status == "reopened":
+        return
+    if status != "closed":
+        policy = await ward_policy(session, context.ward, context.policy)
+        if not policy.closed_by_date(Month.parse(period), context.now):
+            return
+    raise ApiError(409, "period_closed", "period", period=period)
 
 
-def check_not_future(period: str, now: datetime) -> None:
-    if Month.parse(period) > Month.of(now):
-        raise ApiError(422, "future_period", "period", period=period)
+def check_period_in_window(period: str, context: Context) -> None:
+    """422 unless ``period`` is within the window of months a person may send
+    (``window.check_month``: from last January to the current month)."""
+    check_month(period, context.policy, context.now)
 
 
 async def _locked(
@@ -281,10 +293,10 @@ async def submit_audit(session: AsyncSession, context: Context, draft: AuditDraf
         )
     )
     check_auditor(auditor_unit or principal.unit_id, draft.unit_id)
-    check_period(draft.period, draft.performed_at, context.now)
+    check_period(draft.period, draft.performed_at, context.policy, context.now)
     catalog = await get_catalog(session, draft.catalog_version)
     items = score_items(catalog, draft.items)
-    await check_period_open(session, ward, draft.period)
+    await check_period_open(session, context, draft.period)
 
     audit_id = uuid.uuid4()
     await session.execute(
@@ -375,7 +387,7 @@ async def _live_audit(session: AsyncSession, context: Context, audit_id: uuid.UU
         raise ApiError(409, "audit_withdrawn", "audit_id")
     if row.auditor_id != context.principal.subject_id:
         raise ApiError(403, "not_audit_author", "audit_id")
-    await check_period_open(session, context.ward, row.period)
+    await check_period_open(session, context, row.period)
     return row
 
 
@@ -530,8 +542,10 @@ async def _open_corrective_actions(
             corrective_actions.c.item_code.in_([item.code for item in findings(state.items)]),
         )
     )
+    # Due from when the finding is recorded (this submission or amendment), not from when the
+    # audit says it was performed: a late-entered audit must not open actions overdue at once.
     policy = await ward_policy(session, context.ward, context.policy)
-    due_on = policy.corrective_action_due(state.performed_at)
+    due_on = policy.corrective_action_due(context.now)
     head = await _unit_head(session, context.ward, unit_id)
     events = []
     for item in findings(state.items):
@@ -648,10 +662,10 @@ async def submit_self_assessment(
     person = await find_person(session, context.ward, principal.subject_id, "person_id")
     if not person.unit_id:
         raise ApiError(422, "no_unit", "person_id")
-    check_not_future(period, context.now)
+    check_period_in_window(period, context)
     catalog = await get_catalog(session, catalog_version)
     scored = score_plus_items(catalog, items)
-    await check_period_open(session, context.ward, period)
+    await check_period_open(session, context, period)
     existing = (
         await session.execute(
             select(self_assessments)
@@ -748,7 +762,7 @@ async def review_self_assessment(
     check_review(outcome, reason, adjusted is not None)
     if row.status != "submitted":
         raise ApiError(409, "not_awaiting_review", "self_assessment_id")
-    await check_period_open(session, context.ward, row.period)
+    await check_period_open(session, context, row.period)
     approved: tuple[ScoredItem, ...] = ()
     if outcome == "approved":
         approved = tuple(ScoredItem.model_validate(item) for item in row.items)
@@ -820,7 +834,7 @@ async def receive_feedback(
     if officer_id:
         await find_person(session, context.ward, officer_id, "officer_id")
     period = Month.of(context.now).key
-    await check_period_open(session, context.ward, period)
+    await check_period_open(session, context, period)
     feedback_id = uuid.uuid4()
     await session.execute(
         feedback.insert().values(
@@ -857,7 +871,10 @@ async def receive_feedback(
 
 
 async def close_period(session: AsyncSession, context: Context, period: str) -> dict[str, Any]:
-    """Close a month by hand (an administrator): submissions for it are refused from now on."""
+    """Close a month by hand (an administrator): submissions for it are refused from now on.
+    Errors: 422 ``period_not_over`` (the current month), ``period_out_of_window``; 409
+    ``period_already_closed``."""
+    check_period_in_window(period, context)
     if Month.parse(period) >= Month.of(context.now):
         raise ApiError(422, "period_not_over", "period", period=period)
     values = {"status": "closed", "closed_at": context.now, "reason": None}
@@ -882,14 +899,26 @@ async def close_period(session: AsyncSession, context: Context, period: str) -> 
 async def reopen_period(
     session: AsyncSession, context: Context, period: str, reason: str
 ) -> dict[str, Any]:
+    """Reopen a closed month (an administrator), with a reason. Errors: 422 ``reason_required``,
+    ``future_period`` / ``period_out_of_window``; 409 ``period_not_closed``."""
     reason = _reason(reason)
+    check_period_in_window(period, context)
+    status = await session.scalar(
+        select(periods.c.status).where(periods.c.ward == context.ward, periods.c.period == period)
+    )
+    if status is None:
+        # Closed by its date alone (the automatic close has not run for it yet).
+        policy = await ward_policy(session, context.ward, context.policy)
+        if not policy.closed_by_date(Month.parse(period), context.now):
+            raise ApiError(409, "period_not_closed", "period", period=period)
+    values = {"status": "reopened", "reason": reason}
+    statement = upsert(session, periods).values(ward=context.ward, period=period, **values)
     changed = await session.execute(
-        update(periods)
-        .where(
-            periods.c.ward == context.ward, periods.c.period == period, periods.c.status == "closed"
-        )
-        .values(status="reopened", reason=reason)
-        .returning(periods.c.period)
+        statement.on_conflict_do_update(
+            index_elements=[periods.c.ward, periods.c.period],
+            set_=values,
+            where=periods.c.status == "closed",
+        ).returning(periods.c.period)
     )
     if changed.first() is None:
         raise ApiError(409, "period_not_closed", "period", period=period)
@@ -905,11 +934,24 @@ async def reopen_period(
     return {"period": period, "status": "reopened"}
 
 
+async def first_active_month(session: AsyncSession, ward: str) -> Month | None:
+    """The earliest month of the ward's audits, self-assessments, citizen ratings and task
+    results (None when it has none): the automatic close looks back to it."""
+    firsts = [
+        await session.scalar(select(func.min(table.c.period)).where(table.c.ward == ward))
+        for table in (audits, self_assessments, feedback, task_results)
+    ]
+    found = [Month.parse(period) for period in firsts if period]
+    return min(found) if found else None
+
+
 async def close_due_periods(
     session: AsyncSession, policy: Policy, now: datetime | None = None
 ) -> list[tuple[str, str]]:
     """Close every month whose close day (``Policy.close_day``, in the ward's own working
-    days) is over and that nobody closed or reopened yet.
+    days) is over and that nobody closed or reopened yet, back to the ward's first activity
+    (``Policy.months_due_to_close``); submissions are refused after the close day even before
+    this runs (``check_period_open``), so this records the close and tells the others.
 
     Safe with several instances: the row is inserted with ON CONFLICT DO NOTHING, so only the
     instance whose insert took stages the event. Returns the (ward, period) pairs it closed.
@@ -917,7 +959,8 @@ async def close_due_periods(
     now = now or datetime.now(UTC)
     closed: list[tuple[str, str]] = []
     for ward in (await session.scalars(select(wards.c.ward))).all():
-        due = (await ward_policy(session, ward, policy)).months_due_to_close(now)
+        since = await first_active_month(session, ward)
+        due = (await ward_policy(session, ward, policy)).months_due_to_close(now, since)
         for month in due:
             taken = await session.execute(
                 upsert(session, periods)

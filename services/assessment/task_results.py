@@ -23,7 +23,7 @@ from services.assessment.adapters.tables import people, plumbing, task_result_re
 from services.assessment.domain.graders import grading_refusal
 from services.assessment.handlers import (
     Context,
-    check_not_future,
+    check_period_in_window,
     check_period_open,
     find_person,
     seat_of,
@@ -78,8 +78,8 @@ async def record_task_result(
     note = note.strip() if note and note.strip() else None
     if source == "leader" and note is None:
         raise ApiError(422, "required", "note")
-    check_not_future(period, context.now)
-    await check_period_open(session, context.ward, period)
+    check_period_in_window(period, context)
+    await check_period_open(session, context, period)
     values = {
         "points": points,
         "disqualified": disqualified,

@@ -90,10 +90,11 @@ def test_the_close_is_never_before_an_on_time_review_is_due(case: tuple[Month, P
 
 
 def test_declarations_must_change_the_day() -> None:
-    saturday, monday, holiday = date(2026, 12, 12), date(2026, 12, 14), date(2026, 9, 2)
-    assert check_declaration(saturday, True, " Làm bù ").reason == "Làm bù"
-    assert check_declaration(monday, False, "Nghỉ bù").working is False
-    assert check_declaration(holiday, True, "Trực phục vụ bầu cử").working is True
+    saturday, monday, holiday = date(2026, 12, 12), date(2026, 12, 14), date(2027, 9, 2)
+    policy, now = Policy(), datetime(2026, 8, 1, 10, 0, tzinfo=LOCAL_TZ)
+    assert check_declaration(saturday, True, " Làm bù ", policy, now).reason == "Làm bù"
+    assert check_declaration(monday, False, "Nghỉ bù", policy, now).working is False
+    assert check_declaration(holiday, True, "Trực phục vụ bầu cử", policy, now).working is True
     for day, working, reason, code, field in [
         (monday, True, "x", "day_already_working", "working"),
         (saturday, False, "x", "day_already_off", "working"),
@@ -101,8 +102,9 @@ def test_declarations_must_change_the_day() -> None:
         # The government's own make-up Saturday is a working day already.
         (date(2026, 8, 22), True, "x", "day_already_working", "working"),
         (monday, False, "  ", "reason_required", "reason"),
-        (date(2019, 1, 7), False, "x", "calendar_year", "day"),
+        (date(2019, 1, 7), False, "x", "past_day", "day"),
+        (date(2028, 1, 4), False, "x", "calendar_year", "day"),
     ]:
         with pytest.raises(ApiError) as refused:
-            check_declaration(day, working, reason)
+            check_declaration(day, working, reason, policy, now)
         assert (refused.value.code, refused.value.field) == (code, field)

@@ -452,19 +452,21 @@ async def test_task_result_and_period_rules(service) -> None:
     await refused(service, f"/v1/periods/{old}/close", None, HEAD_KT, 403, "forbidden")
     await refused(
         service,
-        f"/v1/periods/{old}/reopen",
+        f"/v1/periods/{current}/reopen",
         {"reason": "x"},
         ADMIN,
         409,
         "period_not_closed",
         "period",
     )
+    # Past its close day, a month is closed before anyone (or the automatic close) closes it.
+    late = {**body, "period": old}
+    await refused(service, "/v1/task-results", late, HR, 409, "period_closed", "period")
     assert (await service.http.post(f"/v1/periods/{old}/close", headers=ADMIN)).is_success
     await refused(
         service, f"/v1/periods/{old}/close", None, ADMIN, 409, "period_already_closed", "period"
     )
     await refused(service, f"/v1/periods/{old}/reopen", {}, ADMIN, 422, "required", "reason")
-    late = {**body, "period": old}
     await refused(service, "/v1/task-results", late, HR, 409, "period_closed", "period")
     assert (
         await service.http.post(

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Protocol, TypeVar
 
 from contracts.catalog import Catalog
 from contracts.events import AuditItem
 from contracts.periods import Month
+from services.assessment.domain.policy import Policy
+from services.assessment.domain.window import check_moment
 from services.runtime.errors import ApiError
-
-#: How far ahead of the server's clock a device's clock may run.
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 class HasCode(Protocol):
@@ -52,10 +51,11 @@ def check_auditor(auditor_unit: str | None, unit_id: str) -> None:
         raise ApiError(403, "own_unit", "unit_id")
 
 
-def check_period(period: str, performed_at: datetime, now: datetime | None = None) -> None:
-    now = now or datetime.now(UTC)
-    if performed_at > now + CLOCK_SKEW:
-        raise ApiError(422, "in_future", "performed_at")
+def check_period(period: str, performed_at: datetime, policy: Policy, now: datetime) -> None:
+    """``performed_at`` within the window of dates (``window.check_moment``) and ``period`` the
+    month it falls in (Vietnam time). Errors (``ApiError`` 422): ``in_future`` /
+    ``date_out_of_window`` (``performed_at``), ``period_mismatch`` (``period``)."""
+    check_moment(performed_at, policy, now, "performed_at")
     expected = Month.of(performed_at).key
     if period != expected:
         raise ApiError(422, "period_mismatch", "period", period=period, expected=expected)

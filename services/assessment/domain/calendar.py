@@ -8,28 +8,29 @@ and is refused, so every stored declaration means something. Each declaration gi
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from contracts.events import CalendarDay
+from services.assessment.domain.policy import Policy
+from services.assessment.domain.window import check_calendar_day
 from services.runtime.errors import ApiError
 from services.runtime.workdays import WorkingCalendar
-
-#: Declarations outside these years are refused as mistakes (the holiday data covers them).
-FIRST_YEAR, LAST_YEAR = 2020, 2100
 
 _NATIONAL = WorkingCalendar()
 
 
-def check_declaration(day: date, working: bool, reason: str) -> CalendarDay:
-    """The declaration as stored and published. Errors (``ApiError`` 422): ``reason_required``
-    (field ``reason``); ``calendar_year`` (``day``) outside ``FIRST_YEAR``-``LAST_YEAR``;
+def check_declaration(
+    day: date, working: bool, reason: str, policy: Policy, now: datetime
+) -> CalendarDay:
+    """The declaration as stored and published, made at ``now``. Errors (``ApiError`` 422):
+    ``reason_required`` (field ``reason``); ``past_day`` / ``calendar_year`` (``day``) outside
+    the calendar's window (``window.check_calendar_day``: today to the end of next year);
     ``day_already_working`` / ``day_already_off`` (``working``) when the national calendar (Monday
     to Friday, public holidays, the government's make-up weekend days) already has it so."""
     reason = reason.strip()
     if not reason:
         raise ApiError(422, "reason_required", "reason")
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise ApiError(422, "calendar_year", "day", first=FIRST_YEAR, last=LAST_YEAR)
+    check_calendar_day(day, policy, now)
     if _NATIONAL.is_working_day(day) == working:
         code = "day_already_working" if working else "day_already_off"
         raise ApiError(422, code, "working", day=day.strftime("%d/%m/%Y"))

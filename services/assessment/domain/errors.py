@@ -193,6 +193,20 @@ register_messages(
             "Hạn hoàn thành phải sau ngày hôm nay.",
             "The due date must be after today.",
         ),
+        "period_out_of_window": (
+            "Kỳ {period} nằm ngoài khoảng cho phép: từ tháng {first} đến tháng {last}.",
+            "Period {period} is outside the allowed window: from {first} to {last}.",
+        ),
+        "date_out_of_window": (
+            "Ngày {value} nằm ngoài khoảng cho phép: từ {first} đến {last}.",
+            "{value} is outside the allowed window: from {first} to {last}.",
+        ),
+        "past_day": (
+            "Ngày {day} đã qua: không được khai báo hay bỏ khai báo ngày đã qua, vì sẽ làm thay "
+            "đổi các thời hạn đã tính.",
+            "{day} is past: a past day cannot be declared or undeclared, as it would move "
+            "deadlines already counted.",
+        ),
         "not_csv": (
             "Nội dung phải là tệp CSV mã hóa UTF-8.",
             "The body must be a UTF-8 CSV file.",

@@ -36,9 +36,19 @@ class Policy:
     #: A kiosk or QR link may send this many ratings at once, then one every ``refill_s``.
     feedback_burst: int = 10
     feedback_refill_s: float = 6.0
-    #: How many past months the automatic close looks at (a service down longer than this
-    #: leaves older months for an administrator to close).
+    #: The automatic close looks at least this many months back, and beyond them at every
+    #: month since the ward's first activity (``months_due_to_close``); whether a month is
+    #: closed never depends on it (``closed_by_date``).
     auto_close_lookback_months: int = 3
+    #: The window of dates a person may send (``domain/window.py``): months and moments from
+    #: 1 January of this many years back (older months are long closed: a typo, not history)...
+    history_years: int = 1
+    #: ...calendar days up to 31 December of this many years ahead (what the holiday data and
+    #: the government's notices cover)...
+    calendar_years_ahead: int = 1
+    #: ...and due dates at most this many days after today (a corrective action is a matter of
+    #: weeks; 9999-12-31 broke every deadline computed from it).
+    due_horizon_days: int = 365
 
     def with_calendar(self, days: Iterable[CalendarDay]) -> Policy:
         """This policy counting the working days of a ward's declared ``days``."""
@@ -71,16 +81,32 @@ class Policy:
         last_review = self.review_deadline(self.self_assessment_deadline(month))
         return max(self.audit_deadline(month), last_review)
 
-    def corrective_action_due(self, found_at: datetime) -> date:
+    def corrective_action_due(self, recorded_at: datetime) -> date:
+        """The due date of a corrective action whose finding was recorded at ``recorded_at``
+        (the audit's submission or amendment, never the time the audit says it was performed,
+        which may be weeks earlier): ``corrective_action_working_days`` working days later."""
         return self.calendar.add_working_days(
-            found_at.astimezone(LOCAL_TZ).date(), self.corrective_action_working_days
+            recorded_at.astimezone(LOCAL_TZ).date(), self.corrective_action_working_days
         )
 
-    def months_due_to_close(self, now: datetime) -> list[Month]:
-        """Past months whose close day is over (the close day itself still counts)."""
-        today = now.astimezone(LOCAL_TZ).date()
+    def closed_by_date(self, month: Month, now: datetime) -> bool:
+        """Whether ``month``'s close day (``close_day``) is over at ``now`` (ward's local date):
+        such a month is closed for submissions whether or not the automatic close has run for
+        it, until an administrator reopens it. The one rule of the close job and of every
+        submission check (``handlers.check_period_open``)."""
+        return now.astimezone(LOCAL_TZ).date() > self.close_day(month)
+
+    def months_due_to_close(self, now: datetime, since: Month | None = None) -> list[Month]:
+        """Past months whose close day is over (the close day itself still counts), oldest
+        first: every month from ``since`` (the ward's first activity), and at least the last
+        ``auto_close_lookback_months``."""
         current = Month.of(now)
-        candidates = [
-            current.shift(-back) for back in range(self.auto_close_lookback_months, 0, -1)
-        ]
-        return [month for month in candidates if today > self.close_day(month)]
+        first = current.shift(-self.auto_close_lookback_months)
+        if since is not None:
+            first = min(first, since)
+        candidates = []
+        month = first
+        while month < current:
+            candidates.append(month)
+            month = month.shift(1)
+        return [month for month in candidates if self.closed_by_date(month, now)]

@@ -17,7 +17,7 @@ from contracts.envelope import Actor
 from contracts.periods import MonthKey
 from contracts.roles import Role
 from services.assessment import calendar, handlers, task_results, views
-from services.assessment.commands import COMMANDS, Submissions
+from services.assessment.commands import COMMANDS, PEOPLE, Submissions
 from services.assessment.domain.org import parse_org_chart
 from services.assessment.entrypoints import schemas
 from services.runtime.auth import Principal, issue_token
@@ -37,6 +37,8 @@ def sessions(request: Request) -> SessionFactory:
 
 Sessions = Annotated[SessionFactory, Depends(sessions)]
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
+#: The ward's officials: every role but the kiosks and integrations (devices).
+Person = Annotated[Principal, Depends(require(*PEOPLE))]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -264,13 +266,13 @@ Day = Annotated[date, Path(description="YYYY-MM-DD")]
 
 @router.get(
     "/calendar",
-    responses=error_responses(401, 422),
+    responses=error_responses(401, 403, 422),
     summary="The ward's working calendar for a year (lịch làm việc): declared days off and "
     "make-up working days, with the national holidays they build on",
     tags=["calendar"],
 )
 async def get_calendar(
-    caller: Caller,
+    caller: Person,
     request: Request,
     db: Sessions,
     year: Annotated[int, Query(ge=2020, le=2100)],

@@ -1,5 +1,5 @@
-"""Request bodies of the assessment API and of its NATS intake: strict (unknown fields refused)
-and bounded. A command that HTTP addresses by path (``/audits/{id}/amend``) takes the id in its
+"""Request bodies of the assessment API and of its NATS intake: strict (unknown fields refused,
+flags only JSON booleans, numbers only JSON numbers) and bounded. A command that HTTP addresses by path (``/audits/{id}/amend``) takes the id in its
 intake body instead; the ``...Command`` models add it."""
 
 from __future__ import annotations
@@ -17,7 +17,17 @@ Note = Annotated[str, StringConstraints(max_length=2000)]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 EvidenceRef = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 ItemCode = Annotated[str, StringConstraints(min_length=1, max_length=16)]
-Score = Annotated[int, Field(ge=0, le=4, strict=True)]
+# FastAPI validates the parsed body as Python data, where pydantic's lax mode takes "yes", 1 or
+# "true" for a flag and "65" or true for a number; on fields that decide pay, only the JSON type
+# itself is accepted (422 with the field otherwise). Not the whole model strict: dates and
+# datetimes arrive as ISO strings and must still be parsed.
+#: A JSON boolean only.
+Flag = Annotated[bool, Field(strict=True)]
+#: A JSON integer only.
+WholeNumber = Annotated[int, Field(strict=True)]
+#: A JSON number only (an integer is a number too), finite.
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Score = Annotated[WholeNumber, Field(ge=0, le=4)]
 CatalogVersion = Annotated[str, StringConstraints(max_length=32)]
 
 
@@ -125,7 +135,7 @@ class ReviewCommand(ReviewIn):
 
 class FeedbackIn(Body):
     unit_id: EntityId
-    level: Annotated[int, Field(ge=1, le=5, strict=True)] = Field(
+    level: Annotated[WholeNumber, Field(ge=1, le=5)] = Field(
         description="5 Rất hài lòng, 4 Hài lòng, 3 Bình thường, 2 Không hài lòng, "
         "1 Rất không hài lòng"
     )
@@ -139,8 +149,8 @@ class FeedbackIn(Body):
 class TaskResultIn(Body):
     person_id: EntityId
     period: MonthKey
-    points: Annotated[float, Field(ge=0, le=70, allow_inf_nan=False)]
-    disqualified: bool = Field(
+    points: Annotated[Number, Field(ge=0, le=70)]
+    disqualified: Flag = Field(
         default=False,
         description="A disciplinary measure in the period: rated the lowest band whatever the "
         "points (Decree 335/2025/NĐ-CP)",
@@ -160,7 +170,7 @@ class PeriodReopenCommand(ReasonIn):
 
 
 class CalendarDayIn(Body):
-    working: bool = Field(
+    working: Flag = Field(
         description="true: a make-up working day (a weekend day or holiday worked); false: a "
         "day off"
     )
@@ -183,4 +193,4 @@ class DeviceIn(Body):
     unit_id: EntityId | None = None
     label_vi: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     label_en: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    active: bool = True
+    active: Flag = True

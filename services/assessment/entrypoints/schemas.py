@@ -1,6 +1,7 @@
 """Request bodies of the assessment API and of its NATS intake: strict (unknown fields refused,
-flags only JSON booleans, numbers only JSON numbers) and bounded. A command that HTTP addresses by path (``/audits/{id}/amend``) takes the id in its
-intake body instead; the ``...Command`` models add it."""
+flags only JSON booleans, numbers only JSON numbers) and bounded. A command that HTTP addresses
+by path (``/audits/{id}/amend``) takes the id in its intake body instead; the ``...Command``
+models add it."""
 
 from __future__ import annotations
 

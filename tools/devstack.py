@@ -116,7 +116,8 @@ Try it: an auditor submits a poor audit of Phòng Kinh tế; its head sees the s
   .venv/bin/python -m tools.demo audit kt --score 1 > var/audit.json
   curl -s -X POST localhost:{ports["assessment"]}/v1/audits -H "Authorization: Bearer $AUDITOR" \\
        -H 'Content-Type: application/json' -d @var/audit.json
-  curl -s "localhost:{ports["scoring"]}/v1/units/kt/scores?period=$(date +%Y-%m)" \\
+  MONTH=$(TZ=Asia/Ho_Chi_Minh date +%Y-%m)   # the ward's month, in Vietnam time
+  curl -s "localhost:{ports["scoring"]}/v1/units/kt/scores?period=$MONTH" \\
        -H "Authorization: Bearer $HEAD"
   curl -s localhost:{ports["notifications"]}/v1/alerts -H "Authorization: Bearer $HEAD"
 """)

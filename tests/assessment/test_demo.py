@@ -3,18 +3,22 @@ has what every screen needs, and loading it again adds no submissions. Real Post
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from contracts.events import parse_event
+from contracts.roles import Role
 from services.assessment.adapters.tables import (
     feedback,
     periods,
     plumbing,
     self_assessments,
+    task_results,
 )
+from services.assessment.calendar import shipped_policy
 from services.assessment.demo import loader
 from services.runtime.db import create_engine, session_factory
 from tests.assessment.conftest import service_settings
@@ -66,7 +70,29 @@ async def test_full_demo_is_complete_and_loads_once(pg_url: str, tmp_path: Path)
         approved = sum(e.data.outcome == "approved" for e in reviews)  # type: ignore[attr-defined]
         assert approved > len(reviews) / 2
         assert statuses.get("submitted", 0) > 0  # this month's, waiting to be reviewed
-        assert len(closed) == loader.HISTORY_MONTHS
+        now = datetime.now(UTC)
+        policy = shipped_policy()
+        months = loader.demo_months(now, policy)
+        assert len(months) >= loader.HISTORY_MONTHS + 1
+        assert set(closed) == {m.key for m in months if policy.closed_by_date(m, now)}
+        # A whole closed quarter can be classified: every person who self-assesses has a
+        # reviewed "+" and task points in each of its months.
+        quarter = [m.key for m in loader.last_closed_quarter(now, policy)]
+        assert set(quarter) <= set(closed) and quarter[0] in {m.key for m in months}
+        assessed = {
+            r.person_id
+            for r in loader.read_org_chart()[0]
+            if r.role in (Role.STAFF, Role.AUDITOR, Role.UNIT_HEAD, Role.ADMIN)
+        }
+        async with sessions() as session:
+            for period in quarter:
+                reviewed = select(self_assessments.c.person_id).where(
+                    self_assessments.c.period == period,
+                    self_assessments.c.status.in_(["approved", "adjusted"]),
+                )
+                assert set((await session.scalars(reviewed)).all()) == assessed, period
+                pointed = select(task_results.c.person_id).where(task_results.c.period == period)
+                assert set((await session.scalars(pointed)).all()) == assessed, period
         assert worst_day >= 4
 
         await loader.load(config, "full", str(tmp_path / "tokens.json"))

@@ -9,7 +9,7 @@ import json
 import logging
 import random
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 WARD = "binh-dong"
 WARD_NAME = "Phường Bình Đông"
 HERE = Path(__file__).parent
-#: How many past months of submissions the full demo has, besides the current one.
+#: How many past months of submissions the full demo has at least, besides the current one
+#: (more when needed to reach back to a whole closed quarter: see ``demo_months``).
 HISTORY_MONTHS = 3
 #: Each unit's habits: the mean item score it tends to get, and its weakest pillar.
 UNIT_PROFILES = {
@@ -89,16 +90,32 @@ def write_tokens(path: Path, secret: str, callers: list[Principal], rows: list[O
     path.write_text(json.dumps(entries, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
-def demo_months(now: datetime) -> list[Month]:
+def last_closed_quarter(now: datetime, policy: Policy) -> list[Month]:
+    """The months of the latest quarter whose three months are all past their close day at
+    ``now`` (``Policy.closed_by_date``): a quarter that can be classified, as income is paid."""
+    end = Month.of(now).shift(-1)
+    while end.month % 3 or not policy.closed_by_date(end, now):
+        end = end.shift(-1)
+    return [end.shift(-2), end.shift(-1), end]
+
+
+def demo_months(now: datetime, policy: Policy) -> list[Month]:
+    """The demo's months, oldest first, up to the current one: from the first month of the last
+    whole closed quarter (``last_closed_quarter``), and at least ``HISTORY_MONTHS`` back."""
     current = Month.of(now)
-    return [current.shift(-back) for back in range(HISTORY_MONTHS, -1, -1)]
+    month = min(last_closed_quarter(now, policy)[0], current.shift(-HISTORY_MONTHS))
+    months = []
+    while month <= current:
+        months.append(month)
+        month = month.shift(1)
+    return months
 
 
-def audit_drafts(now: datetime, rng: random.Random) -> list[tuple[str, AuditDraft]]:
+def audit_drafts(now: datetime, policy: Policy, rng: random.Random) -> list[tuple[str, AuditDraft]]:
     """One audit per unit per month, the current month's only once its audit day has passed."""
     catalog = default_catalog()
     drafts = []
-    for month in demo_months(now):
+    for month in demo_months(now, policy):
         for offset, (unit_id, (mean, weak)) in enumerate(UNIT_PROFILES.items()):
             day = month.first_day() + timedelta(days=8 + offset)
             performed_at = datetime.combine(day, time(9, 30), LOCAL_TZ)
@@ -165,10 +182,18 @@ async def load_submissions(
             "feedback": await demo.feedback(session),
             "task results": await demo.task_results(session),
         }
-        closed = await handlers.close_due_periods(
-            session, replace(policy, auto_close_lookback_months=HISTORY_MONTHS), demo.now
-        )
-    log.info("demo submissions loaded: %s; %d periods closed", counts, len(closed))
+        closed = await handlers.close_due_periods(session, policy, demo.now)
+    months = demo_months(demo.now, policy)
+    quarter = last_closed_quarter(demo.now, policy)[0]
+    log.info("demo submissions loaded: %s", counts)
+    log.info(
+        "demo months %s to %s; closed: %s; %d-Q%d is a whole closed quarter",
+        months[0],
+        months[-1],
+        ", ".join(sorted(period for _, period in closed)) or "none",
+        quarter.year,
+        quarter.quarter,
+    )
 
 
 #: What citizens rate, with how often: mostly satisfied (5 Rất hài lòng .. 1 Rất không hài lòng).
@@ -226,7 +251,7 @@ class DemoWard:
     async def audits(self, session: AsyncSession) -> int:
         auditors = self.people(Role.AUDITOR)
         count = 0
-        for unit_id, draft in audit_drafts(self.now, self.rng):
+        for unit_id, draft in audit_drafts(self.now, self.policy, self.rng):
             auditor = self.rng.choice([a for a in auditors if a.unit_id != unit_id])
             moment = draft.performed_at + timedelta(hours=2)
             await handlers.submit_audit(session, self.context(auditor, moment), draft)
@@ -269,7 +294,7 @@ class DemoWard:
         still waiting for their review, so reviews go overdue."""
         count = 0
         current = Month.of(self.now)
-        for month in demo_months(self.now):
+        for month in demo_months(self.now, self.policy):
             for person in self.people(Role.STAFF, Role.AUDITOR, Role.UNIT_HEAD, Role.ADMIN):
                 if month == current:
                     submitted = self.at(month.first_day() + timedelta(days=9), 9)
@@ -304,7 +329,9 @@ class DemoWard:
     ) -> None:
         reviewer = self.context(self.reviewer_of(person), moment)
         roll = self.rng.random()
-        if roll < 0.08:
+        # Returned only when it can be resubmitted and reviewed again before the month closes.
+        again_by = (moment + timedelta(days=2)).astimezone(LOCAL_TZ).date()
+        if roll < 0.08 and again_by <= self.policy.close_day(month):
             await handlers.review_self_assessment(
                 session, reviewer, self_assessment, "returned", REVIEW_REASONS[1], None
             )
@@ -336,7 +363,7 @@ class DemoWard:
         staff = self.people(Role.STAFF)
         levels, weights = zip(*LEVEL_WEIGHTS.items(), strict=True)
         count = 0
-        for month in demo_months(self.now):
+        for month in demo_months(self.now, self.policy):
             for unit_id in UNIT_PROFILES:
                 visits = 24 if unit_id == "ttphcc" else 8
                 for _ in range(visits):
@@ -389,7 +416,7 @@ class DemoWard:
         month's have not arrived, so its classification is provisional."""
         hr = self.people(Role.INTEGRATION)[0]
         count = 0
-        for month in demo_months(self.now)[:-1]:
+        for month in demo_months(self.now, self.policy)[:-1]:
             moment = self.at(self.policy.calendar.nth_working_day(month.shift(1), 2), 7)
             if moment > self.now:
                 continue

@@ -56,7 +56,7 @@ from services.scoring.domain.reviews import (
     review_supersedes,
     task_result_state,
 )
-from services.scoring.domain.roster import RosterRow, roster_rows
+from services.scoring.domain.roster import RosterRow, roster_rows, unit_ids
 from services.scoring.domain.satisfaction import (
     DISSATISFACTION_SPIKE,
     VERY_DISSATISFIED,
@@ -268,10 +268,10 @@ class Scoring:
         """Keep each ward's newest org chart: who is classified, in which duty group, and who
         is counted in the cap. A changed chart announces nothing by itself: the next
         classification of the ward (a close, a late change) is made with it."""
-        newest: dict[str, tuple[int, tuple[RosterRow, ...]]] = {}
+        newest: dict[str, tuple[int, tuple[RosterRow, ...], tuple[str, ...]]] = {}
         for e in events:
             if e.ward not in newest or e.data.version > newest[e.ward][0]:
-                newest[e.ward] = (e.data.version, roster_rows(e.data))
+                newest[e.ward] = (e.data.version, roster_rows(e.data), unit_ids(e.data))
         await store.replace_rosters(session, newest)
 
     # --- announcing what changed ----------------------------------------------------------------

@@ -140,10 +140,17 @@ async def unit_score(
     span: Window,
     policy: Policy,
     explain: bool = False,
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
+    """A unit's figures for ``span``; None for an id the ward's current org chart does not name
+    and nothing was recorded for in the period (a typo, not a unit without audits). Before
+    scoring has seen the ward's org chart every id is answered, as it always was."""
     # The period and the one before it, closed and late marks, in one read: the change is a
     # subtraction away.
     stored = await store.unit_period(session, ward, unit_id, span.months, span.previous)
+    if not stored.sums.get(True) and not stored.ratings.get(True):
+        chart = await store.chart(session, ward)
+        if chart is not None and not chart.names_unit(unit_id):
+            return None
     current = UnitFigures(stored.sums.get(True, {}), stored.ratings.get(True, {}))
     values = current.values(policy)
     previous = UnitFigures(stored.sums.get(False, {}), stored.ratings.get(False, {}))

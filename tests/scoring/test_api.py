@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from contracts.envelope import Event
 from contracts.periods import Month
 from services.runtime.settings import ServiceSettings
 from services.scoring.bootstrap import build_app
@@ -21,8 +22,9 @@ from tests.scoring.projection import Projection
 THIS_MONTH = Month.of(datetime.now(UTC))
 
 
-@pytest.fixture
-async def api(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+async def serve(tmp_path: Path, *extra: Event) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over a projection of two units' audits, feedback and two people's months, and
+    ``extra`` events (an org chart) after them."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'scoring.db'}"
     projection = await Projection(url).create()
     first = ev.submitted(uuid.uuid4(), "kt", "2026-02", [2] * 25)
@@ -37,6 +39,7 @@ async def api(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
             ev.reviewed("p1", "kt", "2026-03", [4] * 8),
             ev.task_result("p1", "2026-03", 62),
             ev.reviewed("p2", "vp", "2026-03", [2] * 8),
+            *extra,
         ]
     )
     await projection.close()
@@ -47,6 +50,24 @@ async def api(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=transport, base_url="http://scoring") as client:
         yield client
     await app.state.runtime.engine.dispose()
+
+
+@pytest.fixture
+async def api(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """A ward whose org chart scoring has not seen: every unit and person id is answered as
+    before the org chart was kept (an unknown person: 404 ``no_score``)."""
+    async for client in serve(tmp_path):
+        yield client
+
+
+#: The ward's org chart: p1 and p3 in kt, p2 in vp; p3 has nothing recorded.
+CHART = ev.org_chart([ev.person("p1", "kt"), ev.person("p2", "vp"), ev.person("p3", "kt")])
+
+
+@pytest.fixture
+async def charted(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    async for client in serve(tmp_path, CHART):
+        yield client
 
 
 CHAIRMAN = bearer("chairman", "p001")
@@ -203,3 +224,56 @@ async def test_every_figure_takes_years_from_2000_to_next_year(
             "Kỳ không hợp lệ (dùng YYYY-MM, YYYY-Qn, YYYY, last3m hoặc last12m; năm từ 2000 "
             f"đến {THIS_MONTH.year + 1})."
         )
+
+
+async def test_an_id_the_org_chart_does_not_name_is_unknown(charted: httpx.AsyncClient) -> None:
+    unit = await charted.get("/v1/units/zzz/scores", params={"period": "2026-03"}, headers=CHAIRMAN)
+    assert unit.status_code == 404, unit.text
+    assert unit.json()["error"] == {
+        "code": "unknown_unit",
+        "message": "Không có đơn vị này trong sơ đồ tổ chức hiện tại của phường.",
+        "field": "unit_id",
+    }
+    person = await charted.get(
+        "/v1/people/p999/scores",
+        params={"period": "2026-03"},
+        headers={**CHAIRMAN, "Accept-Language": "en"},
+    )
+    assert person.status_code == 404, person.text
+    assert person.json()["error"] == {
+        "code": "unknown_person",
+        "message": "No such person in the ward's current org chart.",
+        "field": "person_id",
+    }
+    # A unit of the chart without an audit this period is answered, empty.
+    quiet = await charted.get("/v1/units/vp/scores", params={"period": "2026-01"}, headers=CHAIRMAN)
+    assert quiet.status_code == 200 and quiet.json()["total_percent"] is None
+
+
+async def test_a_known_person_without_data_is_not_classified_as_the_classification_says(
+    charted: httpx.AsyncClient,
+) -> None:
+    answer = await charted.get(
+        "/v1/people/p3/scores", params={"period": "2026-03"}, headers=CHAIRMAN
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["status"] == "not_classified" and body["band"] is None
+    assert body["missing"] == ["task_points", "plus_review"]
+    assert body["months"] == [
+        {"month": "2026-03", "points": None, "missing": ["task_points", "plus_review"]}
+    ]
+    table = (
+        await charted.get("/v1/classification", params={"period": "2026-03"}, headers=CHAIRMAN)
+    ).json()
+    (row,) = [p for p in table["people"] if p["person_id"] == "p3"]
+    assert {k: body[k] for k in row} == row
+
+
+async def test_a_ward_whose_org_chart_is_not_seen_yet_answers_as_before(
+    api: httpx.AsyncClient,
+) -> None:
+    unit = await api.get("/v1/units/zzz/scores", params={"period": "2026-03"}, headers=CHAIRMAN)
+    assert unit.status_code == 200 and unit.json()["total_percent"] is None
+    person = await api.get("/v1/people/p999/scores", params={"period": "2026-03"}, headers=CHAIRMAN)
+    assert person.status_code == 404 and person.json()["error"]["code"] == "no_score"

@@ -189,8 +189,9 @@ async def test_a_rebuild_read_by_two_processes_equals_live(
     live = await live_rows(new_pg_database(), everything, batch=7)
     assert live["closed_periods"] and live["task_results"] and live["unit_day_very_dissatisfied"]
     assert any(row[4:] == (0, 0, 0, 0) for row in live["person_month_plus"]), "a returned review"
-    ((_, version, people),) = live["org_rosters"]
+    ((_, version, people, units),) = live["org_rosters"]
     assert version == 3 and len(people) == 3
+    assert units == ("kt", "vp")  # the chart's units, kept beside them
 
     url = new_pg_database()
     await (await Projection(url).create()).close()

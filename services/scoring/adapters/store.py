@@ -50,7 +50,7 @@ from services.scoring.domain.aggregates import PillarSums, flatten, sums_json_te
 from services.scoring.domain.audits import AuditRecord
 from services.scoring.domain.classification import Decision
 from services.scoring.domain.reviews import ReviewRecord
-from services.scoring.domain.roster import Member, RosterRow, members_of
+from services.scoring.domain.roster import Chart, Member, RosterRow, members_of
 
 AuditKey = tuple[str, str]  # ward, audit id
 ReviewKey = tuple[str, str]  # ward, self-assessment id
@@ -771,20 +771,25 @@ async def save_flags(
 
 
 async def replace_rosters(
-    session: AsyncSession, rosters: Mapping[str, tuple[int, Sequence[RosterRow]]]
+    session: AsyncSession,
+    rosters: Mapping[str, tuple[int, Sequence[RosterRow], Sequence[str]]],
 ) -> None:
-    """Keep each ward's org chart of the highest version (an older one arriving late changes
-    nothing)."""
+    """Keep each ward's org chart of the highest version: its people's rows and its unit ids
+    (an older one arriving late changes nothing)."""
     t = org_rosters
-    for ward, (version, people) in sorted(rosters.items()):
+    for ward, (version, people, units) in sorted(rosters.items()):
         statement = upsert(session, t).values(
-            ward=ward, version=version, people=[list(row) for row in people]
+            ward=ward, version=version, people=[list(row) for row in people], units=list(units)
         )
         excluded = statement.excluded
         await session.execute(
             statement.on_conflict_do_update(
                 index_elements=["ward"],
-                set_={"version": excluded.version, "people": excluded.people},
+                set_={
+                    "version": excluded.version,
+                    "people": excluded.people,
+                    "units": excluded.units,
+                },
                 where=t.c.version < excluded.version,
             )
         )
@@ -795,6 +800,17 @@ async def roster(session: AsyncSession, ward: str) -> dict[str, Member]:
     t = org_rosters
     people = await session.scalar(select(t.c.people).where(t.c.ward == ward))
     return members_of(people or [])
+
+
+async def chart(session: AsyncSession, ward: str) -> Chart | None:
+    """Which units and people the ward's current org chart names; None before the first chart
+    arrived (a ward scoring has not seen an org chart of yet)."""
+    t = org_rosters
+    row = (await session.execute(select(t.c.people, t.c.units).where(t.c.ward == ward))).first()
+    if row is None:
+        return None
+    people, units = row
+    return Chart(frozenset(str(p[0]) for p in people), None if units is None else frozenset(units))
 
 
 async def decisions(session: AsyncSession, ward: str, period: str) -> dict[str, Decision]:

@@ -151,13 +151,15 @@ late_marks = Table(
 )
 
 #: The ward's current org chart as classification needs it (the newest version published): one
-#: row per ward, its people as ``[[person_id, unit_id, duty group, employment type], ...]``.
+#: row per ward, its people as ``[[person_id, unit_id, duty group, employment type], ...]`` and
+#: its unit ids (null in a row written before they were kept).
 org_rosters = Table(
     "org_rosters",
     metadata,
     Column("ward", String(64), primary_key=True),
     Column("version", Integer, nullable=False),
     Column("people", JSON, nullable=False),
+    Column("units", JSON),
 )
 
 #: The chairman's decisions on ties at the edge of the cap on "xuất sắc", per period and duty

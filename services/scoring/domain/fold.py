@@ -48,7 +48,7 @@ from services.scoring.domain.reviews import (
     review_supersedes,
     task_result_state,
 )
-from services.scoring.domain.roster import RosterRow, roster_rows
+from services.scoring.domain.roster import RosterRow, roster_rows, unit_ids
 from services.scoring.domain.satisfaction import VERY_DISSATISFIED, local_day
 
 #: A fact: ``(kind, stream sequence, event id, ...)``, the rest depending on the kind:
@@ -58,7 +58,7 @@ from services.scoring.domain.satisfaction import VERY_DISSATISFIED, local_day
 #: - TASK_RESULT: ward, person, month, its :data:`TaskResultState`;
 #: - FEEDBACK: ward, unit, month, level, the local day of a "Rất không hài lòng" (else None);
 #: - CLOSE: ward, month, when; REOPEN: ward, month;
-#: - ORG: ward, version, the roster's rows (:func:`roster_rows`);
+#: - ORG: ward, version, the roster's rows (:func:`roster_rows`), the unit ids (:func:`unit_ids`);
 #: - OTHER: nothing (not projected).
 Fact = tuple[Any, ...]
 
@@ -113,7 +113,8 @@ def fact_of(sequence: int, event: Event) -> Fact:
         return (REOPEN, sequence, event_id, event.ward, event.data.period)
     if isinstance(event, OrgChartPublished):
         chart = event.data
-        return (ORG, sequence, event_id, event.ward, chart.version, roster_rows(chart))
+        rows, units = roster_rows(chart), unit_ids(chart)
+        return (ORG, sequence, event_id, event.ward, chart.version, rows, units)
     return (OTHER, sequence, event_id)
 
 
@@ -131,7 +132,8 @@ class Fold:
         self._ratings: dict[tuple[str, str, str, int], int] = {}
         self._very_dissatisfied: dict[tuple[str, str, date], int] = {}
         self._closed: dict[tuple[str, str], datetime | None] = {}  # None: reopened
-        self._rosters: dict[str, tuple[int, tuple[RosterRow, ...]]] = {}  # ward -> version, rows
+        #: ward -> version, rows, unit ids
+        self._rosters: dict[str, tuple[int, tuple[RosterRow, ...], tuple[str, ...]]] = {}
 
     def add(self, facts: Iterable[Fact]) -> None:
         seen, audits = self.seen, self._audits
@@ -163,10 +165,10 @@ class Fold:
             elif kind == REOPEN:
                 close_or_reopen(self._closed, (fact[3], fact[4]), None)
             elif kind == ORG:
-                _, _, _, ward, version, rows = fact
+                _, _, _, ward, version, rows, units = fact
                 current = self._rosters.get(ward)
                 if current is None or version > current[0]:  # an older chart changes nothing
-                    self._rosters[ward] = (version, rows)
+                    self._rosters[ward] = (version, rows, units)
             self.events += 1
 
     def _review(self, ward: str, sa_id: str, new: ReviewRecord, event_id: str) -> None:
@@ -271,9 +273,9 @@ class Fold:
                 yield (*key, at)
 
     def org_rosters(self) -> Iterator[tuple[Any, ...]]:
-        """ward, version, people (JSON text)."""
-        for ward, (version, rows) in self._rosters.items():
-            yield (ward, version, json.dumps([list(row) for row in rows]))
+        """ward, version, people (JSON text), units (JSON text)."""
+        for ward, (version, rows, units) in self._rosters.items():
+            yield (ward, version, json.dumps([list(row) for row in rows]), json.dumps(list(units)))
 
     def release(self) -> None:
         """Drop the rows once written; what was seen is still needed by the catch-up."""

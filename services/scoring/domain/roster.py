@@ -1,6 +1,7 @@
-"""The ward's current org chart as the classification needs it (pure, no I/O): for each person,
-their unit, the duty group within which the cap on "xuất sắc" applies, and whether they are a
-công chức (counted in the cap) or a người lao động (classified, not counted)."""
+"""The ward's current org chart as scoring needs it (pure, no I/O): for each person, their
+unit, the duty group within which the cap on "xuất sắc" applies, and whether they are a công
+chức (counted in the cap) or a người lao động (classified, not counted); and which units and
+people the chart names, so a query about an id it does not name is told so."""
 
 from __future__ import annotations
 
@@ -31,6 +32,27 @@ def roster_rows(chart: OrgChartPublishedData) -> tuple[RosterRow, ...]:
     """The chart's people as rows, by person id; the duty group resolved (``OrgPerson.group``:
     the one named, else leaders or specialists by role)."""
     return tuple(sorted((p.person_id, p.unit_id, p.group, p.employment_type) for p in chart.people))
+
+
+def unit_ids(chart: OrgChartPublishedData) -> tuple[str, ...]:
+    """The chart's unit ids, sorted."""
+    return tuple(sorted(u.unit_id for u in chart.units))
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Which ids the ward's current org chart names. ``units`` is None for a chart stored before
+    scoring kept its units (until the next chart arrives, or a rebuild)."""
+
+    people: frozenset[str]
+    units: frozenset[str] | None
+
+    def names_unit(self, unit_id: str) -> bool:
+        """Whether the chart names the unit (True when its units are not known)."""
+        return self.units is None or unit_id in self.units
+
+    def names_person(self, person_id: str) -> bool:
+        return person_id in self.people
 
 
 def members_of(rows: Iterable[Iterable[object]]) -> dict[str, Member]:

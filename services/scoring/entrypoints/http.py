@@ -17,6 +17,7 @@ from services.runtime.db import transaction
 from services.runtime.errors import ApiError, register_messages
 from services.runtime.http import Caller, error_responses, require
 from services.scoring import person_views, views
+from services.scoring.adapters import store
 from services.scoring.classifying import DecisionRefused, decide
 from services.scoring.domain import periods
 
@@ -48,6 +49,14 @@ register_messages(
             "Chỉ được chọn trong số những người đồng điểm ở ngưỡng 20% của nhóm.",
             "Only people tied at the edge of the group's 20% quota may be chosen.",
         ),
+        "unknown_unit": (
+            "Không có đơn vị này trong sơ đồ tổ chức hiện tại của phường.",
+            "No such unit in the ward's current org chart.",
+        ),
+        "unknown_person": (
+            "Không có người này trong sơ đồ tổ chức hiện tại của phường.",
+            "No such person in the ward's current org chart.",
+        ),
         "decision_over_quota": (
             'Quyết định vượt tỷ lệ 20% "Hoàn thành xuất sắc nhiệm vụ" của nhóm.',
             'The decision exceeds the group\'s 20% quota of "Hoàn thành xuất sắc nhiệm vụ".',
@@ -77,7 +86,7 @@ def _answer_context(request: Request) -> tuple[Any, Any]:
 
 @router.get(
     "/units/{unit_id}/scores",
-    responses=error_responses(401, 403, 422),
+    responses=error_responses(401, 403, 404, 422),
     summary="A unit's 5S result for a period (điểm 5S của đơn vị)",
 )
 async def unit_scores(
@@ -92,7 +101,10 @@ async def unit_scores(
     span = parse_window(period)
     runtime, policy = _answer_context(request)
     async with runtime.sessions() as session:
-        return await views.unit_score(session, caller.ward, unit_id, span, policy, explain)
+        answer = await views.unit_score(session, caller.ward, unit_id, span, policy, explain)
+    if answer is None:
+        raise ApiError(404, "unknown_unit", "unit_id")
+    return answer
 
 
 @router.get(
@@ -139,11 +151,15 @@ async def person_scores(
         answer = await person_views.person_score(
             session, caller.ward, person_id, span, policy, explain
         )
+        # Someone the org chart names is always answered (not classified, with what is
+        # missing); anyone else only with something recorded in the period. A ward whose org
+        # chart scoring has not seen yet keeps the older answer, "no score this period".
+        chart = await store.chart(session, caller.ward) if answer is None else None
     # The same refusal whether or not the person has a score, so nothing leaks.
     if not _sees_person(caller, person_id, answer["unit_id"] if answer else None):
         raise ApiError(403, "forbidden")
     if answer is None:
-        raise ApiError(404, "no_score", "person_id")
+        raise ApiError(404, "no_score" if chart is None else "unknown_person", "person_id")
     return answer
 
 
@@ -170,7 +186,7 @@ async def classification(
         result = await person_views.classification(
             session, caller.ward, span.key, span.months, policy
         )
-        closed = await views.store.closed_months(session, caller.ward, span.months)
+        closed = await store.closed_months(session, caller.ward, span.months)
     return {
         "period": span.key,
         "provisional": not set(span.months) <= closed,

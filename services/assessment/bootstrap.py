@@ -19,8 +19,9 @@ from services.assessment.domain.policy import Policy
 from services.assessment.entrypoints import http
 from services.assessment.entrypoints.intake import register_intake
 from services.runtime.db import SessionFactory, transaction
+from services.runtime.jobs import run_forever
 from services.runtime.service import Runtime
-from services.runtime.settings import ServiceSettings, load_settings
+from services.runtime.settings import ServiceSettings, load_settings, own_settings
 from services.runtime.workdays import WorkingCalendar, read_calendar_days
 
 NAME = "assessment"
@@ -62,30 +63,27 @@ def settings() -> AssessmentSettings:
 
 
 def assessment_settings(config: ServiceSettings | None) -> AssessmentSettings:
-    if config is None:
-        return settings()
-    if isinstance(config, AssessmentSettings):
-        return config
-    return AssessmentSettings(**dict(config))
+    return own_settings(AssessmentSettings, config, settings)
 
 
 async def housekeeping_forever(
-    sessions: SessionFactory, policy: Policy, every_s: float, keep_keys: timedelta
+    sessions: SessionFactory,
+    policy: Policy,
+    every_s: float,
+    keep_keys: timedelta,
+    stop: asyncio.Event | None = None,
 ) -> None:
     """The automatic close of past months (``Policy.close_day``), and forgetting old idempotency
     keys. Every instance may run it: closing is race-safe (see ``handlers.close_due_periods``)."""
-    while True:
-        try:
-            async with transaction(sessions) as session:
-                closed = await handlers.close_due_periods(session, policy)
-                await handlers.forget_old_keys(session, datetime.now(UTC) - keep_keys)
-            for ward, period in closed:
-                log.info("closed period %s of %s after its close day", period, ward)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("housekeeping failed; retrying")
-        await asyncio.sleep(every_s)
+
+    async def once() -> None:
+        async with transaction(sessions) as session:
+            closed = await handlers.close_due_periods(session, policy)
+            await handlers.forget_old_keys(session, datetime.now(UTC) - keep_keys)
+        for ward, period in closed:
+            log.info("closed period %s of %s after its close day", period, ward)
+
+    await run_forever("housekeeping", once, interval_s=every_s, stop=stop)
 
 
 def build_runtime(config: ServiceSettings | None = None) -> tuple[Runtime, Submissions]:
@@ -110,7 +108,8 @@ def build_runtime(config: ServiceSettings | None = None) -> tuple[Runtime, Submi
         keep_keys = timedelta(days=config.idempotency_retention_days)
         every_s = config.auto_close_interval_s
         runtime.spawn(
-            housekeeping_forever(runtime.sessions, policy, every_s, keep_keys), "housekeeping"
+            housekeeping_forever(runtime.sessions, policy, every_s, keep_keys, runtime.stopping),
+            "housekeeping",
         )
 
     runtime.on_start(install_default_catalog)

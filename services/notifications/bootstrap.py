@@ -20,7 +20,7 @@ from services.notifications.settings import NotificationsSettings, notifications
 from services.runtime.clock import Clock
 from services.runtime.consumer import ConsumerSpec
 from services.runtime.service import Runtime
-from services.runtime.settings import ServiceSettings
+from services.runtime.settings import ServiceSettings, own_settings
 
 NAME = "notifications"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -54,17 +54,8 @@ class Notifications:
     scheduler: Scheduler
 
 
-def _own(config: ServiceSettings | None) -> NotificationsSettings:
-    """This service's settings, from the shared ones a generic tool may pass."""
-    if config is None:
-        return settings()
-    if isinstance(config, NotificationsSettings):
-        return config
-    return NotificationsSettings.model_validate(config.model_dump())
-
-
 def build_service(config: ServiceSettings | None = None) -> Notifications:
-    config = _own(config)
+    config = own_settings(NotificationsSettings, config, settings)
     runtime = Runtime(config, metadata, plumbing, MIGRATIONS)
     clock = Clock(adjustable=config.environment != "production", start=config.clock_start)
     policy = handlers.Policy.from_settings(config, clock)
@@ -92,7 +83,7 @@ def build_service(config: ServiceSettings | None = None) -> Notifications:
     )
 
     async def start_scheduler() -> None:
-        runtime.spawn(scheduler.run(), "scheduler")
+        runtime.spawn(scheduler.run(runtime.stopping), "scheduler")
 
     runtime.on_start(start_scheduler)
     return Notifications(config, runtime, policy, scheduler)

@@ -15,7 +15,6 @@ or a digest goes out once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -46,6 +45,7 @@ from services.notifications.metrics import (
     OVERDUE_REVIEWS,
 )
 from services.runtime.db import SessionFactory, transaction
+from services.runtime.jobs import run_forever
 from services.runtime.outbox import stage
 
 log = logging.getLogger(__name__)
@@ -95,15 +95,14 @@ class Scheduler:
     def wake(self) -> None:
         self._wake.set()
 
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.tick()
-            except Exception:  # the loop outlives a database hiccup; the next tick retries
-                log.exception("scheduler tick failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.tick_s)
-            self._wake.clear()
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Tick for the life of the service (or until ``stop``): every ``tick_s``, and at once
+        after a commit that queued a delivery. A failed tick (a database hiccup) is retried."""
+
+        async def tick() -> None:
+            await self.tick()
+
+        await run_forever("scheduler", tick, interval_s=self.tick_s, stop=stop, wake=self._wake)
 
     async def tick(self) -> int:
         """One pass: watch this month, alert missed deadlines, escalate, repeat, send. Returns

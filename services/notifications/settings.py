@@ -3,6 +3,7 @@ then ``WARD5S_X``). Every number of the brief is here, so a ward can change it w
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import time
 
 from pydantic import AwareDatetime, SecretStr
@@ -52,13 +53,14 @@ class NotificationsSettings(ServiceSettings):
     #: Demo and test stacks only: the clock starts here instead of now (then runs on).
     clock_start: AwareDatetime | None = None
 
-    def check_production(self) -> None:
-        super().check_production()
-        if self.environment == "production" and self.signing_secret == DEMO_SIGNING_SECRET:
-            raise SystemExit(
-                "WARD5S_NOTIFICATIONS_SIGNING_SECRET must be set to a secret of your own in "
-                "production"
-            )
+    def demo_secrets(self) -> Mapping[str, tuple[SecretStr, str]]:
+        return {
+            **super().demo_secrets(),
+            "WARD5S_NOTIFICATIONS_SIGNING_SECRET": (
+                self.signing_secret,
+                DEMO_SIGNING_SECRET.get_secret_value(),
+            ),
+        }
 
 
 def notifications_settings() -> NotificationsSettings:

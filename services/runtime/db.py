@@ -16,7 +16,9 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
+    Connection,
     DateTime,
+    Engine,
     Index,
     Integer,
     LargeBinary,
@@ -26,15 +28,18 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     event,
+    make_url,
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -104,8 +109,26 @@ class PlumbingTables:
         )
 
 
-def is_sqlite(url: str) -> bool:
-    return url.startswith("sqlite")
+#: Where to ask which database is in use: a URL, or anything bound to the database.
+Bound = str | AsyncSession | AsyncEngine | AsyncConnection | Session | Engine | Connection
+
+
+def dialect_name(where: Bound) -> str:
+    """The database in use (``postgresql``, ``sqlite``) for a URL, a session, an engine or a
+    connection: the one way every module asks."""
+    if isinstance(where, str):
+        return make_url(where).get_backend_name()
+    if isinstance(where, AsyncSession | Session):
+        return where.get_bind().dialect.name
+    return where.dialect.name
+
+
+def is_postgres(where: Bound) -> bool:
+    return dialect_name(where) == "postgresql"
+
+
+def is_sqlite(where: Bound) -> bool:
+    return dialect_name(where) == "sqlite"
 
 
 def make_sqlite_folder(url: str) -> None:
@@ -137,7 +160,7 @@ def create_engine(url: str) -> AsyncEngine:
 
 def upsert(session: AsyncSession, table: Table) -> Any:
     """An INSERT that takes ``on_conflict_do_nothing/do_update`` on PostgreSQL and SQLite alike."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         return postgresql.insert(table)
     return sqlite.insert(table)
 

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import Event
-from services.runtime.db import upsert
+from services.runtime.db import is_postgres, upsert
 
 
 async def claim(
@@ -29,7 +29,7 @@ async def claim(
     if not unique:
         return []
     now = datetime.now(UTC)
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         fresh = await _claim_unnested(session, inbox, consumer, unique, now)
         return [event for key, event in unique.items() if key in fresh]
     # One statement with the rows as parameters (not a VALUES list built per batch), so it is

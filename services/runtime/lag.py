@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from nats.js import JetStreamContext
 
 from services.runtime.consumer import ConsumerSpec
+from services.runtime.jobs import run_forever
 from services.runtime.metrics import CONSUMER_ACK_PENDING, CONSUMER_PENDING
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,11 @@ async def report_lag(
     js: JetStreamContext,
     specs: Sequence[ConsumerSpec],
     poll_s: float = LAG_POLL_S,
+    stop: asyncio.Event | None = None,
 ) -> None:
-    """Measure the lag every ``poll_s`` seconds, for the life of the service."""
-    while True:
+    """Measure the lag every ``poll_s`` seconds, for the life of the service (or until ``stop``)."""
+
+    async def measure() -> None:
         await measure_lag(service, js, specs)
-        await asyncio.sleep(poll_s)
+
+    await run_forever(f"consumer lag of {service}", measure, interval_s=poll_s, stop=stop)

@@ -12,7 +12,7 @@ from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.runtime.db import make_sqlite_folder
+from services.runtime.db import is_sqlite, make_sqlite_folder
 
 
 def alembic_config(script_location: Path, url: str) -> Config:
@@ -39,7 +39,7 @@ def run_env(metadata: MetaData) -> None:
         context.configure(
             connection=connection,
             target_metadata=metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
+            render_as_batch=is_sqlite(connection),
             compare_type=True,
         )
         with context.begin_transaction():

@@ -10,7 +10,6 @@ drops the copy. Either way the event is on the stream exactly once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.envelope import Event
 from services.runtime.db import SessionFactory, transaction
 from services.runtime.hooks import Bell, after_commit
+from services.runtime.jobs import run_forever
 from services.runtime.metrics import (
     OUTBOX_BACKLOG,
     OUTBOX_FAILURES,
@@ -80,21 +80,24 @@ class OutboxRelay:
     def wake(self) -> None:
         self._wake.set()
 
-    async def run(self) -> None:
-        while True:
-            try:
-                published = await self.publish_pending()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox relay of %s failed; retrying", self.service)
-                published = 0
-                await asyncio.sleep(self.poll_s)
-            if published < self.batch:
-                await self.refresh_gauges()
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_s)
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Publish for the life of the service (or until ``stop``): at once while batches come
+        full, then every ``poll_s`` or as soon as a commit stages events."""
+        await run_forever(
+            f"outbox relay of {self.service}",
+            self.publish_once,
+            interval_s=self.poll_s,
+            stop=stop,
+            wake=self._wake,
+        )
+
+    async def publish_once(self) -> bool:
+        """Publish one batch; True when it was full (more may be waiting). After a short batch,
+        refresh the backlog gauges."""
+        if await self.publish_pending() >= self.batch:
+            return True
+        await self.refresh_gauges()
+        return False
 
     async def publish_pending(self) -> int:
         """Publish one batch of unpublished events; returns how many were published."""

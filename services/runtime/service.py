@@ -1,6 +1,12 @@
 """Composition of one service process: database, bus, outbox relay, consumers and HTTP, started
 and stopped together. Each service's ``bootstrap.py`` builds a :class:`Runtime` and adds its own
-consumers and routes; ``python -m services.<name>`` serves it."""
+consumers and routes; ``python -m services.<name>`` serves it.
+
+A service with a database passes its metadata, its outbox/inbox tables and its migrations:
+``Runtime(settings, metadata, plumbing, MIGRATIONS)``. One without (a web front-end that only
+talks to the others) passes the settings alone: ``Runtime(settings)``; it has the bus, HTTP,
+health and metrics, but no engine, sessions, relay or consumers (asking for them is an error),
+and its readiness checks the bus only."""
 
 from __future__ import annotations
 
@@ -16,12 +22,19 @@ import uvicorn
 from fastapi import APIRouter, FastAPI
 from faststream.nats import NatsBroker
 from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.events import EVENT_TYPES, event_type_name
 from contracts.subjects import event_subject
 from services.runtime.broker import build_broker, ensure_streams, jetstream
 from services.runtime.consumer import Apply, ConsumerSpec, EventConsumer
-from services.runtime.db import PlumbingTables, create_engine, is_sqlite, session_factory
+from services.runtime.db import (
+    PlumbingTables,
+    SessionFactory,
+    create_engine,
+    is_sqlite,
+    session_factory,
+)
 from services.runtime.http import create_http_app
 from services.runtime.lag import report_lag
 from services.runtime.migrations import upgrade
@@ -35,23 +48,52 @@ class Runtime:
     def __init__(
         self,
         settings: ServiceSettings,
-        metadata: MetaData,
-        plumbing: PlumbingTables,
-        migrations: Path,
+        metadata: MetaData | None = None,
+        plumbing: PlumbingTables | None = None,
+        migrations: Path | None = None,
     ) -> None:
         settings.check_production()
         self.settings = settings
         self.metadata = metadata
-        self.plumbing = plumbing
+        self._plumbing = plumbing
         self.migrations = migrations
-        self.engine = create_engine(settings.sqlalchemy_url)
-        self.sessions = session_factory(self.engine)
+        self._engine: AsyncEngine | None = None
+        self._sessions: SessionFactory | None = None
+        if plumbing is not None:
+            if metadata is None or migrations is None:
+                raise ValueError("a service with a database gives its metadata and migrations")
+            self._engine = create_engine(settings.sqlalchemy_url)
+            self._sessions = session_factory(self._engine)
         self.broker: NatsBroker = build_broker(settings)
         self.consumers: list[EventConsumer] = []
         self.relay: OutboxRelay | None = None
         self._tasks: list[asyncio.Task[Any]] = []
+        #: Set when the service stops: background loops (``jobs.run_forever``) end on it.
+        self.stopping = asyncio.Event()
         self._startup: list[Callable[[], Awaitable[None]]] = []
         self._document_publications()
+
+    @property
+    def has_database(self) -> bool:
+        return self._engine is not None
+
+    @property
+    def engine(self) -> AsyncEngine:
+        if self._engine is None:
+            raise RuntimeError(f"{self.name} was built without a database")
+        return self._engine
+
+    @property
+    def sessions(self) -> SessionFactory:
+        if self._sessions is None:
+            raise RuntimeError(f"{self.name} was built without a database")
+        return self._sessions
+
+    @property
+    def plumbing(self) -> PlumbingTables:
+        if self._plumbing is None:
+            raise RuntimeError(f"{self.name} was built without a database")
+        return self._plumbing
 
     @property
     def name(self) -> str:
@@ -86,9 +128,11 @@ class Runtime:
         self._tasks.append(asyncio.create_task(coroutine, name=f"{self.name}:{name}"))
 
     async def migrate(self) -> None:
-        await asyncio.to_thread(upgrade, self.migrations, self.settings.sqlalchemy_url)
+        if self.migrations is not None and self.has_database:
+            await asyncio.to_thread(upgrade, self.migrations, self.settings.sqlalchemy_url)
 
     async def start(self) -> None:
+        self.stopping.clear()
         await self.migrate()
         await self.broker.connect()
         if self.settings.declare_streams:
@@ -96,6 +140,15 @@ class Runtime:
         for hook in self._startup:
             await hook()
         await self.broker.start()
+        if self.has_database:
+            self._start_relay()
+        if self.consumers:
+            specs = [consumer.spec for consumer in self.consumers]
+            lag = report_lag(self.name, jetstream(self.broker), specs, stop=self.stopping)
+            self.spawn(lag, "consumer-lag")
+        log.info("%s started", self.name)
+
+    def _start_relay(self) -> None:
         self.relay = OutboxRelay(
             self.name,
             self.sessions,
@@ -105,15 +158,12 @@ class Runtime:
             poll_s=self.settings.relay_poll_s,
             lock_rows=not is_sqlite(self.settings.sqlalchemy_url),
         )
-        self.spawn(self.relay.run(), "outbox-relay")
-        if self.consumers:
-            specs = [consumer.spec for consumer in self.consumers]
-            self.spawn(report_lag(self.name, jetstream(self.broker), specs), "consumer-lag")
-        log.info("%s started", self.name)
+        self.spawn(self.relay.run(self.stopping), "outbox-relay")
 
     async def stop(self) -> None:
         """Stop background jobs, consumers and the bus, each within a bounded time: a stop that
         hung would keep a restart (or a deployment) waiting forever."""
+        self.stopping.set()
         for task in self._tasks:
             task.cancel()
         await _within(asyncio.gather(*self._tasks, return_exceptions=True), "background jobs")
@@ -121,7 +171,8 @@ class Runtime:
         for consumer in self.consumers:
             await _within(consumer.stop(), f"consumer {consumer.spec.name}")
         await _within(self.broker.stop(), "the bus connection")
-        await self.engine.dispose()
+        if self._engine is not None:
+            await self._engine.dispose()
         log.info("%s stopped", self.name)
 
     async def database(self) -> None:
@@ -147,7 +198,7 @@ class Runtime:
             title=title,
             description=description,
             token_secret=self.settings.token_secret.get_secret_value(),
-            readiness=[self.database, self.bus],
+            readiness=[self.database, self.bus] if self.has_database else [self.bus],
             metrics_token=metrics_token.get_secret_value() if metrics_token else None,
             lifespan=lifespan,
         )

@@ -8,6 +8,7 @@ scoring port. Defaults run the whole stack on one machine with SQLite files unde
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -47,16 +48,32 @@ class ServiceSettings(BaseModel):
             return self.database_url
         return f"sqlite+aiosqlite:///{self.var_dir / (self.service + '.db')}"
 
+    def demo_secrets(self) -> Mapping[str, tuple[SecretStr, str]]:
+        """The secrets a production stack must set: variable -> (value, the demo value).
+        A service with secrets of its own adds them."""
+        return {"WARD5S_TOKEN_SECRET": (self.token_secret, DEMO_TOKEN_SECRET)}
+
     def check_production(self) -> None:
+        """Refuse to start a production stack that still has a demo secret (SystemExit)."""
         if self.environment != "production":
             return
-        if self.token_secret.get_secret_value() == DEMO_TOKEN_SECRET:
-            raise SystemExit(
-                "WARD5S_TOKEN_SECRET must be set to a secret of your own in production"
-            )
+        for variable, (value, demo) in self.demo_secrets().items():
+            if value.get_secret_value() == demo:
+                raise SystemExit(f"{variable} must be set to a secret of your own in production")
 
 
 S = TypeVar("S", bound=ServiceSettings)
+
+
+def own_settings(cls: type[S], config: ServiceSettings | None, load: Callable[[], S]) -> S:
+    """A service's own settings from what a caller passed: none (read the environment with
+    ``load``), its own (as they are), or the shared ones a generic tool builds (their values,
+    the service's defaults for the rest)."""
+    if config is None:
+        return load()
+    if isinstance(config, cls):
+        return config
+    return cls.model_validate(dict(config))
 
 
 def load_settings(cls: type[S], service: str, **defaults: object) -> S:

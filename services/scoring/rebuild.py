@@ -51,7 +51,13 @@ from contracts.envelope import Event
 from contracts.events import parse_event
 from contracts.streams import ASSESSMENT
 from services.runtime.broker import inbox_prefix, nats_servers
-from services.runtime.db import SessionFactory, create_engine, session_factory, transaction
+from services.runtime.db import (
+    SessionFactory,
+    create_engine,
+    is_postgres,
+    session_factory,
+    transaction,
+)
 from services.runtime.settings import ServiceSettings
 from services.scoring.adapters import store
 from services.scoring.adapters.history import (
@@ -459,7 +465,7 @@ async def rebuild(
     with tempfile.TemporaryDirectory(prefix="ward5s-rebuild-") as scratch:
         async with live() as probe:
             engine = probe.bind
-        if isinstance(engine, AsyncEngine) and engine.dialect.name == "postgresql":
+        if isinstance(engine, AsyncEngine) and is_postgres(engine):
             replay: Replay = SchemaReplay(js, replayer, engine)
         else:
             scratch_db = create_engine(f"sqlite+aiosqlite:///{Path(scratch) / 'projection.db'}")

@@ -1,0 +1,111 @@
+"""Written once in the runtime: which database is in use, the upsert and bulk statements (here
+on SQLite; the PostgreSQL path runs in the scoring and consumer tests), settings of a service
+from shared ones, the production check of demo secrets, and a runtime without a database."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import Column, Integer, String, Table, select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from services.notifications.settings import NotificationsSettings
+from services.runtime.bulk import execute_rows, insert_rows, keyed, one_of, upsert_replacing
+from services.runtime.db import (
+    dialect_name,
+    is_postgres,
+    is_sqlite,
+    new_metadata,
+    transaction,
+    upsert,
+)
+from services.runtime.service import Runtime
+from services.runtime.settings import ServiceSettings, own_settings
+from services.runtime.uow import in_memory
+
+metadata = new_metadata()
+scores = Table(
+    "scores",
+    metadata,
+    Column("ward", String(20), primary_key=True),
+    Column("unit_id", String(20), primary_key=True),
+    Column("points", Integer, nullable=False),
+)
+
+
+def test_the_database_kind_from_a_url_an_engine_or_a_session() -> None:
+    assert dialect_name("postgresql+asyncpg://u@h/assessment") == "postgresql"
+    assert is_postgres("postgresql+asyncpg://u@h/assessment")
+    assert is_sqlite("sqlite+aiosqlite:///var/assessment.db")
+    assert not is_sqlite("postgresql+asyncpg://u@h/sqlite")
+    engine = create_async_engine("sqlite+aiosqlite://")
+    assert is_sqlite(engine) and not is_postgres(engine)
+
+
+async def test_bulk_upsert_and_lookups_on_sqlite() -> None:
+    async with in_memory(metadata) as sessions:
+        async with transaction(sessions) as session:
+            assert is_sqlite(session)
+            rows: list[dict[str, object]] = [
+                {"ward": "bd", "unit_id": u, "points": p} for u, p in (("kt", 1), ("vp", 2))
+            ]
+            await execute_rows(session, insert_rows(session, scores, rows), rows)
+            await upsert_replacing(
+                session,
+                scores,
+                [
+                    {"ward": "bd", "unit_id": "kt", "points": 7},
+                    {"ward": "bd", "unit_id": "cs", "points": 3},
+                ],
+                ("ward", "unit_id"),
+            )
+            skipped = upsert(session, scores).values(ward="bd", unit_id="vp", points=99)
+            await session.execute(skipped.on_conflict_do_nothing())
+        async with sessions() as session:
+            wanted = select(scores.c.unit_id, scores.c.points).where(
+                one_of(session, scores.c.unit_id, ["kt", "vp", "kt"])
+            )
+            assert sorted((await session.execute(wanted)).all()) == [("kt", 7), ("vp", 2)]
+            pairs = keyed(
+                session,
+                select(scores.c.unit_id).order_by(scores.c.unit_id),
+                (scores.c.ward, scores.c.unit_id),
+                [("bd", "cs"), ("bd", "vp"), ("other", "kt")],
+            )
+            assert (await session.scalars(pairs)).all() == ["cs", "vp"]
+
+
+def test_a_service_takes_its_own_settings_from_shared_ones() -> None:
+    shared = ServiceSettings(service="notifications", http_port=8003, relay_batch=7)
+    own = own_settings(NotificationsSettings, shared, lambda: pytest.fail("not loaded"))
+    assert isinstance(own, NotificationsSettings)
+    assert (own.relay_batch, own.http_port, own.tick_s) == (7, 8003, 5.0)
+    assert own_settings(NotificationsSettings, own, lambda: pytest.fail("not loaded")) is own
+    loaded = NotificationsSettings(service="notifications", http_port=1)
+    assert own_settings(NotificationsSettings, None, lambda: loaded) is loaded
+
+
+def test_production_refuses_every_demo_secret_by_name() -> None:
+    strong = SecretStr("a-secret-of-our-own-that-is-long-enough")
+    settings = NotificationsSettings(
+        service="notifications", http_port=1, environment="production", token_secret=strong
+    )
+    with pytest.raises(SystemExit, match="WARD5S_NOTIFICATIONS_SIGNING_SECRET"):
+        settings.check_production()
+    settings.model_copy(update={"signing_secret": strong}).check_production()  # no exit
+
+
+async def test_a_runtime_without_a_database_serves_health_and_checks_only_the_bus() -> None:
+    runtime = Runtime(ServiceSettings(service="web", http_port=8000))
+    assert not runtime.has_database
+    with pytest.raises(RuntimeError, match="web was built without a database"):
+        _ = runtime.sessions
+    await runtime.migrate()  # nothing to migrate
+    app = runtime.http_app(title="web", description="front-end", routers=[])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        assert (await client.get("/healthz")).json() == {"status": "ok", "service": "web"}
+        ready = await client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["problems"] == ["bus: ConnectionError"]

@@ -8,10 +8,12 @@ from __future__ import annotations
 import types
 import typing
 import uuid
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -24,7 +26,13 @@ from services.assessment.adapters.tables import corrective_actions, periods
 from services.assessment.calendar import shipped_policy
 from services.assessment.domain.audits import AuditDraft, ItemInput
 from services.assessment.domain.self_assessments import PlusScore
-from services.assessment.domain.window import check_calendar_day, check_due, check_month
+from services.assessment.domain.window import (
+    CLOCK_SKEW,
+    check_calendar_day,
+    check_due,
+    check_moment,
+    check_month,
+)
 from services.assessment.entrypoints import schemas
 from services.runtime.auth import Principal
 from services.runtime.db import transaction
@@ -84,6 +92,40 @@ def test_the_window_of_dates_is_decided_once() -> None:
         with pytest.raises(ApiError) as refused_:
             check(value, policy, REPORTED)  # type: ignore[operator]
         assert refused_.value.code == code, (check, value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    day=st.dates(),
+    moment=st.datetimes(timezones=st.timezones()),
+    now=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2040, 1, 1)),
+)
+def test_every_date_is_inside_its_window_or_refused_as_such(
+    day: date, moment: datetime, now: datetime
+) -> None:
+    """Whatever date arrives: accepted only inside its window, otherwise an ``ApiError`` 422
+    (never an overflow or any other exception reaching the client)."""
+    policy, now = shipped_policy(), now.replace(tzinfo=UTC)
+    today = now.astimezone(LOCAL_TZ).date()
+    checks = [
+        (check_due, day, lambda: today < day <= today + timedelta(days=policy.due_horizon_days)),
+        (check_calendar_day, day, lambda: today <= day and day.year <= today.year + 1),
+        (check_month, f"{day.year:04d}-{day.month:02d}", lambda: today.year - 1 <= day.year),
+    ]
+    for check, value, inside in checks:
+        try:
+            check(value, policy, now)  # type: ignore[operator]
+        except ApiError as refusal:
+            assert refusal.status == 422
+        else:
+            assert inside(), (check, value)
+    try:
+        check_moment(moment, policy, now, "performed_at")
+    except ApiError as refusal:
+        assert refusal.field == "performed_at"
+    else:
+        assert moment <= now + CLOCK_SKEW
+        assert Month.of(moment).year >= today.year - 1
 
 
 async def test_dates_outside_the_window_are_refused_at_every_entry(service) -> None:

@@ -416,7 +416,9 @@ class Classification(Contract):
     #: The group of officials with similar duties, and the employment type, from the org chart.
     duty_group: str | None = None
     employment_type: EmploymentType = "cong_chuc"
-    #: Counted in the 20 % cap on "xuất sắc" (a classified công chức).
+    #: Counted in the base of the 20 % cap on "xuất sắc": a công chức rated "tốt" or "xuất sắc"
+    #: by their score (so not one disqualified); the group's ``QuotaGroup.base`` counts exactly
+    #: these.
     counted_in_quota: bool = False
     quota_demoted: bool = False  # lost "xuất sắc" to the 20% cap
     tie_at_cap: bool = False  # tied with others at the edge of the cap

@@ -194,10 +194,15 @@ def test_the_tot_income_is_the_paid_share_under_its_cap() -> None:
 def test_a_disqualifier_forces_the_lowest_band() -> None:
     months = {"2026-03": PersonMonth("p99", "kt", Fraction(100), Fraction(100), Fraction(68), True)}
     disqualified = assess("p99", ["2026-03"], months, POLICY)
-    rows = by_person(classify([*standings(95, 90, 85, 80, 75), disqualified], {}, POLICY))
+    result = classify([*standings(95, 90, 85, 80, 75), disqualified], {}, POLICY)
+    rows = by_person(result)
     assert rows["p99"].band == "khong_hoan_thanh" and rows["p99"].points == 98.0
     assert rows["p99"].income_share == 0.0 and rows["p99"].disqualified
     assert rows["p01"].band == "xuat_sac"
+    # Left out of the quota's base, and the flag says so: the five others are the base.
+    assert not rows["p99"].counted_in_quota
+    (quota,) = result.quotas
+    assert quota.base == 5 == sum(1 for row in result.people if row.counted_in_quota)
 
 
 def test_a_missing_part_leaves_the_month_not_classified() -> None:

@@ -101,6 +101,32 @@ def test_the_cap_is_never_exceeded_in_any_group(ward: tuple) -> None:
     assert set(by_id) == set(scores)
 
 
+@settings(max_examples=300, deadline=None)
+@given(wards())
+def test_those_counted_in_the_quota_are_exactly_its_base(ward: tuple) -> None:
+    standings, members, decisions, base = ward
+    result = classify(standings, members, POLICIES[base], decisions)
+    for quota in result.quotas:
+        counted = [
+            c
+            for c in result.people
+            if c.counted_in_quota and members[c.person_id].group == quota.duty_group
+        ]
+        assert len(counted) == quota.base
+    groups = {q.duty_group for q in result.quotas}
+    scores = {s.person_id: s for s in standings}
+    for c in result.people:
+        # Counted: a công chức of a group with a quota, rated "tốt" or better by the score —
+        # never someone disqualified, not classified, or a người lao động.
+        assert c.counted_in_quota == (
+            members[c.person_id].group in groups
+            and members[c.person_id].employment_type == "cong_chuc"
+            and scores[c.person_id].band in ("xuat_sac", "tot")
+        )
+        if c.disqualified:
+            assert not c.counted_in_quota
+
+
 MONTHS = ["2026-01", "2026-02", "2026-03"]
 PARTS = st.none() | st.fractions(min_value=0, max_value=100, max_denominator=1000)
 

@@ -6,7 +6,8 @@ Decree 335/2025/NĐ-CP: "xuất sắc" may be held by at most 20 % of those rate
 động; a tie at the quota's edge is the head of agency's call. So, per duty group of the ward
 (the org chart's ``duty_group``, by default leaders or specialists):
 
-- only classified công chức are counted; người lao động keep the band their score gives;
+- only công chức rated "tốt" or "xuất sắc" by their scores are counted (``counted_in_quota``,
+  exactly the quota's ``base``); người lao động keep the band their score gives;
 - the quota is ``floor(share × N)`` with N those rated "tốt" or "xuất sắc" (policy
   ``quota_base: tot_or_better``), or the largest X with X ≤ share × (N − X), i.e.
   ``floor(share × N / (1 + share))`` (``tot_only``: 20 % of those left at "tốt");
@@ -34,6 +35,9 @@ from services.scoring.domain.roster import UNLISTED, Member
 
 #: Decimals of an income coefficient as published.
 COEFFICIENT_DIGITS = 4
+#: The bands, by score, of those the quota is counted from (its base, before the policy's
+#: reading of it): "xuất sắc" and "tốt" (Decree 335: 20 % of those rated "tốt").
+RATED = ("xuat_sac", "tot")
 
 
 @dataclass(frozen=True)
@@ -94,14 +98,17 @@ def classify(
     decisions = decisions or {}
     people = sorted(standings, key=lambda s: (s.points is None, -(s.points or 0), s.person_id))
     member = {s.person_id: members.get(s.person_id, UNLISTED) for s in people}
-    counted = {
+    classified = {
         s.person_id
         for s in people
         if s.band is not None and member[s.person_id].employment_type == "cong_chuc"
     }
+    # Exactly the quota's base: a classified công chức that "hoàn thành" or "không hoàn thành"
+    # (a disqualifier) is in the group but not in its base, so not counted.
+    counted = {s.person_id for s in people if s.person_id in classified and s.band in RATED}
     groups: dict[str, list[Standing]] = defaultdict(list)
     for s in people:
-        if s.person_id in counted:
+        if s.person_id in classified:
             groups[member[s.person_id].group].append(s)
 
     demoted: set[str] = set()
@@ -110,7 +117,7 @@ def classify(
     quotas: list[QuotaGroup] = []
     ties: dict[str, Tie] = {}
     for group, standing in sorted(groups.items()):
-        rated = sum(1 for s in standing if s.band in ("xuat_sac", "tot"))
+        rated = sum(1 for s in standing if s.person_id in counted)
         quota = quota_of(rated, policy)
         excellent = [s for s in standing if s.band == "xuat_sac"]  # best first
         kept = len(excellent)

@@ -4,7 +4,7 @@ The domain raises a :class:`Refusal` with a :class:`Kind` (what sort of no), a s
 (which names the message), the ``field`` at fault and the message's ``params``::
 
     raise Refusal(Kind.CONFLICT, "period_closed", "period", period="2026-03")
-    raise Refusal.invalid("unknown_item", f"items[{i}].code", item=code)
+    raise Refusal(Kind.INVALID, "unknown_item", f"items[{i}].code", item=code)
 
 The edges turn a refusal into an answer: :data:`HTTP_STATUS` is the one table from kinds to
 HTTP statuses (read through :attr:`Refusal.status` by the HTTP error handler and the NATS
@@ -65,22 +65,6 @@ class Refusal(Exception):
         self.code = code
         self.field = field
         self.params = params
-
-    @classmethod
-    def invalid(cls, code: str, field: str | None = None, **params: Any) -> Refusal:
-        return cls(Kind.INVALID, code, field, **params)
-
-    @classmethod
-    def forbidden(cls, code: str = "forbidden", field: str | None = None, **params: Any) -> Refusal:
-        return cls(Kind.FORBIDDEN, code, field, **params)
-
-    @classmethod
-    def not_found(cls, code: str = "not_found", field: str | None = None, **params: Any) -> Refusal:
-        return cls(Kind.NOT_FOUND, code, field, **params)
-
-    @classmethod
-    def conflict(cls, code: str = "conflict", field: str | None = None, **params: Any) -> Refusal:
-        return cls(Kind.CONFLICT, code, field, **params)
 
     @property
     def status(self) -> int:

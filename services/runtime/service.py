@@ -16,7 +16,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
@@ -42,6 +42,8 @@ from services.runtime.outbox import OutboxRelay
 from services.runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class Runtime:
@@ -79,21 +81,20 @@ class Runtime:
 
     @property
     def engine(self) -> AsyncEngine:
-        if self._engine is None:
-            raise RuntimeError(f"{self.name} was built without a database")
-        return self._engine
+        return self._database_part(self._engine)
 
     @property
     def sessions(self) -> SessionFactory:
-        if self._sessions is None:
-            raise RuntimeError(f"{self.name} was built without a database")
-        return self._sessions
+        return self._database_part(self._sessions)
 
     @property
     def plumbing(self) -> PlumbingTables:
-        if self._plumbing is None:
+        return self._database_part(self._plumbing)
+
+    def _database_part(self, part: T | None) -> T:
+        if part is None:
             raise RuntimeError(f"{self.name} was built without a database")
-        return self._plumbing
+        return part
 
     @property
     def name(self) -> str:

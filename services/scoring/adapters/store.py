@@ -1,23 +1,19 @@
-"""Reading and writing the scoring read model (all I/O of the scoring service's tables)."""
+"""Reading and writing the scoring read model (all I/O of the scoring service's tables). The
+bulk statements it is built on (arrays on PostgreSQL) are the runtime's
+(``services.runtime.bulk``)."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Boolean,
-    ColumnElement,
     String,
-    Text,
-    and_,
-    any_,
     bindparam,
     cast,
     delete,
@@ -28,10 +24,10 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.runtime.db import upsert
+from services.runtime.bulk import execute_rows, insert_rows, keyed, one_of, upsert_replacing
+from services.runtime.db import is_postgres, upsert
 from services.scoring.adapters.tables import (
     audit_records,
     classification_decisions,
@@ -65,50 +61,13 @@ def _sums_to_json(sums: Mapping[str, PillarSums]) -> dict[str, list[int]]:
 
 
 def _sums_encoder(session: AsyncSession) -> Any:
-    if _is_postgres(session):  # unnested rows carry JSON as text
+    if is_postgres(session):  # unnested rows carry JSON as text
         return lambda sums: sums_json_text(flatten(sums))
     return _sums_to_json
 
 
 def _sums_from_json(raw: Mapping[str, list[int]]) -> dict[str, PillarSums]:
     return {p: PillarSums(*values) for p, values in raw.items()}
-
-
-def _is_postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def _one_of(session: AsyncSession, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
-    """``column IN values``; on PostgreSQL as ``= ANY(array)``, one parameter whatever the
-    count, so the statement is compiled once and the batch's hot path stays short."""
-    distinct = sorted(set(values))
-    if _is_postgres(session):
-        return column == any_(bindparam(None, distinct, type_=ARRAY(column.type)))
-    return column.in_(distinct)
-
-
-def _keyed(
-    session: AsyncSession, query: Any, columns: Sequence[Any], keys: Iterable[tuple[Any, ...]]
-) -> Any:
-    """``query`` restricted to the rows whose ``columns`` equal one of ``keys``.
-
-    On PostgreSQL the keys travel as one array per column, joined with ``unnest``: one
-    parameter each whatever the count, so the statement is compiled once and planned as an
-    index lookup per key. Elsewhere a row-value ``IN``.
-    """
-    keys = sorted(set(keys))
-    if not _is_postgres(session):
-        return query.where(tuple_(*columns).in_(keys))
-    names = [f"k{i}" for i in range(len(columns))]
-    arrays = [
-        bindparam(None, [key[i] for key in keys], type_=ARRAY(column.type))
-        for i, column in enumerate(columns)
-    ]
-    wanted = func.unnest(*arrays).table_valued(*names).render_derived(name="wanted")
-    return query.join(
-        wanted,
-        and_(*(column == wanted.c[name] for column, name in zip(columns, names, strict=True))),
-    )
 
 
 def _lock_id(ward: str) -> int:
@@ -122,7 +81,7 @@ EVERY_WARD = _lock_id("*")
 
 async def lock_everything(session: AsyncSession) -> None:
     """Wait for the batches in progress and hold off new ones until the transaction ends."""
-    if _is_postgres(session):
+    if is_postgres(session):
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": EVERY_WARD})
 
 
@@ -133,7 +92,7 @@ async def lock_wards(session: AsyncSession, wards: Iterable[str]) -> None:
     person or flag may run at once; every read-modify-write of the projection happens under its
     ward's lock, taken in one order so two instances never deadlock. (SQLite has one writer.)
     """
-    if not _is_postgres(session):
+    if not is_postgres(session):
         return
     await session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": EVERY_WARD})
     ids = sorted({_lock_id(ward) for ward in wards})
@@ -155,7 +114,7 @@ async def load_audit_records(
         return {}
     t = audit_records
     columns = (t.c.ward, t.c.audit_id, t.c.unit_id, t.c.month, t.c.revision, t.c.live, t.c.sums)
-    rows = await session.execute(_keyed(session, select(*columns), (t.c.ward, t.c.audit_id), keys))
+    rows = await session.execute(keyed(session, select(*columns), (t.c.ward, t.c.audit_id), keys))
     return {
         (r.ward, r.audit_id): AuditRecord(
             r.unit_id, r.month, r.revision, r.live, _sums_from_json(r.sums)
@@ -182,7 +141,7 @@ async def save_audit_records(
         }
         for (ward, audit_id), (r, event_id) in sorted(records.items())
     ]
-    await _upsert_replacing(session, audit_records, rows, ("ward", "audit_id"))
+    await upsert_replacing(session, audit_records, rows, ("ward", "audit_id"))
 
 
 async def load_review_records(
@@ -193,7 +152,7 @@ async def load_review_records(
         return {}
     t = review_records
     rows = await session.execute(
-        _keyed(session, select(t), (t.c.ward, t.c.self_assessment_id), keys)
+        keyed(session, select(t), (t.c.ward, t.c.self_assessment_id), keys)
     )
     return {
         (r.ward, r.self_assessment_id): ReviewRecord(
@@ -228,68 +187,7 @@ async def save_review_records(
         }
         for (ward, sa_id), (r, event_id) in sorted(records.items())
     ]
-    await _upsert_replacing(session, review_records, rows, ("ward", "self_assessment_id"))
-
-
-def _unnested(table: Any, rows: Sequence[Mapping[str, object]]) -> Any:
-    """PostgreSQL: the rows as one array per column, unnested back into rows.
-
-    A batch of any size is then one statement with a parameter per column, compiled once,
-    instead of parameters built and bound for every row. JSON travels as text and is cast.
-    """
-    names = list(rows[0])
-    arrays = []
-    for name in names:
-        column = table.c[name]
-        values = [row[name] for row in rows]
-        if isinstance(column.type, JSON):
-            texts = [v if isinstance(v, str) else json.dumps(v) for v in values]
-            arrays.append(bindparam(None, texts, type_=ARRAY(Text)))
-        else:
-            arrays.append(bindparam(None, values, type_=ARRAY(column.type)))
-    unnested = func.unnest(*arrays).table_valued(*names).render_derived(name="given")
-    return names, select(
-        *(
-            cast(unnested.c[name], JSON)
-            if isinstance(table.c[name].type, JSON)
-            else unnested.c[name]
-            for name in names
-        )
-    )
-
-
-def _insert_rows(session: AsyncSession, table: Any, rows: Sequence[Mapping[str, object]]) -> Any:
-    """An upsert of ``rows``, to execute with :func:`_execute_rows`."""
-    statement = upsert(session, table)
-    if _is_postgres(session):
-        names, source = _unnested(table, rows)
-        return statement.from_select(names, source)
-    return statement
-
-
-async def _execute_rows(
-    session: AsyncSession, statement: Any, rows: Sequence[Mapping[str, object]]
-) -> Any:
-    if _is_postgres(session):
-        return await session.execute(statement)  # the rows are in the statement's arrays
-    return await session.execute(statement, list(rows))
-
-
-async def _upsert_replacing(
-    session: AsyncSession, table: object, rows: list[dict[str, object]], keys: tuple[str, ...]
-) -> None:
-    if not rows:
-        return
-    statement = _insert_rows(session, table, rows)
-    excluded = statement.excluded
-    await _execute_rows(
-        session,
-        statement.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={name: excluded[name] for name in rows[0] if name not in keys},
-        ),
-        rows,
-    )
+    await upsert_replacing(session, review_records, rows, ("ward", "self_assessment_id"))
 
 
 # --- sums: added to atomically, never read-modify-written -------------------------------------
@@ -316,9 +214,9 @@ async def add_to_unit_months(session: AsyncSession, deltas: Mapping[SumsKey, Pil
         t = unit_month_pillars
         await session.execute(
             delete(t).where(
-                _one_of(session, t.c.ward, {w for w, _, _, _ in retracted}),
-                _one_of(session, t.c.unit_id, {u for _, u, _, _ in retracted}),
-                _one_of(session, t.c.month, {m for _, _, m, _ in retracted}),
+                one_of(session, t.c.ward, {w for w, _, _, _ in retracted}),
+                one_of(session, t.c.unit_id, {u for _, u, _, _ in retracted}),
+                one_of(session, t.c.month, {m for _, _, m, _ in retracted}),
                 t.c.points == 0,
                 t.c.max_points == 0,
                 t.c.scored_items == 0,
@@ -364,7 +262,7 @@ async def _add_sums(
     if not rows:
         return
     t = table
-    statement = _insert_rows(session, t, rows)
+    statement = insert_rows(session, t, rows)
     excluded = statement.excluded
     columns = t.c  # type: ignore[attr-defined]
     set_ = {
@@ -372,7 +270,7 @@ async def _add_sums(
         for name in ("points", "max_points", "scored_items", "na_items")
     }
     set_.update({name: excluded[name] for name in replace})
-    await _execute_rows(
+    await execute_rows(
         session, statement.on_conflict_do_update(index_elements=list(keys), set_=set_), rows
     )
 
@@ -388,10 +286,10 @@ def _of_units(
     """Rows of a ward's units: given units (or all) in given months, or given (unit, month)s."""
     query = select(t).where(t.c.ward == ward)
     if pairs is not None:
-        return _keyed(session, query, (t.c.unit_id, t.c.month), pairs)
-    query = query.where(_one_of(session, t.c.month, months))
+        return keyed(session, query, (t.c.unit_id, t.c.month), pairs)
+    query = query.where(one_of(session, t.c.month, months))
     if unit_ids is not None:
-        query = query.where(_one_of(session, t.c.unit_id, unit_ids))
+        query = query.where(one_of(session, t.c.unit_id, unit_ids))
     return query
 
 
@@ -438,7 +336,7 @@ async def people_of_units(
         return set()
     t = person_month_plus
     query = select(t.c.person_id, t.c.month).where(t.c.ward == ward)
-    rows = await session.execute(_keyed(session, query, (t.c.unit_id, t.c.month), wanted))
+    rows = await session.execute(keyed(session, query, (t.c.unit_id, t.c.month), wanted))
     return {(r.person_id, r.month) for r in rows}
 
 
@@ -617,13 +515,13 @@ async def closed_and_late(
     c, t = closed_periods, late_marks
     query = union_all(
         select(literal("closed").label("what"), c.c.period.label("month")).where(
-            c.c.ward == ward, _one_of(session, c.c.period, months)
+            c.c.ward == ward, one_of(session, c.c.period, months)
         ),
         select(literal("late").label("what"), t.c.month.label("month")).where(
             t.c.ward == ward,
             t.c.subject_kind == kind,
             t.c.subject_id == subject_id,
-            _one_of(session, t.c.month, months),
+            one_of(session, t.c.month, months),
         ),
     )
     found: dict[str, set[str]] = {"closed": set(), "late": set()}
@@ -739,7 +637,7 @@ async def load_flags(session: AsyncSession, keys: Iterable[FlagKey]) -> dict[Fla
         return {}
     t = low_flags
     key_columns = (t.c.ward, t.c.subject_kind, t.c.subject_id, t.c.period, t.c.metric)
-    rows = await session.execute(_keyed(session, select(*key_columns, t.c.low), key_columns, keys))
+    rows = await session.execute(keyed(session, select(*key_columns, t.c.low), key_columns, keys))
     return {(r[0], r[1], r[2], r[3], r[4]): r[5] for r in rows}
 
 
@@ -762,7 +660,7 @@ async def save_flags(
         }
         for k, (low, value) in sorted(flags.items())
     ]
-    await _upsert_replacing(
+    await upsert_replacing(
         session, low_flags, rows, ("ward", "subject_kind", "subject_id", "period", "metric")
     )
 

@@ -127,11 +127,18 @@ async def test_a_reopened_corrective_action_is_overdue_again_by_its_new_date(
     assert "đến hạn ngày 17/03/2026 nhưng chưa hoàn thành" in again.text
 
 
+@pytest.mark.parametrize(
+    "database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 async def test_a_corrective_action_reopened_until_9999_12_31_is_kept_and_never_overdue(
-    notifications, mailbox
+    notifications, mailbox, database, request
 ):
-    # A due date at the contract's last day has no "next day"; it must not kill the event.
-    service = await notifications(clock_start=local(2026, 3, 2, 9), repeat_hours=1000)
+    # A due date at the contract's last day has no "next day"; it must not kill the event, and
+    # its "never" moment is stored as it is in either database.
+    overrides = {"clock_start": local(2026, 3, 2, 9), "repeat_hours": 1000}
+    if database == "postgres":
+        overrides["database_url"] = request.getfixturevalue("pg_url")
+    service = await notifications(**overrides)
     await watching(service)
     opened = action_opened(date(2026, 3, 10), local(2026, 3, 2, 9))
     await service.publish(opened)

@@ -122,3 +122,18 @@ async def test_a_declared_day_off_holds_a_waiting_message_and_its_escalation(
     assert await service.at(local(2026, 3, 19, 7, 5)) == 1
     (deputy,) = mailbox.to("p002")
     assert deputy.subject.startswith("[5S+] [Chuyển cấp] Điểm 5S thấp: Phòng Kinh tế")
+
+
+async def test_working_days_counted_past_9999_12_31_stop_there(notifications, mailbox):
+    # Submitted Thu 30/12/9999: three working days later lies beyond the last day there is, so
+    # the review is due on it and never missed; a new calendar counts it again the same way.
+    service = await notifications(clock_start=local(2026, 3, 2, 9), repeat_hours=1000)
+    await watching(service)
+    await service.publish(submitted("p012", "9999-12", local(9999, 12, 30, 10)))
+    await service.settled()
+    assert await service.due_on(rules.REVIEW_OVERDUE, "p012", "9999-12") == "9999-12-31"
+    await service.publish(ward_calendar(1, days_off=(date(9999, 12, 31),)))
+    await service.settled()
+    assert await service.due_on(rules.REVIEW_OVERDUE, "p012", "9999-12") == "9999-12-31"
+    await service.at(local(2026, 4, 10, 7, 5))
+    assert not [m for m in mailbox.to("p010") if "9999" in m.text]

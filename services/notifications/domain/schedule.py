@@ -17,7 +17,6 @@ from contracts.periods import Month
 from services.notifications.domain import rules
 from services.runtime.workdays import WorkingCalendar
 
-
 #: The last moment there is, as the ward's clock reads it: 9999-12-31 23:59:59.999999 local.
 #: Later than any clock will read, and still convertible to local time (``datetime.max`` in UTC
 #: is not: it is already the year 10000 in Asia/Ho_Chi_Minh).

@@ -86,7 +86,9 @@ async def housekeeping_forever(
     await run_forever("housekeeping", once, interval_s=every_s, stop=stop)
 
 
-def build_runtime(config: ServiceSettings | None = None) -> tuple[Runtime, Submissions]:
+def build_runtime(
+    config: ServiceSettings | None = None,
+) -> tuple[Runtime, Submissions]:
     config = assessment_settings(config)
     runtime = Runtime(config, metadata, plumbing, MIGRATIONS)
     policy = config.policy()

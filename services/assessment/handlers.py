@@ -82,6 +82,7 @@ from services.assessment.domain.self_assessments import (
     score_plus_items,
 )
 from services.assessment.domain.window import check_month
+from services.runtime import commands
 from services.runtime.auth import Principal
 from services.runtime.db import upsert
 from services.runtime.errors import ApiError
@@ -985,8 +986,7 @@ async def close_due_periods(
 async def forget_old_keys(session: AsyncSession, before: datetime) -> int:
     """Drop idempotency records older than ``before``: retries come within minutes, and the
     stream's own duplicate window is two hours."""
-    result = await session.execute(idempotency.delete().where(idempotency.c.created_at < before))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return await commands.forget_old_keys(session, idempotency, before)
 
 
 # --- organisation ---------------------------------------------------------------------------------

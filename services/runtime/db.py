@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Column,
     Connection,
@@ -81,9 +82,12 @@ def new_metadata() -> MetaData:
 
 
 class PlumbingTables:
-    """The outbox and inbox tables, declared on a service's metadata."""
+    """The outbox and inbox tables, declared on a service's metadata; with ``commands=True``
+    also the idempotency records of the command pipeline (``services.runtime.commands``)."""
 
-    def __init__(self, metadata: MetaData) -> None:
+    idempotency: Table
+
+    def __init__(self, metadata: MetaData, *, commands: bool = False) -> None:
         # Events waiting to be published; ``published_at`` is set once JetStream acknowledged.
         self.outbox = Table(
             "outbox",
@@ -107,6 +111,20 @@ class PlumbingTables:
             Column("event_type", String(128), nullable=False),
             Column("processed_at", UtcDateTime(), nullable=False),
         )
+        if commands:
+            # A command's first answer, found again by a retry with the same key.
+            self.idempotency = Table(
+                "idempotency",
+                metadata,
+                Column("ward", String(64), primary_key=True),
+                Column("caller", String(64), primary_key=True),
+                Column("key", String(200), primary_key=True),
+                Column("kind", String(64), nullable=False),
+                Column("request_hash", String(64), nullable=False),
+                Column("status", Integer, nullable=False),
+                Column("response", JSON, nullable=False),
+                Column("created_at", UtcDateTime(), nullable=False),
+            )
 
 
 #: Where to ask which database is in use: a URL, or anything bound to the database.

@@ -136,6 +136,10 @@ COMMON_MESSAGES: Mapping[str, tuple[str, str]] = {
         "Too many requests; please try again later.",
     ),
     "conflict": ("Xung đột với dữ liệu hiện có.", "This conflicts with existing data."),
+    "idempotency_key_reused": (
+        "Khóa Idempotency-Key này đã dùng cho một yêu cầu khác.",
+        "This Idempotency-Key was already used for a different request.",
+    ),
     "internal": (
         "Lỗi hệ thống, vui lòng thử lại sau.",
         "Internal error; please try again later.",

@@ -19,7 +19,6 @@ from sqlalchemy import select, update
 from contracts.roles import Role
 from services.assessment.adapters.tables import plumbing
 from services.assessment.bootstrap import build_runtime
-from services.assessment.commands import COMMANDS
 from services.assessment.demo.loader import load_org
 from services.assessment.entrypoints import schemas
 from services.runtime.auth import Principal
@@ -72,17 +71,10 @@ async def test_committed_while_the_relay_was_down_is_published_once(
     staff = Principal("p012", WARD, Role.STAFF, "kt")
     kiosk = Principal("kiosk-01", WARD, Role.KIOSK, "ttphcc")
     hr = Principal("hr-sync", WARD, Role.INTEGRATION)
+    await submissions.execute(auditor, schemas.AuditIn.model_validate(audit_body("vhxh", 1)))
+    await submissions.execute(staff, schemas.SelfAssessmentIn.model_validate(plus_body()))
+    await submissions.execute(kiosk, schemas.FeedbackIn(unit_id="ttphcc", level=2))
     await submissions.execute(
-        COMMANDS["audit"], auditor, schemas.AuditIn.model_validate(audit_body("vhxh", 1))
-    )
-    await submissions.execute(
-        COMMANDS["self_assessment"], staff, schemas.SelfAssessmentIn.model_validate(plus_body())
-    )
-    await submissions.execute(
-        COMMANDS["feedback"], kiosk, schemas.FeedbackIn(unit_id="ttphcc", level=2)
-    )
-    await submissions.execute(
-        COMMANDS["task_result"],
         hr,
         schemas.TaskResultIn(person_id="p012", period=this_month(), points=55),
     )

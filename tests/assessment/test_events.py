@@ -284,7 +284,7 @@ async def test_every_kind_has_an_intake(service) -> None:
     """Each intake subject answers (here: a refusal for an empty body, never silence)."""
     from services.assessment.commands import COMMANDS
 
-    for kind in COMMANDS:
+    for kind in (entry.name for entry in COMMANDS.entries()):
         reply = await service.nc.request(
             intake_subject("binh-dong", kind),
             b"{}",

@@ -124,7 +124,7 @@ async def test_hostile_raw_bodies(service, path, model, headers, raw) -> None:
 
 @HOSTILE
 @given(
-    kind=st.sampled_from(sorted(COMMANDS)),
+    kind=st.sampled_from(sorted(entry.name for entry in COMMANDS.entries())),
     raw=st.binary(max_size=200) | JSON.map(lambda v: json.dumps(v).encode()),
 )
 async def test_hostile_intake_messages(service, kind, raw) -> None:

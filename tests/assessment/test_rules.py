@@ -501,19 +501,20 @@ async def test_rate_bucket_refills_with_time_up_to_its_burst(service) -> None:
     two saved up, whichever instance takes them."""
     from datetime import UTC, datetime
 
-    from services.assessment.commands import Submissions
+    from services.assessment.commands import take_token
     from services.assessment.domain.policy import Policy
     from services.runtime.auth import Principal
-    from services.runtime.errors import ApiError
+    from services.runtime.refusals import Refusal
 
-    instances = [Submissions(service.sessions, Policy(feedback_burst=2, feedback_refill_s=10))] * 2
+    policy = Policy(feedback_burst=2, feedback_refill_s=10)
+    instances = [service.sessions] * 2
     link = Principal(f"qr-{uuid.uuid4().hex[:8]}", "binh-dong", Role.KIOSK, "kt")
     start = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
     async def takes(seconds: float, instance: int = 0) -> bool:
         try:
-            await instances[instance].take_token(link, start + timedelta(seconds=seconds))
-        except ApiError as refused:
+            await take_token(instances[instance], policy, link, start + timedelta(seconds=seconds))
+        except Refusal as refused:
             assert refused.status == 429
             return False
         return True

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from services.runtime.db import PlumbingTables, UtcDateTime, new_metadata
 
 metadata = new_metadata()
-plumbing = PlumbingTables(metadata)
+plumbing = PlumbingTables(metadata, commands=True)
 
 wards = Table(
     "wards",
@@ -268,19 +268,8 @@ calendar_days = Table(
     Column("declared_at", UtcDateTime(), nullable=False),
 )
 
-#: The first answer to each idempotent request: a retry with the same key gets it back.
-idempotency = Table(
-    "idempotency",
-    metadata,
-    Column("ward", String(64), primary_key=True),
-    Column("caller", String(64), primary_key=True),
-    Column("key", String(200), primary_key=True),
-    Column("kind", String(64), nullable=False),
-    Column("request_hash", String(64), nullable=False),
-    Column("status", Integer, nullable=False),
-    Column("response", JSON, nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False),
-)
+#: A command's first answer for retries with the same key (the runtime's command pipeline).
+idempotency = plumbing.idempotency
 
 #: Token buckets of kiosks and QR links, in the database so the limit holds across instances.
 rate_buckets = Table(

@@ -126,10 +126,6 @@ register_messages(
             "Phiên bản bộ tiêu chí {version} đã có và không được thay đổi.",
             "Catalogue version {version} exists and cannot be changed.",
         ),
-        "idempotency_key_reused": (
-            "Khóa Idempotency-Key này đã dùng cho một yêu cầu khác.",
-            "This Idempotency-Key was already used for a different request.",
-        ),
         "csv_columns": ("Tệp CSV thiếu cột: {columns}.", "The CSV lacks the columns: {columns}."),
         "csv_empty": ("Tệp CSV không có dòng nào.", "The CSV has no lines."),
         "duplicate_person": (

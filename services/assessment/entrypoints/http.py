@@ -17,7 +17,7 @@ from contracts.envelope import Actor
 from contracts.periods import MonthKey
 from contracts.roles import Role
 from services.assessment import calendar, handlers, task_results, views
-from services.assessment.commands import COMMANDS, PEOPLE, Submissions
+from services.assessment.commands import PEOPLE, Submissions
 from services.assessment.domain.org import parse_org_chart
 from services.assessment.entrypoints import schemas
 from services.runtime.auth import Principal, issue_token
@@ -54,10 +54,11 @@ SUBMISSION_ERRORS = (400, 401, 403, 409, 413, 422)
 
 
 async def submit(
-    request: Request, kind: str, body: BaseModel, caller: Principal, key: str | None
+    request: Request, body: BaseModel, caller: Principal, key: str | None
 ) -> JSONResponse:
+    """Dispatch ``body`` by its model class through the command pipeline."""
     submissions: Submissions = request.app.state.submissions
-    status, answer = await submissions.execute(COMMANDS[kind], caller, body, key)
+    status, answer = await submissions.execute(caller, body, key)
     return JSONResponse(answer, status_code=status)
 
 
@@ -75,7 +76,7 @@ async def submit_audit(
     request: Request, body: schemas.AuditIn, caller: Caller, key: IdempotencyKey = None
 ) -> JSONResponse:
     """Items scored 0–1 open corrective actions (owner: the unit head unless given)."""
-    return await submit(request, "audit", body, caller, key)
+    return await submit(request, body, caller, key)
 
 
 @router.post(
@@ -92,7 +93,7 @@ async def amend_audit(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     command = schemas.AuditAmendCommand(audit_id=audit_id, **body.model_dump())
-    return await submit(request, "audit.amend", command, caller, key)
+    return await submit(request, command, caller, key)
 
 
 @router.post(
@@ -109,7 +110,7 @@ async def withdraw_audit(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     command = schemas.AuditWithdrawCommand(audit_id=audit_id, reason=body.reason)
-    return await submit(request, "audit.withdraw", command, caller, key)
+    return await submit(request, command, caller, key)
 
 
 @router.post(
@@ -125,7 +126,7 @@ async def close_corrective_action(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     command = schemas.ActionCloseCommand(action_id=action_id, **body.model_dump())
-    return await submit(request, "corrective_action.close", command, caller, key)
+    return await submit(request, command, caller, key)
 
 
 @router.post(
@@ -144,7 +145,7 @@ async def reopen_corrective_action(
     """The auditor who found it, the chairman, or the vice-chairman in charge of its unit; 409
     when it is open, or when its audit closed it (amend the audit instead)."""
     command = schemas.ActionReopenCommand(action_id=action_id, **body.model_dump())
-    return await submit(request, "corrective_action.reopen", command, caller, key)
+    return await submit(request, command, caller, key)
 
 
 # --- self-assessments -----------------------------------------------------------------------------
@@ -159,7 +160,7 @@ async def reopen_corrective_action(
 async def submit_self_assessment(
     request: Request, body: schemas.SelfAssessmentIn, caller: Caller, key: IdempotencyKey = None
 ) -> JSONResponse:
-    return await submit(request, "self_assessment", body, caller, key)
+    return await submit(request, body, caller, key)
 
 
 @router.post(
@@ -175,7 +176,7 @@ async def review_self_assessment(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     command = schemas.ReviewCommand(self_assessment_id=self_assessment_id, **body.model_dump())
-    return await submit(request, "self_assessment.review", command, caller, key)
+    return await submit(request, command, caller, key)
 
 
 # --- feedback and task results --------------------------------------------------------------------
@@ -191,7 +192,7 @@ async def receive_feedback(
     request: Request, body: schemas.FeedbackIn, caller: Caller, key: IdempotencyKey = None
 ) -> JSONResponse:
     """Rate-limited per kiosk or QR link (429 when its bucket is empty)."""
-    return await submit(request, "feedback", body, caller, key)
+    return await submit(request, body, caller, key)
 
 
 @router.post(
@@ -208,7 +209,7 @@ async def record_task_result(
     chart (their unit head; for a unit head, the vice-chairman in charge or the chairman; for a
     vice-chairman, the chairman), with a note; the last one recorded wins and every recording
     is kept. Nobody records their own."""
-    return await submit(request, "task_result", body, caller, key)
+    return await submit(request, body, caller, key)
 
 
 @router.get(
@@ -238,9 +239,7 @@ async def task_result_history(
 async def close_period(
     request: Request, period: Month, caller: Caller, key: IdempotencyKey = None
 ) -> JSONResponse:
-    return await submit(
-        request, "period.close", schemas.PeriodCloseCommand(period=period), caller, key
-    )
+    return await submit(request, schemas.PeriodCloseCommand(period=period), caller, key)
 
 
 @router.post(
@@ -256,7 +255,7 @@ async def reopen_period(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     command = schemas.PeriodReopenCommand(period=period, reason=body.reason)
-    return await submit(request, "period.reopen", command, caller, key)
+    return await submit(request, command, caller, key)
 
 
 # --- the ward's working calendar -----------------------------------------------------------------
@@ -298,7 +297,7 @@ async def declare_calendar_day(
     """A make-up working day is a weekend day or a holiday; a day off a day that would be
     worked (422 otherwise). Publishes ``assessment.calendar.published`` when it changes."""
     command = schemas.CalendarDayCommand(day=day, **body.model_dump())
-    return await submit(request, "calendar.declare", command, caller, key)
+    return await submit(request, command, caller, key)
 
 
 @router.delete(
@@ -311,7 +310,7 @@ async def remove_calendar_day(
     request: Request, day: Day, caller: Caller, key: IdempotencyKey = None
 ) -> JSONResponse:
     command = schemas.CalendarRemoveCommand(day=day)
-    return await submit(request, "calendar.remove", command, caller, key)
+    return await submit(request, command, caller, key)
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -16,11 +16,13 @@ from typing import Any
 from faststream import Context
 from faststream.nats import NatsBroker
 from faststream.nats.message import NatsMessage
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from contracts.subjects import ANY_WARD, intake_subject, ward_of
-from services.assessment.commands import COMMANDS, Command, Submissions
+from services.assessment.commands import Submissions
 from services.runtime.auth import InvalidToken, Principal, verify_token
+from services.runtime.commands import Answer
+from services.runtime.dispatch import Entry
 from services.runtime.errors import ApiError, error_body, from_validation_errors, pick_language
 from services.runtime.refusals import Refusal
 
@@ -48,41 +50,46 @@ def _caller(headers: dict[str, Any], secret: str, ward: str) -> Principal:
 
 
 async def answer(
-    submissions: Submissions, secret: str, command: Command, message: NatsMessage
+    submissions: Submissions,
+    secret: str,
+    command: Entry[Any, Answer],
+    message: NatsMessage,
 ) -> dict[str, Any]:
     headers = message.headers or {}
     lang = pick_language(headers.get("Accept-Language"))
     try:
         principal = _caller(headers, secret, ward_of(message.raw_message.subject))
-        body = command.model.model_validate_json(message.body)
+        model: type[BaseModel] = command.kind
+        body = model.model_validate_json(message.body)
         key = headers.get(KEY_HEADER)
-        status, reply = await submissions.execute(command, principal, body, key)
+        status, reply = await submissions.execute(principal, body, key)
     except ValidationError as invalid:
         status, code, field, params = from_validation_errors(invalid.errors())
         reply = error_body(code, field, lang, **params)
     except Refusal as refused:
         status, reply = refused.status, refused.body(lang)
     except Exception as error:  # answered, never left hanging; logged by type only
-        log.error("intake %s failed with %s", command.kind, type(error).__name__, exc_info=error)
+        log.error("intake %s failed with %s", command.name, type(error).__name__, exc_info=error)
         status, reply = 500, error_body("internal", None, lang)
     return {"status": status, "body": reply}
 
 
 def register_intake(broker: NatsBroker, submissions: Submissions, secret: str) -> None:
-    for command in COMMANDS.values():
+    """One subscriber per registered command, on ``intake.<its name>``."""
+    for command in submissions.entries():
         subscriber = broker.subscriber(
-            intake_subject(ANY_WARD, command.kind),
+            intake_subject(ANY_WARD, command.name),
             queue=QUEUE,
             max_workers=INTAKE_WORKERS,
             decoder=_raw,
-            title=f"assessment/intake/{command.kind}",
-            description=f"Request-reply submission: {command.model.__name__}; answers "
+            title=f"assessment/intake/{command.name}",
+            description=f"Request-reply submission: {command.kind.__name__}; answers "
             '{"status", "body"} as the HTTP API does.',
         )
         subscriber(_handler(submissions, secret, command))
 
 
-def _handler(submissions: Submissions, secret: str, command: Command) -> Any:
+def _handler(submissions: Submissions, secret: str, command: Entry[Any, Answer]) -> Any:
     async def handle(_: Any, message: NatsMessage = Context("message")) -> dict[str, Any]:
         return await answer(submissions, secret, command, message)
 

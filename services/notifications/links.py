@@ -47,3 +47,16 @@ def verify(secret: str, token: str, now: datetime) -> LinkAction:
         return LinkAction(uuid.UUID(claims["alert"]), claims["act"])
     except (jwt.PyJWTError, KeyError, ValueError) as error:
         raise InvalidLink(str(error)) from error
+
+
+@dataclass(frozen=True)
+class LinkMaker:
+    """Makes the links in messages: ``{public_url}/v1/links/{token}``, valid for ``ttl``."""
+
+    secret: str
+    public_url: str
+    ttl: timedelta
+
+    def url(self, alert_id: str, action: Action, now: datetime) -> str:
+        token = sign(self.secret, alert_id, action, now, self.ttl)
+        return f"{self.public_url.rstrip('/')}/v1/links/{token}"

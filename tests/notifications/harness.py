@@ -370,7 +370,7 @@ class Harness:
 
     @property
     def clock(self) -> Any:
-        return self.service.policy.clock
+        return self.service.clock
 
     async def publish(self, *events: Event, msg_id: str | None = None) -> None:
         for event in events:

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import or_, select, update
 
 from services.notifications.adapters.tables import alerts, deliveries
+from services.notifications.handlers.sending import claim_due
 from tests.notifications.harness import Harness, Mailbox, address, local, low_score, org_chart
 from tests.support.http import eventually
 
@@ -139,7 +140,7 @@ async def test_a_claim_that_lapses_is_taken_over(notifications, mailbox, pg_url)
     await a.publish(low_score(metric="S1"))
     await a.settled()
     a.clock.set(local(2026, 3, 11, 9))
-    claimed = await a.service.scheduler._claim(a.clock.now())  # then a dies before sending
+    claimed = await claim_due(a.service.units, a.service.scheduler.sender)  # then a dies
     assert claimed
 
     b = await notifications(clock_start=local(2026, 3, 11, 9), database_url=pg_url)

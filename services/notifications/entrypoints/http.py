@@ -4,53 +4,44 @@ demo clock."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import HTMLResponse
 
 from contracts.roles import Role
-from services.notifications import handlers, links, views
+from services.notifications import links, views
 from services.notifications.entrypoints.schemas import ClockBody, PreferencesBody, SnoozeBody
+from services.notifications.handlers.commands import (
+    COMMANDS,
+    Acknowledge,
+    SetPreferences,
+    Snooze,
+)
 from services.runtime.auth import Principal
 from services.runtime.clock import ClockFixed
-from services.runtime.db import transaction
-from services.runtime.errors import ApiError, pick_language, register_messages
+from services.runtime.errors import pick_language
 from services.runtime.http import Caller, error_responses
+from services.runtime.refusals import Kind, Refusal
+
+if TYPE_CHECKING:  # the composition root imports this module
+    from services.notifications.bootstrap import Notifications
 
 router = APIRouter(prefix="/v1", tags=["notifications"])
 
 #: How long the snooze link in a message holds the repeats.
 LINK_SNOOZE_HOURS = 24.0
 
-register_messages(
-    {
-        "alert_resolved": (
-            "Cảnh báo này đã được khắc phục.",
-            "This alert has already been resolved.",
-        ),
-        "alert_not_open": (
-            "Chỉ tạm hoãn được cảnh báo đang mở.",
-            "Only an open alert can be snoozed.",
-        ),
-        "clock_fixed": (
-            "Không thể chỉnh đồng hồ khi chạy chính thức.",
-            "The clock cannot be moved in production.",
-        ),
-        "link_invalid": (
-            "Đường liên kết không hợp lệ hoặc đã hết hạn.",
-            "The link is not valid or has expired.",
-        ),
-        "clock_change_required": (
-            "Cần advance_seconds hoặc set_to.",
-            "Give advance_seconds or set_to.",
-        ),
-    }
-)
+
+def _service(request: Request) -> Notifications:
+    service: Notifications = request.app.state.notifications
+    return service
 
 
-def _service(request: Request) -> Any:
-    return request.app.state.notifications
+async def _command(service: Notifications, command: object) -> Any:
+    """Run one person's command in its own unit of work."""
+    async with service.units() as uow:
+        return await COMMANDS.dispatch(service.context(uow), command)
 
 
 @router.get(
@@ -79,11 +70,8 @@ async def my_alerts(
     summary="Acknowledge one's alert: no more repeats or escalation (xác nhận)",
 )
 async def acknowledge(request: Request, caller: Caller, alert_id: str) -> dict[str, Any]:
-    service = _service(request)
-    async with transaction(service.runtime.sessions) as session:
-        status = await handlers.acknowledge(
-            service.policy, session, caller.ward, caller.subject_id, alert_id
-        )
+    command = Acknowledge(caller.ward, caller.subject_id, alert_id)
+    status = await _command(_service(request), command)
     return {"alert_id": alert_id, "status": status}
 
 
@@ -95,11 +83,8 @@ async def acknowledge(request: Request, caller: Caller, alert_id: str) -> dict[s
 async def snooze(
     request: Request, caller: Caller, alert_id: str, body: SnoozeBody
 ) -> dict[str, Any]:
-    service = _service(request)
-    async with transaction(service.runtime.sessions) as session:
-        until = await handlers.snooze(
-            service.policy, session, caller.ward, caller.subject_id, alert_id, body.hours
-        )
+    command = Snooze(caller.ward, caller.subject_id, alert_id, body.hours)
+    until = await _command(_service(request), command)
     return {"alert_id": alert_id, "status": "open", "snoozed_until": until.isoformat()}
 
 
@@ -116,32 +101,29 @@ async def follow_link(request: Request, token: str) -> HTMLResponse:
     service = _service(request)
     secret = service.settings.signing_secret.get_secret_value()
     try:
-        action = links.verify(secret, token, service.policy.clock.now())
+        action = links.verify(secret, token, service.clock.now())
     except links.InvalidLink:
-        raise ApiError(403, "link_invalid") from None
-    async with transaction(service.runtime.sessions) as session:
-        recipient = await views.recipient_of(session, str(action.alert_id))
-        if recipient is None:
-            raise ApiError(404, "not_found")
-        ward, person_id = recipient
-        if action.action == "ack":
-            await handlers.acknowledge(
-                service.policy, session, ward, person_id, str(action.alert_id)
-            )
-            page = _PAGE.format(vi="Đã xác nhận cảnh báo. Cảm ơn!", en="Alert acknowledged.")
-        else:
-            await handlers.snooze(
-                service.policy, session, ward, person_id, str(action.alert_id), LINK_SNOOZE_HOURS
-            )
-            page = _PAGE.format(
-                vi="Đã hoãn nhắc lại cảnh báo trong 24 giờ.", en="Reminders held for 24 hours."
-            )
+        raise Refusal(Kind.FORBIDDEN, "link_invalid") from None
+    alert_id = str(action.alert_id)
+    async with service.runtime.sessions() as session:
+        recipient = await views.recipient_of(session, alert_id)
+    if recipient is None:
+        raise Refusal(Kind.NOT_FOUND, "not_found")
+    ward, person_id = recipient
+    if action.action == "ack":
+        await _command(service, Acknowledge(ward, person_id, alert_id))
+        page = _PAGE.format(vi="Đã xác nhận cảnh báo. Cảm ơn!", en="Alert acknowledged.")
+    else:
+        await _command(service, Snooze(ward, person_id, alert_id, LINK_SNOOZE_HOURS))
+        page = _PAGE.format(
+            vi="Đã hoãn nhắc lại cảnh báo trong 24 giờ.", en="Reminders held for 24 hours."
+        )
     return HTMLResponse(page)
 
 
 def _may_manage(caller: Principal, person_id: str) -> None:
     if caller.subject_id != person_id and caller.role is not Role.ADMIN:
-        raise ApiError(403, "forbidden")
+        raise Refusal(Kind.FORBIDDEN, "forbidden")
 
 
 @router.get(
@@ -167,16 +149,11 @@ async def put_preferences(
     person_id = caller.subject_id if person_id == "me" else person_id
     _may_manage(caller, person_id)
     service = _service(request)
-    async with transaction(service.runtime.sessions) as session:
-        await handlers.set_preferences(
-            service.policy,
-            session,
-            caller.ward,
-            person_id,
-            email=body.email,
-            webhook_url=str(body.webhook_url) if body.webhook_url else None,
-            digest=body.digest,
-        )
+    webhook_url = str(body.webhook_url) if body.webhook_url else None
+    await _command(
+        service, SetPreferences(caller.ward, person_id, body.email, webhook_url, body.digest)
+    )
+    async with service.runtime.sessions() as session:
         return await views.preferences_of(session, caller.ward, person_id)
 
 
@@ -187,14 +164,14 @@ async def put_preferences(
 )
 async def failed_deliveries(request: Request, caller: Caller) -> dict[str, Any]:
     if caller.role is not Role.ADMIN:
-        raise ApiError(403, "forbidden")
+        raise Refusal(Kind.FORBIDDEN, "forbidden")
     async with _service(request).runtime.sessions() as session:
         return {"deliveries": await views.failed_deliveries(session, caller.ward)}
 
 
 @router.get("/clock", responses=error_responses(401), summary="The service's clock")
 async def get_clock(request: Request, caller: Caller) -> dict[str, Any]:
-    clock = _service(request).policy.clock
+    clock = _service(request).clock
     return {"now": clock.now().isoformat(), "adjustable": clock.adjustable}
 
 
@@ -205,16 +182,16 @@ async def get_clock(request: Request, caller: Caller) -> dict[str, Any]:
 )
 async def move_clock(request: Request, caller: Caller, body: ClockBody) -> dict[str, Any]:
     if caller.role is not Role.ADMIN:
-        raise ApiError(403, "forbidden")
+        raise Refusal(Kind.FORBIDDEN, "forbidden")
     service = _service(request)
     try:
         if body.set_to is not None:
-            now = service.policy.clock.set(body.set_to)
+            now = service.clock.set(body.set_to)
         elif body.advance_seconds is not None:
-            now = service.policy.clock.advance(body.advance_seconds)
+            now = service.clock.advance(body.advance_seconds)
         else:
-            raise ApiError(422, "clock_change_required", "advance_seconds")
+            raise Refusal(Kind.INVALID, "clock_change_required", "advance_seconds")
     except ClockFixed:
-        raise ApiError(409, "clock_fixed") from None
+        raise Refusal(Kind.CONFLICT, "clock_fixed") from None
     service.scheduler.wake()
     return {"now": now.isoformat(), "adjustable": True}

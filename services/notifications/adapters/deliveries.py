@@ -1,0 +1,131 @@
+"""The deliveries outbox and each person's channel preferences. Every function works inside the
+caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notifications.adapters.tables import alerts, deliveries, org_people, preferences
+from services.runtime.db import upsert
+
+#: How many due deliveries one pass claims; the next pass claims the rest.
+BATCH = 1000
+
+
+async def preference(session: AsyncSession, ward: str, person_id: str) -> Any:
+    """The person's chosen channels (``email``, ``webhook_url``, ``digest``), or None."""
+    return (
+        await session.execute(
+            select(preferences).where(
+                preferences.c.ward == ward, preferences.c.person_id == person_id
+            )
+        )
+    ).first()
+
+
+async def save_preference(
+    session: AsyncSession, ward: str, person_id: str, values: dict[str, Any]
+) -> None:
+    statement = upsert(session, preferences).values(ward=ward, person_id=person_id, **values)
+    await session.execute(
+        statement.on_conflict_do_update(index_elements=["ward", "person_id"], set_=values)
+    )
+
+
+async def add(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    await session.execute(deliveries.insert(), list(rows))
+
+
+async def held(session: AsyncSession, ward: str, now: datetime) -> list[Any]:
+    """The ward's pending non-critical first attempts held for later (``id``, ``digest``)."""
+    return list(
+        (
+            await session.execute(
+                select(deliveries.c.id, preferences.c.digest)
+                .join(alerts, alerts.c.alert_id == deliveries.c.alert_id)
+                .outerjoin(
+                    preferences,
+                    (preferences.c.ward == deliveries.c.ward)
+                    & (preferences.c.person_id == deliveries.c.recipient_id),
+                )
+                .where(
+                    deliveries.c.ward == ward,
+                    deliveries.c.status == "pending",
+                    deliveries.c.attempts == 0,
+                    deliveries.c.send_after > now,
+                    alerts.c.severity != "critical",
+                )
+            )
+        ).all()
+    )
+
+
+async def change(session: AsyncSession, delivery_id: int, **values: Any) -> None:
+    await session.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(**values))
+
+
+async def claim(
+    session: AsyncSession, now: datetime, wall: datetime, lease: timedelta
+) -> list[int]:
+    """Claim the deliveries due at ``now`` that no other instance holds, until ``wall + lease``
+    (wall time: a claim lasts as long as a send, however the service's clock is moved)."""
+    due = (
+        select(deliveries.c.id)
+        .where(
+            deliveries.c.status == "pending",
+            deliveries.c.send_after <= now,
+            or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < wall),
+        )
+        .order_by(deliveries.c.id)
+        .limit(BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = await session.scalars(
+        update(deliveries)
+        .where(deliveries.c.id.in_(due.scalar_subquery()))
+        .values(claimed_until=wall + lease)
+        .returning(deliveries.c.id)
+    )
+    return list(claimed)
+
+
+async def claimed(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
+    """The claimed deliveries with their alert, recipient and webhook, in order."""
+    return list(
+        (
+            await session.execute(
+                select(
+                    deliveries.c.id,
+                    deliveries.c.channel,
+                    deliveries.c.kind,
+                    deliveries.c.attempts,
+                    alerts,
+                    org_people.c.full_name,
+                    org_people.c.email,
+                    preferences.c.webhook_url,
+                )
+                .join(alerts, alerts.c.alert_id == deliveries.c.alert_id)
+                .outerjoin(
+                    org_people,
+                    and_(
+                        org_people.c.ward == deliveries.c.ward,
+                        org_people.c.person_id == deliveries.c.recipient_id,
+                    ),
+                )
+                .outerjoin(
+                    preferences,
+                    and_(
+                        preferences.c.ward == deliveries.c.ward,
+                        preferences.c.person_id == deliveries.c.recipient_id,
+                    ),
+                )
+                .where(deliveries.c.id.in_(ids))
+                .order_by(deliveries.c.id)
+            )
+        ).all()
+    )

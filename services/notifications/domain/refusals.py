@@ -1,0 +1,29 @@
+"""The texts of the notifications service's refusals (``code -> (vi, en)``), registered by the
+composition root (``bootstrap``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+MESSAGES: Mapping[str, tuple[str, str]] = {
+    "alert_resolved": (
+        "Cảnh báo này đã được khắc phục.",
+        "This alert has already been resolved.",
+    ),
+    "alert_not_open": (
+        "Chỉ tạm hoãn được cảnh báo đang mở.",
+        "Only an open alert can be snoozed.",
+    ),
+    "clock_fixed": (
+        "Không thể chỉnh đồng hồ khi chạy chính thức.",
+        "The clock cannot be moved in production.",
+    ),
+    "link_invalid": (
+        "Đường liên kết không hợp lệ hoặc đã hết hạn.",
+        "The link is not valid or has expired.",
+    ),
+    "clock_change_required": (
+        "Cần advance_seconds hoặc set_to.",
+        "Give advance_seconds or set_to.",
+    ),
+}

@@ -1,0 +1,84 @@
+"""Alerts left alone: handed one level up once their escalation time passes unacknowledged, and
+sent again after the repeat interval. Both lock the rows they change (another instance of the
+service takes the others), so each escalation and each repeat happens once."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from contracts.common import Text
+from contracts.events import OrgPerson
+from contracts.roles import Role
+from services.notifications.adapters import alerts, org
+from services.notifications.domain import rules
+from services.notifications.domain.low_scores import Message
+from services.notifications.domain.messages import escalated, escalation_note
+from services.notifications.handlers.alerts import Raising, alert_data, raise_alerts
+from services.notifications.handlers.context import Context
+from services.notifications.handlers.deliveries import queue
+from services.notifications.metrics import ALERTS_ESCALATED
+
+
+async def escalate_due(ctx: Context) -> int:
+    """Hand every alert left unacknowledged past its escalation time one level up: the alert is
+    marked escalated and the next level of its rule's route gets it, with a note of who was told
+    and when. Returns how many alerts went up."""
+    due = await alerts.due_escalations(ctx.session, ctx.now)
+    for row in due:
+        await _escalate(ctx, row)
+    return len(due)
+
+
+async def _escalate(ctx: Context, row: Any) -> None:
+    people = await org.load_people(ctx.session, row.ward)
+    note = await _note(ctx, row, people)
+    way = rules.route(row.rule, row.unit_id or row.subject_id, people)
+    message = escalated(
+        Message(Text(vi=row.title_vi, en=row.title_en), Text(vi=row.body_vi, en=row.body_en)),
+        note,
+    )
+    await alerts.change(
+        ctx.session, row.alert_id, status="escalated", escalated_at=ctx.now, updated_at=ctx.now
+    )
+    ALERTS_ESCALATED.labels(row.rule).inc()
+    await raise_alerts(
+        ctx,
+        Raising(
+            ward=row.ward,
+            rule=row.rule,
+            subject_id=row.subject_id,
+            period=row.period,
+            unit_id=row.unit_id or row.subject_id,
+            message=message,
+            critical=row.severity == "critical",
+            correlation_id=uuid.uuid4(),
+        ),
+        way.above(row.escalation_level),
+        way,
+        escalated_from=alert_data(row, note=note.vi),
+    )
+
+
+async def _note(ctx: Context, row: Any, people: list[OrgPerson]) -> Text:
+    """Who was told and since when (the first message that went out, else the alert's birth)."""
+    told = next((p for p in people if p.person_id == row.recipient_id), None)
+    first_sent = await alerts.first_sent_at(ctx.session, row.alert_id)
+    return escalation_note(
+        told.full_name if told else row.recipient_id,
+        told.role if told else Role.STAFF,
+        first_sent or row.created_at,
+    )
+
+
+async def repeat_due(ctx: Context) -> int:
+    """Send again every open alert nobody acknowledged within the repeat interval of the last
+    message about it that went out. The repeat waits for its own message to go (``repeat_at``
+    is cleared until then), so quiet hours and days off hold one message, not a pile of them.
+    Returns how many alerts were due."""
+    due = await alerts.due_repeats(ctx.session, ctx.now)
+    for row in due:
+        if not await alerts.message_waiting(ctx.session, row.alert_id):
+            await queue(ctx, row.ward, alert_data(row), kind="alert")
+        await alerts.change(ctx.session, row.alert_id, repeat_at=None, snoozed_until=None)
+    return len(due)

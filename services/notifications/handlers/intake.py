@@ -1,0 +1,62 @@
+"""What comes from the bus, by event type: the org chart and the ward's calendar, assessment's
+submissions (each changing what is owed) and scoring's low scores and recoveries. Every other
+event on the streams is skipped.
+
+``apply`` is the consumers' callback: it runs each event's handler in the consumer's
+transaction (joined by a :class:`~services.notifications.handlers.context.JoinedUnit`) and
+stages the events they raise before that transaction commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.envelope import Event
+from contracts.events import (
+    AuditAmended,
+    AuditSubmitted,
+    AuditWithdrawn,
+    CalendarPublished,
+    CorrectiveActionClosed,
+    CorrectiveActionOpened,
+    CorrectiveActionReopened,
+    LowScoreDetected,
+    LowScoreRecovered,
+    OrgChartPublished,
+    SelfAssessmentReviewed,
+    SelfAssessmentSubmitted,
+)
+from services.notifications.domain.policy import Policy
+from services.notifications.handlers import calendar, low_scores, org, submissions
+from services.notifications.handlers.context import Context, JoinedUnit
+from services.runtime.clock import Now
+from services.runtime.dispatch import Registry
+
+#: Each event type this service acts on, and its handler.
+EVENTS: Registry[Context, None] = Registry("notifications events")
+
+EVENTS.register(OrgChartPublished)(org.replace_org_chart)
+EVENTS.register(CalendarPublished)(calendar.replace_calendar)
+EVENTS.register(LowScoreDetected)(low_scores.raise_low_score)
+EVENTS.register(LowScoreRecovered)(low_scores.resolve_recovered)
+EVENTS.register(SelfAssessmentSubmitted, SelfAssessmentReviewed)(
+    submissions.self_assessment_changed
+)
+EVENTS.register(AuditSubmitted, AuditAmended, AuditWithdrawn)(submissions.audit_changed)
+EVENTS.register(CorrectiveActionOpened, CorrectiveActionClosed, CorrectiveActionReopened)(
+    submissions.action_changed
+)
+
+
+async def apply(
+    policy: Policy, outbox: Table, clock: Now, session: AsyncSession, events: Sequence[Event]
+) -> None:
+    """Apply a consumer's batch in its transaction (``session``), each event by its handler."""
+    unit = JoinedUnit(session, outbox, clock)
+    ctx = Context(policy, unit)
+    for event in events:
+        await EVENTS.dispatch_known(ctx, event)
+    await unit.stage()

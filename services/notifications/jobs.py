@@ -1,0 +1,92 @@
+"""The notifications background loop: the scheduler, run by the runtime's ``run_forever``.
+
+Against the service's clock, each pass watches this month's deadlines, alerts missed ones,
+escalates and repeats alerts, and sends what is due (``handlers.sending``). It runs every
+``tick_s`` and at once after a transaction that queued a delivery (the ``QUEUED`` bell, rung
+after commit), so a low score reaches the unit head's mailbox within a second outside quiet
+hours. Each step runs in its own unit of work and locks the rows it changes, so several
+instances sharing one database raise, escalate and repeat each alert once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from contracts.periods import Month
+from services.notifications.adapters import obligations, org
+from services.notifications.domain.policy import Policy
+from services.notifications.handlers import deadlines, escalation, sending
+from services.notifications.handlers.context import Context
+from services.notifications.handlers.deliveries import QUEUED
+from services.notifications.metrics import OVERDUE_REVIEWS
+from services.runtime.jobs import run_forever
+from services.runtime.uow import UnitOfWork
+
+#: The scheduler's passes over alerts, in order, each in its own transaction.
+STEPS: tuple[Callable[[Context], Awaitable[int]], ...] = (
+    deadlines.raise_missed,
+    escalation.escalate_due,
+    escalation.repeat_due,
+)
+
+
+class Scheduler:
+    """The scheduler of one instance of the service."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        units: Callable[[], UnitOfWork],
+        sender: sending.Sender,
+        tick_s: float,
+    ) -> None:
+        self.policy = policy
+        self.units = units
+        self.sender = sender
+        self.tick_s = tick_s
+        self._wake = QUEUED.listener()
+        self._lock = asyncio.Lock()
+        self._watched: set[tuple[str, str, int]] = set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Tick for the life of the service (or until ``stop``): every ``tick_s``, and at once
+        after a commit that queued a delivery. A failed tick (a database hiccup) is retried."""
+
+        async def tick() -> None:
+            await self.tick()
+
+        await run_forever("scheduler", tick, interval_s=self.tick_s, stop=stop, wake=self._wake)
+
+    async def tick(self) -> int:
+        """One pass: watch this month, alert missed deadlines, escalate, repeat, send. Returns
+        how many deliveries went out."""
+        async with self._lock:
+            await self._watch_current_month()
+            for step in STEPS:
+                async with self.units() as uow:
+                    await step(Context(self.policy, uow))
+            sent = await sending.send_due(self.policy, self.units, self.sender)
+            await self._report_overdue_reviews()
+            return sent
+
+    async def _watch_current_month(self) -> None:
+        """Watch this month's deadlines in each ward, once per ward, month and chart version."""
+        async with self.units() as uow:
+            month, wards = Month.of(uow.now), await org.chart_versions(uow.session)
+        for ward, version in wards:
+            key = (ward, month.key, version)
+            if key not in self._watched:
+                async with self.units() as uow:
+                    await deadlines.ensure_month(Context(self.policy, uow), ward, month)
+                self._watched.add(key)
+
+    async def _report_overdue_reviews(self) -> None:
+        async with self.units() as uow:
+            overdue = await obligations.overdue_reviews(uow.session)
+        OVERDUE_REVIEWS.clear()
+        for ward, unit, count in overdue:
+            OVERDUE_REVIEWS.labels(ward, unit).set(count)

@@ -1,5 +1,6 @@
 """Generate the published contracts from the code: a JSON Schema per event under
-``contracts/schemas/`` and an AsyncAPI document per service under ``docs/asyncapi/``.
+``contracts/schemas/``, one per request body of the intake under ``contracts/schemas/intake/``
+and an AsyncAPI document per service under ``docs/asyncapi/``.
 ``python -m tools.schemas`` writes them; ``--check`` fails if a file is out of date."""
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from pathlib import Path
 
 from faststream.specification import AsyncAPI
 
+from contracts import intake
 from contracts.events import EVENT_TYPES, event_type_name
 from services.runtime.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "contracts" / "schemas"
+INTAKE_DIR = SCHEMA_DIR / "intake"
 ASYNCAPI_DIR = ROOT / "docs" / "asyncapi"
 SERVICES = ("assessment", "scoring", "notifications")
 
@@ -31,6 +34,17 @@ def event_schemas() -> dict[Path, str]:
         version = event_type.model_fields["schema_version"].default
         name = f"{event_type_name(event_type)}.v{version}.json"
         files[SCHEMA_DIR / name] = _dump(event_type.model_json_schema())
+    return files
+
+
+def intake_schemas() -> dict[Path, str]:
+    """A JSON Schema per request body a front-end sends (``contracts.intake``): named by its
+    intake subject's kind (``audit.amend.json``), or by its model for HTTP-only bodies."""
+    files = {}
+    for model in vars(intake).values():
+        if isinstance(model, type) and issubclass(model, intake.Body) and model is not intake.Body:
+            name = intake.INTAKE_KINDS.get(model, model.__name__)
+            files[INTAKE_DIR / f"{name}.json"] = _dump(model.model_json_schema())
     return files
 
 
@@ -56,7 +70,7 @@ def asyncapi_documents() -> dict[Path, str]:
 
 
 def expected_files() -> dict[Path, str]:
-    return {**event_schemas(), **asyncapi_documents()}
+    return {**event_schemas(), **intake_schemas(), **asyncapi_documents()}
 
 
 def main() -> None:

@@ -10,21 +10,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any, TypeVar
 
 from prometheus_client import Counter
 from sqlalchemy import case
 
+from contracts import intake as schemas
 from contracts.roles import Role
 from services.assessment import calendar, corrective_actions, handlers, task_results
 from services.assessment.adapters.tables import plumbing, rate_buckets
 from services.assessment.domain.audits import AuditDraft, ItemInput
 from services.assessment.domain.policy import Policy
 from services.assessment.domain.self_assessments import PlusScore
-from services.assessment.entrypoints import schemas
 from services.runtime.auth import Principal
 from services.runtime.clock import FrozenClock, Now, SystemClock
 from services.runtime.commands import Answer, CommandContext, Commands, command_registry
 from services.runtime.db import SessionFactory, transaction, upsert
+from services.runtime.dispatch import Handler
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.uow import UnitOfWork
 
@@ -99,6 +101,16 @@ COMMANDS = command_registry(
     "assessment commands", SUBMISSIONS, plumbing.idempotency, take_token=_take_token
 )
 
+M = TypeVar("M", bound=schemas.Body)
+
+
+def command(
+    model: type[M], **options: Any
+) -> Callable[[Handler[Any, M, Answer]], Handler[Any, M, Answer]]:
+    """Register a handler of ``model``, named by its intake subject (``INTAKE_KINDS``)."""
+    return COMMANDS.register(model, name=schemas.INTAKE_KINDS[model], **options)
+
+
 PEOPLE = frozenset(Role) - {Role.KIOSK, Role.INTEGRATION}
 ADMIN = frozenset({Role.ADMIN})
 AUDITORS = frozenset({Role.AUDITOR})
@@ -112,7 +124,7 @@ def _plus(items: list[schemas.PlusItemIn] | None) -> list[PlusScore] | None:
     return None if items is None else [PlusScore(i.code, i.score) for i in items]
 
 
-@COMMANDS.register(schemas.AuditIn, name="audit", roles=AUDITORS, status=201)
+@command(schemas.AuditIn, roles=AUDITORS, status=201)
 async def submit_audit(context: Submission, body: schemas.AuditIn) -> Answer:
     draft = AuditDraft(
         body.unit_id, body.period, body.performed_at, body.catalog_version, _items(body.items)
@@ -121,7 +133,7 @@ async def submit_audit(context: Submission, body: schemas.AuditIn) -> Answer:
     return (await handlers.submit_audit(session, ctx, draft)).as_json()
 
 
-@COMMANDS.register(schemas.AuditAmendCommand, name="audit.amend", roles=AUDITORS)
+@command(schemas.AuditAmendCommand, roles=AUDITORS)
 async def amend_audit(context: Submission, body: schemas.AuditAmendCommand) -> Answer:
     session, ctx = context.uow.session, context.handler_context
     accepted = await handlers.amend_audit(
@@ -130,22 +142,21 @@ async def amend_audit(context: Submission, body: schemas.AuditAmendCommand) -> A
     return accepted.as_json()
 
 
-@COMMANDS.register(schemas.AuditWithdrawCommand, name="audit.withdraw", roles=AUDITORS)
+@command(schemas.AuditWithdrawCommand, roles=AUDITORS)
 async def withdraw_audit(context: Submission, body: schemas.AuditWithdrawCommand) -> Answer:
     session, ctx = context.uow.session, context.handler_context
     return (await handlers.withdraw_audit(session, ctx, body.audit_id, body.reason)).as_json()
 
 
-@COMMANDS.register(schemas.ActionCloseCommand, name="corrective_action.close", roles=PEOPLE)
+@command(schemas.ActionCloseCommand, roles=PEOPLE)
 async def close_action(context: Submission, body: schemas.ActionCloseCommand) -> Answer:
     return await corrective_actions.close_corrective_action(
         context.uow.session, context.handler_context, body.action_id, body.note, body.evidence
     )
 
 
-@COMMANDS.register(
+@command(
     schemas.ActionReopenCommand,
-    name="corrective_action.reopen",
     roles=frozenset({Role.AUDITOR, Role.CHAIRMAN, Role.VICE_CHAIRMAN}),
 )
 async def reopen_action(context: Submission, body: schemas.ActionReopenCommand) -> Answer:
@@ -154,7 +165,7 @@ async def reopen_action(context: Submission, body: schemas.ActionReopenCommand) 
     )
 
 
-@COMMANDS.register(schemas.SelfAssessmentIn, name="self_assessment", roles=PEOPLE, status=201)
+@command(schemas.SelfAssessmentIn, roles=PEOPLE, status=201)
 async def submit_self_assessment(context: Submission, body: schemas.SelfAssessmentIn) -> Answer:
     return await handlers.submit_self_assessment(
         context.uow.session,
@@ -165,9 +176,8 @@ async def submit_self_assessment(context: Submission, body: schemas.SelfAssessme
     )
 
 
-@COMMANDS.register(
+@command(
     schemas.ReviewCommand,
-    name="self_assessment.review",
     roles=frozenset({Role.UNIT_HEAD, Role.VICE_CHAIRMAN, Role.CHAIRMAN}),
 )
 async def review_self_assessment(context: Submission, body: schemas.ReviewCommand) -> Answer:
@@ -181,9 +191,8 @@ async def review_self_assessment(context: Submission, body: schemas.ReviewComman
     )
 
 
-@COMMANDS.register(
+@command(
     schemas.FeedbackIn,
-    name="feedback",
     roles=frozenset({Role.KIOSK}),
     status=201,
     rate_limited=True,
@@ -200,9 +209,7 @@ async def receive_feedback(context: Submission, body: schemas.FeedbackIn) -> Ans
     )
 
 
-@COMMANDS.register(
-    schemas.TaskResultIn, name="task_result", roles=task_results.RECORDERS, status=201
-)
+@command(schemas.TaskResultIn, roles=task_results.RECORDERS, status=201)
 async def record_task_result(context: Submission, body: schemas.TaskResultIn) -> Answer:
     return await task_results.record_task_result(
         context.uow.session,
@@ -215,19 +222,19 @@ async def record_task_result(context: Submission, body: schemas.TaskResultIn) ->
     )
 
 
-@COMMANDS.register(schemas.PeriodCloseCommand, name="period.close", roles=ADMIN)
+@command(schemas.PeriodCloseCommand, roles=ADMIN)
 async def close_period(context: Submission, body: schemas.PeriodCloseCommand) -> Answer:
     return await handlers.close_period(context.uow.session, context.handler_context, body.period)
 
 
-@COMMANDS.register(schemas.PeriodReopenCommand, name="period.reopen", roles=ADMIN)
+@command(schemas.PeriodReopenCommand, roles=ADMIN)
 async def reopen_period(context: Submission, body: schemas.PeriodReopenCommand) -> Answer:
     return await handlers.reopen_period(
         context.uow.session, context.handler_context, body.period, body.reason
     )
 
 
-@COMMANDS.register(schemas.CalendarDayCommand, name="calendar.declare", roles=ADMIN)
+@command(schemas.CalendarDayCommand, roles=ADMIN)
 async def declare_day(context: Submission, body: schemas.CalendarDayCommand) -> Answer:
     ctx = context.handler_context
     return await calendar.declare_day(
@@ -242,7 +249,7 @@ async def declare_day(context: Submission, body: schemas.CalendarDayCommand) -> 
     )
 
 
-@COMMANDS.register(schemas.CalendarRemoveCommand, name="calendar.remove", roles=ADMIN)
+@command(schemas.CalendarRemoveCommand, roles=ADMIN)
 async def remove_day(context: Submission, body: schemas.CalendarRemoveCommand) -> Answer:
     ctx = context.handler_context
     return await calendar.remove_day(

@@ -16,11 +16,11 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from contracts import intake as schemas
 from contracts.roles import Role
 from services.assessment.adapters.tables import plumbing
 from services.assessment.bootstrap import build_runtime
 from services.assessment.demo.loader import load_org
-from services.assessment.entrypoints import schemas
 from services.runtime.auth import Principal
 from tests.assessment.conftest import (
     audit_body,

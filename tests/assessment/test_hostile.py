@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from contracts import intake as schemas
 from contracts.subjects import intake_subject
 from services.assessment.commands import COMMANDS
-from services.assessment.entrypoints import schemas
 from tests.assessment.conftest import (
     ADMIN,
     AUDITOR_KT,

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from contracts import intake as schemas
 from contracts.catalog import Catalog, default_catalog
 from contracts.common import LOCAL_TZ
 from contracts.periods import Month
@@ -33,7 +34,6 @@ from services.assessment.domain.window import (
     check_moment,
     check_month,
 )
-from services.assessment.entrypoints import schemas
 from services.runtime.auth import Principal
 from services.runtime.db import transaction
 from services.runtime.errors import ApiError

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
+from contracts import intake as schemas
 from contracts.catalog import Catalog
 from contracts.common import Text
 from contracts.envelope import Actor
@@ -19,7 +20,6 @@ from contracts.roles import Role
 from services.assessment import calendar, handlers, task_results, views
 from services.assessment.commands import PEOPLE, Submissions
 from services.assessment.domain.org import parse_org_chart
-from services.assessment.entrypoints import schemas
 from services.runtime.auth import Principal, issue_token
 from services.runtime.db import SessionFactory, transaction
 from services.runtime.errors import ApiError

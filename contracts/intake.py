@@ -1,0 +1,219 @@
+"""The request bodies a front-end sends to the assessment service, by HTTP or by the NATS intake
+(``ward5s.<ward>.intake.<kind>``, request-reply): strict (unknown fields refused, flags only JSON
+booleans, numbers only JSON numbers) and bounded. A command that HTTP addresses by path
+(``/audits/{id}/amend``) takes the id in its intake body instead; the ``...Command`` models add
+it. :data:`INTAKE_KINDS` names the intake subject of each body; the JSON Schemas generated from
+these models are under ``contracts/schemas/intake/`` (``python -m tools.schemas``)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from contracts.common import EntityId
+from contracts.labels import LEVEL_LABELS
+from contracts.periods import MonthKey
+
+Note = Annotated[str, StringConstraints(max_length=2000)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+EvidenceRef = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+ItemCode = Annotated[str, StringConstraints(min_length=1, max_length=16)]
+# FastAPI validates the parsed body as Python data, where pydantic's lax mode takes "yes", 1 or
+# "true" for a flag and "65" or true for a number; on fields that decide pay, only the JSON type
+# itself is accepted (422 with the field otherwise). Not the whole model strict: dates and
+# datetimes arrive as ISO strings and must still be parsed.
+#: A JSON boolean only.
+Flag = Annotated[bool, Field(strict=True)]
+#: A JSON integer only.
+WholeNumber = Annotated[int, Field(strict=True)]
+#: A JSON number only (an integer is a number too), finite.
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Score = Annotated[WholeNumber, Field(ge=0, le=4)]
+CatalogVersion = Annotated[str, StringConstraints(max_length=32)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AuditItemIn(Body):
+    code: ItemCode
+    score: Score | None = Field(
+        description="0–4 by the written anchors, or null for not applicable (N/A)"
+    )
+    note: Note | None = None
+    evidence: list[EvidenceRef] = Field(
+        default_factory=list, max_length=20, description="Links or ids of photos and documents"
+    )
+    owner_id: EntityId | None = Field(
+        default=None,
+        description="Who corrects a finding (score 0–1) on this item; default: the unit head",
+    )
+
+
+class AuditIn(Body):
+    unit_id: EntityId
+    period: MonthKey = Field(description="YYYY-MM, the month the audit was performed in")
+    performed_at: AwareDatetime
+    catalog_version: CatalogVersion
+    items: list[AuditItemIn] = Field(max_length=200)
+
+
+class AuditAmendIn(Body):
+    items: list[AuditItemIn] = Field(max_length=200, description="The full new list of items")
+    reason: Reason
+
+
+class AuditAmendCommand(AuditAmendIn):
+    audit_id: uuid.UUID
+
+
+class ReasonIn(Body):
+    reason: Reason
+
+
+class AuditWithdrawCommand(ReasonIn):
+    audit_id: uuid.UUID
+
+
+class AuditOut(BaseModel):
+    audit_id: str
+    revision: int
+    unit_id: str
+    period: str
+    status: str
+    corrective_actions: list[str] = Field(description="Corrective actions this change opened")
+
+
+class ActionCloseIn(Body):
+    note: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    evidence: list[EvidenceRef] = Field(default_factory=list, max_length=20)
+
+
+class ActionCloseCommand(ActionCloseIn):
+    action_id: uuid.UUID
+
+
+class ActionReopenIn(Body):
+    reason: Reason
+    due_on: date | None = Field(
+        default=None,
+        description="The new due date (after today); default: the policy's working days from "
+        "today (10) in the ward's calendar",
+    )
+
+
+class ActionReopenCommand(ActionReopenIn):
+    action_id: uuid.UUID
+
+
+class PlusItemIn(Body):
+    code: ItemCode
+    score: Score | None
+
+
+class SelfAssessmentIn(Body):
+    period: MonthKey
+    catalog_version: CatalogVersion | None = Field(
+        default=None, description="Default: the current catalogue"
+    )
+    items: list[PlusItemIn] = Field(max_length=50)
+
+
+class ReviewIn(Body):
+    outcome: Literal["approved", "adjusted", "returned"]
+    reason: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
+        default=None, description="Required to adjust or return"
+    )
+    items: list[PlusItemIn] | None = Field(
+        default=None, max_length=50, description="The adjusted scores (only to adjust)"
+    )
+
+
+class ReviewCommand(ReviewIn):
+    self_assessment_id: uuid.UUID
+
+
+class FeedbackIn(Body):
+    unit_id: EntityId
+    level: Annotated[WholeNumber, Field(ge=1, le=5)] = Field(
+        description=", ".join(f"{level} {text.vi}" for level, text in LEVEL_LABELS.items())
+    )
+    officer_id: EntityId | None = None
+    procedure: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    comment: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
+        default=None, description="Kept in the ward's database; never published nor logged"
+    )
+
+
+class TaskResultIn(Body):
+    person_id: EntityId
+    period: MonthKey
+    points: Annotated[Number, Field(ge=0, le=70)]
+    disqualified: Flag = Field(
+        default=False,
+        description="A disciplinary measure in the period: rated the lowest band whatever the "
+        "points (Decree 335/2025/NĐ-CP)",
+    )
+    note: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
+        default=None,
+        description="Where the points come from; required when a unit head records them",
+    )
+
+
+class PeriodCloseCommand(Body):
+    period: MonthKey
+
+
+class PeriodReopenCommand(ReasonIn):
+    period: MonthKey
+
+
+class CalendarDayIn(Body):
+    working: Flag = Field(
+        description="true: a make-up working day (a weekend day or holiday worked); false: a "
+        "day off"
+    )
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=300)] = Field(
+        description="The government notice or the ward's decision"
+    )
+
+
+class CalendarDayCommand(CalendarDayIn):
+    day: date
+
+
+class CalendarRemoveCommand(Body):
+    day: date
+
+
+class DeviceIn(Body):
+    role: Literal["kiosk", "integration"]
+    channel: Literal["kiosk", "qr"] = "kiosk"
+    unit_id: EntityId | None = None
+    label_vi: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    label_en: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    active: Flag = True
+
+
+#: The intake subject's last tokens (``ward5s.<ward>.intake.<kind>``) of each body a front-end
+#: may submit over NATS; the others are HTTP only (path-addressed parts, admin uploads).
+INTAKE_KINDS: Mapping[type[Body], str] = {
+    AuditIn: "audit",
+    AuditAmendCommand: "audit.amend",
+    AuditWithdrawCommand: "audit.withdraw",
+    ActionCloseCommand: "corrective_action.close",
+    ActionReopenCommand: "corrective_action.reopen",
+    SelfAssessmentIn: "self_assessment",
+    ReviewCommand: "self_assessment.review",
+    FeedbackIn: "feedback",
+    TaskResultIn: "task_result",
+    PeriodCloseCommand: "period.close",
+    PeriodReopenCommand: "period.reopen",
+    CalendarDayCommand: "calendar.declare",
+    CalendarRemoveCommand: "calendar.remove",
+}

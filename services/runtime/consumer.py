@@ -44,11 +44,15 @@ from services.runtime.metrics import (
     EVENTS_PROCESSED,
     REDELIVERIES,
 )
+from services.runtime.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-#: Applies a batch of new events inside the caller's transaction.
+#: Applies a batch of new events inside the caller's transaction, given its session.
 Apply = Callable[[AsyncSession, Sequence[Event]], Awaitable[None]]
+#: The same, given the transaction's unit of work (its session, its time, the events it emits):
+#: for a consumer built with ``units``.
+ApplyInUnit = Callable[[UnitOfWork, Sequence[Event]], Awaitable[None]]
 
 
 class RetryLater(Exception):
@@ -93,15 +97,19 @@ class EventConsumer:
         spec: ConsumerSpec,
         sessions: SessionFactory,
         inbox: Table,
-        apply: Apply,
+        apply: Apply | ApplyInUnit,
         broker: NatsBroker,
+        units: Callable[[], UnitOfWork] | None = None,
     ) -> None:
+        """``apply`` takes the session of the batch's transaction; with ``units`` (a maker of
+        units of work) the batch is applied in a unit of work, and ``apply`` takes it."""
         self.service = service
         self.spec = spec
         self.sessions = sessions
         self.inbox = inbox
-        self.apply = apply
+        self.apply: Any = apply
         self.broker = broker
+        self.units = units
         self._in_flight: asyncio.Task[None] | None = None
 
     def register(self) -> None:
@@ -207,6 +215,12 @@ class EventConsumer:
         )
 
     async def _apply_all(self, events: Sequence[Event]) -> int:
+        if self.units is not None:
+            async with self.units() as uow:
+                fresh = await claim(uow.session, self.inbox, self.spec.name, events)
+                if fresh:
+                    await self.apply(uow, fresh)
+            return len(fresh)
         async with transaction(self.sessions) as session:
             fresh = await claim(session, self.inbox, self.spec.name, events)
             if fresh:

@@ -27,7 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from contracts.events import EVENT_TYPES, event_type_name
 from contracts.subjects import event_subject
 from services.runtime.broker import build_broker, ensure_streams, jetstream
-from services.runtime.consumer import Apply, ConsumerSpec, EventConsumer
+from services.runtime.clock import Now
+from services.runtime.consumer import Apply, ApplyInUnit, ConsumerSpec, EventConsumer
 from services.runtime.db import (
     PlumbingTables,
     SessionFactory,
@@ -40,6 +41,7 @@ from services.runtime.lag import report_lag
 from services.runtime.migrations import upgrade
 from services.runtime.outbox import OutboxRelay
 from services.runtime.settings import ServiceSettings
+from services.runtime.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -113,9 +115,24 @@ class Runtime:
                 )
 
     def consume(self, spec: ConsumerSpec, apply: Apply) -> EventConsumer:
-        consumer = EventConsumer(
-            self.name, spec, self.sessions, self.plumbing.inbox, apply, self.broker
+        """Apply ``spec``'s events with ``apply(session, events)`` in the batch's transaction."""
+        return self._consume(
+            EventConsumer(self.name, spec, self.sessions, self.plumbing.inbox, apply, self.broker)
         )
+
+    def consume_in_units(
+        self, spec: ConsumerSpec, apply: ApplyInUnit, clock: Now | None = None
+    ) -> EventConsumer:
+        """Apply ``spec``'s events with ``apply(uow, events)``: each batch in a unit of work
+        whose time is ``clock``'s and whose emitted events go to the service's outbox."""
+        units = UnitOfWork.factory(self.sessions, self.plumbing.outbox, clock)
+        return self._consume(
+            EventConsumer(
+                self.name, spec, self.sessions, self.plumbing.inbox, apply, self.broker, units
+            )
+        )
+
+    def _consume(self, consumer: EventConsumer) -> EventConsumer:
         consumer.register()
         self.consumers.append(consumer)
         return consumer

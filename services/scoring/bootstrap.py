@@ -1,4 +1,6 @@
-"""The composition root of the scoring service."""
+"""The composition root of the scoring service: its settings, the policy read from its file and
+handed to the handler, the refusals' texts, the consumer (each batch in a unit of work on the
+service's clock) and the HTTP routes."""
 
 from __future__ import annotations
 
@@ -7,7 +9,6 @@ import asyncio
 import dataclasses
 import json
 from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
 
 import nats
@@ -17,19 +18,24 @@ from contracts.periods import Month
 from contracts.streams import ASSESSMENT
 from contracts.subjects import context_subjects
 from services.runtime.cli import Command
+from services.runtime.clock import Now, SystemClock
 from services.runtime.consumer import ConsumerSpec
-from services.runtime.errors import register_messages
+from services.runtime.refusals import register_messages
 from services.runtime.service import Runtime
-from services.runtime.settings import ServiceSettings, load_settings
+from services.runtime.settings import ServiceSettings
+from services.runtime.uow import UnitOfWork
 from services.scoring import metrics, views
-from services.scoring.adapters import store
+from services.scoring.adapters import month_sums
+from services.scoring.adapters.policy_file import default_policy
 from services.scoring.adapters.tables import metadata, plumbing
-from services.scoring.domain.policy import default_policy
 from services.scoring.entrypoints import admin, http
+from services.scoring.entrypoints.messages import MESSAGES
 from services.scoring.handlers import Scoring
 from services.scoring.rebuild import RebuildReport, nats_access, rebuild
+from services.scoring.settings import CONSUMER_BATCH, NAME, settings
 
-NAME = "scoring"
+__all__ = ["ASSESSMENT_EVENTS", "CONSUMER_BATCH", "MIGRATIONS", "NAME", "build_app", "settings"]
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 ASSESSMENT_EVENTS = ConsumerSpec(
@@ -40,44 +46,28 @@ ASSESSMENT_EVENTS = ConsumerSpec(
     pipelined=True,
 )
 
-register_messages(
-    {
-        # What each endpoint accepts: services.scoring.domain.periods.
-        "bad_period": (
-            "Kỳ không hợp lệ (dùng {accepts_vi}; năm từ {first} đến {last}).",
-            "Not a valid period (use {accepts_en}; years {first} to {last}).",
-        ),
-        "no_score": (
-            "Chưa có điểm của người này trong kỳ.",
-            "This person has no score for the period.",
-        ),
-    }
-)
 
-
-#: Events per consumer batch: the per-batch work (statements, announcements) is shared by more
-#: events; at low load a batch is whatever arrived within the pull's short wait.
-CONSUMER_BATCH = 2048
-
-
-def settings() -> ServiceSettings:
-    return load_settings(ServiceSettings, NAME, http_port=8002, consumer_batch=CONSUMER_BATCH)
-
-
-def build_runtime(config: ServiceSettings | None = None) -> tuple[Runtime, Scoring]:
+def build_runtime(
+    config: ServiceSettings | None = None, clock: Now | None = None
+) -> tuple[Runtime, Scoring]:
+    """The service's runtime and its handler, scoring by the default policy file's rules;
+    ``clock`` (the system's by default) dates what the service records and announces."""
     config = config or settings()
+    clock = clock or SystemClock()
+    register_messages(MESSAGES)
     runtime = Runtime(config, metadata, plumbing, MIGRATIONS)
     scoring = Scoring(default_policy())
-    runtime.consume(
+    runtime.consume_in_units(
         dataclasses.replace(ASSESSMENT_EVENTS, batch_size=config.consumer_batch),
         scoring.apply,
+        clock,
     )
 
     async def show_current_month() -> None:
         """The dashboards' gauges, from the stored sums, before the first event arrives."""
-        month = Month.of(datetime.now(UTC)).key
+        month = Month.of(clock.now()).key
         async with runtime.sessions() as session:
-            wards = {w for w, _, m in await store.months_with_units(session) if m == month}
+            wards = {w for w, _, m in await month_sums.months_with_units(session) if m == month}
             for ward in sorted(wards):
                 for unit, figures in (
                     await views.unit_figures(session, ward, None, [month])
@@ -89,7 +79,8 @@ def build_runtime(config: ServiceSettings | None = None) -> tuple[Runtime, Scori
 
 
 def build_app(config: ServiceSettings | None = None) -> FastAPI:
-    runtime, scoring = build_runtime(config)
+    clock = SystemClock()
+    runtime, scoring = build_runtime(config, clock)
     app = runtime.http_app(
         title="ward5s scoring",
         description="Rolling 5S+ aggregates, classification and income tier, from the events.",
@@ -97,6 +88,8 @@ def build_app(config: ServiceSettings | None = None) -> FastAPI:
     )
     app.state.policy = scoring.policy
     app.state.scoring = scoring
+    #: The chairman's decisions are recorded in a unit of work on the service's clock.
+    app.state.units = UnitOfWork.factory(runtime.sessions, plumbing.outbox, clock)
     return app
 
 

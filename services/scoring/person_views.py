@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.adapters import store
+from services.scoring.adapters import closes, evidence, month_sums, org, task_results
 from services.scoring.domain.alerts import unit_metrics
 from services.scoring.domain.classification import Result, classify
 from services.scoring.domain.exact import display, exact
@@ -47,17 +47,17 @@ async def _person_months(
     members: dict[str, Member] | None = None,
 ) -> PersonMonths:
     """As :func:`person_months`; ``members``, the ward's roster if already read."""
-    plus = await store.person_plus(session, ward, people, months)
-    tasks = await store.task_points(session, ward, people, months)
+    plus = await month_sums.person_plus(session, ward, people, months)
+    tasks = await task_results.task_points(session, ward, people, months)
     task_only = set(tasks) - set(plus)
     if members is None and task_only:
-        members = await store.roster(session, ward)
+        members = await org.roster(session, ward)
     # The unit of a month is that of its review; a month with a task result alone takes the
     # person's unit in the org chart.
     unit_of: dict[tuple[str, str], str | None] = {key: unit for key, (unit, _) in plus.items()}
     unit_of |= {key: (members or {}).get(key[0], UNLISTED).unit_id for key in task_only}
     units = {unit for unit in unit_of.values() if unit is not None}
-    unit_sums = await store.unit_sums(session, ward, units, months) if units else {}
+    unit_sums = await month_sums.unit_sums(session, ward, units, months) if units else {}
     found: PersonMonths = {}
     for (person, month), unit in unit_of.items():
         total = None
@@ -89,7 +89,7 @@ async def ward_people(
     """Everyone of the ward's current org chart, and anyone else with a "+" review or a task
     result in the ``months`` of ``period``, classified (with the chairman's decisions for
     ``period``)."""
-    members = await store.roster(session, ward)
+    members = await org.roster(session, ward)
     found = await _person_months(session, ward, None, months, policy, members)
     by_person: dict[str, dict[str, PersonMonth]] = defaultdict(dict)
     for (person, month), month_score in found.items():
@@ -100,7 +100,7 @@ async def ward_people(
         )
         for person in sorted(set(members) | set(by_person))
     ]
-    decisions = await store.decisions(session, ward, period)
+    decisions = await org.decisions(session, ward, period)
     return WardPeople(found, classify(standings, members, policy, decisions))
 
 
@@ -142,7 +142,7 @@ async def person_score(
     row = next((c for c in people.result.people if c.person_id == person_id), None)
     if row is None:
         return None
-    closed, late = await store.closed_and_late(session, ward, "person", person_id, span.months)
+    closed, late = await closes.closed_and_late(session, ward, "person", person_id, span.months)
     answer: dict[str, Any] = {
         **row.model_dump(mode="json"),
         "period": span.key,
@@ -155,9 +155,9 @@ async def person_score(
         "policy_version": policy.version,
     }
     if explain:
-        tasks = await store.task_points(session, ward, [person_id], span.months)
+        tasks = await task_results.task_points(session, ward, [person_id], span.months)
         answer["explain"] = {
-            "reviews": await store.live_reviews(session, ward, person_id, span.months),
+            "reviews": await evidence.live_reviews(session, ward, person_id, span.months),
             "task_results": [
                 {"month": month, "event_id": task.event_id}
                 for (_, month), task in sorted(tasks.items())

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.common import FIVE_S
 from contracts.periods import Month, Period, rolling_months
-from services.scoring.adapters import store
+from services.scoring.adapters import evidence, feedback, month_sums, org, unit_period
 from services.scoring.domain.aggregates import PillarSums, add
 from services.scoring.domain.alerts import unit_metrics
 from services.scoring.domain.exact import display
@@ -114,9 +114,10 @@ async def _unit_months(
     pairs: list[tuple[str, str]] | None = None,
 ) -> dict[tuple[str, str], UnitFigures]:
     found: dict[tuple[str, str], UnitFigures] = defaultdict(UnitFigures)
-    for key, sums in (await store.unit_sums(session, ward, units, months, pairs)).items():
+    for key, sums in (await month_sums.unit_sums(session, ward, units, months, pairs)).items():
         found[key].pillars.update(sums)
-    for key, counts in (await store.feedback_counts(session, ward, units, months, pairs)).items():
+    ratings = await feedback.feedback_counts(session, ward, units, months, pairs)
+    for key, counts in ratings.items():
         found[key].feedback.update(counts)
     return dict(found)
 
@@ -146,9 +147,9 @@ async def unit_score(
     scoring has seen the ward's org chart every id is answered, as it always was."""
     # The period and the one before it, closed and late marks, in one read: the change is a
     # subtraction away.
-    stored = await store.unit_period(session, ward, unit_id, span.months, span.previous)
+    stored = await unit_period.unit_period(session, ward, unit_id, span.months, span.previous)
     if not stored.sums.get(True) and not stored.ratings.get(True):
-        chart = await store.chart(session, ward)
+        chart = await org.chart(session, ward)
         if chart is not None and not chart.names_unit(unit_id):
             return None
     current = UnitFigures(stored.sums.get(True, {}), stored.ratings.get(True, {}))
@@ -180,7 +181,7 @@ async def unit_score(
     }
     if explain:
         answer["explain"] = {
-            "audits": await store.live_audits(session, ward, unit_id, span.months),
+            "audits": await evidence.live_audits(session, ward, unit_id, span.months),
             "ratings_per_level": {str(k): v for k, v in sorted(current.feedback.items())},
             # The share's numerator and denominator, for checking it by hand.
             "satisfaction": {

@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from contracts.envelope import Event
 from contracts.events import parse_event
-from services.runtime.db import create_engine, session_factory, transaction
+from services.runtime.db import create_engine, session_factory
 from services.runtime.inbox import claim
+from services.runtime.uow import UnitOfWork
+from services.scoring.adapters.policy_file import default_policy
 from services.scoring.adapters.tables import metadata, plumbing
-from services.scoring.domain.policy import default_policy
 from services.scoring.handlers import Scoring
 from services.scoring.rebuild import REBUILT
 
@@ -33,10 +34,10 @@ class Projection:
         return self
 
     async def feed(self, events: Sequence[Event]) -> None:
-        async with transaction(self.sessions) as session:
-            fresh = await claim(session, plumbing.inbox, CONSUMER, events)
+        async with UnitOfWork(self.sessions, plumbing.outbox) as uow:
+            fresh = await claim(uow.session, plumbing.inbox, CONSUMER, events)
             if fresh:
-                await self.scoring.apply(session, fresh)
+                await self.scoring.apply(uow, fresh)
 
     async def announced(self) -> list[Event]:
         async with self.sessions() as session:

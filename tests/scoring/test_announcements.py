@@ -14,7 +14,7 @@ import pytest
 from contracts.envelope import Event
 from contracts.periods import Month
 from services.scoring import person_views, views
-from services.scoring.domain.policy import default_policy
+from services.scoring.adapters.policy_file import default_policy
 from services.scoring.metrics import UNIT_PILLAR, UNIT_TOTAL
 from tests.scoring import events as ev
 from tests.scoring.projection import Projection

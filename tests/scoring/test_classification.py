@@ -9,10 +9,10 @@ from fractions import Fraction
 import pytest
 
 from contracts.events import LEADERS_GROUP, SPECIALISTS_GROUP, Classification
+from services.scoring.adapters.policy_file import default_policy
 from services.scoring.domain.classification import Decision, Result, classify
 from services.scoring.domain.exact import exact
 from services.scoring.domain.people import PersonMonth, Standing, assess
-from services.scoring.domain.policy import default_policy
 from services.scoring.domain.roster import Member
 
 POLICY = default_policy()

@@ -17,10 +17,11 @@ from contracts.common import FIVE_S
 from contracts.envelope import Event
 from contracts.periods import Month
 from services.scoring import views
+from services.scoring.adapters.policy_file import default_policy
 from services.scoring.domain.aggregates import PillarSums, contribution, total_percent
 from services.scoring.domain.alerts import UNIT_METRICS, crossings, unit_metrics
 from services.scoring.domain.exact import at_least, below
-from services.scoring.domain.policy import Policy, default_policy
+from services.scoring.domain.policy import Policy
 from tests.scoring import events as ev
 from tests.scoring.projection import Projection
 

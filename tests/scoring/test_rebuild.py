@@ -22,6 +22,7 @@ from services.runtime.settings import ServiceSettings
 from services.scoring import bootstrap
 from services.scoring import rebuild as rebuilding
 from services.scoring.adapters.history import NatsAccess, split
+from services.scoring.adapters.policy_file import default_policy
 from services.scoring.adapters.tables import (
     audit_records,
     classification_decisions,
@@ -31,7 +32,6 @@ from services.scoring.adapters.tables import (
     unit_month_feedback,
 )
 from services.scoring.domain.fold import Fold, fact_of
-from services.scoring.domain.policy import default_policy
 from services.scoring.handlers import Scoring
 from services.scoring.rebuild import rebuild
 from tests.scoring import events as ev

@@ -17,9 +17,10 @@ from contracts.common import Text
 from contracts.envelope import Event
 from services.notifications.domain.messages import citizen_message
 from services.runtime.settings import ServiceSettings
+from services.scoring.adapters.policy_file import default_policy
 from services.scoring.bootstrap import build_app
 from services.scoring.domain.alerts import crossings
-from services.scoring.domain.policy import Policy, default_policy
+from services.scoring.domain.policy import Policy
 from services.scoring.domain.satisfaction import (
     satisfaction_index,
     satisfaction_share,

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contracts.periods import Month, Period
+from services.runtime.refusals import Kind, Refusal
 
 #: The earliest year any endpoint takes (no record of the programme is older).
 FIRST_YEAR = 2000
@@ -50,14 +51,22 @@ ACCEPTS_TEXT = {
 }
 
 
-class PeriodRefused(ValueError):
-    """A ``period`` the endpoint does not take; ``params`` fill the refusal's message."""
+class PeriodRefused(Refusal):
+    """A ``period`` the endpoint does not take: ``INVALID bad_period`` on the field ``period``,
+    its ``params`` filling the message with what the endpoint takes."""
 
     def __init__(self, accepts: Accepts, current: Month) -> None:
         vi, en = ACCEPTS_TEXT[accepts.name]
         last = current.year if not accepts.future else current.year + 1
-        self.params = {"accepts_vi": vi, "accepts_en": en, "first": FIRST_YEAR, "last": last}
-        super().__init__(f"period not accepted ({en}; years {FIRST_YEAR}-{last})")
+        super().__init__(
+            Kind.INVALID,
+            "bad_period",
+            "period",
+            accepts_vi=vi,
+            accepts_en=en,
+            first=FIRST_YEAR,
+            last=last,
+        )
 
 
 def accept(key: str, accepts: Accepts, current: Month) -> Period | str:

@@ -1,20 +1,15 @@
-"""The scoring policy: thresholds and weights, versioned, loaded from one YAML file."""
+"""The scoring policy: thresholds and weights, versioned (pure: the composition root reads the
+file, :mod:`services.scoring.adapters.policy_file`, and hands the model to the domain)."""
 
 from __future__ import annotations
 
 from fractions import Fraction
-from functools import cache
-from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.events import QuotaBase
 from services.scoring.domain.exact import Number, at_least, exact
-
-POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
-DEFAULT_POLICY_VERSION = "2026.2"
 
 Band = Literal["xuat_sac", "tot", "hoan_thanh", "khong_hoan_thanh"]
 #: From the best band to the worst.
@@ -134,12 +129,3 @@ class Policy(Frozen):
             if at_least(points, bound):
                 return band  # type: ignore[return-value]
         return "khong_hoan_thanh"
-
-
-def load_policy(path: Path) -> Policy:
-    return Policy.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-
-
-@cache
-def default_policy() -> Policy:
-    return load_policy(POLICY_DIR / f"{DEFAULT_POLICY_VERSION}.yaml")

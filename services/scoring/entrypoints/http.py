@@ -13,13 +13,12 @@ from contracts.envelope import Actor
 from contracts.periods import Month, Period
 from contracts.roles import WARD_WIDE_ROLES, Role
 from services.runtime.auth import Principal
-from services.runtime.db import transaction
-from services.runtime.errors import ApiError, register_messages
 from services.runtime.http import Caller, error_responses, require
+from services.runtime.refusals import Kind, Refusal
 from services.scoring import person_views, views
-from services.scoring.adapters import store
-from services.scoring.classifying import DecisionRefused, decide
+from services.scoring.adapters import closes, org
 from services.scoring.domain import periods
+from services.scoring.handlers.classification import decide
 
 router = APIRouter(prefix="/v1", tags=["scoring"])
 
@@ -35,44 +34,11 @@ EntityPath = Annotated[str, Path(max_length=64)]
 LEADERS = (Role.ADMIN, Role.CHAIRMAN, Role.VICE_CHAIRMAN)
 
 
-register_messages(
-    {
-        "decision_group": (
-            "Không xác định được nhóm: ghi rõ duty_group (nhóm có người đồng điểm chờ quyết định).",
-            "Cannot tell the group: name the duty_group (a group with a tie awaiting a decision).",
-        ),
-        "decision_no_tie": (
-            "Nhóm này không có người đồng điểm ở ngưỡng 20% chờ Chủ tịch quyết định trong kỳ.",
-            "No tie at the edge of this group's 20% quota awaits the chairman in the period.",
-        ),
-        "decision_not_tied": (
-            "Chỉ được chọn trong số những người đồng điểm ở ngưỡng 20% của nhóm.",
-            "Only people tied at the edge of the group's 20% quota may be chosen.",
-        ),
-        "unknown_unit": (
-            "Không có đơn vị này trong sơ đồ tổ chức hiện tại của phường.",
-            "No such unit in the ward's current org chart.",
-        ),
-        "unknown_person": (
-            "Không có người này trong sơ đồ tổ chức hiện tại của phường.",
-            "No such person in the ward's current org chart.",
-        ),
-        "decision_over_quota": (
-            'Quyết định vượt tỷ lệ 20% "Hoàn thành xuất sắc nhiệm vụ" của nhóm.',
-            'The decision exceeds the group\'s 20% quota of "Hoàn thành xuất sắc nhiệm vụ".',
-        ),
-    }
-)
-
-
 def accepted_period(value: str, accepts: periods.Accepts) -> tuple[Period | str, Month]:
     """The period ``value`` names, if the endpoint (``accepts``) takes it, and the current
     month; a 422 ``bad_period`` naming what the endpoint takes otherwise."""
     current = Month.of(datetime.now(UTC))
-    try:
-        return periods.accept(value, accepts, current), current
-    except periods.PeriodRefused as refused:
-        raise ApiError(422, "bad_period", "period", **refused.params) from None
+    return periods.accept(value, accepts, current), current
 
 
 def parse_window(value: str, accepts: periods.Accepts = periods.FIGURES) -> views.Window:
@@ -97,13 +63,13 @@ async def unit_scores(
     explain: ExplainParam = False,
 ) -> dict[str, Any]:
     if not caller.sees_unit(unit_id):
-        raise ApiError(403, "forbidden")
+        raise Refusal(Kind.FORBIDDEN, "forbidden")
     span = parse_window(period)
     runtime, policy = _answer_context(request)
     async with runtime.sessions() as session:
         answer = await views.unit_score(session, caller.ward, unit_id, span, policy, explain)
     if answer is None:
-        raise ApiError(404, "unknown_unit", "unit_id")
+        raise Refusal(Kind.NOT_FOUND, "unknown_unit", "unit_id")
     return answer
 
 
@@ -154,12 +120,13 @@ async def person_scores(
         # Someone the org chart names is always answered (not classified, with what is
         # missing); anyone else only with something recorded in the period. A ward whose org
         # chart scoring has not seen yet keeps the older answer, "no score this period".
-        chart = await store.chart(session, caller.ward) if answer is None else None
+        chart = await org.chart(session, caller.ward) if answer is None else None
     # The same refusal whether or not the person has a score, so nothing leaks.
     if not _sees_person(caller, person_id, answer["unit_id"] if answer else None):
-        raise ApiError(403, "forbidden")
+        raise Refusal(Kind.FORBIDDEN, "forbidden")
     if answer is None:
-        raise ApiError(404, "no_score" if chart is None else "unknown_person", "person_id")
+        code = "no_score" if chart is None else "unknown_person"
+        raise Refusal(Kind.NOT_FOUND, code, "person_id")
     return answer
 
 
@@ -186,7 +153,7 @@ async def classification(
         result = await person_views.classification(
             session, caller.ward, span.key, span.months, policy
         )
-        closed = await store.closed_months(session, caller.ward, span.months)
+        closed = await closes.closed_months(session, caller.ward, span.months)
     return {
         "period": span.key,
         "provisional": not set(span.months) <= closed,
@@ -227,29 +194,26 @@ async def record_decision(
     is closed. Answers the decision and the classification as it now stands."""
     calendar_period, _ = accepted_period(period, periods.CLASSIFICATION)
     assert isinstance(calendar_period, Period)  # CLASSIFICATION takes no rolling window
-    runtime, policy = _answer_context(request)
+    policy = request.app.state.policy
     actor = Actor(kind="person", id=caller.subject_id)
-    try:
-        async with transaction(runtime.sessions) as session:
-            events = await decide(
-                session,
-                policy,
-                caller.ward,
-                calendar_period,
-                body.excellent,
-                actor,
-                body.duty_group,
-                body.note,
-            )
-            result = await person_views.classification(
-                session,
-                caller.ward,
-                calendar_period.key,
-                [m.key for m in calendar_period.months()],
-                policy,
-            )
-    except DecisionRefused as refused:
-        raise ApiError(refused.status, refused.code, refused.field) from None
+    async with request.app.state.units() as uow:
+        events = await decide(
+            uow,
+            policy,
+            caller.ward,
+            calendar_period,
+            body.excellent,
+            actor,
+            body.duty_group,
+            body.note,
+        )
+        result = await person_views.classification(
+            uow.session,
+            caller.ward,
+            calendar_period.key,
+            [m.key for m in calendar_period.months()],
+            policy,
+        )
     return {
         "decision": events[0].model_dump(mode="json"),
         "reissued": len(events) > 1,

@@ -1,11 +1,11 @@
 """Announcing the ward's classification of a period, and recording the chairman's decisions on
-people tied at the edge of the cap on "xuất sắc" (in the caller's transaction; the events go
-out through the outbox)."""
+people tied at the edge of the cap on "xuất sắc" (in a unit of work; the events go out through
+the outbox)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,10 +17,10 @@ from contracts.events import (
     ClassificationDecidedData,
 )
 from contracts.periods import Period
-from services.runtime.outbox import stage
+from services.runtime.refusals import Kind, Refusal
+from services.runtime.uow import UnitOfWork
 from services.scoring import person_views
-from services.scoring.adapters import store
-from services.scoring.adapters.tables import plumbing
+from services.scoring.adapters import closes, locks, org
 from services.scoring.domain.classification import Decision, decision_problem
 from services.scoring.domain.exact import exact
 from services.scoring.domain.policy import Policy
@@ -55,16 +55,7 @@ async def classification_computed(
     )
 
 
-class DecisionRefused(Exception):
-    """A decision the current classification does not allow: an HTTP status, an error code
-    and the field at fault."""
-
-    def __init__(self, status: int, code: str, field: str) -> None:
-        super().__init__(code)
-        self.status, self.code, self.field = status, code, field
-
-
-#: Why a decision cannot settle a tie (:func:`decision_problem`), as the API's error codes.
+#: Why a decision cannot settle a tie (:func:`decision_problem`), as refusal codes.
 _REFUSALS = {
     "no_tie": "decision_no_tie",
     "not_tied": "decision_not_tied",
@@ -73,7 +64,7 @@ _REFUSALS = {
 
 
 async def decide(
-    session: AsyncSession,
+    uow: UnitOfWork,
     policy: Policy,
     ward: str,
     period: Period,
@@ -86,12 +77,13 @@ async def decide(
     ``period`` (the group whose tie names ``excellent``, or the only group with a tie, when
     None): the people named keep "xuất sắc", the others tied with them are "tốt".
 
-    Stages ``scoring.classification.decided`` and, when every month of the period is closed,
-    the classification re-issued with it; returns them. Raises :class:`DecisionRefused`: 422
-    ``decision_group`` when the group cannot be told, 409 when the decision does not fit the
-    current classification (no tie in the group, someone named is not tied, or more are named
-    than the quota leaves room for)."""
-    await store.lock_wards(session, [ward])
+    Emits ``scoring.classification.decided`` and, when every month of the period is closed,
+    the classification re-issued with it; returns them. Refuses (:class:`Refusal`)
+    ``INVALID decision_group`` when the group cannot be told, ``CONFLICT`` when the decision
+    does not fit the current classification (no tie in the group, someone named is not tied,
+    or more are named than the quota leaves room for)."""
+    session = uow.session
+    await locks.lock_wards(session, [ward])
     months = [m.key for m in period.months()]
     result = await person_views.classification(session, ward, period.key, months, policy)
     named = set(excellent)
@@ -100,13 +92,13 @@ async def decide(
             set(result.ties) if len(result.ties) == 1 else set()
         )
         if len(candidates) != 1:
-            raise DecisionRefused(422, "decision_group", "duty_group")
+            raise Refusal(Kind.INVALID, "decision_group", "duty_group")
         duty_group = candidates.pop()
     problem = decision_problem(result.ties.get(duty_group), named)
     if problem is not None:
         field = "duty_group" if problem == "no_tie" else "excellent"
-        raise DecisionRefused(409, _REFUSALS[problem], field)
-    now = datetime.now(UTC)
+        raise Refusal(Kind.CONFLICT, _REFUSALS[problem], field)
+    now = uow.now
     decided = ClassificationDecided(
         ward=ward,
         occurred_at=now,
@@ -115,7 +107,7 @@ async def decide(
             period=period.key, duty_group=duty_group, excellent=tuple(sorted(named)), note=note
         ),
     )
-    await store.save_decision(
+    await org.save_decision(
         session,
         ward,
         period.key,
@@ -125,8 +117,8 @@ async def decide(
         str(decided.event_id),
     )
     out: list[Event] = [decided]
-    if await store.closed_months(session, ward, months) == set(months):
+    if await closes.closed_months(session, ward, months) == set(months):
         computed = await classification_computed(session, ward, period, policy, now, actor)
         out.append(computed.model_copy(update={"correlation_id": decided.correlation_id}))
-    await stage(session, plumbing.outbox, out)
+    uow.emit_all(out)
     return out

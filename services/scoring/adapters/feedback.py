@@ -1,0 +1,82 @@
+"""Citizen feedback: ratings per unit, month and level, and "Rất không hài lòng" per local
+day."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+from sqlalchemy import (
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.runtime.db import upsert
+from services.scoring.adapters.month_sums import of_units
+from services.scoring.adapters.tables import (
+    unit_day_very_dissatisfied,
+    unit_month_feedback,
+)
+
+
+async def add_feedback(
+    session: AsyncSession, counts: Mapping[tuple[str, str, str, int], int]
+) -> None:
+    """Add ratings per (ward, unit, month, level)."""
+    if not counts:
+        return
+    t = unit_month_feedback
+    statement = upsert(session, t)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["ward", "unit_id", "month", "level"],
+            set_={"ratings": t.c.ratings + statement.excluded.ratings},
+        ),
+        [
+            {"ward": w, "unit_id": u, "month": m, "level": level, "ratings": n}
+            for (w, u, m, level), n in sorted(counts.items())
+        ],
+    )
+
+
+async def add_very_dissatisfied(
+    session: AsyncSession, counts: Mapping[tuple[str, str, date], int]
+) -> dict[tuple[str, str, date], int]:
+    """Add "Rất không hài lòng" ratings per (ward, unit, day); returns each day's new count."""
+    t = unit_day_very_dissatisfied
+    after = {}
+    for (ward, unit, day), n in sorted(counts.items()):
+        statement = upsert(session, t).values(ward=ward, unit_id=unit, day=day, ratings=n)
+        statement = statement.on_conflict_do_update(
+            index_elements=["ward", "unit_id", "day"],
+            set_={"ratings": t.c.ratings + statement.excluded.ratings},
+        ).returning(t.c.ratings)
+        after[(ward, unit, day)] = int((await session.execute(statement)).scalar_one())
+    return after
+
+
+async def feedback_counts(
+    session: AsyncSession,
+    ward: str,
+    unit_ids: Iterable[str] | None,
+    months: Iterable[str] = (),
+    pairs: Iterable[tuple[str, str]] | None = None,
+) -> dict[tuple[str, str], dict[int, int]]:
+    """Per (unit, month): the ratings per level."""
+    query = of_units(session, unit_month_feedback, ward, unit_ids, months, pairs)
+    result: dict[tuple[str, str], dict[int, int]] = {}
+    for r in await session.execute(query):
+        result.setdefault((r.unit_id, r.month), {})[r.level] = r.ratings
+    return result
+
+
+async def very_dissatisfied_days(
+    session: AsyncSession, ward: str, unit_id: str, first: date, last: date
+) -> dict[date, int]:
+    t = unit_day_very_dissatisfied
+    rows = await session.execute(
+        select(t.c.day, t.c.ratings).where(
+            t.c.ward == ward, t.c.unit_id == unit_id, t.c.day.between(first, last)
+        )
+    )
+    return {r.day: r.ratings for r in rows}

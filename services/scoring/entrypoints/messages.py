@@ -1,0 +1,41 @@
+"""The texts of scoring's refusals, ``code -> (Vietnamese, English)``, registered by the
+composition root (``bootstrap``) at start-up."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # What each endpoint accepts: services.scoring.domain.periods.
+    "bad_period": (
+        "Kỳ không hợp lệ (dùng {accepts_vi}; năm từ {first} đến {last}).",
+        "Not a valid period (use {accepts_en}; years {first} to {last}).",
+    ),
+    "no_score": (
+        "Chưa có điểm của người này trong kỳ.",
+        "This person has no score for the period.",
+    ),
+    "unknown_unit": (
+        "Không có đơn vị này trong sơ đồ tổ chức hiện tại của phường.",
+        "No such unit in the ward's current org chart.",
+    ),
+    "unknown_person": (
+        "Không có người này trong sơ đồ tổ chức hiện tại của phường.",
+        "No such person in the ward's current org chart.",
+    ),
+    # The chairman's decisions: services.scoring.handlers.classification.
+    "decision_group": (
+        "Không xác định được nhóm: ghi rõ duty_group (nhóm có người đồng điểm chờ quyết định).",
+        "Cannot tell the group: name the duty_group (a group with a tie awaiting a decision).",
+    ),
+    "decision_no_tie": (
+        "Nhóm này không có người đồng điểm ở ngưỡng 20% chờ Chủ tịch quyết định trong kỳ.",
+        "No tie at the edge of this group's 20% quota awaits the chairman in the period.",
+    ),
+    "decision_not_tied": (
+        "Chỉ được chọn trong số những người đồng điểm ở ngưỡng 20% của nhóm.",
+        "Only people tied at the edge of the group's 20% quota may be chosen.",
+    ),
+    "decision_over_quota": (
+        'Quyết định vượt tỷ lệ 20% "Hoàn thành xuất sắc nhiệm vụ" của nhóm.',
+        'The decision exceeds the group\'s 20% quota of "Hoàn thành xuất sắc nhiệm vụ".',
+    ),
+}

@@ -1,0 +1,234 @@
+"""Rebuilding the projection from the start of the stream, then swapping it in.
+
+The ASSESSMENT stream keeps every fact, so the scoring tables can always be recomputed. The
+stream, as far as the live consumer has acknowledged it, is read in ranges by processes of their
+own (a short one here) and each event reduced to a fact; the facts are folded in stream order,
+in memory, with the handler's rules (:mod:`services.scoring.domain.fold`), and the final rows are
+written at once into a fresh, empty projection. What the live consumer acknowledges meanwhile is
+applied to it through the handler. Then one transaction on the live database waits for the
+batches in progress, holds off new ones, applies the rest of what the live consumer has applied
+(its inbox says which) and makes the live rows those of the fresh projection. The live service
+keeps answering throughout and sees either the old projection or the new one, never a mix; its
+consumer goes on from where it was, and applies nothing twice.
+
+On PostgreSQL the fresh projection is a scratch schema of the live database, filled with COPY,
+and the swap deletes and inserts, inside the server, only the rows that differ; elsewhere it is
+a scratch SQLite file, copied row by row.
+
+What was announced (low-score flags, late marks) is history, not a projection of the facts: it is
+kept as is, so a rebuild never repeats or withdraws an alert. So are the chairman's decisions on
+ties at the cap on "xuất sắc": they are scoring's own records, not facts of the stream.
+
+The use case is here; the scratch projection and its catch-up in :mod:`.replay`, PostgreSQL's
+in :mod:`.postgres`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from contracts.streams import ASSESSMENT
+from services.runtime.broker import inbox_prefix, nats_servers
+from services.runtime.db import SessionFactory, create_engine, is_postgres, transaction
+from services.runtime.settings import ServiceSettings
+from services.scoring.adapters import locks
+from services.scoring.adapters.history import (
+    READERS,
+    NatsAccess,
+    read_here,
+    read_in_processes,
+    split,
+)
+from services.scoring.adapters.tables import plumbing
+from services.scoring.domain.fold import Fold
+from services.scoring.handlers import Scoring
+from services.scoring.rebuild.postgres import SchemaReplay
+from services.scoring.rebuild.replay import REBUILT, Replay
+
+__all__ = ["REBUILT", "RebuildReport", "Replay", "SchemaReplay", "nats_access", "rebuild"]
+
+log = logging.getLogger(__name__)
+
+#: A stream shorter than this is read in this process: starting processes would cost more.
+PARALLEL_FROM = 20_000
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    events: int  # distinct events replayed (a copy republished after the window counts once)
+    last_sequence: int  # the stream sequence the projection is up to
+    seconds: float
+    rows: dict[str, int]
+    #: The most memory this process has held since it started (for ``python -m services.scoring
+    #: rebuild``, what the rebuild needed; from the admin endpoint, the service's peak so far),
+    #: and the most any reader process it has started held (0 if it has started none).
+    peak_memory_mb: float
+    reader_peak_memory_mb: float
+
+
+def _peak_memory_mb(who: int) -> float:
+    """The largest resident set of this process (``RUSAGE_SELF``) or of any process it waited
+    for (``RUSAGE_CHILDREN``), in MiB."""
+    peak = resource.getrusage(who).ru_maxrss
+    return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)  # bytes or KiB
+
+
+async def read_history(
+    js: JetStreamContext,
+    fold: Fold,
+    access: NatsAccess | None = None,
+    workers: int | None = None,
+    upto: int | None = None,
+) -> int:
+    """Fold the stream up to ``upto`` (by default its current end); returns the last sequence
+    folded.
+
+    ``workers`` processes read it (by default one per CPU, or none for a short stream); they
+    connect with ``access`` (without it, this process reads the whole stream itself)."""
+    state = (await js.stream_info(ASSESSMENT.name)).state
+    first, last = max(state.first_seq, 1), state.last_seq
+    if upto is not None:
+        last = min(last, upto)
+    if last < first:
+        return last
+    if workers is None:
+        workers = (os.cpu_count() or 1) if last - first + 1 >= PARALLEL_FROM else 1
+    workers = min(workers, len(READERS))
+    if workers > 1 and access is not None:
+        await read_in_processes(access, split(first, last, workers), fold.add)
+    else:
+        await read_here(js, first, last, fold.add)
+    return last
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The fold holds millions of small objects (no cycles among them) until its rows are
+    written: the cycle collector would walk them again and again, for nothing, tripling the
+    time the fold's own work takes. Garbage with cycles waits until the rows are written."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+async def rebuild(
+    js: JetStreamContext,
+    live: SessionFactory,
+    scoring: Scoring,
+    consumer: str,
+    *,
+    nats: NatsAccess | None = None,
+    workers: int | None = None,
+) -> RebuildReport:
+    """Replay the stream into a fresh projection and swap it in for the live one.
+
+    The fresh projection holds exactly the events the live ``consumer`` has applied, so that it
+    goes on from the swap without applying any twice: what it has acknowledged, then, under
+    the lock, those of the rest that its inbox holds. Without that consumer on the stream, the
+    whole stream.
+
+    ``nats`` is how the reading processes connect (without it, this process reads the stream
+    itself); ``workers`` how many there are (by default one per CPU, none for a short
+    stream)."""
+    started = time.perf_counter()
+    replayer = Scoring(scoring.policy, announce=False)
+    with tempfile.TemporaryDirectory(prefix="ward5s-rebuild-") as scratch:
+        async with live() as probe:
+            engine = probe.bind
+        if isinstance(engine, AsyncEngine) and is_postgres(engine):
+            replay: Replay = SchemaReplay(js, replayer, engine)
+        else:
+            scratch_db = create_engine(f"sqlite+aiosqlite:///{Path(scratch) / 'projection.db'}")
+            replay = Replay(js, replayer, scratch_db)
+        replay = await replay.open()
+        try:
+            acknowledged = await _acknowledged(js, consumer)
+            with _collector_paused():
+                fold = Fold()
+                position = await read_history(js, fold, nats, workers, upto=acknowledged)
+                log.info(
+                    "rebuild: folded %d events up to sequence %d in %.1fs",
+                    fold.events,
+                    position,
+                    time.perf_counter() - started,
+                )
+                await replay.load(fold, position)
+                fold.release()
+            log.info("rebuild: wrote the rows by %.1fs", time.perf_counter() - started)
+            if acknowledged is not None:
+                # Applied live in the meantime: caught up with before holding the batches off.
+                await replay.until(await _acknowledged(js, consumer) or 0)
+            async with transaction(live) as session:
+                await locks.lock_everything(session)
+                # Everything applied live so far is on the stream by now: catch up, then swap.
+                last = (await js.stream_info(ASSESSMENT.name)).state.last_seq
+                if acknowledged is None:
+                    await replay.until(last)
+                else:
+                    await replay.until(last, partial(_applied_live, session, consumer))
+                rows = await replay.copy_into(session)
+        finally:
+            await replay.close()
+    report = RebuildReport(
+        replay.events,
+        replay.position,
+        time.perf_counter() - started,
+        rows,
+        _peak_memory_mb(resource.RUSAGE_SELF),
+        _peak_memory_mb(resource.RUSAGE_CHILDREN),
+    )
+    log.info("rebuilt the projection from %d events in %.1fs", report.events, report.seconds)
+    return report
+
+
+async def _acknowledged(js: JetStreamContext, consumer: str) -> int | None:
+    """The stream sequence up to which the live consumer has acknowledged every message (each
+    applied, or dead-lettered), or None if it is not on the stream."""
+    try:
+        info = await js.consumer_info(ASSESSMENT.name, consumer)
+    except NotFoundError:
+        return None
+    return info.ack_floor.stream_seq if info.ack_floor else 0
+
+
+async def _applied_live(session: AsyncSession, consumer: str, event_ids: list[str]) -> set[str]:
+    """Which of the events the live consumer has applied (committed: a batch held off by the
+    lock applies its own after the swap)."""
+    inbox = plumbing.inbox
+    found = await session.scalars(
+        select(inbox.c.event_id).where(
+            inbox.c.consumer == consumer, inbox.c.event_id.in_(event_ids)
+        )
+    )
+    return set(found)
+
+
+def nats_access(settings: ServiceSettings) -> NatsAccess:
+    """How the reading processes connect: as the service does."""
+    password = settings.nats_password.get_secret_value() if settings.nats_password else None
+    return NatsAccess(
+        tuple(nats_servers(settings.nats_url)),
+        settings.nats_user,
+        password,
+        inbox_prefix=inbox_prefix(settings.service),
+    )

@@ -1,0 +1,225 @@
+"""The scratch projection of a rebuild: filled from the fold's rows, then brought up to date
+(caught up) with what the stream holds after them, through the handler; on SQLite a scratch
+file, copied into the live database row by row at the swap. PostgreSQL's own is in
+:mod:`.postgres`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
+from pydantic import ValidationError
+from sqlalchemy import JSON, Table, delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from contracts.envelope import Event
+from contracts.events import parse_event
+from services.runtime.db import (
+    SessionFactory,
+    session_factory,
+    transaction,
+)
+from services.runtime.uow import UnitOfWork
+from services.scoring.adapters.history import (
+    FETCH,
+    close_reader,
+    open_reader,
+)
+from services.scoring.adapters.tables import (
+    audit_records,
+    closed_periods,
+    metadata,
+    org_rosters,
+    person_month_plus,
+    review_records,
+    task_results,
+    unit_day_very_dissatisfied,
+    unit_month_feedback,
+    unit_month_pillars,
+)
+from services.scoring.domain.fold import Fold
+from services.scoring.handlers import Scoring
+
+log = logging.getLogger(__name__)
+
+#: The tables a rebuild recomputes and swaps in: every figure derived from the facts.
+REBUILT = (
+    audit_records,
+    unit_month_pillars,
+    review_records,
+    person_month_plus,
+    task_results,
+    unit_month_feedback,
+    unit_day_very_dissatisfied,
+    closed_periods,
+    org_rosters,
+)
+#: Each rebuilt table's rows as the fold gives them: in the table's column order, but for the
+#: audits' (a slice of each fact, the event id first).
+FOLDED: dict[str, Callable[[Fold], Iterator[tuple[Any, ...]]]] = {
+    audit_records.name: Fold.audit_records,
+    unit_month_pillars.name: Fold.unit_month_pillars,
+    review_records.name: Fold.review_records,
+    person_month_plus.name: Fold.person_month_plus,
+    task_results.name: Fold.task_results,
+    unit_month_feedback.name: Fold.unit_month_feedback,
+    unit_day_very_dissatisfied.name: Fold.unit_day_very_dissatisfied,
+    closed_periods.name: Fold.closed_periods,
+    org_rosters.name: Fold.org_rosters,
+}
+AUDIT_ROW = ("event_id", "ward", "audit_id", "unit_id", "month", "revision", "live", "sums")
+#: A stream shorter than this is read in this process: starting processes would cost more.
+COPY_CHUNK = 5000
+
+
+def columns_of(table: Table) -> tuple[str, ...]:
+    return AUDIT_ROW if table is audit_records else tuple(c.name for c in table.columns)
+
+
+class Replay:
+    """A scratch projection: filled from a fold, then brought up to date through the handler."""
+
+    def __init__(self, js: JetStreamContext, scoring: Scoring, engine: AsyncEngine):
+        self.js = js
+        self.scoring = scoring
+        self.engine = engine
+        self.sessions: SessionFactory = session_factory(self.engine)
+        self.position = 0
+        self.events = 0
+        self.seen: set[str] = set()
+        self._subscription: JetStreamContext.PullSubscription | None = None
+        self._ahead: list[Msg] = []  # fetched past the sequence asked for, applied next time
+
+    async def open(self) -> Replay:
+        async with self.engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        return self
+
+    async def load(self, fold: Fold, position: int) -> None:
+        """Write the fold's rows, which hold the stream up to ``position``."""
+        await self._write_rows(fold)
+        self.position = position
+        self.events = fold.events
+        self.seen = fold.seen
+
+    async def _write_rows(self, fold: Fold) -> None:
+        for table in REBUILT:
+            began = time.perf_counter()
+            await self._write(table, columns_of(table), FOLDED[table.name](fold))
+            log.debug("rebuild: wrote %s in %.2fs", table.name, time.perf_counter() - began)
+
+    async def _write(
+        self, table: Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
+    ) -> None:
+        # The fold gives JSON as text; through SQLAlchemy a JSON column takes the value.
+        decode = [json.loads if isinstance(table.c[name].type, JSON) else None for name in columns]
+        chunk: list[dict[str, Any]] = []
+        async with transaction(self.sessions) as session:
+            for row in rows:
+                chunk.append(
+                    {
+                        name: value if how is None else how(value)
+                        for name, how, value in zip(columns, decode, row, strict=True)
+                    }
+                )
+                if len(chunk) >= COPY_CHUNK:
+                    await session.execute(insert(table), chunk)
+                    chunk = []
+            if chunk:
+                await session.execute(insert(table), chunk)
+
+    async def until(
+        self,
+        last_sequence: int,
+        applied_live: Callable[[list[str]], Awaitable[set[str]]] | None = None,
+    ) -> None:
+        """Apply every event of the stream after the projection's position up to
+        ``last_sequence``, through the handler; only those among them that ``applied_live``
+        says the live consumer has applied, if given.
+
+        A batch is applied in the background while the next one is fetched and parsed; one at
+        a time, in stream order."""
+        if self.position >= last_sequence:
+            return
+        if self._subscription is None:
+            self._subscription = await open_reader(self.js, self.position + 1)
+        applying: asyncio.Task[None] | None = None
+        try:
+            reached = False
+            while not reached and self.position < last_sequence:
+                messages, self._ahead = self._ahead, []
+                if not messages:
+                    try:
+                        wanted = min(FETCH, last_sequence - self.position)
+                        messages = await self._subscription.fetch(wanted, timeout=1.0)
+                    except (NatsTimeoutError, TimeoutError):
+                        # The stream may end before ``last_sequence`` (last messages deleted).
+                        if (await self._subscription.consumer_info()).num_pending == 0:
+                            break
+                        continue
+                fresh: dict[str, Event] = {}  # by event id, in stream order
+                for n, message in enumerate(messages):
+                    sequence = message.metadata.sequence.stream
+                    if sequence > last_sequence:  # past a gap: kept for the next call
+                        self._ahead, reached = messages[n:], True
+                        break
+                    self.position = sequence
+                    try:
+                        event = parse_event(message.data)
+                    except ValidationError:
+                        continue  # the live consumer dead-lettered it too
+                    # Seen before (the fold, or a copy republished after the duplicate window):
+                    # the live inbox skipped it.
+                    event_id = str(event.event_id)
+                    if event_id not in self.seen:
+                        self.seen.add(event_id)
+                        fresh[event_id] = event
+                if applied_live is not None and fresh:
+                    done = await applied_live(list(fresh))
+                    fresh = {key: e for key, e in fresh.items() if key in done}
+                if applying is not None:
+                    await applying
+                applying = asyncio.create_task(self._apply(list(fresh.values())))
+            if applying is not None:
+                await applying
+                applying = None
+        finally:
+            if applying is not None:
+                applying.cancel()
+
+    async def _apply(self, events: list[Event]) -> None:
+        if not events:
+            return
+        # A rebuild's handler announces nothing: its unit of work has no outbox.
+        async with UnitOfWork(self.sessions) as uow:
+            await self.scoring.apply(uow, events)
+        self.events += len(events)
+
+    async def copy_into(self, live: AsyncSession) -> dict[str, int]:
+        """Replace the live projection's rows with the scratch ones, in the caller's
+        transaction."""
+        counts: dict[str, int] = {}
+        async with self.sessions() as scratch:
+            for table in REBUILT:
+                await live.execute(delete(table))
+                rows = [dict(r) for r in (await scratch.execute(select(table))).mappings()]
+                for start in range(0, len(rows), COPY_CHUNK):
+                    await live.execute(insert(table), rows[start : start + COPY_CHUNK])
+                counts[table.name] = len(rows)
+        return counts
+
+    async def close(self) -> None:
+        if self._subscription is not None:
+            await close_reader(self.js, self._subscription)
+        await self._discard()
+
+    async def _discard(self) -> None:
+        """Let the scratch projection go (its file is in the rebuild's temporary folder)."""
+        await self.engine.dispose()

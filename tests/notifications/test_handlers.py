@@ -1,0 +1,121 @@
+"""Notifications' alert rules at the service layer, on an in-memory SQLite database with a frozen
+clock: no NATS, no SMTP. Events are applied the way the consumers apply them (``intake.apply``
+in one transaction), the scheduler's escalation step runs in a unit of work, and each test reads
+the alert events staged in the outbox and the deliveries queued.
+
+The real-server tests (``test_low_scores``, ``test_repeats``) show the same rules end to end,
+down to the e-mails; these show them in milliseconds, for the fast tier."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from contracts.envelope import Event
+from contracts.events import AlertData, parse_event
+from services.notifications.adapters.tables import deliveries, metadata, plumbing
+from services.notifications.bootstrap import policy_of
+from services.notifications.handlers import intake
+from services.notifications.handlers.context import Context
+from services.notifications.handlers.escalation import escalate_due
+from services.notifications.settings import NotificationsSettings
+from services.runtime.clock import FrozenClock
+from services.runtime.consumer import RetryLater
+from services.runtime.db import SessionFactory, transaction
+from services.runtime.uow import UnitOfWork, in_memory
+from tests.notifications.harness import local, low_score, org_chart
+
+#: The service's default numbers: two working days before an alert goes up, quiet hours 7-17:30.
+POLICY = policy_of(
+    NotificationsSettings.model_validate({"service": "notifications", "http_port": 0})
+)
+
+TUESDAY = local(2026, 3, 10, 9)
+
+
+@pytest.fixture
+async def sessions() -> AsyncIterator[SessionFactory]:
+    async with in_memory(metadata) as made:
+        yield made
+
+
+async def feed(sessions: SessionFactory, at: datetime, *events: Event) -> None:
+    """Apply ``events`` as a consumer's batch would be, in one transaction, at ``at``."""
+    async with transaction(sessions) as session:
+        await intake.apply(POLICY, plumbing.outbox, FrozenClock(at), session, events)
+
+
+async def run_step(
+    sessions: SessionFactory, at: datetime, step: Callable[[Context], Awaitable[int]]
+) -> int:
+    """One of the scheduler's steps in a unit of work of its own, at ``at``."""
+    async with UnitOfWork(sessions, plumbing.outbox, FrozenClock(at)) as uow:
+        return await step(Context(POLICY, uow))
+
+
+async def staged(sessions: SessionFactory) -> list[Event]:
+    async with sessions() as session:
+        payloads = await session.scalars(
+            select(plumbing.outbox.c.payload).order_by(plumbing.outbox.c.id)
+        )
+        return [parse_event(p) for p in payloads]
+
+
+async def told(sessions: SessionFactory) -> list[tuple[str, str, int]]:
+    """(event kind, recipient, escalation level) of every alert event staged, in order."""
+    found = []
+    for event in await staged(sessions):
+        data = getattr(event, "data", None)
+        if isinstance(data, AlertData):
+            found.append((event.type.rsplit(".", 1)[1], data.recipient_id, data.escalation_level))
+    return found
+
+
+async def queued(sessions: SessionFactory) -> int:
+    async with sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(deliveries)) or 0)
+
+
+async def test_a_low_total_alerts_the_head_and_the_deputy_once_until_it_recovers(
+    sessions: SessionFactory,
+) -> None:
+    detected = low_score(metric="total", value=42.5)
+    await feed(sessions, TUESDAY, org_chart(), detected)
+    # The vice-chairman in charge of kt is told at once, at the route's level 1.
+    assert await told(sessions) == [("raised", "p010", 0), ("raised", "p002", 1)]
+    assert await queued(sessions) == 2  # one e-mail each
+
+    # The same event again, and the same cause in a new event: nothing more.
+    await feed(sessions, TUESDAY, detected, low_score(metric="total", value=41.0))
+    assert len(await told(sessions)) == 2 and await queued(sessions) == 2
+
+    await feed(sessions, TUESDAY, low_score(metric="total", recovered=True))
+    assert (await told(sessions))[2:] == [("resolved", "p010", 0), ("resolved", "p002", 1)]
+
+
+async def test_a_pillar_goes_to_the_head_alone(sessions: SessionFactory) -> None:
+    await feed(sessions, TUESDAY, org_chart(), low_score(metric="S3", value=30.0))
+    assert await told(sessions) == [("raised", "p010", 0)]
+
+
+async def test_a_low_score_before_the_org_chart_is_tried_again_later(
+    sessions: SessionFactory,
+) -> None:
+    with pytest.raises(RetryLater):
+        await feed(sessions, TUESDAY, low_score(metric="S3", value=30.0))
+    assert await staged(sessions) == [] and await queued(sessions) == 0
+
+
+async def test_an_alert_left_alone_two_working_days_goes_one_level_up(
+    sessions: SessionFactory,
+) -> None:
+    # Told on Tuesday 10/03/2026: Wednesday and Thursday are the two full working days.
+    await feed(sessions, TUESDAY, org_chart(), low_score(metric="S3", value=30.0))
+    assert await run_step(sessions, local(2026, 3, 12, 23, 59), escalate_due) == 0
+    assert await run_step(sessions, local(2026, 3, 13, 0, 1), escalate_due) == 1
+    assert await told(sessions) == [("raised", "p010", 0), ("escalated", "p002", 1)]
+    # Once up, it does not go up again at the same moment.
+    assert await run_step(sessions, local(2026, 3, 13, 0, 2), escalate_due) == 0

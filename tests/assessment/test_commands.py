@@ -23,12 +23,19 @@ from contracts.envelope import Event
 from contracts.events import (
     AuditSubmitted,
     CorrectiveActionOpened,
+    FeedbackReceived,
     SelfAssessmentReviewed,
     parse_event,
 )
 from contracts.periods import Month
 from contracts.roles import Role
-from services.assessment.adapters.tables import audits, corrective_actions, metadata, plumbing
+from services.assessment.adapters.tables import (
+    audits,
+    corrective_actions,
+    feedback,
+    metadata,
+    plumbing,
+)
 from services.assessment.commands import Submissions
 from services.assessment.demo.loader import load_org
 from services.assessment.domain.policy import Policy
@@ -213,3 +220,35 @@ async def test_a_returned_self_assessment_is_submitted_again_as_its_next_revisio
     review_event = events[1]
     assert isinstance(review_event, SelfAssessmentReviewed)
     assert review_event.data.reviewer_id == "p010"
+
+
+async def test_a_kiosk_s_comment_stays_in_the_ward_and_its_burst_is_rate_limited(
+    ward: Ward,
+) -> None:
+    before = await after_load(ward)
+    kiosk = Principal("kiosk-01", WARD, Role.KIOSK, "ttphcc")
+    rating = {"unit_id": "ttphcc", "level": 1, "officer_id": "p026", "comment": "Chờ quá lâu"}
+    _, answer = await ward.run(kiosk, intake.FeedbackIn.model_validate(rating))
+
+    (received,) = (await ward.staged())[before:]
+    assert isinstance(received, FeedbackReceived)
+    assert received.data.level == 1 and received.data.period == MONTH
+    assert "Chờ quá lâu" not in received.model_dump_json()
+    async with ward.sessions() as session:
+        stored = await session.scalar(
+            select(feedback.c.comment).where(feedback.c.feedback_id == answer["feedback_id"])
+        )
+    assert stored == "Chờ quá lâu"
+
+    # The rest of the burst at the same moment, then one more: refused until a token refills.
+    policy = Policy()
+    quick = intake.FeedbackIn(unit_id="ttphcc", level=5)
+    for _ in range(policy.feedback_burst - 1):
+        await ward.run(kiosk, quick)
+    with pytest.raises(Refusal) as refused:
+        await ward.run(kiosk, quick)
+    assert (refused.value.kind, refused.value.code) == (Kind.RATE_LIMITED, "rate_limited")
+    ward.clock.advance(policy.feedback_refill_s)
+    status, _ = await ward.run(kiosk, quick)
+    assert status == 201
+    assert await ward.count(feedback) == policy.feedback_burst + 1

@@ -20,7 +20,7 @@ from services.notifications.domain.policy import Policy
 from services.notifications.domain.refusals import MESSAGES
 from services.notifications.entrypoints import http
 from services.notifications.handlers import intake
-from services.notifications.handlers.context import Context
+from services.notifications.handlers.commands import People
 from services.notifications.handlers.sending import Retry, Sender
 from services.notifications.jobs import Scheduler
 from services.notifications.links import LinkMaker
@@ -92,7 +92,8 @@ def sender_of(config: NotificationsSettings) -> Sender:
 
 @dataclass(frozen=True)
 class Notifications:
-    """The running service: its runtime, clock and policy, its units of work and scheduler."""
+    """The running service: its runtime, clock and policy, its units of work, its scheduler and
+    the command pipeline of people's commands."""
 
     settings: NotificationsSettings
     runtime: Runtime
@@ -100,10 +101,7 @@ class Notifications:
     policy: Policy
     units: Callable[[], UnitOfWork]
     scheduler: Scheduler
-
-    def context(self, uow: UnitOfWork) -> Context:
-        """What a handler is given, for a unit of work of this service."""
-        return Context(self.policy, uow)
+    people: People
 
 
 def build_service(config: ServiceSettings | None = None) -> Notifications:
@@ -122,7 +120,9 @@ def build_service(config: ServiceSettings | None = None) -> Notifications:
         runtime.spawn(scheduler.run(runtime.stopping), "scheduler")
 
     runtime.on_start(start_scheduler)
-    return Notifications(config, runtime, clock, policy, units, scheduler)
+    # Looked up when called, so a test may stand in for the scheduler's wake-up.
+    people = People(runtime.sessions, policy, clock, lambda: scheduler.wake())
+    return Notifications(config, runtime, clock, policy, units, scheduler, people)
 
 
 def build_runtime(config: ServiceSettings | None = None) -> Runtime:

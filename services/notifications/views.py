@@ -7,7 +7,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notifications.adapters.tables import alerts, deliveries, preferences
+from contracts.roles import Role
+from services.notifications.adapters.tables import alerts, deliveries, org_people, preferences
+from services.runtime.auth import Principal
 
 
 def _iso(moment: Any) -> str | None:
@@ -41,13 +43,23 @@ async def inbox(
     ]
 
 
-async def recipient_of(session: AsyncSession, alert_id: str) -> tuple[str, str] | None:
+async def recipient_of(session: AsyncSession, alert_id: str) -> Principal | None:
+    """The alert's recipient, as the caller a signed link in a message stands for (their role
+    as the ward's chart gives it; a person no longer on it as staff); None for no such alert."""
     row = (
         await session.execute(
-            select(alerts.c.ward, alerts.c.recipient_id).where(alerts.c.alert_id == alert_id)
+            select(alerts.c.ward, alerts.c.recipient_id, org_people.c.role)
+            .outerjoin(
+                org_people,
+                (org_people.c.ward == alerts.c.ward)
+                & (org_people.c.person_id == alerts.c.recipient_id),
+            )
+            .where(alerts.c.alert_id == alert_id)
         )
     ).first()
-    return (row.ward, row.recipient_id) if row else None
+    if row is None:
+        return None
+    return Principal(row.recipient_id, row.ward, Role(row.role) if row.role else Role.STAFF)
 
 
 async def preferences_of(session: AsyncSession, ward: str, person_id: str) -> dict[str, Any]:

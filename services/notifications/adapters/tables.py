@@ -20,7 +20,7 @@ from sqlalchemy import (
 from services.runtime.db import PlumbingTables, UtcDateTime, new_metadata
 
 metadata = new_metadata()
-plumbing = PlumbingTables(metadata)
+plumbing = PlumbingTables(metadata, commands=True)
 
 org_versions = Table(
     "org_versions",

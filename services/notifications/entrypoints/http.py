@@ -7,19 +7,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel
 
 from contracts.roles import Role
 from services.notifications import links, views
-from services.notifications.entrypoints.schemas import ClockBody, PreferencesBody, SnoozeBody
-from services.notifications.handlers.commands import (
-    COMMANDS,
-    Acknowledge,
-    SetPreferences,
-    Snooze,
+from services.notifications.entrypoints.schemas import (
+    AcknowledgeCommand,
+    ClockBody,
+    PreferencesBody,
+    PreferencesCommand,
+    SnoozeBody,
+    SnoozeCommand,
 )
+from services.notifications.handlers.commands import may_manage
 from services.runtime.auth import Principal
-from services.runtime.clock import ClockFixed
 from services.runtime.errors import pick_language
 from services.runtime.http import Caller, error_responses
 from services.runtime.refusals import Kind, Refusal
@@ -38,10 +40,22 @@ def _service(request: Request) -> Notifications:
     return service
 
 
-async def _command(service: Notifications, command: object) -> Any:
-    """Run one person's command in its own unit of work."""
-    async with service.units() as uow:
-        return await COMMANDS.dispatch(service.context(uow), command)
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Repeat a command safely: the same key returns the first answer",
+    ),
+]
+
+
+async def _command(
+    service: Notifications, caller: Principal, body: BaseModel, key: str | None = None
+) -> JSONResponse:
+    """Run one person's command through the command pipeline; its answer."""
+    status, answer = await service.people.execute(caller, body, key)
+    return JSONResponse(answer, status_code=status)
 
 
 @router.get(
@@ -69,10 +83,10 @@ async def my_alerts(
     responses=error_responses(401, 404, 409),
     summary="Acknowledge one's alert: no more repeats or escalation (xác nhận)",
 )
-async def acknowledge(request: Request, caller: Caller, alert_id: str) -> dict[str, Any]:
-    command = Acknowledge(caller.ward, caller.subject_id, alert_id)
-    status = await _command(_service(request), command)
-    return {"alert_id": alert_id, "status": status}
+async def acknowledge(
+    request: Request, caller: Caller, alert_id: str, key: IdempotencyKey = None
+) -> JSONResponse:
+    return await _command(_service(request), caller, AcknowledgeCommand(alert_id=alert_id), key)
 
 
 @router.post(
@@ -81,11 +95,10 @@ async def acknowledge(request: Request, caller: Caller, alert_id: str) -> dict[s
     summary="Hold the repeats of one's alert for some hours (nhắc lại sau)",
 )
 async def snooze(
-    request: Request, caller: Caller, alert_id: str, body: SnoozeBody
-) -> dict[str, Any]:
-    command = Snooze(caller.ward, caller.subject_id, alert_id, body.hours)
-    until = await _command(_service(request), command)
-    return {"alert_id": alert_id, "status": "open", "snoozed_until": until.isoformat()}
+    request: Request, caller: Caller, alert_id: str, body: SnoozeBody, key: IdempotencyKey = None
+) -> JSONResponse:
+    command = SnoozeCommand(alert_id=alert_id, hours=body.hours)
+    return await _command(_service(request), caller, command, key)
 
 
 _PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
@@ -98,6 +111,8 @@ _PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
     summary="Follow an acknowledge or snooze link from a message (the token is the credential)",
 )
 async def follow_link(request: Request, token: str) -> HTMLResponse:
+    """The link's token is the recipient's credential for this one alert: the command runs as
+    them, through the same pipeline as the API's."""
     service = _service(request)
     secret = service.settings.signing_secret.get_secret_value()
     try:
@@ -109,21 +124,17 @@ async def follow_link(request: Request, token: str) -> HTMLResponse:
         recipient = await views.recipient_of(session, alert_id)
     if recipient is None:
         raise Refusal(Kind.NOT_FOUND, "not_found")
-    ward, person_id = recipient
+    body: BaseModel
     if action.action == "ack":
-        await _command(service, Acknowledge(ward, person_id, alert_id))
+        body = AcknowledgeCommand(alert_id=alert_id)
         page = _PAGE.format(vi="Đã xác nhận cảnh báo. Cảm ơn!", en="Alert acknowledged.")
     else:
-        await _command(service, Snooze(ward, person_id, alert_id, LINK_SNOOZE_HOURS))
+        body = SnoozeCommand(alert_id=alert_id, hours=LINK_SNOOZE_HOURS)
         page = _PAGE.format(
             vi="Đã hoãn nhắc lại cảnh báo trong 24 giờ.", en="Reminders held for 24 hours."
         )
+    await service.people.execute(recipient, body)
     return HTMLResponse(page)
-
-
-def _may_manage(caller: Principal, person_id: str) -> None:
-    if caller.subject_id != person_id and caller.role is not Role.ADMIN:
-        raise Refusal(Kind.FORBIDDEN, "forbidden")
 
 
 @router.get(
@@ -133,7 +144,7 @@ def _may_manage(caller: Principal, person_id: str) -> None:
 )
 async def get_preferences(request: Request, caller: Caller, person_id: str) -> dict[str, Any]:
     person_id = caller.subject_id if person_id == "me" else person_id
-    _may_manage(caller, person_id)
+    may_manage(caller, person_id)
     async with _service(request).runtime.sessions() as session:
         return await views.preferences_of(session, caller.ward, person_id)
 
@@ -144,17 +155,19 @@ async def get_preferences(request: Request, caller: Caller, person_id: str) -> d
     summary="Choose channels: e-mail, a webhook, the daily digest ('me' for oneself)",
 )
 async def put_preferences(
-    request: Request, caller: Caller, person_id: str, body: PreferencesBody
-) -> dict[str, Any]:
-    person_id = caller.subject_id if person_id == "me" else person_id
-    _may_manage(caller, person_id)
-    service = _service(request)
-    webhook_url = str(body.webhook_url) if body.webhook_url else None
-    await _command(
-        service, SetPreferences(caller.ward, person_id, body.email, webhook_url, body.digest)
+    request: Request,
+    caller: Caller,
+    person_id: str,
+    body: PreferencesBody,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    command = PreferencesCommand(
+        person_id=caller.subject_id if person_id == "me" else person_id,
+        email=body.email,
+        webhook_url=str(body.webhook_url) if body.webhook_url else None,
+        digest=body.digest,
     )
-    async with service.runtime.sessions() as session:
-        return await views.preferences_of(session, caller.ward, person_id)
+    return await _command(_service(request), caller, command, key)
 
 
 @router.get(
@@ -180,18 +193,7 @@ async def get_clock(request: Request, caller: Caller) -> dict[str, Any]:
     responses=error_responses(401, 403, 409, 422),
     summary="Move the demo clock forward (admin; refused in production)",
 )
-async def move_clock(request: Request, caller: Caller, body: ClockBody) -> dict[str, Any]:
-    if caller.role is not Role.ADMIN:
-        raise Refusal(Kind.FORBIDDEN, "forbidden")
-    service = _service(request)
-    try:
-        if body.set_to is not None:
-            now = service.clock.set(body.set_to)
-        elif body.advance_seconds is not None:
-            now = service.clock.advance(body.advance_seconds)
-        else:
-            raise Refusal(Kind.INVALID, "clock_change_required", "advance_seconds")
-    except ClockFixed:
-        raise Refusal(Kind.CONFLICT, "clock_fixed") from None
-    service.scheduler.wake()
-    return {"now": now.isoformat(), "adjustable": True}
+async def move_clock(
+    request: Request, caller: Caller, body: ClockBody, key: IdempotencyKey = None
+) -> JSONResponse:
+    return await _command(_service(request), caller, body, key)

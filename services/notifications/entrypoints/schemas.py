@@ -24,3 +24,30 @@ class ClockBody(Body):
 
     advance_seconds: float | None = Field(default=None, gt=0, le=400 * 24 * 3600)
     set_to: AwareDatetime | None = None
+
+
+# --- people's commands, as the command pipeline takes them (keyed by class) -------------------
+# The ward and the person come from the caller; the ids named in the path are part of the
+# command, so a retry with the same Idempotency-Key is recognised as the same request.
+
+
+class AcknowledgeCommand(Body):
+    """Acknowledge one's alert: no more repeats or escalation."""
+
+    alert_id: str
+
+
+class SnoozeCommand(Body):
+    """Hold the repeats of one's open alert for ``hours``."""
+
+    alert_id: str
+    hours: float = Field(gt=0, le=24 * 14)
+
+
+class PreferencesCommand(Body):
+    """A person's channels (oneself, or anyone for an admin)."""
+
+    person_id: str
+    email: bool
+    webhook_url: str | None
+    digest: bool

@@ -1,112 +1,178 @@
-"""People's commands: acknowledge one's alert, snooze its repeats, choose one's channels.
-
-Each command is a typed message dispatched through :data:`COMMANDS` (one handler per type);
-the HTTP edge and the signed links in messages both send them there."""
+"""People's commands: acknowledge one's alert, snooze its repeats, choose one's channels, move the
+demo clock. Each goes through the runtime's one command pipeline (``services.runtime.commands``:
+metrics, the entry's roles, idempotency by the caller's key, the unit of work), keyed by its
+body's class (``entrypoints.schemas``); the HTTP edge and the signed links in messages both send
+them there (:class:`People`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from prometheus_client import Counter
+
 from contracts.envelope import Actor
 from contracts.events import AlertAcknowledged
+from contracts.roles import Role
 from services.notifications.adapters import alerts, deliveries, org
+from services.notifications.adapters.tables import plumbing
+from services.notifications.domain.policy import Policy
+from services.notifications.entrypoints.schemas import (
+    AcknowledgeCommand,
+    ClockBody,
+    PreferencesCommand,
+    SnoozeCommand,
+)
 from services.notifications.handlers.alerts import alert_data, alert_event
 from services.notifications.handlers.context import Context
-from services.runtime.dispatch import Registry
+from services.runtime.auth import Principal
+from services.runtime.clock import Clock, ClockFixed, FrozenClock
+from services.runtime.commands import Answer, CommandContext, Commands, command_registry
+from services.runtime.db import SessionFactory
 from services.runtime.refusals import Kind, Refusal
+from services.runtime.uow import UnitOfWork
+
+COMMANDS_TOTAL = Counter(
+    "ward5s_notifications_commands_total",
+    "People's commands by kind and outcome (accepted, replayed for a repeated idempotency key, "
+    "refused_<status>).",
+    ["kind", "outcome"],
+)
 
 
-@dataclass(frozen=True)
-class Acknowledge:
-    """Stop the repeats and escalation of one's own alert."""
+class Command(CommandContext):
+    """A command's context in this service: the pipeline's, plus the policy, the service's clock
+    and a way to wake the scheduler."""
 
-    ward: str
-    person_id: str
-    alert_id: str
+    def __init__(
+        self,
+        principal: Principal,
+        key: str | None,
+        sessions: SessionFactory,
+        units: Callable[[], UnitOfWork],
+        now: datetime,
+        policy: Policy,
+        clock: Clock,
+        wake: Callable[[], None],
+    ) -> None:
+        super().__init__(principal, key, sessions, units, now)
+        self.policy = policy
+        self.clock = clock
+        self.wake = wake
 
-
-@dataclass(frozen=True)
-class Snooze:
-    """Hold the repeats of one's own open alert for ``hours`` (escalation keeps its own time)."""
-
-    ward: str
-    person_id: str
-    alert_id: str
-    hours: float
-
-
-@dataclass(frozen=True)
-class SetPreferences:
-    """A person's channels: e-mail on or off, a webhook address, the daily digest."""
-
-    ward: str
-    person_id: str
-    email: bool
-    webhook_url: str | None
-    digest: bool
+    @property
+    def ctx(self) -> Context:
+        """What the service's handlers are given: the policy and this command's unit of work."""
+        return Context(self.policy, self.uow)
 
 
-#: Every person's command of this service, by type.
-COMMANDS: Registry[Context, Any] = Registry("notifications commands")
+COMMANDS = command_registry("notifications commands", COMMANDS_TOTAL, plumbing.idempotency)
 
 
-async def _own_alert(ctx: Context, ward: str, person_id: str, alert_id: str) -> Any:
-    """The person's alert, not resolved; refuses another person's alert as not found (it is not
+def may_manage(caller: Principal, person_id: str) -> None:
+    """Refuse (403) anyone but the person themselves or an admin."""
+    if caller.subject_id != person_id and caller.role is not Role.ADMIN:
+        raise Refusal(Kind.FORBIDDEN, "forbidden")
+
+
+async def _own_alert(command: Command, alert_id: str) -> Any:
+    """The caller's alert, not resolved; refuses another person's alert as not found (it is not
     shown to exist) and a resolved one as a conflict."""
-    row = await alerts.find(ctx.session, ward, alert_id)
-    if row is None or row.recipient_id != person_id:
+    caller = command.principal
+    row = await alerts.find(command.uow.session, caller.ward, alert_id)
+    if row is None or row.recipient_id != caller.subject_id:
         raise Refusal(Kind.NOT_FOUND, "not_found")
     if row.status == "resolved":
         raise Refusal(Kind.CONFLICT, "alert_resolved")
     return row
 
 
-@COMMANDS.register(Acknowledge)
-async def acknowledge(ctx: Context, command: Acknowledge) -> str:
+@COMMANDS.register(AcknowledgeCommand, name="acknowledge")
+async def acknowledge(command: Command, body: AcknowledgeCommand) -> Answer:
     """Acknowledge the alert (once: acknowledging again changes nothing) and emit
-    ``AlertAcknowledged`` by the person; returns its status, "acknowledged"."""
-    row = await _own_alert(ctx, command.ward, command.person_id, command.alert_id)
+    ``AlertAcknowledged`` by the person; answers ``{alert_id, status: "acknowledged"}``."""
+    answer = {"alert_id": body.alert_id, "status": "acknowledged"}
+    row = await _own_alert(command, body.alert_id)
     if row.status == "acknowledged":
-        return "acknowledged"
-    now = ctx.now
+        return answer
+    ctx, caller = command.ctx, command.principal
     await alerts.change(
         ctx.session,
-        command.alert_id,
+        body.alert_id,
         status="acknowledged",
-        acknowledged_at=now,
-        updated_at=now,
+        acknowledged_at=ctx.now,
+        updated_at=ctx.now,
         escalates_at=None,
     )
-    actor = Actor(kind="person", id=command.person_id)
-    ctx.uow.emit(alert_event(AlertAcknowledged, command.ward, alert_data(row), now, actor=actor))
-    return "acknowledged"
+    actor = Actor(kind="person", id=caller.subject_id)
+    ctx.uow.emit(alert_event(AlertAcknowledged, caller.ward, alert_data(row), ctx.now, actor=actor))
+    return answer
 
 
-@COMMANDS.register(Snooze)
-async def snooze(ctx: Context, command: Snooze) -> datetime:
-    """Hold the repeats until ``hours`` from now; returns that moment. Refuses an alert that is
-    not open (acknowledged or escalated) with ``alert_not_open``."""
-    row = await _own_alert(ctx, command.ward, command.person_id, command.alert_id)
+@COMMANDS.register(SnoozeCommand, name="snooze")
+async def snooze(command: Command, body: SnoozeCommand) -> Answer:
+    """Hold the repeats for ``hours`` from now (escalation keeps its own time); answers
+    ``{alert_id, status: "open", snoozed_until}``. Refuses an alert that is not open
+    (acknowledged or escalated) with ``alert_not_open``."""
+    row = await _own_alert(command, body.alert_id)
     if row.status != "open":
         raise Refusal(Kind.CONFLICT, "alert_not_open")
-    until = ctx.now + timedelta(hours=command.hours)
+    ctx = command.ctx
+    until = ctx.now + timedelta(hours=body.hours)
     await alerts.change(
-        ctx.session, command.alert_id, snoozed_until=until, repeat_at=until, updated_at=ctx.now
+        ctx.session, body.alert_id, snoozed_until=until, repeat_at=until, updated_at=ctx.now
     )
-    return until
+    return {"alert_id": body.alert_id, "status": "open", "snoozed_until": until.isoformat()}
 
 
-@COMMANDS.register(SetPreferences)
-async def set_preferences(ctx: Context, command: SetPreferences) -> None:
-    """Keep the person's channels; refuses someone the ward's chart does not name."""
-    if not await org.is_known(ctx.session, command.ward, command.person_id):
+@COMMANDS.register(PreferencesCommand, name="preferences")
+async def set_preferences(command: Command, body: PreferencesCommand) -> Answer:
+    """Keep the person's channels; answers them. Refuses (403) another person's unless the
+    caller is an admin, and (404) someone the ward's chart does not name."""
+    may_manage(command.principal, body.person_id)
+    ctx, ward = command.ctx, command.principal.ward
+    if not await org.is_known(ctx.session, ward, body.person_id):
         raise Refusal(Kind.NOT_FOUND, "not_found", "person_id")
-    values = {
-        "email": command.email,
-        "webhook_url": command.webhook_url,
-        "digest": command.digest,
-        "updated_at": ctx.now,
-    }
-    await deliveries.save_preference(ctx.session, command.ward, command.person_id, values)
+    chosen = {"email": body.email, "webhook_url": body.webhook_url, "digest": body.digest}
+    await deliveries.save_preference(
+        ctx.session, ward, body.person_id, {**chosen, "updated_at": ctx.now}
+    )
+    return {"person_id": body.person_id, **chosen}
+
+
+@COMMANDS.register(ClockBody, name="clock", roles=frozenset({Role.ADMIN}))
+async def move_clock(command: Command, body: ClockBody) -> Answer:
+    """Move the demo clock to ``set_to`` or forward by ``advance_seconds`` and wake the scheduler;
+    answers ``{now, adjustable: true}``. Refuses (409 ``clock_fixed``) in production."""
+    try:
+        if body.set_to is not None:
+            now = command.clock.set(body.set_to)
+        elif body.advance_seconds is not None:
+            now = command.clock.advance(body.advance_seconds)
+        else:
+            raise Refusal(Kind.INVALID, "clock_change_required", "advance_seconds")
+    except ClockFixed:
+        raise Refusal(Kind.CONFLICT, "clock_fixed") from None
+    command.wake()
+    return {"now": now.isoformat(), "adjustable": True}
+
+
+class People(Commands[Command]):
+    """The command table bound to this service's database, policy, clock and scheduler."""
+
+    def __init__(
+        self, sessions: SessionFactory, policy: Policy, clock: Clock, wake: Callable[[], None]
+    ) -> None:
+        super().__init__(COMMANDS, self._context)
+        self.sessions = sessions
+        self.policy = policy
+        self.clock = clock
+        self.wake = wake
+
+    def _context(self, principal: Principal, key: str | None) -> Command:
+        now = self.clock.now()
+        units = UnitOfWork.factory(self.sessions, plumbing.outbox, FrozenClock(now))
+        return Command(
+            principal, key, self.sessions, units, now, self.policy, self.clock, self.wake
+        )

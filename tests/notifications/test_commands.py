@@ -1,0 +1,110 @@
+"""People's commands go through the one command pipeline: a retry with the same Idempotency-Key
+gets the first answer and changes nothing more, the same key with another request is refused,
+and every command is counted by kind and outcome. Real NATS and SMTP; SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from prometheus_client import REGISTRY
+
+from tests.conftest import bearer
+from tests.notifications.conftest import Starter
+from tests.notifications.harness import Harness, local, low_score, org_chart
+
+pytestmark = [pytest.mark.nats]
+
+HEAD = bearer("unit_head", "p010", "kt")
+STAFF = bearer("staff", "p012", "kt")
+
+
+def counted(kind: str, outcome: str) -> float:
+    value = REGISTRY.get_sample_value(
+        "ward5s_notifications_commands_total", {"kind": kind, "outcome": outcome}
+    )
+    return value or 0.0
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    name = "sqlite_url" if request.param == "sqlite" else "pg_url"
+    url: str = request.getfixturevalue(name)
+    return url
+
+
+async def alerted(notifications: Starter, database_url: str) -> tuple[Harness, str]:
+    service: Harness = await notifications(
+        clock_start=local(2026, 3, 10, 9), database_url=database_url
+    )
+    await service.publish(org_chart())
+    await service.settled()
+    await service.publish(low_score(metric="S1"))
+    await service.wait_mail(1)
+    (alert,) = await service.alerts("p010", "unit_head")
+    return service, f"/v1/alerts/{alert['alert_id']}"
+
+
+async def test_a_retried_acknowledgement_is_answered_once(notifications, database_url):
+    service, path = await alerted(notifications, database_url)
+    before = counted("acknowledge", "replayed"), counted("acknowledge", "accepted")
+    key = {"Idempotency-Key": "ack-1", **HEAD}
+    first = await service.http.post(f"{path}/ack", headers=key)
+    again = await service.http.post(f"{path}/ack", headers=key)
+    assert first.status_code == again.status_code == 200
+    assert (
+        again.json()
+        == first.json()
+        == {"alert_id": path.rsplit("/", 1)[1], "status": "acknowledged"}
+    )
+    assert counted("acknowledge", "accepted") == before[1] + 1
+    assert counted("acknowledge", "replayed") == before[0] + 1
+    # The same key for another request is refused, in Vietnamese, naming the header.
+    reused = await service.http.post(f"{path}/snooze", json={"hours": 2}, headers=key)
+    assert reused.status_code == 409
+    assert reused.json()["error"] == {
+        "code": "idempotency_key_reused",
+        "message": "Khóa Idempotency-Key này đã dùng cho một yêu cầu khác.",
+        "field": "Idempotency-Key",
+    }
+
+
+async def test_a_retried_snooze_holds_from_the_first_time(notifications, database_url):
+    service, path = await alerted(notifications, database_url)
+    key = {"Idempotency-Key": "snooze-1", **HEAD}
+    first = await service.http.post(f"{path}/snooze", json={"hours": 2}, headers=key)
+    assert first.status_code == 200
+    service.clock.advance(3600)
+    again = await service.http.post(f"{path}/snooze", json={"hours": 2}, headers=key)
+    assert again.json()["snoozed_until"] == first.json()["snoozed_until"]
+    fresh = await service.http.post(f"{path}/snooze", json={"hours": 2}, headers=HEAD)
+    assert fresh.json()["snoozed_until"] > first.json()["snoozed_until"]
+
+
+async def test_refused_commands_are_counted_and_keys_are_the_callers_own(
+    notifications, database_url
+):
+    service, path = await alerted(notifications, database_url)
+    refused = counted("acknowledge", "refused_404")
+    # Another person's alert does not exist for them, with or without a key.
+    someone = await service.http.post(f"{path}/ack", headers={"Idempotency-Key": "k", **STAFF})
+    assert someone.status_code == 404
+    assert counted("acknowledge", "refused_404") == refused + 1
+    # A key is the caller's own: the head's request with that key is theirs, not a replay.
+    own = await service.http.post(f"{path}/ack", headers={"Idempotency-Key": "k", **HEAD})
+    assert own.status_code == 200 and own.json()["status"] == "acknowledged"
+    chosen = {"email": False, "digest": True}
+    put = {"Idempotency-Key": "prefs-1", **STAFF}
+    first = await service.http.put("/v1/preferences/me", json=chosen, headers=put)
+    again = await service.http.put("/v1/preferences/me", json=chosen, headers=put)
+    assert first.status_code == again.status_code == 200
+    assert (
+        again.json()
+        == first.json()
+        == {
+            "person_id": "p012",
+            "email": False,
+            "webhook_url": None,
+            "digest": True,
+        }
+    )
+    other = await service.http.put("/v1/preferences/me", json={"email": True}, headers=put)
+    assert other.status_code == 409

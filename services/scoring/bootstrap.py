@@ -17,13 +17,13 @@ from fastapi import FastAPI
 from contracts.periods import Month
 from contracts.streams import ASSESSMENT
 from contracts.subjects import context_subjects
+from services.runtime.broker import jetstream
 from services.runtime.cli import Command
 from services.runtime.clock import Now, SystemClock
 from services.runtime.consumer import ConsumerSpec
 from services.runtime.refusals import register_messages
 from services.runtime.service import Runtime
 from services.runtime.settings import ServiceSettings
-from services.runtime.uow import UnitOfWork
 from services.scoring import metrics, views
 from services.scoring.adapters import month_sums
 from services.scoring.adapters.policy_file import default_policy
@@ -31,6 +31,7 @@ from services.scoring.adapters.tables import metadata, plumbing
 from services.scoring.entrypoints import admin, http
 from services.scoring.entrypoints.messages import MESSAGES
 from services.scoring.handlers import Scoring
+from services.scoring.handlers.commands import ScoringCommands
 from services.scoring.rebuild import RebuildReport, nats_access, rebuild
 from services.scoring.settings import CONSUMER_BATCH, NAME, settings
 
@@ -81,6 +82,17 @@ def build_runtime(
 def build_app(config: ServiceSettings | None = None) -> FastAPI:
     clock = SystemClock()
     runtime, scoring = build_runtime(config, clock)
+
+    async def rebuild_live() -> RebuildReport:
+        """The rebuild behind the admin's command, inside the running service."""
+        return await rebuild(
+            jetstream(runtime.broker),
+            runtime.sessions,
+            scoring,
+            runtime.consumers[0].spec.name,
+            nats=nats_access(runtime.settings),
+        )
+
     app = runtime.http_app(
         title="ward5s scoring",
         description="Rolling 5S+ aggregates, classification and income tier, from the events.",
@@ -88,8 +100,8 @@ def build_app(config: ServiceSettings | None = None) -> FastAPI:
     )
     app.state.policy = scoring.policy
     app.state.scoring = scoring
-    #: The chairman's decisions are recorded in a unit of work on the service's clock.
-    app.state.units = UnitOfWork.factory(runtime.sessions, plumbing.outbox, clock)
+    #: People's commands (the chairman's decisions, the rebuild) through the one pipeline.
+    app.state.commands = ScoringCommands(runtime.sessions, scoring.policy, clock, rebuild_live)
     return app
 
 

@@ -269,6 +269,33 @@ async def test_ten_specialists_and_five_heads_then_the_chairman_decides_the_tie(
     assert score.json()["band"] == "xuat_sac"
 
 
+async def test_a_decision_retried_with_its_key_is_answered_once_and_recorded_once(
+    serve: Serve,
+) -> None:
+    """The chairman's decisions go through the command pipeline: the same Idempotency-Key
+    answers the first answer again (one decision, one event), another body with it is 409."""
+    specialists = [f"s{i}" for i in range(1, 6)]
+    events: list[Event] = [ev.org_chart([ev.person(s, "kt") for s in specialists])]
+    events += audited("kt", ["2026-03"])
+    for s in specialists:  # all five at 95: quota 1 of 5, all tied
+        events += [ev.reviewed(s, "kt", "2026-03", FULL), ev.task_result(s, "2026-03", 65)]
+    api, projection = await serve([*events, ev.closed("2026-03")])
+    path = "/v1/classification/2026-03/decisions"
+    keyed = {**CHAIRMAN, "Idempotency-Key": "decision-1"}
+    first = await api.post(path, json={"excellent": ["s2"]}, headers=keyed)
+    again = await api.post(path, json={"excellent": ["s2"]}, headers=keyed)
+    assert first.status_code == again.status_code == 200, first.text
+    assert again.json() == first.json()
+    out = await projection.announced()
+    decided = [e for e in out if e.type == "scoring.classification.decided"]
+    assert len(decided) == 1
+    assert str(decided[0].event_id) == first.json()["decision"]["event_id"]
+    other = await api.post(path, json={"excellent": ["s3"]}, headers=keyed)
+    assert other.status_code == 409
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+    assert rows(computed(await projection.announced(), "2026-03"))["s2"]["band"] == "xuat_sac"
+
+
 async def test_the_band_is_decided_on_the_exact_score(serve: Serve) -> None:
     # 10 × 1 + 20 × 1 + 59.996 = 89.996: "tốt", shown as 90.0.
     api, projection = await serve(

@@ -19,7 +19,7 @@ from sqlalchemy import (
 from services.runtime.db import PlumbingTables, UtcDateTime, new_metadata
 
 metadata = new_metadata()
-plumbing = PlumbingTables(metadata)
+plumbing = PlumbingTables(metadata, commands=True)
 
 #: One row per audit: its newest revision and what it contributes (to retract it later).
 audit_records = Table(

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 
 from contracts.roles import Role
 from services.runtime.auth import Principal
-from services.runtime.broker import jetstream
 from services.runtime.http import error_responses, require
-from services.scoring.rebuild import nats_access, rebuild
+from services.scoring.entrypoints.http import IdempotencyKey, execute
+from services.scoring.entrypoints.schemas import RebuildCommand
 
 router = APIRouter(prefix="/v1/admin", tags=["operations"])
 
@@ -22,15 +22,10 @@ router = APIRouter(prefix="/v1/admin", tags=["operations"])
     summary="Replay the ASSESSMENT stream into a fresh projection and swap it in",
 )
 async def rebuild_projection(
-    request: Request, _: Annotated[Principal, Depends(require(Role.ADMIN))]
-) -> dict[str, Any]:
-    runtime = request.app.state.runtime
-    consumer = runtime.consumers[0].spec.name
-    report = await rebuild(
-        jetstream(runtime.broker),
-        runtime.sessions,
-        request.app.state.scoring,
-        consumer,
-        nats=nats_access(runtime.settings),
-    )
-    return asdict(report)
+    request: Request,
+    caller: Annotated[Principal, Depends(require(Role.ADMIN))],
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Answers the rebuild's report: events replayed, sequence reached, seconds, rows per
+    table, peak memory."""
+    return await execute(request, caller, RebuildCommand(), key)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import Field
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
-from contracts.common import Contract, EntityId
-from contracts.envelope import Actor
 from contracts.periods import Month, Period
 from contracts.roles import WARD_WIDE_ROLES, Role
 from services.runtime.auth import Principal
@@ -18,7 +17,7 @@ from services.runtime.refusals import Kind, Refusal
 from services.scoring import person_views, views
 from services.scoring.adapters import closes, org
 from services.scoring.domain import periods
-from services.scoring.handlers.classification import decide
+from services.scoring.entrypoints.schemas import DecisionCommand, DecisionIn
 
 router = APIRouter(prefix="/v1", tags=["scoring"])
 
@@ -27,6 +26,14 @@ PeriodParam = Annotated[
 ]
 ClassifiedPeriodParam = Annotated[
     str, Query(max_length=16, description="YYYY-MM, YYYY-Qn or YYYY, not after this month")
+]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Repeat a command safely: the same key returns the first answer",
+    ),
 ]
 ExplainParam = Annotated[bool, Query(description="list the events behind every figure")]
 EntityPath = Annotated[str, Path(max_length=64)]
@@ -165,17 +172,6 @@ async def classification(
     }
 
 
-class DecisionIn(Contract):
-    """The chairman's decision on a tie at the edge of the cap on "xuất sắc"."""
-
-    #: Who of those tied keeps "Hoàn thành xuất sắc nhiệm vụ" (the others are "tốt").
-    excellent: tuple[EntityId, ...] = Field(max_length=500)
-    #: The duty group of the tie; may be left out when the people named (or the only group with
-    #: a tie) tell it.
-    duty_group: EntityId | None = None
-    note: str | None = Field(default=None, max_length=1000)
-
-
 @router.post(
     "/classification/{period}/decisions",
     responses=error_responses(401, 403, 409, 422),
@@ -188,37 +184,18 @@ async def record_decision(
         str, Path(max_length=16, description="YYYY-MM, YYYY-Qn or YYYY, not after this month")
     ],
     body: DecisionIn,
-) -> dict[str, Any]:
+    key: IdempotencyKey = None,
+) -> JSONResponse:
     """Names who of the people tied at the edge of a duty group's quota keep "xuất sắc",
     within the quota (409 otherwise); the classification is re-issued with it once the period
     is closed. Answers the decision and the classification as it now stands."""
-    calendar_period, _ = accepted_period(period, periods.CLASSIFICATION)
-    assert isinstance(calendar_period, Period)  # CLASSIFICATION takes no rolling window
-    policy = request.app.state.policy
-    actor = Actor(kind="person", id=caller.subject_id)
-    async with request.app.state.units() as uow:
-        events = await decide(
-            uow,
-            policy,
-            caller.ward,
-            calendar_period,
-            body.excellent,
-            actor,
-            body.duty_group,
-            body.note,
-        )
-        result = await person_views.classification(
-            uow.session,
-            caller.ward,
-            calendar_period.key,
-            [m.key for m in calendar_period.months()],
-            policy,
-        )
-    return {
-        "decision": events[0].model_dump(mode="json"),
-        "reissued": len(events) > 1,
-        "period": calendar_period.key,
-        "policy_version": policy.version,
-        "quotas": [q.model_dump() for q in result.quotas],
-        "people": [p.model_dump() for p in result.people],
-    }
+    body = DecisionCommand(period=period, **body.model_dump())
+    return await execute(request, caller, body, key)
+
+
+async def execute(
+    request: Request, caller: Principal, body: BaseModel, key: str | None
+) -> JSONResponse:
+    """Run one person's command through the command pipeline; its answer."""
+    status, answer = await request.app.state.commands.execute(caller, body, key)
+    return JSONResponse(answer, status_code=status)

@@ -9,6 +9,7 @@ import asyncio
 import dataclasses
 import json
 from dataclasses import asdict
+from datetime import timedelta
 from pathlib import Path
 
 import nats
@@ -32,8 +33,9 @@ from services.scoring.entrypoints import admin, http
 from services.scoring.entrypoints.messages import MESSAGES
 from services.scoring.handlers import Scoring
 from services.scoring.handlers.commands import ScoringCommands
+from services.scoring.jobs import housekeeping_forever
 from services.scoring.rebuild import RebuildReport, nats_access, rebuild
-from services.scoring.settings import CONSUMER_BATCH, NAME, settings
+from services.scoring.settings import CONSUMER_BATCH, NAME, scoring_settings, settings
 
 __all__ = ["ASSESSMENT_EVENTS", "CONSUMER_BATCH", "MIGRATIONS", "NAME", "build_app", "settings"]
 
@@ -53,7 +55,7 @@ def build_runtime(
 ) -> tuple[Runtime, Scoring]:
     """The service's runtime and its handler, scoring by the default policy file's rules;
     ``clock`` (the system's by default) dates what the service records and announces."""
-    config = config or settings()
+    config = scoring_settings(config)
     clock = clock or SystemClock()
     register_messages(MESSAGES)
     runtime = Runtime(config, metadata, plumbing, MIGRATIONS)
@@ -75,7 +77,14 @@ def build_runtime(
                 ).items():
                     metrics.show_unit(ward, unit, figures.values(scoring.policy))
 
+    async def start_housekeeping() -> None:
+        keep = timedelta(days=config.idempotency_retention_days)
+        every_s = config.housekeeping_interval_s
+        job = housekeeping_forever(runtime.sessions, clock, keep, every_s, runtime.stopping)
+        runtime.spawn(job, "housekeeping")
+
     runtime.on_start(show_current_month)
+    runtime.on_start(start_housekeeping)
     return runtime, scoring
 
 

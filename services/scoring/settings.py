@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from services.runtime.settings import ServiceSettings, load_settings
+from services.runtime.settings import ServiceSettings, load_settings, own_settings
 
 NAME = "scoring"
 HTTP_PORT = 8002
@@ -12,5 +12,17 @@ HTTP_PORT = 8002
 CONSUMER_BATCH = 2048
 
 
-def settings() -> ServiceSettings:
-    return load_settings(ServiceSettings, NAME, http_port=HTTP_PORT, consumer_batch=CONSUMER_BATCH)
+class ScoringSettings(ServiceSettings):
+    #: How long a command's first answer is kept for a retry with its Idempotency-Key.
+    idempotency_retention_days: float = 30.0
+    #: How often the old answers are forgotten.
+    housekeeping_interval_s: float = 3600.0
+
+
+def settings() -> ScoringSettings:
+    return load_settings(ScoringSettings, NAME, http_port=HTTP_PORT, consumer_batch=CONSUMER_BATCH)
+
+
+def scoring_settings(config: ServiceSettings | None) -> ScoringSettings:
+    """The service's own settings from what a caller passed (:func:`own_settings`)."""
+    return own_settings(ScoringSettings, config, settings)

@@ -5,15 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import (
-    select,
-)
+from sqlalchemy import Column, ColumnElement, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.adapters.tables import (
-    audit_records,
-    review_records,
-)
+from services.scoring.adapters.tables import audit_records, review_records
 
 
 async def live_audits(
@@ -21,21 +16,28 @@ async def live_audits(
 ) -> list[dict[str, object]]:
     """The audits that make up a unit's figures: id, month, revision and the event applied."""
     t = audit_records
-    rows = await session.execute(
-        select(t.c.audit_id, t.c.month, t.c.revision, t.c.event_id)
-        .where(t.c.ward == ward, t.c.unit_id == unit_id, t.c.month.in_(list(months)), t.c.live)
-        .order_by(t.c.month, t.c.audit_id)
-    )
-    return [dict(r._mapping) for r in rows]
+    return await _live(session, t, t.c.audit_id, t.c.unit_id == unit_id, ward, months)
 
 
 async def live_reviews(
     session: AsyncSession, ward: str, person_id: str, months: Iterable[str]
 ) -> list[dict[str, object]]:
+    """The reviews behind a person's "+": id, month, revision and the event applied."""
     t = review_records
+    return await _live(session, t, t.c.self_assessment_id, t.c.person_id == person_id, ward, months)
+
+
+async def _live(
+    session: AsyncSession,
+    t: Table,
+    document_id: Column[str],
+    subject: ColumnElement[bool],
+    ward: str,
+    months: Iterable[str],
+) -> list[dict[str, object]]:
     rows = await session.execute(
-        select(t.c.self_assessment_id, t.c.month, t.c.revision, t.c.event_id)
-        .where(t.c.ward == ward, t.c.person_id == person_id, t.c.month.in_(list(months)), t.c.live)
-        .order_by(t.c.month)
+        select(document_id, t.c.month, t.c.revision, t.c.event_id)
+        .where(t.c.ward == ward, subject, t.c.month.in_(list(months)), t.c.live)
+        .order_by(t.c.month, document_id)
     )
     return [dict(r._mapping) for r in rows]

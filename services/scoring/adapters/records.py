@@ -1,28 +1,111 @@
 """Each audit's and each self-assessment review's record: its newest version, what it
-contributes, and the event that brought it (read, then written back, under the ward's lock)."""
+contributes, and the event that brought it (read, then written back, under the ward's lock).
+
+Both kinds are stored the same way: a row per (ward, document id) holding the record's fields in
+columns of the same names, its sums as JSON, and the id of the event that brought it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from dataclasses import dataclass, fields
+from operator import attrgetter
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import (
-    select,
-)
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.runtime.bulk import keyed, upsert_replacing
 from services.runtime.db import is_postgres
-from services.scoring.adapters.tables import (
-    audit_records,
-    review_records,
-)
+from services.scoring.adapters.tables import audit_records, review_records
 from services.scoring.domain.aggregates import PillarSums, flatten, sums_json_text
 from services.scoring.domain.audits import AuditRecord
 from services.scoring.domain.reviews import ReviewRecord
 
 AuditKey = tuple[str, str]  # ward, audit id
 ReviewKey = tuple[str, str]  # ward, self-assessment id
+
+Record = TypeVar("Record", AuditRecord, ReviewRecord)
+
+
+@dataclass(frozen=True)
+class _Stored(Generic[Record]):
+    """Where one kind of record is kept: its table, the document id's column, the record type
+    (a dataclass whose last field is ``sums``, every other field a column)."""
+
+    table: Table
+    id_column: str
+    record: type[Record]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(self.record) if f.name != "sums")
+
+
+AUDITS = _Stored(audit_records, "audit_id", AuditRecord)
+REVIEWS = _Stored(review_records, "self_assessment_id", ReviewRecord)
+
+
+async def load_audit_records(
+    session: AsyncSession, keys: Iterable[AuditKey]
+) -> dict[AuditKey, AuditRecord]:
+    """The stored record of each (ward, audit id) there is one for."""
+    return await _load(session, AUDITS, keys)
+
+
+async def save_audit_records(
+    session: AsyncSession, records: Mapping[AuditKey, tuple[AuditRecord, str]]
+) -> None:
+    """Store each audit's newest record with the id of the event that brought it."""
+    await _save(session, AUDITS, records)
+
+
+async def load_review_records(
+    session: AsyncSession, keys: Iterable[ReviewKey]
+) -> dict[ReviewKey, ReviewRecord]:
+    """The stored record of each (ward, self-assessment id) there is one for."""
+    return await _load(session, REVIEWS, keys)
+
+
+async def save_review_records(
+    session: AsyncSession, records: Mapping[ReviewKey, tuple[ReviewRecord, str]]
+) -> None:
+    """Store each self-assessment's newest review with the id of the event that brought it."""
+    await _save(session, REVIEWS, records)
+
+
+async def _load(
+    session: AsyncSession, stored: _Stored[Record], keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], Record]:
+    keys = list(set(keys))
+    if not keys:
+        return {}
+    t: Table = stored.table
+    make: Any = stored.record  # the fields in column order, then the sums
+    key_columns: tuple[Any, ...] = (t.c.ward, t.c[stored.id_column])
+    columns = (*key_columns, *(t.c[name] for name in stored.names), t.c.sums)
+    rows = await session.execute(keyed(session, select(*columns), key_columns, keys))
+    return {(r[0], r[1]): make(*r[2:-1], _sums_from_json(r[-1])) for r in rows}
+
+
+async def _save(
+    session: AsyncSession,
+    stored: _Stored[Record],
+    records: Mapping[tuple[str, str], tuple[Record, str]],
+) -> None:
+    encode = _sums_encoder(session)
+    names = stored.names
+    values = attrgetter(*names)
+    rows = [
+        {
+            "ward": ward,
+            stored.id_column: document_id,
+            **dict(zip(names, values(r), strict=True)),
+            "sums": encode(r.sums),
+            "event_id": event_id,
+        }
+        for (ward, document_id), (r, event_id) in sorted(records.items())
+    ]
+    await upsert_replacing(session, stored.table, rows, ("ward", stored.id_column))
 
 
 def _sums_to_json(sums: Mapping[str, PillarSums]) -> dict[str, list[int]]:
@@ -37,87 +120,3 @@ def _sums_encoder(session: AsyncSession) -> Any:
 
 def _sums_from_json(raw: Mapping[str, list[int]]) -> dict[str, PillarSums]:
     return {p: PillarSums(*values) for p, values in raw.items()}
-
-
-async def load_audit_records(
-    session: AsyncSession, keys: Iterable[AuditKey]
-) -> dict[AuditKey, AuditRecord]:
-    keys = list(set(keys))
-    if not keys:
-        return {}
-    t = audit_records
-    columns = (t.c.ward, t.c.audit_id, t.c.unit_id, t.c.month, t.c.revision, t.c.live, t.c.sums)
-    rows = await session.execute(keyed(session, select(*columns), (t.c.ward, t.c.audit_id), keys))
-    return {
-        (r.ward, r.audit_id): AuditRecord(
-            r.unit_id, r.month, r.revision, r.live, _sums_from_json(r.sums)
-        )
-        for r in rows
-    }
-
-
-async def save_audit_records(
-    session: AsyncSession, records: Mapping[AuditKey, tuple[AuditRecord, str]]
-) -> None:
-    """Store each audit's newest record with the id of the event that brought it."""
-    encode = _sums_encoder(session)
-    rows = [
-        {
-            "ward": ward,
-            "audit_id": audit_id,
-            "unit_id": r.unit_id,
-            "month": r.month,
-            "revision": r.revision,
-            "live": r.live,
-            "sums": encode(r.sums),
-            "event_id": event_id,
-        }
-        for (ward, audit_id), (r, event_id) in sorted(records.items())
-    ]
-    await upsert_replacing(session, audit_records, rows, ("ward", "audit_id"))
-
-
-async def load_review_records(
-    session: AsyncSession, keys: Iterable[ReviewKey]
-) -> dict[ReviewKey, ReviewRecord]:
-    keys = list(set(keys))
-    if not keys:
-        return {}
-    t = review_records
-    rows = await session.execute(
-        keyed(session, select(t), (t.c.ward, t.c.self_assessment_id), keys)
-    )
-    return {
-        (r.ward, r.self_assessment_id): ReviewRecord(
-            r.person_id,
-            r.unit_id,
-            r.month,
-            r.revision,
-            r.reviewed_us,
-            r.live,
-            _sums_from_json(r.sums),
-        )
-        for r in rows
-    }
-
-
-async def save_review_records(
-    session: AsyncSession, records: Mapping[ReviewKey, tuple[ReviewRecord, str]]
-) -> None:
-    encode = _sums_encoder(session)
-    rows = [
-        {
-            "ward": ward,
-            "self_assessment_id": sa_id,
-            "person_id": r.person_id,
-            "unit_id": r.unit_id,
-            "month": r.month,
-            "revision": r.revision,
-            "reviewed_us": r.reviewed_us,
-            "live": r.live,
-            "sums": encode(r.sums),
-            "event_id": event_id,
-        }
-        for (ward, sa_id), (r, event_id) in sorted(records.items())
-    ]
-    await upsert_replacing(session, review_records, rows, ("ward", "self_assessment_id"))

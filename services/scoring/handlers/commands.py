@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-from datetime import datetime
 
 from prometheus_client import Counter
 
@@ -39,21 +38,11 @@ Rebuild = Callable[[], Awaitable[RebuildReport]]
 
 
 class Command(CommandContext):
-    """A command's context in this service: the pipeline's, plus the policy and the rebuild."""
+    """A command's context in this service: the pipeline's, plus the policy and the rebuild
+    (given by :class:`ScoringCommands`)."""
 
-    def __init__(
-        self,
-        principal: Principal,
-        key: str | None,
-        sessions: SessionFactory,
-        units: Callable[[], UnitOfWork],
-        now: datetime,
-        policy: Policy,
-        rebuild: Rebuild,
-    ) -> None:
-        super().__init__(principal, key, sessions, units, now)
-        self.policy = policy
-        self.rebuild = rebuild
+    policy: Policy
+    rebuild: Rebuild
 
 
 COMMANDS = command_registry("scoring commands", COMMANDS_TOTAL, plumbing.idempotency)
@@ -108,4 +97,6 @@ class ScoringCommands(Commands[Command]):
     def _context(self, principal: Principal, key: str | None) -> Command:
         now = self.clock.now()
         units = UnitOfWork.factory(self.sessions, plumbing.outbox, FrozenClock(now))
-        return Command(principal, key, self.sessions, units, now, self.policy, self.rebuild)
+        command = Command(principal, key, self.sessions, units, now)
+        command.policy, command.rebuild = self.policy, self.rebuild
+        return command

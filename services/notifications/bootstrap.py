@@ -22,7 +22,7 @@ from services.notifications.entrypoints import http
 from services.notifications.handlers import intake
 from services.notifications.handlers.commands import People
 from services.notifications.handlers.sending import Retry, Sender
-from services.notifications.jobs import Scheduler
+from services.notifications.jobs import Scheduler, housekeeping_forever
 from services.notifications.links import LinkMaker
 from services.notifications.settings import NotificationsSettings, notifications_settings
 from services.runtime.clock import Clock
@@ -116,10 +116,15 @@ def build_service(config: ServiceSettings | None = None) -> Notifications:
     runtime.consume(SCORES, apply)
     scheduler = Scheduler(policy, units, sender_of(config), config.tick_s)
 
-    async def start_scheduler() -> None:
+    async def start_jobs() -> None:
         runtime.spawn(scheduler.run(runtime.stopping), "scheduler")
+        keep_keys = timedelta(days=config.idempotency_retention_days)
+        runtime.spawn(
+            housekeeping_forever(units, keep_keys, config.housekeeping_s, runtime.stopping),
+            "housekeeping",
+        )
 
-    runtime.on_start(start_scheduler)
+    runtime.on_start(start_jobs)
     # Looked up when called, so a test may stand in for the scheduler's wake-up.
     people = People(runtime.sessions, policy, clock, lambda: scheduler.wake())
     return Notifications(config, runtime, clock, policy, units, scheduler, people)

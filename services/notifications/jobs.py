@@ -1,4 +1,5 @@
-"""The notifications background loop: the scheduler, run by the runtime's ``run_forever``.
+"""The notifications background loops, run by the runtime's ``run_forever``: the scheduler, and
+the housekeeping that forgets old idempotency keys of people's commands.
 
 Against the service's clock, each pass watches this month's deadlines, alerts missed ones,
 escalates and repeats alerts, and sends what is due (``handlers.sending``). It runs every
@@ -12,14 +13,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from contracts.periods import Month
 from services.notifications.adapters import obligations, org
+from services.notifications.adapters.tables import plumbing
 from services.notifications.domain.policy import Policy
 from services.notifications.handlers import deadlines, escalation, sending
 from services.notifications.handlers.context import Context
 from services.notifications.handlers.deliveries import QUEUED
 from services.notifications.metrics import OVERDUE_REVIEWS
+from services.runtime.commands import forget_old_keys
 from services.runtime.jobs import run_forever
 from services.runtime.uow import UnitOfWork
 
@@ -90,3 +94,24 @@ class Scheduler:
         OVERDUE_REVIEWS.clear()
         for ward, unit, count in overdue:
             OVERDUE_REVIEWS.labels(ward, unit).set(count)
+
+
+async def housekeeping_forever(
+    units: Callable[[], UnitOfWork],
+    keep_keys: timedelta,
+    every_s: float,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Forget the idempotency records of people's commands older than ``keep_keys`` (by the
+    service's clock), every ``every_s``. Every instance may run it."""
+
+    async def once() -> None:
+        await forget_old_commands(units, keep_keys)
+
+    await run_forever("housekeeping", once, interval_s=every_s, stop=stop)
+
+
+async def forget_old_commands(units: Callable[[], UnitOfWork], keep_keys: timedelta) -> int:
+    """One housekeeping pass: how many idempotency records were forgotten."""
+    async with units() as uow:
+        return await forget_old_keys(uow.session, plumbing.idempotency, uow.now - keep_keys)

@@ -50,6 +50,10 @@ class NotificationsSettings(ServiceSettings):
     #: The scheduler looks at deadlines, repeats and deliveries this often (and at once after an
     #: alert is raised).
     tick_s: float = 5.0
+    #: How long a retry of a person's command with the same idempotency key still gets the first
+    #: answer back, and how often older keys are forgotten.
+    idempotency_retention_days: float = 30.0
+    housekeeping_s: float = 3600.0
     #: Demo and test stacks only: the clock starts here instead of now (then runs on).
     clock_start: AwareDatetime | None = None
 

@@ -4,9 +4,12 @@ and every command is counted by kind and outcome. Real NATS and SMTP; SQLite and
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from prometheus_client import REGISTRY
 
+from services.notifications.jobs import forget_old_commands
 from tests.conftest import bearer
 from tests.notifications.conftest import Starter
 from tests.notifications.harness import Harness, local, low_score, org_chart
@@ -108,3 +111,17 @@ async def test_refused_commands_are_counted_and_keys_are_the_callers_own(
     )
     other = await service.http.put("/v1/preferences/me", json={"email": True}, headers=put)
     assert other.status_code == 409
+
+
+async def test_old_keys_are_forgotten(notifications, database_url):
+    service, path = await alerted(notifications, database_url)
+    key = {"Idempotency-Key": "ack-old", **HEAD}
+    assert (await service.http.post(f"{path}/ack", headers=key)).status_code == 200
+    keep = timedelta(days=service.service.settings.idempotency_retention_days)
+    assert await forget_old_commands(service.service.units, keep) == 0  # still fresh
+    service.clock.advance(keep.total_seconds() + 60)
+    assert await forget_old_commands(service.service.units, keep) == 1
+    # The key is free again: the same request is taken as new (and changes nothing more).
+    before = counted("acknowledge", "accepted")
+    again = await service.http.post(f"{path}/ack", headers=key)
+    assert again.status_code == 200 and counted("acknowledge", "accepted") == before + 1

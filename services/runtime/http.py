@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -81,6 +81,15 @@ def authenticate(
 
 
 Caller = Annotated[Principal, Depends(authenticate)]
+#: The ``Idempotency-Key`` header of a person's command (``services.runtime.commands``).
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Repeat a command safely: the same key returns the first answer",
+    ),
+]
 
 
 def require(*roles: Role) -> Callable[[Principal], Principal]:

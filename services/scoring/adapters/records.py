@@ -45,37 +45,11 @@ AUDITS = _Stored(audit_records, "audit_id", AuditRecord)
 REVIEWS = _Stored(review_records, "self_assessment_id", ReviewRecord)
 
 
-async def load_audit_records(
-    session: AsyncSession, keys: Iterable[AuditKey]
-) -> dict[AuditKey, AuditRecord]:
-    """The stored record of each (ward, audit id) there is one for."""
-    return await _load(session, AUDITS, keys)
-
-
-async def save_audit_records(
-    session: AsyncSession, records: Mapping[AuditKey, tuple[AuditRecord, str]]
-) -> None:
-    """Store each audit's newest record with the id of the event that brought it."""
-    await _save(session, AUDITS, records)
-
-
-async def load_review_records(
-    session: AsyncSession, keys: Iterable[ReviewKey]
-) -> dict[ReviewKey, ReviewRecord]:
-    """The stored record of each (ward, self-assessment id) there is one for."""
-    return await _load(session, REVIEWS, keys)
-
-
-async def save_review_records(
-    session: AsyncSession, records: Mapping[ReviewKey, tuple[ReviewRecord, str]]
-) -> None:
-    """Store each self-assessment's newest review with the id of the event that brought it."""
-    await _save(session, REVIEWS, records)
-
-
-async def _load(
+async def load(
     session: AsyncSession, stored: _Stored[Record], keys: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], Record]:
+    """The stored record of each (ward, document id) of ``keys`` there is one for
+    (``stored``: :data:`AUDITS` or :data:`REVIEWS`)."""
     keys = list(set(keys))
     if not keys:
         return {}
@@ -87,11 +61,12 @@ async def _load(
     return {(r[0], r[1]): make(*r[2:-1], _sums_from_json(r[-1])) for r in rows}
 
 
-async def _save(
+async def save(
     session: AsyncSession,
     stored: _Stored[Record],
     records: Mapping[tuple[str, str], tuple[Record, str]],
 ) -> None:
+    """Store each document's newest record with the id of the event that brought it."""
     encode = _sums_encoder(session)
     names = stored.names
     values = attrgetter(*names)

@@ -9,8 +9,8 @@ from fastapi.responses import JSONResponse
 
 from contracts.roles import Role
 from services.runtime.auth import Principal
-from services.runtime.http import error_responses, require
-from services.scoring.entrypoints.http import IdempotencyKey, execute
+from services.runtime.http import IdempotencyKey, error_responses, require
+from services.scoring.entrypoints.http import execute
 from services.scoring.entrypoints.schemas import RebuildCommand
 
 router = APIRouter(prefix="/v1/admin", tags=["operations"])

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from contracts.periods import Month, Period
 from contracts.roles import WARD_WIDE_ROLES, Role
 from services.runtime.auth import Principal
-from services.runtime.http import Caller, error_responses, require
+from services.runtime.http import Caller, IdempotencyKey, error_responses, require
 from services.runtime.refusals import Kind, Refusal
 from services.scoring import person_views, views
 from services.scoring.adapters import closes, org
@@ -26,14 +26,6 @@ PeriodParam = Annotated[
 ]
 ClassifiedPeriodParam = Annotated[
     str, Query(max_length=16, description="YYYY-MM, YYYY-Qn or YYYY, not after this month")
-]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=200,
-        description="Repeat a command safely: the same key returns the first answer",
-    ),
 ]
 ExplainParam = Annotated[bool, Query(description="list the events behind every figure")]
 EntityPath = Annotated[str, Path(max_length=64)]

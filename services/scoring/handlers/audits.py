@@ -25,7 +25,7 @@ async def fold_audits(batch: Batch, events: Sequence[AuditEvent]) -> None:
     old one contributed and adds its own (``batch.audit_records``, from :func:`prepare`)."""
     session = batch.session
     keys = [(e.ward, str(e.data.audit_id)) for e in events]
-    stored = await records.load_audit_records(session, keys)
+    stored = await records.load(session, records.AUDITS, keys)
     changed: dict[AuditKey, tuple[AuditRecord, str]] = {}
     deltas: dict[SumsKey, PillarSums] = defaultdict(PillarSums)
     after = batch.audit_records or prepare(events)
@@ -36,7 +36,7 @@ async def fold_audits(batch: Batch, events: Sequence[AuditEvent]) -> None:
         replace_contribution(deltas, current, new, partial(_unit_slot, key[0]))
         stored[key] = new
         changed[key] = (new, str(event.event_id))
-    await records.save_audit_records(session, changed)
+    await records.save(session, records.AUDITS, changed)
     await month_sums.add_to_unit_months(session, deltas)
     for ward, unit, month, _ in deltas:
         batch.touched[ward].units.add((unit, month))

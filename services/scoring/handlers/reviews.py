@@ -28,7 +28,7 @@ async def fold_reviews(batch: Batch, events: Sequence[SelfAssessmentReviewed]) -
     old one approved and adds its own; a returned one still makes the month known."""
     session = batch.session
     keys = [(e.ward, str(e.data.self_assessment_id)) for e in events]
-    stored = await records.load_review_records(session, keys)
+    stored = await records.load(session, records.REVIEWS, keys)
     changed: dict[ReviewKey, tuple[ReviewRecord, str]] = {}
     deltas: dict[PersonMonthKey, PillarSums] = defaultdict(PillarSums)
     # A person's month has one unit, that of the review applied last (also when two reviews
@@ -46,7 +46,7 @@ async def fold_reviews(batch: Batch, events: Sequence[SelfAssessmentReviewed]) -
                 units[(key[0], record.person_id, record.month)] = new.unit_id
         stored[key] = new
         changed[key] = (new, str(event.event_id))
-    await records.save_review_records(session, changed)
+    await records.save(session, records.REVIEWS, changed)
     await month_sums.add_to_person_months(session, deltas, units)
     for ward, person, month in deltas:
         batch.touched[ward].people.add((person, month))

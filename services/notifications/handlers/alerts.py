@@ -50,6 +50,23 @@ class Raising:
     critical: bool
     correlation_id: uuid.UUID
 
+    @classmethod
+    def of_row(
+        cls, row: Any, *, period: str, unit_id: str, message: Message, critical: bool
+    ) -> Raising:
+        """The cause of a stored row (an alert, a watched deadline): its ward, rule and subject,
+        with a correlation of its own."""
+        return cls(
+            ward=row.ward,
+            rule=row.rule,
+            subject_id=row.subject_id,
+            period=period,
+            unit_id=unit_id,
+            message=message,
+            critical=critical,
+            correlation_id=uuid.uuid4(),
+        )
+
     @property
     def severity(self) -> str:
         return "critical" if self.critical else "warning"

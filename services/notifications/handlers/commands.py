@@ -7,7 +7,8 @@ them there (:class:`People`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from prometheus_client import Counter
@@ -42,24 +43,17 @@ COMMANDS_TOTAL = Counter(
 
 
 class Command(CommandContext):
-    """A command's context in this service: the pipeline's, plus the policy, the service's clock
-    and a way to wake the scheduler."""
+    """A command's context in this service: the pipeline's (its moment read once from the
+    service's clock, its unit of work on that moment), plus the policy, the clock itself and a
+    way to wake the scheduler."""
 
-    def __init__(
-        self,
-        principal: Principal,
-        key: str | None,
-        sessions: SessionFactory,
-        units: Callable[[], UnitOfWork],
-        now: datetime,
-        policy: Policy,
-        clock: Clock,
-        wake: Callable[[], None],
-    ) -> None:
-        super().__init__(principal, key, sessions, units, now)
-        self.policy = policy
-        self.clock = clock
-        self.wake = wake
+    def __init__(self, people: People, principal: Principal, key: str | None) -> None:
+        now = people.clock.now()
+        units = UnitOfWork.factory(people.sessions, plumbing.outbox, FrozenClock(now))
+        super().__init__(principal, key, people.sessions, units, now)
+        self.policy = people.policy
+        self.clock = people.clock
+        self.wake = people.wake
 
     @property
     def ctx(self) -> Context:
@@ -164,15 +158,8 @@ class People(Commands[Command]):
     def __init__(
         self, sessions: SessionFactory, policy: Policy, clock: Clock, wake: Callable[[], None]
     ) -> None:
-        super().__init__(COMMANDS, self._context)
+        super().__init__(COMMANDS, partial(Command, self))
         self.sessions = sessions
         self.policy = policy
         self.clock = clock
         self.wake = wake
-
-    def _context(self, principal: Principal, key: str | None) -> Command:
-        now = self.clock.now()
-        units = UnitOfWork.factory(self.sessions, plumbing.outbox, FrozenClock(now))
-        return Command(
-            principal, key, self.sessions, units, now, self.policy, self.clock, self.wake
-        )

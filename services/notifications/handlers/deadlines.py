@@ -4,7 +4,6 @@ self-assessments and audits (``ensure_month``), and alerting each deadline once 
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from typing import Any
 
@@ -146,15 +145,12 @@ async def _alert_missed(ctx: Context, row: Any, people: list[OrgPerson]) -> None
     way = rules.route(row.rule, row.unit_id, people, row.person_id)
     await raise_alerts(
         ctx,
-        Raising(
-            ward=row.ward,
-            rule=row.rule,
-            subject_id=row.subject_id,
+        Raising.of_row(
+            row,
             period=period,
             unit_id=row.unit_id,
             message=deadline_message(row.rule, facts),
             critical=False,
-            correlation_id=uuid.uuid4(),
         ),
         way.initial(),
         way,

@@ -4,7 +4,6 @@ service takes the others), so each escalation and each repeat happens once."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from contracts.common import Text
@@ -44,15 +43,12 @@ async def _escalate(ctx: Context, row: Any) -> None:
     ALERTS_ESCALATED.labels(row.rule).inc()
     await raise_alerts(
         ctx,
-        Raising(
-            ward=row.ward,
-            rule=row.rule,
-            subject_id=row.subject_id,
+        Raising.of_row(
+            row,
             period=row.period,
             unit_id=row.unit_id or row.subject_id,
             message=message,
             critical=row.severity == "critical",
-            correlation_id=uuid.uuid4(),
         ),
         way.above(row.escalation_level),
         way,

@@ -63,8 +63,9 @@ from contracts.subjects import event_subject
 from services.runtime.broker import ensure_streams
 from services.runtime.service import tune_garbage_collector
 from services.runtime.settings import ServiceSettings
-from services.scoring import bootstrap, views
+from services.scoring import bootstrap
 from services.scoring.adapters.tables import plumbing
+from services.scoring.views import units as views
 from tools.processes import NatsServer, ServiceProcess, cpu_seconds, free_port, port_taken
 
 UNITS = [f"unit-{n:02d}" for n in range(20)]

@@ -25,7 +25,7 @@ from services.runtime.consumer import ConsumerSpec
 from services.runtime.refusals import register_messages
 from services.runtime.service import Runtime
 from services.runtime.settings import ServiceSettings
-from services.scoring import metrics, views
+from services.scoring import metrics
 from services.scoring.adapters import month_sums
 from services.scoring.adapters.policy_file import default_policy
 from services.scoring.adapters.tables import metadata, plumbing
@@ -36,6 +36,7 @@ from services.scoring.handlers.commands import ScoringCommands
 from services.scoring.jobs import housekeeping_forever
 from services.scoring.rebuild import RebuildReport, nats_access, rebuild
 from services.scoring.settings import CONSUMER_BATCH, NAME, scoring_settings, settings
+from services.scoring.views import units as unit_views
 
 __all__ = ["ASSESSMENT_EVENTS", "CONSUMER_BATCH", "MIGRATIONS", "NAME", "build_app", "settings"]
 
@@ -73,7 +74,7 @@ def build_runtime(
             wards = {w for w, _, m in await month_sums.months_with_units(session) if m == month}
             for ward in sorted(wards):
                 for unit, figures in (
-                    await views.unit_figures(session, ward, None, [month])
+                    await unit_views.unit_figures(session, ward, None, [month])
                 ).items():
                     metrics.show_unit(ward, unit, figures.values(scoring.policy))
 

@@ -13,9 +13,10 @@ import pytest
 
 from contracts.envelope import Event
 from contracts.periods import Month
-from services.scoring import person_views, views
 from services.scoring.adapters.policy_file import default_policy
 from services.scoring.metrics import UNIT_PILLAR, UNIT_TOTAL
+from services.scoring.views import people as person_views
+from services.scoring.views import units as views
 from tests.scoring import events as ev
 from tests.scoring.projection import Projection
 

@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 from contracts.common import FIVE_S
 from contracts.envelope import Event
 from contracts.periods import Month
-from services.scoring import views
 from services.scoring.adapters.policy_file import default_policy
 from services.scoring.domain.aggregates import PillarSums, contribution, total_percent
 from services.scoring.domain.alerts import UNIT_METRICS, crossings, unit_metrics
 from services.scoring.domain.exact import at_least, below
 from services.scoring.domain.policy import Policy
+from services.scoring.views import units as views
 from tests.scoring import events as ev
 from tests.scoring.projection import Projection
 

@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 
 from contracts.catalog import default_catalog
 from contracts.envelope import Event
-from services.scoring import person_views, views
 from services.scoring.adapters.policy_file import default_policy
+from services.scoring.views import people as person_views
+from services.scoring.views import units as views
 from tests.scoring import events as ev
 from tests.scoring.projection import Projection
 from tests.support.examples import examples

@@ -14,10 +14,11 @@ from contracts.roles import WARD_WIDE_ROLES, Role
 from services.runtime.auth import Principal
 from services.runtime.http import Caller, IdempotencyKey, error_responses, require
 from services.runtime.refusals import Kind, Refusal
-from services.scoring import person_views, views
 from services.scoring.adapters import closes, org
 from services.scoring.domain import periods
 from services.scoring.entrypoints.schemas import DecisionCommand, DecisionIn
+from services.scoring.views import people as person_views
+from services.scoring.views import units as unit_views
 
 router = APIRouter(prefix="/v1", tags=["scoring"])
 
@@ -40,9 +41,9 @@ def accepted_period(value: str, accepts: periods.Accepts) -> tuple[Period | str,
     return periods.accept(value, accepts, current), current
 
 
-def parse_window(value: str, accepts: periods.Accepts = periods.FIGURES) -> views.Window:
+def parse_window(value: str, accepts: periods.Accepts = periods.FIGURES) -> unit_views.Window:
     _, current = accepted_period(value, accepts)
-    return views.window(value, current)
+    return unit_views.window(value, current)
 
 
 def _answer_context(request: Request) -> tuple[Any, Any]:
@@ -66,7 +67,7 @@ async def unit_scores(
     span = parse_window(period)
     runtime, policy = _answer_context(request)
     async with runtime.sessions() as session:
-        answer = await views.unit_score(session, caller.ward, unit_id, span, policy, explain)
+        answer = await unit_views.unit_score(session, caller.ward, unit_id, span, policy, explain)
     if answer is None:
         raise Refusal(Kind.NOT_FOUND, "unknown_unit", "unit_id")
     return answer
@@ -85,7 +86,7 @@ async def rankings(
     span = parse_window(period)
     runtime, policy = _answer_context(request)
     async with runtime.sessions() as session:
-        return await views.rankings(session, caller.ward, span, policy)
+        return await unit_views.rankings(session, caller.ward, span, policy)
 
 
 def _sees_person(caller: Principal, person_id: str, unit_id: str | None) -> bool:

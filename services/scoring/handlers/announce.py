@@ -23,7 +23,7 @@ from contracts.events import (
     SubjectKind,
 )
 from contracts.periods import Month, Period
-from services.scoring import metrics, person_views, views
+from services.scoring import metrics
 from services.scoring.adapters import closes, flags, month_sums
 from services.scoring.adapters.flags import FlagKey
 from services.scoring.domain.alerts import PERSON_METRICS, UNIT_METRICS, crossings
@@ -31,6 +31,8 @@ from services.scoring.domain.exact import Number, exact
 from services.scoring.domain.satisfaction import DISSATISFACTION_SPIKE
 from services.scoring.handlers.batch import Batch, Touched
 from services.scoring.handlers.classification import classification_computed
+from services.scoring.views import people as person_views
+from services.scoring.views import units as unit_views
 
 
 async def announce(batch: Batch, ward: str, touched: Touched) -> list[Event]:
@@ -67,7 +69,7 @@ async def scope(batch: Batch, ward: str, touched: Touched) -> Scope:
     session, policy = batch.session, batch.policy
     units, people = set(touched.units), set(touched.people)
     if touched.closed:
-        every = await views.unit_figures(session, ward, None, sorted(touched.closed))
+        every = await unit_views.unit_figures(session, ward, None, sorted(touched.closed))
         units |= {(u, m) for m in touched.closed for u in every}
     # A person's score moves with their unit's 5S total (not with its satisfaction).
     people |= await month_sums.people_of_units(session, ward, touched.audited)
@@ -114,10 +116,10 @@ class Announcement:
         the dashboards' gauges for the current month."""
         ward, policy, s = self.ward, self.policy, self.scope
         current_month = Month.of(self.now).key
-        figures = await views.unit_month_figures(self.batch.session, ward, s.units)
+        figures = await unit_views.unit_month_figures(self.batch.session, ward, s.units)
         out: list[Event] = []
         for unit, month in sorted(s.units):
-            f = figures.get((unit, month), views.UnitFigures())
+            f = figures.get((unit, month), unit_views.UnitFigures())
             values = f.values(policy)
             if month == current_month:
                 metrics.show_unit(ward, unit, values)

@@ -19,11 +19,11 @@ from contracts.events import (
 from contracts.periods import Period
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.uow import UnitOfWork
-from services.scoring import person_views
 from services.scoring.adapters import closes, locks, org
 from services.scoring.domain.classification import Decision, decision_problem
 from services.scoring.domain.exact import exact
 from services.scoring.domain.policy import Policy
+from services.scoring.views import people as person_views
 
 
 async def classification_computed(

@@ -18,13 +18,13 @@ from services.runtime.clock import FrozenClock, Now
 from services.runtime.commands import Answer, CommandContext, Commands, command_registry
 from services.runtime.db import SessionFactory
 from services.runtime.uow import UnitOfWork
-from services.scoring import person_views
 from services.scoring.adapters.tables import plumbing
 from services.scoring.domain import periods
 from services.scoring.domain.policy import Policy
 from services.scoring.entrypoints.schemas import DecisionCommand, RebuildCommand
 from services.scoring.handlers.classification import decide
 from services.scoring.rebuild import RebuildReport
+from services.scoring.views import people as person_views
 
 COMMANDS_TOTAL = Counter(
     "ward5s_scoring_commands_total",

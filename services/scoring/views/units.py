@@ -2,7 +2,7 @@
 
 Every figure is computed here, from integer sums and counts, in one way: a unit's pillars, total
 and satisfaction for any set of months. People's figures and the classification of a ward are in
-:mod:`services.scoring.person_views`.
+:mod:`services.scoring.views.people`.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from services.scoring.domain.exact import display, exact
 from services.scoring.domain.people import NOTHING, PersonMonth, assess
 from services.scoring.domain.policy import Policy
 from services.scoring.domain.roster import UNLISTED, Member
-from services.scoring.views import Window
+from services.scoring.views.units import Window
 
 PersonMonths = dict[tuple[str, str], PersonMonth]
 

@@ -16,6 +16,7 @@ from contracts.streams import ASSESSMENT, SCORING
 from contracts.subjects import context_subjects
 from services.notifications.adapters.channels import Mailer, Webhook
 from services.notifications.adapters.tables import metadata, plumbing
+from services.notifications.domain.links import LinkMaker
 from services.notifications.domain.policy import Policy
 from services.notifications.domain.refusals import MESSAGES
 from services.notifications.entrypoints import http
@@ -23,7 +24,6 @@ from services.notifications.handlers import intake
 from services.notifications.handlers.commands import People
 from services.notifications.handlers.sending import Retry, Sender
 from services.notifications.jobs import Scheduler, housekeeping_forever
-from services.notifications.links import LinkMaker
 from services.notifications.settings import NotificationsSettings, notifications_settings
 from services.runtime.clock import Clock
 from services.runtime.consumer import ConsumerSpec

@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 
 from contracts.common import LOCAL_TZ, Text
 from contracts.periods import Month
-from services.notifications import links
-from services.notifications.domain import low_scores, obligations, rules
+from services.notifications.domain import links, low_scores, obligations, rules
 from services.notifications.domain.mail import MailItem, compose
 from services.notifications.domain.obligations import Record
 from services.notifications.domain.schedule import (

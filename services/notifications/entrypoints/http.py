@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 
 from contracts.roles import Role
-from services.notifications import links, views
+from services.notifications import views
+from services.notifications.domain import links
 from services.notifications.entrypoints.schemas import (
     AcknowledgeCommand,
     ClockBody,

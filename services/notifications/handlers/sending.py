@@ -21,11 +21,11 @@ from contracts.common import Text
 from contracts.events import AlertDelivered
 from services.notifications.adapters import alerts, deliveries
 from services.notifications.adapters.channels import Mailer, Refused, Unavailable, Webhook
+from services.notifications.domain.links import LinkMaker
 from services.notifications.domain.mail import MailItem, compose
 from services.notifications.domain.policy import Policy
 from services.notifications.domain.schedule import backoff
 from services.notifications.handlers.alerts import alert_data, alert_event
-from services.notifications.links import LinkMaker
 from services.notifications.metrics import ALERTS_SENT, ALERTS_SUPPRESSED, DELIVERY_FAILURES
 from services.runtime.clock import Now, SystemClock
 from services.runtime.uow import UnitOfWork

@@ -1,108 +1,78 @@
-"""The composition root of the assessment service."""
+"""The composition root of the assessment service: settings, the policy (calendar files read
+here), the refusals' texts, the clock, the units of work, the command table bound to them, the
+NATS intake, the HTTP app and the background job."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from contracts.catalog import default_catalog
 from contracts.envelope import SYSTEM
-from services.assessment import handlers
 from services.assessment.adapters.tables import metadata, plumbing
-from services.assessment.calendar import SHIPPED_CALENDAR_DIR, ensure_known_calendars
-from services.assessment.commands import Submissions
-from services.assessment.domain.policy import Policy
+from services.assessment.domain.messages import MESSAGES
 from services.assessment.entrypoints import http
 from services.assessment.entrypoints.intake import register_intake
-from services.runtime.db import SessionFactory, transaction
-from services.runtime.jobs import run_forever
+from services.assessment.handlers.calendar import ensure_known_calendars
+from services.assessment.handlers.catalog import ensure_catalog
+from services.assessment.handlers.commands import Submissions
+from services.assessment.jobs import housekeeping_forever
+from services.assessment.settings import (
+    NAME,
+    AssessmentSettings,
+    assessment_settings,
+    settings,
+)
+from services.runtime.clock import SystemClock
+from services.runtime.refusals import register_messages
 from services.runtime.service import Runtime
-from services.runtime.settings import ServiceSettings, load_settings, own_settings
-from services.runtime.workdays import WorkingCalendar, read_calendar_days
+from services.runtime.settings import ServiceSettings
+from services.runtime.uow import UnitOfWork
 
-NAME = "assessment"
+#: Re-exported: the service's launcher and tools find every service's settings here.
+__all__ = [
+    "MIGRATIONS",
+    "NAME",
+    "AssessmentSettings",
+    "assessment_settings",
+    "build_app",
+    "build_runtime",
+    "register_texts",
+    "settings",
+]
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 log = logging.getLogger(__name__)
 
 
-class AssessmentSettings(ServiceSettings):
-    """``WARD5S_ASSESSMENT_<NAME>``: deadlines in working days and the kiosk rate limit."""
-
-    corrective_action_working_days: int = 10
-    feedback_burst: int = 10
-    feedback_refill_s: float = 6.0
-    #: The calendar file, or directory of files, every ward's working calendar starts from (its
-    #: days off and make-up working days with their reasons; see ``read_calendar_days`` and
-    #: docs/OPERATIONS.md). Default: the files shipped with the service.
-    calendar_file: Path | None = SHIPPED_CALENDAR_DIR
-    #: How often the automatic period close looks for months past their close day.
-    auto_close_interval_s: float = 300.0
-    auto_close_lookback_months: int = 3
-    #: How long a retry with the same idempotency key still gets the first answer back.
-    idempotency_retention_days: float = 30.0
-
-    def policy(self) -> Policy:
-        seed = read_calendar_days(self.calendar_file)
-        return Policy(
-            calendar=WorkingCalendar.from_days(seed),
-            calendar_seed=seed,
-            corrective_action_working_days=self.corrective_action_working_days,
-            feedback_burst=self.feedback_burst,
-            feedback_refill_s=self.feedback_refill_s,
-            auto_close_lookback_months=self.auto_close_lookback_months,
-        )
+def register_texts() -> None:
+    """The texts of this service's refusals, in Vietnamese and English (at start-up)."""
+    register_messages(MESSAGES)
 
 
-def settings() -> AssessmentSettings:
-    return load_settings(AssessmentSettings, NAME, http_port=8001)
-
-
-def assessment_settings(config: ServiceSettings | None) -> AssessmentSettings:
-    return own_settings(AssessmentSettings, config, settings)
-
-
-async def housekeeping_forever(
-    sessions: SessionFactory,
-    policy: Policy,
-    every_s: float,
-    keep_keys: timedelta,
-    stop: asyncio.Event | None = None,
-) -> None:
-    """The automatic close of past months (``Policy.close_day``), and forgetting old idempotency
-    keys. Every instance may run it: closing is race-safe (see ``handlers.close_due_periods``)."""
-
-    async def once() -> None:
-        async with transaction(sessions) as session:
-            closed = await handlers.close_due_periods(session, policy)
-            await handlers.forget_old_keys(session, datetime.now(UTC) - keep_keys)
-        for ward, period in closed:
-            log.info("closed period %s of %s after its close day", period, ward)
-
-    await run_forever("housekeeping", once, interval_s=every_s, stop=stop)
-
-
-def build_runtime(
-    config: ServiceSettings | None = None,
-) -> tuple[Runtime, Submissions]:
+def build_runtime(config: ServiceSettings | None = None) -> tuple[Runtime, Submissions]:
+    """The service's runtime (database, bus, start-up hooks) and its command table."""
     config = assessment_settings(config)
+    register_texts()
     runtime = Runtime(config, metadata, plumbing, MIGRATIONS)
     policy = config.policy()
-    submissions = Submissions(runtime.sessions, policy)
+    clock = SystemClock()
+    units = UnitOfWork.factory(runtime.sessions, plumbing.outbox, clock)
+    submissions = Submissions(runtime.sessions, policy, clock)
     register_intake(runtime.broker, submissions, config.token_secret.get_secret_value())
 
     async def install_default_catalog() -> None:
-        async with transaction(runtime.sessions) as session:
-            await handlers.ensure_catalog(session, default_catalog())
+        async with units() as uow:
+            await ensure_catalog(uow, default_catalog())
 
     async def seed_calendars() -> None:
         """Wards whose org chart came before their stored calendar get it now."""
-        async with transaction(runtime.sessions) as session:
-            seeded = await ensure_known_calendars(session, policy, SYSTEM, datetime.now(UTC))
+        async with units() as uow:
+            seeded = await ensure_known_calendars(uow, policy, SYSTEM)
         for ward in seeded:
             log.info("working calendar of %s stored from %s", ward, config.calendar_file)
 
@@ -110,7 +80,7 @@ def build_runtime(
         keep_keys = timedelta(days=config.idempotency_retention_days)
         every_s = config.auto_close_interval_s
         runtime.spawn(
-            housekeeping_forever(runtime.sessions, policy, every_s, keep_keys, runtime.stopping),
+            housekeeping_forever(units, policy, every_s, keep_keys, runtime.stopping),
             "housekeeping",
         )
 

@@ -8,7 +8,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,6 @@ from sqlalchemy import func, select
 from contracts.catalog import default_catalog
 from contracts.common import LOCAL_TZ
 from contracts.periods import Month
-from services.assessment import handlers
 from services.assessment.adapters.tables import (
     audit_revisions,
     audits,
@@ -36,13 +35,29 @@ from services.assessment.adapters.tables import (
     self_assessments,
     task_results,
 )
-from services.assessment.bootstrap import AssessmentSettings, build_app
+from services.assessment.bootstrap import AssessmentSettings, build_app, register_texts
 from services.assessment.demo.loader import load_org
 from services.assessment.domain.policy import Policy
-from services.runtime.db import SessionFactory, transaction
+from services.assessment.handlers.periods import close_due_periods
+from services.runtime.clock import FrozenClock
+from services.runtime.db import SessionFactory
+from services.runtime.uow import UnitOfWork
 from tests.conftest import bearer
 from tests.support.http import eventually
 from tools.processes import NatsServer
+
+
+@pytest.fixture(autouse=True, scope="session")
+def assessment_texts() -> None:
+    """The refusals' texts, as the composition root registers them at start-up (tests of the
+    domain and handlers build no app)."""
+    register_texts()
+
+
+def unit_at(sessions: SessionFactory, moment: datetime | None = None) -> UnitOfWork:
+    """A unit of work on the service's database whose time is ``moment`` (now if None)."""
+    return UnitOfWork(sessions, plumbing.outbox, FrozenClock(moment or datetime.now(UTC)))
+
 
 STORED = (
     plumbing.outbox,
@@ -156,8 +171,8 @@ async def service(
             await load_org(sessions)
             # What the automatic close would do in its next round, done now, so that the
             # background job adds nothing while tests count what was stored.
-            async with transaction(sessions) as session:
-                await handlers.close_due_periods(session, Policy())
+            async with unit_at(sessions) as uow:
+                await close_due_periods(uow, Policy())
             nc = await nats.connect(server.url)
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://assessment") as http:

@@ -14,12 +14,13 @@ from contracts.common import LOCAL_TZ
 from contracts.envelope import SYSTEM
 from contracts.events import CalendarDay, CalendarPublishedData
 from contracts.periods import Month
-from services.assessment import calendar, handlers
 from services.assessment.adapters.tables import periods, wards
-from services.assessment.calendar import shipped_policy
-from services.runtime.db import transaction
+from services.assessment.handlers.calendar import ensure_known_calendars
+from services.assessment.handlers.common import ward_policy
+from services.assessment.handlers.periods import close_due_periods
+from services.assessment.settings import shipped_policy
 from services.runtime.workdays import WorkingCalendar
-from tests.assessment.conftest import ADMIN, AUDITOR_KT, HEAD_KT, audit_body, now_local
+from tests.assessment.conftest import ADMIN, AUDITOR_KT, HEAD_KT, audit_body, now_local, unit_at
 from tests.assessment.test_events import check_event
 
 pytestmark = [pytest.mark.nats, pytest.mark.postgres]
@@ -191,7 +192,7 @@ async def test_assessment_deadlines_count_the_ward_s_days(service) -> None:
     }
     performed = datetime.fromisoformat(audit["performed_at"])
     async with service.sessions() as session:
-        ward = await calendar.ward_policy(session, "binh-dong", national)
+        ward = await ward_policy(session, "binh-dong", national)
     expected = ward.corrective_action_due(performed)
     assert dues == {expected.isoformat()}
     # One working day later than the national calendar alone would say.
@@ -213,9 +214,9 @@ async def test_the_automatic_close_counts_the_ward_s_days(service) -> None:
     assert policy.close_day(Month(2027, 10)) == date(2027, 11, 8)
 
     async def close_at(day: date) -> list[tuple[str, str]]:
-        async with transaction(service.sessions) as session:
-            moment = datetime.combine(day, datetime.min.time(), LOCAL_TZ) + timedelta(hours=9)
-            return await handlers.close_due_periods(session, policy, moment)
+        moment = datetime.combine(day, datetime.min.time(), LOCAL_TZ) + timedelta(hours=9)
+        async with unit_at(service.sessions, moment) as uow:
+            return await close_due_periods(uow, policy)
 
     assert ("binh-dong", "2027-10") not in await close_at(date(2027, 11, 9))
     assert ("binh-dong", "2027-10") in await close_at(date(2027, 11, 10))
@@ -226,10 +227,12 @@ async def test_the_automatic_close_counts_the_ward_s_days(service) -> None:
 
 async def test_wards_without_a_calendar_get_one_at_start_up(service) -> None:
     now = datetime.now(LOCAL_TZ)
-    async with transaction(service.sessions) as session:
-        await session.execute(wards.insert().values(ward="phu-my", name="Phú Mỹ", org_version=1))
-        seeded = await calendar.ensure_known_calendars(session, shipped_policy(), SYSTEM, now)
-        again = await calendar.ensure_known_calendars(session, shipped_policy(), SYSTEM, now)
+    async with unit_at(service.sessions, now) as uow:
+        await uow.session.execute(
+            wards.insert().values(ward="phu-my", name="Phú Mỹ", org_version=1)
+        )
+        seeded = await ensure_known_calendars(uow, shipped_policy(), SYSTEM)
+        again = await ensure_known_calendars(uow, shipped_policy(), SYSTEM)
     assert (seeded, again) == (["phu-my"], [])
     messages = await service.settled_events(1)
     mine = [m for m in messages if m["event"]["type"] == TYPE and m["event"]["ward"] == "phu-my"]

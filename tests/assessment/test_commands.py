@@ -36,9 +36,9 @@ from services.assessment.adapters.tables import (
     metadata,
     plumbing,
 )
-from services.assessment.commands import Submissions
 from services.assessment.demo.loader import load_org
 from services.assessment.domain.policy import Policy
+from services.assessment.handlers.commands import Submissions
 from services.runtime.auth import Principal
 from services.runtime.clock import FrozenClock
 from services.runtime.db import SessionFactory

@@ -11,8 +11,8 @@ from datetime import timedelta
 
 import pytest
 
-from services.assessment import calendar
-from services.assessment.calendar import shipped_policy
+from services.assessment.handlers.common import ward_policy
+from services.assessment.settings import shipped_policy
 from tests.assessment.conftest import (
     ADMIN,
     AUDITOR_KT,
@@ -54,7 +54,7 @@ async def test_the_auditor_reopens_with_a_due_date_in_working_days(service) -> N
     reason = "Kiểm tra lại ngày 20: kho vẫn chưa sắp xếp"
     answer = await post_twice(service, path, {"reason": reason}, AUDITOR_KT)
     async with service.sessions() as session:
-        ward = await calendar.ward_policy(session, "binh-dong", shipped_policy())
+        ward = await ward_policy(session, "binh-dong", shipped_policy())
     due = ward.corrective_action_due(now_local())
     assert answer == {
         "action_id": action,

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from contracts.common import LOCAL_TZ
 from contracts.events import CalendarDay
 from contracts.periods import Month
-from services.assessment.calendar import shipped_policy
 from services.assessment.domain.calendar import check_declaration
 from services.assessment.domain.policy import Policy
-from services.runtime.errors import ApiError
+from services.assessment.settings import shipped_policy
+from services.runtime.refusals import Refusal
 from tests.support.examples import examples
 
 shipped = shipped_policy()
@@ -106,6 +106,6 @@ def test_declarations_must_change_the_day() -> None:
         (date(2019, 1, 7), False, "x", "past_day", "day"),
         (date(2028, 1, 4), False, "x", "calendar_year", "day"),
     ]:
-        with pytest.raises(ApiError) as refused:
+        with pytest.raises(Refusal) as refused:
             check_declaration(day, working, reason, policy, now)
         assert (refused.value.code, refused.value.field) == (code, field)

@@ -18,8 +18,8 @@ from services.assessment.adapters.tables import (
     self_assessments,
     task_results,
 )
-from services.assessment.calendar import shipped_policy
 from services.assessment.demo import loader
+from services.assessment.settings import shipped_policy
 from services.runtime.db import create_engine, session_factory
 from tests.assessment.conftest import service_settings
 

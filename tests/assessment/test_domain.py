@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from contracts.common import LOCAL_TZ
 from contracts.periods import Month
 from services.assessment.domain.graders import Seat, grading_refusal
-from services.assessment.domain.org import parse_org_chart
 from services.assessment.domain.policy import Policy
 from services.assessment.domain.self_assessments import check_review
-from services.runtime.errors import ApiError
+from services.assessment.entrypoints.org_csv import parse_org_chart
+from services.runtime.refusals import Refusal
 from services.runtime.workdays import WorkingCalendar
 
 
@@ -81,7 +81,7 @@ def test_org_chart_duty_groups_and_employment_types() -> None:
     # A chart without the columns reads as before: groups by role, all công chức.
     plain = parse_org_chart(HEADER + "p1,A,,staff,vp,V,O,\n")
     assert (plain[0].duty_group, plain[0].employment_type) == (None, "cong_chuc")
-    with pytest.raises(ApiError) as refused:
+    with pytest.raises(Refusal) as refused:
         parse_org_chart(header + "p1,A,,staff,vp,V,O,,,cong-chuc\np2,B,,staff,vp,V,O,,,hợp đồng\n")
     assert (refused.value.code, refused.value.field) == (
         "employment_type",
@@ -93,7 +93,7 @@ def test_org_chart_duty_groups_and_employment_types() -> None:
     )
     assert "Dòng 2, cột employment_type" in vi and "cong_chuc, nguoi_lao_dong" in vi
     assert "Line 2, column employment_type" in en
-    with pytest.raises(ApiError) as refused:
+    with pytest.raises(Refusal) as refused:
         parse_org_chart(header + "p1,A,,staff,vp,V,O,,một cửa,\n")
     assert (refused.value.code, refused.value.field) == ("bad_format", "line 2.duty_group")
 
@@ -116,7 +116,7 @@ def test_org_chart_duty_groups_and_employment_types() -> None:
     ],
 )
 def test_org_chart_csv_refusals(text: str, code: str, field: str) -> None:
-    with pytest.raises(ApiError) as refused:
+    with pytest.raises(Refusal) as refused:
         parse_org_chart(text)
     assert (refused.value.code, refused.value.field) == (code, field)
 
@@ -130,7 +130,7 @@ def test_review_needs_a_reason_to_adjust_or_return() -> None:
         ("adjusted", "x", False, "items"),
         ("approved", None, True, "items"),
     ]:
-        with pytest.raises(ApiError) as refused:
+        with pytest.raises(Refusal) as refused:
             check_review(outcome, reason, adjusted)
         assert refused.value.field == field
 

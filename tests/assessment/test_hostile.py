@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from contracts import intake as schemas
 from contracts.subjects import intake_subject
-from services.assessment.commands import COMMANDS
+from services.assessment.handlers.commands import COMMANDS
 from tests.assessment.conftest import (
     ADMIN,
     AUDITOR_KT,

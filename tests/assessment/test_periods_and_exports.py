@@ -12,8 +12,8 @@ import pytest
 from openpyxl import load_workbook
 
 from contracts.common import LOCAL_TZ
-from services.assessment import handlers
 from services.assessment.domain.policy import Policy
+from services.assessment.handlers.periods import close_due_periods
 from services.runtime.db import transaction
 from tests.assessment.conftest import (
     ADMIN,
@@ -23,6 +23,7 @@ from tests.assessment.conftest import (
     STAFF_KT,
     audit_body,
     this_month,
+    unit_at,
 )
 
 pytestmark = [pytest.mark.nats, pytest.mark.postgres]
@@ -35,8 +36,8 @@ async def test_concurrent_automatic_closes_publish_each_month_once(service) -> N
     )  # Dec 2026's deadline is past, Feb 2027's not
 
     async def one_instance() -> list[tuple[str, str]]:
-        async with transaction(service.sessions) as session:
-            return await handlers.close_due_periods(session, policy, later)
+        async with unit_at(service.sessions, later) as uow:
+            return await close_due_periods(uow, policy)
 
     results = await asyncio.gather(*(one_instance() for _ in range(4)))
     closed = [pair for result in results for pair in result]
@@ -132,15 +133,16 @@ async def test_old_idempotency_keys_are_forgotten(service) -> None:
     from sqlalchemy import func, select
 
     from services.assessment.adapters.tables import idempotency
+    from services.runtime.commands import forget_old_keys
 
     key = {"Idempotency-Key": "forget-me"}
     body = {"person_id": "p016", "period": this_month(), "points": 33}
     hr = {**key, **HR}
     assert (await service.http.post("/v1/task-results", json=body, headers=hr)).status_code == 201
     async with transaction(service.sessions) as session:
-        kept = await handlers.forget_old_keys(session, datetime.now(UTC) - timedelta(days=30))
-        forgotten = await handlers.forget_old_keys(
-            session, datetime.now(UTC) + timedelta(seconds=1)
+        kept = await forget_old_keys(session, idempotency, datetime.now(UTC) - timedelta(days=30))
+        forgotten = await forget_old_keys(
+            session, idempotency, datetime.now(UTC) + timedelta(seconds=1)
         )
         left = await session.scalar(select(func.count()).select_from(idempotency))
     assert kept == 0 and forgotten >= 1 and left == 0

@@ -501,8 +501,8 @@ async def test_rate_bucket_refills_with_time_up_to_its_burst(service) -> None:
     two saved up, whichever instance takes them."""
     from datetime import UTC, datetime
 
-    from services.assessment.commands import take_token
     from services.assessment.domain.policy import Policy
+    from services.assessment.handlers.commands import take_token
     from services.runtime.auth import Principal
     from services.runtime.refusals import Refusal
 

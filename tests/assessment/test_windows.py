@@ -22,9 +22,7 @@ from contracts.catalog import Catalog, default_catalog
 from contracts.common import LOCAL_TZ
 from contracts.periods import Month
 from contracts.roles import Role
-from services.assessment import handlers
 from services.assessment.adapters.tables import corrective_actions, periods
-from services.assessment.calendar import shipped_policy
 from services.assessment.domain.audits import AuditDraft, ItemInput
 from services.assessment.domain.self_assessments import PlusScore
 from services.assessment.domain.window import (
@@ -34,9 +32,14 @@ from services.assessment.domain.window import (
     check_moment,
     check_month,
 )
+from services.assessment.handlers import audits as audit_handlers
+from services.assessment.handlers import periods as period_handlers
+from services.assessment.handlers import self_assessments as plus_handlers
+from services.assessment.handlers.common import Context
+from services.assessment.settings import shipped_policy
 from services.runtime.auth import Principal
 from services.runtime.db import transaction
-from services.runtime.errors import ApiError
+from services.runtime.refusals import Refusal
 from tests.assessment.conftest import (
     ADMIN,
     AUDITOR_KT,
@@ -47,6 +50,7 @@ from tests.assessment.conftest import (
     audit_body,
     plus_body,
     this_month,
+    unit_at,
 )
 from tests.assessment.test_corrective_actions import CHAIRMAN, closed_actions
 from tests.assessment.test_rules import refused
@@ -89,7 +93,7 @@ def test_the_window_of_dates_is_decided_once() -> None:
         (check_month, "0000-01", "period_out_of_window"),
         (check_month, "2026-12", "future_period"),
     ]:
-        with pytest.raises(ApiError) as refused_:
+        with pytest.raises(Refusal) as refused_:
             check(value, policy, REPORTED)  # type: ignore[operator]
         assert refused_.value.code == code, (check, value)
 
@@ -103,7 +107,7 @@ def test_the_window_of_dates_is_decided_once() -> None:
 def test_every_date_is_inside_its_window_or_refused_as_such(
     day: date, moment: datetime, now: datetime
 ) -> None:
-    """Whatever date arrives: accepted only inside its window, otherwise an ``ApiError`` 422
+    """Whatever date arrives: accepted only inside its window, otherwise a ``Refusal`` 422
     (never an overflow or any other exception reaching the client)."""
     policy, now = shipped_policy(), now.replace(tzinfo=UTC)
     today = now.astimezone(LOCAL_TZ).date()
@@ -115,13 +119,13 @@ def test_every_date_is_inside_its_window_or_refused_as_such(
     for check, value, inside in checks:
         try:
             check(value, policy, now)  # type: ignore[operator]
-        except ApiError as refusal:
+        except Refusal as refusal:
             assert refusal.status == 422
         else:
             assert inside(), (check, value)
     try:
         check_moment(moment, policy, now, "performed_at")
-    except ApiError as refusal:
+    except Refusal as refusal:
         assert refusal.field == "performed_at"
     else:
         assert moment <= now + CLOCK_SKEW
@@ -334,8 +338,8 @@ async def test_the_given_loose_values_are_refused(service) -> None:
 # --- old months -----------------------------------------------------------------------------------
 
 
-def context(principal: Principal, now: datetime) -> handlers.Context:
-    return handlers.Context(principal, shipped_policy(), now)
+def context(principal: Principal, now: datetime) -> Context:
+    return Context(principal, shipped_policy(), now)
 
 
 AUDITOR = Principal("p011", WARD, Role.AUDITOR, "kt")
@@ -361,29 +365,29 @@ async def test_months_past_their_close_day_are_closed_whether_or_not_the_job_ran
         stored = select(periods.c.period).where(periods.c.ward == WARD)
         assert not {"2026-01", "2026-06"} & set((await session.scalars(stored)).all())
     for submit in (
-        lambda s: handlers.submit_audit(s, context(AUDITOR, REPORTED), june_audit()),
-        lambda s: handlers.submit_self_assessment(
-            s, context(STAFF, REPORTED), "2026-01", january_plus()
+        lambda u: audit_handlers.submit_audit(u, context(AUDITOR, REPORTED), june_audit()),
+        lambda u: plus_handlers.submit_self_assessment(
+            u, context(STAFF, REPORTED), "2026-01", january_plus()
         ),
     ):
-        with pytest.raises(ApiError) as closed:
-            async with transaction(service.sessions) as session:
-                await submit(session)
+        with pytest.raises(Refusal) as closed:
+            async with unit_at(service.sessions, REPORTED) as uow:
+                await submit(uow)
         assert (closed.value.status, closed.value.code) == (409, "period_closed")
 
 
 async def test_an_administrator_reopens_june_and_its_actions_are_due_from_the_audit(
     service,
 ) -> None:
-    async with transaction(service.sessions) as session:
-        reopened = await handlers.reopen_period(
-            session, context(MANAGER, REPORTED), "2026-06", "Nhập bù phiếu tháng 6"
+    async with unit_at(service.sessions, REPORTED) as uow:
+        reopened = await period_handlers.reopen_period(
+            uow, context(MANAGER, REPORTED), "2026-06", "Nhập bù phiếu tháng 6"
         )
     assert reopened == {"period": "2026-06", "status": "reopened"}
-    async with transaction(service.sessions) as session:
-        accepted = await handlers.submit_audit(session, context(AUDITOR, REPORTED), june_audit())
+    async with unit_at(service.sessions, REPORTED) as uow:
+        accepted = await audit_handlers.submit_audit(uow, context(AUDITOR, REPORTED), june_audit())
         assert accepted.corrective_actions
-        due = await session.scalar(
+        due = await uow.session.scalar(
             select(corrective_actions.c.due_on).where(
                 corrective_actions.c.audit_id == str(accepted.audit_id)
             )
@@ -394,15 +398,15 @@ async def test_an_administrator_reopens_june_and_its_actions_are_due_from_the_au
 
 async def test_the_automatic_close_reaches_back_to_the_ward_s_first_activity(service) -> None:
     early = datetime(2026, 2, 2, 9, 0, tzinfo=LOCAL_TZ)  # January still open
-    async with transaction(service.sessions) as session:
-        await handlers.submit_self_assessment(
-            session,
+    async with unit_at(service.sessions, early) as uow:
+        await plus_handlers.submit_self_assessment(
+            uow,
             context(Principal("p013", WARD, Role.STAFF, "kt"), early),
             "2026-01",
             january_plus(),
         )
-    async with transaction(service.sessions) as session:
-        closed = await handlers.close_due_periods(session, shipped_policy(), REPORTED)
+    async with unit_at(service.sessions, REPORTED) as uow:
+        closed = await period_handlers.close_due_periods(uow, shipped_policy())
     months = {period for ward, period in closed if ward == WARD}
     # Every month from January is closed, but June which an administrator reopened.
     assert {"2026-01", "2026-02", "2026-05", "2026-07"} <= months

@@ -22,7 +22,7 @@ def test_every_band_level_and_pillar_has_a_label() -> None:
 
 
 def test_the_intake_kinds_are_the_assessment_commands() -> None:
-    from services.assessment.commands import COMMANDS
+    from services.assessment.handlers.commands import COMMANDS
 
     registered = {entry.kind: entry.name for entry in COMMANDS.entries()}
     assert registered == dict(intake.INTAKE_KINDS)

@@ -4,7 +4,7 @@ from datetime import date
 
 from contracts.events import CalendarDay, CalendarPublishedData
 from contracts.periods import Month
-from services.assessment.calendar import SHIPPED_CALENDAR_DIR
+from services.assessment.settings import SHIPPED_CALENDAR_DIR
 from services.runtime.workdays import WorkingCalendar, read_calendar_days
 
 calendar = WorkingCalendar()

@@ -14,25 +14,36 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.catalog import default_catalog
 from contracts.common import LOCAL_TZ, Text
 from contracts.envelope import SYSTEM
 from contracts.periods import Month
 from contracts.roles import Role
-from services.assessment import bootstrap, handlers, task_results
-from services.assessment import corrective_actions as actions
-from services.assessment.adapters.tables import audits, corrective_actions
+from services.assessment import bootstrap
+from services.assessment.adapters.tables import audits, corrective_actions, plumbing
 from services.assessment.domain.audits import AuditDraft, ItemInput
 from services.assessment.domain.graders import Seat, grading_refusal
-from services.assessment.domain.org import OrgRow, parse_org_chart
+from services.assessment.domain.org import DeviceRow, OrgRow
 from services.assessment.domain.policy import Policy
 from services.assessment.domain.self_assessments import PlusScore
+from services.assessment.entrypoints.org_csv import parse_org_chart
+from services.assessment.handlers import audits as audit_handlers
+from services.assessment.handlers import corrective_actions as actions
+from services.assessment.handlers import feedback as rating_handlers
+from services.assessment.handlers import self_assessments as plus_handlers
+from services.assessment.handlers import task_results as points_handlers
+from services.assessment.handlers.catalog import ensure_catalog
+from services.assessment.handlers.common import Context
+from services.assessment.handlers.org import load_org_chart
+from services.assessment.handlers.periods import close_due_periods
+from services.assessment.settings import shipped_policy
 from services.runtime.auth import Principal, issue_token
-from services.runtime.db import SessionFactory, create_engine, session_factory, transaction
+from services.runtime.clock import FrozenClock
+from services.runtime.db import SessionFactory, create_engine, session_factory
 from services.runtime.migrations import upgrade
 from services.runtime.settings import ServiceSettings
+from services.runtime.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +63,11 @@ UNIT_PROFILES = {
 }
 
 
-def read_org_chart() -> tuple[list[OrgRow], list[handlers.DeviceRow]]:
+def read_org_chart() -> tuple[list[OrgRow], list[DeviceRow]]:
     rows = parse_org_chart((HERE / "org_chart.csv").read_text(encoding="utf-8"))
     with (HERE / "devices.csv").open(encoding="utf-8") as stream:
         devices = [
-            handlers.DeviceRow(
+            DeviceRow(
                 device_id=line["device_id"],
                 role=Role(line["role"]),
                 unit_id=line["unit_id"] or None,
@@ -68,7 +79,7 @@ def read_org_chart() -> tuple[list[OrgRow], list[handlers.DeviceRow]]:
     return rows, devices
 
 
-def principals(rows: list[OrgRow], devices: list[handlers.DeviceRow]) -> list[Principal]:
+def principals(rows: list[OrgRow], devices: list[DeviceRow]) -> list[Principal]:
     people = [Principal(r.person_id, WARD, r.role, r.unit_id, r.units_in_charge) for r in rows]
     return people + [Principal(d.device_id, WARD, d.role, d.unit_id) for d in devices]
 
@@ -136,14 +147,16 @@ def audit_drafts(now: datetime, policy: Policy, rng: random.Random) -> list[tupl
 async def load_org(
     sessions: SessionFactory,
     rows: list[OrgRow] | None = None,
-    devices: list[handlers.DeviceRow] | None = None,
+    devices: list[DeviceRow] | None = None,
 ) -> int:
     """The default catalogue and the demo org chart; returns the org chart's version."""
     if rows is None or devices is None:
         rows, devices = read_org_chart()
-    async with transaction(sessions) as session:
-        await handlers.ensure_catalog(session, default_catalog())
-        return await handlers.load_org_chart(session, WARD, WARD_NAME, rows, devices, actor=SYSTEM)
+    async with UnitOfWork(sessions, plumbing.outbox) as uow:
+        await ensure_catalog(uow, default_catalog())
+        return await load_org_chart(
+            uow, WARD, WARD_NAME, rows, devices, actor=SYSTEM, policy=shipped_policy()
+        )
 
 
 async def load(settings: ServiceSettings, mode: str, tokens_path: str) -> None:
@@ -174,15 +187,15 @@ async def load_submissions(
         log.info("demo submissions already there (%d audits); not adding more", existing)
         return
     demo = DemoWard(callers, policy, datetime.now(UTC), random.Random(5))
-    async with transaction(sessions) as session:
+    async with UnitOfWork(sessions, plumbing.outbox, FrozenClock(demo.now)) as uow:
         counts = {
-            "audits": await demo.audits(session),
-            "closed corrective actions": await demo.close_old_actions(session),
-            "self-assessments": await demo.self_assessments(session),
-            "feedback": await demo.feedback(session),
-            "task results": await demo.task_results(session),
+            "audits": await demo.audits(uow),
+            "closed corrective actions": await demo.close_old_actions(uow),
+            "self-assessments": await demo.self_assessments(uow),
+            "feedback": await demo.feedback(uow),
+            "task results": await demo.task_results(uow),
         }
-        closed = await handlers.close_due_periods(session, policy, demo.now)
+        closed = await close_due_periods(uow, policy)
     months = demo_months(demo.now, policy)
     quarter = last_closed_quarter(demo.now, policy)[0]
     log.info("demo submissions loaded: %s", counts)
@@ -222,8 +235,10 @@ class DemoWard:
     def at(self, day: date, hour: int, minute: int = 0) -> datetime:
         return datetime.combine(day, time(hour, minute), LOCAL_TZ)
 
-    def context(self, principal: Principal, moment: datetime) -> handlers.Context:
-        return handlers.Context(principal, self.policy, moment)
+    def context(self, principal: Principal, moment: datetime) -> Context:
+        """Each submission of the demo at the time it would have been made (the one unit of
+        work of the whole demo has the time of loading)."""
+        return Context(principal, self.policy, moment)
 
     def people(self, *roles: Role) -> list[Principal]:
         return [c for c in self.callers if c.role in roles]
@@ -248,21 +263,21 @@ class DemoWard:
         ]
         return min(graders, key=lambda p: p.role is Role.CHAIRMAN)
 
-    async def audits(self, session: AsyncSession) -> int:
+    async def audits(self, uow: UnitOfWork) -> int:
         auditors = self.people(Role.AUDITOR)
         count = 0
         for unit_id, draft in audit_drafts(self.now, self.policy, self.rng):
             auditor = self.rng.choice([a for a in auditors if a.unit_id != unit_id])
             moment = draft.performed_at + timedelta(hours=2)
-            await handlers.submit_audit(session, self.context(auditor, moment), draft)
+            await audit_handlers.submit_audit(uow, self.context(auditor, moment), draft)
             count += 1
         return count
 
-    async def close_old_actions(self, session: AsyncSession) -> int:
+    async def close_old_actions(self, uow: UnitOfWork) -> int:
         """Most findings of past months were corrected by their due date."""
         current = Month.of(self.now).key
         rows = (
-            await session.execute(
+            await uow.session.execute(
                 select(corrective_actions).where(corrective_actions.c.period < current)
             )
         ).all()
@@ -273,7 +288,7 @@ class DemoWard:
             head = self.head_of(row.unit_id)
             moment = self.at(row.due_on, 15) - timedelta(days=self.rng.randint(0, 5))
             await actions.close_corrective_action(
-                session,
+                uow,
                 self.context(head, moment),
                 uuid.UUID(row.action_id),
                 "Đã khắc phục, đơn vị tự kiểm tra lại.",
@@ -288,7 +303,7 @@ class DemoWard:
             for code in default_catalog().plus_items
         ]
 
-    async def self_assessments(self, session: AsyncSession) -> int:
+    async def self_assessments(self, uow: UnitOfWork) -> int:
         """Past months: submitted early the next month, reviewed within days (mostly approved,
         some adjusted, some returned then resubmitted). This month: submitted mid-month, a few
         still waiting for their review, so reviews go overdue."""
@@ -304,8 +319,8 @@ class DemoWard:
                     submitted = self.at(day, 8) + timedelta(hours=self.rng.randint(0, 50))
                 if submitted > self.now:
                     continue
-                answer = await handlers.submit_self_assessment(
-                    session, self.context(person, submitted), month.key, self.plus_scores(3.3)
+                answer = await plus_handlers.submit_self_assessment(
+                    uow, self.context(person, submitted), month.key, self.plus_scores(3.3)
                 )
                 count += 1
                 review_day = self.policy.calendar.add_working_days(
@@ -316,12 +331,12 @@ class DemoWard:
                 if reviewed > self.now or unreviewed:
                     continue
                 sa_id = uuid.UUID(answer["self_assessment_id"])
-                await self.review(session, person, sa_id, month, reviewed)
+                await self.review(uow, person, sa_id, month, reviewed)
         return count
 
     async def review(
         self,
-        session: AsyncSession,
+        uow: UnitOfWork,
         person: Principal,
         self_assessment: uuid.UUID,
         month: Month,
@@ -332,21 +347,21 @@ class DemoWard:
         # Returned only when it can be resubmitted and reviewed again before the month closes.
         again_by = (moment + timedelta(days=2)).astimezone(LOCAL_TZ).date()
         if roll < 0.08 and again_by <= self.policy.close_day(month):
-            await handlers.review_self_assessment(
-                session, reviewer, self_assessment, "returned", REVIEW_REASONS[1], None
+            await plus_handlers.review_self_assessment(
+                uow, reviewer, self_assessment, "returned", REVIEW_REASONS[1], None
             )
             resubmitted = moment + timedelta(hours=20)
             if resubmitted + timedelta(days=1) > self.now:
                 return  # still with the person, to be resubmitted
             again = self.context(person, resubmitted)
-            await handlers.submit_self_assessment(session, again, month.key, self.plus_scores(3.0))
+            await plus_handlers.submit_self_assessment(uow, again, month.key, self.plus_scores(3.0))
             reviewer = self.context(self.reviewer_of(person), moment + timedelta(days=1))
-            await handlers.review_self_assessment(
-                session, reviewer, self_assessment, "approved", None, None
+            await plus_handlers.review_self_assessment(
+                uow, reviewer, self_assessment, "approved", None, None
             )
         elif roll < 0.2:
-            await handlers.review_self_assessment(
-                session,
+            await plus_handlers.review_self_assessment(
+                uow,
                 reviewer,
                 self_assessment,
                 "adjusted",
@@ -354,11 +369,11 @@ class DemoWard:
                 self.plus_scores(2.8),
             )
         else:
-            await handlers.review_self_assessment(
-                session, reviewer, self_assessment, "approved", None, None
+            await plus_handlers.review_self_assessment(
+                uow, reviewer, self_assessment, "approved", None, None
             )
 
-    async def feedback(self, session: AsyncSession) -> int:
+    async def feedback(self, uow: UnitOfWork) -> int:
         kiosks = self.people(Role.KIOSK)
         staff = self.people(Role.STAFF)
         levels, weights = zip(*LEVEL_WEIGHTS.items(), strict=True)
@@ -376,7 +391,7 @@ class DemoWard:
                         continue
                     officers = [p for p in staff if p.unit_id == unit_id]
                     await self.rate(
-                        session,
+                        uow,
                         self.rng.choice(kiosks),
                         moment,
                         unit_id,
@@ -388,21 +403,21 @@ class DemoWard:
         bad_day = self.now.astimezone(LOCAL_TZ).replace(hour=8, minute=0, second=0)
         for minutes in (0, 25, 50, 75):
             moment = min(bad_day + timedelta(minutes=minutes), self.now)
-            await self.rate(session, kiosks[0], moment, "dvcu", 1, None)
+            await self.rate(uow, kiosks[0], moment, "dvcu", 1, None)
             count += 1
         return count
 
     async def rate(
         self,
-        session: AsyncSession,
+        uow: UnitOfWork,
         kiosk: Principal,
         moment: datetime,
         unit_id: str,
         level: int,
         officer_id: str | None,
     ) -> None:
-        await handlers.receive_feedback(
-            session,
+        await rating_handlers.receive_feedback(
+            uow,
             self.context(kiosk, moment),
             unit_id,
             level,
@@ -411,7 +426,7 @@ class DemoWard:
             self.rng.choice(COMMENTS) if self.rng.random() < 0.2 else None,
         )
 
-    async def task_results(self, session: AsyncSession) -> int:
+    async def task_results(self, uow: UnitOfWork) -> int:
         """Past months only: the HR system sends points on the 2nd working day after; this
         month's have not arrived, so its classification is provisional."""
         hr = self.people(Role.INTEGRATION)[0]
@@ -422,8 +437,8 @@ class DemoWard:
                 continue
             for person in self.people(Role.STAFF, Role.AUDITOR, Role.UNIT_HEAD, Role.ADMIN):
                 points = round(min(70.0, max(30.0, self.rng.gauss(60, 6))) * 2) / 2
-                await task_results.record_task_result(
-                    session, self.context(hr, moment), person.subject_id, month.key, points
+                await points_handlers.record_task_result(
+                    uow, self.context(hr, moment), person.subject_id, month.key, points
                 )
                 count += 1
         return count

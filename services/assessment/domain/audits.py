@@ -16,7 +16,7 @@ from contracts.events import AuditItem
 from contracts.periods import Month
 from services.assessment.domain.policy import Policy
 from services.assessment.domain.window import check_moment
-from services.runtime.errors import ApiError
+from services.runtime.refusals import Kind, Refusal
 
 
 class HasCode(Protocol):
@@ -48,17 +48,17 @@ class AuditDraft:
 
 def check_auditor(auditor_unit: str | None, unit_id: str) -> None:
     if auditor_unit == unit_id:
-        raise ApiError(403, "own_unit", "unit_id")
+        raise Refusal(Kind.FORBIDDEN, "own_unit", "unit_id")
 
 
 def check_period(period: str, performed_at: datetime, policy: Policy, now: datetime) -> None:
     """``performed_at`` within the window of dates (``window.check_moment``) and ``period`` the
-    month it falls in (Vietnam time). Errors (``ApiError`` 422): ``in_future`` /
+    month it falls in (Vietnam time). Errors (``Refusal``, invalid): ``in_future`` /
     ``date_out_of_window`` (``performed_at``), ``period_mismatch`` (``period``)."""
     check_moment(performed_at, policy, now, "performed_at")
     expected = Month.of(performed_at).key
     if period != expected:
-        raise ApiError(422, "period_mismatch", "period", period=period, expected=expected)
+        raise Refusal(Kind.INVALID, "period_mismatch", "period", period=period, expected=expected)
 
 
 def match_items(
@@ -68,15 +68,19 @@ def match_items(
     seen: dict[str, Scored] = {}
     for index, item in enumerate(items):
         if item.code not in expected:
-            raise ApiError(
-                422, "unknown_item", f"items[{index}].code", item=item.code, version=version
+            raise Refusal(
+                Kind.INVALID,
+                "unknown_item",
+                f"items[{index}].code",
+                item=item.code,
+                version=version,
             )
         if item.code in seen:
-            raise ApiError(422, "duplicate_item", f"items[{index}].code", item=item.code)
+            raise Refusal(Kind.INVALID, "duplicate_item", f"items[{index}].code", item=item.code)
         seen[item.code] = item
     missing = [code for code in expected if code not in seen]
     if missing:
-        raise ApiError(422, "missing_items", "items", codes=", ".join(missing))
+        raise Refusal(Kind.INVALID, "missing_items", "items", codes=", ".join(missing))
     return seen
 
 

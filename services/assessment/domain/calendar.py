@@ -13,7 +13,7 @@ from datetime import date, datetime
 from contracts.events import CalendarDay
 from services.assessment.domain.policy import Policy
 from services.assessment.domain.window import check_calendar_day
-from services.runtime.errors import ApiError
+from services.runtime.refusals import Kind, Refusal
 from services.runtime.workdays import WorkingCalendar
 
 _NATIONAL = WorkingCalendar()
@@ -22,16 +22,16 @@ _NATIONAL = WorkingCalendar()
 def check_declaration(
     day: date, working: bool, reason: str, policy: Policy, now: datetime
 ) -> CalendarDay:
-    """The declaration as stored and published, made at ``now``. Errors (``ApiError`` 422):
+    """The declaration as stored and published, made at ``now``. Errors (``Refusal``, invalid):
     ``reason_required`` (field ``reason``); ``past_day`` / ``calendar_year`` (``day``) outside
     the calendar's window (``window.check_calendar_day``: today to the end of next year);
     ``day_already_working`` / ``day_already_off`` (``working``) when the national calendar (Monday
     to Friday, public holidays, the government's make-up weekend days) already has it so."""
     reason = reason.strip()
     if not reason:
-        raise ApiError(422, "reason_required", "reason")
+        raise Refusal(Kind.INVALID, "reason_required", "reason")
     check_calendar_day(day, policy, now)
     if _NATIONAL.is_working_day(day) == working:
         code = "day_already_working" if working else "day_already_off"
-        raise ApiError(422, code, "working", day=day.strftime("%d/%m/%Y"))
+        raise Refusal(Kind.INVALID, code, "working", day=day.strftime("%d/%m/%Y"))
     return CalendarDay(day=day, working=working, reason=reason)

@@ -1,4 +1,5 @@
-"""Reading an org chart from CSV (sơ đồ tổ chức), with no I/O: one line per person.
+"""The rules of an org chart (sơ đồ tổ chức), with no I/O: one row per person, as the upload's
+lines give it (read from CSV by ``entrypoints/org_csv.py``), and the ward's devices.
 
 Columns: ``person_id, full_name, email, role, unit_id, unit_name_vi, unit_name_en,
 units_in_charge`` (the last one ``;``-separated, for vice-chairmen), and two optional ones for
@@ -9,8 +10,7 @@ and ``employment_type`` (``cong_chuc`` or ``nguoi_lao_dong``; empty: ``cong_chuc
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from pydantic import TypeAdapter, ValidationError
@@ -18,7 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 from contracts.common import EntityId, Text
 from contracts.events import EmploymentType
 from contracts.roles import Role
-from services.runtime.errors import ApiError
+from services.runtime.refusals import Kind, Refusal
 
 COLUMNS = (
     "person_id",
@@ -34,7 +34,6 @@ COLUMNS = (
 OPTIONAL_COLUMNS = ("duty_group", "employment_type")
 EMPLOYMENT_TYPES: tuple[EmploymentType, ...] = ("cong_chuc", "nguoi_lao_dong")
 PERSON_ROLES = frozenset(Role) - {Role.KIOSK, Role.INTEGRATION}
-MAX_LINES = 5000
 _ENTITY_ID: TypeAdapter[str] = TypeAdapter(EntityId)
 
 
@@ -53,11 +52,23 @@ class OrgRow:
     employment_type: EmploymentType = "cong_chuc"
 
 
+@dataclass(frozen=True)
+class DeviceRow:
+    """A kiosk, QR link (``channel`` qr, for one unit) or integration of the ward."""
+
+    device_id: str
+    role: Role
+    unit_id: str | None
+    label: Text
+    channel: str = "kiosk"
+    active: bool = True
+
+
 def _entity(value: str, field: str) -> str:
     try:
         return _ENTITY_ID.validate_python(value)
     except ValidationError:
-        raise ApiError(422, "bad_format", field) from None
+        raise Refusal(Kind.INVALID, "bad_format", field) from None
 
 
 def _employment_type(value: str, number: int) -> EmploymentType:
@@ -66,8 +77,8 @@ def _employment_type(value: str, number: int) -> EmploymentType:
     for allowed in EMPLOYMENT_TYPES:
         if value == allowed:
             return allowed
-    raise ApiError(
-        422,
+    raise Refusal(
+        Kind.INVALID,
         "employment_type",
         f"line {number}.employment_type",
         line=number,
@@ -75,59 +86,57 @@ def _employment_type(value: str, number: int) -> EmploymentType:
     )
 
 
-def parse_org_chart(text: str) -> list[OrgRow]:
-    """The people of a CSV org chart, in order. Errors (``ApiError``): 422 with the field
-    ``line <n>.<column>`` for a bad value, ``csv_columns`` for a missing required column,
-    ``csv_empty``; 413 past ``MAX_LINES``."""
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [name for name in COLUMNS if name not in (reader.fieldnames or ())]
-    if missing:
-        raise ApiError(422, "csv_columns", "csv", columns=", ".join(missing))
+def org_rows(lines: Iterable[tuple[int, Mapping[str, str]]]) -> list[OrgRow]:
+    """The people of an org chart's ``(line number, {column: value})`` lines, in order.
+    Errors (``Refusal``): invalid with the field ``line <n>.<column>`` for a bad value
+    (``bad_format``, ``not_allowed``, ``required``, ``duplicate_person``, ``employment_type``);
+    ``csv_empty`` when there is no line."""
     rows: list[OrgRow] = []
     seen: set[str] = set()
-    for number, line in enumerate(reader, start=2):
-        if number > MAX_LINES:
-            raise ApiError(413, "too_many_lines", "csv", limit=MAX_LINES)
-        where = f"line {number}"
-        values = {name: (line.get(name) or "").strip() for name in COLUMNS + OPTIONAL_COLUMNS}
-        person_id = _entity(values["person_id"], f"{where}.person_id")
-        if person_id in seen:
-            raise ApiError(422, "duplicate_person", f"{where}.person_id", person=person_id)
-        seen.add(person_id)
-        if not values["full_name"] or len(values["full_name"]) > 200:
-            raise ApiError(422, "bad_format", f"{where}.full_name")
-        try:
-            role = Role(values["role"])
-        except ValueError:
-            raise ApiError(422, "not_allowed", f"{where}.role") from None
-        if role not in PERSON_ROLES:
-            raise ApiError(422, "not_allowed", f"{where}.role")
-        unit_id = _entity(values["unit_id"], f"{where}.unit_id") if values["unit_id"] else None
-        name = None
-        if unit_id:
-            if not values["unit_name_vi"] or not values["unit_name_en"]:
-                raise ApiError(422, "required", f"{where}.unit_name_vi")
-            name = Text(vi=values["unit_name_vi"][:200], en=values["unit_name_en"][:200])
-        in_charge = tuple(
-            _entity(unit.strip(), f"{where}.units_in_charge")
-            for unit in values["units_in_charge"].split(";")
-            if unit.strip()
-        )
-        rows.append(
-            OrgRow(
-                person_id,
-                values["full_name"],
-                values["email"][:254] or None,
-                role,
-                unit_id,
-                name,
-                in_charge,
-                _entity(values["duty_group"], f"{where}.duty_group")
-                if values["duty_group"]
-                else None,
-                _employment_type(values["employment_type"], number),
-            )
-        )
+    for number, line in lines:
+        rows.append(org_row(number, line, seen))
     if not rows:
-        raise ApiError(422, "csv_empty", "csv")
+        raise Refusal(Kind.INVALID, "csv_empty", "csv")
     return rows
+
+
+def org_row(number: int, line: Mapping[str, str], seen: set[str]) -> OrgRow:
+    """One person of line ``number``, not among the ``seen`` ones before it (added to them);
+    see :func:`org_rows` for the errors."""
+    where = f"line {number}"
+    values = {name: (line.get(name) or "").strip() for name in COLUMNS + OPTIONAL_COLUMNS}
+    person_id = _entity(values["person_id"], f"{where}.person_id")
+    if person_id in seen:
+        raise Refusal(Kind.INVALID, "duplicate_person", f"{where}.person_id", person=person_id)
+    seen.add(person_id)
+    if not values["full_name"] or len(values["full_name"]) > 200:
+        raise Refusal(Kind.INVALID, "bad_format", f"{where}.full_name")
+    try:
+        role = Role(values["role"])
+    except ValueError:
+        raise Refusal(Kind.INVALID, "not_allowed", f"{where}.role") from None
+    if role not in PERSON_ROLES:
+        raise Refusal(Kind.INVALID, "not_allowed", f"{where}.role")
+    unit_id = _entity(values["unit_id"], f"{where}.unit_id") if values["unit_id"] else None
+    name = None
+    if unit_id:
+        if not values["unit_name_vi"] or not values["unit_name_en"]:
+            raise Refusal(Kind.INVALID, "required", f"{where}.unit_name_vi")
+        name = Text(vi=values["unit_name_vi"][:200], en=values["unit_name_en"][:200])
+    in_charge = tuple(
+        _entity(unit.strip(), f"{where}.units_in_charge")
+        for unit in values["units_in_charge"].split(";")
+        if unit.strip()
+    )
+    duty_group = values["duty_group"]
+    return OrgRow(
+        person_id,
+        values["full_name"],
+        values["email"][:254] or None,
+        role,
+        unit_id,
+        name,
+        in_charge,
+        _entity(duty_group, f"{where}.duty_group") if duty_group else None,
+        _employment_type(values["employment_type"], number),
+    )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from contracts.catalog import Catalog
 from contracts.events import ScoredItem
 from services.assessment.domain.audits import match_items
-from services.runtime.errors import ApiError
+from services.runtime.refusals import Kind, Refusal
 
 OUTCOMES = ("approved", "adjusted", "returned")
 
@@ -32,8 +32,8 @@ def score_plus_items(catalog: Catalog, items: Sequence[PlusScore]) -> tuple[Scor
 
 def check_review(outcome: str, reason: str | None, adjusted: bool) -> None:
     if outcome in ("adjusted", "returned") and not (reason and reason.strip()):
-        raise ApiError(422, "reason_required", "reason")
+        raise Refusal(Kind.INVALID, "reason_required", "reason")
     if outcome == "adjusted" and not adjusted:
-        raise ApiError(422, "items_required", "items")
+        raise Refusal(Kind.INVALID, "items_required", "items")
     if outcome != "adjusted" and adjusted:
-        raise ApiError(422, "items_not_expected", "items")
+        raise Refusal(Kind.INVALID, "items_not_expected", "items")

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from contracts.common import LOCAL_TZ
 from contracts.periods import Month
 from services.assessment.domain.policy import Policy
-from services.runtime.errors import ApiError
+from services.runtime.refusals import Kind, Refusal
 
 #: How far ahead of the server's clock a device's clock may run.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -34,16 +34,16 @@ def first_day(policy: Policy, now: datetime) -> date:
 def check_month(period: str, policy: Policy, now: datetime, field: str = "period") -> Month:
     """``period`` (``YYYY-MM``) as a month from ``first_day`` up to the current month (local).
 
-    Errors (``ApiError`` 422, field ``field``): ``future_period`` after the current month;
+    Errors (``Refusal``, invalid, field ``field``): ``future_period`` after the current month;
     ``period_out_of_window`` (params ``first``, ``last`` as mm/yyyy) before the window."""
     month = Month.parse(period)
     current = Month.of(now)
     if month > current:
-        raise ApiError(422, "future_period", field, period=period)
+        raise Refusal(Kind.INVALID, "future_period", field, period=period)
     first = Month.of_date(first_day(policy, now))
     if month < first:
-        raise ApiError(
-            422,
+        raise Refusal(
+            Kind.INVALID,
             "period_out_of_window",
             field,
             period=period,
@@ -57,27 +57,32 @@ def check_moment(moment: datetime, policy: Policy, now: datetime, field: str) ->
     """A moment a person says something happened (an audit performed): from ``first_day``
     (00:00 local) up to ``now`` plus ``CLOCK_SKEW``.
 
-    Errors (``ApiError`` 422, field ``field``): ``in_future``; ``date_out_of_window`` (params
+    Errors (``Refusal``, invalid, field ``field``): ``in_future``; ``date_out_of_window`` (params
     ``value``, ``first``, ``last`` as dd/mm/yyyy) before the window."""
     if moment > now + CLOCK_SKEW:
-        raise ApiError(422, "in_future", field)
+        raise Refusal(Kind.INVALID, "in_future", field)
     first = first_day(policy, now)
     if moment < datetime.combine(first, time(0), LOCAL_TZ):
-        raise ApiError(422, "date_out_of_window", field, **_window(moment.date(), first, now))
+        raise Refusal(
+            Kind.INVALID, "date_out_of_window", field, **_window(moment.date(), first, now)
+        )
 
 
 def check_due(due_on: date, policy: Policy, now: datetime, field: str = "due_on") -> date:
     """A due date a person sets: after today (local) and at most ``due_horizon_days`` later.
 
-    Errors (``ApiError`` 422, field ``field``): ``due_not_future`` on or before today;
+    Errors (``Refusal``, invalid, field ``field``): ``due_not_future`` on or before today;
     ``date_out_of_window`` beyond the horizon."""
     today = _today(now)
     if due_on <= today:
-        raise ApiError(422, "due_not_future", field)
+        raise Refusal(Kind.INVALID, "due_not_future", field)
     last = today + timedelta(days=policy.due_horizon_days)
     if due_on > last:
-        raise ApiError(
-            422, "date_out_of_window", field, **_window(due_on, today + timedelta(days=1), last)
+        raise Refusal(
+            Kind.INVALID,
+            "date_out_of_window",
+            field,
+            **_window(due_on, today + timedelta(days=1), last),
         )
     return due_on
 
@@ -87,14 +92,14 @@ def check_calendar_day(day: date, policy: Policy, now: datetime, field: str = "d
     changing a past day would silently move deadlines already counted) to 31 December,
     ``calendar_years_ahead`` years on.
 
-    Errors (``ApiError`` 422, field ``field``): ``past_day`` before today; ``calendar_year``
+    Errors (``Refusal``, invalid, field ``field``): ``past_day`` before today; ``calendar_year``
     (params ``first``, ``last``: the years) beyond the window."""
     today = _today(now)
     if day < today:
-        raise ApiError(422, "past_day", field, day=day.strftime("%d/%m/%Y"))
+        raise Refusal(Kind.INVALID, "past_day", field, day=day.strftime("%d/%m/%Y"))
     last_year = today.year + policy.calendar_years_ahead
     if day.year > last_year:
-        raise ApiError(422, "calendar_year", field, first=today.year, last=last_year)
+        raise Refusal(Kind.INVALID, "calendar_year", field, first=today.year, last=last_year)
     return day
 
 

@@ -17,13 +17,17 @@ from contracts.common import Text
 from contracts.envelope import Actor
 from contracts.periods import MonthKey
 from contracts.roles import Role
-from services.assessment import calendar, handlers, task_results, views
-from services.assessment.commands import PEOPLE, Submissions
-from services.assessment.domain.org import parse_org_chart
+from services.assessment import views
+from services.assessment.domain.org import DeviceRow
+from services.assessment.entrypoints.org_csv import parse_org_chart
+from services.assessment.handlers import catalog as catalogs
+from services.assessment.handlers import org
+from services.assessment.handlers.commands import PEOPLE, Submissions
+from services.assessment.handlers.common import get_catalog as stored_catalog
 from services.runtime.auth import Principal, issue_token
-from services.runtime.db import SessionFactory, transaction
-from services.runtime.errors import ApiError
+from services.runtime.db import SessionFactory
 from services.runtime.http import Caller, error_responses, require
+from services.runtime.refusals import Kind, Refusal
 
 router = APIRouter(prefix="/v1", tags=["assessment"])
 
@@ -53,12 +57,17 @@ Month = Annotated[str, Path(pattern=MONTH_PATTERN, description="YYYY-MM")]
 SUBMISSION_ERRORS = (400, 401, 403, 409, 413, 422)
 
 
+def submissions_of(request: Request) -> Submissions:
+    """The command table the composition root bound to this app."""
+    submissions: Submissions = request.app.state.submissions
+    return submissions
+
+
 async def submit(
     request: Request, body: BaseModel, caller: Principal, key: str | None
 ) -> JSONResponse:
     """Dispatch ``body`` by its model class through the command pipeline."""
-    submissions: Submissions = request.app.state.submissions
-    status, answer = await submissions.execute(caller, body, key)
+    status, answer = await submissions_of(request).execute(caller, body, key)
     return JSONResponse(answer, status_code=status)
 
 
@@ -225,7 +234,7 @@ async def task_result_history(
 ) -> dict[str, Any]:
     """The person, their unit head, the leaders, administrators and the HR integration."""
     async with db() as session:
-        return await task_results.task_result_view(session, caller, person_id, period)
+        return await views.task_result_view(session, caller, person_id, period)
 
 
 # --- periods --------------------------------------------------------------------------------------
@@ -276,9 +285,9 @@ async def get_calendar(
     db: Sessions,
     year: Annotated[int, Query(ge=2020, le=2100)],
 ) -> dict[str, Any]:
-    policy = request.app.state.submissions.policy
+    policy = submissions_of(request).policy
     async with db() as session:
-        return await calendar.calendar_year(session, caller.ward, policy, year)
+        return await views.calendar_year(session, caller.ward, policy, year)
 
 
 @router.put(
@@ -372,7 +381,7 @@ async def get_catalog(
     caller: Caller, db: Sessions, version: Annotated[str | None, Query(max_length=32)] = None
 ) -> dict[str, Any]:
     async with db() as session:
-        catalog = await handlers.get_catalog(session, version)
+        catalog = await stored_catalog(session, version)
     return catalog.model_dump(mode="json", by_alias=True)
 
 
@@ -384,12 +393,12 @@ async def get_catalog(
 )
 async def publish_catalog(
     admin: Admin,
-    db: Sessions,
+    request: Request,
     body: Catalog,
     current: Annotated[bool, Query(description="Make it the current version")] = True,
 ) -> JSONResponse:
-    async with transaction(db) as session:
-        created = await handlers.ensure_catalog(session, body, current=current)
+    async with submissions_of(request).unit() as uow:
+        created = await catalogs.ensure_catalog(uow, body, current=current)
     return JSONResponse(
         {"version": body.version, "created": created}, status_code=201 if created else 200
     )
@@ -406,7 +415,7 @@ async def publish_catalog(
 )
 async def get_org(admin: Admin, db: Sessions) -> dict[str, Any]:
     async with db() as session:
-        return await handlers.org_chart(session, admin.ward)
+        return await views.org_chart(session, admin.ward)
 
 
 @router.put(
@@ -417,7 +426,6 @@ async def get_org(admin: Admin, db: Sessions) -> dict[str, Any]:
 )
 async def load_org_chart(
     admin: Admin,
-    db: Sessions,
     request: Request,
     csv_text: Annotated[
         bytes,
@@ -433,17 +441,13 @@ async def load_org_chart(
     try:
         text = csv_text.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ApiError(422, "not_csv", "csv") from None
+        raise Refusal(Kind.INVALID, "not_csv", "csv") from None
     rows = parse_org_chart(text)
     actor = Actor(kind="person", id=admin.subject_id)
-    async with transaction(db) as session:
-        version = await handlers.load_org_chart(
-            session,
-            admin.ward,
-            ward_name,
-            rows,
-            actor=actor,
-            policy=request.app.state.submissions.policy,
+    submissions = submissions_of(request)
+    async with submissions.unit() as uow:
+        version = await org.load_org_chart(
+            uow, admin.ward, ward_name, rows, actor=actor, policy=submissions.policy
         )
     return {"org_version": version, "people": len(rows)}
 
@@ -456,12 +460,11 @@ async def load_org_chart(
 )
 async def save_device(
     admin: Admin,
-    db: Sessions,
     request: Request,
     device_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")],
     body: schemas.DeviceIn,
 ) -> dict[str, Any]:
-    device = handlers.DeviceRow(
+    device = DeviceRow(
         device_id,
         Role(body.role),
         body.unit_id,
@@ -469,8 +472,8 @@ async def save_device(
         body.channel,
         body.active,
     )
-    async with transaction(db) as session:
-        await handlers.save_device(session, admin.ward, device)
+    async with submissions_of(request).unit() as uow:
+        await org.save_device(uow, admin.ward, device)
     principal = Principal(device_id, admin.ward, device.role, body.unit_id)
     return {"device_id": device_id, "token": issue_token(request.app.state.token_secret, principal)}
 
@@ -488,7 +491,7 @@ async def issue_person_token(
     person_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")],
 ) -> dict[str, Any]:
     async with db() as session:
-        principal = await handlers.person_principal(session, admin.ward, person_id)
+        principal = await views.person_principal(session, admin.ward, person_id)
     secret = request.app.state.token_secret
     return {"person_id": person_id, "token": issue_token(secret, principal)}
 
@@ -524,7 +527,7 @@ async def export(
     """Each caller gets the units they see: the whole ward for administrators, the chairman and
     auditors; their units for vice-chairmen and unit heads."""
     if caller.role in (Role.STAFF, Role.KIOSK, Role.INTEGRATION):
-        raise ApiError(403, "forbidden")
+        raise Refusal(Kind.FORBIDDEN, "forbidden")
     title, columns, query = EXPORTERS[what]
     async with db() as session:
         rows = await query(session, caller, period)

@@ -19,12 +19,12 @@ from faststream.nats.message import NatsMessage
 from pydantic import BaseModel, ValidationError
 
 from contracts.subjects import ANY_WARD, intake_subject, ward_of
-from services.assessment.commands import Submissions
+from services.assessment.handlers.commands import Submissions
 from services.runtime.auth import InvalidToken, Principal, verify_token
 from services.runtime.commands import Answer
 from services.runtime.dispatch import Entry
-from services.runtime.errors import ApiError, error_body, from_validation_errors, pick_language
-from services.runtime.refusals import Refusal
+from services.runtime.errors import error_body, from_validation_errors, pick_language
+from services.runtime.refusals import Kind, Refusal
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +39,13 @@ def _caller(headers: dict[str, Any], secret: str, ward: str) -> Principal:
     credentials = str(headers.get("Authorization") or "")
     scheme, _, token = credentials.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise ApiError(401, "unauthenticated")
+        raise Refusal(Kind.UNAUTHENTICATED, "unauthenticated")
     try:
         principal = verify_token(secret, token.strip())
     except InvalidToken:
-        raise ApiError(401, "unauthenticated") from None
+        raise Refusal(Kind.UNAUTHENTICATED, "unauthenticated") from None
     if principal.ward != ward:
-        raise ApiError(403, "forbidden")
+        raise Refusal(Kind.FORBIDDEN, "forbidden")
     return principal
 
 

@@ -1,5 +1,5 @@
-"""Read-side queries of the assessment API: the period exports (CSV and XLSX) with Vietnamese
-headers, for the ward's records and the inspection board, and the lists the screens show."""
+"""The period exports (CSV and XLSX) with Vietnamese headers, for the ward's records and the
+inspection board."""
 
 from __future__ import annotations
 
@@ -12,17 +12,13 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.roles import Role
 from services.assessment.adapters.tables import (
     audit_items,
-    audit_revisions,
     audits,
     corrective_actions,
-    self_assessments,
     units,
 )
 from services.runtime.auth import Principal
-from services.runtime.errors import ApiError
 
 AUDIT_COLUMNS = (
     ("audit_id", "Mã phiếu"),
@@ -149,113 +145,3 @@ def to_xlsx(
     stream = io.BytesIO()
     book.save(stream)
     return stream.getvalue()
-
-
-# --- lists for the screens ------------------------------------------------------------------------
-
-
-def sees_person_records(caller: Principal, person_id: str, unit_id: str) -> bool:
-    """Self-assessments are personal: the person, the leaders of their unit, the ward's
-    leadership and administrators see them; auditors do not."""
-    if caller.subject_id == person_id or caller.role in (Role.ADMIN, Role.CHAIRMAN):
-        return True
-    return caller.role in (Role.UNIT_HEAD, Role.VICE_CHAIRMAN) and caller.sees_unit(unit_id)
-
-
-async def self_assessment_list(
-    session: AsyncSession, caller: Principal, period: str, status: str | None
-) -> list[dict[str, Any]]:
-    query = select(self_assessments).where(
-        self_assessments.c.ward == caller.ward, self_assessments.c.period == period
-    )
-    if status:
-        query = query.where(self_assessments.c.status == status)
-    rows = await session.execute(
-        query.order_by(self_assessments.c.unit_id, self_assessments.c.person_id)
-    )
-    return [
-        {
-            "self_assessment_id": row.self_assessment_id,
-            "person_id": row.person_id,
-            "unit_id": row.unit_id,
-            "period": row.period,
-            "revision": row.revision,
-            "status": row.status,
-            "items": row.items,
-            "approved_items": row.approved_items,
-            "reason": row.reason,
-            "submitted_at": row.submitted_at,
-            "reviewed_at": row.reviewed_at,
-        }
-        for row in rows
-        if sees_person_records(caller, row.person_id, row.unit_id)
-    ]
-
-
-async def corrective_action_list(
-    session: AsyncSession, caller: Principal, period: str | None, status: str | None
-) -> list[dict[str, Any]]:
-    query = select(corrective_actions).where(corrective_actions.c.ward == caller.ward)
-    if period:
-        query = query.where(corrective_actions.c.period == period)
-    if status:
-        query = query.where(corrective_actions.c.status == status)
-    rows = await session.execute(
-        query.order_by(corrective_actions.c.due_on, corrective_actions.c.unit_id)
-    )
-    return [
-        {
-            "action_id": row.action_id,
-            "audit_id": row.audit_id,
-            "unit_id": row.unit_id,
-            "period": row.period,
-            "item_code": row.item_code,
-            "score": row.score,
-            "owner_id": row.owner_id,
-            "due_on": row.due_on,
-            "status": row.status,
-            "closed_at": row.closed_at,
-            "note": row.note,
-            "evidence": row.evidence,
-            "reopened_at": row.reopened_at,
-            "reopened_by": row.reopened_by,
-            "reopen_reason": row.reopen_reason,
-        }
-        for row in rows
-        if caller.sees_unit(row.unit_id) or caller.subject_id == row.owner_id
-    ]
-
-
-async def audit_detail(session: AsyncSession, caller: Principal, audit_id: str) -> dict[str, Any]:
-    audit = (
-        await session.execute(
-            select(audits).where(audits.c.audit_id == audit_id, audits.c.ward == caller.ward)
-        )
-    ).first()
-    if audit is None or not caller.sees_unit(audit.unit_id):
-        raise ApiError(404, "unknown_audit", "audit_id")
-    revisions = await session.execute(
-        select(audit_revisions)
-        .where(audit_revisions.c.audit_id == audit_id)
-        .order_by(audit_revisions.c.revision)
-    )
-    return {
-        "audit_id": audit.audit_id,
-        "unit_id": audit.unit_id,
-        "period": audit.period,
-        "performed_at": audit.performed_at,
-        "catalog_version": audit.catalog_version,
-        "auditor_id": audit.auditor_id,
-        "revision": audit.revision,
-        "status": audit.status,
-        "revisions": [
-            {
-                "revision": row.revision,
-                "change": row.change,
-                "reason": row.reason,
-                "recorded_at": row.recorded_at,
-                "items": row.state["items"],
-            }
-            for row in revisions
-        ],
-    }

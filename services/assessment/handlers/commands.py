@@ -13,19 +13,28 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from prometheus_client import Counter
-from sqlalchemy import case
 
 from contracts import intake as schemas
 from contracts.roles import Role
-from services.assessment import calendar, corrective_actions, handlers, task_results
-from services.assessment.adapters.tables import plumbing, rate_buckets
+from services.assessment.adapters import rate_buckets
+from services.assessment.adapters.tables import plumbing
 from services.assessment.domain.audits import AuditDraft, ItemInput
 from services.assessment.domain.policy import Policy
 from services.assessment.domain.self_assessments import PlusScore
+from services.assessment.handlers import (
+    audits,
+    calendar,
+    corrective_actions,
+    feedback,
+    periods,
+    self_assessments,
+    task_results,
+)
+from services.assessment.handlers.common import Context
 from services.runtime.auth import Principal
 from services.runtime.clock import FrozenClock, Now, SystemClock
 from services.runtime.commands import Answer, CommandContext, Commands, command_registry
-from services.runtime.db import SessionFactory, transaction, upsert
+from services.runtime.db import SessionFactory
 from services.runtime.dispatch import Handler
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.uow import UnitOfWork
@@ -55,42 +64,26 @@ class Submission(CommandContext):
         self.correlation_id = uuid.uuid4()
 
     @property
-    def handler_context(self) -> handlers.Context:
-        return handlers.Context(self.principal, self.policy, self.now, self.correlation_id)
+    def handler_context(self) -> Context:
+        """Who asks, under which policy, at the unit of work's moment."""
+        return Context(self.principal, self.policy, self.uow.now, self.correlation_id)
 
 
 async def take_token(
     sessions: SessionFactory, policy: Policy, principal: Principal, now: datetime
 ) -> None:
-    """Take one token from the caller's bucket in a single atomic statement (so instances
-    sharing the database share the limit), committed at once so that refused submissions
-    count too; 429 ``rate_limited`` when the bucket is empty.
-
-    The bucket refills ``1 / feedback_refill_s`` tokens a second up to ``feedback_burst``:
-    an upsert computes the refilled amount and takes one only where at least one is there.
-    """
-    table = rate_buckets
-    burst = float(policy.feedback_burst)
-    refilled = table.c.tokens + (now.timestamp() - table.c.refilled_at_s) / float(
-        policy.feedback_refill_s
+    """Take one token from the caller's bucket (``feedback_burst`` at once, then one every
+    ``feedback_refill_s``); 429 ``rate_limited`` when it is empty."""
+    taken = await rate_buckets.take_token(
+        sessions,
+        principal.ward,
+        principal.subject_id,
+        policy.feedback_burst,
+        policy.feedback_refill_s,
+        now,
     )
-    available = case((refilled > burst, burst), else_=refilled)
-    async with transaction(sessions) as session:
-        statement = upsert(session, table).values(
-            ward=principal.ward,
-            bucket=principal.subject_id,
-            tokens=burst - 1,
-            refilled_at_s=now.timestamp(),
-        )
-        taken = await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[table.c.ward, table.c.bucket],
-                set_={"tokens": available - 1, "refilled_at_s": now.timestamp()},
-                where=available >= 1,
-            ).returning(table.c.tokens)
-        )
-        if taken.first() is None:
-            raise Refusal(Kind.RATE_LIMITED, "rate_limited")
+    if not taken:
+        raise Refusal(Kind.RATE_LIMITED, "rate_limited")
 
 
 async def _take_token(context: Submission) -> None:
@@ -129,29 +122,27 @@ async def submit_audit(context: Submission, body: schemas.AuditIn) -> Answer:
     draft = AuditDraft(
         body.unit_id, body.period, body.performed_at, body.catalog_version, _items(body.items)
     )
-    session, ctx = context.uow.session, context.handler_context
-    return (await handlers.submit_audit(session, ctx, draft)).as_json()
+    uow, ctx = context.uow, context.handler_context
+    return (await audits.submit_audit(uow, ctx, draft)).as_json()
 
 
 @command(schemas.AuditAmendCommand, roles=AUDITORS)
 async def amend_audit(context: Submission, body: schemas.AuditAmendCommand) -> Answer:
-    session, ctx = context.uow.session, context.handler_context
-    accepted = await handlers.amend_audit(
-        session, ctx, body.audit_id, _items(body.items), body.reason
-    )
+    uow, ctx = context.uow, context.handler_context
+    accepted = await audits.amend_audit(uow, ctx, body.audit_id, _items(body.items), body.reason)
     return accepted.as_json()
 
 
 @command(schemas.AuditWithdrawCommand, roles=AUDITORS)
 async def withdraw_audit(context: Submission, body: schemas.AuditWithdrawCommand) -> Answer:
-    session, ctx = context.uow.session, context.handler_context
-    return (await handlers.withdraw_audit(session, ctx, body.audit_id, body.reason)).as_json()
+    uow, ctx = context.uow, context.handler_context
+    return (await audits.withdraw_audit(uow, ctx, body.audit_id, body.reason)).as_json()
 
 
 @command(schemas.ActionCloseCommand, roles=PEOPLE)
 async def close_action(context: Submission, body: schemas.ActionCloseCommand) -> Answer:
     return await corrective_actions.close_corrective_action(
-        context.uow.session, context.handler_context, body.action_id, body.note, body.evidence
+        context.uow, context.handler_context, body.action_id, body.note, body.evidence
     )
 
 
@@ -161,14 +152,14 @@ async def close_action(context: Submission, body: schemas.ActionCloseCommand) ->
 )
 async def reopen_action(context: Submission, body: schemas.ActionReopenCommand) -> Answer:
     return await corrective_actions.reopen_corrective_action(
-        context.uow.session, context.handler_context, body.action_id, body.reason, body.due_on
+        context.uow, context.handler_context, body.action_id, body.reason, body.due_on
     )
 
 
 @command(schemas.SelfAssessmentIn, roles=PEOPLE, status=201)
 async def submit_self_assessment(context: Submission, body: schemas.SelfAssessmentIn) -> Answer:
-    return await handlers.submit_self_assessment(
-        context.uow.session,
+    return await self_assessments.submit_self_assessment(
+        context.uow,
         context.handler_context,
         body.period,
         _plus(body.items) or [],
@@ -181,8 +172,8 @@ async def submit_self_assessment(context: Submission, body: schemas.SelfAssessme
     roles=frozenset({Role.UNIT_HEAD, Role.VICE_CHAIRMAN, Role.CHAIRMAN}),
 )
 async def review_self_assessment(context: Submission, body: schemas.ReviewCommand) -> Answer:
-    return await handlers.review_self_assessment(
-        context.uow.session,
+    return await self_assessments.review_self_assessment(
+        context.uow,
         context.handler_context,
         body.self_assessment_id,
         body.outcome,
@@ -198,8 +189,8 @@ async def review_self_assessment(context: Submission, body: schemas.ReviewComman
     rate_limited=True,
 )
 async def receive_feedback(context: Submission, body: schemas.FeedbackIn) -> Answer:
-    return await handlers.receive_feedback(
-        context.uow.session,
+    return await feedback.receive_feedback(
+        context.uow,
         context.handler_context,
         body.unit_id,
         body.level,
@@ -212,7 +203,7 @@ async def receive_feedback(context: Submission, body: schemas.FeedbackIn) -> Ans
 @command(schemas.TaskResultIn, roles=task_results.RECORDERS, status=201)
 async def record_task_result(context: Submission, body: schemas.TaskResultIn) -> Answer:
     return await task_results.record_task_result(
-        context.uow.session,
+        context.uow,
         context.handler_context,
         body.person_id,
         body.period,
@@ -224,13 +215,13 @@ async def record_task_result(context: Submission, body: schemas.TaskResultIn) ->
 
 @command(schemas.PeriodCloseCommand, roles=ADMIN)
 async def close_period(context: Submission, body: schemas.PeriodCloseCommand) -> Answer:
-    return await handlers.close_period(context.uow.session, context.handler_context, body.period)
+    return await periods.close_period(context.uow, context.handler_context, body.period)
 
 
 @command(schemas.PeriodReopenCommand, roles=ADMIN)
 async def reopen_period(context: Submission, body: schemas.PeriodReopenCommand) -> Answer:
-    return await handlers.reopen_period(
-        context.uow.session, context.handler_context, body.period, body.reason
+    return await periods.reopen_period(
+        context.uow, context.handler_context, body.period, body.reason
     )
 
 
@@ -238,11 +229,10 @@ async def reopen_period(context: Submission, body: schemas.PeriodReopenCommand) 
 async def declare_day(context: Submission, body: schemas.CalendarDayCommand) -> Answer:
     ctx = context.handler_context
     return await calendar.declare_day(
-        context.uow.session,
+        context.uow,
         ctx.ward,
         ctx.policy,
         ctx.actor,
-        ctx.now,
         body.day,
         body.working,
         body.reason,
@@ -252,9 +242,7 @@ async def declare_day(context: Submission, body: schemas.CalendarDayCommand) -> 
 @command(schemas.CalendarRemoveCommand, roles=ADMIN)
 async def remove_day(context: Submission, body: schemas.CalendarRemoveCommand) -> Answer:
     ctx = context.handler_context
-    return await calendar.remove_day(
-        context.uow.session, ctx.ward, ctx.policy, ctx.actor, ctx.now, body.day
-    )
+    return await calendar.remove_day(context.uow, ctx.ward, ctx.policy, ctx.actor, body.day)
 
 
 class Submissions(Commands[Submission]):
@@ -265,6 +253,10 @@ class Submissions(Commands[Submission]):
         self.sessions = sessions
         self.policy = policy
         self.clock = clock or SystemClock()
+
+    def unit(self) -> UnitOfWork:
+        """A unit of work on this service's database, outbox and clock (for the admin API)."""
+        return UnitOfWork(self.sessions, plumbing.outbox, self.clock)
 
     def _context(self, principal: Principal, key: str | None) -> Submission:
         now = self.clock.now()

@@ -1,0 +1,78 @@
+"""Months closed or reopened: one row per ward and month once either happened."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.periods import Month
+from services.assessment.adapters.tables import (
+    audits,
+    feedback,
+    periods,
+    self_assessments,
+    task_results,
+)
+from services.runtime.db import upsert
+
+
+async def status_of(session: AsyncSession, ward: str, period: str) -> str | None:
+    """``closed``, ``reopened``, or None for a month nobody closed or reopened yet."""
+    status: str | None = await session.scalar(
+        select(periods.c.status).where(periods.c.ward == ward, periods.c.period == period)
+    )
+    return status
+
+
+async def close_unless_closed(session: AsyncSession, ward: str, period: str, now: datetime) -> bool:
+    """Close the month unless it is closed already; whether this did."""
+    values = {"status": "closed", "closed_at": now, "reason": None}
+    statement = upsert(session, periods).values(ward=ward, period=period, **values)
+    changed = await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[periods.c.ward, periods.c.period],
+            set_=values,
+            where=periods.c.status != "closed",
+        ).returning(periods.c.period)
+    )
+    return changed.first() is not None
+
+
+async def reopen_if_closed(session: AsyncSession, ward: str, period: str, reason: str) -> bool:
+    """Reopen the month if it is closed, or has no row yet (closed by its date alone); whether
+    this did."""
+    values = {"status": "reopened", "reason": reason}
+    statement = upsert(session, periods).values(ward=ward, period=period, **values)
+    changed = await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[periods.c.ward, periods.c.period],
+            set_=values,
+            where=periods.c.status == "closed",
+        ).returning(periods.c.period)
+    )
+    return changed.first() is not None
+
+
+async def close_if_untouched(session: AsyncSession, ward: str, period: str, now: datetime) -> bool:
+    """Close a month nobody closed or reopened yet (ON CONFLICT DO NOTHING: of several
+    instances, only the one whose insert took gets True)."""
+    taken = await session.execute(
+        upsert(session, periods)
+        .values(ward=ward, period=period, status="closed", closed_at=now)
+        .on_conflict_do_nothing(index_elements=[periods.c.ward, periods.c.period])
+        .returning(periods.c.period)
+    )
+    return taken.first() is not None
+
+
+async def first_active_month(session: AsyncSession, ward: str) -> Month | None:
+    """The earliest month of the ward's audits, self-assessments, citizen ratings and task
+    results (None when it has none)."""
+    firsts = [
+        await session.scalar(select(func.min(table.c.period)).where(table.c.ward == ward))
+        for table in (audits, self_assessments, feedback, task_results)
+    ]
+    found = [Month.parse(period) for period in firsts if period]
+    return min(found) if found else None

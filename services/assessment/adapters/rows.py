@@ -1,0 +1,22 @@
+"""Row helpers every repository of this service shares."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Row, Table, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def locked(
+    session: AsyncSession, table: Table, id_column: str, value: uuid.UUID, ward: str
+) -> Row[Any] | None:
+    """The ward's row of ``table`` with this id, locked for a change (None when there is none)."""
+    return (
+        await session.execute(
+            select(table)
+            .where(table.c[id_column] == str(value), table.c.ward == ward)
+            .with_for_update()
+        )
+    ).first()

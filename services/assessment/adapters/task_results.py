@@ -1,0 +1,65 @@
+"""Task results: the one in force per person and month, and every recording of it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.assessment.adapters.tables import task_result_records, task_results
+from services.runtime.db import upsert
+
+
+async def record(
+    session: AsyncSession,
+    ward: str,
+    person_id: str,
+    period: str,
+    values: dict[str, Any],
+    recorded_by: str,
+    role: str,
+) -> None:
+    """Put ``values`` (points, disqualified, source, note, source_id, recorded_at) in force and
+    keep the recording as it was."""
+    statement = upsert(session, task_results).values(
+        ward=ward, person_id=person_id, period=period, **values
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[task_results.c.ward, task_results.c.person_id, task_results.c.period],
+            set_=values,
+        )
+    )
+    await session.execute(
+        task_result_records.insert().values(
+            ward=ward,
+            person_id=person_id,
+            period=period,
+            points=values["points"],
+            disqualified=values["disqualified"],
+            source=values["source"],
+            note=values["note"],
+            recorded_by=recorded_by,
+            role=role,
+            recorded_at=values["recorded_at"],
+        )
+    )
+
+
+async def history(
+    session: AsyncSession, ward: str, person_id: str, period: str
+) -> Sequence[Row[Any]]:
+    """Every recording of a person's month, oldest first."""
+    return (
+        await session.execute(
+            select(task_result_records)
+            .where(
+                task_result_records.c.ward == ward,
+                task_result_records.c.person_id == person_id,
+                task_result_records.c.period == period,
+            )
+            .order_by(task_result_records.c.record_id)
+        )
+    ).all()

@@ -1,0 +1,211 @@
+"""What the assessment service says when it refuses a submission: ``code -> (vi, en)``
+templates, registered by the composition root (``bootstrap.py``) at start-up."""
+
+from collections.abc import Mapping
+
+#: The texts of the refusals of submissions and of the org chart upload.
+SUBMISSION_MESSAGES: Mapping[str, tuple[str, str]] = {
+    "own_unit": (
+        "Thành viên đoàn đánh giá không được đánh giá đơn vị của chính mình.",
+        "An auditor may not audit their own unit.",
+    ),
+    "unknown_unit": ("Không có đơn vị này trong phường.", "There is no such unit in the ward."),
+    "unknown_catalog": (
+        "Không có phiên bản bộ tiêu chí {version}.",
+        "There is no catalogue version {version}.",
+    ),
+    "period_mismatch": (
+        "Kỳ đánh giá {period} không khớp với thời điểm đánh giá (tháng {expected}, giờ Việt Nam).",
+        "The period {period} does not match the time of the audit (month {expected}, "
+        "Vietnam time).",
+    ),
+    "in_future": (
+        "Thời điểm đánh giá không được ở tương lai.",
+        "The time of the audit cannot be in the future.",
+    ),
+    "duplicate_item": (
+        "Tiêu chí {item} xuất hiện nhiều lần.",
+        "Item {item} appears more than once.",
+    ),
+    "unknown_item": (
+        "Tiêu chí {item} không có trong bộ tiêu chí {version}.",
+        "Item {item} is not in catalogue version {version}.",
+    ),
+    "missing_items": ("Thiếu các tiêu chí: {codes}.", "Items missing: {codes}."),
+    "period_closed": (
+        "Kỳ {period} đã khóa sổ; liên hệ quản trị viên nếu cần mở lại.",
+        "Period {period} is closed; ask an administrator to reopen it.",
+    ),
+}
+
+#: The texts of the refusals of corrections, reviews, periods, calendars and the admin API.
+ADMIN_MESSAGES: Mapping[str, tuple[str, str]] = {
+    "unknown_audit": ("Không tìm thấy phiếu đánh giá.", "There is no such audit."),
+    "audit_withdrawn": (
+        "Phiếu đánh giá đã bị rút lại, không thể sửa.",
+        "The audit was withdrawn and cannot be changed.",
+    ),
+    "not_audit_author": (
+        "Chỉ người đã chấm phiếu này mới được sửa hoặc rút lại.",
+        "Only the auditor who submitted this audit may amend or withdraw it.",
+    ),
+    "reason_required": ("Cần ghi rõ lý do.", "A reason is required."),
+    "unknown_person": (
+        "Không có cán bộ này trong phường.",
+        "There is no such person in the ward.",
+    ),
+    "no_action_owner": (
+        "Đơn vị chưa có trưởng đơn vị: cần chỉ định người chịu trách nhiệm khắc phục.",
+        "The unit has no head: name the owner of the corrective action.",
+    ),
+    "unknown_action": (
+        "Không tìm thấy hành động khắc phục.",
+        "There is no such corrective action.",
+    ),
+    "action_closed": (
+        "Hành động khắc phục này đã được đóng.",
+        "This corrective action is already closed.",
+    ),
+    "not_action_owner": (
+        "Chỉ người chịu trách nhiệm, trưởng đơn vị hoặc quản trị viên được đóng.",
+        "Only its owner, the unit head or an administrator may close it.",
+    ),
+    "not_a_person": (
+        "Chỉ cán bộ, công chức mới tự đánh giá được.",
+        "Only a person can submit a self-assessment.",
+    ),
+    "no_unit": ("Cán bộ chưa thuộc đơn vị nào.", "The person belongs to no unit."),
+    "future_period": (
+        "Kỳ {period} chưa đến.",
+        "Period {period} has not started yet.",
+    ),
+    "already_submitted": (
+        "Đã nộp bản tự đánh giá kỳ {period}; chỉ nộp lại khi bị trả lại.",
+        "A self-assessment for {period} exists; it can be resubmitted only once returned.",
+    ),
+    "unknown_self_assessment": (
+        "Không tìm thấy bản tự đánh giá.",
+        "There is no such self-assessment.",
+    ),
+    "not_awaiting_review": (
+        "Bản tự đánh giá này không ở trạng thái chờ duyệt.",
+        "This self-assessment is not awaiting review.",
+    ),
+    "own_review": (
+        "Không được tự duyệt bản tự đánh giá của chính mình.",
+        "Nobody may review their own self-assessment.",
+    ),
+    "not_reviewer": (
+        "Chỉ trưởng đơn vị của cán bộ (hoặc lãnh đạo phụ trách) được duyệt.",
+        "Only the person's unit head (or the leader in charge) may review it.",
+    ),
+    "items_required": (
+        "Cần nhập điểm điều chỉnh.",
+        "The adjusted scores are required.",
+    ),
+    "items_not_expected": (
+        "Chỉ nhập điểm khi điều chỉnh.",
+        "Scores are given only with an adjustment.",
+    ),
+    "unknown_device": (
+        "Thiết bị hoặc mã QR không còn hiệu lực.",
+        "This device or QR link is not active.",
+    ),
+    "wrong_unit": (
+        "Mã QR này dành cho đơn vị khác.",
+        "This QR link belongs to another unit.",
+    ),
+    "period_not_over": (
+        "Kỳ {period} chưa kết thúc, chưa thể khóa sổ.",
+        "Period {period} is not over yet and cannot be closed.",
+    ),
+    "period_already_closed": ("Kỳ {period} đã khóa sổ.", "Period {period} is already closed."),
+    "period_not_closed": ("Kỳ {period} chưa khóa sổ.", "Period {period} is not closed."),
+    "catalog_version_exists": (
+        "Phiên bản bộ tiêu chí {version} đã có và không được thay đổi.",
+        "Catalogue version {version} exists and cannot be changed.",
+    ),
+    "csv_columns": ("Tệp CSV thiếu cột: {columns}.", "The CSV lacks the columns: {columns}."),
+    "csv_empty": ("Tệp CSV không có dòng nào.", "The CSV has no lines."),
+    "duplicate_person": (
+        "Cán bộ {person} xuất hiện nhiều lần.",
+        "Person {person} appears more than once.",
+    ),
+    "too_many_lines": (
+        "Tệp CSV quá dài (tối đa {limit} dòng).",
+        "The CSV is too long (at most {limit} lines).",
+    ),
+    "employment_type": (
+        "Dòng {line}, cột employment_type: loại cán bộ không hợp lệ, chỉ nhận {allowed} "
+        "(để trống: cong_chuc).",
+        "Line {line}, column employment_type: unknown employment type, only {allowed} "
+        "(empty: cong_chuc).",
+    ),
+    "day_already_working": (
+        "Ngày {day} vốn là ngày làm việc; chỉ khai báo ngày làm bù vào thứ Bảy, Chủ nhật "
+        "hoặc ngày lễ.",
+        "{day} is a working day already; a make-up working day is a weekend day or a holiday.",
+    ),
+    "day_already_off": (
+        "Ngày {day} vốn là ngày nghỉ (cuối tuần hoặc ngày lễ); không cần khai báo nghỉ.",
+        "{day} is a day off already (a weekend or a public holiday); nothing to declare.",
+    ),
+    "calendar_year": (
+        "Chỉ khai báo ngày trong các năm {first}–{last}.",
+        "Only days in the years {first}-{last} can be declared.",
+    ),
+    "calendar_day_not_declared": (
+        "Ngày này chưa được khai báo trong lịch làm việc của phường.",
+        "This day is not declared in the ward's working calendar.",
+    ),
+    "not_grader_of_person": (
+        "Chỉ người duyệt tự đánh giá của cán bộ theo sơ đồ tổ chức hiện hành (trưởng đơn vị; "
+        "với trưởng đơn vị là Phó Chủ tịch phụ trách hoặc Chủ tịch; với Phó Chủ tịch là Chủ "
+        "tịch) hoặc hệ thống nhân sự được ghi điểm nhiệm vụ.",
+        "Only the person's reviewer in the current org chart (their unit head; for a unit "
+        "head, the vice-chairman in charge or the chairman; for a vice-chairman, the "
+        "chairman) or the HR system may record task points.",
+    ),
+    "own_task_result": (
+        "Không được tự ghi điểm nhiệm vụ của chính mình.",
+        "Nobody may record their own task points.",
+    ),
+    "not_action_checker": (
+        "Chỉ thành viên đoàn đã đánh giá, Chủ tịch hoặc Phó Chủ tịch phụ trách đơn vị được "
+        "mở lại hành động khắc phục.",
+        "Only the auditor who found it, the chairman or the vice-chairman in charge of the "
+        "unit may reopen a corrective action.",
+    ),
+    "action_open": (
+        "Hành động khắc phục này đang mở.",
+        "This corrective action is open.",
+    ),
+    "action_superseded": (
+        "Hành động khắc phục này đã được đóng theo phiếu đánh giá; hãy sửa phiếu đánh giá.",
+        "The audit itself closed this corrective action; amend the audit instead.",
+    ),
+    "due_not_future": (
+        "Hạn hoàn thành phải sau ngày hôm nay.",
+        "The due date must be after today.",
+    ),
+    "period_out_of_window": (
+        "Kỳ {period} nằm ngoài khoảng cho phép: từ tháng {first} đến tháng {last}.",
+        "Period {period} is outside the allowed window: from {first} to {last}.",
+    ),
+    "date_out_of_window": (
+        "Ngày {value} nằm ngoài khoảng cho phép: từ {first} đến {last}.",
+        "{value} is outside the allowed window: from {first} to {last}.",
+    ),
+    "past_day": (
+        "Ngày {day} đã qua: không được khai báo hay bỏ khai báo ngày đã qua, vì sẽ làm thay "
+        "đổi các thời hạn đã tính.",
+        "{day} is past: a past day cannot be declared or undeclared, as it would move "
+        "deadlines already counted.",
+    ),
+    "not_csv": (
+        "Nội dung phải là tệp CSV mã hóa UTF-8.",
+        "The body must be a UTF-8 CSV file.",
+    ),
+}
+
+MESSAGES: Mapping[str, tuple[str, str]] = {**SUBMISSION_MESSAGES, **ADMIN_MESSAGES}

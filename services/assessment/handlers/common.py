@@ -1,0 +1,127 @@
+"""What every handler of this service shares: who asks and when (:class:`Context`), and the
+checks of units, people, catalogues and open months that several aggregates make."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.catalog import Catalog
+from contracts.envelope import Actor
+from contracts.events import CalendarDay
+from contracts.periods import Month
+from services.assessment.adapters import calendar as stored_calendar
+from services.assessment.adapters import catalogs, org, periods
+from services.assessment.domain.policy import Policy
+from services.assessment.domain.window import check_month
+from services.runtime.auth import Principal
+from services.runtime.refusals import Kind, Refusal
+
+
+def person_actor(principal: Principal) -> Actor:
+    kind = {"kiosk": "device", "integration": "integration"}.get(principal.role.value, "person")
+    return Actor(kind=kind, id=principal.subject_id)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who asks, under which policy, at which moment (``now``: the unit of work's, read from the
+    service's clock; the command pipeline builds it so), and the correlation id their events
+    carry."""
+
+    principal: Principal
+    policy: Policy
+    now: datetime
+    correlation_id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+    @property
+    def ward(self) -> str:
+        return self.principal.ward
+
+    @property
+    def actor(self) -> Actor:
+        return person_actor(self.principal)
+
+    def envelope(self, occurred_at: datetime | None = None) -> dict[str, Any]:
+        """The envelope fields of an event this request causes."""
+        return {
+            "ward": self.ward,
+            "occurred_at": occurred_at or self.now,
+            "recorded_at": self.now,
+            "actor": self.actor,
+            "correlation_id": self.correlation_id,
+        }
+
+
+async def check_unit(
+    session: AsyncSession, ward: str, unit_id: str, field: str = "unit_id"
+) -> None:
+    """422 ``unknown_unit`` unless the ward has the unit."""
+    if not await org.has_unit(session, ward, unit_id):
+        raise Refusal(Kind.INVALID, "unknown_unit", field)
+
+
+async def find_person(session: AsyncSession, ward: str, person_id: str, field: str) -> Row[Any]:
+    """The active person's row; 422 ``unknown_person`` (``field``) when there is none."""
+    row = await org.active_person(session, ward, person_id)
+    if row is None:
+        raise Refusal(Kind.INVALID, "unknown_person", field)
+    return row
+
+
+async def get_catalog(session: AsyncSession, version: str | None = None) -> Catalog:
+    """A stored catalogue version (the current one if None). Errors: 422 ``unknown_catalog``
+    (``catalog_version``) for an unknown version; 404 when no catalogue is current."""
+    body = await catalogs.stored_body(session, version)
+    if body is None:
+        raise Refusal(
+            Kind.NOT_FOUND if version is None else Kind.INVALID,
+            "unknown_catalog",
+            "catalog_version" if version else None,
+            version=version or "",
+        )
+    return Catalog.model_validate(body)
+
+
+async def ward_days(session: AsyncSession, ward: str, policy: Policy) -> tuple[CalendarDay, ...]:
+    """The ward's declared days: stored, or the policy's seed until they are."""
+    days = await stored_calendar.stored_days(session, ward)
+    return policy.calendar_seed if days is None else days
+
+
+async def ward_policy(session: AsyncSession, ward: str, policy: Policy) -> Policy:
+    """``policy`` counting the ward's own working days (every deadline of the ward uses it)."""
+    return policy.with_calendar(await ward_days(session, ward, policy))
+
+
+async def check_period_open(session: AsyncSession, context: Context, period: str) -> None:
+    """409 ``period_closed`` unless ``period`` is open for submissions at ``context.now``: a
+    month an administrator reopened is open; one closed (by hand or by the automatic close) is
+    not; any other is closed once its close day is over in the ward's calendar
+    (``Policy.closed_by_date``), whether or not the automatic close has run for it yet."""
+    status = await periods.status_of(session, context.ward, period)
+    if status == "reopened":
+        return
+    if status != "closed":
+        policy = await ward_policy(session, context.ward, context.policy)
+        if not policy.closed_by_date(Month.parse(period), context.now):
+            return
+    raise Refusal(Kind.CONFLICT, "period_closed", "period", period=period)
+
+
+def check_period_in_window(period: str, context: Context) -> None:
+    """422 unless ``period`` is within the window of months a person may send
+    (``window.check_month``: from last January to the current month)."""
+    check_month(period, context.policy, context.now)
+
+
+def required_reason(reason: str) -> str:
+    """The reason, stripped; 422 ``reason_required`` when blank."""
+    if not reason.strip():
+        raise Refusal(Kind.INVALID, "reason_required", "reason")
+    return reason.strip()

@@ -1,0 +1,245 @@
+"""Corrective actions: opened by an audit's findings and closed by it when a finding goes away;
+closed (with a note and evidence) and, when found not done after all, reopened by people.
+
+Who may close: its owner, the head of its unit, an administrator. Who may reopen: those who
+check the work rather than do it — the auditor who found it, the chairman, and the
+vice-chairman in charge of its unit (in the org chart as it is now).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Row
+
+from contracts.events import (
+    AuditState,
+    CorrectiveActionClosed,
+    CorrectiveActionClosedData,
+    CorrectiveActionOpened,
+    CorrectiveActionOpenedData,
+    CorrectiveActionReopened,
+    CorrectiveActionReopenedData,
+)
+from contracts.roles import Role
+from services.assessment.adapters import audits, org
+from services.assessment.adapters import corrective_actions as actions
+from services.assessment.domain.audits import ItemInput, findings
+from services.assessment.domain.window import check_due
+from services.assessment.handlers.common import (
+    Context,
+    find_person,
+    required_reason,
+    ward_policy,
+)
+from services.runtime.refusals import Kind, Refusal
+from services.runtime.uow import UnitOfWork
+
+
+async def open_corrective_actions(
+    uow: UnitOfWork,
+    context: Context,
+    audit_id: uuid.UUID,
+    unit_id: str,
+    state: AuditState,
+    inputs: Sequence[ItemInput],
+) -> tuple[uuid.UUID, ...]:
+    """One corrective action per finding (item scored 0–1) that has none yet on this audit,
+    owned by the item's ``owner_id`` or the unit head (422 ``no_action_owner`` without either);
+    one closed because an amendment had lifted its score is opened again if a later one lowers
+    it. Returns the new actions' ids."""
+    session = uow.session
+    owners = {item.code: (index, item.owner_id) for index, item in enumerate(inputs)}
+    found = findings(state.items)
+    existing = await actions.live_item_codes(session, audit_id)
+    await actions.drop_superseded(session, audit_id, [item.code for item in found])
+    # Due from when the finding is recorded (this submission or amendment), not from when the
+    # audit says it was performed: a late-entered audit must not open actions overdue at once.
+    policy = await ward_policy(session, context.ward, context.policy)
+    due_on = policy.corrective_action_due(context.now)
+    head = await org.unit_head(session, context.ward, unit_id)
+    opened = []
+    for item in found:
+        if item.code in existing:
+            continue
+        index, owner_id = owners[item.code]
+        if owner_id:
+            await find_person(session, context.ward, owner_id, f"items[{index}].owner_id")
+        owner_id = owner_id or head
+        if owner_id is None:
+            raise Refusal(Kind.INVALID, "no_action_owner", f"items[{index}].owner_id")
+        action_id = uuid.uuid4()
+        await actions.insert(
+            session,
+            action_id=action_id,
+            ward=context.ward,
+            audit_id=audit_id,
+            unit_id=unit_id,
+            period=state.period,
+            item_code=item.code,
+            score=item.score,
+            owner_id=owner_id,
+            due_on=due_on,
+            opened_at=context.now,
+        )
+        uow.emit(
+            CorrectiveActionOpened(
+                **context.envelope(),
+                data=CorrectiveActionOpenedData(
+                    action_id=action_id,
+                    audit_id=audit_id,
+                    unit_id=unit_id,
+                    item_code=item.code,
+                    score=item.score or 0,
+                    owner_id=owner_id,
+                    due_on=due_on,
+                ),
+            )
+        )
+        opened.append(action_id)
+    return tuple(opened)
+
+
+async def close_superseded_actions(
+    uow: UnitOfWork, context: Context, audit_id: uuid.UUID, still_findings: set[str], note: str
+) -> None:
+    """Close the open actions of an audit whose finding is gone (withdrawn, or amended above 1):
+    nobody should be asked to fix what the audit no longer says."""
+    rows = await actions.open_of_audit(uow.session, audit_id)
+    gone = [row for row in rows if row.item_code not in still_findings]
+    if not gone:
+        return
+    by = context.principal.subject_id
+    await actions.close_superseded(
+        uow.session, [row.action_id for row in gone], by, note, context.now
+    )
+    for row in gone:
+        uow.emit(
+            CorrectiveActionClosed(
+                **context.envelope(),
+                data=CorrectiveActionClosedData(
+                    action_id=uuid.UUID(row.action_id),
+                    audit_id=audit_id,
+                    unit_id=row.unit_id,
+                    closed_by=by,
+                    note=note,
+                    superseded=True,
+                ),
+            )
+        )
+
+
+async def close_corrective_action(
+    uow: UnitOfWork,
+    context: Context,
+    action_id: uuid.UUID,
+    note: str,
+    evidence: Sequence[str],
+) -> dict[str, Any]:
+    """Close an open action. Errors: 422 ``required`` (``note``); 404 ``unknown_action``; 403
+    ``not_action_owner``; 409 ``action_closed``."""
+    if not note.strip():
+        raise Refusal(Kind.INVALID, "required", "note")
+    row = await _action(uow, context, action_id)
+    principal = context.principal
+    may_close = (
+        principal.subject_id == row.owner_id
+        or principal.role is Role.ADMIN
+        or (principal.role is Role.UNIT_HEAD and principal.unit_id == row.unit_id)
+    )
+    if not may_close:
+        raise Refusal(Kind.FORBIDDEN, "not_action_owner", "action_id")
+    if row.status == "closed":
+        raise Refusal(Kind.CONFLICT, "action_closed", "action_id")
+    await actions.close(
+        uow.session, action_id, principal.subject_id, note.strip(), evidence, context.now
+    )
+    uow.emit(
+        CorrectiveActionClosed(
+            **context.envelope(),
+            data=CorrectiveActionClosedData(
+                action_id=action_id,
+                audit_id=uuid.UUID(row.audit_id),
+                unit_id=row.unit_id,
+                closed_by=principal.subject_id,
+                note=note.strip(),
+                evidence=tuple(evidence),
+            ),
+        )
+    )
+    return {"action_id": str(action_id), "status": "closed", "unit_id": row.unit_id}
+
+
+async def reopen_corrective_action(
+    uow: UnitOfWork,
+    context: Context,
+    action_id: uuid.UUID,
+    reason: str,
+    due_on: date | None = None,
+) -> dict[str, Any]:
+    """Open a closed corrective action again, due ``due_on`` (a local date after today and at
+    most ``Policy.due_horizon_days`` ahead; default: the policy's working days from today in the
+    ward's calendar), and publish ``assessment.corrective_action.reopened``; the owner stays.
+
+    Errors: 422 ``reason_required`` (``reason``), ``due_not_future`` / ``date_out_of_window``
+    (``due_on``, ``window.check_due``); 404 ``unknown_action``; 403 ``not_action_checker``; 409
+    ``action_open`` (it is open) or ``action_superseded`` (its audit closed it: reopen by
+    amending the audit)."""
+    reason = required_reason(reason)
+    if due_on is not None:
+        check_due(due_on, context.policy, context.now)
+    row = await _action(uow, context, action_id)
+    if not await _may_reopen(uow, context, row):
+        raise Refusal(Kind.FORBIDDEN, "not_action_checker", "action_id")
+    if row.status != "closed":
+        raise Refusal(Kind.CONFLICT, "action_open", "action_id")
+    if row.superseded:
+        raise Refusal(Kind.CONFLICT, "action_superseded", "action_id")
+    if due_on is None:
+        policy = await ward_policy(uow.session, context.ward, context.policy)
+        due_on = policy.corrective_action_due(context.now)
+    by = context.principal.subject_id
+    await actions.reopen(uow.session, action_id, by, reason, due_on, context.now)
+    uow.emit(
+        CorrectiveActionReopened(
+            **context.envelope(),
+            data=CorrectiveActionReopenedData(
+                action_id=action_id,
+                audit_id=uuid.UUID(row.audit_id),
+                unit_id=row.unit_id,
+                owner_id=row.owner_id,
+                reopened_by=by,
+                reason=reason,
+                due_on=due_on,
+            ),
+        )
+    )
+    return {
+        "action_id": str(action_id),
+        "status": "open",
+        "unit_id": row.unit_id,
+        "owner_id": row.owner_id,
+        "due_on": due_on.isoformat(),
+    }
+
+
+async def _action(uow: UnitOfWork, context: Context, action_id: uuid.UUID) -> Row[Any]:
+    row = await actions.locked(uow.session, action_id, context.ward)
+    if row is None:
+        raise Refusal(Kind.NOT_FOUND, "unknown_action", "action_id")
+    return row
+
+
+async def _may_reopen(uow: UnitOfWork, context: Context, row: Row[Any]) -> bool:
+    principal = context.principal
+    if principal.role is Role.AUDITOR:
+        return await audits.auditor_of(uow.session, row.audit_id) == principal.subject_id
+    if principal.role not in (Role.CHAIRMAN, Role.VICE_CHAIRMAN):
+        return False
+    leader = await org.active_person(uow.session, context.ward, principal.subject_id)
+    if leader is None or leader.role != principal.role.value:
+        return False
+    return principal.role is Role.CHAIRMAN or row.unit_id in (leader.units_in_charge or ())

@@ -1,0 +1,75 @@
+"""Citizens' ratings from a kiosk or a QR link; the comment stays here, off the bus."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from contracts.events import FeedbackReceived, FeedbackReceivedData
+from contracts.periods import Month
+from contracts.roles import Role
+from services.assessment.adapters import feedback, org
+from services.assessment.handlers.common import (
+    Context,
+    check_period_open,
+    check_unit,
+    find_person,
+)
+from services.runtime.refusals import Kind, Refusal
+from services.runtime.uow import UnitOfWork
+
+
+async def receive_feedback(
+    uow: UnitOfWork,
+    context: Context,
+    unit_id: str,
+    level: int,
+    officer_id: str | None,
+    procedure: str | None,
+    comment: str | None,
+) -> dict[str, Any]:
+    """A rating (``level`` 5 Rất hài lòng .. 1 Rất không hài lòng) of ``unit_id`` in the current
+    month. Errors: 403 ``unknown_device`` (not an active kiosk or QR link of the ward); 422
+    ``wrong_unit`` (a QR link of another unit), ``unknown_unit``, ``unknown_person``
+    (``officer_id``); 409 ``period_closed``."""
+    session = uow.session
+    device = await org.active_device(session, context.ward, context.principal.subject_id)
+    if device is None or device.role != Role.KIOSK.value:
+        raise Refusal(Kind.FORBIDDEN, "unknown_device")
+    if device.channel == "qr" and device.unit_id and device.unit_id != unit_id:
+        raise Refusal(Kind.INVALID, "wrong_unit", "unit_id")
+    await check_unit(session, context.ward, unit_id)
+    if officer_id:
+        await find_person(session, context.ward, officer_id, "officer_id")
+    period = Month.of(context.now).key
+    await check_period_open(session, context, period)
+    feedback_id = uuid.uuid4()
+    await feedback.insert(
+        session,
+        feedback_id=str(feedback_id),
+        ward=context.ward,
+        unit_id=unit_id,
+        period=period,
+        level=level,
+        officer_id=officer_id,
+        procedure=procedure,
+        comment=comment,
+        channel=device.channel,
+        device_id=device.device_id,
+        received_at=context.now,
+    )
+    uow.emit(
+        FeedbackReceived(
+            **context.envelope(),
+            data=FeedbackReceivedData(
+                feedback_id=feedback_id,
+                unit_id=unit_id,
+                level=level,
+                officer_id=officer_id,
+                procedure=procedure,
+                channel=device.channel,
+                period=period,
+            ),
+        )
+    )
+    return {"feedback_id": str(feedback_id), "unit_id": unit_id, "period": period}

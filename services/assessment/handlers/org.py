@@ -1,0 +1,75 @@
+"""The ward's org chart (units, people with their roles, duty groups and employment types) and
+its devices (kiosks, QR links, integrations). Loading a chart replaces the ward's people and
+publishes the whole chart; a ward's first chart also stores and publishes its calendar."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from contracts.common import Text
+from contracts.envelope import Actor
+from contracts.events import OrgChartPublished, OrgChartPublishedData, OrgPerson, OrgUnit
+from services.assessment.adapters import org
+from services.assessment.domain.org import DeviceRow, OrgRow
+from services.assessment.domain.policy import Policy
+from services.assessment.handlers.calendar import ensure_calendar
+from services.assessment.handlers.common import check_unit
+from services.runtime.uow import UnitOfWork
+
+
+async def load_org_chart(
+    uow: UnitOfWork,
+    ward: str,
+    ward_name: str | None,
+    rows: Sequence[OrgRow],
+    device_rows: Sequence[DeviceRow] = (),
+    *,
+    actor: Actor,
+    policy: Policy,
+) -> int:
+    """Replace a ward's org chart with ``rows`` (parsed and checked: ``domain/org.py``) and
+    publish it; returns the new org chart version. A ward's first org chart also stores and
+    publishes its working calendar, from ``policy``'s seed."""
+    version = await org.next_org_version(uow.session, ward, ward_name)
+    await org.replace_people(uow.session, ward, rows)
+    for device in device_rows:
+        await save_device(uow, ward, device)
+    all_units = await org.ward_units(uow.session, ward)
+    uow.emit(
+        OrgChartPublished(
+            ward=ward,
+            occurred_at=uow.now,
+            recorded_at=uow.now,
+            actor=actor,
+            data=OrgChartPublishedData(
+                version=version,
+                units=tuple(
+                    OrgUnit(unit_id=u.unit_id, name=Text(vi=u.name_vi, en=u.name_en))
+                    for u in all_units
+                ),
+                people=tuple(_published(row) for row in rows),
+            ),
+        )
+    )
+    await ensure_calendar(uow, ward, policy, actor)
+    return version
+
+
+def _published(row: OrgRow) -> OrgPerson:
+    return OrgPerson(
+        person_id=row.person_id,
+        full_name=row.full_name,
+        email=row.email,
+        role=row.role,
+        unit_id=row.unit_id,
+        units_in_charge=row.units_in_charge,
+        duty_group=row.duty_group,
+        employment_type=row.employment_type,
+    )
+
+
+async def save_device(uow: UnitOfWork, ward: str, device: DeviceRow) -> None:
+    """Register or change a kiosk, QR link or integration of the ward (422 ``unknown_unit``)."""
+    if device.unit_id:
+        await check_unit(uow.session, ward, device.unit_id)
+    await org.save_device(uow.session, ward, device)

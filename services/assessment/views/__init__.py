@@ -1,0 +1,34 @@
+"""Reads of the assessment API (no writes, no events): the period exports, the screens' lists,
+the org chart, people's task results and the ward's calendar."""
+
+from services.assessment.views.calendar import calendar_year
+from services.assessment.views.exports import (
+    ACTION_COLUMNS,
+    AUDIT_COLUMNS,
+    action_rows,
+    audit_rows,
+    to_csv,
+    to_xlsx,
+)
+from services.assessment.views.lists import (
+    audit_detail,
+    corrective_action_list,
+    self_assessment_list,
+)
+from services.assessment.views.people import org_chart, person_principal, task_result_view
+
+__all__ = [
+    "ACTION_COLUMNS",
+    "AUDIT_COLUMNS",
+    "action_rows",
+    "audit_detail",
+    "audit_rows",
+    "calendar_year",
+    "corrective_action_list",
+    "org_chart",
+    "person_principal",
+    "self_assessment_list",
+    "task_result_view",
+    "to_csv",
+    "to_xlsx",
+]

@@ -1,0 +1,100 @@
+"""What the ward knows of its people: the org chart for the administrator, who a person is for
+their token, and a person's task results with every recording of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.roles import Role
+from services.assessment.adapters import org, task_results
+from services.runtime.auth import Principal
+from services.runtime.refusals import Kind, Refusal
+
+
+async def person_principal(session: AsyncSession, ward: str, person_id: str) -> Principal:
+    """Who an active person of the ward is, as their bearer token names them."""
+    row = await org.active_person(session, ward, person_id)
+    if row is None:
+        raise Refusal(Kind.INVALID, "unknown_person", "person_id")
+    return Principal(
+        row.person_id, ward, Role(row.role), row.unit_id, tuple(row.units_in_charge or ())
+    )
+
+
+async def org_chart(session: AsyncSession, ward: str) -> dict[str, Any]:
+    """The ward's units, active people and devices, for the administrator."""
+    unit_rows = await org.ward_units(session, ward)
+    person_rows = await org.active_people(session, ward)
+    device_rows = await org.ward_devices(session, ward)
+    return {
+        "units": [
+            {"unit_id": u.unit_id, "name_vi": u.name_vi, "name_en": u.name_en} for u in unit_rows
+        ],
+        "people": [
+            {
+                "person_id": p.person_id,
+                "full_name": p.full_name,
+                "role": p.role,
+                "unit_id": p.unit_id,
+                "units_in_charge": p.units_in_charge,
+                "duty_group": p.duty_group,
+                "employment_type": p.employment_type,
+            }
+            for p in person_rows
+        ],
+        "devices": [
+            {
+                "device_id": d.device_id,
+                "role": d.role,
+                "unit_id": d.unit_id,
+                "channel": d.channel,
+                "active": d.active,
+            }
+            for d in device_rows
+        ],
+    }
+
+
+def _may_see(principal: Principal, person: Row[Any]) -> bool:
+    if principal.role in (Role.INTEGRATION, Role.ADMIN, Role.CHAIRMAN):
+        return True
+    if principal.subject_id == person.person_id:
+        return True
+    if principal.role is Role.UNIT_HEAD:
+        return principal.unit_id == person.unit_id
+    return principal.role is Role.VICE_CHAIRMAN and person.unit_id in principal.units_in_charge
+
+
+async def task_result_view(
+    session: AsyncSession, principal: Principal, person_id: str, period: str
+) -> dict[str, Any]:
+    """The task result in force for a person and month (None before any) and every recording
+    of it, oldest first. Errors: 404 ``unknown_person``; 403 ``forbidden`` unless the caller is
+    the person, their unit head, a leader in charge, an administrator or the HR integration."""
+    person = await org.any_person(session, principal.ward, person_id)
+    if person is None:
+        raise Refusal(Kind.NOT_FOUND, "unknown_person", "person_id")
+    if not _may_see(principal, person):
+        raise Refusal(Kind.FORBIDDEN, "forbidden")
+    rows = await task_results.history(session, principal.ward, person_id, period)
+    history = [
+        {
+            "points": r.points,
+            "disqualified": r.disqualified,
+            "source": r.source,
+            "note": r.note,
+            "recorded_by": r.recorded_by,
+            "role": r.role,
+            "recorded_at": r.recorded_at.isoformat(),
+        }
+        for r in rows
+    ]
+    return {
+        "person_id": person_id,
+        "period": period,
+        "current": history[-1] if history else None,
+        "history": history,
+    }

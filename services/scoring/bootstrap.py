@@ -109,7 +109,7 @@ def build_app(config: ServiceSettings | None = None) -> FastAPI:
         routers=[http.router, admin.router],
     )
     app.state.policy = scoring.policy
-    app.state.scoring = scoring
+    app.state.clock = clock
     #: People's commands (the chairman's decisions, the rebuild) through the one pipeline.
     app.state.commands = ScoringCommands(runtime.sessions, scoring.policy, clock, rebuild_live)
     return app

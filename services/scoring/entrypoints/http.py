@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from contracts.periods import Month, Period
+from contracts.periods import Month
 from contracts.roles import WARD_WIDE_ROLES, Role
 from services.runtime.auth import Principal
 from services.runtime.http import Caller, IdempotencyKey, error_responses, require
@@ -34,15 +33,13 @@ EntityPath = Annotated[str, Path(max_length=64)]
 LEADERS = (Role.ADMIN, Role.CHAIRMAN, Role.VICE_CHAIRMAN)
 
 
-def accepted_period(value: str, accepts: periods.Accepts) -> tuple[Period | str, Month]:
-    """The period ``value`` names, if the endpoint (``accepts``) takes it, and the current
-    month; a 422 ``bad_period`` naming what the endpoint takes otherwise."""
-    current = Month.of(datetime.now(UTC))
-    return periods.accept(value, accepts, current), current
-
-
-def parse_window(value: str, accepts: periods.Accepts = periods.FIGURES) -> unit_views.Window:
-    _, current = accepted_period(value, accepts)
+def parse_window(
+    request: Request, value: str, accepts: periods.Accepts = periods.FIGURES
+) -> unit_views.Window:
+    """The months ``value`` names if the endpoint (``accepts``) takes it, in the service's
+    current month (its clock); a 422 ``bad_period`` naming what the endpoint takes otherwise."""
+    current = Month.of(request.app.state.clock.now())
+    periods.accept(value, accepts, current)
     return unit_views.window(value, current)
 
 
@@ -64,7 +61,7 @@ async def unit_scores(
 ) -> dict[str, Any]:
     if not caller.sees_unit(unit_id):
         raise Refusal(Kind.FORBIDDEN, "forbidden")
-    span = parse_window(period)
+    span = parse_window(request, period)
     runtime, policy = _answer_context(request)
     async with runtime.sessions() as session:
         answer = await unit_views.unit_score(session, caller.ward, unit_id, span, policy, explain)
@@ -83,7 +80,7 @@ async def rankings(
     caller: Annotated[Principal, Depends(require(*LEADERS, Role.AUDITOR, Role.UNIT_HEAD))],
     period: PeriodParam,
 ) -> dict[str, Any]:
-    span = parse_window(period)
+    span = parse_window(request, period)
     runtime, policy = _answer_context(request)
     async with runtime.sessions() as session:
         return await unit_views.rankings(session, caller.ward, span, policy)
@@ -111,7 +108,7 @@ async def person_scores(
     period: ClassifiedPeriodParam,
     explain: ExplainParam = False,
 ) -> dict[str, Any]:
-    span = parse_window(period, periods.CLASSIFICATION)
+    span = parse_window(request, period, periods.CLASSIFICATION)
     runtime, policy = _answer_context(request)
     async with runtime.sessions() as session:
         answer = await person_views.person_score(
@@ -147,7 +144,7 @@ async def classification(
 ) -> dict[str, Any]:
     """Everyone of the ward's org chart (and anyone with a score in the period): band and
     income tier, or why they are not classified, or that they wait for the chairman."""
-    span = parse_window(period, periods.CLASSIFICATION)
+    span = parse_window(request, period, periods.CLASSIFICATION)
     runtime, policy = _answer_context(request)
     async with runtime.sessions() as session:
         result = await person_views.classification(

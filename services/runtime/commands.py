@@ -87,7 +87,9 @@ class CommandContext:
         self.sessions = sessions
         self.units = units
         self.now = now
-        #: Set by :func:`idempotent` when the answer is a replay: the first answer's status.
+        #: The answer's HTTP status when it is not the entry's ``status``: set by a handler whose
+        #: answer depends on the outcome (201 created, 200 already there), and by
+        #: :func:`idempotent` to the first answer's status when the answer is a replay.
         self.status: int | None = None
         self.outcome = "accepted"
         self._uow: UnitOfWork | None = None
@@ -173,7 +175,7 @@ def idempotent(table: Table) -> Step[Any, Answer]:
                     key=key,
                     kind=entry.name,
                     request_hash=digest,
-                    status=status_of(entry),
+                    status=context.status or status_of(entry),
                     response=answer,
                     created_at=uow.now,
                 )

@@ -282,9 +282,9 @@ async def test_intake_answers_like_http_and_once_per_message_id(service) -> None
 
 async def test_every_kind_has_an_intake(service) -> None:
     """Each intake subject answers (here: a refusal for an empty body, never silence)."""
-    from services.assessment.handlers.commands import COMMANDS
+    from contracts.intake import INTAKE_KINDS
 
-    for kind in (entry.name for entry in COMMANDS.entries()):
+    for kind in INTAKE_KINDS.values():
         reply = await service.nc.request(
             intake_subject("binh-dong", kind),
             b"{}",

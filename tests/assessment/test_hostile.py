@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from contracts import intake as schemas
 from contracts.subjects import intake_subject
-from services.assessment.handlers.commands import COMMANDS
 from tests.assessment.conftest import (
     ADMIN,
     AUDITOR_KT,
@@ -124,7 +123,7 @@ async def test_hostile_raw_bodies(service, path, model, headers, raw) -> None:
 
 @HOSTILE
 @given(
-    kind=st.sampled_from(sorted(entry.name for entry in COMMANDS.entries())),
+    kind=st.sampled_from(sorted(schemas.INTAKE_KINDS.values())),
     raw=st.binary(max_size=200) | JSON.map(lambda v: json.dumps(v).encode()),
 )
 async def test_hostile_intake_messages(service, kind, raw) -> None:

@@ -18,6 +18,7 @@ from faststream.nats import NatsBroker
 from faststream.nats.message import NatsMessage
 from pydantic import BaseModel, ValidationError
 
+from contracts.intake import INTAKE_KINDS
 from contracts.subjects import ANY_WARD, intake_subject, ward_of
 from services.assessment.handlers.commands import Submissions
 from services.runtime.auth import InvalidToken, Principal, verify_token
@@ -75,8 +76,11 @@ async def answer(
 
 
 def register_intake(broker: NatsBroker, submissions: Submissions, secret: str) -> None:
-    """One subscriber per registered command, on ``intake.<its name>``."""
+    """One subscriber per command of the intake contract (``contracts.intake.INTAKE_KINDS``),
+    on ``intake.<its name>``."""
     for command in submissions.entries():
+        if command.kind not in INTAKE_KINDS:
+            continue  # an administrator's command, by HTTP only
         subscriber = broker.subscriber(
             intake_subject(ANY_WARD, command.name),
             queue=QUEUE,

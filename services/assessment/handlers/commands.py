@@ -13,19 +13,24 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from prometheus_client import Counter
+from pydantic import BaseModel
 
 from contracts import intake as schemas
+from contracts.catalog import Catalog
 from contracts.roles import Role
 from services.assessment.adapters import rate_buckets
 from services.assessment.adapters.tables import plumbing
 from services.assessment.domain.audits import AuditDraft, ItemInput
+from services.assessment.domain.org import DeviceRow, OrgRow
 from services.assessment.domain.policy import Policy
 from services.assessment.domain.self_assessments import PlusScore
 from services.assessment.handlers import (
     audits,
     calendar,
+    catalog,
     corrective_actions,
     feedback,
+    org,
     periods,
     self_assessments,
     task_results,
@@ -245,6 +250,53 @@ async def remove_day(context: Submission, body: schemas.CalendarRemoveCommand) -
     return await calendar.remove_day(context.uow, ctx.ward, ctx.policy, ctx.actor, body.day)
 
 
+# --- administrators' commands (HTTP only: no intake subject) ------------------------------------
+
+
+class CatalogPublication(BaseModel):
+    """Publish ``catalog`` (``current``: the version submissions default to from now on)."""
+
+    catalog: Catalog
+    current: bool = True
+
+
+class OrgChartUpload(BaseModel):
+    """Replace the ward's org chart with ``rows`` (read from the upload and checked)."""
+
+    ward_name: str | None = None
+    rows: tuple[OrgRow, ...]
+
+
+class DeviceRegistration(BaseModel):
+    """Register or change a kiosk, a QR link or an integration."""
+
+    device: DeviceRow
+
+
+@COMMANDS.register(CatalogPublication, name="catalog.publish", roles=ADMIN, status=201)
+async def publish_catalog(context: Submission, body: CatalogPublication) -> Answer:
+    """201 with ``created`` true for a new version, 200 with false for one stored already."""
+    created = await catalog.ensure_catalog(context.uow, body.catalog, current=body.current)
+    context.status = None if created else 200
+    return {"version": body.catalog.version, "created": created}
+
+
+@COMMANDS.register(OrgChartUpload, name="org.chart", roles=ADMIN)
+async def load_org_chart(context: Submission, body: OrgChartUpload) -> Answer:
+    ctx = context.handler_context
+    version = await org.load_org_chart(
+        context.uow, ctx.ward, body.ward_name, body.rows, actor=ctx.actor, policy=ctx.policy
+    )
+    return {"org_version": version, "people": len(body.rows)}
+
+
+@COMMANDS.register(DeviceRegistration, name="org.device", roles=ADMIN)
+async def save_device(context: Submission, body: DeviceRegistration) -> Answer:
+    """The device's id (the HTTP edge adds its token, which is never stored)."""
+    await org.save_device(context.uow, context.principal.ward, body.device)
+    return {"device_id": body.device.device_id}
+
+
 class Submissions(Commands[Submission]):
     """The command table bound to this service's database, policy and clock (for the edges)."""
 
@@ -253,10 +305,6 @@ class Submissions(Commands[Submission]):
         self.sessions = sessions
         self.policy = policy
         self.clock = clock or SystemClock()
-
-    def unit(self) -> UnitOfWork:
-        """A unit of work on this service's database, outbox and clock (for the admin API)."""
-        return UnitOfWork(self.sessions, plumbing.outbox, self.clock)
 
     def _context(self, principal: Principal, key: str | None) -> Submission:
         now = self.clock.now()

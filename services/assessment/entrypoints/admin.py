@@ -1,0 +1,201 @@
+"""The administrators' routes of the assessment API (and the catalogue and exports every
+official reads): publish a catalogue version, replace the org chart from CSV, register devices
+(these three through the command pipeline, like every submission), issue tokens, export a
+month's audits and corrective actions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from contracts import intake as schemas
+from contracts.catalog import Catalog
+from contracts.common import Text
+from contracts.periods import MonthKey
+from contracts.roles import Role
+from services.assessment import views
+from services.assessment.domain.org import DeviceRow
+from services.assessment.entrypoints.deps import (
+    Admin,
+    IdempotencyKey,
+    Sessions,
+    submissions_of,
+    submit,
+)
+from services.assessment.entrypoints.org_csv import parse_org_chart
+from services.assessment.handlers.commands import (
+    CatalogPublication,
+    DeviceRegistration,
+    OrgChartUpload,
+)
+from services.assessment.handlers.common import get_catalog as stored_catalog
+from services.runtime.auth import Principal, issue_token
+from services.runtime.http import Caller, error_responses
+from services.runtime.refusals import Kind, Refusal
+
+router = APIRouter()
+
+
+# --- catalogue ------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/catalog",
+    responses=error_responses(401, 404, 422),
+    summary="The criteria catalogue (bộ tiêu chí), current or by version",
+)
+async def get_catalog(
+    caller: Caller, db: Sessions, version: Annotated[str | None, Query(max_length=32)] = None
+) -> dict[str, Any]:
+    async with db() as session:
+        catalog = await stored_catalog(session, version)
+    return catalog.model_dump(mode="json", by_alias=True)
+
+
+@router.post(
+    "/catalog",
+    status_code=201,
+    responses=error_responses(400, 401, 403, 409, 413, 422),
+    summary="Publish a new catalogue version (versions are immutable)",
+)
+async def publish_catalog(
+    admin: Admin,
+    request: Request,
+    body: Catalog,
+    current: Annotated[bool, Query(description="Make it the current version")] = True,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return await submit(request, CatalogPublication(catalog=body, current=current), admin, key)
+
+
+# --- organisation (administrators) ----------------------------------------------------------------
+
+
+@router.get(
+    "/org",
+    responses=error_responses(401, 403),
+    summary="The ward's units, people and devices",
+    tags=["organisation"],
+)
+async def get_org(admin: Admin, db: Sessions) -> dict[str, Any]:
+    async with db() as session:
+        return await views.org_chart(session, admin.ward)
+
+
+@router.put(
+    "/org/chart",
+    responses=error_responses(400, 401, 403, 413, 422),
+    summary="Replace the org chart from CSV (one line per person)",
+    tags=["organisation"],
+)
+async def load_org_chart(
+    admin: Admin,
+    request: Request,
+    csv_text: Annotated[
+        bytes,
+        Body(
+            media_type="text/csv",
+            description="person_id,full_name,email,role,unit_id,unit_name_vi,unit_name_en,"
+            "units_in_charge (UTF-8), and optionally duty_group (the 20 % cap's group; empty: "
+            "by role) and employment_type (cong_chuc | nguoi_lao_dong; empty: cong_chuc)",
+        ),
+    ],
+    ward_name: Annotated[str | None, Query(max_length=200)] = None,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    try:
+        text = csv_text.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Refusal(Kind.INVALID, "not_csv", "csv") from None
+    upload = OrgChartUpload(ward_name=ward_name, rows=tuple(parse_org_chart(text)))
+    return await submit(request, upload, admin, key)
+
+
+@router.put(
+    "/org/devices/{device_id}",
+    responses=error_responses(400, 401, 403, 422),
+    summary="Register a kiosk, a QR link or an integration; answers its bearer token",
+    tags=["organisation"],
+)
+async def save_device(
+    admin: Admin,
+    request: Request,
+    device_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")],
+    body: schemas.DeviceIn,
+    key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    device = DeviceRow(
+        device_id,
+        Role(body.role),
+        body.unit_id,
+        Text(vi=body.label_vi, en=body.label_en),
+        body.channel,
+        body.active,
+    )
+    await submissions_of(request).execute(admin, DeviceRegistration(device=device), key)
+    principal = Principal(device_id, admin.ward, device.role, body.unit_id)
+    return {"device_id": device_id, "token": issue_token(request.app.state.token_secret, principal)}
+
+
+@router.post(
+    "/org/people/{person_id}/token",
+    responses=error_responses(401, 403, 422),
+    summary="Issue a bearer token for a person of the ward, with their role and units",
+    tags=["organisation"],
+)
+async def issue_person_token(
+    admin: Admin,
+    db: Sessions,
+    request: Request,
+    person_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")],
+) -> dict[str, Any]:
+    async with db() as session:
+        principal = await views.person_principal(session, admin.ward, person_id)
+    secret = request.app.state.token_secret
+    return {"person_id": person_id, "token": issue_token(secret, principal)}
+
+
+# --- exports --------------------------------------------------------------------------------------
+
+EXPORTERS = {
+    "audits": ("Phiếu đánh giá 5S", views.AUDIT_COLUMNS, views.audit_rows),
+    "corrective-actions": ("Hành động khắc phục", views.ACTION_COLUMNS, views.action_rows),
+}
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@router.get(
+    "/exports/{what}.{fmt}",
+    responses={
+        200: {"content": {media: {} for media in MEDIA_TYPES.values()}},
+        **error_responses(401, 403, 422),
+    },
+    response_class=Response,
+    summary="Audits or corrective actions of a month as CSV or XLSX (Vietnamese headers)",
+)
+async def export(
+    caller: Caller,
+    db: Sessions,
+    what: Literal["audits", "corrective-actions"],
+    fmt: Literal["csv", "xlsx"],
+    period: Annotated[MonthKey, Query(description="YYYY-MM")],
+) -> Response:
+    """Each caller gets the units they see: the whole ward for administrators, the chairman and
+    auditors; their units for vice-chairmen and unit heads."""
+    if caller.role in (Role.STAFF, Role.KIOSK, Role.INTEGRATION):
+        raise Refusal(Kind.FORBIDDEN, "forbidden")
+    title, columns, query = EXPORTERS[what]
+    async with db() as session:
+        rows = await query(session, caller, period)
+    content = views.to_csv(columns, rows) if fmt == "csv" else views.to_xlsx(title, columns, rows)
+    filename = f"{what}-{caller.ward}-{period}.{fmt}"
+    return Response(
+        content,
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

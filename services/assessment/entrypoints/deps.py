@@ -1,0 +1,56 @@
+"""What every route of the assessment API shares: the database, the callers it requires, the
+idempotency key, and :func:`submit`, which hands a body to the command table (the same one the
+NATS intake uses)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from contracts.roles import Role
+from services.assessment.handlers.commands import PEOPLE, Submissions
+from services.runtime.auth import Principal
+from services.runtime.db import SessionFactory
+from services.runtime.http import require
+
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+def sessions(request: Request) -> SessionFactory:
+    factory: SessionFactory = request.app.state.runtime.sessions
+    return factory
+
+
+Sessions = Annotated[SessionFactory, Depends(sessions)]
+Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
+#: The ward's officials: every role but the kiosks and integrations (devices).
+Person = Annotated[Principal, Depends(require(*PEOPLE))]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Repeat a submission safely: the same key returns the first answer",
+    ),
+]
+Month = Annotated[str, Path(pattern=MONTH_PATTERN, description="YYYY-MM")]
+
+#: Errors every submission may answer besides its own.
+SUBMISSION_ERRORS = (400, 401, 403, 409, 413, 422)
+
+
+def submissions_of(request: Request) -> Submissions:
+    """The command table the composition root bound to this app."""
+    submissions: Submissions = request.app.state.submissions
+    return submissions
+
+
+async def submit(
+    request: Request, body: BaseModel, caller: Principal, key: str | None
+) -> JSONResponse:
+    """Dispatch ``body`` by its model class through the command pipeline."""
+    status, answer = await submissions_of(request).execute(caller, body, key)
+    return JSONResponse(answer, status_code=status)

@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from prometheus_client import Counter
 from pydantic import BaseModel
@@ -42,6 +42,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.runtime.auth import Principal
+from services.runtime.clock import FrozenClock, Now
 from services.runtime.db import SessionFactory
 from services.runtime.dispatch import Entry, Next, Registry, Step
 from services.runtime.refusals import Kind, Refusal
@@ -94,6 +95,22 @@ class CommandContext:
         self.outcome = "accepted"
         self._uow: UnitOfWork | None = None
         self._before_commit: list[Callable[[UnitOfWork, Answer], Awaitable[None]]] = []
+
+    @classmethod
+    def read_clock(
+        cls,
+        principal: Principal,
+        key: str | None,
+        sessions: SessionFactory,
+        outbox: Table,
+        clock: Now,
+    ) -> Self:
+        """A context whose moment is read once from ``clock``; its units of work (staging in
+        ``outbox``) all carry that moment."""
+        now = clock.now()
+        return cls(
+            principal, key, sessions, UnitOfWork.factory(sessions, outbox, FrozenClock(now)), now
+        )
 
     @property
     def uow(self) -> UnitOfWork:

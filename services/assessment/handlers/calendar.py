@@ -20,6 +20,7 @@ from services.assessment.adapters import calendar as stored
 from services.assessment.domain.calendar import check_declaration
 from services.assessment.domain.policy import Policy
 from services.assessment.domain.window import check_calendar_day
+from services.assessment.handlers.common import Context
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.uow import UnitOfWork
 from services.runtime.workdays import WorkingCalendar
@@ -59,17 +60,12 @@ async def ensure_known_calendars(uow: UnitOfWork, policy: Policy, actor: Actor) 
 
 
 async def declare_day(
-    uow: UnitOfWork,
-    ward: str,
-    policy: Policy,
-    actor: Actor,
-    day: date,
-    working: bool,
-    reason: str,
+    uow: UnitOfWork, context: Context, day: date, working: bool, reason: str
 ) -> dict[str, Any]:
     """Declare ``day`` a day off (``working`` False) or a make-up working day, replacing any
     declaration of that day; publishes the calendar when it changed. Errors: see
     ``check_declaration``."""
+    ward, policy, actor = context.ward, context.policy, context.actor
     declared = check_declaration(day, working, reason, policy, uow.now)
     await ensure_calendar(uow, ward, policy, actor)
     current = await stored.declared(uow.session, ward, day)
@@ -81,12 +77,11 @@ async def declare_day(
     return _answer(declared, version)
 
 
-async def remove_day(
-    uow: UnitOfWork, ward: str, policy: Policy, actor: Actor, day: date
-) -> dict[str, Any]:
+async def remove_day(uow: UnitOfWork, context: Context, day: date) -> dict[str, Any]:
     """Remove the declaration of ``day`` (it follows the national calendar again) and publish
     the calendar. Errors: 422 ``past_day`` / ``calendar_year`` outside the calendar's window
     (``window.check_calendar_day``); 404 ``calendar_day_not_declared`` when it has none."""
+    ward, policy, actor = context.ward, context.policy, context.actor
     check_calendar_day(day, policy, uow.now)
     await ensure_calendar(uow, ward, policy, actor)
     if not await stored.remove(uow.session, ward, day):

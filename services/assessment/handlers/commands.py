@@ -37,12 +37,11 @@ from services.assessment.handlers import (
 )
 from services.assessment.handlers.common import Context
 from services.runtime.auth import Principal
-from services.runtime.clock import FrozenClock, Now, SystemClock
+from services.runtime.clock import Now, SystemClock
 from services.runtime.commands import Answer, CommandContext, Commands, command_registry
 from services.runtime.db import SessionFactory
 from services.runtime.dispatch import Handler
 from services.runtime.refusals import Kind, Refusal
-from services.runtime.uow import UnitOfWork
 
 SUBMISSIONS = Counter(
     "ward5s_assessment_submissions_total",
@@ -53,20 +52,11 @@ SUBMISSIONS = Counter(
 
 
 class Submission(CommandContext):
-    """A command's context in this service: the pipeline's, plus the policy."""
+    """A command's context in this service: the pipeline's, plus the policy and the correlation
+    id its events carry (given by :class:`Submissions`)."""
 
-    def __init__(
-        self,
-        principal: Principal,
-        key: str | None,
-        sessions: SessionFactory,
-        units: Callable[[], UnitOfWork],
-        now: datetime,
-        policy: Policy,
-    ) -> None:
-        super().__init__(principal, key, sessions, units, now)
-        self.policy = policy
-        self.correlation_id = uuid.uuid4()
+    policy: Policy
+    correlation_id: uuid.UUID
 
     @property
     def handler_context(self) -> Context:
@@ -232,22 +222,14 @@ async def reopen_period(context: Submission, body: schemas.PeriodReopenCommand) 
 
 @command(schemas.CalendarDayCommand, roles=ADMIN)
 async def declare_day(context: Submission, body: schemas.CalendarDayCommand) -> Answer:
-    ctx = context.handler_context
     return await calendar.declare_day(
-        context.uow,
-        ctx.ward,
-        ctx.policy,
-        ctx.actor,
-        body.day,
-        body.working,
-        body.reason,
+        context.uow, context.handler_context, body.day, body.working, body.reason
     )
 
 
 @command(schemas.CalendarRemoveCommand, roles=ADMIN)
 async def remove_day(context: Submission, body: schemas.CalendarRemoveCommand) -> Answer:
-    ctx = context.handler_context
-    return await calendar.remove_day(context.uow, ctx.ward, ctx.policy, ctx.actor, body.day)
+    return await calendar.remove_day(context.uow, context.handler_context, body.day)
 
 
 # --- administrators' commands (HTTP only: no intake subject) ------------------------------------
@@ -307,6 +289,6 @@ class Submissions(Commands[Submission]):
         self.clock = clock or SystemClock()
 
     def _context(self, principal: Principal, key: str | None) -> Submission:
-        now = self.clock.now()
-        units = UnitOfWork.factory(self.sessions, plumbing.outbox, FrozenClock(now))
-        return Submission(principal, key, self.sessions, units, now, self.policy)
+        context = Submission.read_clock(principal, key, self.sessions, plumbing.outbox, self.clock)
+        context.policy, context.correlation_id = self.policy, uuid.uuid4()
+        return context

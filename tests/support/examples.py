@@ -11,7 +11,7 @@ from __future__ import annotations
 from hypothesis import settings
 
 FAST = "fast"
-FAST_EXAMPLES = 20
+FAST_EXAMPLES = 10
 
 
 def register_profiles() -> None:

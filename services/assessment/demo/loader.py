@@ -13,15 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from contracts.catalog import default_catalog
 from contracts.common import LOCAL_TZ, Text
 from contracts.envelope import SYSTEM
 from contracts.periods import Month
 from contracts.roles import Role
 from services.assessment import bootstrap
-from services.assessment.adapters.tables import audits, corrective_actions, plumbing
+from services.assessment.adapters import reads
+from services.assessment.adapters.tables import plumbing
 from services.assessment.domain.audits import AuditDraft, ItemInput
 from services.assessment.domain.graders import Seat, grading_refusal
 from services.assessment.domain.org import DeviceRow, OrgRow
@@ -182,7 +181,7 @@ async def load_submissions(
     """A few months of a ward's life, in one transaction (all or nothing, so a rerun either
     finds everything or loads everything), each submission at the time it would have been made."""
     async with sessions() as session:
-        existing = await session.scalar(select(func.count()).select_from(audits))
+        existing = await reads.audit_count(session)
     if existing:
         log.info("demo submissions already there (%d audits); not adding more", existing)
         return
@@ -276,11 +275,7 @@ class DemoWard:
     async def close_old_actions(self, uow: UnitOfWork) -> int:
         """Most findings of past months were corrected by their due date."""
         current = Month.of(self.now).key
-        rows = (
-            await uow.session.execute(
-                select(corrective_actions).where(corrective_actions.c.period < current)
-            )
-        ).all()
+        rows = await reads.actions_before(uow.session, current)
         count = 0
         for row in rows:
             if self.rng.random() < 0.25:

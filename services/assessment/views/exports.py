@@ -9,15 +9,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.assessment.adapters.tables import (
-    audit_items,
-    audits,
-    corrective_actions,
-    units,
-)
+from services.assessment.adapters import reads
 from services.runtime.auth import Principal
 
 AUDIT_COLUMNS = (
@@ -58,58 +52,16 @@ STATUS_VI = {
 
 
 async def audit_rows(session: AsyncSession, caller: Principal, period: str) -> list[dict[str, Any]]:
-    query = (
-        select(
-            audits.c.audit_id,
-            audits.c.unit_id,
-            units.c.name_vi.label("unit_name"),
-            audits.c.period,
-            audits.c.performed_at,
-            audits.c.auditor_id,
-            audits.c.revision,
-            audits.c.status,
-            audit_items.c.code,
-            audit_items.c.pillar,
-            audit_items.c.weight,
-            audit_items.c.score,
-            audit_items.c.note,
-        )
-        .join(units, (units.c.ward == audits.c.ward) & (units.c.unit_id == audits.c.unit_id))
-        .outerjoin(audit_items, audit_items.c.audit_id == audits.c.audit_id)
-        .where(audits.c.ward == caller.ward, audits.c.period == period)
-        .order_by(audits.c.unit_id, audits.c.performed_at, audit_items.c.code)
-    )
-    rows = [dict(row._mapping) for row in await session.execute(query)]
+    """The month's audit items of the units the caller sees."""
+    rows = await reads.audit_export(session, caller.ward, period)
     return [row for row in rows if caller.sees_unit(row["unit_id"])]
 
 
 async def action_rows(
     session: AsyncSession, caller: Principal, period: str
 ) -> list[dict[str, Any]]:
-    query = (
-        select(
-            corrective_actions.c.action_id,
-            corrective_actions.c.unit_id,
-            units.c.name_vi.label("unit_name"),
-            corrective_actions.c.period,
-            corrective_actions.c.audit_id,
-            corrective_actions.c.item_code,
-            corrective_actions.c.score,
-            corrective_actions.c.owner_id,
-            corrective_actions.c.due_on,
-            corrective_actions.c.status,
-            corrective_actions.c.closed_at,
-            corrective_actions.c.note,
-        )
-        .join(
-            units,
-            (units.c.ward == corrective_actions.c.ward)
-            & (units.c.unit_id == corrective_actions.c.unit_id),
-        )
-        .where(corrective_actions.c.ward == caller.ward, corrective_actions.c.period == period)
-        .order_by(corrective_actions.c.unit_id, corrective_actions.c.item_code)
-    )
-    rows = [dict(row._mapping) for row in await session.execute(query)]
+    """The month's corrective actions of the units the caller sees."""
+    rows = await reads.action_export(session, caller.ward, period)
     return [row for row in rows if caller.sees_unit(row["unit_id"])]
 
 

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.roles import Role
-from services.assessment.adapters.tables import (
-    audit_revisions,
-    audits,
-    corrective_actions,
-    self_assessments,
-)
+from services.assessment.adapters import reads
 from services.runtime.auth import Principal
 from services.runtime.refusals import Kind, Refusal
 
@@ -29,14 +23,7 @@ def sees_person_records(caller: Principal, person_id: str, unit_id: str) -> bool
 async def self_assessment_list(
     session: AsyncSession, caller: Principal, period: str, status: str | None
 ) -> list[dict[str, Any]]:
-    query = select(self_assessments).where(
-        self_assessments.c.ward == caller.ward, self_assessments.c.period == period
-    )
-    if status:
-        query = query.where(self_assessments.c.status == status)
-    rows = await session.execute(
-        query.order_by(self_assessments.c.unit_id, self_assessments.c.person_id)
-    )
+    rows = await reads.self_assessments_of(session, caller.ward, period, status)
     return [
         {
             "self_assessment_id": row.self_assessment_id,
@@ -59,14 +46,7 @@ async def self_assessment_list(
 async def corrective_action_list(
     session: AsyncSession, caller: Principal, period: str | None, status: str | None
 ) -> list[dict[str, Any]]:
-    query = select(corrective_actions).where(corrective_actions.c.ward == caller.ward)
-    if period:
-        query = query.where(corrective_actions.c.period == period)
-    if status:
-        query = query.where(corrective_actions.c.status == status)
-    rows = await session.execute(
-        query.order_by(corrective_actions.c.due_on, corrective_actions.c.unit_id)
-    )
+    rows = await reads.corrective_actions_of(session, caller.ward, period, status)
     return [
         {
             "action_id": row.action_id,
@@ -91,18 +71,10 @@ async def corrective_action_list(
 
 
 async def audit_detail(session: AsyncSession, caller: Principal, audit_id: str) -> dict[str, Any]:
-    audit = (
-        await session.execute(
-            select(audits).where(audits.c.audit_id == audit_id, audits.c.ward == caller.ward)
-        )
-    ).first()
+    audit = await reads.audit_of(session, caller.ward, audit_id)
     if audit is None or not caller.sees_unit(audit.unit_id):
         raise Refusal(Kind.NOT_FOUND, "unknown_audit", "audit_id")
-    revisions = await session.execute(
-        select(audit_revisions)
-        .where(audit_revisions.c.audit_id == audit_id)
-        .order_by(audit_revisions.c.revision)
-    )
+    revisions = await reads.revisions_of(session, audit_id)
     return {
         "audit_id": audit.audit_id,
         "unit_id": audit.unit_id,

@@ -1,0 +1,125 @@
+"""The read side's queries: what the exports and the screens' lists select (the views filter
+them by what the caller may see and shape the answers)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.assessment.adapters.tables import (
+    audit_items,
+    audit_revisions,
+    audits,
+    corrective_actions,
+    self_assessments,
+    units,
+)
+
+
+async def audit_export(session: AsyncSession, ward: str, period: str) -> list[dict[str, Any]]:
+    """Every item of every audit of the ward's month, with its unit's name, by unit and time."""
+    query = (
+        select(
+            audits.c.audit_id,
+            audits.c.unit_id,
+            units.c.name_vi.label("unit_name"),
+            audits.c.period,
+            audits.c.performed_at,
+            audits.c.auditor_id,
+            audits.c.revision,
+            audits.c.status,
+            audit_items.c.code,
+            audit_items.c.pillar,
+            audit_items.c.weight,
+            audit_items.c.score,
+            audit_items.c.note,
+        )
+        .join(units, (units.c.ward == audits.c.ward) & (units.c.unit_id == audits.c.unit_id))
+        .outerjoin(audit_items, audit_items.c.audit_id == audits.c.audit_id)
+        .where(audits.c.ward == ward, audits.c.period == period)
+        .order_by(audits.c.unit_id, audits.c.performed_at, audit_items.c.code)
+    )
+    return [dict(row._mapping) for row in await session.execute(query)]
+
+
+async def action_export(session: AsyncSession, ward: str, period: str) -> list[dict[str, Any]]:
+    """Every corrective action of the ward's month, with its unit's name, by unit and item."""
+    query = (
+        select(
+            corrective_actions.c.action_id,
+            corrective_actions.c.unit_id,
+            units.c.name_vi.label("unit_name"),
+            corrective_actions.c.period,
+            corrective_actions.c.audit_id,
+            corrective_actions.c.item_code,
+            corrective_actions.c.score,
+            corrective_actions.c.owner_id,
+            corrective_actions.c.due_on,
+            corrective_actions.c.status,
+            corrective_actions.c.closed_at,
+            corrective_actions.c.note,
+        )
+        .join(
+            units,
+            (units.c.ward == corrective_actions.c.ward)
+            & (units.c.unit_id == corrective_actions.c.unit_id),
+        )
+        .where(corrective_actions.c.ward == ward, corrective_actions.c.period == period)
+        .order_by(corrective_actions.c.unit_id, corrective_actions.c.item_code)
+    )
+    return [dict(row._mapping) for row in await session.execute(query)]
+
+
+async def self_assessments_of(
+    session: AsyncSession, ward: str, period: str, status: str | None
+) -> Sequence[Row[Any]]:
+    """The ward's self-assessments of a month (of one status if given), by unit and person."""
+    query = select(self_assessments).where(
+        self_assessments.c.ward == ward, self_assessments.c.period == period
+    )
+    if status:
+        query = query.where(self_assessments.c.status == status)
+    order = (self_assessments.c.unit_id, self_assessments.c.person_id)
+    return (await session.execute(query.order_by(*order))).all()
+
+
+async def corrective_actions_of(
+    session: AsyncSession, ward: str, period: str | None, status: str | None
+) -> Sequence[Row[Any]]:
+    """The ward's corrective actions (of a month, of one status, if given), soonest due first."""
+    query = select(corrective_actions).where(corrective_actions.c.ward == ward)
+    if period:
+        query = query.where(corrective_actions.c.period == period)
+    if status:
+        query = query.where(corrective_actions.c.status == status)
+    order = (corrective_actions.c.due_on, corrective_actions.c.unit_id)
+    return (await session.execute(query.order_by(*order))).all()
+
+
+async def audit_of(session: AsyncSession, ward: str, audit_id: str) -> Row[Any] | None:
+    query = select(audits).where(audits.c.audit_id == audit_id, audits.c.ward == ward)
+    return (await session.execute(query)).first()
+
+
+async def revisions_of(session: AsyncSession, audit_id: str) -> Sequence[Row[Any]]:
+    """Every revision of an audit, oldest first."""
+    query = (
+        select(audit_revisions)
+        .where(audit_revisions.c.audit_id == audit_id)
+        .order_by(audit_revisions.c.revision)
+    )
+    return (await session.execute(query)).all()
+
+
+async def audit_count(session: AsyncSession) -> int:
+    """How many audits there are (in every ward)."""
+    return int(await session.scalar(select(func.count()).select_from(audits)) or 0)
+
+
+async def actions_before(session: AsyncSession, period: str) -> Sequence[Row[Any]]:
+    """Every corrective action of the months before ``period`` (in every ward)."""
+    query = select(corrective_actions).where(corrective_actions.c.period < period)
+    return (await session.execute(query)).all()

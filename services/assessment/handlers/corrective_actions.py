@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from contracts.events import (
+    AuditItem,
     AuditState,
     CorrectiveActionClosed,
     CorrectiveActionClosedData,
@@ -66,41 +67,64 @@ async def open_corrective_actions(
         if item.code in existing:
             continue
         index, owner_id = owners[item.code]
-        if owner_id:
-            await find_person(session, context.ward, owner_id, f"items[{index}].owner_id")
-        owner_id = owner_id or head
-        if owner_id is None:
-            raise Refusal(Kind.INVALID, "no_action_owner", f"items[{index}].owner_id")
-        action_id = uuid.uuid4()
-        await actions.insert(
-            session,
-            action_id=action_id,
-            ward=context.ward,
-            audit_id=audit_id,
-            unit_id=unit_id,
-            period=state.period,
-            item_code=item.code,
-            score=item.score,
-            owner_id=owner_id,
-            due_on=due_on,
-            opened_at=context.now,
-        )
-        uow.emit(
-            CorrectiveActionOpened(
-                **context.envelope(),
-                data=CorrectiveActionOpenedData(
-                    action_id=action_id,
-                    audit_id=audit_id,
-                    unit_id=unit_id,
-                    item_code=item.code,
-                    score=item.score or 0,
-                    owner_id=owner_id,
-                    due_on=due_on,
-                ),
-            )
-        )
-        opened.append(action_id)
+        owner_id = await _owner(uow, context, owner_id, head, f"items[{index}].owner_id")
+        opened.append(await _open(uow, context, audit_id, unit_id, state, item, owner_id, due_on))
     return tuple(opened)
+
+
+async def _owner(
+    uow: UnitOfWork, context: Context, owner_id: str | None, head: str | None, field: str
+) -> str:
+    """Who corrects a finding: the person the auditor named (an active one: 422
+    ``unknown_person``), else the unit head (422 ``no_action_owner`` when there is none)."""
+    if owner_id:
+        await find_person(uow.session, context.ward, owner_id, field)
+    owner_id = owner_id or head
+    if owner_id is None:
+        raise Refusal(Kind.INVALID, "no_action_owner", field)
+    return owner_id
+
+
+async def _open(
+    uow: UnitOfWork,
+    context: Context,
+    audit_id: uuid.UUID,
+    unit_id: str,
+    state: AuditState,
+    item: AuditItem,
+    owner_id: str,
+    due_on: date,
+) -> uuid.UUID:
+    """One corrective action for ``item``, stored and raised; its id."""
+    action_id = uuid.uuid4()
+    await actions.insert(
+        uow.session,
+        action_id=action_id,
+        ward=context.ward,
+        audit_id=audit_id,
+        unit_id=unit_id,
+        period=state.period,
+        item_code=item.code,
+        score=item.score,
+        owner_id=owner_id,
+        due_on=due_on,
+        opened_at=context.now,
+    )
+    uow.emit(
+        CorrectiveActionOpened(
+            **context.envelope(),
+            data=CorrectiveActionOpenedData(
+                action_id=action_id,
+                audit_id=audit_id,
+                unit_id=unit_id,
+                item_code=item.code,
+                score=item.score or 0,
+                owner_id=owner_id,
+                due_on=due_on,
+            ),
+        )
+    )
+    return action_id
 
 
 async def close_superseded_actions(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import Row
+
 from contracts.events import FeedbackReceived, FeedbackReceivedData
 from contracts.periods import Month
 from contracts.roles import Role
@@ -33,11 +35,7 @@ async def receive_feedback(
     ``wrong_unit`` (a QR link of another unit), ``unknown_unit``, ``unknown_person``
     (``officer_id``); 409 ``period_closed``."""
     session = uow.session
-    device = await org.active_device(session, context.ward, context.principal.subject_id)
-    if device is None or device.role != Role.KIOSK.value:
-        raise Refusal(Kind.FORBIDDEN, "unknown_device")
-    if device.channel == "qr" and device.unit_id and device.unit_id != unit_id:
-        raise Refusal(Kind.INVALID, "wrong_unit", "unit_id")
+    device = await _rating_device(uow, context, unit_id)
     await check_unit(session, context.ward, unit_id)
     if officer_id:
         await find_person(session, context.ward, officer_id, "officer_id")
@@ -73,3 +71,14 @@ async def receive_feedback(
         )
     )
     return {"feedback_id": str(feedback_id), "unit_id": unit_id, "period": period}
+
+
+async def _rating_device(uow: UnitOfWork, context: Context, unit_id: str) -> Row[Any]:
+    """The caller's device: an active kiosk of the ward (403 ``unknown_device``), and for a QR
+    link, one of the unit rated (422 ``wrong_unit``)."""
+    device = await org.active_device(uow.session, context.ward, context.principal.subject_id)
+    if device is None or device.role != Role.KIOSK.value:
+        raise Refusal(Kind.FORBIDDEN, "unknown_device")
+    if device.channel == "qr" and device.unit_id and device.unit_id != unit_id:
+        raise Refusal(Kind.INVALID, "wrong_unit", "unit_id")
+    return device

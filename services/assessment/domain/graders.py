@@ -18,7 +18,7 @@ from typing import Literal
 from contracts.roles import Role
 
 #: Why someone may not grade a person: it is their own, or they are not the person's grader.
-Refusal = Literal["own", "not_grader"]
+NotGrader = Literal["own", "not_grader"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Seat:
 
 def grading_refusal(
     grader: Seat | None, person_id: str, person_role: str, unit_id: str | None
-) -> Refusal | None:
+) -> NotGrader | None:
     """None when ``grader`` grades the person ``person_id`` (role ``person_role``, graded as a
     member of ``unit_id``); otherwise why not. ``grader`` None: the caller holds no seat in
     the current org chart (not a person of the ward, or no longer active)."""

@@ -2,10 +2,11 @@
 ``ward5s.<ward>.intake.<kind>`` (core NATS, a queue group shared by every instance).
 
 The request carries the JSON body of the matching HTTP call (with the id HTTP takes from the
-path, e.g. ``audit_id``) and the headers ``Authorization: Bearer <token>``, ``Nats-Msg-Id`` (the
-idempotency key: a retry with the same id gets the first answer back) and optionally
-``Accept-Language``. The reply is ``{"status": <HTTP status>, "body": <HTTP body>}``, the very
-answer or error the HTTP API gives.
+path, e.g. ``audit_id``): the models and subjects of ``contracts/intake.py``. Its headers are
+``Authorization: Bearer <token>``, ``Nats-Msg-Id`` (the idempotency key: a retry with the same
+id gets the first answer back) and optionally ``Accept-Language``. The body is dispatched by
+its class through the same command pipeline as HTTP (``handlers/commands.py``). The reply is
+``{"status": <HTTP status>, "body": <HTTP body>}``, the very answer or error the HTTP API gives.
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """Load the demo ward into the assessment database, through the same handlers the API uses, so
-its submissions reach the other services as ordinary events via the outbox."""
+its submissions reach the other services as ordinary events via the outbox.
+
+(Over 400 lines on purpose: the demo ward's story, its org chart and months of submissions, reads
+best top to bottom in one file; it is a tool, not the service.)"""
 
 from __future__ import annotations
 

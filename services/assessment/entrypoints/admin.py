@@ -19,7 +19,6 @@ from services.assessment import views
 from services.assessment.domain.org import DeviceRow
 from services.assessment.entrypoints.deps import (
     Admin,
-    IdempotencyKey,
     Sessions,
     submissions_of,
     submit,
@@ -32,7 +31,7 @@ from services.assessment.handlers.commands import (
 )
 from services.assessment.handlers.common import get_catalog as stored_catalog
 from services.runtime.auth import Principal, issue_token
-from services.runtime.http import Caller, error_responses
+from services.runtime.http import Caller, IdempotencyKey, error_responses
 from services.runtime.refusals import Kind, Refusal
 
 router = APIRouter()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -28,14 +28,6 @@ Sessions = Annotated[SessionFactory, Depends(sessions)]
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 #: The ward's officials: every role but the kiosks and integrations (devices).
 Person = Annotated[Principal, Depends(require(*PEOPLE))]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=200,
-        description="Repeat a submission safely: the same key returns the first answer",
-    ),
-]
 Month = Annotated[str, Path(pattern=MONTH_PATTERN, description="YYYY-MM")]
 
 #: Errors every submission may answer besides its own.

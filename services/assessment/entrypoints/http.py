@@ -18,14 +18,13 @@ from services.assessment import views
 from services.assessment.entrypoints import admin
 from services.assessment.entrypoints.deps import (
     SUBMISSION_ERRORS,
-    IdempotencyKey,
     Month,
     Person,
     Sessions,
     submissions_of,
     submit,
 )
-from services.runtime.http import Caller, error_responses
+from services.runtime.http import Caller, IdempotencyKey, error_responses
 
 router = APIRouter(prefix="/v1", tags=["assessment"])
 

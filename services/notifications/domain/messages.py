@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from contracts.common import LOCAL_TZ, Text
+from contracts.labels import LEVEL_LABELS
 from contracts.roles import Role
 from services.notifications.domain import rules
 from services.notifications.domain.low_scores import Message, below_threshold, period_label
@@ -130,7 +131,7 @@ def citizen_message(
 ) -> Message:
     when = period_label(period)
     if metric == "dissatisfaction_spike":
-        count = int(value)
+        count, level = int(value), LEVEL_LABELS[1]  # 1: the lowest level, "very dissatisfied"
         return Message(
             title=Text(
                 vi=f"Người dân phản ánh không hài lòng: {unit.vi}",
@@ -138,12 +139,12 @@ def citizen_message(
             ),
             body=Text(
                 vi=(
-                    f"{unit.vi} nhận {count} đánh giá “Rất không hài lòng” trong một ngày "
+                    f"{unit.vi} nhận {count} đánh giá “{level.vi}” trong một ngày "
                     f"({when.vi}), từ ngưỡng {int(threshold)} trở lên. Đề nghị kiểm tra ngay "
                     "việc tiếp nhận và giải quyết hồ sơ."
                 ),
                 en=(
-                    f"{unit.en} received {count} “very dissatisfied” ratings in one day "
+                    f"{unit.en} received {count} “{level.en.lower()}” ratings in one day "
                     f"({when.en}), at or above {int(threshold)}. Please look into the service "
                     "at once."
                 ),

@@ -3,6 +3,10 @@ composition root (``bootstrap``) at start-up."""
 
 from __future__ import annotations
 
+from contracts.labels import BAND_LABELS
+
+_EXCELLENT = BAND_LABELS["xuat_sac"].vi  # named in Vietnamese in both languages: the decree's term
+
 MESSAGES: dict[str, tuple[str, str]] = {
     # What each endpoint accepts: services.scoring.domain.periods.
     "bad_period": (
@@ -35,7 +39,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Only people tied at the edge of the group's 20% quota may be chosen.",
     ),
     "decision_over_quota": (
-        'Quyết định vượt tỷ lệ 20% "Hoàn thành xuất sắc nhiệm vụ" của nhóm.',
-        'The decision exceeds the group\'s 20% quota of "Hoàn thành xuất sắc nhiệm vụ".',
+        f'Quyết định vượt tỷ lệ 20% "{_EXCELLENT}" của nhóm.',
+        f'The decision exceeds the group\'s 20% quota of "{_EXCELLENT}".',
     ),
 }

@@ -208,6 +208,11 @@ class OrgChartPublishedData(Contract):
     version: int = Field(ge=1)
     units: tuple[OrgUnit, ...]
     people: tuple[OrgPerson, ...]
+    #: The ward's name as its administrator loaded it (a city's comparison shows it).
+    ward_name: str | None = Field(default=None, max_length=200)
+    #: The city the ward belongs to, as its administrator declared it on the chart's load:
+    #: that city's officials (role ``city``) may read the ward's figures on scoring.
+    city: EntityId | None = None
 
 
 class CalendarDay(Contract):

@@ -13,7 +13,7 @@ from typing import Any
 
 import jwt
 
-from contracts.roles import WARD_WIDE_ROLES, Role
+from contracts.roles import CITY_ROLES, WARD_WIDE_ROLES, Role
 
 ISSUER = "ward5s"
 ALGORITHM = "HS256"
@@ -30,6 +30,9 @@ class Principal:
     role: Role
     unit_id: str | None = None
     units_in_charge: tuple[str, ...] = field(default_factory=tuple)
+    #: A city official's city (claim ``city``); their ``ward`` is empty until scoring narrows
+    #: it to the ward of that city they name.
+    city: str | None = None
 
     def sees_unit(self, unit_id: str) -> bool:
         """Whether this caller may read the figures and alerts of a unit of their ward."""
@@ -52,6 +55,8 @@ def issue_token(secret: str, principal: Principal, ttl: timedelta = timedelta(da
         "iat": int(now.timestamp()),
         "exp": int((now + ttl).timestamp()),
     }
+    if principal.city:
+        claims["city"] = principal.city
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
@@ -64,12 +69,17 @@ def verify_token(secret: str, token: str) -> Principal:
             issuer=ISSUER,
             options={"require": ["sub", "exp", "iss"]},
         )
-        return Principal(
+        principal = Principal(
             subject_id=str(claims["sub"]),
             ward=str(claims["ward"]),
             role=Role(claims["role"]),
             unit_id=claims.get("unit"),
             units_in_charge=tuple(claims.get("units") or ()),
+            city=claims.get("city"),
         )
+        of_city = principal.role in CITY_ROLES
+        if of_city != bool(principal.city) or of_city == bool(principal.ward):
+            raise ValueError("a city token names its city and no ward, a ward's its ward only")
+        return principal
     except (jwt.PyJWTError, KeyError, ValueError) as error:
         raise InvalidToken(str(error)) from error

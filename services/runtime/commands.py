@@ -4,16 +4,21 @@ the command's body model class:
 
 1. :func:`metered` counts it by the entry's ``name`` and outcome (``accepted``, ``replayed``,
    ``refused_<status>``) on the service's counter;
-2. :func:`authorised` refuses (403 ``forbidden``) a caller whose role is not in the entry's
-   ``roles`` option;
-3. :func:`idempotent` answers a retry with the first answer: a command with a key
+2. :func:`seated` (when the service gives a ``seat`` resolver) replaces the token's claims by the
+   caller's seat as the service's org chart has it now (role, unit, units in charge), or refuses
+   a caller it no longer names (a person removed, a device deactivated), so that every later
+   step and the handler judge by the org chart as it is now; an entry registered with
+   ``seated=False`` keeps the token's claims;
+3. :func:`authorised` refuses (403 ``forbidden``) a caller whose role is not in the entry's
+   ``roles`` option, and a read-only role (``contracts.roles.READ_ONLY_ROLES``) always;
+4. :func:`idempotent` answers a retry with the first answer: a command with a key
    (``Idempotency-Key`` over HTTP, ``Nats-Msg-Id`` on the intake) stores (ward, caller, key,
    request hash) -> (status, answer) in the command's own transaction; the same key with another
    body is refused (409 ``idempotency_key_reused``); a concurrent twin that lost the race gets
    the winner's answer;
-4. :func:`rate_limited` takes a token from the caller's bucket (the service's hook) for entries
+5. :func:`rate_limited` takes a token from the caller's bucket (the service's hook) for entries
    registered with ``rate_limited=True``; replays take none;
-5. :func:`in_unit_of_work` opens the :class:`~services.runtime.uow.UnitOfWork` the handler works
+6. :func:`in_unit_of_work` opens the :class:`~services.runtime.uow.UnitOfWork` the handler works
    in (``context.uow``): rows, events and the idempotency record are committed together.
 
 A service registers its handlers with ``roles``, ``status`` (the HTTP status of an accepted
@@ -41,6 +46,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.roles import READ_ONLY_ROLES
 from services.runtime.auth import Principal
 from services.runtime.clock import FrozenClock, Now
 from services.runtime.db import SessionFactory
@@ -61,6 +67,7 @@ __all__ = [
     "metered",
     "rate_limited",
     "request_hash",
+    "seated",
 ]
 
 #: What a command answers: the JSON body of the HTTP answer (and of the intake's reply).
@@ -148,12 +155,35 @@ def metered(counter: Counter) -> Step[Any, Answer]:
     return step
 
 
+#: A service's view of who the caller is now: the principal with the role, unit and units in
+#: charge the service's org chart gives them, or a refusal (a person removed, a device
+#: deactivated). Given the command's context; reads in a session of its own.
+ResolveSeat = Callable[[Any], Awaitable[Principal]]
+
+
+def seated(resolve: ResolveSeat) -> Step[Any, Answer]:
+    """Judge the caller by their seat now, not by their token: ``context.principal`` becomes
+    ``resolve(context)`` (same ward and subject) before the role check, for every entry not
+    registered with ``seated=False``."""
+
+    async def step(
+        entry: Entry[Any, Answer], context: CommandContext, body: Any, call_next: Next[Any, Answer]
+    ) -> Answer:
+        if entry.options.get("seated", True):
+            context.principal = await resolve(context)
+        return await call_next(context, body)
+
+    return step
+
+
 async def authorised(
     entry: Entry[Any, Answer], context: CommandContext, body: Any, call_next: Next[Any, Answer]
 ) -> Answer:
-    """Refuse a caller whose role is not in the entry's ``roles`` (every role if not given)."""
+    """Refuse a caller whose role is not in the entry's ``roles`` (every role if not given),
+    and a read-only role (a city's) whatever the entry's roles say."""
     roles = entry.options.get("roles")
-    if roles is not None and context.principal.role not in roles:
+    role = context.principal.role
+    if role in READ_ONLY_ROLES or (roles is not None and role not in roles):
         raise Refusal(Kind.FORBIDDEN, "forbidden")
     return await call_next(context, body)
 
@@ -268,11 +298,19 @@ async def in_unit_of_work(
 
 
 def command_registry(
-    name: str, counter: Counter, idempotency: Table, take_token: TakeToken | None = None
+    name: str,
+    counter: Counter,
+    idempotency: Table,
+    take_token: TakeToken | None = None,
+    seat: ResolveSeat | None = None,
 ) -> Registry[Any, Answer]:
-    """A registry of commands with the standard pipeline (metrics, authorisation, idempotency,
-    the rate limit when ``take_token`` is given, the unit of work)."""
-    steps: list[Step[Any, Answer]] = [metered(counter), authorised, idempotent(idempotency)]
+    """A registry of commands with the standard pipeline (metrics, the caller's seat now when
+    ``seat`` is given, authorisation, idempotency, the rate limit when ``take_token`` is given,
+    the unit of work)."""
+    steps: list[Step[Any, Answer]] = [metered(counter)]
+    if seat is not None:
+        steps.append(seated(seat))
+    steps += [authorised, idempotent(idempotency)]
     if take_token is not None:
         steps.append(rate_limited(take_token))
     steps.append(in_unit_of_work)

@@ -15,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from contracts.roles import Role
+from contracts.roles import CITY_ROLES, Role
 from services.runtime.auth import InvalidToken, Principal, verify_token
 from services.runtime.errors import ApiError, error_body, from_validation_errors, pick_language
 from services.runtime.metrics import HTTP_DURATION, HTTP_REQUESTS
@@ -75,9 +75,14 @@ def authenticate(
     if credentials is None:
         raise ApiError(401, "unauthenticated")
     try:
-        return verify_token(request.app.state.token_secret, credentials.credentials)
+        principal = verify_token(request.app.state.token_secret, credentials.credentials)
     except InvalidToken:
         raise ApiError(401, "unauthenticated") from None
+    # A city's token is answered only by a service that reads across the wards of a city
+    # (scoring, ``serves_cities``); the ward-scoped ones refuse it outright.
+    if principal.role in CITY_ROLES and not getattr(request.app.state, "serves_cities", False):
+        raise ApiError(403, "forbidden")
+    return principal
 
 
 Caller = Annotated[Principal, Depends(authenticate)]

@@ -17,7 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from contracts.common import EntityId, Text
 from contracts.events import EmploymentType
-from contracts.roles import Role
+from contracts.roles import PERSON_ROLES, Role
 from services.runtime.refusals import Kind, Refusal
 
 COLUMNS = (
@@ -33,7 +33,6 @@ COLUMNS = (
 #: Optional columns: a chart without them reads as before (groups by role, all công chức).
 OPTIONAL_COLUMNS = ("duty_group", "employment_type")
 EMPLOYMENT_TYPES: tuple[EmploymentType, ...] = ("cong_chuc", "nguoi_lao_dong")
-PERSON_ROLES = frozenset(Role) - {Role.KIOSK, Role.INTEGRATION}
 _ENTITY_ID: TypeAdapter[str] = TypeAdapter(EntityId)
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from contracts import intake as schemas
 from contracts.catalog import Catalog
-from contracts.roles import Role
+from contracts.roles import PERSON_ROLES, Role
 from services.assessment.adapters import rate_buckets
 from services.assessment.adapters.tables import plumbing
 from services.assessment.domain.audits import AuditDraft, ItemInput
@@ -99,7 +99,7 @@ def command(
     return COMMANDS.register(model, name=schemas.INTAKE_KINDS[model], **options)
 
 
-PEOPLE = frozenset(Role) - {Role.KIOSK, Role.INTEGRATION}
+PEOPLE = PERSON_ROLES
 ADMIN = frozenset({Role.ADMIN})
 AUDITORS = frozenset({Role.AUDITOR})
 

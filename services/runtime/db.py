@@ -81,6 +81,22 @@ def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING)
 
 
+def keys(**lengths: int) -> list[Column[str]]:
+    """A table's string key columns, ``name=length`` in order: ``*keys(ward=64, unit_id=64)``
+    declares the composite primary key most tables of every service share."""
+    return [Column(name, String(length), primary_key=True) for name, length in lengths.items()]
+
+
+def required(**lengths: int) -> list[Column[str]]:
+    """NOT NULL string columns, ``name=length`` in order (``*required(ward=64, unit_id=64)``)."""
+    return [Column(name, String(length), nullable=False) for name, length in lengths.items()]
+
+
+def moments(*names: str) -> list[Column[datetime]]:
+    """NOT NULL UTC timestamp columns (``created_at``, ``updated_at`` ...), in order."""
+    return [Column(name, UtcDateTime(), nullable=False) for name in names]
+
+
 class PlumbingTables:
     """The outbox and inbox tables, declared on a service's metadata; with ``commands=True``
     also the idempotency records of the command pipeline (``services.runtime.commands``)."""
@@ -106,8 +122,7 @@ class PlumbingTables:
         self.inbox = Table(
             "inbox",
             metadata,
-            Column("consumer", String(64), primary_key=True),
-            Column("event_id", String(36), primary_key=True),
+            *keys(consumer=64, event_id=36),
             Column("event_type", String(128), nullable=False),
             Column("processed_at", UtcDateTime(), nullable=False),
         )
@@ -116,11 +131,8 @@ class PlumbingTables:
             self.idempotency = Table(
                 "idempotency",
                 metadata,
-                Column("ward", String(64), primary_key=True),
-                Column("caller", String(64), primary_key=True),
-                Column("key", String(200), primary_key=True),
-                Column("kind", String(64), nullable=False),
-                Column("request_hash", String(64), nullable=False),
+                *keys(ward=64, caller=64, key=200),
+                *required(kind=64, request_hash=64),
                 Column("status", Integer, nullable=False),
                 Column("response", JSON, nullable=False),
                 Column("created_at", UtcDateTime(), nullable=False),

@@ -22,7 +22,7 @@ from sqlalchemy import (
     false,
 )
 
-from services.runtime.db import PlumbingTables, UtcDateTime, new_metadata
+from services.runtime.db import PlumbingTables, UtcDateTime, keys, moments, new_metadata, required
 
 metadata = new_metadata()
 plumbing = PlumbingTables(metadata, commands=True)
@@ -30,7 +30,7 @@ plumbing = PlumbingTables(metadata, commands=True)
 wards = Table(
     "wards",
     metadata,
-    Column("ward", String(64), primary_key=True),
+    *keys(ward=64),
     Column("name", String(200), nullable=False),
     Column("org_version", Integer, nullable=False, default=0),
 )
@@ -38,17 +38,14 @@ wards = Table(
 units = Table(
     "units",
     metadata,
-    Column("ward", String(64), primary_key=True),
-    Column("unit_id", String(64), primary_key=True),
-    Column("name_vi", String(200), nullable=False),
-    Column("name_en", String(200), nullable=False),
+    *keys(ward=64, unit_id=64),
+    *required(name_vi=200, name_en=200),
 )
 
 people = Table(
     "people",
     metadata,
-    Column("ward", String(64), primary_key=True),
-    Column("person_id", String(64), primary_key=True),
+    *keys(ward=64, person_id=64),
     Column("full_name", String(200), nullable=False),
     Column("email", String(254)),
     Column("role", String(32), nullable=False),
@@ -70,12 +67,10 @@ people = Table(
 devices = Table(
     "devices",
     metadata,
-    Column("ward", String(64), primary_key=True),
-    Column("device_id", String(64), primary_key=True),
+    *keys(ward=64, device_id=64),
     Column("role", String(32), nullable=False),
     Column("unit_id", String(64)),
-    Column("label_vi", String(200), nullable=False),
-    Column("label_en", String(200), nullable=False),
+    *required(label_vi=200, label_en=200),
     Column("active", Boolean, nullable=False, default=True),
     #: kiosk: a device at the counter; qr: an anonymous link printed for one unit.
     Column("channel", String(8), nullable=False, default="kiosk", server_default="kiosk"),
@@ -84,7 +79,7 @@ devices = Table(
 catalogs = Table(
     "catalogs",
     metadata,
-    Column("version", String(32), primary_key=True),
+    *keys(version=32),
     Column("body", JSON, nullable=False),
     Column("published_at", UtcDateTime(), nullable=False),
     Column("current", Boolean, nullable=False, default=False),
@@ -94,17 +89,13 @@ catalogs = Table(
 audits = Table(
     "audits",
     metadata,
-    Column("audit_id", String(36), primary_key=True),
-    Column("ward", String(64), nullable=False),
-    Column("unit_id", String(64), nullable=False),
-    Column("period", String(7), nullable=False),
+    *keys(audit_id=36),
+    *required(ward=64, unit_id=64, period=7),
     Column("performed_at", UtcDateTime(), nullable=False),
-    Column("catalog_version", String(32), nullable=False),
-    Column("auditor_id", String(64), nullable=False),
+    *required(catalog_version=32, auditor_id=64),
     Column("revision", Integer, nullable=False),
     Column("status", String(16), nullable=False),  # live | withdrawn
-    Column("created_at", UtcDateTime(), nullable=False),
-    Column("updated_at", UtcDateTime(), nullable=False),
+    *moments("created_at", "updated_at"),
     ForeignKeyConstraint(["ward", "unit_id"], ["units.ward", "units.unit_id"]),
     Index("ix_audits_ward_period", "ward", "period"),
 )
@@ -112,8 +103,7 @@ audits = Table(
 audit_items = Table(
     "audit_items",
     metadata,
-    Column("audit_id", String(36), primary_key=True),
-    Column("code", String(16), primary_key=True),
+    *keys(audit_id=36, code=16),
     Column("pillar", String(4), nullable=False),
     Column("weight", Float, nullable=False),
     Column("score", Integer),
@@ -125,8 +115,7 @@ audit_items = Table(
 periods = Table(
     "periods",
     metadata,
-    Column("ward", String(64), primary_key=True),
-    Column("period", String(7), primary_key=True),
+    *keys(ward=64, period=7),
     Column("status", String(16), nullable=False),  # open | closed
     Column("closed_at", UtcDateTime()),
     Column("reason", Text),
@@ -136,7 +125,7 @@ periods = Table(
 audit_revisions = Table(
     "audit_revisions",
     metadata,
-    Column("audit_id", String(36), primary_key=True),
+    *keys(audit_id=36),
     Column("revision", Integer, primary_key=True),
     Column("change", String(16), nullable=False),  # submitted | amended | withdrawn
     Column("reason", Text),
@@ -149,12 +138,8 @@ audit_revisions = Table(
 corrective_actions = Table(
     "corrective_actions",
     metadata,
-    Column("action_id", String(36), primary_key=True),
-    Column("ward", String(64), nullable=False),
-    Column("audit_id", String(36), nullable=False),
-    Column("unit_id", String(64), nullable=False),
-    Column("period", String(7), nullable=False),
-    Column("item_code", String(16), nullable=False),
+    *keys(action_id=36),
+    *required(ward=64, audit_id=36, unit_id=64, period=7, item_code=16),
     Column("score", Integer, nullable=False),
     Column("owner_id", String(64), nullable=False),
     Column("due_on", Date, nullable=False),
@@ -178,12 +163,8 @@ corrective_actions = Table(
 self_assessments = Table(
     "self_assessments",
     metadata,
-    Column("self_assessment_id", String(36), primary_key=True),
-    Column("ward", String(64), nullable=False),
-    Column("person_id", String(64), nullable=False),
-    Column("unit_id", String(64), nullable=False),
-    Column("period", String(7), nullable=False),
-    Column("catalog_version", String(32), nullable=False),
+    *keys(self_assessment_id=36),
+    *required(ward=64, person_id=64, unit_id=64, period=7, catalog_version=32),
     Column("revision", Integer, nullable=False),
     Column("status", String(16), nullable=False),  # submitted | approved | adjusted | returned
     Column("items", JSON, nullable=False),  # the person's own scores
@@ -198,16 +179,13 @@ self_assessments = Table(
 feedback = Table(
     "feedback",
     metadata,
-    Column("feedback_id", String(36), primary_key=True),
-    Column("ward", String(64), nullable=False),
-    Column("unit_id", String(64), nullable=False),
-    Column("period", String(7), nullable=False),
+    *keys(feedback_id=36),
+    *required(ward=64, unit_id=64, period=7),
     Column("level", Integer, nullable=False),
     Column("officer_id", String(64)),
     Column("procedure", String(200)),
     Column("comment", Text),  # stored for the ward, never logged nor published
-    Column("channel", String(8), nullable=False),
-    Column("device_id", String(64), nullable=False),
+    *required(channel=8, device_id=64),
     Column("received_at", UtcDateTime(), nullable=False),
     Index("ix_feedback_ward_period", "ward", "period"),
 )
@@ -215,9 +193,7 @@ feedback = Table(
 task_results = Table(
     "task_results",
     metadata,
-    Column("ward", String(64), primary_key=True),
-    Column("person_id", String(64), primary_key=True),
-    Column("period", String(7), primary_key=True),
+    *keys(ward=64, person_id=64, period=7),
     Column("points", Float, nullable=False),
     Column("disqualified", Boolean, nullable=False, default=False, server_default=false()),
     Column("source_id", String(64), nullable=False),
@@ -234,15 +210,12 @@ task_result_records = Table(
     "task_result_records",
     metadata,
     Column("record_id", Integer, primary_key=True, autoincrement=True),
-    Column("ward", String(64), nullable=False),
-    Column("person_id", String(64), nullable=False),
-    Column("period", String(7), nullable=False),
+    *required(ward=64, person_id=64, period=7),
     Column("points", Float, nullable=False),
     Column("disqualified", Boolean, nullable=False),
     Column("source", String(16), nullable=False),
     Column("note", Text),
-    Column("recorded_by", String(64), nullable=False),
-    Column("role", String(32), nullable=False),
+    *required(recorded_by=64, role=32),
     Column("recorded_at", UtcDateTime(), nullable=False),
     Index("ix_task_result_records_ward_person_period", "ward", "person_id", "period"),
 )
@@ -251,7 +224,7 @@ task_result_records = Table(
 ward_calendars = Table(
     "ward_calendars",
     metadata,
-    Column("ward", String(64), primary_key=True),
+    *keys(ward=64),
     Column("version", Integer, nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
@@ -260,7 +233,7 @@ ward_calendars = Table(
 calendar_days = Table(
     "calendar_days",
     metadata,
-    Column("ward", String(64), primary_key=True),
+    *keys(ward=64),
     Column("day", Date, primary_key=True),
     Column("working", Boolean, nullable=False),
     Column("reason", String(300), nullable=False, default=""),
@@ -275,8 +248,7 @@ idempotency = plumbing.idempotency
 rate_buckets = Table(
     "rate_buckets",
     metadata,
-    Column("ward", String(64), primary_key=True),
-    Column("bucket", String(64), primary_key=True),
+    *keys(ward=64, bucket=64),
     Column("tokens", Float, nullable=False),
     #: When ``tokens`` was last computed, in seconds since the epoch (portable arithmetic).
     Column("refilled_at_s", Float, nullable=False, server_default="0"),

@@ -17,7 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from services.runtime.db import PlumbingTables, UtcDateTime, new_metadata
+from services.runtime.db import PlumbingTables, UtcDateTime, keys, moments, new_metadata, required
 
 metadata = new_metadata()
 plumbing = PlumbingTables(metadata, commands=True)
@@ -25,7 +25,7 @@ plumbing = PlumbingTables(metadata, commands=True)
 org_versions = Table(
     "org_versions",
     metadata,
-    Column("ward", String(64), primary_key=True),
+    *keys(ward=64),
     Column("version", Integer, nullable=False),
 )
 
@@ -35,7 +35,7 @@ org_versions = Table(
 calendars = Table(
     "calendars",
     metadata,
-    Column("ward", String(64), primary_key=True),
+    *keys(ward=64),
     Column("version", Integer, nullable=False),
     Column("days", JSON, nullable=False),
 )
@@ -48,13 +48,11 @@ calendars = Table(
 records = Table(
     "records",
     metadata,
-    Column("ward", String(64), primary_key=True),
+    *keys(ward=64),
     Column("kind", String(32), primary_key=True),  # audit | self_assessment | corrective_action
-    Column("record_id", String(80), primary_key=True),
+    *keys(record_id=80),
     Column("subject_id", String(64), nullable=False),  # the unit, person or action watched
-    Column("period", String(8), nullable=False),
-    Column("unit_id", String(64), nullable=False),
-    Column("status", String(16), nullable=False),
+    *required(period=8, unit_id=64, status=16),
     Column("revision", Integer, nullable=False),
     Column("as_of", UtcDateTime(), nullable=False),
     Column("details", JSON, nullable=False),
@@ -64,17 +62,14 @@ records = Table(
 org_units = Table(
     "org_units",
     metadata,
-    Column("ward", String(64), primary_key=True),
-    Column("unit_id", String(64), primary_key=True),
-    Column("name_vi", String(200), nullable=False),
-    Column("name_en", String(200), nullable=False),
+    *keys(ward=64, unit_id=64),
+    *required(name_vi=200, name_en=200),
 )
 
 org_people = Table(
     "org_people",
     metadata,
-    Column("ward", String(64), primary_key=True),
-    Column("person_id", String(64), primary_key=True),
+    *keys(ward=64, person_id=64),
     Column("full_name", String(200), nullable=False),
     Column("email", String(254)),
     Column("role", String(32), nullable=False),
@@ -85,21 +80,17 @@ org_people = Table(
 alerts = Table(
     "alerts",
     metadata,
-    Column("alert_id", String(36), primary_key=True),
-    Column("ward", String(64), nullable=False),
-    Column("rule", String(64), nullable=False),
-    Column("subject_id", String(64), nullable=False),
+    *keys(alert_id=36),
+    *required(ward=64, rule=64, subject_id=64),
     Column("period", String(10), nullable=False),  # YYYY-MM, YYYY-Qn, YYYY, or a day
-    Column("recipient_id", String(64), nullable=False),
-    Column("severity", String(16), nullable=False),
+    *required(recipient_id=64, severity=16),
     # open | acknowledged | escalated (handed one level up) | resolved
     Column("status", String(16), nullable=False),
     Column("title_vi", Text, nullable=False),
     Column("title_en", Text, nullable=False),
     Column("body_vi", Text, nullable=False),
     Column("body_en", Text, nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False),
-    Column("updated_at", UtcDateTime(), nullable=False),
+    *moments("created_at", "updated_at"),
     Column("unit_id", String(64)),
     Column("escalation_level", Integer, nullable=False, server_default="0"),
     #: When it goes one level up if still unacknowledged (None at the top of the chain).
@@ -127,10 +118,7 @@ alerts = Table(
 expectations = Table(
     "expectations",
     metadata,
-    Column("ward", String(64), primary_key=True),
-    Column("rule", String(64), primary_key=True),
-    Column("subject_id", String(64), primary_key=True),
-    Column("period", String(8), primary_key=True),
+    *keys(ward=64, rule=64, subject_id=64, period=8),
     Column("unit_id", String(64), nullable=False),
     Column("person_id", String(64)),
     Column("due_at", UtcDateTime()),
@@ -148,15 +136,12 @@ deliveries = Table(
     "deliveries",
     metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("ward", String(64), nullable=False),
-    Column("alert_id", String(36), nullable=False),
-    Column("recipient_id", String(64), nullable=False),
+    *required(ward=64, alert_id=36, recipient_id=64),
     Column("channel", String(16), nullable=False),  # email | webhook
     Column("kind", String(16), nullable=False),  # alert | resolved
     Column("status", String(16), nullable=False),  # pending | sent | failed
     Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("send_after", UtcDateTime(), nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False),
+    *moments("send_after", "created_at"),
     Column("sent_at", UtcDateTime()),
     Column("last_error", Text),
     Column("claimed_until", UtcDateTime()),
@@ -167,8 +152,7 @@ deliveries = Table(
 preferences = Table(
     "preferences",
     metadata,
-    Column("ward", String(64), primary_key=True),
-    Column("person_id", String(64), primary_key=True),
+    *keys(ward=64, person_id=64),
     Column("email", Boolean, nullable=False),
     Column("webhook_url", String(500)),
     Column("digest", Boolean, nullable=False),

@@ -16,19 +16,29 @@ from sqlalchemy import (
     false,
 )
 
-from services.runtime.db import PlumbingTables, UtcDateTime, new_metadata
+from services.runtime.db import PlumbingTables, UtcDateTime, keys, new_metadata, required
 
 metadata = new_metadata()
 plumbing = PlumbingTables(metadata, commands=True)
+
+
+def _sums() -> list[Column[int]]:
+    """Integer sums of scored items (``domain.aggregates.PillarSums``): points and max points,
+    how many items were scored and how many were not applicable."""
+    return [
+        Column("points", BigInteger, nullable=False),
+        Column("max_points", BigInteger, nullable=False),
+        Column("scored_items", Integer, nullable=False),
+        Column("na_items", Integer, nullable=False),
+    ]
+
 
 #: One row per audit: its newest revision and what it contributes (to retract it later).
 audit_records = Table(
     "audit_records",
     metadata,
-    Column("ward", String(64), primary_key=True),
-    Column("audit_id", String(36), primary_key=True),
-    Column("unit_id", String(64), nullable=False),
-    Column("month", String(7), nullable=False),
+    *keys(ward=64, audit_id=36),
+    *required(unit_id=64, month=7),
     Column("revision", Integer, nullable=False),
     Column("live", Boolean, nullable=False),
     Column("sums", JSON, nullable=False),  # {pillar: [points, max_points, scored, n/a]}
@@ -40,25 +50,15 @@ Index("ix_audit_records_unit", audit_records.c.ward, audit_records.c.unit_id, au
 unit_month_pillars = Table(
     "unit_month_pillars",
     metadata,
-    Column("ward", String(64), primary_key=True),
-    Column("unit_id", String(64), primary_key=True),
-    Column("month", String(7), primary_key=True),
-    Column("pillar", String(4), primary_key=True),
-    Column("points", BigInteger, nullable=False),
-    Column("max_points", BigInteger, nullable=False),
-    Column("scored_items", Integer, nullable=False),
-    Column("na_items", Integer, nullable=False),
+    *keys(ward=64, unit_id=64, month=7, pillar=4),
+    *_sums(),
 )
 
 #: Which metrics are below their threshold now, so a crossing is announced once.
 low_flags = Table(
     "low_flags",
     metadata,
-    Column("ward", String(64), primary_key=True),
-    Column("subject_kind", String(8), primary_key=True),
-    Column("subject_id", String(64), primary_key=True),
-    Column("period", String(8), primary_key=True),
-    Column("metric", String(24), primary_key=True),
+    *keys(ward=64, subject_kind=8, subject_id=64, period=8, metric=24),
     Column("low", Boolean, nullable=False),
     Column("value", Float),
     Column("updated_at", UtcDateTime(), nullable=False),
@@ -68,8 +68,7 @@ low_flags = Table(
 closed_periods = Table(
     "closed_periods",
     metadata,
-    Column("ward", String(64), primary_key=True),
-    Column("period", String(7), primary_key=True),
+    *keys(ward=64, period=7),
     Column("closed_at", UtcDateTime(), nullable=False),
 )
 
@@ -77,11 +76,8 @@ closed_periods = Table(
 review_records = Table(
     "review_records",
     metadata,
-    Column("ward", String(64), primary_key=True),
-    Column("self_assessment_id", String(36), primary_key=True),
-    Column("person_id", String(64), nullable=False),
-    Column("unit_id", String(64), nullable=False),
-    Column("month", String(7), nullable=False),
+    *keys(ward=64, self_assessment_id=36),
+    *required(person_id=64, unit_id=64, month=7),
     Column("revision", Integer, nullable=False),
     Column("reviewed_us", BigInteger, nullable=False),  # event time, µs since the epoch
     Column("live", Boolean, nullable=False),
@@ -94,23 +90,16 @@ Index("ix_review_records_person", review_records.c.ward, review_records.c.person
 person_month_plus = Table(
     "person_month_plus",
     metadata,
-    Column("ward", String(64), primary_key=True),
-    Column("person_id", String(64), primary_key=True),
-    Column("month", String(7), primary_key=True),
+    *keys(ward=64, person_id=64, month=7),
     Column("unit_id", String(64), nullable=False),
-    Column("points", BigInteger, nullable=False),
-    Column("max_points", BigInteger, nullable=False),
-    Column("scored_items", Integer, nullable=False),
-    Column("na_items", Integer, nullable=False),
+    *_sums(),
 )
 
 #: The task result (0-70 points) of a person's month: the one recorded last in event time.
 task_results = Table(
     "task_results",
     metadata,
-    Column("ward", String(64), primary_key=True),
-    Column("person_id", String(64), primary_key=True),
-    Column("month", String(7), primary_key=True),
+    *keys(ward=64, person_id=64, month=7),
     Column("points", Float, nullable=False),
     # A disciplinary measure in the month: the lowest band whatever the points (Decree 335).
     Column("disqualified", Boolean, nullable=False, default=False, server_default=false()),
@@ -122,9 +111,7 @@ task_results = Table(
 unit_month_feedback = Table(
     "unit_month_feedback",
     metadata,
-    Column("ward", String(64), primary_key=True),
-    Column("unit_id", String(64), primary_key=True),
-    Column("month", String(7), primary_key=True),
+    *keys(ward=64, unit_id=64, month=7),
     Column("level", Integer, primary_key=True),
     Column("ratings", Integer, nullable=False),
 )
@@ -133,8 +120,7 @@ unit_month_feedback = Table(
 unit_day_very_dissatisfied = Table(
     "unit_day_very_dissatisfied",
     metadata,
-    Column("ward", String(64), primary_key=True),
-    Column("unit_id", String(64), primary_key=True),
+    *keys(ward=64, unit_id=64),
     Column("day", Date, primary_key=True),
     Column("ratings", Integer, nullable=False),
 )
@@ -143,10 +129,7 @@ unit_day_very_dissatisfied = Table(
 late_marks = Table(
     "late_marks",
     metadata,
-    Column("ward", String(64), primary_key=True),
-    Column("subject_kind", String(8), primary_key=True),
-    Column("subject_id", String(64), primary_key=True),
-    Column("month", String(7), primary_key=True),
+    *keys(ward=64, subject_kind=8, subject_id=64, month=7),
     Column("marked_at", UtcDateTime(), nullable=False),
 )
 
@@ -156,7 +139,7 @@ late_marks = Table(
 org_rosters = Table(
     "org_rosters",
     metadata,
-    Column("ward", String(64), primary_key=True),
+    *keys(ward=64),
     Column("version", Integer, nullable=False),
     Column("people", JSON, nullable=False),
     Column("units", JSON),
@@ -167,9 +150,7 @@ org_rosters = Table(
 classification_decisions = Table(
     "classification_decisions",
     metadata,
-    Column("ward", String(64), primary_key=True),
-    Column("period", String(8), primary_key=True),
-    Column("duty_group", String(64), primary_key=True),
+    *keys(ward=64, period=8, duty_group=64),
     Column("excellent", JSON, nullable=False),  # the person ids who keep "xuất sắc"
     Column("decided_by", String(64), nullable=False),
     Column("decided_at", UtcDateTime(), nullable=False),

@@ -4,9 +4,11 @@ NATS intake uses)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from inspect import Parameter, Signature
+from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -14,7 +16,7 @@ from contracts.roles import Role
 from services.assessment.handlers.commands import PEOPLE, Submissions
 from services.runtime.auth import Principal
 from services.runtime.db import SessionFactory
-from services.runtime.http import require
+from services.runtime.http import Caller, IdempotencyKey, error_responses, require
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
@@ -46,3 +48,55 @@ async def submit(
     """Dispatch ``body`` by its model class through the command pipeline."""
     status, answer = await submissions_of(request).execute(caller, body, key)
     return JSONResponse(answer, status_code=status)
+
+
+def command_route(
+    router: APIRouter,
+    method: str,
+    path: str,
+    name: str,
+    *,
+    summary: str,
+    body: type[BaseModel] | None = None,
+    command: Callable[..., BaseModel] | None = None,
+    target: tuple[str, Any] | None = None,
+    errors: tuple[int, ...] = (),
+    doc: str | None = None,
+    **options: Any,
+) -> None:
+    """Declare the route of one person's command: the path's ``target`` (its name and type, e.g.
+    ``("audit_id", uuid.UUID)``) and the fields of ``body`` make ``command`` (the body itself
+    when there is no ``command``), handed to :func:`submit` with the caller and the
+    ``Idempotency-Key``. ``name`` and ``doc`` are the endpoint's (its OpenAPI operation and
+    description); the answers are ``SUBMISSION_ERRORS`` and ``errors``; ``options`` go to
+    FastAPI's route (``status_code``, ``response_model``, ``tags``)."""
+
+    async def endpoint(
+        request: Request, caller: Principal, key: str | None = None, **given: Any
+    ) -> JSONResponse:
+        if command is None:
+            return await submit(request, given["body"], caller, key)
+        fields = given.pop("body").model_dump() if body is not None else {}
+        return await submit(request, command(**given, **fields), caller, key)
+
+    named = Parameter.KEYWORD_ONLY
+    parameters = [Parameter("request", named, annotation=Request)]
+    if target is not None:
+        parameters.append(Parameter(target[0], named, annotation=target[1]))
+    if body is not None:
+        parameters.append(Parameter("body", named, annotation=body))
+    parameters += [
+        Parameter("caller", named, annotation=Caller),
+        Parameter("key", named, annotation=IdempotencyKey, default=None),
+    ]
+    endpoint.__signature__ = Signature(parameters, return_annotation=JSONResponse)  # type: ignore[attr-defined]
+    endpoint.__name__ = endpoint.__qualname__ = name
+    endpoint.__doc__ = doc
+    router.add_api_route(
+        path,
+        endpoint,
+        methods=[method],
+        responses=error_responses(*SUBMISSION_ERRORS, *errors),
+        summary=summary,
+        **options,
+    )

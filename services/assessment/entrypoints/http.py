@@ -10,173 +10,132 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import JSONResponse
 
 from contracts import intake as schemas
 from contracts.periods import MonthKey
 from services.assessment import views
 from services.assessment.entrypoints import admin
 from services.assessment.entrypoints.deps import (
-    SUBMISSION_ERRORS,
     Month,
     Person,
     Sessions,
+    command_route,
     submissions_of,
-    submit,
 )
-from services.runtime.http import Caller, IdempotencyKey, error_responses
+from services.runtime.http import Caller, error_responses
 
 router = APIRouter(prefix="/v1", tags=["assessment"])
 
 
-# --- audits and corrective actions ----------------------------------------------------------------
+# --- submissions: each route hands one command to the command table --------------------------
 
+AUDIT, ACTION = ("audit_id", uuid.UUID), ("action_id", uuid.UUID)
 
-@router.post(
+command_route(
+    router,
+    "POST",
     "/audits",
+    "submit_audit",
+    body=schemas.AuditIn,
     status_code=201,
     response_model=schemas.AuditOut,
-    responses=error_responses(*SUBMISSION_ERRORS),
     summary="Submit a unit 5S audit (nộp phiếu đánh giá 5S)",
+    doc="Items scored 0–1 open corrective actions (owner: the unit head unless given).",
 )
-async def submit_audit(
-    request: Request, body: schemas.AuditIn, caller: Caller, key: IdempotencyKey = None
-) -> JSONResponse:
-    """Items scored 0–1 open corrective actions (owner: the unit head unless given)."""
-    return await submit(request, body, caller, key)
-
-
-@router.post(
+command_route(
+    router,
+    "POST",
     "/audits/{audit_id}/amend",
+    "amend_audit",
+    target=AUDIT,
+    body=schemas.AuditAmendIn,
+    command=schemas.AuditAmendCommand,
+    errors=(404,),
     response_model=schemas.AuditOut,
-    responses=error_responses(*SUBMISSION_ERRORS, 404),
     summary="Amend an audit with a full new item list and a reason (sửa phiếu)",
 )
-async def amend_audit(
-    request: Request,
-    audit_id: uuid.UUID,
-    body: schemas.AuditAmendIn,
-    caller: Caller,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    command = schemas.AuditAmendCommand(audit_id=audit_id, **body.model_dump())
-    return await submit(request, command, caller, key)
-
-
-@router.post(
+command_route(
+    router,
+    "POST",
     "/audits/{audit_id}/withdraw",
+    "withdraw_audit",
+    target=AUDIT,
+    body=schemas.ReasonIn,
+    command=schemas.AuditWithdrawCommand,
+    errors=(404,),
     response_model=schemas.AuditOut,
-    responses=error_responses(*SUBMISSION_ERRORS, 404),
     summary="Withdraw an audit, with a reason (rút phiếu)",
 )
-async def withdraw_audit(
-    request: Request,
-    audit_id: uuid.UUID,
-    body: schemas.ReasonIn,
-    caller: Caller,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    command = schemas.AuditWithdrawCommand(audit_id=audit_id, reason=body.reason)
-    return await submit(request, command, caller, key)
-
-
-@router.post(
+command_route(
+    router,
+    "POST",
     "/corrective-actions/{action_id}/close",
-    responses=error_responses(*SUBMISSION_ERRORS, 404),
+    "close_corrective_action",
+    target=ACTION,
+    body=schemas.ActionCloseIn,
+    command=schemas.ActionCloseCommand,
+    errors=(404,),
     summary="Close a corrective action with a note and evidence (đóng hành động khắc phục)",
 )
-async def close_corrective_action(
-    request: Request,
-    action_id: uuid.UUID,
-    body: schemas.ActionCloseIn,
-    caller: Caller,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    command = schemas.ActionCloseCommand(action_id=action_id, **body.model_dump())
-    return await submit(request, command, caller, key)
-
-
-@router.post(
+command_route(
+    router,
+    "POST",
     "/corrective-actions/{action_id}/reopen",
-    responses=error_responses(*SUBMISSION_ERRORS, 404),
+    "reopen_corrective_action",
+    target=ACTION,
+    body=schemas.ActionReopenIn,
+    command=schemas.ActionReopenCommand,
+    errors=(404,),
     summary="Reopen a closed corrective action found not done, with a reason and a new due "
     "date (mở lại hành động khắc phục)",
+    doc="The auditor who found it, the chairman, or the vice-chairman in charge of its unit; "
+    "409\nwhen it is open, or when its audit closed it (amend the audit instead).",
 )
-async def reopen_corrective_action(
-    request: Request,
-    action_id: uuid.UUID,
-    body: schemas.ActionReopenIn,
-    caller: Caller,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    """The auditor who found it, the chairman, or the vice-chairman in charge of its unit; 409
-    when it is open, or when its audit closed it (amend the audit instead)."""
-    command = schemas.ActionReopenCommand(action_id=action_id, **body.model_dump())
-    return await submit(request, command, caller, key)
-
-
-# --- self-assessments -----------------------------------------------------------------------------
-
-
-@router.post(
+command_route(
+    router,
+    "POST",
     "/self-assessments",
+    "submit_self_assessment",
+    body=schemas.SelfAssessmentIn,
     status_code=201,
-    responses=error_responses(*SUBMISSION_ERRORS),
     summary='Submit one\'s own monthly "+" self-assessment (tự đánh giá)',
 )
-async def submit_self_assessment(
-    request: Request, body: schemas.SelfAssessmentIn, caller: Caller, key: IdempotencyKey = None
-) -> JSONResponse:
-    return await submit(request, body, caller, key)
-
-
-@router.post(
+command_route(
+    router,
+    "POST",
     "/self-assessments/{self_assessment_id}/review",
-    responses=error_responses(*SUBMISSION_ERRORS, 404),
+    "review_self_assessment",
+    target=("self_assessment_id", uuid.UUID),
+    body=schemas.ReviewIn,
+    command=schemas.ReviewCommand,
+    errors=(404,),
     summary="Approve, adjust (with a reason) or return (with a reason) a self-assessment",
 )
-async def review_self_assessment(
-    request: Request,
-    self_assessment_id: uuid.UUID,
-    body: schemas.ReviewIn,
-    caller: Caller,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    command = schemas.ReviewCommand(self_assessment_id=self_assessment_id, **body.model_dump())
-    return await submit(request, command, caller, key)
-
-
-# --- feedback and task results --------------------------------------------------------------------
-
-
-@router.post(
+command_route(
+    router,
+    "POST",
     "/feedback",
+    "receive_feedback",
+    body=schemas.FeedbackIn,
+    errors=(429,),
     status_code=201,
-    responses=error_responses(*SUBMISSION_ERRORS, 429),
     summary="A citizen's rating from a kiosk or QR link (đánh giá mức độ hài lòng)",
+    doc="Rate-limited per kiosk or QR link (429 when its bucket is empty).",
 )
-async def receive_feedback(
-    request: Request, body: schemas.FeedbackIn, caller: Caller, key: IdempotencyKey = None
-) -> JSONResponse:
-    """Rate-limited per kiosk or QR link (429 when its bucket is empty)."""
-    return await submit(request, body, caller, key)
-
-
-@router.post(
+command_route(
+    router,
+    "POST",
     "/task-results",
+    "record_task_result",
+    body=schemas.TaskResultIn,
     status_code=201,
-    responses=error_responses(*SUBMISSION_ERRORS),
     summary="Task points (0–70) of a person for a month, from the HR/task system or the "
     'leader who reviews the person\'s "+" (ghi điểm nhiệm vụ)',
+    doc="The HR integration, or (in a ward without one) the person's reviewer in the current "
+    "org\nchart (their unit head; for a unit head, the vice-chairman in charge or the chairman; "
+    "for a\nvice-chairman, the chairman), with a note; the last one recorded wins and every "
+    "recording\nis kept. Nobody records their own.",
 )
-async def record_task_result(
-    request: Request, body: schemas.TaskResultIn, caller: Caller, key: IdempotencyKey = None
-) -> JSONResponse:
-    """The HR integration, or (in a ward without one) the person's reviewer in the current org
-    chart (their unit head; for a unit head, the vice-chairman in charge or the chairman; for a
-    vice-chairman, the chairman), with a note; the last one recorded wins and every recording
-    is kept. Nobody records their own."""
-    return await submit(request, body, caller, key)
 
 
 @router.get(
@@ -198,31 +157,25 @@ async def task_result_history(
 # --- periods --------------------------------------------------------------------------------------
 
 
-@router.post(
+command_route(
+    router,
+    "POST",
     "/periods/{period}/close",
-    responses=error_responses(*SUBMISSION_ERRORS),
+    "close_period",
+    target=("period", Month),
+    command=schemas.PeriodCloseCommand,
     summary="Close a month (khóa sổ): its submissions are refused from then on",
 )
-async def close_period(
-    request: Request, period: Month, caller: Caller, key: IdempotencyKey = None
-) -> JSONResponse:
-    return await submit(request, schemas.PeriodCloseCommand(period=period), caller, key)
-
-
-@router.post(
+command_route(
+    router,
+    "POST",
     "/periods/{period}/reopen",
-    responses=error_responses(*SUBMISSION_ERRORS),
+    "reopen_period",
+    target=("period", Month),
+    body=schemas.ReasonIn,
+    command=schemas.PeriodReopenCommand,
     summary="Reopen a closed month, with a reason (mở lại kỳ)",
 )
-async def reopen_period(
-    request: Request,
-    period: Month,
-    body: schemas.ReasonIn,
-    caller: Caller,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    command = schemas.PeriodReopenCommand(period=period, reason=body.reason)
-    return await submit(request, command, caller, key)
 
 
 # --- the ward's working calendar -----------------------------------------------------------------
@@ -248,36 +201,30 @@ async def get_calendar(
         return await views.calendar_year(session, caller.ward, policy, year)
 
 
-@router.put(
+command_route(
+    router,
+    "PUT",
     "/calendar/days/{day}",
-    responses=error_responses(*SUBMISSION_ERRORS),
+    "declare_calendar_day",
+    target=("day", Day),
+    body=schemas.CalendarDayIn,
+    command=schemas.CalendarDayCommand,
+    tags=["calendar"],
     summary="Declare a day off or a make-up working day, with its reason (administrators)",
-    tags=["calendar"],
+    doc="A make-up working day is a weekend day or a holiday; a day off a day that would be\n"
+    "worked (422 otherwise). Publishes ``assessment.calendar.published`` when it changes.",
 )
-async def declare_calendar_day(
-    request: Request,
-    day: Day,
-    body: schemas.CalendarDayIn,
-    caller: Caller,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    """A make-up working day is a weekend day or a holiday; a day off a day that would be
-    worked (422 otherwise). Publishes ``assessment.calendar.published`` when it changes."""
-    command = schemas.CalendarDayCommand(day=day, **body.model_dump())
-    return await submit(request, command, caller, key)
-
-
-@router.delete(
+command_route(
+    router,
+    "DELETE",
     "/calendar/days/{day}",
-    responses=error_responses(*SUBMISSION_ERRORS, 404),
-    summary="Remove a day's declaration: it follows the national calendar again",
+    "remove_calendar_day",
+    target=("day", Day),
+    command=schemas.CalendarRemoveCommand,
+    errors=(404,),
     tags=["calendar"],
+    summary="Remove a day's declaration: it follows the national calendar again",
 )
-async def remove_calendar_day(
-    request: Request, day: Day, caller: Caller, key: IdempotencyKey = None
-) -> JSONResponse:
-    command = schemas.CalendarRemoveCommand(day=day)
-    return await submit(request, command, caller, key)
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from services.notifications.entrypoints.schemas import (
 from services.notifications.handlers.commands import may_manage
 from services.runtime.auth import Principal
 from services.runtime.errors import pick_language
-from services.runtime.http import Caller, error_responses
+from services.runtime.http import Caller, IdempotencyKey, error_responses
 from services.runtime.refusals import Kind, Refusal
 
 if TYPE_CHECKING:  # the composition root imports this module
@@ -39,16 +39,6 @@ LINK_SNOOZE_HOURS = 24.0
 def _service(request: Request) -> Notifications:
     service: Notifications = request.app.state.notifications
     return service
-
-
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=200,
-        description="Repeat a command safely: the same key returns the first answer",
-    ),
-]
 
 
 async def _command(

@@ -8,26 +8,25 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
 from services.assessment.adapters.tables import plumbing
 from services.assessment.domain.policy import Policy
 from services.assessment.handlers.periods import close_due_periods
-from services.runtime.commands import forget_old_keys
-from services.runtime.jobs import run_forever
+from services.runtime.commands import housekeeping_forever as housekeeping
 from services.runtime.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 
-async def housekeeping_once(
-    units: Callable[[], UnitOfWork], policy: Policy, keep_keys: timedelta
-) -> list[tuple[str, str]]:
-    """One round, in one unit of work: the (ward, period) pairs it closed."""
-    async with units() as uow:
-        closed = await close_due_periods(uow, policy)
-        await forget_old_keys(uow.session, plumbing.idempotency, uow.now - keep_keys)
+async def close_due(uow: UnitOfWork, policy: Policy) -> list[tuple[str, str]]:
+    """Close the months past their close day: the (ward, period) pairs it closed, logged once
+    committed."""
+    closed = await close_due_periods(uow, policy)
     for ward, period in closed:
-        log.info("closed period %s of %s after its close day", period, ward)
+        uow.after_commit(
+            partial(log.info, "closed period %s of %s after its close day", period, ward)
+        )
     return closed
 
 
@@ -38,9 +37,11 @@ async def housekeeping_forever(
     keep_keys: timedelta,
     stop: asyncio.Event | None = None,
 ) -> None:
-    """:func:`housekeeping_once` every ``every_s`` seconds until ``stop`` is set."""
+    """Every ``every_s`` seconds until ``stop`` is set, in one unit of work: the automatic
+    close (:func:`close_due`), then forgetting the idempotency records older than
+    ``keep_keys``."""
 
-    async def once() -> None:
-        await housekeeping_once(units, policy, keep_keys)
+    async def chores(uow: UnitOfWork) -> None:
+        await close_due(uow, policy)
 
-    await run_forever("housekeeping", once, interval_s=every_s, stop=stop)
+    await housekeeping(units, plumbing.idempotency, keep_keys, every_s, stop, chores)

@@ -23,7 +23,7 @@ from services.notifications.handlers import deadlines, escalation, sending
 from services.notifications.handlers.context import Context
 from services.notifications.handlers.deliveries import QUEUED
 from services.notifications.metrics import OVERDUE_REVIEWS
-from services.runtime.commands import forget_old_keys
+from services.runtime import commands
 from services.runtime.jobs import run_forever
 from services.runtime.uow import UnitOfWork
 
@@ -104,14 +104,9 @@ async def housekeeping_forever(
 ) -> None:
     """Forget the idempotency records of people's commands older than ``keep_keys`` (by the
     service's clock), every ``every_s``. Every instance may run it."""
-
-    async def once() -> None:
-        await forget_old_commands(units, keep_keys)
-
-    await run_forever("housekeeping", once, interval_s=every_s, stop=stop)
+    await commands.housekeeping_forever(units, plumbing.idempotency, keep_keys, every_s, stop)
 
 
 async def forget_old_commands(units: Callable[[], UnitOfWork], keep_keys: timedelta) -> int:
     """One housekeeping pass: how many idempotency records were forgotten."""
-    async with units() as uow:
-        return await forget_old_keys(uow.session, plumbing.idempotency, uow.now - keep_keys)
+    return await commands.forget_old_commands(units, plumbing.idempotency, keep_keys)

@@ -35,9 +35,11 @@ the factory given to :class:`Commands`; every step reads what it needs from it.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Generic, Self, TypeVar
 
 from prometheus_client import Counter
@@ -51,6 +53,7 @@ from services.runtime.auth import Principal
 from services.runtime.clock import FrozenClock, Now
 from services.runtime.db import SessionFactory
 from services.runtime.dispatch import Entry, Next, Registry, Step
+from services.runtime.jobs import run_forever
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.uow import UnitOfWork
 
@@ -61,7 +64,9 @@ __all__ = [
     "Commands",
     "authorised",
     "command_registry",
+    "forget_old_commands",
     "forget_old_keys",
+    "housekeeping_forever",
     "idempotent",
     "in_unit_of_work",
     "metered",
@@ -72,6 +77,8 @@ __all__ = [
 
 #: What a command answers: the JSON body of the HTTP answer (and of the intake's reply).
 Answer = dict[str, Any]
+
+log = logging.getLogger(__name__)
 
 #: Keys are opaque to us; this bounds what we store.
 MAX_KEY_LENGTH = 200
@@ -266,6 +273,43 @@ async def forget_old_keys(session: AsyncSession, table: Table, before: datetime)
     stream's own duplicate window is two hours. Returns how many went."""
     result = await session.execute(table.delete().where(table.c.created_at < before))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+#: A service's own housekeeping, done in the same unit of work as forgetting old keys.
+Chores = Callable[[UnitOfWork], Awaitable[None]]
+
+
+async def forget_old_commands(
+    units: Callable[[], UnitOfWork], table: Table, keep: timedelta, chores: Chores | None = None
+) -> int:
+    """One housekeeping pass, in one unit of work: the service's ``chores`` (if any), then the
+    idempotency records (``table``) older than ``keep`` by the unit's clock are dropped.
+    Returns how many went."""
+    async with units() as uow:
+        if chores is not None:
+            await chores(uow)
+        forgotten = await forget_old_keys(uow.session, table, uow.now - keep)
+    if forgotten:
+        log.info("forgot %d old idempotency keys", forgotten)
+    return forgotten
+
+
+async def housekeeping_forever(
+    units: Callable[[], UnitOfWork],
+    table: Table,
+    keep: timedelta,
+    every_s: float,
+    stop: asyncio.Event | None = None,
+    chores: Chores | None = None,
+) -> None:
+    """:func:`forget_old_commands` every ``every_s`` seconds until ``stop`` is set: every
+    service's housekeeping loop. Every instance may run it (a delete of old rows is safe to
+    repeat; a service's ``chores`` must be too)."""
+
+    async def once() -> None:
+        await forget_old_commands(units, table, keep, chores)
+
+    await run_forever("housekeeping", once, interval_s=every_s, stop=stop)
 
 
 #: A service's rate limit: take one token for the caller of ``context`` or raise a refusal.

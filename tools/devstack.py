@@ -12,12 +12,18 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from services.runtime.streams import create as create_streams
-from tools.processes import ROOT, NatsServer, ServiceProcess, port_taken, wait_until_ready
+from tools.processes import (
+    ROOT,
+    NatsServer,
+    ServiceProcess,
+    load_demo,
+    port_taken,
+    wait_until_ready,
+)
 
 SERVICES = {"assessment": 8001, "scoring": 8002, "notifications": 8003}
 
@@ -72,20 +78,10 @@ def main() -> None:
         asyncio.run(create_streams(nats.url, 1, None, None))
         print(f"NATS with JetStream on {nats.url} (data in {var / 'nats'})")
         tokens = var / "demo-tokens.json"
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "services.assessment",
-                "demo",
-                "--mode",
-                arguments.demo,
-                "--tokens",
-                str(tokens),
-            ],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            check=True,
+        load_demo(
+            arguments.demo,
+            tokens,
+            env,
             stdout=(logs / "demo.log").open("ab"),
             stderr=subprocess.STDOUT,
         )

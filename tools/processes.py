@@ -122,6 +122,29 @@ def wait_until_ready(
     raise TimeoutError(f"{url} not ready after {timeout}s")
 
 
+def load_demo(mode: str, tokens: Path, env: Mapping[str, str], **output: Any) -> None:
+    """Load the demo ward (``python -m services.assessment demo``, ``mode`` full or org) into
+    the assessment database ``env`` names, writing its people's tokens to ``tokens``;
+    ``output`` goes to ``subprocess.run`` (``capture_output``, ``stdout``). Raises
+    ``CalledProcessError`` when the loader fails."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "services.assessment",
+            "demo",
+            "--mode",
+            mode,
+            "--tokens",
+            str(tokens),
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        check=True,
+        **output,
+    )
+
+
 class NatsServer:
     """A ``nats-server -js`` with its data under ``store_dir``."""
 

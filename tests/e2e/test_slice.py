@@ -5,9 +5,6 @@ and the vice-chairman in charge. Services run as separate processes on PostgreSQ
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,28 +16,13 @@ from contracts.periods import Month
 from tests.support.http import eventually
 from tests.support.stack import SERVICE_NAMES, Stack
 from tools.demo import audit_body as example_audit
-from tools.processes import ROOT
+from tools.processes import load_demo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.postgres]
 
 
 def load_demo_org(stack: Stack, tokens: Path) -> list[dict[str, str | None]]:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "services.assessment",
-            "demo",
-            "--mode",
-            "org",
-            "--tokens",
-            str(tokens),
-        ],
-        cwd=ROOT,
-        env={**os.environ, **stack.env("assessment")},
-        check=True,
-        capture_output=True,
-    )
+    load_demo("org", tokens, stack.env("assessment"), capture_output=True)
     return json.loads(tokens.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 

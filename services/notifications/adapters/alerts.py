@@ -58,6 +58,18 @@ async def insert_new(session: AsyncSession, message: Message, **values: Any) -> 
     return None if inserted is None else str(inserted.alert_id)
 
 
+def open_state(now: datetime, escalates_at: datetime | None) -> dict[str, Any]:
+    """The columns of an alert opened at ``now``, new or again: open, going one level up at
+    ``escalates_at``, not repeated before a message about it went out."""
+    return {
+        "status": "open",
+        "opened_at": now,
+        "updated_at": now,
+        "escalates_at": escalates_at,
+        "repeat_at": None,
+    }
+
+
 async def reopen_resolved(
     session: AsyncSession,
     cause: Sequence[Any],
@@ -73,15 +85,11 @@ async def reopen_resolved(
             update(alerts)
             .where(*cause, alerts.c.recipient_id == recipient_id, alerts.c.status == "resolved")
             .values(
-                status="open",
                 **_texts(message),
-                updated_at=now,
-                opened_at=now,
+                **open_state(now, escalates_at),
                 resolved_at=None,
                 acknowledged_at=None,
                 snoozed_until=None,
-                escalates_at=escalates_at,
-                repeat_at=None,
             )
             .returning(alerts.c.alert_id)
         )

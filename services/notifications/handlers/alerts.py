@@ -131,13 +131,9 @@ async def _open_for(
         recipient_id=person.person_id,
         unit_id=cause.unit_id,
         severity=cause.severity,
-        status="open",
         escalation_level=level,
-        escalates_at=escalates_at,
-        repeat_at=None,
-        opened_at=now,
         created_at=now,
-        updated_at=now,
+        **alerts.open_state(now, escalates_at),
     )
     if inserted is not None:
         return inserted

@@ -34,9 +34,8 @@ from contracts.subjects import intake_subject
 from services.assessment.adapters.tables import feedback, plumbing
 from services.assessment.bootstrap import AssessmentSettings, build_app
 from services.assessment.demo.loader import WARD, load_org
-from services.runtime.auth import Principal, issue_token
+from services.runtime.auth import Principal
 from services.runtime.db import transaction
-from services.runtime.settings import DEMO_TOKEN_SECRET
 from tools.processes import NatsServer
 
 BODY = {"unit_id": "ttphcc", "level": 4, "procedure": "Chứng thực bản sao từ bản chính"}
@@ -74,10 +73,11 @@ async def measure(count: int, nats_url: str, database_url: str) -> None:
         nats_url=nats_url,
         feedback_burst=10**9,
         relay_poll_s=0.1,
+        signing_keys_dir=Path(tempfile.mkdtemp(prefix="ward5s-bench-keys-")),
     )
     app = build_app(settings)
     kiosk = Principal("kiosk-01", WARD, Role.KIOSK, "ttphcc")
-    token = issue_token(DEMO_TOKEN_SECRET, kiosk)
+    token = app.state.issuer.device(kiosk)
     async with app.router.lifespan_context(app):
         sessions = app.state.runtime.sessions
         await load_org(sessions)

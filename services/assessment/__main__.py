@@ -6,6 +6,7 @@ import argparse
 import asyncio
 
 from services.assessment import bootstrap
+from services.assessment.entrypoints.keys import configure_keys_command, run_keys_command
 from services.runtime.cli import Command, main
 from services.runtime.settings import ServiceSettings
 
@@ -34,5 +35,10 @@ if __name__ == "__main__":
         bootstrap.MIGRATIONS,
         {
             "demo": Command("load the demo ward and write its tokens", _load_demo, _demo_arguments),
+            "keys": Command(
+                "list, rotate or retire the keys tokens are signed with",
+                run_keys_command,
+                configure_keys_command,
+            ),
         },
     )

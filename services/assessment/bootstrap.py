@@ -16,6 +16,8 @@ from services.assessment.adapters.tables import metadata, plumbing
 from services.assessment.domain.messages import MESSAGES
 from services.assessment.entrypoints import http
 from services.assessment.entrypoints.intake import register_intake
+from services.assessment.entrypoints.keys import Issuer
+from services.assessment.entrypoints.keys import router as jwks_router
 from services.assessment.handlers.calendar import ensure_known_calendars
 from services.assessment.handlers.catalog import ensure_catalog
 from services.assessment.handlers.commands import Submissions
@@ -30,6 +32,7 @@ from services.runtime.clock import SystemClock
 from services.runtime.refusals import register_messages
 from services.runtime.service import Runtime
 from services.runtime.settings import ServiceSettings
+from services.runtime.token_keys import LocalKeys
 from services.runtime.uow import UnitOfWork
 
 #: Re-exported: the service's launcher and tools find every service's settings here.
@@ -58,12 +61,13 @@ def build_runtime(config: ServiceSettings | None = None) -> tuple[Runtime, Submi
     """The service's runtime (database, bus, start-up hooks) and its command table."""
     config = assessment_settings(config)
     register_texts()
-    runtime = Runtime(config, metadata, plumbing, MIGRATIONS)
+    ring = config.key_ring()
+    runtime = Runtime(config, metadata, plumbing, MIGRATIONS, token_keys=LocalKeys(ring))
     policy = config.policy()
     clock = SystemClock()
     units = UnitOfWork.factory(runtime.sessions, plumbing.outbox, clock)
     submissions = Submissions(runtime.sessions, policy, clock)
-    register_intake(runtime.broker, submissions, config.token_secret.get_secret_value())
+    register_intake(runtime.broker, submissions, runtime.verifier)
 
     async def install_default_catalog() -> None:
         async with units() as uow:
@@ -97,7 +101,10 @@ def build_app(config: ServiceSettings | None = None) -> FastAPI:
         description="The system of record of the 5S+ programme: organisation, criteria, audits, "
         "self-assessments, citizen feedback, task results and periods. Every submission is also "
         "accepted by request-reply on NATS (`ward5s.<ward>.intake.<kind>`), with the same answer.",
-        routers=[http.router],
+        routers=[http.router, jwks_router],
     )
     app.state.submissions = submissions
+    keys = runtime.token_keys
+    assert isinstance(keys, LocalKeys)  # the issuer verifies with its own keys
+    app.state.issuer = Issuer.of(keys.ring, assessment_settings(config))
     return app

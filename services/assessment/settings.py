@@ -8,6 +8,7 @@ from pathlib import Path
 
 from services.assessment.domain.policy import Policy
 from services.runtime.settings import ServiceSettings, load_settings, own_settings
+from services.runtime.token_keys import KeyRing, NoSigningKey, demo_kids
 from services.runtime.workdays import WorkingCalendar, read_calendar_days
 
 NAME = "assessment"
@@ -30,6 +31,38 @@ class AssessmentSettings(ServiceSettings):
     auto_close_lookback_months: int = 3
     #: How long a retry with the same idempotency key still gets the first answer back.
     idempotency_retention_days: float = 30.0
+    #: Who reviews the chairman's "+" self-assessment: a person id of the org chart outside the
+    #: chairman's line of command; empty: the HR integration records the review made outside
+    #: the ward (``Policy.chairman_reviewer``).
+    chairman_reviewer: str | None = None
+    #: A reopened month closes again this many working days after its reopening by default.
+    reopen_working_days: int = 2
+    #: The private keys bearer tokens are signed with, one ``<kid>.pem`` file each
+    #: (``python -m services.assessment keys``; docs/SECURITY.md). Default ``<var_dir>/token-keys``.
+    signing_keys_dir: Path | None = None
+    #: How long a token an administrator issues for a person lasts.
+    person_token_hours: float = 12.0
+    #: How long a device's token (kiosk, QR link, integration) lasts.
+    device_token_days: float = 365.0
+
+    def key_ring(self) -> KeyRing:
+        """The keys this service signs with. A demo or test stack makes one (kid ``demo-`` or
+        ``test-``) when there is none; production starts only with a key of its own, and none
+        made for a demo or a test in the directory (SystemExit otherwise: fail closed)."""
+        ring = KeyRing(self.signing_keys_dir or self.var_dir / "token-keys")
+        if self.environment != "production":
+            ring.ensure(prefix=f"{self.environment}-")
+            return ring
+        try:
+            ring.current()
+        except NoSigningKey as error:
+            raise SystemExit(
+                f"{error}: make one with `python -m services.assessment keys rotate`"
+            ) from None
+        demo = demo_kids(ring.keys())
+        if demo:
+            raise SystemExit(f"demo or test signing keys in {ring.directory}: {demo}")
+        return ring
 
     def policy(self) -> Policy:
         """The policy these settings make, with the calendar files read now."""
@@ -41,6 +74,8 @@ class AssessmentSettings(ServiceSettings):
             feedback_burst=self.feedback_burst,
             feedback_refill_s=self.feedback_refill_s,
             auto_close_lookback_months=self.auto_close_lookback_months,
+            chairman_reviewer=self.chairman_reviewer or None,
+            reopen_working_days=self.reopen_working_days,
         )
 
 

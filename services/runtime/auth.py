@@ -1,26 +1,45 @@
-"""Bearer tokens: who is calling, for which ward, in which role.
+"""Bearer tokens: who is calling, for which ward, in which role, and for which services.
 
-Tokens are signed (HS256) by the assessment service, which owns the org chart, with a secret every
-service shares; the others check the signature without a database round trip. A token names one
-person or device, its ward, its role, its unit and, for a vice-chairman, the units in their charge.
+Only assessment, which owns the org chart, can mint them: it signs with a private Ed25519 key
+(JWS ``EdDSA``) that no other service holds, and publishes the public keys as a JWKS at
+``GET /.well-known/jwks.json``. Scoring and notifications verify with those public keys alone
+(:mod:`services.runtime.token_keys` says where they come from). A token names one person or
+device, its ward, its role, its unit and, for a vice-chairman, the units in their charge; its
+header names the key (``kid``) and its claims say who it is for (``aud``), when it was made and
+ends (``iat``, ``nbf``, ``exp``) and which token it is (``jti``). docs/SECURITY.md has the model.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import jwt
 
 from contracts.roles import CITY_ROLES, WARD_WIDE_ROLES, Role
 
 ISSUER = "ward5s"
-ALGORITHM = "HS256"
+#: The one signature algorithm accepted (Ed25519). Anything else (``none``, ``HS256`` with the
+#: public key as a secret, RSA) is refused before a key is even looked up.
+ALGORITHM = "EdDSA"
+#: The services a token may be for; a person's token is for all of them.
+AUDIENCES = ("assessment", "scoring", "notifications")
+#: Claims every token must carry.
+REQUIRED_CLAIMS = ("iss", "sub", "aud", "iat", "nbf", "exp", "jti")
+#: Clock difference between machines tolerated on ``iat``, ``nbf`` and ``exp``.
+LEEWAY = timedelta(seconds=30)
 
 
 class InvalidToken(Exception):
-    pass
+    """The token is not one of ours, not for this service, or not valid now: answer 401."""
+
+
+class KeysUnavailable(Exception):
+    """The keys that would check the token cannot be had now (the issuer is unreachable and
+    none are cached): answer 503, since the token may well be valid."""
 
 
 @dataclass(frozen=True)
@@ -43,43 +62,100 @@ class Principal:
         return self.role is Role.UNIT_HEAD and unit_id == self.unit_id
 
 
-def issue_token(secret: str, principal: Principal, ttl: timedelta = timedelta(days=365)) -> str:
-    now = datetime.now(UTC)
+@dataclass(frozen=True)
+class SigningKey:
+    """A private key and its key id, as the issuer holds it."""
+
+    kid: str
+    private_key: Any  # cryptography's Ed25519PrivateKey
+
+
+class KeySource(Protocol):
+    """Where a verifier finds the public key of a ``kid``."""
+
+    async def key(self, kid: str) -> jwt.PyJWK | None:
+        """The public key named ``kid``; None when no such key is published (the token is then
+        refused). Raises :class:`KeysUnavailable` when no key set can be had at all."""
+        ...
+
+    async def ready(self) -> None:
+        """Raise when the source has no keys to verify with (a readiness check)."""
+        ...
+
+
+def issue_token(
+    key: SigningKey,
+    principal: Principal,
+    ttl: timedelta,
+    audience: Sequence[str] = AUDIENCES,
+    now: datetime | None = None,
+) -> str:
+    """A token for ``principal``, signed with ``key``, valid from ``now`` (default: the
+    system clock) for ``ttl``, for the services in ``audience``."""
+    moment = now or datetime.now(UTC)
     claims: dict[str, Any] = {
         "iss": ISSUER,
         "sub": principal.subject_id,
+        "aud": list(audience),
         "ward": principal.ward,
         "role": principal.role.value,
         "unit": principal.unit_id,
         "units": list(principal.units_in_charge),
-        "iat": int(now.timestamp()),
-        "exp": int((now + ttl).timestamp()),
+        "iat": int(moment.timestamp()),
+        "nbf": int(moment.timestamp()),
+        "exp": int((moment + ttl).timestamp()),
+        "jti": uuid.uuid4().hex,
     }
     if principal.city:
         claims["city"] = principal.city
-    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+    return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
 
 
-def verify_token(secret: str, token: str) -> Principal:
-    try:
-        claims = jwt.decode(
-            token,
-            secret,
-            algorithms=[ALGORITHM],
-            issuer=ISSUER,
-            options={"require": ["sub", "exp", "iss"]},
-        )
-        principal = Principal(
-            subject_id=str(claims["sub"]),
-            ward=str(claims["ward"]),
-            role=Role(claims["role"]),
-            unit_id=claims.get("unit"),
-            units_in_charge=tuple(claims.get("units") or ()),
-            city=claims.get("city"),
-        )
-        of_city = principal.role in CITY_ROLES
-        if of_city != bool(principal.city) or of_city == bool(principal.ward):
-            raise ValueError("a city token names its city and no ward, a ward's its ward only")
-        return principal
-    except (jwt.PyJWTError, KeyError, ValueError) as error:
-        raise InvalidToken(str(error)) from error
+class TokenVerifier:
+    """Checks tokens meant for ``audience`` (a service's name) with the keys of ``source``."""
+
+    def __init__(self, audience: str, source: KeySource) -> None:
+        self.audience = audience
+        self.source = source
+
+    async def verify(self, token: str) -> Principal:
+        """The caller the token names. Raises :class:`InvalidToken` (401) for a token that is
+        malformed, signed by an unknown key or another algorithm, for another service, expired
+        or not valid yet; :class:`KeysUnavailable` (503) when no keys can be had."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as error:
+            raise InvalidToken(str(error)) from error
+        kid = header.get("kid")
+        if header.get("alg") != ALGORITHM or not isinstance(kid, str):
+            raise InvalidToken("not signed by the issuer's algorithm, or no key id")
+        public = await self.source.key(kid)
+        if public is None:
+            raise InvalidToken(f"unknown key {kid!r}")
+        return self.decode(token, public)
+
+    def decode(self, token: str, public: jwt.PyJWK) -> Principal:
+        try:
+            claims = jwt.decode(
+                token,
+                public.key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=ISSUER,
+                leeway=LEEWAY,
+                options={"require": list(REQUIRED_CLAIMS)},
+            )
+            principal = Principal(
+                subject_id=str(claims["sub"]),
+                ward=str(claims["ward"]),
+                role=Role(claims["role"]),
+                unit_id=claims.get("unit"),
+                units_in_charge=tuple(claims.get("units") or ()),
+                city=claims.get("city"),
+            )
+            of_city = principal.role in CITY_ROLES
+            if of_city != bool(principal.city) or of_city == bool(principal.ward):
+                raise ValueError("a city token names its city and no ward, a ward's its ward only")
+            return principal
+        except (jwt.PyJWTError, KeyError, ValueError, TypeError) as error:
+            raise InvalidToken(str(error)) from error

@@ -16,10 +16,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contracts.roles import CITY_ROLES, Role
-from services.runtime.auth import InvalidToken, Principal, verify_token
+from services.runtime.auth import InvalidToken, KeysUnavailable, Principal, TokenVerifier
 from services.runtime.errors import ApiError, error_body, from_validation_errors, pick_language
 from services.runtime.metrics import HTTP_DURATION, HTTP_REQUESTS
-from services.runtime.refusals import Refusal
+from services.runtime.refusals import Kind, Refusal
 
 log = logging.getLogger(__name__)
 
@@ -65,19 +65,26 @@ _STATUS_TEXT = {
     413: "Body too large",
     422: "Invalid field",
     429: "Too many requests",
+    503: "Unavailable (e.g. the keys that check bearer tokens cannot be fetched now)",
 }
 
 
-def authenticate(
+async def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    """The caller named by the bearer token: 401 for a missing or refused token, 503 when the
+    keys to check it cannot be had now (the issuer unreachable and none cached)."""
     if credentials is None:
         raise ApiError(401, "unauthenticated")
+    verifier: TokenVerifier = request.app.state.token_verifier
     try:
-        principal = verify_token(request.app.state.token_secret, credentials.credentials)
+        principal = await verifier.verify(credentials.credentials)
     except InvalidToken:
         raise ApiError(401, "unauthenticated") from None
+    except KeysUnavailable as error:
+        log.warning("token not checked: %s", error)
+        raise Refusal(Kind.UNAVAILABLE, "token_keys_unavailable") from None
     # A city's token is answered only by a service that reads across the wards of a city
     # (scoring, ``serves_cities``); the ward-scoped ones refuse it outright.
     if principal.role in CITY_ROLES and not getattr(request.app.state, "serves_cities", False):
@@ -113,7 +120,7 @@ def create_http_app(
     *,
     title: str,
     description: str,
-    token_secret: str,
+    token_verifier: TokenVerifier,
     readiness: list[ReadinessCheck],
     metrics_token: str | None = None,
     lifespan: Any = None,
@@ -123,9 +130,9 @@ def create_http_app(
         description=description,
         version="1.0",
         lifespan=lifespan,
-        responses=error_responses(401, 403, 422),
+        responses=error_responses(401, 403, 422, 503),
     )
-    app.state.token_secret = token_secret
+    app.state.token_verifier = token_verifier
 
     @app.exception_handler(Refusal)
     async def _refused(request: Request, error: Refusal) -> JSONResponse:

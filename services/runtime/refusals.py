@@ -121,6 +121,16 @@ COMMON_MESSAGES: Mapping[str, tuple[str, str]] = {
         "Cần đăng nhập: thiếu hoặc sai mã truy cập (Bearer token).",
         "Authentication required: the bearer token is missing or invalid.",
     ),
+    "token_keys_unavailable": (
+        "Chưa kiểm tra được mã truy cập lúc này (không lấy được khóa công khai), vui lòng thử lại"
+        " sau.",
+        "The bearer token cannot be checked now (the public keys cannot be fetched); please try"
+        " again later.",
+    ),
+    "not_in_org_chart": (
+        "Bạn không còn trong sơ đồ tổ chức của phường nên không được thực hiện thao tác này.",
+        "You are no longer in the ward's org chart and may not do this.",
+    ),
     "forbidden": (
         "Bạn không có quyền thực hiện thao tác này.",
         "You are not allowed to do this.",

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.events import EVENT_TYPES, event_type_name
 from contracts.subjects import event_subject
+from services.runtime.auth import KeySource, KeysUnavailable, TokenVerifier
 from services.runtime.broker import build_broker, ensure_streams, jetstream
 from services.runtime.clock import Now
 from services.runtime.consumer import Apply, ApplyInUnit, ConsumerSpec, EventConsumer
@@ -41,6 +42,7 @@ from services.runtime.lag import report_lag
 from services.runtime.migrations import upgrade
 from services.runtime.outbox import OutboxRelay
 from services.runtime.settings import ServiceSettings
+from services.runtime.token_keys import remote_keys
 from services.runtime.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -55,9 +57,19 @@ class Runtime:
         metadata: MetaData | None = None,
         plumbing: PlumbingTables | None = None,
         migrations: Path | None = None,
+        token_keys: KeySource | None = None,
     ) -> None:
         settings.check_production()
         self.settings = settings
+        #: Where bearer tokens' public keys come from: the issuer passes its own; the others
+        #: read the issuer's JWKS (``WARD5S_JWKS_URL``) or a JWKS file (``WARD5S_JWKS_FILE``).
+        self.token_keys: KeySource = token_keys or remote_keys(
+            settings.jwks_url,
+            settings.jwks_file,
+            refresh_s=settings.jwks_refresh_s,
+            max_age_s=settings.jwks_max_age_s,
+        )
+        self.verifier = TokenVerifier(settings.service, self.token_keys)
         self.metadata = metadata
         self._plumbing = plumbing
         self.migrations = migrations
@@ -157,6 +169,7 @@ class Runtime:
             await ensure_streams(jetstream(self.broker))
         for hook in self._startup:
             await hook()
+        await self._fetch_token_keys()
         await self.broker.start()
         if self.has_database:
             self._start_relay()
@@ -193,6 +206,18 @@ class Runtime:
             await self._engine.dispose()
         log.info("%s stopped", self.name)
 
+    async def _fetch_token_keys(self) -> None:
+        """Have the token keys before the first request if they can be had; a service started
+        before the issuer still starts (and answers 503 to tokens until it has them)."""
+        try:
+            await self.token_keys.ready()
+        except KeysUnavailable as error:
+            log.warning("%s: %s; bearer tokens are answered 503 until then", self.name, error)
+
+    async def tokens(self) -> None:
+        """Readiness: the public keys that check bearer tokens are at hand."""
+        await self.token_keys.ready()
+
     async def database(self) -> None:
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
@@ -215,8 +240,10 @@ class Runtime:
             self.name,
             title=title,
             description=description,
-            token_secret=self.settings.token_secret.get_secret_value(),
-            readiness=[self.database, self.bus] if self.has_database else [self.bus],
+            token_verifier=self.verifier,
+            readiness=[self.database, self.bus, self.tokens]
+            if self.has_database
+            else [self.bus, self.tokens],
             metrics_token=metrics_token.get_secret_value() if metrics_token else None,
             lifespan=lifespan,
         )

@@ -14,8 +14,11 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-#: Known only to demo and test stacks; a production stack refuses to start with it.
-DEMO_TOKEN_SECRET = "ward5s-demo-secret-change-me-in-production"
+from services.runtime.auth import KeysUnavailable
+from services.runtime.token_keys import JwksFile, demo_kids
+
+#: The shortest secret a production stack accepts (``openssl rand -hex 32`` gives 64).
+MIN_SECRET_LENGTH = 32
 
 Environment = Literal["production", "demo", "test"]
 
@@ -32,7 +35,15 @@ class ServiceSettings(BaseModel):
     nats_url: str = "nats://127.0.0.1:4222"
     nats_user: str | None = None
     nats_password: SecretStr | None = None
-    token_secret: SecretStr = SecretStr(DEMO_TOKEN_SECRET)
+    #: Where a verifying service (scoring, notifications) finds the public keys of bearer
+    #: tokens: the issuer's JWKS endpoint, or, when ``jwks_file`` is set, that file instead
+    #: (``services.runtime.token_keys``). No service but assessment holds a private key.
+    jwks_url: str = "http://127.0.0.1:8001/.well-known/jwks.json"
+    jwks_file: Path | None = None
+    #: A token naming an unknown key fetches the JWKS again at most this often.
+    jwks_refresh_s: float = 30.0
+    #: The cached JWKS is fetched again once this old (a retired key stops verifying by then).
+    jwks_max_age_s: float = 300.0
     #: When set, /metrics asks for this bearer token (Prometheus sends it).
     metrics_token: SecretStr | None = None
     #: Create or update the streams on start (a production stack does it once, as an admin).
@@ -50,16 +61,31 @@ class ServiceSettings(BaseModel):
 
     def demo_secrets(self) -> Mapping[str, tuple[SecretStr, str]]:
         """The secrets a production stack must set: variable -> (value, the demo value).
-        A service with secrets of its own adds them."""
-        return {"WARD5S_TOKEN_SECRET": (self.token_secret, DEMO_TOKEN_SECRET)}
+        A service with secrets of its own adds them. (Token keys are not secrets shared between
+        services: see ``services.runtime.token_keys``.)"""
+        return {}
 
     def check_production(self) -> None:
-        """Refuse to start a production stack that still has a demo secret (SystemExit)."""
+        """Refuse to start a production stack (SystemExit) that still has a demo secret, a
+        secret shorter than :data:`MIN_SECRET_LENGTH`, or a JWKS file trusting a demo key."""
         if self.environment != "production":
             return
         for variable, (value, demo) in self.demo_secrets().items():
-            if value.get_secret_value() == demo:
+            secret = value.get_secret_value()
+            if secret == demo or "change-me" in secret:
                 raise SystemExit(f"{variable} must be set to a secret of your own in production")
+            if len(secret) < MIN_SECRET_LENGTH:
+                raise SystemExit(
+                    f"{variable} is too short: use at least {MIN_SECRET_LENGTH} characters "
+                    "(openssl rand -hex 32)"
+                )
+        if self.jwks_file is not None:
+            try:
+                trusted = demo_kids(JwksFile(self.jwks_file).keys())
+            except (KeysUnavailable, ValueError) as error:
+                raise SystemExit(f"WARD5S_JWKS_FILE: {error}") from None
+            if trusted:
+                raise SystemExit(f"{self.jwks_file} trusts demo or test keys: {trusted}")
 
 
 S = TypeVar("S", bound=ServiceSettings)

@@ -44,6 +44,7 @@ from services.runtime.db import SessionFactory
 from services.runtime.uow import UnitOfWork
 from tests.conftest import bearer
 from tests.support.http import eventually
+from tests.support.keys import session_keys
 from tools.processes import NatsServer
 
 
@@ -97,6 +98,7 @@ def service_settings(nats_url: str, database_url: str, **overrides: Any) -> Asse
         # not again while tests count what was stored: a test that records activity in an old
         # month would otherwise have the job close the months after it under the next test.
         "auto_close_interval_s": 3600,
+        **session_keys().settings(),
         **overrides,
     }
     return AssessmentSettings(**values)

@@ -52,6 +52,7 @@ from services.notifications.bootstrap import Notifications, build_app
 from services.notifications.settings import NotificationsSettings
 from tests.conftest import WARD, bearer
 from tests.support.http import eventually
+from tests.support.keys import session_keys
 from tools.processes import free_port
 
 ASSESSOR = Actor(kind="person", id="p010")
@@ -437,6 +438,7 @@ def settings_for(
         "retry_base_s": 0.2,
         "retry_max_s": 1.0,
         "relay_poll_s": 0.2,
+        **session_keys().settings(),
         **overrides,
     }
     return NotificationsSettings.model_validate(values)

@@ -16,9 +16,10 @@ from contracts.roles import Role
 from contracts.subjects import context_subjects
 from services.notifications.bootstrap import build_app
 from services.notifications.settings import DEMO_SIGNING_SECRET
-from services.runtime.auth import Principal, issue_token
+from services.runtime.auth import Principal
 from tests.conftest import bearer
 from tests.notifications.harness import Harness, local, low_score, org_chart, settings_for
+from tests.support.keys import keys_in
 
 pytestmark = [pytest.mark.nats]
 
@@ -159,20 +160,20 @@ async def test_clock_is_for_admins_and_bad_input_is_a_4xx(notifications, mailbox
     assert nobody.status_code == 404
 
 
-async def test_the_clock_cannot_move_in_production(nats_server, sqlite_url, mailbox):
-    secret = "a-production-secret-of-at-least-32-bytes"
+async def test_the_clock_cannot_move_in_production(nats_server, sqlite_url, mailbox, tmp_path):
+    keys = keys_in(tmp_path)  # production trusts no test key
     settings = settings_for(
         nats_server.url,
         sqlite_url,
         mailbox,
         environment="production",
-        token_secret=SecretStr(secret),
         signing_secret=SecretStr("another-production-secret-32-bytes-long"),
+        **keys.settings(),
     )
     with pytest.raises(SystemExit, match="SIGNING_SECRET"):
         build_app(settings.model_copy(update={"signing_secret": DEMO_SIGNING_SECRET}))
     app = build_app(settings)
-    token = issue_token(secret, Principal("p006", "binh-dong", Role.ADMIN, "vp"))
+    token = keys.sign(Principal("p006", "binh-dong", Role.ADMIN, "vp"))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://test"
     ) as http:

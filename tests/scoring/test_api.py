@@ -18,6 +18,7 @@ from services.scoring.bootstrap import build_app
 from tests.conftest import bearer
 from tests.scoring import events as ev
 from tests.scoring.projection import Projection
+from tests.support.keys import session_keys
 
 THIS_MONTH = Month.of(datetime.now(UTC))
 
@@ -44,7 +45,13 @@ async def serve(tmp_path: Path, *extra: Event) -> AsyncIterator[httpx.AsyncClien
     )
     await projection.close()
     app = build_app(
-        ServiceSettings(service="scoring", environment="test", http_port=0, database_url=url)
+        ServiceSettings(
+            service="scoring",
+            environment="test",
+            http_port=0,
+            database_url=url,
+            **session_keys().settings(),
+        )
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://scoring") as client:

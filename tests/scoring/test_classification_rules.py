@@ -21,6 +21,7 @@ from services.scoring.bootstrap import build_app
 from tests.conftest import bearer
 from tests.scoring import events as ev
 from tests.scoring.projection import Projection
+from tests.support.keys import session_keys
 
 CHAIRMAN = bearer("chairman", "p001")
 FULL = [4] * 8  # every "+" item 4 of 4: 100 %
@@ -40,7 +41,13 @@ async def serve(tmp_path: Path) -> AsyncIterator[Serve]:
         for event in events:  # one batch each: the order they were recorded in
             await projection.feed([event])
         app = build_app(
-            ServiceSettings(service="scoring", environment="test", http_port=0, database_url=url)
+            ServiceSettings(
+                service="scoring",
+                environment="test",
+                http_port=0,
+                database_url=url,
+                **session_keys().settings(),
+            )
         )
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s")
         opened.append((projection, app, client))

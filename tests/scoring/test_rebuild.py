@@ -37,6 +37,7 @@ from services.scoring.rebuild import rebuild
 from tests.scoring import events as ev
 from tests.scoring.projection import CONSUMER, Projection
 from tests.support.http import eventually
+from tests.support.keys import session_keys
 
 
 def history() -> tuple[list[Event], list[Event]]:
@@ -189,9 +190,10 @@ async def test_a_rebuild_read_by_two_processes_equals_live(
     live = await live_rows(new_pg_database(), everything, batch=7)
     assert live["closed_periods"] and live["task_results"] and live["unit_day_very_dissatisfied"]
     assert any(row[4:] == (0, 0, 0, 0) for row in live["person_month_plus"]), "a returned review"
-    ((_, version, people, units),) = live["org_rosters"]
+    ((_, version, people, units, ward_name, city),) = live["org_rosters"]
     assert version == 3 and len(people) == 3
     assert units == ("kt", "vp")  # the chart's units, kept beside them
+    assert (ward_name, city) == (None, None)  # charts published without them
 
     url = new_pg_database()
     await (await Projection(url).create()).close()
@@ -285,6 +287,7 @@ async def test_a_rebuild_while_the_service_lags_holds_what_it_applied_and_no_mor
         database_url=url,
         consumer_batch=8,
         relay_poll_s=0.1,
+        **session_keys().settings(),
     )
 
     async def run_until(applied: int) -> None:

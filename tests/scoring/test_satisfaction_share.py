@@ -29,6 +29,7 @@ from services.scoring.domain.satisfaction import (
 from tests.conftest import bearer
 from tests.scoring import events as ev
 from tests.scoring.projection import Projection
+from tests.support.keys import session_keys
 
 POLICY = default_policy()
 VERY_SATISFIED, SATISFIED, NEUTRAL, DISSATISFIED = 5, 4, 3, 2
@@ -159,7 +160,13 @@ async def api(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     )
     await projection.close()
     app = build_app(
-        ServiceSettings(service="scoring", environment="test", http_port=0, database_url=url)
+        ServiceSettings(
+            service="scoring",
+            environment="test",
+            http_port=0,
+            database_url=url,
+            **session_keys().settings(),
+        )
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://scoring") as client:

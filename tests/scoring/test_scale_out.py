@@ -24,6 +24,7 @@ from tests.conftest import bearer
 from tests.scoring import events as ev
 from tests.scoring.projection import Projection
 from tests.support.http import eventually
+from tests.support.keys import session_keys
 
 pytestmark = [pytest.mark.nats, pytest.mark.postgres]
 
@@ -102,6 +103,7 @@ def config(nats_url: str, database_url: str) -> ServiceSettings:
         database_url=database_url,
         consumer_batch=8,  # small batches so two instances interleave
         relay_poll_s=0.1,
+        **session_keys().settings(),
     )
 
 

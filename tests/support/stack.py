@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.support.keys import session_keys
 from tools.processes import ROOT, ServiceProcess, free_port
 
 SERVICE_NAMES = ("assessment", "scoring", "notifications")
@@ -30,6 +31,7 @@ class Stack:
             "WARD5S_VAR_DIR": str(self.workdir),
             f"WARD5S_{name.upper()}_DATABASE_URL": self.databases[name],
             "WARD5S_RELAY_POLL_S": "0.2",
+            **session_keys().env(),
             **self.extra_env,
         }
 

@@ -7,6 +7,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from services.runtime.auth import TokenVerifier
 from services.runtime.errors import ApiError
 from services.runtime.http import create_http_app
 from services.runtime.refusals import (
@@ -17,6 +18,8 @@ from services.runtime.refusals import (
     message,
     register_messages,
 )
+from services.runtime.token_keys import JwksFile
+from tests.support.keys import session_keys
 
 
 def test_every_kind_has_one_status_and_back() -> None:
@@ -52,8 +55,9 @@ def test_texts_are_registered_explicitly_and_fill_their_params() -> None:
 
 
 async def test_the_http_edge_answers_refusals_by_the_one_table() -> None:
+    verifier = TokenVerifier("test", JwksFile(session_keys().jwks_file))
     app: FastAPI = create_http_app(
-        "test", title="t", description="d", token_secret="s" * 32, readiness=[]
+        "test", title="t", description="d", token_verifier=verifier, readiness=[]
     )
 
     @app.get("/refuse/{kind}")

@@ -23,6 +23,7 @@ from services.runtime.db import (
 from services.runtime.service import Runtime
 from services.runtime.settings import ServiceSettings, own_settings
 from services.runtime.uow import in_memory
+from tests.support.keys import session_keys
 
 metadata = new_metadata()
 scores = Table(
@@ -88,16 +89,14 @@ def test_a_service_takes_its_own_settings_from_shared_ones() -> None:
 
 def test_production_refuses_every_demo_secret_by_name() -> None:
     strong = SecretStr("a-secret-of-our-own-that-is-long-enough")
-    settings = NotificationsSettings(
-        service="notifications", http_port=1, environment="production", token_secret=strong
-    )
+    settings = NotificationsSettings(service="notifications", http_port=1, environment="production")
     with pytest.raises(SystemExit, match="WARD5S_NOTIFICATIONS_SIGNING_SECRET"):
         settings.check_production()
     settings.model_copy(update={"signing_secret": strong}).check_production()  # no exit
 
 
 async def test_a_runtime_without_a_database_serves_health_and_checks_only_the_bus() -> None:
-    runtime = Runtime(ServiceSettings(service="web", http_port=8000))
+    runtime = Runtime(ServiceSettings(service="web", http_port=8000, **session_keys().settings()))
     assert not runtime.has_database
     with pytest.raises(RuntimeError, match="web was built without a database"):
         _ = runtime.sessions

@@ -29,6 +29,7 @@ from services.assessment.domain.graders import Seat, grading_refusal
 from services.assessment.domain.org import DeviceRow, OrgRow
 from services.assessment.domain.policy import Policy
 from services.assessment.domain.self_assessments import PlusScore
+from services.assessment.entrypoints.keys import Issuer
 from services.assessment.entrypoints.org_csv import parse_org_chart
 from services.assessment.handlers import audits as audit_handlers
 from services.assessment.handlers import corrective_actions as actions
@@ -40,7 +41,7 @@ from services.assessment.handlers.common import Context
 from services.assessment.handlers.org import load_org_chart
 from services.assessment.handlers.periods import close_due_periods
 from services.assessment.settings import shipped_policy
-from services.runtime.auth import Principal, issue_token
+from services.runtime.auth import Principal
 from services.runtime.clock import FrozenClock
 from services.runtime.db import SessionFactory, create_engine, session_factory
 from services.runtime.migrations import upgrade
@@ -86,7 +87,8 @@ def principals(rows: list[OrgRow], devices: list[DeviceRow]) -> list[Principal]:
     return people + [Principal(d.device_id, WARD, d.role, d.unit_id) for d in devices]
 
 
-def write_tokens(path: Path, secret: str, callers: list[Principal], rows: list[OrgRow]) -> None:
+def write_tokens(path: Path, issuer: Issuer, callers: list[Principal], rows: list[OrgRow]) -> None:
+    """``var/demo-tokens.json``: a token per demo person and device (``Issuer.demo``)."""
     names = {row.person_id: row.full_name for row in rows}
     entries = [
         {
@@ -95,7 +97,7 @@ def write_tokens(path: Path, secret: str, callers: list[Principal], rows: list[O
             "name": names.get(caller.subject_id),
             "role": caller.role.value,
             "unit_id": caller.unit_id,
-            "token": issue_token(secret, caller),
+            "token": issuer.demo(caller),
         }
         for caller in callers
     ]
@@ -162,6 +164,10 @@ async def load_org(
 
 
 async def load(settings: ServiceSettings, mode: str, tokens_path: str) -> None:
+    config = bootstrap.assessment_settings(settings)
+    if config.environment == "production":
+        raise SystemExit("the demo ward and its tokens are for demo and test stacks only")
+    issuer = Issuer.of(config.key_ring(), config)
     await asyncio.to_thread(upgrade, bootstrap.MIGRATIONS, settings.sqlalchemy_url)
     engine = create_engine(settings.sqlalchemy_url)
     sessions = session_factory(engine)
@@ -170,9 +176,9 @@ async def load(settings: ServiceSettings, mode: str, tokens_path: str) -> None:
     try:
         version = await load_org(sessions, rows, devices)
         log.info("demo ward %s loaded (org chart version %d, %d people)", WARD, version, len(rows))
-        write_tokens(Path(tokens_path), settings.token_secret.get_secret_value(), callers, rows)
+        write_tokens(Path(tokens_path), issuer, callers, rows)
         if mode == "full":
-            policy = bootstrap.assessment_settings(settings).policy()
+            policy = config.policy()
             await load_submissions(sessions, callers, policy)
     finally:
         await engine.dispose()

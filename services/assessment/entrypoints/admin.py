@@ -30,7 +30,7 @@ from services.assessment.handlers.commands import (
     OrgChartUpload,
 )
 from services.assessment.handlers.common import get_catalog as stored_catalog
-from services.runtime.auth import Principal, issue_token
+from services.runtime.auth import Principal
 from services.runtime.http import Caller, IdempotencyKey, error_responses
 from services.runtime.refusals import Kind, Refusal
 
@@ -135,7 +135,7 @@ async def save_device(
     )
     await submissions_of(request).execute(admin, DeviceRegistration(device=device), key)
     principal = Principal(device_id, admin.ward, device.role, body.unit_id)
-    return {"device_id": device_id, "token": issue_token(request.app.state.token_secret, principal)}
+    return {"device_id": device_id, "token": request.app.state.issuer.device(principal)}
 
 
 @router.post(
@@ -152,8 +152,7 @@ async def issue_person_token(
 ) -> dict[str, Any]:
     async with db() as session:
         principal = await views.person_principal(session, admin.ward, person_id)
-    secret = request.app.state.token_secret
-    return {"person_id": person_id, "token": issue_token(secret, principal)}
+    return {"person_id": person_id, "token": request.app.state.issuer.person(principal)}
 
 
 # --- exports --------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 from contracts.intake import INTAKE_KINDS
 from contracts.subjects import ANY_WARD, intake_subject, ward_of
 from services.assessment.handlers.commands import Submissions
-from services.runtime.auth import InvalidToken, Principal, verify_token
+from services.runtime.auth import InvalidToken, KeysUnavailable, Principal, TokenVerifier
 from services.runtime.commands import Answer
 from services.runtime.dispatch import Entry
 from services.runtime.errors import error_body, from_validation_errors, pick_language
@@ -37,15 +37,17 @@ INTAKE_WORKERS = 4
 KEY_HEADER = "Nats-Msg-Id"
 
 
-def _caller(headers: dict[str, Any], secret: str, ward: str) -> Principal:
+async def _caller(headers: dict[str, Any], verifier: TokenVerifier, ward: str) -> Principal:
     credentials = str(headers.get("Authorization") or "")
     scheme, _, token = credentials.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Refusal(Kind.UNAUTHENTICATED, "unauthenticated")
     try:
-        principal = verify_token(secret, token.strip())
+        principal = await verifier.verify(token.strip())
     except InvalidToken:
         raise Refusal(Kind.UNAUTHENTICATED, "unauthenticated") from None
+    except KeysUnavailable:
+        raise Refusal(Kind.UNAVAILABLE, "token_keys_unavailable") from None
     if principal.ward != ward:
         raise Refusal(Kind.FORBIDDEN, "forbidden")
     return principal
@@ -53,14 +55,14 @@ def _caller(headers: dict[str, Any], secret: str, ward: str) -> Principal:
 
 async def answer(
     submissions: Submissions,
-    secret: str,
+    verifier: TokenVerifier,
     command: Entry[Any, Answer],
     message: NatsMessage,
 ) -> dict[str, Any]:
     headers = message.headers or {}
     lang = pick_language(headers.get("Accept-Language"))
     try:
-        principal = _caller(headers, secret, ward_of(message.raw_message.subject))
+        principal = await _caller(headers, verifier, ward_of(message.raw_message.subject))
         model: type[BaseModel] = command.kind
         body = model.model_validate_json(message.body)
         key = headers.get(KEY_HEADER)
@@ -76,7 +78,7 @@ async def answer(
     return {"status": status, "body": reply}
 
 
-def register_intake(broker: NatsBroker, submissions: Submissions, secret: str) -> None:
+def register_intake(broker: NatsBroker, submissions: Submissions, verifier: TokenVerifier) -> None:
     """One subscriber per command of the intake contract (``contracts.intake.INTAKE_KINDS``),
     on ``intake.<its name>``."""
     for command in submissions.entries():
@@ -91,12 +93,12 @@ def register_intake(broker: NatsBroker, submissions: Submissions, secret: str) -
             description=f"Request-reply submission: {command.kind.__name__}; answers "
             '{"status", "body"} as the HTTP API does.',
         )
-        subscriber(_handler(submissions, secret, command))
+        subscriber(_handler(submissions, verifier, command))
 
 
-def _handler(submissions: Submissions, secret: str, command: Entry[Any, Answer]) -> Any:
+def _handler(submissions: Submissions, verifier: TokenVerifier, command: Entry[Any, Answer]) -> Any:
     async def handle(_: Any, message: NatsMessage = Context("message")) -> dict[str, Any]:
-        return await answer(submissions, secret, command, message)
+        return await answer(submissions, verifier, command, message)
 
     return handle
 

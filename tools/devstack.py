@@ -72,6 +72,11 @@ def main() -> None:
         "WARD5S_NATS_URL": nats.url,
         "WARD5S_VAR_DIR": str(var),
         "WARD5S_ENVIRONMENT": os.environ.get("WARD5S_ENVIRONMENT", "demo"),
+        # Only assessment signs tokens (its demo key is kept in var/token-keys); the others
+        # verify with the public keys it publishes.
+        "WARD5S_JWKS_URL": (
+            f"http://127.0.0.1:{service_ports['assessment']}/.well-known/jwks.json"
+        ),
     }
     processes: list[ServiceProcess] = []
     try:

@@ -59,7 +59,7 @@ class AssessmentSettings(ServiceSettings):
             raise SystemExit(
                 f"{error}: make one with `python -m services.assessment keys rotate`"
             ) from None
-        demo = demo_kids(ring.keys())
+        demo = demo_kids(ring.signing_keys())
         if demo:
             raise SystemExit(f"demo or test signing keys in {ring.directory}: {demo}")
         return ring

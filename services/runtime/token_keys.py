@@ -93,7 +93,7 @@ class KeyRing:
         self._seen: int | None = None
         self._keys: dict[str, SigningKey] = {}
 
-    def keys(self) -> dict[str, SigningKey]:
+    def signing_keys(self) -> dict[str, SigningKey]:
         """kid -> key, oldest first; read again when the directory has changed."""
         try:
             stamp = self.directory.stat().st_mtime_ns
@@ -112,14 +112,16 @@ class KeyRing:
 
     def current(self) -> SigningKey:
         """The key new tokens are signed with: the newest. Raises :class:`NoSigningKey`."""
-        keys = self.keys()
+        keys = self.signing_keys()
         if not keys:
             raise NoSigningKey(f"no signing key in {self.directory}")
         return keys[max(keys)]
 
     def jwks(self) -> dict[str, Any]:
         """Every key's public half: what ``/.well-known/jwks.json`` serves."""
-        return {"keys": [public_jwk(kid, key.private_key) for kid, key in self.keys().items()]}
+        return {
+            "keys": [public_jwk(kid, key.private_key) for kid, key in self.signing_keys().items()]
+        }
 
     def rotate(self, prefix: str = "") -> SigningKey:
         """Make a new key, which becomes the current one; the older keys stay (and verify)."""
@@ -140,12 +142,12 @@ class KeyRing:
 
     def ensure(self, prefix: str = "") -> SigningKey:
         """The current key, made first if there is none."""
-        return self.current() if self.keys() else self.rotate(prefix)
+        return self.current() if self.signing_keys() else self.rotate(prefix)
 
     def retire(self, kid: str) -> None:
         """Stop publishing ``kid``: tokens it signed are refused once verifiers see the change.
         Raises KeyError for an unknown kid, ValueError for the current key."""
-        keys = self.keys()
+        keys = self.signing_keys()
         if kid not in keys:
             raise KeyError(kid)
         if kid == max(keys):
@@ -160,7 +162,7 @@ class LocalKeys:
         self.ring = ring
 
     async def key(self, kid: str) -> jwt.PyJWK | None:
-        signing = self.ring.keys().get(kid)
+        signing = self.ring.signing_keys().get(kid)
         return jwt.PyJWK(public_jwk(kid, signing.private_key)) if signing else None
 
     async def ready(self) -> None:

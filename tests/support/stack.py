@@ -22,6 +22,9 @@ class Stack:
     databases: Mapping[str, str]
     workdir: Path
     extra_env: Mapping[str, str] = field(default_factory=dict)
+    #: How the services find the token keys: by default assessment signs with the session's
+    #: test key and the others read its JWKS file (``tests.support.keys``).
+    token_keys: Mapping[str, str] = field(default_factory=lambda: session_keys().env())
     services: dict[str, ServiceProcess] = field(default_factory=dict)
 
     def env(self, name: str) -> dict[str, str]:
@@ -31,7 +34,7 @@ class Stack:
             "WARD5S_VAR_DIR": str(self.workdir),
             f"WARD5S_{name.upper()}_DATABASE_URL": self.databases[name],
             "WARD5S_RELAY_POLL_S": "0.2",
-            **session_keys().env(),
+            **self.token_keys,
             **self.extra_env,
         }
 

@@ -97,6 +97,6 @@ def run_keys_command(settings: ServiceSettings, arguments: argparse.Namespace) -
         except ValueError as error:
             raise SystemExit(str(error)) from None
         print(f"retired {arguments.kid}")
-    keys = list(ring.keys())
+    keys = list(ring.signing_keys())
     for kid in keys:
         print(f"{kid}{'  (signs)' if kid == keys[-1] else ''}")

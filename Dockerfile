@@ -13,8 +13,11 @@ COPY contracts ./contracts
 COPY services ./services
 COPY tools ./tools
 # Editable, so the migrations (plain files beside the code) are found where the code is.
+# token-keys: assessment's private signing keys (a volume in docker-compose.yml), the service's
+# user's alone; a fresh volume takes this owner and mode.
 RUN pip install -e . \
-    && useradd --system --uid 10001 --home-dir /var/lib/ward5s --create-home ward5s
+    && useradd --system --uid 10001 --home-dir /var/lib/ward5s --create-home ward5s \
+    && install -d -o ward5s -g ward5s -m 700 /var/lib/ward5s/token-keys
 
 USER ward5s
 ENV WARD5S_VAR_DIR=/var/lib/ward5s \

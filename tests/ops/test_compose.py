@@ -42,10 +42,16 @@ REQUIRED_SETTINGS = (
     "nats_url",
     "nats_user",
     "nats_password",
-    "token_secret",
     "metrics_token",
     "declare_streams",
 )
+#: Where each service finds its token keys: assessment its private keys, the others the JWKS.
+KEY_SETTINGS = {
+    "assessment": "signing_keys_dir",
+    "scoring": "jwks_url",
+    "notifications": "jwks_url",
+}
+KEYS_VOLUME = "token-keys"
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -157,7 +163,7 @@ def settings_in_compose(name: str, compose: dict[str, Any]) -> Any:
 def test_every_setting_the_service_reads_is_set(name: str, compose: dict[str, Any]) -> None:
     service = compose["services"][name]
     env = environment_of(service, example_env())
-    for setting in REQUIRED_SETTINGS:
+    for setting in (*REQUIRED_SETTINGS, KEY_SETTINGS[name]):
         keys = {f"WARD5S_{setting.upper()}", f"WARD5S_{name.upper()}_{setting.upper()}"}
         assert keys & env.keys(), f"{name}: {setting} is not set"
     settings = settings_in_compose(name, compose)
@@ -190,6 +196,35 @@ def test_every_setting_the_service_reads_is_set(name: str, compose: dict[str, An
         == nats_env[f"WARD5S_{name.upper()}_NATS_PASSWORD"]
     )
     assert all(server.startswith("nats://nats") for server in settings.nats_url.split(","))
+
+
+def test_only_assessment_holds_a_token_key_and_the_others_read_its_jwks(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    job = services[KEYS_VOLUME]
+    assert one_shot(KEYS_VOLUME, services)
+    assert job["command"][-3:] == ["services.assessment", "keys", "init"]
+    directory = job["environment"]["WARD5S_SIGNING_KEYS_DIR"]
+    assert job["volumes"] == [f"{KEYS_VOLUME}:{directory}"]
+    assert KEYS_VOLUME in compose["volumes"]
+    assessment = settings_in_compose("assessment", compose)
+    assert str(assessment.signing_keys_dir) == directory
+    assert services["assessment"]["volumes"] == [f"{KEYS_VOLUME}:{directory}:ro"]
+    assert services["assessment"]["depends_on"][KEYS_VOLUME] == {
+        "condition": "service_completed_successfully"
+    }
+    port = assessment.http_port
+    for name in ("scoring", "notifications"):
+        service = services[name]
+        assert not any(KEYS_VOLUME in volume for volume in service.get("volumes", []))
+        env = environment_of(service, example_env())
+        assert not [k for k in env if "SIGNING_KEYS" in k or "TOKEN_SECRET" in k], name
+        settings = settings_in_compose(name, compose)
+        assert settings.jwks_url == f"http://assessment:{port}/.well-known/jwks.json"
+        assert settings.jwks_file is None
+        assert "token_secret" not in type(settings).model_fields
+    assert "WARD5S_TOKEN_SECRET" not in example_env()
 
 
 def test_nats_and_postgres_get_every_password_their_config_reads(compose: dict[str, Any]) -> None:

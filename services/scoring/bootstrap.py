@@ -110,6 +110,8 @@ def build_app(config: ServiceSettings | None = None) -> FastAPI:
     )
     app.state.policy = scoring.policy
     app.state.clock = clock
+    #: A city's officials read the wards of their city here (runtime.http refuses them elsewhere).
+    app.state.serves_cities = True
     #: People's commands (the chairman's decisions, the rebuild) through the one pipeline.
     app.state.commands = ScoringCommands(runtime.sessions, scoring.policy, clock, rebuild_live)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, Table, select, update
@@ -85,20 +86,35 @@ async def active_device(session: AsyncSession, ward: str, device_id: str) -> Row
     ).first()
 
 
-async def next_org_version(session: AsyncSession, ward: str, ward_name: str | None) -> int:
-    """Bump (or create) the ward's row for a new org chart: its new version."""
+@dataclass(frozen=True)
+class WardChart:
+    """A ward's row as a new org chart leaves it: the chart's version, the ward's name and city."""
+
+    version: int
+    name: str
+    city: str | None
+
+
+async def next_org_version(
+    session: AsyncSession, ward: str, ward_name: str | None, city: str | None = None
+) -> WardChart:
+    """Bump (or create) the ward's row for a new org chart. ``ward_name`` and ``city`` replace
+    the stored ones when given (``city`` "": the ward leaves its city), else they stay."""
     current = (
-        await session.execute(select(wards.c.org_version, wards.c.name).where(wards.c.ward == ward))
+        await session.execute(
+            select(wards.c.org_version, wards.c.name, wards.c.city).where(wards.c.ward == ward)
+        )
     ).first()
     version = (current.org_version if current else 0) + 1
     name = ward_name or (current.name if current else ward)
+    kept: str | None = current.city if current else None
+    new_city = kept if city is None else city or None
+    values = {"name": name, "org_version": version, "city": new_city}
     if current is None:
-        await session.execute(wards.insert().values(ward=ward, name=name, org_version=1))
+        await session.execute(wards.insert().values(ward=ward, **values))
     else:
-        await session.execute(
-            update(wards).where(wards.c.ward == ward).values(name=name, org_version=version)
-        )
-    return version
+        await session.execute(update(wards).where(wards.c.ward == ward).values(**values))
+    return WardChart(version, name, new_city)
 
 
 async def replace_people(session: AsyncSession, ward: str, rows: Sequence[OrgRow]) -> None:

@@ -33,6 +33,9 @@ wards = Table(
     *keys(ward=64),
     Column("name", String(200), nullable=False),
     Column("org_version", Integer, nullable=False, default=0),
+    #: The city the ward belongs to (its administrator's declaration on a chart's load): that
+    #: city's officials read the ward's figures on scoring. None: no city.
+    Column("city", String(64)),
 )
 
 units = Table(

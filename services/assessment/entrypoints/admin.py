@@ -102,13 +102,22 @@ async def load_org_chart(
         ),
     ],
     ward_name: Annotated[str | None, Query(max_length=200)] = None,
+    city: Annotated[
+        str | None,
+        Query(
+            pattern=r"^([A-Za-z0-9][A-Za-z0-9_.-]{0,63})?$",
+            description="The city the ward belongs to: its officials (role city) may then read "
+            "the ward's figures on scoring. Empty: the ward leaves its city; absent: unchanged",
+        ),
+    ] = None,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     try:
         text = csv_text.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise Refusal(Kind.INVALID, "not_csv", "csv") from None
-    upload = OrgChartUpload(ward_name=ward_name, rows=tuple(parse_org_chart(text)))
+    rows = tuple(parse_org_chart(text))
+    upload = OrgChartUpload(ward_name=ward_name, rows=rows, city=city)
     return await submit(request, upload, admin, key)
 
 

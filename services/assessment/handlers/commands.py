@@ -247,6 +247,8 @@ class OrgChartUpload(BaseModel):
 
     ward_name: str | None = None
     rows: tuple[OrgRow, ...]
+    #: The ward's city: given, it replaces the stored one ("" clears it); None keeps it.
+    city: str | None = None
 
 
 class DeviceRegistration(BaseModel):
@@ -267,7 +269,13 @@ async def publish_catalog(context: Submission, body: CatalogPublication) -> Answ
 async def load_org_chart(context: Submission, body: OrgChartUpload) -> Answer:
     ctx = context.handler_context
     version = await org.load_org_chart(
-        context.uow, ctx.ward, body.ward_name, body.rows, actor=ctx.actor, policy=ctx.policy
+        context.uow,
+        ctx.ward,
+        body.ward_name,
+        body.rows,
+        actor=ctx.actor,
+        policy=ctx.policy,
+        city=body.city,
     )
     return {"org_version": version, "people": len(body.rows)}
 

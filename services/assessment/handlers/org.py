@@ -26,11 +26,14 @@ async def load_org_chart(
     *,
     actor: Actor,
     policy: Policy,
+    city: str | None = None,
 ) -> int:
     """Replace a ward's org chart with ``rows`` (parsed and checked: ``domain/org.py``) and
-    publish it; returns the new org chart version. A ward's first org chart also stores and
-    publishes its working calendar, from ``policy``'s seed."""
-    version = await org.next_org_version(uow.session, ward, ward_name)
+    publish it, with the ward's name and city (``city`` given replaces the stored one, "" clears
+    it, None keeps it); returns the new org chart version. A ward's first org chart also stores
+    and publishes its working calendar, from ``policy``'s seed."""
+    ward_row = await org.next_org_version(uow.session, ward, ward_name, city)
+    version = ward_row.version
     await org.replace_people(uow.session, ward, rows)
     for device in device_rows:
         await save_device(uow, ward, device)
@@ -48,6 +51,8 @@ async def load_org_chart(
                     for u in all_units
                 ),
                 people=tuple(_published(row) for row in rows),
+                ward_name=ward_row.name,
+                city=ward_row.city,
             ),
         )
     )

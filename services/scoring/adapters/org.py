@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import (
@@ -16,28 +16,32 @@ from services.scoring.adapters.tables import (
     org_rosters,
 )
 from services.scoring.domain.classification import Decision
-from services.scoring.domain.roster import Chart, Member, RosterRow, members_of
+from services.scoring.domain.roster import Chart, Member, RosterEntry, members_of
 
 
 async def replace_rosters(
     session: AsyncSession,
-    rosters: Mapping[str, tuple[int, Sequence[RosterRow], Sequence[str]]],
+    rosters: Mapping[str, RosterEntry],
 ) -> None:
-    """Keep each ward's org chart of the highest version: its people's rows and its unit ids
-    (an older one arriving late changes nothing)."""
+    """Keep each ward's org chart of the highest version: its people's rows, its unit ids, the
+    ward's name and city (an older one arriving late changes nothing)."""
     t = org_rosters
-    for ward, (version, people, units) in sorted(rosters.items()):
+    for ward, entry in sorted(rosters.items()):
         statement = upsert(session, t).values(
-            ward=ward, version=version, people=[list(row) for row in people], units=list(units)
+            ward=ward,
+            version=entry.version,
+            people=[list(row) for row in entry.people],
+            units=list(entry.units),
+            ward_name=entry.ward_name,
+            city=entry.city,
         )
         excluded = statement.excluded
         await session.execute(
             statement.on_conflict_do_update(
                 index_elements=["ward"],
                 set_={
-                    "version": excluded.version,
-                    "people": excluded.people,
-                    "units": excluded.units,
+                    name: excluded[name]
+                    for name in ("version", "people", "units", "ward_name", "city")
                 },
                 where=t.c.version < excluded.version,
             )
@@ -100,3 +104,18 @@ async def save_decision(
             },
         )
     )
+
+
+async def city_of(session: AsyncSession, ward: str) -> str | None:
+    """The city the ward's current org chart names (None: none, or no chart yet)."""
+    return await session.scalar(select(org_rosters.c.city).where(org_rosters.c.ward == ward))
+
+
+async def city_wards(session: AsyncSession, city: str) -> list[tuple[str, str | None, int]]:
+    """The wards whose current org chart names ``city``: (ward, its name, how many units the
+    chart names), by ward id."""
+    t = org_rosters
+    rows = await session.execute(
+        select(t.c.ward, t.c.ward_name, t.c.units).where(t.c.city == city).order_by(t.c.ward)
+    )
+    return [(ward, name, len(units or ())) for ward, name, units in rows]

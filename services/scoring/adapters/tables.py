@@ -143,6 +143,9 @@ org_rosters = Table(
     Column("version", Integer, nullable=False),
     Column("people", JSON, nullable=False),
     Column("units", JSON),
+    #: The ward's name and city as the chart published them (a city's comparison of its wards).
+    Column("ward_name", String(200)),
+    Column("city", String(64), index=True),
 )
 
 #: The chairman's decisions on ties at the edge of the cap on "xuất sắc", per period and duty

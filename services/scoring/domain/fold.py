@@ -48,7 +48,7 @@ from services.scoring.domain.reviews import (
     review_supersedes,
     task_result_state,
 )
-from services.scoring.domain.roster import RosterRow, roster_rows, unit_ids
+from services.scoring.domain.roster import RosterEntry, roster_entry
 from services.scoring.domain.satisfaction import VERY_DISSATISFIED, local_day
 
 #: A fact: ``(kind, stream sequence, event id, ...)``, the rest depending on the kind:
@@ -58,7 +58,7 @@ from services.scoring.domain.satisfaction import VERY_DISSATISFIED, local_day
 #: - TASK_RESULT: ward, person, month, its :data:`TaskResultState`;
 #: - FEEDBACK: ward, unit, month, level, the local day of a "Rất không hài lòng" (else None);
 #: - CLOSE: ward, month, when; REOPEN: ward, month;
-#: - ORG: ward, version, the roster's rows (:func:`roster_rows`), the unit ids (:func:`unit_ids`);
+#: - ORG: ward, the chart as kept (:func:`roster_entry`);
 #: - OTHER: nothing (not projected).
 Fact = tuple[Any, ...]
 
@@ -112,9 +112,7 @@ def fact_of(sequence: int, event: Event) -> Fact:
     if isinstance(event, PeriodReopened):
         return (REOPEN, sequence, event_id, event.ward, event.data.period)
     if isinstance(event, OrgChartPublished):
-        chart = event.data
-        rows, units = roster_rows(chart), unit_ids(chart)
-        return (ORG, sequence, event_id, event.ward, chart.version, rows, units)
+        return (ORG, sequence, event_id, event.ward, roster_entry(event.data))
     return (OTHER, sequence, event_id)
 
 
@@ -132,8 +130,7 @@ class Fold:
         self._ratings: dict[tuple[str, str, str, int], int] = {}
         self._very_dissatisfied: dict[tuple[str, str, date], int] = {}
         self._closed: dict[tuple[str, str], datetime | None] = {}  # None: reopened
-        #: ward -> version, rows, unit ids
-        self._rosters: dict[str, tuple[int, tuple[RosterRow, ...], tuple[str, ...]]] = {}
+        self._rosters: dict[str, RosterEntry] = {}
 
     def add(self, facts: Iterable[Fact]) -> None:
         seen, audits = self.seen, self._audits
@@ -165,10 +162,11 @@ class Fold:
             elif kind == REOPEN:
                 close_or_reopen(self._closed, (fact[3], fact[4]), None)
             elif kind == ORG:
-                _, _, _, ward, version, rows, units = fact
+                _, _, _, ward, entry = fact
                 current = self._rosters.get(ward)
-                if current is None or version > current[0]:  # an older chart changes nothing
-                    self._rosters[ward] = (version, rows, units)
+                # An older chart changes nothing.
+                if current is None or entry.version > current.version:
+                    self._rosters[ward] = entry
             self.events += 1
 
     def _review(self, ward: str, sa_id: str, new: ReviewRecord, event_id: str) -> None:
@@ -273,9 +271,10 @@ class Fold:
                 yield (*key, at)
 
     def org_rosters(self) -> Iterator[tuple[Any, ...]]:
-        """ward, version, people (JSON text), units (JSON text)."""
-        for ward, (version, rows, units) in self._rosters.items():
-            yield (ward, version, json.dumps([list(row) for row in rows]), json.dumps(list(units)))
+        """ward, version, people (JSON text), units (JSON text), ward name, city."""
+        for ward, entry in self._rosters.items():
+            people = json.dumps([list(row) for row in entry.people])
+            yield (ward, entry.version, people, json.dumps(list(entry.units)), *entry[3:])
 
     def release(self) -> None:
         """Drop the rows once written; what was seen is still needed by the catch-up."""

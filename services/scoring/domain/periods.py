@@ -87,3 +87,13 @@ def accept(key: str, accepts: Accepts, current: Month) -> Period | str:
     if not accepts.future and period.months()[0] > current:
         raise PeriodRefused(accepts, current)
     return period
+
+
+def takes(key: str, accepts: Accepts, current: Month) -> bool:
+    """Whether ``accepts`` takes ``key`` in the ``current`` month (:func:`accept` without the
+    refusal)."""
+    try:
+        accept(key, accepts, current)
+    except PeriodRefused:
+        return False
+    return True

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from contracts.events import SPECIALISTS_GROUP, EmploymentType, OrgChartPublishedData
 
@@ -37,6 +38,25 @@ def roster_rows(chart: OrgChartPublishedData) -> tuple[RosterRow, ...]:
 def unit_ids(chart: OrgChartPublishedData) -> tuple[str, ...]:
     """The chart's unit ids, sorted."""
     return tuple(sorted(u.unit_id for u in chart.units))
+
+
+class RosterEntry(NamedTuple):
+    """What scoring keeps of a ward's newest org chart (one ``org_rosters`` row)."""
+
+    version: int
+    people: tuple[RosterRow, ...]
+    units: tuple[str, ...]
+    #: The ward's name and the city it belongs to, as the chart published them (None: unnamed,
+    #: or in no city).
+    ward_name: str | None
+    city: str | None
+
+
+def roster_entry(chart: OrgChartPublishedData) -> RosterEntry:
+    """The chart as scoring keeps it: :func:`roster_rows`, :func:`unit_ids`, name and city."""
+    return RosterEntry(
+        chart.version, roster_rows(chart), unit_ids(chart), chart.ward_name, chart.city
+    )
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,15 @@
-"""The scoring query API: every figure scoped to the caller's ward and role."""
+"""The scoring query API: every figure scoped to the caller's ward and role.
+
+A city's officials (role ``city``) read the wards of their city: they name one with ``?ward=``
+on the reads a ward's leaders have (a unit's scores, the rankings, the classification), and
+compare them all at ``/v1/wards/rankings``; a ward's own roles read their ward only (another
+``?ward=`` is 403). Which city a ward belongs to is what its current org chart says.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -9,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from contracts.periods import Month
-from contracts.roles import WARD_WIDE_ROLES, Role
+from contracts.roles import CITY_ROLES, WARD_WIDE_ROLES, Role
 from services.runtime.auth import Principal
 from services.runtime.http import Caller, IdempotencyKey, error_responses, require
 from services.runtime.refusals import Kind, Refusal
@@ -18,6 +26,7 @@ from services.scoring.domain import periods
 from services.scoring.entrypoints.schemas import DecisionCommand, DecisionIn
 from services.scoring.views import people as person_views
 from services.scoring.views import units as unit_views
+from services.scoring.views import wards as ward_views
 
 router = APIRouter(prefix="/v1", tags=["scoring"])
 
@@ -29,8 +38,50 @@ ClassifiedPeriodParam = Annotated[
 ]
 ExplainParam = Annotated[bool, Query(description="list the events behind every figure")]
 EntityPath = Annotated[str, Path(max_length=64)]
+WardParam = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+        description="The ward read: a city's officials name one of their city's wards; a "
+        "ward's own roles may name only their own",
+    ),
+]
 #: Who sees the whole ward's people: the leadership and the ward's IT.
 LEADERS = (Role.ADMIN, Role.CHAIRMAN, Role.VICE_CHAIRMAN)
+
+
+def reading(*roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """A dependency letting through the callers of ``roles`` (403 otherwise), as they read: a
+    ward's role as is (403 if ``?ward=`` names another ward); a city's (if among ``roles``)
+    narrowed to the ward it names (422 ``ward_required`` without one; 403, the same whether
+    the ward exists or not, unless that ward's current org chart names the caller's city)."""
+
+    async def check(request: Request, caller: Caller, ward: WardParam = None) -> Principal:
+        if caller.role not in roles:
+            raise Refusal(Kind.FORBIDDEN, "forbidden")
+        if caller.role not in CITY_ROLES:
+            if ward is not None and ward != caller.ward:
+                raise Refusal(Kind.FORBIDDEN, "forbidden")
+            return caller
+        if ward is None:
+            raise Refusal(Kind.INVALID, "ward_required", "ward")
+        async with request.app.state.runtime.sessions() as session:
+            city = await org.city_of(session, ward)
+        if city is None or city != caller.city:
+            raise Refusal(Kind.FORBIDDEN, "forbidden")
+        return replace(caller, ward=ward)
+
+    return check
+
+
+#: Every role of a ward (a person, a device) and a city's: who may ask for a unit's scores or a
+#: person's, each then judged on what they see.
+ANY_READER = tuple(Role)
+
+
+def _reads_ward_wide(caller: Principal) -> bool:
+    """Ward-wide roles, and a city's official in the ward they named, read every unit."""
+    return caller.role in WARD_WIDE_ROLES or caller.role in CITY_ROLES
 
 
 def parse_window(
@@ -54,12 +105,12 @@ def _answer_context(request: Request) -> tuple[Any, Any]:
 )
 async def unit_scores(
     request: Request,
-    caller: Caller,
+    caller: Annotated[Principal, Depends(reading(*ANY_READER))],
     unit_id: EntityPath,
     period: PeriodParam,
     explain: ExplainParam = False,
 ) -> dict[str, Any]:
-    if not caller.sees_unit(unit_id):
+    if not (_reads_ward_wide(caller) or caller.sees_unit(unit_id)):
         raise Refusal(Kind.FORBIDDEN, "forbidden")
     span = parse_window(request, period)
     runtime, policy = _answer_context(request)
@@ -77,7 +128,9 @@ async def unit_scores(
 )
 async def rankings(
     request: Request,
-    caller: Annotated[Principal, Depends(require(*LEADERS, Role.AUDITOR, Role.UNIT_HEAD))],
+    caller: Annotated[
+        Principal, Depends(reading(*LEADERS, Role.AUDITOR, Role.UNIT_HEAD, Role.CITY))
+    ],
     period: PeriodParam,
 ) -> dict[str, Any]:
     span = parse_window(request, period)
@@ -86,9 +139,33 @@ async def rankings(
         return await unit_views.rankings(session, caller.ward, span, policy)
 
 
+@router.get(
+    "/wards/rankings",
+    responses=error_responses(401, 403, 422),
+    summary="The wards of the caller's city side by side (so sánh các phường của thành phố)",
+)
+async def ward_rankings(
+    request: Request,
+    caller: Annotated[Principal, Depends(require(Role.CITY))],
+    period: PeriodParam,
+) -> dict[str, Any]:
+    """Each ward whose current org chart names the caller's city, best 5S total first: the
+    total pooled over all its units and its change, satisfaction (share, its change, index),
+    ratings, units audited of the units in its chart, and for a month, quarter or year not
+    after this month its people per band. A city's officials only."""
+    span = parse_window(request, period)
+    current = Month.of(request.app.state.clock.now())
+    with_people = periods.takes(period, periods.CLASSIFICATION, current)
+    runtime, policy = _answer_context(request)
+    async with runtime.sessions() as session:
+        return await ward_views.city_rankings(session, str(caller.city), span, policy, with_people)
+
+
 def _sees_person(caller: Principal, person_id: str, unit_id: str | None) -> bool:
     """People see themselves, unit heads and vice-chairmen the people of their units, the
     chairman and the ward's IT everyone of the ward."""
+    if caller.role in CITY_ROLES:
+        return False  # a city compares wards and their units; a person's months are the ward's
     if caller.subject_id == person_id and caller.role not in (Role.KIOSK, Role.INTEGRATION):
         return True
     if caller.role is Role.AUDITOR:
@@ -103,7 +180,7 @@ def _sees_person(caller: Principal, person_id: str, unit_id: str | None) -> bool
 )
 async def person_scores(
     request: Request,
-    caller: Caller,
+    caller: Annotated[Principal, Depends(reading(*ANY_READER))],
     person_id: EntityPath,
     period: ClassifiedPeriodParam,
     explain: ExplainParam = False,
@@ -128,8 +205,9 @@ async def person_scores(
 
 
 def _visible(caller: Principal, unit_id: str | None) -> bool:
-    """Ward-wide roles see everyone; others the people of the units they see."""
-    return caller.role in WARD_WIDE_ROLES or (unit_id is not None and caller.sees_unit(unit_id))
+    """Ward-wide roles (and a city's, in the ward it named) see everyone; others the people of
+    the units they see."""
+    return _reads_ward_wide(caller) or (unit_id is not None and caller.sees_unit(unit_id))
 
 
 @router.get(
@@ -139,7 +217,7 @@ def _visible(caller: Principal, unit_id: str | None) -> bool:
 )
 async def classification(
     request: Request,
-    caller: Annotated[Principal, Depends(require(*LEADERS, Role.UNIT_HEAD))],
+    caller: Annotated[Principal, Depends(reading(*LEADERS, Role.UNIT_HEAD, Role.CITY))],
     period: ClassifiedPeriodParam,
 ) -> dict[str, Any]:
     """Everyone of the ward's org chart (and anyone with a score in the period): band and

@@ -21,6 +21,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Không có đơn vị này trong sơ đồ tổ chức hiện tại của phường.",
         "No such unit in the ward's current org chart.",
     ),
+    "ward_required": (
+        "Tài khoản thành phố cần ghi rõ phường (ward) muốn xem.",
+        "A city's token must name the ward it reads (ward).",
+    ),
     "unknown_person": (
         "Không có người này trong sơ đồ tổ chức hiện tại của phường.",
         "No such person in the ward's current org chart.",

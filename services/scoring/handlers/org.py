@@ -8,7 +8,7 @@ from datetime import datetime
 from contracts.events import OrgChartPublished, PeriodClosed, PeriodReopened
 from services.scoring.adapters import closes, org
 from services.scoring.domain.closing import close_or_reopen
-from services.scoring.domain.roster import RosterRow, roster_rows, unit_ids
+from services.scoring.domain.roster import RosterEntry, roster_entry
 from services.scoring.handlers.batch import Batch
 
 
@@ -36,8 +36,8 @@ async def fold_org_charts(batch: Batch, events: Sequence[OrgChartPublished]) -> 
     """Keep each ward's newest org chart: who is classified, in which duty group, and who
     is counted in the cap. A changed chart announces nothing by itself: the next
     classification of the ward (a close, a late change) is made with it."""
-    newest: dict[str, tuple[int, tuple[RosterRow, ...], tuple[str, ...]]] = {}
+    newest: dict[str, RosterEntry] = {}
     for e in events:
-        if e.ward not in newest or e.data.version > newest[e.ward][0]:
-            newest[e.ward] = (e.data.version, roster_rows(e.data), unit_ids(e.data))
+        if e.ward not in newest or e.data.version > newest[e.ward].version:
+            newest[e.ward] = roster_entry(e.data)
     await org.replace_rosters(batch.session, newest)

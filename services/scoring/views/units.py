@@ -72,6 +72,12 @@ class UnitFigures:
     def ratings(self) -> int:
         return sum(self.feedback.values())
 
+    def include(self, other: UnitFigures) -> None:
+        """Add ``other``'s sums and rating counts to these (pooling months, or units)."""
+        add(self.pillars, other.pillars)
+        for level, n in other.feedback.items():
+            self.feedback[level] = self.feedback.get(level, 0) + n
+
 
 async def unit_figures(
     session: AsyncSession,
@@ -91,11 +97,8 @@ def _pooled(
     pooled: dict[str, UnitFigures] = defaultdict(UnitFigures)
     wanted = set(months)
     for (unit, month), figures in per_month.items():
-        if month not in wanted:
-            continue
-        add(pooled[unit].pillars, figures.pillars)
-        for level, n in figures.feedback.items():
-            pooled[unit].feedback[level] = pooled[unit].feedback.get(level, 0) + n
+        if month in wanted:
+            pooled[unit].include(figures)
     return dict(pooled)
 
 

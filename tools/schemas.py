@@ -9,6 +9,7 @@ import argparse
 import importlib
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 from faststream.specification import AsyncAPI
@@ -52,10 +53,14 @@ def asyncapi_documents() -> dict[Path, str]:
     files = {}
     for service in SERVICES:
         bootstrap = importlib.import_module(f"services.{service}.bootstrap")
-        config = ServiceSettings(
-            service=service, http_port=0, database_url="sqlite+aiosqlite:///:memory:"
-        )
-        built = bootstrap.build_runtime(config)
+        with tempfile.TemporaryDirectory() as scratch:  # for the demo token key assessment makes
+            config = ServiceSettings(
+                service=service,
+                http_port=0,
+                database_url="sqlite+aiosqlite:///:memory:",
+                var_dir=Path(scratch),
+            )
+            built = bootstrap.build_runtime(config)
         runtime = built[0] if isinstance(built, tuple) else built
         document = AsyncAPI(
             runtime.broker,

@@ -6,6 +6,10 @@ import argparse
 import asyncio
 
 from services.assessment import bootstrap
+from services.assessment.entrypoints.city_tokens import (
+    configure_city_token_command,
+    run_city_token_command,
+)
 from services.assessment.entrypoints.keys import configure_keys_command, run_keys_command
 from services.runtime.cli import Command, main
 from services.runtime.settings import ServiceSettings
@@ -39,6 +43,11 @@ if __name__ == "__main__":
                 "list, rotate or retire the keys tokens are signed with",
                 run_keys_command,
                 configure_keys_command,
+            ),
+            "city-token": Command(
+                "mint a city official's token (role city, for scoring)",
+                run_city_token_command,
+                configure_city_token_command,
             ),
         },
     )

@@ -4,6 +4,7 @@ of them, read-only, by naming it; a ward's roles never read another ward. Two wa
 
 from __future__ import annotations
 
+import argparse
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -15,6 +16,8 @@ from fastapi import FastAPI
 from contracts.envelope import Event
 from contracts.events import OrgChartPublished
 from contracts.roles import Role
+from services.assessment.entrypoints.city_tokens import run_city_token_command
+from services.assessment.settings import AssessmentSettings
 from services.runtime.auth import Principal
 from services.runtime.refusals import Refusal
 from services.runtime.settings import ServiceSettings
@@ -280,3 +283,22 @@ async def test_every_write_of_scoring_refuses_a_city(app: FastAPI, api: httpx.As
         with pytest.raises(Refusal) as refused:
             await app.state.commands.execute(city, body, None)
         assert refused.value.status == 403
+
+
+async def test_the_operator_s_city_token_reads_the_city_on_scoring_only(
+    api: httpx.AsyncClient, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    settings = AssessmentSettings(
+        service="assessment",
+        environment="test",
+        http_port=0,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'assessment.db'}",
+        **session_keys().settings(),
+    )
+    run_city_token_command(settings, argparse.Namespace(city="hcmc", subject="hcmc-officer"))
+    minted = {"Authorization": f"Bearer {capsys.readouterr().out.strip()}"}
+    answer = await api.get("/v1/wards/rankings", params={"period": "2026-03"}, headers=minted)
+    assert answer.status_code == 200, answer.text
+    assert [w["ward"] for w in answer.json()["wards"]] == [WARD, AN_LAC]
+    with pytest.raises(SystemExit):
+        run_city_token_command(settings, argparse.Namespace(city="hcm c", subject="x"))

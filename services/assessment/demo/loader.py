@@ -52,6 +52,10 @@ log = logging.getLogger(__name__)
 
 WARD = "binh-dong"
 WARD_NAME = "Phường Bình Đông"
+#: The city the demo ward declares itself part of, and an official of it (role ``city``), whose
+#: token ``var/demo-tokens.json`` holds beside the ward's people and devices.
+DEMO_CITY = "hcmc"
+CITY_OFFICER = Principal("hcmc-officer", "", Role.CITY, city=DEMO_CITY)
 HERE = Path(__file__).parent
 #: How many past months of submissions the full demo has at least, besides the current one
 #: (more when needed to reach back to a whole closed quarter: see ``demo_months``).
@@ -159,7 +163,14 @@ async def load_org(
     async with UnitOfWork(sessions, plumbing.outbox) as uow:
         await ensure_catalog(uow, default_catalog())
         return await load_org_chart(
-            uow, WARD, WARD_NAME, rows, devices, actor=SYSTEM, policy=shipped_policy()
+            uow,
+            WARD,
+            WARD_NAME,
+            rows,
+            devices,
+            actor=SYSTEM,
+            policy=shipped_policy(),
+            city=DEMO_CITY,
         )
 
 
@@ -176,7 +187,7 @@ async def load(settings: ServiceSettings, mode: str, tokens_path: str) -> None:
     try:
         version = await load_org(sessions, rows, devices)
         log.info("demo ward %s loaded (org chart version %d, %d people)", WARD, version, len(rows))
-        write_tokens(Path(tokens_path), issuer, callers, rows)
+        write_tokens(Path(tokens_path), issuer, [*callers, CITY_OFFICER], rows)
         if mode == "full":
             policy = config.policy()
             await load_submissions(sessions, callers, policy)

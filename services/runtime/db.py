@@ -195,6 +195,11 @@ def upsert(session: AsyncSession, table: Table) -> Any:
     return sqlite.insert(table)
 
 
+async def all_rows(session: AsyncSession, statement: Any) -> list[Any]:
+    """Every row ``statement`` (a select, or a write ``RETURNING`` rows) gives, as a list."""
+    return list((await session.execute(statement)).all())
+
+
 def session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, expire_on_commit=False)
 

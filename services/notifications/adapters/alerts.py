@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.adapters.tables import alerts, deliveries
 from services.notifications.domain.low_scores import Message
-from services.runtime.db import upsert
+from services.runtime.db import all_rows, upsert
 
 #: How many due alerts one pass takes; the next pass takes the rest.
 BATCH = 500
@@ -99,15 +99,12 @@ async def reopen_resolved(
 
 async def resolve_cause(session: AsyncSession, cause: Sequence[Any], now: datetime) -> list[Any]:
     """Resolve every alert of ``cause`` not yet resolved; their rows."""
-    return list(
-        (
-            await session.execute(
-                update(alerts)
-                .where(*cause, alerts.c.status != "resolved")
-                .values(status="resolved", resolved_at=now, updated_at=now)
-                .returning(*alerts.c)
-            )
-        ).all()
+    return await all_rows(
+        session,
+        update(alerts)
+        .where(*cause, alerts.c.status != "resolved")
+        .values(status="resolved", resolved_at=now, updated_at=now)
+        .returning(*alerts.c),
     )
 
 
@@ -141,30 +138,24 @@ async def message_waiting(session: AsyncSession, alert_id: str) -> bool:
 
 async def due_escalations(session: AsyncSession, now: datetime) -> list[Any]:
     """Open alerts past their escalation time, oldest first, locked."""
-    return list(
-        (
-            await session.execute(
-                select(alerts)
-                .where(alerts.c.status == "open", alerts.c.escalates_at <= now)
-                .order_by(alerts.c.escalates_at)
-                .limit(BATCH)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
+    return await all_rows(
+        session,
+        select(alerts)
+        .where(alerts.c.status == "open", alerts.c.escalates_at <= now)
+        .order_by(alerts.c.escalates_at)
+        .limit(BATCH)
+        .with_for_update(skip_locked=True),
     )
 
 
 async def due_repeats(session: AsyncSession, now: datetime) -> list[Any]:
     """Open alerts past their repeat time, locked."""
-    return list(
-        (
-            await session.execute(
-                select(alerts)
-                .where(alerts.c.status == "open", alerts.c.repeat_at <= now)
-                .limit(BATCH)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
+    return await all_rows(
+        session,
+        select(alerts)
+        .where(alerts.c.status == "open", alerts.c.repeat_at <= now)
+        .limit(BATCH)
+        .with_for_update(skip_locked=True),
     )
 
 
@@ -193,12 +184,9 @@ async def set_next_repeat(session: AsyncSession, alert_id: str, at: datetime) ->
 
 async def climbing(session: AsyncSession, ward: str, now: datetime) -> list[Any]:
     """The ward's open alerts still to escalate (``alert_id``, ``opened_at``, ``created_at``)."""
-    return list(
-        (
-            await session.execute(
-                select(alerts.c.alert_id, alerts.c.opened_at, alerts.c.created_at).where(
-                    alerts.c.ward == ward, alerts.c.status == "open", alerts.c.escalates_at > now
-                )
-            )
-        ).all()
+    return await all_rows(
+        session,
+        select(alerts.c.alert_id, alerts.c.opened_at, alerts.c.created_at).where(
+            alerts.c.ward == ward, alerts.c.status == "open", alerts.c.escalates_at > now
+        ),
     )

@@ -11,7 +11,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.adapters.tables import alerts, deliveries, org_people, preferences
-from services.runtime.db import upsert
+from services.runtime.db import all_rows, upsert
 
 #: How many due deliveries one pass claims; the next pass claims the rest.
 BATCH = 1000
@@ -43,25 +43,22 @@ async def add(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
 
 async def held(session: AsyncSession, ward: str, now: datetime) -> list[Any]:
     """The ward's pending non-critical first attempts held for later (``id``, ``digest``)."""
-    return list(
-        (
-            await session.execute(
-                select(deliveries.c.id, preferences.c.digest)
-                .join(alerts, alerts.c.alert_id == deliveries.c.alert_id)
-                .outerjoin(
-                    preferences,
-                    (preferences.c.ward == deliveries.c.ward)
-                    & (preferences.c.person_id == deliveries.c.recipient_id),
-                )
-                .where(
-                    deliveries.c.ward == ward,
-                    deliveries.c.status == "pending",
-                    deliveries.c.attempts == 0,
-                    deliveries.c.send_after > now,
-                    alerts.c.severity != "critical",
-                )
-            )
-        ).all()
+    return await all_rows(
+        session,
+        select(deliveries.c.id, preferences.c.digest)
+        .join(alerts, alerts.c.alert_id == deliveries.c.alert_id)
+        .outerjoin(
+            preferences,
+            (preferences.c.ward == deliveries.c.ward)
+            & (preferences.c.person_id == deliveries.c.recipient_id),
+        )
+        .where(
+            deliveries.c.ward == ward,
+            deliveries.c.status == "pending",
+            deliveries.c.attempts == 0,
+            deliveries.c.send_after > now,
+            alerts.c.severity != "critical",
+        ),
     )
 
 
@@ -96,36 +93,33 @@ async def claim(
 
 async def claimed(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
     """The claimed deliveries with their alert, recipient and webhook, in order."""
-    return list(
-        (
-            await session.execute(
-                select(
-                    deliveries.c.id,
-                    deliveries.c.channel,
-                    deliveries.c.kind,
-                    deliveries.c.attempts,
-                    alerts,
-                    org_people.c.full_name,
-                    org_people.c.email,
-                    preferences.c.webhook_url,
-                )
-                .join(alerts, alerts.c.alert_id == deliveries.c.alert_id)
-                .outerjoin(
-                    org_people,
-                    and_(
-                        org_people.c.ward == deliveries.c.ward,
-                        org_people.c.person_id == deliveries.c.recipient_id,
-                    ),
-                )
-                .outerjoin(
-                    preferences,
-                    and_(
-                        preferences.c.ward == deliveries.c.ward,
-                        preferences.c.person_id == deliveries.c.recipient_id,
-                    ),
-                )
-                .where(deliveries.c.id.in_(ids))
-                .order_by(deliveries.c.id)
-            )
-        ).all()
+    return await all_rows(
+        session,
+        select(
+            deliveries.c.id,
+            deliveries.c.channel,
+            deliveries.c.kind,
+            deliveries.c.attempts,
+            alerts,
+            org_people.c.full_name,
+            org_people.c.email,
+            preferences.c.webhook_url,
+        )
+        .join(alerts, alerts.c.alert_id == deliveries.c.alert_id)
+        .outerjoin(
+            org_people,
+            and_(
+                org_people.c.ward == deliveries.c.ward,
+                org_people.c.person_id == deliveries.c.recipient_id,
+            ),
+        )
+        .outerjoin(
+            preferences,
+            and_(
+                preferences.c.ward == deliveries.c.ward,
+                preferences.c.person_id == deliveries.c.recipient_id,
+            ),
+        )
+        .where(deliveries.c.id.in_(ids))
+        .order_by(deliveries.c.id),
     )

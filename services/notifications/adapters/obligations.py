@@ -14,7 +14,7 @@ from services.notifications.adapters.alerts import of_cause
 from services.notifications.adapters.tables import expectations, records
 from services.notifications.domain import rules
 from services.notifications.domain.obligations import Record
-from services.runtime.db import upsert
+from services.runtime.db import all_rows, upsert
 
 #: How many missed deadlines one pass alerts; the next pass takes the rest.
 BATCH = 1000
@@ -153,35 +153,29 @@ async def watch(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
 
 async def missed(session: AsyncSession, now: datetime) -> list[Any]:
     """Deadlines past at ``now``, not met and not yet alerted, oldest first, locked."""
-    return list(
-        (
-            await session.execute(
-                select(expectations)
-                .where(
-                    expectations.c.due_at <= now,
-                    expectations.c.met_at.is_(None),
-                    expectations.c.raised_at.is_(None),
-                )
-                .order_by(expectations.c.due_at)
-                .limit(BATCH)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
+    return await all_rows(
+        session,
+        select(expectations)
+        .where(
+            expectations.c.due_at <= now,
+            expectations.c.met_at.is_(None),
+            expectations.c.raised_at.is_(None),
+        )
+        .order_by(expectations.c.due_at)
+        .limit(BATCH)
+        .with_for_update(skip_locked=True),
     )
 
 
 async def not_yet_alerted(session: AsyncSession, ward: str) -> list[Any]:
     """The ward's watched deadlines not alerted yet."""
-    return list(
-        (
-            await session.execute(
-                select(expectations).where(
-                    expectations.c.ward == ward,
-                    expectations.c.due_at.is_not(None),
-                    expectations.c.raised_at.is_(None),
-                )
-            )
-        ).all()
+    return await all_rows(
+        session,
+        select(expectations).where(
+            expectations.c.ward == ward,
+            expectations.c.due_at.is_not(None),
+            expectations.c.raised_at.is_(None),
+        ),
     )
 
 

@@ -165,6 +165,33 @@ class PeriodClosedData(Contract):
 class PeriodReopenedData(Contract):
     period: MonthKey
     reason: str
+    #: The last day the month stays open (the ward's local date): it closes again by itself
+    #: after it (``assessment.period.closed`` by the system). None in events recorded before.
+    closes_on: date | None = None
+
+
+#: What an administrator did (issue 14, item 5): every such action is recorded with its actor
+#: (the envelope's) and reason, and the chairman reads them.
+AdminAction = Literal[
+    "org_chart.loaded",
+    "device.registered",
+    "credential.issued",
+    "catalog.published",
+    "period.closed",
+    "period.reopened",
+    "calendar.day_declared",
+    "calendar.day_removed",
+]
+
+
+class AdminActionRecordedData(Contract):
+    action: AdminAction
+    #: What it was done to: the org chart's version, a device id, a catalogue version, a month,
+    #: a day.
+    subject: str
+    reason: str | None = None
+    #: What else says what was done (e.g. ``{"people": "38"}``, ``{"active": "false"}``).
+    details: dict[str, str] = Field(default_factory=dict)
 
 
 class OrgUnit(Contract):
@@ -308,6 +335,11 @@ class OrgChartPublished(AssessmentEvent):
 class CalendarPublished(AssessmentEvent):
     type: Literal["assessment.calendar.published"] = "assessment.calendar.published"
     data: CalendarPublishedData
+
+
+class AdminActionRecorded(AssessmentEvent):
+    type: Literal["assessment.admin.action_recorded"] = "assessment.admin.action_recorded"
+    data: AdminActionRecordedData
 
 
 # --- scoring -------------------------------------------------------------------------------------
@@ -539,6 +571,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     PeriodReopened,
     OrgChartPublished,
     CalendarPublished,
+    AdminActionRecorded,
     ScoreUpdated,
     ScoreFinalized,
     LowScoreDetected,
@@ -571,6 +604,7 @@ AnyEvent = Annotated[
     | PeriodReopened
     | OrgChartPublished
     | CalendarPublished
+    | AdminActionRecorded
     | ScoreUpdated
     | ScoreFinalized
     | LowScoreDetected

@@ -169,7 +169,16 @@ class PeriodCloseCommand(Body):
     period: MonthKey
 
 
-class PeriodReopenCommand(ReasonIn):
+class PeriodReopenIn(ReasonIn):
+    closes_on: date | None = Field(
+        default=None,
+        description="The last day the reopened month stays open (local date, after today); "
+        "it then closes again by itself. Default: 2 working days from today in the ward's "
+        "calendar",
+    )
+
+
+class PeriodReopenCommand(PeriodReopenIn):
     period: MonthKey
 
 

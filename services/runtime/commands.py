@@ -4,13 +4,14 @@ the command's body model class:
 
 1. :func:`metered` counts it by the entry's ``name`` and outcome (``accepted``, ``replayed``,
    ``refused_<status>``) on the service's counter;
-2. :func:`seated` (when the service gives a ``seat`` resolver) replaces the token's claims by the
-   caller's seat as the service's org chart has it now (role, unit, units in charge), or refuses
-   a caller it no longer names (a person removed, a device deactivated), so that every later
-   step and the handler judge by the org chart as it is now; an entry registered with
-   ``seated=False`` keeps the token's claims;
-3. :func:`authorised` refuses (403 ``forbidden``) a caller whose role is not in the entry's
+2. :func:`authorised` refuses (403 ``forbidden``) a caller whose role is not in the entry's
    ``roles`` option, and a read-only role (``contracts.roles.READ_ONLY_ROLES``) always;
+3. :func:`seated` (when the service gives a ``seat`` resolver) replaces the token's claims by the
+   caller's seat as the service's org chart has it now (role, unit, units in charge), or refuses
+   a caller it no longer names (a person removed, a device deactivated), and checks the entry's
+   roles again against the seat, so that every later step and the handler judge by the org
+   chart as it is now (a token's claims can only narrow what the seat allows); an entry
+   registered with ``seated=False`` keeps the token's claims;
 4. :func:`idempotent` answers a retry with the first answer: a command with a key
    (``Idempotency-Key`` over HTTP, ``Nats-Msg-Id`` on the intake) stores (ward, caller, key,
    request hash) -> (status, answer) in the command's own transaction; the same key with another
@@ -170,28 +171,34 @@ ResolveSeat = Callable[[Any], Awaitable[Principal]]
 
 def seated(resolve: ResolveSeat) -> Step[Any, Answer]:
     """Judge the caller by their seat now, not by their token: ``context.principal`` becomes
-    ``resolve(context)`` (same ward and subject) before the role check, for every entry not
-    registered with ``seated=False``."""
+    ``resolve(context)`` (same ward and subject) and the entry's roles are checked against it,
+    for every entry not registered with ``seated=False``."""
 
     async def step(
         entry: Entry[Any, Answer], context: CommandContext, body: Any, call_next: Next[Any, Answer]
     ) -> Answer:
         if entry.options.get("seated", True):
             context.principal = await resolve(context)
+            check_roles(entry, context.principal)
         return await call_next(context, body)
 
     return step
 
 
+def check_roles(entry: Entry[Any, Answer], principal: Principal) -> None:
+    """403 ``forbidden`` for a role not in the entry's ``roles`` (every role if not given),
+    and for a read-only role (a city's) whatever the entry's roles say."""
+    roles = entry.options.get("roles")
+    role = principal.role
+    if role in READ_ONLY_ROLES or (roles is not None and role not in roles):
+        raise Refusal(Kind.FORBIDDEN, "forbidden")
+
+
 async def authorised(
     entry: Entry[Any, Answer], context: CommandContext, body: Any, call_next: Next[Any, Answer]
 ) -> Answer:
-    """Refuse a caller whose role is not in the entry's ``roles`` (every role if not given),
-    and a read-only role (a city's) whatever the entry's roles say."""
-    roles = entry.options.get("roles")
-    role = context.principal.role
-    if role in READ_ONLY_ROLES or (roles is not None and role not in roles):
-        raise Refusal(Kind.FORBIDDEN, "forbidden")
+    """Refuse the token's role as :func:`check_roles` does, before anything is read."""
+    check_roles(entry, context.principal)
     return await call_next(context, body)
 
 
@@ -348,13 +355,13 @@ def command_registry(
     take_token: TakeToken | None = None,
     seat: ResolveSeat | None = None,
 ) -> Registry[Any, Answer]:
-    """A registry of commands with the standard pipeline (metrics, the caller's seat now when
-    ``seat`` is given, authorisation, idempotency, the rate limit when ``take_token`` is given,
+    """A registry of commands with the standard pipeline (metrics, authorisation, the caller's
+    seat now when ``seat`` is given, idempotency, the rate limit when ``take_token`` is given,
     the unit of work)."""
-    steps: list[Step[Any, Answer]] = [metered(counter)]
+    steps: list[Step[Any, Answer]] = [metered(counter), authorised]
     if seat is not None:
         steps.append(seated(seat))
-    steps += [authorised, idempotent(idempotency)]
+    steps.append(idempotent(idempotency))
     if take_token is not None:
         steps.append(rate_limited(take_token))
     steps.append(in_unit_of_work)

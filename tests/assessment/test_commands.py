@@ -192,7 +192,9 @@ async def test_a_closed_month_takes_no_audit_until_it_is_reopened(ward: Ward) ->
     assert status == 201
     assert [e.type for e in (await ward.staged())[before:]] == [
         "assessment.period.closed",
+        "assessment.admin.action_recorded",
         "assessment.period.reopened",
+        "assessment.admin.action_recorded",
         "assessment.audit.submitted",
     ]
 

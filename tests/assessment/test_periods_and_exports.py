@@ -73,13 +73,14 @@ async def test_org_chart_from_csv(service) -> None:
     lines.append("p100,Đặng Văn Mới,,staff,kt,Phòng Kinh tế,Economy Office,")
     body = "\n".join(lines).encode("utf-8")
     csv_headers = {**ADMIN, "Content-Type": "text/csv"}
-    refused = await service.http.put("/v1/org/chart", content=b"a,b\n1,2\n", headers=csv_headers)
+    chart = "/v1/org/chart?reason=Th%C3%AAm%20c%C3%A1n%20b%E1%BB%99%20m%E1%BB%9Bi"
+    refused = await service.http.put(chart, content=b"a,b\n1,2\n", headers=csv_headers)
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "csv_columns"
     forbidden = await service.http.put(
-        "/v1/org/chart", content=body, headers={**HEAD_KT, "Content-Type": "text/csv"}
+        chart, content=body, headers={**HEAD_KT, "Content-Type": "text/csv"}
     )
     assert forbidden.status_code == 403
-    answer = await service.http.put("/v1/org/chart", content=body, headers=csv_headers)
+    answer = await service.http.put(chart, content=body, headers=csv_headers)
     assert answer.status_code == 200, answer.text
     assert answer.json()["people"] == 39
     events = await service.settled_events(1, version=answer.json()["org_version"])

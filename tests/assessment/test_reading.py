@@ -4,6 +4,8 @@ counter. Real NATS, real PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from prometheus_client import REGISTRY
 
@@ -18,6 +20,8 @@ from tests.assessment.conftest import (
     this_month,
 )
 from tests.conftest import bearer
+
+CHAIRMAN = bearer("chairman", "p001", "vp")
 
 pytestmark = [pytest.mark.nats, pytest.mark.postgres]
 
@@ -90,14 +94,34 @@ async def test_submissions_are_counted_by_kind_and_outcome(service) -> None:
     assert count("refused_403") == refused + 1
 
 
-async def test_an_administrator_issues_a_person_their_token(service) -> None:
+async def test_no_administrator_mints_a_token_as_a_person(service) -> None:
     answer = await service.http.post("/v1/org/people/p020/token", headers=ADMIN)
-    assert answer.status_code == 200, answer.text
-    person = {"Authorization": f"Bearer {answer.json()['token']}"}
-    submitted = await service.http.post("/v1/self-assessments", json=plus_body(), headers=person)
-    assert submitted.status_code == 201, submitted.text
-    unknown = await service.http.post("/v1/org/people/p999/token", headers=ADMIN)
-    assert unknown.status_code == 422 and unknown.json()["error"]["field"] == "person_id"
-    assert (
-        await service.http.post("/v1/org/people/p020/token", headers=HEAD_KT)
-    ).status_code == 403
+    assert answer.status_code in (404, 405)
+    routes = service.app.openapi()["paths"]
+    assert not [path for path in routes if "token" in path and "/org/people" in path]
+
+
+async def test_the_chairman_reads_what_administrators_did_with_their_reasons(service) -> None:
+    since = datetime.now(UTC)
+    device = {"role": "kiosk", "label_vi": "Ki-ốt 3", "label_en": "Kiosk 3"}
+    why = "Ki-ốt mới ở quầy 3"
+    registered = await service.http.put(
+        "/v1/org/devices/kiosk-03", json=device, headers=ADMIN, params={"reason": why}
+    )
+    assert registered.status_code == 200, registered.text
+    for caller in (STAFF_KT, HEAD_KT, AUDITOR_KT):
+        assert (await service.http.get("/v1/admin/actions", headers=caller)).status_code == 403
+    read = await service.http.get(
+        "/v1/admin/actions", params={"since": since.isoformat()}, headers=CHAIRMAN
+    )
+    assert read.status_code == 200, read.text
+    assert [
+        (a["action"], a["subject"], a["reason"], a["actor"]["id"]) for a in read.json()["actions"]
+    ] == [
+        ("device.registered", "kiosk-03", why, "p006"),
+        ("credential.issued", "kiosk-03", why, "p006"),
+    ]
+    # The same on the bus, with the actor in the envelope.
+    events = await service.settled_events(2, subject="kiosk-03")
+    assert {m["event"]["type"] for m in events} == {"assessment.admin.action_recorded"}
+    assert {m["event"]["actor"]["id"] for m in events} == {"p006"}

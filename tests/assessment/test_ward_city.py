@@ -53,9 +53,9 @@ async def published(sessions: SessionFactory, upload: OrgChartUpload) -> OrgChar
     await Submissions(sessions, Policy(), FrozenClock(NOW)).execute(ADMIN, upload)
     async with sessions() as session:
         payloads = (await session.scalars(select(plumbing.outbox.c.payload))).all()
-    event = parse_event(payloads[-1])
-    assert isinstance(event, OrgChartPublished)
-    return event
+    # The last chart published (its load's record as an administrator's action follows it).
+    charts = [e for e in map(parse_event, payloads) if isinstance(e, OrgChartPublished)]
+    return charts[-1]
 
 
 async def test_the_chart_names_the_ward_s_city_until_a_load_changes_it(

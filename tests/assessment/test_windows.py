@@ -204,14 +204,14 @@ CASES: list[tuple[type[BaseModel], str, str, dict[str, str], dict[str, Any]]] = 
     (
         schemas.DeviceIn,
         "PUT",
-        "/v1/org/devices/kiosk-x",
+        "/v1/org/devices/kiosk-x?reason=x",
         ADMIN,
         {"role": "kiosk", "label_vi": "x", "label_en": "x", "active": True},
     ),
     (
         Catalog,
         "POST",
-        "/v1/catalog",
+        "/v1/catalog?reason=x",
         ADMIN,
         default_catalog().model_dump(mode="json", by_alias=True),
     ),
@@ -383,7 +383,8 @@ async def test_an_administrator_reopens_june_and_its_actions_are_due_from_the_au
         reopened = await period_handlers.reopen_period(
             uow, context(MANAGER, REPORTED), "2026-06", "Nhập bù phiếu tháng 6"
         )
-    assert reopened == {"period": "2026-06", "status": "reopened"}
+    # Open again until Wednesday 2 December: 2 working days from Monday 30 November.
+    assert reopened == {"period": "2026-06", "status": "reopened", "closes_on": "2026-12-02"}
     async with unit_at(service.sessions, REPORTED) as uow:
         accepted = await audit_handlers.submit_audit(uow, context(AUDITOR, REPORTED), june_audit())
         assert accepted.corrective_actions

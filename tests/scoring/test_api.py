@@ -196,12 +196,14 @@ NEXT_HALF_YEAR = THIS_MONTH.shift(6).key  # 2027-05 seen from November 2026
 async def test_classification_takes_a_month_quarter_or_year_not_in_the_future(
     api: httpx.AsyncClient, period: str
 ) -> None:
+    # A ward whose org chart scoring has not seen has no chairman to decide anything.
+    decision = await api.post(
+        f"/v1/classification/{period}/decisions", json={"excellent": ["p1"]}, headers=CHAIRMAN
+    )
+    assert (decision.status_code, decision.json()["error"]["code"]) == (403, "not_in_org_chart")
     for answer in (
         await api.get("/v1/classification", params={"period": period}, headers=CHAIRMAN),
         await api.get("/v1/people/p1/scores", params={"period": period}, headers=CHAIRMAN),
-        await api.post(
-            f"/v1/classification/{period}/decisions", json={"excellent": ["p1"]}, headers=CHAIRMAN
-        ),
     ):
         assert answer.status_code == 422, answer.text
         assert answer.json()["error"] == {

@@ -24,6 +24,8 @@ from tests.scoring.projection import Projection
 from tests.support.keys import session_keys
 
 CHAIRMAN = bearer("chairman", "p001")
+#: The chairman in the ward's org chart: scoring takes their decisions by their seat in it.
+CHAIRMAN_SEAT = ev.person("p001", "vp", Role.CHAIRMAN)
 FULL = [4] * 8  # every "+" item 4 of 4: 100 %
 Q1 = ("2026-01", "2026-02", "2026-03")
 
@@ -216,6 +218,7 @@ async def test_ten_specialists_and_five_heads_then_the_chairman_decides_the_tie(
     chart = [ev.person(s, "kt") for s in specialists] + [
         ev.person(h, f"u{h}", Role.UNIT_HEAD) for h in heads
     ]
+    chart.append(CHAIRMAN_SEAT)
     events: list[Event] = [ev.org_chart(chart), *audited("kt", ["2026-03"])]
     for s in specialists:  # 10 + 20 + 65 = 95
         events += [ev.reviewed(s, "kt", "2026-03", FULL), ev.task_result(s, "2026-03", 65)]
@@ -282,7 +285,9 @@ async def test_a_decision_retried_with_its_key_is_answered_once_and_recorded_onc
     """The chairman's decisions go through the command pipeline: the same Idempotency-Key
     answers the first answer again (one decision, one event), another body with it is 409."""
     specialists = [f"s{i}" for i in range(1, 6)]
-    events: list[Event] = [ev.org_chart([ev.person(s, "kt") for s in specialists])]
+    events: list[Event] = [
+        ev.org_chart([*(ev.person(s, "kt") for s in specialists), CHAIRMAN_SEAT])
+    ]
     events += audited("kt", ["2026-03"])
     for s in specialists:  # all five at 95: quota 1 of 5, all tied
         events += [ev.reviewed(s, "kt", "2026-03", FULL), ev.task_result(s, "2026-03", 65)]

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from contracts.envelope import Event
-from contracts.events import parse_event
+from contracts.events import OrgPerson, parse_event
 from contracts.roles import Role
 from services.runtime.auth import Principal
 from services.runtime.clock import FrozenClock
@@ -52,7 +52,8 @@ async def staged(sessions: SessionFactory) -> list[Event]:
 def march_in_kt() -> list[Event]:
     """One audit of kt in March, three "Rất không hài lòng" on one day, and March's close."""
     return [
-        ev.org_chart([ev.person("p1", "kt")]),
+        # The chairman is in the chart: their decisions follow their seat in it.
+        ev.org_chart([ev.person("p1", "kt"), ev.person("p001", "vp", Role.CHAIRMAN)]),
         ev.submitted(uuid.uuid4(), "kt", "2026-03", [4] * 25),
         *(ev.feedback("kt", "2026-03", 1, day=5) for _ in range(3)),
         ev.closed("2026-03"),
@@ -136,4 +137,29 @@ async def test_a_decision_the_pipeline_or_the_classification_refuses_records_not
             caller, DecisionCommand.model_validate({"period": "2026-03", **body})
         )
     assert (refused.value.kind, refused.value.code, refused.value.field) == (kind, code, field)
+    assert await staged(sessions) == before
+
+
+@pytest.mark.parametrize(
+    ("chairman", "code"),
+    [
+        (None, "not_in_org_chart"),  # removed from the org chart
+        (ev.person("p001", "vp", Role.VICE_CHAIRMAN), "forbidden"),  # no longer the chairman
+    ],
+)
+async def test_a_chairman_no_longer_in_the_seat_decides_nothing(
+    sessions: SessionFactory, chairman: OrgPerson | None, code: str
+) -> None:
+    """The roster scoring keeps from ``assessment.org.published`` decides, not the token: the
+    chairman's token still says chairman after the org chart changed."""
+    async with UnitOfWork(sessions, plumbing.outbox, FrozenClock(APRIL)) as uow:
+        await Scoring(POLICY).apply(uow, march_in_kt())
+        people = [ev.person("p1", "kt"), *([chairman] if chairman else [])]
+        await Scoring(POLICY).apply(uow, [ev.org_chart(people, version=2)])
+    before = await staged(sessions)
+    commands = ScoringCommands(sessions, POLICY, FrozenClock(APRIL), not_called)
+    decision = DecisionCommand(period="2026-03", excellent=("p1",), duty_group="chuyen_mon")
+    with pytest.raises(Refusal) as refused:
+        await commands.execute(Principal("p001", ev.WARD, Role.CHAIRMAN), decision)
+    assert (refused.value.kind, refused.value.code) == (Kind.FORBIDDEN, code)
     assert await staged(sessions) == before

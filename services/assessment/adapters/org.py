@@ -22,6 +22,12 @@ async def has_unit(session: AsyncSession, ward: str, unit_id: str) -> bool:
     return found is not None
 
 
+async def has_chart(session: AsyncSession, ward: str) -> bool:
+    """Whether an org chart of the ward was ever loaded."""
+    found = await session.scalar(select(wards.c.ward).where(wards.c.ward == ward))
+    return found is not None
+
+
 async def active_person(session: AsyncSession, ward: str, person_id: str) -> Row[Any] | None:
     """The active person's row (None if there is no such active person in the ward)."""
     return (

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.periods import Month
@@ -26,6 +27,17 @@ async def status_of(session: AsyncSession, ward: str, period: str) -> str | None
     return status
 
 
+async def row_of(session: AsyncSession, ward: str, period: str) -> Any:
+    """The month's row (``status``, ``closes_on``), None for a month nobody closed or reopened."""
+    return (
+        await session.execute(
+            select(periods.c.status, periods.c.closes_on).where(
+                periods.c.ward == ward, periods.c.period == period
+            )
+        )
+    ).first()
+
+
 async def close_unless_closed(session: AsyncSession, ward: str, period: str, now: datetime) -> bool:
     """Close the month unless it is closed already; whether this did."""
     values = {"status": "closed", "closed_at": now, "reason": None}
@@ -40,19 +52,42 @@ async def close_unless_closed(session: AsyncSession, ward: str, period: str, now
     return changed.first() is not None
 
 
-async def reopen_if_closed(session: AsyncSession, ward: str, period: str, reason: str) -> bool:
-    """Reopen the month if it is closed, or has no row yet (closed by its date alone); whether
-    this did."""
-    values = {"status": "reopened", "reason": reason}
+async def reopen_if_closed(
+    session: AsyncSession, ward: str, period: str, reason: str, closes_on: date, today: date
+) -> bool:
+    """Reopen the month until ``closes_on`` if it is closed, has no row yet (closed by its date
+    alone), or was reopened until a day before ``today`` (closed again by its deadline, even if
+    the automatic close has not recorded it yet); whether this did."""
+    values = {"status": "reopened", "reason": reason, "closes_on": closes_on}
     statement = upsert(session, periods).values(ward=ward, period=period, **values)
     changed = await session.execute(
         statement.on_conflict_do_update(
             index_elements=[periods.c.ward, periods.c.period],
             set_=values,
-            where=periods.c.status == "closed",
+            where=(periods.c.status == "closed")
+            | ((periods.c.status == "reopened") & (periods.c.closes_on < today)),
         ).returning(periods.c.period)
     )
     return changed.first() is not None
+
+
+async def close_expired_reopens(
+    session: AsyncSession, ward: str, today: date, now: datetime
+) -> list[str]:
+    """Close again the ward's reopened months whose last open day is before ``today`` (of
+    several instances, only the one whose update took gets the month: the others find it
+    closed). Returns those it closed."""
+    closed = await session.execute(
+        update(periods)
+        .where(
+            periods.c.ward == ward,
+            periods.c.status == "reopened",
+            periods.c.closes_on < today,
+        )
+        .values(status="closed", closed_at=now)
+        .returning(periods.c.period)
+    )
+    return sorted(str(period) for period in closed.scalars())
 
 
 async def close_if_untouched(session: AsyncSession, ward: str, period: str, now: datetime) -> bool:

@@ -119,9 +119,27 @@ periods = Table(
     "periods",
     metadata,
     *keys(ward=64, period=7),
-    Column("status", String(16), nullable=False),  # open | closed
+    Column("status", String(16), nullable=False),  # closed | reopened
     Column("closed_at", UtcDateTime()),
     Column("reason", Text),
+    #: A reopened month's last open day (the ward's local date): the automatic close closes it
+    #: again after it. None for a month reopened before deadlines were kept (open until closed).
+    Column("closes_on", Date),
+)
+
+#: Every administrator's action (issue 14, item 5), as ``assessment.admin.action_recorded``
+#: published it: who, when, what, to what, why. The chairman reads them.
+admin_actions = Table(
+    "admin_actions",
+    metadata,
+    #: The order they were recorded in (several share a moment: one command's).
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("action_id", String(36), nullable=False, unique=True),
+    *required(ward=64, action=32, subject=200, actor_kind=16, actor_id=64),
+    Column("reason", Text),
+    Column("details", JSON, nullable=False),
+    *moments("recorded_at"),
+    Index("ix_admin_actions_ward_recorded_at", "ward", "recorded_at"),
 )
 
 #: Every revision of every audit, as it was: an amendment or withdrawal never overwrites history.

@@ -46,9 +46,11 @@ class AuditDraft:
     items: Sequence[ItemInput]
 
 
-def check_auditor(auditor_unit: str | None, unit_id: str) -> None:
+def check_auditor(auditor_unit: str | None, unit_id: str, field: str = "unit_id") -> None:
+    """403 ``own_unit`` (``field``) when the auditor's unit (as the org chart has it now) is the
+    unit audited: nobody audits, amends or withdraws an audit of their own unit."""
     if auditor_unit == unit_id:
-        raise Refusal(Kind.FORBIDDEN, "own_unit", "unit_id")
+        raise Refusal(Kind.FORBIDDEN, "own_unit", field)
 
 
 def check_period(period: str, performed_at: datetime, policy: Policy, now: datetime) -> None:

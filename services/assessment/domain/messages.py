@@ -6,8 +6,14 @@ from collections.abc import Mapping
 #: The texts of the refusals of submissions and of the org chart upload.
 SUBMISSION_MESSAGES: Mapping[str, tuple[str, str]] = {
     "own_unit": (
-        "Thành viên đoàn đánh giá không được đánh giá đơn vị của chính mình.",
-        "An auditor may not audit their own unit.",
+        "Thành viên đoàn đánh giá không được đánh giá, sửa hay rút phiếu đánh giá đơn vị của "
+        "chính mình.",
+        "An auditor may not audit their own unit, nor amend or withdraw an audit of it.",
+    ),
+    "own_finding": (
+        "Người đánh giá không được tự nhận hay tự đóng hành động khắc phục cho phát hiện của "
+        "chính mình.",
+        "An auditor may neither own nor close the corrective action of their own finding.",
     ),
     "unknown_unit": ("Không có đơn vị này trong phường.", "There is no such unit in the ward."),
     "unknown_catalog": (
@@ -108,8 +114,8 @@ ADMIN_MESSAGES: Mapping[str, tuple[str, str]] = {
         "Scores are given only with an adjustment.",
     ),
     "unknown_device": (
-        "Thiết bị hoặc mã QR không còn hiệu lực.",
-        "This device or QR link is not active.",
+        "Thiết bị, mã QR hoặc hệ thống kết nối này không còn hiệu lực.",
+        "This device, QR link or integration is not active.",
     ),
     "wrong_unit": (
         "Mã QR này dành cho đơn vị khác.",

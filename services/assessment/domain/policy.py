@@ -49,6 +49,14 @@ class Policy:
     #: ...and due dates at most this many days after today (a corrective action is a matter of
     #: weeks; 9999-12-31 broke every deadline computed from it).
     due_horizon_days: int = 365
+    #: Who reviews the chairman's "+" self-assessment (``domain/graders.py``): a person id of
+    #: the ward's org chart outside the chairman's line of command (e.g. the Party secretary);
+    #: None: it is reviewed outside the ward (the district or city) and the HR integration
+    #: records that review.
+    chairman_reviewer: str | None = None
+    #: A month an administrator reopens closes again automatically after this many working
+    #: days (counted from the day of the reopening) unless they set its deadline themselves.
+    reopen_working_days: int = 2
 
     def with_calendar(self, days: Iterable[CalendarDay]) -> Policy:
         """This policy counting the working days of a ward's declared ``days``."""
@@ -87,6 +95,13 @@ class Policy:
         which may be weeks earlier): ``corrective_action_working_days`` working days later."""
         return self.calendar.add_working_days(
             recorded_at.astimezone(LOCAL_TZ).date(), self.corrective_action_working_days
+        )
+
+    def reopen_deadline(self, reopened_at: datetime) -> date:
+        """The last day a month reopened at ``reopened_at`` stays open by default:
+        ``reopen_working_days`` working days after that day, in the ward's calendar."""
+        return self.calendar.add_working_days(
+            reopened_at.astimezone(LOCAL_TZ).date(), self.reopen_working_days
         )
 
     def closed_by_date(self, month: Month, now: datetime) -> bool:

@@ -1,14 +1,19 @@
 """The administrators' routes of the assessment API (and the catalogue and exports every
 official reads): publish a catalogue version, replace the org chart from CSV, register devices
-(these three through the command pipeline, like every submission), issue tokens, export a
-month's audits and corrective actions."""
+and answer their credentials (these three through the command pipeline, like every submission,
+each with a reason and recorded: ``handlers/admin_actions.py``), the record of administrators'
+actions the chairman reads, and a month's audits and corrective actions exported.
+
+No route issues a token *as a person*: a person's token comes from their own sign-in, never
+from an administrator (issue 14, item 5); devices keep their credentials."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import AwareDatetime
 
 from contracts import intake as schemas
 from contracts.catalog import Catalog
@@ -31,10 +36,22 @@ from services.assessment.handlers.commands import (
 )
 from services.assessment.handlers.common import get_catalog as stored_catalog
 from services.runtime.auth import Principal
-from services.runtime.http import Caller, IdempotencyKey, error_responses
+from services.runtime.http import Caller, IdempotencyKey, error_responses, require
 from services.runtime.refusals import Kind, Refusal
 
 router = APIRouter()
+
+#: Why an administrator does what they do: recorded with the action, read by the chairman.
+AdminReason = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=1000,
+        description="Why (recorded with the action, read by the chairman)",
+    ),
+]
+#: Who reads what administrators did: the chairman, and the administrators themselves.
+Overseer = Annotated[Principal, Depends(require(Role.CHAIRMAN, Role.ADMIN))]
 
 
 # --- catalogue ------------------------------------------------------------------------------------
@@ -63,10 +80,12 @@ async def publish_catalog(
     admin: Admin,
     request: Request,
     body: Catalog,
+    reason: AdminReason,
     current: Annotated[bool, Query(description="Make it the current version")] = True,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    return await submit(request, CatalogPublication(catalog=body, current=current), admin, key)
+    publication = CatalogPublication(catalog=body, current=current, reason=reason)
+    return await submit(request, publication, admin, key)
 
 
 # --- organisation (administrators) ----------------------------------------------------------------
@@ -101,6 +120,7 @@ async def load_org_chart(
             "by role) and employment_type (cong_chuc | nguoi_lao_dong; empty: cong_chuc)",
         ),
     ],
+    reason: AdminReason,
     ward_name: Annotated[str | None, Query(max_length=200)] = None,
     city: Annotated[
         str | None,
@@ -117,7 +137,7 @@ async def load_org_chart(
     except UnicodeDecodeError:
         raise Refusal(Kind.INVALID, "not_csv", "csv") from None
     rows = tuple(parse_org_chart(text))
-    upload = OrgChartUpload(ward_name=ward_name, rows=rows, city=city)
+    upload = OrgChartUpload(ward_name=ward_name, rows=rows, city=city, reason=reason)
     return await submit(request, upload, admin, key)
 
 
@@ -132,6 +152,7 @@ async def save_device(
     request: Request,
     device_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")],
     body: schemas.DeviceIn,
+    reason: AdminReason,
     key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     device = DeviceRow(
@@ -142,26 +163,30 @@ async def save_device(
         body.channel,
         body.active,
     )
-    await submissions_of(request).execute(admin, DeviceRegistration(device=device), key)
+    registration = DeviceRegistration(device=device, reason=reason, credential=True)
+    await submissions_of(request).execute(admin, registration, key)
     principal = Principal(device_id, admin.ward, device.role, body.unit_id)
     return {"device_id": device_id, "token": request.app.state.issuer.device(principal)}
 
 
-@router.post(
-    "/org/people/{person_id}/token",
+@router.get(
+    "/admin/actions",
     responses=error_responses(401, 403, 422),
-    summary="Issue a bearer token for a person of the ward, with their role and units",
+    summary="What administrators did (org charts, devices and credentials, catalogues, months, "
+    "calendar days): who, when, to what and why; for the chairman and administrators",
     tags=["organisation"],
 )
-async def issue_person_token(
-    admin: Admin,
+async def admin_actions(
+    caller: Overseer,
     db: Sessions,
-    request: Request,
-    person_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")],
+    since: Annotated[
+        AwareDatetime | None, Query(description="From this moment on (ISO 8601 with offset)")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> dict[str, Any]:
+    """The ward's administrators' actions recorded at or after ``since``, oldest first."""
     async with db() as session:
-        principal = await views.person_principal(session, admin.ward, person_id)
-    return {"person_id": person_id, "token": request.app.state.issuer.person(principal)}
+        return {"actions": await views.admin_actions(session, caller.ward, since, limit)}
 
 
 # --- exports --------------------------------------------------------------------------------------

@@ -172,9 +172,11 @@ command_route(
     "/periods/{period}/reopen",
     "reopen_period",
     target=("period", Month),
-    body=schemas.ReasonIn,
+    body=schemas.PeriodReopenIn,
     command=schemas.PeriodReopenCommand,
-    summary="Reopen a closed month, with a reason (mở lại kỳ)",
+    summary="Reopen a closed month, with a reason, until a deadline (mở lại kỳ)",
+    doc="The month closes again by itself after ``closes_on`` (default: 2 working days from\n"
+    "today in the ward's calendar).",
 )
 
 

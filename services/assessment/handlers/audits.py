@@ -20,7 +20,7 @@ from contracts.events import (
     AuditWithdrawn,
     AuditWithdrawnData,
 )
-from services.assessment.adapters import audits, catalogs, org
+from services.assessment.adapters import audits, catalogs
 from services.assessment.adapters.rows import locked
 from services.assessment.adapters.tables import audits as audit_table
 from services.assessment.domain.audits import (
@@ -72,9 +72,8 @@ async def submit_audit(uow: UnitOfWork, context: Context, draft: AuditDraft) -> 
     ``own_unit``."""
     session, principal = uow.session, context.principal
     await check_unit(session, context.ward, draft.unit_id)
-    # The auditor's unit as the org chart has it now, not as their token had it when issued.
-    auditor = await org.active_person(session, context.ward, principal.subject_id)
-    check_auditor(auditor.unit_id if auditor else principal.unit_id, draft.unit_id)
+    # The auditor's unit as the org chart has it now (the command pipeline's seat step).
+    check_auditor(context.seat.unit_id, draft.unit_id)
     check_period(draft.period, draft.performed_at, context.policy, context.now)
     catalog = await get_catalog(session, draft.catalog_version)
     state = AuditState(
@@ -195,8 +194,9 @@ async def _record(
 
 async def _live_audit(uow: UnitOfWork, context: Context, audit_id: uuid.UUID) -> Row[Any]:
     """The audit to amend or withdraw, locked, with the rules every correction meets: 404
-    ``unknown_audit``, 409 ``audit_withdrawn``, 403 ``not_audit_author``, 409
-    ``period_closed``."""
+    ``unknown_audit``, 409 ``audit_withdrawn``, 403 ``not_audit_author``, 403 ``own_unit``
+    (its author has since moved into the unit audited: nobody corrects an audit of their own
+    unit), 409 ``period_closed``."""
     row = await locked(uow.session, audit_table, "audit_id", audit_id, context.ward)
     if row is None:
         raise Refusal(Kind.NOT_FOUND, "unknown_audit", "audit_id")
@@ -204,5 +204,6 @@ async def _live_audit(uow: UnitOfWork, context: Context, audit_id: uuid.UUID) ->
         raise Refusal(Kind.CONFLICT, "audit_withdrawn", "audit_id")
     if row.auditor_id != context.principal.subject_id:
         raise Refusal(Kind.FORBIDDEN, "not_audit_author", "audit_id")
+    check_auditor(context.seat.unit_id, row.unit_id, "audit_id")
     await check_period_open(uow.session, context, row.period)
     return row

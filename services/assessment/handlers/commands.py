@@ -35,7 +35,9 @@ from services.assessment.handlers import (
     self_assessments,
     task_results,
 )
+from services.assessment.handlers.admin_actions import record_admin_action
 from services.assessment.handlers.common import Context
+from services.assessment.handlers.seats import resolve_seat
 from services.runtime.auth import Principal
 from services.runtime.clock import Now, SystemClock
 from services.runtime.commands import Answer, CommandContext, Commands, command_registry
@@ -86,7 +88,11 @@ async def _take_token(context: Submission) -> None:
 
 
 COMMANDS = command_registry(
-    "assessment commands", SUBMISSIONS, plumbing.idempotency, take_token=_take_token
+    "assessment commands",
+    SUBMISSIONS,
+    plumbing.idempotency,
+    take_token=_take_token,
+    seat=resolve_seat,
 )
 
 M = TypeVar("M", bound=schemas.Body)
@@ -162,10 +168,10 @@ async def submit_self_assessment(context: Submission, body: schemas.SelfAssessme
     )
 
 
-@command(
-    schemas.ReviewCommand,
-    roles=frozenset({Role.UNIT_HEAD, Role.VICE_CHAIRMAN, Role.CHAIRMAN}),
-)
+# Whom a reviewer reviews is the graders' one rule (``domain/graders.py``), from the org chart:
+# the policy may name anyone to review the chairman's "+", and the HR integration records a
+# review made outside the ward.
+@command(schemas.ReviewCommand, roles=PEOPLE | {Role.INTEGRATION})
 async def review_self_assessment(context: Submission, body: schemas.ReviewCommand) -> Answer:
     return await self_assessments.review_self_assessment(
         context.uow,
@@ -208,31 +214,47 @@ async def record_task_result(context: Submission, body: schemas.TaskResultIn) ->
     )
 
 
+# --- administrators' commands: each is recorded with its actor and reason (admin_actions.py) ----
+
+
 @command(schemas.PeriodCloseCommand, roles=ADMIN)
 async def close_period(context: Submission, body: schemas.PeriodCloseCommand) -> Answer:
-    return await periods.close_period(context.uow, context.handler_context, body.period)
+    ctx = context.handler_context
+    answer = await periods.close_period(context.uow, ctx, body.period)
+    await record_admin_action(context.uow, ctx, "period.closed", body.period, None)
+    return answer
 
 
 @command(schemas.PeriodReopenCommand, roles=ADMIN)
 async def reopen_period(context: Submission, body: schemas.PeriodReopenCommand) -> Answer:
-    return await periods.reopen_period(
-        context.uow, context.handler_context, body.period, body.reason
+    ctx = context.handler_context
+    answer = await periods.reopen_period(context.uow, ctx, body.period, body.reason, body.closes_on)
+    await record_admin_action(
+        context.uow, ctx, "period.reopened", body.period, body.reason, closes_on=answer["closes_on"]
     )
+    return answer
 
 
 @command(schemas.CalendarDayCommand, roles=ADMIN)
 async def declare_day(context: Submission, body: schemas.CalendarDayCommand) -> Answer:
-    return await calendar.declare_day(
-        context.uow, context.handler_context, body.day, body.working, body.reason
+    ctx, day = context.handler_context, body.day.isoformat()
+    answer = await calendar.declare_day(context.uow, ctx, body.day, body.working, body.reason)
+    working = "true" if body.working else "false"
+    await record_admin_action(
+        context.uow, ctx, "calendar.day_declared", day, body.reason, working=working
     )
+    return answer
 
 
 @command(schemas.CalendarRemoveCommand, roles=ADMIN)
 async def remove_day(context: Submission, body: schemas.CalendarRemoveCommand) -> Answer:
-    return await calendar.remove_day(context.uow, context.handler_context, body.day)
+    ctx, day = context.handler_context, body.day.isoformat()
+    answer = await calendar.remove_day(context.uow, ctx, body.day)
+    await record_admin_action(context.uow, ctx, "calendar.day_removed", day, None)
+    return answer
 
 
-# --- administrators' commands (HTTP only: no intake subject) ------------------------------------
+# --- administrators' commands by HTTP only (no intake subject), each with the reason given -------
 
 
 class CatalogPublication(BaseModel):
@@ -240,21 +262,26 @@ class CatalogPublication(BaseModel):
 
     catalog: Catalog
     current: bool = True
+    reason: str | None = None
 
 
 class OrgChartUpload(BaseModel):
     """Replace the ward's org chart with ``rows`` (read from the upload and checked)."""
 
     ward_name: str | None = None
+    reason: str | None = None
     rows: tuple[OrgRow, ...]
     #: The ward's city: given, it replaces the stored one ("" clears it); None keeps it.
     city: str | None = None
 
 
 class DeviceRegistration(BaseModel):
-    """Register or change a kiosk, a QR link or an integration."""
+    """Register or change a kiosk, a QR link or an integration; ``credential``: the edge
+    answers the device a new credential (recorded as ``credential.issued``)."""
 
     device: DeviceRow
+    reason: str | None = None
+    credential: bool = False
 
 
 @COMMANDS.register(CatalogPublication, name="catalog.publish", roles=ADMIN, status=201)
@@ -262,6 +289,12 @@ async def publish_catalog(context: Submission, body: CatalogPublication) -> Answ
     """201 with ``created`` true for a new version, 200 with false for one stored already."""
     created = await catalog.ensure_catalog(context.uow, body.catalog, current=body.current)
     context.status = None if created else 200
+    if created:
+        version, current = body.catalog.version, "true" if body.current else "false"
+        ctx = context.handler_context
+        await record_admin_action(
+            context.uow, ctx, "catalog.published", version, body.reason, current=current
+        )
     return {"version": body.catalog.version, "created": created}
 
 
@@ -277,14 +310,27 @@ async def load_org_chart(context: Submission, body: OrgChartUpload) -> Answer:
         policy=ctx.policy,
         city=body.city,
     )
+    await record_admin_action(
+        context.uow, ctx, "org_chart.loaded", str(version), body.reason, people=str(len(body.rows))
+    )
     return {"org_version": version, "people": len(body.rows)}
 
 
 @COMMANDS.register(DeviceRegistration, name="org.device", roles=ADMIN)
 async def save_device(context: Submission, body: DeviceRegistration) -> Answer:
     """The device's id (the HTTP edge adds its token, which is never stored)."""
-    await org.save_device(context.uow, context.principal.ward, body.device)
-    return {"device_id": body.device.device_id}
+    device, ctx, uow = body.device, context.handler_context, context.uow
+    await org.save_device(uow, context.principal.ward, device)
+    active = "true" if device.active else "false"
+    details = {"role": device.role.value, "active": active}
+    await record_admin_action(
+        uow, ctx, "device.registered", device.device_id, body.reason, **details
+    )
+    if body.credential:
+        await record_admin_action(
+            uow, ctx, "credential.issued", device.device_id, body.reason, holder="device"
+        )
+    return {"device_id": device.device_id}
 
 
 class Submissions(Commands[Submission]):

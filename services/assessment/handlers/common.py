@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.catalog import Catalog
+from contracts.common import LOCAL_TZ
 from contracts.envelope import Actor
 from contracts.events import CalendarDay
 from contracts.periods import Month
 from services.assessment.adapters import calendar as stored_calendar
 from services.assessment.adapters import catalogs, org, periods
+from services.assessment.domain.graders import Seat
 from services.assessment.domain.policy import Policy
 from services.assessment.domain.window import check_month
 from services.runtime.auth import Principal
@@ -42,6 +44,13 @@ class Context:
     @property
     def ward(self) -> str:
         return self.principal.ward
+
+    @property
+    def seat(self) -> Seat:
+        """The caller's seat in the org chart as it is now: the command pipeline's seat step
+        (``handlers/seats.py``) resolved ``principal`` from the chart before the handler runs."""
+        p = self.principal
+        return Seat(p.subject_id, p.role.value, p.unit_id, p.units_in_charge)
 
     @property
     def actor(self) -> Actor:
@@ -101,17 +110,26 @@ async def ward_policy(session: AsyncSession, ward: str, policy: Policy) -> Polic
 
 async def check_period_open(session: AsyncSession, context: Context, period: str) -> None:
     """409 ``period_closed`` unless ``period`` is open for submissions at ``context.now``: a
-    month an administrator reopened is open; one closed (by hand or by the automatic close) is
-    not; any other is closed once its close day is over in the ward's calendar
-    (``Policy.closed_by_date``), whether or not the automatic close has run for it yet."""
-    status = await periods.status_of(session, context.ward, period)
+    month an administrator reopened is open until the end of its last open day (``closes_on``,
+    the ward's local date); one closed (by hand or by the automatic close) is not; any other is
+    closed once its close day is over in the ward's calendar (``Policy.closed_by_date``),
+    whether or not the automatic close has run for it yet."""
+    row = await periods.row_of(session, context.ward, period)
+    status = row.status if row else None
     if status == "reopened":
-        return
+        if row is None or row.closes_on is None or local_date(context.now) <= row.closes_on:
+            return
+        raise Refusal(Kind.CONFLICT, "period_closed", "period", period=period)
     if status != "closed":
         policy = await ward_policy(session, context.ward, context.policy)
         if not policy.closed_by_date(Month.parse(period), context.now):
             return
     raise Refusal(Kind.CONFLICT, "period_closed", "period", period=period)
+
+
+def local_date(moment: datetime) -> date:
+    """The ward's local date at ``moment`` (Vietnam time)."""
+    return moment.astimezone(LOCAL_TZ).date()
 
 
 def check_period_in_window(period: str, context: Context) -> None:

@@ -1,9 +1,11 @@
 """Corrective actions: opened by an audit's findings and closed by it when a finding goes away;
 closed (with a note and evidence) and, when found not done after all, reopened by people.
 
-Who may close: its owner, the head of its unit, an administrator. Who may reopen: those who
-check the work rather than do it — the auditor who found it, the chairman, and the
-vice-chairman in charge of its unit (in the org chart as it is now).
+Who may close: its owner, the head of its unit, an administrator, never the auditor who found
+it (nobody marks their own finding done; nor may an auditor make themself its owner). Who may
+reopen: those who check the work rather than do it — the auditor who found it, the chairman, and
+the vice-chairman in charge of its unit. Everyone as the org chart has them now (the command
+pipeline's seat step).
 """
 
 from __future__ import annotations
@@ -76,7 +78,10 @@ async def _owner(
     uow: UnitOfWork, context: Context, owner_id: str | None, head: str | None, field: str
 ) -> str:
     """Who corrects a finding: the person the auditor named (an active one: 422
-    ``unknown_person``), else the unit head (422 ``no_action_owner`` when there is none)."""
+    ``unknown_person``; never the auditor: 403 ``own_finding``), else the unit head (422
+    ``no_action_owner`` when there is none)."""
+    if owner_id == context.principal.subject_id:
+        raise Refusal(Kind.FORBIDDEN, "own_finding", field)
     if owner_id:
         await find_person(uow.session, context.ward, owner_id, field)
     owner_id = owner_id or head
@@ -164,7 +169,7 @@ async def close_corrective_action(
     evidence: Sequence[str],
 ) -> dict[str, Any]:
     """Close an open action. Errors: 422 ``required`` (``note``); 404 ``unknown_action``; 403
-    ``not_action_owner``; 409 ``action_closed``."""
+    ``own_finding`` (the caller found it), ``not_action_owner``; 409 ``action_closed``."""
     if not note.strip():
         raise Refusal(Kind.INVALID, "required", "note")
     row = await _action(uow, context, action_id)
@@ -174,6 +179,8 @@ async def close_corrective_action(
         or principal.role is Role.ADMIN
         or (principal.role is Role.UNIT_HEAD and principal.unit_id == row.unit_id)
     )
+    if await audits.auditor_of(uow.session, row.audit_id) == principal.subject_id:
+        raise Refusal(Kind.FORBIDDEN, "own_finding", "action_id")
     if not may_close:
         raise Refusal(Kind.FORBIDDEN, "not_action_owner", "action_id")
     if row.status == "closed":
@@ -258,12 +265,11 @@ async def _action(uow: UnitOfWork, context: Context, action_id: uuid.UUID) -> Ro
 
 
 async def _may_reopen(uow: UnitOfWork, context: Context, row: Row[Any]) -> bool:
+    """Whether the caller (their seat now) checks this action's work: the auditor who found it,
+    the chairman, the vice-chairman in charge of its unit."""
     principal = context.principal
     if principal.role is Role.AUDITOR:
         return await audits.auditor_of(uow.session, row.audit_id) == principal.subject_id
-    if principal.role not in (Role.CHAIRMAN, Role.VICE_CHAIRMAN):
-        return False
-    leader = await org.active_person(uow.session, context.ward, principal.subject_id)
-    if leader is None or leader.role != principal.role.value:
-        return False
-    return principal.role is Role.CHAIRMAN or row.unit_id in (leader.units_in_charge or ())
+    return principal.role is Role.CHAIRMAN or (
+        principal.role is Role.VICE_CHAIRMAN and row.unit_id in principal.units_in_charge
+    )

@@ -166,8 +166,13 @@ async def _reviewable(uow: UnitOfWork, context: Context, self_assessment_id: uui
     if row is None:
         raise Refusal(Kind.NOT_FOUND, "unknown_self_assessment", "self_assessment_id")
     person_role = await org.person_role(uow.session, context.ward, row.person_id)
-    reviewer = await org.seat_of(uow.session, context.ward, context.principal.subject_id)
-    refusal = grading_refusal(reviewer, row.person_id, person_role or "", row.unit_id)
+    refusal = grading_refusal(
+        context.seat,
+        row.person_id,
+        person_role or "",
+        row.unit_id,
+        context.policy.chairman_reviewer,
+    )
     if refusal is not None:
         raise Refusal(Kind.FORBIDDEN, "own_review" if refusal == "own" else "not_reviewer")
     return row

@@ -17,7 +17,7 @@ from sqlalchemy import Row
 
 from contracts.events import TaskResultRecorded, TaskResultRecordedData
 from contracts.roles import Role
-from services.assessment.adapters import org, task_results
+from services.assessment.adapters import task_results
 from services.assessment.domain.graders import grading_refusal
 from services.assessment.handlers.common import (
     Context,
@@ -45,11 +45,11 @@ async def _recorder(uow: UnitOfWork, context: Context, person: Row[Any]) -> tupl
     principal = context.principal
     if principal.role is Role.INTEGRATION:
         return "integration", principal.role.value
-    grader = await org.seat_of(uow.session, context.ward, principal.subject_id)
+    grader = context.seat
     refusal = grading_refusal(grader, person.person_id, person.role, person.unit_id)
     if refusal == "own":
         raise Refusal(Kind.FORBIDDEN, "own_task_result", "person_id")
-    if refusal is not None or grader is None:
+    if refusal is not None:
         raise Refusal(Kind.FORBIDDEN, "not_grader_of_person", "person_id")
     return "leader", grader.role
 

@@ -1,6 +1,7 @@
 """Reads of the assessment API (no writes, no events): the period exports, the screens' lists,
-the org chart, people's task results and the ward's calendar."""
+the org chart, people's task results, the ward's calendar and what administrators did."""
 
+from services.assessment.views.admin_actions import admin_actions
 from services.assessment.views.calendar import calendar_year
 from services.assessment.views.exports import (
     ACTION_COLUMNS,
@@ -21,6 +22,7 @@ __all__ = [
     "ACTION_COLUMNS",
     "AUDIT_COLUMNS",
     "action_rows",
+    "admin_actions",
     "audit_detail",
     "audit_rows",
     "calendar_year",

@@ -60,6 +60,16 @@ async def email_of(session: AsyncSession, ward: str, person_id: str) -> Any:
     ).first()
 
 
+async def person(session: AsyncSession, ward: str, person_id: str) -> Any:
+    """The person's row on the ward's chart as kept (``.role``, ``.unit_id``,
+    ``.units_in_charge``), or None for someone it does not name."""
+    return (
+        await session.execute(
+            select(org_people).where(org_people.c.ward == ward, org_people.c.person_id == person_id)
+        )
+    ).first()
+
+
 async def is_known(session: AsyncSession, ward: str, person_id: str) -> bool:
     found = await session.scalar(
         select(org_people.c.person_id).where(

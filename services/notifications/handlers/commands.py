@@ -2,7 +2,11 @@
 demo clock. Each goes through the runtime's one command pipeline (``services.runtime.commands``:
 metrics, the entry's roles, idempotency by the caller's key, the unit of work), keyed by its
 body's class (``entrypoints.schemas``); the HTTP edge and the signed links in messages both send
-them there (:class:`People`)."""
+them there (:class:`People`).
+
+Every person's command is judged by the caller's seat in the ward's org chart as this service
+keeps it (``assessment.org.published``): a recipient no longer in the chart acknowledges,
+snoozes and chooses nothing from their next request on (issue 14, item 4)."""
 
 from __future__ import annotations
 
@@ -61,7 +65,26 @@ class Command(CommandContext):
         return Context(self.policy, self.uow)
 
 
-COMMANDS = command_registry("notifications commands", COMMANDS_TOTAL, plumbing.idempotency)
+async def seat(command: Command) -> Principal:
+    """The caller as the ward's chart kept here has them (role, unit, units in charge); 403
+    ``not_in_org_chart`` for someone it does not name."""
+    caller = command.principal
+    async with command.sessions() as session:
+        row = await org.person(session, caller.ward, caller.subject_id)
+    if row is None:
+        raise Refusal(Kind.FORBIDDEN, "not_in_org_chart")
+    return Principal(
+        caller.subject_id,
+        caller.ward,
+        Role(row.role),
+        row.unit_id,
+        tuple(row.units_in_charge or ()),
+    )
+
+
+COMMANDS = command_registry(
+    "notifications commands", COMMANDS_TOTAL, plumbing.idempotency, seat=seat
+)
 
 
 def may_manage(caller: Principal, person_id: str) -> None:
@@ -135,7 +158,8 @@ async def set_preferences(command: Command, body: PreferencesCommand) -> Answer:
     return {"person_id": body.person_id, **chosen}
 
 
-@COMMANDS.register(ClockBody, name="clock", roles=frozenset({Role.ADMIN}))
+# The demo clock is the stack's (refused in production), not a right of the org chart.
+@COMMANDS.register(ClockBody, name="clock", roles=frozenset({Role.ADMIN}), seated=False)
 async def move_clock(command: Command, body: ClockBody) -> Answer:
     """Move the demo clock to ``set_to`` or forward by ``advance_seconds`` and wake the scheduler;
     answers ``{now, adjustable: true}``. Refuses (409 ``clock_fixed``) in production."""

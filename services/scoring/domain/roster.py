@@ -11,8 +11,9 @@ from typing import NamedTuple
 
 from contracts.events import SPECIALISTS_GROUP, EmploymentType, OrgChartPublishedData
 
-#: A person as stored: person id, unit id, duty group, employment type.
-RosterRow = tuple[str, str | None, str, str]
+#: A person as stored: person id, unit id, duty group, employment type, role (the role is kept
+#: since issue 14: a row stored before has four values, and its person no role).
+RosterRow = tuple[str, str | None, str, str, str]
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,10 @@ class Member:
     unit_id: str | None = None
     group: str = SPECIALISTS_GROUP
     employment_type: EmploymentType = "cong_chuc"
+    #: Their role (a ``Role`` value): what their rights in scoring follow (the chairman's
+    #: decisions); None for a row stored before roles were kept (until the next chart arrives,
+    #: or a rebuild).
+    role: str | None = None
 
 
 #: Someone with scores who is not in the current org chart (they left, or it has not arrived
@@ -32,7 +37,11 @@ UNLISTED = Member()
 def roster_rows(chart: OrgChartPublishedData) -> tuple[RosterRow, ...]:
     """The chart's people as rows, by person id; the duty group resolved (``OrgPerson.group``:
     the one named, else leaders or specialists by role)."""
-    return tuple(sorted((p.person_id, p.unit_id, p.group, p.employment_type) for p in chart.people))
+    return tuple(
+        sorted(
+            (p.person_id, p.unit_id, p.group, p.employment_type, p.role.value) for p in chart.people
+        )
+    )
 
 
 def unit_ids(chart: OrgChartPublishedData) -> tuple[str, ...]:
@@ -78,10 +87,11 @@ class Chart:
 def members_of(rows: Iterable[Iterable[object]]) -> dict[str, Member]:
     """Stored rows back into members by person id."""
     members = {}
-    for person, unit, group, employment in (tuple(row) for row in rows):
+    for person, unit, group, employment, *role in (tuple(row) for row in rows):
         members[str(person)] = Member(
             None if unit is None else str(unit),
             str(group),
             "nguoi_lao_dong" if employment == "nguoi_lao_dong" else "cong_chuc",
+            str(role[0]) if role else None,
         )
     return members

@@ -1,7 +1,11 @@
 """People's commands to scoring: the chairman's decision on a tie at the cap and the
 administrator's rebuild. Each goes through the runtime's one command pipeline
-(``services.runtime.commands``: metrics, the entry's roles, idempotency by the caller's key, the
-unit of work), keyed by its body's class (``entrypoints.schemas``)."""
+(``services.runtime.commands``: metrics, the caller's seat now, the entry's roles, idempotency by
+the caller's key, the unit of work), keyed by its body's class (``entrypoints.schemas``).
+
+The caller's seat is the ward's roster as scoring keeps it (``org_rosters``, from
+``assessment.org.published``): a chairman no longer the chairman, or no longer in the org chart,
+decides nothing from their next request on, whatever their token says (issue 14, item 4)."""
 
 from __future__ import annotations
 
@@ -17,7 +21,9 @@ from services.runtime.auth import Principal
 from services.runtime.clock import FrozenClock, Now
 from services.runtime.commands import Answer, CommandContext, Commands, command_registry
 from services.runtime.db import SessionFactory
+from services.runtime.refusals import Kind, Refusal
 from services.runtime.uow import UnitOfWork
+from services.scoring.adapters import org
 from services.scoring.adapters.tables import plumbing
 from services.scoring.domain import periods
 from services.scoring.domain.policy import Policy
@@ -45,7 +51,19 @@ class Command(CommandContext):
     rebuild: Rebuild
 
 
-COMMANDS = command_registry("scoring commands", COMMANDS_TOTAL, plumbing.idempotency)
+async def seat(command: Command) -> Principal:
+    """The caller as the ward's current roster has them (role and unit); 403
+    ``not_in_org_chart`` for someone it does not name (or names without a role: a roster
+    stored before roles were kept, until the next chart or a rebuild)."""
+    caller = command.principal
+    async with command.sessions() as session:
+        member = (await org.roster(session, caller.ward)).get(caller.subject_id)
+    if member is None or member.role is None:
+        raise Refusal(Kind.FORBIDDEN, "not_in_org_chart")
+    return Principal(caller.subject_id, caller.ward, Role(member.role), member.unit_id)
+
+
+COMMANDS = command_registry("scoring commands", COMMANDS_TOTAL, plumbing.idempotency, seat=seat)
 
 
 @COMMANDS.register(DecisionCommand, name="classification_decision", roles={Role.CHAIRMAN})
@@ -74,7 +92,8 @@ async def record_decision(command: Command, body: DecisionCommand) -> Answer:
     }
 
 
-@COMMANDS.register(RebuildCommand, name="rebuild", roles={Role.ADMIN})
+# The rebuild is the way back from a lost projection, the roster with it: the token's role alone.
+@COMMANDS.register(RebuildCommand, name="rebuild", roles={Role.ADMIN}, seated=False)
 async def rebuild_projection(command: Command, body: RebuildCommand) -> Answer:
     """Replay the stream into a fresh projection and swap it in; answers the rebuild's report.
     The rebuild has transactions of its own (the swap's holds every ward's batches off); the

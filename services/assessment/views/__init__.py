@@ -16,7 +16,7 @@ from services.assessment.views.lists import (
     corrective_action_list,
     self_assessment_list,
 )
-from services.assessment.views.people import org_chart, person_principal, task_result_view
+from services.assessment.views.people import org_chart, task_result_view
 
 __all__ = [
     "ACTION_COLUMNS",
@@ -28,7 +28,6 @@ __all__ = [
     "calendar_year",
     "corrective_action_list",
     "org_chart",
-    "person_principal",
     "self_assessment_list",
     "task_result_view",
     "to_csv",

@@ -1,5 +1,5 @@
-"""What the ward knows of its people: the org chart for the administrator, who a person is for
-their token, and a person's task results with every recording of them."""
+"""What the ward knows of its people: the org chart for the administrator, and a person's task
+results with every recording of them."""
 
 from __future__ import annotations
 
@@ -12,16 +12,6 @@ from contracts.roles import Role
 from services.assessment.adapters import org, task_results
 from services.runtime.auth import Principal
 from services.runtime.refusals import Kind, Refusal
-
-
-async def person_principal(session: AsyncSession, ward: str, person_id: str) -> Principal:
-    """Who an active person of the ward is, as their bearer token names them."""
-    row = await org.active_person(session, ward, person_id)
-    if row is None:
-        raise Refusal(Kind.INVALID, "unknown_person", "person_id")
-    return Principal(
-        row.person_id, ward, Role(row.role), row.unit_id, tuple(row.units_in_charge or ())
-    )
 
 
 async def org_chart(session: AsyncSession, ward: str) -> dict[str, Any]:

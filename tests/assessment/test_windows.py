@@ -432,3 +432,21 @@ async def test_calendar_days_in_the_past_and_kiosks_reading_the_calendar_are_ref
     assert kiosk.status_code == 403, kiosk.text
     person = await service.http.get("/v1/calendar", params={"year": year}, headers=STAFF_KT)
     assert person.status_code == 200, person.text
+
+
+async def test_june_reopened_closes_again_after_its_deadline(service) -> None:
+    """June, reopened on Monday 30 November until Wednesday 2 December, is closed again on
+    Thursday 3 December: for submissions, and by the automatic close (on PostgreSQL)."""
+    thursday = datetime(2026, 12, 3, 9, 0, tzinfo=LOCAL_TZ)
+    with pytest.raises(Refusal) as closed:
+        async with unit_at(service.sessions, thursday) as uow:
+            await audit_handlers.submit_audit(uow, context(AUDITOR, thursday), june_audit())
+    assert (closed.value.status, closed.value.code) == (409, "period_closed")
+    async with unit_at(service.sessions, thursday) as uow:
+        months = await period_handlers.close_due_periods(uow, shipped_policy())
+    assert (WARD, "2026-06") in months
+    async with transaction(service.sessions) as session:
+        status = await session.scalar(
+            select(periods.c.status).where(periods.c.ward == WARD, periods.c.period == "2026-06")
+        )
+    assert status == "closed"

@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from contracts.catalog import default_catalog
 from contracts.common import LOCAL_TZ
@@ -20,7 +22,10 @@ from contracts.periods import Month
 TOKENS = Path(os.environ.get("WARD5S_VAR_DIR") or "var") / "demo-tokens.json"
 
 
-def audit_body(unit_id: str, score: int) -> dict[str, object]:
+def audit_body(unit_id: str, score: int | Callable[[str], int | None]) -> dict[str, Any]:
+    """An audit of ``unit_id`` performed now, in the current catalogue: every item scored
+    ``score`` (0-4), or ``score(code)`` (None: not applicable). Notes and evidence are left to
+    the API's defaults (none)."""
     catalog = default_catalog()
     now = datetime.now(LOCAL_TZ).replace(microsecond=0)
     return {
@@ -29,7 +34,7 @@ def audit_body(unit_id: str, score: int) -> dict[str, object]:
         "performed_at": now.isoformat(),
         "catalog_version": catalog.version,
         "items": [
-            {"code": code, "score": score, "note": None, "evidence": []}
+            {"code": code, "score": score(code) if callable(score) else score}
             for code in catalog.audit_items
         ],
     }

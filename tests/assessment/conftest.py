@@ -45,6 +45,7 @@ from services.runtime.uow import UnitOfWork
 from tests.conftest import bearer
 from tests.support.http import eventually
 from tests.support.keys import session_keys
+from tools import demo
 from tools.processes import NatsServer
 
 
@@ -208,18 +209,7 @@ def this_month() -> str:
 
 
 def audit_body(unit_id: str = "vhxh", score: int | Callable[[str], int | None] = 3) -> dict:
-    catalog = default_catalog()
-    performed = now_local()
-    return {
-        "unit_id": unit_id,
-        "period": Month.of(performed).key,
-        "performed_at": performed.isoformat(),
-        "catalog_version": catalog.version,
-        "items": [
-            {"code": code, "score": score(code) if callable(score) else score}
-            for code in catalog.audit_items
-        ],
-    }
+    return demo.audit_body(unit_id, score)
 
 
 def plus_body(score: int = 3, period: str | None = None) -> dict:

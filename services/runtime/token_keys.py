@@ -59,9 +59,10 @@ def demo_kids(kids: Iterable[str]) -> list[str]:
 
 
 def new_kid(prefix: str = "", now: datetime | None = None) -> str:
-    """A key id that sorts after every earlier one: ``<prefix>20261130T114413Z-3fa2c1``."""
+    """A key id that sorts after every earlier one (its UTC creation time to the microsecond):
+    ``<prefix>20261130T114413.123456Z-3fa2c1``."""
     moment = (now or datetime.now(UTC)).astimezone(UTC)
-    return f"{prefix}{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    return f"{prefix}{moment:%Y%m%dT%H%M%S.%fZ}-{secrets.token_hex(3)}"
 
 
 def public_jwk(kid: str, private_key: Ed25519PrivateKey) -> dict[str, Any]:
@@ -127,6 +128,14 @@ class KeyRing:
         """Make a new key, which becomes the current one; the older keys stay (and verify)."""
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         kid = new_kid(prefix)
+        alike = [
+            k
+            for k in self.signing_keys()
+            if k.startswith(prefix) and bool(demo_kids([k])) == bool(prefix)
+        ]
+        newest = max(alike, default="")
+        if kid <= newest:
+            raise ValueError(f"the clock is behind the newest key {newest}: {kid} would not sign")
         private_key = Ed25519PrivateKey.generate()
         pem = private_key.private_bytes(
             serialization.Encoding.PEM,

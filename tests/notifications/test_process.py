@@ -16,6 +16,7 @@ from contracts.events import SelfAssessmentSubmitted, SelfAssessmentSubmittedDat
 from tests.conftest import WARD, bearer
 from tests.notifications.harness import Mailbox, local, org_chart
 from tests.support.http import eventually
+from tests.support.keys import session_keys
 from tools.processes import ServiceProcess, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats]
@@ -36,6 +37,7 @@ async def test_a_demo_clock_moved_over_http_brings_the_overdue_review(
             "WARD5S_SMTP_PORT": str(mailbox.port),
             "WARD5S_NOTIFICATIONS_CLOCK_START": local(2026, 3, 2, 9).isoformat(),
             "WARD5S_NOTIFICATIONS_TICK_S": "0.5",
+            **session_keys().env(),
         },
         log=tmp_path / "notifications.log",
     ).start()

@@ -40,7 +40,7 @@ class AssessmentSettings(ServiceSettings):
     #: The private keys bearer tokens are signed with, one ``<kid>.pem`` file each
     #: (``python -m services.assessment keys``; docs/SECURITY.md). Default ``<var_dir>/token-keys``.
     signing_keys_dir: Path | None = None
-    #: How long a token an administrator issues for a person lasts.
+    #: How long a token minted for a person lasts (a city official's: ``city-token``).
     person_token_hours: float = 12.0
     #: How long a device's token (kiosk, QR link, integration) lasts.
     device_token_days: float = 365.0

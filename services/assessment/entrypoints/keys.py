@@ -45,20 +45,11 @@ class Issuer:
     """Mints tokens with the current key of ``ring``; how long each lasts is the settings'."""
 
     ring: KeyRing
-    person_ttl: timedelta
     device_ttl: timedelta
 
     @classmethod
     def of(cls, ring: KeyRing, settings: AssessmentSettings) -> Issuer:
-        return cls(
-            ring,
-            person_ttl=timedelta(hours=settings.person_token_hours),
-            device_ttl=timedelta(days=settings.device_token_days),
-        )
-
-    def person(self, principal: Principal, now: datetime | None = None) -> str:
-        """A person's token, for every service, for ``person_ttl``."""
-        return issue_token(self.ring.current(), principal, self.person_ttl, AUDIENCES, now)
+        return cls(ring, device_ttl=timedelta(days=settings.device_token_days))
 
     def device(self, principal: Principal, now: datetime | None = None) -> str:
         """A device's token, for assessment only, for ``device_ttl``."""

@@ -181,6 +181,7 @@ AdminAction = Literal[
     "period.reopened",
     "calendar.day_declared",
     "calendar.day_removed",
+    "invitation.issued",
 ]
 
 
@@ -340,6 +341,28 @@ class CalendarPublished(AssessmentEvent):
 class AdminActionRecorded(AssessmentEvent):
     type: Literal["assessment.admin.action_recorded"] = "assessment.admin.action_recorded"
     data: AdminActionRecordedData
+
+
+SignInLinkPurpose = Literal["invitation", "reset"]
+
+
+class SignInLinkIssuedData(Contract):
+    """A one-time link for a person to set their password, for notifications to e-mail. The
+    link itself travels only ``sealed`` (Fernet, with the key assessment and notifications share,
+    ``WARD5S_SIGN_IN_MAIL_KEY``): the stream keeps this event, never a usable secret in clear
+    (docs/SECURITY.md, "How the link reaches the person")."""
+
+    person_id: EntityId
+    purpose: SignInLinkPurpose
+    #: After this moment the link is refused: notifications sends nothing once it has passed.
+    expires_at: AwareDatetime
+    #: ``{"link", "email", "full_name"}`` as JSON, sealed.
+    sealed: str
+
+
+class SignInLinkIssued(AssessmentEvent):
+    type: Literal["assessment.sign_in.link_issued"] = "assessment.sign_in.link_issued"
+    data: SignInLinkIssuedData
 
 
 # --- scoring -------------------------------------------------------------------------------------
@@ -572,6 +595,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     OrgChartPublished,
     CalendarPublished,
     AdminActionRecorded,
+    SignInLinkIssued,
     ScoreUpdated,
     ScoreFinalized,
     LowScoreDetected,
@@ -605,6 +629,7 @@ AnyEvent = Annotated[
     | OrgChartPublished
     | CalendarPublished
     | AdminActionRecorded
+    | SignInLinkIssued
     | ScoreUpdated
     | ScoreFinalized
     | LowScoreDetected

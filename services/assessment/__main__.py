@@ -1,4 +1,4 @@
-"""``python -m services.assessment [serve|migrate|demo]``."""
+"""``python -m services.assessment [serve|migrate|demo|keys|invite|city-token]``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from services.assessment.entrypoints.city_tokens import (
     run_city_token_command,
 )
 from services.assessment.entrypoints.keys import configure_keys_command, run_keys_command
+from services.assessment.entrypoints.sign_in import configure_invite_command, run_invite_command
 from services.runtime.cli import Command, main
 from services.runtime.settings import ServiceSettings
 
@@ -43,6 +44,12 @@ if __name__ == "__main__":
                 "list, rotate or retire the keys tokens are signed with",
                 run_keys_command,
                 configure_keys_command,
+            ),
+            "invite": Command(
+                "invite a person of a ward's org chart to set their password (e.g. its first "
+                "administrator): the link is e-mailed and printed",
+                run_invite_command,
+                configure_invite_command,
             ),
             "city-token": Command(
                 "mint a city official's token (role city, for scoring)",

@@ -18,6 +18,7 @@ from services.assessment.entrypoints import http
 from services.assessment.entrypoints.intake import register_intake
 from services.assessment.entrypoints.keys import Issuer
 from services.assessment.entrypoints.keys import router as jwks_router
+from services.assessment.entrypoints.sign_in import SignInEdge, sign_in_config
 from services.assessment.handlers.calendar import ensure_known_calendars
 from services.assessment.handlers.catalog import ensure_catalog
 from services.assessment.handlers.commands import Submissions
@@ -66,7 +67,9 @@ def build_runtime(config: ServiceSettings | None = None) -> tuple[Runtime, Submi
     policy = config.policy()
     clock = SystemClock()
     units = UnitOfWork.factory(runtime.sessions, plumbing.outbox, clock)
-    submissions = Submissions(runtime.sessions, policy, clock)
+    issuer = Issuer.of(ring, config)
+    signing_in = sign_in_config(config, issuer)
+    submissions = Submissions(runtime.sessions, policy, clock, signing_in)
     register_intake(runtime.broker, submissions, runtime.verifier)
 
     async def install_default_catalog() -> None:
@@ -107,4 +110,6 @@ def build_app(config: ServiceSettings | None = None) -> FastAPI:
     keys = runtime.token_keys
     assert isinstance(keys, LocalKeys)  # the issuer verifies with its own keys
     app.state.issuer = Issuer.of(keys.ring, assessment_settings(config))
+    assert submissions.sign_in is not None
+    app.state.sign_in = SignInEdge.of(runtime.sessions, submissions.clock, submissions.sign_in)
     return app

@@ -3,10 +3,14 @@ with the calendar files read here rather than in the domain."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from services.assessment.domain.policy import Policy
+from services.runtime.sealing import DEMO_MAIL_KEY
 from services.runtime.settings import ServiceSettings, load_settings, own_settings
 from services.runtime.token_keys import KeyRing, NoSigningKey, demo_kids
 from services.runtime.workdays import WorkingCalendar, read_calendar_days
@@ -44,6 +48,26 @@ class AssessmentSettings(ServiceSettings):
     person_token_hours: float = 12.0
     #: How long a device's token (kiosk, QR link, integration) lasts.
     device_token_days: float = 365.0
+    #: Sign-in (docs/SECURITY.md, "People sign in"): a person's access token lasts minutes, the
+    #: refresh token that renews it hours; invitation and reset links expire.
+    access_token_minutes: float = 15.0
+    refresh_token_hours: float = 12.0
+    invitation_hours: float = 72.0
+    reset_hours: float = 1.0
+    #: Where people open the link to set their password (the web pages' page, given ``?secret=``).
+    sign_in_url: str = "http://127.0.0.1:8001/v1/auth/password"
+    #: The key sign-in links are sealed with for notifications to e-mail (the same value as
+    #: ``WARD5S_NOTIFICATIONS_SIGN_IN_MAIL_KEY``).
+    sign_in_mail_key: SecretStr = DEMO_MAIL_KEY
+
+    def demo_secrets(self) -> Mapping[str, tuple[SecretStr, str]]:
+        return {
+            **super().demo_secrets(),
+            "WARD5S_ASSESSMENT_SIGN_IN_MAIL_KEY": (
+                self.sign_in_mail_key,
+                DEMO_MAIL_KEY.get_secret_value(),
+            ),
+        }
 
     def key_ring(self) -> KeyRing:
         """The keys this service signs with. A demo or test stack makes one (kid ``demo-`` or

@@ -274,3 +274,49 @@ rate_buckets = Table(
     #: When ``tokens`` was last computed, in seconds since the epoch (portable arithmetic).
     Column("refilled_at_s", Float, nullable=False, server_default="0"),
 )
+
+# --- sign-in (docs/SECURITY.md, "People sign in") ------------------------------------------------
+
+#: A person's password, as an argon2id hash (never the password, never logged or answered).
+credentials = Table(
+    "credentials",
+    metadata,
+    *keys(ward=64, person_id=64),
+    Column("password_hash", String(255), nullable=False),
+    *moments("changed_at"),
+)
+
+#: One-time secrets of invitation and reset links: only their SHA-256 is kept; used once.
+sign_in_secrets = Table(
+    "sign_in_secrets",
+    metadata,
+    Column("secret_hash", String(64), primary_key=True),
+    *required(ward=64, person_id=64, purpose=16),
+    *moments("created_at", "expires_at"),
+    Column("used_at", UtcDateTime()),
+    Index("ix_sign_in_secrets_person", "ward", "person_id"),
+)
+
+#: Refresh tokens, by their SHA-256: a sign-in starts a family, each refresh rotates within it;
+#: an old one used again revokes the whole family.
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    *required(ward=64, person_id=64, family_id=36),
+    *moments("issued_at", "expires_at"),
+    Column("used_at", UtcDateTime()),
+    Column("revoked_at", UtcDateTime()),
+    Index("ix_refresh_tokens_person", "ward", "person_id"),
+    Index("ix_refresh_tokens_family", "family_id"),
+)
+
+#: Failed sign-ins by the SHA-256 of the e-mail address given (known or not: the backoff must
+#: not tell which), and until when the next attempt is refused.
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("email_hash", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", UtcDateTime()),
+)

@@ -214,4 +214,43 @@ ADMIN_MESSAGES: Mapping[str, tuple[str, str]] = {
     ),
 }
 
-MESSAGES: Mapping[str, tuple[str, str]] = {**SUBMISSION_MESSAGES, **ADMIN_MESSAGES}
+#: The texts of sign-in's refusals (``handlers/sign_in.py``): one text for every failed sign-in,
+#: whether the address exists or not.
+SIGN_IN_MESSAGES: Mapping[str, tuple[str, str]] = {
+    "sign_in_failed": (
+        "Đăng nhập không thành công: sai địa chỉ e-mail hoặc mật khẩu, hoặc đã thử sai quá nhiều "
+        "lần (hãy thử lại sau ít phút).",
+        "Sign-in failed: wrong e-mail address or password, or too many failed attempts (try "
+        "again in a few minutes).",
+    ),
+    "session_invalid": (
+        "Phiên đăng nhập đã hết hạn hoặc bị thu hồi. Vui lòng đăng nhập lại.",
+        "The session has expired or been revoked. Please sign in again.",
+    ),
+    "link_invalid": (
+        "Liên kết đặt mật khẩu không hợp lệ, đã dùng hoặc đã hết hạn. Hãy yêu cầu liên kết mới.",
+        "The password link is invalid, used or expired. Ask for a new one.",
+    ),
+    "password_too_short": (
+        "Mật khẩu phải có ít nhất {min} ký tự.",
+        "The password must be at least {min} characters long.",
+    ),
+    "password_too_long": (
+        "Mật khẩu không được dài quá {max} ký tự.",
+        "The password may be at most {max} characters long.",
+    ),
+    "password_weak": (
+        "Mật khẩu quá dễ đoán; hãy chọn mật khẩu khác.",
+        "The password is too easy to guess; choose another.",
+    ),
+    "no_email": (
+        "Người này chưa có địa chỉ e-mail trong sơ đồ tổ chức.",
+        "This person has no e-mail address in the org chart.",
+    ),
+}
+
+MESSAGES: Mapping[str, tuple[str, str]] = {
+    **SUBMISSION_MESSAGES,
+    **ADMIN_MESSAGES,
+    **SIGN_IN_MESSAGES,
+}

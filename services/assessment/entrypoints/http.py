@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query, Request
 from contracts import intake as schemas
 from contracts.periods import MonthKey
 from services.assessment import views
-from services.assessment.entrypoints import admin
+from services.assessment.entrypoints import admin, sign_in
 from services.assessment.entrypoints.deps import (
     Month,
     Person,
@@ -277,3 +277,4 @@ async def list_corrective_actions(
 
 
 router.include_router(admin.router)
+router.include_router(sign_in.router)

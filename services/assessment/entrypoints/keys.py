@@ -46,10 +46,20 @@ class Issuer:
 
     ring: KeyRing
     device_ttl: timedelta
+    access_ttl: timedelta = timedelta(minutes=15)
 
     @classmethod
     def of(cls, ring: KeyRing, settings: AssessmentSettings) -> Issuer:
-        return cls(ring, device_ttl=timedelta(days=settings.device_token_days))
+        return cls(
+            ring,
+            device_ttl=timedelta(days=settings.device_token_days),
+            access_ttl=timedelta(minutes=settings.access_token_minutes),
+        )
+
+    def access(self, principal: Principal, now: datetime | None = None) -> str:
+        """A signed-in person's access token (their seat now), for every service, for
+        ``access_ttl`` (minutes: the refresh token renews it; docs/SECURITY.md)."""
+        return issue_token(self.ring.current(), principal, self.access_ttl, AUDIENCES, now)
 
     def device(self, principal: Principal, now: datetime | None = None) -> str:
         """A device's token, for assessment only, for ``device_ttl``."""

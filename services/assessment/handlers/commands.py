@@ -33,11 +33,13 @@ from services.assessment.handlers import (
     org,
     periods,
     self_assessments,
+    sign_in,
     task_results,
 )
 from services.assessment.handlers.admin_actions import record_admin_action
 from services.assessment.handlers.common import Context
 from services.assessment.handlers.seats import resolve_seat
+from services.assessment.handlers.sign_in import SignInConfig
 from services.runtime.auth import Principal
 from services.runtime.clock import Now, SystemClock
 from services.runtime.commands import Answer, CommandContext, Commands, command_registry
@@ -54,11 +56,12 @@ SUBMISSIONS = Counter(
 
 
 class Submission(CommandContext):
-    """A command's context in this service: the pipeline's, plus the policy and the correlation
-    id its events carry (given by :class:`Submissions`)."""
+    """A command's context in this service: the pipeline's, plus the policy, the correlation
+    id its events carry and sign-in's configuration (given by :class:`Submissions`)."""
 
     policy: Policy
     correlation_id: uuid.UUID
+    sign_in: SignInConfig | None
 
     @property
     def handler_context(self) -> Context:
@@ -333,16 +336,46 @@ async def save_device(context: Submission, body: DeviceRegistration) -> Answer:
     return {"device_id": device.device_id}
 
 
-class Submissions(Commands[Submission]):
-    """The command table bound to this service's database, policy and clock (for the edges)."""
+class Invitation(BaseModel):
+    """Invite a person of the org chart to set their password (e-mailed a one-time link)."""
 
-    def __init__(self, sessions: SessionFactory, policy: Policy, clock: Now | None = None) -> None:
+    person_id: str
+    reason: str | None = None
+
+
+@COMMANDS.register(Invitation, name="sign_in.invite", roles=ADMIN, status=202)
+async def invite(context: Submission, body: Invitation) -> Answer:
+    """202: the link goes by e-mail (through notifications), never in the answer."""
+    ctx, uow = context.handler_context, context.uow
+    if context.sign_in is None:
+        raise Refusal(Kind.UNAVAILABLE, "unavailable")
+    person, _ = await sign_in.invite(uow, ctx.ward, body.person_id, context.sign_in, ctx.actor)
+    await record_admin_action(
+        uow, ctx, "invitation.issued", body.person_id, body.reason, holder="person"
+    )
+    expires_at = uow.now + context.sign_in.lifetimes.invitation
+    return {"person_id": person.person_id, "sent_to": "email", "expires_at": expires_at.isoformat()}
+
+
+class Submissions(Commands[Submission]):
+    """The command table bound to this service's database, policy and clock (for the edges),
+    and sign-in's configuration (for invitations)."""
+
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        policy: Policy,
+        clock: Now | None = None,
+        sign_in: SignInConfig | None = None,
+    ) -> None:
         super().__init__(COMMANDS, self._context)
         self.sessions = sessions
         self.policy = policy
         self.clock = clock or SystemClock()
+        self.sign_in = sign_in
 
     def _context(self, principal: Principal, key: str | None) -> Submission:
         context = Submission.read_clock(principal, key, self.sessions, plumbing.outbox, self.clock)
         context.policy, context.correlation_id = self.policy, uuid.uuid4()
+        context.sign_in = self.sign_in
         return context

@@ -14,6 +14,7 @@ from services.assessment.domain.org import DeviceRow, OrgRow
 from services.assessment.domain.policy import Policy
 from services.assessment.handlers.calendar import ensure_calendar
 from services.assessment.handlers.common import check_unit
+from services.assessment.handlers.sign_in import revoke_changed
 from services.runtime.uow import UnitOfWork
 
 
@@ -34,7 +35,10 @@ async def load_org_chart(
     and publishes its working calendar, from ``policy``'s seed."""
     ward_row = await org.next_org_version(uow.session, ward, ward_name, city)
     version = ward_row.version
+    before = await org.active_people(uow.session, ward)
     await org.replace_people(uow.session, ward, rows)
+    # A person moved or removed signs in again: their refresh tokens die with the old seat.
+    await revoke_changed(uow, ward, before, rows)
     for device in device_rows:
         await save_device(uow, ward, device)
     all_units = await org.ward_units(uow.session, ward)

@@ -1,0 +1,223 @@
+"""People sign in (docs/SECURITY.md, "People sign in"): the routes under ``/v1/auth`` (open: no
+bearer token; the one-time secret, the password or the refresh token is the credential), the
+administrator's invitation (through the command pipeline, recorded with its reason), and
+``python -m services.assessment invite``, the operator's way to a ward's first administrator."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from contracts.roles import Role
+from services.assessment.adapters.tables import plumbing
+from services.assessment.domain.credentials import Lifetimes
+from services.assessment.domain.policy import Policy
+from services.assessment.entrypoints.deps import Admin, submit
+from services.assessment.entrypoints.keys import Issuer
+from services.assessment.handlers import sign_in
+from services.assessment.handlers.admin_actions import record_admin_action
+from services.assessment.handlers.commands import Invitation
+from services.assessment.handlers.common import Context
+from services.assessment.handlers.sign_in import SignInConfig
+from services.assessment.settings import AssessmentSettings, assessment_settings
+from services.runtime.auth import Principal
+from services.runtime.clock import Now, SystemClock
+from services.runtime.db import SessionFactory, create_engine, session_factory
+from services.runtime.http import IdempotencyKey, error_responses
+from services.runtime.refusals import Kind, Refusal
+from services.runtime.settings import ServiceSettings
+from services.runtime.uow import UnitOfWork
+
+router = APIRouter(prefix="/auth", tags=["sign-in"])
+
+#: Who the ``invite`` command's invitations are recorded as.
+OPERATOR = "operator"
+
+
+def sign_in_config(config: AssessmentSettings, issuer: Issuer) -> SignInConfig:
+    """Sign-in's configuration from the settings, minting with ``issuer``."""
+    return SignInConfig(
+        mint=issuer.access,
+        lifetimes=Lifetimes(
+            invitation=timedelta(hours=config.invitation_hours),
+            reset=timedelta(hours=config.reset_hours),
+            access=timedelta(minutes=config.access_token_minutes),
+            refresh=timedelta(hours=config.refresh_token_hours),
+        ),
+        link_base=config.sign_in_url,
+        mail_key=config.sign_in_mail_key,
+    )
+
+
+class SignInEdge:
+    """What the open routes need: units of work on the service's database and clock, and the
+    configuration (``app.state.sign_in``)."""
+
+    def __init__(self, units: Callable[[], UnitOfWork], config: SignInConfig) -> None:
+        self.units, self.config = units, config
+
+    @classmethod
+    def of(cls, sessions: SessionFactory, clock: Now, config: SignInConfig) -> SignInEdge:
+        return cls(UnitOfWork.factory(sessions, plumbing.outbox, clock), config)
+
+
+def _edge(request: Request) -> SignInEdge:
+    edge: SignInEdge = request.app.state.sign_in
+    return edge
+
+
+class PasswordIn(BaseModel):
+    secret: str = Field(min_length=1, max_length=200, description="The link's one-time secret")
+    password: str = Field(min_length=1, max_length=1000)
+
+
+#: An e-mail address as the org chart holds it (RFC 5321's length; the chart checked the rest).
+Email = Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
+
+
+class SignInIn(BaseModel):
+    email: Email
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class RefreshIn(BaseModel):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class ResetIn(BaseModel):
+    email: Email
+
+
+class InvitationIn(BaseModel):
+    person_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+@router.post(
+    "/sign-in",
+    responses=error_responses(401, 422),
+    summary="Sign in with e-mail and password: a short access token and a refresh token",
+)
+async def sign_in_route(request: Request, body: SignInIn) -> dict[str, Any]:
+    """401 ``sign_in_failed`` alike for an unknown address, a wrong password and an address
+    under backoff (5 failures in a row, then a doubling delay)."""
+    edge = _edge(request)
+    async with edge.units() as uow:
+        session = await sign_in.sign_in(uow, body.email, body.password, edge.config)
+    if session is None:
+        raise Refusal(Kind.UNAUTHENTICATED, "sign_in_failed")
+    return session.as_json()
+
+
+@router.post(
+    "/refresh",
+    responses=error_responses(401, 422),
+    summary="A new access token and a new refresh token for a live refresh token (rotated)",
+)
+async def refresh_route(request: Request, body: RefreshIn) -> dict[str, Any]:
+    edge = _edge(request)
+    async with edge.units() as uow:
+        session = await sign_in.refresh(uow, body.refresh_token, edge.config)
+    if session is None:
+        raise Refusal(Kind.UNAUTHENTICATED, "session_invalid")
+    return session.as_json()
+
+
+@router.post(
+    "/sign-out",
+    status_code=204,
+    responses=error_responses(422),
+    summary="Revoke a refresh token and every one rotated from the same sign-in",
+)
+async def sign_out_route(request: Request, body: RefreshIn) -> None:
+    async with _edge(request).units() as uow:
+        await sign_in.sign_out(uow, body.refresh_token)
+
+
+@router.post(
+    "/password",
+    responses=error_responses(422),
+    summary="Set a password with a one-time invitation or reset secret; revokes every session",
+)
+async def password_route(request: Request, body: PasswordIn) -> dict[str, Any]:
+    async with _edge(request).units() as uow:
+        person_id = await sign_in.set_password(uow, body.secret, body.password)
+    return {"person_id": person_id, "sessions_revoked": True}
+
+
+@router.post(
+    "/reset",
+    status_code=202,
+    responses=error_responses(422),
+    summary="E-mail a password reset link to this address (the same answer whether it exists)",
+)
+async def reset_route(request: Request, body: ResetIn) -> dict[str, Any]:
+    edge = _edge(request)
+    async with edge.units() as uow:
+        await sign_in.request_reset(uow, body.email, edge.config)
+    return {"accepted": True}
+
+
+@router.post(
+    "/invitations",
+    status_code=202,
+    responses=error_responses(401, 403, 422),
+    summary="Invite a person of the org chart to set their password (a link by e-mail)",
+)
+async def invite_route(
+    admin: Admin,
+    request: Request,
+    body: InvitationIn,
+    reason: Annotated[str, Query(min_length=1, max_length=1000, description="Why (recorded)")],
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Recorded as ``invitation.issued`` with the reason; the link goes only by e-mail."""
+    return await submit(request, Invitation(person_id=body.person_id, reason=reason), admin, key)
+
+
+# --- python -m services.assessment invite -----------------------------------------------------
+
+
+def configure_invite_command(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--ward", required=True, help="the ward's id, as in its org chart")
+    parser.add_argument("--email", required=True, help="the person's address in the org chart")
+    parser.add_argument("--reason", required=True, help="why (recorded as the operator's action)")
+
+
+def run_invite_command(settings: ServiceSettings, arguments: argparse.Namespace) -> None:
+    asyncio.run(_invite(assessment_settings(settings), arguments))
+
+
+async def _invite(config: AssessmentSettings, arguments: argparse.Namespace) -> None:
+    """Issue the invitation in the service's database (migrated: ``migrate`` first); the running
+    service's relay publishes its event, and notifications e-mails the link. The link is also
+    printed: the operator hands it over when the ward's mail is not set up yet."""
+    issuer = Issuer.of(config.key_ring(), config)
+    engine = create_engine(config.database_url)
+    sessions = session_factory(engine)
+    try:
+        edge = SignInEdge.of(sessions, SystemClock(), sign_in_config(config, issuer))
+        async with edge.units() as uow:
+            found = [
+                p
+                for p in await sign_in.stored.people_with_email(uow.session, arguments.email)
+                if p.ward == arguments.ward
+            ]
+            if not found:
+                raise SystemExit(f"no active person with {arguments.email} in {arguments.ward}")
+            person = found[0]
+            # Recorded like an administrator's invitation, its actor the operator.
+            context = Context(Principal(OPERATOR, person.ward, Role.ADMIN), Policy(), uow.now)
+            link = await sign_in.issue_link(uow, person, "invitation", edge.config, context.actor)
+            await record_admin_action(
+                uow, context, "invitation.issued", person.person_id, arguments.reason
+            )
+        print(f"invitation for {person.person_id}, e-mailed by notifications; the link:\n{link}")
+    finally:
+        await engine.dispose()

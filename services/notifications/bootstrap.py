@@ -87,6 +87,7 @@ def sender_of(config: NotificationsSettings) -> Sender:
         LinkMaker(secret, config.public_url, timedelta(hours=config.link_ttl_hours)),
         Retry(config.retry_base_s, config.retry_max_s),
         lease=timedelta(seconds=config.claim_s),
+        sign_in_key=config.sign_in_mail_key,
     )
 
 

@@ -19,7 +19,7 @@ from contracts.periods import Month
 from services.notifications.adapters import obligations, org
 from services.notifications.adapters.tables import plumbing
 from services.notifications.domain.policy import Policy
-from services.notifications.handlers import deadlines, escalation, sending
+from services.notifications.handlers import deadlines, escalation, sending, sign_in_mail
 from services.notifications.handlers.context import Context
 from services.notifications.handlers.deliveries import QUEUED
 from services.notifications.metrics import OVERDUE_REVIEWS
@@ -74,6 +74,7 @@ class Scheduler:
                 async with self.units() as uow:
                     await step(Context(self.policy, uow))
             sent = await sending.send_due(self.policy, self.units, self.sender)
+            sent += await sign_in_mail.send_sign_in_links(self.units, self.sender)
             await self._report_overdue_reviews()
             return sent
 

@@ -8,6 +8,7 @@ from datetime import time
 
 from pydantic import AwareDatetime, SecretStr
 
+from services.runtime.sealing import DEMO_MAIL_KEY
 from services.runtime.settings import ServiceSettings, load_settings
 
 #: Known only to demo and test stacks; a production stack refuses to start with it.
@@ -25,6 +26,9 @@ class NotificationsSettings(ServiceSettings):
     mail_from: str = "5S+ UBND phường <no-reply@ward5s.invalid>"
     #: Signs webhook bodies (``X-Ward5s-Signature: sha256=<hex>``) and the links in messages.
     signing_secret: SecretStr = DEMO_SIGNING_SECRET
+    #: The key assessment seals sign-in links with (its ``WARD5S_ASSESSMENT_SIGN_IN_MAIL_KEY``,
+    #: the same value): this service opens them only to e-mail them.
+    sign_in_mail_key: SecretStr = DEMO_MAIL_KEY
     #: The address people reach this service at, for the acknowledge and snooze links.
     public_url: str = "http://127.0.0.1:8003"
     link_ttl_hours: float = 72.0
@@ -63,6 +67,10 @@ class NotificationsSettings(ServiceSettings):
             "WARD5S_NOTIFICATIONS_SIGNING_SECRET": (
                 self.signing_secret,
                 DEMO_SIGNING_SECRET.get_secret_value(),
+            ),
+            "WARD5S_NOTIFICATIONS_SIGN_IN_MAIL_KEY": (
+                self.sign_in_mail_key,
+                DEMO_MAIL_KEY.get_secret_value(),
             ),
         }
 

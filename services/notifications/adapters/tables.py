@@ -158,3 +158,20 @@ preferences = Table(
     Column("digest", Boolean, nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
+
+#: One-time sign-in links (invitations, resets) to e-mail, as assessment sealed them
+#: (``assessment.sign_in.link_issued``): opened only to send, and the sealed text erased once
+#: sent, expired or refused, so no usable link stays here either (docs/SECURITY.md).
+sign_in_mails = Table(
+    "sign_in_mails",
+    metadata,
+    *keys(event_id=36),
+    *required(ward=64, person_id=64, purpose=16),
+    Column("sealed", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | sending | sent | expired | failed
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    *moments("expires_at", "send_after"),
+    Column("sent_at", UtcDateTime()),
+    Column("last_error", Text),
+    Index("ix_sign_in_mails_due", "status", "send_after"),
+)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from html import escape
 
-from contracts.common import Text
+from contracts.common import LOCAL_TZ, Text
 
 
 @dataclass(frozen=True)
@@ -79,3 +80,53 @@ def compose(recipient_name: str, items: Sequence[MailItem]) -> Mail:
     html_parts.append("<p><small>Hệ thống 5S+ UBND phường (thư tự động).</small></p>")
     html = '<html lang="vi"><body>' + "\n".join(html_parts) + "</body></html>"
     return Mail(subject=_subject(items), text="\n".join(text_parts), html=html)
+
+
+def compose_sign_in(full_name: str, link: str, purpose: str, expires_at: datetime) -> Mail:
+    """The e-mail of a one-time link to set one's password: an invitation (``purpose``
+    "invitation") or a reset, Vietnamese first and English below, with its expiry in Vietnam
+    time (dd/mm/yyyy HH:MM)."""
+    until = expires_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
+    if purpose == "invitation":
+        subject = "[5S+] Mời đặt mật khẩu đăng nhập"
+        vi = "Anh/chị được mời sử dụng hệ thống 5S+ của phường. Hãy đặt mật khẩu tại liên kết:"
+        en = "You are invited to the ward's 5S+ system. Set your password at this link:"
+    else:
+        subject = "[5S+] Đặt lại mật khẩu"
+        vi = "Có yêu cầu đặt lại mật khẩu của anh/chị. Hãy đặt mật khẩu mới tại liên kết:"
+        en = "A password reset was asked for your account. Set a new password at this link:"
+    vi_after = (
+        f"Liên kết chỉ dùng được một lần, đến {until} (giờ Việt Nam). Nếu anh/chị không yêu cầu, "
+        "hãy bỏ qua thư này."
+    )
+    en_after = (
+        f"The link works once, until {until} (Vietnam time). If you did not ask for it, ignore "
+        "this e-mail."
+    )
+    text = "\n".join(
+        [
+            f"Kính gửi {full_name},",
+            "",
+            vi,
+            link,
+            vi_after,
+            "",
+            "-- English --",
+            "",
+            f"Dear {full_name},",
+            en,
+            link,
+            en_after,
+            "",
+            "Hệ thống 5S+ UBND phường (thư tự động, vui lòng không trả lời).",
+        ]
+    )
+    anchor = f'<a href="{escape(link, quote=True)}">{escape(link)}</a>'
+    html = (
+        f'<html lang="vi"><body><p>Kính gửi {escape(full_name)},</p>'
+        f"<p>{escape(vi)}<br>{anchor}</p><p>{escape(vi_after)}</p>"
+        f'<hr><div lang="en"><p>Dear {escape(full_name)},</p>'
+        f"<p>{escape(en)}<br>{anchor}</p><p>{escape(en_after)}</p></div>"
+        "<p><small>Hệ thống 5S+ UBND phường (thư tự động).</small></p></body></html>"
+    )
+    return Mail(subject=subject, text=text, html=html)

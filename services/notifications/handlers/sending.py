@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import SecretStr
+
 from contracts.common import Text
 from contracts.events import AlertDelivered
 from services.notifications.adapters import alerts, deliveries
@@ -28,6 +30,7 @@ from services.notifications.domain.schedule import backoff
 from services.notifications.handlers.alerts import alert_data, alert_event
 from services.notifications.metrics import ALERTS_SENT, ALERTS_SUPPRESSED, DELIVERY_FAILURES
 from services.runtime.clock import Now, SystemClock
+from services.runtime.sealing import DEMO_MAIL_KEY
 from services.runtime.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -57,6 +60,8 @@ class Sender:
     retry: Retry
     lease: timedelta = timedelta(minutes=5)
     wall: Now = field(default_factory=SystemClock)
+    #: Opens the sign-in links assessment sealed (``handlers/sign_in_mail.py``).
+    sign_in_key: SecretStr = DEMO_MAIL_KEY
 
 
 async def send_due(policy: Policy, units: Callable[[], UnitOfWork], sender: Sender) -> int:

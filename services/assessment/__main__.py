@@ -10,8 +10,8 @@ from services.assessment.entrypoints.city_tokens import (
     configure_city_token_command,
     run_city_token_command,
 )
+from services.assessment.entrypoints.first_admin import configure_invite_command, run_invite_command
 from services.assessment.entrypoints.keys import configure_keys_command, run_keys_command
-from services.assessment.entrypoints.sign_in import configure_invite_command, run_invite_command
 from services.runtime.cli import Command, main
 from services.runtime.settings import ServiceSettings
 

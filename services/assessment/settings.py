@@ -57,13 +57,13 @@ class AssessmentSettings(ServiceSettings):
     #: Where people open the link to set their password (the web pages' page, given ``?secret=``).
     sign_in_url: str = "http://127.0.0.1:8001/v1/auth/password"
     #: The key sign-in links are sealed with for notifications to e-mail (the same value as
-    #: ``WARD5S_NOTIFICATIONS_SIGN_IN_MAIL_KEY``).
+    #: notifications, one variable for both: ``WARD5S_SIGN_IN_MAIL_KEY``).
     sign_in_mail_key: SecretStr = DEMO_MAIL_KEY
 
     def demo_secrets(self) -> Mapping[str, tuple[SecretStr, str]]:
         return {
             **super().demo_secrets(),
-            "WARD5S_ASSESSMENT_SIGN_IN_MAIL_KEY": (
+            "WARD5S_SIGN_IN_MAIL_KEY": (
                 self.sign_in_mail_key,
                 DEMO_MAIL_KEY.get_secret_value(),
             ),

@@ -26,8 +26,8 @@ class NotificationsSettings(ServiceSettings):
     mail_from: str = "5S+ UBND phường <no-reply@ward5s.invalid>"
     #: Signs webhook bodies (``X-Ward5s-Signature: sha256=<hex>``) and the links in messages.
     signing_secret: SecretStr = DEMO_SIGNING_SECRET
-    #: The key assessment seals sign-in links with (its ``WARD5S_ASSESSMENT_SIGN_IN_MAIL_KEY``,
-    #: the same value): this service opens them only to e-mail them.
+    #: The key assessment seals sign-in links with (``WARD5S_SIGN_IN_MAIL_KEY``, one variable
+    #: read by both services): this service opens them only to e-mail them.
     sign_in_mail_key: SecretStr = DEMO_MAIL_KEY
     #: The address people reach this service at, for the acknowledge and snooze links.
     public_url: str = "http://127.0.0.1:8003"
@@ -68,7 +68,7 @@ class NotificationsSettings(ServiceSettings):
                 self.signing_secret,
                 DEMO_SIGNING_SECRET.get_secret_value(),
             ),
-            "WARD5S_NOTIFICATIONS_SIGN_IN_MAIL_KEY": (
+            "WARD5S_SIGN_IN_MAIL_KEY": (
                 self.sign_in_mail_key,
                 DEMO_MAIL_KEY.get_secret_value(),
             ),

@@ -12,6 +12,11 @@ from fastapi import FastAPI
 from tests.conftest import token
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: Sign-in's open routes: they take no bearer token (the password, the link's secret or the
+#: refresh token in the body is the credential), so a city's token means nothing to them.
+OPEN_WRITES = frozenset(
+    f"/v1/auth/{name}" for name in ("sign-in", "refresh", "sign-out", "password", "reset")
+)
 
 
 def city_bearer(city: str = "hcmc", subject_id: str = "city-officer") -> dict[str, str]:
@@ -24,6 +29,8 @@ def write_routes(app: FastAPI) -> list[tuple[str, str]]:
     found = []
     for template, operations in app.openapi()["paths"].items():
         path = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), template)
+        if template in OPEN_WRITES:
+            continue
         found += [(m.upper(), path) for m in sorted(operations) if m.upper() in WRITES]
     return found
 

@@ -1,12 +1,10 @@
 """People sign in (docs/SECURITY.md, "People sign in"): the routes under ``/v1/auth`` (open: no
 bearer token; the one-time secret, the password or the refresh token is the credential), the
-administrator's invitation (through the command pipeline, recorded with its reason), and
-``python -m services.assessment invite``, the operator's way to a ward's first administrator."""
+administrator's invitation (through the command pipeline, recorded with its reason). The
+operator's ``invite`` command is in ``first_admin.py``."""
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any
@@ -15,30 +13,21 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from contracts.roles import Role
 from services.assessment.adapters.tables import plumbing
 from services.assessment.domain.credentials import Lifetimes
-from services.assessment.domain.policy import Policy
 from services.assessment.entrypoints.deps import Admin, submit
 from services.assessment.entrypoints.keys import Issuer
 from services.assessment.handlers import sign_in
-from services.assessment.handlers.admin_actions import record_admin_action
 from services.assessment.handlers.commands import Invitation
-from services.assessment.handlers.common import Context
 from services.assessment.handlers.sign_in import SignInConfig
-from services.assessment.settings import AssessmentSettings, assessment_settings
-from services.runtime.auth import Principal
-from services.runtime.clock import Now, SystemClock
-from services.runtime.db import SessionFactory, create_engine, session_factory
+from services.assessment.settings import AssessmentSettings
+from services.runtime.clock import Now
+from services.runtime.db import SessionFactory
 from services.runtime.http import IdempotencyKey, error_responses
 from services.runtime.refusals import Kind, Refusal
-from services.runtime.settings import ServiceSettings
 from services.runtime.uow import UnitOfWork
 
 router = APIRouter(prefix="/auth", tags=["sign-in"])
-
-#: Who the ``invite`` command's invitations are recorded as.
-OPERATOR = "operator"
 
 
 def sign_in_config(config: AssessmentSettings, issuer: Issuer) -> SignInConfig:
@@ -179,45 +168,3 @@ async def invite_route(
 ) -> JSONResponse:
     """Recorded as ``invitation.issued`` with the reason; the link goes only by e-mail."""
     return await submit(request, Invitation(person_id=body.person_id, reason=reason), admin, key)
-
-
-# --- python -m services.assessment invite -----------------------------------------------------
-
-
-def configure_invite_command(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--ward", required=True, help="the ward's id, as in its org chart")
-    parser.add_argument("--email", required=True, help="the person's address in the org chart")
-    parser.add_argument("--reason", required=True, help="why (recorded as the operator's action)")
-
-
-def run_invite_command(settings: ServiceSettings, arguments: argparse.Namespace) -> None:
-    asyncio.run(_invite(assessment_settings(settings), arguments))
-
-
-async def _invite(config: AssessmentSettings, arguments: argparse.Namespace) -> None:
-    """Issue the invitation in the service's database (migrated: ``migrate`` first); the running
-    service's relay publishes its event, and notifications e-mails the link. The link is also
-    printed: the operator hands it over when the ward's mail is not set up yet."""
-    issuer = Issuer.of(config.key_ring(), config)
-    engine = create_engine(config.database_url)
-    sessions = session_factory(engine)
-    try:
-        edge = SignInEdge.of(sessions, SystemClock(), sign_in_config(config, issuer))
-        async with edge.units() as uow:
-            found = [
-                p
-                for p in await sign_in.stored.people_with_email(uow.session, arguments.email)
-                if p.ward == arguments.ward
-            ]
-            if not found:
-                raise SystemExit(f"no active person with {arguments.email} in {arguments.ward}")
-            person = found[0]
-            # Recorded like an administrator's invitation, its actor the operator.
-            context = Context(Principal(OPERATOR, person.ward, Role.ADMIN), Policy(), uow.now)
-            link = await sign_in.issue_link(uow, person, "invitation", edge.config, context.actor)
-            await record_admin_action(
-                uow, context, "invitation.issued", person.person_id, arguments.reason
-            )
-        print(f"invitation for {person.person_id}, e-mailed by notifications; the link:\n{link}")
-    finally:
-        await engine.dispose()

@@ -168,6 +168,7 @@ async def test_the_clock_cannot_move_in_production(nats_server, sqlite_url, mail
         mailbox,
         environment="production",
         signing_secret=SecretStr("another-production-secret-32-bytes-long"),
+        sign_in_mail_key=SecretStr("a-production-sign-in-mail-key-32-bytes"),
         **keys.settings(),
     )
     with pytest.raises(SystemExit, match="SIGNING_SECRET"):

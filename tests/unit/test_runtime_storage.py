@@ -91,8 +91,11 @@ def test_production_refuses_every_demo_secret_by_name() -> None:
     strong = SecretStr("a-secret-of-our-own-that-is-long-enough")
     settings = NotificationsSettings(service="notifications", http_port=1, environment="production")
     with pytest.raises(SystemExit, match="WARD5S_NOTIFICATIONS_SIGNING_SECRET"):
-        settings.check_production()
-    settings.model_copy(update={"signing_secret": strong}).check_production()  # no exit
+        settings.model_copy(update={"sign_in_mail_key": strong}).check_production()
+    with pytest.raises(SystemExit, match="WARD5S_SIGN_IN_MAIL_KEY"):
+        settings.model_copy(update={"signing_secret": strong}).check_production()
+    both = {"signing_secret": strong, "sign_in_mail_key": strong}
+    settings.model_copy(update=both).check_production()  # no exit
 
 
 async def test_a_runtime_without_a_database_serves_health_and_checks_only_the_bus() -> None:

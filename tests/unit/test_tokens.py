@@ -265,7 +265,12 @@ def test_production_starts_only_with_a_signing_key_of_its_own(tmp_path: Path) ->
 def test_production_refuses_short_or_demo_secrets_and_a_jwks_trusting_test_keys(
     tmp_path: Path,
 ) -> None:
-    base = NotificationsSettings(service="notifications", http_port=1, environment="production")
+    base = NotificationsSettings(
+        service="notifications",
+        http_port=1,
+        environment="production",
+        sign_in_mail_key=SecretStr("k" * 32),
+    )
     for weak in ("short-secret", "x" * 31, "my-own-but-change-me-in-production-please"):
         with pytest.raises(SystemExit, match="SIGNING_SECRET"):
             base.model_copy(update={"signing_secret": SecretStr(weak)}).check_production()

@@ -12,6 +12,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from pydantic import SecretStr
 
 from contracts.events import AdminActionRecorded, SignInLinkIssued
 from contracts.roles import Role
@@ -22,6 +23,7 @@ from services.assessment.domain.policy import Policy
 from services.assessment.handlers import sign_in
 from services.assessment.handlers.commands import Invitation, OrgChartUpload, Submissions
 from services.assessment.handlers.sign_in import Session, SignInConfig
+from services.assessment.settings import AssessmentSettings
 from services.runtime.auth import Principal
 from services.runtime.clock import FrozenClock
 from services.runtime.db import SessionFactory
@@ -249,3 +251,11 @@ async def test_the_admin_invites_through_the_pipeline_recorded_with_the_reason(
     with pytest.raises(Refusal) as forbidden:
         await commands.execute(staff, Invitation(person_id="p007", reason="me"))
     assert forbidden.value.status == 403
+
+
+def test_production_refuses_the_demo_mail_key() -> None:
+    settings = AssessmentSettings(service="assessment", http_port=1, environment="production")
+    with pytest.raises(SystemExit, match="WARD5S_SIGN_IN_MAIL_KEY"):
+        settings.check_production()
+    own = SecretStr("a-sign-in-mail-key-of-our-own-32-chars")
+    settings.model_copy(update={"sign_in_mail_key": own}).check_production()  # no exit

@@ -33,7 +33,11 @@ async def test_full_demo_is_complete_and_loads_once(pg_url: str, tmp_path: Path)
     sessions = session_factory(engine)
     try:
         async with sessions() as session:
-            payloads = (await session.scalars(select(plumbing.outbox.c.payload))).all()
+            payloads = (
+                await session.scalars(
+                    select(plumbing.outbox.c.payload).order_by(plumbing.outbox.c.id)
+                )
+            ).all()
             events = [parse_event(payload) for payload in payloads]
             types = {event.type for event in events}
             statuses = dict(
@@ -97,7 +101,11 @@ async def test_full_demo_is_complete_and_loads_once(pg_url: str, tmp_path: Path)
 
         await loader.load(config, "full", str(tmp_path / "tokens.json"))
         async with sessions() as session:
-            again = (await session.scalars(select(plumbing.outbox.c.payload))).all()
+            again = (
+                await session.scalars(
+                    select(plumbing.outbox.c.payload).order_by(plumbing.outbox.c.id)
+                )
+            ).all()
         added = [parse_event(payload).type for payload in again[len(payloads) :]]
         assert added == ["assessment.org.published"]
     finally:

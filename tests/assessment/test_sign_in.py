@@ -259,3 +259,20 @@ def test_production_refuses_the_demo_mail_key() -> None:
         settings.check_production()
     own = SecretStr("a-sign-in-mail-key-of-our-own-32-chars")
     settings.model_copy(update={"sign_in_mail_key": own}).check_production()  # no exit
+
+
+async def test_resets_asked_again_and_again_send_one_link_per_ten_minutes(desk: Desk) -> None:
+    # Anyone may ask for a reset by address: a hundred asks in a row mail the person once.
+    async with desk.unit() as uow:
+        sent = [await sign_in.request_reset(uow, STAFF_EMAIL, CONFIG) for _ in range(100)]
+    assert sum(sent) == 1
+    desk.later(minutes=9, seconds=59)
+    async with desk.unit() as uow:
+        assert await sign_in.request_reset(uow, STAFF_EMAIL, CONFIG) == 0
+    desk.later(seconds=1)
+    async with desk.unit() as uow:
+        assert await sign_in.request_reset(uow, STAFF_EMAIL, CONFIG) == 1
+    mails = [
+        e for e in await Ward(desk.sessions, desk.clock).staged() if isinstance(e, SignInLinkIssued)
+    ]
+    assert [e.data.purpose for e in mails] == ["reset", "reset"]

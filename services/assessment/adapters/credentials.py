@@ -67,6 +67,18 @@ async def take_secret(session: AsyncSession, secret_hash: str, now: datetime) ->
     return (await session.execute(select(t).where(t.c.secret_hash == secret_hash))).first()
 
 
+async def last_link_at(
+    session: AsyncSession, ward: str, person_id: str, purpose: str
+) -> datetime | None:
+    """When the person's newest link of ``purpose`` was made (None before any)."""
+    t = sign_in_secrets
+    return await session.scalar(
+        select(func.max(t.c.created_at)).where(
+            t.c.ward == ward, t.c.person_id == person_id, t.c.purpose == purpose
+        )
+    )
+
+
 async def retire_secrets(session: AsyncSession, ward: str, person_id: str, now: datetime) -> None:
     """Every unused secret of the person is used up (a new link, or a password set, voids the
     older links)."""

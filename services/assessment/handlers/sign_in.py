@@ -134,11 +134,17 @@ async def invite(
 
 async def request_reset(uow: UnitOfWork, email: str, config: SignInConfig) -> int:
     """A reset link for each active person with ``email`` (none for an unknown address: the
-    edge answers the same either way); how many were issued."""
-    people = await stored.people_with_email(uow.session, email)
-    for person in people:
+    edge answers the same either way), but none for a person sent one less than
+    ``lifetimes.reset_interval`` ago, so that asking again and again cannot flood their
+    mailbox; how many were issued."""
+    issued = 0
+    for person in await stored.people_with_email(uow.session, email):
+        last = await stored.last_link_at(uow.session, person.ward, person.person_id, "reset")
+        if last is not None and uow.now - last < config.lifetimes.reset_interval:
+            continue
         await issue_link(uow, person, "reset", config)
-    return len(people)
+        issued += 1
+    return issued
 
 
 async def set_password(uow: UnitOfWork, secret: str, password: str) -> str:

@@ -6,9 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-from sqlalchemy import (
-    select,
-)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.runtime.db import upsert
@@ -68,15 +65,3 @@ async def feedback_counts(
     for r in await session.execute(query):
         result.setdefault((r.unit_id, r.month), {})[r.level] = r.ratings
     return result
-
-
-async def very_dissatisfied_days(
-    session: AsyncSession, ward: str, unit_id: str, first: date, last: date
-) -> dict[date, int]:
-    t = unit_day_very_dissatisfied
-    rows = await session.execute(
-        select(t.c.day, t.c.ratings).where(
-            t.c.ward == ward, t.c.unit_id == unit_id, t.c.day.between(first, last)
-        )
-    )
-    return {r.day: r.ratings for r in rows}

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.roles import Role
 from services.assessment.adapters.tables import devices, people, units, wards
-from services.assessment.domain.graders import Seat
 from services.assessment.domain.org import DeviceRow, OrgRow
 
 
@@ -53,15 +52,6 @@ async def person_role(session: AsyncSession, ward: str, person_id: str) -> str |
         select(people.c.role).where(people.c.ward == ward, people.c.person_id == person_id)
     )
     return role
-
-
-async def seat_of(session: AsyncSession, ward: str, person_id: str) -> Seat | None:
-    """Where an active person of the ward sits in the org chart as it is now (None if they
-    are not one): what grading decides by, rather than what a bearer token once said."""
-    row = await active_person(session, ward, person_id)
-    if row is None:
-        return None
-    return Seat(person_id, row.role, row.unit_id, tuple(row.units_in_charge or ()))
 
 
 async def unit_head(session: AsyncSession, ward: str, unit_id: str) -> str | None:

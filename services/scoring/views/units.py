@@ -128,10 +128,6 @@ async def _unit_months(
 # --- answers of the query API -------------------------------------------------------------------
 
 
-def _round(value: Fraction | float | None) -> float | None:
-    return display(value)
-
-
 def _change(now: Fraction | None, before: Fraction | None) -> float | None:
     """The exact difference, rounded for display only."""
     return None if now is None or before is None else display(now - before)
@@ -166,17 +162,17 @@ async def unit_score(
         "pillars": [
             {
                 "pillar": pillar,
-                "percent": _round(values[pillar]),
+                "percent": display(values[pillar]),
                 "scored_items": current.pillars.get(pillar, PillarSums()).scored,
                 "na_items": current.pillars.get(pillar, PillarSums()).not_applicable,
                 "change": _change(values[pillar], previous_values[pillar]),
             }
             for pillar in FIVE_S
         ],
-        "total_percent": _round(values["total"]),
+        "total_percent": display(values["total"]),
         "change": _change(values["total"], previous_values["total"]),
-        "satisfaction_percent": _round(values["satisfaction"]),
-        "satisfaction_index": _round(values["satisfaction_index"]),
+        "satisfaction_percent": display(values["satisfaction"]),
+        "satisfaction_index": display(values["satisfaction_index"]),
         "ratings": current.ratings,
         "provisional": not set(span.months) <= closed,
         "late": bool(late),
@@ -207,9 +203,9 @@ async def rankings(
         values = figures.values(policy)
         row = {
             "unit_id": unit,
-            "total_percent": _round(values["total"]),
-            "satisfaction_percent": _round(values["satisfaction"]),
-            "satisfaction_index": _round(values["satisfaction_index"]),
+            "total_percent": display(values["total"]),
+            "satisfaction_percent": display(values["satisfaction"]),
+            "satisfaction_index": display(values["satisfaction_index"]),
             "ratings": figures.ratings,
         }
         ranked.append((values["total"], row))

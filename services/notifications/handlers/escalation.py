@@ -24,13 +24,15 @@ async def escalate_due(ctx: Context) -> int:
     marked escalated and the next level of its rule's route gets it, with a note of who was told
     and when. Returns how many alerts went up."""
     due = await alerts.due_escalations(ctx.session, ctx.now)
+    people_of: dict[str, list[OrgPerson]] = {}
     for row in due:
-        await _escalate(ctx, row)
+        if row.ward not in people_of:
+            people_of[row.ward] = await org.load_people(ctx.session, row.ward)
+        await _escalate(ctx, row, people_of[row.ward])
     return len(due)
 
 
-async def _escalate(ctx: Context, row: Any) -> None:
-    people = await org.load_people(ctx.session, row.ward)
+async def _escalate(ctx: Context, row: Any, people: list[OrgPerson]) -> None:
     note = await _note(ctx, row, people)
     way = rules.route(row.rule, row.unit_id or row.subject_id, people)
     message = escalated(

@@ -222,17 +222,25 @@ class Announcement:
         ]
 
     async def _closed_periods_of(self, months: set[str]) -> list[Period]:
-        periods: dict[str, Period] = {}
+        """Each month, then its quarter and year when every month of them is closed (one
+        query for all of them)."""
+        spans: list[tuple[Period, list[Period]]] = []
         for key in sorted(months):
-            month = Period.parse(key)
-            periods[month.key] = month
-            for wider in (
-                Period("quarter", month.year, (month.index - 1) // 3 + 1),
-                Period("year", month.year, 1),
-            ):
-                keys = [m.key for m in wider.months()]
-                if await closes.closed_months(self.batch.session, self.ward, keys) == set(keys):
-                    periods[wider.key] = wider
+            month = Month.parse(key)
+            spans.append(
+                (
+                    Period.parse(key),
+                    [Period("quarter", month.year, month.quarter), Period("year", month.year, 1)],
+                )
+            )
+        wanted = {m.key for _, wider in spans for w in wider for m in w.months()}
+        closed = await closes.closed_months(self.batch.session, self.ward, sorted(wanted))
+        periods: dict[str, Period] = {}
+        for month_period, wider in spans:
+            periods[month_period.key] = month_period
+            for w in wider:
+                if {m.key for m in w.months()} <= closed:
+                    periods[w.key] = w
         return list(periods.values())
 
     def _score_event(self, data: ScoreData, final: bool) -> Event:

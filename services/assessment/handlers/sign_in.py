@@ -156,7 +156,7 @@ async def set_password(uow: UnitOfWork, secret: str, password: str) -> str:
     row = await stored.take_secret(uow.session, rules.digest(secret), now)
     person = None
     if row is not None:
-        person = await _active(uow, row.ward, row.person_id)
+        person = await org.active_person(uow.session, row.ward, row.person_id)
     if row is None or person is None:
         raise Refusal(Kind.INVALID, "link_invalid", "secret")
     rules.check_new_password(password, person.email)
@@ -165,10 +165,6 @@ async def set_password(uow: UnitOfWork, secret: str, password: str) -> str:
     await stored.revoke_person(uow.session, row.ward, row.person_id, now)
     await stored.retire_secrets(uow.session, row.ward, row.person_id, now)
     return str(row.person_id)
-
-
-async def _active(uow: UnitOfWork, ward: str, person_id: str) -> Row[Any] | None:
-    return await org.active_person(uow.session, ward, person_id)
 
 
 # --- sessions ---------------------------------------------------------------------------------
@@ -213,7 +209,7 @@ async def refresh(uow: UnitOfWork, token: str, config: SignInConfig) -> Session 
     if not await stored.use_refresh(uow.session, row.token_hash, now):
         await stored.revoke_family(uow.session, row.family_id, now)
         return None
-    person = await _active(uow, row.ward, row.person_id)
+    person = await org.active_person(uow.session, row.ward, row.person_id)
     if person is None:
         await stored.revoke_family(uow.session, row.family_id, now)
         return None

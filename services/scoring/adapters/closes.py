@@ -48,6 +48,13 @@ async def closed_months(session: AsyncSession, ward: str, months: Iterable[str])
     )
 
 
+async def all_closed(session: AsyncSession, ward: str, months: Iterable[str]) -> bool:
+    """Whether every one of ``months`` (keys ``YYYY-MM``) is closed, so a period's figures
+    are final."""
+    wanted = set(months)
+    return wanted <= await closed_months(session, ward, wanted)
+
+
 async def mark_late(
     session: AsyncSession, marks: Iterable[tuple[str, str, str, str]], now: datetime
 ) -> None:

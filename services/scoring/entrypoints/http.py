@@ -228,10 +228,10 @@ async def classification(
         result = await person_views.classification(
             session, caller.ward, span.key, span.months, policy
         )
-        closed = await closes.closed_months(session, caller.ward, span.months)
+        final = await closes.all_closed(session, caller.ward, span.months)
     return {
         "period": span.key,
-        "provisional": not set(span.months) <= closed,
+        "provisional": not final,
         "policy_version": policy.version,
         "quota_base": policy.quota_base,
         "quotas": [q.model_dump() for q in result.quotas],

@@ -117,7 +117,7 @@ async def decide(
         str(decided.event_id),
     )
     out: list[Event] = [decided]
-    if await closes.closed_months(session, ward, months) == set(months):
+    if await closes.all_closed(session, ward, months):
         computed = await classification_computed(session, ward, period, policy, now, actor)
         out.append(computed.model_copy(update={"correlation_id": decided.correlation_id}))
     uow.emit_all(out)

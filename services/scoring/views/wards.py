@@ -65,7 +65,6 @@ async def city_rankings(
         now, audited = await ward_figures(session, ward, span.months)
         before, _ = await ward_figures(session, ward, span.previous)
         values, previous = now.values(policy), before.values(policy)
-        closed = await closes.closed_months(session, ward, span.months)
         row = {
             "ward": ward,
             "ward_name": name,
@@ -78,7 +77,7 @@ async def city_rankings(
             "units_audited": audited,
             "units_in_chart": units_in_chart,
             "people": await people_per_band(session, ward, span, policy) if with_people else None,
-            "provisional": not set(span.months) <= closed,
+            "provisional": not await closes.all_closed(session, ward, span.months),
         }
         ranked.append((values["total"], row))
     ranked.sort(key=lambda r: (r[0] is None, -(r[0] or 0), r[1]["ward"]))

@@ -125,3 +125,12 @@ async def test_the_chairman_reads_what_administrators_did_with_their_reasons(ser
     events = await service.settled_events(2, subject="kiosk-03")
     assert {m["event"]["type"] for m in events} == {"assessment.admin.action_recorded"}
     assert {m["event"]["actor"]["id"] for m in events} == {"p006"}
+
+
+async def test_anyone_of_the_ward_reads_its_units_by_name(service) -> None:
+    answer = await service.http.get("/v1/units", headers=STAFF_KT)
+    assert answer.status_code == 200, answer.text
+    units = {u["unit_id"]: u["name_vi"] for u in answer.json()["units"]}
+    assert units["kt"] == "Phòng Kinh tế"
+    assert len(units) == 5
+    assert (await service.http.get("/v1/units")).status_code == 401

@@ -233,6 +233,16 @@ command_route(
 
 
 @router.get(
+    "/units",
+    responses=error_responses(401, 422),
+    summary="The ward's units (đơn vị): ids and names, for anyone of the ward",
+)
+async def list_units(caller: Caller, db: Sessions) -> dict[str, Any]:
+    async with db() as session:
+        return {"units": await views.ward_units(session, caller.ward)}
+
+
+@router.get(
     "/audits/{audit_id}",
     responses=error_responses(401, 404, 422),
     summary="An audit with every revision (who changed what, and why)",

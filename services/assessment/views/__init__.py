@@ -16,7 +16,7 @@ from services.assessment.views.lists import (
     corrective_action_list,
     self_assessment_list,
 )
-from services.assessment.views.people import org_chart, task_result_view
+from services.assessment.views.people import org_chart, task_result_view, ward_units
 
 __all__ = [
     "ACTION_COLUMNS",
@@ -32,4 +32,5 @@ __all__ = [
     "task_result_view",
     "to_csv",
     "to_xlsx",
+    "ward_units",
 ]

@@ -14,15 +14,21 @@ from services.runtime.auth import Principal
 from services.runtime.refusals import Kind, Refusal
 
 
+async def ward_units(session: AsyncSession, ward: str) -> list[dict[str, Any]]:
+    """The ward's units, ``[{"unit_id", "name_vi", "name_en"}]``: what anyone of the ward may
+    read (no person in it), e.g. for an auditor picking the unit to audit."""
+    return [
+        {"unit_id": u.unit_id, "name_vi": u.name_vi, "name_en": u.name_en}
+        for u in await org.ward_units(session, ward)
+    ]
+
+
 async def org_chart(session: AsyncSession, ward: str) -> dict[str, Any]:
     """The ward's units, active people and devices, for the administrator."""
-    unit_rows = await org.ward_units(session, ward)
     person_rows = await org.active_people(session, ward)
     device_rows = await org.ward_devices(session, ward)
     return {
-        "units": [
-            {"unit_id": u.unit_id, "name_vi": u.name_vi, "name_en": u.name_en} for u in unit_rows
-        ],
+        "units": await ward_units(session, ward),
         "people": [
             {
                 "person_id": p.person_id,

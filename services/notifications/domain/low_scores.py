@@ -21,6 +21,31 @@ class Message:
     body: Text
 
 
+@dataclass(frozen=True)
+class Template:
+    """An alert's title and body as ``str.format`` patterns in both languages: the texts are
+    data, one entry a rule, and :meth:`fill` is the one place that writes them out."""
+
+    title: Text
+    body: Text
+
+    def fill(self, **values: Text | str | int) -> Message:
+        """The message with each ``{name}`` replaced: a :class:`Text` value by its text in the
+        pattern's language, anything else as it is."""
+
+        def text(pattern: Text) -> Text:
+            return Text(
+                **{
+                    lang: getattr(pattern, lang).format(
+                        **{k: v.pick(lang) if isinstance(v, Text) else v for k, v in values.items()}
+                    )
+                    for lang in ("vi", "en")
+                }
+            )
+
+        return Message(title=text(self.title), body=text(self.body))
+
+
 def rule_name(metric: str) -> str:
     return f"low_score.{metric}"
 
@@ -69,28 +94,38 @@ def below_threshold(value: float, threshold: float, lang: str) -> tuple[str, str
     return (cut.replace(".", ",") if lang == "vi" else cut), limit
 
 
+LOW_SCORE = Template(
+    title=Text(
+        vi="Điểm 5S thấp: {unit}, {period}",
+        en="Low 5S score: {unit}, {period}",
+    ),
+    body=Text(
+        vi=(
+            "Kết quả {state} của {unit} {period}: {metric} đạt {value}%, dưới ngưỡng {limit}%. "
+            "Đề nghị đơn vị xem lại các tiêu chí điểm thấp và lập kế hoạch khắc phục."
+        ),
+        en=(
+            "The {state} result of {unit} for {period}: {metric} is {value}%, below the "
+            "{limit}% threshold. Please review the low-scoring items and plan corrective actions."
+        ),
+    ),
+)
+
+
+def figures(value: float, threshold: float) -> dict[str, Text]:
+    """``value`` and ``limit`` as :func:`below_threshold` writes them, in both languages."""
+    vi, en = below_threshold(value, threshold, "vi"), below_threshold(value, threshold, "en")
+    return {"value": Text(vi=vi[0], en=en[0]), "limit": Text(vi=vi[1], en=en[1])}
+
+
 def low_score_message(data: LowScoreData, unit_name: Text) -> Message:
-    metric = metric_label(data.metric)
-    period = period_label(data.period)
     state = Text(
         vi="chính thức" if data.final else "tạm tính", en="final" if data.final else "provisional"
     )
-    figure = {lang: below_threshold(data.value, data.threshold, lang) for lang in ("vi", "en")}
-    return Message(
-        title=Text(
-            vi=f"Điểm 5S thấp: {unit_name.vi}, {period.vi}",
-            en=f"Low 5S score: {unit_name.en}, {period.en}",
-        ),
-        body=Text(
-            vi=(
-                f"Kết quả {state.vi} của {unit_name.vi} {period.vi}: {metric.vi} đạt "
-                f"{figure['vi'][0]}%, dưới ngưỡng {figure['vi'][1]}%. "
-                "Đề nghị đơn vị xem lại các tiêu chí điểm thấp và lập kế hoạch khắc phục."
-            ),
-            en=(
-                f"The {state.en} result of {unit_name.en} for {period.en}: {metric.en} is "
-                f"{figure['en'][0]}%, below the {figure['en'][1]}% "
-                "threshold. Please review the low-scoring items and plan corrective actions."
-            ),
-        ),
+    return LOW_SCORE.fill(
+        unit=unit_name,
+        period=period_label(data.period),
+        state=state,
+        metric=metric_label(data.metric),
+        **figures(data.value, data.threshold),
     )

@@ -13,7 +13,7 @@ from contracts.common import LOCAL_TZ, Text
 from contracts.labels import LEVEL_LABELS
 from contracts.roles import Role
 from services.notifications.domain import rules
-from services.notifications.domain.low_scores import Message, below_threshold, period_label
+from services.notifications.domain.low_scores import Message, Template, figures, period_label
 
 ROLE_LABELS: dict[Role, Text] = {
     Role.ADMIN: Text(vi="Quản trị chương trình 5S", en="5S programme administrator"),
@@ -47,128 +47,146 @@ class Facts:
     submitted_on: date | None = None
 
 
+#: One text a deadline rule: ``{person}``, ``{unit}``, ``{period}``, ``{due}``, ``{item}`` and
+#: ``{submitted}`` are filled by :func:`deadline_message`.
+DEADLINE_TEXTS: dict[str, Template] = {
+    rules.SELF_ASSESSMENT_MISSING: Template(
+        title=Text(
+            vi="Chưa nộp tự đánh giá: {person}, {period}",
+            en="Self-assessment missing: {person}, {period}",
+        ),
+        body=Text(
+            vi=(
+                "{person} ({unit}) chưa nộp bản tự đánh giá tiêu chí “+” {period}; "
+                "hạn chót là ngày {due}. Đề nghị hoàn thành và nộp ngay."
+            ),
+            en=(
+                "{person} ({unit}) has not submitted the “+” self-assessment for "
+                "{period}; it was due on {due}. Please complete and submit it now."
+            ),
+        ),
+    ),
+    rules.REVIEW_OVERDUE: Template(
+        title=Text(
+            vi="Quá hạn duyệt tự đánh giá: {person}, {period}",
+            en="Review overdue: {person}, {period}",
+        ),
+        body=Text(
+            vi=(
+                "Bản tự đánh giá {period} của {person} ({unit}) nộp ngày {submitted} chưa "
+                "được duyệt; hạn duyệt là ngày {due}. Đề nghị trưởng đơn vị xem xét, phê duyệt "
+                "hoặc trả lại."
+            ),
+            en=(
+                "The {period} self-assessment of {person} ({unit}), submitted on {submitted}, "
+                "has not been reviewed; the review was due on {due}. Please approve, adjust or "
+                "return it."
+            ),
+        ),
+    ),
+    rules.AUDIT_MISSING: Template(
+        title=Text(
+            vi="Chưa đánh giá 5S: {unit}, {period}",
+            en="5S audit missing: {unit}, {period}",
+        ),
+        body=Text(
+            vi=(
+                "{unit} chưa được đoàn đánh giá 5S chấm điểm {period}; hạn chót là ngày {due}. "
+                "Đề nghị bố trí đánh giá ngay."
+            ),
+            en=(
+                "{unit} has not been audited for {period}; the audit was due on {due}. "
+                "Please schedule it now."
+            ),
+        ),
+    ),
+    rules.ACTION_OVERDUE: Template(
+        title=Text(
+            vi="Quá hạn khắc phục: {unit}, tiêu chí {item}",
+            en="Corrective action overdue: {unit}, item {item}",
+        ),
+        body=Text(
+            vi=(
+                "Hành động khắc phục tiêu chí {item} của {unit} (người phụ trách: {person}) đến "
+                "hạn ngày {due} nhưng chưa hoàn thành. Đề nghị hoàn thành và cập nhật minh chứng."
+            ),
+            en=(
+                "The corrective action on item {item} of {unit} (owner: {person}) was due on "
+                "{due} and is not done. Please complete it and add evidence."
+            ),
+        ),
+    ),
+}
+
+
 def deadline_message(rule: str, facts: Facts) -> Message:
-    unit, period, due = facts.unit, period_label(facts.period), day_label(facts.due)
-    person = facts.person_name or ""
-    if rule == rules.SELF_ASSESSMENT_MISSING:
-        return Message(
-            title=Text(
-                vi=f"Chưa nộp tự đánh giá: {person}, {period.vi}",
-                en=f"Self-assessment missing: {person}, {period.en}",
-            ),
-            body=Text(
-                vi=(
-                    f"{person} ({unit.vi}) chưa nộp bản tự đánh giá tiêu chí “+” {period.vi}; "
-                    f"hạn chót là ngày {due.vi}. Đề nghị hoàn thành và nộp ngay."
-                ),
-                en=(
-                    f"{person} ({unit.en}) has not submitted the “+” self-assessment for "
-                    f"{period.en}; it was due on {due.en}. Please complete and submit it now."
-                ),
-            ),
-        )
-    if rule == rules.REVIEW_OVERDUE:
-        submitted = day_label(facts.submitted_on or facts.due)
-        return Message(
-            title=Text(
-                vi=f"Quá hạn duyệt tự đánh giá: {person}, {period.vi}",
-                en=f"Review overdue: {person}, {period.en}",
-            ),
-            body=Text(
-                vi=(
-                    f"Bản tự đánh giá {period.vi} của {person} ({unit.vi}) nộp ngày "
-                    f"{submitted.vi} chưa được duyệt; hạn duyệt là ngày {due.vi}. Đề nghị "
-                    "trưởng đơn vị xem xét, phê duyệt hoặc trả lại."
-                ),
-                en=(
-                    f"The {period.en} self-assessment of {person} ({unit.en}), submitted on "
-                    f"{submitted.en}, has not been reviewed; the review was due on {due.en}. "
-                    "Please approve, adjust or return it."
-                ),
-            ),
-        )
-    if rule == rules.AUDIT_MISSING:
-        return Message(
-            title=Text(
-                vi=f"Chưa đánh giá 5S: {unit.vi}, {period.vi}",
-                en=f"5S audit missing: {unit.en}, {period.en}",
-            ),
-            body=Text(
-                vi=(
-                    f"{unit.vi} chưa được đoàn đánh giá 5S chấm điểm {period.vi}; hạn chót là "
-                    f"ngày {due.vi}. Đề nghị bố trí đánh giá ngay."
-                ),
-                en=(
-                    f"{unit.en} has not been audited for {period.en}; the audit was due on "
-                    f"{due.en}. Please schedule it now."
-                ),
-            ),
-        )
-    if rule == rules.ACTION_OVERDUE:
-        item = facts.item_code or ""
-        return Message(
-            title=Text(
-                vi=f"Quá hạn khắc phục: {unit.vi}, tiêu chí {item}",
-                en=f"Corrective action overdue: {unit.en}, item {item}",
-            ),
-            body=Text(
-                vi=(
-                    f"Hành động khắc phục tiêu chí {item} của {unit.vi} (người phụ trách: "
-                    f"{person}) đến hạn ngày {due.vi} nhưng chưa hoàn thành. Đề nghị hoàn thành "
-                    "và cập nhật minh chứng."
-                ),
-                en=(
-                    f"The corrective action on item {item} of {unit.en} (owner: {person}) was "
-                    f"due on {due.en} and is not done. Please complete it and add evidence."
-                ),
-            ),
-        )
-    raise ValueError(f"not a deadline rule: {rule}")
+    """The alert of deadline ``rule`` (a key of :data:`DEADLINE_TEXTS`) about ``facts``.
+
+    Raises ``ValueError`` for any other rule."""
+    if rule not in DEADLINE_TEXTS:
+        raise ValueError(f"not a deadline rule: {rule}")
+    return DEADLINE_TEXTS[rule].fill(
+        unit=facts.unit,
+        period=period_label(facts.period),
+        due=day_label(facts.due),
+        person=facts.person_name or "",
+        item=facts.item_code or "",
+        submitted=day_label(facts.submitted_on or facts.due),
+    )
+
+
+DISSATISFACTION_SPIKE = Template(
+    title=Text(
+        vi="Người dân phản ánh không hài lòng: {unit}",
+        en="Citizen dissatisfaction spike: {unit}",
+    ),
+    body=Text(
+        vi=(
+            "{unit} nhận {count} đánh giá “{level}” trong một ngày ({period}), từ ngưỡng "
+            "{threshold} trở lên. Đề nghị kiểm tra ngay việc tiếp nhận và giải quyết hồ sơ."
+        ),
+        en=(
+            "{unit} received {count} “{level}” ratings in one day ({period}), at or above "
+            "{threshold}. Please look into the service at once."
+        ),
+    ),
+)
+
+LOW_SATISFACTION = Template(
+    title=Text(
+        vi="Tỷ lệ hài lòng của người dân thấp: {unit}, {period}",
+        en="Low share of satisfied citizens: {unit}, {period}",
+    ),
+    body=Text(
+        vi=(
+            "Tỷ lệ hài lòng của người dân với {unit} {period} là {value}%, dưới ngưỡng "
+            "{limit}%. Đề nghị rà soát thái độ phục vụ và quy trình giải quyết hồ sơ."
+        ),
+        en=(
+            "The share of citizens satisfied with {unit} for {period} is {value}%, below the "
+            "{limit}% threshold. Please review how the unit serves people."
+        ),
+    ),
+)
 
 
 def citizen_message(
     metric: str, value: float, threshold: float, unit: Text, period: str
 ) -> Message:
+    """A citizen-feedback alert: ``dissatisfaction_spike`` (``value`` ratings at the lowest
+    level in one day, ``threshold`` a count) or a low share of satisfied citizens (``value`` and
+    ``threshold`` in per cent)."""
     when = period_label(period)
     if metric == "dissatisfaction_spike":
-        count, level = int(value), LEVEL_LABELS[1]  # 1: the lowest level, "very dissatisfied"
-        return Message(
-            title=Text(
-                vi=f"Người dân phản ánh không hài lòng: {unit.vi}",
-                en=f"Citizen dissatisfaction spike: {unit.en}",
-            ),
-            body=Text(
-                vi=(
-                    f"{unit.vi} nhận {count} đánh giá “{level.vi}” trong một ngày "
-                    f"({when.vi}), từ ngưỡng {int(threshold)} trở lên. Đề nghị kiểm tra ngay "
-                    "việc tiếp nhận và giải quyết hồ sơ."
-                ),
-                en=(
-                    f"{unit.en} received {count} “{level.en.lower()}” ratings in one day "
-                    f"({when.en}), at or above {int(threshold)}. Please look into the service "
-                    "at once."
-                ),
-            ),
+        level = LEVEL_LABELS[1]  # 1: the lowest level, "very dissatisfied"
+        return DISSATISFACTION_SPIKE.fill(
+            unit=unit,
+            period=when,
+            count=int(value),
+            threshold=int(threshold),
+            level=Text(vi=level.vi, en=level.en.lower()),
         )
-    figure = {lang: below_threshold(value, threshold, lang) for lang in ("vi", "en")}
-    return Message(
-        title=Text(
-            vi=f"Tỷ lệ hài lòng của người dân thấp: {unit.vi}, {when.vi}",
-            en=f"Low share of satisfied citizens: {unit.en}, {when.en}",
-        ),
-        body=Text(
-            vi=(
-                f"Tỷ lệ hài lòng của người dân với {unit.vi} {when.vi} là "
-                f"{figure['vi'][0]}%, dưới ngưỡng {figure['vi'][1]}%. Đề nghị rà "
-                "soát thái độ phục vụ và quy trình giải quyết hồ sơ."
-            ),
-            en=(
-                f"The share of citizens satisfied with {unit.en} for {when.en} is "
-                f"{figure['en'][0]}%, below the {figure['en'][1]}% threshold. "
-                "Please review how the unit serves people."
-            ),
-        ),
-    )
+    return LOW_SATISFACTION.fill(unit=unit, period=when, **figures(value, threshold))
 
 
 def escalation_note(told: str, role: Role, told_at: datetime) -> Text:

@@ -13,7 +13,7 @@ from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.adapters.tables import alerts, deliveries
-from services.notifications.domain.low_scores import Message
+from services.notifications.domain.texts import Message
 from services.runtime.db import all_rows, upsert
 
 #: How many due alerts one pass takes; the next pass takes the rest.

@@ -5,7 +5,6 @@ Who is told is decided in ``rules``; texts are Vietnamese first, with English be
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
@@ -13,37 +12,7 @@ from contracts.catalog import default_catalog
 from contracts.common import PILLARS, Text
 from contracts.events import LowScoreData
 from contracts.periods import Month, Period
-
-
-@dataclass(frozen=True)
-class Message:
-    title: Text
-    body: Text
-
-
-@dataclass(frozen=True)
-class Template:
-    """An alert's title and body as ``str.format`` patterns in both languages: the texts are
-    data, one entry a rule, and :meth:`fill` is the one place that writes them out."""
-
-    title: Text
-    body: Text
-
-    def fill(self, **values: Text | str | int) -> Message:
-        """The message with each ``{name}`` replaced: a :class:`Text` value by its text in the
-        pattern's language, anything else as it is."""
-
-        def text(pattern: Text) -> Text:
-            return Text(
-                **{
-                    lang: getattr(pattern, lang).format(
-                        **{k: v.pick(lang) if isinstance(v, Text) else v for k, v in values.items()}
-                    )
-                    for lang in ("vi", "en")
-                }
-            )
-
-        return Message(title=text(self.title), body=text(self.body))
+from services.notifications.domain.texts import Message, templates
 
 
 def rule_name(metric: str) -> str:
@@ -94,24 +63,6 @@ def below_threshold(value: float, threshold: float, lang: str) -> tuple[str, str
     return (cut.replace(".", ",") if lang == "vi" else cut), limit
 
 
-LOW_SCORE = Template(
-    title=Text(
-        vi="Điểm 5S thấp: {unit}, {period}",
-        en="Low 5S score: {unit}, {period}",
-    ),
-    body=Text(
-        vi=(
-            "Kết quả {state} của {unit} {period}: {metric} đạt {value}%, dưới ngưỡng {limit}%. "
-            "Đề nghị đơn vị xem lại các tiêu chí điểm thấp và lập kế hoạch khắc phục."
-        ),
-        en=(
-            "The {state} result of {unit} for {period}: {metric} is {value}%, below the "
-            "{limit}% threshold. Please review the low-scoring items and plan corrective actions."
-        ),
-    ),
-)
-
-
 def figures(value: float, threshold: float) -> dict[str, Text]:
     """``value`` and ``limit`` as :func:`below_threshold` writes them, in both languages."""
     vi, en = below_threshold(value, threshold, "vi"), below_threshold(value, threshold, "en")
@@ -122,7 +73,7 @@ def low_score_message(data: LowScoreData, unit_name: Text) -> Message:
     state = Text(
         vi="chính thức" if data.final else "tạm tính", en="final" if data.final else "provisional"
     )
-    return LOW_SCORE.fill(
+    return templates()["low_score"].fill(
         unit=unit_name,
         period=period_label(data.period),
         state=state,

@@ -28,6 +28,8 @@ SELF_ASSESSMENT_MISSING = "self_assessment.missing"
 REVIEW_OVERDUE = "review.overdue"
 AUDIT_MISSING = "audit.missing"
 ACTION_OVERDUE = "corrective_action.overdue"
+#: The rules that watch a deadline (each has its text in ``texts.yaml`` under its name).
+DEADLINE_RULES = frozenset({SELF_ASSESSMENT_MISSING, REVIEW_OVERDUE, AUDIT_MISSING, ACTION_OVERDUE})
 #: Scoring's metrics about citizens rather than the 5S checklist.
 CITIZEN_METRICS = frozenset({"satisfaction", "dissatisfaction_spike"})
 #: Metrics about one day rather than a period: their alerts are keyed by that day.

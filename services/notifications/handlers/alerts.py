@@ -22,7 +22,7 @@ from contracts.events import (
 )
 from services.notifications.adapters import alerts
 from services.notifications.domain import rules
-from services.notifications.domain.low_scores import Message
+from services.notifications.domain.texts import Message
 from services.notifications.handlers.calendar import ward_calendar
 from services.notifications.handlers.context import Context
 from services.notifications.handlers.deliveries import queue

@@ -11,8 +11,8 @@ from contracts.events import OrgPerson
 from contracts.roles import Role
 from services.notifications.adapters import alerts, org
 from services.notifications.domain import rules
-from services.notifications.domain.low_scores import Message
 from services.notifications.domain.messages import escalated, escalation_note
+from services.notifications.domain.texts import Message
 from services.notifications.handlers.alerts import Raising, alert_data, raise_alerts
 from services.notifications.handlers.context import Context
 from services.notifications.handlers.deliveries import queue

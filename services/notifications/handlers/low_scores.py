@@ -6,8 +6,9 @@ from __future__ import annotations
 from contracts.events import LowScoreData, LowScoreDetected, LowScoreRecovered
 from services.notifications.adapters import org
 from services.notifications.domain import rules
-from services.notifications.domain.low_scores import Message, low_score_message, rule_name
+from services.notifications.domain.low_scores import low_score_message, rule_name
 from services.notifications.domain.messages import citizen_message
+from services.notifications.domain.texts import Message
 from services.notifications.handlers.alerts import Raising, raise_alerts, resolve
 from services.notifications.handlers.context import Context
 from services.runtime.consumer import RetryLater

@@ -148,6 +148,14 @@ class FeedbackIn(Body):
     comment: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
         default=None, description="Kept in the ward's database; never published nor logged"
     )
+    captured_at: AwareDatetime | None = Field(
+        default=None,
+        description="When the citizen gave the rating (ISO 8601 with its offset), kept by a "
+        "kiosk or QR page that sends it later: the month and the day it counts in (Vietnam "
+        "time). Not in the future (beyond the policy's clock skew, 2 minutes by default), no "
+        "older than the policy allows (7 days by default), "
+        "in a month still open. Default: when it arrives",
+    )
 
 
 class TaskResultIn(Body):

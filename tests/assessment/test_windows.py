@@ -26,7 +26,6 @@ from services.assessment.adapters.tables import corrective_actions, periods
 from services.assessment.domain.audits import AuditDraft, ItemInput
 from services.assessment.domain.self_assessments import PlusScore
 from services.assessment.domain.window import (
-    CLOCK_SKEW,
     check_calendar_day,
     check_due,
     check_moment,
@@ -128,7 +127,7 @@ def test_every_date_is_inside_its_window_or_refused_as_such(
     except Refusal as refusal:
         assert refusal.field == "performed_at"
     else:
-        assert moment <= now + CLOCK_SKEW
+        assert moment <= now + policy.clock_skew
         assert Month.of(moment).year >= today.year - 1
 
 

@@ -207,8 +207,28 @@ feedback = Table(
     Column("procedure", String(200)),
     Column("comment", Text),  # stored for the ward, never logged nor published
     *required(channel=8, device_id=64),
+    #: When the citizen gave the rating (a kiosk offline sends it later): its month and day.
+    Column("captured_at", UtcDateTime()),
     Column("received_at", UtcDateTime(), nullable=False),
     Index("ix_feedback_ward_period", "ward", "period"),
+)
+
+#: Photos an auditor uploaded as evidence, re-encoded without their metadata; the bytes are in
+#: the deployment's JetStream object store (``<ward>/<evidence_id>``), not here. ``audit_id``
+#: and ``unit_id``: the audit that first referenced the photo (who may see it follows that
+#: audit's read rights); None until one does (only its uploader sees it).
+evidence = Table(
+    "evidence",
+    metadata,
+    *keys(evidence_id=36),
+    *required(ward=64, uploaded_by=64, content_type=16, sha256=64),
+    Column("size", Integer, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    *moments("uploaded_at"),
+    Column("audit_id", String(36)),
+    Column("unit_id", String(64)),
+    Index("ix_evidence_ward_audit", "ward", "audit_id"),
 )
 
 task_results = Table(

@@ -26,8 +26,16 @@ SUBMISSION_MESSAGES: Mapping[str, tuple[str, str]] = {
         "Vietnam time).",
     ),
     "in_future": (
-        "Thời điểm đánh giá không được ở tương lai.",
-        "The time of the audit cannot be in the future.",
+        "Thời điểm này ở tương lai so với đồng hồ của máy chủ ({now}, giờ Việt Nam); hãy kiểm "
+        "tra đồng hồ của thiết bị.",
+        "This time is in the future by the server's clock ({now}, Vietnam time); check the "
+        "device's clock.",
+    ),
+    "capture_too_old": (
+        "Đánh giá ghi lúc {value} đã quá {days} ngày (cũ nhất được nhận: {oldest}, giờ Việt Nam) "
+        "nên không được tính.",
+        "A rating given at {value} is more than {days} days old (the oldest accepted: "
+        "{oldest}, Vietnam time) and is not counted.",
     ),
     "duplicate_item": (
         "Tiêu chí {item} xuất hiện nhiều lần.",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from contracts.common import LOCAL_TZ
 from contracts.events import CalendarDay
@@ -49,6 +49,17 @@ class Policy:
     #: ...and due dates at most this many days after today (a corrective action is a matter of
     #: weeks; 9999-12-31 broke every deadline computed from it).
     due_horizon_days: int = 365
+    #: How far ahead of the server's clock a moment a device gives (an audit performed, a rating
+    #: captured) may be: phones and kiosks set their clocks from the network and drift seconds,
+    #: not minutes, so two minutes forgive a slow sync without letting a rating be dated into
+    #: the next day or month ahead of time.
+    clock_skew: timedelta = timedelta(minutes=2)
+    #: How old a citizen's rating may be when it arrives (``captured_at``, kept while a kiosk or
+    #: a phone was offline): a week covers a kiosk off the network over a long weekend; older,
+    #: it can no longer be checked against the counter's queue of that day, so it is refused
+    #: rather than counted late (its month must also still be open). Source: the programme's
+    #: practice (issue 15, item 5); configurable.
+    capture_max_age: timedelta = timedelta(days=7)
     #: Who reviews the chairman's "+" self-assessment (``domain/graders.py``): a person id of
     #: the ward's org chart outside the chairman's line of command (e.g. the Party secretary);
     #: None: it is reviewed outside the ward (the district or city) and the HR integration

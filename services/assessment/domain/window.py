@@ -18,9 +18,6 @@ from contracts.periods import Month
 from services.assessment.domain.policy import Policy
 from services.runtime.refusals import Kind, Refusal
 
-#: How far ahead of the server's clock a device's clock may run.
-CLOCK_SKEW = timedelta(minutes=5)
-
 
 def _today(now: datetime) -> date:
     return now.astimezone(LOCAL_TZ).date()
@@ -54,18 +51,46 @@ def check_month(period: str, policy: Policy, now: datetime, field: str = "period
 
 
 def check_moment(moment: datetime, policy: Policy, now: datetime, field: str) -> None:
-    """A moment a person says something happened (an audit performed): from ``first_day``
-    (00:00 local) up to ``now`` plus ``CLOCK_SKEW``.
+    """A moment a person or device says something happened (an audit performed, a rating
+    captured): from ``first_day`` (00:00 local) up to ``now`` plus ``policy.clock_skew``.
 
-    Errors (``Refusal``, invalid, field ``field``): ``in_future``; ``date_out_of_window`` (params
-    ``value``, ``first``, ``last`` as dd/mm/yyyy) before the window."""
-    if moment > now + CLOCK_SKEW:
-        raise Refusal(Kind.INVALID, "in_future", field)
+    Errors (``Refusal``, invalid, field ``field``): ``in_future`` (param ``now``: the server's
+    local time, dd/mm/yyyy HH:MM, so whoever sees it can set the device's clock);
+    ``date_out_of_window`` (params ``value``, ``first``, ``last`` as dd/mm/yyyy) before the
+    window."""
+    if moment > now + policy.clock_skew:
+        raise Refusal(Kind.INVALID, "in_future", field, now=_minute(now))
     first = first_day(policy, now)
     if moment < datetime.combine(first, time(0), LOCAL_TZ):
         raise Refusal(
             Kind.INVALID, "date_out_of_window", field, **_window(moment.date(), first, now)
         )
+
+
+def check_capture(moment: datetime, policy: Policy, now: datetime, field: str) -> Month:
+    """A moment a device kept for what it sends late (a citizen's rating given while the kiosk
+    was offline): ``check_moment``, and at most ``policy.capture_max_age`` old. Returns its month
+    (Vietnam time), the month it counts in; whether that month is still open is the caller's
+    check (``handlers.common.check_period_open``).
+
+    Errors (``Refusal``, invalid, field ``field``): those of ``check_moment``; ``capture_too_old``
+    (params ``value``: the moment, ``oldest``: the oldest accepted, dd/mm/yyyy HH:MM local)."""
+    check_moment(moment, policy, now, field)
+    oldest = now - policy.capture_max_age
+    if moment < oldest:
+        raise Refusal(
+            Kind.INVALID,
+            "capture_too_old",
+            field,
+            value=_minute(moment),
+            oldest=_minute(oldest),
+            days=policy.capture_max_age.days,
+        )
+    return Month.of(moment)
+
+
+def _minute(moment: datetime) -> str:
+    return moment.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
 
 
 def check_due(due_on: date, policy: Policy, now: datetime, field: str = "due_on") -> date:

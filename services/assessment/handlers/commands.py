@@ -201,6 +201,7 @@ async def receive_feedback(context: Submission, body: schemas.FeedbackIn) -> Ans
         body.officer_id,
         body.procedure,
         body.comment,
+        body.captured_at,
     )
 
 

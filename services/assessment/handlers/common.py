@@ -108,23 +108,25 @@ async def ward_policy(session: AsyncSession, ward: str, policy: Policy) -> Polic
     return policy.with_calendar(await ward_days(session, ward, policy))
 
 
-async def check_period_open(session: AsyncSession, context: Context, period: str) -> None:
-    """409 ``period_closed`` unless ``period`` is open for submissions at ``context.now``: a
-    month an administrator reopened is open until the end of its last open day (``closes_on``,
-    the ward's local date); one closed (by hand or by the automatic close) is not; any other is
-    closed once its close day is over in the ward's calendar (``Policy.closed_by_date``),
-    whether or not the automatic close has run for it yet."""
+async def check_period_open(
+    session: AsyncSession, context: Context, period: str, field: str = "period"
+) -> None:
+    """409 ``period_closed`` (``field``) unless ``period`` is open for submissions at
+    ``context.now``: a month an administrator reopened is open until the end of its last open
+    day (``closes_on``, the ward's local date); one closed (by hand or by the automatic close)
+    is not; any other is closed once its close day is over in the ward's calendar
+    (``Policy.closed_by_date``), whether or not the automatic close has run for it yet."""
     row = await periods.row_of(session, context.ward, period)
     status = row.status if row else None
     if status == "reopened":
         if row is None or row.closes_on is None or local_date(context.now) <= row.closes_on:
             return
-        raise Refusal(Kind.CONFLICT, "period_closed", "period", period=period)
+        raise Refusal(Kind.CONFLICT, "period_closed", field, period=period)
     if status != "closed":
         policy = await ward_policy(session, context.ward, context.policy)
         if not policy.closed_by_date(Month.parse(period), context.now):
             return
-    raise Refusal(Kind.CONFLICT, "period_closed", "period", period=period)
+    raise Refusal(Kind.CONFLICT, "period_closed", field, period=period)
 
 
 def local_date(moment: datetime) -> date:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row
@@ -11,6 +12,7 @@ from contracts.events import FeedbackReceived, FeedbackReceivedData
 from contracts.periods import Month
 from contracts.roles import Role
 from services.assessment.adapters import feedback, org
+from services.assessment.domain.window import check_capture
 from services.assessment.handlers.common import (
     Context,
     check_period_open,
@@ -29,18 +31,29 @@ async def receive_feedback(
     officer_id: str | None,
     procedure: str | None,
     comment: str | None,
+    captured_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """A rating (``level`` 5 Rất hài lòng .. 1 Rất không hài lòng) of ``unit_id`` in the current
-    month. Errors: 403 ``unknown_device`` (not an active kiosk or QR link of the ward); 422
-    ``wrong_unit`` (a QR link of another unit), ``unknown_unit``, ``unknown_person``
-    (``officer_id``); 409 ``period_closed``."""
+    """A rating (``level`` 5 Rất hài lòng .. 1 Rất không hài lòng) of ``unit_id``, counted in
+    the month and on the local day it was given: ``captured_at`` (aware; kept by a kiosk or
+    phone that was offline), else the moment it arrives. A rating given at 23:50 on 31 March and
+    sent at 00:10 on 1 April is March's (``window.check_capture``'s bounds, from the policy).
+    Answers ``{"feedback_id", "unit_id", "period", "captured_at"}``. Errors: 403
+    ``unknown_device`` (not an active kiosk or QR link of the ward); 422 ``wrong_unit`` (a QR
+    link of another unit), ``unknown_unit``, ``unknown_person`` (``officer_id``), ``in_future``,
+    ``capture_too_old``, ``date_out_of_window`` (``captured_at``); 409 ``period_closed``
+    (``captured_at`` when given, else ``period``)."""
     session = uow.session
     device = await _rating_device(uow, context, unit_id)
     await check_unit(session, context.ward, unit_id)
     if officer_id:
         await find_person(session, context.ward, officer_id, "officer_id")
-    period = Month.of(context.now).key
-    await check_period_open(session, context, period)
+    if captured_at is None:
+        given, period = context.now, Month.of(context.now).key
+        await check_period_open(session, context, period)
+    else:
+        given = captured_at
+        period = check_capture(captured_at, context.policy, context.now, "captured_at").key
+        await check_period_open(session, context, period, "captured_at")
     feedback_id = uuid.uuid4()
     await feedback.insert(
         session,
@@ -54,11 +67,14 @@ async def receive_feedback(
         comment=comment,
         channel=device.channel,
         device_id=device.device_id,
+        captured_at=given,
         received_at=context.now,
     )
+    # The event's time is when the rating was given: scoring counts the month from ``period``
+    # and the day of a "Rất không hài lòng" from ``occurred_at``, both the capture's.
     uow.emit(
         FeedbackReceived(
-            **context.envelope(),
+            **context.envelope(given),
             data=FeedbackReceivedData(
                 feedback_id=feedback_id,
                 unit_id=unit_id,
@@ -70,7 +86,12 @@ async def receive_feedback(
             ),
         )
     )
-    return {"feedback_id": str(feedback_id), "unit_id": unit_id, "period": period}
+    return {
+        "feedback_id": str(feedback_id),
+        "unit_id": unit_id,
+        "period": period,
+        "captured_at": given.isoformat(),
+    }
 
 
 async def _rating_device(uow: UnitOfWork, context: Context, unit_id: str) -> Row[Any]:

@@ -3,7 +3,10 @@ each batch and the handler applies the new events, in one transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sqlite3
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -59,6 +62,27 @@ class Projection:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+#: Projections already fed, by the name a test module gives them: the SQLite file to copy.
+_FED: dict[str, Path] = {}
+
+
+async def fed_copy(path: Path, name: str, events: Callable[[], Sequence[Event]]) -> str:
+    """The URL of a SQLite projection at ``path`` holding ``events()``: created and fed the
+    first time ``name`` is asked for in this test session, then copied, so every test still
+    has a database of its own (what one test writes no other sees) without creating the
+    tables and feeding the same events again."""
+    if name not in _FED:
+        template = Path(tempfile.mkdtemp(prefix="scoring-fed-")) / f"{name}.db"
+        projection = await Projection(f"sqlite+aiosqlite:///{template}").create()
+        await projection.feed(events())
+        await projection.close()
+        _FED[name] = template
+    # SQLite's own copy: whole and consistent whatever is left in the write-ahead log.
+    with sqlite3.connect(_FED[name]) as source, sqlite3.connect(path) as target:
+        source.backup(target)
+    return f"sqlite+aiosqlite:///{path}"
 
 
 def _plain(value: Any) -> Any:

@@ -17,33 +17,32 @@ from services.runtime.settings import ServiceSettings
 from services.scoring.bootstrap import build_app
 from tests.conftest import bearer
 from tests.scoring import events as ev
-from tests.scoring.projection import Projection
+from tests.scoring.projection import fed_copy
 from tests.support.keys import session_keys
 
 THIS_MONTH = Month.of(datetime.now(UTC))
 
 
-async def serve(tmp_path: Path, *extra: Event) -> AsyncIterator[httpx.AsyncClient]:
-    """The app over a projection of two units' audits, feedback and two people's months, and
-    ``extra`` events (an org chart) after them."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'scoring.db'}"
-    projection = await Projection(url).create()
-    first = ev.submitted(uuid.uuid4(), "kt", "2026-02", [2] * 25)
-    await projection.feed(
-        [
-            first,
-            ev.submitted(uuid.uuid4(), "kt", "2026-03", [4] * 25),
-            ev.submitted(uuid.uuid4(), "vp", "2026-03", [3] * 25),
-            ev.submitted(uuid.uuid4(), "kt", THIS_MONTH.key, [1] * 25),
-            ev.feedback("kt", "2026-03", 5),
-            ev.feedback("kt", "2026-03", 4),
-            ev.reviewed("p1", "kt", "2026-03", [4] * 8),
-            ev.task_result("p1", "2026-03", 62),
-            ev.reviewed("p2", "vp", "2026-03", [2] * 8),
-            *extra,
-        ]
-    )
-    await projection.close()
+def history(*extra: Event) -> list[Event]:
+    """Two units' audits, feedback and two people's months, and ``extra`` events after them."""
+    return [
+        ev.submitted(uuid.uuid4(), "kt", "2026-02", [2] * 25),
+        ev.submitted(uuid.uuid4(), "kt", "2026-03", [4] * 25),
+        ev.submitted(uuid.uuid4(), "vp", "2026-03", [3] * 25),
+        ev.submitted(uuid.uuid4(), "kt", THIS_MONTH.key, [1] * 25),
+        ev.feedback("kt", "2026-03", 5),
+        ev.feedback("kt", "2026-03", 4),
+        ev.reviewed("p1", "kt", "2026-03", [4] * 8),
+        ev.task_result("p1", "2026-03", 62),
+        ev.reviewed("p2", "vp", "2026-03", [2] * 8),
+        *extra,
+    ]
+
+
+async def serve(tmp_path: Path, name: str, *extra: Event) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over a projection of :func:`history` with ``extra`` events (an org chart), fed
+    once a ``name`` (:func:`fed_copy`)."""
+    url = await fed_copy(tmp_path / "scoring.db", name, lambda: history(*extra))
     app = build_app(
         ServiceSettings(
             service="scoring",
@@ -63,7 +62,7 @@ async def serve(tmp_path: Path, *extra: Event) -> AsyncIterator[httpx.AsyncClien
 async def api(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     """A ward whose org chart scoring has not seen: every unit and person id is answered as
     before the org chart was kept (an unknown person: 404 ``no_score``)."""
-    async for client in serve(tmp_path):
+    async for client in serve(tmp_path, "api"):
         yield client
 
 
@@ -73,7 +72,7 @@ CHART = ev.org_chart([ev.person("p1", "kt"), ev.person("p2", "vp"), ev.person("p
 
 @pytest.fixture
 async def charted(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    async for client in serve(tmp_path, CHART):
+    async for client in serve(tmp_path, "api-charted", CHART):
         yield client
 
 

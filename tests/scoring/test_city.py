@@ -26,7 +26,7 @@ from services.scoring.domain.fold import Fold, fact_of
 from services.scoring.entrypoints.schemas import DecisionCommand, RebuildCommand
 from tests.conftest import WARD, bearer, token
 from tests.scoring import events as ev
-from tests.scoring.projection import Projection
+from tests.scoring.projection import fed_copy
 from tests.support.keys import session_keys
 
 AN_LAC, HA_NOI = "an-lac", "hoan-kiem"
@@ -90,10 +90,9 @@ CHAIRMAN = bearer("chairman", "p001")
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[FastAPI]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'scoring.db'}"
-    projection = await Projection(url).create()
-    await projection.feed([*BINH_DONG, *AN_LAC_EVENTS, *HA_NOI_EVENTS])
-    await projection.close()
+    url = await fed_copy(
+        tmp_path / "scoring.db", "city", lambda: [*BINH_DONG, *AN_LAC_EVENTS, *HA_NOI_EVENTS]
+    )
     settings = ServiceSettings(
         service="scoring",
         environment="test",

@@ -1,0 +1,7 @@
+"""``python -m services.web [serve]``."""
+
+from services.runtime.cli import main
+from services.web import bootstrap
+
+if __name__ == "__main__":
+    main(bootstrap.NAME, bootstrap.settings, bootstrap.build_app, bootstrap.MIGRATIONS)

@@ -1,0 +1,105 @@
+"""The composition root of the web front-end: settings, its texts, the services' client, the
+cookies, the pages, the gateway, the static files and the service worker. No database: it keeps
+nothing but what a browser holds (``Runtime(settings)`` without metadata)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from services.runtime.clock import SystemClock
+from services.runtime.refusals import register_messages
+from services.runtime.service import Runtime
+from services.runtime.settings import ServiceSettings, own_settings
+from services.web.adapters.upstream import Upstream, UpstreamRefusal
+from services.web.domain.refusals import MESSAGES
+from services.web.entrypoints import gateway, pages, qr
+from services.web.entrypoints.cookies import Cookies
+from services.web.entrypoints.deps import NotForRole, SignInFirst, Web, page
+from services.web.handlers.sessions import Refresher
+from services.web.settings import WebSettings, web_settings
+from services.web.views.render import STATIC
+
+NAME = "web"
+#: The web front-end has no database; ``migrate`` has nothing to do.
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def settings() -> WebSettings:
+    return web_settings()
+
+
+def build_app(config: ServiceSettings | None = None) -> FastAPI:
+    config = own_settings(WebSettings, config, web_settings)
+    register_messages(MESSAGES)
+    runtime = Runtime(config)
+    upstream = Upstream(config.upstream(), config.upstream_timeout_s)
+    web = Web(
+        settings=config,
+        upstream=upstream,
+        refresher=Refresher(upstream),
+        cookies=Cookies(config.session_key, config.session_hours, config.cookie_secure),
+        clock=SystemClock(),
+    )
+    app = runtime.http_app(
+        title="ward5s web",
+        description="The pages people submit from, and the gateway to the services' APIs.",
+        routers=[pages.router, qr.router, gateway.router],
+    )
+    app.state.web = web
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/sw.js", include_in_schema=False)
+    async def service_worker() -> FileResponse:
+        # Served from the root so that it may control every page of the site.
+        return FileResponse(
+            STATIC / "sw.js",
+            media_type="text/javascript",
+            headers={"cache-control": "no-cache", "service-worker-allowed": "/"},
+        )
+
+    @app.middleware("http")
+    async def _cookies(request: Request, call_next: Any) -> Response:
+        """Set what a handler decided about the browser's cookies: a renewed session, an ended
+        one, a new CSRF token; and forbid framing and outside scripts on every answer."""
+        response: Response = await call_next(request)
+        if getattr(request.state, "signed_out", False):
+            web.cookies.end_session(response, request)
+        elif getattr(request.state, "renewed", None) is not None:
+            web.cookies.keep_session(response, request, request.state.renewed)
+        if getattr(request.state, "csrf", None) and "w5_csrf" not in request.cookies:
+            web.cookies.keep_csrf(response, request)
+        response.headers.setdefault("content-security-policy", CSP)
+        response.headers.setdefault("x-content-type-options", "nosniff")
+        response.headers.setdefault("referrer-policy", "same-origin")
+        return response
+
+    @app.exception_handler(SignInFirst)
+    async def _sign_in_first(request: Request, _: SignInFirst) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/sign-in?next={target}", status_code=303)
+
+    @app.exception_handler(NotForRole)
+    async def _not_for_role(request: Request, _: NotForRole) -> Response:
+        session = web.cookies.session(request)
+        return page(request, "message.html", session, 403, message_key="forbidden_page")
+
+    @app.exception_handler(UpstreamRefusal)
+    async def _upstream(request: Request, error: UpstreamRefusal) -> Response:
+        body = {"error": {"code": error.code, "message": error.message, "field": error.field}}
+        return JSONResponse(body, status_code=error.status)
+
+    return app
+
+
+#: Everything from this origin only: scripts, styles, images (photos are drawn to blob: and
+#: data: URLs in the page), connections; never framed.
+CSP = (
+    "default-src 'self'; img-src 'self' blob: data:; script-src 'self'; style-src 'self'; "
+    "connect-src 'self'; worker-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'"
+)

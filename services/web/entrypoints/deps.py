@@ -1,0 +1,87 @@
+"""What every edge of the web front-end needs: its parts (``app.state.web``), the caller's
+session (renewed when its token is ending), and rendering a page."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from services.runtime.clock import Now
+from services.web.adapters.upstream import Upstream
+from services.web.domain.sessions import WebSession
+from services.web.entrypoints.cookies import Cookies
+from services.web.handlers.sessions import Refresher
+from services.web.settings import WebSettings
+from services.web.views.render import render
+
+
+@dataclass(frozen=True)
+class Web:
+    settings: WebSettings
+    upstream: Upstream
+    refresher: Refresher
+    cookies: Cookies
+    clock: Now
+
+
+def web_of(request: Request) -> Web:
+    web: Web = request.app.state.web
+    return web
+
+
+class SignInFirst(Exception):
+    """The page needs a signed-in caller: answered by a redirect to the sign-in page."""
+
+
+class NotForRole(Exception):
+    """The caller's role has no business on this page: answered 403 with a page saying so."""
+
+
+async def current_session(request: Request) -> WebSession | None:
+    """The caller's session with a token that lasts a while yet (renewed through assessment's
+    refresh when it is ending; the new cookie is set on the answer), or None."""
+    web = web_of(request)
+    session = web.cookies.session(request)
+    if session is None:
+        return None
+    fresh = await web.refresher.fresh(session, web.clock.now())
+    if fresh is not session:
+        request.state.renewed = fresh
+        if fresh is None:
+            request.state.signed_out = True
+    return fresh
+
+
+async def require(request: Request, roles: Collection[str] | None = None) -> WebSession:
+    """The signed-in caller (else :class:`SignInFirst`) of one of ``roles`` (else
+    :class:`NotForRole`); any role when ``roles`` is None."""
+    session = await current_session(request)
+    if session is None:
+        raise SignInFirst()
+    if roles is not None and session.role not in roles:
+        raise NotForRole()
+    return session
+
+
+def page(
+    request: Request,
+    template: str,
+    session: WebSession | None = None,
+    status: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """The page ``template`` in the caller's language, with their CSRF token and session."""
+    cookies = web_of(request).cookies
+    html = render(
+        template,
+        cookies.lang(request),
+        csrf=cookies.csrf(request),
+        session=session,
+        path=request.url.path,
+        **context,
+    )
+    return HTMLResponse(html, status_code=status, headers={"cache-control": "private, no-cache"})

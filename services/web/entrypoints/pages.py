@@ -1,0 +1,227 @@
+"""The pages: sign-in and out, the language switch, the demo's sign-in by id, and each role's
+home (auditor checklist, kiosk rating screen, monthly "+" self-assessment)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from contracts.periods import MonthKey
+from contracts.roles import PERSON_ROLES, Role
+from services.runtime.refusals import Kind, Refusal
+from services.web.adapters.upstream import refusal_of
+from services.web.domain.sessions import home_of
+from services.web.entrypoints.deps import current_session, page, require, web_of
+from services.web.handlers import sessions
+from services.web.views import pages as models
+
+router = APIRouter(include_in_schema=False)
+
+Csrf = Annotated[str, Form(max_length=200)]
+
+
+def _local(path: str | None) -> str:
+    """A redirect target on this site only (an open redirect would lend the ward's name)."""
+    if path and path.startswith("/") and not path.startswith("//") and "\\" not in path:
+        return path
+    return "/"
+
+
+def _see_other(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    session = await current_session(request)
+    return _see_other(home_of(session) if session else "/sign-in")
+
+
+@router.get("/sign-in")
+async def sign_in_page(request: Request, next: str | None = None) -> HTMLResponse:
+    return page(request, "sign_in.html", next=_local(next), failed=False, email="")
+
+
+@router.post("/sign-in")
+async def sign_in(
+    request: Request,
+    csrf: Csrf,
+    email: Annotated[str, Form(max_length=254)],
+    password: Annotated[str, Form(max_length=1000)],
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    web = web_of(request)
+    web.cookies.check_csrf(request, csrf)
+    session = await sessions.password_sign_in(web.upstream, email.strip(), password)
+    if session is None:
+        return page(
+            request, "sign_in.html", status=401, next=_local(next), failed=True, email=email
+        )
+    target = _local(next) if next not in ("", "/") else home_of(session)
+    response = _see_other(target)
+    web.cookies.keep_session(response, request, session)
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, csrf: Csrf) -> Response:
+    web = web_of(request)
+    web.cookies.check_csrf(request, csrf)
+    session = web.cookies.session(request)
+    if session is not None:
+        await sessions.sign_out(web.upstream, session)
+    response = _see_other("/sign-in")
+    web.cookies.end_session(response, request)
+    return response
+
+
+@router.post("/language")
+async def switch_language(
+    request: Request,
+    csrf: Csrf,
+    lang: Annotated[str, Form(pattern="^(vi|en)$")],
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    web = web_of(request)
+    web.cookies.check_csrf(request, csrf)
+    response = _see_other(_local(next))
+    web.cookies.keep_lang(response, request, lang)
+    return response
+
+
+@router.get("/demo/sign-in/{subject}")
+async def demo_sign_in(request: Request, subject: str) -> Response:
+    """Demo stacks only (404 elsewhere): sign in as a demo person (``p005``) or device
+    (``kiosk-01``) and land on their home page."""
+    web = web_of(request)
+    tokens = web.settings.demo_tokens
+    if not web.settings.demo_mode or tokens is None:
+        raise Refusal(Kind.NOT_FOUND, "not_found")
+    session = sessions.demo_sign_in(tokens, subject)
+    if session is None:
+        raise Refusal(Kind.NOT_FOUND, "not_found")
+    response = _see_other(home_of(session))
+    web.cookies.keep_session(response, request, session)
+    return response
+
+
+@router.get("/nothing-here")
+async def nothing_here(request: Request) -> HTMLResponse:
+    session = await require(request)
+    return page(request, "message.html", session, message_key="nothing_here")
+
+
+# --- the auditor's checklist --------------------------------------------------------------------
+
+
+@router.get("/audit")
+async def audit_page(request: Request) -> HTMLResponse:
+    session = await require(request, {Role.AUDITOR.value})
+    web, lang = web_of(request), web_of(request).cookies.lang(request)
+    catalog = await web.upstream.read("assessment", "/v1/catalog", session.access, lang)
+    units = await web.upstream.read("assessment", "/v1/units", session.access, lang)
+    return page(
+        request,
+        "audit.html",
+        session,
+        catalog_version=catalog["version"],
+        pillars=models.pillars(catalog, lang, plus=False),
+        units=models.units_to_audit(units["units"], session.unit, lang),
+        months=models.recent_months(web.clock.now()),
+        scores=models.SCORES,
+    )
+
+
+# --- the citizen's kiosk --------------------------------------------------------------------------
+
+
+@router.get("/kiosk")
+async def kiosk_page(request: Request) -> HTMLResponse:
+    session = await require(request, {Role.KIOSK.value})
+    web, lang = web_of(request), web_of(request).cookies.lang(request)
+    units = await web.upstream.read("assessment", "/v1/units", session.access, lang)
+    names = {u["unit_id"]: u for u in units["units"]}
+    unit = names.get(session.unit or "")
+    return page(
+        request,
+        "kiosk.html",
+        session,
+        unit_id=session.unit,
+        unit_name=(unit["name_en" if lang == "en" else "name_vi"] if unit else ""),
+        levels=models.levels(lang),
+        post_to="/api/assessment/v1/feedback",
+    )
+
+
+# --- the monthly "+" self-assessment --------------------------------------------------------------
+
+PEOPLE = {role.value for role in PERSON_ROLES}
+
+
+async def _plus_page(
+    request: Request, period: str | None, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    session = await require(request, PEOPLE)
+    web, lang = web_of(request), web_of(request).cookies.lang(request)
+    months = models.recent_months(web.clock.now())
+    period = period or months[0]
+    catalog = await web.upstream.read("assessment", "/v1/catalog", session.access, lang)
+    listed = await web.upstream.read(
+        "assessment", "/v1/self-assessments", session.access, lang, period=period
+    )
+    mine = [row for row in listed["self_assessments"] if row["person_id"] == session.subject]
+    current: dict[str, Any] | None = mine[-1] if mine else None
+    return page(
+        request,
+        "plus.html",
+        session,
+        status=status,
+        period=period,
+        months=sorted({*months, period}, reverse=True),
+        pillars=models.pillars(catalog, lang, plus=True),
+        current=current,
+        scores=models.SCORES,
+        error=error,
+        key=uuid.uuid4().hex,
+        editable=current is None or current["status"] == "returned",
+    )
+
+
+@router.get("/self-assessment")
+async def plus_page(
+    request: Request, period: Annotated[MonthKey | None, Query()] = None
+) -> HTMLResponse:
+    return await _plus_page(request, period)
+
+
+@router.post("/self-assessment")
+async def submit_plus(request: Request) -> Response:
+    """The form's scores (``score-<code>``: 0–4 or ``na``) sent as the person's own
+    self-assessment with the form's idempotency key (a double click records one)."""
+    session = await require(request, PEOPLE)
+    web = web_of(request)
+    form = await request.form()
+    web.cookies.check_csrf(request, str(form.get("csrf") or ""))
+    period = str(form.get("period") or "")
+    items = [
+        {"code": name.removeprefix("score-"), "score": None if value == "na" else int(value)}
+        for name, value in form.items()
+        if name.startswith("score-") and isinstance(value, str) and value in {*models.SCORES, "na"}
+    ]
+    answer = await web.upstream.call(
+        "assessment",
+        "POST",
+        "/v1/self-assessments",
+        token=session.access,
+        lang=web.cookies.lang(request),
+        headers={"idempotency-key": str(form.get("key") or uuid.uuid4().hex)[:200]},
+        json={"period": period, "items": items},
+    )
+    if answer.status >= 400:
+        refused = refusal_of(answer)
+        return await _plus_page(request, period, refused.message, status=refused.status)
+    return _see_other(f"/self-assessment?period={quote(period)}&sent=1")

@@ -1,0 +1,69 @@
+"""View models of the pages: what a template shows, from the services' JSON, in the page's
+language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from contracts.labels import LEVEL_LABELS
+from contracts.periods import Month
+
+#: A score of an item: 0–4 by the written anchors; "na" for not applicable (sent as null).
+SCORES = ("0", "1", "2", "3", "4")
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    text: str
+    anchors: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Pillar:
+    code: str
+    name: str
+    items: list[Item] = field(default_factory=list)
+
+
+def pillars(catalog: dict[str, Any], lang: str, plus: bool) -> list[Pillar]:
+    """The catalogue's pillars in order, the "+" pillar (P) alone when ``plus``, else the five
+    S pillars; each item with its text and its anchors 0–4 in ``lang``."""
+    chosen = []
+    for pillar in catalog["pillars"]:
+        if (pillar["code"] == "P") != plus:
+            continue
+        items = [
+            Item(
+                item["code"],
+                item["text"][lang],
+                [(score, item["anchors"][score][lang]) for score in SCORES],
+            )
+            for item in pillar["items"]
+        ]
+        chosen.append(Pillar(pillar["code"], pillar["name"][lang], items))
+    return chosen
+
+
+def units_to_audit(units: list[dict[str, Any]], own_unit: str | None, lang: str) -> list[dict]:
+    """The units an auditor may audit: every unit of the ward but their own."""
+    key = "name_en" if lang == "en" else "name_vi"
+    return [{"unit_id": u["unit_id"], "name": u[key]} for u in units if u["unit_id"] != own_unit]
+
+
+def recent_months(now: datetime) -> list[str]:
+    """The ward's current month and the one before (a month's submissions stay open until its
+    close day in the next month; the service refuses a closed one with its reason)."""
+    current = Month.of(now)
+    return [current.key, current.shift(-1).key]
+
+
+def levels(lang: str) -> list[dict[str, Any]]:
+    """A citizen's five levels, best first, with their words and a face."""
+    faces = {5: "😄", 4: "🙂", 3: "😐", 2: "🙁", 1: "😠"}
+    return [
+        {"level": level, "label": label.vi if lang == "vi" else label.en, "face": faces[level]}
+        for level, label in LEVEL_LABELS.items()
+    ]

@@ -1,0 +1,43 @@
+"""Rendering a page: one Jinja2 environment (HTML autoescaped) with the texts in the page's
+language and the ward's date formats."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from services.web.domain.texts import local_date, month_label, text
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+
+
+@functools.cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["local_date"] = local_date
+    env.filters["month_label"] = month_label
+    return env
+
+
+def render(name: str, lang: str, **context: Any) -> str:
+    """The template ``name`` in ``lang``: ``t('key')`` gives a text, ``lang`` sets ``<html
+    lang>``."""
+    return (
+        environment()
+        .get_template(name)
+        .render(lang=lang, t=functools.partial(_text, lang=lang), **context)
+    )
+
+
+def _text(key: str, lang: str) -> str:
+    return text(key, lang)

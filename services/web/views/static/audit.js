@@ -1,0 +1,229 @@
+/* The auditor's checklist: the draft kept in IndexedDB on every change (it survives a reload and
+ * a lost connection), photos shrunk on a canvas before they are kept, the submission queued
+ * with its idempotency key and sent now or when the connection returns, the queue shown with
+ * each submission's state, and amend and withdraw of a sent audit with a reason. */
+(function () {
+  "use strict";
+  var Q = window.Ward5sQueue;
+  var form = document.getElementById("audit-form");
+  var texts = JSON.parse(form.dataset.texts);
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var draftId = "audit:" + form.dataset.subject;
+  var MAX_SIDE = 1600, QUALITY = 0.8;
+  var draft = { id: draftId, unit: "", period: "", scores: {}, notes: {}, photos: [], amend: null };
+
+  function codes() {
+    return Array.prototype.map.call(form.querySelectorAll("fieldset.item"), function (f) { return f.dataset.code; });
+  }
+  function unitName(id) {
+    var option = form.unit.querySelector('option[value="' + id + '"]');
+    return option ? option.textContent : id;
+  }
+  function monthLabel(key) { var p = (key || "").split("-"); return p.length === 2 ? p[1] + "/" + p[0] : key; }
+  function localTime(iso) {
+    return new Intl.DateTimeFormat("vi-VN", { timeZone: "Asia/Ho_Chi_Minh", day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
+  }
+
+  /* --- the draft ------------------------------------------------------------------------ */
+  function readForm() {
+    draft.unit = form.unit.value;
+    draft.period = form.period.value;
+    codes().forEach(function (code) {
+      var checked = form.querySelector('input[name="score-' + code + '"]:checked');
+      if (checked) draft.scores[code] = checked.value; else delete draft.scores[code];
+      var note = form.querySelector('[name="note-' + code + '"]').value;
+      if (note) draft.notes[code] = note; else delete draft.notes[code];
+    });
+    if (draft.amend) draft.amend.reason = document.getElementById("amend-reason").value;
+  }
+  function save() { readForm(); return Q.saveDraft(draft); }
+  function fill() {
+    form.unit.value = draft.unit || "";
+    if (draft.period) form.period.value = draft.period;
+    codes().forEach(function (code) {
+      form.querySelectorAll('input[name="score-' + code + '"]').forEach(function (input) {
+        input.checked = draft.scores[code] === input.value;
+      });
+      form.querySelector('[name="note-' + code + '"]').value = draft.notes[code] || "";
+    });
+    var amending = document.getElementById("amending");
+    amending.hidden = !draft.amend;
+    form.unit.disabled = form.period.disabled = !!draft.amend;
+    if (draft.amend) {
+      document.getElementById("amending-what").textContent = draft.amend.label;
+      document.getElementById("amend-reason").value = draft.amend.reason || "";
+    }
+    drawPhotos();
+  }
+  function drawPhotos() {
+    form.querySelectorAll("ul.photos").forEach(function (list) {
+      list.textContent = "";
+      draft.photos.filter(function (p) { return p.item === list.dataset.code; }).forEach(function (photo) {
+        var li = document.createElement("li");
+        var img = document.createElement("img");
+        img.src = URL.createObjectURL(photo.blob);
+        img.alt = list.getAttribute("aria-label");
+        var remove = document.createElement("button");
+        remove.type = "button"; remove.className = "secondary"; remove.textContent = texts.remove_photo;
+        remove.addEventListener("click", function () {
+          draft.photos = draft.photos.filter(function (p) { return p !== photo; });
+          drawPhotos(); save();
+        });
+        li.appendChild(img); li.appendChild(remove); list.appendChild(li);
+      });
+    });
+  }
+
+  /* A phone photo (3–12 MB) drawn at most 1600 px on its long side and kept as JPEG. */
+  function shrink(file) {
+    return createImageBitmap(file).then(function (bitmap) {
+      var ratio = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * ratio);
+      canvas.height = Math.round(bitmap.height * ratio);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", QUALITY); });
+    });
+  }
+  form.querySelectorAll("input.photo-input").forEach(function (input) {
+    input.addEventListener("change", function () {
+      var files = Array.prototype.slice.call(input.files);
+      Promise.all(files.map(shrink)).then(function (blobs) {
+        blobs.forEach(function (blob) { draft.photos.push({ key: Q.newKey(), item: input.dataset.code, blob: blob }); });
+        input.value = "";
+        drawPhotos(); return save();
+      });
+    });
+  });
+  form.addEventListener("change", save);
+  form.addEventListener("input", save);
+
+  /* --- submitting ------------------------------------------------------------------------- */
+  function fail(message) {
+    var error = document.getElementById("form-error");
+    error.textContent = message; error.hidden = false; error.focus();
+  }
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    readForm();
+    document.getElementById("form-error").hidden = true;
+    if (!draft.unit) return fail(texts.choose_unit);
+    var missing = codes().filter(function (code) { return !(code in draft.scores); });
+    if (missing.length) return fail(texts.missing + " " + missing.join(", "));
+    var items = codes().map(function (code) {
+      var kept = draft.amend ? (draft.amend.evidence[code] || []) : [];
+      return {
+        code: code,
+        score: draft.scores[code] === "na" ? null : Number(draft.scores[code]),
+        note: draft.notes[code] || null,
+        evidence: kept.slice()
+      };
+    });
+    var entry;
+    if (draft.amend) {
+      if (!draft.amend.reason) { document.getElementById("amend-reason").focus(); return; }
+      entry = {
+        kind: "amend", audit_id: draft.amend.audit_id, label: draft.amend.label,
+        url: "/api/assessment/v1/audits/" + draft.amend.audit_id + "/amend",
+        body: { items: items, reason: draft.amend.reason }
+      };
+    } else {
+      entry = {
+        kind: "audit", label: unitName(draft.unit) + " · " + monthLabel(draft.period),
+        url: "/api/assessment/v1/audits",
+        body: { unit_id: draft.unit, period: draft.period, performed_at: new Date().toISOString(),
+                catalog_version: form.dataset.catalog, items: items }
+      };
+    }
+    entry.key = Q.newKey(); entry.csrf = csrf; entry.owner = form.dataset.subject;
+    entry.photos = draft.photos.map(function (p) { return { key: p.key, item: p.item, blob: p.blob }; });
+    Q.enqueue(entry).then(function () {
+      draft = { id: draftId, unit: "", period: "", scores: {}, notes: {}, photos: [], amend: null };
+      return Q.dropDraft(draftId);
+    }).then(function () { fill(); window.scrollTo(0, document.getElementById("outbox-title").offsetTop); return Q.flush(); });
+  });
+
+  /* --- the queue -------------------------------------------------------------------------- */
+  function drawOutbox() {
+    Q.all().then(function (rows) {
+      var list = document.getElementById("outbox");
+      list.textContent = "";
+      rows = rows.filter(function (r) { return r.owner === form.dataset.subject && r.kind !== "feedback"; });
+      if (!rows.length) { var none = document.createElement("li"); none.textContent = texts.none; list.appendChild(none); }
+      var withdrawn = {};
+      rows.forEach(function (r) { if (r.kind === "withdraw" && r.status !== "refused") withdrawn[r.audit_id] = true; });
+      rows.slice().reverse().forEach(function (row) {
+        var li = document.createElement("li");
+        li.className = "entry status-" + row.status;
+        li.dataset.status = row.status;
+        li.dataset.key = row.key;
+        var what = document.createElement("span");
+        what.textContent = texts[row.kind] + " · " + row.label + " · " + localTime(row.created) + " — ";
+        var state = document.createElement("strong");
+        state.className = "state";
+        state.textContent = texts[row.status] + (row.status === "refused" && row.error ? ": " + row.error : "");
+        li.appendChild(what); li.appendChild(state);
+        var auditId = row.result && row.result.audit_id;
+        if (row.status === "sent" && auditId && row.kind !== "withdraw" && !withdrawn[auditId]) {
+          li.appendChild(button(texts.amend_button, function () { startAmend(row, auditId); }));
+          li.appendChild(button(texts.withdraw_button, function () { askWithdraw(row, auditId); }));
+        }
+        list.appendChild(li);
+      });
+    });
+  }
+  function button(label, action) {
+    var b = document.createElement("button");
+    b.type = "button"; b.className = "secondary"; b.textContent = label;
+    b.addEventListener("click", action);
+    return b;
+  }
+  function startAmend(row, auditId) {
+    var source = row.body;
+    draft = { id: draftId, unit: row.body.unit_id || draft.unit, period: row.body.period || draft.period,
+              scores: {}, notes: {}, photos: [], amend: { audit_id: auditId, label: row.label, reason: "", evidence: {} } };
+    (source.items || []).forEach(function (item) {
+      draft.scores[item.code] = item.score === null ? "na" : String(item.score);
+      if (item.note) draft.notes[item.code] = item.note;
+      draft.amend.evidence[item.code] = item.evidence || [];
+    });
+    (row.photos || []).forEach(function (p) {
+      if (p.id) (draft.amend.evidence[p.item] = draft.amend.evidence[p.item] || []).push(p.id);
+    });
+    fill(); save();
+    document.getElementById("amend-reason").focus();
+  }
+  document.getElementById("amend-cancel").addEventListener("click", function () {
+    draft = { id: draftId, unit: "", period: "", scores: {}, notes: {}, photos: [], amend: null };
+    Q.dropDraft(draftId).then(fill);
+  });
+  function askWithdraw(row, auditId) {
+    var dialog = document.getElementById("withdraw-dialog");
+    var reason = document.getElementById("withdraw-reason");
+    reason.value = "";
+    dialog.onclose = function () {
+      if (dialog.returnValue !== "confirm" || !reason.value.trim()) return;
+      Q.enqueue({ kind: "withdraw", audit_id: auditId, label: row.label, key: Q.newKey(), csrf: csrf,
+                  owner: form.dataset.subject, photos: [],
+                  url: "/api/assessment/v1/audits/" + auditId + "/withdraw",
+                  body: { reason: reason.value.trim() } }).then(Q.flush);
+    };
+    dialog.showModal();
+  }
+
+  /* --- the network ------------------------------------------------------------------------- */
+  var network = document.getElementById("network");
+  function showNetwork() { network.textContent = navigator.onLine ? "" : texts.offline; }
+  window.addEventListener("online", function () { showNetwork(); Q.flush(); });
+  window.addEventListener("offline", showNetwork);
+  Q.onchange = drawOutbox;
+  if (navigator.serviceWorker) navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
+  setInterval(function () { if (navigator.onLine) Q.flush(); }, 20000);
+
+  Q.draft(draftId).then(function (kept) {
+    if (kept) draft = kept;
+    if (!draft.photos) draft.photos = [];
+    fill(); showNetwork(); drawOutbox();
+    return Q.flush();
+  });
+})();

@@ -1,0 +1,278 @@
+"""The pages people submit from, in Chromium against the real stack (see conftest.py): the
+auditor's checklist online and offline, the kiosk offline, the monthly "+" returned and
+resubmitted. Screenshots under var/artefacts/web/; no request leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from contracts.catalog import default_catalog
+from contracts.periods import Month
+from tests.support.http import eventually
+from tests.web.conftest import (
+    Requests,
+    WebStack,
+    new_context,
+    no_serious_violations,
+    screenshots,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.nats]
+
+CATALOG = default_catalog()
+S_ITEMS = [i.code for p in CATALOG.pillars if p.code != "P" for i in p.items]
+P_ITEMS = [i.code for p in CATALOG.pillars if p.code == "P" for i in p.items]
+SIX = ["0", "1", "2", "3", "4", "Không áp dụng"]
+
+
+def this_month() -> str:
+    return Month.of(datetime.now(UTC)).key
+
+
+async def api(method: str, url: str, token: str, **more: object) -> httpx.Response:
+    """A call to a service's API with a demo token."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        return await client.request(method, url, headers=headers, **more)  # type: ignore[arg-type]
+
+
+async def audits_of(stack: WebStack, unit: str) -> dict[str, set[str]]:
+    """The month's audits of ``unit`` as the chairman's export lists them: id -> statuses."""
+    answer = await api(
+        "GET",
+        f"{stack.assessment()}/v1/exports/audits.csv",
+        stack.token("p001"),
+        params={"period": this_month()},
+    )
+    assert answer.status_code == 200, answer.text
+    rows = list(csv.reader(io.StringIO(answer.text.lstrip("\ufeff"))))
+    found: dict[str, set[str]] = {}
+    for row in rows[1:]:
+        if row[1] == unit:
+            found.setdefault(row[0], set()).add(row[7])
+    return found
+
+
+async def fill_checklist(page, unit: str, score: str = "3") -> None:
+    await page.get_by_label("Đơn vị được đánh giá").select_option(unit)
+    for code in S_ITEMS:
+        group = page.get_by_role("radiogroup", name=re.compile("^" + re.escape(code) + " "))
+        choice = "Không áp dụng" if code == "S5.5" else score
+        await group.get_by_role("radio", name=choice, exact=True).check()
+
+
+async def test_an_auditor_fills_and_submits_the_checklist_on_a_phone(browser, web_stack) -> None:
+    requests = Requests()
+    context = await new_context(browser, requests)
+    page = await context.new_page()
+    await page.goto(f"{web_stack.url}/demo/sign-in/p005")  # an auditor of the office (vp)
+    assert page.url.endswith("/audit")
+    assert await page.get_attribute("html", "lang") == "vi"
+    await page.wait_for_function("navigator.serviceWorker.controller !== null || true")
+
+    units = await page.locator("#unit option").evaluate_all("o => o.map(x => x.value)")
+    assert "vp" not in units and "kt" in units  # never one's own unit
+
+    groups = page.get_by_role("radiogroup")
+    assert await groups.count() == len(S_ITEMS)
+    first = page.get_by_role("radiogroup", name=re.compile(r"^S1\.1 "))
+    names = [await r.get_attribute("value") for r in await first.get_by_role("radio").all()]
+    assert len(names) == 6
+    for name in SIX:
+        assert await first.get_by_role("radio", name=name, exact=True).count() == 1
+    await first.get_by_text("Mức điểm").click()
+    assert await first.get_by_text("Bàn bừa bộn").is_visible()  # the anchors are shown
+
+    await fill_checklist(page, "kt")
+    await page.get_by_label("Ghi chú (S1.1)").fill("Bàn quầy 2 còn hồ sơ cũ")
+    await page.wait_for_timeout(300)
+    await page.reload()  # the draft is kept in the browser
+    assert await page.get_by_label("Ghi chú (S1.1)").input_value() == "Bàn quầy 2 còn hồ sơ cũ"
+    assert await first.get_by_role("radio", name="3", exact=True).is_checked()
+    assert await page.get_by_label("Đơn vị được đánh giá").input_value() == "kt"
+
+    await no_serious_violations(page)
+    await screenshots(page, "auditor-checklist")
+    await page.get_by_role("button", name="Nộp phiếu đánh giá").click()
+    sent = page.locator("#outbox li[data-status=sent]")
+    await sent.first.wait_for(timeout=15000)
+    assert "Đã gửi" in await sent.first.inner_text()
+    await screenshots(page, "auditor-sent")
+
+    audits = await audits_of(web_stack, "kt")
+    assert len(audits) == 1
+    requests.assert_local()
+    await context.close()
+
+
+async def test_an_audit_submitted_offline_is_recorded_once_when_back_online(
+    browser, web_stack
+) -> None:
+    requests = Requests()
+    context = await new_context(browser, requests)
+    page = await context.new_page()
+    await page.goto(f"{web_stack.url}/demo/sign-in/p005")
+    await page.evaluate("navigator.serviceWorker.ready")
+    await page.reload()  # now under the service worker's control
+    await fill_checklist(page, "vhxh", "2")
+
+    await context.set_offline(True)
+    await page.get_by_role("button", name="Nộp phiếu đánh giá").click()
+    queued = page.locator("#outbox li[data-status=queued]")
+    await queued.first.wait_for()
+    assert "Đang chờ gửi" in await queued.first.inner_text()
+    assert "mất kết nối" in await page.locator("#network").inner_text()
+    await page.reload()  # offline: the page comes from the service worker, the queue stays
+    await page.locator("#outbox li[data-status=queued]").first.wait_for()
+    await screenshots(page, "auditor-offline-queued")
+    assert await audits_of(web_stack, "vhxh") == {}
+
+    await context.set_offline(False)
+    await page.locator("#outbox li[data-status=sent]").first.wait_for(timeout=20000)
+    # Retried however often (the answer lost, the online event again): still one audit.
+    await page.evaluate(
+        """async () => {
+            const rows = await Ward5sQueue.all();
+            for (const row of rows.filter(r => r.kind === 'audit')) {
+                row.status = 'queued'; await Ward5sQueue.put(row);
+            }
+            await Ward5sQueue.flush();
+            window.dispatchEvent(new Event('online'));
+            await Ward5sQueue.flush();
+        }"""
+    )
+    await page.locator("#outbox li[data-status=sent]").first.wait_for()
+    assert len(await audits_of(web_stack, "vhxh")) == 1
+    await screenshots(page, "auditor-back-online")
+
+    # Withdraw it, with a reason.
+    await page.get_by_role("button", name="Rút phiếu").first.click()
+    await page.get_by_label("Lý do rút phiếu").fill("Chấm nhầm đơn vị")
+    await page.get_by_role("button", name="Xác nhận rút phiếu").click()
+    (audit_id,) = await audits_of(web_stack, "vhxh")
+
+    async def status() -> str | None:
+        answer = await api(
+            "GET", f"{web_stack.assessment()}/v1/audits/{audit_id}", web_stack.token("p001")
+        )
+        detail = answer.json()
+        return detail["status"] if detail["status"] == "withdrawn" else None
+
+    assert await eventually(status) == "withdrawn"
+    withdrawal = page.locator("#outbox li[data-status=sent]", has_text="Rút phiếu ·")
+    await withdrawal.first.wait_for()
+    requests.assert_local()
+    await context.close()
+
+
+async def test_a_kiosk_rating_given_offline_keeps_its_capture_time(browser, web_stack) -> None:
+    requests = Requests()
+    context = await new_context(browser, requests, phone=False)
+    page = await context.new_page()
+    await page.goto(f"{web_stack.url}/demo/sign-in/kiosk-01")
+    assert page.url.endswith("/kiosk")
+    await page.evaluate("navigator.serviceWorker.ready")
+    levels = ["Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng", "Rất không hài lòng"]
+    for level in levels:
+        button = page.get_by_role("button", name=level, exact=True)
+        box = await button.bounding_box()
+        assert box and box["width"] >= 44 and box["height"] >= 44
+    await no_serious_violations(page)
+    await screenshots(page, "kiosk")
+
+    await context.set_offline(True)
+    given = datetime.now(UTC)
+    await page.get_by_label("Góp ý thêm (không bắt buộc)").fill("Cán bộ hướng dẫn tận tình")
+    await page.get_by_role("button", name="Hài lòng", exact=True).click()
+    await page.get_by_text("Cảm ơn Ông/Bà đã đánh giá!").wait_for()
+    await screenshots(page, "kiosk-thanks")
+    await page.get_by_role("button", name="Rất hài lòng").wait_for(timeout=10000)  # reset
+    await page.wait_for_timeout(2000)  # it waits offline a while before it is sent
+    await context.set_offline(False)
+    result = await eventually(
+        lambda: page.evaluate(
+            "Ward5sQueue.all().then(rows => rows.filter("
+            "r => r.kind === 'feedback' && r.status !== 'queued'))"
+        ),
+        within=20,
+    )
+    assert result[0]["status"] == "sent", result[0].get("error")
+    captured = datetime.fromisoformat(result[0]["result"]["captured_at"])
+    sent = datetime.fromisoformat(result[0]["sent"])
+    assert abs((captured - given).total_seconds()) < 2
+    assert (sent - captured).total_seconds() >= 2
+    requests.assert_local()
+    await context.close()
+
+
+async def test_a_person_submits_their_plus_sees_it_returned_and_resubmits(
+    browser, web_stack
+) -> None:
+    requests = Requests()
+    context = await new_context(browser, requests)
+    page = await context.new_page()
+    await page.goto(f"{web_stack.url}/demo/sign-in/p012")  # staff of kt; head p010
+    assert "/self-assessment" in page.url
+    assert await page.get_attribute("html", "lang") == "vi"
+    for code in P_ITEMS:
+        group = page.get_by_role("radiogroup", name=re.compile("^" + re.escape(code) + " "))
+        await group.get_by_role("radio", name="4", exact=True).check()
+    await no_serious_violations(page)
+    await page.get_by_role("button", name="Nộp bản tự đánh giá").click()
+    await page.get_by_text("Đã nộp, đang chờ xem xét.").wait_for()
+
+    head = web_stack.token("p010")
+    listed = await api(
+        "GET",
+        f"{web_stack.assessment()}/v1/self-assessments",
+        head,
+        params={"period": this_month()},
+    )
+    mine = next(s for s in listed.json()["self_assessments"] if s["person_id"] == "p012")
+    answer = await api(
+        "POST",
+        f"{web_stack.assessment()}/v1/self-assessments/{mine['self_assessment_id']}/review",
+        head,
+        json={"outcome": "returned", "reason": "Tiêu chí P.1 cần minh chứng cụ thể"},
+    )
+    assert answer.status_code == 200, answer.text
+
+    await page.reload()
+    await page.get_by_text("Bị trả lại, cần sửa và nộp lại.").wait_for()
+    assert "cần minh chứng cụ thể" in await page.locator("#review-reason").inner_text()
+    await screenshots(page, "plus-returned")
+    group = page.get_by_role("radiogroup", name=re.compile(r"^P\.1 "))
+    await group.get_by_role("radio", name="3", exact=True).check()
+    await page.get_by_role("button", name="Nộp lại bản tự đánh giá").click()
+    await page.get_by_text("Đã nộp, đang chờ xem xét.").wait_for()
+
+    # The English switch is remembered; the page says so in English and <html lang="en">.
+    await page.get_by_role("button", name="English").click()
+    await page.get_by_text("Submitted, awaiting review.").wait_for()
+    assert await page.get_attribute("html", "lang") == "en"
+    await page.reload()
+    assert await page.get_attribute("html", "lang") == "en"
+    await screenshots(page, "plus-resubmitted")
+    requests.assert_local()
+    await context.close()
+
+
+def test_state_changes_need_the_csrf_token(web_stack) -> None:
+    """A page's session cookie alone does not submit: 403 csrf_failed in the project's error
+    shape, in Vietnamese."""
+    with httpx.Client(base_url=web_stack.url, follow_redirects=False) as client:
+        signed = client.get("/demo/sign-in/p005")
+        assert signed.status_code == 303 and signed.headers["location"] == "/audit"
+        answer = client.post("/api/assessment/v1/audits", json={})
+        assert answer.status_code == 403
+        error = answer.json()["error"]
+        assert error["code"] == "csrf_failed" and "biểu mẫu" in error["message"]
+        cookie = signed.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+        assert client.get("/demo/sign-in/nobody").status_code == 404

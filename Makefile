@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEMO ?= full
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test test-fast lint format typecheck pytest schemas bench clean
+.PHONY: help venv run test test-fast lint format typecheck pytest browser schemas bench clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) ## Create .venv and install the project with its development tools
 
-run: $(STAMP) ## Start NATS, the three services and the demo ward (DEMO=org for the org chart only)
+run: $(STAMP) ## Start NATS, the services, the web pages and the demo ward (DEMO=org: the org chart only)
 	$(BIN)/python -m tools.devstack --demo $(DEMO)
 
 test: lint typecheck pytest ## Lint, type-check and run the whole test suite
@@ -39,8 +39,16 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 typecheck: $(STAMP) ## mypy over contracts/ and services/
 	$(BIN)/mypy contracts services
 
-pytest: $(STAMP) ## The test suite (real NATS, PostgreSQL and SMTP started by the fixtures)
+pytest: $(STAMP) browser ## The test suite (real NATS, PostgreSQL and SMTP started by the fixtures)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The browser tests (tests/web) drive Debian's Chromium through Playwright: installed from the
+# distribution's packages when missing (as root, or with sudo), never downloaded by Playwright.
+browser: ## Install Debian's chromium for the browser tests when it is missing
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	fi
 
 schemas: $(STAMP) ## Regenerate the JSON Schemas and AsyncAPI documents from the code
 	$(BIN)/python -m tools.schemas

@@ -3,6 +3,7 @@ policy wrote, and a figure exactly at its threshold is not below it (issue 12, i
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -10,7 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts.common import FIVE_S
@@ -135,26 +136,37 @@ def oracle_total(pillars: dict[str, PillarSums], pillar_weights: dict[str, Decim
     return Fraction(num) / sum(Fraction(w) for w in pillar_weights.values())
 
 
+def hundredths(low: Fraction, high: Fraction) -> st.SearchStrategy[Decimal]:
+    """The decimals of two places from ``low`` to ``high`` (inclusive), within 0.01 to 99.99."""
+    first = max(Decimal(math.ceil(low * 100)) / 100, Decimal("0.01"))
+    last = min(Decimal(math.floor(high * 100)) / 100, Decimal("99.99"))
+    return st.decimals(first, last, places=2)
+
+
 @given(
     st.fixed_dictionaries({p: pillar_sums for p in FIVE_S[:4]}),
     st.fixed_dictionaries({p: weights for p in FIVE_S}),
-    st.decimals(Decimal("0.01"), Decimal("99.99"), places=2),
+    st.data(),
     st.integers(1, 50),
 )
 def test_below_agrees_with_exact_arithmetic_at_the_boundary(
     four: dict[str, PillarSums],
     pillar_weights: dict[str, Decimal],
-    threshold: Decimal,
+    data: st.DataObject,
     scale: int,
 ) -> None:
     """The fifth pillar is made so that the total equals a decimal threshold exactly: the unit
-    is not low at it, low at a hundredth above it, and every figure agrees with the oracle."""
+    is not low at it, low at a hundredth above it, and every figure agrees with the oracle. The
+    threshold is drawn among the totals a fifth pillar of 0 % to 100 % can make, so every
+    example is one (at least a point wide: S5 weighs at least 0.25 of at most 20.25)."""
     partial = oracle_total(four, {p: pillar_weights[p] for p in four}) * sum(
         Fraction(pillar_weights[p]) for p in four
     )
     whole = sum(Fraction(w) for w in pillar_weights.values())
+    reach = 100 * Fraction(pillar_weights["S5"])
+    threshold = data.draw(hundredths(partial / whole, (partial + reach) / whole), "threshold")
     fifth = (Fraction(threshold) * whole - partial) / Fraction(pillar_weights["S5"])  # a %
-    assume(0 <= fifth <= 100)
+    assert 0 <= fifth <= 100
     share = fifth / 100
     pillars = {**four, "S5": PillarSums(share.numerator * scale, share.denominator * scale, 1, 0)}
     assert oracle_total(pillars, pillar_weights) == Fraction(threshold)

@@ -1,10 +1,12 @@
-"""How many examples the long property tests run: their own count in the whole suite, at most
-``FAST_EXAMPLES`` in the fast tier (``make test-fast`` passes ``--hypothesis-profile=fast``), so
-the rules run in seconds there and the whole suite still searches as hard as before.
+"""How many examples the property tests run: their own count (or Hypothesis's 100) in the whole
+suite, at most ``FAST_EXAMPLES`` in the fast tier (``make test-fast`` passes
+``--hypothesis-profile=fast``), so the rules run in seconds there and the whole suite still
+searches as hard as before.
 
-Only tests that ask through :func:`examples` run fewer; the others keep Hypothesis's settings
-under both profiles (fewer draws would make the filtering health check of the boundary tests
-fail by chance)."""
+A test with no settings of its own takes the fast profile's count; a test that sets
+``max_examples`` asks through :func:`examples`. Strategies draw valid inputs rather than
+filtering most away, so ten draws are ten examples (Hypothesis refuses a test that filters
+much, and with few draws it would by chance)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ FAST_EXAMPLES = 10
 
 def register_profiles() -> None:
     """Declare the fast profile (from the root conftest, before pytest loads a profile)."""
-    settings.register_profile(FAST)
+    settings.register_profile(FAST, max_examples=FAST_EXAMPLES)
 
 
 def examples(full: int) -> int:

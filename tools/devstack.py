@@ -1,14 +1,16 @@
 """``make run``: the whole stack on one machine, with nothing installed by hand.
 
 Starts ``nats-server`` with JetStream (data under ``var/nats``), creates the streams, loads the
-demo ward, starts the three services as separate processes (SQLite files under ``var/``), prints
-where to look, and stops everything on Ctrl-C.
+demo ward, starts the three services and the web pages as separate processes (SQLite files under
+``var/``), prints where to look (with a sign-in link per demo role), and stops everything on
+Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -25,7 +27,9 @@ from tools.processes import (
     wait_until_ready,
 )
 
-SERVICES = {"assessment": 8001, "scoring": 8002, "notifications": 8003}
+SERVICES = {"assessment": 8001, "scoring": 8002, "notifications": 8003, "web": 8000}
+#: The demo roles with a page, in the order the guide lists their sign-in links.
+DEMO_ROLES = ("auditor", "staff", "unit_head", "vice_chairman", "chairman", "admin", "kiosk")
 
 
 def setting(name: str, default: int) -> int:
@@ -78,11 +82,16 @@ def main() -> None:
             f"http://127.0.0.1:{service_ports['assessment']}/.well-known/jwks.json"
         ),
     }
+    # The web pages call the services where this launcher started them; in the demo they sign a
+    # demo person in by id with the demo loader's tokens (GET /demo/sign-in/{id}).
+    for name in ("assessment", "scoring", "notifications"):
+        env[f"WARD5S_WEB_{name.upper()}_URL"] = f"http://127.0.0.1:{service_ports[name]}"
     processes: list[ServiceProcess] = []
     try:
         asyncio.run(create_streams(nats.url, 1, None, None))
         print(f"NATS with JetStream on {nats.url} (data in {var / 'nats'})")
         tokens = var / "demo-tokens.json"
+        env["WARD5S_WEB_DEMO_TOKENS"] = str(tokens)
         load_demo(
             arguments.demo,
             tokens,
@@ -98,6 +107,8 @@ def main() -> None:
             wait_until_ready(f"{process.base_url}/readyz", process=process.process)
             print(f"  {process.name:<14} {process.base_url}   API docs: {process.base_url}/docs")
         print_guide(service_ports, logs)
+        if env["WARD5S_ENVIRONMENT"] != "production":
+            print_demo_links(service_ports["web"], tokens)
         wait_for_interrupt(processes)
     finally:
         print("\nstopping…")
@@ -122,6 +133,21 @@ Try it: an auditor submits a poor audit of Phòng Kinh tế; its head sees the s
        -H "Authorization: Bearer $HEAD"
   curl -s localhost:{ports["notifications"]}/v1/alerts -H "Authorization: Bearer $HEAD"
 """)
+
+
+def print_demo_links(port: int, tokens: Path) -> None:
+    """One sign-in link per demo role: opening it signs that demo person or device in on the web
+    pages and lands on their home page (demo stacks only)."""
+    entries = json.loads(tokens.read_text(encoding="utf-8"))
+    print(f"The web pages: http://127.0.0.1:{port}  (sign in as a demo person or device:)")
+    for role in DEMO_ROLES:
+        entry = next((e for e in entries if e["role"] == role), None)
+        if entry is None:
+            continue
+        subject = entry["person_id"] or entry["device_id"]
+        who = entry.get("name") or subject
+        print(f"  {role:<14} http://127.0.0.1:{port}/demo/sign-in/{subject}   ({who})")
+    print()
 
 
 def wait_for_interrupt(processes: list[ServiceProcess]) -> None:

@@ -29,6 +29,7 @@ def launcher_env(tmp_path: Path) -> dict[str, str]:
         "WARD5S_ASSESSMENT_HTTP_PORT": str(free_port()),
         "WARD5S_SCORING_HTTP_PORT": str(free_port()),
         "WARD5S_NOTIFICATIONS_HTTP_PORT": str(free_port()),
+        "WARD5S_WEB_HTTP_PORT": str(free_port()),
     }
 
 
@@ -56,7 +57,7 @@ async def test_demo_stack_comes_up_with_data_and_stops_cleanly(tmp_path: Path) -
     launcher = start_launcher(env)
     ports = {
         name: int(env[f"WARD5S_{name.upper()}_HTTP_PORT"])
-        for name in ("assessment", "scoring", "notifications")
+        for name in ("assessment", "scoring", "notifications", "web")
     }
     try:
         for port in ports.values():
@@ -98,6 +99,10 @@ async def test_demo_stack_comes_up_with_data_and_stops_cleanly(tmp_path: Path) -
                 return reply.json()["alerts"] or None
 
             assert await eventually(alerted, within=30)
+
+            # The web pages sign a demo auditor in by id and land them on "audit a unit".
+            signed = await http.get(f"http://127.0.0.1:{ports['web']}/demo/sign-in/p005")
+            assert signed.status_code == 303 and signed.headers["location"] == "/audit"
     finally:
         launcher.send_signal(signal.SIGINT)
         try:
@@ -108,6 +113,10 @@ async def test_demo_stack_comes_up_with_data_and_stops_cleanly(tmp_path: Path) -
             raise
     assert "stopped" in output
     assert launcher.returncode == 0, output
+    # One demo sign-in link per role, on the web pages' port.
+    web = f"http://127.0.0.1:{ports['web']}/demo/sign-in/"
+    for subject in ("p005", "p007", "p004", "p001", "kiosk-01"):
+        assert web + subject in output
     for port in ports.values():
         assert not port_taken(port), f"port {port} still in use after Ctrl-C"
 

@@ -1,5 +1,5 @@
-# One image for the three services; docker-compose.yml picks the service with the command
-# (python -m services.assessment | services.scoring | services.notifications).
+# One image for the services and the web pages; docker-compose.yml picks one with the command
+# (python -m services.assessment | services.scoring | services.notifications | services.web).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

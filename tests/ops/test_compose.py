@@ -227,6 +227,28 @@ def test_only_assessment_holds_a_token_key_and_the_others_read_its_jwks(
     assert "WARD5S_TOKEN_SECRET" not in example_env()
 
 
+def test_the_web_pages_share_one_origin_with_the_apis(compose: dict[str, Any]) -> None:
+    """The web service serves the pages and forwards /api/<service>/ to each service at the
+    address and port compose gives it; it seals cookies with a key of the deployment's own and
+    talks to NATS as the front-ends' user."""
+    services = compose["services"]
+    web = settings_in_compose("web", compose)
+    web.check_production()
+    assert web.environment == "production" and web.http_host == "0.0.0.0"
+    assert web.session_key.get_secret_value() == example_env()["WARD5S_WEB_SESSION_KEY"]
+    assert not web.demo_mode
+    for name in SERVICE_NAMES:
+        port = settings_in_compose(name, compose).http_port
+        assert web.upstream()[name] == f"http://{name}:{port}"
+    assert web.jwks_url == "http://assessment:8001/.well-known/jwks.json"
+    assert web.nats_user == "frontend"
+    nats_env = environment_of(services["nats"], example_env())
+    assert web.nats_password.get_secret_value() == nats_env["WARD5S_FRONTEND_NATS_PASSWORD"]
+    assert services["web"]["ports"] == [f"${{WARD5S_BIND:-127.0.0.1}}:{web.http_port}:8000"]
+    assert f"127.0.0.1:{web.http_port}/readyz" in " ".join(services["web"]["healthcheck"]["test"])
+    assert services["web"]["depends_on"]["assessment"] == {"condition": "service_healthy"}
+
+
 def test_nats_and_postgres_get_every_password_their_config_reads(compose: dict[str, Any]) -> None:
     services = compose["services"]
     nats_nodes = [s for s in services.values() if str(s.get("image", "")).startswith("nats:")]

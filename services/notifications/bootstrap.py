@@ -14,8 +14,9 @@ from fastapi import FastAPI
 
 from contracts.streams import ASSESSMENT, SCORING
 from contracts.subjects import context_subjects
-from services.notifications.adapters.channels import Mailer, Webhook
+from services.notifications.adapters.channels import Mailer
 from services.notifications.adapters.tables import metadata, plumbing
+from services.notifications.adapters.webhooks import AddressGuard, Webhook, networks
 from services.notifications.domain.links import LinkMaker
 from services.notifications.domain.policy import Policy
 from services.notifications.domain.refusals import MESSAGES
@@ -70,9 +71,15 @@ def policy_of(config: NotificationsSettings) -> Policy:
     )
 
 
+def guard_of(config: NotificationsSettings) -> AddressGuard:
+    """Which addresses a webhook may reach: public ones and the allow-listed networks."""
+    return AddressGuard(networks(config.webhook_allowed_networks))
+
+
 def sender_of(config: NotificationsSettings) -> Sender:
     """The channels (SMTP, signed webhooks), the links in messages, retries and the claim."""
     secret = config.signing_secret.get_secret_value()
+    webhook = Webhook(guard_of(config), config.webhook_deadline_s, config.webhook_max_answer_bytes)
     return Sender(
         Mailer(
             config.smtp_host,
@@ -83,11 +90,13 @@ def sender_of(config: NotificationsSettings) -> Sender:
             starttls=config.smtp_starttls,
             timeout_s=config.smtp_timeout_s,
         ),
-        Webhook(secret),
+        webhook,
         LinkMaker(secret, config.public_url, timedelta(hours=config.link_ttl_hours)),
         Retry(config.retry_base_s, config.retry_max_s),
         lease=timedelta(seconds=config.claim_s),
         sign_in_key=config.sign_in_mail_key,
+        concurrency=config.send_concurrency,
+        disable_webhook_after=config.webhook_disable_after,
     )
 
 
@@ -127,7 +136,7 @@ def build_service(config: ServiceSettings | None = None) -> Notifications:
 
     runtime.on_start(start_jobs)
     # Looked up when called, so a test may stand in for the scheduler's wake-up.
-    people = People(runtime.sessions, policy, clock, lambda: scheduler.wake())
+    people = People(runtime.sessions, policy, clock, lambda: scheduler.wake(), guard_of(config))
     return Notifications(config, runtime, clock, policy, units, scheduler, people)
 
 

@@ -52,6 +52,9 @@ class Scheduler:
         self._wake = QUEUED.listener()
         self._lock = asyncio.Lock()
         self._watched: set[tuple[str, str, int]] = set()
+        self._sending = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     def wake(self) -> None:
         self._wake.set()
@@ -67,16 +70,30 @@ class Scheduler:
 
     async def tick(self) -> int:
         """One pass: watch this month, alert missed deadlines, escalate, repeat, send. Returns
-        how many deliveries went out."""
+        how many deliveries went out. The alert steps hold the scheduler's lock; sending does
+        not (each delivery is claimed, so a pass started meanwhile sends the rest, and a slow
+        receiver holds up no other pass)."""
         async with self._lock:
             await self._watch_current_month()
             for step in STEPS:
                 async with self.units() as uow:
                     await step(Context(self.policy, uow))
+        self._sending += 1
+        self._idle.clear()
+        try:
             sent = await sending.send_due(self.policy, self.units, self.sender)
             sent += await sign_in_mail.send_sign_in_links(self.units, self.sender)
-            await self._report_overdue_reviews()
-            return sent
+        finally:
+            self._sending -= 1
+            if not self._sending:
+                self._idle.set()
+        await self._report_overdue_reviews()
+        return sent
+
+    async def idle(self) -> None:
+        """Wait until no pass of this instance is sending (a test's way to know every message
+        claimed so far has had its outcome)."""
+        await self._idle.wait()
 
     async def _watch_current_month(self) -> None:
         """Watch this month's deadlines in each ward, once per ward, month and chart version."""

@@ -24,7 +24,8 @@ class NotificationsSettings(ServiceSettings):
     smtp_starttls: bool = False
     smtp_timeout_s: float = 10.0
     mail_from: str = "5S+ UBND phường <no-reply@ward5s.invalid>"
-    #: Signs webhook bodies (``X-Ward5s-Signature: sha256=<hex>``) and the links in messages.
+    #: Signs the acknowledge and snooze links in messages, and nothing else (each webhook has
+    #: a signing secret of its own).
     signing_secret: SecretStr = DEMO_SIGNING_SECRET
     #: The key assessment seals sign-in links with (``WARD5S_SIGN_IN_MAIL_KEY``, one variable
     #: read by both services): this service opens them only to e-mail them.
@@ -48,6 +49,17 @@ class NotificationsSettings(ServiceSettings):
     #: Retries of a channel that is down: the first after ``retry_base_s``, doubling, capped.
     retry_base_s: float = 5.0
     retry_max_s: float = 900.0
+    #: Networks a webhook may reach although they are not public (loopback, private,
+    #: link-local, ...), in CIDR notation separated by commas: the ward's own intranet receiver,
+    #: say. Empty: public addresses only (docs/SECURITY.md, "Webhooks").
+    webhook_allowed_networks: str = ""
+    #: One deadline for a whole webhook exchange, and how much of its answer is read at most.
+    webhook_deadline_s: float = 10.0
+    webhook_max_answer_bytes: int = 4096
+    #: A webhook whose messages failed this many times in a row is turned off and its owner told.
+    webhook_disable_after: int = 10
+    #: How many messages one instance sends at once.
+    send_concurrency: int = 8
     #: An instance claims the deliveries it is sending for this long; a claim that lapses (the
     #: instance died mid-send) is taken over by another. Longer than any one send can take.
     claim_s: float = 300.0

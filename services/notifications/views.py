@@ -63,6 +63,8 @@ async def recipient_of(session: AsyncSession, alert_id: str) -> Principal | None
 
 
 async def preferences_of(session: AsyncSession, ward: str, person_id: str) -> dict[str, Any]:
+    """A person's channels, their webhook's signing secret (for its owner or an admin to set up
+    the receiver) and when it was turned off, if it was."""
     row = (
         await session.execute(
             select(preferences).where(
@@ -71,12 +73,21 @@ async def preferences_of(session: AsyncSession, ward: str, person_id: str) -> di
         )
     ).first()
     if row is None:
-        return {"person_id": person_id, "email": True, "webhook_url": None, "digest": False}
+        return {
+            "person_id": person_id,
+            "email": True,
+            "webhook_url": None,
+            "digest": False,
+            "webhook_secret": None,
+            "webhook_disabled_at": None,
+        }
     return {
         "person_id": person_id,
         "email": row.email,
         "webhook_url": row.webhook_url,
         "digest": row.digest,
+        "webhook_secret": row.webhook_secret,
+        "webhook_disabled_at": _iso(row.webhook_disabled_at),
     }
 
 

@@ -113,6 +113,16 @@ def test_org_chart_duty_groups_and_employment_types() -> None:
         ),
         (HEADER + "p1,,,staff,vp,V,O,\n", "bad_format", "line 2.full_name"),
         (HEADER + "p1,A,,staff,vp,,,\n", "required", "line 2.unit_name_vi"),
+        # Control characters would end up in a mail's headers (issue 17, item 2).
+        (
+            HEADER + 'p1,"An\r\nBcc: x@evil.example",,staff,vp,V,O,\n',
+            "bad_format",
+            "line 2.full_name",
+        ),
+        (HEADER + 'p1,A,"a@x.vn\nBcc: b@x.vn",staff,vp,V,O,\n', "bad_format", "line 2.email"),
+        (HEADER + 'p1,A,,staff,vp,"Phòng\rKT",O,\n', "bad_format", "line 2.unit_name_vi"),
+        (HEADER + "p1,A\x00n,,staff,vp,V,O,\n", "bad_format", "line 2.full_name"),
+        (HEADER + "p1,A\u2028B,,staff,vp,V,O,\n", "bad_format", "line 2.full_name"),
     ],
 )
 def test_org_chart_csv_refusals(text: str, code: str, field: str) -> None:

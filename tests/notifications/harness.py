@@ -394,10 +394,12 @@ class Harness:
 
     async def at(self, moment: datetime) -> int:
         """Move the clock and let the scheduler run; how many e-mails arrived meanwhile. (A tick
-        the scheduler started by itself holds the same lock, so it is over when this one is.)"""
+        the scheduler started by itself holds the same lock for its alert steps, and its sends
+        are over once the scheduler is idle.)"""
         before = self.mailbox.count()
         self.clock.set(moment)
         await self.service.scheduler.tick()
+        await self.service.scheduler.idle()
         return self.mailbox.count() - before
 
     async def alerts(self, pid: str, role: str = "staff", **params: Any) -> list[dict[str, Any]]:

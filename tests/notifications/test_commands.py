@@ -107,6 +107,7 @@ async def test_refused_commands_are_counted_and_keys_are_the_callers_own(
             "email": False,
             "webhook_url": None,
             "digest": True,
+            "webhook_secret": None,
         }
     )
     other = await service.http.put("/v1/preferences/me", json={"email": True}, headers=put)

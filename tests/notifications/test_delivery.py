@@ -5,10 +5,12 @@ server and a real HTTP server."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
@@ -122,9 +124,16 @@ def webhook_server() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]
     server.server_close()
 
 
-async def test_webhook_gets_signed_json_instead_of_email(notifications, mailbox, webhook_server):
+async def test_webhook_gets_json_signed_with_its_own_secret_instead_of_email(
+    notifications, mailbox, webhook_server
+):
+    """Standard Webhooks: webhook-id, webhook-timestamp and webhook-signature "v1,<base64
+    HMAC-SHA256 of id.timestamp.body>" under the receiver's own secret, not the links' one."""
     url, received = webhook_server
-    service = await notifications(clock_start=local(2026, 3, 10, 9))
+    # The receiver is on this machine: the operator allow-lists loopback for it.
+    service = await notifications(
+        clock_start=local(2026, 3, 10, 9), webhook_allowed_networks="127.0.0.0/8"
+    )
     await ready(service)
     answer = await service.http.put(
         "/v1/preferences/me",
@@ -132,12 +141,10 @@ async def test_webhook_gets_signed_json_instead_of_email(notifications, mailbox,
         headers=bearer("unit_head", "p010", "kt"),
     )
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {
-        "person_id": "p010",
-        "email": False,
-        "webhook_url": url,
-        "digest": False,
-    }
+    chosen = answer.json()
+    secret = chosen.pop("webhook_secret")
+    assert chosen == {"person_id": "p010", "email": False, "webhook_url": url, "digest": False}
+    assert secret.startswith("whsec_") and len(base64.b64decode(secret[6:])) == 32
     await service.publish(low_score(metric="S5", value=10.0))
 
     async def posted() -> bool:
@@ -145,9 +152,15 @@ async def test_webhook_gets_signed_json_instead_of_email(notifications, mailbox,
 
     await eventually(posted)
     headers, body = received[0]
-    secret = service.service.settings.signing_secret.get_secret_value().encode()
-    expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
-    assert headers["X-Ward5s-Signature"] == expected
+    message_id, timestamp = headers["webhook-id"], headers["webhook-timestamp"]
+    assert abs(int(timestamp) - time.time()) < 60  # wall time: the receiver can refuse replays
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    mac = hmac.new(base64.b64decode(secret[6:]), signed, hashlib.sha256).digest()
+    assert headers["webhook-signature"] == "v1," + base64.b64encode(mac).decode()
+    links_secret = service.service.settings.signing_secret.get_secret_value().encode()
+    shared = hmac.new(links_secret, signed, hashlib.sha256).digest()
+    assert base64.b64encode(shared).decode() not in headers["webhook-signature"]
+    assert "X-Ward5s-Signature" not in headers
     payload = json.loads(body)
     (alert,) = payload["alerts"]
     assert alert["rule"] == "low_score.S5" and alert["kind"] == "alert"
@@ -204,3 +217,33 @@ async def test_the_daily_digest_waits_for_its_hour(notifications, mailbox):
     assert await service.at(local(2026, 3, 10, 16)) == 0
     assert await service.at(local(2026, 3, 11, 7, 29)) == 0
     assert await service.at(local(2026, 3, 11, 7, 30)) == 1
+
+
+async def test_a_name_with_a_line_break_fails_its_own_mail_and_the_rest_go_once(
+    notifications, mailbox
+):
+    """One bad message never stalls the pass (issue 17, item 2): the unit head's name carries a
+    CR/LF (an org chart loaded before the boundary refused it), so his mail cannot be built; it
+    alone fails, for good, and the vice-chairman's goes out, once."""
+    people = tuple(
+        p.model_copy(update={"full_name": "Hồ Văn Phúc\r\nBcc: someone@evil.example"})
+        if p.person_id == "p010"
+        else p
+        for p in org_chart().data.people
+    )
+    service = await notifications(clock_start=local(2026, 3, 10, 9))
+    await service.publish(org_chart(people=people))
+    await service.settled()
+    await service.publish(low_score(metric="total"))
+    await service.settled()
+    await service.wait_mail(1)
+    for _ in range(3):
+        service.clock.advance(120)
+        await service.service.scheduler.tick()
+    assert len(mailbox.to("p002")) == 1 and mailbox.to("p010") == []
+    assert mailbox.count() == 1
+    async with service.service.runtime.sessions() as session:
+        rows = {r.recipient_id: r for r in (await session.execute(select(deliveries))).all()}
+    assert rows["p010"].status == "failed" and rows["p010"].attempts == 1
+    assert rows["p010"].last_error == "message could not be built or sent (ValueError)"
+    assert rows["p002"].status == "sent" and rows["p002"].attempts == 1

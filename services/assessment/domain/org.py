@@ -10,6 +10,7 @@ and ``employment_type`` (``cong_chuc`` or ``nguoi_lao_dong``; empty: ``cong_chuc
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -99,11 +100,25 @@ def org_rows(lines: Iterable[tuple[int, Mapping[str, str]]]) -> list[OrgRow]:
     return rows
 
 
+#: Unicode categories refused in an org chart's values: control characters (CR, LF, NUL, tab,
+#: ...) and the line and paragraph separators. A name or an address goes into e-mail headers
+#: and subjects, where a line break would end the header (issue 17, item 2).
+_CONTROL = frozenset({"Cc", "Zl", "Zp"})
+
+
+def has_control_characters(value: str) -> bool:
+    """Whether ``value`` holds a character of :data:`_CONTROL`."""
+    return any(unicodedata.category(char) in _CONTROL for char in value)
+
+
 def org_row(number: int, line: Mapping[str, str], seen: set[str]) -> OrgRow:
     """One person of line ``number``, not among the ``seen`` ones before it (added to them);
     see :func:`org_rows` for the errors."""
     where = f"line {number}"
     values = {name: (line.get(name) or "").strip() for name in COLUMNS + OPTIONAL_COLUMNS}
+    for column, value in values.items():
+        if has_control_characters(value):
+            raise Refusal(Kind.INVALID, "bad_format", f"{where}.{column}")
     person_id = _entity(values["person_id"], f"{where}.person_id")
     if person_id in seen:
         raise Refusal(Kind.INVALID, "duplicate_person", f"{where}.person_id", person=person_id)

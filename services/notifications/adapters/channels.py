@@ -1,4 +1,5 @@
-"""The channels a message goes out on: e-mail over SMTP and a signed JSON webhook.
+"""The channels a message goes out on: e-mail over SMTP here, the signed JSON webhook in
+``webhooks``.
 
 A channel that is down (connection refused, timeout, a 4xx SMTP reply, a 5xx HTTP reply) raises
 :class:`Unavailable`: the delivery is retried later. An address the other side refuses for good
@@ -8,19 +9,12 @@ A channel that is down (connection refused, timeout, a 4xx SMTP reply, a 5xx HTT
 from __future__ import annotations
 
 import email.policy
-import hashlib
-import hmac
-import json
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
-from typing import Any
 
 import aiosmtplib
-import httpx
 
 from services.notifications.domain.mail import Mail
-
-SIGNATURE_HEADER = "X-Ward5s-Signature"
 
 #: Python's header folding drops the space between two RFC 2047 encoded words where it breaks a
 #: long Vietnamese subject ("tự đánh" arrives as "tựđánh"); lines up to RFC 5322's hard limit
@@ -87,31 +81,3 @@ class Mailer:
             raise kind(f"SMTP {error.code}") from error
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
             raise Unavailable(type(error).__name__) from error
-
-
-def signature(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-class Webhook:
-    """Posts JSON, signed with HMAC-SHA256 over the exact body bytes."""
-
-    def __init__(self, secret: str, timeout_s: float = 10.0) -> None:
-        self.secret = secret
-        self.timeout_s = timeout_s
-
-    async def post(self, url: str, payload: dict[str, Any]) -> None:
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-        headers = {
-            "Content-Type": "application/json",
-            SIGNATURE_HEADER: signature(self.secret, body),
-        }
-        try:
-            async with httpx.AsyncClient(timeout=self.timeout_s) as client:
-                answer = await client.post(url, content=body, headers=headers)
-        except httpx.HTTPError as error:
-            raise Unavailable(type(error).__name__) from error
-        if answer.status_code in (408, 429) or answer.status_code >= 500:
-            raise Unavailable(f"HTTP {answer.status_code}")
-        if answer.status_code >= 400:
-            raise Refused(f"HTTP {answer.status_code}")

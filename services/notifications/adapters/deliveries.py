@@ -37,6 +37,53 @@ async def save_preference(
     )
 
 
+def _of(ward: str, person_id: str) -> Any:
+    return (preferences.c.ward == ward) & (preferences.c.person_id == person_id)
+
+
+async def webhook_failed(session: AsyncSession, ward: str, person_id: str) -> int:
+    """Count one more failed message of the person's webhook; how many failed in a row now."""
+    failures = await session.scalar(
+        update(preferences)
+        .where(_of(ward, person_id))
+        .values(webhook_failures=preferences.c.webhook_failures + 1)
+        .returning(preferences.c.webhook_failures)
+    )
+    return int(failures or 0)
+
+
+async def webhook_worked(session: AsyncSession, ward: str, person_id: str) -> None:
+    """A message of the person's webhook went through: its run of failures is over."""
+    await session.execute(
+        update(preferences)
+        .where(_of(ward, person_id), preferences.c.webhook_failures != 0)
+        .values(webhook_failures=0)
+    )
+
+
+async def disable_webhook(session: AsyncSession, ward: str, person_id: str, now: datetime) -> bool:
+    """Turn the person's webhook off, and drop its messages still waiting; False when it was
+    off already."""
+    turned = await session.execute(
+        update(preferences)
+        .where(_of(ward, person_id), preferences.c.webhook_disabled_at.is_(None))
+        .values(webhook_disabled_at=now)
+    )
+    if not turned.rowcount:  # type: ignore[attr-defined]
+        return False
+    await session.execute(
+        update(deliveries)
+        .where(
+            deliveries.c.ward == ward,
+            deliveries.c.recipient_id == person_id,
+            deliveries.c.channel == "webhook",
+            deliveries.c.status == "pending",
+        )
+        .values(status="dropped", last_error="webhook turned off", claimed_until=None)
+    )
+    return True
+
+
 async def add(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     await session.execute(deliveries.insert(), list(rows))
 
@@ -104,6 +151,8 @@ async def claimed(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
             org_people.c.full_name,
             org_people.c.email,
             preferences.c.webhook_url,
+            preferences.c.webhook_secret,
+            preferences.c.webhook_disabled_at,
         )
         .join(alerts, alerts.c.alert_id == deliveries.c.alert_id)
         .outerjoin(

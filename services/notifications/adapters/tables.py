@@ -148,7 +148,10 @@ deliveries = Table(
     Index("ix_deliveries_due", "status", "send_after"),
 )
 
-#: How each person wants to be told. No row: e-mail, one message per send, no webhook.
+#: How each person wants to be told. No row: e-mail, one message per send, no webhook. A webhook
+#: has its own signing secret (``whsec_…``, made when the address is saved), counts the messages
+#: it failed in a row, and is turned off (``webhook_disabled_at``) after too many of them, until
+#: its owner saves it again (adapters/webhooks.py, handlers/webhooks.py).
 preferences = Table(
     "preferences",
     metadata,
@@ -157,6 +160,9 @@ preferences = Table(
     Column("webhook_url", String(500)),
     Column("digest", Boolean, nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    Column("webhook_secret", String(64)),
+    Column("webhook_failures", Integer, nullable=False, server_default="0"),
+    Column("webhook_disabled_at", UtcDateTime()),
 )
 
 #: One-time sign-in links (invitations, resets) to e-mail, as assessment sealed them

@@ -22,6 +22,16 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
         "Đường liên kết không hợp lệ hoặc đã hết hạn.",
         "The link is not valid or has expired.",
     ),
+    "webhook_address_refused": (
+        "Địa chỉ webhook phải là http(s) tới một máy chủ công khai; địa chỉ nội bộ (loopback, "
+        "mạng riêng, link-local, máy chủ metadata) chỉ dùng được khi quản trị hệ thống cho phép.",
+        "A webhook address must be http(s) to a public server; internal addresses (loopback, "
+        "private networks, link-local, metadata servers) only where the operator allows them.",
+    ),
+    "webhook_address_unknown": (
+        "Không tìm thấy máy chủ của địa chỉ webhook (tên miền không phân giải được).",
+        "The webhook address's server cannot be found (its name does not resolve).",
+    ),
     "clock_change_required": (
         "Cần advance_seconds hoặc set_to.",
         "Give advance_seconds or set_to.",

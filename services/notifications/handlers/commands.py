@@ -20,8 +20,9 @@ from prometheus_client import Counter
 from contracts.envelope import Actor
 from contracts.events import AlertAcknowledged
 from contracts.roles import Role
-from services.notifications.adapters import alerts, deliveries, org
+from services.notifications.adapters import alerts, org
 from services.notifications.adapters.tables import plumbing
+from services.notifications.adapters.webhooks import AddressGuard
 from services.notifications.domain.policy import Policy
 from services.notifications.entrypoints.schemas import (
     AcknowledgeCommand,
@@ -29,6 +30,7 @@ from services.notifications.entrypoints.schemas import (
     PreferencesCommand,
     SnoozeCommand,
 )
+from services.notifications.handlers import webhooks
 from services.notifications.handlers.alerts import alert_data, alert_event
 from services.notifications.handlers.context import Context
 from services.runtime.auth import Principal
@@ -58,6 +60,7 @@ class Command(CommandContext):
         self.policy = people.policy
         self.clock = people.clock
         self.wake = people.wake
+        self.guard = people.guard
 
     @property
     def ctx(self) -> Context:
@@ -145,17 +148,15 @@ async def snooze(command: Command, body: SnoozeCommand) -> Answer:
 
 @COMMANDS.register(PreferencesCommand, name="preferences")
 async def set_preferences(command: Command, body: PreferencesCommand) -> Answer:
-    """Keep the person's channels; answers them. Refuses (403) another person's unless the
-    caller is an admin, and (404) someone the ward's chart does not name."""
+    """Keep the person's channels (``handlers.webhooks.save``); answers them with the webhook's
+    signing secret. Refuses (403) another person's unless the caller is an admin, (404) someone
+    the ward's chart does not name, and (422) a webhook address it may not reach."""
     may_manage(command.principal, body.person_id)
     ctx, ward = command.ctx, command.principal.ward
     if not await org.is_known(ctx.session, ward, body.person_id):
         raise Refusal(Kind.NOT_FOUND, "not_found", "person_id")
     chosen = {"email": body.email, "webhook_url": body.webhook_url, "digest": body.digest}
-    await deliveries.save_preference(
-        ctx.session, ward, body.person_id, {**chosen, "updated_at": ctx.now}
-    )
-    return {"person_id": body.person_id, **chosen}
+    return await webhooks.save(ctx, command.guard, ward, body.person_id, chosen)
 
 
 # The demo clock is the stack's (refused in production), not a right of the org chart.
@@ -177,13 +178,20 @@ async def move_clock(command: Command, body: ClockBody) -> Answer:
 
 
 class People(Commands[Command]):
-    """The command table bound to this service's database, policy, clock and scheduler."""
+    """The command table bound to this service's database, policy, clock, scheduler and the
+    guard of webhook addresses."""
 
     def __init__(
-        self, sessions: SessionFactory, policy: Policy, clock: Clock, wake: Callable[[], None]
+        self,
+        sessions: SessionFactory,
+        policy: Policy,
+        clock: Clock,
+        wake: Callable[[], None],
+        guard: AddressGuard = AddressGuard(),
     ) -> None:
         super().__init__(COMMANDS, partial(Command, self))
         self.sessions = sessions
         self.policy = policy
         self.clock = clock
         self.wake = wake
+        self.guard = guard

@@ -19,7 +19,7 @@ async def queue(ctx: Context, ward: str, alert: AlertData, kind: str) -> None:
     recipient chose (e-mail unless they turned it off, their webhook if they gave one), to go at
     once or when quiet hours (or their daily digest) allow; none for someone with no channel
     (the in-app inbox only). Wakes the scheduler once the transaction commits."""
-    channels, digest = await _channels(ctx, ward, alert.recipient_id)
+    channels, digest = await _channels(ctx, ward, alert.recipient_id, alert.rule)
     if not channels:
         return  # the in-app inbox only
     window = ctx.policy.window(await ward_calendar(ctx, ward))
@@ -47,13 +47,19 @@ async def queue(ctx: Context, ward: str, alert: AlertData, kind: str) -> None:
     ctx.uow.after_commit(QUEUED.ring)
 
 
-async def _channels(ctx: Context, ward: str, person_id: str) -> tuple[list[str], bool]:
-    """The person's channels and whether they chose the daily digest."""
+#: Rules whose messages go by e-mail whatever the person chose: about their channels
+#: themselves (a webhook turned off must reach someone who chose the webhook alone).
+ALWAYS_EMAIL = frozenset({"webhook.disabled"})
+
+
+async def _channels(ctx: Context, ward: str, person_id: str, rule: str) -> tuple[list[str], bool]:
+    """The person's channels for a rule's message and whether they chose the daily digest."""
     person = await org.email_of(ctx.session, ward, person_id)
     choice = await deliveries.preference(ctx.session, ward, person_id)
     channels = []
-    if (choice.email if choice else True) and person is not None and person.email:
+    wants_email = choice.email if choice else True
+    if (wants_email or rule in ALWAYS_EMAIL) and person is not None and person.email:
         channels.append("email")
-    if choice is not None and choice.webhook_url:
+    if choice is not None and choice.webhook_url and choice.webhook_disabled_at is None:
         channels.append("webhook")
     return channels, bool(choice is not None and choice.digest)

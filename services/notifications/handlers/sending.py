@@ -6,10 +6,17 @@ dropped; an address refused for good is marked ``failed`` and counted, never ret
 instances may share one PostgreSQL database: each pending delivery is claimed by one of them
 (``FOR UPDATE SKIP LOCKED``, then a lease in ``claimed_until`` that another instance takes over
 once it lapses), so a message goes out once.
+
+One message cannot hold up or break the others: the messages of a pass go out concurrently
+(at most ``Sender.concurrency`` at once), each within its channel's own deadline, and each
+outcome is recorded in a transaction of its own as soon as it is known. Any error while one
+message is built or sent (a control character in a name, say) fails that message alone, for
+good; the others go out, once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -22,12 +29,15 @@ from pydantic import SecretStr
 from contracts.common import Text
 from contracts.events import AlertDelivered
 from services.notifications.adapters import alerts, deliveries
-from services.notifications.adapters.channels import Mailer, Refused, Unavailable, Webhook
+from services.notifications.adapters.channels import Mailer, Refused, Unavailable
+from services.notifications.adapters.webhooks import Webhook
 from services.notifications.domain.links import LinkMaker
 from services.notifications.domain.mail import MailItem, compose
 from services.notifications.domain.policy import Policy
 from services.notifications.domain.schedule import backoff
+from services.notifications.handlers import webhooks
 from services.notifications.handlers.alerts import alert_data, alert_event
+from services.notifications.handlers.context import Context
 from services.notifications.metrics import ALERTS_SENT, ALERTS_SUPPRESSED, DELIVERY_FAILURES
 from services.runtime.clock import Now, SystemClock
 from services.runtime.sealing import DEMO_MAIL_KEY
@@ -52,7 +62,8 @@ class Retry:
 class Sender:
     """The channels and how they are used: the links in messages, retries, the claim's lease
     (wall time, from ``wall``: the service's clock may be moved in a demo, a claim must still
-    last as long as a send)."""
+    last as long as a send), how many messages go out at once, and after how many failed
+    messages in a row a webhook is turned off."""
 
     mailer: Mailer
     webhook: Webhook
@@ -62,20 +73,36 @@ class Sender:
     wall: Now = field(default_factory=SystemClock)
     #: Opens the sign-in links assessment sealed (``handlers/sign_in_mail.py``).
     sign_in_key: SecretStr = DEMO_MAIL_KEY
+    concurrency: int = 8
+    disable_webhook_after: int = 10
 
 
 async def send_due(policy: Policy, units: Callable[[], UnitOfWork], sender: Sender) -> int:
-    """Send every delivery due now that no other instance holds; returns how many went out."""
+    """Send every delivery due now that no other instance holds, at most
+    ``sender.concurrency`` messages at once, each outcome recorded as soon as it is known;
+    returns how many deliveries went out. A failure to record (the database down) is raised
+    once every message of the pass is over."""
     claimed = await claim_due(units, sender)
     if not claimed:
         return 0
     async with units() as uow:
         now, rows = uow.now, await deliveries.claimed(uow.session, claimed)
-    groups, dropped = sort_claimed(rows)
-    outcomes = [await _deliver(sender, channel, items, now) for channel, items in groups]
-    async with units() as uow:
-        await _record(policy, uow, sender.retry, outcomes, dropped)
-    return sum(len(items) for items, outcome, _ in outcomes if outcome == "sent")
+        groups, dropped = sort_claimed(rows)
+        await _drop(uow, dropped)
+    gate = asyncio.Semaphore(max(1, sender.concurrency))
+
+    async def one(channel: str, items: list[Any]) -> int:
+        async with gate:
+            outcome = await _deliver(sender, channel, items, now)
+        async with units() as uow:
+            await _record(Context(policy, uow), sender, channel, outcome)
+        return len(items) if outcome[1] == "sent" else 0
+
+    done = await asyncio.gather(*(one(c, i) for c, i in groups), return_exceptions=True)
+    for result in done:
+        if isinstance(result, BaseException):
+            raise result
+    return sum(r for r in done if isinstance(r, int))
 
 
 async def claim_due(units: Callable[[], UnitOfWork], sender: Sender) -> list[int]:
@@ -103,6 +130,9 @@ def sort_claimed(rows: list[Any]) -> tuple[list[tuple[str, list[Any]]], list[tup
 
 
 async def _deliver(sender: Sender, channel: str, items: list[Any], now: datetime) -> Outcome:
+    """Send one message; its outcome. Any error of this message's own (not the channel's) fails
+    it for good, logged with the deliveries' ids and the error's kind only (no names, no
+    addresses: docs/SECURITY.md)."""
     try:
         await _send(sender, channel, items, now)
     except Unavailable as error:
@@ -112,6 +142,11 @@ async def _deliver(sender: Sender, channel: str, items: list[Any], now: datetime
         DELIVERY_FAILURES.labels(channel, "permanent").inc(len(items))
         log.warning("a %s address was refused for good (%s)", channel, error)
         return items, "failed", str(error)
+    except Exception as error:  # one bad message must not stop the others
+        DELIVERY_FAILURES.labels(channel, "permanent").inc(len(items))
+        ids = [row.id for row in items]
+        log.warning("%s deliveries %s could not be sent: %s", channel, ids, type(error).__name__)
+        return items, "failed", f"message could not be built or sent ({type(error).__name__})"
     return items, "sent", None
 
 
@@ -125,9 +160,15 @@ async def _send(sender: Sender, channel: str, items: list[Any], now: datetime) -
         )
         await sender.mailer.send(first.full_name or "", first.email, mail)
     elif channel == "webhook":
-        if not first.webhook_url:
-            raise Refused("no webhook address")
-        await sender.webhook.post(first.webhook_url, _webhook_body(sender, items, now))
+        if not first.webhook_url or first.webhook_disabled_at is not None:
+            raise Refused("no webhook address, or the webhook is turned off")
+        if not first.webhook_secret:
+            raise Refused("the webhook has no signing secret: save it again")
+        body = webhooks.body(_webhook_payload(sender, items, now))
+        timestamp = int(sender.wall.now().timestamp())
+        await sender.webhook.post(
+            first.webhook_url, first.webhook_secret, webhooks.message_id(items), timestamp, body
+        )
     else:
         raise Refused(f"unknown channel {channel}")
 
@@ -143,7 +184,7 @@ def _mail_item(sender: Sender, row: Any, now: datetime) -> MailItem:
     )
 
 
-def _webhook_body(sender: Sender, items: list[Any], now: datetime) -> dict[str, Any]:
+def _webhook_payload(sender: Sender, items: list[Any], now: datetime) -> dict[str, Any]:
     return {
         "ward": items[0].ward,
         "recipient_id": items[0].recipient_id,
@@ -166,40 +207,43 @@ def _webhook_body(sender: Sender, items: list[Any], now: datetime) -> dict[str, 
     }
 
 
-async def _record(
-    policy: Policy,
-    uow: UnitOfWork,
-    retry: Retry,
-    outcomes: list[Outcome],
-    dropped: list[tuple[Any, str]],
-) -> None:
-    """Record what was dropped and each group's outcome: sent (repeats then count from this
-    message, and ``AlertDelivered`` is emitted), failed for good, or due again after a wait."""
+async def _drop(uow: UnitOfWork, dropped: list[tuple[Any, str]]) -> None:
+    """Record the deliveries dropped unsent, with why."""
     for row, reason in dropped:
         ALERTS_SUPPRESSED.labels(row.rule, reason).inc()
         await deliveries.change(uow.session, row.id, status="dropped")
-    for items, outcome, error in outcomes:
-        for row in items:
-            values: dict[str, Any] = {
-                "attempts": row.attempts + 1,
-                "last_error": error,
-                "claimed_until": None,
-            }
-            if outcome == "sent":
-                values |= {"status": "sent", "sent_at": uow.now}
-                if row.kind == "alert":
-                    await _delivered(policy, uow, row)
-            elif outcome == "failed":
-                values |= {"status": "failed"}
-            else:
-                wait = backoff(row.attempts + 1, retry.base_s, retry.max_s)
-                values |= {"send_after": uow.now + wait}
-            await deliveries.change(uow.session, row.id, **values)
 
 
-async def _delivered(policy: Policy, uow: UnitOfWork, row: Any) -> None:
+async def _record(ctx: Context, sender: Sender, channel: str, outcome: Outcome) -> None:
+    """Record one message's outcome: sent (repeats then count from this message, and
+    ``AlertDelivered`` is emitted), failed for good, or due again after a wait; for a webhook,
+    its run of failures (turned off after too many)."""
+    items, status, error = outcome
+    for row in items:
+        values: dict[str, Any] = {
+            "attempts": row.attempts + 1,
+            "last_error": error,
+            "claimed_until": None,
+        }
+        if status == "sent":
+            values |= {"status": "sent", "sent_at": ctx.now}
+            if row.kind == "alert":
+                await _delivered(ctx, row)
+        elif status == "failed":
+            values |= {"status": "failed"}
+        else:
+            wait = backoff(row.attempts + 1, sender.retry.base_s, sender.retry.max_s)
+            values |= {"send_after": ctx.now + wait}
+        await deliveries.change(ctx.session, row.id, **values)
+    if channel == "webhook":
+        await webhooks.note_outcome(ctx, items[0], status == "sent", sender.disable_webhook_after)
+
+
+async def _delivered(ctx: Context, row: Any) -> None:
     """A message raising the alert went out: repeats count from it; tell the bus."""
     ALERTS_SENT.labels(row.rule, row.channel).inc()
-    at = policy.next_repeat(uow.now, row.snoozed_until)
-    await alerts.set_next_repeat(uow.session, row.alert_id, at)
-    uow.emit(alert_event(AlertDelivered, row.ward, alert_data(row, channel=row.channel), uow.now))
+    at = ctx.policy.next_repeat(ctx.now, row.snoozed_until)
+    await alerts.set_next_repeat(ctx.session, row.alert_id, at)
+    ctx.uow.emit(
+        alert_event(AlertDelivered, row.ward, alert_data(row, channel=row.channel), ctx.now)
+    )

@@ -34,10 +34,7 @@ def _load_demo(settings: ServiceSettings, arguments: argparse.Namespace) -> None
 
 if __name__ == "__main__":
     main(
-        bootstrap.NAME,
-        bootstrap.settings,
-        bootstrap.build_app,
-        bootstrap.MIGRATIONS,
+        bootstrap,
         {
             "demo": Command("load the demo ward and write its tokens", _load_demo, _demo_arguments),
             "keys": Command(

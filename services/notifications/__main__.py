@@ -4,4 +4,4 @@ from services.notifications import bootstrap
 from services.runtime.cli import main
 
 if __name__ == "__main__":
-    main(bootstrap.NAME, bootstrap.settings, bootstrap.build_app, bootstrap.MIGRATIONS)
+    main(bootstrap)

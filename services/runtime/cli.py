@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from fastapi import FastAPI
 
@@ -23,14 +24,24 @@ class Command:
     configure: Callable[[argparse.ArgumentParser], None] = lambda parser: None
 
 
-def main(
-    name: str,
-    settings: Callable[[], ServiceSettings],
-    build_app: Callable[[ServiceSettings], FastAPI],
-    migrations: Path,
-    commands: Mapping[str, Command] | None = None,
-) -> None:
-    parser = argparse.ArgumentParser(prog=f"python -m services.{name}")
+class Bootstrap(Protocol):
+    """What ``python -m services.<name>`` needs of a service's ``bootstrap`` module."""
+
+    NAME: str
+    MIGRATIONS: Path
+
+    @property
+    def settings(self) -> Callable[[], ServiceSettings]: ...
+
+    @property
+    def build_app(self) -> Callable[[ServiceSettings], FastAPI]: ...
+
+
+def main(bootstrap: Bootstrap, commands: Mapping[str, Command] | None = None) -> None:
+    """Run the command given on the command line for the service of ``bootstrap``: ``serve``
+    (the default), ``migrate``, or one of the service's own ``commands``."""
+    settings, build_app, migrations = bootstrap.settings, bootstrap.build_app, bootstrap.MIGRATIONS
+    parser = argparse.ArgumentParser(prog=f"python -m services.{bootstrap.NAME}")
     subparsers = parser.add_subparsers(dest="command")
     subparsers.add_parser("serve", help="run the service (the default)")
     subparsers.add_parser("migrate", help="bring the database to the newest schema")

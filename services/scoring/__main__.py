@@ -5,9 +5,6 @@ from services.scoring import bootstrap
 
 if __name__ == "__main__":
     main(
-        bootstrap.NAME,
-        bootstrap.settings,
-        bootstrap.build_app,
-        bootstrap.MIGRATIONS,
+        bootstrap,
         bootstrap.COMMANDS,
     )

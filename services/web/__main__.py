@@ -4,4 +4,4 @@ from services.runtime.cli import main
 from services.web import bootstrap
 
 if __name__ == "__main__":
-    main(bootstrap.NAME, bootstrap.settings, bootstrap.build_app, bootstrap.MIGRATIONS)
+    main(bootstrap)

@@ -4,7 +4,4 @@ from services.runtime.cli import main
 from services.scoring import bootstrap
 
 if __name__ == "__main__":
-    main(
-        bootstrap,
-        bootstrap.COMMANDS,
-    )
+    main(bootstrap, bootstrap.COMMANDS)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from PIL import Image
 
 from contracts.catalog import default_catalog
 from contracts.periods import Month
@@ -29,6 +30,28 @@ CATALOG = default_catalog()
 S_ITEMS = [i.code for p in CATALOG.pillars if p.code != "P" for i in p.items]
 P_ITEMS = [i.code for p in CATALOG.pillars if p.code == "P" for i in p.items]
 SIX = ["0", "1", "2", "3", "4", "Không áp dụng"]
+
+
+#: The EXIF tag of a photo's GPS position.
+GPS_IFD = 0x8825
+
+
+def chairman(stack: WebStack) -> str:
+    return stack.token("p001")
+
+
+def auditor(stack: WebStack) -> str:
+    return stack.token("p005")
+
+
+def phone_photo() -> bytes:
+    """A photo as a phone takes it: 4000×3000 JPEG with its GPS position in the EXIF."""
+    image = Image.linear_gradient("L").resize((4000, 3000)).convert("RGB")
+    exif = Image.Exif()
+    exif[GPS_IFD] = {1: "N", 2: (10.0, 46.0, 30.0), 3: "E", 4: (106.0, 40.0, 12.0)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=95, exif=exif)
+    return out.getvalue()
 
 
 def this_month() -> str:
@@ -91,9 +114,14 @@ async def test_an_auditor_fills_and_submits_the_checklist_on_a_phone(browser, we
 
     await fill_checklist(page, "kt")
     await page.get_by_label("Ghi chú (S1.1)").fill("Bàn quầy 2 còn hồ sơ cũ")
+    await page.locator("#photo-S1-1").set_input_files(
+        files=[{"name": "ban-quay-2.jpg", "mimeType": "image/jpeg", "buffer": phone_photo()}]
+    )
+    await page.locator("ul.photos[data-code='S1.1'] img").wait_for()
     await page.wait_for_timeout(300)
-    await page.reload()  # the draft is kept in the browser
+    await page.reload()  # the draft is kept in the browser, its photo too
     assert await page.get_by_label("Ghi chú (S1.1)").input_value() == "Bàn quầy 2 còn hồ sơ cũ"
+    assert await page.locator("ul.photos[data-code='S1.1'] img").count() == 1
     assert await first.get_by_role("radio", name="3", exact=True).is_checked()
     assert await page.get_by_label("Đơn vị được đánh giá").input_value() == "kt"
 
@@ -107,6 +135,20 @@ async def test_an_auditor_fills_and_submits_the_checklist_on_a_phone(browser, we
 
     audits = await audits_of(web_stack, "kt")
     assert len(audits) == 1
+    # The photo was shrunk in the browser (at most 1600 px), uploaded, and cited by S1.1.
+    (audit_id,) = audits
+    detail = await api("GET", f"{web_stack.assessment()}/v1/audits/{audit_id}", chairman(web_stack))
+    items = {i["code"]: i for i in detail.json()["revisions"][-1]["items"]}
+    (evidence_id,) = items["S1.1"]["evidence_ids"]
+    photo = await api(
+        "GET", f"{web_stack.assessment()}/v1/evidence/{evidence_id}", auditor(web_stack)
+    )
+    assert photo.status_code == 200 and photo.headers["content-type"].startswith("image/")
+    with Image.open(io.BytesIO(photo.content)) as kept:
+        assert max(kept.size) == 1600
+        assert not kept.getexif().get(GPS_IFD)
+    uploads = [u for u in requests.seen if u.endswith("/api/assessment/v1/evidence")]
+    assert len(uploads) >= 1
     requests.assert_local()
     await context.close()
 

@@ -9,7 +9,7 @@
   var texts = JSON.parse(form.dataset.texts);
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var draftId = "audit:" + form.dataset.subject;
-  var MAX_SIDE = 1600, QUALITY = 0.8;
+  var MAX_SIDE = 1600, QUALITY = 0.8, MAX_BYTES = 900 * 1024;
   var draft = { id: draftId, unit: "", period: "", scores: {}, notes: {}, photos: [], amend: null };
 
   function codes() {
@@ -74,7 +74,9 @@
     });
   }
 
-  /* A phone photo (3–12 MB) drawn at most 1600 px on its long side and kept as JPEG. */
+  /* A phone photo (3–12 MB) drawn at most 1600 px on its long side and kept as JPEG, at a
+   * lower quality while it is over MAX_BYTES (what the gateway takes in one request). The canvas
+   * keeps none of the file's metadata (GPS position, camera); the server strips it again. */
   function shrink(file) {
     return createImageBitmap(file).then(function (bitmap) {
       var ratio = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
@@ -82,7 +84,11 @@
       canvas.width = Math.round(bitmap.width * ratio);
       canvas.height = Math.round(bitmap.height * ratio);
       canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-      return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", QUALITY); });
+      function encode(quality) {
+        return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", quality); })
+          .then(function (blob) { return blob.size > MAX_BYTES && quality > 0.3 ? encode(quality - 0.15) : blob; });
+      }
+      return encode(QUALITY);
     });
   }
   form.querySelectorAll("input.photo-input").forEach(function (input) {
@@ -116,7 +122,7 @@
         code: code,
         score: draft.scores[code] === "na" ? null : Number(draft.scores[code]),
         note: draft.notes[code] || null,
-        evidence: kept.slice()
+        evidence_ids: kept.slice()
       };
     });
     var entry;
@@ -185,7 +191,7 @@
     (source.items || []).forEach(function (item) {
       draft.scores[item.code] = item.score === null ? "na" : String(item.score);
       if (item.note) draft.notes[item.code] = item.note;
-      draft.amend.evidence[item.code] = item.evidence || [];
+      draft.amend.evidence[item.code] = (item.evidence_ids || []).slice();
     });
     (row.photos || []).forEach(function (p) {
       if (p.id) (draft.amend.evidence[p.item] = draft.amend.evidence[p.item] || []).push(p.id);

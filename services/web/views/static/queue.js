@@ -5,8 +5,9 @@
  * and the service worker from sending at once). A submission stays queued while the network or
  * the service is away (no answer, 5xx, 401, 429) and is sent again with the same key, so the
  * service records it once however often it is retried; it is "sent" on 2xx and "refused" with
- * the service's own message on any other 4xx. Photos go first to the evidence endpoint (each
- * with a key of its own) and their ids are put on their item. */
+ * the service's own message on any other 4xx. Photos go first to the evidence endpoint
+ * (POST /v1/evidence, the photo as the body, each with a key of its own) and the ids it answers
+ * are put on their item's evidence_ids. */
 (function (scope) {
   "use strict";
   var DB = "ward5s", VERSION = 1, LOCK = "ward5s-outbox";
@@ -76,7 +77,7 @@
         if (!going || photo.id) return going;
         return post(Queue.evidenceUrl, entry, photo.key, photo.blob, photo.blob.type).then(function (answer) {
           if (answer.status >= 200 && answer.status < 300 && answer.json) {
-            photo.id = answer.json.evidence_id || answer.json.id;
+            photo.id = answer.json.evidence_id;
             return Queue.put(entry).then(function () { return true; });
           }
           if (retryable(answer.status)) { entry.error = refusal(answer); return false; }
@@ -92,7 +93,9 @@
     var body = JSON.parse(JSON.stringify(entry.body));
     (entry.photos || []).forEach(function (photo) {
       (body.items || []).forEach(function (item) {
-        if (item.code === photo.item && item.evidence.indexOf(photo.id) < 0) item.evidence.push(photo.id);
+        if (item.code !== photo.item) return;
+        item.evidence_ids = item.evidence_ids || [];
+        if (item.evidence_ids.indexOf(photo.id) < 0) item.evidence_ids.push(photo.id);
       });
     });
     return body;

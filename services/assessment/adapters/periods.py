@@ -41,15 +41,7 @@ async def row_of(session: AsyncSession, ward: str, period: str) -> Any:
 async def close_unless_closed(session: AsyncSession, ward: str, period: str, now: datetime) -> bool:
     """Close the month unless it is closed already; whether this did."""
     values = {"status": "closed", "closed_at": now, "reason": None}
-    statement = upsert(session, periods).values(ward=ward, period=period, **values)
-    changed = await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[periods.c.ward, periods.c.period],
-            set_=values,
-            where=periods.c.status != "closed",
-        ).returning(periods.c.period)
-    )
-    return changed.first() is not None
+    return await _set_unless(session, ward, period, values, periods.c.status != "closed")
 
 
 async def reopen_if_closed(
@@ -59,13 +51,21 @@ async def reopen_if_closed(
     alone), or was reopened until a day before ``today`` (closed again by its deadline, even if
     the automatic close has not recorded it yet); whether this did."""
     values = {"status": "reopened", "reason": reason, "closes_on": closes_on}
+    expired = (periods.c.status == "reopened") & (periods.c.closes_on < today)
+    return await _set_unless(
+        session, ward, period, values, (periods.c.status == "closed") | expired
+    )
+
+
+async def _set_unless(
+    session: AsyncSession, ward: str, period: str, values: dict[str, Any], when: Any
+) -> bool:
+    """Give the month's row ``values``: a new row, or the existing one where ``when`` holds of
+    it (one statement, so two instances never both change it); whether a row was written."""
     statement = upsert(session, periods).values(ward=ward, period=period, **values)
     changed = await session.execute(
         statement.on_conflict_do_update(
-            index_elements=[periods.c.ward, periods.c.period],
-            set_=values,
-            where=(periods.c.status == "closed")
-            | ((periods.c.status == "reopened") & (periods.c.closes_on < today)),
+            index_elements=[periods.c.ward, periods.c.period], set_=values, where=when
         ).returning(periods.c.period)
     )
     return changed.first() is not None

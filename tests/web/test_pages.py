@@ -149,6 +149,19 @@ async def test_an_auditor_fills_and_submits_the_checklist_on_a_phone(browser, we
         assert not kept.getexif().get(GPS_IFD)
     uploads = [u for u in requests.seen if u.endswith("/api/assessment/v1/evidence")]
     assert len(uploads) >= 1
+
+    # Amend it, with a reason: S1.1 down to 1; its photo stays cited.
+    await page.get_by_role("button", name="Sửa phiếu").first.click()
+    await page.get_by_label("Lý do sửa phiếu").fill("Kiểm tra lại quầy 2")
+    await first.get_by_role("radio", name="1", exact=True).check()
+    await page.get_by_role("button", name="Nộp phiếu đánh giá").click()
+    amended = page.locator("#outbox li[data-status=sent]", has_text="Sửa phiếu ·")
+    await amended.first.wait_for(timeout=15000)
+    detail = await api("GET", f"{web_stack.assessment()}/v1/audits/{audit_id}", chairman(web_stack))
+    latest = detail.json()["revisions"][-1]
+    assert (latest["revision"], latest["reason"]) == (2, "Kiểm tra lại quầy 2")
+    items = {i["code"]: i for i in latest["items"]}
+    assert items["S1.1"]["score"] == 1 and items["S1.1"]["evidence_ids"] == [evidence_id]
     requests.assert_local()
     await context.close()
 
@@ -165,6 +178,10 @@ async def test_an_audit_submitted_offline_is_recorded_once_when_back_online(
     await fill_checklist(page, "vhxh", "2")
 
     await context.set_offline(True)
+    await page.locator("#photo-S2-1").set_input_files(  # taken offline: queued with the audit
+        files=[{"name": "kho.jpg", "mimeType": "image/jpeg", "buffer": phone_photo()}]
+    )
+    await page.locator("ul.photos[data-code='S2.1'] img").wait_for()
     await page.get_by_role("button", name="Nộp phiếu đánh giá").click()
     queued = page.locator("#outbox li[data-status=queued]")
     await queued.first.wait_for()
@@ -190,14 +207,16 @@ async def test_an_audit_submitted_offline_is_recorded_once_when_back_online(
         }"""
     )
     await page.locator("#outbox li[data-status=sent]").first.wait_for()
-    assert len(await audits_of(web_stack, "vhxh")) == 1
+    (audit_id,) = await audits_of(web_stack, "vhxh")
+    detail = await api("GET", f"{web_stack.assessment()}/v1/audits/{audit_id}", chairman(web_stack))
+    items = {i["code"]: i for i in detail.json()["revisions"][-1]["items"]}
+    assert len(items["S2.1"]["evidence_ids"]) == 1
     await screenshots(page, "auditor-back-online")
 
     # Withdraw it, with a reason.
     await page.get_by_role("button", name="Rút phiếu").first.click()
     await page.get_by_label("Lý do rút phiếu").fill("Chấm nhầm đơn vị")
     await page.get_by_role("button", name="Xác nhận rút phiếu").click()
-    (audit_id,) = await audits_of(web_stack, "vhxh")
 
     async def status() -> str | None:
         answer = await api(

@@ -41,6 +41,8 @@ class ScoredItem(Contract):
 class AuditItem(ScoredItem):
     note: str | None = Field(default=None, max_length=2000)
     evidence: tuple[str, ...] = ()
+    #: Photos uploaded as evidence (``POST /v1/evidence`` on assessment), by id.
+    evidence_ids: tuple[uuid.UUID, ...] = ()
 
 
 class AuditState(Contract):

@@ -47,7 +47,13 @@ class AuditItemIn(Body):
     )
     note: Note | None = None
     evidence: list[EvidenceRef] = Field(
-        default_factory=list, max_length=20, description="Links or ids of photos and documents"
+        default_factory=list, max_length=20, description="Links to documents, as text"
+    )
+    evidence_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Photos uploaded by the auditor (POST /v1/evidence), by the id it answered; "
+        "each must be theirs, of the ward, and cited by no other audit",
     )
     owner_id: EntityId | None = Field(
         default=None,

@@ -37,3 +37,19 @@ DEAD_LETTERS = StreamSpec(
 
 ALL_STREAMS: tuple[StreamSpec, ...] = (ASSESSMENT, SCORING, NOTIFICATIONS, DEAD_LETTERS)
 STREAM_OF_CONTEXT = {"assessment": ASSESSMENT, "scoring": SCORING, "notifications": NOTIFICATIONS}
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    """A JetStream object store bucket (its stream is ``OBJ_<name>``)."""
+
+    name: str
+    description: str
+
+
+#: Photo evidence of audits, one bucket per deployment: each photo is the object
+#: ``<ward>/<evidence id>``, re-encoded without its metadata by assessment, which alone writes
+#: and reads it (its database says who may see it). Kept as long as the audits that cite it.
+EVIDENCE = BucketSpec("EVIDENCE", "Photos cited by audits, by ward: <ward>/<evidence id>")
+
+ALL_BUCKETS: tuple[BucketSpec, ...] = (EVIDENCE,)

@@ -12,9 +12,10 @@ from fastapi import FastAPI
 
 from contracts.catalog import default_catalog
 from contracts.envelope import SYSTEM
+from services.assessment.adapters.photo_store import PhotoStore
 from services.assessment.adapters.tables import metadata, plumbing
 from services.assessment.domain.messages import MESSAGES
-from services.assessment.entrypoints import http
+from services.assessment.entrypoints import evidence, http
 from services.assessment.entrypoints.intake import register_intake
 from services.assessment.entrypoints.keys import Issuer
 from services.assessment.entrypoints.keys import router as jwks_router
@@ -29,6 +30,7 @@ from services.assessment.settings import (
     assessment_settings,
     settings,
 )
+from services.runtime.broker import jetstream
 from services.runtime.clock import SystemClock
 from services.runtime.refusals import register_messages
 from services.runtime.service import Runtime
@@ -69,7 +71,8 @@ def build_runtime(config: ServiceSettings | None = None) -> tuple[Runtime, Submi
     units = UnitOfWork.factory(runtime.sessions, plumbing.outbox, clock)
     issuer = Issuer.of(ring, config)
     signing_in = sign_in_config(config, issuer)
-    submissions = Submissions(runtime.sessions, policy, clock, signing_in)
+    photos = PhotoStore(lambda: jetstream(runtime.broker))
+    submissions = Submissions(runtime.sessions, policy, clock, signing_in, photos)
     register_intake(runtime.broker, submissions, runtime.verifier)
 
     async def install_default_catalog() -> None:
@@ -107,6 +110,9 @@ def build_app(config: ServiceSettings | None = None) -> FastAPI:
         routers=[http.router, jwks_router],
     )
     app.state.submissions = submissions
+    app.state.photos = submissions.photos
+    # A photo may be larger than a JSON body: its route reads it with the policy's cap.
+    app.state.body_limits[evidence.PATH] = submissions.policy.evidence_max_bytes
     keys = runtime.token_keys
     assert isinstance(keys, LocalKeys)  # the issuer verifies with its own keys
     app.state.issuer = Issuer.of(keys.ring, assessment_settings(config))

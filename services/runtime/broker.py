@@ -8,10 +8,16 @@ from faststream import AckPolicy
 from faststream.nats import NatsBroker
 from faststream.nats.security import NatsUserPassword
 from nats.js import JetStreamContext
-from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
-from nats.js.errors import NotFoundError
+from nats.js.api import (
+    DiscardPolicy,
+    ObjectStoreConfig,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
+from nats.js.errors import BucketNotFoundError, NotFoundError
 
-from contracts.streams import ALL_STREAMS, StreamSpec
+from contracts.streams import ALL_BUCKETS, ALL_STREAMS, BucketSpec, StreamSpec
 from services.runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -68,7 +74,10 @@ def stream_config(spec: StreamSpec, replicas: int = 1) -> StreamConfig:
 async def ensure_streams(
     js: JetStreamContext, specs: tuple[StreamSpec, ...] = ALL_STREAMS, replicas: int = 1
 ) -> None:
-    """Create the streams, or bring an existing one to the declared configuration."""
+    """Create the streams, or bring an existing one to the declared configuration; then the
+    object store buckets (:func:`ensure_buckets`), so every place that sets up the bus (the
+    operator's ``python -m services.runtime.streams``, ``make run``, compose, the tests) makes
+    them too."""
     for spec in specs:
         config = stream_config(spec, replicas)
         try:
@@ -78,3 +87,23 @@ async def ensure_streams(
             log.info("created stream %s", spec.name)
         else:
             await js.update_stream(config)
+    await ensure_buckets(js, replicas=replicas)
+
+
+async def ensure_buckets(
+    js: JetStreamContext, specs: tuple[BucketSpec, ...] = ALL_BUCKETS, replicas: int = 1
+) -> None:
+    """Create the object store buckets that do not exist yet (file storage, ``replicas``
+    copies); an existing bucket and its objects are left as they are."""
+    for spec in specs:
+        try:
+            await js.object_store(spec.name)
+        except BucketNotFoundError:
+            config = ObjectStoreConfig(
+                bucket=spec.name,
+                description=spec.description,
+                storage=StorageType.FILE,
+                replicas=replicas,
+            )
+            await js.create_object_store(spec.name, config)
+            log.info("created object store %s", spec.name)

@@ -63,6 +63,7 @@ _STATUS_TEXT = {
     404: "Not found",
     409: "Conflict with the current state",
     413: "Body too large",
+    415: "Type of the body not accepted",
     422: "Invalid field",
     429: "Too many requests",
     503: "Unavailable (e.g. the keys that check bearer tokens cannot be fetched now)",
@@ -133,6 +134,9 @@ def create_http_app(
         responses=error_responses(401, 403, 422, 503),
     )
     app.state.token_verifier = token_verifier
+    #: Routes whose bodies may exceed ``MAX_BODY_BYTES`` (an upload), by path, with their own
+    #: limit: the route itself reads such a body with that cap.
+    app.state.body_limits = {}
 
     @app.exception_handler(Refusal)
     async def _refused(request: Request, error: Refusal) -> JSONResponse:
@@ -175,11 +179,10 @@ def create_http_app(
     @app.middleware("http")
     async def _measure(request: Request, call_next: Any) -> Response:
         length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+        limit = app.state.body_limits.get(request.url.path, MAX_BODY_BYTES)
+        if length and length.isdigit() and int(length) > limit:
             lang = pick_language(request.headers.get("accept-language"))
-            return JSONResponse(
-                error_body("too_large", None, lang, limit=MAX_BODY_BYTES), status_code=413
-            )
+            return JSONResponse(error_body("too_large", None, lang, limit=limit), status_code=413)
         started = time.perf_counter()
         response: Response = await call_next(request)
         route = request.scope.get("route")

@@ -36,6 +36,7 @@ class Kind(StrEnum):
     NOT_FOUND = "not_found"  # what it names does not exist (for this caller)
     CONFLICT = "conflict"  # it contradicts what is already recorded
     TOO_LARGE = "too_large"  # the body is over the limit
+    UNSUPPORTED = "unsupported"  # the body is of a type not accepted (an upload's media type)
     RATE_LIMITED = "rate_limited"  # too many requests; try later
     UNAVAILABLE = "unavailable"  # the service cannot answer now
 
@@ -49,6 +50,7 @@ HTTP_STATUS: Mapping[Kind, int] = {
     Kind.NOT_FOUND: 404,
     Kind.CONFLICT: 409,
     Kind.TOO_LARGE: 413,
+    Kind.UNSUPPORTED: 415,
     Kind.RATE_LIMITED: 429,
     Kind.UNAVAILABLE: 503,
 }

@@ -6,6 +6,7 @@ period is the month the audit was performed in, in Vietnam time; nobody audits t
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +36,8 @@ class ItemInput:
     evidence: tuple[str, ...] = ()
     #: Who must correct a finding on this item (default: the unit head).
     owner_id: str | None = None
+    #: Photos the auditor uploaded (``handlers/evidence.py`` checks them), by id.
+    evidence_ids: tuple[uuid.UUID, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ def score_items(catalog: Catalog, items: Sequence[ItemInput]) -> tuple[AuditItem
             score=seen[code].score,
             note=seen[code].note,
             evidence=seen[code].evidence,
+            evidence_ids=seen[code].evidence_ids,
         )
         for code, definition in expected.items()
     )

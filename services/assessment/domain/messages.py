@@ -257,8 +257,43 @@ SIGN_IN_MESSAGES: Mapping[str, tuple[str, str]] = {
     ),
 }
 
+#: The texts of the refusals of photo evidence (``domain/photos.py``, ``handlers/evidence.py``).
+EVIDENCE_MESSAGES: Mapping[str, tuple[str, str]] = {
+    "unsupported_image": (
+        "Chỉ nhận ảnh JPEG, PNG hoặc WebP.",
+        "Only JPEG, PNG or WebP photos are accepted.",
+    ),
+    "image_not_only_image": (
+        "Tệp có thêm dữ liệu khác ngoài ảnh nên không được nhận; hãy chụp hoặc lưu lại ảnh rồi "
+        "gửi lại.",
+        "The file holds more than an image and is refused; take or save the photo again and "
+        "resend it.",
+    ),
+    "image_unreadable": (
+        "Không đọc được ảnh (tệp hỏng hoặc không phải ảnh).",
+        "The photo cannot be read (the file is damaged or not an image).",
+    ),
+    "image_too_many_pixels": (
+        "Ảnh quá lớn (tối đa {limit} điểm ảnh); hãy thu nhỏ ảnh rồi gửi lại.",
+        "The photo is too large (at most {limit} pixels); shrink it and resend it.",
+    ),
+    "evidence_store_unavailable": (
+        "Chưa lưu hoặc đọc được ảnh minh chứng lúc này, vui lòng thử lại sau.",
+        "The photo evidence cannot be stored or read now; please try again later.",
+    ),
+    "unknown_evidence": (
+        "Không tìm thấy ảnh minh chứng này.",
+        "There is no such photo evidence.",
+    ),
+    "evidence_of_another_audit": (
+        "Ảnh minh chứng này đã thuộc một phiếu đánh giá khác.",
+        "This photo evidence already belongs to another audit.",
+    ),
+}
+
 MESSAGES: Mapping[str, tuple[str, str]] = {
     **SUBMISSION_MESSAGES,
     **ADMIN_MESSAGES,
     **SIGN_IN_MESSAGES,
+    **EVIDENCE_MESSAGES,
 }

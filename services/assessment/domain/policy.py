@@ -60,6 +60,14 @@ class Policy:
     #: rather than counted late (its month must also still be open). Source: the programme's
     #: practice (issue 15, item 5); configurable.
     capture_max_age: timedelta = timedelta(days=7)
+    #: Photo evidence (``domain/photos.py``): at most 10 MB as uploaded (issue 15, item 4: a
+    #: phone photo of 3–12 MB is shrunk by the browser first; the server still refuses more,
+    #: before reading it all)...
+    evidence_max_bytes: int = 10 * 1024 * 1024
+    #: ...and at most 24 million pixels (a 6000 × 4000 camera frame), checked from the header
+    #: before decoding: a few kilobytes of PNG can claim 100 000 × 100 000 pixels, which would
+    #: take tens of gigabytes to decode (a decompression bomb).
+    evidence_max_pixels: int = 24_000_000
     #: Who reviews the chairman's "+" self-assessment (``domain/graders.py``): a person id of
     #: the ward's org chart outside the chairman's line of command (e.g. the Party secretary);
     #: None: it is reviewed outside the ward (the district or city) and the HR integration

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query, Request
 from contracts import intake as schemas
 from contracts.periods import MonthKey
 from services.assessment import views
-from services.assessment.entrypoints import admin, sign_in
+from services.assessment.entrypoints import admin, evidence, sign_in
 from services.assessment.entrypoints.deps import (
     Month,
     Person,
@@ -288,3 +288,4 @@ async def list_corrective_actions(
 
 router.include_router(admin.router)
 router.include_router(sign_in.router)
+router.include_router(evidence.router)

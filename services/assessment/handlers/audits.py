@@ -42,6 +42,7 @@ from services.assessment.handlers.corrective_actions import (
     close_superseded_actions,
     open_corrective_actions,
 )
+from services.assessment.handlers.evidence import cite_evidence
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.uow import UnitOfWork
 
@@ -67,9 +68,9 @@ class AuditAccepted:
 
 
 async def submit_audit(uow: UnitOfWork, context: Context, draft: AuditDraft) -> AuditAccepted:
-    """A unit 5S audit; each finding (item scored 0–1) opens a corrective action. Errors: 422
-    ``unknown_unit``, the domain's (``domain/audits.py``), 409 ``period_closed``; 403
-    ``own_unit``."""
+    """A unit 5S audit; each finding (item scored 0–1) opens a corrective action; the photos its
+    items cite become its evidence. Errors: 422 ``unknown_unit``, the domain's
+    (``domain/audits.py``), ``cite_evidence``'s; 409 ``period_closed``; 403 ``own_unit``."""
     session, principal = uow.session, context.principal
     await check_unit(session, context.ward, draft.unit_id)
     # The auditor's unit as the org chart has it now (the command pipeline's seat step).
@@ -90,6 +91,7 @@ async def submit_audit(uow: UnitOfWork, context: Context, draft: AuditDraft) -> 
         session, audit_id, context.ward, draft.unit_id, principal.subject_id, state, context.now
     )
     await catalogs.mark_used(session, catalog.version, context.now)
+    await cite_evidence(session, context, audit_id, draft.unit_id, draft.items)
     await _record(uow, context, audit_id, "submitted", state, None)
     uow.emit(
         AuditSubmitted(
@@ -125,6 +127,7 @@ async def amend_audit(
         update={"revision": row.revision + 1, "items": score_items(catalog, items)}
     )
     await audits.set_revision(uow.session, audit_id, state.revision, context.now)
+    await cite_evidence(uow.session, context, audit_id, row.unit_id, items)
     await _record(uow, context, audit_id, "amended", state, reason)
     uow.emit(
         AuditAmended(

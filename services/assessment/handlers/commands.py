@@ -19,6 +19,7 @@ from contracts import intake as schemas
 from contracts.catalog import Catalog
 from contracts.roles import PERSON_ROLES, Role
 from services.assessment.adapters import rate_buckets
+from services.assessment.adapters.photo_store import PhotoStore
 from services.assessment.adapters.tables import plumbing
 from services.assessment.domain.audits import AuditDraft, ItemInput
 from services.assessment.domain.org import DeviceRow, OrgRow
@@ -38,6 +39,7 @@ from services.assessment.handlers import (
 )
 from services.assessment.handlers.admin_actions import record_admin_action
 from services.assessment.handlers.common import Context
+from services.assessment.handlers.evidence import EvidenceUpload, store_photo
 from services.assessment.handlers.seats import resolve_seat
 from services.assessment.handlers.sign_in import SignInConfig
 from services.runtime.auth import Principal
@@ -62,6 +64,7 @@ class Submission(CommandContext):
     policy: Policy
     correlation_id: uuid.UUID
     sign_in: SignInConfig | None
+    photos: PhotoStore | None
 
     @property
     def handler_context(self) -> Context:
@@ -114,7 +117,10 @@ AUDITORS = frozenset({Role.AUDITOR})
 
 
 def _items(items: list[schemas.AuditItemIn]) -> list[ItemInput]:
-    return [ItemInput(i.code, i.score, i.note, tuple(i.evidence), i.owner_id) for i in items]
+    return [
+        ItemInput(i.code, i.score, i.note, tuple(i.evidence), i.owner_id, tuple(i.evidence_ids))
+        for i in items
+    ]
 
 
 def _plus(items: list[schemas.PlusItemIn] | None) -> list[PlusScore] | None:
@@ -128,6 +134,14 @@ async def submit_audit(context: Submission, body: schemas.AuditIn) -> Answer:
     )
     uow, ctx = context.uow, context.handler_context
     return (await audits.submit_audit(uow, ctx, draft)).as_json()
+
+
+@COMMANDS.register(EvidenceUpload, name="evidence.upload", roles=AUDITORS, status=201)
+async def upload_evidence(context: Submission, body: EvidenceUpload) -> Answer:
+    """A photo as evidence for the caller's audits (HTTP only: the edge cleans it first)."""
+    if context.photos is None:
+        raise Refusal(Kind.UNAVAILABLE, "evidence_store_unavailable")
+    return await store_photo(context.uow, context.handler_context, body.photo, context.photos)
 
 
 @command(schemas.AuditAmendCommand, roles=AUDITORS)
@@ -360,7 +374,7 @@ async def invite(context: Submission, body: Invitation) -> Answer:
 
 class Submissions(Commands[Submission]):
     """The command table bound to this service's database, policy and clock (for the edges),
-    and sign-in's configuration (for invitations)."""
+    sign-in's configuration (for invitations) and the photo store (for evidence)."""
 
     def __init__(
         self,
@@ -368,15 +382,18 @@ class Submissions(Commands[Submission]):
         policy: Policy,
         clock: Now | None = None,
         sign_in: SignInConfig | None = None,
+        photos: PhotoStore | None = None,
     ) -> None:
         super().__init__(COMMANDS, self._context)
         self.sessions = sessions
         self.policy = policy
         self.clock = clock or SystemClock()
         self.sign_in = sign_in
+        self.photos = photos
 
     def _context(self, principal: Principal, key: str | None) -> Submission:
         context = Submission.read_clock(principal, key, self.sessions, plumbing.outbox, self.clock)
         context.policy, context.correlation_id = self.policy, uuid.uuid4()
         context.sign_in = self.sign_in
+        context.photos = self.photos
         return context

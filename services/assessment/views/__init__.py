@@ -3,6 +3,7 @@ the org chart, people's task results, the ward's calendar and what administrator
 
 from services.assessment.views.admin_actions import admin_actions
 from services.assessment.views.calendar import calendar_year
+from services.assessment.views.evidence import evidence_row
 from services.assessment.views.exports import (
     ACTION_COLUMNS,
     AUDIT_COLUMNS,
@@ -27,6 +28,7 @@ __all__ = [
     "audit_rows",
     "calendar_year",
     "corrective_action_list",
+    "evidence_row",
     "org_chart",
     "self_assessment_list",
     "task_result_view",

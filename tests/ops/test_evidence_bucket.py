@@ -1,0 +1,60 @@
+"""The photo evidence bucket under the production NATS configuration (``infra/nats/``): the
+admin user creates it with the streams, assessment's own user writes, overwrites and reads photos
+in it without a single permission violation, and no other user may read or write it."""
+
+from __future__ import annotations
+
+import nats
+import pytest
+
+from services.assessment.adapters.photo_store import PhotoStore
+from services.runtime.broker import inbox_prefix
+from tests.conftest import WARD
+from tests.ops.conftest import create_streams_as_admin, server_log
+from tests.ops.test_nats_security import action_word, refused
+from tools.processes import NatsServer
+
+pytestmark = [pytest.mark.nats]
+
+
+async def test_assessment_keeps_photos_with_its_own_user(
+    secured_nats: NatsServer, nats_secrets: dict[str, str]
+) -> None:
+    await create_streams_as_admin(secured_nats.url, nats_secrets)
+    client = await nats.connect(
+        secured_nats.url,
+        user="assessment",
+        password=nats_secrets["WARD5S_ASSESSMENT_NATS_PASSWORD"],
+        inbox_prefix=inbox_prefix("assessment"),
+    )
+    try:
+        store = PhotoStore(client.jetstream)
+        photo = bytes(range(256)) * 2_000  # 512 000 bytes: several chunks of the object store
+        await store.put(WARD, "e-1", photo)
+        assert await store.get(WARD, "e-1") == photo
+        await store.put(WARD, "e-1", b"again")  # an overwrite purges the old chunks
+        assert await store.get(WARD, "e-1") == b"again"
+        assert await store.get(WARD, "e-2") is None
+    finally:
+        await client.close()
+    assert "Violation" not in server_log(secured_nats)
+
+
+@pytest.mark.parametrize("user", ["scoring", "notifications", "frontend"])
+@pytest.mark.parametrize(
+    ("action", "subject"),
+    [
+        ("subscribe", "$O.EVIDENCE.C.>"),
+        ("publish", "$O.EVIDENCE.M.ZXZpZGVuY2U="),
+        ("publish", "$JS.API.STREAM.MSG.GET.OBJ_EVIDENCE"),
+        ("publish", "$JS.API.CONSUMER.CREATE.OBJ_EVIDENCE"),
+    ],
+)
+async def test_no_other_user_reaches_the_photos(
+    secured_nats: NatsServer, nats_secrets: dict[str, str], user: str, action: str, subject: str
+) -> None:
+    password = nats_secrets[f"WARD5S_{user.upper()}_NATS_PASSWORD"]
+    complaint = await refused(secured_nats.url, user, password, action, subject)
+    assert f'permissions violation for {action_word[action]} to "{subject.lower()}"' in (
+        complaint.lower()
+    )

@@ -109,6 +109,11 @@ async def test_no_anonymous_access(secured_nats: NatsServer) -> None:
         ("frontend", "subscribe", "ward5s.>"),
         ("frontend", "subscribe", "_INBOX_assessment.>"),
         ("frontend", "publish", "$JS.API.STREAM.INFO.ASSESSMENT"),
+        # nobody but assessment reaches the photo evidence (tests/ops/test_evidence_bucket.py)
+        ("scoring", "subscribe", "$O.EVIDENCE.C.>"),
+        ("notifications", "publish", "$JS.API.STREAM.MSG.GET.OBJ_EVIDENCE"),
+        ("frontend", "publish", "$O.EVIDENCE.M.ZXZpZGVuY2U="),
+        ("frontend", "publish", "$JS.API.CONSUMER.CREATE.OBJ_EVIDENCE"),
     ],
 )
 async def test_a_user_is_refused_where_it_must_not_go(

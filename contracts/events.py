@@ -178,6 +178,7 @@ AdminAction = Literal[
     "org_chart.loaded",
     "device.registered",
     "credential.issued",
+    "credential.revoked",
     "catalog.published",
     "period.closed",
     "period.reopened",
@@ -365,6 +366,24 @@ class SignInLinkIssuedData(Contract):
 class SignInLinkIssued(AssessmentEvent):
     type: Literal["assessment.sign_in.link_issued"] = "assessment.sign_in.link_issued"
     data: SignInLinkIssuedData
+
+
+class CredentialsRevokedData(Contract):
+    """Credentials of a person or device revoked before the tokens minted from them expire: a
+    person's sessions (signed out, a refresh token replayed, a password set, the person moved or
+    removed by an org chart load) or a device's credential (deactivated, rotated). Every service
+    refuses a token whose ``sid`` is one of them (docs/SECURITY.md, "Revoking")."""
+
+    subject_id: EntityId
+    #: The token claim ``sid`` of each credential revoked.
+    credential_ids: tuple[Annotated[str, Field(min_length=1, max_length=64)], ...]
+    #: When the last token minted from them expires: the services forget them after it.
+    until: AwareDatetime
+
+
+class CredentialsRevoked(AssessmentEvent):
+    type: Literal["assessment.credential.revoked"] = "assessment.credential.revoked"
+    data: CredentialsRevokedData
 
 
 # --- scoring -------------------------------------------------------------------------------------
@@ -598,6 +617,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     CalendarPublished,
     AdminActionRecorded,
     SignInLinkIssued,
+    CredentialsRevoked,
     ScoreUpdated,
     ScoreFinalized,
     LowScoreDetected,
@@ -632,6 +652,7 @@ AnyEvent = Annotated[
     | CalendarPublished
     | AdminActionRecorded
     | SignInLinkIssued
+    | CredentialsRevoked
     | ScoreUpdated
     | ScoreFinalized
     | LowScoreDetected

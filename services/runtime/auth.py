@@ -6,13 +6,15 @@ Only assessment, which owns the org chart, can mint them: it signs with a privat
 (:mod:`services.runtime.token_keys` says where they come from). A token names one person or
 device, its ward, its role, its unit and, for a vice-chairman, the units in their charge; its
 header names the key (``kid``) and its claims say who it is for (``aud``), when it was made and
-ends (``iat``, ``nbf``, ``exp``) and which token it is (``jti``). docs/SECURITY.md has the model.
+ends (``iat``, ``nbf``, ``exp``), which token it is (``jti``) and which credential it was minted
+from (``sid``: a person's session, a device's credential), by which it is revoked
+(:mod:`services.runtime.revocations`). docs/SECURITY.md has the model.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -28,7 +30,7 @@ ALGORITHM = "EdDSA"
 #: The services a token may be for; a person's token is for all of them.
 AUDIENCES = ("assessment", "scoring", "notifications")
 #: Claims every token must carry.
-REQUIRED_CLAIMS = ("iss", "sub", "aud", "iat", "nbf", "exp", "jti")
+REQUIRED_CLAIMS = ("iss", "sub", "aud", "iat", "nbf", "exp", "jti", "sid")
 #: Clock difference between machines tolerated on ``iat``, ``nbf`` and ``exp``.
 LEEWAY = timedelta(seconds=30)
 
@@ -52,6 +54,10 @@ class Principal:
     #: A city official's city (claim ``city``); their ``ward`` is empty until scoring narrows
     #: it to the ward of that city they name.
     city: str | None = None
+    #: The credential the token was minted from (claim ``sid``): a signed-in person's session
+    #: (their refresh tokens' family), a device's current credential, or one of its own for a
+    #: token minted alone (a city official's). Revoking it refuses the token in every service.
+    session_id: str | None = field(default=None, compare=False)
 
     def sees_unit(self, unit_id: str) -> bool:
         """Whether this caller may read the figures and alerts of a unit of their ward."""
@@ -91,7 +97,8 @@ def issue_token(
     now: datetime | None = None,
 ) -> str:
     """A token for ``principal``, signed with ``key``, valid from ``now`` (default: the
-    system clock) for ``ttl``, for the services in ``audience``."""
+    system clock) for ``ttl``, for the services in ``audience``; its ``sid`` is the principal's
+    ``session_id`` (a credential of its own when None)."""
     moment = now or datetime.now(UTC)
     claims: dict[str, Any] = {
         "iss": ISSUER,
@@ -105,6 +112,7 @@ def issue_token(
         "nbf": int(moment.timestamp()),
         "exp": int((moment + ttl).timestamp()),
         "jti": uuid.uuid4().hex,
+        "sid": principal.session_id or uuid.uuid4().hex,
     }
     if principal.city:
         claims["city"] = principal.city
@@ -112,16 +120,26 @@ def issue_token(
 
 
 class TokenVerifier:
-    """Checks tokens meant for ``audience`` (a service's name) with the keys of ``source``."""
+    """Checks tokens meant for ``audience`` (a service's name) with the keys of ``source``,
+    and, given ``revoked`` (whether a credential id is revoked: the service's
+    ``revoked_credentials``, :mod:`services.runtime.revocations`), that the credential the token
+    was minted from still stands."""
 
-    def __init__(self, audience: str, source: KeySource) -> None:
+    def __init__(
+        self,
+        audience: str,
+        source: KeySource,
+        revoked: Callable[[str], Awaitable[bool]] | None = None,
+    ) -> None:
         self.audience = audience
         self.source = source
+        self.revoked = revoked
 
     async def verify(self, token: str) -> Principal:
         """The caller the token names. Raises :class:`InvalidToken` (401) for a token that is
-        malformed, signed by an unknown key or another algorithm, for another service, expired
-        or not valid yet; :class:`KeysUnavailable` (503) when no keys can be had."""
+        malformed, signed by an unknown key or another algorithm, for another service, expired,
+        not valid yet or minted from a revoked credential; :class:`KeysUnavailable` (503) when
+        no keys can be had."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
@@ -132,7 +150,10 @@ class TokenVerifier:
         public = await self.source.key(kid)
         if public is None:
             raise InvalidToken(f"unknown key {kid!r}")
-        return self.decode(token, public)
+        principal = self.decode(token, public)
+        if self.revoked is not None and await self.revoked(str(principal.session_id)):
+            raise InvalidToken("its credential is revoked")
+        return principal
 
     def decode(self, token: str, public: jwt.PyJWK) -> Principal:
         try:
@@ -152,6 +173,7 @@ class TokenVerifier:
                 unit_id=claims.get("unit"),
                 units_in_charge=tuple(claims.get("units") or ()),
                 city=claims.get("city"),
+                session_id=str(claims["sid"]),
             )
             of_city = principal.role in CITY_ROLES
             if of_city != bool(principal.city) or of_city == bool(principal.ward):

@@ -99,9 +99,12 @@ def moments(*names: str) -> list[Column[datetime]]:
 
 class PlumbingTables:
     """The outbox and inbox tables, declared on a service's metadata; with ``commands=True``
-    also the idempotency records of the command pipeline (``services.runtime.commands``)."""
+    also the idempotency records of the command pipeline (``services.runtime.commands``) and
+    the revoked credentials every bearer token is checked against
+    (``services.runtime.revocations``)."""
 
     idempotency: Table
+    revoked: Table
 
     def __init__(self, metadata: MetaData, *, commands: bool = False) -> None:
         # Events waiting to be published; ``published_at`` is set once JetStream acknowledged.
@@ -127,6 +130,17 @@ class PlumbingTables:
             Column("processed_at", UtcDateTime(), nullable=False),
         )
         if commands:
+            # Credentials (a person's session, a device's credential: a token's ``sid``) revoked
+            # before the tokens minted from them expire: every request's token is checked here
+            # (``services.runtime.revocations``). Kept until ``until``, when those have expired.
+            self.revoked = Table(
+                "revoked_credentials",
+                metadata,
+                *keys(credential_id=64),
+                *required(ward=64, subject_id=64),
+                Column("revoked_at", UtcDateTime(), nullable=False),
+                Column("until", UtcDateTime(), nullable=False),
+            )
             # A command's first answer, found again by a retry with the same key.
             self.idempotency = Table(
                 "idempotency",

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.events import EVENT_TYPES, event_type_name
 from contracts.subjects import event_subject
+from services.runtime import revocations
 from services.runtime.auth import KeySource, KeysUnavailable, TokenVerifier
 from services.runtime.broker import build_broker, ensure_streams, jetstream
 from services.runtime.clock import Now
@@ -69,7 +70,6 @@ class Runtime:
             refresh_s=settings.jwks_refresh_s,
             max_age_s=settings.jwks_max_age_s,
         )
-        self.verifier = TokenVerifier(settings.service, self.token_keys)
         self.metadata = metadata
         self._plumbing = plumbing
         self.migrations = migrations
@@ -80,6 +80,15 @@ class Runtime:
                 raise ValueError("a service with a database gives its metadata and migrations")
             self._engine = create_engine(settings.sqlalchemy_url)
             self._sessions = session_factory(self._engine)
+        # Every token is checked against the credentials revoked (services.runtime.revocations).
+        revoked = getattr(plumbing, "revoked", None)
+        self.verifier = TokenVerifier(
+            settings.service,
+            self.token_keys,
+            revocations.checker(self._sessions, revoked)
+            if self._sessions is not None and revoked is not None
+            else None,
+        )
         self.broker: NatsBroker = build_broker(settings)
         self.consumers: list[EventConsumer] = []
         self.relay: OutboxRelay | None = None

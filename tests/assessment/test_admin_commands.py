@@ -85,8 +85,9 @@ async def test_only_administrators_load_an_org_chart_and_a_retry_loads_nothing(
 
 
 async def test_a_device_is_registered_through_the_pipeline(sessions: SessionFactory) -> None:
-    device = DeviceRow("qr-kt", Role.KIOSK, "kt", Text(vi="Mã QR", en="QR code"), "qr")
+    device = DeviceRow("qr-kt-3", Role.KIOSK, "kt", Text(vi="Mã QR", en="QR code"), "qr")
     before = await count(sessions, devices)
-    answer = await commands(sessions).execute(ADMIN, DeviceRegistration(device=device))
-    assert answer == (200, {"device_id": "qr-kt"})
+    status, answer = await commands(sessions).execute(ADMIN, DeviceRegistration(device=device))
+    # A new device is issued a credential, whose token the HTTP edge mints.
+    assert status == 200 and answer["device_id"] == "qr-kt-3" and answer["credential_id"]
     assert await count(sessions, devices) == before + 1

@@ -103,7 +103,7 @@ async def test_no_administrator_mints_a_token_as_a_person(service) -> None:
 
 async def test_the_chairman_reads_what_administrators_did_with_their_reasons(service) -> None:
     since = datetime.now(UTC)
-    device = {"role": "kiosk", "label_vi": "Ki-ốt 3", "label_en": "Kiosk 3"}
+    device = {"role": "kiosk", "unit_id": "ttphcc", "label_vi": "Ki-ốt 3", "label_en": "Kiosk 3"}
     why = "Ki-ốt mới ở quầy 3"
     registered = await service.http.put(
         "/v1/org/devices/kiosk-03", json=device, headers=ADMIN, params={"reason": why}

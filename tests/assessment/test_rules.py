@@ -415,11 +415,11 @@ async def test_qr_link_is_bound_to_its_unit(service) -> None:
     assert answer.status_code == 201, answer.text
     (message,) = await service.settled_events(1, feedback_id=answer.json()["feedback_id"])
     assert message["event"]["data"]["channel"] == "qr"
-    # Revoked: the token no longer works.
+    # Deactivated: its credential is revoked, the token no longer works.
     inactive = {**device, "active": False}
     await service.http.put("/v1/org/devices/qr-kt", json=inactive, headers=ADMIN, params=why)
     await refused(
-        service, "/v1/feedback", {"unit_id": "kt", "level": 4}, link, 403, "unknown_device"
+        service, "/v1/feedback", {"unit_id": "kt", "level": 4}, link, 401, "unauthenticated"
     )
 
 

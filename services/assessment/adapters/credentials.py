@@ -113,22 +113,27 @@ async def use_refresh(session: AsyncSession, token_hash: str, now: datetime) -> 
     return bool(used.rowcount == 1)  # type: ignore[attr-defined]
 
 
-async def revoke_family(session: AsyncSession, family_id: str, now: datetime) -> None:
+async def revoke_family(session: AsyncSession, family_id: str, now: datetime) -> bool:
+    """Revoke the live refresh tokens of a family; whether it had any (False: revoked before)."""
     t = refresh_tokens
-    await session.execute(
+    revoked = await session.execute(
         update(t).where(t.c.family_id == family_id, t.c.revoked_at.is_(None)).values(revoked_at=now)
     )
+    return bool(revoked.rowcount)  # type: ignore[attr-defined]
 
 
-async def revoke_person(session: AsyncSession, ward: str, person_id: str, now: datetime) -> int:
-    """Revoke every refresh token of the person; how many were live."""
+async def revoke_person(
+    session: AsyncSession, ward: str, person_id: str, now: datetime
+) -> list[str]:
+    """Revoke every refresh token of the person; the families that had live ones."""
     t = refresh_tokens
     revoked = await session.execute(
         update(t)
         .where(t.c.ward == ward, t.c.person_id == person_id, t.c.revoked_at.is_(None))
         .values(revoked_at=now)
+        .returning(t.c.family_id)
     )
-    return int(revoked.rowcount)  # type: ignore[attr-defined]
+    return sorted({row.family_id for row in revoked})
 
 
 # --- failed sign-ins --------------------------------------------------------------------------

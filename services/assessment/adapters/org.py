@@ -82,6 +82,25 @@ async def active_device(session: AsyncSession, ward: str, device_id: str) -> Row
     ).first()
 
 
+async def device(session: AsyncSession, ward: str, device_id: str) -> Row[Any] | None:
+    """The device of the ward's register, active or not."""
+    t = devices
+    found = await session.execute(select(t).where(t.c.ward == ward, t.c.device_id == device_id))
+    return found.first()
+
+
+async def set_device_credential(
+    session: AsyncSession, ward: str, device_id: str, credential_id: str | None
+) -> None:
+    """Make ``credential_id`` the device's current credential (None: it has none)."""
+    t = devices
+    await session.execute(
+        update(t)
+        .where(t.c.ward == ward, t.c.device_id == device_id)
+        .values(credential_id=credential_id)
+    )
+
+
 @dataclass(frozen=True)
 class WardChart:
     """A ward's row as a new org chart leaves it: the chart's version, the ward's name and city."""

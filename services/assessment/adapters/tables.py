@@ -77,6 +77,9 @@ devices = Table(
     Column("active", Boolean, nullable=False, default=True),
     #: kiosk: a device at the counter; qr: an anonymous link printed for one unit.
     Column("channel", String(8), nullable=False, default="kiosk", server_default="kiosk"),
+    #: The device's current credential: the ``sid`` of the token it was last issued (None: none
+    #: issued, or deactivated). Issuing another, or deactivating, revokes it.
+    Column("credential_id", String(64)),
 )
 
 catalogs = Table(

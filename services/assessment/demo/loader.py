@@ -20,16 +20,17 @@ from contracts.catalog import default_catalog
 from contracts.common import LOCAL_TZ, Text
 from contracts.envelope import SYSTEM
 from contracts.periods import Month
-from contracts.roles import Role
+from contracts.roles import PERSON_ROLES, Role
 from services.assessment import bootstrap
 from services.assessment.adapters import reads
 from services.assessment.adapters.tables import plumbing
+from services.assessment.demo.credentials import demo_credentials
 from services.assessment.domain.audits import AuditDraft, ItemInput
 from services.assessment.domain.graders import Seat, grading_refusal
 from services.assessment.domain.org import DeviceRow, OrgRow
 from services.assessment.domain.policy import Policy
 from services.assessment.domain.self_assessments import PlusScore
-from services.assessment.entrypoints.keys import Issuer
+from services.assessment.entrypoints.keys import DEMO_TOKEN_TTL, Issuer
 from services.assessment.entrypoints.org_csv import parse_org_chart
 from services.assessment.handlers import audits as audit_handlers
 from services.assessment.handlers import corrective_actions as actions
@@ -187,7 +188,10 @@ async def load(settings: ServiceSettings, mode: str, tokens_path: str) -> None:
     try:
         version = await load_org(sessions, rows, devices)
         log.info("demo ward %s loaded (org chart version %d, %d people)", WARD, version, len(rows))
-        write_tokens(Path(tokens_path), issuer, [*callers, CITY_OFFICER], rows)
+        people = [c for c in callers if c.role in PERSON_ROLES]
+        devices_ = [c for c in callers if c.role not in PERSON_ROLES]
+        minted = await demo_credentials(sessions, people, devices_, DEMO_TOKEN_TTL)
+        write_tokens(Path(tokens_path), issuer, [*minted, CITY_OFFICER], rows)
         if mode == "full":
             policy = config.policy()
             await load_submissions(sessions, callers, policy)
@@ -389,6 +393,7 @@ class DemoWard:
             )
 
     async def feedback(self, uow: UnitOfWork) -> int:
+        # Each unit is rated by its own devices (a kiosk or QR link rates only its unit).
         kiosks = self.people(Role.KIOSK)
         staff = self.people(Role.STAFF)
         levels, weights = zip(*LEVEL_WEIGHTS.items(), strict=True)
@@ -407,7 +412,7 @@ class DemoWard:
                     officers = [p for p in staff if p.unit_id == unit_id]
                     await self.rate(
                         uow,
-                        self.rng.choice(kiosks),
+                        self.rng.choice([k for k in kiosks if k.unit_id == unit_id]),
                         moment,
                         unit_id,
                         self.rng.choices(levels, weights)[0],
@@ -418,7 +423,9 @@ class DemoWard:
         bad_day = self.now.astimezone(LOCAL_TZ).replace(hour=8, minute=0, second=0)
         for minutes in (0, 25, 50, 75):
             moment = min(bad_day + timedelta(minutes=minutes), self.now)
-            await self.rate(uow, kiosks[0], moment, "dvcu", 1, None)
+            await self.rate(
+                uow, next(k for k in kiosks if k.unit_id == "dvcu"), moment, "dvcu", 1, None
+            )
             count += 1
         return count
 

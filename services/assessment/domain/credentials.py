@@ -127,6 +127,8 @@ class Lifetimes:
     reset: timedelta = timedelta(hours=1)
     access: timedelta = timedelta(minutes=15)
     refresh: timedelta = timedelta(hours=12)
+    #: A device's token (checked against revoked credentials on every request).
+    device: timedelta = timedelta(days=365)
     #: At most one reset link per person in this time: anyone may ask for a reset by address,
     #: and each request would otherwise send the person another mail.
     reset_interval: timedelta = timedelta(minutes=10)

@@ -126,8 +126,8 @@ ADMIN_MESSAGES: Mapping[str, tuple[str, str]] = {
         "This device, QR link or integration is not active.",
     ),
     "wrong_unit": (
-        "Mã QR này dành cho đơn vị khác.",
-        "This QR link belongs to another unit.",
+        "Ki-ốt hoặc mã QR này dành cho đơn vị khác.",
+        "This kiosk or QR link belongs to another unit.",
     ),
     "period_not_over": (
         "Kỳ {period} chưa kết thúc, chưa thể khóa sổ.",

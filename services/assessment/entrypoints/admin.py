@@ -5,7 +5,8 @@ each with a reason and recorded: ``handlers/admin_actions.py``), the record of a
 actions the chairman reads, and a month's audits and corrective actions exported.
 
 No route issues a token *as a person*: a person's token comes from their own sign-in, never
-from an administrator (issue 14, item 5); devices keep their credentials."""
+from an administrator (issue 14, item 5). A device's token is answered when its credential is
+issued (``handlers/devices.py``)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from services.assessment.entrypoints.org_csv import parse_org_chart
 from services.assessment.handlers.commands import (
     CatalogPublication,
     DeviceRegistration,
+    DeviceRotation,
     OrgChartUpload,
 )
 from services.assessment.handlers.common import get_catalog as stored_catalog
@@ -141,16 +143,22 @@ async def load_org_chart(
     return await submit(request, upload, admin, key)
 
 
+#: A device's id in the register.
+DeviceId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+
+
 @router.put(
     "/org/devices/{device_id}",
     responses=error_responses(400, 401, 403, 422),
-    summary="Register a kiosk, a QR link or an integration; answers its bearer token",
+    summary="Register or change a kiosk, a QR link (for one unit) or an integration; answers "
+    "its bearer token when a credential is issued (a new or reactivated device), null when it "
+    "keeps its own; deactivating one revokes its credential",
     tags=["organisation"],
 )
 async def save_device(
     admin: Admin,
     request: Request,
-    device_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")],
+    device_id: DeviceId,
     body: schemas.DeviceIn,
     reason: AdminReason,
     key: IdempotencyKey = None,
@@ -163,10 +171,44 @@ async def save_device(
         body.channel,
         body.active,
     )
-    registration = DeviceRegistration(device=device, reason=reason, credential=True)
-    await submissions_of(request).execute(admin, registration, key)
-    principal = Principal(device_id, admin.ward, device.role, body.unit_id)
-    return {"device_id": device_id, "token": request.app.state.issuer.device(principal)}
+    registration = DeviceRegistration(device=device, reason=reason)
+    _, answer = await submissions_of(request).execute(admin, registration, key)
+    return _device_token(request, admin, answer)
+
+
+@router.post(
+    "/org/devices/{device_id}/credential",
+    responses=error_responses(401, 403, 404, 422),
+    summary="Issue a device a new credential (rotation): answers its new bearer token; the one "
+    "before is refused from its next request on, the other devices keep theirs",
+    tags=["organisation"],
+)
+async def rotate_device_credential(
+    admin: Admin,
+    request: Request,
+    device_id: DeviceId,
+    reason: AdminReason,
+    key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    rotation = DeviceRotation(device_id=device_id, reason=reason)
+    _, answer = await submissions_of(request).execute(admin, rotation, key)
+    return _device_token(request, admin, answer)
+
+
+def _device_token(request: Request, admin: Principal, answer: dict[str, Any]) -> dict[str, Any]:
+    """``{"device_id", "token"}``: the token of the credential the command issued (None for
+    none), minted for the device alone and never stored."""
+    credential, token = answer.get("credential_id"), None
+    if credential:
+        device = Principal(
+            answer["device_id"],
+            admin.ward,
+            Role(answer["role"]),
+            answer["unit_id"],
+            session_id=credential,
+        )
+        token = request.app.state.issuer.device(device)
+    return {"device_id": answer["device_id"], "token": token}
 
 
 @router.get(

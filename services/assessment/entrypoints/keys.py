@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from contracts.roles import CITY_ROLES, PERSON_ROLES
 from services.assessment.settings import AssessmentSettings, assessment_settings
 from services.runtime.auth import AUDIENCES, Principal, issue_token
 from services.runtime.settings import ServiceSettings
@@ -66,8 +67,10 @@ class Issuer:
         return issue_token(self.ring.current(), principal, self.device_ttl, DEVICE_AUDIENCE, now)
 
     def demo(self, principal: Principal) -> str:
-        """A demo caller's token (people and devices alike, every service), for a day."""
-        return issue_token(self.ring.current(), principal, DEMO_TOKEN_TTL, AUDIENCES)
+        """A demo caller's token, for a day: a person's for every service, a device's for
+        assessment alone (as the device's own)."""
+        audience = AUDIENCES if principal.role in PERSON_ROLES | CITY_ROLES else DEVICE_AUDIENCE
+        return issue_token(self.ring.current(), principal, DEMO_TOKEN_TTL, audience)
 
 
 # --- python -m services.assessment keys ------------------------------------------------------

@@ -39,6 +39,7 @@ def sign_in_config(config: AssessmentSettings, issuer: Issuer) -> SignInConfig:
             reset=timedelta(hours=config.reset_hours),
             access=timedelta(minutes=config.access_token_minutes),
             refresh=timedelta(hours=config.refresh_token_hours),
+            device=timedelta(days=config.device_token_days),
         ),
         link_base=config.sign_in_url,
         mail_key=config.sign_in_mail_key,

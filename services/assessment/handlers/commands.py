@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from prometheus_client import Counter
@@ -22,6 +22,7 @@ from services.assessment.adapters import rate_buckets
 from services.assessment.adapters.photo_store import PhotoStore
 from services.assessment.adapters.tables import plumbing
 from services.assessment.domain.audits import AuditDraft, ItemInput
+from services.assessment.domain.credentials import Lifetimes
 from services.assessment.domain.org import DeviceRow, OrgRow
 from services.assessment.domain.policy import Policy
 from services.assessment.domain.self_assessments import PlusScore
@@ -30,6 +31,7 @@ from services.assessment.handlers import (
     calendar,
     catalog,
     corrective_actions,
+    devices,
     feedback,
     org,
     periods,
@@ -294,12 +296,17 @@ class OrgChartUpload(BaseModel):
 
 
 class DeviceRegistration(BaseModel):
-    """Register or change a kiosk, a QR link or an integration; ``credential``: the edge
-    answers the device a new credential (recorded as ``credential.issued``)."""
+    """Register or change a kiosk, a QR link or an integration (``handlers/devices.py``)."""
 
     device: DeviceRow
     reason: str | None = None
-    credential: bool = False
+
+
+class DeviceRotation(BaseModel):
+    """Issue a device a new credential, revoking its current one."""
+
+    device_id: str
+    reason: str | None = None
 
 
 @COMMANDS.register(CatalogPublication, name="catalog.publish", roles=ADMIN, status=201)
@@ -336,19 +343,26 @@ async def load_org_chart(context: Submission, body: OrgChartUpload) -> Answer:
 
 @COMMANDS.register(DeviceRegistration, name="org.device", roles=ADMIN)
 async def save_device(context: Submission, body: DeviceRegistration) -> Answer:
-    """The device's id (the HTTP edge adds its token, which is never stored)."""
-    device, ctx, uow = body.device, context.handler_context, context.uow
-    await org.save_device(uow, context.principal.ward, device)
-    active = "true" if device.active else "false"
-    details = {"role": device.role.value, "active": active}
-    await record_admin_action(
-        uow, ctx, "device.registered", device.device_id, body.reason, **details
+    """The device's id and the credential issued to it, if any (the HTTP edge mints its token,
+    which is never stored)."""
+    device = body.device
+    credential = await devices.register(
+        context.uow, context.handler_context, device, body.reason, _device_life(context)
     )
-    if body.credential:
-        await record_admin_action(
-            uow, ctx, "credential.issued", device.device_id, body.reason, holder="device"
-        )
-    return {"device_id": device.device_id}
+    return devices.answer(device.device_id, device.role.value, device.unit_id, credential)
+
+
+@COMMANDS.register(DeviceRotation, name="org.device.credential", roles=ADMIN)
+async def rotate_device_credential(context: Submission, body: DeviceRotation) -> Answer:
+    """The device's id and its new credential (the HTTP edge mints its token)."""
+    return await devices.rotate(
+        context.uow, context.handler_context, body.device_id, body.reason, _device_life(context)
+    )
+
+
+def _device_life(context: Submission) -> timedelta:
+    """How long a device's token lives (the sign-in configuration's, else the default)."""
+    return (context.sign_in.lifetimes if context.sign_in else Lifetimes()).device
 
 
 class Invitation(BaseModel):

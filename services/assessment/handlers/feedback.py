@@ -38,10 +38,10 @@ async def receive_feedback(
     phone that was offline), else the moment it arrives. A rating given at 23:50 on 31 March and
     sent at 00:10 on 1 April is March's (``window.check_capture``'s bounds, from the policy).
     Answers ``{"feedback_id", "unit_id", "period", "captured_at"}``. Errors: 403
-    ``unknown_device`` (not an active kiosk or QR link of the ward); 422 ``wrong_unit`` (a QR
-    link of another unit), ``unknown_unit``, ``unknown_person`` (``officer_id``), ``in_future``,
-    ``capture_too_old``, ``date_out_of_window`` (``captured_at``); 409 ``period_closed``
-    (``captured_at`` when given, else ``period``)."""
+    ``unknown_device`` (not an active kiosk or QR link of the ward); 422 ``wrong_unit`` (a kiosk
+    or QR link of another unit), ``unknown_unit``, ``unknown_person`` (``officer_id``),
+    ``in_future``, ``capture_too_old``, ``date_out_of_window`` (``captured_at``); 409
+    ``period_closed`` (``captured_at`` when given, else ``period``)."""
     session = uow.session
     device = await _rating_device(uow, context, unit_id)
     await check_unit(session, context.ward, unit_id)
@@ -95,11 +95,11 @@ async def receive_feedback(
 
 
 async def _rating_device(uow: UnitOfWork, context: Context, unit_id: str) -> Row[Any]:
-    """The caller's device: an active kiosk of the ward (403 ``unknown_device``), and for a QR
-    link, one of the unit rated (422 ``wrong_unit``)."""
+    """The caller's device: an active kiosk or QR link of the ward (403 ``unknown_device``),
+    registered for the unit rated (422 ``wrong_unit``: a device rates only its own unit)."""
     device = await org.active_device(uow.session, context.ward, context.principal.subject_id)
     if device is None or device.role != Role.KIOSK.value:
         raise Refusal(Kind.FORBIDDEN, "unknown_device")
-    if device.channel == "qr" and device.unit_id and device.unit_id != unit_id:
+    if device.unit_id != unit_id:
         raise Refusal(Kind.INVALID, "wrong_unit", "unit_id")
     return device

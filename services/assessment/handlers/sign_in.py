@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -32,6 +32,7 @@ from services.assessment.adapters import org
 from services.assessment.domain import credentials as rules
 from services.assessment.domain.org import OrgRow
 from services.assessment.handlers.common import find_person
+from services.assessment.handlers.revoking import revoke_sessions
 from services.runtime.auth import Principal
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.sealing import seal
@@ -162,7 +163,8 @@ async def set_password(uow: UnitOfWork, secret: str, password: str) -> str:
     rules.check_new_password(password, person.email)
     password_hash = await asyncio.to_thread(rules.hash_password, password)
     await stored.set_password(uow.session, row.ward, row.person_id, password_hash, now)
-    await stored.revoke_person(uow.session, row.ward, row.person_id, now)
+    families = await stored.revoke_person(uow.session, row.ward, row.person_id, now)
+    await revoke_sessions(uow, row.ward, row.person_id, families)
     await stored.retire_secrets(uow.session, row.ward, row.person_id, now)
     return str(row.person_id)
 
@@ -206,12 +208,9 @@ async def refresh(uow: UnitOfWork, token: str, config: SignInConfig) -> Session 
     row = await stored.refresh_row(uow.session, rules.digest(token))
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
-    if not await stored.use_refresh(uow.session, row.token_hash, now):
-        await stored.revoke_family(uow.session, row.family_id, now)
-        return None
     person = await org.active_person(uow.session, row.ward, row.person_id)
-    if person is None:
-        await stored.revoke_family(uow.session, row.family_id, now)
+    if not await stored.use_refresh(uow.session, row.token_hash, now) or person is None:
+        await _revoke_family(uow, row)
         return None
     return await _session(uow, person, row.family_id, config)
 
@@ -220,7 +219,14 @@ async def sign_out(uow: UnitOfWork, token: str) -> None:
     """Revoke the refresh token's family (nothing for an unknown token)."""
     row = await stored.refresh_row(uow.session, rules.digest(token))
     if row is not None:
-        await stored.revoke_family(uow.session, row.family_id, uow.now)
+        await _revoke_family(uow, row)
+
+
+async def _revoke_family(uow: UnitOfWork, row: Row[Any]) -> None:
+    """Revoke the session of refresh token ``row``: its family's refresh tokens, and the
+    access tokens minted from it in every service."""
+    if await stored.revoke_family(uow.session, row.family_id, uow.now):
+        await revoke_sessions(uow, row.ward, row.person_id, [row.family_id])
 
 
 async def _session(
@@ -237,7 +243,7 @@ async def _session(
         expires_at=now + life.refresh,
     )
     return Session(
-        access_token=config.mint(principal_of(person), now),
+        access_token=config.mint(replace(principal_of(person), session_id=family_id), now),
         refresh_token=token,
         expires_in=int(life.access.total_seconds()),
         refresh_expires_in=int(life.refresh.total_seconds()),
@@ -271,5 +277,6 @@ async def revoke_changed(
         person.person_id for person in before if new.get(person.person_id) != _seat(person._mapping)
     ]
     for person_id in changed:
-        await stored.revoke_person(uow.session, ward, person_id, uow.now)
+        families = await stored.revoke_person(uow.session, ward, person_id, uow.now)
+        await revoke_sessions(uow, ward, person_id, families)
     return changed

@@ -1,6 +1,6 @@
 """What comes from the bus, by event type: the org chart and the ward's calendar, the sign-in
-links to e-mail, assessment's submissions (each changing what is owed) and scoring's low scores
-and recoveries. Every other event on the streams is skipped.
+links to e-mail, the credentials revoked, assessment's submissions (each changing what is owed)
+and scoring's low scores and recoveries. Every other event on the streams is skipped.
 
 ``apply`` is the consumers' callback: it runs each event's handler in the consumer's
 transaction (joined by a :class:`~services.notifications.handlers.context.JoinedUnit`) and
@@ -23,6 +23,7 @@ from contracts.events import (
     CorrectiveActionClosed,
     CorrectiveActionOpened,
     CorrectiveActionReopened,
+    CredentialsRevoked,
     LowScoreDetected,
     LowScoreRecovered,
     OrgChartPublished,
@@ -30,9 +31,11 @@ from contracts.events import (
     SelfAssessmentSubmitted,
     SignInLinkIssued,
 )
+from services.notifications.adapters.tables import plumbing
 from services.notifications.domain.policy import Policy
 from services.notifications.handlers import calendar, low_scores, org, sign_in_mail, submissions
 from services.notifications.handlers.context import Context, JoinedUnit
+from services.runtime import revocations
 from services.runtime.clock import Now
 from services.runtime.dispatch import Registry
 
@@ -42,6 +45,14 @@ EVENTS: Registry[Context, None] = Registry("notifications events")
 EVENTS.register(OrgChartPublished)(org.replace_org_chart)
 EVENTS.register(CalendarPublished)(calendar.replace_calendar)
 EVENTS.register(SignInLinkIssued)(sign_in_mail.queue_sign_in_link)
+
+
+@EVENTS.register(CredentialsRevoked)
+async def credentials_revoked(ctx: Context, event: CredentialsRevoked) -> None:
+    """Refuse from now on the tokens of the credentials assessment revoked."""
+    await revocations.record_event(ctx.session, plumbing.revoked, event)
+
+
 EVENTS.register(LowScoreDetected)(low_scores.raise_low_score)
 EVENTS.register(LowScoreRecovered)(low_scores.resolve_recovered)
 EVENTS.register(SelfAssessmentSubmitted, SelfAssessmentReviewed)(

@@ -10,6 +10,7 @@ from contracts.events import (
     AuditAmended,
     AuditSubmitted,
     AuditWithdrawn,
+    CredentialsRevoked,
     FeedbackReceived,
     OrgChartPublished,
     PeriodClosed,
@@ -17,9 +18,11 @@ from contracts.events import (
     SelfAssessmentReviewed,
     TaskResultRecorded,
 )
+from services.runtime import revocations
 from services.runtime.dispatch import BatchRegistry
 from services.runtime.uow import UnitOfWork
 from services.scoring.adapters import locks
+from services.scoring.adapters.tables import plumbing
 from services.scoring.domain.policy import Policy
 from services.scoring.handlers import audits, feedback, org, reviews
 from services.scoring.handlers.announce import announce
@@ -49,6 +52,11 @@ class Scoring:
     async def apply(self, uow: UnitOfWork, events: Sequence[Event]) -> None:
         """Fold ``events`` (new ones, in stream order) into the projection in ``uow``'s
         transaction and stage the events announcing what changed."""
+        if self.announce:
+            # Not the projection's: a rebuild keeps the live list as it is.
+            for event in events:
+                if isinstance(event, CredentialsRevoked):
+                    await revocations.record_event(uow.session, plumbing.revoked, event)
         batch = Batch(uow, self.policy)
         # Split by kind once, in stream order: a batch holds thousands of events, mostly of one
         # kind (a type is a dictionary key; ``isinstance`` per event and kind costs more).

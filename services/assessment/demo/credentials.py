@@ -1,0 +1,52 @@
+"""The demo's credentials: each demo device its credential and each demo person a session, so
+that the tokens of ``var/demo-tokens.json`` are revoked as anyone's are (a device deactivated or
+rotated, a person moved or removed by an org chart load: docs/SECURITY.md, "Revoking")."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import timedelta
+
+from services.assessment.adapters import credentials as stored
+from services.assessment.adapters import org
+from services.assessment.adapters.tables import plumbing
+from services.assessment.domain import credentials as rules
+from services.assessment.handlers.devices import replace_credential
+from services.runtime.auth import Principal
+from services.runtime.db import SessionFactory
+from services.runtime.uow import UnitOfWork
+
+#: How long the demo's device credentials are revoked for once replaced (their tokens' life).
+DEVICE_TOKENS_LIVE = timedelta(days=365)
+
+
+async def demo_credentials(
+    sessions: SessionFactory, people: list[Principal], devices: list[Principal], life: timedelta
+) -> list[Principal]:
+    """``people`` each with a new session of ``life`` (a refresh family whose refresh token is
+    never given out) and ``devices`` each with a new credential (the one before revoked): the
+    principals to mint the demo's tokens for, with their ``session_id``."""
+    minted = []
+    async with UnitOfWork(sessions, plumbing.outbox) as uow:
+        now = uow.now
+        for person in people:
+            family = str(uuid.uuid4())
+            await stored.add_refresh(
+                uow.session,
+                token_hash=rules.digest(rules.new_secret()),
+                ward=person.ward,
+                person_id=person.subject_id,
+                family_id=family,
+                issued_at=now,
+                expires_at=now + life,
+            )
+            minted.append(replace(person, session_id=family))
+        for device in devices:
+            row = await org.device(uow.session, device.ward, device.subject_id)
+            current = row.credential_id if row is not None else None
+            credential = await replace_credential(
+                uow, device.ward, device.subject_id, current, DEVICE_TOKENS_LIVE
+            )
+            minted.append(replace(device, session_id=credential))
+    return minted

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from services.runtime.cli import Command
 from services.runtime.clock import SystemClock
 from services.runtime.refusals import register_messages
 from services.runtime.service import Runtime
@@ -27,6 +28,15 @@ from services.web.views.render import STATIC
 NAME = "web"
 #: The web front-end has no database; ``migrate`` has nothing to do.
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+COMMANDS = {
+    "qr-link": Command(
+        "print the QR rating page's address for a QR device's credential",
+        qr.run_qr_link_command,
+        qr.configure_qr_link_command,
+    )
+}
 
 
 def settings() -> WebSettings:

@@ -4,10 +4,15 @@ resubmitted. Screenshots under var/artefacts/web/; no request leaves 127.0.0.1."
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import os
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -23,6 +28,7 @@ from tests.web.conftest import (
     no_serious_violations,
     screenshots,
 )
+from tools.processes import ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats]
 
@@ -337,3 +343,64 @@ def test_state_changes_need_the_csrf_token(web_stack) -> None:
         cookie = signed.headers["set-cookie"]
         assert "HttpOnly" in cookie and "SameSite=lax" in cookie
         assert client.get("/demo/sign-in/nobody").status_code == 404
+
+
+def print_qr_link(stack: WebStack, token_file: Path) -> str:
+    """``python -m services.web qr-link`` as the operator runs it, with the web's settings."""
+    command = ["qr-link", "--token-file", str(token_file), "--base-url", stack.url]
+    printed = subprocess.run(
+        [sys.executable, "-m", "services.web", *command],
+        cwd=ROOT,
+        env={**os.environ, **stack.web.env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return printed.stdout.strip()
+
+
+async def test_a_citizen_rates_a_unit_by_its_qr_link(browser, web_stack, tmp_path) -> None:
+    """An administrator registers a QR link of Phòng Kinh tế; the operator prints its page's
+    address (python -m services.web qr-link); a citizen with no login rates the unit there. A
+    link altered by one character opens nothing."""
+    registered = await api(
+        "PUT",
+        f"{web_stack.assessment()}/v1/org/devices/qr-test-kt",
+        web_stack.token("p006"),  # the ward's administrator
+        params={"reason": "Mã QR tại quầy Phòng Kinh tế"},
+        json={
+            "role": "kiosk",
+            "unit_id": "kt",
+            "label_vi": "Mã QR Phòng Kinh tế",
+            "label_en": "Economic Division QR",
+            "channel": "qr",
+        },
+    )
+    assert registered.status_code == 200, registered.text
+    token_file = tmp_path / "qr.token"
+    token_file.write_text(registered.json()["token"])
+    link = await asyncio.to_thread(print_qr_link, web_stack, token_file)
+    assert link.startswith(f"{web_stack.url}/qr/") and registered.json()["token"] not in link
+
+    requests = Requests()
+    context = await new_context(browser, requests)
+    page = await context.new_page()
+    await page.goto(link)
+    assert "Phòng Kinh tế" in await page.locator("h1").inner_text()
+    await page.get_by_role("button", name="Rất hài lòng").click()
+    await page.get_by_text("Cảm ơn Ông/Bà đã đánh giá!").wait_for()
+    sent = await eventually(
+        lambda: page.evaluate(
+            "Ward5sQueue.all().then(rows => rows.filter("
+            "r => r.kind === 'feedback' && r.status !== 'queued'))"
+        ),
+        within=20,
+    )
+    assert sent[0]["status"] == "sent", sent[0].get("error")
+    assert sent[0]["result"]["unit_id"] == "kt"
+    await screenshots(page, "qr-page")
+
+    altered = link[:-3] + ("A" if link[-3] != "A" else "B") + link[-2:]
+    assert (await page.goto(altered)).status == 404
+    requests.assert_local()
+    await context.close()

@@ -5,15 +5,22 @@ device, which assessment checks is an active QR link of that unit."""
 
 from __future__ import annotations
 
+import argparse
+import sys
+from pathlib import Path
+
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import SecretStr
 
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.sealing import Unsealable, seal, unseal
+from services.runtime.settings import ServiceSettings, own_settings
+from services.web.adapters.demo_people import demo_entry
 from services.web.domain.sessions import WebSession, session_of
 from services.web.entrypoints.cookies import CSRF_HEADER
 from services.web.entrypoints.deps import page, web_of
+from services.web.settings import WebSettings, web_settings
 from services.web.views import pages as models
 
 router = APIRouter(include_in_schema=False)
@@ -26,11 +33,39 @@ def qr_link(key: SecretStr, device_token: str, base_url: str) -> str:
     return f"{base_url.rstrip('/')}/qr/{seal(key, {'token': device_token})}"
 
 
+def configure_qr_link_command(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--token-file",
+        required=True,
+        help="the QR device's credential as PUT /v1/org/devices/{id} answered it ('-': stdin)",
+    )
+    parser.add_argument("--base-url", required=True, help="where citizens reach the web pages")
+
+
+def run_qr_link_command(settings: ServiceSettings, arguments: argparse.Namespace) -> None:
+    """Print the QR page's address for a QR device (to print as the code on its counter)."""
+    config = own_settings(WebSettings, settings, web_settings)
+    source = arguments.token_file
+    token = (sys.stdin.read() if source == "-" else Path(source).read_text()).strip()
+    print(qr_link(config.session_key, token, arguments.base_url))
+
+
 def _device(request: Request, link: str) -> WebSession:
     try:
         return session_of(unseal(web_of(request).settings.session_key, link)["token"], device=True)
     except (Unsealable, KeyError, TypeError, ValueError) as error:
         raise Refusal(Kind.NOT_FOUND, "bad_link") from error
+
+
+@router.get("/demo/qr/{device_id}")
+async def demo_qr(request: Request, device_id: str) -> Response:
+    """Demo stacks only (404 elsewhere): the QR page of a demo QR device."""
+    settings = web_of(request).settings
+    entry = demo_entry(settings.demo_tokens, device_id) if settings.demo_tokens else None
+    if not settings.demo_mode or entry is None or not entry.get("device_id"):
+        raise Refusal(Kind.NOT_FOUND, "not_found")
+    link = qr_link(settings.session_key, entry["token"], "")
+    return RedirectResponse(link, status_code=303)
 
 
 @router.get("/qr/{link}")

@@ -97,7 +97,7 @@ def _reencode(kind: str, data: bytes, max_pixels: int) -> CleanPhoto:
     if kind == JPEG:
         pixels.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
     elif kind == PNG:
-        pixels.save(out, "PNG", optimize=True)
+        pixels.save(out, "PNG")
     else:
         pixels.save(out, "WEBP", quality=WEBP_QUALITY)
     return CleanPhoto(out.getvalue(), kind, pixels.width, pixels.height)

@@ -17,13 +17,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contracts.roles import CITY_ROLES, Role
 from services.runtime.auth import InvalidToken, KeysUnavailable, Principal, TokenVerifier
+from services.runtime.bodies import MAX_BODY_BYTES, BodyLimit
 from services.runtime.errors import ApiError, error_body, from_validation_errors, pick_language
 from services.runtime.metrics import HTTP_DURATION, HTTP_REQUESTS
 from services.runtime.refusals import Kind, Refusal
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 1_048_576
 ReadinessCheck = Callable[[], Awaitable[None]]
 
 _bearer = HTTPBearer(auto_error=False, description="A token from var/demo-tokens.json or an admin")
@@ -135,7 +135,7 @@ def create_http_app(
     )
     app.state.token_verifier = token_verifier
     #: Routes whose bodies may exceed ``MAX_BODY_BYTES`` (an upload), by path, with their own
-    #: limit: the route itself reads such a body with that cap.
+    #: limit, enforced on the bytes as they arrive (``services.runtime.bodies``).
     app.state.body_limits = {}
 
     @app.exception_handler(Refusal)
@@ -178,11 +178,6 @@ def create_http_app(
 
     @app.middleware("http")
     async def _measure(request: Request, call_next: Any) -> Response:
-        length = request.headers.get("content-length")
-        limit = app.state.body_limits.get(request.url.path, MAX_BODY_BYTES)
-        if length and length.isdigit() and int(length) > limit:
-            lang = pick_language(request.headers.get("accept-language"))
-            return JSONResponse(error_body("too_large", None, lang, limit=limit), status_code=413)
         started = time.perf_counter()
         response: Response = await call_next(request)
         route = request.scope.get("route")
@@ -190,6 +185,10 @@ def create_http_app(
         HTTP_REQUESTS.labels(service, request.method, path, str(response.status_code)).inc()
         HTTP_DURATION.labels(service, request.method, path).observe(time.perf_counter() - started)
         return response
+
+    # Outside every other layer: a body is counted, and cut off past its route's limit, before
+    # anything (authentication included) reads it (services.runtime.bodies).
+    app.add_middleware(BodyLimit, limits=app.state.body_limits)
 
     @app.get("/healthz", tags=["operations"], include_in_schema=True)
     async def healthz() -> dict[str, str]:

@@ -23,6 +23,7 @@ from contracts.intake import INTAKE_KINDS
 from contracts.subjects import ANY_WARD, intake_subject, ward_of
 from services.assessment.handlers.commands import Submissions
 from services.runtime.auth import InvalidToken, KeysUnavailable, Principal, TokenVerifier
+from services.runtime.bodies import MAX_BODY_BYTES
 from services.runtime.commands import Answer
 from services.runtime.dispatch import Entry
 from services.runtime.errors import error_body, from_validation_errors, pick_language
@@ -62,6 +63,10 @@ async def answer(
     headers = message.headers or {}
     lang = pick_language(headers.get("Accept-Language"))
     try:
+        # The HTTP API's body limit, before the token is checked or the body parsed (the NATS
+        # server's max_payload bounds what arrives at all).
+        if len(message.body) > MAX_BODY_BYTES:
+            raise Refusal(Kind.TOO_LARGE, "too_large", limit=MAX_BODY_BYTES)
         principal = await _caller(headers, verifier, ward_of(message.raw_message.subject))
         model: type[BaseModel] = command.kind
         body = model.model_validate_json(message.body)

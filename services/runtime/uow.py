@@ -34,13 +34,13 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from contracts.envelope import Event
+from contracts.envelope import Actor, Event
 from services.runtime.clock import Now, SystemClock
 from services.runtime.db import SessionFactory, session_factory
 from services.runtime.hooks import Bell, after_commit
@@ -86,6 +86,12 @@ class UnitOfWork:
         if self._now is None:
             raise RuntimeError("a unit of work is used inside its 'async with' block")
         return self._now
+
+    def envelope(self, ward: str, actor: Actor) -> dict[str, Any]:
+        """The envelope fields of an event this unit raises of its own accord (a start-up step,
+        the automatic close, an upload): ``ward``, ``actor``, and ``occurred_at`` and
+        ``recorded_at`` both :attr:`now`."""
+        return {"ward": ward, "occurred_at": self.now, "recorded_at": self.now, "actor": actor}
 
     def emit(self, *events: Event) -> None:
         """Raise events: staged in the outbox at commit, published by the relay after it."""

@@ -33,11 +33,7 @@ async def _publish(uow: UnitOfWork, ward: str, version: int, actor: Actor) -> No
     days = await stored.stored_days(uow.session, ward) or ()
     uow.emit(
         CalendarPublished(
-            ward=ward,
-            occurred_at=uow.now,
-            recorded_at=uow.now,
-            actor=actor,
-            data=CalendarPublishedData(version=version, days=days),
+            **uow.envelope(ward, actor), data=CalendarPublishedData(version=version, days=days)
         )
     )
 

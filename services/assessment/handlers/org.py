@@ -44,10 +44,7 @@ async def load_org_chart(
     all_units = await org.ward_units(uow.session, ward)
     uow.emit(
         OrgChartPublished(
-            ward=ward,
-            occurred_at=uow.now,
-            recorded_at=uow.now,
-            actor=actor,
+            **uow.envelope(ward, actor),
             data=OrgChartPublishedData(
                 version=version,
                 units=tuple(

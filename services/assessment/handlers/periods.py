@@ -93,14 +93,6 @@ async def close_due_periods(uow: UnitOfWork, policy: Policy) -> list[tuple[str, 
         ]
         keys += await periods.close_expired_reopens(uow.session, ward, local_date(now), now)
         for key in keys:
-            uow.emit(
-                PeriodClosed(
-                    ward=ward,
-                    occurred_at=now,
-                    recorded_at=now,
-                    actor=SYSTEM,
-                    data=PeriodClosedData(period=key),
-                )
-            )
+            uow.emit(PeriodClosed(**uow.envelope(ward, SYSTEM), data=PeriodClosedData(period=key)))
             closed.append((ward, key))
     return closed

@@ -3,6 +3,7 @@ ward's working calendar. Every function works inside the caller's transaction.""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -29,6 +30,18 @@ async def load_people(session: AsyncSession, ward: str) -> list[OrgPerson]:
         )
         for r in rows
     ]
+
+
+async def with_people(
+    session: AsyncSession, rows: Sequence[Any]
+) -> AsyncIterator[tuple[Any, list[OrgPerson]]]:
+    """Each of ``rows`` (anything with a ``ward``) with everyone on its ward's chart, each
+    ward's chart read once however many rows it has."""
+    people_of: dict[str, list[OrgPerson]] = {}
+    for row in rows:
+        if row.ward not in people_of:
+            people_of[row.ward] = await load_people(session, row.ward)
+        yield row, people_of[row.ward]
 
 
 async def unit_name(session: AsyncSession, ward: str, unit_id: str) -> Text:

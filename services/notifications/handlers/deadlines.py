@@ -117,11 +117,8 @@ async def raise_missed(ctx: Context) -> int:
     """Alert every deadline that has passed without what it waited for, each once, to the first
     level of its rule's route. Returns how many were alerted."""
     missed = await obligations.missed(ctx.session, ctx.now)
-    people_of: dict[str, list[OrgPerson]] = {}
-    for row in missed:
-        if row.ward not in people_of:
-            people_of[row.ward] = await org.load_people(ctx.session, row.ward)
-        await _alert_missed(ctx, row, people_of[row.ward])
+    async for row, people in org.with_people(ctx.session, missed):
+        await _alert_missed(ctx, row, people)
         await obligations.change_expectation(
             ctx.session, row.ward, row.rule, row.subject_id, row.period, raised_at=ctx.now
         )

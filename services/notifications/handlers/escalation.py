@@ -24,11 +24,8 @@ async def escalate_due(ctx: Context) -> int:
     marked escalated and the next level of its rule's route gets it, with a note of who was told
     and when. Returns how many alerts went up."""
     due = await alerts.due_escalations(ctx.session, ctx.now)
-    people_of: dict[str, list[OrgPerson]] = {}
-    for row in due:
-        if row.ward not in people_of:
-            people_of[row.ward] = await org.load_people(ctx.session, row.ward)
-        await _escalate(ctx, row, people_of[row.ward])
+    async for row, people in org.with_people(ctx.session, due):
+        await _escalate(ctx, row, people)
     return len(due)
 
 

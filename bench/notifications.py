@@ -85,11 +85,13 @@ def head(n: int) -> str:
     return f"head-{n:04d}@bench.example.vn"
 
 
+#: Every event of the benchmark: the ward's, sent by the system on the same morning.
+ENVELOPE: dict[str, Any] = {"ward": WARD, "occurred_at": MORNING, "actor": SYSTEM}
+
+
 def org_chart(units: int) -> OrgChartPublished:
     return OrgChartPublished(
-        ward=WARD,
-        occurred_at=MORNING,
-        actor=SYSTEM,
+        **ENVELOPE,
         data=OrgChartPublishedData(
             version=1,
             units=tuple(
@@ -112,9 +114,7 @@ def org_chart(units: int) -> OrgChartPublished:
 
 def low_score(n: int) -> LowScoreDetected:
     return LowScoreDetected(
-        ward=WARD,
-        occurred_at=MORNING,
-        actor=SYSTEM,
+        **ENVELOPE,
         data=LowScoreData(
             subject_kind="unit",
             subject_id=f"u{n:04d}",

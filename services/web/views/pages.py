@@ -60,10 +60,18 @@ def recent_months(now: datetime) -> list[str]:
     return [current.key, current.shift(-1).key]
 
 
+#: Each level's face, drawn (no emoji font needed on a kiosk): the mouth's ends and the height
+#: of its curve's control point on a 48-unit face; a smile bends down, a frown up.
+MOUTHS = {5: (29, 42), 4: (30, 36), 3: (32, 32), 2: (35, 29), 1: (36, 24)}
+
+
 def levels(lang: str) -> list[dict[str, Any]]:
-    """A citizen's five levels, best first, with their words and a face."""
-    faces = {5: "😄", 4: "🙂", 3: "😐", 2: "🙁", 1: "😠"}
+    """A citizen's five levels, best first, with their words and a face's mouth."""
     return [
-        {"level": level, "label": label.vi if lang == "vi" else label.en, "face": faces[level]}
+        {
+            "level": level,
+            "label": label.vi if lang == "vi" else label.en,
+            "mouth": f"M14 {MOUTHS[level][0]} Q24 {MOUTHS[level][1]} 34 {MOUTHS[level][0]}",
+        }
         for level, label in LEVEL_LABELS.items()
     ]

@@ -30,7 +30,7 @@ from services.scoring.adapters import month_sums
 from services.scoring.adapters.policy_file import default_policy
 from services.scoring.adapters.tables import metadata, plumbing
 from services.scoring.entrypoints import admin, http
-from services.scoring.entrypoints.messages import MESSAGES
+from services.scoring.domain.refusals import MESSAGES
 from services.scoring.handlers import Scoring
 from services.scoring.handlers.commands import ScoringCommands
 from services.scoring.jobs import housekeeping_forever

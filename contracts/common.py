@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from contracts.text import NFC
+
 #: The ward's local time zone: every calendar period is keyed in it.
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -30,8 +32,8 @@ class Contract(BaseModel):
 class Text(Contract):
     """A label in Vietnamese (first) and English."""
 
-    vi: str = Field(min_length=1)
-    en: str = Field(min_length=1)
+    vi: Annotated[str, Field(min_length=1), NFC]
+    en: Annotated[str, Field(min_length=1), NFC]
 
     def pick(self, lang: str) -> str:
         return self.en if lang == "en" else self.vi

@@ -17,11 +17,12 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from contracts.common import EntityId
 from contracts.labels import LEVEL_LABELS
 from contracts.periods import MonthKey
+from contracts.text import NFC
 
-Note = Annotated[str, StringConstraints(max_length=2000)]
-Reason = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
-EvidenceRef = Annotated[str, StringConstraints(min_length=1, max_length=500)]
-ItemCode = Annotated[str, StringConstraints(min_length=1, max_length=16)]
+Note = Annotated[str, StringConstraints(max_length=2000), NFC]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=1000), NFC]
+EvidenceRef = Annotated[str, StringConstraints(min_length=1, max_length=500), NFC]
+ItemCode = Annotated[str, StringConstraints(min_length=1, max_length=16), NFC]
 # FastAPI validates the parsed body as Python data, where pydantic's lax mode takes "yes", 1 or
 # "true" for a flag and "65" or true for a number; on fields that decide pay, only the JSON type
 # itself is accepted (422 with the field otherwise). Not the whole model strict: dates and
@@ -33,7 +34,7 @@ WholeNumber = Annotated[int, Field(strict=True)]
 #: A JSON number only (an integer is a number too), finite.
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 Score = Annotated[WholeNumber, Field(ge=0, le=4)]
-CatalogVersion = Annotated[str, StringConstraints(max_length=32)]
+CatalogVersion = Annotated[str, StringConstraints(max_length=32), NFC]
 
 
 class Body(BaseModel):
@@ -96,7 +97,7 @@ class AuditOut(BaseModel):
 
 
 class ActionCloseIn(Body):
-    note: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    note: Annotated[str, StringConstraints(min_length=1, max_length=2000), NFC]
     evidence: list[EvidenceRef] = Field(default_factory=list, max_length=20)
 
 
@@ -132,7 +133,7 @@ class SelfAssessmentIn(Body):
 
 class ReviewIn(Body):
     outcome: Literal["approved", "adjusted", "returned"]
-    reason: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
+    reason: Annotated[str, StringConstraints(max_length=1000), NFC] | None = Field(
         default=None, description="Required to adjust or return"
     )
     items: list[PlusItemIn] | None = Field(
@@ -150,8 +151,8 @@ class FeedbackIn(Body):
         description=", ".join(f"{level} {text.vi}" for level, text in LEVEL_LABELS.items())
     )
     officer_id: EntityId | None = None
-    procedure: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
-    comment: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
+    procedure: Annotated[str, StringConstraints(min_length=1, max_length=200), NFC] | None = None
+    comment: Annotated[str, StringConstraints(max_length=1000), NFC] | None = Field(
         default=None, description="Kept in the ward's database; never published nor logged"
     )
     captured_at: AwareDatetime | None = Field(
@@ -173,7 +174,7 @@ class TaskResultIn(Body):
         description="A disciplinary measure in the period: rated the lowest band whatever the "
         "points (Decree 335/2025/NĐ-CP)",
     )
-    note: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
+    note: Annotated[str, StringConstraints(max_length=1000), NFC] | None = Field(
         default=None,
         description="Where the points come from; required when a unit head records them",
     )
@@ -201,7 +202,7 @@ class CalendarDayIn(Body):
         description="true: a make-up working day (a weekend day or holiday worked); false: a "
         "day off"
     )
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=300)] = Field(
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=300), NFC] = Field(
         description="The government notice or the ward's decision"
     )
 
@@ -218,8 +219,8 @@ class DeviceIn(Body):
     role: Literal["kiosk", "integration"]
     channel: Literal["kiosk", "qr"] = "kiosk"
     unit_id: EntityId | None = None
-    label_vi: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    label_en: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    label_vi: Annotated[str, StringConstraints(min_length=1, max_length=200), NFC]
+    label_en: Annotated[str, StringConstraints(min_length=1, max_length=200), NFC]
     active: Flag = True
 
 

@@ -1,0 +1,60 @@
+"""Vietnamese text at the boundary (contracts/text.py): NFC before any check, lengths on the
+normalised text, cuts never inside a letter and its marks, searches insensitive to case and
+tone marks."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from pydantic import ValidationError
+
+from contracts.common import Text
+from contracts.intake import ActionCloseIn, AuditItemIn, FeedbackIn, ReasonIn
+from contracts.text import clip, fold, matches, same_name
+
+NAME = "Nguyễn Thị Ánh Tuyết"
+DECOMPOSED = unicodedata.normalize("NFD", NAME)
+
+
+def test_every_intake_text_is_stored_composed() -> None:
+    assert DECOMPOSED != NAME and len(DECOMPOSED) == 26 and len(NAME) == 20
+    assert ReasonIn(reason=DECOMPOSED).reason == NAME
+    assert ActionCloseIn(note=DECOMPOSED).note == NAME
+    assert AuditItemIn(code="S1.1", score=1, note=DECOMPOSED).note == NAME
+    assert FeedbackIn(unit_id="kt", level=5, comment=DECOMPOSED).comment == NAME
+    assert Text(vi=DECOMPOSED, en="x").vi == NAME
+
+
+def test_lengths_are_counted_on_the_composed_text() -> None:
+    # 1000 letters "ệ" typed decomposed are 3000 code points: within a 1000-letter limit.
+    typed = unicodedata.normalize("NFD", "ệ") * 1000
+    assert len(typed) == 3000
+    assert ReasonIn(reason=typed).reason == "ệ" * 1000
+    with pytest.raises(ValidationError):
+        ReasonIn(reason=typed + "e")
+
+
+def test_a_cut_never_leaves_a_mark_without_its_letter() -> None:
+    # "q̃" has no composed form: the tilde stays a combining mark after NFC.
+    text = "ab" + "q\u0303" + "cd"
+    assert clip(text, 3) == "ab"
+    assert clip(text, 4) == "abq\u0303"
+    assert clip(DECOMPOSED, 7) == "Nguyễn "
+    assert clip("Phòng Kinh tế", 200) == "Phòng Kinh tế"
+
+
+def test_search_ignores_case_and_tone_marks_where_a_person_expects_it() -> None:
+    assert fold("Nguyễn Văn Đức") == "nguyen van duc"
+    assert matches("nguyen van", NAME.replace("Thị Ánh Tuyết", "Văn An"))
+    assert matches("tuyet", NAME) and matches("ÁNH", NAME)
+    assert matches("Tuyết", DECOMPOSED)
+    # Marks typed are marks meant: "Lệ" does not find "Lê", "le" finds both.
+    assert not matches("Lệ", "Trần Thị Lê")
+    assert matches("le", "Trần Thị Lê") and matches("le", "Trần Thị Lệ")
+    assert not matches("", NAME) and not matches("hoa", NAME)
+
+
+def test_same_name_ignores_case_and_composition_not_marks() -> None:
+    assert same_name("nguyễn  thị ánh tuyết", DECOMPOSED)
+    assert not same_name("Trần Thị Lê", "Trần Thị Lệ")

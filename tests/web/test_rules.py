@@ -1,0 +1,189 @@
+"""The web front-end's rules without a server: where each role lands, the session read from a
+token, the pages' language and dates, the cookies, CSRF, the demo routes and redirects. The app
+is driven in-process (no service behind it: these paths call none)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.web.bootstrap import build_app
+from services.web.domain.sessions import WebSession, home_of, session_of
+from services.web.domain.texts import TEXTS, language, local_date, month_label, text
+from services.web.entrypoints.pages import _local
+from services.web.settings import WebSettings
+
+
+def token(**claims: object) -> str:
+    """A JWT's shape with these claims (the web reads claims; the services check signatures)."""
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    return f"eyJhbGciOiJFZERTQSJ9.{body}.c2ln"
+
+
+def claims(sub: str, role: str, unit: str | None = "vp") -> dict[str, object]:
+    return {"sub": sub, "role": role, "unit": unit, "exp": int(time.time()) + 3600}
+
+
+@pytest.mark.parametrize(
+    ("role", "home"),
+    [
+        ("auditor", "/audit"),
+        ("kiosk", "/kiosk"),
+        ("staff", "/self-assessment"),
+        ("unit_head", "/self-assessment"),
+        ("vice_chairman", "/self-assessment"),
+        ("chairman", "/self-assessment"),
+        ("admin", "/self-assessment"),
+        ("integration", "/nothing-here"),
+        ("city", "/nothing-here"),
+    ],
+)
+def test_each_role_lands_on_what_it_does(role: str, home: str) -> None:
+    assert home_of(session_of(token(**claims("x", role)))) == home
+
+
+def test_a_session_is_read_from_its_token_and_renewed_before_it_ends() -> None:
+    session = session_of(token(sub="p005", role="auditor", unit="vp", exp=1_800_000_000), "r")
+    assert (session.subject, session.role, session.unit, session.refresh) == (
+        "p005",
+        "auditor",
+        "vp",
+        "r",
+    )
+    assert not session.needs_refresh(datetime.fromtimestamp(1_800_000_000 - 61, UTC))
+    assert session.needs_refresh(datetime.fromtimestamp(1_800_000_000 - 59, UTC))
+    assert WebSession.from_dict(session.as_dict()) == session
+    with pytest.raises(ValueError):
+        session_of("not a token")
+    with pytest.raises(ValueError):
+        session_of(token(role="auditor"))  # no subject, no end
+
+
+def test_vietnamese_first_and_dates_in_vietnam_time() -> None:
+    assert language(None) == "vi" and language("fr") == "vi" and language("en") == "en"
+    # 17:30 UTC on 31 March is 00:30 on 1 April in Ho Chi Minh City.
+    assert local_date("2026-03-31T17:30:00+00:00") == "01/04/2026 00:30"
+    assert month_label("2026-03") == "03/2026"
+    assert text("not_applicable", "vi") == "Không áp dụng"
+    assert text("not_applicable", "en") == "Not applicable"
+    for vi, en in TEXTS.values():
+        assert vi.strip() and en.strip()
+
+
+def test_redirects_stay_on_this_site() -> None:
+    assert _local("/audit?x=1") == "/audit?x=1"
+    for outside in ("//evil.example", "https://evil.example/", "/\\evil.example", None, ""):
+        assert _local(outside) == "/"
+
+
+@pytest.fixture
+def tokens_file(tmp_path: Path) -> Path:
+    path = tmp_path / "demo-tokens.json"
+    entries = [
+        {"person_id": "p005", "device_id": None, "name": "Đặng Văn Lộc", "role": "auditor",
+         "unit_id": "vp", "token": token(**claims("p005", "auditor"))},
+        {"person_id": None, "device_id": "kiosk-01", "name": None, "role": "kiosk",
+         "unit_id": "ttphcc", "token": token(**claims("kiosk-01", "kiosk", "ttphcc"))},
+    ]  # fmt: skip
+    path.write_text(json.dumps(entries), encoding="utf-8")
+    return path
+
+
+def client(**settings: object) -> httpx.AsyncClient:
+    """The web app in-process (its lifespan not run: no bus, no service behind it)."""
+    config = WebSettings(service="web", **settings)  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=build_app(config))
+    return httpx.AsyncClient(transport=transport, base_url="http://web.test")
+
+
+async def test_the_demo_signs_in_by_id_and_lands_on_the_home(tokens_file: Path) -> None:
+    web = client(environment="test", demo_tokens=tokens_file)
+    answer = await web.get("/demo/sign-in/p005")
+    assert answer.status_code == 303 and answer.headers["location"] == "/audit"
+    cookie = answer.headers["set-cookie"]
+    assert "w5_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "Secure" not in cookie  # plain http on this machine
+    assert token(**claims("p005", "auditor")) not in cookie  # sealed, not readable
+    device = await web.get("/demo/sign-in/kiosk-01")
+    assert device.headers["location"] == "/kiosk"
+    assert (await web.get("/demo/sign-in/nobody")).status_code == 404
+
+
+async def test_there_is_no_demo_sign_in_outside_demo_stacks(tokens_file: Path) -> None:
+    for web in (
+        client(environment="test", demo_tokens=None),
+        client(environment="production", demo_tokens=tokens_file, session_key="k" * 40),
+    ):
+        answer = await web.get("/demo/sign-in/p005")
+        assert answer.status_code == 404
+        assert answer.json()["error"]["code"] == "not_found"
+        assert (await web.get("/demo/qr/kiosk-01")).status_code == 404
+
+
+def test_production_refuses_the_demo_session_key() -> None:
+    with pytest.raises(SystemExit, match="WARD5S_WEB_SESSION_KEY"):
+        WebSettings(service="web", environment="production").check_production()
+
+
+async def test_cookies_are_secure_behind_https(tokens_file: Path) -> None:
+    web = client(environment="test", demo_tokens=tokens_file)
+    answer = await web.get("/demo/sign-in/p005", headers={"X-Forwarded-Proto": "https"})
+    assert "Secure" in answer.headers["set-cookie"]
+
+
+async def test_pages_are_vietnamese_whatever_the_browser_asks_until_switched() -> None:
+    web = client(environment="test")
+    page = await web.get("/sign-in", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert page.status_code == 200
+    assert '<html lang="vi">' in page.text and "Đăng nhập" in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    csrf = web.cookies["w5_csrf"]
+    assert f'name="csrf" value="{csrf}"' in page.text
+    switched = await web.post("/language", data={"csrf": csrf, "lang": "en", "next": "/sign-in"})
+    assert switched.status_code == 303 and switched.headers["location"] == "/sign-in"
+    assert "max-age=31536000" in switched.headers["set-cookie"].lower()
+    again = await web.get("/sign-in")
+    assert '<html lang="en">' in again.text and "Sign in" in again.text
+
+
+async def test_a_form_without_the_csrf_token_is_refused(tokens_file: Path) -> None:
+    web = client(environment="test", demo_tokens=tokens_file)
+    await web.get("/sign-in")  # the CSRF cookie
+    refused = await web.post(
+        "/sign-in", data={"csrf": "forged", "email": "a@b.vn", "password": "x"}
+    )
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "csrf_failed"
+    assert "biểu mẫu" in refused.json()["error"]["message"]
+    english = await web.post(
+        "/language", data={"csrf": "x", "lang": "en"}, headers={"Accept-Language": "en"}
+    )
+    assert english.status_code == 403 and "form" in english.json()["error"]["message"]
+    await web.get("/demo/sign-in/p005")
+    api = await web.post("/api/assessment/v1/audits", json={})
+    assert api.status_code == 403 and api.json()["error"]["code"] == "csrf_failed"
+
+
+async def test_a_page_asks_to_sign_in_first_and_refuses_other_roles(tokens_file: Path) -> None:
+    web = client(environment="test", demo_tokens=tokens_file)
+    answer = await web.get("/audit")
+    assert answer.status_code == 303 and answer.headers["location"] == "/sign-in?next=/audit"
+    await web.get("/demo/sign-in/kiosk-01")
+    refused = await web.get("/audit")
+    assert refused.status_code == 403 and "không dành cho vai trò" in refused.text
+    altered = web.cookies["w5_session"][:-4] + "AAAA"
+    web.cookies.clear()
+    web.cookies.set("w5_session", altered, domain="web.test")
+    assert (await web.get("/audit")).headers["location"] == "/sign-in?next=/audit"
+
+
+async def test_the_gateway_knows_only_the_services() -> None:
+    answer = await client(environment="test").get("/api/elsewhere/v1/x")
+    assert answer.status_code == 404
+    assert answer.json()["error"]["code"] == "unknown_service"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr
 
@@ -59,6 +60,9 @@ class AssessmentSettings(ServiceSettings):
     #: The key sign-in links are sealed with for notifications to e-mail (the same value as
     #: notifications, one variable for both: ``WARD5S_SIGN_IN_MAIL_KEY``).
     sign_in_mail_key: SecretStr = DEMO_MAIL_KEY
+    #: How passwords are hashed (``domain.credentials.HASHINGS``): argon2id with RFC 9106's
+    #: parameters; ``test``, the cheapest, for test stacks only (refused in production).
+    password_hashing: Literal["rfc9106", "test"] = "rfc9106"
 
     def demo_secrets(self) -> Mapping[str, tuple[SecretStr, str]]:
         return {
@@ -68,6 +72,12 @@ class AssessmentSettings(ServiceSettings):
                 DEMO_MAIL_KEY.get_secret_value(),
             ),
         }
+
+    def check_production(self) -> None:
+        """The runtime's checks, and no cheap password hashing in production (SystemExit)."""
+        super().check_production()
+        if self.environment == "production" and self.password_hashing != "rfc9106":
+            raise SystemExit("WARD5S_ASSESSMENT_PASSWORD_HASHING must be rfc9106 in production")
 
     def key_ring(self) -> KeyRing:
         """The keys this service signs with. A demo or test stack makes one (kid ``demo-`` or

@@ -41,6 +41,7 @@ async def test_the_operator_loads_the_first_chart_and_invites_its_admin(tmp_path
         environment="test",
         http_port=0,
         database_url=url,
+        password_hashing="test",  # the cheapest argon2id: this test is about the invitation
         **session_keys().settings(),
     )
     link = await invite(config, arguments(org_chart=CHART, ward_name="Phường Mới"))
@@ -63,7 +64,8 @@ async def test_the_operator_loads_the_first_chart_and_invites_its_admin(tmp_path
         )
         secret = parse_qs(urlparse(link).query)["secret"][0]
         async with edge.units() as uow:
-            assert await sign_in.set_password(uow, secret, "quản trị phường mới 2026") == "p006"
+            password = "quản trị phường mới 2026"
+            assert await sign_in.set_password(uow, secret, password, edge.config.hashing) == "p006"
         async with edge.units() as uow:
             session_ = await sign_in.sign_in(
                 uow, "p006@binhdong.example.vn", "quản trị phường mới 2026", edge.config

@@ -41,6 +41,7 @@ CONFIG = SignInConfig(
     lifetimes=rules.Lifetimes(),
     link_base="https://ward.example/set-password",
     mail_key=DEMO_MAIL_KEY,
+    hashing="test",  # the cheapest argon2id: the rules are the same, the work is not
 )
 
 
@@ -64,7 +65,7 @@ class Desk:
 
     async def set_password(self, secret: str, password: str = GOOD) -> str:
         async with self.unit() as uow:
-            return await sign_in.set_password(uow, secret, password)
+            return await sign_in.set_password(uow, secret, password, CONFIG.hashing)
 
     async def sign_in(self, email: str = STAFF_EMAIL, password: str = GOOD) -> Session | None:
         async with self.unit() as uow:
@@ -259,6 +260,21 @@ def test_production_refuses_the_demo_mail_key() -> None:
         settings.check_production()
     own = SecretStr("a-sign-in-mail-key-of-our-own-32-chars")
     settings.model_copy(update={"sign_in_mail_key": own}).check_production()  # no exit
+
+
+def test_the_cheapest_password_hashing_is_for_tests_only() -> None:
+    own = SecretStr("a-sign-in-mail-key-of-our-own-32-chars")
+    settings = AssessmentSettings(
+        service="assessment", http_port=1, environment="production", sign_in_mail_key=own
+    )
+    assert settings.password_hashing == "rfc9106"  # the default: RFC 9106's parameters
+    cheap = settings.model_copy(update={"password_hashing": "test"})
+    with pytest.raises(SystemExit, match="WARD5S_ASSESSMENT_PASSWORD_HASHING"):
+        cheap.check_production()
+    # The cheap hashing still hashes and checks the same way; a hash carries its parameters.
+    made = rules.hash_password(GOOD, "test")
+    assert made.startswith("$argon2id$") and rules.password_matches(made, GOOD)
+    assert not rules.password_matches(made, "not the password")
 
 
 async def test_resets_asked_again_and_again_send_one_link_per_ten_minutes(desk: Desk) -> None:

@@ -2,18 +2,20 @@
 refresh tokens and the backoff after failed sign-ins, pure (no I/O, no clock of its own).
 
 Passwords are hashed with argon2id (``argon2-cffi``'s defaults, RFC 9106's second recommended
-parameters); one-time secrets and refresh tokens are random (``secrets``, 256 bits) and only
-their SHA-256 is stored, which is enough for values that cannot be guessed."""
+parameters; the cheapest parameters only in tests: :data:`HASHINGS`); one-time secrets and
+refresh tokens are random (``secrets``, 256 bits) and only their SHA-256 is stored, which is
+enough for values that cannot be guessed."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import pairwise
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from services.runtime.refusals import Kind, Refusal
@@ -59,26 +61,35 @@ FREE_FAILURES = 5
 FIRST_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(hours=1)
 
-_HASHER = PasswordHasher()  # argon2id
+#: argon2id's parameters by the setting's name (``WARD5S_ASSESSMENT_PASSWORD_HASHING``): RFC
+#: 9106's second recommended set (argon2-cffi's defaults) on every real stack; the cheapest, so
+#: the sign-in rules run in milliseconds, only where the settings allow it (never production:
+#: ``AssessmentSettings.check_production``).
+HASHINGS: Mapping[str, PasswordHasher] = {
+    "rfc9106": PasswordHasher(),
+    "test": PasswordHasher.from_parameters(profiles.CHEAPEST),
+}
+DEFAULT_HASHING = "rfc9106"
 
 
-def hash_password(password: str) -> str:
-    """The argon2id hash of ``password`` (a PHC string with its salt and parameters)."""
-    return _HASHER.hash(password)
+def hash_password(password: str, hashing: str = DEFAULT_HASHING) -> str:
+    """The argon2id hash of ``password`` (a PHC string with its salt and parameters), with the
+    parameters :data:`HASHINGS` names ``hashing``."""
+    return HASHINGS[hashing].hash(password)
 
 
 def password_matches(password_hash: str, password: str) -> bool:
-    """Whether ``password`` is the one ``password_hash`` was made from (False for a damaged
-    hash: it never matches)."""
+    """Whether ``password`` is the one ``password_hash`` was made from, by the parameters the
+    hash carries (False for a damaged hash: it never matches)."""
     try:
-        return _HASHER.verify(password_hash, password)
+        return HASHINGS[DEFAULT_HASHING].verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
 #: Checked against when an e-mail address has no credential, so a sign-in takes as long
-#: whether the address exists or not.
-DECOY_HASH = hash_password(secrets.token_urlsafe(16))
+#: whether the address exists or not: one per hashing, made with its parameters.
+DECOY_HASHES = {name: hash_password(secrets.token_urlsafe(16), name) for name in HASHINGS}
 
 
 def check_new_password(password: str, email: str | None = None) -> None:

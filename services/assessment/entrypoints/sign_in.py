@@ -43,6 +43,7 @@ def sign_in_config(config: AssessmentSettings, issuer: Issuer) -> SignInConfig:
         ),
         link_base=config.sign_in_url,
         mail_key=config.sign_in_mail_key,
+        hashing=config.password_hashing,
     )
 
 
@@ -136,8 +137,9 @@ async def sign_out_route(request: Request, body: RefreshIn) -> None:
     summary="Set a password with a one-time invitation or reset secret; revokes every session",
 )
 async def password_route(request: Request, body: PasswordIn) -> dict[str, Any]:
-    async with _edge(request).units() as uow:
-        person_id = await sign_in.set_password(uow, body.secret, body.password)
+    edge = _edge(request)
+    async with edge.units() as uow:
+        person_id = await sign_in.set_password(uow, body.secret, body.password, edge.config.hashing)
     return {"person_id": person_id, "sessions_revoked": True}
 
 

@@ -51,6 +51,8 @@ class SignInConfig:
     lifetimes: rules.Lifetimes
     link_base: str
     mail_key: SecretStr
+    #: How passwords are hashed: a key of ``rules.HASHINGS`` (the settings' ``password_hashing``).
+    hashing: str = rules.DEFAULT_HASHING
 
 
 @dataclass(frozen=True)
@@ -148,11 +150,14 @@ async def request_reset(uow: UnitOfWork, email: str, config: SignInConfig) -> in
     return issued
 
 
-async def set_password(uow: UnitOfWork, secret: str, password: str) -> str:
+async def set_password(
+    uow: UnitOfWork, secret: str, password: str, hashing: str = rules.DEFAULT_HASHING
+) -> str:
     """Set the password of the link's person, using the link up: 422 ``link_invalid`` (field
     ``secret``) for an unknown, used or expired link or a person no longer in the org chart,
-    ``password_*`` (``rules.check_new_password``) for a weak one. Every session of the person is
-    revoked and their other links voided. Answers the person id."""
+    ``password_*`` (``rules.check_new_password``) for a weak one; hashed as ``hashing`` says
+    (``SignInConfig.hashing``). Every session of the person is revoked and their other links
+    voided. Answers the person id."""
     now = uow.now
     row = await stored.take_secret(uow.session, rules.digest(secret), now)
     person = None
@@ -161,7 +166,7 @@ async def set_password(uow: UnitOfWork, secret: str, password: str) -> str:
     if row is None or person is None:
         raise Refusal(Kind.INVALID, "link_invalid", "secret")
     rules.check_new_password(password, person.email)
-    password_hash = await asyncio.to_thread(rules.hash_password, password)
+    password_hash = await asyncio.to_thread(rules.hash_password, password, hashing)
     await stored.set_password(uow.session, row.ward, row.person_id, password_hash, now)
     families = await stored.revoke_person(uow.session, row.ward, row.person_id, now)
     await revoke_sessions(uow, row.ward, row.person_id, families)
@@ -183,14 +188,14 @@ async def sign_in(
     failed = await stored.failures(uow.session, key)
     if failed is not None and failed.locked_until is not None and now < failed.locked_until:
         return None
-    matched = None
+    matched, decoy = None, rules.DECOY_HASHES[config.hashing]
     for person in await stored.people_with_email(uow.session, email):
         known = await stored.password_hash(uow.session, person.ward, person.person_id)
-        if await asyncio.to_thread(rules.password_matches, known or rules.DECOY_HASH, password):
+        if await asyncio.to_thread(rules.password_matches, known or decoy, password):
             matched = person if known else None
             break
     else:
-        await asyncio.to_thread(rules.password_matches, rules.DECOY_HASH, password)
+        await asyncio.to_thread(rules.password_matches, decoy, password)
     if matched is None:
         count = (failed.failures if failed is not None else 0) + 1
         delay = rules.backoff(count)

@@ -57,7 +57,9 @@ def web_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebStack]:
     workdir = tmp_path_factory.mktemp("web")
     nats = NatsServer(workdir / "nats", log=workdir / "nats.log").start()
     database = f"sqlite+aiosqlite:///{workdir / 'assessment.db'}"
-    stack = Stack(nats.url, {"assessment": database}, workdir)
+    # Access tokens of 62 s: a password session is renewed (refresh) on nearly every request.
+    fast_refresh = {"WARD5S_ASSESSMENT_ACCESS_TOKEN_MINUTES": "1.04"}
+    stack = Stack(nats.url, {"assessment": database}, workdir, extra_env=fast_refresh)
     tokens_file = workdir / "demo-tokens.json"
     web = None
     try:

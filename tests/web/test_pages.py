@@ -13,13 +13,17 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import httpx
+import nats
 import pytest
 from PIL import Image
 
 from contracts.catalog import default_catalog
 from contracts.periods import Month
+from services.runtime.sealing import DEMO_MAIL_KEY, unseal
+from tests.assessment.conftest import read_stream
 from tests.support.http import eventually
 from tests.web.conftest import (
     Requests,
@@ -402,5 +406,78 @@ async def test_a_citizen_rates_a_unit_by_its_qr_link(browser, web_stack, tmp_pat
 
     altered = link[:-3] + ("A" if link[-3] != "A" else "B") + link[-2:]
     assert (await page.goto(altered)).status == 404
+    requests.assert_local()
+    await context.close()
+
+
+async def link_secret(stack: WebStack, person_id: str) -> str:
+    """The secret of the sign-in link issued to ``person_id``, opened from its sealed event on
+    the stream (as notifications opens it to e-mail it)."""
+    client = await nats.connect(stack.stack.nats_url)
+    try:
+
+        async def issued() -> str | None:
+            for message in reversed(await read_stream(client)):
+                event = message["event"]
+                if event["type"] == "assessment.sign_in.link_issued":
+                    link = unseal(DEMO_MAIL_KEY, event["data"]["sealed"])["link"]
+                    if event["data"].get("person_id", person_id) == person_id:
+                        return str(parse_qs(urlparse(link).query)["secret"][0])
+            return None
+
+        return await eventually(issued)
+    finally:
+        await client.close()
+
+
+async def test_a_person_signs_in_with_their_password_and_out(browser, web_stack) -> None:
+    """Invited by the administrator, p013 sets a password and signs in on the sign-in page; a
+    wrong password is refused in Vietnamese; their 62-second token is renewed while they work;
+    signing out ends the session."""
+    invited = await api(
+        "POST",
+        f"{web_stack.assessment()}/v1/auth/invitations",
+        web_stack.token("p006"),
+        params={"reason": "Cán bộ mới"},
+        json={"person_id": "p013"},
+    )
+    assert invited.status_code == 202, invited.text
+    secret = await link_secret(web_stack, "p013")
+    password = "Sạch sẽ, săn sóc, sẵn sàng 2026"
+    async with httpx.AsyncClient() as client:
+        answer = await client.post(
+            f"{web_stack.assessment()}/v1/auth/password",
+            json={"secret": secret, "password": password},
+        )
+    assert answer.status_code == 200, answer.text
+
+    requests = Requests()
+    context = await new_context(browser, requests, phone=False)
+    page = await context.new_page()
+    await page.goto(f"{web_stack.url}/self-assessment")
+    assert "/sign-in?next=/self-assessment" in page.url
+    await no_serious_violations(page)
+    await page.get_by_label("Địa chỉ e-mail").fill("p013@binhdong.example.vn")
+    await page.get_by_label("Mật khẩu").fill("sai mật khẩu")
+    await page.get_by_role("button", name="Đăng nhập").click()
+    await page.get_by_text("E-mail hoặc mật khẩu không đúng").wait_for()
+    await screenshots(page, "sign-in-refused")
+    await page.get_by_label("Mật khẩu").fill(password)
+    await page.get_by_role("button", name="Đăng nhập").click()
+    await page.wait_for_url("**/self-assessment")
+    assert "Cán bộ, công chức" in await page.locator(".who").inner_text()
+    session = next(c for c in await context.cookies() if c["name"] == "w5_session")
+    assert session["httpOnly"] and session["sameSite"] == "Lax"
+    first = session["value"]
+    await page.wait_for_timeout(2500)  # the token now ends within the renewal margin
+    await page.reload()
+    await page.get_by_text("Chưa nộp cho tháng này.").wait_for()
+    renewed = next(c for c in await context.cookies() if c["name"] == "w5_session")
+    assert renewed["value"] != first  # renewed through assessment's refresh
+
+    await page.get_by_role("button", name="Đăng xuất").click()
+    await page.wait_for_url("**/sign-in")
+    await page.goto(f"{web_stack.url}/self-assessment")
+    assert "/sign-in" in page.url
     requests.assert_local()
     await context.close()

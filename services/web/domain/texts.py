@@ -119,6 +119,16 @@ TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
         ),
         "expired_link": ("Liên kết không hợp lệ hoặc đã hết hạn.", "This link is not valid."),
         "home": ("Trang chính", "Home"),
+        # A person signed in with a password is shown by their role (the token names no one).
+        "role_admin": ("Quản trị hệ thống", "Administrator"),
+        "role_chairman": ("Chủ tịch UBND phường", "Chairman"),
+        "role_vice_chairman": ("Phó Chủ tịch UBND phường", "Vice-chairman"),
+        "role_unit_head": ("Trưởng đơn vị", "Unit head"),
+        "role_auditor": ("Thành viên đoàn đánh giá 5S", "5S auditor"),
+        "role_staff": ("Cán bộ, công chức", "Official"),
+        "role_kiosk": ("Ki-ốt đánh giá", "Rating kiosk"),
+        "role_integration": ("Hệ thống tích hợp", "Integration"),
+        "role_city": ("Cán bộ thành phố", "City official"),
         "photo_upload_failed": ("Không tải được ảnh lên", "The photo could not be uploaded"),
     }
 )

@@ -15,7 +15,13 @@ COPY tools ./tools
 # Editable, so the migrations (plain files beside the code) are found where the code is.
 # token-keys: assessment's private signing keys (a volume in docker-compose.yml), the service's
 # user's alone; a fresh volume takes this owner and mode.
-RUN pip install -e . \
+# PyICU (Vietnamese collation) is built against the system's ICU; the compiler goes after.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libicu-dev pkg-config g++ \
+    && pip install -e . \
+    && apt-mark manual $(dpkg-query -W -f='${Package}\n' 'libicu[0-9]*') \
+    && apt-get purge -y --auto-remove libicu-dev pkg-config g++ \
+    && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /var/lib/ward5s --create-home ward5s \
     && install -d -o ward5s -g ward5s -m 700 /var/lib/ward5s/token-keys
 

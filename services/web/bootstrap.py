@@ -18,7 +18,7 @@ from services.runtime.service import Runtime
 from services.runtime.settings import ServiceSettings, own_settings
 from services.web.adapters.upstream import Upstream, UpstreamRefusal
 from services.web.domain.refusals import MESSAGES
-from services.web.entrypoints import gateway, pages, qr
+from services.web.entrypoints import devices, gateway, pages
 from services.web.entrypoints.cookies import Cookies
 from services.web.entrypoints.deps import NotForRole, SignInFirst, Web, page
 from services.web.handlers.sessions import Refresher
@@ -33,8 +33,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 COMMANDS = {
     "qr-link": Command(
         "print the QR rating page's address for a QR device's credential",
-        qr.run_qr_link_command,
-        qr.configure_qr_link_command,
+        devices.run_qr_link_command,
+        devices.configure_qr_link_command,
     )
 }
 
@@ -58,7 +58,7 @@ def build_app(config: ServiceSettings | None = None) -> FastAPI:
     app = runtime.http_app(
         title="ward5s web",
         description="The pages people submit from, and the gateway to the services' APIs.",
-        routers=[pages.router, qr.router, gateway.router],
+        routers=[pages.router, devices.router, gateway.router],
     )
     app.state.web = web
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -349,6 +349,56 @@ def test_state_changes_need_the_csrf_token(web_stack) -> None:
         assert client.get("/demo/sign-in/nobody").status_code == 404
 
 
+async def register_device(stack: WebStack, device_id: str, unit: str, channel: str) -> str:
+    """The administrator registers a kiosk or QR link; its credential as assessment answers."""
+    registered = await api(
+        "PUT",
+        f"{stack.assessment()}/v1/org/devices/{device_id}",
+        stack.token("p006"),  # the ward's administrator
+        params={"reason": "Thiết bị đánh giá mới"},
+        json={
+            "role": "kiosk",
+            "unit_id": unit,
+            "label_vi": f"Thiết bị {device_id}",
+            "label_en": f"Device {device_id}",
+            "channel": channel,
+        },
+    )
+    assert registered.status_code == 200, registered.text
+    return str(registered.json()["token"])
+
+
+async def test_a_kiosk_is_signed_in_with_its_credential_and_used_by_keyboard(
+    browser, web_stack
+) -> None:
+    credential = await register_device(web_stack, "kiosk-test", "ttphcc", "kiosk")
+    requests = Requests()
+    context = await new_context(browser, requests, phone=False)
+    page = await context.new_page()
+    await page.goto(f"{web_stack.url}/sign-in")
+    await page.get_by_role("link", name="Ki-ốt đánh giá: đăng nhập bằng mã thiết bị").click()
+    field = page.get_by_label("Mã đăng nhập của ki-ốt (do quản trị hệ thống cấp)")
+    await field.fill(web_stack.token("p005"))  # a person's token is no kiosk's credential
+    await page.get_by_role("button", name="Đăng nhập").click()
+    await page.get_by_text("không phải của một ki-ốt").wait_for()
+    await no_serious_violations(page)
+    await field.fill(credential)
+    await page.get_by_role("button", name="Đăng nhập").click()
+    await page.wait_for_url("**/kiosk")
+    assert "Trung tâm Phục vụ hành chính công" in await page.locator("h1").inner_text()
+
+    # Keyboard alone: Tab through the comment to the levels, Enter to rate.
+    await page.get_by_label("Góp ý thêm (không bắt buộc)").focus()
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Tab")
+    focused = await page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert focused == "Hài lòng"
+    await page.keyboard.press("Enter")
+    await page.get_by_text("Cảm ơn Ông/Bà đã đánh giá!").wait_for()
+    requests.assert_local()
+    await context.close()
+
+
 def print_qr_link(stack: WebStack, token_file: Path) -> str:
     """``python -m services.web qr-link`` as the operator runs it, with the web's settings."""
     command = ["qr-link", "--token-file", str(token_file), "--base-url", stack.url]
@@ -367,24 +417,11 @@ async def test_a_citizen_rates_a_unit_by_its_qr_link(browser, web_stack, tmp_pat
     """An administrator registers a QR link of Phòng Kinh tế; the operator prints its page's
     address (python -m services.web qr-link); a citizen with no login rates the unit there. A
     link altered by one character opens nothing."""
-    registered = await api(
-        "PUT",
-        f"{web_stack.assessment()}/v1/org/devices/qr-test-kt",
-        web_stack.token("p006"),  # the ward's administrator
-        params={"reason": "Mã QR tại quầy Phòng Kinh tế"},
-        json={
-            "role": "kiosk",
-            "unit_id": "kt",
-            "label_vi": "Mã QR Phòng Kinh tế",
-            "label_en": "Economic Division QR",
-            "channel": "qr",
-        },
-    )
-    assert registered.status_code == 200, registered.text
+    credential = await register_device(web_stack, "qr-test-kt", "kt", "qr")
     token_file = tmp_path / "qr.token"
-    token_file.write_text(registered.json()["token"])
+    token_file.write_text(credential)
     link = await asyncio.to_thread(print_qr_link, web_stack, token_file)
-    assert link.startswith(f"{web_stack.url}/qr/") and registered.json()["token"] not in link
+    assert link.startswith(f"{web_stack.url}/qr/") and credential not in link
 
     requests = Requests()
     context = await new_context(browser, requests)

@@ -119,6 +119,19 @@ TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
         ),
         "expired_link": ("Liên kết không hợp lệ hoặc đã hết hạn.", "This link is not valid."),
         "home": ("Trang chính", "Home"),
+        "device_sign_in": ("Đăng nhập ki-ốt", "Sign a kiosk in"),
+        "device_sign_in_link": (
+            "Ki-ốt đánh giá: đăng nhập bằng mã thiết bị",
+            "A rating kiosk: sign in with its device credential",
+        ),
+        "device_credential": (
+            "Mã đăng nhập của ki-ốt (do quản trị hệ thống cấp)",
+            "The kiosk's credential (from the administrator)",
+        ),
+        "device_refused": (
+            "Mã này không phải của một ki-ốt đang hoạt động của phường.",
+            "This is not the credential of an active kiosk of the ward.",
+        ),
         # A person signed in with a password is shown by their role (the token names no one).
         "role_admin": ("Quản trị hệ thống", "Administrator"),
         "role_chairman": ("Chủ tịch UBND phường", "Chairman"),

@@ -14,7 +14,7 @@ from contracts.periods import MonthKey
 from contracts.roles import PERSON_ROLES, Role
 from services.runtime.refusals import Kind, Refusal
 from services.web.adapters.upstream import refusal_of
-from services.web.domain.sessions import home_of
+from services.web.domain.sessions import WebSession, home_of
 from services.web.entrypoints.deps import current_session, page, require, web_of
 from services.web.handlers import sessions
 from services.web.views import pages as models
@@ -139,22 +139,29 @@ async def audit_page(request: Request) -> HTMLResponse:
 # --- the citizen's kiosk --------------------------------------------------------------------------
 
 
-@router.get("/kiosk")
-async def kiosk_page(request: Request) -> HTMLResponse:
-    session = await require(request, {Role.KIOSK.value})
+async def rating_screen(
+    request: Request, device: WebSession, post_to: str, shown: WebSession | None
+) -> HTMLResponse:
+    """The citizen's rating screen of ``device``'s unit (a kiosk's, or a QR link's), whose
+    ratings go to ``post_to``; ``shown``: the session the bar shows (none on a QR page)."""
     web, lang = web_of(request), web_of(request).cookies.lang(request)
-    units = await web.upstream.read("assessment", "/v1/units", session.access, lang)
-    names = {u["unit_id"]: u for u in units["units"]}
-    unit = names.get(session.unit or "")
+    units = await web.upstream.read("assessment", "/v1/units", device.access, lang)
+    unit = next((u for u in units["units"] if u["unit_id"] == device.unit), None)
     return page(
         request,
         "kiosk.html",
-        session,
-        unit_id=session.unit,
+        shown,
+        unit_id=device.unit,
         unit_name=(unit["name_en" if lang == "en" else "name_vi"] if unit else ""),
         levels=models.levels(lang),
-        post_to="/api/assessment/v1/feedback",
+        post_to=post_to,
     )
+
+
+@router.get("/kiosk")
+async def kiosk_page(request: Request) -> HTMLResponse:
+    session = await require(request, {Role.KIOSK.value})
+    return await rating_screen(request, session, "/api/assessment/v1/feedback", session)
 
 
 # --- the monthly "+" self-assessment --------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""The QR page: a citizen scans the code on a counter and rates that unit, with no login. The
+"""Devices' pages. A kiosk's browser is signed in once as its device by the administrator,
+who pastes the credential ``PUT /v1/org/devices/{id}`` answered (``/device/sign-in``; checked
+with assessment before it is kept in the sealed session cookie).
+
+The QR page: a citizen scans the code on a counter and rates that unit, with no login. The
 link carries the QR device's credential sealed with the web's key (``python -m services.web
 qr-link``), so it is bound to its unit and cannot be forged or read; ratings are sent as that
 device, which assessment checks is an active QR link of that unit."""
@@ -8,11 +12,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import SecretStr
 
+from contracts.roles import Role
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.sealing import Unsealable, seal, unseal
 from services.runtime.settings import ServiceSettings, own_settings
@@ -20,8 +26,8 @@ from services.web.adapters.demo_people import demo_entry
 from services.web.domain.sessions import WebSession, session_of
 from services.web.entrypoints.cookies import CSRF_HEADER
 from services.web.entrypoints.deps import page, web_of
+from services.web.entrypoints.pages import rating_screen
 from services.web.settings import WebSettings, web_settings
-from services.web.views import pages as models
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,6 +63,42 @@ def _device(request: Request, link: str) -> WebSession:
         raise Refusal(Kind.NOT_FOUND, "bad_link") from error
 
 
+@router.get("/device/sign-in")
+async def device_sign_in_page(request: Request) -> HTMLResponse:
+    return page(request, "device_sign_in.html", refused=False)
+
+
+@router.post("/device/sign-in")
+async def device_sign_in(
+    request: Request,
+    csrf: Annotated[str, Form(max_length=200)],
+    credential: Annotated[str, Form(max_length=8000)],
+) -> Response:
+    """Keep a kiosk's credential in this browser's session: only a device's of the role kiosk
+    (never a person's token), and only one assessment accepts now."""
+    web = web_of(request)
+    web.cookies.check_csrf(request, csrf)
+    try:
+        device = session_of(credential.strip(), device=True)
+    except ValueError:
+        return page(request, "device_sign_in.html", status=422, refused=True)
+    if device.role != Role.KIOSK.value or not await _accepted(request, device):
+        return page(request, "device_sign_in.html", status=422, refused=True)
+    response = RedirectResponse("/kiosk", status_code=303)
+    web.cookies.keep_session(response, request, device)
+    return response
+
+
+async def _accepted(request: Request, device: WebSession) -> bool:
+    """Whether assessment takes ``device``'s credential now (a read any device may make)."""
+    web = web_of(request)
+    lang = web.cookies.lang(request)
+    answer = await web.upstream.call(
+        "assessment", "GET", "/v1/units", token=device.access, lang=lang
+    )
+    return answer.status == 200
+
+
 @router.get("/demo/qr/{device_id}")
 async def demo_qr(request: Request, device_id: str) -> Response:
     """Demo stacks only (404 elsewhere): the QR page of a demo QR device."""
@@ -70,19 +112,7 @@ async def demo_qr(request: Request, device_id: str) -> Response:
 
 @router.get("/qr/{link}")
 async def qr_page(request: Request, link: str) -> HTMLResponse:
-    device = _device(request, link)
-    web, lang = web_of(request), web_of(request).cookies.lang(request)
-    units = await web.upstream.read("assessment", "/v1/units", device.access, lang)
-    unit = next((u for u in units["units"] if u["unit_id"] == device.unit), None)
-    return page(
-        request,
-        "kiosk.html",
-        None,
-        unit_id=device.unit,
-        unit_name=(unit["name_en" if lang == "en" else "name_vi"] if unit else ""),
-        levels=models.levels(lang),
-        post_to=f"/qr/{link}/feedback",
-    )
+    return await rating_screen(request, _device(request, link), f"/qr/{link}/feedback", None)
 
 
 @router.post("/qr/{link}/feedback")

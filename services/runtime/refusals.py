@@ -14,16 +14,21 @@ language.
 Texts: ``code -> (vi, en)`` templates with ``{name}`` placeholders, registered with
 :func:`register_messages` from each service's composition root (``bootstrap.py``) at start-up;
 the runtime's own codes (:data:`COMMON_MESSAGES`) are there from the start. A code without a
-text reads as the generic ``invalid`` one.
+text reads as the generic ``invalid`` one. A param is shown as an official writes it
+(:func:`shown`): a month key ``2026-01`` as "tháng 01/2026", a quarter ``2026-Q1`` as "quý
+I/2026" (``contracts.labels.period_label``), a date as dd/mm/yyyy, a ``Text`` in the language.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from contracts.common import Text
+from contracts.labels import period_label
 
 
 class Kind(StrEnum):
@@ -96,6 +101,10 @@ COMMON_MESSAGES: Mapping[str, tuple[str, str]] = {
     "too_long": ("Giá trị quá dài.", "The value is too long."),
     "too_short": ("Giá trị quá ngắn.", "The value is too short."),
     "bad_format": ("Giá trị không đúng định dạng.", "The value has the wrong format."),
+    "control_character": (
+        "Giá trị chứa ký tự điều khiển không được phép (như NUL).",
+        "The value holds a control character that is not allowed (such as NUL).",
+    ),
     "not_allowed": (
         "Giá trị không thuộc danh sách cho phép.",
         "The value is not one of those allowed.",
@@ -180,9 +189,28 @@ def message(code: str, lang: str, **params: Any) -> str:
     text = _MESSAGES.get(code) or _MESSAGES["invalid"]
     template = text.pick(lang)
     try:
-        return template.format(**params)
+        return template.format(**{name: shown(value, lang) for name, value in params.items()})
     except (KeyError, IndexError):
         return template
+
+
+#: A month (YYYY-MM) or quarter (YYYY-Qn) key, as the API takes it; a bare year stays a number.
+_PERIOD_KEY = re.compile(r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")
+
+
+def shown(value: Any, lang: str) -> Any:
+    """A message's param as a person reads it: a month or quarter key by
+    :func:`~contracts.labels.period_label`, a date (or ISO date) as dd/mm/yyyy, a ``Text`` in
+    ``lang``; anything else as it is."""
+    if isinstance(value, Text):
+        return value.pick(lang)
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, str) and _PERIOD_KEY.match(value):
+        return period_label(value).pick(lang)
+    return value
 
 
 def error_body(code: str, field: str | None, lang: str, **params: Any) -> dict[str, Any]:

@@ -21,9 +21,8 @@ SUBMISSION_MESSAGES: Mapping[str, tuple[str, str]] = {
         "There is no catalogue version {version}.",
     ),
     "period_mismatch": (
-        "Kỳ đánh giá {period} không khớp với thời điểm đánh giá (tháng {expected}, giờ Việt Nam).",
-        "The period {period} does not match the time of the audit (month {expected}, "
-        "Vietnam time).",
+        "Kỳ đánh giá {period} không khớp với thời điểm đánh giá ({expected}, giờ Việt Nam).",
+        "The period {period} does not match the time of the audit ({expected}, Vietnam time).",
     ),
     "in_future": (
         "Thời điểm này ở tương lai so với đồng hồ của máy chủ ({now}, giờ Việt Nam); hãy kiểm "
@@ -203,7 +202,7 @@ ADMIN_MESSAGES: Mapping[str, tuple[str, str]] = {
         "The due date must be after today.",
     ),
     "period_out_of_window": (
-        "Kỳ {period} nằm ngoài khoảng cho phép: từ tháng {first} đến tháng {last}.",
+        "Kỳ {period} nằm ngoài khoảng cho phép: từ {first} đến {last}.",
         "Period {period} is outside the allowed window: from {first} to {last}.",
     ),
     "date_out_of_window": (

@@ -32,7 +32,8 @@ def check_month(period: str, policy: Policy, now: datetime, field: str = "period
     """``period`` (``YYYY-MM``) as a month from ``first_day`` up to the current month (local).
 
     Errors (``Refusal``, invalid, field ``field``): ``future_period`` after the current month;
-    ``period_out_of_window`` (params ``first``, ``last`` as mm/yyyy) before the window."""
+    ``period_out_of_window`` (params ``first``, ``last``: month keys, shown as "tháng
+    mm/yyyy") before the window."""
     month = Month.parse(period)
     current = Month.of(now)
     if month > current:
@@ -44,8 +45,8 @@ def check_month(period: str, policy: Policy, now: datetime, field: str = "period
             "period_out_of_window",
             field,
             period=period,
-            first=f"{first.month:02d}/{first.year}",
-            last=f"{current.month:02d}/{current.year}",
+            first=first.key,
+            last=current.key,
         )
     return month
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
+from contracts import labels
 from contracts.catalog import default_catalog
 from contracts.common import PILLARS, Text
 from contracts.events import LowScoreData
-from contracts.periods import Month, Period
 from services.notifications.domain.texts import Message, templates
 
 
@@ -29,16 +29,12 @@ def metric_label(metric: str) -> Text:
 
 
 def period_label(period: str) -> Text:
+    """A day ("ngày 05/03/2026"), or a period as ``contracts.labels.period_label`` writes it
+    ("tháng 03/2026", "quý I/2026", "năm 2026"): the one wording of periods."""
     if len(period) == len("YYYY-MM-DD"):  # one day, e.g. a spike of dissatisfied citizens
         day = date.fromisoformat(period)
         return Text(vi=f"ngày {day:%d/%m/%Y}", en=f"on {day:%d %b %Y}")
-    parsed = Period.parse(period)
-    if parsed.kind == "month":
-        month = Month.parse(period)
-        return Text(vi=f"tháng {month.month:02d}/{month.year}", en=f"{month.first_day():%B %Y}")
-    if parsed.kind == "quarter":
-        return Text(vi=f"quý {parsed.index}/{parsed.year}", en=f"Q{parsed.index} {parsed.year}")
-    return Text(vi=f"năm {parsed.year}", en=str(parsed.year))
+    return labels.period_label(period)
 
 
 def number(value: float, lang: str, digits: int = 1) -> str:

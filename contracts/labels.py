@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
 from contracts.catalog import default_catalog
 from contracts.common import PILLARS, Text
@@ -125,7 +126,7 @@ def labels(lang: str | None = None) -> dict[str, dict[str, object]]:
     def shown(text: Text) -> object:
         return text.pick(lang) if lang else text.model_dump()
 
-    tables: dict[str, Mapping[object, Text]] = {
+    tables: dict[str, Mapping[Any, Text]] = {
         "bands": BAND_LABELS,
         "levels": LEVEL_LABELS,
         "pillars": PILLAR_LABELS,

@@ -1,6 +1,7 @@
 """The assessment service's background loop: the automatic close of months past their close day
-(``Policy.close_day``) and forgetting old idempotency keys. Every instance may run it: closing
-is race-safe (``handlers.periods.close_due_periods``)."""
+(``Policy.close_day``), erasing citizens' comments past their retention
+(``Policy.comment_retention``) and forgetting old idempotency keys. Every instance may run it:
+closing is race-safe (``handlers.periods.close_due_periods``), erasing is idempotent."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 
+from services.assessment.adapters import feedback
 from services.assessment.adapters.tables import plumbing
 from services.assessment.domain.policy import Policy
 from services.assessment.handlers.periods import close_due_periods
@@ -30,6 +32,15 @@ async def close_due(uow: UnitOfWork, policy: Policy) -> list[tuple[str, str]]:
     return closed
 
 
+async def forget_old_comments(uow: UnitOfWork, policy: Policy) -> int:
+    """Erase the citizens' comments older than ``policy.comment_retention`` (by the service's
+    clock); how many, logged once committed (a count, never a comment)."""
+    erased = await feedback.forget_comments(uow.session, uow.now - policy.comment_retention)
+    if erased:
+        uow.after_commit(partial(log.info, "erased %d citizens' comments past retention", erased))
+    return erased
+
+
 async def housekeeping_forever(
     units: Callable[[], UnitOfWork],
     policy: Policy,
@@ -38,10 +49,12 @@ async def housekeeping_forever(
     stop: asyncio.Event | None = None,
 ) -> None:
     """Every ``every_s`` seconds until ``stop`` is set, in one unit of work: the automatic
-    close (:func:`close_due`), then forgetting the idempotency records older than
+    close (:func:`close_due`), erasing comments past their retention
+    (:func:`forget_old_comments`), then forgetting the idempotency records older than
     ``keep_keys``."""
 
     async def chores(uow: UnitOfWork) -> None:
         await close_due(uow, policy)
+        await forget_old_comments(uow, policy)
 
     await housekeeping(units, plumbing.idempotency, keep_keys, every_s, stop, chores)

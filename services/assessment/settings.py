@@ -4,6 +4,7 @@ with the calendar files read here rather than in the domain."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -42,6 +43,8 @@ class AssessmentSettings(ServiceSettings):
     chairman_reviewer: str | None = None
     #: A reopened month closes again this many working days after its reopening by default.
     reopen_working_days: int = 2
+    #: Days a citizen's comment is kept after the rating was given (``Policy.comment_retention``).
+    comment_retention_days: int = 400
     #: The private keys bearer tokens are signed with, one ``<kid>.pem`` file each
     #: (``python -m services.assessment keys``; docs/SECURITY.md). Default ``<var_dir>/token-keys``.
     signing_keys_dir: Path | None = None
@@ -110,6 +113,7 @@ class AssessmentSettings(ServiceSettings):
             auto_close_lookback_months=self.auto_close_lookback_months,
             chairman_reviewer=self.chairman_reviewer or None,
             reopen_working_days=self.reopen_working_days,
+            comment_retention=timedelta(days=self.comment_retention_days),
         )
 
 

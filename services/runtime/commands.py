@@ -51,6 +51,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.roles import READ_ONLY_ROLES
 from services.runtime.auth import Principal
+from services.runtime.characters import plain_text
 from services.runtime.clock import FrozenClock, Now
 from services.runtime.db import SessionFactory
 from services.runtime.dispatch import Entry, Next, Registry, Step
@@ -355,10 +356,11 @@ def command_registry(
     take_token: TakeToken | None = None,
     seat: ResolveSeat | None = None,
 ) -> Registry[Any, Answer]:
-    """A registry of commands with the standard pipeline (metrics, authorisation, the caller's
+    """A registry of commands with the standard pipeline (metrics, authorisation, no control
+    character in the body (``characters.plain_text``), the caller's
     seat now when ``seat`` is given, idempotency, the rate limit when ``take_token`` is given,
     the unit of work)."""
-    steps: list[Step[Any, Answer]] = [metered(counter), authorised]
+    steps: list[Step[Any, Answer]] = [metered(counter), authorised, plain_text]
     if seat is not None:
         steps.append(seated(seat))
     steps.append(idempotent(idempotency))

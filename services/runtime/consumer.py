@@ -44,6 +44,7 @@ from services.runtime.metrics import (
     EVENTS_PROCESSED,
     REDELIVERIES,
 )
+from services.runtime.scrub import describe
 from services.runtime.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -187,7 +188,7 @@ class EventConsumer:
             try:
                 parsed.append(Parsed(message, parse_event(message.data)))
             except ValidationError as error:
-                await self.dead_letter(message, "invalid", _describe(error))
+                await self.dead_letter(message, "invalid", describe(error))
         return parsed
 
     async def _apply_parsed(self, parsed: Sequence[Parsed], started: float) -> None:
@@ -242,9 +243,7 @@ class EventConsumer:
                     await item.message.nak(delay=RETRY_DELAY_S)
             except Exception as error:
                 log.exception("consumer %s: event %s failed", self.spec.name, item.event.event_id)
-                await self.dead_letter(
-                    item.message, "handler_error", f"{type(error).__name__}: {error}"[:500]
-                )
+                await self.dead_letter(item.message, "handler_error", describe(error))
             else:
                 self._count("applied" if applied else "duplicate", 1)
                 await item.message.ack()
@@ -310,12 +309,3 @@ def _let_empty_fetches_time_out_quietly() -> None:
 
 async def _skip_decoding(message: Any) -> None:
     return None
-
-
-def _describe(error: ValidationError) -> str:
-    """Which fields were wrong, without their values (they may hold personal data)."""
-    problems = [
-        f"{'.'.join(str(part) for part in issue['loc']) or '<root>'}: {issue['type']}"
-        for issue in error.errors(include_input=False)[:10]
-    ]
-    return "; ".join(problems)

@@ -183,9 +183,11 @@ def make_sqlite_folder(url: str) -> None:
 
 
 def create_engine(url: str) -> AsyncEngine:
+    """The service's engine. Its errors never carry the statement's bound parameters (a
+    citizen's comment, a person's name): ``hide_parameters`` (docs/SECURITY.md)."""
     if is_sqlite(url):
         make_sqlite_folder(url)
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, hide_parameters=True)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -199,7 +201,9 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(
+        url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 def upsert(session: AsyncSession, table: Table) -> Any:

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.events import EVENT_TYPES, event_type_name
 from contracts.subjects import event_subject
-from services.runtime import revocations
+from services.runtime import revocations, scrub
 from services.runtime.auth import KeySource, KeysUnavailable, TokenVerifier
 from services.runtime.broker import build_broker, ensure_streams, jetstream
 from services.runtime.clock import Now
@@ -274,6 +274,9 @@ async def _within(step: Awaitable[object], what: str) -> None:
 
 
 def configure_logging(level: str) -> None:
+    """Log to stderr at ``level``, every traceback scrubbed of the data it was about
+    (``services.runtime.scrub``)."""
+    scrub.install()
     logging.basicConfig(
         level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

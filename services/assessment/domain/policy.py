@@ -76,6 +76,13 @@ class Policy:
     #: A month an administrator reopens closes again automatically after this many working
     #: days (counted from the day of the reopening) unless they set its deadline themselves.
     reopen_working_days: int = 2
+    #: How long a citizen's comment is kept after the rating was given; then it is erased (the
+    #: rating itself stays and counts). A comment may name people and carry a phone number: it
+    #: is personal data, kept only as long as its purpose needs (Decree 13/2023/NĐ-CP on
+    #: personal data protection, Art. 3, the storage-limitation principle). Its purpose is the
+    #: unit's reviews, the yearly one included, held in the first weeks of the next year:
+    #: 400 days covers a comment of early January at the review of its year.
+    comment_retention: timedelta = timedelta(days=400)
 
     def with_calendar(self, days: Iterable[CalendarDay]) -> Policy:
         """This policy counting the working days of a ward's declared ``days``."""

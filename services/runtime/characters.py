@@ -1,0 +1,58 @@
+"""Text that cannot be stored or shown safely is refused at the one door every command goes
+through (a step of the command pipeline, ``commands.command_registry``), whatever the service,
+HTTP or the NATS intake: a NUL (PostgreSQL cannot store it: it failed the insert with a 500 and
+a log of the row) or another control character in any string of a command's body.
+
+Line breaks and tabs stay allowed in free text (a comment may have several lines); fields that
+end up in mail headers (names, addresses) are refused control characters where they enter, at
+the org chart's load (``assessment.domain.org``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel
+
+from services.runtime.dispatch import Entry, Next
+from services.runtime.refusals import Kind, Refusal
+
+#: Control characters free text may hold.
+ALLOWED = frozenset("\t\n\r")
+
+
+def is_unsafe(char: str) -> bool:
+    """A control character (Unicode category Cc) other than tab and line breaks."""
+    return char not in ALLOWED and unicodedata.category(char) == "Cc"
+
+
+def unsafe_field(value: Any, path: str = "") -> str | None:
+    """The dotted path (``items[3].note``) of the first string in ``value`` (a model, mapping,
+    list or string, walked depth first) holding an unsafe character; None when there is none."""
+    if isinstance(value, str):
+        return path or "body" if any(map(is_unsafe, value)) else None
+    if isinstance(value, BaseModel):
+        value = {name: getattr(value, name) for name in type(value).model_fields}
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            found = unsafe_field(key, path) or unsafe_field(item, f"{path}.{key}" if path else key)
+            if found:
+                return found
+    elif isinstance(value, list | tuple | set | frozenset):
+        for index, item in enumerate(value):
+            found = unsafe_field(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+async def plain_text(
+    entry: Entry[Any, Any], context: Any, body: Any, call_next: Next[Any, Any]
+) -> Any:
+    """The pipeline step: 422 ``control_character`` on the first field holding one."""
+    field = unsafe_field(body)
+    if field is not None:
+        raise Refusal(Kind.INVALID, "control_character", field)
+    return await call_next(context, body)

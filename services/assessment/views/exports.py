@@ -1,99 +1,132 @@
-"""The period exports (CSV and XLSX) with Vietnamese headers, for the ward's records and the
-inspection board."""
+"""A month's audits and corrective actions (biện pháp khắc phục) as a ward officer reads them,
+for the ward's records and the inspection board: units and people by name, each item's text
+beside its code, the month written "tháng 03/2026", moments in Vietnam time. Written as CSV or
+XLSX by the one export mechanism (``services/runtime/exports.py``)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.assessment.adapters import reads
+from contracts.catalog import Catalog
+from contracts.common import Text
+from contracts.labels import ACTION_STATUS_LABELS, AUDIT_STATUS_LABELS, PILLAR_LABELS, period_label
+from services.assessment.adapters import catalogs, reads
 from services.runtime.auth import Principal
+from services.runtime.exports import Sheet, columns
 
-AUDIT_COLUMNS = (
-    ("audit_id", "Mã phiếu"),
-    ("unit_id", "Mã đơn vị"),
-    ("unit_name", "Đơn vị"),
-    ("period", "Kỳ"),
-    ("performed_at", "Thời điểm đánh giá"),
-    ("auditor_id", "Người đánh giá"),
-    ("revision", "Lần sửa"),
-    ("status", "Trạng thái"),
-    ("code", "Tiêu chí"),
-    ("pillar", "Nhóm"),
-    ("weight", "Trọng số"),
-    ("score", "Điểm (0–4, trống = không áp dụng)"),
-    ("note", "Ghi chú"),
+AUDIT_COLUMNS = columns(
+    ("audit_id", "Mã phiếu", "Audit"),
+    ("unit", "Đơn vị", "Unit"),
+    ("period", "Kỳ", "Period"),
+    ("performed_at", "Thời điểm đánh giá", "Audited at"),
+    ("auditor", "Người đánh giá", "Auditor"),
+    ("revision", "Lần sửa", "Revision"),
+    ("status", "Trạng thái", "Status"),
+    ("pillar", "Nhóm tiêu chí", "Pillar"),
+    ("code", "Mã tiêu chí", "Item"),
+    ("item", "Nội dung tiêu chí", "Criterion"),
+    ("weight", "Trọng số", "Weight"),
+    ("score", "Điểm (0–4, trống = không áp dụng)", "Score (0–4, empty = not applicable)"),
+    ("note", "Ghi chú", "Note"),
 )
-ACTION_COLUMNS = (
-    ("action_id", "Mã hành động"),
-    ("unit_id", "Mã đơn vị"),
-    ("unit_name", "Đơn vị"),
-    ("period", "Kỳ"),
-    ("audit_id", "Mã phiếu"),
-    ("item_code", "Tiêu chí"),
-    ("score", "Điểm"),
-    ("owner_id", "Người chịu trách nhiệm"),
-    ("due_on", "Hạn hoàn thành"),
-    ("status", "Trạng thái"),
-    ("closed_at", "Ngày đóng"),
-    ("note", "Kết quả khắc phục"),
+ACTION_COLUMNS = columns(
+    ("action_id", "Mã biện pháp", "Action"),
+    ("unit", "Đơn vị", "Unit"),
+    ("period", "Kỳ", "Period"),
+    ("audit_id", "Mã phiếu", "Audit"),
+    ("code", "Mã tiêu chí", "Item"),
+    ("item", "Nội dung tiêu chí", "Criterion"),
+    ("score", "Điểm", "Score"),
+    ("owner", "Người chịu trách nhiệm", "Owner"),
+    ("due_on", "Hạn hoàn thành", "Due"),
+    ("status", "Trạng thái", "Status"),
+    ("closed_at", "Thời điểm đóng", "Closed at"),
+    ("note", "Kết quả khắc phục", "Outcome"),
 )
-STATUS_VI = {
-    "live": "Hiệu lực",
-    "withdrawn": "Đã rút",
-    "open": "Đang mở",
-    "closed": "Đã đóng",
-}
+AUDITS_TITLE = Text(vi="Phiếu đánh giá 5S", en="5S audits")
+ACTIONS_TITLE = Text(vi="Biện pháp khắc phục", en="Corrective actions")
 
 
-async def audit_rows(session: AsyncSession, caller: Principal, period: str) -> list[dict[str, Any]]:
-    """The month's audit items of the units the caller sees."""
-    rows = await reads.audit_export(session, caller.ward, period)
-    return [row for row in rows if caller.sees_unit(row["unit_id"])]
+async def _catalogs(session: AsyncSession, versions: Iterable[str]) -> dict[str, Catalog]:
+    """The catalogue versions the rows name, by version (one read each)."""
+    found: dict[str, Catalog] = {}
+    for version in sorted(set(versions)):
+        body = await catalogs.stored_body(session, version)
+        if body is not None:
+            found[version] = Catalog.model_validate(body)
+    return found
 
 
-async def action_rows(
-    session: AsyncSession, caller: Principal, period: str
-) -> list[dict[str, Any]]:
-    """The month's corrective actions of the units the caller sees."""
-    rows = await reads.action_export(session, caller.ward, period)
-    return [row for row in rows if caller.sees_unit(row["unit_id"])]
+def _item_text(books: dict[str, Catalog], version: str, code: str | None) -> Text | None:
+    catalog = books.get(version)
+    item = catalog.audit_items.get(code or "") if catalog else None
+    return item.text if item else None
 
 
-def _cell(name: str, value: Any) -> Any:
-    if name == "status":
-        return STATUS_VI.get(value, value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
+def _named(row: dict[str, Any], key: str) -> str:
+    """A person's name, or their id where the org chart no longer names them."""
+    return str(row[f"{key}_name"] or row[f"{key}_id"])
 
 
-def to_csv(columns: Sequence[tuple[str, str]], rows: Sequence[dict[str, Any]]) -> bytes:
-    """UTF-8 with a byte-order mark, so spreadsheet programs show the diacritics right."""
-    stream = io.StringIO()
-    writer = csv.writer(stream)
-    writer.writerow([title for _, title in columns])
-    for row in rows:
-        writer.writerow([_cell(name, row.get(name)) for name, _ in columns])
-    return ("\ufeff" + stream.getvalue()).encode("utf-8")
+def _unit(row: dict[str, Any]) -> Text:
+    return Text(vi=row["unit_name_vi"], en=row["unit_name_en"])
 
 
-def to_xlsx(
-    title: str, columns: Sequence[tuple[str, str]], rows: Sequence[dict[str, Any]]
-) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None  # a new workbook has one sheet
-    sheet.title = title[:31]
-    sheet.append([heading for _, heading in columns])
-    for row in rows:
-        sheet.append([_cell(name, row.get(name)) for name, _ in columns])
-    sheet.freeze_panes = "A2"
-    stream = io.BytesIO()
-    book.save(stream)
-    return stream.getvalue()
+async def audit_sheet(session: AsyncSession, caller: Principal, period: str) -> Sheet:
+    """Every item of the month's audits of the units the caller sees, one row each."""
+    rows = [
+        row
+        for row in await reads.audit_export(session, caller.ward, period)
+        if caller.sees_unit(row["unit_id"])
+    ]
+    books = await _catalogs(session, (row["catalog_version"] for row in rows))
+    shown = [
+        {
+            "audit_id": row["audit_id"],
+            "unit": _unit(row),
+            "period": period_label(row["period"]),
+            "performed_at": row["performed_at"],
+            "auditor": _named(row, "auditor"),
+            "revision": row["revision"],
+            "status": AUDIT_STATUS_LABELS.get(row["status"], row["status"]),
+            "pillar": PILLAR_LABELS.get(row["pillar"]) if row["pillar"] else None,
+            "code": row["code"],
+            "item": _item_text(books, row["catalog_version"], row["code"]),
+            "weight": row["weight"],
+            "score": row["score"],
+            "note": row["note"],
+        }
+        for row in rows
+    ]
+    return Sheet(AUDITS_TITLE, AUDIT_COLUMNS, shown)
+
+
+async def action_sheet(session: AsyncSession, caller: Principal, period: str) -> Sheet:
+    """The month's corrective actions of the units the caller sees, one row each."""
+    rows = [
+        row
+        for row in await reads.action_export(session, caller.ward, period)
+        if caller.sees_unit(row["unit_id"])
+    ]
+    books = await _catalogs(session, (row["catalog_version"] for row in rows))
+    shown = [
+        {
+            "action_id": row["action_id"],
+            "unit": _unit(row),
+            "period": period_label(row["period"]),
+            "audit_id": row["audit_id"],
+            "code": row["item_code"],
+            "item": _item_text(books, row["catalog_version"], row["item_code"]),
+            "score": row["score"],
+            "owner": _named(row, "owner"),
+            "due_on": row["due_on"],
+            "status": ACTION_STATUS_LABELS.get(row["status"], row["status"]),
+            "closed_at": row["closed_at"],
+            "note": row["note"],
+        }
+        for row in rows
+    ]
+    return Sheet(ACTIONS_TITLE, ACTION_COLUMNS, shown)

@@ -13,7 +13,8 @@ from fastapi.staticfiles import StaticFiles
 
 from services.runtime.cli import Command
 from services.runtime.clock import SystemClock
-from services.runtime.refusals import register_messages
+from services.runtime.errors import pick_language
+from services.runtime.refusals import Refusal, register_messages
 from services.runtime.service import Runtime
 from services.runtime.settings import ServiceSettings, own_settings
 from services.web.adapters.upstream import Upstream, UpstreamRefusal
@@ -98,12 +99,33 @@ def build_app(config: ServiceSettings | None = None) -> FastAPI:
         session = web.cookies.session(request)
         return page(request, "message.html", session, 403, message_key="forbidden_page")
 
-    @app.exception_handler(UpstreamRefusal)
-    async def _upstream(request: Request, error: UpstreamRefusal) -> Response:
-        body = {"error": {"code": error.code, "message": error.message, "field": error.field}}
+    @app.exception_handler(Refusal)
+    async def _refused(request: Request, error: Refusal) -> Response:
+        """A page asked for by a browser gets a page saying why; anything else (the gateway,
+        the pages' scripts) the project's ``{"error": {...}}``. A service's refusal keeps the
+        service's own words."""
+        lang = web.cookies.lang(request) if wants_page(request) else None
+        lang = lang or pick_language(request.headers.get("accept-language"))
+        body = error.body(lang)
+        if isinstance(error, UpstreamRefusal) and error.message:
+            body["error"]["message"] = error.message
+        if wants_page(request):
+            session = web.cookies.session(request)
+            text = body["error"]["message"]
+            return page(request, "message.html", session, error.status, message=text)
         return JSONResponse(body, status_code=error.status)
 
     return app
+
+
+def wants_page(request: Request) -> bool:
+    """A browser's page load (a GET for HTML), not a script's call or the gateway's."""
+    accepted = request.headers.get("accept", "")
+    return (
+        request.method == "GET"
+        and "text/html" in accepted
+        and not request.url.path.startswith("/api/")
+    )
 
 
 #: Everything from this origin only: scripts, styles, images (photos are drawn to blob: and

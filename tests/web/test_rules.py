@@ -187,3 +187,23 @@ async def test_the_gateway_knows_only_the_services() -> None:
     answer = await client(environment="test").get("/api/elsewhere/v1/x")
     assert answer.status_code == 404
     assert answer.json()["error"]["code"] == "unknown_service"
+
+
+async def test_a_service_that_does_not_answer_is_said_so(tokens_file: Path) -> None:
+    """Assessment down: a page load gets a page saying so (503), a script's call the project's
+    error in JSON; never a 500."""
+    web = client(environment="test", demo_tokens=tokens_file, assessment_url="http://127.0.0.1:9")
+    await web.get("/demo/sign-in/p005")
+    shown = await web.get("/audit", headers={"Accept": "text/html"})
+    assert shown.status_code == 503
+    assert "text/html" in shown.headers["content-type"]
+    assert "Dịch vụ assessment tạm thời không trả lời" in shown.text
+    called = await web.get("/api/assessment/v1/catalog")
+    assert called.status_code == 503
+    assert called.json()["error"]["code"] == "upstream_unavailable"
+
+
+async def test_a_page_that_does_not_exist_is_said_so_in_the_pages_language() -> None:
+    web = client(environment="test")
+    shown = await web.get("/demo/sign-in/p005", headers={"Accept": "text/html"})
+    assert shown.status_code == 404 and '<html lang="vi">' in shown.text

@@ -21,7 +21,14 @@ from contracts.text import NFC
 
 Note = Annotated[str, StringConstraints(max_length=2000), NFC]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=1000), NFC]
-EvidenceRef = Annotated[str, StringConstraints(min_length=1, max_length=500), NFC]
+#: A piece of evidence named in text: an ``https://`` link with a host, or a name with no
+#: scheme at all (``photo-17.jpg``, ``ho-so/bien-ban-03``: a document of the ward's own store,
+#: never a link elsewhere). ``javascript:``, ``data:``, ``http:`` and ``//host`` links are
+#: refused (422 ``bad_format``): a page showing the evidence must never run or fetch them.
+EVIDENCE_PATTERN = r"^(https://[^\s/?#@\\]+(?:[/?#][^\s\\]*)?|[^\s:/\\][^:\\\r\n\t]*)$"
+EvidenceRef = Annotated[
+    str, StringConstraints(min_length=1, max_length=500, pattern=EVIDENCE_PATTERN), NFC
+]
 ItemCode = Annotated[str, StringConstraints(min_length=1, max_length=16), NFC]
 # FastAPI validates the parsed body as Python data, where pydantic's lax mode takes "yes", 1 or
 # "true" for a flag and "65" or true for a number; on fields that decide pay, only the JSON type

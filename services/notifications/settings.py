@@ -73,6 +73,16 @@ class NotificationsSettings(ServiceSettings):
     #: Demo and test stacks only: the clock starts here instead of now (then runs on).
     clock_start: AwareDatetime | None = None
 
+    def check_production(self) -> None:
+        """The runtime's checks, and no mail catcher for the alerts' e-mail in production."""
+        super().check_production()
+        catcher = self.smtp_host.lower() in MAIL_CATCHERS or self.smtp_port == MAIL_CATCHER_PORT
+        if self.environment == "production" and self.smtp_host and catcher:
+            raise SystemExit(
+                f"WARD5S_SMTP_HOST={self.smtp_host}:{self.smtp_port} is a mail catcher: alerts "
+                "would reach nobody. Set the ward's SMTP relay in production"
+            )
+
     def demo_secrets(self) -> Mapping[str, tuple[SecretStr, str]]:
         return {
             **super().demo_secrets(),
@@ -85,6 +95,12 @@ class NotificationsSettings(ServiceSettings):
                 DEMO_MAIL_KEY.get_secret_value(),
             ),
         }
+
+
+#: SMTP servers that catch mail instead of delivering it (demo and trial stacks): production
+#: refuses them, or alerts would never reach anyone. Port 1025 is their convention.
+MAIL_CATCHERS = frozenset({"mailpit", "mailhog", "mailcatcher", "maildev", "smtp4dev", "inbucket"})
+MAIL_CATCHER_PORT = 1025
 
 
 def notifications_settings() -> NotificationsSettings:

@@ -145,7 +145,29 @@ def load_demo(mode: str, tokens: Path, env: Mapping[str, str], **output: Any) ->
     )
 
 
-class NatsServer:
+class LocalProcess:
+    """A child process listening on ``port`` of this machine, its output appended to ``log``
+    (or dropped), stopped with SIGTERM and a grace period (:func:`stop_process`)."""
+
+    def __init__(self, port: int, log: Path | None = None) -> None:
+        self.port = port
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def spawn(self, command: Sequence[str], **options: Any) -> subprocess.Popen[bytes]:
+        """Start ``command`` (``options`` as for ``Popen``) with its output going to the log."""
+        output = self.log.open("ab") if self.log else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            list(command), stdout=output, stderr=subprocess.STDOUT, **options
+        )
+        return self.process
+
+    def stop(self) -> None:
+        stop_process(self.process)
+        self.process = None
+
+
+class NatsServer(LocalProcess):
     """A ``nats-server -js`` with its data under ``store_dir``."""
 
     def __init__(
@@ -157,12 +179,10 @@ class NatsServer:
         extra: Sequence[str] = (),
         log: Path | None = None,
     ) -> None:
+        super().__init__(port or free_port(), log)
         self.store_dir = store_dir
-        self.port = port or free_port()
         self.config = config
         self.extra = tuple(extra)
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -182,28 +202,19 @@ class NatsServer:
         ]
         if self.config:
             command += ["-c", str(self.config)]
-        command += list(self.extra)
-        output = self.log.open("ab") if self.log else subprocess.DEVNULL
-        self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
-        wait_for_port(self.port, process=self.process)
+        wait_for_port(self.port, process=self.spawn([*command, *self.extra]))
         return self
 
-    def stop(self) -> None:
-        stop_process(self.process)
-        self.process = None
 
-
-class ServiceProcess:
+class ServiceProcess(LocalProcess):
     """One service as its own process, ``python -m services.<name>``."""
 
     def __init__(
         self, name: str, port: int, env: Mapping[str, str], log: Path | None = None
     ) -> None:
+        super().__init__(port, log)
         self.name = name
-        self.port = port
         self.env = dict(env)
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def base_url(self) -> str:
@@ -215,21 +226,12 @@ class ServiceProcess:
             **self.env,
             f"WARD5S_{self.name.upper()}_HTTP_PORT": str(self.port),
         }
-        output = self.log.open("ab") if self.log else subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", f"services.{self.name}"],
-            cwd=ROOT,
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
+        process = self.spawn(
+            [sys.executable, "-m", f"services.{self.name}"], cwd=ROOT, env=environment
         )
         if wait:
-            wait_until_ready(f"{self.base_url}/readyz", process=self.process)
+            wait_until_ready(f"{self.base_url}/readyz", process=process)
         return self
-
-    def stop(self) -> None:
-        stop_process(self.process)
-        self.process = None
 
     def kill(self) -> None:
         """Stop at once, as a crash would: no graceful shutdown."""

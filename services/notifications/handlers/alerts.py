@@ -74,6 +74,18 @@ class Raising:
     def rows(self) -> tuple[Any, ...]:
         return alerts.cause(self.ward, self.rule, self.subject_id, self.period)
 
+    def addressed(self, person: OrgPerson, level: int) -> dict[str, Any]:
+        """What the alert of this cause to ``person`` at escalation ``level`` says of itself:
+        the fields its stored row and its event share."""
+        return {
+            "rule": self.rule,
+            "subject_id": self.subject_id,
+            "period": self.period,
+            "recipient_id": person.person_id,
+            "severity": self.severity,
+            "escalation_level": level,
+        }
+
 
 async def raise_alerts(
     ctx: Context,
@@ -98,12 +110,7 @@ async def raise_alerts(
             continue
         data = AlertData(
             alert_id=uuid.UUID(alert_id),
-            rule=cause.rule,
-            subject_id=cause.subject_id,
-            period=cause.period,
-            recipient_id=person.person_id,
-            severity=cause.severity,
-            escalation_level=level,
+            **cause.addressed(person, level),
             note=escalated_from.note if escalated_from else None,
         )
         made.append(data)
@@ -125,13 +132,8 @@ async def _open_for(
         cause.message,
         alert_id=str(uuid.uuid4()),
         ward=cause.ward,
-        rule=cause.rule,
-        subject_id=cause.subject_id,
-        period=cause.period,
-        recipient_id=person.person_id,
         unit_id=cause.unit_id,
-        severity=cause.severity,
-        escalation_level=level,
+        **cause.addressed(person, level),
         created_at=now,
         **alerts.open_state(now, escalates_at),
     )

@@ -16,7 +16,9 @@ Texts: ``code -> (vi, en)`` templates with ``{name}`` placeholders, registered w
 the runtime's own codes (:data:`COMMON_MESSAGES`) are there from the start. A code without a
 text reads as the generic ``invalid`` one. A param is shown as an official writes it
 (:func:`shown`): a month key ``2026-01`` as "tháng 01/2026", a quarter ``2026-Q1`` as "quý
-I/2026" (``contracts.labels.period_label``), a date as dd/mm/yyyy, a ``Text`` in the language.
+I/2026" (``contracts.labels.period_label``), a date as dd/mm/yyyy, a ``Text`` in the language;
+a refusal with the params ``line`` and ``column`` (a cell of an uploaded table) begins "Dòng 7,
+cột email: " (:data:`CELL`).
 """
 
 from __future__ import annotations
@@ -171,6 +173,9 @@ COMMON_MESSAGES: Mapping[str, tuple[str, str]] = {
     ),
 }
 
+#: What a refusal with the params ``line`` and ``column`` (a cell of an uploaded table) begins with.
+CELL = Text(vi="Dòng {line}, cột {column}: ", en="Line {line}, column {column}: ")
+
 _MESSAGES: dict[str, Text] = {
     code: Text(vi=vi, en=en) for code, (vi, en) in COMMON_MESSAGES.items()
 }
@@ -188,10 +193,16 @@ def message(code: str, lang: str, **params: Any) -> str:
     generic ``invalid`` text for an unknown code, the bare template if a param is missing."""
     text = _MESSAGES.get(code) or _MESSAGES["invalid"]
     template = text.pick(lang)
+    values = {name: shown(value, lang) for name, value in params.items()}
     try:
-        return template.format(**{name: shown(value, lang) for name, value in params.items()})
+        said = template.format(**values)
     except (KeyError, IndexError):
-        return template
+        said = template
+    if "line" in params and "column" in params and "{line}" not in template:
+        # A refusal of a cell of an uploaded table names it first: "Dòng 7, cột email: ...".
+        where = CELL.pick(lang).format(**values)
+        return where + said[:1].lower() + said[1:]
+    return said
 
 
 #: A month (YYYY-MM) or quarter (YYYY-Qn) key, as the API takes it; a bare year stays a number.

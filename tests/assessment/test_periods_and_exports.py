@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import unicodedata
 from datetime import datetime
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from contracts.common import LOCAL_TZ
 from services.assessment.domain.policy import Policy
@@ -76,7 +77,7 @@ async def test_org_chart_from_csv(service) -> None:
     csv_headers = {**ADMIN, "Content-Type": "text/csv"}
     chart = "/v1/org/chart?reason=Th%C3%AAm%20c%C3%A1n%20b%E1%BB%99%20m%E1%BB%9Bi"
     refused = await service.http.put(chart, content=b"a,b\n1,2\n", headers=csv_headers)
-    assert refused.status_code == 422 and refused.json()["error"]["code"] == "csv_columns"
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "csv_header"
     forbidden = await service.http.put(
         chart, content=body, headers={**HEAD_KT, "Content-Type": "text/csv"}
     )
@@ -101,6 +102,67 @@ S1_1 = (
 
 def csv_rows(content: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+
+
+async def test_org_chart_as_a_workbook_and_refusals_by_line_and_column(service) -> None:
+    current = (await service.http.get("/v1/org", headers=ADMIN)).json()
+    units = {u["unit_id"]: u for u in current["units"]}
+    book = Workbook()
+    sheet = book.active
+    sheet.append(
+        [
+            *("person_id", "full_name", "email", "role", "unit_id"),
+            *("unit_name_vi", "unit_name_en", "units_in_charge"),
+        ]
+    )
+    for person in current["people"]:
+        unit = units.get(person["unit_id"] or "")
+        sheet.append(
+            [
+                person["person_id"],
+                unicodedata.normalize("NFD", person["full_name"]),
+                person.get("email") or "",
+                person["role"],
+                person["unit_id"] or "",
+                unit["name_vi"] if unit else "",
+                unit["name_en"] if unit else "",
+                ";".join(person["units_in_charge"]),
+            ]
+        )
+    stream = io.BytesIO()
+    book.save(stream)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    chart = "/v1/org/chart?reason=T%E1%BB%87p%20Excel"
+    answer = await service.http.put(
+        chart, content=stream.getvalue(), headers={**ADMIN, "Content-Type": xlsx}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["people"] == len(current["people"])
+    names = {
+        p["full_name"] for p in (await service.http.get("/v1/org", headers=ADMIN)).json()["people"]
+    }
+    assert names == {p["full_name"] for p in current["people"]}  # composed again (NFC)
+
+    semicolons = (
+        "person_id;full_name;email;role;unit_id;unit_name_vi;unit_name_en;units_in_charge\r\n"
+        "p100;Đặng Văn Mới;;staff;kt;Phòng Kinh tế;Economy Office;\r\n"
+        "p101;Lê Thị Hai;;giám đốc;kt;Phòng Kinh tế;Economy Office;\r\n"
+    ).encode("utf-16")
+    for lang, text in (
+        ("vi", "Dòng 3, cột role: giá trị không thuộc danh sách cho phép."),
+        ("en", "Line 3, column role: the value is not one of those allowed."),
+    ):
+        refused = await service.http.put(
+            chart,
+            content=semicolons,
+            headers={**ADMIN, "Content-Type": "text/csv", "Accept-Language": lang},
+        )
+        assert refused.status_code == 422
+        assert refused.json()["error"] == {
+            "code": "not_allowed",
+            "message": text,
+            "field": "line 3.role",
+        }
 
 
 async def test_exports_in_csv_and_xlsx(service) -> None:

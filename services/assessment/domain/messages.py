@@ -139,6 +139,16 @@ ADMIN_MESSAGES: Mapping[str, tuple[str, str]] = {
         "Catalogue version {version} exists and cannot be changed.",
     ),
     "csv_columns": ("Tệp CSV thiếu cột: {columns}.", "The CSV lacks the columns: {columns}."),
+    "csv_header": (
+        "Dòng 1 (tiêu đề) không có cột nào của sơ đồ tổ chức. Dòng đầu phải ghi tên các cột "
+        "{columns}, phân tách bằng dấu phẩy, dấu chấm phẩy hoặc tab.",
+        "Line 1 (the header) names none of the org chart's columns. The first line must name "
+        "the columns {columns}, separated by commas, semicolons or tabs.",
+    ),
+    "too_long_text": (
+        "Quá dài (tối đa {limit} ký tự).",
+        "Too long (at most {limit} characters).",
+    ),
     "csv_empty": ("Tệp CSV không có dòng nào.", "The CSV has no lines."),
     "duplicate_person": (
         "Cán bộ {person} xuất hiện nhiều lần.",
@@ -149,10 +159,8 @@ ADMIN_MESSAGES: Mapping[str, tuple[str, str]] = {
         "The CSV is too long (at most {limit} lines).",
     ),
     "employment_type": (
-        "Dòng {line}, cột employment_type: loại cán bộ không hợp lệ, chỉ nhận {allowed} "
-        "(để trống: cong_chuc).",
-        "Line {line}, column employment_type: unknown employment type, only {allowed} "
-        "(empty: cong_chuc).",
+        "Loại cán bộ không hợp lệ, chỉ nhận {allowed} (để trống: cong_chuc).",
+        "Unknown employment type, only {allowed} (empty: cong_chuc).",
     ),
     "day_already_working": (
         "Ngày {day} vốn là ngày làm việc; chỉ khai báo ngày làm bù vào thứ Bảy, Chủ nhật "
@@ -216,8 +224,10 @@ ADMIN_MESSAGES: Mapping[str, tuple[str, str]] = {
         "deadlines already counted.",
     ),
     "not_csv": (
-        "Nội dung phải là tệp CSV mã hóa UTF-8.",
-        "The body must be a UTF-8 CSV file.",
+        'Nội dung phải là tệp Excel (.xlsx) hoặc tệp văn bản CSV (UTF-8, UTF-16 "Unicode '
+        'Text" hoặc Windows-1258).',
+        "The body must be an Excel workbook (.xlsx) or a CSV text file (UTF-8, UTF-16 "
+        '"Unicode Text" or Windows-1258).',
     ),
 }
 

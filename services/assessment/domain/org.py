@@ -19,6 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 from contracts.common import EntityId, Text
 from contracts.events import EmploymentType
 from contracts.roles import PERSON_ROLES, Role
+from contracts.text import nfc
 from services.runtime.refusals import Kind, Refusal
 
 COLUMNS = (
@@ -35,6 +36,8 @@ COLUMNS = (
 OPTIONAL_COLUMNS = ("duty_group", "employment_type")
 EMPLOYMENT_TYPES: tuple[EmploymentType, ...] = ("cong_chuc", "nguoi_lao_dong")
 _ENTITY_ID: TypeAdapter[str] = TypeAdapter(EntityId)
+#: The longest value of a column, in letters of the NFC text (the tables' widths).
+_LIMITS = {"full_name": 200, "email": 254, "unit_name_vi": 200, "unit_name_en": 200}
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,14 @@ def org_rows(lines: Iterable[tuple[int, Mapping[str, str]]]) -> list[OrgRow]:
     rows: list[OrgRow] = []
     seen: set[str] = set()
     for number, line in lines:
-        rows.append(org_row(number, line, seen))
+        try:
+            rows.append(org_row(number, line, seen))
+        except Refusal as refusal:
+            # Where it is, for the message: "Dòng 7, cột email: ..." (runtime.refusals).
+            column = (refusal.field or "").partition(".")[2]
+            refusal.params.setdefault("line", number)
+            refusal.params.setdefault("column", column)
+            raise
     if not rows:
         raise Refusal(Kind.INVALID, "csv_empty", "csv")
     return rows
@@ -115,7 +125,7 @@ def org_row(number: int, line: Mapping[str, str], seen: set[str]) -> OrgRow:
     """One person of line ``number``, not among the ``seen`` ones before it (added to them);
     see :func:`org_rows` for the errors."""
     where = f"line {number}"
-    values = {name: (line.get(name) or "").strip() for name in COLUMNS + OPTIONAL_COLUMNS}
+    values = {name: nfc(line.get(name) or "").strip() for name in COLUMNS + OPTIONAL_COLUMNS}
     for column, value in values.items():
         if has_control_characters(value):
             raise Refusal(Kind.INVALID, "bad_format", f"{where}.{column}")
@@ -123,8 +133,11 @@ def org_row(number: int, line: Mapping[str, str], seen: set[str]) -> OrgRow:
     if person_id in seen:
         raise Refusal(Kind.INVALID, "duplicate_person", f"{where}.person_id", person=person_id)
     seen.add(person_id)
-    if not values["full_name"] or len(values["full_name"]) > 200:
+    if not values["full_name"]:
         raise Refusal(Kind.INVALID, "bad_format", f"{where}.full_name")
+    for column, limit in _LIMITS.items():
+        if len(values[column]) > limit:  # counted in composed letters (NFC)
+            raise Refusal(Kind.INVALID, "too_long_text", f"{where}.{column}", limit=limit)
     try:
         role = Role(values["role"])
     except ValueError:
@@ -136,7 +149,7 @@ def org_row(number: int, line: Mapping[str, str], seen: set[str]) -> OrgRow:
     if unit_id:
         if not values["unit_name_vi"] or not values["unit_name_en"]:
             raise Refusal(Kind.INVALID, "required", f"{where}.unit_name_vi")
-        name = Text(vi=values["unit_name_vi"][:200], en=values["unit_name_en"][:200])
+        name = Text(vi=values["unit_name_vi"], en=values["unit_name_en"])
     in_charge = tuple(
         _entity(unit.strip(), f"{where}.units_in_charge")
         for unit in values["units_in_charge"].split(";")
@@ -146,7 +159,7 @@ def org_row(number: int, line: Mapping[str, str], seen: set[str]) -> OrgRow:
     return OrgRow(
         person_id,
         values["full_name"],
-        values["email"][:254] or None,
+        values["email"] or None,
         role,
         unit_id,
         name,

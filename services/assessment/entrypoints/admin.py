@@ -29,7 +29,7 @@ from services.assessment.entrypoints.deps import (
     submissions_of,
     submit,
 )
-from services.assessment.entrypoints.org_csv import parse_org_chart
+from services.assessment.entrypoints.org_csv import parse_org_upload
 from services.assessment.handlers.commands import (
     CatalogPublication,
     DeviceRegistration,
@@ -108,7 +108,7 @@ async def get_org(admin: Admin, db: Sessions) -> dict[str, Any]:
 @router.put(
     "/org/chart",
     responses=error_responses(400, 401, 403, 413, 422),
-    summary="Replace the org chart from CSV (one line per person)",
+    summary="Replace the org chart from a spreadsheet (CSV or XLSX, one line per person)",
     tags=["organisation"],
 )
 async def load_org_chart(
@@ -119,8 +119,11 @@ async def load_org_chart(
         Body(
             media_type="text/csv",
             description="person_id,full_name,email,role,unit_id,unit_name_vi,unit_name_en,"
-            "units_in_charge (UTF-8), and optionally duty_group (the 20 % cap's group; empty: "
-            "by role) and employment_type (cong_chuc | nguoi_lao_dong; empty: cong_chuc)",
+            "units_in_charge, and optionally duty_group (the 20 % cap's group; empty: by role) "
+            "and employment_type (cong_chuc | nguoi_lao_dong; empty: cong_chuc). As Excel or "
+            "LibreOffice saves it: an .xlsx workbook (its first sheet), or CSV text separated "
+            'by commas, semicolons or tabs, in UTF-8 (with or without BOM), UTF-16 ("Unicode '
+            'Text") or Windows-1258',
         ),
     ],
     reason: AdminReason,
@@ -135,11 +138,7 @@ async def load_org_chart(
     ] = None,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    try:
-        text = csv_text.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Refusal(Kind.INVALID, "not_csv", "csv") from None
-    rows = tuple(parse_org_chart(text))
+    rows = tuple(parse_org_upload(csv_text))
     upload = OrgChartUpload(ward_name=ward_name, rows=rows, city=city, reason=reason)
     return await submit(request, upload, admin, key)
 

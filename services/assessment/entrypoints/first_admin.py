@@ -13,7 +13,7 @@ from pathlib import Path
 from contracts.roles import Role
 from services.assessment.adapters import credentials, org
 from services.assessment.entrypoints.keys import Issuer
-from services.assessment.entrypoints.org_csv import parse_org_chart
+from services.assessment.entrypoints.org_csv import parse_org_upload
 from services.assessment.entrypoints.sign_in import SignInEdge, sign_in_config
 from services.assessment.handlers import sign_in
 from services.assessment.handlers.admin_actions import record_admin_action
@@ -68,7 +68,7 @@ async def invite(config: AssessmentSettings, arguments: argparse.Namespace) -> s
             if arguments.org_chart is not None:
                 if await org.has_chart(uow.session, arguments.ward):
                     raise SystemExit(f"{arguments.ward} has an org chart: load it through the API")
-                rows = parse_org_chart(arguments.org_chart.read_text(encoding="utf-8-sig"))
+                rows = parse_org_upload(arguments.org_chart.read_bytes())
                 version = await load_org_chart(
                     uow,
                     arguments.ward,

@@ -1,6 +1,6 @@
 """Alert texts as data: titles and bodies in Vietnamese and English live in ``texts.yaml``
 beside this module (shipped with the code, read once like the catalogue), one entry a text, and
-:meth:`Template.fill` is the one place that writes a message out (pure but for that read)."""
+:meth:`Message.fill` is the one place that writes a message out (pure but for that read)."""
 
 from __future__ import annotations
 
@@ -17,15 +17,8 @@ TEXTS_FILE = Path(__file__).with_name("texts.yaml")
 
 @dataclass(frozen=True)
 class Message:
-    """An alert as people read it."""
-
-    title: Text
-    body: Text
-
-
-@dataclass(frozen=True)
-class Template:
-    """A title and a body as ``str.format`` patterns in both languages."""
+    """An alert as people read it: a title and a body in both languages. An entry of
+    ``texts.yaml`` is one whose texts are ``str.format`` patterns, written out by :meth:`fill`."""
 
     title: Text
     body: Text
@@ -45,11 +38,11 @@ class Template:
 
 
 @cache
-def templates() -> dict[str, Template]:
+def templates() -> dict[str, Message]:
     """Every entry of ``texts.yaml`` by its key (a deadline rule's name, ``low_score``,
     ``dissatisfaction_spike``, ``low_satisfaction``)."""
     raw = yaml.safe_load(TEXTS_FILE.read_text(encoding="utf-8"))
     return {
-        key: Template(title=Text(**entry["title"]), body=Text(**entry["body"]))
+        key: Message(title=Text(**entry["title"]), body=Text(**entry["body"]))
         for key, entry in raw.items()
     }

@@ -116,6 +116,30 @@ def require(*roles: Role) -> Callable[[Principal], Principal]:
     return check
 
 
+def document_shared_answers(app: FastAPI) -> None:
+    """Document in each operation's OpenAPI responses what the shared machinery answers
+    wherever the route is declared: 400 ``malformed`` for a body that cannot be read (not
+    JSON) on every operation that takes a body, and 409 ``idempotency_key_reused`` (the key
+    sent again with another body) on every operation that takes an ``Idempotency-Key``."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    answers = operation.setdefault("responses", {})
+                    names = {p.get("name") for p in operation.get("parameters", [])}
+                    if "requestBody" in operation:
+                        answers.setdefault("400", error_responses(400)[400])
+                    if "Idempotency-Key" in names:
+                        answers.setdefault("409", error_responses(409)[409])
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_http_app(
     service: str,
     *,
@@ -134,6 +158,7 @@ def create_http_app(
         responses=error_responses(401, 403, 422, 503),
     )
     app.state.token_verifier = token_verifier
+    document_shared_answers(app)
     #: Routes whose bodies may exceed ``MAX_BODY_BYTES`` (an upload), by path, with their own
     #: limit, enforced on the bytes as they arrive (``services.runtime.bodies``).
     app.state.body_limits = {}
@@ -207,7 +232,15 @@ def create_http_app(
         body = {"status": "ready" if not problems else "not ready", "problems": problems}
         return JSONResponse(body, status_code=200 if not problems else 503)
 
-    @app.get("/metrics", tags=["operations"])
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        response_class=Response,
+        responses={
+            200: {"description": "Prometheus' text format", "content": {CONTENT_TYPE_LATEST: {}}},
+            **error_responses(401),
+        },
+    )
     async def metrics(request: Request) -> Response:
         """Prometheus metrics; asks for the metrics bearer token when one is configured."""
         if metrics_token and request.headers.get("authorization") != f"Bearer {metrics_token}":

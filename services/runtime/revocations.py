@@ -18,9 +18,11 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy import Table, delete, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import CredentialsRevoked
+from services.runtime.auth import KeysUnavailable
 from services.runtime.db import SessionFactory, upsert
 
 #: Whether a credential id is revoked (the verifier's check).
@@ -78,11 +80,18 @@ async def is_revoked(session: AsyncSession, table: Table, credential_id: str) ->
 
 
 def checker(sessions: SessionFactory, table: Table) -> IsRevoked:
-    """The verifier's check, each in a session of its own."""
+    """The verifier's check, each in a session of its own. Raises
+    :class:`~services.runtime.auth.KeysUnavailable` (503: the token cannot be checked now, it
+    may well be valid) when the database cannot be read: fail closed, but not as a 401."""
 
     async def check(credential_id: str) -> bool:
-        async with sessions() as session:
-            return await is_revoked(session, table, credential_id)
+        try:
+            async with sessions() as session:
+                return await is_revoked(session, table, credential_id)
+        except (SQLAlchemyError, OSError) as error:
+            raise KeysUnavailable(
+                f"revoked credentials unreadable: {type(error).__name__}"
+            ) from None
 
     return check
 

@@ -175,9 +175,10 @@ async def test_the_clock_cannot_move_in_production(nats_server, sqlite_url, mail
         build_app(settings.model_copy(update={"signing_secret": DEMO_SIGNING_SECRET}))
     app = build_app(settings)
     token = keys.sign(Principal("p006", "binh-dong", Role.ADMIN, "vp"))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test"
-    ) as http:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http,
+    ):
         answer = await http.post(
             "/v1/clock",
             json={"advance_seconds": 60},

@@ -11,7 +11,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -76,7 +76,11 @@ async def api(method: str, url: str, token: str, **more: object) -> httpx.Respon
 
 
 #: The demo units these tests audit, by the name the ward's export gives them.
-UNIT_NAMES = {"kt": "Phòng Kinh tế", "vhxh": "Phòng Văn hóa - Xã hội"}
+UNIT_NAMES = {
+    "kt": "Phòng Kinh tế",
+    "vhxh": "Phòng Văn hóa - Xã hội",
+    "dvcu": "Đội Quản lý trật tự đô thị",
+}
 
 
 async def audits_of(stack: WebStack, unit: str) -> set[str]:
@@ -238,6 +242,42 @@ async def test_an_audit_submitted_offline_is_recorded_once_when_back_online(
     assert await eventually(status) == "withdrawn"
     withdrawal = page.locator("#outbox li[data-status=sent]", has_text="Rút phiếu ·")
     await withdrawal.first.wait_for()
+    requests.assert_local()
+    await context.close()
+
+
+async def test_a_refused_audit_says_the_services_reason_in_vietnamese(browser, web_stack) -> None:
+    """An audit dated two days ahead: refused by assessment (in_future), shown as refused with
+    its reason, recorded nowhere, and never sent again."""
+    requests = Requests()
+    context = await new_context(browser, requests)
+    page = await context.new_page()
+    await page.goto(f"{web_stack.url}/demo/sign-in/p005")
+    now = await page.get_by_label("Thời điểm đánh giá (giờ Việt Nam)").input_value()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", now)  # today, Vietnam time
+    month = f"{now[5:7]}/{now[:4]}"
+    assert month in await page.locator("#period-label").inner_text()
+    ahead = (datetime.fromisoformat(now) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    await fill_checklist(page, "dvcu")
+    await page.get_by_label("Thời điểm đánh giá (giờ Việt Nam)").fill(ahead)
+    await page.get_by_role("button", name="Nộp phiếu đánh giá").click()
+    refused = page.locator("#outbox li[data-status=refused]")
+    await refused.first.wait_for(timeout=15000)
+    text = await refused.first.inner_text()
+    assert "Bị từ chối" in text and "tương lai" in text
+    await no_serious_violations(page)
+    await screenshots(page, "auditor-refused")
+    assert await audits_of(web_stack, "dvcu") == set()
+    attempts = await page.evaluate(
+        "Ward5sQueue.all().then(rows => rows.filter(r => r.status === 'refused')"
+        ".map(r => r.attempts))"
+    )
+    await page.evaluate("Ward5sQueue.flush()")
+    again = await page.evaluate(
+        "Ward5sQueue.all().then(rows => rows.filter(r => r.status === 'refused')"
+        ".map(r => r.attempts))"
+    )
+    assert again == attempts == [1]
     requests.assert_local()
     await context.close()
 

@@ -32,6 +32,8 @@ TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "audit": ("Đánh giá 5S một đơn vị", "Audit a unit (5S)"),
         "unit": ("Đơn vị được đánh giá", "Unit audited"),
         "month": ("Tháng", "Month"),
+        "performed": ("Thời điểm đánh giá (giờ Việt Nam)", "Audited at (Vietnam time)"),
+        "period_is": ("Phiếu tính vào tháng", "Counts in the month"),
         "choose": ("— Chọn —", "— Choose —"),
         "not_applicable": ("Không áp dụng", "Not applicable"),
         "note": ("Ghi chú", "Note"),

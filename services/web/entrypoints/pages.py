@@ -131,7 +131,6 @@ async def audit_page(request: Request) -> HTMLResponse:
         catalog_version=catalog["version"],
         pillars=models.pillars(catalog, lang, plus=False),
         units=models.units_to_audit(units["units"], session.unit, lang),
-        months=models.recent_months(web.clock.now()),
         scores=models.SCORES,
     )
 

@@ -10,7 +10,8 @@
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var draftId = "audit:" + form.dataset.subject;
   var MAX_SIDE = 1600, QUALITY = 0.8, MAX_BYTES = 900 * 1024;
-  var draft = { id: draftId, unit: "", period: "", scores: {}, notes: {}, photos: [], amend: null };
+  var draft = blank();
+  function blank() { return { id: draftId, unit: "", performed: "", scores: {}, notes: {}, photos: [], amend: null }; }
 
   function codes() {
     return Array.prototype.map.call(form.querySelectorAll("fieldset.item"), function (f) { return f.dataset.code; });
@@ -20,6 +21,18 @@
     return option ? option.textContent : id;
   }
   function monthLabel(key) { var p = (key || "").split("-"); return p.length === 2 ? p[1] + "/" + p[0] : key; }
+  /* Now on the ward's clock, as a datetime-local value (Vietnam keeps +07:00 all year). */
+  function nowInVietnam() {
+    var parts = {};
+    new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Ho_Chi_Minh", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+      .formatToParts(new Date()).forEach(function (p) { parts[p.type] = p.value; });
+    return parts.year + "-" + parts.month + "-" + parts.day + "T" + parts.hour + ":" + parts.minute;
+  }
+  function periodOf(performed) { return (performed || "").slice(0, 7); }
+  function showPeriod() {
+    var label = document.getElementById("period-label");
+    label.textContent = form.performed.value ? label.dataset.text + " " + monthLabel(periodOf(form.performed.value)) : "";
+  }
   function localTime(iso) {
     return new Intl.DateTimeFormat("vi-VN", { timeZone: "Asia/Ho_Chi_Minh", day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
   }
@@ -27,7 +40,7 @@
   /* --- the draft ------------------------------------------------------------------------ */
   function readForm() {
     draft.unit = form.unit.value;
-    draft.period = form.period.value;
+    draft.performed = form.performed.value;
     codes().forEach(function (code) {
       var checked = form.querySelector('input[name="score-' + code + '"]:checked');
       if (checked) draft.scores[code] = checked.value; else delete draft.scores[code];
@@ -39,7 +52,8 @@
   function save() { readForm(); return Q.saveDraft(draft); }
   function fill() {
     form.unit.value = draft.unit || "";
-    if (draft.period) form.period.value = draft.period;
+    form.performed.value = draft.performed || nowInVietnam();
+    showPeriod();
     codes().forEach(function (code) {
       form.querySelectorAll('input[name="score-' + code + '"]').forEach(function (input) {
         input.checked = draft.scores[code] === input.value;
@@ -48,7 +62,7 @@
     });
     var amending = document.getElementById("amending");
     amending.hidden = !draft.amend;
-    form.unit.disabled = form.period.disabled = !!draft.amend;
+    form.unit.disabled = form.performed.disabled = !!draft.amend;
     if (draft.amend) {
       document.getElementById("amending-what").textContent = draft.amend.label;
       document.getElementById("amend-reason").value = draft.amend.reason || "";
@@ -102,6 +116,7 @@
     });
   });
   form.addEventListener("change", save);
+  form.performed.addEventListener("input", showPeriod);
   form.addEventListener("input", save);
 
   /* --- submitting ------------------------------------------------------------------------- */
@@ -135,16 +150,17 @@
       };
     } else {
       entry = {
-        kind: "audit", label: unitName(draft.unit) + " · " + monthLabel(draft.period),
+        kind: "audit", label: unitName(draft.unit) + " · " + monthLabel(periodOf(draft.performed)),
         url: "/api/assessment/v1/audits",
-        body: { unit_id: draft.unit, period: draft.period, performed_at: new Date().toISOString(),
+        body: { unit_id: draft.unit, period: periodOf(draft.performed), performed_at: draft.performed + ":00+07:00",
                 catalog_version: form.dataset.catalog, items: items }
       };
     }
     entry.key = Q.newKey(); entry.csrf = csrf; entry.owner = form.dataset.subject;
+    entry.unit = draft.unit; entry.performed = draft.performed;
     entry.photos = draft.photos.map(function (p) { return { key: p.key, item: p.item, blob: p.blob }; });
     Q.enqueue(entry).then(function () {
-      draft = { id: draftId, unit: "", period: "", scores: {}, notes: {}, photos: [], amend: null };
+      draft = blank();
       return Q.dropDraft(draftId);
     }).then(function () { fill(); window.scrollTo(0, document.getElementById("outbox-title").offsetTop); return Q.flush(); });
   });
@@ -156,8 +172,12 @@
       list.textContent = "";
       rows = rows.filter(function (r) { return r.owner === form.dataset.subject && r.kind !== "feedback"; });
       if (!rows.length) { var none = document.createElement("li"); none.textContent = texts.none; list.appendChild(none); }
-      var withdrawn = {};
-      rows.forEach(function (r) { if (r.kind === "withdraw" && r.status !== "refused") withdrawn[r.audit_id] = true; });
+      /* Amend or withdraw an audit from its newest sent version only, never once withdrawn. */
+      var withdrawn = {}, newest = {};
+      rows.forEach(function (r) {
+        if (r.kind === "withdraw" && r.status !== "refused") withdrawn[r.audit_id] = true;
+        if (r.status === "sent" && r.result && r.result.audit_id && r.kind !== "withdraw") newest[r.result.audit_id] = r.key;
+      });
       rows.slice().reverse().forEach(function (row) {
         var li = document.createElement("li");
         li.className = "entry status-" + row.status;
@@ -170,7 +190,7 @@
         state.textContent = texts[row.status] + (row.status === "refused" && row.error ? ": " + row.error : "");
         li.appendChild(what); li.appendChild(state);
         var auditId = row.result && row.result.audit_id;
-        if (row.status === "sent" && auditId && row.kind !== "withdraw" && !withdrawn[auditId]) {
+        if (row.status === "sent" && auditId && newest[auditId] === row.key && !withdrawn[auditId]) {
           li.appendChild(button(texts.amend_button, function () { startAmend(row, auditId); }));
           li.appendChild(button(texts.withdraw_button, function () { askWithdraw(row, auditId); }));
         }
@@ -186,8 +206,10 @@
   }
   function startAmend(row, auditId) {
     var source = row.body;
-    draft = { id: draftId, unit: row.body.unit_id || draft.unit, period: row.body.period || draft.period,
-              scores: {}, notes: {}, photos: [], amend: { audit_id: auditId, label: row.label, reason: "", evidence: {} } };
+    draft = blank();
+    draft.unit = row.body.unit_id || row.unit || "";
+    draft.performed = row.body.performed_at ? row.body.performed_at.slice(0, 16) : row.performed;
+    draft.amend = { audit_id: auditId, label: row.label, reason: "", evidence: {} };
     (source.items || []).forEach(function (item) {
       draft.scores[item.code] = item.score === null ? "na" : String(item.score);
       if (item.note) draft.notes[item.code] = item.note;
@@ -200,7 +222,7 @@
     document.getElementById("amend-reason").focus();
   }
   document.getElementById("amend-cancel").addEventListener("click", function () {
-    draft = { id: draftId, unit: "", period: "", scores: {}, notes: {}, photos: [], amend: null };
+    draft = blank();
     Q.dropDraft(draftId).then(fill);
   });
   function askWithdraw(row, auditId) {

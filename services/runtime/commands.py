@@ -50,10 +50,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.roles import READ_ONLY_ROLES
+from services.runtime import revocations
 from services.runtime.auth import Principal
 from services.runtime.characters import plain_text
 from services.runtime.clock import FrozenClock, Now
-from services.runtime.db import SessionFactory
+from services.runtime.db import REVOKED_CREDENTIALS, SessionFactory
 from services.runtime.dispatch import Entry, Next, Registry, Step
 from services.runtime.jobs import run_forever
 from services.runtime.refusals import Kind, Refusal
@@ -291,12 +292,16 @@ async def forget_old_commands(
     units: Callable[[], UnitOfWork], table: Table, keep: timedelta, chores: Chores | None = None
 ) -> int:
     """One housekeeping pass, in one unit of work: the service's ``chores`` (if any), then the
-    idempotency records (``table``) older than ``keep`` by the unit's clock are dropped.
-    Returns how many went."""
+    idempotency records (``table``) older than ``keep`` by the unit's clock are dropped, and so
+    are the revoked credentials declared beside them whose tokens have all expired
+    (:mod:`services.runtime.revocations`). Returns how many idempotency records went."""
+    revoked = table.metadata.tables.get(REVOKED_CREDENTIALS)
     async with units() as uow:
         if chores is not None:
             await chores(uow)
         forgotten = await forget_old_keys(uow.session, table, uow.now - keep)
+        if revoked is not None:
+            await revocations.forget_expired(uow.session, revoked, uow.now)
     if forgotten:
         log.info("forgot %d old idempotency keys", forgotten)
     return forgotten

@@ -97,6 +97,10 @@ def moments(*names: str) -> list[Column[datetime]]:
     return [Column(name, UtcDateTime(), nullable=False) for name in names]
 
 
+#: The table of revoked credentials every service keeps (``PlumbingTables.revoked``).
+REVOKED_CREDENTIALS = "revoked_credentials"
+
+
 class PlumbingTables:
     """The outbox and inbox tables, declared on a service's metadata; with ``commands=True``
     also the idempotency records of the command pipeline (``services.runtime.commands``) and
@@ -134,7 +138,7 @@ class PlumbingTables:
             # before the tokens minted from them expire: every request's token is checked here
             # (``services.runtime.revocations``). Kept until ``until``, when those have expired.
             self.revoked = Table(
-                "revoked_credentials",
+                REVOKED_CREDENTIALS,
                 metadata,
                 *keys(credential_id=64),
                 *required(ward=64, subject_id=64),

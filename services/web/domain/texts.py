@@ -53,7 +53,7 @@ TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "choose_unit": ("Hãy chọn đơn vị được đánh giá.", "Choose the unit audited."),
         "submissions": ("Phiếu đã nộp trên máy này", "Submissions from this device"),
         "no_submissions": ("Chưa có phiếu nào.", "None yet."),
-        "status_queued": ("Đang chờ gửi (chưa có mạng)", "Queued (waiting for the network)"),
+        "status_queued": ("Đang chờ gửi", "Waiting to be sent"),
         "status_sending": ("Đang gửi", "Sending"),
         "status_sent": ("Đã gửi", "Sent"),
         "status_refused": ("Bị từ chối", "Refused"),

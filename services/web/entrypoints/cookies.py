@@ -24,6 +24,9 @@ LANG_COOKIE = "w5_lang"
 CSRF_HEADER = "x-csrf-token"
 #: The language switch is remembered for a year.
 LANG_MAX_AGE_S = 365 * 24 * 3600
+#: The CSRF token is no credential (it only shows a request came from this site's pages) and
+#: outlives sessions, so that a submission queued offline for days still carries a valid one.
+CSRF_MAX_AGE_S = 365 * 24 * 3600
 
 
 class Cookies:
@@ -92,7 +95,7 @@ class Cookies:
             request,
             CSRF_COOKIE,
             self.csrf(request),
-            max_age=self.session_s * 2,
+            max_age=CSRF_MAX_AGE_S,
             samesite="strict",
         )
 

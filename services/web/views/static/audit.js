@@ -187,7 +187,7 @@
         what.textContent = texts[row.kind] + " · " + row.label + " · " + localTime(row.created) + " — ";
         var state = document.createElement("strong");
         state.className = "state";
-        state.textContent = texts[row.status] + (row.status === "refused" && row.error ? ": " + row.error : "");
+        state.textContent = texts[row.status] + (row.status !== "sent" && row.error ? ": " + row.error : "");
         li.appendChild(what); li.appendChild(state);
         var auditId = row.result && row.result.audit_id;
         if (row.status === "sent" && auditId && newest[auditId] === row.key && !withdrawn[auditId]) {

@@ -51,7 +51,9 @@
   }
 
   function post(url, entry, key, body, type) {
-    var headers = { "Idempotency-Key": key, "X-CSRF-Token": entry.csrf };
+    /* The page's current CSRF token when a page sends; the one kept with the entry when the
+     * service worker does (the cookie it repeats lasts a year). */
+    var headers = { "Idempotency-Key": key, "X-CSRF-Token": Queue.csrf || entry.csrf };
     if (type) headers["Content-Type"] = type;
     return fetch(url, { method: "POST", headers: headers, body: body, credentials: "same-origin" })
       .then(function (answer) {
@@ -122,6 +124,7 @@
 
   var Queue = {
     evidenceUrl: "/api/assessment/v1/evidence",
+    csrf: null,
     put: function (entry) { return run("outbox", "readwrite", function (s) { return s.put(entry); }); },
     all: function () {
       return run("outbox", "readonly", function (s) { return s.getAll(); }).then(function (rows) {
@@ -163,5 +166,9 @@
     LOCK: LOCK
   };
   if (channel) channel.onmessage = function () { if (Queue.onchange) Queue.onchange(); };
+  if (scope.document) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) Queue.csrf = meta.content;
+  }
   scope.Ward5sQueue = Queue;
 })(self);

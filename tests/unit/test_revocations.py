@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,25 +51,9 @@ async def test_a_token_of_a_revoked_credential_is_refused_and_only_it(sessions, 
     minted = {p.session_id: ring_token(ring, p) for p in (signed_out, other)}
     assert (await verifier.verify(minted["family-1"])).session_id == "family-1"
     async with sessions() as session, session.begin():
-        await revocations.revoke(
-            session,
-            PLUMBING.revoked,
-            "binh-dong",
-            "p001",
-            ["family-1"],
-            NOW,
-            NOW + timedelta(hours=24),
-        )
+        await revoke(session, "p001", "family-1", hours=24)
         # Listed twice (a redelivered event): kept once.
-        await revocations.revoke(
-            session,
-            PLUMBING.revoked,
-            "binh-dong",
-            "p001",
-            ["family-1"],
-            NOW,
-            NOW + timedelta(hours=24),
-        )
+        await revoke(session, "p001", "family-1", hours=24)
     with pytest.raises(InvalidToken, match="revoked"):
         await verifier.verify(minted["family-1"])
     assert (await verifier.verify(minted["family-2"])).session_id == "family-2"
@@ -76,24 +61,8 @@ async def test_a_token_of_a_revoked_credential_is_refused_and_only_it(sessions, 
 
 async def test_housekeeping_forgets_a_revocation_once_its_tokens_expired(sessions) -> None:
     async with sessions() as session, session.begin():
-        await revocations.revoke(
-            session,
-            PLUMBING.revoked,
-            "binh-dong",
-            "kiosk-01",
-            ["old"],
-            NOW,
-            NOW + timedelta(hours=1),
-        )
-        await revocations.revoke(
-            session,
-            PLUMBING.revoked,
-            "binh-dong",
-            "kiosk-02",
-            ["young"],
-            NOW,
-            NOW + timedelta(hours=3),
-        )
+        await revoke(session, "kiosk-01", "old", hours=1)
+        await revoke(session, "kiosk-02", "young", hours=3)
 
     def units(at: datetime):
         return lambda: UnitOfWork(sessions, PLUMBING.outbox, FrozenClock(at))
@@ -112,6 +81,14 @@ async def test_an_unreadable_list_is_a_check_that_cannot_be_made_now(tmp_path) -
     with pytest.raises(KeysUnavailable):
         await check("family-1")
     await engine.dispose()
+
+
+async def revoke(session: Any, subject: str, credential: str, hours: int) -> None:
+    """List ``credential`` of ``subject`` as revoked at NOW, for ``hours``."""
+    until = NOW + timedelta(hours=hours)
+    await revocations.revoke(
+        session, PLUMBING.revoked, "binh-dong", subject, [credential], NOW, until
+    )
 
 
 def ring_token(ring: KeyRing, principal: Principal) -> str:

@@ -362,14 +362,39 @@ async def test_a_person_submits_their_plus_sees_it_returned_and_resubmits(
     await group.get_by_role("radio", name="3", exact=True).check()
     await page.get_by_role("button", name="Nộp lại bản tự đánh giá").click()
     await page.get_by_text("Đã nộp, đang chờ xem xét.").wait_for()
+    shown = await page.locator("#status").inner_text()
+    assert re.search(r"Nộp lúc: \d{2}/\d{2}/\d{4} \d{2}:\d{2}", shown)  # dd/mm/yyyy
+
+    # The head approves it with an adjustment and a reason; the person sees both.
+    listed = await api(
+        "GET",
+        f"{web_stack.assessment()}/v1/self-assessments",
+        head,
+        params={"period": this_month()},
+    )
+    mine = next(s for s in listed.json()["self_assessments"] if s["person_id"] == "p012")
+    adjusted = [{"code": code, "score": 2 if code == "P.1" else 4} for code in P_ITEMS]
+    answer = await api(
+        "POST",
+        f"{web_stack.assessment()}/v1/self-assessments/{mine['self_assessment_id']}/review",
+        head,
+        json={"outcome": "adjusted", "reason": "P.1 chưa đủ minh chứng", "items": adjusted},
+    )
+    assert answer.status_code == 200, answer.text
+    await page.reload()
+    await page.get_by_text("Đã được duyệt có điều chỉnh.").wait_for()
+    assert "P.1 chưa đủ minh chứng" in await page.locator("#review-reason").inner_text()
+    row = page.get_by_role("row", name=re.compile(r"^P\.1 "))
+    assert [c.strip() for c in await row.locator("td").all_inner_texts()] == ["3", "2"]
+    assert await page.locator("#plus-form").count() == 0  # nothing to resubmit
 
     # The English switch is remembered; the page says so in English and <html lang="en">.
     await page.get_by_role("button", name="English").click()
-    await page.get_by_text("Submitted, awaiting review.").wait_for()
+    await page.get_by_text("Approved with adjustments.").wait_for()
     assert await page.get_attribute("html", "lang") == "en"
     await page.reload()
     assert await page.get_attribute("html", "lang") == "en"
-    await screenshots(page, "plus-resubmitted")
+    await screenshots(page, "plus-adjusted")
     requests.assert_local()
     await context.close()
 

@@ -17,6 +17,7 @@ from nats.js.api import (
 )
 from nats.js.errors import BucketNotFoundError, NotFoundError
 
+from contracts import subjects
 from contracts.streams import ALL_BUCKETS, ALL_STREAMS, BucketSpec, StreamSpec
 from services.runtime.settings import ServiceSettings
 
@@ -32,7 +33,7 @@ def nats_servers(url: str) -> list[str]:
 def inbox_prefix(service: str) -> str:
     """Replies to a service (API answers, pulled messages) come to an inbox of its own, so NATS
     permissions can keep every other user, front-ends included, from reading them."""
-    return f"_INBOX_{service}"
+    return subjects.inbox_prefix(service)
 
 
 def build_broker(settings: ServiceSettings) -> NatsBroker:

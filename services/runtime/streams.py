@@ -12,12 +12,17 @@ import os
 
 import nats
 
+from contracts.subjects import OPERATOR, inbox_prefix
 from services.runtime.broker import ensure_streams, nats_servers
 
 
 async def create(url: str, replicas: int, user: str | None, password: str | None) -> None:
     connection = await nats.connect(
-        nats_servers(url), user=user, password=password, connect_timeout=5
+        nats_servers(url),
+        user=user,
+        password=password,
+        connect_timeout=5,
+        inbox_prefix=inbox_prefix(OPERATOR),  # the operator's tools' own inbox
     )
     try:
         await ensure_streams(connection.jetstream(), replicas=replicas)

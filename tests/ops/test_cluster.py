@@ -20,6 +20,7 @@ from nats.aio.client import Client
 from nats.errors import Error as NatsError
 
 from contracts.streams import ASSESSMENT
+from contracts.subjects import OPERATOR, inbox_prefix
 from tests.ops.conftest import (
     CLUSTER_CONFIG,
     create_streams_as_admin,
@@ -99,7 +100,10 @@ def cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[C
 
 async def admin(cluster: Cluster, values: dict[str, str]) -> Client:
     return await nats.connect(
-        cluster.url.split(","), user="admin", password=values["WARD5S_NATS_ADMIN_PASSWORD"]
+        cluster.url.split(","),
+        user="admin",
+        password=values["WARD5S_NATS_ADMIN_PASSWORD"],
+        inbox_prefix=inbox_prefix(OPERATOR),
     )
 
 

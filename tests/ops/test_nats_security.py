@@ -13,7 +13,7 @@ import nats
 import pytest
 from nats.errors import Error as NatsError
 
-from contracts.subjects import intake_subject
+from contracts.subjects import inbox_prefix, intake_subject
 from tests.conftest import WARD
 from tests.ops.conftest import (
     create_streams_as_admin,
@@ -69,6 +69,7 @@ async def test_services_run_the_pipeline_with_their_own_users_only(
             secured_nats.url,
             user="frontend",
             password=nats_secrets["WARD5S_FRONTEND_NATS_PASSWORD"],
+            inbox_prefix=inbox_prefix("frontend"),
         )
         try:
             reply = await front_end.request(intake_subject(WARD, "feedback"), b"{}", timeout=5)

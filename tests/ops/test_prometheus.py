@@ -22,6 +22,7 @@ import pytest
 import yaml
 from nats import connect as nats_connect
 
+from contracts.subjects import OPERATOR, inbox_prefix
 from tests.ops.conftest import (
     INFRA,
     create_streams_as_admin,
@@ -295,7 +296,12 @@ def test_a_target_that_is_down_is_caught(observed: Observed) -> None:
 async def test_a_dead_letter_is_caught(observed: Observed) -> None:
     """A message that is no event reaches scoring: it is dead-lettered and the alert's
     expression sees it at once, though it is the first dead letter of that process."""
-    client = await nats_connect(observed.nats_url, user="admin", password=observed.admin_password)
+    client = await nats_connect(
+        observed.nats_url,
+        user="admin",
+        password=observed.admin_password,
+        inbox_prefix=inbox_prefix(OPERATOR),
+    )
     try:
         await client.jetstream().publish(
             "ward5s.binh-dong.assessment.audit.submitted", b"not an event"

@@ -7,20 +7,38 @@ path, e.g. ``audit_id``): the models and subjects of ``contracts/intake.py``. It
 id gets the first answer back) and optionally ``Accept-Language``. The body is dispatched by
 its class through the same command pipeline as HTTP (``handlers/commands.py``). The reply is
 ``{"status": <HTTP status>, "body": <HTTP body>}``, the very answer or error the HTTP API gives.
+
+Replies go only to an inbox (``contracts.subjects.is_inbox``), and one named for a class of
+client only to the caller's own class (a kiosk's token: ``_INBOX_kiosk``; the HR
+integration's: ``_INBOX_integration``; a person's: ``_INBOX_frontend``; the operator's tools:
+``_INBOX_admin``) or the client library's default ``_INBOX``. A request naming any other reply
+subject (an event stream's, say, to have assessment publish into it) is not answered, and is
+counted in ``ward5s_intake_replies_refused_total{kind,reason}``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from faststream import Context
 from faststream.nats import NatsBroker
 from faststream.nats.message import NatsMessage
+from prometheus_client import Counter
 from pydantic import BaseModel, ValidationError
 
 from contracts.intake import INTAKE_KINDS
-from contracts.subjects import ANY_WARD, intake_subject, ward_of
+from contracts.roles import Role
+from contracts.subjects import (
+    ANY_WARD,
+    INBOX_ROOT,
+    OPERATOR,
+    inbox_prefix,
+    intake_subject,
+    is_inbox,
+    ward_of,
+)
 from services.assessment.handlers.commands import Submissions
 from services.runtime.auth import InvalidToken, KeysUnavailable, Principal, TokenVerifier
 from services.runtime.bodies import MAX_BODY_BYTES
@@ -54,20 +72,55 @@ async def _caller(headers: dict[str, Any], verifier: TokenVerifier, ward: str) -
     return principal
 
 
+REPLIES_REFUSED = Counter(
+    "ward5s_intake_replies_refused_total",
+    "Intake requests not answered because their reply subject was not the caller's inbox "
+    "(outside_inbox: not an inbox at all; another_client: another class of client's inbox).",
+    ["kind", "reason"],
+)
+
+
+def client_class(role: Role) -> str:
+    """The class of front-end a token's role belongs to (``contracts.subjects``)."""
+    if role in (Role.KIOSK, Role.INTEGRATION):
+        return role.value
+    return "frontend"
+
+
+def reply_allowed(reply_to: str, role: Role) -> bool:
+    """Whether ``reply_to`` is an inbox the caller may be answered on: the default one, the
+    operator's tools', or their class's own."""
+    own = {inbox_prefix(client_class(role)), inbox_prefix(OPERATOR), INBOX_ROOT}
+    return is_inbox(reply_to) and reply_to.split(".", 1)[0] in own
+
+
+def _unanswered(command: Entry[Any, Answer], reason: str) -> None:
+    REPLIES_REFUSED.labels(command.name, reason).inc()
+    log.warning("intake %s: request not answered (%s)", command.name, reason)
+
+
 async def answer(
     submissions: Submissions,
     verifier: TokenVerifier,
     command: Entry[Any, Answer],
     message: NatsMessage,
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
+    """The reply to one intake request, or None when it must not be answered (its reply
+    subject is not the caller's inbox; counted)."""
     headers = message.headers or {}
     lang = pick_language(headers.get("Accept-Language"))
+    if not is_inbox(message.reply_to):
+        _unanswered(command, "outside_inbox")
+        return None
     try:
         # The HTTP API's body limit, before the token is checked or the body parsed (the NATS
         # server's max_payload bounds what arrives at all).
         if len(message.body) > MAX_BODY_BYTES:
             raise Refusal(Kind.TOO_LARGE, "too_large", limit=MAX_BODY_BYTES)
         principal = await _caller(headers, verifier, ward_of(message.raw_message.subject))
+        if not reply_allowed(message.reply_to, principal.role):
+            _unanswered(command, "another_client")
+            return None
         model: type[BaseModel] = command.kind
         body = model.model_validate_json(message.body)
         key = headers.get(KEY_HEADER)
@@ -94,6 +147,7 @@ def register_intake(broker: NatsBroker, submissions: Submissions, verifier: Toke
             queue=QUEUE,
             max_workers=INTAKE_WORKERS,
             decoder=_raw,
+            no_reply=True,  # answered by the handler, to the caller's inbox only
             title=f"assessment/intake/{command.name}",
             description=f"Request-reply submission: {command.kind.__name__}; answers "
             '{"status", "body"} as the HTTP API does.',
@@ -102,8 +156,10 @@ def register_intake(broker: NatsBroker, submissions: Submissions, verifier: Toke
 
 
 def _handler(submissions: Submissions, verifier: TokenVerifier, command: Entry[Any, Answer]) -> Any:
-    async def handle(_: Any, message: NatsMessage = Context("message")) -> dict[str, Any]:
-        return await answer(submissions, verifier, command, message)
+    async def handle(_: Any, message: NatsMessage = Context("message")) -> None:
+        reply = await answer(submissions, verifier, command, message)
+        if reply is not None:
+            await message.raw_message.respond(json.dumps(reply, ensure_ascii=False).encode())
 
     return handle
 

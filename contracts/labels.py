@@ -13,7 +13,14 @@ from typing import Any
 
 from contracts.catalog import default_catalog
 from contracts.common import PILLARS, Text
-from contracts.events import Band, ClassificationStatus, EmploymentType, MissingPart
+from contracts.events import (
+    LEADERS_GROUP,
+    SPECIALISTS_GROUP,
+    Band,
+    ClassificationStatus,
+    EmploymentType,
+    MissingPart,
+)
 from contracts.periods import Period
 
 #: A person's band for a period (Decree 335/2025/NĐ-CP, the four ratings of officials).
@@ -66,6 +73,15 @@ EMPLOYMENT_LABELS: Mapping[EmploymentType, Text] = MappingProxyType(
     {
         "cong_chuc": Text(vi="Công chức", en="Civil servant"),
         "nguoi_lao_dong": Text(vi="Người lao động", en="Contract worker"),
+    }
+)
+
+#: The groups of officials with similar duties the org chart gives by role when it names none
+#: (within which the 20 % cap on "xuất sắc" applies); a group the ward names shows as its id.
+GROUP_LABELS: Mapping[str, Text] = MappingProxyType(
+    {
+        LEADERS_GROUP: Text(vi="Lãnh đạo", en="Leaders"),
+        SPECIALISTS_GROUP: Text(vi="Chuyên môn", en="Specialists"),
     }
 )
 
@@ -133,6 +149,7 @@ def labels(lang: str | None = None) -> dict[str, dict[str, object]]:
         "classification_statuses": STATUS_LABELS,
         "missing_parts": MISSING_LABELS,
         "employment_types": EMPLOYMENT_LABELS,
+        "duty_groups": GROUP_LABELS,
         "audit_statuses": AUDIT_STATUS_LABELS,
         "action_statuses": ACTION_STATUS_LABELS,
     }

@@ -29,8 +29,8 @@ from services.scoring import metrics
 from services.scoring.adapters import month_sums
 from services.scoring.adapters.policy_file import default_policy
 from services.scoring.adapters.tables import metadata, plumbing
-from services.scoring.entrypoints import admin, http
 from services.scoring.domain.refusals import MESSAGES
+from services.scoring.entrypoints import admin, exports, http
 from services.scoring.handlers import Scoring
 from services.scoring.handlers.commands import ScoringCommands
 from services.scoring.jobs import housekeeping_forever
@@ -106,7 +106,7 @@ def build_app(config: ServiceSettings | None = None) -> FastAPI:
     app = runtime.http_app(
         title="ward5s scoring",
         description="Rolling 5S+ aggregates, classification and income tier, from the events.",
-        routers=[http.router, admin.router],
+        routers=[http.router, exports.router, admin.router],
     )
     app.state.policy = scoring.policy
     app.state.clock = clock

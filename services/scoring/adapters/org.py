@@ -16,7 +16,7 @@ from services.scoring.adapters.tables import (
     org_rosters,
 )
 from services.scoring.domain.classification import Decision
-from services.scoring.domain.roster import Chart, Member, RosterEntry, members_of
+from services.scoring.domain.roster import Chart, Member, Names, RosterEntry, members_of
 
 
 async def replace_rosters(
@@ -34,6 +34,7 @@ async def replace_rosters(
             units=list(entry.units),
             ward_name=entry.ward_name,
             city=entry.city,
+            names=entry.names,
         )
         excluded = statement.excluded
         await session.execute(
@@ -41,7 +42,7 @@ async def replace_rosters(
                 index_elements=["ward"],
                 set_={
                     name: excluded[name]
-                    for name in ("version", "people", "units", "ward_name", "city")
+                    for name in ("version", "people", "units", "ward_name", "city", "names")
                 },
                 where=t.c.version < excluded.version,
             )
@@ -53,6 +54,12 @@ async def roster(session: AsyncSession, ward: str) -> dict[str, Member]:
     t = org_rosters
     people = await session.scalar(select(t.c.people).where(t.c.ward == ward))
     return members_of(people or [])
+
+
+async def names(session: AsyncSession, ward: str) -> Names:
+    """The names of the ward's people and units in its newest org chart (none before one)."""
+    t = org_rosters
+    return Names.of(await session.scalar(select(t.c.names).where(t.c.ward == ward)))
 
 
 async def chart(session: AsyncSession, ward: str) -> Chart | None:

@@ -146,6 +146,8 @@ org_rosters = Table(
     #: The ward's name and city as the chart published them (a city's comparison of its wards).
     Column("ward_name", String(200)),
     Column("city", String(64), index=True),
+    #: The names of the chart's people and units, for exports (domain.roster.roster_names).
+    Column("names", JSON),
 )
 
 #: The chairman's decisions on ties at the edge of the cap on "xuất sắc", per period and duty

@@ -271,10 +271,13 @@ class Fold:
                 yield (*key, at)
 
     def org_rosters(self) -> Iterator[tuple[Any, ...]]:
-        """ward, version, people (JSON text), units (JSON text), ward name, city."""
+        """ward, version, people (JSON text), units (JSON text), ward name, city, names (JSON
+        text)."""
         for ward, entry in self._rosters.items():
             people = json.dumps([list(row) for row in entry.people])
-            yield (ward, entry.version, people, json.dumps(list(entry.units)), *entry[3:])
+            units = json.dumps(list(entry.units))
+            names = json.dumps(entry.names)
+            yield (ward, entry.version, people, units, entry.ward_name, entry.city, names)
 
     def release(self) -> None:
         """Drop the rows once written; what was seen is still needed by the catch-up."""

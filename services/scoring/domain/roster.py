@@ -5,10 +5,11 @@ people the chart names, so a query about an id it does not name is told so."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from contracts.common import Text
 from contracts.events import SPECIALISTS_GROUP, EmploymentType, OrgChartPublishedData
 
 #: A person as stored: person id, unit id, duty group, employment type, role (the role is kept
@@ -59,13 +60,53 @@ class RosterEntry(NamedTuple):
     #: or in no city).
     ward_name: str | None
     city: str | None
+    #: What exports show instead of ids (:func:`roster_names`); None for a chart stored before
+    #: names were kept (until the next chart arrives, or a rebuild).
+    names: Mapping[str, Any] | None = None
+
+
+def roster_names(chart: OrgChartPublishedData) -> dict[str, Any]:
+    """``{"people": {person id: full name}, "units": {unit id: {"vi", "en"}}}``."""
+    return {
+        "people": {p.person_id: p.full_name for p in chart.people},
+        "units": {u.unit_id: u.name.model_dump() for u in chart.units},
+    }
 
 
 def roster_entry(chart: OrgChartPublishedData) -> RosterEntry:
-    """The chart as scoring keeps it: :func:`roster_rows`, :func:`unit_ids`, name and city."""
+    """The chart as scoring keeps it: :func:`roster_rows`, :func:`unit_ids`, name, city and
+    :func:`roster_names`."""
     return RosterEntry(
-        chart.version, roster_rows(chart), unit_ids(chart), chart.ward_name, chart.city
+        chart.version,
+        roster_rows(chart),
+        unit_ids(chart),
+        chart.ward_name,
+        chart.city,
+        roster_names(chart),
     )
+
+
+@dataclass(frozen=True)
+class Names:
+    """The names of a ward's people and units, as its newest org chart gives them; an id the
+    chart does not name shows as itself."""
+
+    people: Mapping[str, str]
+    units: Mapping[str, Text]
+
+    @classmethod
+    def of(cls, stored: Mapping[str, Any] | None) -> Names:
+        stored = stored or {}
+        units = {uid: Text.model_validate(name) for uid, name in stored.get("units", {}).items()}
+        return cls(dict(stored.get("people", {})), units)
+
+    def person(self, person_id: str) -> str:
+        return self.people.get(person_id, person_id)
+
+    def unit(self, unit_id: str | None) -> Text | None:
+        if unit_id is None:
+            return None
+        return self.units.get(unit_id) or Text(vi=unit_id, en=unit_id)
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
+from contracts.labels import labels as label_tables
 from contracts.periods import Month
 from contracts.roles import CITY_ROLES, WARD_WIDE_ROLES, Role
 from services.runtime.auth import Principal
@@ -77,6 +78,24 @@ def reading(*roles: Role) -> Callable[..., Awaitable[Principal]]:
 #: Every role of a ward (a person, a device) and a city's: who may ask for a unit's scores or a
 #: person's, each then judged on what they see.
 ANY_READER = tuple(Role)
+
+
+@router.get(
+    "/labels",
+    summary="The one table of labels (bands, rating levels, pillars, states, duty groups) "
+    "front-ends, e-mails and exports show (nhãn hiển thị)",
+)
+async def labels(
+    response: Response,
+    lang: Annotated[
+        Literal["vi", "en"] | None,
+        Query(description="One language's texts; both (vi, en) when absent"),
+    ] = None,
+) -> dict[str, Any]:
+    """``{table: {key: {"vi", "en"}}}`` (``{table: {key: text}}`` with ``lang``), from
+    ``contracts.labels``; open to anyone (no personal data), cacheable for an hour."""
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return label_tables(lang)
 
 
 def _reads_ward_wide(caller: Principal) -> bool:
@@ -202,6 +221,11 @@ async def person_scores(
         code = "no_score" if chart is None else "unknown_person"
         raise Refusal(Kind.NOT_FOUND, code, "person_id")
     return answer
+
+
+def visible_to(caller: Principal) -> Callable[[str | None], bool]:
+    """Whether the caller sees the people of a unit (:func:`_visible`), as a predicate."""
+    return lambda unit_id: _visible(caller, unit_id)
 
 
 def _visible(caller: Principal, unit_id: str | None) -> bool:

@@ -71,6 +71,19 @@ async def test_rotating_refuses_the_old_token_at_once_and_only_that_device(servi
     events = await service.settled_events(1, subject_id="kiosk-kt-6")
     revoked = [m for m in events if m["event"]["type"] == "assessment.credential.revoked"]
     assert [m["event"]["data"]["credential_ids"] for m in revoked] == [[old_sid]]
+    # Both recorded as the administrator's actions, with the reason.
+    actions = await service.http.get("/v1/admin/actions", headers=ADMIN)
+    rotation = [
+        (a["action"], a["reason"])
+        for a in actions.json()["actions"]
+        if a["subject"] == "kiosk-kt-6"
+    ]
+    assert rotation == [
+        ("device.registered", WHY["reason"]),
+        ("credential.issued", WHY["reason"]),
+        ("credential.revoked", WHY["reason"]),
+        ("credential.issued", WHY["reason"]),
+    ]
     missing = await service.http.post(
         "/v1/org/devices/no-such-device/credential", headers=ADMIN, params=WHY
     )

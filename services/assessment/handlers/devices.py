@@ -43,7 +43,7 @@ async def register(
     await record_admin_action(uow, ctx, "device.registered", device.device_id, reason, **details)
     current = before.credential_id if before is not None else None
     if not device.active:
-        await _revoke(uow, ctx, device.device_id, current, reason, lifetime)
+        await _replace(uow, ctx, device.device_id, current, reason, lifetime, issue=False)
         return None
     if current is not None and before is not None and before.role == device.role.value:
         return None
@@ -83,25 +83,32 @@ async def _issue(
     reason: str | None,
     lifetime: timedelta,
 ) -> str:
-    credential_id = await replace_credential(uow, ctx.ward, device_id, current, lifetime, ctx.actor)
+    credential_id = await _replace(uow, ctx, device_id, current, reason, lifetime, issue=True)
     assert credential_id is not None  # issued
     await record_admin_action(uow, ctx, "credential.issued", device_id, reason, holder="device")
     return credential_id
 
 
-async def _revoke(
+async def _replace(
     uow: UnitOfWork,
     ctx: Context,
     device_id: str,
     current: str | None,
     reason: str | None,
     lifetime: timedelta,
-) -> None:
-    await replace_credential(uow, ctx.ward, device_id, current, lifetime, ctx.actor, issue=False)
+    *,
+    issue: bool,
+) -> str | None:
+    """:func:`replace_credential`, the revocation of ``current`` recorded as the caller's
+    ``credential.revoked``."""
+    new = await replace_credential(
+        uow, ctx.ward, device_id, current, lifetime, ctx.actor, issue=issue
+    )
     if current is not None:
         await record_admin_action(
             uow, ctx, "credential.revoked", device_id, reason, holder="device"
         )
+    return new
 
 
 async def replace_credential(

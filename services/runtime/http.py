@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -149,13 +150,21 @@ def create_http_app(
     readiness: list[ReadinessCheck],
     metrics_token: str | None = None,
     lifespan: Any = None,
+    production: bool = False,
 ) -> FastAPI:
+    """A service's app. In ``production`` it fails closed: no ``/docs``, ``/redoc`` nor
+    ``/openapi.json`` (Swagger's pages load their scripts from a CDN, blank on a ward's
+    intranet; the API is documented in the repository), and ``/metrics`` answers only the
+    metrics token, refused to everyone when none is configured."""
     app = FastAPI(
         title=title,
         description=description,
         version="1.0",
         lifespan=lifespan,
         responses=error_responses(401, 403, 422, 503),
+        docs_url=None if production else "/docs",
+        redoc_url=None if production else "/redoc",
+        openapi_url=None if production else "/openapi.json",
     )
     app.state.token_verifier = token_verifier
     document_shared_answers(app)
@@ -242,9 +251,13 @@ def create_http_app(
         },
     )
     async def metrics(request: Request) -> Response:
-        """Prometheus metrics; asks for the metrics bearer token when one is configured."""
-        if metrics_token and request.headers.get("authorization") != f"Bearer {metrics_token}":
-            raise ApiError(401, "unauthenticated")
+        """Prometheus metrics; asks for the metrics bearer token when one is configured (always
+        in production), compared in constant time."""
+        if metrics_token or production:
+            expected = f"Bearer {metrics_token}".encode() if metrics_token else None
+            given = request.headers.get("authorization", "").encode()
+            if expected is None or not hmac.compare_digest(given, expected):
+                raise ApiError(401, "unauthenticated")
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app

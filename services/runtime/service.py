@@ -255,6 +255,7 @@ class Runtime:
             else [self.bus, self.tokens],
             metrics_token=metrics_token.get_secret_value() if metrics_token else None,
             lifespan=lifespan,
+            production=self.settings.environment == "production",
         )
         for router in routers:
             app.include_router(router)

@@ -190,7 +190,7 @@ async def test_exports_in_csv_and_xlsx(service) -> None:
         "Đơn vị",
         "Kỳ",
         "Thời điểm đánh giá",
-        "Người đánh giá",
+        "Thành viên đoàn đánh giá",
         "Lần sửa",
         "Trạng thái",
         "Nhóm tiêu chí",

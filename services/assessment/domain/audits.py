@@ -107,7 +107,7 @@ def score_items(catalog: Catalog, items: Sequence[ItemInput]) -> tuple[AuditItem
     )
 
 
-#: Items scored this low are findings: each opens a corrective action (hành động khắc phục).
+#: Items scored this low are findings: each opens a corrective action (biện pháp khắc phục).
 FINDING_MAX_SCORE = 1
 
 

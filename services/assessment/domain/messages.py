@@ -11,8 +11,8 @@ SUBMISSION_MESSAGES: Mapping[str, tuple[str, str]] = {
         "An auditor may not audit their own unit, nor amend or withdraw an audit of it.",
     ),
     "own_finding": (
-        "Người đánh giá không được tự nhận hay tự đóng hành động khắc phục cho phát hiện của "
-        "chính mình.",
+        "Thành viên đoàn đánh giá không được tự nhận hay tự đóng biện pháp khắc phục cho phát "
+        "hiện của chính mình.",
         "An auditor may neither own nor close the corrective action of their own finding.",
     ),
     "unknown_unit": ("Không có đơn vị này trong phường.", "There is no such unit in the ward."),
@@ -72,11 +72,11 @@ ADMIN_MESSAGES: Mapping[str, tuple[str, str]] = {
         "The unit has no head: name the owner of the corrective action.",
     ),
     "unknown_action": (
-        "Không tìm thấy hành động khắc phục.",
+        "Không tìm thấy biện pháp khắc phục.",
         "There is no such corrective action.",
     ),
     "action_closed": (
-        "Hành động khắc phục này đã được đóng.",
+        "Biện pháp khắc phục này đã được đóng.",
         "This corrective action is already closed.",
     ),
     "not_action_owner": (
@@ -193,16 +193,16 @@ ADMIN_MESSAGES: Mapping[str, tuple[str, str]] = {
     ),
     "not_action_checker": (
         "Chỉ thành viên đoàn đã đánh giá, Chủ tịch hoặc Phó Chủ tịch phụ trách đơn vị được "
-        "mở lại hành động khắc phục.",
+        "mở lại biện pháp khắc phục.",
         "Only the auditor who found it, the chairman or the vice-chairman in charge of the "
         "unit may reopen a corrective action.",
     ),
     "action_open": (
-        "Hành động khắc phục này đang mở.",
+        "Biện pháp khắc phục này đang mở.",
         "This corrective action is open.",
     ),
     "action_superseded": (
-        "Hành động khắc phục này đã được đóng theo phiếu đánh giá; hãy sửa phiếu đánh giá.",
+        "Biện pháp khắc phục này đã được đóng theo phiếu đánh giá; hãy sửa phiếu đánh giá.",
         "The audit itself closed this corrective action; amend the audit instead.",
     ),
     "due_not_future": (

@@ -75,7 +75,7 @@ command_route(
     body=schemas.ActionCloseIn,
     command=schemas.ActionCloseCommand,
     errors=(404,),
-    summary="Close a corrective action with a note and evidence (đóng hành động khắc phục)",
+    summary="Close a corrective action with a note and evidence (đóng biện pháp khắc phục)",
 )
 command_route(
     router,
@@ -87,7 +87,7 @@ command_route(
     command=schemas.ActionReopenCommand,
     errors=(404,),
     summary="Reopen a closed corrective action found not done, with a reason and a new due "
-    "date (mở lại hành động khắc phục)",
+    "date (mở lại biện pháp khắc phục)",
     doc="The auditor who found it, the chairman, or the vice-chairman in charge of its unit; "
     "409\nwhen it is open, or when its audit closed it (amend the audit instead).",
 )

@@ -22,7 +22,7 @@ AUDIT_COLUMNS = columns(
     ("unit", "Đơn vị", "Unit"),
     ("period", "Kỳ", "Period"),
     ("performed_at", "Thời điểm đánh giá", "Audited at"),
-    ("auditor", "Người đánh giá", "Auditor"),
+    ("auditor", "Thành viên đoàn đánh giá", "Auditor"),
     ("revision", "Lần sửa", "Revision"),
     ("status", "Trạng thái", "Status"),
     ("pillar", "Nhóm tiêu chí", "Pillar"),

@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
+from contracts.periods import Month
 from tests.support.stack import Stack
 from tools.processes import ROOT, NatsServer, ServiceProcess, free_port
 
@@ -158,3 +161,14 @@ async def no_serious_violations(page: Any) -> None:
         if v["impact"] in ("serious", "critical")
     ]
     assert bad == [], json.dumps(bad, ensure_ascii=False)
+
+
+def this_month() -> str:
+    return Month.of(datetime.now(UTC)).key
+
+
+async def api(method: str, url: str, token: str, **more: object) -> httpx.Response:
+    """A call to a service's API with a demo token."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        return await client.request(method, url, headers=headers, **more)  # type: ignore[arg-type]

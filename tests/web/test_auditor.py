@@ -1,0 +1,259 @@
+"""The auditor's checklist in Chromium against the real stack (conftest.py): filled and submitted
+on a phone with a photo, amended; submitted offline and recorded once when back online, then
+withdrawn; refused with assessment's reason. Screenshots under var/artefacts/web/; no request
+leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from PIL import Image
+
+from contracts.catalog import default_catalog
+from tests.support.http import eventually
+from tests.web.conftest import (
+    Requests,
+    WebStack,
+    api,
+    new_context,
+    no_serious_violations,
+    screenshots,
+    this_month,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.nats]
+
+CATALOG = default_catalog()
+S_ITEMS = [i.code for p in CATALOG.pillars if p.code != "P" for i in p.items]
+SIX = ["0", "1", "2", "3", "4", "Không áp dụng"]
+#: The EXIF tag of a photo's GPS position.
+GPS_IFD = 0x8825
+
+
+def chairman(stack: WebStack) -> str:
+    return stack.token("p001")
+
+
+def auditor(stack: WebStack) -> str:
+    return stack.token("p005")
+
+
+def phone_photo() -> bytes:
+    """A photo as a phone takes it: 4000×3000 JPEG with its GPS position in the EXIF."""
+    image = Image.linear_gradient("L").resize((4000, 3000)).convert("RGB")
+    exif = Image.Exif()
+    exif[GPS_IFD] = {1: "N", 2: (10.0, 46.0, 30.0), 3: "E", 4: (106.0, 40.0, 12.0)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=95, exif=exif)
+    return out.getvalue()
+
+
+#: The demo units these tests audit, by the name the ward's export gives them.
+UNIT_NAMES = {
+    "kt": "Phòng Kinh tế",
+    "vhxh": "Phòng Văn hóa - Xã hội",
+    "dvcu": "Đội Quản lý trật tự đô thị",
+}
+
+
+async def audits_of(stack: WebStack, unit: str) -> set[str]:
+    """The ids of the month's audits of ``unit``, as the chairman's export lists them."""
+    answer = await api(
+        "GET",
+        f"{stack.assessment()}/v1/exports/audits.csv",
+        stack.token("p001"),
+        params={"period": this_month()},
+    )
+    assert answer.status_code == 200, answer.text
+    rows = csv.DictReader(io.StringIO(answer.text.lstrip("\ufeff")))
+    return {row["Mã phiếu"] for row in rows if row["Đơn vị"] == UNIT_NAMES[unit]}
+
+
+async def fill_checklist(page, unit: str, score: str = "3") -> None:
+    await page.get_by_label("Đơn vị được đánh giá").select_option(unit)
+    for code in S_ITEMS:
+        group = page.get_by_role("radiogroup", name=re.compile("^" + re.escape(code) + " "))
+        choice = "Không áp dụng" if code == "S5.5" else score
+        await group.get_by_role("radio", name=choice, exact=True).check()
+
+
+async def test_an_auditor_fills_and_submits_the_checklist_on_a_phone(browser, web_stack) -> None:
+    requests = Requests()
+    context = await new_context(browser, requests)
+    page = await context.new_page()
+    await page.goto(f"{web_stack.url}/demo/sign-in/p005")  # an auditor of the office (vp)
+    assert page.url.endswith("/audit")
+    assert await page.get_attribute("html", "lang") == "vi"
+    await page.wait_for_function("navigator.serviceWorker.controller !== null || true")
+
+    units = await page.locator("#unit option").evaluate_all("o => o.map(x => x.value)")
+    assert "vp" not in units and "kt" in units  # never one's own unit
+
+    groups = page.get_by_role("radiogroup")
+    assert await groups.count() == len(S_ITEMS)
+    first = page.get_by_role("radiogroup", name=re.compile(r"^S1\.1 "))
+    names = [await r.get_attribute("value") for r in await first.get_by_role("radio").all()]
+    assert len(names) == 6
+    for name in SIX:
+        assert await first.get_by_role("radio", name=name, exact=True).count() == 1
+    await first.get_by_text("Mức điểm").click()
+    assert await first.get_by_text("Bàn bừa bộn").is_visible()  # the anchors are shown
+
+    await fill_checklist(page, "kt")
+    await page.get_by_label("Ghi chú (S1.1)").fill("Bàn quầy 2 còn hồ sơ cũ")
+    await page.locator("#photo-S1-1").set_input_files(
+        files=[{"name": "ban-quay-2.jpg", "mimeType": "image/jpeg", "buffer": phone_photo()}]
+    )
+    await page.locator("ul.photos[data-code='S1.1'] img").wait_for()
+    await page.wait_for_timeout(300)
+    await page.reload()  # the draft is kept in the browser, its photo too
+    assert await page.get_by_label("Ghi chú (S1.1)").input_value() == "Bàn quầy 2 còn hồ sơ cũ"
+    assert await page.locator("ul.photos[data-code='S1.1'] img").count() == 1
+    assert await first.get_by_role("radio", name="3", exact=True).is_checked()
+    assert await page.get_by_label("Đơn vị được đánh giá").input_value() == "kt"
+
+    await no_serious_violations(page)
+    await screenshots(page, "auditor-checklist")
+    await page.get_by_role("button", name="Nộp phiếu đánh giá").click()
+    sent = page.locator("#outbox li[data-status=sent]")
+    await sent.first.wait_for(timeout=15000)
+    assert "Đã gửi" in await sent.first.inner_text()
+    await screenshots(page, "auditor-sent")
+
+    audits = await audits_of(web_stack, "kt")
+    assert len(audits) == 1
+    # The photo was shrunk in the browser (at most 1600 px), uploaded, and cited by S1.1.
+    (audit_id,) = audits
+    detail = await api("GET", f"{web_stack.assessment()}/v1/audits/{audit_id}", chairman(web_stack))
+    items = {i["code"]: i for i in detail.json()["revisions"][-1]["items"]}
+    (evidence_id,) = items["S1.1"]["evidence_ids"]
+    photo = await api(
+        "GET", f"{web_stack.assessment()}/v1/evidence/{evidence_id}", auditor(web_stack)
+    )
+    assert photo.status_code == 200 and photo.headers["content-type"].startswith("image/")
+    with Image.open(io.BytesIO(photo.content)) as kept:
+        assert max(kept.size) == 1600
+        assert not kept.getexif().get(GPS_IFD)
+    uploads = [u for u in requests.seen if u.endswith("/api/assessment/v1/evidence")]
+    assert len(uploads) >= 1
+
+    # Amend it, with a reason: S1.1 down to 1; its photo stays cited.
+    await page.get_by_role("button", name="Sửa phiếu").first.click()
+    await page.get_by_label("Lý do sửa phiếu").fill("Kiểm tra lại quầy 2")
+    await first.get_by_role("radio", name="1", exact=True).check()
+    await page.get_by_role("button", name="Nộp phiếu đánh giá").click()
+    amended = page.locator("#outbox li[data-status=sent]", has_text="Sửa phiếu ·")
+    await amended.first.wait_for(timeout=15000)
+    detail = await api("GET", f"{web_stack.assessment()}/v1/audits/{audit_id}", chairman(web_stack))
+    latest = detail.json()["revisions"][-1]
+    assert (latest["revision"], latest["reason"]) == (2, "Kiểm tra lại quầy 2")
+    items = {i["code"]: i for i in latest["items"]}
+    assert items["S1.1"]["score"] == 1 and items["S1.1"]["evidence_ids"] == [evidence_id]
+    requests.assert_local()
+    await context.close()
+
+
+async def test_an_audit_submitted_offline_is_recorded_once_when_back_online(
+    browser, web_stack
+) -> None:
+    requests = Requests()
+    context = await new_context(browser, requests)
+    page = await context.new_page()
+    await page.goto(f"{web_stack.url}/demo/sign-in/p005")
+    await page.evaluate("navigator.serviceWorker.ready")
+    await page.reload()  # now under the service worker's control
+    await fill_checklist(page, "vhxh", "2")
+
+    await context.set_offline(True)
+    await page.locator("#photo-S2-1").set_input_files(  # taken offline: queued with the audit
+        files=[{"name": "kho.jpg", "mimeType": "image/jpeg", "buffer": phone_photo()}]
+    )
+    await page.locator("ul.photos[data-code='S2.1'] img").wait_for()
+    await page.get_by_role("button", name="Nộp phiếu đánh giá").click()
+    queued = page.locator("#outbox li[data-status=queued]")
+    await queued.first.wait_for()
+    assert "Đang chờ gửi" in await queued.first.inner_text()
+    assert "mất kết nối" in await page.locator("#network").inner_text()
+    await page.reload()  # offline: the page comes from the service worker, the queue stays
+    await page.locator("#outbox li[data-status=queued]").first.wait_for()
+    await screenshots(page, "auditor-offline-queued")
+    assert await audits_of(web_stack, "vhxh") == set()
+
+    await context.set_offline(False)
+    await page.locator("#outbox li[data-status=sent]").first.wait_for(timeout=20000)
+    # Retried however often (the answer lost, the online event again): still one audit.
+    await page.evaluate(
+        """async () => {
+            const rows = await Ward5sQueue.all();
+            for (const row of rows.filter(r => r.kind === 'audit')) {
+                row.status = 'queued'; await Ward5sQueue.put(row);
+            }
+            await Ward5sQueue.flush();
+            window.dispatchEvent(new Event('online'));
+            await Ward5sQueue.flush();
+        }"""
+    )
+    await page.locator("#outbox li[data-status=sent]").first.wait_for()
+    (audit_id,) = await audits_of(web_stack, "vhxh")
+    detail = await api("GET", f"{web_stack.assessment()}/v1/audits/{audit_id}", chairman(web_stack))
+    items = {i["code"]: i for i in detail.json()["revisions"][-1]["items"]}
+    assert len(items["S2.1"]["evidence_ids"]) == 1
+    await screenshots(page, "auditor-back-online")
+
+    # Withdraw it, with a reason.
+    await page.get_by_role("button", name="Rút phiếu").first.click()
+    await page.get_by_label("Lý do rút phiếu").fill("Chấm nhầm đơn vị")
+    await page.get_by_role("button", name="Xác nhận rút phiếu").click()
+
+    async def status() -> str | None:
+        answer = await api(
+            "GET", f"{web_stack.assessment()}/v1/audits/{audit_id}", web_stack.token("p001")
+        )
+        detail = answer.json()
+        return detail["status"] if detail["status"] == "withdrawn" else None
+
+    assert await eventually(status) == "withdrawn"
+    withdrawal = page.locator("#outbox li[data-status=sent]", has_text="Rút phiếu ·")
+    await withdrawal.first.wait_for()
+    requests.assert_local()
+    await context.close()
+
+
+async def test_a_refused_audit_says_the_services_reason_in_vietnamese(browser, web_stack) -> None:
+    """An audit dated two days ahead: refused by assessment (in_future), shown as refused with
+    its reason, recorded nowhere, and never sent again."""
+    requests = Requests()
+    context = await new_context(browser, requests)
+    page = await context.new_page()
+    await page.goto(f"{web_stack.url}/demo/sign-in/p005")
+    now = await page.get_by_label("Thời điểm đánh giá (giờ Việt Nam)").input_value()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", now)  # today, Vietnam time
+    month = f"{now[5:7]}/{now[:4]}"
+    assert month in await page.locator("#period-label").inner_text()
+    ahead = (datetime.fromisoformat(now) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    await fill_checklist(page, "dvcu")
+    await page.get_by_label("Thời điểm đánh giá (giờ Việt Nam)").fill(ahead)
+    await page.get_by_role("button", name="Nộp phiếu đánh giá").click()
+    refused = page.locator("#outbox li[data-status=refused]")
+    await refused.first.wait_for(timeout=15000)
+    text = await refused.first.inner_text()
+    assert "Bị từ chối" in text and "tương lai" in text
+    await no_serious_violations(page)
+    await screenshots(page, "auditor-refused")
+    assert await audits_of(web_stack, "dvcu") == set()
+    attempts = await page.evaluate(
+        "Ward5sQueue.all().then(rows => rows.filter(r => r.status === 'refused')"
+        ".map(r => r.attempts))"
+    )
+    await page.evaluate("Ward5sQueue.flush()")
+    again = await page.evaluate(
+        "Ward5sQueue.all().then(rows => rows.filter(r => r.status === 'refused')"
+        ".map(r => r.attempts))"
+    )
+    assert again == attempts == [1]
+    requests.assert_local()
+    await context.close()

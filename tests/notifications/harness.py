@@ -102,7 +102,9 @@ def org_chart(version: int = 1, people: tuple[OrgPerson, ...] = PEOPLE) -> OrgCh
         ward=WARD,
         occurred_at=local(2026, 1, 1),
         actor=Actor(kind="system"),
-        data=OrgChartPublishedData(version=version, units=UNITS, people=people),
+        data=OrgChartPublishedData(
+            version=version, units=UNITS, people=people, ward_name="Phường Bình Đông"
+        ),
     )
 
 

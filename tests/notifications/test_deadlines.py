@@ -51,6 +51,8 @@ async def test_missing_self_assessment_tells_the_person_then_the_head(notificati
     assert an.subject == "[5S+] Chưa nộp tự đánh giá: Nguyễn Văn An, tháng 01/2026"
     assert "chưa nộp bản tự đánh giá tiêu chí “+” tháng 01/2026" in an.text
     assert "hạn chót là ngày 04/02/2026" in an.text
+    # The footer names the ward's People's Committee.
+    assert "Hệ thống 5S+ của UBND Phường Bình Đông (thư tự động" in an.text
     assert len(mailbox.to("p013")) == 1
     assert mailbox.to("p010") == mailbox.to("p006") == []
 

@@ -190,10 +190,12 @@ async def test_a_rebuild_read_by_two_processes_equals_live(
     live = await live_rows(new_pg_database(), everything, batch=7)
     assert live["closed_periods"] and live["task_results"] and live["unit_day_very_dissatisfied"]
     assert any(row[4:] == (0, 0, 0, 0) for row in live["person_month_plus"]), "a returned review"
-    ((_, version, people, units, ward_name, city),) = live["org_rosters"]
+    ((_, version, people, units, ward_name, city, names),) = live["org_rosters"]
     assert version == 3 and len(people) == 3
     assert units == ("kt", "vp")  # the chart's units, kept beside them
     assert (ward_name, city) == (None, None)  # charts published without them
+    kept = dict(names)  # the names for exports (a JSON object, compared as sorted pairs)
+    assert len(kept["people"]) == 3 and [unit for unit, _ in kept["units"]] == ["kt", "vp"]
 
     url = new_pg_database()
     await (await Projection(url).create()).close()

@@ -10,7 +10,13 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notifications.adapters.tables import alerts, deliveries, org_people, preferences
+from services.notifications.adapters.tables import (
+    alerts,
+    deliveries,
+    org_people,
+    org_versions,
+    preferences,
+)
 from services.runtime.db import all_rows, upsert
 
 #: How many due deliveries one pass claims; the next pass claims the rest.
@@ -139,7 +145,7 @@ async def claim(
 
 
 async def claimed(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
-    """The claimed deliveries with their alert, recipient and webhook, in order."""
+    """The claimed deliveries with their alert, recipient, webhook and ward's name, in order."""
     return await all_rows(
         session,
         select(
@@ -150,6 +156,7 @@ async def claimed(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
             alerts,
             org_people.c.full_name,
             org_people.c.email,
+            org_versions.c.ward_name,
             preferences.c.webhook_url,
             preferences.c.webhook_secret,
             preferences.c.webhook_disabled_at,
@@ -169,6 +176,7 @@ async def claimed(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
                 preferences.c.person_id == deliveries.c.recipient_id,
             ),
         )
+        .outerjoin(org_versions, org_versions.c.ward == deliveries.c.ward)
         .where(deliveries.c.id.in_(ids))
         .order_by(deliveries.c.id),
     )

@@ -129,11 +129,10 @@ async def replace_chart(session: AsyncSession, ward: str, chart: OrgChartPublish
                 for p in chart.people
             ],
         )
-    statement = upsert(session, org_versions).values(ward=ward, version=chart.version)
+    kept = {"version": chart.version, "ward_name": chart.ward_name}
+    statement = upsert(session, org_versions).values(ward=ward, **kept)
     await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[org_versions.c.ward], set_={"version": chart.version}
-        )
+        statement.on_conflict_do_update(index_elements=[org_versions.c.ward], set_=kept)
     )
 
 

@@ -27,6 +27,8 @@ org_versions = Table(
     metadata,
     *keys(ward=64),
     Column("version", Integer, nullable=False),
+    #: The ward's name as its chart gives it ("Phường Bình Đông"): the e-mails' footer names it.
+    Column("ward_name", String(200)),
 )
 
 #: Each ward's working calendar as last published by assessment (``assessment.calendar.published``):

@@ -54,7 +54,24 @@ def _links(item: MailItem, lang: str) -> list[tuple[str, str]]:
     return [(ack, item.ack_url), (snooze, item.snooze_url)]
 
 
-def compose(recipient_name: str, items: Sequence[MailItem]) -> Mail:
+def footer(ward_name: str | None) -> Text:
+    """The e-mails' last line, naming the ward's People's Committee ("UBND Phường Bình Đông";
+    "UBND phường" for a ward whose chart gave no name)."""
+    committee = f"UBND {ward_name}" if ward_name else "UBND phường"
+    return Text(
+        vi=f"Hệ thống 5S+ của {committee} (thư tự động, vui lòng không trả lời).",
+        en=f"The 5S+ system of {committee} (an automatic e-mail; please do not reply).",
+    )
+
+
+def _footers(ward_name: str | None) -> tuple[list[str], str]:
+    """The footer as text lines and as HTML, Vietnamese then English."""
+    said = footer(ward_name)
+    html = f'<p><small>{escape(said.vi)}<br><span lang="en">{escape(said.en)}</span></small></p>'
+    return [said.vi, said.en], html
+
+
+def compose(recipient_name: str, items: Sequence[MailItem], ward_name: str | None = None) -> Mail:
     text_parts = [f"Kính gửi {recipient_name},", ""]
     html_parts = [f"<p>Kính gửi {escape(recipient_name)},</p>"]
     for lang in ("vi", "en"):
@@ -76,17 +93,21 @@ def compose(recipient_name: str, items: Sequence[MailItem]) -> Mail:
                     for label, url in links
                 ]
                 html_parts.append("<p>" + " · ".join(anchors) + "</p>")
-    text_parts.append("Hệ thống 5S+ UBND phường (thư tự động, vui lòng không trả lời).")
-    html_parts.append("<p><small>Hệ thống 5S+ UBND phường (thư tự động).</small></p>")
+    text_footer, html_footer = _footers(ward_name)
+    text_parts += text_footer
+    html_parts.append(html_footer)
     html = '<html lang="vi"><body>' + "\n".join(html_parts) + "</body></html>"
     return Mail(subject=_subject(items), text="\n".join(text_parts), html=html)
 
 
-def compose_sign_in(full_name: str, link: str, purpose: str, expires_at: datetime) -> Mail:
+def compose_sign_in(
+    full_name: str, link: str, purpose: str, expires_at: datetime, ward_name: str | None = None
+) -> Mail:
     """The e-mail of a one-time link to set one's password: an invitation (``purpose``
     "invitation") or a reset, Vietnamese first and English below, with its expiry in Vietnam
     time (dd/mm/yyyy HH:MM)."""
     until = expires_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
+    text_footer, html_footer = _footers(ward_name)
     if purpose == "invitation":
         subject = "[5S+] Mời đặt mật khẩu đăng nhập"
         vi = "Anh/chị được mời sử dụng hệ thống 5S+ của phường. Hãy đặt mật khẩu tại liên kết:"
@@ -118,7 +139,7 @@ def compose_sign_in(full_name: str, link: str, purpose: str, expires_at: datetim
             link,
             en_after,
             "",
-            "Hệ thống 5S+ UBND phường (thư tự động, vui lòng không trả lời).",
+            *text_footer,
         ]
     )
     anchor = f'<a href="{escape(link, quote=True)}">{escape(link)}</a>'
@@ -127,6 +148,6 @@ def compose_sign_in(full_name: str, link: str, purpose: str, expires_at: datetim
         f"<p>{escape(vi)}<br>{anchor}</p><p>{escape(vi_after)}</p>"
         f'<hr><div lang="en"><p>Dear {escape(full_name)},</p>'
         f"<p>{escape(en)}<br>{anchor}</p><p>{escape(en_after)}</p></div>"
-        "<p><small>Hệ thống 5S+ UBND phường (thư tự động).</small></p></body></html>"
+        f"{html_footer}</body></html>"
     )
     return Mail(subject=subject, text=text, html=html)

@@ -156,7 +156,9 @@ async def _send(sender: Sender, channel: str, items: list[Any], now: datetime) -
         if not first.email:
             raise Refused("no e-mail address")
         mail = compose(
-            first.full_name or first.recipient_id, [_mail_item(sender, r, now) for r in items]
+            first.full_name or first.recipient_id,
+            [_mail_item(sender, r, now) for r in items],
+            first.ward_name,
         )
         await sender.mailer.send(first.full_name or "", first.email, mail)
     elif channel == "webhook":

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from contracts.events import SignInLinkIssued
 from services.notifications.adapters.channels import Refused, Unavailable
-from services.notifications.adapters.tables import sign_in_mails
+from services.notifications.adapters.tables import org_versions, sign_in_mails
 from services.notifications.domain.mail import compose_sign_in
 from services.notifications.domain.schedule import backoff
 from services.notifications.handlers.context import Context
@@ -75,7 +75,9 @@ async def send_sign_in_links(units: Callable[[], UnitOfWork], sender: Sender) ->
                 continue
             row = (
                 await uow.session.execute(
-                    select(sign_in_mails).where(sign_in_mails.c.event_id == event_id)
+                    select(sign_in_mails, org_versions.c.ward_name)
+                    .outerjoin(org_versions, org_versions.c.ward == sign_in_mails.c.ward)
+                    .where(sign_in_mails.c.event_id == event_id)
                 )
             ).one()
         outcome = await _send(sender, row, now)
@@ -95,7 +97,9 @@ async def _send(sender: Sender, row: Any, now: datetime) -> dict[str, Any]:
         return {"status": "expired", "sealed": "", "attempts": row.attempts}
     try:
         opened = unseal(sender.sign_in_key, row.sealed)
-        mail = compose_sign_in(opened["full_name"], opened["link"], row.purpose, row.expires_at)
+        mail = compose_sign_in(
+            opened["full_name"], opened["link"], row.purpose, row.expires_at, row.ward_name
+        )
         await sender.mailer.send(opened["full_name"], opened["email"], mail)
     except Unavailable as error:
         wait = backoff(attempts, sender.retry.base_s, sender.retry.max_s)

@@ -104,6 +104,27 @@ def csv_rows(content: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
 
 
+async def test_people_in_vietnamese_order_and_found_without_tone_marks(service) -> None:
+    people = (await service.http.get("/v1/org", headers=ADMIN)).json()["people"]
+    names = [p["full_name"] for p in people]
+    # By given name: Anh, Bảo, Cường, Duyên, Dung ... ("Dung" < "Duyên": n before y).
+    assert names[:5] == [
+        "Vũ Thị Lan Anh",
+        "Huỳnh Gia Bảo",
+        "Lê Văn Cường",
+        "La Thị Thùy Dung",
+        "Dương Thị Mỹ Duyên",
+    ]
+    found = await service.http.get("/v1/org", params={"q": "tuyet"}, headers=ADMIN)
+    # Mai before Tuyết: given names first.
+    assert [p["full_name"] for p in found.json()["people"]] == [
+        "Nguyễn Thị Tuyết Mai",
+        "Kiều Thị Ánh Tuyết",
+    ]
+    marked = await service.http.get("/v1/org", params={"q": "THỊ ÁNH"}, headers=ADMIN)
+    assert [p["full_name"] for p in marked.json()["people"]] == ["Kiều Thị Ánh Tuyết"]
+
+
 async def test_org_chart_as_a_workbook_and_refusals_by_line_and_column(service) -> None:
     current = (await service.http.get("/v1/org", headers=ADMIN)).json()
     units = {u["unit_id"]: u for u in current["units"]}

@@ -21,6 +21,7 @@ from contracts.catalog import Catalog
 from contracts.common import Text
 from contracts.periods import MonthKey
 from contracts.roles import Role
+from contracts.text import NFC
 from services.assessment import views
 from services.assessment.domain.org import DeviceRow
 from services.assessment.entrypoints.deps import (
@@ -37,6 +38,7 @@ from services.assessment.handlers.commands import (
     OrgChartUpload,
 )
 from services.assessment.handlers.common import get_catalog as stored_catalog
+from services.assessment.views.held_ratings import held_ratings
 from services.runtime.auth import Principal
 from services.runtime.exports import EXPORT_CONTENT, Language, export_response
 from services.runtime.http import Caller, IdempotencyKey, error_responses, require
@@ -52,6 +54,7 @@ AdminReason = Annotated[
         max_length=1000,
         description="Why (recorded with the action, read by the chairman)",
     ),
+    NFC,
 ]
 #: Who reads what administrators did: the chairman, and the administrators themselves.
 Overseer = Annotated[Principal, Depends(require(Role.CHAIRMAN, Role.ADMIN))]
@@ -100,9 +103,23 @@ async def publish_catalog(
     summary="The ward's units, people and devices",
     tags=["organisation"],
 )
-async def get_org(admin: Admin, db: Sessions) -> dict[str, Any]:
+async def get_org(
+    admin: Admin,
+    db: Sessions,
+    q: Annotated[
+        str,
+        Query(
+            max_length=200,
+            description="Only the people whose name this finds, ignoring case and (unless it "
+            "carries them) tone marks: 'nguyen van an' finds 'Nguyễn Văn An'",
+        ),
+        NFC,
+    ]
+    | None = None,
+) -> dict[str, Any]:
+    """Units, devices and people, these in Vietnamese order of their names."""
     async with db() as session:
-        return await views.org_chart(session, admin.ward)
+        return await views.org_chart(session, admin.ward, q)
 
 
 @router.put(
@@ -127,7 +144,7 @@ async def load_org_chart(
         ),
     ],
     reason: AdminReason,
-    ward_name: Annotated[str | None, Query(max_length=200)] = None,
+    ward_name: Annotated[str, Query(max_length=200), NFC] | None = None,
     city: Annotated[
         str | None,
         Query(
@@ -229,6 +246,20 @@ async def admin_actions(
     """The ward's administrators' actions recorded at or after ``since``, oldest first."""
     async with db() as session:
         return {"actions": await views.admin_actions(session, caller.ward, since, limit)}
+
+
+@router.get(
+    "/feedback/held",
+    responses=error_responses(401, 403, 422),
+    summary="Citizens' ratings held for review (bursts beyond the policy's windows), counted "
+    "apart from the score: by unit, device, reason and level; for the chairman and administrators",
+    tags=["feedback"],
+)
+async def held_feedback(
+    caller: Overseer, db: Sessions, period: Annotated[MonthKey, Query(description="YYYY-MM")]
+) -> dict[str, Any]:
+    async with db() as session:
+        return await held_ratings(session, caller.ward, period)
 
 
 # --- exports --------------------------------------------------------------------------------------

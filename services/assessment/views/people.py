@@ -9,8 +9,10 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.roles import Role
+from contracts.text import matches
 from services.assessment.adapters import org, task_results
 from services.runtime.auth import Principal
+from services.runtime.collation import by_name
 from services.runtime.refusals import Kind, Refusal
 
 
@@ -23,9 +25,14 @@ async def ward_units(session: AsyncSession, ward: str) -> list[dict[str, Any]]:
     ]
 
 
-async def org_chart(session: AsyncSession, ward: str) -> dict[str, Any]:
-    """The ward's units, active people and devices, for the administrator."""
-    person_rows = await org.active_people(session, ward)
+async def org_chart(session: AsyncSession, ward: str, search: str | None = None) -> dict[str, Any]:
+    """The ward's units, active people and devices, for the administrator: people in Vietnamese
+    order (given name, family name, middle name), those whose name ``search`` finds alone
+    (case and, unless the search carries them, tone marks ignored: ``contracts.text.matches``).
+    """
+    person_rows = by_name(await org.active_people(session, ward), lambda p: p.full_name)
+    if search:
+        person_rows = [p for p in person_rows if matches(search, p.full_name)]
     device_rows = await org.ward_devices(session, ward)
     return {
         "units": await ward_units(session, ward),

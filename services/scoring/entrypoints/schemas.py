@@ -4,9 +4,12 @@ the command pipeline (``handlers.commands``)."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from contracts.common import Contract, EntityId
+from contracts.text import NFC
 
 
 class DecisionIn(Contract):
@@ -17,7 +20,7 @@ class DecisionIn(Contract):
     #: The duty group of the tie; may be left out when the people named (or the only group with
     #: a tie) tell it.
     duty_group: EntityId | None = None
-    note: str | None = Field(default=None, max_length=1000)
+    note: Annotated[str, Field(max_length=1000), NFC] | None = None
 
 
 class DecisionCommand(DecisionIn):

@@ -7,12 +7,12 @@ STAMP := $(VENV)/.installed
 DEMO ?= full
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test test-fast lint format typecheck pytest browser schemas bench clean
+.PHONY: help venv run test test-fast lint format typecheck pytest browser icu schemas bench clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml | icu
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
@@ -48,6 +48,14 @@ browser: ## Install Debian's chromium for the browser tests when it is missing
 	@if [ ! -x /usr/bin/chromium ]; then \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	fi
+
+# PyICU (the Vietnamese collation of people's names) is built against the system's ICU:
+# its headers and a C++ compiler are installed from the distribution's packages when missing.
+icu: ## Install ICU's headers and a compiler for PyICU when they are missing
+	@if ! pkg-config --exists icu-i18n 2>/dev/null || ! command -v g++ >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q libicu-dev pkg-config g++; \
 	fi
 
 schemas: $(STAMP) ## Regenerate the JSON Schemas and AsyncAPI documents from the code

@@ -8,12 +8,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image
 
 from contracts.catalog import default_catalog
+from contracts.common import LOCAL_TZ
 from tests.support.http import eventually
 from tests.web.conftest import (
     Requests,
@@ -230,13 +231,16 @@ async def test_a_refused_audit_says_the_services_reason_in_vietnamese(browser, w
     context = await new_context(browser, requests)
     page = await context.new_page()
     await page.goto(f"{web_stack.url}/demo/sign-in/p005")
-    now = await page.get_by_label("Thời điểm đánh giá (giờ Việt Nam)").input_value()
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", now)  # today, Vietnam time
-    month = f"{now[5:7]}/{now[:4]}"
-    assert month in await page.locator("#period-label").inner_text()
-    ahead = (datetime.fromisoformat(now) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    moment = page.get_by_label(re.compile(r"^Thời điểm đánh giá \(dd/mm/yyyy hh:mm"))
+    now = await moment.input_value()  # now, Vietnam time, written as the ward writes it
+    written = datetime.strptime(now, "%d/%m/%Y %H:%M").replace(tzinfo=LOCAL_TZ)
+    assert abs((written - datetime.now(UTC)).total_seconds()) < 120
+    assert f"tháng {now[3:10]}" in await page.locator("#period-label").inner_text()
     await fill_checklist(page, "dvcu")
-    await page.get_by_label("Thời điểm đánh giá (giờ Việt Nam)").fill(ahead)
+    await moment.fill("31-12-2026")  # not so written: said on the page, nothing queued
+    await page.get_by_role("button", name="Nộp phiếu đánh giá").click()
+    assert "dd/mm/yyyy hh:mm" in await page.locator("#form-error").inner_text()
+    await moment.fill((written + timedelta(days=2)).strftime("%d/%m/%Y %H:%M"))
     await page.get_by_role("button", name="Nộp phiếu đánh giá").click()
     refused = page.locator("#outbox li[data-status=refused]")
     await refused.first.wait_for(timeout=15000)

@@ -32,7 +32,14 @@ TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "audit": ("Đánh giá 5S một đơn vị", "Audit a unit (5S)"),
         "unit": ("Đơn vị được đánh giá", "Unit audited"),
         "month": ("Tháng", "Month"),
-        "performed": ("Thời điểm đánh giá (giờ Việt Nam)", "Audited at (Vietnam time)"),
+        "performed": (
+            "Thời điểm đánh giá (dd/mm/yyyy hh:mm, giờ Việt Nam)",
+            "Audited at (dd/mm/yyyy hh:mm, Vietnam time)",
+        ),
+        "performed_format": (
+            "Hãy nhập thời điểm đánh giá theo dạng dd/mm/yyyy hh:mm, ví dụ 05/03/2026 09:30.",
+            "Enter when the audit was made as dd/mm/yyyy hh:mm, e.g. 05/03/2026 09:30.",
+        ),
         "period_is": ("Phiếu tính vào tháng", "Counts in the month"),
         "choose": ("— Chọn —", "— Choose —"),
         "not_applicable": ("Không áp dụng", "Not applicable"),

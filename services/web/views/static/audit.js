@@ -21,17 +21,26 @@
     return option ? option.textContent : id;
   }
   function monthLabel(key) { var p = (key || "").split("-"); return p.length === 2 ? p[1] + "/" + p[0] : key; }
-  /* Now on the ward's clock, as a datetime-local value (Vietnam keeps +07:00 all year). */
+  /* The moment of the audit is written dd/mm/yyyy hh:mm in Vietnam time, whatever the phone's
+   * own locale (a date picker would follow the phone's); Vietnam keeps +07:00 all year. */
+  var WRITTEN = /^(\d{2})\/(\d{2})\/(\d{4}) (\d{2}):(\d{2})$/;
   function nowInVietnam() {
     var parts = {};
     new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Ho_Chi_Minh", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
       .formatToParts(new Date()).forEach(function (p) { parts[p.type] = p.value; });
-    return parts.year + "-" + parts.month + "-" + parts.day + "T" + parts.hour + ":" + parts.minute;
+    return parts.day + "/" + parts.month + "/" + parts.year + " " + parts.hour + ":" + parts.minute;
   }
-  function periodOf(performed) { return (performed || "").slice(0, 7); }
+  /* "dd/mm/yyyy hh:mm" -> "yyyy-mm-ddThh:mm" (Vietnam time), or null when not so written. */
+  function isoOf(written) {
+    var m = WRITTEN.exec((written || "").trim());
+    return m ? m[3] + "-" + m[2] + "-" + m[1] + "T" + m[4] + ":" + m[5] : null;
+  }
+  function writtenOf(iso) { return iso.slice(8, 10) + "/" + iso.slice(5, 7) + "/" + iso.slice(0, 4) + " " + iso.slice(11, 16); }
+  function periodOf(written) { var iso = isoOf(written); return iso ? iso.slice(0, 7) : ""; }
   function showPeriod() {
     var label = document.getElementById("period-label");
-    label.textContent = form.performed.value ? label.dataset.text + " " + monthLabel(periodOf(form.performed.value)) : "";
+    var period = periodOf(form.performed.value);
+    label.textContent = period ? label.dataset.text + " " + monthLabel(period) : "";
   }
   function localTime(iso) {
     return new Intl.DateTimeFormat("vi-VN", { timeZone: "Asia/Ho_Chi_Minh", day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
@@ -129,6 +138,7 @@
     readForm();
     document.getElementById("form-error").hidden = true;
     if (!draft.unit) return fail(texts.choose_unit);
+    if (!isoOf(draft.performed)) return fail(texts.performed_format);
     var missing = codes().filter(function (code) { return !(code in draft.scores); });
     if (missing.length) return fail(texts.missing + " " + missing.join(", "));
     var items = codes().map(function (code) {
@@ -152,7 +162,7 @@
       entry = {
         kind: "audit", label: unitName(draft.unit) + " · " + monthLabel(periodOf(draft.performed)),
         url: "/api/assessment/v1/audits",
-        body: { unit_id: draft.unit, period: periodOf(draft.performed), performed_at: draft.performed + ":00+07:00",
+        body: { unit_id: draft.unit, period: periodOf(draft.performed), performed_at: isoOf(draft.performed) + ":00+07:00",
                 catalog_version: form.dataset.catalog, items: items }
       };
     }
@@ -208,7 +218,7 @@
     var source = row.body;
     draft = blank();
     draft.unit = row.body.unit_id || row.unit || "";
-    draft.performed = row.body.performed_at ? row.body.performed_at.slice(0, 16) : row.performed;
+    draft.performed = row.body.performed_at ? writtenOf(row.body.performed_at) : row.performed;
     draft.amend = { audit_id: auditId, label: row.label, reason: "", evidence: {} };
     (source.items || []).forEach(function (item) {
       draft.scores[item.code] = item.score === null ? "na" : String(item.score);

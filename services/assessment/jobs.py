@@ -50,11 +50,12 @@ async def housekeeping_forever(
 ) -> None:
     """Every ``every_s`` seconds until ``stop`` is set, in one unit of work: the automatic
     close (:func:`close_due`), erasing comments past their retention
-    (:func:`forget_old_comments`), then forgetting the idempotency records older than
-    ``keep_keys``."""
+    (:func:`forget_old_comments`) and client addresses' hashes past theirs, then forgetting
+    the idempotency records older than ``keep_keys``."""
 
     async def chores(uow: UnitOfWork) -> None:
         await close_due(uow, policy)
         await forget_old_comments(uow, policy)
+        await feedback.forget_client_hashes(uow.session, uow.now - policy.client_hash_retention)
 
     await housekeeping(units, plumbing.idempotency, keep_keys, every_s, stop, chores)

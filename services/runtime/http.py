@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from contracts.roles import CITY_ROLES, Role
 from services.runtime.auth import InvalidToken, KeysUnavailable, Principal, TokenVerifier
 from services.runtime.bodies import MAX_BODY_BYTES, BodyLimit
+from services.runtime.clients import ClientAddress, trusted_networks
 from services.runtime.errors import ApiError, error_body, from_validation_errors, pick_language
 from services.runtime.metrics import HTTP_DURATION, HTTP_REQUESTS
 from services.runtime.refusals import Kind, Refusal
@@ -151,6 +152,7 @@ def create_http_app(
     metrics_token: str | None = None,
     lifespan: Any = None,
     production: bool = False,
+    trusted_proxies: str = "",
 ) -> FastAPI:
     """A service's app. In ``production`` it fails closed: no ``/docs``, ``/redoc`` nor
     ``/openapi.json`` (Swagger's pages load their scripts from a CDN, blank on a ward's
@@ -223,6 +225,8 @@ def create_http_app(
     # Outside every other layer: a body is counted, and cut off past its route's limit, before
     # anything (authentication included) reads it (services.runtime.bodies).
     app.add_middleware(BodyLimit, limits=app.state.body_limits)
+    # The client's address for handlers that limit per client (services.runtime.clients).
+    app.add_middleware(ClientAddress, proxies=trusted_networks(trusted_proxies))
 
     @app.get("/healthz", tags=["operations"], include_in_schema=True)
     async def healthz() -> dict[str, str]:

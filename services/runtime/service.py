@@ -256,6 +256,7 @@ class Runtime:
             metrics_token=metrics_token.get_secret_value() if metrics_token else None,
             lifespan=lifespan,
             production=self.settings.environment == "production",
+            trusted_proxies=self.settings.trusted_proxies,
         )
         for router in routers:
             app.include_router(router)

@@ -44,6 +44,9 @@ class ServiceSettings(BaseModel):
     jwks_refresh_s: float = 30.0
     #: The cached JWKS is fetched again once this old (a retired key stops verifying by then).
     jwks_max_age_s: float = 300.0
+    #: The deployment's reverse proxies (CIDR, comma-separated), whose ``X-Forwarded-For`` names
+    #: the client (``services.runtime.clients``); empty: the peer is the client.
+    trusted_proxies: str = ""
     #: When set, /metrics asks for this bearer token (Prometheus sends it).
     metrics_token: SecretStr | None = None
     #: Create or update the streams on start (a production stack does it once, as an admin).

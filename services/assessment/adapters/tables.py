@@ -213,7 +213,15 @@ feedback = Table(
     #: When the citizen gave the rating (a kiosk offline sends it later): its month and day.
     Column("captured_at", UtcDateTime()),
     Column("received_at", UtcDateTime(), nullable=False),
+    #: Why the rating is held for review, not counted (a burst beyond the policy's windows:
+    #: ``device`` or ``address``); None: counted (``handlers/feedback.py``).
+    Column("held", String(16)),
+    #: SHA-256 of the ward and the client's address (QR pages), to count an address's ratings
+    #: in the policy's window; erased after a day by the housekeeping loop.
+    Column("client_hash", String(64)),
     Index("ix_feedback_ward_period", "ward", "period"),
+    Index("ix_feedback_device_received", "ward", "device_id", "received_at"),
+    Index("ix_feedback_client_received", "client_hash", "received_at"),
 )
 
 #: Photos an auditor uploaded as evidence, re-encoded without their metadata; the bytes are in

@@ -128,6 +128,10 @@ ADMIN_MESSAGES: Mapping[str, tuple[str, str]] = {
         "Ki-ốt hoặc mã QR này dành cho đơn vị khác.",
         "This kiosk or QR link belongs to another unit.",
     ),
+    "officer_not_in_unit": (
+        "Cán bộ được đánh giá không thuộc đơn vị này.",
+        "The officer rated does not belong to this unit.",
+    ),
     "period_not_over": (
         "Kỳ {period} chưa kết thúc, chưa thể khóa sổ.",
         "Period {period} is not over yet and cannot be closed.",

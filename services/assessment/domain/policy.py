@@ -25,6 +25,15 @@ REVIEW_WORKING_DAYS = 3
 
 
 @dataclass(frozen=True)
+class RatingWindow:
+    """At most ``count`` ratings counted in any ``span`` (a rolling window); more are held for
+    review (``Policy.rating_device_window``, ``rating_address_window``)."""
+
+    count: int
+    span: timedelta
+
+
+@dataclass(frozen=True)
 class Policy:
     #: The ward's working calendar (see ``with_calendar``); the default knows only the national
     #: rules (public holidays, the government's make-up Saturdays).
@@ -76,6 +85,18 @@ class Policy:
     #: A month an administrator reopens closes again automatically after this many working
     #: days (counted from the day of the reopening) unless they set its deadline themselves.
     reopen_working_days: int = 2
+    #: Ratings of one kiosk or QR link counted in any 10 minutes: a counter serves one citizen
+    #: at a time, each visit taking minutes, so 20 (one every 30 s) is past any real queue;
+    #: beyond it ratings are held for review, counted apart and not in the score. Source: the
+    #: programme's practice (issue 17, item 3: 700 ratings at one every 6 s from one QR link
+    #: must not be 700 votes); configurable.
+    rating_device_window: RatingWindow = RatingWindow(20, timedelta(minutes=10))
+    #: Ratings of one client address (a phone on a QR page) counted in any hour: a citizen
+    #: rates their visit once; 3 leave room for a family sharing a phone or a network. Kiosks
+    #: (one address for every citizen at the counter) have the device window alone.
+    rating_address_window: RatingWindow = RatingWindow(3, timedelta(hours=1))
+    #: How long a client address's hash is kept to count that window (then erased).
+    client_hash_retention: timedelta = timedelta(days=1)
     #: How long a citizen's comment is kept after the rating was given; then it is erased (the
     #: rating itself stays and counts). A comment may name people and carry a phone number: it
     #: is personal data, kept only as long as its purpose needs (Decree 13/2023/NĐ-CP on

@@ -1,12 +1,22 @@
-"""Citizens' ratings from a kiosk or a QR link; the comment stays here, off the bus."""
+"""Citizens' ratings from a kiosk or a QR link; the comment stays here, off the bus.
+
+A rating cannot be stuffed: a kiosk or QR link rates only its own unit, a named officer must
+belong to that unit, and ratings beyond the policy's windows (per device; per client address
+for QR pages, ``Policy.rating_device_window``, ``rating_address_window``) are kept but held for
+review: not on the bus, so not in any score, counted apart (``GET /v1/feedback/held``) and in
+``ward5s_feedback_held_total{reason}``. The answer is the same either way, so a stuffer learns
+nothing from it. (The devices' token bucket still refuses a burst with 429.)"""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import datetime
 from typing import Any
 
+from prometheus_client import Counter
 from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import FeedbackReceived, FeedbackReceivedData
 from contracts.periods import Month
@@ -19,8 +29,17 @@ from services.assessment.handlers.common import (
     check_unit,
     find_person,
 )
+from services.runtime.clients import client_address
+from services.runtime.commands import Answer
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.uow import UnitOfWork
+
+FEEDBACK_HELD = Counter(
+    "ward5s_feedback_held_total",
+    "Citizens' ratings held for review instead of counted: a burst beyond the policy's window "
+    "of one device (reason device) or of one client address (reason address).",
+    ["reason"],
+)
 
 
 async def receive_feedback(
@@ -32,7 +51,7 @@ async def receive_feedback(
     procedure: str | None,
     comment: str | None,
     captured_at: datetime | None = None,
-) -> dict[str, Any]:
+) -> Answer:
     """A rating (``level`` 5 Rất hài lòng .. 1 Rất không hài lòng) of ``unit_id``, counted in
     the month and on the local day it was given: ``captured_at`` (aware; kept by a kiosk or
     phone that was offline), else the moment it arrives. A rating given at 23:50 on 31 March and
@@ -40,13 +59,16 @@ async def receive_feedback(
     Answers ``{"feedback_id", "unit_id", "period", "captured_at"}``. Errors: 403
     ``unknown_device`` (not an active kiosk or QR link of the ward); 422 ``wrong_unit`` (a kiosk
     or QR link of another unit), ``unknown_unit``, ``unknown_person`` (``officer_id``),
-    ``in_future``, ``capture_too_old``, ``date_out_of_window`` (``captured_at``); 409
+    ``officer_not_in_unit`` (an officer of another unit), ``in_future``, ``capture_too_old``,
+    ``date_out_of_window`` (``captured_at``); 409
     ``period_closed`` (``captured_at`` when given, else ``period``)."""
     session = uow.session
     device = await _rating_device(uow, context, unit_id)
     await check_unit(session, context.ward, unit_id)
     if officer_id:
-        await find_person(session, context.ward, officer_id, "officer_id")
+        officer = await find_person(session, context.ward, officer_id, "officer_id")
+        if officer.unit_id != unit_id:
+            raise Refusal(Kind.INVALID, "officer_not_in_unit", "officer_id")
     if captured_at is None:
         given, period = context.now, Month.of(context.now).key
         await check_period_open(session, context, period)
@@ -55,6 +77,8 @@ async def receive_feedback(
         period = check_capture(captured_at, context.policy, context.now, "captured_at").key
         await check_period_open(session, context, period, "captured_at")
     feedback_id = uuid.uuid4()
+    client_hash = _client_hash(context.ward, device.channel)
+    held = await _held(session, context, device.device_id, client_hash)
     await feedback.insert(
         session,
         feedback_id=str(feedback_id),
@@ -69,7 +93,12 @@ async def receive_feedback(
         device_id=device.device_id,
         captured_at=given,
         received_at=context.now,
+        held=held,
+        client_hash=client_hash,
     )
+    if held is not None:
+        FEEDBACK_HELD.labels(held).inc()
+        return _answer(feedback_id, unit_id, period, given)
     # The event's time is when the rating was given: scoring counts the month from ``period``
     # and the day of a "Rất không hài lòng" from ``occurred_at``, both the capture's.
     uow.emit(
@@ -86,12 +115,42 @@ async def receive_feedback(
             ),
         )
     )
+    return _answer(feedback_id, unit_id, period, given)
+
+
+def _answer(feedback_id: uuid.UUID, unit_id: str, period: str, given: datetime) -> Answer:
     return {
         "feedback_id": str(feedback_id),
         "unit_id": unit_id,
         "period": period,
         "captured_at": given.isoformat(),
     }
+
+
+def _client_hash(ward: str, channel: str) -> str | None:
+    """The hash of the QR page's client address (None for a kiosk, whose address is every
+    citizen's at the counter, and for the NATS intake, which has none)."""
+    address = client_address()
+    if channel != "qr" or address is None:
+        return None
+    return hashlib.sha256(f"{ward}|{address}".encode()).hexdigest()
+
+
+async def _held(
+    session: AsyncSession, context: Context, device_id: str, client_hash: str | None
+) -> str | None:
+    """Why this rating is held for review (``device``, ``address``), or None: the ratings that
+    arrived within a window before it, held ones included, already fill it."""
+    windows = [("device", context.policy.rating_device_window, {"device_id": device_id})]
+    if client_hash is not None:  # the narrower window first: it names the cause
+        windows.insert(
+            0, ("address", context.policy.rating_address_window, {"client_hash": client_hash})
+        )
+    for reason, window, key in windows:
+        since, until = context.now - window.span, context.now
+        if await feedback.count_between(session, context.ward, since, until, **key) >= window.count:
+            return reason
+    return None
 
 
 async def _rating_device(uow: UnitOfWork, context: Context, unit_id: str) -> Row[Any]:

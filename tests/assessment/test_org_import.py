@@ -12,19 +12,11 @@ import unicodedata
 import pytest
 from openpyxl import Workbook
 
+from services.assessment.domain.org import COLUMNS
 from services.assessment.entrypoints.org_csv import parse_org_upload
 from services.runtime.refusals import Refusal, message
 
-HEADER = [
-    "person_id",
-    "full_name",
-    "email",
-    "role",
-    "unit_id",
-    "unit_name_vi",
-    "unit_name_en",
-    "units_in_charge",
-]
+HEADER = list(COLUMNS)
 PEOPLE = [
     ["p1", "Nguyễn Thị Ánh Tuyết", "tuyet@binhdong.example.vn", "unit_head", "kt",
      "Phòng Kinh tế", "Economic Division", ""],

@@ -60,6 +60,14 @@ async def _catalogs(session: AsyncSession, versions: Iterable[str]) -> dict[str,
     return found
 
 
+async def _seen(
+    session: AsyncSession, caller: Principal, rows: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], dict[str, Catalog]]:
+    """The rows of the units the caller sees, and the catalogue versions they name."""
+    seen = [row for row in rows if caller.sees_unit(row["unit_id"])]
+    return seen, await _catalogs(session, (row["catalog_version"] for row in seen))
+
+
 def _item_text(books: dict[str, Catalog], version: str, code: str | None) -> Text | None:
     catalog = books.get(version)
     item = catalog.audit_items.get(code or "") if catalog else None
@@ -77,12 +85,9 @@ def _unit(row: dict[str, Any]) -> Text:
 
 async def audit_sheet(session: AsyncSession, caller: Principal, period: str) -> Sheet:
     """Every item of the month's audits of the units the caller sees, one row each."""
-    rows = [
-        row
-        for row in await reads.audit_export(session, caller.ward, period)
-        if caller.sees_unit(row["unit_id"])
-    ]
-    books = await _catalogs(session, (row["catalog_version"] for row in rows))
+    rows, books = await _seen(
+        session, caller, await reads.audit_export(session, caller.ward, period)
+    )
     shown = [
         {
             "audit_id": row["audit_id"],
@@ -106,12 +111,9 @@ async def audit_sheet(session: AsyncSession, caller: Principal, period: str) -> 
 
 async def action_sheet(session: AsyncSession, caller: Principal, period: str) -> Sheet:
     """The month's corrective actions of the units the caller sees, one row each."""
-    rows = [
-        row
-        for row in await reads.action_export(session, caller.ward, period)
-        if caller.sees_unit(row["unit_id"])
-    ]
-    books = await _catalogs(session, (row["catalog_version"] for row in rows))
+    rows, books = await _seen(
+        session, caller, await reads.action_export(session, caller.ward, period)
+    )
     shown = [
         {
             "action_id": row["action_id"],

@@ -101,8 +101,9 @@ async def test_an_auditor_fills_and_submits_the_checklist_on_a_phone(browser, we
     assert len(names) == 6
     for name in SIX:
         assert await first.get_by_role("radio", name=name, exact=True).count() == 1
-    await first.get_by_text("Mức điểm").click()
     assert await first.get_by_text("Bàn bừa bộn").is_visible()  # the anchors are shown
+    await first.get_by_text("Mức điểm").click()  # and fold away once known
+    assert not await first.get_by_text("Bàn bừa bộn").is_visible()
 
     await fill_checklist(page, "kt")
     await page.get_by_label("Ghi chú (S1.1)").fill("Bàn quầy 2 còn hồ sơ cũ")

@@ -40,7 +40,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from contracts.common import LOCAL_TZ, Text
-from contracts.text import nfc
+from contracts.text import clip, nfc
 from services.runtime.errors import pick_language
 
 #: What a CSV cell may not begin with, as a spreadsheet would read it as a formula (``=``,
@@ -198,7 +198,7 @@ def to_xlsx(sheet: Sheet, lang: str = "vi") -> bytes:
 
 def _sheet_title(title: str) -> str:
     """A worksheet's name: at most 31 characters, none of ``[]:*?/\\``."""
-    return "".join(" " if char in "[]:*?/\\" else char for char in clean_text(title))[:31]
+    return clip("".join(" " if char in "[]:*?/\\" else char for char in clean_text(title)), 31)
 
 
 def render(sheet: Sheet, fmt: Format, lang: str) -> bytes:

@@ -145,3 +145,11 @@ def test_people_in_vietnamese_order_given_then_family_then_middle_name() -> None
         "Lý Uyên",
         "Hồ Ư",
     ]
+
+
+def test_a_long_sheet_name_is_cut_between_letters() -> None:
+    # Excel allows 31 characters in a sheet's name; a letter keeps its marks.
+    title = "Kết quả đánh giá 5S các đơn vị quý I/2026"
+    sheet = Sheet(Text(vi=title, en="x"), columns(("a", "A", "A")), [])
+    name = load_workbook(io.BytesIO(to_xlsx(sheet))).active.title
+    assert name == "Kết quả đánh giá 5S các đơn vị "[:31] and "/" not in name

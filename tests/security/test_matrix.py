@@ -143,6 +143,8 @@ MATRIX: dict[tuple[str, str, str], dict[str, Any]] = {
     ("scoring", "GET", "/v1/classification"): ward_row(LEADERS - {"auditor"}, city=OK),
     ("scoring", "POST", "/v1/classification/{period}/decisions"): ward_row({"chairman"}),
     ("scoring", "POST", "/v1/admin/rebuild"): ward_row({"admin"}),
+    ("scoring", "GET", "/v1/exports/{what}.{fmt}"): ward_row(LEADERS, city=OK),
+    ("scoring", "GET", "/v1/labels"): OPEN_ROW,
     # --- notifications -----------------------------------------------------------------------
     ("notifications", "GET", "/healthz"): OPEN_ROW,
     ("notifications", "GET", "/readyz"): OPEN_ROW,
@@ -249,6 +251,9 @@ CALLS: dict[tuple[str, str, str], Call] = {
         {"person_id": "p012"}, query={"period": YEAR, **WARD}
     ),
     ("scoring", "GET", "/v1/classification"): Call(query={"period": MONTH, **WARD}),
+    ("scoring", "GET", "/v1/exports/{what}.{fmt}"): Call(
+        {"what": "units", "fmt": "csv"}, query={"period": YEAR, **WARD}
+    ),
     ("scoring", "POST", "/v1/classification/{period}/decisions"): Call(
         {"period": "2020-01"}, json={"excellent": []}
     ),

@@ -30,6 +30,7 @@ from services.assessment.adapters.tables import (
     corrective_actions,
     feedback,
     idempotency,
+    metadata,
     periods,
     plumbing,
     self_assessments,
@@ -43,6 +44,7 @@ from services.runtime.clock import FrozenClock
 from services.runtime.db import SessionFactory
 from services.runtime.uow import UnitOfWork
 from tests.conftest import bearer
+from tests.support.databases import in_memory_from
 from tests.support.http import eventually
 from tests.support.keys import session_keys
 from tools import demo
@@ -54,6 +56,15 @@ def assessment_texts() -> None:
     """The refusals' texts, as the composition root registers them at start-up (tests of the
     domain and handlers build no app)."""
     register_texts()
+
+
+@pytest.fixture
+async def demo_sessions() -> AsyncIterator[SessionFactory]:
+    """Sessions on an in-memory database of the demo ward (the default catalogue and the demo
+    org chart, loaded through the handlers: ``load_org``) of the test's own, replayed from one
+    built once a test session (``tests.support.databases``)."""
+    async with in_memory_from("demo-ward", metadata, load_org) as sessions:
+        yield sessions
 
 
 def unit_at(sessions: SessionFactory, moment: datetime | None = None) -> UnitOfWork:

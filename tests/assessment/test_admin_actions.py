@@ -6,7 +6,6 @@ one command pipeline."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, datetime
 
 import pytest
@@ -17,8 +16,8 @@ from contracts.common import LOCAL_TZ, Text
 from contracts.envelope import SYSTEM
 from contracts.events import AdminActionRecorded, PeriodClosed, PeriodReopened
 from contracts.roles import Role
-from services.assessment.adapters.tables import metadata, plumbing
-from services.assessment.demo.loader import load_org, read_org_chart
+from services.assessment.adapters.tables import plumbing
+from services.assessment.demo.loader import read_org_chart
 from services.assessment.domain.org import DeviceRow
 from services.assessment.domain.policy import Policy
 from services.assessment.handlers.commands import (
@@ -30,8 +29,9 @@ from services.assessment.handlers.periods import close_due_periods
 from services.assessment.views import admin_actions
 from services.runtime.auth import Principal
 from services.runtime.clock import FrozenClock
+from services.runtime.db import SessionFactory
 from services.runtime.refusals import Kind, Refusal
-from services.runtime.uow import UnitOfWork, in_memory
+from services.runtime.uow import UnitOfWork
 from tests.assessment.test_commands import NOW, Ward, audit
 from tests.conftest import WARD
 
@@ -45,10 +45,8 @@ def at(day: int, month: int = 3, hour: int = 10) -> datetime:
 
 
 @pytest.fixture
-async def ward() -> AsyncIterator[Ward]:
-    async with in_memory(metadata) as sessions:
-        await load_org(sessions)
-        yield Ward(sessions, FrozenClock(NOW))
+def ward(demo_sessions: SessionFactory) -> Ward:
+    return Ward(demo_sessions, FrozenClock(NOW))
 
 
 async def recorded(ward: Ward) -> list[tuple[str, str, str | None, str]]:

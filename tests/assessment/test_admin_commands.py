@@ -4,7 +4,6 @@ a status that says whether a catalogue version was new. In-memory SQLite, a froz
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
 
 import pytest
@@ -13,8 +12,8 @@ from sqlalchemy import Table, func, select
 from contracts.catalog import default_catalog
 from contracts.common import LOCAL_TZ, Text
 from contracts.roles import Role
-from services.assessment.adapters.tables import catalogs, devices, metadata, plumbing
-from services.assessment.demo.loader import load_org, read_org_chart
+from services.assessment.adapters.tables import catalogs, devices, plumbing
+from services.assessment.demo.loader import read_org_chart
 from services.assessment.domain.org import DeviceRow
 from services.assessment.domain.policy import Policy
 from services.assessment.handlers.commands import (
@@ -27,7 +26,6 @@ from services.runtime.auth import Principal
 from services.runtime.clock import FrozenClock
 from services.runtime.db import SessionFactory
 from services.runtime.refusals import Refusal
-from services.runtime.uow import in_memory
 from tests.conftest import WARD
 
 NOW = datetime(2026, 3, 10, 10, 0, tzinfo=LOCAL_TZ)
@@ -36,10 +34,8 @@ HEAD_KT = Principal("p010", WARD, Role.UNIT_HEAD, "kt")
 
 
 @pytest.fixture
-async def sessions() -> AsyncIterator[SessionFactory]:
-    async with in_memory(metadata) as sessions:
-        await load_org(sessions)
-        yield sessions
+def sessions(demo_sessions: SessionFactory) -> SessionFactory:
+    return demo_sessions
 
 
 def commands(sessions: SessionFactory) -> Submissions:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,14 +18,13 @@ from contracts.common import LOCAL_TZ
 from contracts.events import FeedbackReceived
 from contracts.roles import Role
 from contracts.subjects import intake_subject
-from services.assessment.adapters.tables import feedback, metadata
-from services.assessment.demo.loader import load_org
+from services.assessment.adapters.tables import feedback
 from services.assessment.domain.policy import Policy
 from services.assessment.handlers.commands import Submissions
 from services.runtime.auth import Principal
 from services.runtime.clock import FrozenClock
+from services.runtime.db import SessionFactory
 from services.runtime.refusals import Refusal
-from services.runtime.uow import in_memory
 from tests.assessment.conftest import ADMIN, KIOSK
 from tests.assessment.test_commands import Ward
 from tests.assessment.test_events import check_event
@@ -50,10 +48,8 @@ def rating(captured_at: datetime | None, level: int = 1) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def ward() -> AsyncIterator[Ward]:
-    async with in_memory(metadata) as sessions:
-        await load_org(sessions)
-        yield Ward(sessions, FrozenClock(SENT))
+def ward(demo_sessions: SessionFactory) -> Ward:
+    return Ward(demo_sessions, FrozenClock(SENT))
 
 
 async def rate(ward: Ward, captured_at: datetime | None) -> tuple[int, dict[str, Any]]:

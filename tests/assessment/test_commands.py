@@ -7,7 +7,7 @@ show them at the service layer, in milliseconds, for the fast tier."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,17 +33,14 @@ from services.assessment.adapters.tables import (
     audits,
     corrective_actions,
     feedback,
-    metadata,
     plumbing,
 )
-from services.assessment.demo.loader import load_org
 from services.assessment.domain.policy import Policy
 from services.assessment.handlers.commands import Submissions
 from services.runtime.auth import Principal
 from services.runtime.clock import FrozenClock
 from services.runtime.db import SessionFactory
 from services.runtime.refusals import Kind, Refusal
-from services.runtime.uow import in_memory
 from tests.conftest import WARD
 
 #: The moment every command of these tests happens at (a Tuesday, mid-month).
@@ -83,10 +80,8 @@ class Ward:
 
 
 @pytest.fixture
-async def ward() -> AsyncIterator[Ward]:
-    async with in_memory(metadata) as sessions:
-        await load_org(sessions)
-        yield Ward(sessions, FrozenClock(NOW))
+def ward(demo_sessions: SessionFactory) -> Ward:
+    return Ward(demo_sessions, FrozenClock(NOW))
 
 
 def audit(

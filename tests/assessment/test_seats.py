@@ -7,7 +7,6 @@ through the one command pipeline (``handlers/seats.py`` is its seat step)."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -17,13 +16,14 @@ from contracts import intake
 from contracts.common import Text
 from contracts.roles import Role
 from services.assessment.adapters.tables import metadata
-from services.assessment.demo.loader import load_org, read_org_chart
+from services.assessment.demo.loader import read_org_chart
 from services.assessment.domain.graders import Seat, grading_refusal
 from services.assessment.domain.org import DeviceRow, OrgRow
 from services.assessment.domain.policy import Policy
 from services.assessment.handlers.commands import DeviceRegistration, OrgChartUpload, Submissions
 from services.runtime.auth import Principal
 from services.runtime.clock import FrozenClock
+from services.runtime.db import SessionFactory
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.uow import in_memory
 from tests.assessment.test_commands import MONTH, NOW, Ward, audit, plus
@@ -42,10 +42,8 @@ KIOSK = Principal("kiosk-01", WARD, Role.KIOSK, "ttphcc")
 
 
 @pytest.fixture
-async def ward() -> AsyncIterator[Ward]:
-    async with in_memory(metadata) as sessions:
-        await load_org(sessions)
-        yield Ward(sessions, FrozenClock(NOW))
+def ward(demo_sessions: SessionFactory) -> Ward:
+    return Ward(demo_sessions, FrozenClock(NOW))
 
 
 async def refusal(ward: Ward, caller: Principal, body: BaseModel) -> tuple[Kind, str, str | None]:

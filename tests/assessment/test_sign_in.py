@@ -6,7 +6,6 @@ through the handlers and the command pipeline."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
@@ -16,8 +15,8 @@ from pydantic import SecretStr
 
 from contracts.events import AdminActionRecorded, SignInLinkIssued
 from contracts.roles import Role
-from services.assessment.adapters.tables import metadata, plumbing
-from services.assessment.demo.loader import load_org, read_org_chart
+from services.assessment.adapters.tables import plumbing
+from services.assessment.demo.loader import read_org_chart
 from services.assessment.domain import credentials as rules
 from services.assessment.domain.policy import Policy
 from services.assessment.handlers import sign_in
@@ -29,7 +28,7 @@ from services.runtime.clock import FrozenClock
 from services.runtime.db import SessionFactory
 from services.runtime.refusals import Refusal
 from services.runtime.sealing import DEMO_MAIL_KEY, unseal
-from services.runtime.uow import UnitOfWork, in_memory
+from services.runtime.uow import UnitOfWork
 from tests.assessment.test_commands import NOW, Ward
 from tests.conftest import WARD
 
@@ -88,10 +87,8 @@ def secret_of(link: str) -> str:
 
 
 @pytest.fixture
-async def desk() -> AsyncIterator[Desk]:
-    async with in_memory(metadata) as sessions:
-        await load_org(sessions)
-        yield Desk(sessions, FrozenClock(NOW))
+def desk(demo_sessions: SessionFactory) -> Desk:
+    return Desk(demo_sessions, FrozenClock(NOW))
 
 
 async def test_invitation_password_sign_in_refresh_sign_out(desk: Desk) -> None:

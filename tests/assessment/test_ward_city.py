@@ -6,7 +6,6 @@ SQLite, a frozen clock."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -17,12 +16,11 @@ from sqlalchemy import select
 from contracts.common import LOCAL_TZ
 from contracts.events import OrgChartPublished, parse_event
 from contracts.roles import Role
-from services.assessment.adapters.tables import metadata, plumbing
+from services.assessment.adapters.tables import plumbing
 from services.assessment.demo.loader import (
     CITY_OFFICER,
     DEMO_CITY,
     WARD_NAME,
-    load_org,
     principals,
     read_org_chart,
     write_tokens,
@@ -33,7 +31,6 @@ from services.assessment.handlers.commands import OrgChartUpload, Submissions
 from services.runtime.auth import Principal
 from services.runtime.clock import FrozenClock
 from services.runtime.db import SessionFactory
-from services.runtime.uow import in_memory
 from tests.conftest import WARD
 from tests.support.keys import session_keys
 
@@ -42,10 +39,8 @@ ADMIN = Principal("p006", WARD, Role.ADMIN, "vp")
 
 
 @pytest.fixture
-async def sessions() -> AsyncIterator[SessionFactory]:
-    async with in_memory(metadata) as sessions:
-        await load_org(sessions)
-        yield sessions
+def sessions(demo_sessions: SessionFactory) -> SessionFactory:
+    return demo_sessions
 
 
 async def published(sessions: SessionFactory, upload: OrgChartUpload) -> OrgChartPublished:

@@ -3,8 +3,6 @@ each batch and the handler applies the new events, in one transaction."""
 
 from __future__ import annotations
 
-import sqlite3
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from services.scoring.adapters.policy_file import default_policy
 from services.scoring.adapters.tables import metadata, plumbing
 from services.scoring.handlers import Scoring
 from services.scoring.rebuild import REBUILT
+from tests.support.databases import from_template
 
 CONSUMER = "scoring-assessment"
 
@@ -64,25 +63,16 @@ class Projection:
         await self.engine.dispose()
 
 
-#: Projections already fed, by the name a test module gives them: the SQLite file to copy.
-_FED: dict[str, Path] = {}
-
-
 async def fed_copy(path: Path, name: str, events: Callable[[], Sequence[Event]]) -> str:
-    """The URL of a SQLite projection at ``path`` holding ``events()``: created and fed the
-    first time ``name`` is asked for in this test session, then copied, so every test still
-    has a database of its own (what one test writes no other sees) without creating the
-    tables and feeding the same events again."""
-    if name not in _FED:
-        template = Path(tempfile.mkdtemp(prefix="scoring-fed-")) / f"{name}.db"
-        projection = await Projection(f"sqlite+aiosqlite:///{template}").create()
+    """The URL of a SQLite projection at ``path`` holding ``events()``: fed the first time
+    ``name`` is asked for in this test session, then copied (``tests.support.databases``)."""
+
+    async def feed(url: str) -> None:
+        projection = await Projection(url).create()
         await projection.feed(events())
         await projection.close()
-        _FED[name] = template
-    # SQLite's own copy: whole and consistent whatever is left in the write-ahead log.
-    with sqlite3.connect(_FED[name]) as source, sqlite3.connect(path) as target:
-        source.backup(target)
-    return f"sqlite+aiosqlite:///{path}"
+
+    return await from_template(path, name, feed)
 
 
 def _plain(value: Any) -> Any:

@@ -28,7 +28,10 @@ class Bootstrap(Protocol):
     """What ``python -m services.<name>`` needs of a service's ``bootstrap`` module."""
 
     NAME: str
-    MIGRATIONS: Path
+
+    @property
+    def MIGRATIONS(self) -> Path | None:
+        """None for a service without a database (the web front-end): no ``migrate``."""
 
     @property
     def settings(self) -> Callable[[], ServiceSettings]: ...
@@ -44,13 +47,14 @@ def main(bootstrap: Bootstrap, commands: Mapping[str, Command] | None = None) ->
     parser = argparse.ArgumentParser(prog=f"python -m services.{bootstrap.NAME}")
     subparsers = parser.add_subparsers(dest="command")
     subparsers.add_parser("serve", help="run the service (the default)")
-    subparsers.add_parser("migrate", help="bring the database to the newest schema")
+    if migrations is not None:
+        subparsers.add_parser("migrate", help="bring the database to the newest schema")
     for command_name, command in (commands or {}).items():
         command.configure(subparsers.add_parser(command_name, help=command.help))
     arguments = parser.parse_args()
     config = settings()
     configure_logging(config.log_level)
-    if arguments.command == "migrate":
+    if arguments.command == "migrate" and migrations is not None:
         upgrade(migrations, config.sqlalchemy_url)
     elif arguments.command in (commands or {}):
         (commands or {})[arguments.command].run(config, arguments)

@@ -1,4 +1,4 @@
-"""``python -m services.web [serve|qr-link]``."""
+"""``python -m services.web [serve|qr-link]`` (no ``migrate``: it has no database)."""
 
 from services.runtime.cli import main
 from services.web import bootstrap

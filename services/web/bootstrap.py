@@ -27,8 +27,8 @@ from services.web.settings import WebSettings, web_settings
 from services.web.views.render import STATIC
 
 NAME = "web"
-#: The web front-end has no database; ``migrate`` has nothing to do.
-MIGRATIONS = Path(__file__).parent / "migrations"
+#: The web front-end has no database (so no ``migrate`` command).
+MIGRATIONS: Path | None = None
 
 
 COMMANDS = {

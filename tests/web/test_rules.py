@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +20,7 @@ from services.web.domain.sessions import WebSession, home_of, session_of
 from services.web.domain.texts import TEXTS, language, local_date, month_label, text
 from services.web.entrypoints.pages import _local
 from services.web.settings import WebSettings
+from tools.processes import ROOT
 
 
 def token(**claims: object) -> str:
@@ -207,3 +210,15 @@ async def test_a_page_that_does_not_exist_is_said_so_in_the_pages_language() -> 
     web = client(environment="test")
     shown = await web.get("/demo/sign-in/p005", headers={"Accept": "text/html"})
     assert shown.status_code == 404 and '<html lang="vi">' in shown.text
+
+
+@pytest.mark.slow
+def test_the_web_has_no_migrate_command() -> None:
+    """No database, so no ``migrate``: asked for it, the command line says it has none."""
+    answer = subprocess.run(
+        [sys.executable, "-m", "services.web", "migrate"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert answer.returncode == 2 and "invalid choice: 'migrate'" in answer.stderr

@@ -1,7 +1,9 @@
 """Text that cannot be stored or shown safely is refused at the one door every command goes
 through (a step of the command pipeline, ``commands.command_registry``), whatever the service,
 HTTP or the NATS intake: a NUL (PostgreSQL cannot store it: it failed the insert with a 500 and
-a log of the row) or another control character in any string of a command's body.
+a log of the row) or another control character in any string of a command's body; and so are
+the bodies read outside the pipeline (:class:`PlainBody`: a NUL in a reset's address failed it
+with a 500). A lone surrogate never gets this far: the body's validation refuses it (422).
 
 Line breaks and tabs stay allowed in free text (a comment may have several lines); fields that
 end up in mail headers (names, addresses) are refused control characters where they enter, at
@@ -12,9 +14,9 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
 from services.runtime.dispatch import Entry, Next
 from services.runtime.refusals import Kind, Refusal
@@ -48,11 +50,26 @@ def unsafe_field(value: Any, path: str = "") -> str | None:
     return None
 
 
+def refuse_unsafe(value: Any) -> None:
+    """422 ``control_character`` on the first field of ``value`` holding an unsafe character."""
+    field = unsafe_field(value)
+    if field is not None:
+        raise Refusal(Kind.INVALID, "control_character", field)
+
+
 async def plain_text(
     entry: Entry[Any, Any], context: Any, body: Any, call_next: Next[Any, Any]
 ) -> Any:
-    """The pipeline step: 422 ``control_character`` on the first field holding one."""
-    field = unsafe_field(body)
-    if field is not None:
-        raise Refusal(Kind.INVALID, "control_character", field)
+    """The pipeline step: :func:`refuse_unsafe` on the command's body."""
+    refuse_unsafe(body)
     return await call_next(context, body)
+
+
+class PlainBody(BaseModel):
+    """A request body read outside the command pipeline (sign-in's open routes), refused as
+    the pipeline refuses a command's (:func:`refuse_unsafe`) when it is read."""
+
+    @model_validator(mode="after")
+    def _plain(self) -> Self:
+        refuse_unsafe(self)
+        return self

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from services.assessment.adapters.tables import plumbing
 from services.assessment.domain.credentials import Lifetimes
@@ -21,6 +21,7 @@ from services.assessment.handlers import sign_in
 from services.assessment.handlers.commands import Invitation
 from services.assessment.handlers.sign_in import SignInConfig
 from services.assessment.settings import AssessmentSettings
+from services.runtime.characters import PlainBody
 from services.runtime.clock import Now
 from services.runtime.db import SessionFactory
 from services.runtime.http import IdempotencyKey, error_responses
@@ -64,7 +65,7 @@ def _edge(request: Request) -> SignInEdge:
     return edge
 
 
-class PasswordIn(BaseModel):
+class PasswordIn(PlainBody):
     secret: str = Field(min_length=1, max_length=200, description="The link's one-time secret")
     password: str = Field(min_length=1, max_length=1000)
 
@@ -73,20 +74,20 @@ class PasswordIn(BaseModel):
 Email = Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
 
 
-class SignInIn(BaseModel):
+class SignInIn(PlainBody):
     email: Email
     password: str = Field(min_length=1, max_length=1000)
 
 
-class RefreshIn(BaseModel):
+class RefreshIn(PlainBody):
     refresh_token: str = Field(min_length=1, max_length=200)
 
 
-class ResetIn(BaseModel):
+class ResetIn(PlainBody):
     email: Email
 
 
-class InvitationIn(BaseModel):
+class InvitationIn(PlainBody):
     person_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 

@@ -152,6 +152,13 @@ class ReviewCommand(ReviewIn):
     self_assessment_id: uuid.UUID
 
 
+#: A single-use rating code as printed on a receipt or shown at the counter (``K7MX-4PQR``);
+#: letters are taken in either case, dashes and spaces ignored.
+RatingCode = Annotated[
+    str, StringConstraints(min_length=4, max_length=20, pattern=r"^[A-Za-z0-9 -]+$")
+]
+
+
 class FeedbackIn(Body):
     unit_id: EntityId
     level: Annotated[WholeNumber, Field(ge=1, le=5)] = Field(
@@ -170,6 +177,19 @@ class FeedbackIn(Body):
         "older than the policy allows (7 days by default), "
         "in a month still open. Default: when it arrives",
     )
+    code: RatingCode | None = Field(
+        default=None,
+        description="A single-use rating code of the unit (POST /v1/rating-codes), printed on "
+        "the citizen's receipt or shown at the counter: accepted once, it proves a visit, so "
+        "the rating is counted whatever the device's pace",
+    )
+
+
+class RatingCodesIn(Body):
+    """Single-use rating codes for a unit's counter, to print on receipts or show."""
+
+    unit_id: EntityId
+    count: Annotated[WholeNumber, Field(ge=1, le=200)] = 1
 
 
 class TaskResultIn(Body):

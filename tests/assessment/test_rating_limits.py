@@ -6,14 +6,17 @@ command pipeline on the demo ward (SQLite), the client's address as the HTTP edg
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
+from pydantic import BaseModel
 
 from contracts import intake
 from contracts.events import FeedbackReceived
 from contracts.roles import Role
 from services.assessment.domain.policy import Policy
+from services.assessment.handlers.commands import Submissions
 from services.assessment.views.held_ratings import held_ratings
 from services.runtime.auth import Principal
 from services.runtime.clients import CLIENT_ADDRESS
@@ -105,3 +108,64 @@ async def test_a_named_officer_must_belong_to_the_unit_rated(ward: Ward) -> None
     assert refused.value.body("vi")["error"]["message"] == (
         "Cán bộ được đánh giá không thuộc đơn vị này."
     )
+
+
+STAFF_KT = Principal("p012", WARD, Role.STAFF, "kt")
+
+
+class StrictWard(Ward):
+    """The demo ward with a policy that requires a code on every rating."""
+
+    async def run(
+        self, principal: Principal, body: BaseModel, key: str | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        commands = Submissions(self.sessions, Policy(rating_codes_required=True), self.clock)
+        return await commands.execute(principal, body, key)
+
+
+async def test_a_rating_code_counts_a_visit_once_whatever_the_pace(ward: Ward, phone: None) -> None:
+    status, issued = await ward.run(STAFF_KT, intake.RatingCodesIn(unit_id="kt", count=5))
+    assert status == 201 and len(issued["codes"]) == 5
+    assert all(len(code) == 9 and code[4] == "-" for code in issued["codes"])
+    before = len(await ward.staged())
+    # Past the address's window, a rating with a code is still counted: it proves a visit.
+    for _ in range(Policy().rating_address_window.count):
+        await ward.run(QR_KT, intake.FeedbackIn(unit_id="kt", level=5))
+    first, *_ = issued["codes"]
+    typed = first.lower().replace("-", " ")  # as a citizen may type it
+    await ward.run(QR_KT, intake.FeedbackIn(unit_id="kt", level=2, code=typed))
+    counted = await votes(ward, before)
+    assert [v.data.level for v in counted] == [5, 5, 5, 2]
+    for code, unit, principal in ((first, "kt", QR_KT), (issued["codes"][1], "ttphcc", KIOSK)):
+        with pytest.raises(Refusal) as refused:  # used once already; another unit's code
+            await ward.run(principal, intake.FeedbackIn(unit_id=unit, level=5, code=code))
+        assert (refused.value.code, refused.value.field) == ("rating_code_invalid", "code")
+    ward.clock.advance(Policy().rating_code_ttl.total_seconds() + 1)
+    with pytest.raises(Refusal) as expired:
+        await ward.run(QR_KT, intake.FeedbackIn(unit_id="kt", level=5, code=issued["codes"][2]))
+    assert expired.value.code == "rating_code_invalid"
+
+
+async def test_codes_are_issued_for_ones_own_unit_only(ward: Ward) -> None:
+    with pytest.raises(Refusal) as refused:
+        await ward.run(STAFF_KT, intake.RatingCodesIn(unit_id="ttphcc"))
+    assert refused.value.status == 403
+    with pytest.raises(Refusal) as kiosk:
+        await ward.run(QR_KT, intake.RatingCodesIn(unit_id="kt"))
+    assert kiosk.value.status == 403
+
+
+async def test_a_ward_requiring_codes_holds_ratings_without_one(
+    demo_sessions: SessionFactory,
+) -> None:
+    strict = StrictWard(demo_sessions, FrozenClock(NOW))
+    before = len(await strict.staged())
+    _, issued = await strict.run(STAFF_KT, intake.RatingCodesIn(unit_id="kt"))
+    await strict.run(QR_KT, intake.FeedbackIn(unit_id="kt", level=4))
+    await strict.run(QR_KT, intake.FeedbackIn(unit_id="kt", level=5, code=issued["codes"][0]))
+    assert [v.data.level for v in await votes(strict, before)] == [5]
+    async with strict.sessions() as session:
+        review = await held_ratings(session, WARD, MONTH)
+    assert review["groups"] == [
+        {"unit_id": "kt", "device_id": "qr-kt", "reason": "no_code", "level": 4, "count": 1}
+    ]

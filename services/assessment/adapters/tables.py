@@ -224,6 +224,17 @@ feedback = Table(
     Index("ix_feedback_client_received", "client_hash", "received_at"),
 )
 
+#: Single-use rating codes of a unit's counter (printed on a receipt or shown): only the code's
+#: SHA-256 is kept; ``used_at`` once a rating has used it (``handlers/feedback.py``).
+rating_codes = Table(
+    "rating_codes",
+    metadata,
+    *keys(ward=64, code_hash=64),
+    *required(unit_id=64, issued_by=64),
+    *moments("issued_at", "expires_at"),
+    Column("used_at", UtcDateTime()),
+)
+
 #: Photos an auditor uploaded as evidence, re-encoded without their metadata; the bytes are in
 #: the deployment's JetStream object store (``<ward>/<evidence_id>``), not here. ``audit_id``
 #: and ``unit_id``: the audit that first referenced the photo (who may see it follows that

@@ -128,6 +128,10 @@ ADMIN_MESSAGES: Mapping[str, tuple[str, str]] = {
         "Ki-ốt hoặc mã QR này dành cho đơn vị khác.",
         "This kiosk or QR link belongs to another unit.",
     ),
+    "rating_code_invalid": (
+        "Mã đánh giá không đúng, đã dùng, đã hết hạn hoặc của đơn vị khác.",
+        "The rating code is wrong, used, expired or another unit's.",
+    ),
     "officer_not_in_unit": (
         "Cán bộ được đánh giá không thuộc đơn vị này.",
         "The officer rated does not belong to this unit.",

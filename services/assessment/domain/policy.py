@@ -95,6 +95,12 @@ class Policy:
     #: rates their visit once; 3 leave room for a family sharing a phone or a network. Kiosks
     #: (one address for every citizen at the counter) have the device window alone.
     rating_address_window: RatingWindow = RatingWindow(3, timedelta(hours=1))
+    #: A single-use rating code (printed on a receipt, shown at the counter) may be used this
+    #: long after it is issued: the week a rating may be given late (``capture_max_age``).
+    rating_code_ttl: timedelta = timedelta(days=7)
+    #: When set, a rating without a code is held for review (reason ``no_code``): a ward that
+    #: prints a code on every receipt counts only the ratings of real visits. Default off.
+    rating_codes_required: bool = False
     #: How long a client address's hash is kept to count that window (then erased).
     client_hash_retention: timedelta = timedelta(days=1)
     #: How long a citizen's comment is kept after the rating was given; then it is erased (the

@@ -125,6 +125,18 @@ command_route(
 command_route(
     router,
     "POST",
+    "/rating-codes",
+    "issue_rating_codes",
+    body=schemas.RatingCodesIn,
+    status_code=201,
+    summary="Single-use rating codes of one's unit, to print on receipts or show at the "
+    "counter (mã đánh giá dùng một lần)",
+    doc="Staff and the head of the unit, for their own unit; administrators for any. A rating "
+    "with a code\nis counted whatever the kiosk's or QR link's pace (each code once).",
+)
+command_route(
+    router,
+    "POST",
     "/task-results",
     "record_task_result",
     body=schemas.TaskResultIn,

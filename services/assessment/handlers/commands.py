@@ -167,6 +167,16 @@ async def receive_feedback(context: Submission, body: schemas.FeedbackIn) -> Ans
         body.procedure,
         body.comment,
         body.captured_at,
+        body.code,
+    )
+
+
+@COMMANDS.register(
+    schemas.RatingCodesIn, name="rating_codes", roles=feedback.CODE_ISSUERS, status=201
+)
+async def issue_rating_codes(context: Submission, body: schemas.RatingCodesIn) -> Answer:
+    return await feedback.issue_rating_codes(
+        context.uow, context.handler_context, body.unit_id, body.count
     )
 
 

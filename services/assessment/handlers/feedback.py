@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.events import FeedbackReceived, FeedbackReceivedData
 from contracts.periods import Month
 from contracts.roles import Role
-from services.assessment.adapters import feedback, org
+from services.assessment.adapters import feedback, org, rating_codes
+from services.assessment.domain.rating_codes import code_hash, new_code
 from services.assessment.domain.window import check_capture
 from services.assessment.handlers.common import (
     Context,
@@ -51,6 +52,7 @@ async def receive_feedback(
     procedure: str | None,
     comment: str | None,
     captured_at: datetime | None = None,
+    code: str | None = None,
 ) -> Answer:
     """A rating (``level`` 5 Rất hài lòng .. 1 Rất không hài lòng) of ``unit_id``, counted in
     the month and on the local day it was given: ``captured_at`` (aware; kept by a kiosk or
@@ -59,7 +61,8 @@ async def receive_feedback(
     Answers ``{"feedback_id", "unit_id", "period", "captured_at"}``. Errors: 403
     ``unknown_device`` (not an active kiosk or QR link of the ward); 422 ``wrong_unit`` (a kiosk
     or QR link of another unit), ``unknown_unit``, ``unknown_person`` (``officer_id``),
-    ``officer_not_in_unit`` (an officer of another unit), ``in_future``, ``capture_too_old``,
+    ``officer_not_in_unit`` (an officer of another unit), ``rating_code_invalid`` (``code``:
+    unknown, of another unit, used or expired), ``in_future``, ``capture_too_old``,
     ``date_out_of_window`` (``captured_at``); 409
     ``period_closed`` (``captured_at`` when given, else ``period``)."""
     session = uow.session
@@ -78,7 +81,16 @@ async def receive_feedback(
         await check_period_open(session, context, period, "captured_at")
     feedback_id = uuid.uuid4()
     client_hash = _client_hash(context.ward, device.channel)
-    held = await _held(session, context, device.device_id, client_hash)
+    if code is not None:  # a code proves a visit: counted whatever the device's pace
+        if not await rating_codes.use(
+            session, context.ward, unit_id, code_hash(context.ward, code), context.now
+        ):
+            raise Refusal(Kind.INVALID, "rating_code_invalid", "code")
+        held = None
+    elif context.policy.rating_codes_required:
+        held = "no_code"
+    else:
+        held = await _held(session, context, device.device_id, client_hash)
     await feedback.insert(
         session,
         feedback_id=str(feedback_id),
@@ -116,6 +128,28 @@ async def receive_feedback(
         )
     )
     return _answer(feedback_id, unit_id, period, given)
+
+
+#: Who may issue a unit's rating codes: those who work its counter, for their own unit, and
+#: the ward's administrators.
+CODE_ISSUERS = frozenset({Role.STAFF, Role.UNIT_HEAD, Role.ADMIN})
+
+
+async def issue_rating_codes(uow: UnitOfWork, context: Context, unit_id: str, count: int) -> Answer:
+    """``count`` single-use rating codes of ``unit_id``, valid ``Policy.rating_code_ttl``:
+    ``{"unit_id", "codes": ["K7MX-4PQR", ...], "expires_at"}`` (only their hashes are kept).
+    Errors: 403 ``forbidden`` (someone of another unit); 422 ``unknown_unit``."""
+    caller = context.principal
+    if caller.role is not Role.ADMIN and caller.unit_id != unit_id:
+        raise Refusal(Kind.FORBIDDEN, "forbidden")
+    await check_unit(uow.session, context.ward, unit_id)
+    codes = [new_code() for _ in range(count)]
+    expires_at = context.now + context.policy.rating_code_ttl
+    hashes = [code_hash(context.ward, c) for c in codes]
+    await rating_codes.add(
+        uow.session, context.ward, unit_id, hashes, caller.subject_id, context.now, expires_at
+    )
+    return {"unit_id": unit_id, "codes": codes, "expires_at": expires_at.isoformat()}
 
 
 def _answer(feedback_id: uuid.UUID, unit_id: str, period: str, given: datetime) -> Answer:

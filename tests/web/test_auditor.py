@@ -221,6 +221,13 @@ async def test_an_audit_submitted_offline_is_recorded_once_when_back_online(
     assert await eventually(status) == "withdrawn"
     withdrawal = page.locator("#outbox li[data-status=sent]", has_text="Rút phiếu ·")
     await withdrawal.first.wait_for()
+
+    # Signing out forgets the pages kept for offline use.
+    kept = "caches.match('/audit').then(page => page !== undefined)"
+    assert await page.evaluate(kept)
+    await page.get_by_role("button", name="Đăng xuất").click()
+    await page.wait_for_url("**/sign-in")
+    assert not await page.evaluate(kept)
     requests.assert_local()
     await context.close()
 

@@ -5,8 +5,8 @@
 "use strict";
 importScripts("/static/queue.js");
 
-var CACHE = "ward5s-pages-v1";
-var SHELL = ["/static/app.css", "/static/queue.js", "/static/audit.js", "/static/kiosk.js"];
+var CACHE = "ward5s-pages-v2";
+var SHELL = ["/static/app.css", "/static/queue.js", "/static/audit.js", "/static/kiosk.js", "/static/session.js"];
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.addAll(SHELL); }));
@@ -21,11 +21,16 @@ self.addEventListener("activate", function (event) {
   );
 });
 
+/* The pages that work offline and their files; nothing else is kept (sign-in, the "+" form). */
+function keptForOffline(path) {
+  return path.indexOf("/static/") === 0 || path === "/audit" || path === "/kiosk" || path.indexOf("/qr/") === 0;
+}
+
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   var url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (url.pathname.indexOf("/api/") === 0 || url.pathname.indexOf("/demo/") === 0) return;
+  if (!keptForOffline(url.pathname)) return;
   event.respondWith(
     fetch(request).then(function (answer) {
       if (answer.ok && !answer.redirected) {

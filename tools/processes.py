@@ -14,7 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -92,34 +92,46 @@ def port_taken(port: int, host: str = "127.0.0.1") -> bool:
         return probe.connect_ex((host, port)) == 0
 
 
-def wait_for_port(
-    port: int, timeout: float = 15.0, process: subprocess.Popen[Any] | None = None
+def wait_for(
+    ready: Callable[[], bool],
+    what: str,
+    timeout: float,
+    process: subprocess.Popen[Any] | None = None,
+    every: float = 0.05,
 ) -> None:
+    """Ask ``ready()`` every ``every`` seconds until it says yes. Raises RuntimeError naming
+    ``what`` if ``process`` exits first, TimeoutError after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"process exited with {process.returncode} before listening")
-        if port_taken(port):
+            raise RuntimeError(f"{what}: process exited with {process.returncode}")
+        if ready():
             return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on port {port} after {timeout}s")
+        time.sleep(every)
+    raise TimeoutError(f"{what}: not ready after {timeout}s")
+
+
+def wait_for_port(
+    port: int, timeout: float = 15.0, process: subprocess.Popen[Any] | None = None
+) -> None:
+    """Until something listens on ``port`` (see :func:`wait_for`)."""
+    wait_for(lambda: port_taken(port), f"port {port}", timeout, process)
 
 
 def wait_until_ready(
     url: str, timeout: float = 60.0, process: subprocess.Popen[Any] | None = None
 ) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{url}: process exited with {process.returncode}")
+    """Until ``url`` answers 200 (see :func:`wait_for`)."""
+
+    def answers() -> bool:
         with (
             contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError),
             urllib.request.urlopen(url, timeout=1) as answer,
         ):
-            if answer.status == 200:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"{url} not ready after {timeout}s")
+            return bool(answer.status == 200)
+        return False
+
+    wait_for(answers, url, timeout, process, every=0.1)
 
 
 def load_demo(mode: str, tokens: Path, env: Mapping[str, str], **output: Any) -> None:

@@ -43,11 +43,12 @@ def _trusted(address: str, proxies: tuple[Network, ...]) -> bool:
 
 def address_of(peer: str | None, forwarded: str | None, proxies: tuple[Network, ...]) -> str | None:
     """The client's address from the peer's and ``X-Forwarded-For``: walking back from the
-    peer through trusted proxies, the first address that is not one."""
+    peer through trusted proxies, the first address that is not one; None when there is none
+    (a proxy that forwarded no client: its own address is every client's, not one)."""
     address = peer
     hops = [hop.strip() for hop in (forwarded or "").split(",") if hop.strip()]
-    while address is not None and _trusted(address, proxies) and hops:
-        address = hops.pop()
+    while address is not None and _trusted(address, proxies):
+        address = hops.pop() if hops else None
     return address
 
 

@@ -24,7 +24,8 @@ PROXIES = trusted_networks("10.0.0.0/8, 172.18.0.2")
         ("203.0.113.7", "198.51.100.1", "203.0.113.7"),  # not a proxy: its header is ignored
         ("172.18.0.2", "198.51.100.1", "198.51.100.1"),
         ("172.18.0.2", "1.2.3.4, 198.51.100.1, 10.1.1.1", "198.51.100.1"),  # nearest untrusted
-        ("10.2.3.4", None, "10.2.3.4"),
+        ("10.2.3.4", None, None),  # a proxy that names no client: unknown, not the proxy
+        ("172.18.0.2", "10.1.1.1", None),
         (None, "198.51.100.1", None),
     ],
 )
@@ -52,7 +53,7 @@ async def test_every_app_keeps_the_requests_client_address_for_its_handlers() ->
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         forwarded = await http.get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"})
-        direct = await http.get("/whoami")
+        unnamed = await http.get("/whoami")
     assert forwarded.json() == {"client": "203.0.113.9"}
-    assert direct.json() == {"client": "127.0.0.1"}
+    assert unnamed.json() == {"client": None}
     assert client_address() is None  # outside a request

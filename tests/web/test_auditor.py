@@ -105,6 +105,15 @@ async def test_an_auditor_fills_and_submits_the_checklist_on_a_phone(browser, we
     await first.get_by_text("Mức điểm").click()  # and fold away once known
     assert not await first.get_by_text("Bàn bừa bộn").is_visible()
 
+    # Keyboard alone: arrows move between an item's six options, Tab goes on to its note and
+    # its photo button.
+    await first.get_by_role("radio", name="2", exact=True).focus()
+    await page.keyboard.press("ArrowRight")
+    assert await first.get_by_role("radio", name="3", exact=True).is_checked()
+    await page.get_by_label("Ghi chú (S1.1)").focus()
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.id") == "photo-S1-1"
+
     await fill_checklist(page, "kt")
     await page.get_by_label("Ghi chú (S1.1)").fill("Bàn quầy 2 còn hồ sơ cũ")
     await page.locator("#photo-S1-1").set_input_files(

@@ -18,6 +18,7 @@ import pytest
 from services.web.bootstrap import build_app
 from services.web.domain.sessions import WebSession, home_of, session_of
 from services.web.domain.texts import TEXTS, language, local_date, month_label, text
+from services.web.entrypoints.devices import qr_link
 from services.web.entrypoints.pages import _local
 from services.web.settings import WebSettings
 from tools.processes import ROOT
@@ -222,3 +223,33 @@ def test_the_web_has_no_migrate_command() -> None:
         text=True,
     )
     assert answer.returncode == 2 and "invalid choice: 'migrate'" in answer.stderr
+
+
+async def test_a_qr_rating_carries_the_citizens_address(tmp_path: Path) -> None:
+    """Assessment limits a QR page's ratings per citizen's address: the web passes the
+    browser's address on (X-Forwarded-For), never its own for everyone."""
+    seen: list[httpx.Request] = []
+
+    def assessment(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(201, json={"feedback_id": "f1", "unit_id": "kt"})
+
+    config = WebSettings(service="web", environment="test")
+    app = build_app(config)
+    app.state.web.upstream.client = httpx.AsyncClient(transport=httpx.MockTransport(assessment))
+    credential = token(**claims("qr-kt", "kiosk", "kt"))
+    link = qr_link(config.session_key, credential, "")
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://web.test") as web:
+        await web.get("/sign-in")  # the CSRF cookie
+        answer = await web.post(
+            f"{link}/feedback",
+            json={"unit_id": "kt", "level": 5},
+            headers={"X-CSRF-Token": web.cookies["w5_csrf"], "Idempotency-Key": "k1"},
+        )
+    assert answer.status_code == 201
+    (sent,) = seen
+    assert sent.url.path == "/v1/feedback"
+    assert sent.headers["x-forwarded-for"] == "203.0.113.7"
+    assert sent.headers["authorization"] == f"Bearer {credential}"
+    assert sent.headers["idempotency-key"] == "k1"

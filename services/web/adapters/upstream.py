@@ -54,13 +54,19 @@ class Upstream:
         params: Any = None,
         json: Any = None,
         content: bytes | None = None,
+        client: str | None = None,
     ) -> Answer:
-        """One request to ``service``; the answer as it came. 503 ``upstream_unavailable``
+        """One request to ``service``; the answer as it came. ``client``: the address of the
+        browser this request is made for, sent as ``X-Forwarded-For`` (the service believes it
+        only from its trusted proxies, ``WARD5S_TRUSTED_PROXIES``: a QR page's ratings are
+        limited per citizen's address, not per web service). 503 ``upstream_unavailable``
         when the service cannot be reached or takes too long."""
         sent = {key: value for key, value in (headers or {}).items()}
         sent["accept-language"] = lang
         if token:
             sent["authorization"] = f"Bearer {token}"
+        if client:
+            sent["x-forwarded-for"] = client
         try:
             reply = await self.client.request(
                 method,

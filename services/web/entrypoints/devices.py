@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import SecretStr
 
 from contracts.roles import Role
+from services.runtime.clients import client_address
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.sealing import Unsealable, seal, unseal
 from services.runtime.settings import ServiceSettings, own_settings
@@ -130,5 +131,6 @@ async def qr_feedback(request: Request, link: str) -> Response:
         lang=web.cookies.lang(request),
         headers={"content-type": "application/json", **({"idempotency-key": key} if key else {})},
         content=await request.body(),
+        client=client_address(),
     )
     return Response(answer.body, status_code=answer.status, headers=dict(answer.headers))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from services.runtime.clients import client_address
 from services.runtime.errors import pick_language
 from services.runtime.refusals import Kind, Refusal
 from services.web.adapters.upstream import FORWARDED_REQUEST
@@ -47,5 +48,6 @@ async def gateway(request: Request, service: str, path: str) -> Response:
         headers=headers,
         params=list(request.query_params.multi_items()),
         content=await request.body(),
+        client=client_address(),
     )
     return Response(answer.body, status_code=answer.status, headers=dict(answer.headers))

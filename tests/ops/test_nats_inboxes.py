@@ -27,6 +27,13 @@ from tools.processes import NatsServer
 pytestmark = [pytest.mark.nats]
 
 
+def password_of(user: str, secrets: dict[str, str]) -> str:
+    """A NATS user's password among the test's secrets (the admin's is named differently)."""
+    return secrets[
+        "WARD5S_NATS_ADMIN_PASSWORD" if user == "admin" else f"WARD5S_{user.upper()}_NATS_PASSWORD"
+    ]
+
+
 @pytest.mark.parametrize(
     ("user", "action", "subject"),
     [
@@ -49,10 +56,9 @@ pytestmark = [pytest.mark.nats]
 async def test_each_client_hears_only_its_own_inbox_and_asks_only_its_own(
     secured_nats: NatsServer, nats_secrets: dict[str, str], user: str, action: str, subject: str
 ) -> None:
-    variable = (
-        "WARD5S_NATS_ADMIN_PASSWORD" if user == "admin" else f"WARD5S_{user.upper()}_NATS_PASSWORD"
+    complaint = await refused(
+        secured_nats.url, user, password_of(user, nats_secrets), action, subject
     )
-    complaint = await refused(secured_nats.url, user, nats_secrets[variable], action, subject)
     assert f'permissions violation for {action_word[action]} to "{subject.lower()}"' in (
         complaint.lower()
     ), complaint
@@ -71,10 +77,10 @@ async def test_each_client_may_read_its_own_inbox(
     secured_nats: NatsServer, nats_secrets: dict[str, str], user: str, subject: str
 ) -> None:
     """The allowed path, so the refusals above are not the server refusing everything."""
-    variable = (
-        "WARD5S_NATS_ADMIN_PASSWORD" if user == "admin" else f"WARD5S_{user.upper()}_NATS_PASSWORD"
+    assert (
+        await refused(secured_nats.url, user, password_of(user, nats_secrets), "subscribe", subject)
+        == ""
     )
-    assert await refused(secured_nats.url, user, nats_secrets[variable], "subscribe", subject) == ""
 
 
 @pytest.fixture

@@ -12,13 +12,11 @@ from services.assessment.adapters import credentials as stored
 from services.assessment.adapters import org
 from services.assessment.adapters.tables import plumbing
 from services.assessment.domain import credentials as rules
+from services.assessment.domain.credentials import Lifetimes
 from services.assessment.handlers.devices import replace_credential
 from services.runtime.auth import Principal
 from services.runtime.db import SessionFactory
 from services.runtime.uow import UnitOfWork
-
-#: How long the demo's device credentials are revoked for once replaced (their tokens' life).
-DEVICE_TOKENS_LIVE = timedelta(days=365)
 
 
 async def demo_credentials(
@@ -46,7 +44,7 @@ async def demo_credentials(
             row = await org.device(uow.session, device.ward, device.subject_id)
             current = row.credential_id if row is not None else None
             credential = await replace_credential(
-                uow, device.ward, device.subject_id, current, DEVICE_TOKENS_LIVE
+                uow, device.ward, device.subject_id, current, Lifetimes().device
             )
             minted.append(replace(device, session_id=credential))
     return minted

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from contracts.roles import CITY_ROLES, PERSON_ROLES
+from services.assessment.handlers.revoking import SESSION_TOKENS_LIVE
 from services.assessment.settings import AssessmentSettings, assessment_settings
 from services.runtime.auth import AUDIENCES, Principal, issue_token
 from services.runtime.settings import ServiceSettings
@@ -22,8 +23,10 @@ router = APIRouter()
 
 #: Verifiers cache the key set this long at most (``WARD5S_JWKS_MAX_AGE_S`` is their side).
 JWKS_CACHE_S = 300
-#: The demo ward's tokens (``var/demo-tokens.json``) last a working day and a night.
-DEMO_TOKEN_TTL = timedelta(hours=24)
+#: The demo ward's tokens (``var/demo-tokens.json``) last a working day and a night: a demo
+#: person's is minted from a session of its own (``demo/credentials.py``), so it lives no longer
+#: than a revoked session is listed (``handlers/revoking.py``).
+DEMO_TOKEN_TTL = SESSION_TOKENS_LIVE
 #: A device's token is for assessment alone: kiosks and integrations only submit.
 DEVICE_AUDIENCE = ("assessment",)
 

@@ -32,7 +32,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
@@ -120,10 +120,12 @@ def _plain(value: Any, lang: str) -> Any:
     return value
 
 
-def _csv_cell(value: Any, lang: str) -> Any:
+def _csv_cell(value: Any, lang: str, separator: str = ",") -> Any:
     value = _plain(value, lang)
     if value is None:
         return ""
+    if separator == ";" and isinstance(value, float | Decimal):
+        return str(value).replace(".", ",")  # where ";" separates, "," is the decimal mark
     if isinstance(value, str):
         return csv_text(value)
     if isinstance(value, datetime):
@@ -135,13 +137,17 @@ def _csv_cell(value: Any, lang: str) -> Any:
     return csv_text(str(value))
 
 
-def to_csv(sheet: Sheet, lang: str = "vi") -> bytes:
-    """The sheet as UTF-8 CSV with a byte-order mark, headings in ``lang`` (``vi``/``en``)."""
+def to_csv(sheet: Sheet, lang: str = "vi", separator: str = ",") -> bytes:
+    """The sheet as UTF-8 CSV with a byte-order mark, headings in ``lang`` (``vi``/``en``),
+    separated by ``separator``: ``,``, or ``;`` with decimal commas, as Excel reads a CSV on a
+    computer set to Vietnamese number formats (decimal comma, list separator ``;``)."""
     stream = io.StringIO()
-    writer = csv.writer(stream, lineterminator="\r\n")
+    writer = csv.writer(stream, delimiter=separator, lineterminator="\r\n")
     writer.writerow([csv_text(column.title.pick(lang)) for column in sheet.columns])
     for row in sheet.rows:
-        writer.writerow([_csv_cell(row.get(column.key), lang) for column in sheet.columns])
+        writer.writerow(
+            [_csv_cell(row.get(column.key), lang, separator) for column in sheet.columns]
+        )
     return ("\ufeff" + stream.getvalue()).encode("utf-8")
 
 
@@ -201,15 +207,17 @@ def _sheet_title(title: str) -> str:
     return clip("".join(" " if char in "[]:*?/\\" else char for char in clean_text(title)), 31)
 
 
-def render(sheet: Sheet, fmt: Format, lang: str) -> bytes:
-    """The sheet as ``fmt``."""
-    return to_csv(sheet, lang) if fmt == "csv" else to_xlsx(sheet, lang)
+def render(sheet: Sheet, fmt: Format, lang: str, separator: str = ",") -> bytes:
+    """The sheet as ``fmt`` (a CSV's ``separator``: see :func:`to_csv`)."""
+    return to_csv(sheet, lang, separator) if fmt == "csv" else to_xlsx(sheet, lang)
 
 
-def export_response(sheet: Sheet, fmt: Format, lang: str, filename: str) -> Response:
+def export_response(
+    sheet: Sheet, fmt: Format, lang: str, filename: str, separator: str = ","
+) -> Response:
     """An attachment ``<filename>.<fmt>`` (an ASCII name: ids and periods) of the sheet."""
     return Response(
-        render(sheet, fmt, lang),
+        render(sheet, fmt, lang, separator),
         media_type=MEDIA_TYPES[fmt],
         headers={
             "Content-Disposition": f'attachment; filename="{filename}.{fmt}"',
@@ -225,6 +233,15 @@ def language(request: Request) -> str:
 
 #: The caller's language, as a route's parameter.
 Language = Annotated[str, Depends(language)]
+
+#: A CSV's separator, as a route's parameter: ``,`` (the default) or ``;`` (decimal commas).
+Separator = Annotated[
+    Literal[",", ";"],
+    Query(
+        description="CSV only: ',' or ';' with decimal commas, for Excel on a computer set to "
+        "Vietnamese number formats"
+    ),
+]
 
 #: The OpenAPI ``responses`` entry of an export route's 200.
 EXPORT_CONTENT: dict[int | str, dict[str, Any]] = {

@@ -228,6 +228,13 @@ async def test_the_quarters_unit_figures_and_satisfaction(api: httpx.AsyncClient
         "87.5",
         "Có",
     ]
+    semicolons = await api.get(
+        "/v1/exports/satisfaction.csv",
+        params={"period": "2026-Q1", "separator": ";"},
+        headers=AUDITOR,
+    )
+    text = semicolons.content.decode("utf-8-sig")
+    assert text.splitlines()[1] == "Phòng Kinh tế;quý I/2026;2;1;1;0;0;0;100,0;87,5;Có"
     year = await api.get("/v1/exports/units.xlsx", params={"period": "2026"}, headers=CHAIRMAN)
     sheet = load_workbook(io.BytesIO(year.content)).active
     assert sheet.title == "Kết quả 5S các đơn vị"

@@ -153,3 +153,17 @@ def test_a_long_sheet_name_is_cut_between_letters() -> None:
     sheet = Sheet(Text(vi=title, en="x"), columns(("a", "A", "A")), [])
     name = load_workbook(io.BytesIO(to_xlsx(sheet))).active.title
     assert name == "Kết quả đánh giá 5S các đơn vị "[:31] and "/" not in name
+
+
+def test_semicolons_and_decimal_commas_for_vietnamese_number_formats() -> None:
+    content = to_csv(SHEET, separator=";")
+    table = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert table[0] == ["Ghi chú", "Điểm", "Thời điểm", "Hạn", "Xếp loại"]
+    assert table[1] == [
+        "'" + HYPERLINK,
+        "-5",
+        "05/03/2026 09:30",
+        "20/03/2026",
+        "Hoàn thành tốt nhiệm vụ",
+    ]
+    assert table[2][:2] == ["'" + CLOSING, "-1,5"]

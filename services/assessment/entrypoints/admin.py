@@ -40,7 +40,7 @@ from services.assessment.handlers.commands import (
 from services.assessment.handlers.common import get_catalog as stored_catalog
 from services.assessment.views.held_ratings import held_ratings
 from services.runtime.auth import Principal
-from services.runtime.exports import EXPORT_CONTENT, Language, export_response
+from services.runtime.exports import EXPORT_CONTENT, Language, Separator, export_response
 from services.runtime.http import Caller, IdempotencyKey, error_responses, require
 from services.runtime.refusals import Kind, Refusal
 
@@ -281,6 +281,7 @@ async def export(
     what: Literal["audits", "corrective-actions"],
     fmt: Literal["csv", "xlsx"],
     period: Annotated[MonthKey, Query(description="YYYY-MM")],
+    separator: Separator = ",",
 ) -> Response:
     """Each caller gets the units they see: the whole ward for administrators, the chairman and
     auditors; their units for vice-chairmen and unit heads."""
@@ -288,4 +289,4 @@ async def export(
         raise Refusal(Kind.FORBIDDEN, "forbidden")
     async with db() as session:
         sheet = await EXPORTERS[what](session, caller, period)
-    return export_response(sheet, fmt, lang, f"{what}-{caller.ward}-{period}")
+    return export_response(sheet, fmt, lang, f"{what}-{caller.ward}-{period}", separator)

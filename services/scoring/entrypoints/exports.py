@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from contracts.roles import Role
 from services.runtime.auth import Principal
-from services.runtime.exports import EXPORT_CONTENT, Language, export_response
+from services.runtime.exports import EXPORT_CONTENT, Language, Separator, export_response
 from services.runtime.http import error_responses
 from services.runtime.refusals import Kind, Refusal
 from services.scoring.domain import periods
@@ -46,6 +46,7 @@ async def export(
     what: Literal["classification", "units", "satisfaction"],
     fmt: Literal["csv", "xlsx"],
     period: ClassifiedPeriodParam,
+    separator: Separator = ",",
 ) -> Response:
     """Headings in Vietnamese (English by ``Accept-Language``); people and units by name;
     the classification of the people the caller may see (as ``GET /v1/classification``),
@@ -63,4 +64,4 @@ async def export(
             sheet = await exports.units_sheet(session, caller.ward, span, policy)
         else:
             sheet = await exports.satisfaction_sheet(session, caller.ward, span, policy)
-    return export_response(sheet, fmt, lang, f"{what}-{caller.ward}-{span.key}")
+    return export_response(sheet, fmt, lang, f"{what}-{caller.ward}-{span.key}", separator)

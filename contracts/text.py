@@ -9,7 +9,7 @@ text: ``Annotated[str, StringConstraints(max_length=200), NFC]``.
 
 :func:`clip` shortens a text without cutting a letter from its marks; :func:`fold` is the key
 of a search that ignores case and tone marks (what a person typing "nguyen van an" expects to
-find "Nguyễn Văn An" by); :func:`same_name` compares two names ignoring case only.
+find "Nguyễn Văn An" by), and :func:`matches` the search itself.
 """
 
 from __future__ import annotations
@@ -60,12 +60,6 @@ def fold(value: str) -> str:
     decomposed = unicodedata.normalize("NFD", value.translate(_BASE))
     bare = "".join(char for char in decomposed if not unicodedata.combining(char))
     return " ".join(bare.casefold().translate(_BASE).split())
-
-
-def same_name(first: str, second: str) -> bool:
-    """Whether two names are the same but for case, spacing and how they were composed: the
-    marks count ("Lê" is not "Lệ")."""
-    return " ".join(nfc(first).casefold().split()) == " ".join(nfc(second).casefold().split())
 
 
 def matches(query: str, name: str) -> bool:

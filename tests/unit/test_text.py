@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from contracts.common import Text
 from contracts.intake import ActionCloseIn, AuditItemIn, FeedbackIn, ReasonIn
-from contracts.text import clip, fold, matches, same_name
+from contracts.text import clip, fold, matches
 
 NAME = "Nguyễn Thị Ánh Tuyết"
 DECOMPOSED = unicodedata.normalize("NFD", NAME)
@@ -53,8 +53,3 @@ def test_search_ignores_case_and_tone_marks_where_a_person_expects_it() -> None:
     assert not matches("Lệ", "Trần Thị Lê")
     assert matches("le", "Trần Thị Lê") and matches("le", "Trần Thị Lệ")
     assert not matches("", NAME) and not matches("hoa", NAME)
-
-
-def test_same_name_ignores_case_and_composition_not_marks() -> None:
-    assert same_name("nguyễn  thị ánh tuyết", DECOMPOSED)
-    assert not same_name("Trần Thị Lê", "Trần Thị Lệ")

@@ -68,6 +68,9 @@ async def test_self_assessments_are_seen_by_the_person_and_their_leaders(service
     assert await seen_by(bearer("staff", "p013", "kt")) == set()
     assert await seen_by(AUDITOR_KT) == set()
     assert await seen_by(bearer("unit_head", "p004", "vp")) == set()
+    # The person by name, for the head who reviews them.
+    listed = await service.http.get("/v1/self-assessments", params=params, headers=HEAD_KT)
+    assert listed.json()["self_assessments"][0]["full_name"] == "Lý Hoàng Nam"
 
 
 async def test_openapi_names_every_error(service) -> None:

@@ -92,9 +92,15 @@ async def action_export(session: AsyncSession, ward: str, period: str) -> list[d
 async def self_assessments_of(
     session: AsyncSession, ward: str, period: str, status: str | None
 ) -> Sequence[Row[Any]]:
-    """The ward's self-assessments of a month (of one status if given), by unit and person."""
-    query = select(self_assessments).where(
-        self_assessments.c.ward == ward, self_assessments.c.period == period
+    """The ward's self-assessments of a month (of one status if given), with the person's name
+    (``full_name``, None for someone no longer in the org chart), by unit and person."""
+    person = (people.c.ward == self_assessments.c.ward) & (
+        people.c.person_id == self_assessments.c.person_id
+    )
+    query = (
+        select(self_assessments, people.c.full_name)
+        .outerjoin(people, person)
+        .where(self_assessments.c.ward == ward, self_assessments.c.period == period)
     )
     if status:
         query = query.where(self_assessments.c.status == status)

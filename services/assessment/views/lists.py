@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.roles import Role
 from services.assessment.adapters import reads
 from services.runtime.auth import Principal
+from services.runtime.collation import by_name
 from services.runtime.refusals import Kind, Refusal
 
 
@@ -23,11 +24,18 @@ def sees_person_records(caller: Principal, person_id: str, unit_id: str) -> bool
 async def self_assessment_list(
     session: AsyncSession, caller: Principal, period: str, status: str | None
 ) -> list[dict[str, Any]]:
-    rows = await reads.self_assessments_of(session, caller.ward, period, status)
+    """The month's self-assessments the caller may see, with each person's name, by unit and
+    then in Vietnamese order of the names (given name, family name, middle name)."""
+    rows = by_name(
+        await reads.self_assessments_of(session, caller.ward, period, status),
+        lambda row: row.full_name or row.person_id,
+    )
+    rows.sort(key=lambda row: row.unit_id)  # stable: by name within each unit
     return [
         {
             "self_assessment_id": row.self_assessment_id,
             "person_id": row.person_id,
+            "full_name": row.full_name,
             "unit_id": row.unit_id,
             "period": row.period,
             "revision": row.revision,

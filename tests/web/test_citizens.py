@@ -118,6 +118,7 @@ async def test_a_kiosk_is_signed_in_with_its_credential_and_used_by_keyboard(
     await page.get_by_role("button", name="Đăng nhập").click()
     await page.get_by_text("không phải của một ki-ốt").wait_for()
     await no_serious_violations(page)
+    await screenshots(page, "kiosk-sign-in-refused")
     await field.fill(credential)
     await page.get_by_role("button", name="Đăng nhập").click()
     await page.wait_for_url("**/kiosk")

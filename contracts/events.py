@@ -185,6 +185,7 @@ AdminAction = Literal[
     "calendar.day_declared",
     "calendar.day_removed",
     "invitation.issued",
+    "feedback.released",
 ]
 
 

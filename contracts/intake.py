@@ -185,6 +185,16 @@ class FeedbackIn(Body):
     )
 
 
+class HeldReleaseIn(Body):
+    """Count, after review, a unit's ratings of an open month that were held for review (all of
+    them, or one device's): an administrator's decision, with its reason."""
+
+    period: MonthKey
+    unit_id: EntityId
+    device_id: EntityId | None = None
+    reason: Reason
+
+
 class RatingCodesIn(Body):
     """Single-use rating codes for a unit's counter, to print on receipts or show."""
 

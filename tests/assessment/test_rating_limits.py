@@ -169,3 +169,34 @@ async def test_a_ward_requiring_codes_holds_ratings_without_one(
     assert review["groups"] == [
         {"unit_id": "kt", "device_id": "qr-kt", "reason": "no_code", "level": 4, "count": 1}
     ]
+
+
+ADMIN = Principal("p006", WARD, Role.ADMIN, "vp")
+
+
+async def test_an_administrator_counts_held_ratings_after_review(ward: Ward, phone: None) -> None:
+    """Held ratings found genuine (a busy morning at one phone shop's Wi-Fi) are counted by an
+    administrator's decision, recorded with its reason; each is published as it came."""
+    before = len(await ward.staged())
+    for level in (5, 4, 5, 3, 4):
+        await ward.run(QR_KT, intake.FeedbackIn(unit_id="kt", level=level))
+        ward.clock.advance(60)
+    assert [v.data.level for v in await votes(ward, before)] == [5, 4, 5]
+    with pytest.raises(Refusal) as refused:
+        await ward.run(
+            STAFF_KT, intake.HeldReleaseIn(period=MONTH, unit_id="kt", reason="Đã xem xét")
+        )
+    assert refused.value.status == 403
+    status, answer = await ward.run(
+        ADMIN,
+        intake.HeldReleaseIn(period=MONTH, unit_id="kt", reason="Cùng mạng Wi-Fi của quầy"),
+    )
+    assert status == 200 and answer == {"period": MONTH, "unit_id": "kt", "released": 2}
+    events = (await ward.staged())[before:]
+    assert [v.data.level for v in await votes(ward, before)] == [5, 4, 5, 3, 4]
+    recorded = events[-1]
+    assert recorded.type == "assessment.admin.action_recorded"
+    assert recorded.data.action == "feedback.released"  # type: ignore[attr-defined]
+    assert recorded.data.details == {"released": "2"}  # type: ignore[attr-defined]
+    async with ward.sessions() as session:
+        assert (await held_ratings(session, WARD, MONTH))["total"] == 0

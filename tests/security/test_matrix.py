@@ -105,6 +105,7 @@ MATRIX: dict[tuple[str, str, str], dict[str, Any]] = {
     # Those who work the unit's counter (the staff p012 and head p010 of kt), administrators.
     ("assessment", "POST", "/v1/rating-codes"): row({"admin", "unit_head", "staff"}),
     ("assessment", "GET", "/v1/feedback/held"): row({"admin", "chairman"}),
+    ("assessment", "POST", "/v1/feedback/held/release"): row({"admin"}),
     ("assessment", "POST", "/v1/task-results"): row(
         {"integration", "unit_head", "vice_chairman", "chairman"}
     ),
@@ -207,6 +208,9 @@ CALLS: dict[tuple[str, str, str], Call] = {
     ("assessment", "POST", "/v1/feedback"): Call(json={"unit_id": "kt", "level": 5}),
     ("assessment", "POST", "/v1/rating-codes"): Call(json={"unit_id": "kt"}),
     ("assessment", "GET", "/v1/feedback/held"): Call(query={"period": MONTH}),
+    ("assessment", "POST", "/v1/feedback/held/release"): Call(
+        json={"period": MONTH, "unit_id": "kt", **REASON}
+    ),
     ("assessment", "POST", "/v1/task-results"): Call(
         json={"person_id": "p999", "period": "2020-01", "points": 50, "note": "Kiểm tra"}
     ),

@@ -67,3 +67,27 @@ async def held(session: AsyncSession, ward: str, period: str) -> list[Any]:
         .group_by(*columns)
         .order_by(*columns),
     )
+
+
+async def held_rows(
+    session: AsyncSession, ward: str, period: str, unit_id: str, device_id: str | None
+) -> list[Any]:
+    """The held ratings of a unit's month (one device's when given), oldest first, locked."""
+    query = select(feedback).where(
+        feedback.c.ward == ward,
+        feedback.c.period == period,
+        feedback.c.unit_id == unit_id,
+        feedback.c.held.is_not(None),
+    )
+    if device_id is not None:
+        query = query.where(feedback.c.device_id == device_id)
+    return await all_rows(session, query.order_by(feedback.c.received_at).with_for_update())
+
+
+async def count(session: AsyncSession, ward: str, feedback_ids: list[str]) -> None:
+    """Count the given held ratings: they are held no more."""
+    await session.execute(
+        update(feedback)
+        .where(feedback.c.ward == ward, feedback.c.feedback_id.in_(feedback_ids))
+        .values(held=None)
+    )

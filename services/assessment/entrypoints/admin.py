@@ -27,6 +27,7 @@ from services.assessment.domain.org import DeviceRow
 from services.assessment.entrypoints.deps import (
     Admin,
     Sessions,
+    command_route,
     submissions_of,
     submit,
 )
@@ -260,6 +261,19 @@ async def held_feedback(
 ) -> dict[str, Any]:
     async with db() as session:
         return await held_ratings(session, caller.ward, period)
+
+
+command_route(
+    router,
+    "POST",
+    "/feedback/held/release",
+    "release_held_feedback",
+    body=schemas.HeldReleaseIn,
+    summary="Count, after review, a unit's ratings of an open month held for review (all, or "
+    "one device's), with the reason; recorded as an administrator's action",
+    doc="Administrators. 409 period_closed for a closed month (its figures are final).",
+    tags=["feedback"],
+)
 
 
 # --- exports --------------------------------------------------------------------------------------

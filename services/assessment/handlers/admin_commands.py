@@ -13,7 +13,15 @@ from contracts import intake as schemas
 from contracts.catalog import Catalog
 from services.assessment.domain.credentials import Lifetimes
 from services.assessment.domain.org import DeviceRow, OrgRow
-from services.assessment.handlers import calendar, catalog, devices, org, periods, sign_in
+from services.assessment.handlers import (
+    calendar,
+    catalog,
+    devices,
+    feedback,
+    org,
+    periods,
+    sign_in,
+)
 from services.assessment.handlers.admin_actions import record_admin_action
 from services.assessment.handlers.pipeline import ADMIN, COMMANDS, Submission, command
 from services.runtime.commands import Answer
@@ -36,6 +44,22 @@ async def reopen_period(context: Submission, body: schemas.PeriodReopenCommand) 
     answer = await periods.reopen_period(context.uow, ctx, body.period, body.reason, body.closes_on)
     await record_admin_action(
         context.uow, ctx, "period.reopened", body.period, body.reason, closes_on=answer["closes_on"]
+    )
+    return answer
+
+
+@COMMANDS.register(schemas.HeldReleaseIn, name="feedback.release", roles=ADMIN)
+async def release_held_feedback(context: Submission, body: schemas.HeldReleaseIn) -> Answer:
+    ctx = context.handler_context
+    answer = await feedback.release_held(
+        context.uow, ctx, body.period, body.unit_id, body.device_id
+    )
+    subject = f"{body.unit_id}/{body.period}"
+    details = {"released": str(answer["released"])}
+    if body.device_id:
+        details["device_id"] = body.device_id
+    await record_admin_action(
+        context.uow, ctx, "feedback.released", subject, body.reason, **details
     )
     return answer
 

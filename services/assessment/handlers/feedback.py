@@ -110,24 +110,81 @@ async def receive_feedback(
     )
     if held is not None:
         FEEDBACK_HELD.labels(held).inc()
-        return _answer(feedback_id, unit_id, period, given)
-    # The event's time is when the rating was given: scoring counts the month from ``period``
-    # and the day of a "Rất không hài lòng" from ``occurred_at``, both the capture's.
-    uow.emit(
-        FeedbackReceived(
-            **context.envelope(given),
-            data=FeedbackReceivedData(
-                feedback_id=feedback_id,
-                unit_id=unit_id,
-                level=level,
-                officer_id=officer_id,
-                procedure=procedure,
-                channel=device.channel,
-                period=period,
-            ),
+    else:
+        uow.emit(
+            received(
+                context,
+                feedback_id,
+                unit_id,
+                level,
+                officer_id,
+                procedure,
+                device.channel,
+                period,
+                given,
+            )
         )
-    )
     return _answer(feedback_id, unit_id, period, given)
+
+
+def received(
+    context: Context,
+    feedback_id: uuid.UUID,
+    unit_id: str,
+    level: int,
+    officer_id: str | None,
+    procedure: str | None,
+    channel: str,
+    period: str,
+    given: datetime,
+) -> FeedbackReceived:
+    """The event of a counted rating. Its time is when the rating was given: scoring counts
+    the month from ``period`` and the day of a "Rất không hài lòng" from ``occurred_at``, both
+    the capture's."""
+    return FeedbackReceived(
+        **context.envelope(given),
+        data=FeedbackReceivedData(
+            feedback_id=feedback_id,
+            unit_id=unit_id,
+            level=level,
+            officer_id=officer_id,
+            procedure=procedure,
+            channel=channel,
+            period=period,
+        ),
+    )
+
+
+async def release_held(
+    uow: UnitOfWork,
+    context: Context,
+    period: str,
+    unit_id: str,
+    device_id: str | None,
+) -> Answer:
+    """Count a unit's ratings of ``period`` held for review (one device's when given): each is
+    published as it would have been when it came (its capture time), so scoring counts it.
+    ``{"period", "unit_id", "released"}``. Errors: 409 ``period_closed`` (a closed month's
+    figures are final: reopen it first); 422 ``unknown_unit``."""
+    await check_unit(uow.session, context.ward, unit_id)
+    await check_period_open(uow.session, context, period)
+    rows = await feedback.held_rows(uow.session, context.ward, period, unit_id, device_id)
+    for row in rows:
+        uow.emit(
+            received(
+                context,
+                uuid.UUID(row.feedback_id),
+                row.unit_id,
+                row.level,
+                row.officer_id,
+                row.procedure,
+                row.channel,
+                row.period,
+                row.captured_at or row.received_at,
+            )
+        )
+    await feedback.count(uow.session, context.ward, [row.feedback_id for row in rows])
+    return {"period": period, "unit_id": unit_id, "released": len(rows)}
 
 
 #: Who may issue a unit's rating codes: those who work its counter, for their own unit, and

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from prometheus_client import REGISTRY
 
+from contracts.common import LOCAL_TZ
+from services.assessment.domain.policy import Policy
 from tests.assessment.conftest import (
     ADMIN,
     AUDITOR_KT,
@@ -70,7 +72,11 @@ async def test_self_assessments_are_seen_by_the_person_and_their_leaders(service
     assert await seen_by(bearer("unit_head", "p004", "vp")) == set()
     # The person by name, for the head who reviews them.
     listed = await service.http.get("/v1/self-assessments", params=params, headers=HEAD_KT)
-    assert listed.json()["self_assessments"][0]["full_name"] == "Lý Hoàng Nam"
+    row = listed.json()["self_assessments"][0]
+    assert row["full_name"] == "Lý Hoàng Nam"
+    # Its review is due 3 working days after the day it was sent (the ward's calendar).
+    sent_on = datetime.fromisoformat(row["submitted_at"]).astimezone(LOCAL_TZ).date()
+    assert row["review_due_on"] == Policy().review_deadline(sent_on).isoformat()
 
 
 async def test_openapi_names_every_error(service) -> None:

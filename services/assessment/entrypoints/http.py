@@ -22,6 +22,7 @@ from services.assessment.entrypoints.deps import (
     command_route,
     submissions_of,
 )
+from services.assessment.handlers.common import ward_policy
 from services.runtime.http import Caller, error_responses
 
 router = APIRouter(prefix="/v1", tags=["assessment"])
@@ -271,6 +272,7 @@ async def get_audit(caller: Caller, db: Sessions, audit_id: uuid.UUID) -> dict[s
 )
 async def list_self_assessments(
     caller: Caller,
+    request: Request,
     db: Sessions,
     period: Annotated[MonthKey, Query(description="YYYY-MM")],
     status: Annotated[
@@ -278,7 +280,8 @@ async def list_self_assessments(
     ] = None,
 ) -> dict[str, Any]:
     async with db() as session:
-        rows = await views.self_assessment_list(session, caller, period, status)
+        policy = await ward_policy(session, caller.ward, submissions_of(request).policy)
+        rows = await views.self_assessment_list(session, caller, period, status, policy)
     return {"self_assessments": rows}
 
 

@@ -6,8 +6,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.common import LOCAL_TZ
 from contracts.roles import Role
 from services.assessment.adapters import reads
+from services.assessment.domain.policy import Policy
 from services.runtime.auth import Principal
 from services.runtime.collation import by_name
 from services.runtime.refusals import Kind, Refusal
@@ -22,10 +24,12 @@ def sees_person_records(caller: Principal, person_id: str, unit_id: str) -> bool
 
 
 async def self_assessment_list(
-    session: AsyncSession, caller: Principal, period: str, status: str | None
+    session: AsyncSession, caller: Principal, period: str, status: str | None, policy: Policy
 ) -> list[dict[str, Any]]:
     """The month's self-assessments the caller may see, with each person's name, by unit and
-    then in Vietnamese order of the names (given name, family name, middle name)."""
+    then in Vietnamese order of the names (given name, family name, middle name); one waiting
+    for review carries ``review_due_on``, the last day to review it (``policy`` counting the
+    ward's working days: 3 after the day of submission, ``Policy.review_deadline``)."""
     rows = by_name(
         await reads.self_assessments_of(session, caller.ward, period, status),
         lambda row: row.full_name or row.person_id,
@@ -45,6 +49,11 @@ async def self_assessment_list(
             "reason": row.reason,
             "submitted_at": row.submitted_at,
             "reviewed_at": row.reviewed_at,
+            "review_due_on": (
+                policy.review_deadline(row.submitted_at.astimezone(LOCAL_TZ).date())
+                if row.status == "submitted"
+                else None
+            ),
         }
         for row in rows
         if sees_person_records(caller, row.person_id, row.unit_id)

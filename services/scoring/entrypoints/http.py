@@ -20,6 +20,7 @@ from contracts.labels import labels as label_tables
 from contracts.periods import Month
 from contracts.roles import CITY_ROLES, WARD_WIDE_ROLES, Role
 from services.runtime.auth import Principal
+from services.runtime.collation import by_name
 from services.runtime.http import Caller, IdempotencyKey, error_responses, require
 from services.runtime.refusals import Kind, Refusal
 from services.scoring.adapters import closes, org
@@ -245,7 +246,8 @@ async def classification(
     period: ClassifiedPeriodParam,
 ) -> dict[str, Any]:
     """Everyone of the ward's org chart (and anyone with a score in the period): band and
-    income tier, or why they are not classified, or that they wait for the chairman."""
+    income tier, or why they are not classified, or that they wait for the chairman; by name
+    (``full_name``, ``unit_name``: the newest chart's, else null) in Vietnamese order."""
     span = parse_window(request, period, periods.CLASSIFICATION)
     runtime, policy = _answer_context(request)
     async with runtime.sessions() as session:
@@ -253,6 +255,11 @@ async def classification(
             session, caller.ward, span.key, span.months, policy
         )
         final = await closes.all_closed(session, caller.ward, span.months)
+        names = await org.names(session, caller.ward)
+    people = by_name(
+        (p for p in result.people if _visible(caller, p.unit_id)),
+        lambda p: names.person(p.person_id),
+    )
     return {
         "period": span.key,
         "provisional": not final,
@@ -260,8 +267,19 @@ async def classification(
         "quota_base": policy.quota_base,
         "quotas": [q.model_dump() for q in result.quotas],
         "tot_income_cap": policy.income.caps["tot"],
-        "people": [p.model_dump() for p in result.people if _visible(caller, p.unit_id)],
+        "people": [
+            {
+                **p.model_dump(),
+                "full_name": names.people.get(p.person_id),
+                "unit_name": _unit_name(names.units.get(p.unit_id or "")),
+            }
+            for p in people
+        ],
     }
+
+
+def _unit_name(name: Any) -> dict[str, str] | None:
+    return None if name is None else dict(name.model_dump())
 
 
 @router.post(

@@ -89,6 +89,7 @@ def sender_of(config: NotificationsSettings) -> Sender:
             password=config.smtp_password.get_secret_value() if config.smtp_password else None,
             starttls=config.smtp_starttls,
             timeout_s=config.smtp_timeout_s,
+            deadline_s=config.smtp_deadline_s,
         ),
         webhook,
         LinkMaker(secret, config.public_url, timedelta(hours=config.link_ttl_hours)),

@@ -23,6 +23,8 @@ class NotificationsSettings(ServiceSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     smtp_timeout_s: float = 10.0
+    #: One deadline for a whole SMTP exchange (``smtp_timeout_s`` bounds each reply).
+    smtp_deadline_s: float = 60.0
     mail_from: str = "5S+ UBND phường <no-reply@ward5s.invalid>"
     #: Signs the acknowledge and snooze links in messages, and nothing else (each webhook has
     #: a signing secret of its own).
@@ -30,8 +32,9 @@ class NotificationsSettings(ServiceSettings):
     #: The key assessment seals sign-in links with (``WARD5S_SIGN_IN_MAIL_KEY``, one variable
     #: read by both services): this service opens them only to e-mail them.
     sign_in_mail_key: SecretStr = DEMO_MAIL_KEY
-    #: The address people reach this service at, for the acknowledge and snooze links.
-    public_url: str = "http://127.0.0.1:8003"
+    #: The address people reach the web pages at, for the acknowledge and snooze links
+    #: (``/alerts/link/{token}``: a confirmation page there, then ``POST /v1/links/{token}``).
+    public_url: str = "http://127.0.0.1:8000"
     link_ttl_hours: float = 72.0
     #: A calendar file of declared days off and make-up working days (see WorkingCalendar) that
     #: stands in for a ward until assessment publishes its calendar

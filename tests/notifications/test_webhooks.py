@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from services.notifications.adapters.channels import Unavailable
+from services.notifications.adapters.channels import Mailer, Unavailable
 from services.notifications.adapters.tables import deliveries, preferences
 from services.notifications.adapters.webhooks import AddressGuard, Webhook, networks
+from services.notifications.domain.mail import Mail
 from tests.conftest import WARD, bearer
 from tests.notifications.harness import Harness, action_opened, local, low_score, org_chart
 from tests.support.http import eventually
@@ -301,3 +302,34 @@ async def test_a_webhook_that_keeps_failing_is_turned_off_and_its_owner_told(
     assert chosen["webhook_disabled_at"] is None
     rules = {a["rule"] for a in await service.alerts("p010", "unit_head")}
     assert "webhook.disabled" not in rules
+
+
+def compose_test_mail() -> Mail:
+    return Mail(subject="[5S+] Kiểm tra", text="Nội dung", html="<p>Nội dung</p>")
+
+
+async def test_an_smtp_server_dripping_its_answers_is_cut_off_at_the_deadline() -> None:
+    """The same fault on the e-mail channel: each reply's timeout never fires on a server that
+    sends a byte every second; the exchange's one deadline does."""
+
+    async def banner_drip(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            for byte in b"220 mail.binhdong.example.vn ESMTP ready\r\n" * 10:
+                writer.write(bytes([byte]))
+                await writer.drain()
+                await asyncio.sleep(1)
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(banner_drip, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    mailer = Mailer("127.0.0.1", port, "5S+ <no-reply@ward5s.invalid>", deadline_s=2.0)
+    started = time.monotonic()
+    try:
+        with pytest.raises(Unavailable, match=r"no answer within 2 s"):
+            await mailer.send("Trần Quốc Khải", "p001@binhdong.example.vn", compose_test_mail())
+    finally:
+        server.close()
+    assert time.monotonic() - started < 3.5

@@ -8,6 +8,7 @@ A channel that is down (connection refused, timeout, a 4xx SMTP reply, a 5xx HTT
 
 from __future__ import annotations
 
+import asyncio
 import email.policy
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
@@ -41,6 +42,7 @@ class Mailer:
         password: str | None = None,
         starttls: bool = False,
         timeout_s: float = 10.0,
+        deadline_s: float = 60.0,
     ) -> None:
         self.host, self.port, self.sender = host, port, sender
         self.user, self.password, self.starttls, self.timeout_s = (
@@ -49,6 +51,9 @@ class Mailer:
             starttls,
             timeout_s,
         )
+        #: One deadline for the whole exchange: ``timeout_s`` bounds each reply alone, so a
+        #: server answering a byte at a time would otherwise hold the message for ever.
+        self.deadline_s = deadline_s
 
     async def send(self, to_name: str, to_address: str, mail: Mail) -> None:
         message = EmailMessage(policy=_MAIL_POLICY)
@@ -58,6 +63,13 @@ class Mailer:
         message["Content-Language"] = "vi"
         message.set_content(mail.text)
         message.add_alternative(mail.html, subtype="html")
+        try:
+            async with asyncio.timeout(self.deadline_s):
+                await self._send(message, to_address)
+        except TimeoutError:
+            raise Unavailable(f"no answer within {self.deadline_s:g} s") from None
+
+    async def _send(self, message: EmailMessage, to_address: str) -> None:
         try:
             await aiosmtplib.send(
                 # Flattened here: given the message, aiosmtplib would fold it with its own policy.

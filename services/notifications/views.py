@@ -24,23 +24,32 @@ async def inbox(
     if not include_resolved:
         query = query.where(alerts.c.status != "resolved")
     rows = await session.execute(query.order_by(alerts.c.created_at.desc()).limit(500))
-    return [
-        {
-            "alert_id": r.alert_id,
-            "rule": r.rule,
-            "subject_id": r.subject_id,
-            "period": r.period,
-            "severity": r.severity,
-            "status": r.status,
-            "escalation_level": r.escalation_level,
-            "title": r.title_en if lang == "en" else r.title_vi,
-            "body": r.body_en if lang == "en" else r.body_vi,
-            "created_at": r.created_at.isoformat(),
-            "snoozed_until": _iso(r.snoozed_until),
-            "acknowledged_at": _iso(r.acknowledged_at),
-        }
-        for r in rows
-    ]
+    return [_shown(r, lang) for r in rows]
+
+
+def _shown(r: Any, lang: str) -> dict[str, Any]:
+    return {
+        "alert_id": r.alert_id,
+        "rule": r.rule,
+        "subject_id": r.subject_id,
+        "unit_id": r.unit_id,
+        "period": r.period,
+        "severity": r.severity,
+        "status": r.status,
+        "escalation_level": r.escalation_level,
+        "title": r.title_en if lang == "en" else r.title_vi,
+        "body": r.body_en if lang == "en" else r.body_vi,
+        "created_at": r.created_at.isoformat(),
+        "snoozed_until": _iso(r.snoozed_until),
+        "acknowledged_at": _iso(r.acknowledged_at),
+        "escalated_at": _iso(r.escalated_at),
+    }
+
+
+async def alert_of(session: AsyncSession, alert_id: str, lang: str) -> dict[str, Any] | None:
+    """One alert as the inbox shows it (for a signed link's confirmation page), or None."""
+    row = (await session.execute(select(alerts).where(alerts.c.alert_id == alert_id))).first()
+    return None if row is None else _shown(row, lang)
 
 
 async def recipient_of(session: AsyncSession, alert_id: str) -> Principal | None:

@@ -165,7 +165,7 @@ async def test_webhook_gets_json_signed_with_its_own_secret_instead_of_email(
     (alert,) = payload["alerts"]
     assert alert["rule"] == "low_score.S5" and alert["kind"] == "alert"
     assert alert["title"]["vi"] == "Điểm 5S thấp: Phòng Kinh tế, tháng 03/2026"
-    assert alert["ack_url"].startswith("http://127.0.0.1:8003/v1/links/")
+    assert alert["ack_url"].startswith("http://127.0.0.1:8000/alerts/link/")
     await service.service.scheduler.tick()
     assert mailbox.to("p010") == []  # e-mail switched off for this person
 

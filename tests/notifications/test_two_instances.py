@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.nats, pytest.mark.postgres]
 
 METRICS = ("total", "S1", "S2", "S3", "S4", "S5")
 PERIODS = ("2026-01", "2026-02", "2026-03")
-LINK = re.compile(r"/v1/links/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)")
+LINK = re.compile(r"/alerts/link/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)")
 
 
 def told(mailbox: Mailbox, since: int) -> Counter[tuple[str, str]]:

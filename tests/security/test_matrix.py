@@ -154,6 +154,7 @@ MATRIX: dict[tuple[str, str, str], dict[str, Any]] = {
     ("notifications", "GET", "/readyz"): OPEN_ROW,
     ("notifications", "GET", "/metrics"): OPEN_ROW,
     ("notifications", "GET", "/v1/links/{token}"): OPEN_ROW,
+    ("notifications", "POST", "/v1/links/{token}"): OPEN_ROW,
     ("notifications", "GET", "/v1/alerts"): ward_row(PEOPLE),
     ("notifications", "POST", "/v1/alerts/{alert_id}/ack"): ward_row(PEOPLE),
     ("notifications", "POST", "/v1/alerts/{alert_id}/snooze"): ward_row(PEOPLE),
@@ -267,6 +268,7 @@ CALLS: dict[tuple[str, str, str], Call] = {
         {"period": "2020-01"}, json={"excellent": []}
     ),
     ("notifications", "GET", "/v1/links/{token}"): Call({"token": "x" * 20}),
+    ("notifications", "POST", "/v1/links/{token}"): Call({"token": "x" * 20}),
     ("notifications", "POST", "/v1/alerts/{alert_id}/ack"): Call({"alert_id": ANY_ID}),
     ("notifications", "POST", "/v1/alerts/{alert_id}/snooze"): Call(
         {"alert_id": ANY_ID}, json={"hours": 1}

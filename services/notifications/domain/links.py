@@ -51,7 +51,9 @@ def verify(secret: str, token: str, now: datetime) -> LinkAction:
 
 @dataclass(frozen=True)
 class LinkMaker:
-    """Makes the links in messages: ``{public_url}/v1/links/{token}``, valid for ``ttl``."""
+    """Makes the links in messages: ``{public_url}/alerts/link/{token}``, valid for ``ttl``:
+    the web pages' confirmation page, which changes nothing until the person confirms (a
+    POST), so a mail scanner opening every link acknowledges nothing."""
 
     secret: str
     public_url: str
@@ -59,4 +61,4 @@ class LinkMaker:
 
     def url(self, alert_id: str, action: Action, now: datetime) -> str:
         token = sign(self.secret, alert_id, action, now, self.ttl)
-        return f"{self.public_url.rstrip('/')}/v1/links/{token}"
+        return f"{self.public_url.rstrip('/')}/alerts/link/{token}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from contracts.roles import Role
@@ -92,24 +92,46 @@ async def snooze(
     return await _command(_service(request), caller, command, key)
 
 
-_PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
-<title>5S+</title></head><body><p>{vi}</p><p lang="en"><small>{en}</small></p></body></html>"""
+def _link(request: Request, token: str) -> links.LinkAction:
+    """What a link's token asks for (403 ``link_invalid``: altered, expired, not a link)."""
+    service = _service(request)
+    secret = service.settings.signing_secret.get_secret_value()
+    try:
+        return links.verify(secret, token, service.clock.now())
+    except links.InvalidLink:
+        raise Refusal(Kind.FORBIDDEN, "link_invalid") from None
 
 
 @router.get(
     "/links/{token}",
-    response_class=HTMLResponse,
-    summary="Follow an acknowledge or snooze link from a message (the token is the credential)",
+    responses=error_responses(403, 404),
+    summary="What an acknowledge or snooze link from a message asks for; changes nothing",
 )
-async def follow_link(request: Request, token: str) -> HTMLResponse:
+async def read_link(
+    request: Request, token: str, accept_language: Annotated[str | None, Header()] = None
+) -> dict[str, Any]:
+    """The alert (its title and text in the caller's language, its state) and the action, for
+    the web pages' confirmation page. A GET never acts: mail scanners open every link."""
+    action = _link(request, token)
+    async with _service(request).runtime.sessions() as session:
+        alert = await views.alert_of(session, str(action.alert_id), pick_language(accept_language))
+    if alert is None:
+        raise Refusal(Kind.NOT_FOUND, "not_found")
+    hours = LINK_SNOOZE_HOURS if action.action == "snooze" else None
+    return {"action": action.action, "snooze_hours": hours, "alert": alert}
+
+
+@router.post(
+    "/links/{token}",
+    responses=error_responses(403, 404, 409),
+    summary="Do what an acknowledge or snooze link asks, once the person confirmed it (the "
+    "token is the credential)",
+)
+async def follow_link(request: Request, token: str, key: IdempotencyKey = None) -> JSONResponse:
     """The link's token is the recipient's credential for this one alert: the command runs as
     them, through the same pipeline as the API's."""
     service = _service(request)
-    secret = service.settings.signing_secret.get_secret_value()
-    try:
-        action = links.verify(secret, token, service.clock.now())
-    except links.InvalidLink:
-        raise Refusal(Kind.FORBIDDEN, "link_invalid") from None
+    action = _link(request, token)
     alert_id = str(action.alert_id)
     async with service.runtime.sessions() as session:
         recipient = await views.recipient_of(session, alert_id)
@@ -118,14 +140,9 @@ async def follow_link(request: Request, token: str) -> HTMLResponse:
     body: BaseModel
     if action.action == "ack":
         body = AcknowledgeCommand(alert_id=alert_id)
-        page = _PAGE.format(vi="Đã xác nhận cảnh báo. Cảm ơn!", en="Alert acknowledged.")
     else:
         body = SnoozeCommand(alert_id=alert_id, hours=LINK_SNOOZE_HOURS)
-        page = _PAGE.format(
-            vi="Đã hoãn nhắc lại cảnh báo trong 24 giờ.", en="Reminders held for 24 hours."
-        )
-    await service.people.execute(recipient, body)
-    return HTMLResponse(page)
+    return await _command(service, recipient, body, key)
 
 
 @router.get(

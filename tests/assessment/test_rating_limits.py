@@ -51,6 +51,7 @@ async def votes(ward: Ward, before: int) -> list[FeedbackReceived]:
     return [e for e in (await ward.staged())[before:] if isinstance(e, FeedbackReceived)]
 
 
+@pytest.mark.slow  # 700 commands; its arithmetic is in the fast tier (test_rating_windows)
 async def test_700_level_1_ratings_at_one_every_6_s_from_one_qr_token_are_not_700_votes(
     ward: Ward, phone: None
 ) -> None:

@@ -22,6 +22,7 @@ from contracts.events import FeedbackReceived, FeedbackReceivedData
 from contracts.periods import Month
 from contracts.roles import Role
 from services.assessment.adapters import feedback, org, rating_codes
+from services.assessment.domain import rating_windows
 from services.assessment.domain.rating_codes import code_hash, new_code
 from services.assessment.domain.window import check_capture
 from services.assessment.handlers.common import (
@@ -231,17 +232,15 @@ async def _held(
     session: AsyncSession, context: Context, device_id: str, client_hash: str | None
 ) -> str | None:
     """Why this rating is held for review (``device``, ``address``), or None: the ratings that
-    arrived within a window before it, held ones included, already fill it."""
-    windows = [("device", context.policy.rating_device_window, {"device_id": device_id})]
-    if client_hash is not None:  # the narrower window first: it names the cause
-        windows.insert(
-            0, ("address", context.policy.rating_address_window, {"client_hash": client_hash})
-        )
-    for reason, window, key in windows:
-        since, until = context.now - window.span, context.now
-        if await feedback.count_between(session, context.ward, since, until, **key) >= window.count:
-            return reason
-    return None
+    arrived within a window before it, held ones included, already fill it
+    (``domain.rating_windows``)."""
+    arrived = []
+    for reason, window in rating_windows.windows(context.policy, client_hash is not None):
+        key = {"client_hash": client_hash} if reason == "address" else {"device_id": device_id}
+        since = rating_windows.opens_at(window, context.now)
+        count = await feedback.count_between(session, context.ward, since, context.now, **key)
+        arrived.append((reason, window, count))
+    return rating_windows.held_reason(arrived)
 
 
 async def _rating_device(uow: UnitOfWork, context: Context, unit_id: str) -> Row[Any]:

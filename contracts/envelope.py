@@ -32,6 +32,10 @@ class Event(Contract):
 
     #: The context that owns (publishes) this event: assessment, scoring or notifications.
     owner: ClassVar[str]
+    #: The ``schema_version``s of this type that this code reads (an event type that changes
+    #: its shape adds its new version here and keeps reading the old ones); a message of any
+    #: other version is dead-lettered (``services.runtime.poison``).
+    readable_versions: ClassVar[frozenset[int]] = frozenset({1})
 
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
     type: str

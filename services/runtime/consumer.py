@@ -1,9 +1,10 @@
 """Durable JetStream consumers that apply each event exactly once.
 
-A consumer pulls a batch, parses every message into its event (a message that does not parse goes
-to the dead-letter stream with the reason, and is acked), claims the events in the inbox and
-applies the new ones in one transaction, commits, then acks. A crash before the commit loses
-nothing (the batch is redelivered); a crash after it double-counts nothing (the inbox skips it).
+A consumer pulls a batch, screens every message into its event (one that is no event of ours goes
+to the dead-letter stream with the reason, ``services.runtime.poison``, and is acked), claims the
+events in the inbox and applies the new ones in one transaction, commits, then acks. A crash
+before the commit loses nothing (the batch is redelivered); a crash after it double-counts nothing
+(the inbox skips it).
 
 When a batch fails, each event is retried alone: a transient failure (database or network down)
 naks it for redelivery later; any other failure is the event's own fault and dead-letters it, so
@@ -26,13 +27,11 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
-from pydantic import ValidationError
 from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import Event
-from contracts.events import parse_event
 from contracts.streams import StreamSpec
 from contracts.subjects import dead_letter_subject, ward_of
 from services.runtime.broker import inbox_prefix
@@ -44,6 +43,7 @@ from services.runtime.metrics import (
     EVENTS_PROCESSED,
     REDELIVERIES,
 )
+from services.runtime.poison import POISON_REASONS, Poison, screen
 from services.runtime.scrub import describe
 from services.runtime.uow import UnitOfWork
 
@@ -68,8 +68,9 @@ RETRY_DELAY_S = 2.0
 MAX_DELIVERIES_WAITING = 50
 #: How long a pull waits to fill a batch: the latency floor at low load, the batch size at high.
 BATCH_GATHER_S = 0.05
-#: Why a message is dead-lettered: it does not parse, it waited too long, its handler failed.
-DEAD_LETTER_REASONS = ("invalid", "gave_up", "handler_error")
+#: Why a message is dead-lettered: it is no event of ours (by kind of fault), it waited too long,
+#: its handler failed.
+DEAD_LETTER_REASONS = (*POISON_REASONS, "gave_up", "handler_error")
 
 
 @dataclass(frozen=True)
@@ -180,15 +181,15 @@ class EventConsumer:
         await self._apply_parsed(await self.parse(messages), started)
 
     async def parse(self, messages: Sequence[Msg]) -> list[Parsed]:
-        """The batch's events; a message that does not parse is dead-lettered."""
+        """The batch's events; a message that is no event of ours is dead-lettered."""
         parsed: list[Parsed] = []
         for message in messages:
             if message.metadata.num_delivered > 1:
                 REDELIVERIES.labels(self.service, self.spec.name).inc()
             try:
-                parsed.append(Parsed(message, parse_event(message.data)))
-            except ValidationError as error:
-                await self.dead_letter(message, "invalid", describe(error))
+                parsed.append(Parsed(message, screen(message.subject, message.data)))
+            except Poison as poison:
+                await self.dead_letter(message, poison.reason, poison.detail)
         return parsed
 
     async def _apply_parsed(self, parsed: Sequence[Parsed], started: float) -> None:

@@ -208,7 +208,7 @@ async def test_bad_message_is_dead_lettered_and_the_rest_applied(
         assert info.state.messages == 2
         letter = await js.get_msg("DEADLETTER", info.state.first_seq)
         assert letter.subject == "ward5s_dlq.binh-dong.test"
-        assert letter.headers["Ward5s-Reason"] == "invalid"
+        assert letter.headers["Ward5s-Reason"] == "unknown_type"
         assert letter.headers["Ward5s-Original-Subject"].endswith("audit.submitted")
         assert letter.data == b'{"type": "nonsense"}'  # kept as it came, to inspect or replay
         await asyncio.sleep(0.2)

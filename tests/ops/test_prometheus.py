@@ -312,7 +312,7 @@ async def test_a_dead_letter_is_caught(observed: Observed) -> None:
     async def caught() -> bool:
         answer = instant(observed.prometheus, alert_expr("Ward5sDeadLetters"))
         return any(
-            series["metric"]["reason"] == "invalid"
+            series["metric"]["reason"] == "malformed"
             and series["metric"]["consumer"] == "scoring-assessment"
             for series in answer["data"]["result"]
         )

@@ -36,10 +36,9 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy
 from nats.js.errors import NotFoundError
-from pydantic import ValidationError
 
-from contracts.events import parse_event
 from contracts.streams import ASSESSMENT
+from services.runtime.poison import Poison, screen
 from services.scoring.domain.fold import Fact, fact_of
 
 log = logging.getLogger(__name__)
@@ -94,10 +93,10 @@ def split(first: int, last: int, parts: int) -> list[tuple[int, int]]:
     return [(bounds[i], bounds[i + 1] - 1) for i in range(parts)]
 
 
-def _fact(sequence: int, payload: bytes) -> Fact | None:
+def _fact(sequence: int, subject: str, payload: bytes) -> Fact | None:
     try:
-        return fact_of(sequence, parse_event(payload))
-    except ValidationError:
+        return fact_of(sequence, screen(subject, payload))
+    except Poison:
         return None  # the live consumer dead-lettered it
 
 
@@ -140,7 +139,7 @@ async def read_here(js: JetStreamContext, first: int, last: int, sink: Sink) -> 
                 if sequence > last:
                     done = True
                     break
-                fact = _fact(sequence, message.data)
+                fact = _fact(sequence, message.subject, message.data)
                 if fact is not None:
                     facts.append(fact)
                 if sequence >= last or metadata.num_pending == 0:
@@ -230,7 +229,7 @@ class _RangeReader:
             self._finish()  # past a gap at the end of the range: the next range's
             return
         self.position = sequence
-        fact = _fact(sequence, message.data)
+        fact = _fact(sequence, message.subject, message.data)
         if fact is not None:
             self.facts.append(fact)
             if len(self.facts) >= CHUNK:

@@ -15,17 +15,16 @@ from typing import Any
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
-from pydantic import ValidationError
 from sqlalchemy import JSON, Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from contracts.envelope import Event
-from contracts.events import parse_event
 from services.runtime.db import (
     SessionFactory,
     session_factory,
     transaction,
 )
+from services.runtime.poison import Poison, screen
 from services.runtime.uow import UnitOfWork
 from services.scoring.adapters.history import (
     FETCH,
@@ -172,8 +171,8 @@ class Replay:
                         break
                     self.position = sequence
                     try:
-                        event = parse_event(message.data)
-                    except ValidationError:
+                        event = screen(message.subject, message.data)
+                    except Poison:
                         continue  # the live consumer dead-lettered it too
                     # Seen before (the fold, or a copy republished after the duplicate window):
                     # the live inbox skipped it.

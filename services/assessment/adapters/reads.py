@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import ColumnElement, FromClause, Row, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.assessment.adapters.tables import (
@@ -19,6 +19,22 @@ from services.assessment.adapters.tables import (
     units,
 )
 
+#: A unit's names beside a row of it, as the exports show them (join ``_unit_of``).
+UNIT_NAMES = (units.c.name_vi.label("unit_name_vi"), units.c.name_en.label("unit_name_en"))
+
+
+def _unit_of(table: Table) -> ColumnElement[bool]:
+    """Join ``units`` to the unit of ``table``'s rows (its ``ward`` and ``unit_id``)."""
+    return (units.c.ward == table.c.ward) & (units.c.unit_id == table.c.unit_id)
+
+
+def _named(
+    person: FromClause, ward: ColumnElement[Any], person_id: ColumnElement[Any]
+) -> ColumnElement[bool]:
+    """Join ``person`` (``people`` or an alias of it) to the person ``person_id`` of ``ward``:
+    an outer join, since someone no longer in the org chart has no row (their name is None)."""
+    return (person.c.ward == ward) & (person.c.person_id == person_id)
+
 
 async def audit_export(session: AsyncSession, ward: str, period: str) -> list[dict[str, Any]]:
     """Every item of every audit of the ward's month, with its unit's names (``unit_name_vi``,
@@ -29,8 +45,7 @@ async def audit_export(session: AsyncSession, ward: str, period: str) -> list[di
         select(
             audits.c.audit_id,
             audits.c.unit_id,
-            units.c.name_vi.label("unit_name_vi"),
-            units.c.name_en.label("unit_name_en"),
+            *UNIT_NAMES,
             audits.c.period,
             audits.c.performed_at,
             audits.c.catalog_version,
@@ -44,11 +59,8 @@ async def audit_export(session: AsyncSession, ward: str, period: str) -> list[di
             audit_items.c.score,
             audit_items.c.note,
         )
-        .join(units, (units.c.ward == audits.c.ward) & (units.c.unit_id == audits.c.unit_id))
-        .outerjoin(
-            auditor,
-            (auditor.c.ward == audits.c.ward) & (auditor.c.person_id == audits.c.auditor_id),
-        )
+        .join(units, _unit_of(audits))
+        .outerjoin(auditor, _named(auditor, audits.c.ward, audits.c.auditor_id))
         .outerjoin(audit_items, audit_items.c.audit_id == audits.c.audit_id)
         .where(audits.c.ward == ward, audits.c.period == period)
         .order_by(audits.c.unit_id, audits.c.performed_at, audit_items.c.code)
@@ -64,8 +76,7 @@ async def action_export(session: AsyncSession, ward: str, period: str) -> list[d
         select(
             actions.c.action_id,
             actions.c.unit_id,
-            units.c.name_vi.label("unit_name_vi"),
-            units.c.name_en.label("unit_name_en"),
+            *UNIT_NAMES,
             actions.c.period,
             actions.c.audit_id,
             audits.c.catalog_version,
@@ -78,11 +89,9 @@ async def action_export(session: AsyncSession, ward: str, period: str) -> list[d
             actions.c.closed_at,
             actions.c.note,
         )
-        .join(units, (units.c.ward == actions.c.ward) & (units.c.unit_id == actions.c.unit_id))
+        .join(units, _unit_of(actions))
         .join(audits, audits.c.audit_id == actions.c.audit_id)
-        .outerjoin(
-            owner, (owner.c.ward == actions.c.ward) & (owner.c.person_id == actions.c.owner_id)
-        )
+        .outerjoin(owner, _named(owner, actions.c.ward, actions.c.owner_id))
         .where(actions.c.ward == ward, actions.c.period == period)
         .order_by(actions.c.unit_id, actions.c.item_code)
     )
@@ -94,9 +103,7 @@ async def self_assessments_of(
 ) -> Sequence[Row[Any]]:
     """The ward's self-assessments of a month (of one status if given), with the person's name
     (``full_name``, None for someone no longer in the org chart), by unit and person."""
-    person = (people.c.ward == self_assessments.c.ward) & (
-        people.c.person_id == self_assessments.c.person_id
-    )
+    person = _named(people, self_assessments.c.ward, self_assessments.c.person_id)
     query = (
         select(self_assessments, people.c.full_name)
         .outerjoin(people, person)

@@ -36,6 +36,7 @@ from contracts.streams import StreamSpec
 from contracts.subjects import dead_letter_subject, ward_of
 from services.runtime.broker import inbox_prefix
 from services.runtime.db import SessionFactory, transaction
+from services.runtime.durables import reconcile
 from services.runtime.inbox import claim
 from services.runtime.metrics import (
     DEAD_LETTERS,
@@ -84,6 +85,9 @@ class ConsumerSpec:
     #: Apply a batch in the background while the next one is fetched and parsed (the batches
     #: are still applied one after the other, in order). Off by default.
     pipelined: bool = False
+    #: How many messages may be delivered and not yet acknowledged (0: eight batches, at
+    #: least 1000); a consumer at this limit is sent nothing more until it acks.
+    max_ack_pending: int = 0
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,26 @@ class EventConsumer:
         self.units = units
         self._in_flight: asyncio.Task[None] | None = None
 
+    def config(self) -> ConsumerConfig:
+        """The durable consumer's configuration as this code wants it."""
+        return ConsumerConfig(
+            ack_policy=JsAckPolicy.EXPLICIT,
+            ack_wait=self.spec.ack_wait_s,
+            deliver_policy=DeliverPolicy.ALL,
+            max_ack_pending=self.spec.max_ack_pending or max(self.spec.batch_size * 8, 1000),
+        )
+
+    async def reconcile(self, js: JetStreamContext) -> None:
+        """Bring an existing durable consumer to :meth:`config`: JetStream keeps a durable's
+        settings from its creation, and the client binds to it as it is, so without this a
+        change in code (``ack_wait``, ``max_ack_pending``, the filter) never reached it.
+
+        The editable fields are updated in place (the consumer keeps its position); a change
+        JetStream cannot make to a durable raises ``durables.ConsumerOutdated``, so the service
+        refuses to start rather than run with settings other than its code's. A consumer not
+        there yet is left to be created as configured."""
+        await reconcile(js, self.spec.stream.name, self.spec.name, self.spec.subject, self.config())
+
     def register(self) -> None:
         """Declare the durable pull consumer on the broker."""
         spec = self.spec
@@ -123,12 +147,7 @@ class EventConsumer:
             durable=spec.name,
             inbox_prefix=f"{inbox_prefix(self.service)}.".encode(),
             pull_sub=PullSub(batch_size=spec.batch_size, timeout=BATCH_GATHER_S, batch=True),
-            config=ConsumerConfig(
-                ack_policy=JsAckPolicy.EXPLICIT,
-                ack_wait=spec.ack_wait_s,
-                deliver_policy=DeliverPolicy.ALL,
-                max_ack_pending=max(spec.batch_size * 8, 1000),
-            ),
+            config=self.config(),
             ack_policy=AckPolicy.MANUAL,
             decoder=_skip_decoding,
             title=f"{self.service}/{spec.name}",

@@ -179,6 +179,8 @@ class Runtime:
         for hook in self._startup:
             await hook()
         await self._fetch_token_keys()
+        for consumer in self.consumers:  # an earlier release's durables take today's settings
+            await consumer.reconcile(jetstream(self.broker))
         await self.broker.start()
         if self.has_database:
             self._start_relay()

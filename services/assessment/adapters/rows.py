@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Row, Table, select
+from sqlalchemy import ColumnElement, Row, Table, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -20,3 +20,8 @@ async def locked(
             .with_for_update()
         )
     ).first()
+
+
+def person_month(table: Table, ward: str, person_id: str, period: str) -> ColumnElement[bool]:
+    """The rows of ``table`` about one person's month (``period``, YYYY-MM) in ``ward``."""
+    return and_(table.c.ward == ward, table.c.person_id == person_id, table.c.period == period)

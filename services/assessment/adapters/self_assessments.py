@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import ScoredItem
 from services.assessment.adapters.rows import locked as _locked
+from services.assessment.adapters.rows import person_month
 from services.assessment.adapters.tables import self_assessments
 
 
@@ -28,11 +29,7 @@ async def of_person_locked(
     return (
         await session.execute(
             select(self_assessments)
-            .where(
-                self_assessments.c.ward == ward,
-                self_assessments.c.person_id == person_id,
-                self_assessments.c.period == period,
-            )
+            .where(person_month(self_assessments, ward, person_id, period))
             .with_for_update()
         )
     ).first()

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.assessment.adapters.rows import person_month
 from services.assessment.adapters.tables import task_result_records, task_results
 from services.runtime.db import upsert
 
@@ -55,11 +56,7 @@ async def history(
     return (
         await session.execute(
             select(task_result_records)
-            .where(
-                task_result_records.c.ward == ward,
-                task_result_records.c.person_id == person_id,
-                task_result_records.c.period == period,
-            )
+            .where(person_month(task_result_records, ward, person_id, period))
             .order_by(task_result_records.c.record_id)
         )
     ).all()

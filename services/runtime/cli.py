@@ -10,6 +10,7 @@ from typing import Protocol
 
 from fastapi import FastAPI
 
+from services.runtime import deadletters
 from services.runtime.migrations import upgrade
 from services.runtime.service import configure_logging, serve
 from services.runtime.settings import ServiceSettings
@@ -44,6 +45,8 @@ def main(bootstrap: Bootstrap, commands: Mapping[str, Command] | None = None) ->
     """Run the command given on the command line for the service of ``bootstrap``: ``serve``
     (the default), ``migrate``, or one of the service's own ``commands``."""
     settings, build_app, migrations = bootstrap.settings, bootstrap.build_app, bootstrap.MIGRATIONS
+    if migrations is not None:  # a service with a database has consumers, so dead letters
+        commands = {**(commands or {}), "deadletters": DEADLETTERS}
     parser = argparse.ArgumentParser(prog=f"python -m services.{bootstrap.NAME}")
     subparsers = parser.add_subparsers(dest="command")
     subparsers.add_parser("serve", help="run the service (the default)")
@@ -60,3 +63,10 @@ def main(bootstrap: Bootstrap, commands: Mapping[str, Command] | None = None) ->
         (commands or {})[arguments.command].run(config, arguments)
     else:
         serve(build_app(config), config)
+
+
+DEADLETTERS = Command(
+    help="list, show and replay this service's dead letters",
+    run=deadletters.main,
+    configure=deadletters.configure,
+)

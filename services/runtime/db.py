@@ -24,6 +24,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Select,
     String,
     Table,
     Text,
@@ -215,6 +216,16 @@ def upsert(session: AsyncSession, table: Table) -> Any:
     if is_postgres(session):
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+def batch_for_one(statement: Select[Any], order: Any, size: int) -> Select[Any]:
+    """``statement`` as the batch one instance works on: at most ``size`` rows, in ``order``
+    (a column; None for any), locked and skipping the rows another instance holds, so two
+    instances never take the same row (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite has
+    one writer and leaves it out)."""
+    if order is not None:
+        statement = statement.order_by(order)
+    return statement.limit(size).with_for_update(skip_locked=True)
 
 
 async def all_rows(session: AsyncSession, statement: Any) -> list[Any]:

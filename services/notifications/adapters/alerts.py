@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.adapters.tables import alerts, deliveries
 from services.notifications.domain.texts import Message
-from services.runtime.db import all_rows, upsert
+from services.runtime.db import all_rows, batch_for_one, upsert
 
 #: How many due alerts one pass takes; the next pass takes the rest.
 BATCH = 500
@@ -140,11 +140,11 @@ async def due_escalations(session: AsyncSession, now: datetime) -> list[Any]:
     """Open alerts past their escalation time, oldest first, locked."""
     return await all_rows(
         session,
-        select(alerts)
-        .where(alerts.c.status == "open", alerts.c.escalates_at <= now)
-        .order_by(alerts.c.escalates_at)
-        .limit(BATCH)
-        .with_for_update(skip_locked=True),
+        batch_for_one(
+            select(alerts).where(alerts.c.status == "open", alerts.c.escalates_at <= now),
+            alerts.c.escalates_at,
+            BATCH,
+        ),
     )
 
 
@@ -152,10 +152,9 @@ async def due_repeats(session: AsyncSession, now: datetime) -> list[Any]:
     """Open alerts past their repeat time, locked."""
     return await all_rows(
         session,
-        select(alerts)
-        .where(alerts.c.status == "open", alerts.c.repeat_at <= now)
-        .limit(BATCH)
-        .with_for_update(skip_locked=True),
+        batch_for_one(
+            select(alerts).where(alerts.c.status == "open", alerts.c.repeat_at <= now), None, BATCH
+        ),
     )
 
 

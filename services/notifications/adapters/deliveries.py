@@ -17,7 +17,7 @@ from services.notifications.adapters.tables import (
     org_versions,
     preferences,
 )
-from services.runtime.db import all_rows, upsert
+from services.runtime.db import all_rows, batch_for_one, upsert
 
 #: How many due deliveries one pass claims; the next pass claims the rest.
 BATCH = 1000
@@ -124,17 +124,12 @@ async def claim(
 ) -> list[int]:
     """Claim the deliveries due at ``now`` that no other instance holds, until ``wall + lease``
     (wall time: a claim lasts as long as a send, however the service's clock is moved)."""
-    due = (
-        select(deliveries.c.id)
-        .where(
-            deliveries.c.status == "pending",
-            deliveries.c.send_after <= now,
-            or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < wall),
-        )
-        .order_by(deliveries.c.id)
-        .limit(BATCH)
-        .with_for_update(skip_locked=True)
+    pending = select(deliveries.c.id).where(
+        deliveries.c.status == "pending",
+        deliveries.c.send_after <= now,
+        or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < wall),
     )
+    due = batch_for_one(pending, deliveries.c.id, BATCH)
     claimed = await session.scalars(
         update(deliveries)
         .where(deliveries.c.id.in_(due.scalar_subquery()))

@@ -14,7 +14,7 @@ from services.notifications.adapters.alerts import of_cause
 from services.notifications.adapters.tables import expectations, records
 from services.notifications.domain import rules
 from services.notifications.domain.obligations import Record
-from services.runtime.db import all_rows, upsert
+from services.runtime.db import all_rows, batch_for_one, upsert
 
 #: How many missed deadlines one pass alerts; the next pass takes the rest.
 BATCH = 1000
@@ -155,15 +155,15 @@ async def missed(session: AsyncSession, now: datetime) -> list[Any]:
     """Deadlines past at ``now``, not met and not yet alerted, oldest first, locked."""
     return await all_rows(
         session,
-        select(expectations)
-        .where(
-            expectations.c.due_at <= now,
-            expectations.c.met_at.is_(None),
-            expectations.c.raised_at.is_(None),
-        )
-        .order_by(expectations.c.due_at)
-        .limit(BATCH)
-        .with_for_update(skip_locked=True),
+        batch_for_one(
+            select(expectations).where(
+                expectations.c.due_at <= now,
+                expectations.c.met_at.is_(None),
+                expectations.c.raised_at.is_(None),
+            ),
+            expectations.c.due_at,
+            BATCH,
+        ),
     )
 
 

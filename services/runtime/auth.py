@@ -68,6 +68,15 @@ class Principal:
         return self.role is Role.UNIT_HEAD and unit_id == self.unit_id
 
 
+def seated(subject_id: str, ward: str, seat: Any) -> Principal:
+    """A person of ``ward`` as a service's copy of the org chart seats them: ``seat`` is its row
+    of them (``role``, ``unit_id``, ``units_in_charge``: a list, or None for none). The role,
+    unit and units a token carries may be older; a command goes by this."""
+    return Principal(
+        subject_id, ward, Role(seat.role), seat.unit_id, tuple(seat.units_in_charge or ())
+    )
+
+
 @dataclass(frozen=True)
 class SigningKey:
     """A private key and its key id, as the issuer holds it."""

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.roles import Role
 from services.assessment.adapters import org
-from services.runtime.auth import Principal
+from services.runtime.auth import Principal, seated
 from services.runtime.commands import CommandContext
 from services.runtime.refusals import Kind, Refusal
 
@@ -38,9 +38,7 @@ async def current_principal(session: AsyncSession, principal: Principal) -> Prin
         if principal.role is Role.ADMIN and not await org.has_chart(session, ward):
             return principal
         raise Refusal(Kind.FORBIDDEN, "not_in_org_chart")
-    return Principal(
-        subject, ward, Role(person.role), person.unit_id, tuple(person.units_in_charge or ())
-    )
+    return seated(subject, ward, person)
 
 
 async def resolve_seat(context: CommandContext) -> Principal:

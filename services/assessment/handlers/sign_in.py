@@ -26,14 +26,13 @@ from sqlalchemy import Row
 
 from contracts.envelope import SYSTEM, Actor
 from contracts.events import SignInLinkIssued, SignInLinkIssuedData, SignInLinkPurpose
-from contracts.roles import Role
 from services.assessment.adapters import credentials as stored
 from services.assessment.adapters import org
 from services.assessment.domain import credentials as rules
 from services.assessment.domain.org import OrgRow
 from services.assessment.handlers.common import find_person
 from services.assessment.handlers.revoking import revoke_sessions
-from services.runtime.auth import Principal
+from services.runtime.auth import Principal, seated
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.sealing import seal
 from services.runtime.uow import UnitOfWork
@@ -76,13 +75,7 @@ class Session:
 
 def principal_of(person: Row[Any]) -> Principal:
     """A person's seat in the org chart as a token's principal."""
-    return Principal(
-        person.person_id,
-        person.ward,
-        Role(person.role),
-        person.unit_id,
-        tuple(person.units_in_charge or ()),
-    )
+    return seated(person.person_id, person.ward, person)
 
 
 # --- links ------------------------------------------------------------------------------------

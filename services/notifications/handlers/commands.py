@@ -33,7 +33,7 @@ from services.notifications.entrypoints.schemas import (
 from services.notifications.handlers import webhooks
 from services.notifications.handlers.alerts import alert_data, alert_event
 from services.notifications.handlers.context import Context
-from services.runtime.auth import Principal
+from services.runtime.auth import Principal, seated
 from services.runtime.clock import Clock, ClockFixed, FrozenClock
 from services.runtime.commands import Answer, CommandContext, Commands, command_registry
 from services.runtime.db import SessionFactory
@@ -76,13 +76,7 @@ async def seat(command: Command) -> Principal:
         row = await org.person(session, caller.ward, caller.subject_id)
     if row is None:
         raise Refusal(Kind.FORBIDDEN, "not_in_org_chart")
-    return Principal(
-        caller.subject_id,
-        caller.ward,
-        Role(row.role),
-        row.unit_id,
-        tuple(row.units_in_charge or ()),
-    )
+    return seated(caller.subject_id, caller.ward, row)
 
 
 COMMANDS = command_registry(

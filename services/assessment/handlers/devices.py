@@ -47,7 +47,7 @@ async def register(
         return None
     if current is not None and before is not None and before.role == device.role.value:
         return None
-    return await _issue(uow, ctx, device.device_id, current, reason, lifetime)
+    return await _replace(uow, ctx, device.device_id, current, reason, lifetime, issue=True)
 
 
 async def rotate(
@@ -58,7 +58,9 @@ async def rotate(
     device = await org.active_device(uow.session, ctx.ward, device_id)
     if device is None:
         raise Refusal(Kind.NOT_FOUND, "not_found", "device_id")
-    credential = await _issue(uow, ctx, device_id, device.credential_id, reason, lifetime)
+    credential = await _replace(
+        uow, ctx, device_id, device.credential_id, reason, lifetime, issue=True
+    )
     return answer(device_id, device.role, device.unit_id, credential)
 
 
@@ -75,20 +77,6 @@ def answer(
     }
 
 
-async def _issue(
-    uow: UnitOfWork,
-    ctx: Context,
-    device_id: str,
-    current: str | None,
-    reason: str | None,
-    lifetime: timedelta,
-) -> str:
-    credential_id = await _replace(uow, ctx, device_id, current, reason, lifetime, issue=True)
-    assert credential_id is not None  # issued
-    await record_admin_action(uow, ctx, "credential.issued", device_id, reason, holder="device")
-    return credential_id
-
-
 async def _replace(
     uow: UnitOfWork,
     ctx: Context,
@@ -99,8 +87,8 @@ async def _replace(
     *,
     issue: bool,
 ) -> str | None:
-    """:func:`replace_credential`, the revocation of ``current`` recorded as the caller's
-    ``credential.revoked``."""
+    """:func:`replace_credential`, recorded as the caller's actions: ``credential.revoked``
+    (``current``, if any), then ``credential.issued`` (the new one, when ``issue``)."""
     new = await replace_credential(
         uow, ctx.ward, device_id, current, lifetime, ctx.actor, issue=issue
     )
@@ -108,6 +96,8 @@ async def _replace(
         await record_admin_action(
             uow, ctx, "credential.revoked", device_id, reason, holder="device"
         )
+    if new is not None:
+        await record_admin_action(uow, ctx, "credential.issued", device_id, reason, holder="device")
     return new
 
 

@@ -19,7 +19,7 @@ from services.runtime.service import Runtime
 from services.runtime.settings import ServiceSettings, own_settings
 from services.web.adapters.upstream import Upstream, UpstreamRefusal
 from services.web.domain.refusals import MESSAGES
-from services.web.entrypoints import devices, gateway, pages
+from services.web.entrypoints import classification, devices, gateway, leaders, pages
 from services.web.entrypoints.cookies import Cookies
 from services.web.entrypoints.deps import NotForRole, SignInFirst, Web, page
 from services.web.handlers.sessions import Refresher
@@ -59,7 +59,13 @@ def build_app(config: ServiceSettings | None = None) -> FastAPI:
     app = runtime.http_app(
         title="ward5s web",
         description="The pages people submit from, and the gateway to the services' APIs.",
-        routers=[pages.router, devices.router, gateway.router],
+        routers=[
+            pages.router,
+            devices.router,
+            leaders.router,
+            classification.router,
+            gateway.router,
+        ],
     )
     app.state.web = web
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,36 +51,45 @@ class WebStack:
     def assessment(self) -> str:
         return self.stack.url("assessment")
 
+    def service(self, name: str) -> str:
+        return self.stack.url(name)
+
     def token(self, subject: str) -> str:
         entry = next(e for e in self.tokens if subject in (e["person_id"], e["device_id"]))
         return str(entry["token"])
 
 
-@pytest.fixture(scope="module")
-def web_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebStack]:
-    workdir = tmp_path_factory.mktemp("web")
+@contextmanager
+def started_web_stack(
+    workdir: Path, services: tuple[str, ...] = ("assessment",), **env: str
+) -> Iterator[WebStack]:
+    """A nats-server, the demo ward's org chart, ``services`` (SQLite each) and the web
+    service pointed at them, stopped on leaving; ``env``: more settings for every process."""
     nats = NatsServer(workdir / "nats", log=workdir / "nats.log").start()
-    database = f"sqlite+aiosqlite:///{workdir / 'assessment.db'}"
+    databases = {name: f"sqlite+aiosqlite:///{workdir / name}.db" for name in services}
     # Access tokens of 62 s: a password session is renewed (refresh) on nearly every request.
-    fast_refresh = {"WARD5S_ASSESSMENT_ACCESS_TOKEN_MINUTES": "1.04"}
-    stack = Stack(nats.url, {"assessment": database}, workdir, extra_env=fast_refresh)
+    extra = {"WARD5S_ASSESSMENT_ACCESS_TOKEN_MINUTES": "1.04", **env}
+    stack = Stack(nats.url, databases, workdir, extra_env=extra)
     tokens_file = workdir / "demo-tokens.json"
     web = None
     try:
         tokens = stack.load_demo(tokens_file, mode="org")
-        stack.start("assessment")
-        env = {
-            **stack.env("assessment"),
-            "WARD5S_WEB_ASSESSMENT_URL": stack.url("assessment"),
-            "WARD5S_WEB_DEMO_TOKENS": str(tokens_file),
-        }
-        web = ServiceProcess("web", free_port(), env, log=workdir / "web.log").start()
+        stack.start(*services)
+        urls = {f"WARD5S_WEB_{name.upper()}_URL": stack.url(name) for name in services}
+        web_env = {**stack.env("assessment"), **urls, "WARD5S_WEB_DEMO_TOKENS": str(tokens_file)}
+        web = ServiceProcess("web", free_port(), web_env, log=workdir / "web.log").start()
         yield WebStack(stack, web, tokens)
     finally:
         if web is not None:
             web.stop()
         stack.stop()
         nats.stop()
+
+
+@pytest.fixture(scope="module")
+def web_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebStack]:
+    with started_web_stack(tmp_path_factory.mktemp("web")) as stack:
+        yield stack
 
 
 @dataclass

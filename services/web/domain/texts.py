@@ -9,6 +9,7 @@ from datetime import datetime
 from types import MappingProxyType
 
 from contracts.common import LOCAL_TZ
+from services.web.domain.leader_texts import LEADER_TEXTS
 
 LANGUAGES = ("vi", "en")
 
@@ -157,9 +158,10 @@ TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
 
 
 def text(key: str, lang: str) -> str:
-    """The text ``key`` in ``lang`` (``vi`` for anything but ``en``); KeyError for an unknown
-    key, so a page never shows a raw key."""
-    vi, en = TEXTS[key]
+    """The text ``key`` in ``lang`` (``vi`` for anything but ``en``), of the pages' texts or the
+    leaders' pages' (``leader_texts``); KeyError for an unknown key, so a page never shows a
+    raw key."""
+    vi, en = TEXTS[key] if key in TEXTS else LEADER_TEXTS[key]
     return unicodedata.normalize("NFC", en if lang == "en" else vi)
 
 
@@ -176,6 +178,14 @@ def local_date(moment: datetime | str | None) -> str:
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
     return moment.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
+
+
+def day_label(day: str | None) -> str:
+    """``2026-03-05`` -> ``05/03/2026``; ``""`` for None."""
+    if not day:
+        return ""
+    year, month, dom = day[:10].split("-")
+    return f"{dom}/{month}/{year}"
 
 
 def month_label(key: str) -> str:

@@ -9,7 +9,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from services.web.domain.texts import local_date, month_label, text
+from services.web.domain.sessions import NAVIGATION
+from services.web.domain.texts import day_label, local_date, month_label, text
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -26,6 +27,8 @@ def environment() -> Environment:
     )
     env.filters["local_date"] = local_date
     env.filters["month_label"] = month_label
+    env.filters["day_label"] = day_label
+    env.globals["nav"] = lambda role: NAVIGATION.get(role, ())
     return env
 
 

@@ -1,0 +1,92 @@
+"""The chairman's and HR's classification page: the period's table from scoring (people by
+name in Vietnamese order, band in the decree's words, what is missing, the income tier), the
+20 % cap per duty group, the ties waiting for the chairman with the form to decide them, and
+the XLSX and CSV exports for the HR office (scoring's, through the gateway)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from contracts.roles import Role
+from services.web.adapters.upstream import refusal_of
+from services.web.entrypoints.deps import page, require, web_of
+from services.web.views import leaders as models
+
+router = APIRouter(include_in_schema=False)
+
+READERS = {Role.CHAIRMAN.value, Role.VICE_CHAIRMAN.value, Role.ADMIN.value, Role.UNIT_HEAD.value}
+#: Scoring's periods for a classification: a month, a quarter or a year.
+PERIOD = r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"
+
+
+async def _classification_page(
+    request: Request, period: str | None, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    session = await require(request, READERS)
+    web, lang = web_of(request), web_of(request).cookies.lang(request)
+    periods = models.classification_periods(web.clock.now())
+    period = period or periods[0]
+    table = await web.upstream.read(
+        "scoring", "/v1/classification", session.access, lang, period=period
+    )
+    rows = models.classification_rows(table, lang)
+    return page(
+        request,
+        "classification.html",
+        session,
+        status=status,
+        period=period,
+        periods=[(key, models.label_of(key, lang)) for key in periods],
+        period_words=models.label_of(period, lang),
+        table=table,
+        rows=rows,
+        quotas=[{**q, "label": models.group_label(q["duty_group"], lang)} for q in table["quotas"]],
+        ties=models.ties(table, rows, lang),
+        may_decide=session.role == Role.CHAIRMAN.value,
+        percent=models.percent,
+        error=error,
+        done=request.query_params.get("done") == "1",
+        key=uuid.uuid4().hex,
+        export=quote(period),
+    )
+
+
+@router.get("/classification")
+async def classification_page(
+    request: Request, period: Annotated[str | None, Query(pattern=PERIOD)] = None
+) -> HTMLResponse:
+    return await _classification_page(request, period)
+
+
+@router.post("/classification/decisions")
+async def decide(request: Request) -> Response:
+    """The chairman's decision on a tie: who of the tied keep "xuất sắc" (``excellent``, the
+    boxes ticked), the duty group and a note, sent to scoring with the form's key."""
+    session = await require(request, {Role.CHAIRMAN.value})
+    web = web_of(request)
+    form = await request.form()
+    web.cookies.check_csrf(request, str(form.get("csrf") or ""))
+    period = str(form.get("period") or "")
+    body = {
+        "excellent": [str(v) for v in form.getlist("excellent")],
+        "duty_group": str(form.get("duty_group") or "") or None,
+        "note": str(form.get("note") or "") or None,
+    }
+    answer = await web.upstream.call(
+        "scoring",
+        "POST",
+        f"/v1/classification/{quote(period)}/decisions",
+        token=session.access,
+        lang=web.cookies.lang(request),
+        headers={"idempotency-key": str(form.get("key") or uuid.uuid4().hex)[:200]},
+        json=body,
+    )
+    if answer.status >= 400:
+        refused = refusal_of(answer)
+        return await _classification_page(request, period, refused.message, refused.status)
+    return RedirectResponse(f"/classification?period={quote(period)}&done=1", status_code=303)

@@ -1,0 +1,206 @@
+"""The leaders' pages: a unit head's review queue and every leader's alert inbox, with the
+confirmation page an e-mail's acknowledge or snooze link opens (docs/ARCHITECTURE.md, "The web
+front-end"). Each state change is a form POST with the CSRF token, sent on to the service with
+the form's idempotency key, so a double click or a resent form counts once."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from contracts.common import LOCAL_TZ
+from contracts.periods import MonthKey
+from contracts.roles import Role
+from services.runtime.refusals import Kind, Refusal
+from services.web.adapters.upstream import Answer, refusal_of
+from services.web.domain.sessions import WebSession
+from services.web.entrypoints.deps import page, require, web_of
+from services.web.views import leaders as models
+from services.web.views import pages as part1
+
+router = APIRouter(include_in_schema=False)
+
+Csrf = Annotated[str, Form(max_length=200)]
+Key = Annotated[str, Form(max_length=200)]
+REVIEWERS = {Role.UNIT_HEAD.value, Role.VICE_CHAIRMAN.value, Role.CHAIRMAN.value}
+LEADERS = {Role.UNIT_HEAD.value, Role.VICE_CHAIRMAN.value, Role.CHAIRMAN.value, Role.ADMIN.value}
+
+
+async def _send(
+    request: Request,
+    session: WebSession | None,
+    service: str,
+    path: str,
+    key: str,
+    json: Any = None,
+) -> Answer:
+    """A POST to ``service`` as the caller (or, with no session, as the link's token says)."""
+    web = web_of(request)
+    return await web.upstream.call(
+        service,
+        "POST",
+        path,
+        token=session.access if session else None,
+        lang=web.cookies.lang(request),
+        headers={"idempotency-key": key[:200] or uuid.uuid4().hex},
+        json=json,
+    )
+
+
+# --- the review queue --------------------------------------------------------------------------
+
+
+async def _review_page(
+    request: Request, period: str | None, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    session = await require(request, REVIEWERS)
+    web, lang = web_of(request), web_of(request).cookies.lang(request)
+    now = web.clock.now()
+    months = part1.recent_months(now)
+    period = period or months[0]
+    catalog = await web.upstream.read("assessment", "/v1/catalog", session.access, lang)
+    listed = await web.upstream.read(
+        "assessment",
+        "/v1/self-assessments",
+        session.access,
+        lang,
+        period=period,
+        status="submitted",
+    )
+    units = await web.upstream.read("assessment", "/v1/units", session.access, lang)
+    names = {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in units["units"]}
+    queue = models.review_queue(
+        listed["self_assessments"], session.subject, now.astimezone(LOCAL_TZ).date()
+    )
+    return page(
+        request,
+        "review.html",
+        session,
+        status=status,
+        period=period,
+        months=sorted({*months, period}, reverse=True),
+        queue=queue,
+        units=names,
+        pillars=part1.pillars(catalog, lang, plus=True),
+        scores=part1.SCORES,
+        error=error,
+        done=request.query_params.get("done") == "1",
+    )
+
+
+@router.get("/review")
+async def review_page(
+    request: Request, period: Annotated[MonthKey | None, Query()] = None
+) -> HTMLResponse:
+    return await _review_page(request, period)
+
+
+@router.post("/review/{self_assessment_id}")
+async def review(request: Request, self_assessment_id: uuid.UUID) -> Response:
+    """The form's decision: ``outcome`` approved, adjusted (with ``score-<code>`` 0–4 or ``na``
+    and a reason) or returned (with a reason), sent as the reviewer's own."""
+    session = await require(request, REVIEWERS)
+    web = web_of(request)
+    form = await request.form()
+    web.cookies.check_csrf(request, str(form.get("csrf") or ""))
+    outcome = str(form.get("outcome") or "")
+    body: dict[str, Any] = {"outcome": outcome, "reason": str(form.get("reason") or "") or None}
+    if outcome == "adjusted":
+        body["items"] = [
+            {"code": name.removeprefix("score-"), "score": None if v == "na" else int(v)}
+            for name, v in form.items()
+            if name.startswith("score-") and isinstance(v, str) and v in {*part1.SCORES, "na"}
+        ]
+    answer = await _send(
+        request,
+        session,
+        "assessment",
+        f"/v1/self-assessments/{self_assessment_id}/review",
+        str(form.get("key") or ""),
+        body,
+    )
+    period = str(form.get("period") or "")
+    if answer.status >= 400:
+        refused = refusal_of(answer)
+        return await _review_page(request, period or None, refused.message, refused.status)
+    return RedirectResponse(f"/review?period={period}&done=1", status_code=303)
+
+
+# --- the alert inbox ---------------------------------------------------------------------------
+
+
+async def _inbox(request: Request, session: WebSession) -> dict[str, Any]:
+    web, lang = web_of(request), web_of(request).cookies.lang(request)
+    listed = await web.upstream.read("notifications", "/v1/alerts", session.access, lang)
+    return {"groups": models.alert_groups(listed["alerts"], web.clock.now())}
+
+
+@router.get("/alerts")
+async def alerts_page(request: Request) -> HTMLResponse:
+    session = await require(request, LEADERS)
+    error = request.query_params.get("error")
+    return page(request, "alerts.html", session, error=error, **await _inbox(request, session))
+
+
+@router.get("/alerts/inbox")
+async def alerts_fragment(request: Request) -> HTMLResponse:
+    """The inbox's groups alone, for the page to refresh itself without a reload."""
+    session = await require(request, LEADERS)
+    return page(request, "alerts_groups.html", session, **await _inbox(request, session))
+
+
+# --- an e-mail's link ---------------------------------------------------------------------------
+
+
+@router.get("/alerts/link/{token}")
+async def link_page(request: Request, token: str) -> HTMLResponse:
+    """What the link asks, and a button to confirm it: opening the link changes nothing (mail
+    scanners open every link in a message)."""
+    web = web_of(request)
+    answer = await web.upstream.call(
+        "notifications", "GET", f"/v1/links/{token}", lang=web.cookies.lang(request)
+    )
+    if answer.status >= 400:
+        raise refusal_of(answer)
+    return page(request, "alert_link.html", None, link=answer.json(), token=token, done=None)
+
+
+@router.post("/alerts/link/{token}")
+async def link_confirmed(request: Request, token: str, csrf: Csrf, key: Key = "") -> Response:
+    """The person confirmed: the link's action, with the link's token as their credential."""
+    web = web_of(request)
+    web.cookies.check_csrf(request, csrf)
+    answer = await _send(request, None, "notifications", f"/v1/links/{token}", key)
+    if answer.status >= 400:
+        raise refusal_of(answer)
+    read = await web.upstream.call(
+        "notifications", "GET", f"/v1/links/{token}", lang=web.cookies.lang(request)
+    )
+    link = read.json() if read.status == 200 else {"action": "ack", "alert": None}
+    return page(request, "alert_link.html", None, link=link, token=token, done=link["action"])
+
+
+# Declared after the link's routes, which ``/alerts/{alert_id}/{action}`` would match.
+@router.post("/alerts/{alert_id}/{action}")
+async def alert_action(
+    request: Request,
+    alert_id: uuid.UUID,
+    action: str,
+    csrf: Csrf,
+    key: Key = "",
+    hours: Annotated[float, Form(gt=0, le=720)] = 24.0,
+) -> Response:
+    """Acknowledge (``ack``) or snooze (``snooze``, for ``hours``) one's alert."""
+    session = await require(request, LEADERS)
+    web_of(request).cookies.check_csrf(request, csrf)
+    if action not in ("ack", "snooze"):
+        raise Refusal(Kind.NOT_FOUND, "not_found")
+    body = {"hours": hours} if action == "snooze" else None
+    path = f"/v1/alerts/{alert_id}/{action}"
+    answer = await _send(request, session, "notifications", path, key, body)
+    if answer.status >= 400:
+        raise refusal_of(answer)
+    return RedirectResponse("/alerts", status_code=303)

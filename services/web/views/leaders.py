@@ -1,0 +1,139 @@
+"""View models of the leaders' pages: the review queue, the alert inbox and the classification,
+from the services' JSON, in the page's language. Bands, states and groups are worded by
+``contracts.labels`` (the one table of labels), never here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from contracts.labels import (
+    BAND_LABELS,
+    EMPLOYMENT_LABELS,
+    GROUP_LABELS,
+    MISSING_LABELS,
+    STATUS_LABELS,
+    period_label,
+)
+from contracts.periods import Month
+
+# --- the review queue ---------------------------------------------------------------------------
+
+
+def review_queue(rows: Iterable[dict[str, Any]], reviewer: str, today: date) -> list[dict]:
+    """What waits for ``reviewer``'s review (not their own), oldest submission first, each with
+    ``overdue`` when its last day to review (``review_due_on``) is before ``today``."""
+    waiting = [
+        {**row, "overdue": date.fromisoformat(row["review_due_on"]) < today}
+        for row in rows
+        if row["status"] == "submitted" and row["person_id"] != reviewer and row["review_due_on"]
+    ]
+    return sorted(waiting, key=lambda row: row["submitted_at"])
+
+
+# --- the alert inbox ----------------------------------------------------------------------------
+
+ALERT_GROUPS = ("open", "snoozed", "acknowledged")
+
+
+def alert_groups(alerts: Iterable[dict[str, Any]], now: datetime) -> dict[str, list[dict]]:
+    """The inbox by what it asks of the reader: to act on (open, or snoozed no longer),
+    snoozed, acknowledged; newest first within each."""
+    groups: dict[str, list[dict]] = {name: [] for name in ALERT_GROUPS}
+    for alert in alerts:
+        snoozed = alert.get("snoozed_until")
+        if alert["status"] == "acknowledged":
+            groups["acknowledged"].append(alert)
+        elif snoozed and datetime.fromisoformat(snoozed) > now:
+            groups["snoozed"].append(alert)
+        else:
+            groups["open"].append(alert)
+    return groups
+
+
+# --- classification -----------------------------------------------------------------------------
+
+
+def classification_periods(now: datetime) -> list[str]:
+    """The periods offered: this month and the last, this quarter and the last, this year."""
+    month = Month.of(now)
+    quarter = (month.month - 1) // 3 + 1
+    previous_quarter = f"{month.year}-Q{quarter - 1}" if quarter > 1 else f"{month.year - 1}-Q4"
+    return [
+        month.key,
+        month.shift(-1).key,
+        f"{month.year}-Q{quarter}",
+        previous_quarter,
+        str(month.year),
+    ]
+
+
+def label_of(key: str, lang: str) -> str:
+    """A period as an official writes it ("tháng 03/2026", "quý I/2026")."""
+    return period_label(key).pick(lang)
+
+
+@dataclass
+class Tie:
+    duty_group: str
+    group_label: str
+    quota: int
+    excellent: int
+    people: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def places(self) -> int:
+        """How many of the tied may still be named "xuất sắc"."""
+        return max(self.quota - self.excellent, 0)
+
+
+def group_label(group: str | None, lang: str) -> str:
+    label = GROUP_LABELS.get(group or "")
+    return label.pick(lang) if label else (group or "")
+
+
+def classification_rows(table: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """Each person (in the order scoring gives: Vietnamese order of names) with their band or
+    state in the decree's words, what is missing, and the income tier."""
+    rows = []
+    for person in table["people"]:
+        if person["status"] == "classified" and person["band"]:
+            standing = BAND_LABELS[person["band"]].pick(lang)
+        else:
+            standing = STATUS_LABELS[person["status"]].pick(lang)
+        unit = person.get("unit_name") or {}
+        rows.append(
+            {
+                **person,
+                "name": person.get("full_name") or person["person_id"],
+                "unit": unit.get(lang) or person.get("unit_id") or "",
+                "standing": standing,
+                "missing_words": [MISSING_LABELS[m].pick(lang) for m in person["missing"]],
+                "group": group_label(person.get("duty_group"), lang),
+                "employment": EMPLOYMENT_LABELS[person["employment_type"]].pick(lang),
+            }
+        )
+    return rows
+
+
+def ties(table: dict[str, Any], rows: list[dict[str, Any]], lang: str) -> list[Tie]:
+    """The duty groups with people waiting for the chairman's decision, with the quota."""
+    quotas = {q["duty_group"]: q for q in table["quotas"]}
+    found: dict[str, Tie] = {}
+    for row in rows:
+        if row["status"] != "pending_decision":
+            continue
+        group = row.get("duty_group") or ""
+        quota = quotas.get(group, {"quota": 0, "excellent": 0})
+        tie = found.setdefault(
+            group, Tie(group, group_label(group, lang), quota["quota"], quota["excellent"])
+        )
+        tie.people.append(row)
+    return list(found.values())
+
+
+def percent(share: float | None) -> str:
+    """0.8 -> "80%" (display only)."""
+    return "" if share is None else f"{round(share * 100)}%"

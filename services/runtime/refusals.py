@@ -11,8 +11,9 @@ HTTP statuses (read through :attr:`Refusal.status` by the HTTP error handler and
 intake's ``{"status", "body"}`` reply), and :meth:`Refusal.body` the JSON error in the caller's
 language.
 
-Texts: ``code -> (vi, en)`` templates with ``{name}`` placeholders, registered with
-:func:`register_messages` from each service's composition root (``bootstrap.py``) at start-up;
+Texts: ``code -> (vi, en)`` templates with ``{name}`` placeholders, kept as data in YAML files
+beside the code (:func:`read_messages`), registered with :func:`register_messages` from each
+service's composition root (``bootstrap.py``) at start-up;
 the runtime's own codes (:data:`COMMON_MESSAGES`) are there from the start. A code without a
 text reads as the generic ``invalid`` one. A param is shown as an official writes it
 (:func:`shown`): a month key ``2026-01`` as "tháng 01/2026", a quarter ``2026-Q1`` as "quý
@@ -27,7 +28,10 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from contracts.common import Text
 from contracts.labels import period_label
@@ -90,88 +94,25 @@ class Refusal(Exception):
 
 # --- texts ----------------------------------------------------------------------------------------
 
-#: The runtime's own codes: validation, authentication, the HTTP edge's refusals.
-COMMON_MESSAGES: Mapping[str, tuple[str, str]] = {
-    "invalid": ("Giá trị không hợp lệ.", "The value is not valid."),
-    "required": ("Thiếu trường bắt buộc.", "This field is required."),
-    "unknown_field": ("Trường này không được chấp nhận.", "This field is not accepted."),
-    "malformed_json": (
-        "Nội dung gửi lên không phải JSON hợp lệ.",
-        "The request body is not valid JSON.",
-    ),
-    "out_of_range": ("Giá trị nằm ngoài khoảng cho phép.", "The value is out of range."),
-    "too_long": ("Giá trị quá dài.", "The value is too long."),
-    "too_short": ("Giá trị quá ngắn.", "The value is too short."),
-    "bad_format": ("Giá trị không đúng định dạng.", "The value has the wrong format."),
-    "control_character": (
-        "Giá trị chứa ký tự điều khiển không được phép (như NUL).",
-        "The value holds a control character that is not allowed (such as NUL).",
-    ),
-    "not_allowed": (
-        "Giá trị không thuộc danh sách cho phép.",
-        "The value is not one of those allowed.",
-    ),
-    "bad_datetime": (
-        "Thời điểm không hợp lệ (dùng ISO 8601, ví dụ 2026-11-05T09:30:00+07:00).",
-        "Not a valid date-time (use ISO 8601, e.g. 2026-11-05T09:30:00+07:00).",
-    ),
-    "needs_timezone": (
-        "Thời điểm phải có múi giờ (ví dụ +07:00).",
-        "The date-time must carry a time zone (e.g. +07:00).",
-    ),
-    "bad_date": ("Ngày không hợp lệ (dùng YYYY-MM-DD).", "Not a valid date (use YYYY-MM-DD)."),
-    "bad_uuid": ("Mã định danh không hợp lệ.", "Not a valid identifier (UUID)."),
-    "not_a_number": ("Giá trị phải là số.", "The value must be a number."),
-    "not_an_integer": ("Giá trị phải là số nguyên.", "The value must be a whole number."),
-    "not_text": ("Giá trị phải là chuỗi ký tự.", "The value must be text."),
-    "not_a_list": ("Giá trị phải là một danh sách.", "The value must be a list."),
-    "not_an_object": (
-        "Giá trị phải là một đối tượng JSON.",
-        "The value must be a JSON object.",
-    ),
-    "not_a_boolean": ("Giá trị phải là true hoặc false.", "The value must be true or false."),
-    "unauthenticated": (
-        "Cần đăng nhập: thiếu hoặc sai mã truy cập (Bearer token).",
-        "Authentication required: the bearer token is missing or invalid.",
-    ),
-    "token_keys_unavailable": (
-        "Chưa kiểm tra được mã truy cập lúc này (không lấy được khóa công khai), vui lòng thử lại"
-        " sau.",
-        "The bearer token cannot be checked now (the public keys cannot be fetched); please try"
-        " again later.",
-    ),
-    "not_in_org_chart": (
-        "Bạn không còn trong sơ đồ tổ chức của phường nên không được thực hiện thao tác này.",
-        "You are no longer in the ward's org chart and may not do this.",
-    ),
-    "forbidden": (
-        "Bạn không có quyền thực hiện thao tác này.",
-        "You are not allowed to do this.",
-    ),
-    "not_found": ("Không tìm thấy.", "Not found."),
-    "method_not_allowed": ("Phương thức không được hỗ trợ.", "Method not allowed."),
-    "too_large": (
-        "Nội dung gửi lên quá lớn (tối đa {limit} byte).",
-        "The request body is too large (at most {limit} bytes).",
-    ),
-    "rate_limited": (
-        "Quá nhiều yêu cầu, vui lòng thử lại sau.",
-        "Too many requests; please try again later.",
-    ),
-    "conflict": ("Xung đột với dữ liệu hiện có.", "This conflicts with existing data."),
-    "idempotency_key_reused": (
-        "Khóa Idempotency-Key này đã dùng cho một yêu cầu khác.",
-        "This Idempotency-Key was already used for a different request.",
-    ),
-    "internal": (
-        "Lỗi hệ thống, vui lòng thử lại sau.",
-        "Internal error; please try again later.",
-    ),
-    "unavailable": (
-        "Dịch vụ tạm thời chưa sẵn sàng.",
-        "The service is temporarily unavailable.",
-    ),
-}
+
+def read_messages(path: Path) -> dict[str, tuple[str, str]]:
+    """The refusal texts of a YAML file shipped beside the code: ``code: {vi: ..., en: ...}``
+    entries, as ``code -> (vi, en)`` for :func:`register_messages`. Raises ``ValueError`` for
+    an entry without both texts (a file that cannot say a refusal in both languages is a bug)."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    texts = {}
+    for code, entry in raw.items():
+        if not isinstance(entry, dict) or not {"vi", "en"} <= entry.keys():
+            raise ValueError(f"{path.name}: {code} needs a 'vi' and an 'en' text")
+        texts[str(code)] = (str(entry["vi"]), str(entry["en"]))
+    return texts
+
+
+#: The runtime's own codes: validation, authentication, the HTTP edge's refusals
+#: (``refusals.yaml`` beside this module).
+COMMON_MESSAGES: Mapping[str, tuple[str, str]] = read_messages(
+    Path(__file__).with_name("refusals.yaml")
+)
 
 #: What a refusal with the params ``line`` and ``column`` (a cell of an uploaded table) begins with.
 CELL = Text(vi="Dòng {line}, cột {column}: ", en="Line {line}, column {column}: ")

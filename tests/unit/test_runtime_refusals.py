@@ -3,6 +3,8 @@ older ``ApiError`` still answered the same way."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -16,6 +18,7 @@ from services.runtime.refusals import (
     Kind,
     Refusal,
     message,
+    read_messages,
     register_messages,
 )
 from services.runtime.token_keys import JwksFile
@@ -87,3 +90,19 @@ async def test_the_http_edge_answers_refusals_by_the_one_table() -> None:
         }
     assert legacy_answer.status_code == 409
     assert legacy_answer.json()["error"]["message"] == "Xung đột với dữ liệu hiện có."
+
+
+def test_texts_are_read_from_a_yaml_file_and_refused_without_both_languages(
+    tmp_path: Path,
+) -> None:
+    texts = tmp_path / "texts.yaml"
+    texts.write_text(
+        'period_closed:\n  vi: "Kỳ {period} đã khóa sổ."\n  en: "Period {period} is closed."\n',
+        encoding="utf-8",
+    )
+    assert read_messages(texts) == {
+        "period_closed": ("Kỳ {period} đã khóa sổ.", "Period {period} is closed.")
+    }
+    texts.write_text('period_closed:\n  vi: "Kỳ {period} đã khóa sổ."\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="period_closed"):
+        read_messages(texts)

@@ -22,7 +22,8 @@ from services.runtime.broker import jetstream
 from services.runtime.cli import Command
 from services.runtime.clock import Now, SystemClock
 from services.runtime.consumer import ConsumerSpec
-from services.runtime.refusals import register_messages
+from services.runtime.progress import bar
+from services.runtime.refusals import Refusal, register_messages
 from services.runtime.service import Runtime
 from services.runtime.settings import ServiceSettings
 from services.scoring import metrics
@@ -34,7 +35,7 @@ from services.scoring.entrypoints import admin, exports, http
 from services.scoring.handlers import Scoring
 from services.scoring.handlers.commands import ScoringCommands
 from services.scoring.jobs import housekeeping_forever
-from services.scoring.rebuild import RebuildReport, nats_access, rebuild
+from services.scoring.rebuild import RebuildReport, Tracker, nats_access, rebuild
 from services.scoring.settings import CONSUMER_BATCH, NAME, scoring_settings, settings
 from services.scoring.views import units as unit_views
 
@@ -117,8 +118,9 @@ def build_app(config: ServiceSettings | None = None) -> FastAPI:
     return app
 
 
-async def rebuild_now(config: ServiceSettings) -> RebuildReport:
-    """Replay the stream into a fresh projection and swap it in (the service may be running)."""
+async def rebuild_now(config: ServiceSettings, tracker: Tracker | None = None) -> RebuildReport:
+    """Replay the stream into a fresh projection and swap it in (the service may be running);
+    ``tracker`` follows its progress. Refused (``rebuild_running``) while another runs."""
     runtime, scoring = build_runtime(config)
     await runtime.migrate()
     password = config.nats_password.get_secret_value() if config.nats_password else None
@@ -130,14 +132,32 @@ async def rebuild_now(config: ServiceSettings) -> RebuildReport:
             scoring,
             ASSESSMENT_EVENTS.name,
             nats=nats_access(config),
+            tracker=tracker,
         )
     finally:
         await connection.close()
         await runtime.engine.dispose()
 
 
+async def _rebuild_shown(config: ServiceSettings) -> RebuildReport:
+    """The rebuild, with a progress bar (events folded, then each stage) and its ETA."""
+    tracker = Tracker()
+    with bar() as shown:
+        task = shown.add_task("rebuild: starting", total=None)
+        work = asyncio.create_task(rebuild_now(config, tracker))
+        while not work.done():
+            stage, done, total = tracker.now()
+            shown.update(task, description=f"rebuild: {stage}", completed=done, total=total or None)
+            await asyncio.wait({work}, timeout=0.5)
+        return work.result()
+
+
 def _rebuild_command(config: ServiceSettings, _: argparse.Namespace) -> None:
-    print(json.dumps(asdict(asyncio.run(rebuild_now(config))), indent=2))
+    try:
+        report = asyncio.run(_rebuild_shown(config))
+    except Refusal as refused:
+        raise SystemExit(refused.body("en")["error"]["message"]) from None
+    print(json.dumps(asdict(report), indent=2))
 
 
 COMMANDS = {

@@ -147,6 +147,7 @@ MATRIX: dict[tuple[str, str, str], dict[str, Any]] = {
     ("scoring", "GET", "/v1/classification"): ward_row(LEADERS - {"auditor"}, city=OK),
     ("scoring", "POST", "/v1/classification/{period}/decisions"): ward_row({"chairman"}),
     ("scoring", "POST", "/v1/admin/rebuild"): ward_row({"admin"}),
+    ("scoring", "GET", "/v1/admin/rebuild"): ward_row({"admin"}),
     ("scoring", "GET", "/v1/exports/{what}.{fmt}"): ward_row(LEADERS, city=OK),
     ("scoring", "GET", "/v1/labels"): OPEN_ROW,
     # --- notifications -----------------------------------------------------------------------

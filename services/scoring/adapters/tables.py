@@ -177,3 +177,18 @@ PROJECTION = (
     org_rosters,
     classification_decisions,
 )
+
+#: The rebuild running now, if any (one row, ``id`` 1): so that only one runs at a time across
+#: every instance and the command line, and anyone may ask how far it is. Its heartbeat is
+#: renewed while it runs; a row whose heartbeat stopped is a rebuild that died, and is taken
+#: over. Not a projection of the facts: a rebuild leaves it alone.
+rebuild_runs = Table(
+    "rebuild_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("heartbeat_at", UtcDateTime(), nullable=False),
+    Column("stage", String(32), nullable=False),
+    Column("done", BigInteger, nullable=False),
+    Column("total", BigInteger, nullable=False),
+)

@@ -8,6 +8,13 @@ from contracts.labels import BAND_LABELS
 _EXCELLENT = BAND_LABELS["xuat_sac"].vi  # named in Vietnamese in both languages: the decree's term
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    # One rebuild at a time: services.scoring.rebuild.
+    "rebuild_running": (
+        "Đang có một lần dựng lại dữ liệu chạy (bắt đầu {started}, bước {stage}: "
+        "{done}/{total} sự kiện). Chờ lần đó xong rồi thử lại.",
+        "A rebuild is already running (started {started}, stage {stage}: {done}/{total} "
+        "events). Wait for it to finish, then try again.",
+    ),
     # What each endpoint accepts: services.scoring.domain.periods.
     "bad_period": (
         "Kỳ không hợp lệ (dùng {accepts_vi}; năm từ {first} đến {last}).",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from contracts.roles import Role
 from services.runtime.auth import Principal
 from services.runtime.http import IdempotencyKey, error_responses, require
+from services.scoring.adapters import rebuild_runs
 from services.scoring.entrypoints.http import execute
 from services.scoring.entrypoints.schemas import RebuildCommand
 
@@ -29,3 +30,32 @@ async def rebuild_projection(
     """Answers the rebuild's report: events replayed, sequence reached, seconds, rows per
     table, peak memory."""
     return await execute(request, caller, RebuildCommand(), key)
+
+
+@router.get(
+    "/rebuild",
+    responses=error_responses(401, 403),
+    summary="How far the running rebuild is (one runs at a time)",
+)
+async def rebuild_progress(
+    request: Request, caller: Annotated[Principal, Depends(require(Role.ADMIN))]
+) -> dict[str, Any]:
+    """``{"running": false}``, or the running rebuild's ``stage`` (reading, writing,
+    catching_up, swapping), events ``done`` of ``total``, ``percent``, ``started_at`` and
+    ``heartbeat_at`` (UTC, ISO 8601) and ``eta_s``, the seconds left at its pace so far (None
+    before it has read anything). Written by whichever instance or command runs it."""
+    running = await rebuild_runs.current(request.app.state.runtime.sessions)
+    if running is None:
+        return {"running": False}
+    elapsed = (running.heartbeat_at - running.started_at).total_seconds()
+    left = max(running.total - running.done, 0)
+    return {
+        "running": True,
+        "stage": running.stage,
+        "done": running.done,
+        "total": running.total,
+        "percent": round(100 * running.done / running.total, 1) if running.total else 0.0,
+        "started_at": running.started_at.isoformat(),
+        "heartbeat_at": running.heartbeat_at.isoformat(),
+        "eta_s": round(elapsed * left / running.done, 1) if running.done else None,
+    }

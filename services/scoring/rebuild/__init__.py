@@ -25,6 +25,7 @@ in :mod:`.postgres`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
@@ -35,6 +36,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -43,11 +45,13 @@ from nats.js.errors import NotFoundError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from contracts.common import LOCAL_TZ
 from contracts.streams import ASSESSMENT
 from services.runtime.broker import inbox_prefix, nats_servers
 from services.runtime.db import SessionFactory, create_engine, is_postgres, transaction
+from services.runtime.refusals import Kind, Refusal
 from services.runtime.settings import ServiceSettings
-from services.scoring.adapters import locks
+from services.scoring.adapters import locks, rebuild_runs
 from services.scoring.adapters.history import (
     READERS,
     NatsAccess,
@@ -61,7 +65,15 @@ from services.scoring.handlers import Scoring
 from services.scoring.rebuild.postgres import SchemaReplay
 from services.scoring.rebuild.replay import REBUILT, Replay
 
-__all__ = ["REBUILT", "RebuildReport", "Replay", "SchemaReplay", "nats_access", "rebuild"]
+__all__ = [
+    "REBUILT",
+    "RebuildReport",
+    "Replay",
+    "SchemaReplay",
+    "Tracker",
+    "nats_access",
+    "rebuild",
+]
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +143,32 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass
+class Tracker:
+    """How far the rebuild of this process is: its stage, the events folded (read from the fold
+    while it reads) out of ``total`` messages of the stream."""
+
+    stage: str = "starting"
+    done: int = 0
+    total: int = 0
+    fold: Fold | None = None
+
+    def now(self) -> tuple[str, int, int]:
+        done = self.fold.events if self.fold is not None else self.done
+        return self.stage, done, self.total
+
+    def at(self, stage: str, done: int | None = None) -> None:
+        self.stage = stage
+        if done is not None:
+            self.fold, self.done = None, done
+
+
+#: How often a running rebuild writes its progress (and heartbeat), and after how long without
+#: one its row is a dead rebuild's, which the next rebuild takes over.
+HEARTBEAT_S = 1.0
+STALE = timedelta(seconds=60)
+
+
 async def rebuild(
     js: JetStreamContext,
     live: SessionFactory,
@@ -139,6 +177,7 @@ async def rebuild(
     *,
     nats: NatsAccess | None = None,
     workers: int | None = None,
+    tracker: Tracker | None = None,
 ) -> RebuildReport:
     """Replay the stream into a fresh projection and swap it in for the live one.
 
@@ -147,9 +186,57 @@ async def rebuild(
     the lock, those of the rest that its inbox holds. Without that consumer on the stream, the
     whole stream.
 
+    One rebuild runs at a time, across every instance and the command line: while one runs,
+    another is refused (``Refusal`` conflict ``rebuild_running``, with the running one's stage,
+    events done and total), and its progress is written for anyone to read
+    (:func:`adapters.rebuild_runs.current`, ``GET /v1/admin/rebuild``). ``tracker`` (made here
+    if not given) follows it in this process.
+
     ``nats`` is how the reading processes connect (without it, this process reads the stream
     itself); ``workers`` how many there are (by default one per CPU, none for a short
     stream)."""
+    tracker = tracker or Tracker()
+    running = await rebuild_runs.claim(live, datetime.now(UTC), STALE)
+    if running is not None:
+        raise Refusal(
+            Kind.CONFLICT,
+            "rebuild_running",
+            None,
+            stage=running.stage,
+            done=running.done,
+            total=running.total,
+            started=running.started_at.astimezone(LOCAL_TZ).strftime("%H:%M:%S %d/%m/%Y"),
+        )
+    beating = asyncio.create_task(_heartbeat(live, tracker))
+    try:
+        return await _rebuild(js, live, scoring, consumer, nats, workers, tracker)
+    finally:
+        beating.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beating
+        await rebuild_runs.release(live)
+
+
+async def _heartbeat(live: SessionFactory, tracker: Tracker) -> None:
+    """Write the tracker's progress every :data:`HEARTBEAT_S` until cancelled; a write that
+    fails (the swap holds SQLite's one writer) is tried again at the next beat."""
+    while True:
+        await asyncio.sleep(HEARTBEAT_S)
+        try:
+            await rebuild_runs.report(live, datetime.now(UTC), *tracker.now())
+        except Exception as error:  # progress is for the operator; the rebuild goes on
+            log.debug("rebuild: progress not written (%s)", type(error).__name__)
+
+
+async def _rebuild(
+    js: JetStreamContext,
+    live: SessionFactory,
+    scoring: Scoring,
+    consumer: str,
+    nats: NatsAccess | None,
+    workers: int | None,
+    tracker: Tracker,
+) -> RebuildReport:
     started = time.perf_counter()
     replayer = Scoring(scoring.policy, announce=False)
     with tempfile.TemporaryDirectory(prefix="ward5s-rebuild-") as scratch:
@@ -163,8 +250,11 @@ async def rebuild(
         replay = await replay.open()
         try:
             acknowledged = await _acknowledged(js, consumer)
+            state = (await js.stream_info(ASSESSMENT.name)).state
+            tracker.total = max(0, (acknowledged or state.last_seq) - state.first_seq + 1)
             with _collector_paused():
                 fold = Fold()
+                tracker.stage, tracker.fold = "reading", fold
                 position = await read_history(js, fold, nats, workers, upto=acknowledged)
                 log.info(
                     "rebuild: folded %d events up to sequence %d in %.1fs",
@@ -172,13 +262,16 @@ async def rebuild(
                     position,
                     time.perf_counter() - started,
                 )
+                tracker.at("writing", fold.events)
                 await replay.load(fold, position)
                 fold.release()
             log.info("rebuild: wrote the rows by %.1fs", time.perf_counter() - started)
+            tracker.at("catching_up")
             if acknowledged is not None:
                 # Applied live in the meantime: caught up with before holding the batches off.
                 await replay.until(await _acknowledged(js, consumer) or 0)
             async with transaction(live) as session:
+                tracker.at("swapping")
                 await locks.lock_everything(session)
                 # Everything applied live so far is on the stream by now: catch up, then swap.
                 last = (await js.stream_info(ASSESSMENT.name)).state.last_seq

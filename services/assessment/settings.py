@@ -22,19 +22,30 @@ NAME = "assessment"
 SHIPPED_CALENDAR_DIR = Path(__file__).resolve().parent / "calendar_files"
 
 
+#: The settings that set the policy's value of the same name. Their defaults are the policy's
+#: (``domain/policy.py``, where each value's rule and source are), written there once.
+POLICY_VALUES = (
+    "corrective_action_working_days",
+    "feedback_burst",
+    "feedback_refill_s",
+    "auto_close_lookback_months",
+    "reopen_working_days",
+)
+
+
 class AssessmentSettings(ServiceSettings):
     """``WARD5S_ASSESSMENT_<NAME>``: deadlines in working days and the kiosk rate limit."""
 
-    corrective_action_working_days: int = 10
-    feedback_burst: int = 10
-    feedback_refill_s: float = 6.0
+    corrective_action_working_days: int = Policy.corrective_action_working_days
+    feedback_burst: int = Policy.feedback_burst
+    feedback_refill_s: float = Policy.feedback_refill_s
     #: The calendar file, or directory of files, every ward's working calendar starts from (its
     #: days off and make-up working days with their reasons; see ``read_calendar_days`` and
     #: docs/OPERATIONS.md). Default: the files shipped with the service.
     calendar_file: Path | None = SHIPPED_CALENDAR_DIR
     #: How often the automatic period close looks for months past their close day.
     auto_close_interval_s: float = 300.0
-    auto_close_lookback_months: int = 3
+    auto_close_lookback_months: int = Policy.auto_close_lookback_months
     #: How long a retry with the same idempotency key still gets the first answer back.
     idempotency_retention_days: float = 30.0
     #: Who reviews the chairman's "+" self-assessment: a person id of the org chart outside the
@@ -42,9 +53,9 @@ class AssessmentSettings(ServiceSettings):
     #: the ward (``Policy.chairman_reviewer``).
     chairman_reviewer: str | None = None
     #: A reopened month closes again this many working days after its reopening by default.
-    reopen_working_days: int = 2
+    reopen_working_days: int = Policy.reopen_working_days
     #: Days a citizen's comment is kept after the rating was given (``Policy.comment_retention``).
-    comment_retention_days: int = 400
+    comment_retention_days: int = Policy.comment_retention.days
     #: The private keys bearer tokens are signed with, one ``<kid>.pem`` file each
     #: (``python -m services.assessment keys``; docs/SECURITY.md). Default ``<var_dir>/token-keys``.
     signing_keys_dir: Path | None = None
@@ -107,13 +118,9 @@ class AssessmentSettings(ServiceSettings):
         return Policy(
             calendar=WorkingCalendar.from_days(seed),
             calendar_seed=seed,
-            corrective_action_working_days=self.corrective_action_working_days,
-            feedback_burst=self.feedback_burst,
-            feedback_refill_s=self.feedback_refill_s,
-            auto_close_lookback_months=self.auto_close_lookback_months,
             chairman_reviewer=self.chairman_reviewer or None,
-            reopen_working_days=self.reopen_working_days,
             comment_retention=timedelta(days=self.comment_retention_days),
+            **{name: getattr(self, name) for name in POLICY_VALUES},
         )
 
 

@@ -2,8 +2,9 @@
 
 Starts ``nats-server`` with JetStream (data under ``var/nats``), creates the streams, loads the
 demo ward, starts the three services and the web pages as separate processes (SQLite files under
-``var/``), prints where to look (with a sign-in link per demo role), and stops everything on
-Ctrl-C.
+``var/``), prints where to look (with a sign-in link per demo role), restarts a service that dies
+(``tools.supervisor``: with a growing pause, and a message after five failures in a row), and
+stops everything on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from tools.processes import (
     port_taken,
     wait_until_ready,
 )
+from tools.supervisor import Supervisor, logged
 
 SERVICES = {"assessment": 8001, "scoring": 8002, "notifications": 8003, "web": 8000}
 #: The demo roles with a page, in the order the guide lists their sign-in links.
@@ -109,7 +111,7 @@ def main() -> None:
         print_guide(service_ports, logs)
         if env["WARD5S_ENVIRONMENT"] != "production":
             print_demo_links(service_ports["web"], tokens)
-        wait_for_interrupt(processes)
+        wait_for_interrupt(Supervisor(processes, say=logged(logs / "launcher.log"), logs=logs))
     finally:
         print("\nstopping…")
         for process in reversed(processes):
@@ -150,7 +152,8 @@ def print_demo_links(port: int, tokens: Path) -> None:
     print()
 
 
-def wait_for_interrupt(processes: list[ServiceProcess]) -> None:
+def wait_for_interrupt(supervisor: Supervisor) -> None:
+    """Until Ctrl-C or SIGTERM, restarting a service that dies (``tools.supervisor``)."""
     stop = {"now": False}
 
     def _stop(*_: object) -> None:
@@ -159,13 +162,7 @@ def wait_for_interrupt(processes: list[ServiceProcess]) -> None:
     signal.signal(signal.SIGTERM, _stop)
     try:
         while not stop["now"]:
-            for process in processes:
-                if process.process is not None and process.process.poll() is not None:
-                    print(
-                        f"{process.name} exited ({process.process.returncode}); "
-                        f"see var/logs/{process.name}.log"
-                    )
-                    return
+            supervisor.check()
             time.sleep(0.5)
     except KeyboardInterrupt:
         return

@@ -1,9 +1,11 @@
 """``make run`` as a user meets it: the launcher brings up NATS, the demo ward and the three
-services, the demo submissions reach the scoring and notifications services, Ctrl-C stops every
-process, and a port already in use is reported with the variable that moves it."""
+services, the demo submissions reach the scoring and notifications services, a service killed is
+restarted with the same figures, Ctrl-C stops every process, and a port already in use is
+reported with the variable that moves it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -16,7 +18,7 @@ import httpx
 import pytest
 
 from tests.support.http import eventually
-from tools.processes import ROOT, free_port, port_taken, wait_until_ready
+from tools.processes import ROOT, free_port, port_taken, wait_for, wait_until_ready
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats]
 
@@ -37,6 +39,23 @@ def as_a_background_job() -> None:
     """Start the launcher as a shell starts a background command: with SIGINT ignored (which
     Ctrl-C must still stop)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def service_pid(name: str, var: Path) -> int | None:
+    """The pid of ``python -m services.<name>`` started with ``var`` as its data directory."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            environment = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if f"services.{name}".encode() in command and (
+            f"WARD5S_VAR_DIR={var}".encode() in environment
+        ):
+            return int(entry.name)
+    return None
 
 
 def start_launcher(env: dict[str, str]) -> subprocess.Popen[str]:
@@ -103,6 +122,25 @@ async def test_demo_stack_comes_up_with_data_and_stops_cleanly(tmp_path: Path) -
             # The web pages sign a demo auditor in by id and land them on "audit a unit".
             signed = await http.get(f"http://127.0.0.1:{ports['web']}/demo/sign-in/p005")
             assert signed.status_code == 303 and signed.headers["location"] == "/audit"
+
+            # A service killed as a crash would is started again by the launcher.
+            killed = service_pid("scoring", tmp_path / "var")
+            os.kill(killed, signal.SIGKILL)
+            await asyncio.to_thread(
+                wait_for,
+                lambda: service_pid("scoring", tmp_path / "var") not in (None, killed),
+                "scoring restarted",
+                30,
+            )
+            await asyncio.to_thread(
+                wait_until_ready, f"http://127.0.0.1:{ports['scoring']}/readyz", 60, launcher
+            )
+            again = await http.get(
+                f"http://127.0.0.1:{ports['scoring']}/v1/units/vp/scores",
+                params={"period": "2026"},
+                headers={"Authorization": f"Bearer {chairman}"},
+            )
+            assert again.json()["total_percent"] == figures["total_percent"]
     finally:
         launcher.send_signal(signal.SIGINT)
         try:
@@ -112,6 +150,9 @@ async def test_demo_stack_comes_up_with_data_and_stops_cleanly(tmp_path: Path) -
             launcher.wait()
             raise
     assert "stopped" in output
+    assert "scoring exited with -9; restarting in 1 s (failure 1 of 5 in a row" in output
+    assert "scoring restarted (pid" in output
+    assert "scoring exited with -9" in (tmp_path / "var" / "logs" / "launcher.log").read_text()
     assert launcher.returncode == 0, output
     # One demo sign-in link per role, on the web pages' port.
     web = f"http://127.0.0.1:{ports['web']}/demo/sign-in/"

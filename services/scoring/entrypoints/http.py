@@ -8,13 +8,15 @@ compare them all at ``/v1/wards/rankings``; a ward's own roles read their ward o
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.labels import labels as label_tables
 from contracts.periods import Month
@@ -25,6 +27,7 @@ from services.runtime.http import Caller, IdempotencyKey, error_responses, requi
 from services.runtime.refusals import Kind, Refusal
 from services.scoring.adapters import closes, org
 from services.scoring.domain import periods
+from services.scoring.domain.policy import Policy
 from services.scoring.entrypoints.schemas import DecisionCommand, DecisionIn
 from services.scoring.views import people as person_views
 from services.scoring.views import units as unit_views
@@ -114,8 +117,16 @@ def parse_window(
     return unit_views.window(value, current)
 
 
-def _answer_context(request: Request) -> tuple[Any, Any]:
-    return request.app.state.runtime, request.app.state.policy
+@asynccontextmanager
+async def figures(
+    request: Request, period: str, accepts: periods.Accepts = periods.FIGURES
+) -> AsyncIterator[tuple[AsyncSession, unit_views.Window, Policy]]:
+    """What every read of figures starts with: the months ``period`` names
+    (:func:`parse_window`, refused before anything is read), a session to read them in and the
+    policy to score them by."""
+    span = parse_window(request, period, accepts)
+    async with request.app.state.runtime.sessions() as session:
+        yield session, span, request.app.state.policy
 
 
 @router.get(
@@ -132,9 +143,7 @@ async def unit_scores(
 ) -> dict[str, Any]:
     if not (_reads_ward_wide(caller) or caller.sees_unit(unit_id)):
         raise Refusal(Kind.FORBIDDEN, "forbidden")
-    span = parse_window(request, period)
-    runtime, policy = _answer_context(request)
-    async with runtime.sessions() as session:
+    async with figures(request, period) as (session, span, policy):
         answer = await unit_views.unit_score(session, caller.ward, unit_id, span, policy, explain)
     if answer is None:
         raise Refusal(Kind.NOT_FOUND, "unknown_unit", "unit_id")
@@ -153,9 +162,7 @@ async def rankings(
     ],
     period: PeriodParam,
 ) -> dict[str, Any]:
-    span = parse_window(request, period)
-    runtime, policy = _answer_context(request)
-    async with runtime.sessions() as session:
+    async with figures(request, period) as (session, span, policy):
         return await unit_views.rankings(session, caller.ward, span, policy)
 
 
@@ -173,11 +180,9 @@ async def ward_rankings(
     total pooled over all its units and its change, satisfaction (share, its change, index),
     ratings, units audited of the units in its chart, and for a month, quarter or year not
     after this month its people per band. A city's officials only."""
-    span = parse_window(request, period)
-    current = Month.of(request.app.state.clock.now())
-    with_people = periods.takes(period, periods.CLASSIFICATION, current)
-    runtime, policy = _answer_context(request)
-    async with runtime.sessions() as session:
+    async with figures(request, period) as (session, span, policy):
+        current = Month.of(request.app.state.clock.now())
+        with_people = periods.takes(period, periods.CLASSIFICATION, current)
         return await ward_views.city_rankings(session, str(caller.city), span, policy, with_people)
 
 
@@ -205,9 +210,7 @@ async def person_scores(
     period: ClassifiedPeriodParam,
     explain: ExplainParam = False,
 ) -> dict[str, Any]:
-    span = parse_window(request, period, periods.CLASSIFICATION)
-    runtime, policy = _answer_context(request)
-    async with runtime.sessions() as session:
+    async with figures(request, period, periods.CLASSIFICATION) as (session, span, policy):
         answer = await person_views.person_score(
             session, caller.ward, person_id, span, policy, explain
         )
@@ -248,9 +251,7 @@ async def classification(
     """Everyone of the ward's org chart (and anyone with a score in the period): band and
     income tier, or why they are not classified, or that they wait for the chairman; by name
     (``full_name``, ``unit_name``: the newest chart's, else null) in Vietnamese order."""
-    span = parse_window(request, period, periods.CLASSIFICATION)
-    runtime, policy = _answer_context(request)
-    async with runtime.sessions() as session:
+    async with figures(request, period, periods.CLASSIFICATION) as (session, span, policy):
         result = await person_views.classification(
             session, caller.ward, span.key, span.months, policy
         )

@@ -22,10 +22,10 @@ from services.runtime.streams import create as create_streams
 from tools.processes import (
     ROOT,
     NatsServer,
+    ProcessFailed,
     ServiceProcess,
     load_demo,
     port_taken,
-    wait_until_ready,
 )
 from tools.supervisor import Supervisor, logged
 
@@ -53,6 +53,15 @@ def check_ports(ports: dict[str, tuple[str, int]]) -> None:
 
 
 def main() -> None:
+    """Run the stack until Ctrl-C; a process that does not start stops it with a message naming
+    the log to read and its last lines (exit status 1), never a bare traceback."""
+    try:
+        run()
+    except ProcessFailed as failed:
+        raise SystemExit(f"\n{failed}") from None
+
+
+def run() -> None:
     parser = argparse.ArgumentParser(prog="python -m tools.devstack")
     parser.add_argument("--demo", choices=["full", "org"], default="full")
     arguments = parser.parse_args()
@@ -94,19 +103,23 @@ def main() -> None:
         print(f"NATS with JetStream on {nats.url} (data in {var / 'nats'})")
         tokens = var / "demo-tokens.json"
         env["WARD5S_WEB_DEMO_TOKENS"] = str(tokens)
-        load_demo(
-            arguments.demo,
-            tokens,
-            env,
-            stdout=(logs / "demo.log").open("ab"),
-            stderr=subprocess.STDOUT,
-        )
+        try:
+            load_demo(
+                arguments.demo,
+                tokens,
+                env,
+                stdout=(logs / "demo.log").open("ab"),
+                stderr=subprocess.STDOUT,
+            )
+        except subprocess.CalledProcessError as error:
+            why = f"it exited with {error.returncode}"
+            raise ProcessFailed("the demo ward's loader", why, logs / "demo.log") from None
         print(f"demo ward binh-dong loaded ({arguments.demo}); tokens in {tokens}")
         for name, port in service_ports.items():
             process = ServiceProcess(name, port, env, log=logs / f"{name}.log")
             processes.append(process.start(wait=False))
         for process in processes:
-            wait_until_ready(f"{process.base_url}/readyz", process=process.process)
+            process.wait_ready()
             print(f"  {process.name:<14} {process.base_url}   API docs: {process.base_url}/docs")
         print_guide(service_ports, logs)
         if env["WARD5S_ENVIRONMENT"] != "production":

@@ -92,36 +92,75 @@ def port_taken(port: int, host: str = "127.0.0.1") -> bool:
         return probe.connect_ex((host, port)) == 0
 
 
+#: How much of a failed process's log its failure shows.
+LOG_TAIL_LINES = 20
+
+
+class ProcessFailed(RuntimeError):
+    """A process of the stack did not start: ``what`` it was, why, and the log to read, whose
+    last lines (at most :data:`LOG_TAIL_LINES`) the message shows, so that the operator sees
+    the cause (a missing module, a port taken, a bad setting) instead of a bare exit code."""
+
+    def __init__(self, what: str, why: str, log: Path | None = None) -> None:
+        self.what, self.why, self.log = what, why, log
+        lines = [f"{what} did not start: {why}."]
+        if log is not None:
+            lines.append(f"Read its log: {log}")
+            tail = log_tail(log)
+            if tail:
+                lines += ["Its last lines:", *(f"  | {line}" for line in tail)]
+        super().__init__("\n".join(lines))
+
+
+def log_tail(log: Path, lines: int = LOG_TAIL_LINES) -> list[str]:
+    """The last ``lines`` lines of ``log`` (none when it does not exist)."""
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return text.rstrip().splitlines()[-lines:]
+
+
 def wait_for(
     ready: Callable[[], bool],
     what: str,
     timeout: float,
     process: subprocess.Popen[Any] | None = None,
     every: float = 0.05,
+    log: Path | None = None,
 ) -> None:
-    """Ask ``ready()`` every ``every`` seconds until it says yes. Raises RuntimeError naming
-    ``what`` if ``process`` exits first, TimeoutError after ``timeout`` seconds."""
+    """Ask ``ready()`` every ``every`` seconds until it says yes. Raises
+    :class:`ProcessFailed` naming ``what`` and the ``log`` to read if ``process`` exits first,
+    TimeoutError after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{what}: process exited with {process.returncode}")
+            raise ProcessFailed(what, f"the process exited with {process.returncode}", log)
         if ready():
             return
         time.sleep(every)
-    raise TimeoutError(f"{what}: not ready after {timeout}s")
+    raise TimeoutError(f"{what}: not ready after {timeout}s" + (f"; read {log}" if log else ""))
 
 
 def wait_for_port(
-    port: int, timeout: float = 15.0, process: subprocess.Popen[Any] | None = None
+    port: int,
+    timeout: float = 15.0,
+    process: subprocess.Popen[Any] | None = None,
+    log: Path | None = None,
 ) -> None:
     """Until something listens on ``port`` (see :func:`wait_for`)."""
-    wait_for(lambda: port_taken(port), f"port {port}", timeout, process)
+    wait_for(lambda: port_taken(port), f"port {port}", timeout, process, log=log)
 
 
 def wait_until_ready(
-    url: str, timeout: float = 60.0, process: subprocess.Popen[Any] | None = None
+    url: str,
+    timeout: float = 60.0,
+    process: subprocess.Popen[Any] | None = None,
+    log: Path | None = None,
+    what: str | None = None,
 ) -> None:
-    """Until ``url`` answers 200 (see :func:`wait_for`)."""
+    """Until ``url`` answers 200 (see :func:`wait_for`; ``what``: how a failure names the
+    process, the URL by default)."""
 
     def answers() -> bool:
         with (
@@ -131,7 +170,7 @@ def wait_until_ready(
             return bool(answer.status == 200)
         return False
 
-    wait_for(answers, url, timeout, process, every=0.1)
+    wait_for(answers, what or url, timeout, process, every=0.1, log=log)
 
 
 def load_demo(mode: str, tokens: Path, env: Mapping[str, str], **output: Any) -> None:
@@ -214,7 +253,8 @@ class NatsServer(LocalProcess):
         ]
         if self.config:
             command += ["-c", str(self.config)]
-        wait_for_port(self.port, process=self.spawn([*command, *self.extra]))
+        process = self.spawn([*command, *self.extra])
+        wait_for_port(self.port, process=process, log=self.log)
         return self
 
 
@@ -238,12 +278,16 @@ class ServiceProcess(LocalProcess):
             **self.env,
             f"WARD5S_{self.name.upper()}_HTTP_PORT": str(self.port),
         }
-        process = self.spawn(
-            [sys.executable, "-m", f"services.{self.name}"], cwd=ROOT, env=environment
-        )
+        self.spawn([sys.executable, "-m", f"services.{self.name}"], cwd=ROOT, env=environment)
         if wait:
-            wait_until_ready(f"{self.base_url}/readyz", process=process)
+            self.wait_ready()
         return self
+
+    def wait_ready(self) -> None:
+        """Until the service answers ``/readyz``; :class:`ProcessFailed` naming the service and
+        its log if it exits first."""
+        url = f"{self.base_url}/readyz"
+        wait_until_ready(url, process=self.process, log=self.log, what=f"the {self.name} service")
 
     def kill(self) -> None:
         """Stop at once, as a crash would: no graceful shutdown."""

@@ -1,5 +1,11 @@
 # One image for the services and the web pages; docker-compose.yml picks one with the command
 # (python -m services.assessment | services.scoring | services.notifications | services.web).
+# The unit board's charting library, from the committed lock file (served by the web pages).
+FROM node:20-slim AS charts
+WORKDIR /charts
+COPY services/web/charts/package.json services/web/charts/package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -12,6 +18,7 @@ COPY pyproject.toml README.md ./
 COPY contracts ./contracts
 COPY services ./services
 COPY tools ./tools
+COPY --from=charts /charts/node_modules ./services/web/charts/node_modules
 # Editable, so the migrations (plain files beside the code) are found where the code is.
 # token-keys: assessment's private signing keys (a volume in docker-compose.yml), the service's
 # user's alone; a fresh volume takes this owner and mode.

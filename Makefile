@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEMO ?= full
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test test-fast lint format typecheck pytest browser icu schemas bench clean
+.PHONY: help venv run test test-fast lint format typecheck pytest browser charts icu schemas bench clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml | icu
 
 venv: $(STAMP) ## Create .venv and install the project with its development tools
 
-run: $(STAMP) ## Start NATS, the services, the web pages and the demo ward (DEMO=org: the org chart only)
+run: $(STAMP) charts ## Start NATS, the services, the web pages and the demo ward (DEMO=org: the org chart only)
 	$(BIN)/python -m tools.devstack --demo $(DEMO)
 
 test: lint typecheck pytest ## Lint, type-check and run the whole test suite
@@ -39,7 +39,7 @@ format: $(STAMP) ## Apply ruff's fixes and formatting
 typecheck: $(STAMP) ## mypy over contracts/ and services/
 	$(BIN)/mypy contracts services
 
-pytest: $(STAMP) browser ## The test suite (real NATS, PostgreSQL and SMTP started by the fixtures)
+pytest: $(STAMP) browser charts ## The test suite (real NATS, PostgreSQL and SMTP started by the fixtures)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The browser tests (tests/web) drive Debian's Chromium through Playwright: installed from the
@@ -49,6 +49,20 @@ browser: ## Install Debian's chromium for the browser tests when it is missing
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
 	fi
+
+# The unit board's charting library (Chart.js) is installed with npm from the committed
+# services/web/charts/package-lock.json and served by the web service from this origin; npm is
+# installed from the distribution's packages when missing.
+CHARTS := services/web/charts/node_modules/chart.js/dist/chart.umd.min.js
+$(CHARTS): services/web/charts/package-lock.json
+	@if ! command -v npm >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm; \
+	fi
+	cd services/web/charts && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $(CHARTS)
+
+charts: $(CHARTS) ## Install the web pages' charting library (npm ci from the lock file)
 
 # PyICU (the Vietnamese collation of people's names) is built against the system's ICU:
 # its headers and a C++ compiler are installed from the distribution's packages when missing.

@@ -14,17 +14,17 @@ from fastapi.staticfiles import StaticFiles
 from services.runtime.cli import Command
 from services.runtime.clock import SystemClock
 from services.runtime.errors import pick_language
-from services.runtime.refusals import Refusal, register_messages
+from services.runtime.refusals import Kind, Refusal, register_messages
 from services.runtime.service import Runtime
 from services.runtime.settings import ServiceSettings, own_settings
 from services.web.adapters.upstream import Upstream, UpstreamRefusal
 from services.web.domain.refusals import MESSAGES
-from services.web.entrypoints import classification, devices, gateway, leaders, pages
+from services.web.entrypoints import board, classification, devices, gateway, leaders, pages
 from services.web.entrypoints.cookies import Cookies
 from services.web.entrypoints.deps import NotForRole, SignInFirst, Web, page
 from services.web.handlers.sessions import Refresher
 from services.web.settings import WebSettings, web_settings
-from services.web.views.render import STATIC
+from services.web.views.render import CHART_LIBRARY, STATIC
 
 NAME = "web"
 #: The web front-end has no database (so no ``migrate`` command).
@@ -64,6 +64,7 @@ def build_app(config: ServiceSettings | None = None) -> FastAPI:
             devices.router,
             leaders.router,
             classification.router,
+            board.router,
             gateway.router,
         ],
     )
@@ -77,6 +78,18 @@ def build_app(config: ServiceSettings | None = None) -> FastAPI:
             STATIC / "sw.js",
             media_type="text/javascript",
             headers={"cache-control": "no-cache", "service-worker-allowed": "/"},
+        )
+
+    @app.get("/vendor/chart.umd.min.js", include_in_schema=False)
+    async def chart_library() -> FileResponse:
+        # Chart.js, installed with npm from charts/package-lock.json (make charts): served
+        # from this origin, so no page loads anything from the internet.
+        if not CHART_LIBRARY.exists():
+            raise Refusal(Kind.NOT_FOUND, "not_found")
+        return FileResponse(
+            CHART_LIBRARY,
+            media_type="text/javascript",
+            headers={"cache-control": "public, max-age=86400"},
         )
 
     @app.middleware("http")

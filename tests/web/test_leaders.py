@@ -195,3 +195,52 @@ async def test_the_chairman_decides_a_tie_and_the_export_holds_it(browser, leade
     assert bands["Mai Thị Ngọc Hân"] == BAND_LABELS["tot"].vi
     requests.assert_local()
     await context.close()
+
+
+async def test_after_a_poor_audit_the_vice_chairmans_board_shows_the_units_new_figure(
+    browser, leaders
+) -> None:
+    requests = Requests()
+    context = await new_context(browser, requests, phone=False)
+    page = await context.new_page()
+    await page.goto(f"{leaders.url}/demo/sign-in/p003")  # in charge of ttphcc, dvcu and vp
+    assert page.url.endswith("/board")
+    centre = page.get_by_role("row", name=re.compile("Trung tâm Phục vụ hành chính công"))
+    assert await centre.count() == 0  # not audited yet
+
+    # The auditor submits a poor audit of the centre; the open board shows it, no reload.
+    answer = await api(
+        "POST",
+        f"{leaders.assessment()}/v1/audits",
+        leaders.token("p005"),
+        json=audit_body("ttphcc", 1),
+    )
+    assert answer.status_code == 201, answer.text
+    await centre.wait_for(timeout=30_000)
+    cells = await centre.locator("td").all_inner_texts()
+    assert cells[1] == "25,0"  # every item 1 of 4: the total, then S1..S5
+    assert cells[3:8] == ["25,0"] * 5
+    assert "Tạm tính" in cells  # the month is not closed
+
+    await page.goto(f"{leaders.url}/board?unit=ttphcc")
+    assert await page.locator("#unit-total").inner_text() == "25,0"
+    drawn = await page.evaluate("window.ward5sCharts.pillars.data.datasets[0].data")
+    assert drawn == [25.0] * 5  # Chart.js drew the pillars, served from this origin
+    assert await page.evaluate("window.ward5sCharts.trend.data.datasets.length") == 2
+    trend = page.locator("#trend-table tbody tr").last
+    assert (await trend.locator("td").all_text_contents())[0] == "25,0"  # folded away
+    # Every item scored 1 opens a corrective action (25 items), none overdue yet.
+    assert "Biện pháp khắc phục đang mở: 25 · trong đó quá hạn: 0" in await page.inner_text(
+        "#board"
+    )
+    await no_serious_violations(page)
+    await screenshots(page, "unit-board")
+
+    await centre.get_by_role("link", name=re.compile("^Căn cứ")).click()
+    await page.wait_for_url("**/board/explain**")
+    row = page.locator("#explain-audits tbody tr")
+    assert await row.count() == 1
+    assert (await row.locator("td").all_inner_texts())[1:] == ["5/20"] * 5  # S1..S5 points
+    await no_serious_violations(page)
+    requests.assert_local()
+    await context.close()

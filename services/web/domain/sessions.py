@@ -90,22 +90,22 @@ HOMES: dict[str, str] = {
     Role.AUDITOR.value: "/audit",
     Role.KIOSK.value: "/kiosk",
     Role.UNIT_HEAD.value: "/review",
-    Role.CHAIRMAN.value: "/alerts",
-    Role.VICE_CHAIRMAN.value: "/alerts",
+    Role.CHAIRMAN.value: "/board",
+    Role.VICE_CHAIRMAN.value: "/board",
 }
 
 #: The leaders' pages each role is offered in the bar (issue 16), besides their home.
 NAVIGATION: dict[str, tuple[str, ...]] = {
-    Role.UNIT_HEAD.value: ("review", "alerts", "plus"),
-    Role.VICE_CHAIRMAN.value: ("alerts", "review", "classification"),
-    Role.CHAIRMAN.value: ("alerts", "review", "classification"),
-    Role.ADMIN.value: ("alerts", "classification", "plus"),
+    Role.UNIT_HEAD.value: ("review", "alerts", "board", "plus"),
+    Role.VICE_CHAIRMAN.value: ("board", "alerts", "review", "classification"),
+    Role.CHAIRMAN.value: ("board", "alerts", "review", "classification"),
+    Role.ADMIN.value: ("board", "alerts", "classification", "plus"),
 }
 
 
 def home_of(session: WebSession) -> str:
     """An auditor on "audit a unit", a kiosk on its rating screen, a unit head on the review
-    queue, the chairman and vice-chairmen on their alerts, every other person on their
+    queue, the chairman and vice-chairmen on the unit board, every other person on their
     monthly self-assessment; a caller with no page here (an integration, a city official) on
     the page that says so."""
     if session.role in HOMES:

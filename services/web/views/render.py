@@ -14,6 +14,8 @@ from services.web.domain.texts import day_label, local_date, month_label, text
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
+#: The charting library as npm installs it from ``services/web/charts/package-lock.json``.
+CHART_LIBRARY = Path(__file__).parents[1] / "charts/node_modules/chart.js/dist/chart.umd.min.js"
 
 
 @functools.cache

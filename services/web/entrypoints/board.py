@@ -1,0 +1,189 @@
+"""The unit board (chairman, vice-chairmen for their units, unit heads for their own, the
+ward's administrators): the units ranked by 5S total with each pillar, satisfaction beside it,
+the change from the period before and the provisional, final and late marks; per unit the
+pillars as bars, a 12-month trend, open and overdue corrective actions; each figure opens its
+explanation (scoring's ``?explain=true``). What a caller sees is what scoring answers them:
+a unit it refuses (403) is left out, so the board never widens anyone's view."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from contracts.common import LOCAL_TZ
+from contracts.labels import LEVEL_LABELS
+from contracts.roles import Role
+from services.web.domain.sessions import WebSession
+from services.web.domain.texts import month_label, text
+from services.web.entrypoints.deps import page, require, web_of
+from services.web.views import board as models
+
+router = APIRouter(include_in_schema=False)
+
+READERS = {Role.CHAIRMAN.value, Role.VICE_CHAIRMAN.value, Role.UNIT_HEAD.value, Role.ADMIN.value}
+#: The board's periods: a month, a quarter, a year, the last 3 or 12 months.
+PERIOD = r"^(\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?|last3m|last12m)$"
+UNIT = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+Period = Annotated[str | None, Query(pattern=PERIOD)]
+Unit = Annotated[str | None, Query(pattern=UNIT)]
+
+
+async def _figures(request: Request, session: WebSession, unit: str, period: str) -> Any:
+    """A unit's figures for ``period`` as scoring answers the caller; None when refused."""
+    web, lang = web_of(request), web_of(request).cookies.lang(request)
+    answer = await web.upstream.call(
+        "scoring",
+        "GET",
+        f"/v1/units/{unit}/scores",
+        token=session.access,
+        lang=lang,
+        params={"period": period},
+    )
+    return answer.json() if answer.status == 200 else None
+
+
+async def _board(
+    request: Request, session: WebSession, period: str | None, unit: str | None
+) -> dict[str, Any]:
+    web, lang = web_of(request), web_of(request).cookies.lang(request)
+    now = web.clock.now()
+    periods = models.board_periods(now)
+    period = period or periods[0]
+    listed = await web.upstream.read("assessment", "/v1/units", session.access, lang)
+    names = {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in listed["units"]}
+    ranked = await web.upstream.read("scoring", "/v1/rankings", session.access, lang, period=period)
+    found = await asyncio.gather(
+        *(_figures(request, session, row["unit_id"], period) for row in ranked["units"])
+    )
+    figures = {f["unit_id"]: f for f in found if f is not None}
+    rows = models.board_rows(ranked["units"], figures, names)
+    chosen = next((r for r in rows if r["unit_id"] == unit), rows[0] if rows else None)
+    actions: list[dict[str, Any]] = []
+    if chosen is not None:
+        open_actions = await web.upstream.read(
+            "assessment", "/v1/corrective-actions", session.access, lang, status="open"
+        )
+        actions = [
+            a for a in open_actions["corrective_actions"] if a["unit_id"] == chosen["unit_id"]
+        ]
+    today = now.astimezone(LOCAL_TZ).date()
+    pillar_names = models.pillar_names(lang)
+    return {
+        "period": period,
+        "periods": [(key, models.period_words(key, lang)) for key in periods],
+        "period_words": models.period_words(period, lang),
+        "rows": rows,
+        "chosen": chosen,
+        "actions": actions,
+        "overdue": models.overdue_actions(actions, today),
+        "pillar_names": pillar_names,
+        "five_s": list(pillar_names),
+        "pillars_chart": {
+            "labels": list(pillar_names),
+            "names": list(pillar_names.values()),
+            "values": [chosen["by_pillar"][code]["percent"] for code in pillar_names]
+            if chosen
+            else [],
+            "title": text("percent", lang),
+        },
+        "decimal": lambda value: models.decimal(value, lang),
+        "change_words": lambda change: models.change_words(change, lang),
+        "updated": now,
+    }
+
+
+@router.get("/board")
+async def board_page(request: Request, period: Period = None, unit: Unit = None) -> HTMLResponse:
+    session = await require(request, READERS)
+    board = await _board(request, session, period, unit)
+    lang = web_of(request).cookies.lang(request)
+    trend: list[dict[str, Any]] = []
+    if board["chosen"] is not None:
+        months = models.trend_months(web_of(request).clock.now())
+        chosen = board["chosen"]["unit_id"]
+        found = await asyncio.gather(*(_figures(request, session, chosen, m) for m in months))
+        trend = [
+            {
+                "month": m,
+                "total": f["total_percent"] if f else None,
+                "satisfaction": f["satisfaction_percent"] if f else None,
+            }
+            for m, f in zip(months, found, strict=True)
+        ]
+    chart = {
+        "labels": [month_label(point["month"]) for point in trend],
+        "total": [point["total"] for point in trend],
+        "satisfaction": [point["satisfaction"] for point in trend],
+        "names": [text("total", lang), text("satisfaction", lang)],
+    }
+    return page(request, "board.html", session, trend=trend, trend_chart=chart, **board)
+
+
+@router.get("/board/live")
+async def board_fragment(
+    request: Request, period: Period = None, unit: Unit = None
+) -> HTMLResponse:
+    """The ranking and the chosen unit's figures alone, for the page to refresh itself."""
+    session = await require(request, READERS)
+    board = await _board(request, session, period, unit)
+    return page(request, "board_live.html", session, **board)
+
+
+@router.get("/board/explain")
+async def explain_page(
+    request: Request,
+    unit: Annotated[str, Query(pattern=UNIT)],
+    period: Annotated[str, Query(pattern=PERIOD)],
+) -> HTMLResponse:
+    """What made a unit's figures: the audits (when, by whom, which revision), the citizens'
+    ratings per level and the satisfied share's numerator and denominator."""
+    session = await require(request, READERS)
+    web, lang = web_of(request), web_of(request).cookies.lang(request)
+    figures = await web.upstream.read(
+        "scoring", f"/v1/units/{unit}/scores", session.access, lang, period=period, explain="true"
+    )
+    audits = await asyncio.gather(
+        *(
+            web.upstream.read("assessment", f"/v1/audits/{a['audit_id']}", session.access, lang)
+            for a in figures["explain"]["audits"]
+        )
+    )
+    listed = await web.upstream.read("assessment", "/v1/units", session.access, lang)
+    names = {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in listed["units"]}
+    levels = [
+        (LEVEL_LABELS[int(level)].pick(lang), count)
+        for level, count in sorted(figures["explain"]["ratings_per_level"].items(), reverse=True)
+    ]
+    return page(
+        request,
+        "board_explain.html",
+        session,
+        unit_name=names.get(unit, unit),
+        period_words=models.period_words(period, lang),
+        period=period,
+        figures=figures,
+        audits=audits,
+        levels=levels,
+        pillar_names=models.pillar_names(lang),
+        decimal=lambda value: models.decimal(value, lang),
+        scored=_scored_by_pillar,
+    )
+
+
+def _scored_by_pillar(audit: dict[str, Any]) -> dict[str, str]:
+    """An audit's newest revision's item scores summed per pillar: "13/24" (points of the
+    maximum, N/A left out), as the audit was written; weights are the scoring policy's."""
+    items = audit["revisions"][-1]["items"] if audit["revisions"] else []
+    sums: dict[str, list[int]] = {}
+    for item in items:
+        pillar = re.sub(r"\..*$", "", item["code"])
+        if item["score"] is None:
+            continue
+        got = sums.setdefault(pillar, [0, 0])
+        got[0] += int(item["score"])
+        got[1] += 4
+    return {pillar: f"{got}/{most}" for pillar, (got, most) in sums.items()}

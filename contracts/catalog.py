@@ -18,7 +18,9 @@ from contracts.common import PILLARS, Contract, Text
 SCORE_MIN = 0
 SCORE_MAX = 4
 CATALOG_DIR = Path(__file__).parent / "catalogs"
-DEFAULT_CATALOG_VERSION = "2026.1"
+#: The version new audits and self-assessments are scored against unless they name another. Older
+#: shipped versions stay stored (and valid) for the audits that were scored against them.
+DEFAULT_CATALOG_VERSION = "2026.2"
 
 
 class Anchors(Contract):
@@ -97,7 +99,22 @@ def load_catalog(path: Path) -> Catalog:
     return Catalog.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
+def _version_key(version: str) -> tuple[int, int]:
+    year, number = version.split(".")
+    return int(year), int(number)
+
+
+def shipped_versions() -> tuple[str, ...]:
+    """The catalogue versions shipped with ward5s (``YYYY.N``), oldest first."""
+    return tuple(sorted((p.stem for p in CATALOG_DIR.glob("*.yaml")), key=_version_key))
+
+
 @cache
+def shipped_catalog(version: str) -> Catalog:
+    """One shipped catalogue version. Errors: FileNotFoundError for a version not shipped."""
+    return load_catalog(CATALOG_DIR / f"{version}.yaml")
+
+
 def default_catalog() -> Catalog:
-    """The catalogue shipped with ward5s for a ward office."""
-    return load_catalog(CATALOG_DIR / f"{DEFAULT_CATALOG_VERSION}.yaml")
+    """The current catalogue shipped with ward5s for a ward office."""
+    return shipped_catalog(DEFAULT_CATALOG_VERSION)

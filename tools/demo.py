@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from contracts.catalog import default_catalog
+from contracts.catalog import Catalog, default_catalog
 from contracts.common import LOCAL_TZ
 from contracts.periods import Month
 
@@ -22,11 +22,13 @@ from contracts.periods import Month
 TOKENS = Path(os.environ.get("WARD5S_VAR_DIR") or "var") / "demo-tokens.json"
 
 
-def audit_body(unit_id: str, score: int | Callable[[str], int | None]) -> dict[str, Any]:
-    """An audit of ``unit_id`` performed now, in the current catalogue: every item scored
-    ``score`` (0-4), or ``score(code)`` (None: not applicable). Notes and evidence are left to
-    the API's defaults (none)."""
-    catalog = default_catalog()
+def audit_body(
+    unit_id: str, score: int | Callable[[str], int | None], catalog: Catalog | None = None
+) -> dict[str, Any]:
+    """An audit of ``unit_id`` performed now, in ``catalog`` (the current shipped one by
+    default): every item scored ``score`` (0-4), or ``score(code)`` (None: not applicable).
+    Notes and evidence are left to the API's defaults (none)."""
+    catalog = catalog or default_catalog()
     now = datetime.now(LOCAL_TZ).replace(microsecond=0)
     return {
         "unit_id": unit_id,

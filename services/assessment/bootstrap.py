@@ -10,7 +10,6 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from contracts.catalog import default_catalog
 from contracts.envelope import SYSTEM
 from services.assessment.adapters.photo_store import PhotoStore
 from services.assessment.adapters.tables import metadata, plumbing
@@ -21,7 +20,7 @@ from services.assessment.entrypoints.keys import Issuer
 from services.assessment.entrypoints.keys import router as jwks_router
 from services.assessment.entrypoints.sign_in import SignInEdge, sign_in_config
 from services.assessment.handlers.calendar import ensure_known_calendars
-from services.assessment.handlers.catalog import ensure_catalog
+from services.assessment.handlers.catalog import install_shipped_catalogs
 from services.assessment.handlers.commands import Submissions
 from services.assessment.jobs import housekeeping_forever
 from services.assessment.settings import (
@@ -77,7 +76,7 @@ def build_runtime(config: ServiceSettings | None = None) -> tuple[Runtime, Submi
 
     async def install_default_catalog() -> None:
         async with units() as uow:
-            await ensure_catalog(uow, default_catalog())
+            await install_shipped_catalogs(uow)
 
     async def seed_calendars() -> None:
         """Wards whose org chart came before their stored calendar get it now."""

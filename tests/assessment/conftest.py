@@ -20,7 +20,7 @@ from nats.aio.client import Client as NatsClient
 from nats.js.errors import NotFoundError
 from sqlalchemy import func, select
 
-from contracts.catalog import default_catalog
+from contracts.catalog import default_catalog, shipped_catalog
 from contracts.common import LOCAL_TZ
 from contracts.periods import Month
 from services.assessment.adapters.tables import (
@@ -219,8 +219,13 @@ def this_month() -> str:
     return Month.of(now_local()).key
 
 
+#: The catalogue the assessment tests audit against: they count its 25 audit items (rows of an
+#: export, corrective actions); the current version is tested on its own.
+AUDITED_CATALOG = shipped_catalog("2026.1")
+
+
 def audit_body(unit_id: str = "vhxh", score: int | Callable[[str], int | None] = 3) -> dict:
-    return demo.audit_body(unit_id, score)
+    return demo.audit_body(unit_id, score, AUDITED_CATALOG)
 
 
 def plus_body(score: int = 3, period: str | None = None) -> dict:

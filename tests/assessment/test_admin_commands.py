@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import Table, func, select
 
-from contracts.catalog import default_catalog
+from contracts.catalog import shipped_catalog, shipped_versions
 from contracts.common import LOCAL_TZ, Text
 from contracts.roles import Role
 from services.assessment.adapters.tables import catalogs, devices, plumbing
@@ -50,7 +50,7 @@ async def count(sessions: SessionFactory, table: Table) -> int:
 async def test_a_new_catalogue_version_is_201_a_stored_one_200_and_a_retry_the_first(
     sessions: SessionFactory,
 ) -> None:
-    catalog = default_catalog()
+    catalog = shipped_catalog("2026.1")
     stored = CatalogPublication(catalog=catalog)
     newer = CatalogPublication(catalog=catalog.model_copy(update={"version": "2027.1"}))
     run = commands(sessions)
@@ -59,7 +59,7 @@ async def test_a_new_catalogue_version_is_201_a_stored_one_200_and_a_retry_the_f
     assert await run.execute(ADMIN, newer, "k-1") == (201, {"version": "2027.1", "created": True})
     assert await run.execute(ADMIN, newer, "k-1") == (201, {"version": "2027.1", "created": True})
     assert await run.execute(ADMIN, newer) == (200, {"version": "2027.1", "created": False})
-    assert await count(sessions, catalogs) == 2
+    assert await count(sessions, catalogs) == len(shipped_versions()) + 1
 
 
 async def test_only_administrators_load_an_org_chart_and_a_retry_loads_nothing(

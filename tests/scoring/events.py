@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from contracts.catalog import default_catalog
+from contracts.catalog import shipped_catalog
 from contracts.common import Text
 from contracts.envelope import Actor
 from contracts.events import (
@@ -31,8 +31,10 @@ WARD = "binh-dong"
 AUDITOR = Actor(kind="person", id="p900")
 HEAD = Actor(kind="person", id="p100")
 KIOSK = Actor(kind="device", id="kiosk-1")
-CODES = list(default_catalog().audit_items)  # the 25 items of S1-S5
-PLUS_CODES = list(default_catalog().plus_items)
+#: The events below name catalogue 2026.1, and the figures the tests expect are its 25 items.
+CATALOG = shipped_catalog("2026.1")
+CODES = list(CATALOG.audit_items)  # the 25 items of S1-S5
+PLUS_CODES = list(CATALOG.plus_items)
 
 
 def moment(month: str, day: int = 10, hour: int = 3) -> datetime:
@@ -41,7 +43,7 @@ def moment(month: str, day: int = 10, hour: int = 3) -> datetime:
 
 
 def audit_items(scores: Sequence[int | None]) -> tuple[AuditItem, ...]:
-    catalog = default_catalog().audit_items
+    catalog = CATALOG.audit_items
     return tuple(
         AuditItem(code=code, pillar=code.split(".")[0], weight=catalog[code].weight, score=score)
         for code, score in zip(CODES, scores, strict=False)

@@ -37,7 +37,7 @@ from services.assessment.handlers import corrective_actions as actions
 from services.assessment.handlers import feedback as rating_handlers
 from services.assessment.handlers import self_assessments as plus_handlers
 from services.assessment.handlers import task_results as points_handlers
-from services.assessment.handlers.catalog import ensure_catalog
+from services.assessment.handlers.catalog import install_shipped_catalogs
 from services.assessment.handlers.common import Context
 from services.assessment.handlers.org import load_org_chart
 from services.assessment.handlers.periods import close_due_periods
@@ -162,7 +162,7 @@ async def load_org(
     if rows is None or devices is None:
         rows, devices = read_org_chart()
     async with UnitOfWork(sessions, plumbing.outbox) as uow:
-        await ensure_catalog(uow, default_catalog())
+        await install_shipped_catalogs(uow)
         return await load_org_chart(
             uow,
             WARD,

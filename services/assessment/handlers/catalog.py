@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from contracts.catalog import Catalog
+from contracts.catalog import (
+    DEFAULT_CATALOG_VERSION,
+    Catalog,
+    shipped_catalog,
+    shipped_versions,
+)
 from services.assessment.adapters import catalogs
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.uow import UnitOfWork
@@ -22,3 +27,19 @@ async def ensure_catalog(uow: UnitOfWork, catalog: Catalog, current: bool = True
         return False
     await catalogs.insert(uow.session, catalog.version, body, uow.now, current)
     return True
+
+
+async def install_shipped_catalogs(uow: UnitOfWork) -> list[str]:
+    """Store every catalogue version shipped with ward5s that is not stored yet (older ones stay
+    valid for the audits scored against them); returns the versions stored. The shipped default
+    becomes current when it is new, unless the current version is one an administrator
+    published (not shipped): their choice stands until they publish another."""
+    shipped = shipped_versions()
+    current = await catalogs.stored_body(uow.session, None)
+    admins_own = current is not None and current.get("version") not in shipped
+    stored = []
+    for version in shipped:
+        make_current = version == DEFAULT_CATALOG_VERSION and not admins_own
+        if await ensure_catalog(uow, shipped_catalog(version), current=make_current):
+            stored.append(version)
+    return stored

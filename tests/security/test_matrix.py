@@ -116,6 +116,7 @@ MATRIX: dict[tuple[str, str, str], dict[str, Any]] = {
     ("assessment", "POST", "/v1/periods/{period}/close"): row({"admin"}),
     ("assessment", "POST", "/v1/periods/{period}/reopen"): row({"admin"}),
     ("assessment", "GET", "/v1/calendar"): row(PEOPLE),
+    ("assessment", "GET", "/v1/periods"): row(PEOPLE),
     ("assessment", "PUT", "/v1/calendar/days/{day}"): row({"admin"}),
     ("assessment", "DELETE", "/v1/calendar/days/{day}"): row({"admin"}),
     ("assessment", "GET", "/v1/units"): row(EVERYONE_OF_THE_WARD),

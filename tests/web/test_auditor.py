@@ -1,7 +1,8 @@
 """The auditor's checklist in Chromium against the real stack (conftest.py): filled and submitted
-on a phone with a photo, amended; submitted offline and recorded once when back online, then
-withdrawn; refused with assessment's reason. Screenshots under var/artefacts/web/; no request
-leaves 127.0.0.1."""
+on a phone with a photo (a file that is not one refused in words), a double tap recorded once,
+amended; submitted offline and recorded once when back online, then withdrawn; the moment
+checked in the page; refused with assessment's reason, opened again, corrected and resent.
+Screenshots under var/artefacts/web/; no request leaves 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from PIL import Image
 
 from contracts.catalog import default_catalog
 from contracts.common import LOCAL_TZ
+from contracts.periods import Month
 from tests.support.http import eventually
 from tests.web.conftest import (
     Requests,
@@ -120,6 +122,23 @@ async def test_an_auditor_fills_and_submits_the_checklist_on_a_phone(browser, we
         files=[{"name": "ban-quay-2.jpg", "mimeType": "image/jpeg", "buffer": phone_photo()}]
     )
     await page.locator("ul.photos[data-code='S1.1'] img").wait_for()
+    # A file that is not a photo (a PDF; a "photo" that does not decode) is said in words beside
+    # its item and left out; the form and the photo already taken stay.
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    await page.locator("#photo-S1-1").set_input_files(
+        files=[
+            {"name": "bien-ban.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 ..."},
+            {"name": "hong.jpg", "mimeType": "image/jpeg", "buffer": b"not a photo at all"},
+        ]
+    )
+    problem = page.locator("p.photo-error[data-code='S1.1']")
+    await problem.wait_for()
+    said = await problem.inner_text()
+    assert "bien-ban.pdf, hong.jpg" in said and "không phải là ảnh" in said, said
+    assert errors == []
+    assert await page.locator("ul.photos[data-code='S1.1'] img").count() == 1
+    assert await page.get_by_label("Ghi chú (S1.1)").input_value() == "Bàn quầy 2 còn hồ sơ cũ"
     await page.wait_for_timeout(300)
     await page.reload()  # the draft is kept in the browser, its photo too
     assert await page.get_by_label("Ghi chú (S1.1)").input_value() == "Bàn quầy 2 còn hồ sơ cũ"
@@ -129,10 +148,15 @@ async def test_an_auditor_fills_and_submits_the_checklist_on_a_phone(browser, we
 
     await no_serious_violations(page)
     await screenshots(page, "auditor-checklist")
-    await page.get_by_role("button", name="Nộp phiếu đánh giá").click()
+    # A double tap on the button: one submission, recorded once.
+    await page.get_by_role("button", name="Nộp phiếu đánh giá").dblclick()
     sent = page.locator("#outbox li[data-status=sent]")
     await sent.first.wait_for(timeout=15000)
     assert "Đã gửi" in await sent.first.inner_text()
+    await page.wait_for_function(
+        "Ward5sQueue.all().then(rows => rows.every(r => r.status !== 'queued'))"
+    )
+    assert await page.locator("#outbox li.entry").count() == 1
     await screenshots(page, "auditor-sent")
 
     audits = await audits_of(web_stack, "kt")
@@ -195,7 +219,8 @@ async def test_an_audit_submitted_offline_is_recorded_once_when_back_online(
     assert await audits_of(web_stack, "vhxh") == set()
 
     await context.set_offline(False)
-    await page.locator("#outbox li[data-status=sent]").first.wait_for(timeout=20000)
+    # Sent on the "online" event, not at the next 20-second round.
+    await page.locator("#outbox li[data-status=sent]").first.wait_for(timeout=8000)
     # Retried however often (the answer lost, the online event again): still one audit.
     await page.evaluate(
         """async () => {
@@ -241,9 +266,15 @@ async def test_an_audit_submitted_offline_is_recorded_once_when_back_online(
     await context.close()
 
 
-async def test_a_refused_audit_says_the_services_reason_in_vietnamese(browser, web_stack) -> None:
-    """An audit dated two days ahead: refused by assessment (in_future), shown as refused with
-    its reason, recorded nowhere, and never sent again."""
+async def test_the_page_checks_the_audit_moment_before_sending(browser, web_stack) -> None:
+    """Written as the ward writes it, a day and a time that exist, not ahead of now, in a month
+    still open (last month closed by the administrator): each said in Vietnamese in the page,
+    nothing queued."""
+    previous = Month.of(datetime.now(UTC)).shift(-1)
+    closed = await api(
+        "POST", f"{web_stack.assessment()}/v1/periods/{previous.key}/close", web_stack.token("p006")
+    )
+    assert closed.status_code in (200, 201, 409), closed.text  # 409: closed already
     requests = Requests()
     context = await new_context(browser, requests)
     page = await context.new_page()
@@ -254,10 +285,43 @@ async def test_a_refused_audit_says_the_services_reason_in_vietnamese(browser, w
     assert abs((written - datetime.now(UTC)).total_seconds()) < 120
     assert f"tháng {now[3:10]}" in await page.locator("#period-label").inner_text()
     await fill_checklist(page, "dvcu")
-    await moment.fill("31-12-2026")  # not so written: said on the page, nothing queued
-    await page.get_by_role("button", name="Nộp phiếu đánh giá").click()
-    assert "dd/mm/yyyy hh:mm" in await page.locator("#form-error").inner_text()
-    await moment.fill((written + timedelta(days=2)).strftime("%d/%m/%Y %H:%M"))
+    last_month = f"15/{previous.key[5:7]}/{previous.key[:4]} 09:30"
+    cases = {
+        "31-12-2026": "dd/mm/yyyy hh:mm",
+        "31/02/2026 09:30": "Ngày 31/02/2026 không có trong lịch",
+        f"{now[:10]} 24:10": "24:10 không phải giờ trong ngày",
+        (written + timedelta(days=2)).strftime("%d/%m/%Y %H:%M"): "không được muộn hơn bây giờ",
+        last_month: f"Tháng {previous.key[5:7]}/{previous.key[:4]} đã khoá sổ",
+    }
+    for typed, expected in cases.items():
+        await moment.fill(typed)
+        await page.get_by_role("button", name="Nộp phiếu đánh giá").click()
+        said = await page.locator("#form-error").inner_text()
+        assert expected in said, (typed, said)
+        assert "ISO" not in said
+    await screenshots(page, "auditor-moment-checked")
+    assert await page.evaluate("Ward5sQueue.all().then(rows => rows.length)") == 0
+    requests.assert_local()
+    await context.close()
+
+
+async def test_a_refused_audit_is_kept_opened_again_corrected_and_resent(
+    browser, web_stack
+) -> None:
+    """A phone whose clock is an hour ahead lets its auditor date the audit ten minutes from
+    now: assessment refuses it (in_future), shown as refused with its reason and never sent
+    again; what was typed is kept, opened again from the list, corrected and resent: one audit
+    recorded."""
+    requests = Requests()
+    context = await new_context(browser, requests)
+    page = await context.new_page()
+    await page.clock.install(time=datetime.now(UTC) + timedelta(hours=1))
+    await page.goto(f"{web_stack.url}/demo/sign-in/p005")
+    await fill_checklist(page, "dvcu")
+    ahead = datetime.now(LOCAL_TZ) + timedelta(minutes=10)
+    moment = page.get_by_label(re.compile(r"^Thời điểm đánh giá"))
+    await moment.fill(ahead.strftime("%d/%m/%Y %H:%M"))
+    await page.get_by_label("Ghi chú (S2.3)").fill("Tủ hồ sơ chưa dán nhãn")
     await page.get_by_role("button", name="Nộp phiếu đánh giá").click()
     refused = page.locator("#outbox li[data-status=refused]")
     await refused.first.wait_for(timeout=15000)
@@ -276,5 +340,16 @@ async def test_a_refused_audit_says_the_services_reason_in_vietnamese(browser, w
         ".map(r => r.attempts))"
     )
     assert again == attempts == [1]
+
+    await refused.first.get_by_role("button", name="Mở lại để sửa").click()
+    assert await page.get_by_label("Ghi chú (S2.3)").input_value() == "Tủ hồ sơ chưa dán nhãn"
+    assert await page.get_by_label("Đơn vị được đánh giá").input_value() == "dvcu"
+    s11 = page.get_by_role("radiogroup", name=re.compile(r"^S1\.1 "))
+    assert await s11.get_by_role("radio", name="3", exact=True).is_checked()
+    assert await refused.count() == 0
+    await moment.fill(datetime.now(LOCAL_TZ).strftime("%d/%m/%Y %H:%M"))
+    await page.get_by_role("button", name="Nộp phiếu đánh giá").click()
+    await page.locator("#outbox li[data-status=sent]").first.wait_for(timeout=15000)
+    assert len(await audits_of(web_stack, "dvcu")) == 1
     requests.assert_local()
     await context.close()

@@ -170,6 +170,20 @@ async def task_result_history(
 # --- periods --------------------------------------------------------------------------------------
 
 
+@router.get(
+    "/periods",
+    responses=error_responses(401, 403),
+    summary="The months one may send for (the window, newest first), each open or closed now",
+    tags=["periods"],
+)
+async def get_periods(caller: Person, request: Request, db: Sessions) -> dict[str, Any]:
+    """Any person of the ward: the pages offer only open months and say before sending that
+    a moment falls in a closed one."""
+    submissions = submissions_of(request)
+    async with db() as session:
+        return await views.months(session, caller.ward, submissions.policy, submissions.clock.now())
+
+
 command_route(
     router,
     "POST",

@@ -112,21 +112,27 @@ async def check_period_open(
     session: AsyncSession, context: Context, period: str, field: str = "period"
 ) -> None:
     """409 ``period_closed`` (``field``) unless ``period`` is open for submissions at
-    ``context.now``: a month an administrator reopened is open until the end of its last open
-    day (``closes_on``, the ward's local date); one closed (by hand or by the automatic close)
-    is not; any other is closed once its close day is over in the ward's calendar
-    (``Policy.closed_by_date``), whether or not the automatic close has run for it yet."""
-    row = await periods.row_of(session, context.ward, period)
+    ``context.now`` (:func:`period_is_open`)."""
+    if not await period_is_open(session, context.ward, context.policy, period, context.now):
+        raise Refusal(Kind.CONFLICT, "period_closed", field, period=period)
+
+
+async def period_is_open(
+    session: AsyncSession, ward: str, policy: Policy, period: str, now: datetime
+) -> bool:
+    """Whether ``period`` takes submissions at ``now``: a month an administrator reopened is
+    open until the end of its last open day (``closes_on``, the ward's local date); one closed
+    (by hand or by the automatic close) is not; any other is closed once its close day is over
+    in the ward's calendar (``Policy.closed_by_date``), whether or not the automatic close has
+    run for it yet."""
+    row = await periods.row_of(session, ward, period)
     status = row.status if row else None
     if status == "reopened":
-        if row is None or row.closes_on is None or local_date(context.now) <= row.closes_on:
-            return
-        raise Refusal(Kind.CONFLICT, "period_closed", field, period=period)
-    if status != "closed":
-        policy = await ward_policy(session, context.ward, context.policy)
-        if not policy.closed_by_date(Month.parse(period), context.now):
-            return
-    raise Refusal(Kind.CONFLICT, "period_closed", field, period=period)
+        return row is None or row.closes_on is None or local_date(now) <= row.closes_on
+    if status == "closed":
+        return False
+    calendar = await ward_policy(session, ward, policy)
+    return not calendar.closed_by_date(Month.parse(period), now)
 
 
 def local_date(moment: datetime) -> date:

@@ -11,6 +11,7 @@ from services.assessment.views.lists import (
     self_assessment_list,
 )
 from services.assessment.views.people import org_chart, task_result_view, ward_units
+from services.assessment.views.periods import months
 
 __all__ = [
     "action_sheet",
@@ -20,6 +21,7 @@ __all__ = [
     "calendar_year",
     "corrective_action_list",
     "evidence_row",
+    "months",
     "org_chart",
     "self_assessment_list",
     "task_result_view",

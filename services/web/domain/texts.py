@@ -41,6 +41,30 @@ TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
             "Hãy nhập thời điểm đánh giá theo dạng dd/mm/yyyy hh:mm, ví dụ 05/03/2026 09:30.",
             "Enter when the audit was made as dd/mm/yyyy hh:mm, e.g. 05/03/2026 09:30.",
         ),
+        "performed_no_day": (
+            "Ngày {day} không có trong lịch; hãy kiểm tra lại ngày và tháng.",
+            "There is no day {day} in the calendar; check the day and the month.",
+        ),
+        "performed_no_time": (
+            "{time} không phải giờ trong ngày: giờ từ 00 đến 23, phút từ 00 đến 59.",
+            "{time} is not a time of day: hours 00 to 23, minutes 00 to 59.",
+        ),
+        "performed_future": (
+            "Thời điểm đánh giá không được muộn hơn bây giờ ({now}).",
+            "The audit cannot be later than now ({now}).",
+        ),
+        "performed_closed": (
+            "Tháng {month} đã khoá sổ, không nhận thêm phiếu: hãy kiểm tra lại ngày đánh giá,"
+            " hoặc đề nghị quản trị hệ thống mở lại tháng này.",
+            "The month {month} is closed and takes no more audits: check the date, or ask the"
+            " administrator to reopen the month.",
+        ),
+        "not_a_photo": (
+            "Tệp {files} không phải là ảnh (JPEG, PNG hoặc WebP) nên chưa được thêm;"
+            " hãy chụp hoặc chọn một tấm ảnh.",
+            "{files}: not a photo (JPEG, PNG or WebP), so not added; take or pick a photo.",
+        ),
+        "reopen": ("Mở lại để sửa", "Open again to correct"),
         "period_is": ("Phiếu tính vào tháng", "Counts in the month"),
         "choose": ("— Chọn —", "— Choose —"),
         "not_applicable": ("Không áp dụng", "Not applicable"),

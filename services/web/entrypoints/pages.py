@@ -128,11 +128,22 @@ async def audit_page(request: Request) -> HTMLResponse:
         request,
         "audit.html",
         session,
+        open_months=await open_months(request, session),
         catalog_version=catalog["version"],
         pillars=models.pillars(catalog, lang, plus=False),
         units=models.units_to_audit(units["units"], session.unit, lang),
         scores=models.SCORES,
     )
+
+
+async def open_months(request: Request, session: WebSession) -> list[str]:
+    """The months that take submissions now, newest first (assessment's ``GET /v1/periods``):
+    the pages offer no other and say so before sending for a closed one."""
+    web = web_of(request)
+    listed = await web.upstream.read(
+        "assessment", "/v1/periods", session.access, web.cookies.lang(request)
+    )
+    return [month["period"] for month in listed["months"] if month["open"]]
 
 
 # --- the citizen's kiosk --------------------------------------------------------------------------

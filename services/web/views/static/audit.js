@@ -1,7 +1,13 @@
 /* The auditor's checklist: the draft kept in IndexedDB on every change (it survives a reload and
  * a lost connection), photos shrunk on a canvas before they are kept, the submission queued
  * with its idempotency key and sent now or when the connection returns, the queue shown with
- * each submission's state, and amend and withdraw of a sent audit with a reason. */
+ * each submission's state, and amend and withdraw of a sent audit with a reason.
+ *
+ * The idempotency key belongs to the draft: made with it and sent with it however often it is
+ * submitted (a double tap, a retry), so the service records it once. The submission keeps the
+ * draft until the service accepts it: a refused one is opened again, corrected and resent (a
+ * new draft, so a new key). The moment of the audit is checked here first (a real day and
+ * time, not ahead of now, in a month still open) and said in words an official reads. */
 (function () {
   "use strict";
   var Q = window.Ward5sQueue;
@@ -11,7 +17,9 @@
   var draftId = "audit:" + form.dataset.subject;
   var MAX_SIDE = 1600, QUALITY = 0.8, MAX_BYTES = 900 * 1024;
   var draft = blank();
-  function blank() { return { id: draftId, unit: "", performed: "", scores: {}, notes: {}, photos: [], amend: null }; }
+  function blank() { return { id: draftId, key: Q.newKey(), unit: "", performed: "", scores: {}, notes: {}, photos: [], amend: null }; }
+  var openMonths = JSON.parse(form.dataset.openMonths || "null");
+  var submit = form.querySelector("button[type=submit]");
 
   function codes() {
     return Array.prototype.map.call(form.querySelectorAll("fieldset.item"), function (f) { return f.dataset.code; });
@@ -37,6 +45,28 @@
   }
   function writtenOf(iso) { return iso.slice(8, 10) + "/" + iso.slice(5, 7) + "/" + iso.slice(0, 4) + " " + iso.slice(11, 16); }
   function periodOf(written) { var iso = isoOf(written); return iso ? iso.slice(0, 7) : ""; }
+  function said(key, values) {
+    return texts[key].replace(/\{(\w+)\}/g, function (_, name) { return values[name]; });
+  }
+  /* Why the written moment cannot be the audit's (in the page's words), or null when it can:
+   * written as dd/mm/yyyy hh:mm, a day the calendar has, a time of day, not ahead of now (a
+   * minute's grace for clocks), in a month that still takes audits. */
+  function momentProblem(written) {
+    var m = WRITTEN.exec((written || "").trim());
+    if (!m) return texts.performed_format;
+    var day = +m[1], month = +m[2], year = +m[3], hour = +m[4], minute = +m[5];
+    var probe = new Date(Date.UTC(year, month - 1, day));
+    if (month < 1 || month > 12 || probe.getUTCDate() !== day || probe.getUTCMonth() !== month - 1) {
+      return said("performed_no_day", { day: m[1] + "/" + m[2] + "/" + m[3] });
+    }
+    if (hour > 23 || minute > 59) return said("performed_no_time", { time: m[4] + ":" + m[5] });
+    if (Date.parse(isoOf(written) + ":00+07:00") > Date.now() + 60000) {
+      return said("performed_future", { now: nowInVietnam() });
+    }
+    var period = isoOf(written).slice(0, 7);
+    if (openMonths && openMonths.indexOf(period) < 0) return said("performed_closed", { month: monthLabel(period) });
+    return null;
+  }
   function showPeriod() {
     var label = document.getElementById("period-label");
     var period = periodOf(form.performed.value);
@@ -114,11 +144,24 @@
       return encode(QUALITY);
     });
   }
+  /* A file that is not a photo (a PDF, a broken image) is said beside its item and left out;
+   * the form and the photos already taken stay. */
+  function shrunk(file) {
+    if (!/^image\//.test(file.type || "image/")) return Promise.resolve(null);
+    return shrink(file).catch(function () { return null; });
+  }
   form.querySelectorAll("input.photo-input").forEach(function (input) {
     input.addEventListener("change", function () {
       var files = Array.prototype.slice.call(input.files);
-      Promise.all(files.map(shrink)).then(function (blobs) {
-        blobs.forEach(function (blob) { draft.photos.push({ key: Q.newKey(), item: input.dataset.code, blob: blob }); });
+      var problem = form.querySelector('p.photo-error[data-code="' + input.dataset.code + '"]');
+      Promise.all(files.map(shrunk)).then(function (blobs) {
+        var refused = [];
+        blobs.forEach(function (blob, i) {
+          if (blob) draft.photos.push({ key: Q.newKey(), item: input.dataset.code, blob: blob });
+          else refused.push(files[i].name);
+        });
+        problem.textContent = refused.length ? said("not_a_photo", { files: refused.join(", ") }) : "";
+        problem.hidden = !refused.length;
         input.value = "";
         drawPhotos(); return save();
       });
@@ -133,12 +176,15 @@
     var error = document.getElementById("form-error");
     error.textContent = message; error.hidden = false; error.focus();
   }
+  var sending = false;
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    if (sending) return;
     readForm();
     document.getElementById("form-error").hidden = true;
     if (!draft.unit) return fail(texts.choose_unit);
-    if (!isoOf(draft.performed)) return fail(texts.performed_format);
+    var problem = draft.amend ? null : momentProblem(draft.performed);
+    if (problem) { form.performed.focus(); return fail(problem); }
     var missing = codes().filter(function (code) { return !(code in draft.scores); });
     if (missing.length) return fail(texts.missing + " " + missing.join(", "));
     var items = codes().map(function (code) {
@@ -166,13 +212,19 @@
                 catalog_version: form.dataset.catalog, items: items }
       };
     }
-    entry.key = Q.newKey(); entry.csrf = csrf; entry.owner = form.dataset.subject;
+    entry.key = draft.key; entry.csrf = csrf; entry.owner = form.dataset.subject;
     entry.unit = draft.unit; entry.performed = draft.performed;
-    entry.photos = draft.photos.map(function (p) { return { key: p.key, item: p.item, blob: p.blob }; });
+    entry.photos = draft.photos.map(function (p) { return { key: p.key, item: p.item, blob: p.blob, id: p.id }; });
+    /* What was typed, kept with the submission until the service accepts it. */
+    entry.draft = { unit: draft.unit, performed: draft.performed, scores: draft.scores, notes: draft.notes, amend: draft.amend };
+    sending = true; submit.disabled = true;
     Q.enqueue(entry).then(function () {
       draft = blank();
       return Q.dropDraft(draftId);
-    }).then(function () { fill(); window.scrollTo(0, document.getElementById("outbox-title").offsetTop); return Q.flush(); });
+    }).then(function () {
+      fill(); window.scrollTo(0, document.getElementById("outbox-title").offsetTop);
+      return Q.flush();
+    }).finally(function () { sending = false; submit.disabled = false; });
   });
 
   /* --- the queue -------------------------------------------------------------------------- */
@@ -204,6 +256,9 @@
           li.appendChild(button(texts.amend_button, function () { startAmend(row, auditId); }));
           li.appendChild(button(texts.withdraw_button, function () { askWithdraw(row, auditId); }));
         }
+        if (row.status === "refused" && row.draft) {
+          li.appendChild(button(texts.reopen_button, function () { reopen(row); }));
+        }
         list.appendChild(li);
       });
     });
@@ -231,6 +286,16 @@
     fill(); save();
     document.getElementById("amend-reason").focus();
   }
+  /* A refused submission back in the form as it was typed, photos included (those uploaded
+   * keep their ids), under a new key: it is a new submission once corrected. */
+  function reopen(row) {
+    draft = blank();
+    Object.keys(row.draft).forEach(function (name) { draft[name] = row.draft[name]; });
+    draft.photos = (row.photos || []).slice();
+    Q.remove(row.key).then(function () { fill(); return save(); }).then(function () {
+      drawOutbox(); form.performed.focus();
+    });
+  }
   document.getElementById("amend-cancel").addEventListener("click", function () {
     draft = blank();
     Q.dropDraft(draftId).then(fill);
@@ -238,10 +303,12 @@
   function askWithdraw(row, auditId) {
     var dialog = document.getElementById("withdraw-dialog");
     var reason = document.getElementById("withdraw-reason");
+    var key = Q.newKey();  /* this withdrawal's, however often it is confirmed */
     reason.value = "";
     dialog.onclose = function () {
       if (dialog.returnValue !== "confirm" || !reason.value.trim()) return;
-      Q.enqueue({ kind: "withdraw", audit_id: auditId, label: row.label, key: Q.newKey(), csrf: csrf,
+      dialog.onclose = null;
+      Q.enqueue({ kind: "withdraw", audit_id: auditId, label: row.label, key: key, csrf: csrf,
                   owner: form.dataset.subject, photos: [],
                   url: "/api/assessment/v1/audits/" + auditId + "/withdraw",
                   body: { reason: reason.value.trim() } }).then(Q.flush);
@@ -252,7 +319,7 @@
   /* --- the network ------------------------------------------------------------------------- */
   var network = document.getElementById("network");
   function showNetwork() { network.textContent = navigator.onLine ? "" : texts.offline; }
-  window.addEventListener("online", function () { showNetwork(); Q.flush(); });
+  window.addEventListener("online", function () { showNetwork(); Q.onlineAgain(); });
   window.addEventListener("offline", showNetwork);
   Q.onchange = drawOutbox;
   if (navigator.serviceWorker) navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
@@ -261,6 +328,7 @@
   Q.draft(draftId).then(function (kept) {
     if (kept) draft = kept;
     if (!draft.photos) draft.photos = [];
+    if (!draft.key) draft.key = Q.newKey();
     fill(); showNetwork(); drawOutbox();
     return Q.flush();
   });

@@ -18,8 +18,23 @@
     });
   }
 
+  /* Back to the citizen's first screen, in Vietnamese: a citizen who switched to English does
+   * not leave it so for the next one. */
+  function reset() {
+    if (document.documentElement.lang !== "vi") {
+      fetch("/language", { method: "POST", credentials: "same-origin", redirect: "manual",
+                           headers: { "Content-Type": "application/x-www-form-urlencoded" },
+                           body: "csrf=" + encodeURIComponent(csrf) + "&lang=vi&next=/" })
+        .then(function () { location.reload(); }, function () { location.reload(); });
+      return;
+    }
+    thanks.hidden = true; rate.hidden = false; busy = false; showWaiting();
+  }
+  var busy = false;  /* one rating per tap: a double tap gives one */
   form.querySelectorAll("button.level").forEach(function (button) {
     button.addEventListener("click", function () {
+      if (busy) return;
+      busy = true;
       var comment = form.comment.value.trim();
       var body = { unit_id: form.dataset.unit, level: Number(button.dataset.level), captured_at: new Date().toISOString() };
       if (comment) body.comment = comment;
@@ -27,11 +42,11 @@
                   url: form.dataset.post, body: body, photos: [] }).then(Q.flush);
       form.reset();
       rate.hidden = true; thanks.hidden = false;
-      setTimeout(function () { thanks.hidden = true; rate.hidden = false; showWaiting(); }, RESET_MS);
+      setTimeout(reset, RESET_MS);
     });
   });
   Q.onchange = showWaiting;
-  window.addEventListener("online", function () { Q.flush(); });
+  window.addEventListener("online", function () { Q.onlineAgain(); });
   if (navigator.serviceWorker) navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
   setInterval(function () { if (navigator.onLine) Q.flush(); }, 20000);
   showWaiting(); Q.flush();

@@ -135,7 +135,15 @@
     saveDraft: function (draft) { return run("drafts", "readwrite", function (s) { return s.put(draft); }); },
     dropDraft: function (id) { return run("drafts", "readwrite", function (s) { return s.delete(id); }); },
     newKey: function () { return crypto.randomUUID(); },
+    remove: function (key) { return run("outbox", "readwrite", function (s) { return s.delete(key); }); },
+    /* Queue ``entry`` under its key; a submission already queued or sent under that key (the
+     * same draft submitted twice) is kept as it is, and sent once. */
     enqueue: function (entry) {
+      return run("outbox", "readonly", function (s) { return s.get(entry.key); }).then(function (kept) {
+        return kept || Queue.add(entry);
+      });
+    },
+    add: function (entry) {
       entry.status = "queued";
       entry.created = new Date().toISOString();
       return Queue.put(entry).then(function () {
@@ -160,6 +168,19 @@
           return step.then(function () { Queue.changed(); });
         });
       });
+    },
+    /* The connection is back: send at once, and again after 1, 2, 4 and 8 s while something
+     * is still waiting (the first requests after a reconnection may still fail), rather than
+     * leaving it for the next 20-second round. */
+    onlineAgain: function () {
+      var delays = [1000, 2000, 4000, 8000];
+      function attempt(i) {
+        Queue.flush().then(Queue.all).then(function (rows) {
+          var waiting = rows.some(function (r) { return r.status === "queued"; });
+          if (waiting && i < delays.length && scope.navigator.onLine) setTimeout(function () { attempt(i + 1); }, delays[i]);
+        });
+      }
+      attempt(0);
     },
     changed: function () { if (channel) channel.postMessage("changed"); if (Queue.onchange) Queue.onchange(); },
     onchange: null,

@@ -110,6 +110,41 @@ class CorrectiveActionReopenedData(Contract):
     due_on: date
 
 
+class ReviewFollowUp(Contract):
+    """A task a periodic review set: who does it, by when (it is followed like a corrective
+    action: overdue alerts, a closing note)."""
+
+    follow_up_id: uuid.UUID
+    owner_id: EntityId
+    due_on: date
+
+
+class PeriodReviewWrittenData(Contract):
+    """A unit's review of a month, quarter or year (họp đánh giá, rút kinh nghiệm), written by
+    its head; ``period`` is ``YYYY-MM``, ``YYYY-Qn`` or ``YYYY``."""
+
+    review_id: uuid.UUID
+    unit_id: EntityId
+    period: str
+    written_by: EntityId
+    follow_ups: tuple[ReviewFollowUp, ...] = ()
+
+
+class PeriodReviewAcknowledgedData(Contract):
+    review_id: uuid.UUID
+    unit_id: EntityId
+    period: str
+    acknowledged_by: EntityId
+
+
+class ReviewFollowUpClosedData(Contract):
+    follow_up_id: uuid.UUID
+    review_id: uuid.UUID
+    unit_id: EntityId
+    closed_by: EntityId
+    note: str
+
+
 class SelfAssessmentSubmittedData(Contract):
     self_assessment_id: uuid.UUID
     person_id: EntityId
@@ -310,6 +345,21 @@ class SelfAssessmentSubmitted(AssessmentEvent):
 class SelfAssessmentReviewed(AssessmentEvent):
     type: Literal["assessment.self_assessment.reviewed"] = "assessment.self_assessment.reviewed"
     data: SelfAssessmentReviewedData
+
+
+class PeriodReviewWritten(AssessmentEvent):
+    type: Literal["assessment.period_review.written"] = "assessment.period_review.written"
+    data: PeriodReviewWrittenData
+
+
+class PeriodReviewAcknowledged(AssessmentEvent):
+    type: Literal["assessment.period_review.acknowledged"] = "assessment.period_review.acknowledged"
+    data: PeriodReviewAcknowledgedData
+
+
+class ReviewFollowUpClosed(AssessmentEvent):
+    type: Literal["assessment.review_follow_up.closed"] = "assessment.review_follow_up.closed"
+    data: ReviewFollowUpClosedData
 
 
 class FeedbackReceived(AssessmentEvent):
@@ -610,6 +660,9 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     CorrectiveActionReopened,
     SelfAssessmentSubmitted,
     SelfAssessmentReviewed,
+    PeriodReviewWritten,
+    PeriodReviewAcknowledged,
+    ReviewFollowUpClosed,
     FeedbackReceived,
     TaskResultRecorded,
     PeriodClosed,
@@ -645,6 +698,9 @@ AnyEvent = Annotated[
     | CorrectiveActionReopened
     | SelfAssessmentSubmitted
     | SelfAssessmentReviewed
+    | PeriodReviewWritten
+    | PeriodReviewAcknowledged
+    | ReviewFollowUpClosed
     | FeedbackReceived
     | TaskResultRecorded
     | PeriodClosed

@@ -152,6 +152,38 @@ class ReviewCommand(ReviewIn):
     self_assessment_id: uuid.UUID
 
 
+#: A period a unit reviews: a month ``YYYY-MM``, a quarter ``YYYY-Qn`` or a year ``YYYY``.
+PeriodKey = Annotated[str, StringConstraints(pattern=r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")]
+Account = Annotated[str, StringConstraints(min_length=1, max_length=4000), NFC]
+
+
+class FollowUpIn(Body):
+    task: Reason
+    owner_id: EntityId = Field(description="Who does it: a person of the ward")
+    due_on: date = Field(description="By when (a local date after today)")
+
+
+class PeriodReviewIn(Body):
+    unit_id: EntityId
+    period: PeriodKey = Field(description="YYYY-MM, YYYY-Qn or YYYY: the period reviewed")
+    went_well: Account = Field(description="What went well (kết quả đạt được)")
+    went_badly: Account = Field(description="What did not (tồn tại, hạn chế)")
+    lessons: Account = Field(description="Lessons drawn (bài học kinh nghiệm)")
+    follow_ups: list[FollowUpIn] = Field(default_factory=list, max_length=30)
+
+
+class PeriodReviewAckIn(Body):
+    note: Note | None = None
+
+
+class PeriodReviewAckCommand(PeriodReviewAckIn):
+    review_id: uuid.UUID
+
+
+class FollowUpCloseCommand(ActionCloseIn):
+    follow_up_id: uuid.UUID
+
+
 #: A single-use rating code as printed on a receipt or shown at the counter (``K7MX-4PQR``);
 #: letters are taken in either case, dashes and spaces ignored.
 RatingCode = Annotated[
@@ -271,6 +303,9 @@ INTAKE_KINDS: Mapping[type[Body], str] = {
     ActionReopenCommand: "corrective_action.reopen",
     SelfAssessmentIn: "self_assessment",
     ReviewCommand: "self_assessment.review",
+    PeriodReviewIn: "period_review",
+    PeriodReviewAckCommand: "period_review.acknowledge",
+    FollowUpCloseCommand: "review_follow_up.close",
     FeedbackIn: "feedback",
     TaskResultIn: "task_result",
     PeriodCloseCommand: "period.close",

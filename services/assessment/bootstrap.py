@@ -14,7 +14,7 @@ from contracts.envelope import SYSTEM
 from services.assessment.adapters.photo_store import PhotoStore
 from services.assessment.adapters.tables import metadata, plumbing
 from services.assessment.domain.messages import MESSAGES
-from services.assessment.entrypoints import evidence, http
+from services.assessment.entrypoints import evidence, http, programme
 from services.assessment.entrypoints.intake import register_intake
 from services.assessment.entrypoints.keys import Issuer
 from services.assessment.entrypoints.keys import router as jwks_router
@@ -106,7 +106,7 @@ def build_app(config: ServiceSettings | None = None) -> FastAPI:
         description="The system of record of the 5S+ programme: organisation, criteria, audits, "
         "self-assessments, citizen feedback, task results and periods. Every submission is also "
         "accepted by request-reply on NATS (`ward5s.<ward>.intake.<kind>`), with the same answer.",
-        routers=[http.router, jwks_router],
+        routers=[http.router, programme.router, jwks_router],
     )
     app.state.submissions = submissions
     app.state.photos = submissions.photos

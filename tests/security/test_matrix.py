@@ -96,6 +96,12 @@ MATRIX: dict[tuple[str, str, str], dict[str, Any]] = {
         {"auditor", "chairman", "vice_chairman"}
     ),
     ("assessment", "GET", "/v1/corrective-actions"): row(EVERYONE_OF_THE_WARD),
+    ("assessment", "POST", "/v1/reviews"): row({"unit_head"}),
+    ("assessment", "POST", "/v1/reviews/{review_id}/acknowledge"): row(
+        {"chairman", "vice_chairman"}
+    ),
+    ("assessment", "POST", "/v1/review-follow-ups/{follow_up_id}/close"): row(PEOPLE),
+    ("assessment", "GET", "/v1/reviews"): row(EVERYONE_OF_THE_WARD),
     ("assessment", "POST", "/v1/self-assessments"): row(PEOPLE),
     ("assessment", "GET", "/v1/self-assessments"): row(EVERYONE_OF_THE_WARD),
     ("assessment", "POST", "/v1/self-assessments/{self_assessment_id}/review"): row(
@@ -203,6 +209,18 @@ CALLS: dict[tuple[str, str, str], Call] = {
     ("assessment", "POST", "/v1/corrective-actions/{action_id}/reopen"): Call(
         {"action_id": ANY_ID}, json=REASON
     ),
+    # A period not begun: the head of kt gets past the roles to 422 and stores nothing.
+    ("assessment", "POST", "/v1/reviews"): Call(
+        json={"unit_id": "kt", "period": "2099-01", "went_well": "-", "went_badly": "-"}
+        | {"lessons": "-"}
+    ),
+    ("assessment", "POST", "/v1/reviews/{review_id}/acknowledge"): Call(
+        {"review_id": ANY_ID}, json={}
+    ),
+    ("assessment", "POST", "/v1/review-follow-ups/{follow_up_id}/close"): Call(
+        {"follow_up_id": ANY_ID}, json={"note": "Đã làm"}
+    ),
+    ("assessment", "GET", "/v1/reviews"): Call(query={"period": MONTH}),
     ("assessment", "POST", "/v1/self-assessments"): Call(json={"period": "2020-01", "items": []}),
     ("assessment", "GET", "/v1/self-assessments"): Call(query={"period": MONTH}),
     ("assessment", "POST", "/v1/self-assessments/{self_assessment_id}/review"): Call(

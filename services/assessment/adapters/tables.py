@@ -184,6 +184,40 @@ corrective_actions = Table(
     Index("ix_corrective_actions_ward_period", "ward", "period"),
 )
 
+# A unit's review of a month, quarter or year (họp đánh giá, rút kinh nghiệm): one per unit and
+# period; ``figures`` are the period's figures as they stood when it was written.
+period_reviews = Table(
+    "period_reviews",
+    metadata,
+    *keys(review_id=36),
+    *required(ward=64, unit_id=64, period=7, written_by=64),
+    Column("went_well", Text, nullable=False),
+    Column("went_badly", Text, nullable=False),
+    Column("lessons", Text, nullable=False),
+    Column("figures", JSON, nullable=False),
+    *moments("written_at"),
+    Column("acknowledged_at", UtcDateTime()),
+    Column("acknowledged_by", String(64)),
+    Column("acknowledgement", Text),
+    UniqueConstraint("ward", "unit_id", "period"),
+)
+
+review_follow_ups = Table(
+    "review_follow_ups",
+    metadata,
+    *keys(follow_up_id=36),
+    *required(ward=64, review_id=36, unit_id=64, owner_id=64),
+    Column("task", Text, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("status", String(16), nullable=False),  # open | closed
+    Column("closed_at", UtcDateTime()),
+    Column("closed_by", String(64)),
+    Column("note", Text),
+    Column("evidence", JSON, nullable=False, default=list),
+    ForeignKeyConstraint(["review_id"], ["period_reviews.review_id"], ondelete="CASCADE"),
+    Index("ix_review_follow_ups_ward_unit", "ward", "unit_id"),
+)
+
 self_assessments = Table(
     "self_assessments",
     metadata,

@@ -19,10 +19,11 @@ from services.assessment.adapters.tables import plumbing
 from services.assessment.domain.audits import AuditDraft, ItemInput
 from services.assessment.domain.policy import Policy
 from services.assessment.domain.self_assessments import PlusScore
-from services.assessment.handlers import (
+from services.assessment.handlers import (  # programme_commands registers on import
     audits,
     corrective_actions,
     feedback,
+    programme_commands,  # noqa: F401
     self_assessments,
     task_results,
 )

@@ -1,0 +1,29 @@
+"""The commands of the rest of the 5S+ programme (periodic reviews and their follow-ups),
+registered on the command pipeline like every submission (``commands.py`` imports this module)."""
+
+from __future__ import annotations
+
+from contracts import intake as schemas
+from contracts.roles import Role
+from services.assessment.handlers import reviews
+from services.assessment.handlers.pipeline import PEOPLE, Submission, command
+from services.runtime.commands import Answer
+
+
+@command(schemas.PeriodReviewIn, roles=frozenset({Role.UNIT_HEAD}), status=201)
+async def write_review(context: Submission, body: schemas.PeriodReviewIn) -> Answer:
+    return await reviews.write_review(context.uow, context.handler_context, body)
+
+
+@command(schemas.PeriodReviewAckCommand, roles=frozenset({Role.CHAIRMAN, Role.VICE_CHAIRMAN}))
+async def acknowledge_review(context: Submission, body: schemas.PeriodReviewAckCommand) -> Answer:
+    return await reviews.acknowledge_review(
+        context.uow, context.handler_context, body.review_id, body.note
+    )
+
+
+@command(schemas.FollowUpCloseCommand, roles=PEOPLE)
+async def close_follow_up(context: Submission, body: schemas.FollowUpCloseCommand) -> Answer:
+    return await reviews.close_follow_up(
+        context.uow, context.handler_context, body.follow_up_id, body.note, body.evidence
+    )

@@ -1,0 +1,198 @@
+"""Periodic reviews (họp đánh giá, rút kinh nghiệm): each unit reviews its month, quarter and
+year, as the ward's launch of 5S+ asks ("định kỳ hàng tháng, quý và năm, các đơn vị sẽ tiến hành
+đánh giá, rút kinh nghiệm").
+
+The unit head writes the review (what went well, what did not, lessons, follow-up tasks with
+owner and due date); the period's figures the service knows are attached as they stand when it
+is written. The vice-chairman in charge of the unit (or the chairman) acknowledges it. A
+follow-up is closed like a corrective action: by its owner, the unit head or an administrator,
+with a note.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row
+
+from contracts import intake as schemas
+from contracts.events import (
+    PeriodReviewAcknowledged,
+    PeriodReviewAcknowledgedData,
+    PeriodReviewWritten,
+    PeriodReviewWrittenData,
+    ReviewFollowUp,
+    ReviewFollowUpClosed,
+    ReviewFollowUpClosedData,
+)
+from contracts.periods import Month, Period
+from contracts.roles import Role
+from services.assessment.adapters import reviews
+from services.assessment.domain.window import check_due
+from services.assessment.handlers.common import Context, check_unit, find_person, local_date
+from services.runtime.refusals import Kind, Refusal
+from services.runtime.uow import UnitOfWork
+
+
+async def write_review(
+    uow: UnitOfWork, context: Context, body: schemas.PeriodReviewIn
+) -> dict[str, Any]:
+    """Store the unit's review of ``body.period`` with its figures and follow-ups and publish
+    ``assessment.period_review.written``; answers ``{review_id, unit_id, period, figures,
+    follow_ups: [{follow_up_id, owner_id, due_on}]}``.
+
+    Errors: 403 ``not_unit_head`` (only the head of that unit writes it); 422 ``unknown_unit``,
+    ``review_too_early`` (``period``: it has not begun), ``unknown_person``
+    (``follow_ups[i].owner_id``), ``due_not_future`` / ``date_out_of_window``
+    (``follow_ups[i].due_on``); 409 ``review_exists`` (one review per unit and period)."""
+    principal = context.principal
+    if principal.role is not Role.UNIT_HEAD or principal.unit_id != body.unit_id:
+        raise Refusal(Kind.FORBIDDEN, "not_unit_head", "unit_id")
+    await check_unit(uow.session, context.ward, body.unit_id)
+    period = Period.parse(body.period)
+    months = [m.key for m in period.months()]
+    if months[0] > Month.of(context.now).key:
+        raise Refusal(Kind.INVALID, "review_too_early", "period", period=body.period)
+    for index, task in enumerate(body.follow_ups):
+        await find_person(uow.session, context.ward, task.owner_id, f"follow_ups[{index}].owner_id")
+        check_due(task.due_on, context.policy, context.now, f"follow_ups[{index}].due_on")
+    if await reviews.exists(uow.session, context.ward, body.unit_id, body.period):
+        raise Refusal(Kind.CONFLICT, "review_exists", "period", period=body.period)
+    figures = {
+        "corrective_actions": await reviews.action_counts(
+            uow.session, context.ward, body.unit_id, months, local_date(context.now)
+        )
+    }
+    review_id = uuid.uuid4()
+    await reviews.insert_review(
+        uow.session,
+        review_id,
+        ward=context.ward,
+        unit_id=body.unit_id,
+        period=body.period,
+        written_by=principal.subject_id,
+        went_well=body.went_well.strip(),
+        went_badly=body.went_badly.strip(),
+        lessons=body.lessons.strip(),
+        figures=figures,
+        written_at=context.now,
+    )
+    tasks = []
+    for task in body.follow_ups:
+        follow_up_id = uuid.uuid4()
+        await reviews.insert_follow_up(
+            uow.session,
+            follow_up_id,
+            review_id,
+            ward=context.ward,
+            unit_id=body.unit_id,
+            owner_id=task.owner_id,
+            task=task.task.strip(),
+            due_on=task.due_on,
+        )
+        tasks.append(
+            ReviewFollowUp(follow_up_id=follow_up_id, owner_id=task.owner_id, due_on=task.due_on)
+        )
+    uow.emit(
+        PeriodReviewWritten(
+            **context.envelope(),
+            data=PeriodReviewWrittenData(
+                review_id=review_id,
+                unit_id=body.unit_id,
+                period=body.period,
+                written_by=principal.subject_id,
+                follow_ups=tuple(tasks),
+            ),
+        )
+    )
+    return {
+        "review_id": str(review_id),
+        "unit_id": body.unit_id,
+        "period": body.period,
+        "figures": figures,
+        "follow_ups": [t.model_dump(mode="json") for t in tasks],
+    }
+
+
+async def acknowledge_review(
+    uow: UnitOfWork, context: Context, review_id: uuid.UUID, note: str | None
+) -> dict[str, Any]:
+    """The vice-chairman in charge of the review's unit (or the chairman) acknowledges it;
+    publishes ``assessment.period_review.acknowledged``. Errors: 404 ``unknown_review``; 403
+    ``not_review_checker``; 409 ``review_acknowledged`` (once only)."""
+    row = await reviews.locked_review(uow.session, review_id, context.ward)
+    if row is None:
+        raise Refusal(Kind.NOT_FOUND, "unknown_review", "review_id")
+    principal = context.principal
+    in_charge = principal.role is Role.CHAIRMAN or (
+        principal.role is Role.VICE_CHAIRMAN and row.unit_id in principal.units_in_charge
+    )
+    if not in_charge:
+        raise Refusal(Kind.FORBIDDEN, "not_review_checker", "review_id")
+    if row.acknowledged_at is not None:
+        raise Refusal(Kind.CONFLICT, "review_acknowledged", "review_id")
+    note = note.strip() if note and note.strip() else None
+    await reviews.acknowledge(uow.session, review_id, principal.subject_id, note, context.now)
+    uow.emit(
+        PeriodReviewAcknowledged(
+            **context.envelope(),
+            data=PeriodReviewAcknowledgedData(
+                review_id=review_id,
+                unit_id=row.unit_id,
+                period=row.period,
+                acknowledged_by=principal.subject_id,
+            ),
+        )
+    )
+    return {"review_id": str(review_id), "acknowledged_by": principal.subject_id}
+
+
+async def close_follow_up(
+    uow: UnitOfWork,
+    context: Context,
+    follow_up_id: uuid.UUID,
+    note: str,
+    evidence: Sequence[str],
+) -> dict[str, Any]:
+    """Close a review's follow-up with a note (as a corrective action is closed); publishes
+    ``assessment.review_follow_up.closed``. Errors: 422 ``required`` (``note``); 404
+    ``unknown_follow_up``; 403 ``not_action_owner``; 409 ``follow_up_closed``."""
+    if not note.strip():
+        raise Refusal(Kind.INVALID, "required", "note")
+    row = await _follow_up(uow, context, follow_up_id)
+    principal = context.principal
+    may_close = (
+        principal.subject_id == row.owner_id
+        or principal.role is Role.ADMIN
+        or (principal.role is Role.UNIT_HEAD and principal.unit_id == row.unit_id)
+    )
+    if not may_close:
+        raise Refusal(Kind.FORBIDDEN, "not_action_owner", "follow_up_id")
+    if row.status == "closed":
+        raise Refusal(Kind.CONFLICT, "follow_up_closed", "follow_up_id")
+    by = principal.subject_id
+    await reviews.close_follow_up(
+        uow.session, follow_up_id, by, note.strip(), evidence, context.now
+    )
+    uow.emit(
+        ReviewFollowUpClosed(
+            **context.envelope(),
+            data=ReviewFollowUpClosedData(
+                follow_up_id=follow_up_id,
+                review_id=uuid.UUID(row.review_id),
+                unit_id=row.unit_id,
+                closed_by=by,
+                note=note.strip(),
+            ),
+        )
+    )
+    return {"follow_up_id": str(follow_up_id), "status": "closed", "unit_id": row.unit_id}
+
+
+async def _follow_up(uow: UnitOfWork, context: Context, follow_up_id: uuid.UUID) -> Row[Any]:
+    row = await reviews.locked_follow_up(uow.session, follow_up_id, context.ward)
+    if row is None:
+        raise Refusal(Kind.NOT_FOUND, "unknown_follow_up", "follow_up_id")
+    return row

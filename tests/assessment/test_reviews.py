@@ -1,0 +1,159 @@
+"""Periodic reviews (họp đánh giá, rút kinh nghiệm) through the API: the unit head writes one
+per unit and period (month, quarter or year) with the figures attached and follow-ups; the
+vice-chairman in charge acknowledges; a follow-up is closed with a note like a corrective
+action; the refusals in Vietnamese and English. Real NATS, real PostgreSQL."""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from contracts.labels import period_label
+from contracts.periods import Month, Period
+from tests.assessment.conftest import (
+    AUDITOR_VP,
+    HEAD_KT,
+    HEAD_VP,
+    STAFF_KT,
+    audit_body,
+    now_local,
+)
+from tests.conftest import bearer
+
+pytestmark = [pytest.mark.nats, pytest.mark.postgres]
+
+VICE_KT = bearer("vice_chairman", "p002", "vp", ("kt", "vhxh"))
+VICE_OTHERS = bearer("vice_chairman", "p003", "vp", ("ttphcc", "dvcu", "vp"))
+
+
+def review(period: str, unit_id: str = "kt", **extra: object) -> dict[str, object]:
+    return {
+        "unit_id": unit_id,
+        "period": period,
+        "went_well": "Hồ sơ được sắp xếp gọn gàng, có nhãn.",
+        "went_badly": "Còn 2 bình chữa cháy quá hạn.",
+        "lessons": "Phân công người theo dõi hạn bình chữa cháy.",
+        **extra,
+    }
+
+
+async def refused(service, path, body, headers, status, code, field, lang="vi") -> str:
+    answer = await service.http.post(path, json=body, headers={**headers, "Accept-Language": lang})
+    assert answer.status_code == status, answer.text
+    error = answer.json()["error"]
+    assert (error["code"], error["field"]) == (code, field), error
+    return str(error["message"])
+
+
+async def test_the_head_writes_the_vice_chairman_acknowledges_follow_ups_close(service) -> None:
+    month = Month.of(now_local()).key
+    # Every item of an audit scored 1: 25 corrective actions of kt, opened this month.
+    audited = await service.http.post("/v1/audits", json=audit_body("kt", 1), headers=AUDITOR_VP)
+    assert audited.status_code == 201, audited.text
+
+    due = (now_local().date() + timedelta(days=10)).isoformat()
+    follow_up = {"task": "Thay 2 bình chữa cháy quá hạn", "owner_id": "p012", "due_on": due}
+    decomposed = unicodedata.normalize("NFD", "Hồ sơ được sắp xếp gọn gàng, có nhãn.")
+    body = review(month, follow_ups=[follow_up], went_well=decomposed)
+    answer = await service.http.post("/v1/reviews", json=body, headers=HEAD_KT)
+    assert answer.status_code == 201, answer.text
+    written = answer.json()
+    assert written["figures"]["corrective_actions"] == {
+        "opened": 25,
+        "closed": 0,
+        "open": 25,
+        "overdue": 0,
+    }
+    (task,) = written["follow_ups"]
+    assert (task["owner_id"], task["due_on"]) == ("p012", due)
+
+    # One review per unit and period, in either language.
+    vi = await refused(service, "/v1/reviews", body, HEAD_KT, 409, "review_exists", "period")
+    label = period_label(month)
+    assert vi == f"Đơn vị đã có báo cáo đánh giá, rút kinh nghiệm {label.vi}."
+    en = await refused(service, "/v1/reviews", body, HEAD_KT, 409, "review_exists", "period", "en")
+    assert en == f"The unit already has a review of {label.en}."
+
+    review_id = written["review_id"]
+    ack = f"/v1/reviews/{review_id}/acknowledge"
+    await refused(service, ack, {}, VICE_OTHERS, 403, "not_review_checker", "review_id")
+    done = await service.http.post(ack, json={"note": "Đồng ý"}, headers=VICE_KT)
+    assert done.status_code == 200, done.text
+    await refused(service, ack, {}, VICE_KT, 409, "review_acknowledged", "review_id")
+
+    close = f"/v1/review-follow-ups/{task['follow_up_id']}/close"
+    await refused(
+        service, close, {"note": "Xong"}, HEAD_VP, 403, "not_action_owner", "follow_up_id"
+    )
+    closed = await service.http.post(close, json={"note": "Đã thay bình mới"}, headers=STAFF_KT)
+    assert closed.status_code == 200, closed.text
+    await refused(
+        service, close, {"note": "Xong"}, STAFF_KT, 409, "follow_up_closed", "follow_up_id"
+    )
+
+    (seen,) = (
+        await service.http.get("/v1/reviews", params={"period": month}, headers=HEAD_KT)
+    ).json()["reviews"]
+    assert seen["went_well"] == unicodedata.normalize("NFC", decomposed)
+    assert (seen["acknowledged_by"], seen["acknowledgement"]) == ("p002", "Đồng ý")
+    assert [(f["status"], f["note"]) for f in seen["follow_ups"]] == [
+        ("closed", "Đã thay bình mới")
+    ]
+    other = await service.http.get("/v1/reviews", params={"period": month}, headers=HEAD_VP)
+    assert other.json()["reviews"] == []
+
+    types = [m["event"]["type"] for m in await service.settled_events(3, review_id=review_id)]
+    assert sorted(types) == [
+        "assessment.period_review.acknowledged",
+        "assessment.period_review.written",
+        "assessment.review_follow_up.closed",
+    ]
+
+
+async def test_quarters_and_years_are_reviewed_and_bad_reviews_refused(service) -> None:
+    today = now_local()
+    quarter = Period("quarter", today.year, (today.month - 1) // 3 + 1).key
+    answer = await service.http.post("/v1/reviews", json=review(quarter), headers=HEAD_KT)
+    assert answer.status_code == 201, answer.text
+    year = await service.http.post("/v1/reviews", json=review(str(today.year)), headers=HEAD_KT)
+    assert year.status_code == 201, year.text
+
+    later = f"{today.year + 1}-Q1"
+    message = await refused(
+        service, "/v1/reviews", review(later), HEAD_KT, 422, "review_too_early", "period"
+    )
+    assert (
+        message == f"Kỳ quý I/{today.year + 1} chưa bắt đầu nên chưa thể đánh giá, rút kinh nghiệm."
+    )
+    await refused(service, "/v1/reviews", review("2026-13"), HEAD_KT, 422, "bad_format", "period")
+    # Only the head of that unit writes its review.
+    await refused(
+        service, "/v1/reviews", review(quarter, "kt"), HEAD_VP, 403, "not_unit_head", "unit_id"
+    )
+    await refused(service, "/v1/reviews", review(quarter), STAFF_KT, 403, "forbidden", None)
+    stranger = {"task": "Việc", "owner_id": "p999", "due_on": "2099-01-01"}
+    month = Month.of(today).key
+    await refused(
+        service,
+        "/v1/reviews",
+        review(month, "vp", follow_ups=[stranger]),
+        HEAD_VP,
+        422,
+        "unknown_person",
+        "follow_ups[0].owner_id",
+    )
+    past = {"task": "Việc", "owner_id": "p012", "due_on": today.date().isoformat()}
+    await refused(
+        service,
+        "/v1/reviews",
+        review(month, "vp", follow_ups=[past]),
+        HEAD_VP,
+        422,
+        "due_not_future",
+        "follow_ups[0].due_on",
+    )
+    unknown = f"/v1/reviews/{uuid.uuid4()}/acknowledge"
+    await refused(service, unknown, {}, VICE_KT, 404, "unknown_review", "review_id")

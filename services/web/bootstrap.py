@@ -11,12 +11,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from services.runtime.broker import jetstream
 from services.runtime.cli import Command
 from services.runtime.clock import SystemClock
 from services.runtime.errors import pick_language
 from services.runtime.refusals import Kind, Refusal, register_messages
 from services.runtime.service import Runtime
 from services.runtime.settings import ServiceSettings, own_settings
+from services.web.adapters.ended_sessions import EndedSessions
 from services.web.adapters.upstream import Upstream, UpstreamRefusal
 from services.web.domain.refusals import MESSAGES
 from services.web.entrypoints import board, classification, devices, gateway, leaders, pages
@@ -55,7 +57,13 @@ def build_app(config: ServiceSettings | None = None) -> FastAPI:
         refresher=Refresher(upstream),
         cookies=Cookies(config.session_key, config.session_hours, config.cookie_secure),
         clock=SystemClock(),
+        ended=EndedSessions(lambda: jetstream(runtime.broker), config.session_hours * 3600),
     )
+
+    async def _ended_sessions() -> None:
+        await web.ended.ensure()
+
+    runtime.on_start(_ended_sessions)
     app = runtime.http_app(
         title="ward5s web",
         description="The pages people submit from, and the gateway to the services' APIs.",
@@ -100,7 +108,8 @@ def build_app(config: ServiceSettings | None = None) -> FastAPI:
         if getattr(request.state, "signed_out", False):
             web.cookies.end_session(response, request)
         elif getattr(request.state, "renewed", None) is not None:
-            web.cookies.keep_session(response, request, request.state.renewed)
+            sid = getattr(request.state, "sid", None)
+            web.cookies.keep_session(response, request, request.state.renewed, sid)
         if getattr(request.state, "csrf", None) and "w5_csrf" not in request.cookies:
             web.cookies.keep_csrf(response, request)
         response.headers.setdefault("content-security-policy", CSP)

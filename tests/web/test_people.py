@@ -195,3 +195,30 @@ def test_state_changes_need_the_csrf_token(web_stack) -> None:
         cookie = signed.headers["set-cookie"]
         assert "HttpOnly" in cookie and "SameSite=lax" in cookie
         assert client.get("/demo/sign-in/nobody").status_code == 404
+
+
+def test_signing_out_ends_every_kind_of_session_on_the_server(web_stack) -> None:
+    """A copy of the session cookie taken before signing out is worth nothing after it, for a
+    demo person and for a device (kiosk) alike: the pages send it to sign in, the gateway
+    answers 401; another browser signed in as the same demo person is not signed out."""
+    for subject, home in (("p005", "/audit"), ("kiosk-01", "/kiosk")):
+        with (
+            httpx.Client(base_url=web_stack.url, follow_redirects=False) as browser,
+            httpx.Client(base_url=web_stack.url, follow_redirects=False) as other,
+        ):
+            assert browser.get(f"/demo/sign-in/{subject}").status_code == 303
+            assert other.get(f"/demo/sign-in/{subject}").status_code == 303
+            assert browser.get(home).status_code == 200
+            copied = browser.cookies["w5_session"]
+            csrf = browser.cookies["w5_csrf"]
+            signed_out = browser.post("/sign-out", data={"csrf": csrf})
+            assert signed_out.status_code == 303 and signed_out.headers["location"] == "/sign-in"
+            with httpx.Client(
+                base_url=web_stack.url, follow_redirects=False, cookies={"w5_session": copied}
+            ) as thief:
+                page = thief.get(home)
+                assert page.status_code == 303 and page.headers["location"].startswith("/sign-in")
+                api = thief.get("/api/assessment/v1/units")
+                assert api.status_code == 401, api.text
+                assert api.json()["error"]["code"] == "not_signed_in"
+            assert other.get(home).status_code == 200

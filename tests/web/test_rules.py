@@ -5,6 +5,7 @@ is driven in-process (no service behind it: these paths call none)."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from services.web.bootstrap import build_app
 from services.web.domain.sessions import WebSession, home_of, session_of
@@ -99,10 +101,30 @@ def tokens_file(tmp_path: Path) -> Path:
     return path
 
 
-def client(**settings: object) -> httpx.AsyncClient:
+class EndedHere:
+    """Signed-out sessions in memory, for the app in-process (no bus); the real bucket is
+    tested against NATS in test_people.py."""
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+
+    async def end(self, sid: str) -> None:
+        self.ids.add(sid)
+
+    async def ended(self, sid: str) -> bool:
+        return sid in self.ids
+
+
+def in_process(config: WebSettings) -> FastAPI:
     """The web app in-process (its lifespan not run: no bus, no service behind it)."""
+    app = build_app(config)
+    app.state.web = dataclasses.replace(app.state.web, ended=EndedHere())
+    return app
+
+
+def client(**settings: object) -> httpx.AsyncClient:
     config = WebSettings(service="web", **settings)  # type: ignore[arg-type]
-    transport = httpx.ASGITransport(app=build_app(config))
+    transport = httpx.ASGITransport(app=in_process(config))
     return httpx.AsyncClient(transport=transport, base_url="http://web.test")
 
 
@@ -235,7 +257,7 @@ async def test_a_qr_rating_carries_the_citizens_address(tmp_path: Path) -> None:
         return httpx.Response(201, json={"feedback_id": "f1", "unit_id": "kt"})
 
     config = WebSettings(service="web", environment="test")
-    app = build_app(config)
+    app = in_process(config)
     app.state.web.upstream.client = httpx.AsyncClient(transport=httpx.MockTransport(assessment))
     credential = token(**claims("qr-kt", "kiosk", "kt"))
     link = qr_link(config.session_key, credential, "")

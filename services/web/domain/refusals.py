@@ -17,6 +17,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Dịch vụ {service} tạm thời không trả lời; vui lòng thử lại sau.",
         "The {service} service is not answering; try again later.",
     ),
+    "sessions_unavailable": (
+        "Tạm thời không kiểm tra được phiên đăng nhập; vui lòng thử lại sau ít phút.",
+        "Sign-ins cannot be checked just now; try again in a few minutes.",
+    ),
     "bad_link": (
         "Liên kết đánh giá không hợp lệ.",
         "This rating link is not valid.",

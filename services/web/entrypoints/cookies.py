@@ -53,20 +53,32 @@ class Cookies:
     # --- the session ------------------------------------------------------------------------
 
     def session(self, request: Request) -> WebSession | None:
-        """The browser's session, or None (none, sealed with another key, altered, too old)."""
+        """The browser's session as its cookie holds it, or None (none, sealed with another key,
+        altered, too old, without a session id); its id is left in ``request.state.sid`` (the
+        caller checks it was not signed out: ``deps.current_session``)."""
         sealed = request.cookies.get(SESSION_COOKIE)
         if not sealed:
             return None
         try:
             data = unseal(self.key, sealed)
-            if float(data.get("until", 0)) < time.time():
+            if float(data.get("until", 0)) < time.time() or not data.get("sid"):
                 return None
-            return WebSession.from_dict(data["session"])
+            session = WebSession.from_dict(data["session"])
         except (Unsealable, KeyError, TypeError, ValueError):
             return None
+        request.state.sid = str(data["sid"])
+        return session
 
-    def keep_session(self, response: Response, request: Request, session: WebSession) -> None:
-        payload = {"session": session.as_dict(), "until": time.time() + self.session_s}
+    def keep_session(
+        self, response: Response, request: Request, session: WebSession, sid: str | None = None
+    ) -> None:
+        """Seal ``session`` in the cookie under the session id ``sid`` (a renewal keeps its
+        session's; a sign-in, None, starts a new one), valid ``session_hours`` from now."""
+        payload = {
+            "session": session.as_dict(),
+            "sid": sid or secrets.token_urlsafe(18),
+            "until": time.time() + self.session_s,
+        }
         self._set(
             response,
             request,

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from services.runtime.clock import Now
+from services.web.adapters.ended_sessions import EndedSessions
 from services.web.adapters.upstream import Upstream
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.cookies import Cookies
@@ -26,6 +27,7 @@ class Web:
     refresher: Refresher
     cookies: Cookies
     clock: Now
+    ended: EndedSessions
 
 
 def web_of(request: Request) -> Web:
@@ -43,10 +45,14 @@ class NotForRole(Exception):
 
 async def current_session(request: Request) -> WebSession | None:
     """The caller's session with a token that lasts a while yet (renewed through assessment's
-    refresh when it is ending; the new cookie is set on the answer), or None."""
+    refresh when it is ending; the new cookie is set on the answer), or None; None too for a
+    session signed out, whatever its cookie still holds (a copy of it is worth nothing)."""
     web = web_of(request)
     session = web.cookies.session(request)
     if session is None:
+        return None
+    if await web.ended.ended(request.state.sid):
+        request.state.signed_out = True
         return None
     fresh = await web.refresher.fresh(session, web.clock.now())
     if fresh is not session:

@@ -73,6 +73,9 @@ async def sign_out(request: Request, csrf: Csrf) -> Response:
     web.cookies.check_csrf(request, csrf)
     session = web.cookies.session(request)
     if session is not None:
+        # Ended here for every kind of session (a device's or demo token stays valid for the
+        # others holding it); a person's refresh family is revoked at assessment too.
+        await web.ended.end(request.state.sid)
         await sessions.sign_out(web.upstream, session)
     response = _see_other("/sign-in")
     web.cookies.end_session(response, request)

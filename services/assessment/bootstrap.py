@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from contracts.envelope import SYSTEM
 from services.assessment.adapters.photo_store import PhotoStore
+from services.assessment.adapters.scoring_figures import ScoringFigures
 from services.assessment.adapters.tables import metadata, plumbing
 from services.assessment.domain.messages import MESSAGES
 from services.assessment.entrypoints import evidence, http, programme
@@ -71,7 +72,8 @@ def build_runtime(config: ServiceSettings | None = None) -> tuple[Runtime, Submi
     issuer = Issuer.of(ring, config)
     signing_in = sign_in_config(config, issuer)
     photos = PhotoStore(lambda: jetstream(runtime.broker))
-    submissions = Submissions(runtime.sessions, policy, clock, signing_in, photos)
+    scoring = ScoringFigures(config.scoring_url, issuer.access, config.scoring_timeout_s)
+    submissions = Submissions(runtime.sessions, policy, clock, signing_in, photos, scoring)
     register_intake(runtime.broker, submissions, runtime.verifier)
 
     async def install_default_catalog() -> None:

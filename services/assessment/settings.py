@@ -69,6 +69,10 @@ class AssessmentSettings(ServiceSettings):
     refresh_token_hours: float = 12.0
     invitation_hours: float = 72.0
     reset_hours: float = 1.0
+    #: Scoring's API, read on behalf of a unit head to attach a period's figures to their review.
+    scoring_url: str = "http://127.0.0.1:8002"
+    #: Seconds that read may take before the review is refused (503, try again).
+    scoring_timeout_s: float = 5.0
     #: Where people open the link to set their password (the web pages' page, given ``?secret=``).
     sign_in_url: str = "http://127.0.0.1:8001/v1/auth/password"
     #: The key sign-in links are sealed with for notifications to e-mail (the same value as

@@ -7,6 +7,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,8 +32,10 @@ from services.assessment.adapters.tables import (
     feedback,
     idempotency,
     metadata,
+    period_reviews,
     periods,
     plumbing,
+    review_follow_ups,
     self_assessments,
     task_results,
 )
@@ -83,6 +86,8 @@ STORED = (
     periods,
     idempotency,
     catalogs,
+    period_reviews,
+    review_follow_ups,
 )
 
 #: Kiosks may rate this many times in a burst in the tests (then 429).
@@ -179,10 +184,22 @@ class Service:
 async def service(
     postgres: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Service]:
-    workdir: Path = tmp_path_factory.mktemp("assessment")
+    async with running_service(postgres, tmp_path_factory.mktemp("assessment")) as running:
+        yield running
+
+
+@asynccontextmanager
+async def running_service(
+    postgres: Any,
+    workdir: Path,
+    started: Callable[[str], None] | None = None,
+    **overrides: Any,
+) -> AsyncIterator[Service]:
+    """The service on a NATS server of its own and a new PostgreSQL database, the demo org
+    chart loaded; ``started(nats_url)`` runs once it is up (to start services beside it)."""
     server = NatsServer(workdir / "nats", log=workdir / "nats.log").start()
     try:
-        app = build_app(service_settings(server.url, pg_database(postgres)))
+        app = build_app(service_settings(server.url, pg_database(postgres), **overrides))
         async with app.router.lifespan_context(app):
             sessions = app.state.runtime.sessions
             await load_org(sessions)
@@ -192,6 +209,8 @@ async def service(
                 await close_due_periods(uow, Policy())
             nc = await nats.connect(server.url)
             transport = httpx.ASGITransport(app=app)
+            if started is not None:
+                started(server.url)
             async with httpx.AsyncClient(transport=transport, base_url="http://assessment") as http:
                 yield Service(app, http, nc, sessions)
             await nc.close()

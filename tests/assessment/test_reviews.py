@@ -1,14 +1,18 @@
 """Periodic reviews (họp đánh giá, rút kinh nghiệm) through the API: the unit head writes one
 per unit and period (month, quarter or year) with the figures attached and follow-ups; the
 vice-chairman in charge acknowledges; a follow-up is closed with a note like a corrective
-action; the refusals in Vietnamese and English. Real NATS, real PostgreSQL."""
+action; the refusals in Vietnamese and English. Real NATS, real PostgreSQL, and scoring running
+as a process beside the service: a review attaches scoring's figures as its API gives them."""
 
 from __future__ import annotations
 
 import unicodedata
 import uuid
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
+import httpx
 import pytest
 
 from contracts.labels import period_label
@@ -20,10 +24,43 @@ from tests.assessment.conftest import (
     STAFF_KT,
     audit_body,
     now_local,
+    pg_database,
+    running_service,
 )
 from tests.conftest import bearer
+from tests.support.http import eventually
+from tests.support.keys import session_keys
+from tools.processes import ServiceProcess, free_port
 
 pytestmark = [pytest.mark.nats, pytest.mark.postgres]
+
+
+@pytest.fixture(scope="module")
+async def service(postgres: Any, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Any]:
+    """This service with scoring beside it on the same NATS, each on its own database."""
+    workdir = tmp_path_factory.mktemp("reviews")
+    scoring = ServiceProcess("scoring", free_port(), {}, log=workdir / "scoring.log")
+
+    def start_scoring(nats_url: str) -> None:
+        scoring.env = {
+            "WARD5S_NATS_URL": nats_url,
+            "WARD5S_ENVIRONMENT": "test",
+            "WARD5S_VAR_DIR": str(workdir),
+            "WARD5S_SCORING_DATABASE_URL": pg_database(postgres),
+            **session_keys().env(),
+        }
+        scoring.start()
+
+    try:
+        async with running_service(
+            postgres, workdir, start_scoring, scoring_url=scoring.base_url
+        ) as running:
+            running.scoring_url = scoring.base_url  # type: ignore[attr-defined]
+            running.scoring = scoring  # type: ignore[attr-defined]
+            yield running
+    finally:
+        scoring.stop()
+
 
 VICE_KT = bearer("vice_chairman", "p002", "vp", ("kt", "vhxh"))
 VICE_OTHERS = bearer("vice_chairman", "p003", "vp", ("ttphcc", "dvcu", "vp"))
@@ -54,6 +91,15 @@ async def test_the_head_writes_the_vice_chairman_acknowledges_follow_ups_close(s
     audited = await service.http.post("/v1/audits", json=audit_body("kt", 1), headers=AUDITOR_VP)
     assert audited.status_code == 201, audited.text
 
+    scores_url = f"{service.scoring_url}/v1/units/kt/scores"
+
+    async def scored() -> dict[str, Any] | None:
+        async with httpx.AsyncClient(timeout=10) as http:
+            reply = await http.get(scores_url, params={"period": month}, headers=HEAD_KT)
+        figures = reply.json() if reply.status_code == 200 else None
+        return figures if figures and figures["total_percent"] == 25.0 else None
+
+    expected = await eventually(scored, within=30)
     due = (now_local().date() + timedelta(days=10)).isoformat()
     follow_up = {"task": "Thay 2 bình chữa cháy quá hạn", "owner_id": "p012", "due_on": due}
     decomposed = unicodedata.normalize("NFD", "Hồ sơ được sắp xếp gọn gàng, có nhãn.")
@@ -61,6 +107,9 @@ async def test_the_head_writes_the_vice_chairman_acknowledges_follow_ups_close(s
     answer = await service.http.post("/v1/reviews", json=body, headers=HEAD_KT)
     assert answer.status_code == 201, answer.text
     written = answer.json()
+    # Scoring's figures, as its API gives them to the head: every pillar 25 % (each item 1 of 4).
+    assert written["figures"]["scores"] == expected
+    assert [p["percent"] for p in written["figures"]["scores"]["pillars"]] == [25.0] * 5
     assert written["figures"]["corrective_actions"] == {
         "opened": 25,
         "closed": 0,
@@ -157,3 +206,15 @@ async def test_quarters_and_years_are_reviewed_and_bad_reviews_refused(service) 
     )
     unknown = f"/v1/reviews/{uuid.uuid4()}/acknowledge"
     await refused(service, unknown, {}, VICE_KT, 404, "unknown_review", "review_id")
+
+
+async def test_no_review_is_stored_without_scorings_figures(service) -> None:
+    """Last in this module: scoring stopped, a review is refused 503 and nothing is stored."""
+    service.scoring.stop()
+    before = await service.stored()
+    body = review(Month.of(now_local()).key, "vp")
+    message = await refused(service, "/v1/reviews", body, HEAD_VP, 503, "scores_unavailable", None)
+    assert message.startswith("Chưa lấy được số liệu điểm của kỳ")
+    assert await service.stored() == before
+    listed = await service.http.get("/v1/reviews", params={"unit_id": "vp"}, headers=HEAD_VP)
+    assert listed.json()["reviews"] == []

@@ -15,6 +15,7 @@ import uuid
 from contracts import intake as schemas
 from contracts.roles import Role
 from services.assessment.adapters.photo_store import PhotoStore
+from services.assessment.adapters.scoring_figures import ScoringFigures
 from services.assessment.adapters.tables import plumbing
 from services.assessment.domain.audits import AuditDraft, ItemInput
 from services.assessment.domain.policy import Policy
@@ -196,7 +197,8 @@ async def record_task_result(context: Submission, body: schemas.TaskResultIn) ->
 
 class Submissions(Commands[Submission]):
     """The command table bound to this service's database, policy and clock (for the edges),
-    sign-in's configuration (for invitations) and the photo store (for evidence)."""
+    sign-in's configuration (for invitations), the photo store (for evidence) and scoring's
+    figures (for periodic reviews)."""
 
     def __init__(
         self,
@@ -205,6 +207,7 @@ class Submissions(Commands[Submission]):
         clock: Now | None = None,
         sign_in: SignInConfig | None = None,
         photos: PhotoStore | None = None,
+        scoring: ScoringFigures | None = None,
     ) -> None:
         super().__init__(COMMANDS, self._context)
         self.sessions = sessions
@@ -212,10 +215,12 @@ class Submissions(Commands[Submission]):
         self.clock = clock or SystemClock()
         self.sign_in = sign_in
         self.photos = photos
+        self.scoring = scoring
 
     def _context(self, principal: Principal, key: str | None) -> Submission:
         context = Submission.read_clock(principal, key, self.sessions, plumbing.outbox, self.clock)
         context.policy, context.correlation_id = self.policy, uuid.uuid4()
         context.sign_in = self.sign_in
         context.photos = self.photos
+        context.scoring = self.scoring
         return context

@@ -17,6 +17,7 @@ from contracts import intake as schemas
 from contracts.roles import PERSON_ROLES, Role
 from services.assessment.adapters import rate_buckets
 from services.assessment.adapters.photo_store import PhotoStore
+from services.assessment.adapters.scoring_figures import ScoringFigures
 from services.assessment.adapters.tables import plumbing
 from services.assessment.domain.policy import Policy
 from services.assessment.handlers.common import Context
@@ -44,6 +45,7 @@ class Submission(CommandContext):
     correlation_id: uuid.UUID
     sign_in: SignInConfig | None
     photos: PhotoStore | None
+    scoring: ScoringFigures | None
 
     @property
     def handler_context(self) -> Context:

@@ -12,7 +12,7 @@ from services.runtime.commands import Answer
 
 @command(schemas.PeriodReviewIn, roles=frozenset({Role.UNIT_HEAD}), status=201)
 async def write_review(context: Submission, body: schemas.PeriodReviewIn) -> Answer:
-    return await reviews.write_review(context.uow, context.handler_context, body)
+    return await reviews.write_review(context.uow, context.handler_context, body, context.scoring)
 
 
 @command(schemas.PeriodReviewAckCommand, roles=frozenset({Role.CHAIRMAN, Role.VICE_CHAIRMAN}))

@@ -30,6 +30,7 @@ from contracts.events import (
 from contracts.periods import Month, Period
 from contracts.roles import Role
 from services.assessment.adapters import reviews
+from services.assessment.adapters.scoring_figures import ScoringFigures, ScoringUnavailable
 from services.assessment.domain.window import check_due
 from services.assessment.handlers.common import Context, check_unit, find_person, local_date
 from services.runtime.refusals import Kind, Refusal
@@ -37,7 +38,10 @@ from services.runtime.uow import UnitOfWork
 
 
 async def write_review(
-    uow: UnitOfWork, context: Context, body: schemas.PeriodReviewIn
+    uow: UnitOfWork,
+    context: Context,
+    body: schemas.PeriodReviewIn,
+    scoring: ScoringFigures | None,
 ) -> dict[str, Any]:
     """Store the unit's review of ``body.period`` with its figures and follow-ups and publish
     ``assessment.period_review.written``; answers ``{review_id, unit_id, period, figures,
@@ -61,9 +65,10 @@ async def write_review(
     if await reviews.exists(uow.session, context.ward, body.unit_id, body.period):
         raise Refusal(Kind.CONFLICT, "review_exists", "period", period=body.period)
     figures = {
+        "scores": await _scores(scoring, context, body.unit_id, body.period),
         "corrective_actions": await reviews.action_counts(
             uow.session, context.ward, body.unit_id, months, local_date(context.now)
-        )
+        ),
     }
     review_id = uuid.uuid4()
     await reviews.insert_review(
@@ -114,6 +119,20 @@ async def write_review(
         "figures": figures,
         "follow_ups": [t.model_dump(mode="json") for t in tasks],
     }
+
+
+async def _scores(
+    scoring: ScoringFigures | None, context: Context, unit_id: str, period: str
+) -> Any:
+    """Scoring's figures of the unit and period as they stand (5S by pillar, total,
+    satisfaction): 503 ``scores_unavailable`` when scoring does not answer, so no review is
+    stored without them; None where no scoring is configured (a test of this service alone)."""
+    if scoring is None:
+        return None
+    try:
+        return await scoring.unit_figures(context.principal, unit_id, period)
+    except ScoringUnavailable:
+        raise Refusal(Kind.UNAVAILABLE, "scores_unavailable") from None
 
 
 async def acknowledge_review(

@@ -1,0 +1,46 @@
+"""A unit's figures for a period as scoring computes them, read from scoring's API on behalf of
+the person who asks (a token minted for their own seat and session, so scoring answers exactly
+what they may see, and a signed-out session is refused there too).
+
+Scoring owns the numbers (exact sums, any month, quarter or year); a periodic review attaches
+them as they stand when it is written rather than recomputing them here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from services.runtime.auth import Principal
+
+
+class ScoringUnavailable(Exception):
+    """Scoring did not answer, or answered with an error that is not the caller's."""
+
+
+@dataclass(frozen=True)
+class ScoringFigures:
+    base_url: str
+    #: A token for ``principal`` that scoring accepts (the issuer's access token).
+    mint: Callable[[Principal], str]
+    timeout_s: float = 5.0
+
+    async def unit_figures(self, principal: Principal, unit_id: str, period: str) -> Any:
+        """Scoring's ``GET /v1/units/{unit_id}/scores?period=`` answer (pillars S1–S5 with
+        percent, total_percent, satisfaction_percent and _index, ratings, provisional), or None
+        when scoring has no such unit yet (404). Errors: :class:`ScoringUnavailable`."""
+        url = f"{self.base_url.rstrip('/')}/v1/units/{unit_id}/scores"
+        headers = {"Authorization": f"Bearer {self.mint(principal)}"}
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout_s) as http:
+                answer = await http.get(url, params={"period": period}, headers=headers)
+        except httpx.HTTPError as error:
+            raise ScoringUnavailable(type(error).__name__) from None
+        if answer.status_code == 404:
+            return None
+        if answer.status_code != 200:
+            raise ScoringUnavailable(f"HTTP {answer.status_code}")
+        return answer.json()

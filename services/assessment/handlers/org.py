@@ -62,16 +62,9 @@ async def load_org_chart(
 
 
 def _published(row: OrgRow) -> OrgPerson:
-    return OrgPerson(
-        person_id=row.person_id,
-        full_name=row.full_name,
-        email=row.email,
-        role=row.role,
-        unit_id=row.unit_id,
-        units_in_charge=row.units_in_charge,
-        duty_group=row.duty_group,
-        employment_type=row.employment_type,
-    )
+    """A line of the chart as the event publishes it: the contract's fields of the same names
+    (the unit's name goes with the units)."""
+    return OrgPerson.model_validate(row, from_attributes=True)
 
 
 async def save_device(uow: UnitOfWork, ward: str, device: DeviceRow) -> None:

@@ -109,11 +109,7 @@ async def review(request: Request, self_assessment_id: uuid.UUID) -> Response:
     outcome = str(form.get("outcome") or "")
     body: dict[str, Any] = {"outcome": outcome, "reason": str(form.get("reason") or "") or None}
     if outcome == "adjusted":
-        body["items"] = [
-            {"code": name.removeprefix("score-"), "score": None if v == "na" else int(v)}
-            for name, v in form.items()
-            if name.startswith("score-") and isinstance(v, str) and v in {*part1.SCORES, "na"}
-        ]
+        body["items"] = part1.plus_items(form)
     answer = await _send(
         request,
         session,

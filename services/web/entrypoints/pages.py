@@ -160,12 +160,14 @@ async def rating_screen(
     web, lang = web_of(request), web_of(request).cookies.lang(request)
     units = await web.upstream.read("assessment", "/v1/units", device.access, lang)
     unit = next((u for u in units["units"] if u["unit_id"] == device.unit), None)
+    name = unit["name_en" if lang == "en" else "name_vi"] if unit else ""
     return page(
         request,
         "kiosk.html",
         shown,
         unit_id=device.unit,
-        unit_name=(unit["name_en" if lang == "en" else "name_vi"] if unit else ""),
+        unit_name=name,
+        bar_name=name,  # the bar names the kiosk by its unit, never by its device id
         levels=models.levels(lang),
         post_to=post_to,
     )
@@ -227,11 +229,7 @@ async def submit_plus(request: Request) -> Response:
     form = await request.form()
     web.cookies.check_csrf(request, str(form.get("csrf") or ""))
     period = str(form.get("period") or "")
-    items = [
-        {"code": name.removeprefix("score-"), "score": None if value == "na" else int(value)}
-        for name, value in form.items()
-        if name.startswith("score-") and isinstance(value, str) and value in {*models.SCORES, "na"}
-    ]
+    items = models.plus_items(form)
     answer = await web.upstream.call(
         "assessment",
         "POST",

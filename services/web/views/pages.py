@@ -3,6 +3,7 @@ language."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -45,6 +46,16 @@ def pillars(catalog: dict[str, Any], lang: str, plus: bool) -> list[Pillar]:
         ]
         chosen.append(Pillar(pillar["code"], pillar["name"][lang], items))
     return chosen
+
+
+def plus_items(form: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The scores a form gives (fields ``score-<code>``: 0–4, or ``na`` for not applicable,
+    sent as null), as a self-assessment's or a review's items; anything else is left out."""
+    return [
+        {"code": name.removeprefix("score-"), "score": None if value == "na" else int(value)}
+        for name, value in form.items()
+        if name.startswith("score-") and isinstance(value, str) and value in {*SCORES, "na"}
+    ]
 
 
 def units_to_audit(units: list[dict[str, Any]], own_unit: str | None, lang: str) -> list[dict]:

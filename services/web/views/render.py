@@ -30,6 +30,8 @@ def environment() -> Environment:
     env.filters["local_date"] = local_date
     env.filters["month_label"] = month_label
     env.filters["day_label"] = day_label
+    env.filters["month_option"] = lambda key: (key, month_label(key))
+    env.filters["zip_with"] = lambda keys, words: list(zip(keys, words, strict=True))
     env.globals["nav"] = lambda role: NAVIGATION.get(role, ())
     return env
 

@@ -48,6 +48,7 @@ async def test_an_audit_keeps_every_revision(service) -> None:
     actions = (await service.http.get("/v1/corrective-actions", headers=HEAD_KT)).json()
     assert len(actions["corrective_actions"]) == 25
     assert {a["owner_id"] for a in actions["corrective_actions"]} == {"p010"}
+    assert {a["owner_name"] for a in actions["corrective_actions"]} == {"Hồ Văn Phúc"}
     others = await service.http.get(
         "/v1/corrective-actions", headers=bearer("unit_head", "p004", "vp")
     )

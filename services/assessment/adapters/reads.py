@@ -118,8 +118,16 @@ async def self_assessments_of(
 async def corrective_actions_of(
     session: AsyncSession, ward: str, period: str | None, status: str | None
 ) -> Sequence[Row[Any]]:
-    """The ward's corrective actions (of a month, of one status, if given), soonest due first."""
-    query = select(corrective_actions).where(corrective_actions.c.ward == ward)
+    """The ward's corrective actions (of a month, of one status, if given), soonest due first,
+    with the owner's name (``owner_name``, None for someone no longer in the org chart)."""
+    owner = (people.c.ward == corrective_actions.c.ward) & (
+        people.c.person_id == corrective_actions.c.owner_id
+    )
+    query = (
+        select(corrective_actions, people.c.full_name.label("owner_name"))
+        .outerjoin(people, owner)
+        .where(corrective_actions.c.ward == ward)
+    )
     if period:
         query = query.where(corrective_actions.c.period == period)
     if status:

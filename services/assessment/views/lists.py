@@ -73,6 +73,7 @@ async def corrective_action_list(
             "item_code": row.item_code,
             "score": row.score,
             "owner_id": row.owner_id,
+            "owner_name": row.owner_name,
             "due_on": row.due_on,
             "status": row.status,
             "closed_at": row.closed_at,

@@ -68,7 +68,7 @@ _STATUS_TEXT = {
     415: "Type of the body not accepted",
     422: "Invalid field",
     429: "Too many requests",
-    503: "Unavailable (e.g. the keys or the revocations that check bearer tokens cannot be read now)",
+    503: "Unavailable (e.g. the keys or revocations that check tokens cannot be read now)",
 }
 
 

@@ -88,6 +88,9 @@ class ConsumerSpec:
     #: How many messages may be delivered and not yet acknowledged (0: eight batches, at
     #: least 1000); a consumer at this limit is sent nothing more until it acks.
     max_ack_pending: int = 0
+    #: How a message becomes its event: the screen, or a faster one that takes and refuses the
+    #: same messages (``poison.screen_fast``: structs mirroring the contracts on the hot path).
+    decoder: Callable[[str, bytes], Any] = screen
 
 
 @dataclass(frozen=True)
@@ -206,7 +209,7 @@ class EventConsumer:
             if message.metadata.num_delivered > 1:
                 REDELIVERIES.labels(self.service, self.spec.name).inc()
             try:
-                parsed.append(Parsed(message, screen(message.subject, message.data)))
+                parsed.append(Parsed(message, self.spec.decoder(message.subject, message.data)))
             except Poison as poison:
                 await self.dead_letter(message, poison.reason, poison.detail)
         return parsed

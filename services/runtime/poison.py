@@ -19,9 +19,11 @@ A message is refused, with a reason that names the kind of fault, when it is
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from pydantic import ValidationError
 
+from contracts import fast
 from contracts.envelope import Event
 from contracts.events import EVENT_TYPES, event_type_name, parse_event
 from services.runtime.scrub import describe
@@ -81,6 +83,22 @@ def screen(subject: str, data: bytes) -> Event:
     if subject != event.subject:
         raise Poison("wrong_subject", f"{event.type} of ward {event.ward} on {_shown(subject)}")
     return event
+
+
+def screen_fast(subject: str, data: bytes) -> Event | Any:
+    """:func:`screen` for a consumer's hot path: an audit event decoded by ``contracts.fast``
+    (a struct mirroring its contract, about a tenth of the contract's cost) when that decoder
+    takes it and it came on its own subject; anything else goes through :func:`screen`, so the
+    same messages are taken and refused, each with the same reason."""
+    if len(data) <= MAX_EVENT_BYTES:
+        event = fast.decode(data)
+        if (
+            event is not None
+            and event.schema_version in event.readable_versions
+            and subject == event.subject
+        ):
+            return event
+    return screen(subject, data)
 
 
 def _shown(value: object) -> str:

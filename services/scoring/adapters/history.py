@@ -21,6 +21,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import pickle
 import threading
 import time
 import traceback
@@ -38,7 +39,8 @@ from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from contracts.streams import ASSESSMENT
-from services.runtime.poison import Poison, screen
+from services.runtime.poison import Poison, screen_fast
+from services.scoring.adapters.spool import Spool
 from services.scoring.domain.fold import Fact, fact_of
 
 log = logging.getLogger(__name__)
@@ -95,7 +97,7 @@ def split(first: int, last: int, parts: int) -> list[tuple[int, int]]:
 
 def _fact(sequence: int, subject: str, payload: bytes) -> Fact | None:
     try:
-        return fact_of(sequence, screen(subject, payload))
+        return fact_of(sequence, screen_fast(subject, payload))
     except Poison:
         return None  # the live consumer dead-lettered it
 
@@ -301,6 +303,15 @@ async def read_range(client: Client, name: str, first: int, last: int, sink: Sin
             await _forget(js, name)
 
 
+#: What a reading process's message holds, by its first byte: a chunk of facts, or what it says
+#: (``("done", None)``, ``("error", why)``).
+_FACTS, _SAID = b"F", b"S"
+
+
+def _send(connection: Connection, kind: bytes, payload: object) -> None:
+    connection.send_bytes(kind + pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+
+
 def _read_in_process(
     access: NatsAccess, name: str, first: int, last: int, connection: Connection
 ) -> None:
@@ -316,7 +327,7 @@ def _read_in_process(
         try:
             reading = asyncio.create_task(
                 read_range(
-                    client, name, first, last, lambda facts: connection.send(("facts", facts))
+                    client, name, first, last, lambda facts: _send(connection, _FACTS, facts)
                 )
             )
             while not reading.done():
@@ -329,9 +340,9 @@ def _read_in_process(
 
     try:
         asyncio.run(main())
-        connection.send(("done", None))
+        _send(connection, _SAID, ("done", None))
     except BaseException as error:  # told to the parent, which raises it
-        connection.send(("error", "".join(traceback.format_exception(error))[-4000:]))
+        _send(connection, _SAID, ("error", "".join(traceback.format_exception(error))[-4000:]))
     finally:
         connection.close()
 
@@ -345,13 +356,19 @@ async def read_in_processes(
     loop = asyncio.get_running_loop()
     queues: list[asyncio.Queue[tuple[str, Any]]] = [asyncio.Queue() for _ in ranges]
     processes, pumps = [], []
+    spools = [Spool() for _ in ranges]
 
-    def pump(receiving: Connection, queue: asyncio.Queue[tuple[str, Any]]) -> None:
-        """Receive (and unpickle) a process's chunks as they come, so it never waits on a full
-        pipe while an earlier range is folded."""
+    def pump(receiving: Connection, queue: asyncio.Queue[tuple[str, Any]], spool: Spool) -> None:
+        """Receive a process's chunks as they come, so it never waits on a full pipe while an
+        earlier range is folded; its facts go to disk (``spool``) until they are folded."""
         try:
             while True:
-                message = receiving.recv()
+                raw = receiving.recv_bytes()
+                if raw[:1] == _FACTS:
+                    where = spool.append(memoryview(raw)[1:].tobytes())
+                    loop.call_soon_threadsafe(queue.put_nowait, ("facts", where))
+                    continue
+                message = pickle.loads(raw[1:])
                 loop.call_soon_threadsafe(queue.put_nowait, message)
                 if message[0] != "facts":
                     return
@@ -373,14 +390,16 @@ async def read_in_processes(
             process.start()
             sending.close()
             processes.append(process)
-            thread = threading.Thread(target=pump, args=(receiving, queues[n]), daemon=True)
+            thread = threading.Thread(
+                target=pump, args=(receiving, queues[n], spools[n]), daemon=True
+            )
             thread.start()
             pumps.append(thread)
         for n, queue in enumerate(queues):
             while True:
                 kind, payload = await queue.get()
                 if kind == "facts":
-                    sink(payload)
+                    sink(pickle.loads(spools[n].take(payload)))
                 elif kind == "done":
                     break
                 else:
@@ -395,3 +414,5 @@ async def read_in_processes(
             await asyncio.to_thread(process.join, 10)
         for thread in pumps:
             await asyncio.to_thread(thread.join, 10)
+        for spool in spools:
+            spool.close()

@@ -15,10 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
 from contracts.catalog import SCORE_MAX
-from contracts.events import ScoredItem
 from services.scoring.domain.exact import Number, exact, ratio_percent
 
 WEIGHT_SCALE = 1000
@@ -69,7 +68,18 @@ def scaled_weight(weight: float) -> int:
     return round(weight * WEIGHT_SCALE)
 
 
-def contribution(items: Iterable[ScoredItem]) -> Contribution:
+class Scored(Protocol):
+    """A scored item as ``contracts.events.ScoredItem`` (or the hot path's struct) has it."""
+
+    @property
+    def pillar(self) -> str: ...
+    @property
+    def weight(self) -> float: ...
+    @property
+    def score(self) -> int | None: ...
+
+
+def contribution(items: Iterable[Scored]) -> Contribution:
     """What a set of scored items adds to each pillar."""
     # Plain integer counters, made into PillarSums once per pillar, and each distinct weight
     # scaled once: this runs for every item of every audit on the consumer's hot path.

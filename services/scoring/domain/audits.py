@@ -10,11 +10,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from contracts import fast
 from contracts.events import AuditAmended, AuditSubmitted, AuditWithdrawn
 from services.scoring.domain.aggregates import Contribution, contribution
 
-AuditEvent = AuditSubmitted | AuditAmended | AuditWithdrawn
-AUDIT_EVENTS = (AuditSubmitted, AuditAmended, AuditWithdrawn)
+#: An audit event as its contract, or as the hot path's struct mirroring it (``contracts.fast``):
+#: the same fields, read the same way.
+AuditEvent = AuditSubmitted | AuditAmended | AuditWithdrawn | fast.FastEvent
+AUDIT_EVENTS = (
+    AuditSubmitted,
+    AuditAmended,
+    AuditWithdrawn,
+    fast.AuditSubmitted,
+    fast.AuditAmended,
+    fast.AuditWithdrawn,
+)
+WITHDRAWALS = (AuditWithdrawn, fast.AuditWithdrawn)
 
 
 @dataclass(frozen=True)
@@ -28,7 +39,7 @@ class AuditRecord:
 
 def record_after(event: AuditEvent) -> AuditRecord:
     """The audit's record once this event is applied."""
-    if isinstance(event, AuditWithdrawn):
+    if isinstance(event, WITHDRAWALS):
         withdrawn = event.data
         return AuditRecord(
             withdrawn.unit_id, withdrawn.replaces.period, withdrawn.revision, live=False

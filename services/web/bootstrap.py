@@ -8,27 +8,31 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.runtime.broker import jetstream
 from services.runtime.cli import Command
 from services.runtime.clock import SystemClock
-from services.runtime.errors import pick_language
-from services.runtime.refusals import Kind, Refusal, register_messages
+from services.runtime.errors import from_validation_errors, pick_language
+from services.runtime.refusals import Kind, Refusal, error_body, register_messages
 from services.runtime.service import Runtime
 from services.runtime.settings import ServiceSettings, own_settings
 from services.web.adapters.ended_sessions import EndedSessions
 from services.web.adapters.upstream import Upstream, UpstreamRefusal
 from services.web.domain.refusals import MESSAGES
 from services.web.entrypoints import board, classification, devices, gateway, leaders, pages
-from services.web.entrypoints.cookies import Cookies
+from services.web.entrypoints.cookies import CSRF_COOKIE, LANG_COOKIE, SESSION_COOKIE, Cookies
 from services.web.entrypoints.deps import NotForRole, SignInFirst, Web, page
 from services.web.handlers.sessions import Refresher
 from services.web.settings import WebSettings, web_settings
 from services.web.views.render import CHART_LIBRARY, STATIC
 
 NAME = "web"
+#: A request holding one of these comes from a browser of these pages.
+BROWSER_COOKIES = (SESSION_COOKIE, CSRF_COOKIE, LANG_COOKIE)
 #: The web front-end has no database (so no ``migrate`` command).
 MIGRATIONS: Path | None = None
 
@@ -127,33 +131,56 @@ def build_app(config: ServiceSettings | None = None) -> FastAPI:
         session = web.cookies.session(request)
         return page(request, "message.html", session, 403, message_key="forbidden_page")
 
-    @app.exception_handler(Refusal)
-    async def _refused(request: Request, error: Refusal) -> Response:
-        """A page asked for by a browser gets a page saying why; anything else (the gateway,
-        the pages' scripts) the project's ``{"error": {...}}``. A service's refusal keeps the
-        service's own words."""
-        lang = web.cookies.lang(request) if wants_page(request) else None
-        lang = lang or pick_language(request.headers.get("accept-language"))
-        body = error.body(lang)
-        if isinstance(error, UpstreamRefusal) and error.message:
-            body["error"]["message"] = error.message
+    def refused(request: Request, body: dict[str, Any], status: int) -> Response:
+        """A browser's page load or form gets a page saying why; anything else (the gateway,
+        the pages' scripts) the project's ``{"error": {...}}``."""
         if wants_page(request):
             session = web.cookies.session(request)
             text = body["error"]["message"]
-            return page(request, "message.html", session, error.status, message=text)
-        return JSONResponse(body, status_code=error.status)
+            return page(request, "message.html", session, status, message=text)
+        return JSONResponse(body, status_code=status)
+
+    @app.exception_handler(Refusal)
+    async def _refused(request: Request, error: Refusal) -> Response:
+        """A service's refusal keeps the service's own words."""
+        body = error.body(language_of(request, web.cookies))
+        if isinstance(error, UpstreamRefusal) and error.message:
+            body["error"]["message"] = error.message
+        return refused(request, body, error.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> Response:
+        """A wrong query (``?period=2025-13``) or form, said as the services say it."""
+        status, code, field, params = from_validation_errors(error.errors())
+        lang = language_of(request, web.cookies)
+        return refused(request, error_body(code, field, lang, **params), status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> Response:
+        """A wrong address (404), a method the route does not take (405)."""
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "invalid")
+        body = error_body(code, None, language_of(request, web.cookies))
+        return refused(request, body, error.status_code)
 
     return app
 
 
 def wants_page(request: Request) -> bool:
-    """A browser's page load (a GET for HTML), not a script's call or the gateway's."""
+    """A browser's page load or form (it accepts HTML), not a script's call or the
+    gateway's."""
     accepted = request.headers.get("accept", "")
-    return (
-        request.method == "GET"
-        and "text/html" in accepted
-        and not request.url.path.startswith("/api/")
-    )
+    return "text/html" in accepted and not request.url.path.startswith("/api/")
+
+
+def language_of(request: Request, cookies: Cookies) -> str:
+    """The language of a refusal: the page's (the switch's, Vietnamese by default) for the
+    pages, their forms and scripts and for a browser of these pages calling through the gateway
+    (it holds their cookies); the caller's ``Accept-Language`` for another client of the
+    gateway."""
+    browser = any(name in request.cookies for name in BROWSER_COOKIES)
+    if browser or not request.url.path.startswith("/api/"):
+        return cookies.lang(request)
+    return pick_language(request.headers.get("accept-language"))
 
 
 #: Everything from this origin only: scripts, styles, images (photos are drawn to blob: and

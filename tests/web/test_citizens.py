@@ -168,3 +168,35 @@ async def test_a_citizen_rates_a_unit_by_its_qr_link(browser, web_stack, tmp_pat
     assert (await page.goto(altered)).status == 404
     requests.assert_local()
     await context.close()
+
+
+async def test_a_kiosk_on_a_phone_names_its_unit_fits_five_faces_and_resets_to_vietnamese(
+    browser, web_stack
+) -> None:
+    """On a 390×844 screen all five faces are on the screen, each at least 44×44; the bar names
+    the unit, not the device id; a citizen who switched to English and double-tapped a face
+    gave one rating, and the kiosk is back in Vietnamese for the next citizen."""
+    requests = Requests()
+    context = await new_context(browser, requests)
+    page = await context.new_page()
+    await page.goto(f"{web_stack.url}/demo/sign-in/kiosk-02")
+    who = await page.locator(".who").inner_text()
+    assert "Trung tâm Phục vụ hành chính công" in who and "kiosk-02" not in who
+    for button in await page.locator("button.level").all():
+        box = await button.bounding_box()
+        assert box and box["width"] >= 44 and box["height"] >= 44
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 844, box
+    await screenshots(page, "kiosk-phone")
+
+    await page.get_by_role("button", name="English").click()
+    await page.wait_for_function("() => document.documentElement.lang === 'en'")
+    await page.locator("button.level-4").dblclick()
+    await page.get_by_text("Thank you for your rating!").wait_for()
+    await page.wait_for_function("() => document.documentElement.lang === 'vi'", timeout=15000)
+    await page.get_by_role("button", name="Rất hài lòng").wait_for()
+    ratings = await page.evaluate(
+        "Ward5sQueue.all().then(rows => rows.filter(r => r.kind === 'feedback').length)"
+    )
+    assert ratings == 1
+    requests.assert_local()
+    await context.close()

@@ -187,10 +187,14 @@ async def test_a_form_without_the_csrf_token_is_refused(tokens_file: Path) -> No
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "csrf_failed"
     assert "biểu mẫu" in refused.json()["error"]["message"]
-    english = await web.post(
-        "/language", data={"csrf": "x", "lang": "en"}, headers={"Accept-Language": "en"}
-    )
+    # In the page's language, not the browser's: Vietnamese until the switch says English.
+    browser_en = {"Accept-Language": "en"}
+    vietnamese = await web.post("/language", data={"csrf": "x", "lang": "en"}, headers=browser_en)
+    assert vietnamese.status_code == 403 and "biểu mẫu" in vietnamese.json()["error"]["message"]
+    web.cookies.set("w5_lang", "en")
+    english = await web.post("/language", data={"csrf": "x", "lang": "vi"}, headers=browser_en)
     assert english.status_code == 403 and "form" in english.json()["error"]["message"]
+    web.cookies.delete("w5_lang")
     await web.get("/demo/sign-in/p005")
     api = await web.post("/api/assessment/v1/audits", json={})
     assert api.status_code == 403 and api.json()["error"]["code"] == "csrf_failed"
@@ -275,3 +279,33 @@ async def test_a_qr_rating_carries_the_citizens_address(tmp_path: Path) -> None:
     assert sent.headers["x-forwarded-for"] == "203.0.113.7"
     assert sent.headers["authorization"] == f"Bearer {credential}"
     assert sent.headers["idempotency-key"] == "k1"
+
+
+async def test_a_wrong_address_or_query_gets_a_page_in_the_pages_language() -> None:
+    """A page load gets an HTML page in the page's language (Vietnamese by default, whatever
+    the browser asks; English once switched), a script the project's JSON; the CSRF refusal of
+    a form is said in the page's language too."""
+    web = client(environment="test")
+    html = {"accept": "text/html,application/xhtml+xml", "accept-language": "en-US,en"}
+    for path, status, code in (
+        ("/khong-co-trang-nay", 404, "not_found"),
+        ("/self-assessment?period=2025-13", 422, "bad_format"),
+    ):
+        answer = await web.get(path, headers=html)
+        assert answer.status_code == status
+        assert answer.headers["content-type"].startswith("text/html")
+        assert '<html lang="vi">' in answer.text
+        script = await web.get(path, headers={"accept": "*/*", "accept-language": "en"})
+        assert script.status_code == status
+        error = script.json()["error"]
+        assert error["code"] == code and error["message"] in answer.text
+    assert "Không tìm thấy" in (await web.get("/khong-co-trang-nay", headers=html)).text
+    web.cookies.set("w5_lang", "en")
+    english = await web.get("/self-assessment?period=2025-13", headers=html)
+    assert english.status_code == 422 and '<html lang="en">' in english.text
+    web.cookies.delete("w5_lang")
+    refused = await web.post(
+        "/sign-out", data={"csrf": "not the cookie"}, headers={"accept-language": "en"}
+    )
+    assert refused.status_code == 403
+    assert "biểu mẫu" in refused.json()["error"]["message"]

@@ -97,9 +97,9 @@ LEADER_TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "quota_pending": ("Chờ quyết định", "Awaiting decision"),
         "ties": ("Đồng điểm tại giới hạn 20%", "Ties at the 20% cap"),
         "ties_intro": (
-            "Chọn người giữ mức xuất sắc (trong giới hạn {quota} người); những người còn lại "
-            "xếp mức tốt.",
-            "Choose who keeps the top rating (at most {quota}); the others are rated well.",
+            "Chọn người giữ mức “{excellent}” (trong giới hạn {quota} người); những người còn "
+            "lại xếp mức “{good}”.",
+            "Choose who keeps “{excellent}” (at most {quota}); the others are rated “{good}”.",
         ),
         "decision_note": ("Ghi chú của Chủ tịch", "The chairman's note"),
         "decide": ("Ghi nhận quyết định", "Record the decision"),

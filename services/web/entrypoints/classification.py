@@ -12,9 +12,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from contracts.labels import BAND_LABELS
 from contracts.roles import Role
 from services.web.adapters.upstream import refusal_of
 from services.web.entrypoints.deps import page, require, web_of
+from services.web.views import board
 from services.web.views import leaders as models
 
 router = APIRouter(include_in_schema=False)
@@ -49,6 +51,8 @@ async def _classification_page(
         ties=models.ties(table, rows, lang),
         may_decide=session.role == Role.CHAIRMAN.value,
         percent=models.percent,
+        decimal=lambda value: board.decimal(value, lang),
+        bands={band: label.pick(lang) for band, label in BAND_LABELS.items()},
         error=error,
         done=request.query_params.get("done") == "1",
         key=uuid.uuid4().hex,

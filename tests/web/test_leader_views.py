@@ -1,0 +1,77 @@
+"""The leaders' pages' view models, without a browser: the review queue's order and overdue
+mark, the inbox's groups, the board's change in words and the periods offered."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from services.web.views import board, leaders
+
+
+def row(person: str, submitted: str, due: str, status: str = "submitted") -> dict[str, object]:
+    return {
+        "person_id": person,
+        "status": status,
+        "submitted_at": submitted,
+        "review_due_on": due,
+    }
+
+
+def test_the_review_queue_is_oldest_first_with_the_overdue_marked() -> None:
+    rows = [
+        row("p013", "2026-03-05T02:00:00+00:00", "2026-03-10"),
+        row("p012", "2026-03-02T02:00:00+00:00", "2026-03-05"),
+        row("p010", "2026-03-01T02:00:00+00:00", "2026-03-04"),  # the reviewer's own
+        row("p014", "2026-03-01T01:00:00+00:00", "", status="approved"),
+    ]
+    queue = leaders.review_queue(rows, "p010", date(2026, 3, 6))
+    assert [(r["person_id"], r["overdue"]) for r in queue] == [("p012", True), ("p013", False)]
+    # Due today is not overdue yet.
+    assert leaders.review_queue(rows, "p010", date(2026, 3, 5))[0]["overdue"] is False
+
+
+def test_the_inbox_groups_what_to_act_on_what_is_snoozed_and_what_is_acknowledged() -> None:
+    now = datetime(2026, 3, 10, 3, tzinfo=UTC)
+    alerts = [
+        {"alert_id": "a", "status": "open", "snoozed_until": None},
+        {"alert_id": "b", "status": "open", "snoozed_until": "2026-03-10T09:00:00+00:00"},
+        {"alert_id": "c", "status": "open", "snoozed_until": "2026-03-09T09:00:00+00:00"},
+        {"alert_id": "d", "status": "acknowledged", "snoozed_until": None},
+        {"alert_id": "e", "status": "escalated", "snoozed_until": None},
+    ]
+    groups = leaders.alert_groups(alerts, now)
+    assert {name: [a["alert_id"] for a in group] for name, group in groups.items()} == {
+        "open": ["a", "c", "e"],  # a snooze that ended asks again
+        "snoozed": ["b"],
+        "acknowledged": ["d"],
+    }
+
+
+def test_the_board_says_a_change_in_words_and_signs_not_colour() -> None:
+    assert board.change_words(2.5, "vi") == "▲ +2,5"
+    assert board.change_words(-10.0, "en") == "▼ −10.0"
+    assert board.change_words(0.0, "vi") == "= 0"
+    assert board.change_words(None, "vi") == ""
+    assert board.decimal(None, "vi") == "—"
+
+
+def test_the_board_and_the_classification_offer_their_periods() -> None:
+    now = datetime(2026, 1, 15, 5, tzinfo=UTC)
+    assert board.board_periods(now) == [
+        "2026-01",
+        "2025-12",
+        "2026-Q1",
+        "2026",
+        "last3m",
+        "last12m",
+    ]
+    assert leaders.classification_periods(now) == [
+        "2026-01",
+        "2025-12",
+        "2026-Q1",
+        "2025-Q4",
+        "2026",
+    ]
+    assert board.period_words("last12m", "vi") == "12 tháng gần nhất"
+    assert board.period_words("2026-Q1", "vi") == "quý I/2026"
+    assert board.trend_months(now)[0] == "2025-02" and board.trend_months(now)[-1] == "2026-01"

@@ -78,6 +78,10 @@ async def test_self_assessments_are_seen_by_the_person_and_their_leaders(service
     # Its review is due 3 working days after the day it was sent (the ward's calendar).
     sent_on = datetime.fromisoformat(row["submitted_at"]).astimezone(LOCAL_TZ).date()
     assert row["review_due_on"] == Policy().review_deadline(sent_on).isoformat()
+    assert row["yours_to_review"] is True  # kt's head reviews kt's staff
+    deputy = bearer("vice_chairman", "p002", "vp", ("kt", "vhxh"))
+    seen = await service.http.get("/v1/self-assessments", params=params, headers=deputy)
+    assert seen.json()["self_assessments"][0]["yours_to_review"] is False  # their head does
 
 
 async def test_openapi_names_every_error(service) -> None:

@@ -14,6 +14,7 @@ def row(person: str, submitted: str, due: str, status: str = "submitted") -> dic
         "status": status,
         "submitted_at": submitted,
         "review_due_on": due,
+        "yours_to_review": person != "p015",
     }
 
 
@@ -23,6 +24,7 @@ def test_the_review_queue_is_oldest_first_with_the_overdue_marked() -> None:
         row("p012", "2026-03-02T02:00:00+00:00", "2026-03-05"),
         row("p010", "2026-03-01T02:00:00+00:00", "2026-03-04"),  # the reviewer's own
         row("p014", "2026-03-01T01:00:00+00:00", "", status="approved"),
+        row("p015", "2026-03-01T00:00:00+00:00", "2026-03-04"),  # someone else reviews it
     ]
     queue = leaders.review_queue(rows, "p010", date(2026, 3, 6))
     assert [(r["person_id"], r["overdue"]) for r in queue] == [("p012", True), ("p013", False)]

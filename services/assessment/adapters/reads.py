@@ -102,10 +102,11 @@ async def self_assessments_of(
     session: AsyncSession, ward: str, period: str, status: str | None
 ) -> Sequence[Row[Any]]:
     """The ward's self-assessments of a month (of one status if given), with the person's name
-    (``full_name``, None for someone no longer in the org chart), by unit and person."""
+    (``full_name``) and role (``person_role``), None for someone no longer in the org chart, by
+    unit and person."""
     person = _named(people, self_assessments.c.ward, self_assessments.c.person_id)
     query = (
-        select(self_assessments, people.c.full_name)
+        select(self_assessments, people.c.full_name, people.c.role.label("person_role"))
         .outerjoin(people, person)
         .where(self_assessments.c.ward == ward, self_assessments.c.period == period)
     )

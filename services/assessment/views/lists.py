@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.common import LOCAL_TZ
 from contracts.roles import Role
 from services.assessment.adapters import reads
+from services.assessment.domain.graders import Seat, grading_refusal
 from services.assessment.domain.policy import Policy
 from services.runtime.auth import Principal
 from services.runtime.collation import by_name
@@ -29,7 +30,10 @@ async def self_assessment_list(
     """The month's self-assessments the caller may see, with each person's name, by unit and
     then in Vietnamese order of the names (given name, family name, middle name); one waiting
     for review carries ``review_due_on``, the last day to review it (``policy`` counting the
-    ward's working days: 3 after the day of submission, ``Policy.review_deadline``)."""
+    ward's working days: 3 after the day of submission, ``Policy.review_deadline``) and
+    ``yours_to_review``: whether the caller, as their token seats them, reviews it
+    (``domain/graders.py``; the review itself checks the org chart as it is then)."""
+    seat = Seat(caller.subject_id, caller.role.value, caller.unit_id, caller.units_in_charge)
     rows = by_name(
         await reads.self_assessments_of(session, caller.ward, period, status),
         lambda row: row.full_name or row.person_id,
@@ -49,6 +53,11 @@ async def self_assessment_list(
             "reason": row.reason,
             "submitted_at": row.submitted_at,
             "reviewed_at": row.reviewed_at,
+            "yours_to_review": row.status == "submitted"
+            and grading_refusal(
+                seat, row.person_id, row.person_role or "", row.unit_id, policy.chairman_reviewer
+            )
+            is None,
             "review_due_on": (
                 policy.review_deadline(row.submitted_at.astimezone(LOCAL_TZ).date())
                 if row.status == "submitted"

@@ -23,12 +23,16 @@ from contracts.periods import Month
 
 
 def review_queue(rows: Iterable[dict[str, Any]], reviewer: str, today: date) -> list[dict]:
-    """What waits for ``reviewer``'s review (not their own), oldest submission first, each with
-    ``overdue`` when its last day to review (``review_due_on``) is before ``today``."""
+    """What waits for ``reviewer``'s review (``yours_to_review``, as assessment says; never
+    their own), oldest submission first, each with ``overdue`` when its last day to review
+    (``review_due_on``) is before ``today``."""
     waiting = [
         {**row, "overdue": date.fromisoformat(row["review_due_on"]) < today}
         for row in rows
-        if row["status"] == "submitted" and row["person_id"] != reviewer and row["review_due_on"]
+        if row["status"] == "submitted"
+        and row.get("yours_to_review")
+        and row["person_id"] != reviewer
+        and row["review_due_on"]
     ]
     return sorted(waiting, key=lambda row: row["submitted_at"])
 

@@ -75,6 +75,7 @@ async def poor_audit(stack: WebStack, unit: str) -> None:
 
 async def test_a_head_returns_a_self_assessment_and_the_person_sees_it(browser, leaders) -> None:
     await submit_plus(leaders, "p019")  # staff of vhxh, whose head is p017
+    await submit_plus(leaders, "p020")
     requests, context, page = await signed_in(browser, leaders, "p017")
     assert page.url.endswith("/review")
     card = page.locator("section.card", has_text="Nguyễn Thị Tuyết Mai")
@@ -87,14 +88,26 @@ async def test_a_head_returns_a_self_assessment_and_the_person_sees_it(browser, 
     await page.get_by_text("Đã ghi nhận việc xem xét.").wait_for()
     assert await page.locator("section.card", has_text="Nguyễn Thị Tuyết Mai").count() == 0
 
-    person = await context.browser.new_context(viewport={"width": 390, "height": 844})
-    await person.route("**/*", lambda route: route.fallback())
-    mine = await person.new_page()
-    mine.on("request", lambda request: requests.seen.append(request.url))
-    await mine.goto(f"{leaders.url}/demo/sign-in/p019")
-    await mine.get_by_text("Bị trả lại, cần sửa và nộp lại.").wait_for()
-    assert "P.2 cần nêu việc làm cụ thể" in await mine.locator("#review-reason").inner_text()
-    await person.close()
+    # Another is approved with P.1 lowered to 2, with the reason.
+    card = page.locator("section.card", has_text="Cao Minh Trí")
+    await card.get_by_label("Điểm điều chỉnh P.1").select_option("2")
+    await card.get_by_label("Lý do").fill("P.1 chưa có minh chứng")
+    await card.get_by_role("button", name="Duyệt có điều chỉnh").click()
+    await page.get_by_text("Đã ghi nhận việc xem xét.").wait_for()
+    assert await page.get_by_text("Không có bản nào chờ duyệt.").count() == 1
+
+    for person, status, reason in (
+        ("p019", "Bị trả lại, cần sửa và nộp lại.", "P.2 cần nêu việc làm cụ thể"),
+        ("p020", "Đã được duyệt có điều chỉnh.", "P.1 chưa có minh chứng"),
+    ):
+        theirs, their_context, mine = await signed_in(browser, leaders, person)
+        await mine.get_by_text(status).wait_for()
+        assert reason in await mine.locator("#review-reason").inner_text()
+        if person == "p020":
+            row = mine.get_by_role("row", name=re.compile(r"^P\.1 "))
+            assert [c.strip() for c in await row.locator("td").all_inner_texts()] == ["4", "2"]
+        theirs.assert_local()
+        await their_context.close()
     requests.assert_local()
     await context.close()
 

@@ -6,6 +6,7 @@ work) and out; CSRF on the gateway. Screenshots under var/artefacts/web/; no req
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
 import httpx
@@ -13,6 +14,7 @@ import nats
 import pytest
 
 from contracts.catalog import default_catalog
+from contracts.periods import Month
 from services.runtime.sealing import DEMO_MAIL_KEY, unseal
 from tests.assessment.conftest import read_stream
 from tests.support.http import eventually
@@ -55,18 +57,43 @@ async def link_secret(stack: WebStack, person_id: str) -> str:
 async def test_a_person_submits_their_plus_sees_it_returned_and_resubmits(
     browser, web_stack
 ) -> None:
+    previous = Month.of(datetime.now(UTC)).shift(-1)
+    closed = await api(
+        "POST", f"{web_stack.assessment()}/v1/periods/{previous.key}/close", web_stack.token("p006")
+    )
+    assert closed.status_code in (200, 201, 409), closed.text  # 409: closed already
     requests = Requests()
     context = await new_context(browser, requests)
     page = await context.new_page()
     await page.goto(f"{web_stack.url}/demo/sign-in/p012")  # staff of kt; head p010
     assert "/self-assessment" in page.url
     assert await page.get_attribute("html", "lang") == "vi"
+    assert "Trưởng đơn vị của bạn sẽ xem xét" in await page.locator("#reviewer").inner_text()
+    offered = await page.locator("#period option").evaluate_all("o => o.map(x => x.value)")
+    assert this_month() in offered and previous.key not in offered  # open months only
+    # The same form open in a second tab, filled otherwise: sent after the first, refused, and
+    # what was typed in it stays.
+    second = await context.new_page()
+    await second.goto(f"{web_stack.url}/self-assessment")
     for code in P_ITEMS:
         group = page.get_by_role("radiogroup", name=re.compile("^" + re.escape(code) + " "))
         await group.get_by_role("radio", name="4", exact=True).check()
+        group = second.get_by_role("radiogroup", name=re.compile("^" + re.escape(code) + " "))
+        await group.get_by_role("radio", name="2", exact=True).check()
     await no_serious_violations(page)
-    await page.get_by_role("button", name="Nộp bản tự đánh giá").click()
+    await page.get_by_role("button", name="Nộp bản tự đánh giá").dblclick()  # sent once
     await page.get_by_text("Đã nộp, đang chờ xem xét.").wait_for()
+    await second.get_by_role("button", name="Nộp bản tự đánh giá").click()
+    await second.locator("p.error").wait_for()
+    for code in P_ITEMS:
+        group = second.get_by_role("radiogroup", name=re.compile("^" + re.escape(code) + " "))
+        assert await group.get_by_role("radio", name="2", exact=True).is_checked(), code
+    await second.close()
+    # A closed month is shown, and takes nothing.
+    await page.goto(f"{web_stack.url}/self-assessment?period={previous.key}")
+    assert "đã khoá sổ" in await page.locator("#month-closed").inner_text()
+    assert await page.locator("#plus-form").count() == 0
+    await page.goto(f"{web_stack.url}/self-assessment")
 
     head = web_stack.token("p010")
     listed = await api(
@@ -75,7 +102,7 @@ async def test_a_person_submits_their_plus_sees_it_returned_and_resubmits(
         head,
         params={"period": this_month()},
     )
-    mine = next(s for s in listed.json()["self_assessments"] if s["person_id"] == "p012")
+    (mine,) = [s for s in listed.json()["self_assessments"] if s["person_id"] == "p012"]
     answer = await api(
         "POST",
         f"{web_stack.assessment()}/v1/self-assessments/{mine['self_assessment_id']}/review",
@@ -115,6 +142,8 @@ async def test_a_person_submits_their_plus_sees_it_returned_and_resubmits(
     await page.get_by_text("Đã được duyệt có điều chỉnh.").wait_for()
     assert "P.1 chưa đủ minh chứng" in await page.locator("#review-reason").inner_text()
     row = page.get_by_role("row", name=re.compile(r"^P\.1 "))
+    p1_text = next(i.text for p in CATALOG.pillars for i in p.items if i.code == "P.1")
+    assert p1_text.vi in await row.inner_text()  # the results name each item, not its code alone
     assert [c.strip() for c in await row.locator("td").all_inner_texts()] == ["3", "2"]
     assert await page.locator("#plus-form").count() == 0  # nothing to resubmit
 

@@ -108,8 +108,39 @@ TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "kind_feedback": ("Đánh giá của người dân", "Citizen rating"),
         "plus": ('Tự đánh giá "+" hằng tháng', 'Monthly "+" self-assessment'),
         "plus_intro": (
-            "Tự chấm điểm các tiêu chí P theo mô tả từng mức; trưởng đơn vị sẽ xem xét.",
-            "Score yourself on the P items by the written anchors; your unit head reviews it.",
+            "Tự chấm điểm các tiêu chí P theo mô tả từng mức.",
+            "Score yourself on the P items by the written anchors.",
+        ),
+        # Who reviews a person's "+", by their role: the rule of assessment's domain/graders.py.
+        "reviewer_staff": (
+            "Trưởng đơn vị của bạn sẽ xem xét.",
+            "The head of your unit reviews it.",
+        ),
+        "reviewer_auditor": (
+            "Trưởng đơn vị của bạn sẽ xem xét.",
+            "The head of your unit reviews it.",
+        ),
+        "reviewer_admin": (
+            "Trưởng đơn vị của bạn sẽ xem xét.",
+            "The head of your unit reviews it.",
+        ),
+        "reviewer_unit_head": (
+            "Phó Chủ tịch UBND phường phụ trách đơn vị của bạn, hoặc Chủ tịch, sẽ xem xét.",
+            "The vice-chairman in charge of your unit, or the chairman, reviews it.",
+        ),
+        "reviewer_vice_chairman": (
+            "Chủ tịch UBND phường sẽ xem xét.",
+            "The chairman of the ward People's Committee reviews it.",
+        ),
+        "reviewer_chairman": (
+            "Người được quy chế của phường chỉ định, hoặc cấp trên ngoài phường (qua hệ thống"
+            " quản lý nhân sự), sẽ xem xét.",
+            "The reviewer the ward's policy names, or the level above outside the ward"
+            " (through the HR system), reviews it.",
+        ),
+        "plus_month_closed": (
+            "Tháng {month} đã khoá sổ: chỉ xem được, không nộp hoặc nộp lại được nữa.",
+            "The month {month} is closed: it can be read, not submitted or resubmitted.",
         ),
         "submit_plus": ("Nộp bản tự đánh giá", "Submit the self-assessment"),
         "resubmit_plus": ("Nộp lại bản tự đánh giá", "Resubmit the self-assessment"),

@@ -185,31 +185,47 @@ PEOPLE = {role.value for role in PERSON_ROLES}
 
 
 async def _plus_page(
-    request: Request, period: str | None, error: str | None = None, status: int = 200
+    request: Request,
+    period: str | None,
+    error: str | None = None,
+    status: int = 200,
+    typed: dict[str, Any] | None = None,
 ) -> HTMLResponse:
+    """The person's "+" for ``period`` (the newest open month by default); the month list
+    offers open months only, and a closed month's page shows it and takes nothing. After a
+    refusal ``error`` says why and the form keeps what was typed (``typed``: code -> score,
+    None for not applicable), under a new idempotency key: corrected, it is a new submission."""
     session = await require(request, PEOPLE)
     web, lang = web_of(request), web_of(request).cookies.lang(request)
-    months = models.recent_months(web.clock.now())
-    period = period or months[0]
+    months = await open_months(request, session)
+    period = period or (months[0] if months else models.recent_months(web.clock.now())[0])
     catalog = await web.upstream.read("assessment", "/v1/catalog", session.access, lang)
     listed = await web.upstream.read(
         "assessment", "/v1/self-assessments", session.access, lang, period=period
     )
     mine = [row for row in listed["self_assessments"] if row["person_id"] == session.subject]
     current: dict[str, Any] | None = mine[-1] if mine else None
+    plus = models.pillars(catalog, lang, plus=True)
+    shown = typed if typed is not None else models.scores_of(current)
     return page(
         request,
         "plus.html",
         session,
         status=status,
         period=period,
-        months=sorted({*months, period}, reverse=True),
-        pillars=models.pillars(catalog, lang, plus=True),
+        months=months or [period],
+        closed=period not in months,
+        pillars=plus,
+        item_texts={item.code: item.text for pillar in plus for item in pillar.items},
         current=current,
+        shown=shown,
+        reviewer=f"reviewer_{session.role}",
         scores=models.SCORES,
         error=error,
         key=uuid.uuid4().hex,
-        editable=current is None or current["status"] == "returned",
+        # A refused form stays, as typed, to correct and send again.
+        editable=period in months
+        and (typed is not None or current is None or current["status"] == "returned"),
     )
 
 
@@ -230,16 +246,18 @@ async def submit_plus(request: Request) -> Response:
     web.cookies.check_csrf(request, str(form.get("csrf") or ""))
     period = str(form.get("period") or "")
     items = models.plus_items(form)
+    key = str(form.get("key") or uuid.uuid4().hex)[:200]
     answer = await web.upstream.call(
         "assessment",
         "POST",
         "/v1/self-assessments",
         token=session.access,
         lang=web.cookies.lang(request),
-        headers={"idempotency-key": str(form.get("key") or uuid.uuid4().hex)[:200]},
+        headers={"idempotency-key": key},
         json={"period": period, "items": items},
     )
     if answer.status >= 400:
         refused = refusal_of(answer)
-        return await _plus_page(request, period, refused.message, status=refused.status)
+        typed = {item["code"]: item["score"] for item in items}  # kept to correct and resend
+        return await _plus_page(request, period, refused.message, refused.status, typed)
     return _see_other(f"/self-assessment?period={quote(period)}&sent=1")

@@ -58,6 +58,12 @@ def plus_items(form: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def scores_of(submitted: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A self-assessment's own scores by item code (None: not applicable), to fill its form
+    again; none for none."""
+    return {row["code"]: row["score"] for row in (submitted or {}).get("items", [])}
+
+
 def units_to_audit(units: list[dict[str, Any]], own_unit: str | None, lang: str) -> list[dict]:
     """The units an auditor may audit: every unit of the ward but their own."""
     key = "name_en" if lang == "en" else "name_vi"

@@ -1,15 +1,37 @@
-/* Signing out forgets the pages kept for offline use (they show the person's name and units),
- * so the next person on a shared phone never sees them; queued submissions stay and are sent
- * with their own keys once their author signs in again. */
+/* Every page: a form that posts is sent once (its buttons disabled while it is sent, a second
+ * tap ignored), so a double tap never sends it twice; and signing out forgets the pages kept
+ * for offline use (they show the person's name and units), so the next person on a shared
+ * phone never sees them; queued submissions stay and are sent with their own keys once their
+ * author signs in again. */
 (function () {
   "use strict";
-  var form = document.querySelector("form[action='/sign-out']");
-  if (!form || !window.caches) return;
-  form.addEventListener("submit", function (event) {
+  /* Delegated, so forms a page draws later (the alert inbox) are covered too; a form a script
+   * sends itself (it prevents the default) is the script's to guard. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || (form.getAttribute("method") || "").toLowerCase() !== "post") return;
+    if (form.dataset.sending) { event.preventDefault(); return; }
+    form.dataset.sending = "1";
+    /* After this event: a button disabled now would drop its own name and value. */
+    setTimeout(function () {
+      form.querySelectorAll("button[type=submit], button:not([type])").forEach(function (b) { b.disabled = true; });
+    }, 0);
+  });
+  /* A page shown again from the back-forward cache takes its forms again. */
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-sending]").forEach(function (form) {
+      delete form.dataset.sending;
+      form.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+    });
+  });
+
+  var signOut = document.querySelector("form[action='/sign-out']");
+  if (!signOut || !window.caches) return;
+  signOut.addEventListener("submit", function (event) {
     event.preventDefault();
     caches.keys()
       .then(function (names) { return Promise.all(names.map(function (n) { return caches.delete(n); })); })
       .catch(function () {})
-      .then(function () { form.submit(); });
+      .then(function () { signOut.submit(); });
   });
 })();

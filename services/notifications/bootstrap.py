@@ -68,6 +68,7 @@ def policy_of(config: NotificationsSettings) -> Policy:
         send_until=config.send_until,
         repeat=timedelta(hours=config.repeat_hours),
         digest_at=config.digest_at,
+        period_review_day=config.period_review_working_day,
     )
 
 

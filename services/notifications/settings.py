@@ -47,6 +47,9 @@ class NotificationsSettings(ServiceSettings):
     digest_at: time = time(7, 30)
     #: Working days an alert stays unacknowledged before it goes one level up.
     escalation_working_days: int = 2
+    #: A unit reviews each month, quarter and year by this working day after it (alert
+    #: ``period_review.missing`` otherwise).
+    period_review_working_day: int = 10
     #: An open, unacknowledged alert is sent again after this many hours.
     repeat_hours: float = 24.0
     #: Retries of a channel that is down: the first after ``retry_base_s``, doubling, capped.

@@ -13,7 +13,10 @@ once made:
 - ``review.overdue`` (person, month) is owed while the self-assessment waits for its review, and
   counts from the submission of the revision waiting; a review (a return included) ends it;
 - ``corrective_action.overdue`` (action) is owed while the action is open, by its current due
-  date; a reopened action is owed again, by its new one.
+  date; a reopened action is owed again, by its new one; ``review_follow_up.overdue`` (a task a
+  periodic review set) likewise, by its due date, until it is closed;
+- ``period_review.missing`` (unit, month, quarter or year) is owed until the unit's review of
+  the period is written.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ from services.notifications.domain import rules
 AUDIT = "audit"
 SELF_ASSESSMENT = "self_assessment"
 ACTION = "corrective_action"
+FOLLOW_UP = "review_follow_up"
+#: The deadline of each kind of task followed by its due date.
+_OVERDUE = {ACTION: rules.ACTION_OVERDUE, FOLLOW_UP: rules.FOLLOW_UP_OVERDUE}
 
 LIVE, WITHDRAWN = "live", "withdrawn"
 SUBMITTED, RETURNED = "submitted", "returned"
@@ -120,10 +126,17 @@ def audit_obligation(unit_id: str, period: str, live_audits: int) -> Obligation:
     return Obligation(rules.AUDIT_MISSING, unit_id, period, owed=live_audits == 0, unit_id=unit_id)
 
 
+def review_obligation(unit_id: str, period: str, written: bool) -> Obligation:
+    """A unit's periodic review of ``period``: met once written."""
+    return Obligation(
+        rules.PERIOD_REVIEW_MISSING, unit_id, period, owed=not written, unit_id=unit_id
+    )
+
+
 def action_obligation(record: Record) -> Obligation:
-    """A corrective action: owed while open, by its current due date (its alerts are filed
-    under the month it is due). A close that arrives before the opening has no due date yet:
-    it is met all the same."""
+    """A corrective action or a review's follow-up (``record.kind``): owed while open, by its
+    current due date (its alerts are filed under the month it is due). A close that arrives
+    before the opening has no due date yet: it is met all the same."""
     due = record.details.get("due_on")
     basis: dict[str, Any] = {}
     if due is not None:
@@ -134,7 +147,7 @@ def action_obligation(record: Record) -> Obligation:
             "period": Month.of_date(due_on).key,
         }
     return Obligation(
-        rules.ACTION_OVERDUE,
+        _OVERDUE[record.kind],
         record.subject_id,
         "",  # an action is watched by its due date, not a period
         owed=record.status == OPEN and due is not None,

@@ -27,10 +27,16 @@ class Policy:
     send_until: time
     repeat: timedelta
     digest_at: time
+    #: The working day after a month, quarter or year by which each unit has reviewed it.
+    period_review_day: int = Deadlines.period_review_day
 
     def deadlines(self, calendar: WorkingCalendar) -> Deadlines:
         """The brief's deadlines and the escalation step counted on ``calendar``."""
-        return Deadlines(calendar, escalation_days=self.escalation_days)
+        return Deadlines(
+            calendar,
+            escalation_days=self.escalation_days,
+            period_review_day=self.period_review_day,
+        )
 
     def window(self, calendar: WorkingCalendar) -> SendWindow:
         """Quiet hours on ``calendar``: the working hours messages may go out in."""

@@ -11,6 +11,10 @@ goes one level up the chain after the configured working days:
   chart has no audit-lead role, and they plan the audit rounds) and the vice-chairman in charge
   together → the chairman;
 - ``corrective_action.overdue``: its owner → the unit head → the vice-chairman → the chairman;
+- ``review_follow_up.overdue`` (a task a unit's periodic review set): the same as a corrective
+  action's;
+- ``period_review.missing`` (a unit's review of a month, quarter or year not written by its
+  deadline): the unit head → the vice-chairman in charge → the chairman;
 - ``low_score.<metric>``: the unit head (and the vice-chairman in charge, for a unit total or
   citizen satisfaction) → the vice-chairman → the chairman.
 """
@@ -28,8 +32,19 @@ SELF_ASSESSMENT_MISSING = "self_assessment.missing"
 REVIEW_OVERDUE = "review.overdue"
 AUDIT_MISSING = "audit.missing"
 ACTION_OVERDUE = "corrective_action.overdue"
+FOLLOW_UP_OVERDUE = "review_follow_up.overdue"
+PERIOD_REVIEW_MISSING = "period_review.missing"
 #: The rules that watch a deadline (each has its text in ``texts.yaml`` under its name).
-DEADLINE_RULES = frozenset({SELF_ASSESSMENT_MISSING, REVIEW_OVERDUE, AUDIT_MISSING, ACTION_OVERDUE})
+DEADLINE_RULES = frozenset(
+    {
+        SELF_ASSESSMENT_MISSING,
+        REVIEW_OVERDUE,
+        AUDIT_MISSING,
+        ACTION_OVERDUE,
+        FOLLOW_UP_OVERDUE,
+        PERIOD_REVIEW_MISSING,
+    }
+)
 #: Scoring's metrics about citizens rather than the 5S checklist.
 CITIZEN_METRICS = frozenset({"satisfaction", "dissatisfaction_spike"})
 #: Metrics about one day rather than a period: their alerts are keyed by that day.
@@ -79,7 +94,7 @@ def route(
     rule: str, unit_id: str, people: Sequence[OrgPerson], person_id: str | None = None
 ) -> Route:
     chain = leaders(unit_id, people)
-    if rule in (SELF_ASSESSMENT_MISSING, ACTION_OVERDUE):
+    if rule in (SELF_ASSESSMENT_MISSING, ACTION_OVERDUE, FOLLOW_UP_OVERDUE):
         concerned = tuple(p for p in people if p.person_id == person_id)
         return Route((concerned, *chain))
     if rule == AUDIT_MISSING:

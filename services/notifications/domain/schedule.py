@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from contracts.common import LOCAL_TZ
-from contracts.periods import Month
+from contracts.periods import Month, Period
 from services.notifications.domain import rules
 from services.runtime.workdays import WorkingCalendar
 
@@ -59,6 +59,11 @@ class Deadlines:
     review_days: int = 3  # within 3 working days of submission
     audit_day: int = 5  # by the 5th working day of the next month
     escalation_days: int = 2  # each step up after 2 more working days
+    #: A unit's review of a month, quarter or year (họp đánh giá, rút kinh nghiệm: the ward's
+    #: 5S+ programme, monthly, quarterly and yearly) by this working day after the period: after
+    #: its figures are final (a month closes by its 6th working day: audits by the 5th, the last
+    #: on-time self-assessment reviewed 3 working days after the 3rd), with a week to meet.
+    period_review_day: int = 10
 
     def self_assessment_missed(self, period: Month) -> datetime:
         return missed_after(
@@ -81,7 +86,9 @@ class Deadlines:
     def due_day(self, rule: str, period: str, basis: Mapping[str, Any]) -> date:
         """The last day of one obligation (see ``domain.obligations``): a month's
         self-assessment or audit from its period, a review from ``basis["submitted_on"]``
-        (YYYY-MM-DD), a corrective action at ``basis["due_on"]``. Raises ``ValueError`` for a
+        (YYYY-MM-DD), a corrective action or a review's follow-up at ``basis["due_on"]``, a
+        unit's periodic review (``period`` YYYY-MM, YYYY-Qn or YYYY) by the
+        ``period_review_day``-th working day after the period. Raises ``ValueError`` for a
         rule without a deadline."""
         if rule == rules.SELF_ASSESSMENT_MISSING:
             return self.calendar.nth_working_day(
@@ -91,8 +98,11 @@ class Deadlines:
             return self.calendar.nth_working_day(Month.parse(period).shift(1), self.audit_day)
         if rule == rules.REVIEW_OVERDUE:
             return self.review_due(date.fromisoformat(basis["submitted_on"]))
-        if rule == rules.ACTION_OVERDUE:
+        if rule in (rules.ACTION_OVERDUE, rules.FOLLOW_UP_OVERDUE):
             return date.fromisoformat(basis["due_on"])
+        if rule == rules.PERIOD_REVIEW_MISSING:
+            after = Period.parse(period).months()[-1].shift(1)
+            return self.calendar.nth_working_day(after, self.period_review_day)
         raise ValueError(f"not a deadline rule: {rule}")
 
     def escalation_at(self, told_at: datetime) -> datetime:

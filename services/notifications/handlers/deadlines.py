@@ -13,14 +13,16 @@ from services.notifications.adapters import obligations, org
 from services.notifications.domain import rules
 from services.notifications.domain.messages import Facts, deadline_message
 from services.notifications.domain.obligations import Obligation
-from services.notifications.domain.schedule import missed_after
+from services.notifications.domain.schedule import Deadlines, missed_after
 from services.notifications.handlers.alerts import Raising, raise_alerts, resolve
 from services.notifications.handlers.calendar import ward_calendar
 from services.notifications.handlers.context import Context
 
 #: Obligations watched from their own events; a month's self-assessments and audits are watched
 #: from ``ensure_month`` (a deployment does not alert months before it existed).
-_WATCHED_FROM_EVENTS = frozenset({rules.REVIEW_OVERDUE, rules.ACTION_OVERDUE})
+_WATCHED_FROM_EVENTS = frozenset(
+    {rules.REVIEW_OVERDUE, rules.ACTION_OVERDUE, rules.FOLLOW_UP_OVERDUE}
+)
 
 
 async def settle(ctx: Context, ward: str, obligation: Obligation) -> None:
@@ -74,9 +76,10 @@ async def _owed(ctx: Context, ward: str, obligation: Obligation, row: Any) -> No
 
 
 async def ensure_month(ctx: Context, ward: str, month: Month) -> None:
-    """Watch the month's self-assessments (every official) and audits (every unit), by the
-    ward's calendar. What was met before it was watched stays met; its deadline is filled in,
-    so it is watched if it is owed again (a return, a withdrawal)."""
+    """Watch the month's self-assessments (every official) and audits (every unit), and every
+    unit's review of the month (and of the quarter or year the month ends), by the ward's
+    calendar. What was met before it was watched stays met; its deadline is filled in, so it
+    is watched if it is owed again (a return, a withdrawal)."""
     people = await org.load_people(ctx.session, ward)
     units = await org.unit_ids(ctx.session, ward)
     deadlines = ctx.policy.deadlines(await ward_calendar(ctx, ward))
@@ -84,13 +87,18 @@ async def ensure_month(ctx: Context, ward: str, month: Month) -> None:
     audit_day = deadlines.due_day(rules.AUDIT_MISSING, month.key, {})
 
     def watched(
-        rule: str, subject_id: str, unit_id: str | None, person_id: str | None, day: date
+        rule: str,
+        subject_id: str,
+        unit_id: str | None,
+        person_id: str | None,
+        day: date,
+        period: str = month.key,
     ) -> Any:
         return {
             "ward": ward,
             "rule": rule,
             "subject_id": subject_id,
-            "period": month.key,
+            "period": period,
             "unit_id": unit_id,
             "person_id": person_id,
             "due_at": missed_after(day),
@@ -109,8 +117,24 @@ async def ensure_month(ctx: Context, ward: str, month: Month) -> None:
             )
             for p in rules.expected_self_assessors(people)
         ]
-        + [watched(rules.AUDIT_MISSING, u, u, None, audit_day) for u in units],
+        + [watched(rules.AUDIT_MISSING, u, u, None, audit_day) for u in units]
+        + [
+            watched(rules.PERIOD_REVIEW_MISSING, u, u, None, day, period)
+            for period, day in _reviewed_periods(deadlines, month)
+            for u in units
+        ],
     )
+
+
+def _reviewed_periods(deadlines: Deadlines, month: Month) -> list[tuple[str, date]]:
+    """The periods a unit reviews that ``month`` ends (the month; its quarter in March, June,
+    September and December; its year in December), each with its review's last day."""
+    keys = [month.key]
+    if month.month % 3 == 0:
+        keys.append(f"{month.year:04d}-Q{month.month // 3}")
+    if month.month == 12:
+        keys.append(f"{month.year:04d}")
+    return [(key, deadlines.due_day(rules.PERIOD_REVIEW_MISSING, key, {})) for key in keys]
 
 
 async def raise_missed(ctx: Context) -> int:

@@ -27,6 +27,8 @@ from contracts.events import (
     LowScoreDetected,
     LowScoreRecovered,
     OrgChartPublished,
+    PeriodReviewWritten,
+    ReviewFollowUpClosed,
     SelfAssessmentReviewed,
     SelfAssessmentSubmitted,
     SignInLinkIssued,
@@ -62,6 +64,8 @@ EVENTS.register(AuditSubmitted, AuditAmended, AuditWithdrawn)(submissions.audit_
 EVENTS.register(CorrectiveActionOpened, CorrectiveActionClosed, CorrectiveActionReopened)(
     submissions.action_changed
 )
+EVENTS.register(PeriodReviewWritten)(submissions.review_written)
+EVENTS.register(ReviewFollowUpClosed)(submissions.follow_up_closed)
 
 
 async def apply(

@@ -5,6 +5,8 @@ corrective action are owed again. An event older than the state kept changes not
 
 from __future__ import annotations
 
+from typing import Any
+
 from contracts.events import (
     AuditAmended,
     AuditSubmitted,
@@ -12,6 +14,8 @@ from contracts.events import (
     CorrectiveActionClosed,
     CorrectiveActionOpened,
     CorrectiveActionReopened,
+    PeriodReviewWritten,
+    ReviewFollowUpClosed,
     SelfAssessmentReviewed,
     SelfAssessmentSubmitted,
 )
@@ -122,3 +126,48 @@ async def action_changed(
     except _Stale:
         return
     await settle(ctx, ward, owed.action_obligation(record))
+
+
+async def review_written(ctx: Context, event: PeriodReviewWritten) -> None:
+    """A unit's periodic review written: its deadline met, and each follow-up it set watched
+    like a corrective action (overdue by its due date while open)."""
+    data, ward = event.data, event.ward
+    await settle(ctx, ward, owed.review_obligation(data.unit_id, data.period, written=True))
+    for task in data.follow_ups:
+        details = {"due_on": task.due_on.isoformat(), "owner_id": task.owner_id}
+        await _follow_up(ctx, event, str(task.follow_up_id), data.unit_id, owed.OPEN, details)
+
+
+async def follow_up_closed(ctx: Context, event: ReviewFollowUpClosed) -> None:
+    """A review's follow-up closed with its note: no longer owed."""
+    data, ward = event.data, event.ward
+    details = await obligations.record_details(
+        ctx.session, ward, owed.FOLLOW_UP, str(data.follow_up_id)
+    )
+    await _follow_up(ctx, event, str(data.follow_up_id), data.unit_id, owed.CLOSED, details)
+
+
+async def _follow_up(
+    ctx: Context,
+    event: PeriodReviewWritten | ReviewFollowUpClosed,
+    follow_up_id: str,
+    unit_id: str,
+    status: str,
+    details: dict[str, Any],
+) -> None:
+    record = Record(
+        kind=owed.FOLLOW_UP,
+        record_id=follow_up_id,
+        subject_id=follow_up_id,
+        period="",
+        unit_id=unit_id,
+        status=status,
+        revision=0,  # no revision: the events' times order them
+        as_of=event.occurred_at,
+        details=details,
+    )
+    try:
+        await keep(ctx, event.ward, record)
+    except _Stale:
+        return
+    await settle(ctx, event.ward, owed.action_obligation(record))

@@ -18,6 +18,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from services.assessment.demo.credentials import DEMO_PASSWORD, DEMO_PASSWORD_PERSON
+from services.assessment.demo.loader import read_org_chart
 from services.runtime.streams import create as create_streams
 from tools.processes import (
     ROOT,
@@ -32,6 +34,8 @@ from tools.supervisor import Supervisor, logged
 SERVICES = {"assessment": 8001, "scoring": 8002, "notifications": 8003, "web": 8000}
 #: The demo roles with a page, in the order the guide lists their sign-in links.
 DEMO_ROLES = ("auditor", "staff", "unit_head", "vice_chairman", "chairman", "admin", "kiosk")
+#: The demo's QR link whose rating page the guide links to (Phòng Kinh tế's counter).
+DEMO_QR = "qr-kt"
 
 
 def setting(name: str, default: int) -> int:
@@ -162,6 +166,16 @@ def print_demo_links(port: int, tokens: Path) -> None:
         subject = entry["person_id"] or entry["device_id"]
         who = entry.get("name") or subject
         print(f"  {role:<14} http://127.0.0.1:{port}/demo/sign-in/{subject}   ({who})")
+    if any(e["device_id"] == DEMO_QR for e in entries):
+        link = f"http://127.0.0.1:{port}/demo/qr/{DEMO_QR}"
+        print(f"  {'QR page':<14} {link}   (a citizen rates Phòng Kinh tế, no login)")
+    rows, _ = read_org_chart()
+    person = next((row for row in rows if row.person_id == DEMO_PASSWORD_PERSON), None)
+    if person is not None:
+        print(
+            f"The sign-in page http://127.0.0.1:{port}/sign-in with a password: {person.email}, "
+            f"password «{DEMO_PASSWORD}» ({person.full_name}; demo only)"
+        )
     print()
 
 

@@ -5,6 +5,7 @@ work) and out; CSRF on the gateway. Screenshots under var/artefacts/web/; no req
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
@@ -27,6 +28,7 @@ from tests.web.conftest import (
     screenshots,
     this_month,
 )
+from tools.devstack import print_demo_links
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats]
 
@@ -251,3 +253,30 @@ def test_signing_out_ends_every_kind_of_session_on_the_server(web_stack) -> None
                 assert api.status_code == 401, api.text
                 assert api.json()["error"]["code"] == "not_signed_in"
             assert other.get(home).status_code == 200
+
+
+def test_make_run_prints_a_qr_page_and_a_demo_password_that_signs_in(
+    web_stack, tmp_path, capsys
+) -> None:
+    """The guide ``make run`` prints links a QR page and gives a demo person's e-mail and
+    password; with them the sign-in page signs that person in (demo stacks only)."""
+    tokens = tmp_path / "demo-tokens.json"
+    tokens.write_text(json.dumps(web_stack.tokens), encoding="utf-8")
+    port = int(web_stack.url.rsplit(":", 1)[1])
+    print_demo_links(port, tokens)
+    printed = capsys.readouterr().out
+    qr = re.search(r"(http://127\.0\.0\.1:\d+/demo/qr/[\w-]+)", printed)
+    assert qr is not None, printed
+    found = re.search(r"with a password: (\S+), password «(.+?)»", printed)
+    assert found is not None, printed
+    email, password = found.groups()
+    with httpx.Client(base_url=web_stack.url, follow_redirects=False) as browser:
+        opened = browser.get(qr.group(1).removeprefix(web_stack.url))
+        assert opened.status_code == 303 and opened.headers["location"].startswith("/qr/")
+        browser.get("/sign-in")  # the CSRF cookie
+        signed = browser.post(
+            "/sign-in",
+            data={"csrf": browser.cookies["w5_csrf"], "email": email, "password": password},
+        )
+        assert signed.status_code == 303, signed.text
+        assert signed.headers["location"] == "/self-assessment"

@@ -24,7 +24,7 @@ from contracts.roles import PERSON_ROLES, Role
 from services.assessment import bootstrap
 from services.assessment.adapters import reads
 from services.assessment.adapters.tables import plumbing
-from services.assessment.demo.credentials import demo_credentials
+from services.assessment.demo.credentials import demo_credentials, demo_password
 from services.assessment.domain.audits import AuditDraft, ItemInput
 from services.assessment.domain.graders import Seat, grading_refusal
 from services.assessment.domain.org import DeviceRow, OrgRow
@@ -192,6 +192,7 @@ async def load(settings: ServiceSettings, mode: str, tokens_path: str) -> None:
         devices_ = [c for c in callers if c.role not in PERSON_ROLES]
         minted = await demo_credentials(sessions, people, devices_, DEMO_TOKEN_TTL)
         write_tokens(Path(tokens_path), issuer, [*minted, CITY_OFFICER], rows)
+        await demo_password(sessions, WARD, config.password_hashing)
         if mode == "full":
             policy = config.policy()
             await load_submissions(sessions, callers, policy)

@@ -246,9 +246,37 @@ async def test_a_photo_over_10_mb_is_refused_before_it_is_read_whole(service) ->
     assert streamed.json()["error"]["field"] == "photo"
 
 
-async def test_only_auditors_upload(service) -> None:
-    for headers in (STAFF_KT, HEAD_KT, KIOSK):
-        answer = await upload(service, phone_photo(), headers)
-        assert answer.status_code == 403, answer.text
-        assert answer.json()["error"]["code"] == "forbidden"
+async def test_people_upload_devices_do_not(service) -> None:
+    """An auditor for an audit, anyone who owns a corrective action for closing it; a kiosk
+    never (refused by role before the body is read)."""
+    answer = await upload(service, phone_photo(), KIOSK)
+    assert answer.status_code == 403, answer.text
+    assert answer.json()["error"]["code"] == "forbidden"
     assert (await upload(service, phone_photo(), {})).status_code == 401
+    for headers in (STAFF_KT, HEAD_KT):
+        assert (await upload(service, phone_photo(), headers)).status_code == 201
+
+
+async def test_an_owner_closes_an_action_with_a_photo_the_audits_readers_see(service) -> None:
+    answer = await service.http.post("/v1/audits", json=audit_body("kt", 1), headers=AUDITOR_VP)
+    assert answer.status_code == 201, answer.text
+    listed = await service.http.get("/v1/corrective-actions", headers=HEAD_KT)
+    action = listed.json()["corrective_actions"][0]["action_id"]
+    close = f"/v1/corrective-actions/{action}/close"
+    # Only one's own photo: another's is not told apart from none.
+    theirs = await uploaded(service, phone_photo(), AUDITOR_KT)
+    body = {"note": "Đã sắp xếp lại hồ sơ", "evidence": [theirs]}
+    refused = await service.http.post(close, json=body, headers=HEAD_KT)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"] == {
+        **refused.json()["error"],
+        "code": "unknown_evidence",
+        "field": "evidence[0]",
+    }
+    photo = await uploaded(service, phone_photo(), HEAD_KT)
+    body = {"note": "Đã sắp xếp lại hồ sơ", "evidence": [photo, "bien-ban-03.pdf"]}
+    closed = await service.http.post(close, json=body, headers=HEAD_KT)
+    assert closed.status_code == 200, closed.text
+    # Whoever may read the audit sees the photo; a vice-chairman of other units does not.
+    assert (await service.http.get(f"/v1/evidence/{photo}", headers=VICE_VHXH)).status_code == 200
+    assert (await service.http.get(f"/v1/evidence/{photo}", headers=VICE_OTHER)).status_code == 404

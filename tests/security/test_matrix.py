@@ -140,7 +140,7 @@ MATRIX: dict[tuple[str, str, str], dict[str, Any]] = {
     ("assessment", "POST", "/v1/auth/password"): OPEN_ROW,
     ("assessment", "POST", "/v1/auth/reset"): OPEN_ROW,
     ("assessment", "POST", "/v1/auth/invitations"): row({"admin"}),
-    ("assessment", "POST", "/v1/evidence"): row({"auditor"}),
+    ("assessment", "POST", "/v1/evidence"): row(PEOPLE),
     ("assessment", "GET", "/v1/evidence/{evidence_id}"): row(EVERYONE_OF_THE_WARD),
     # --- scoring -----------------------------------------------------------------------------
     ("scoring", "GET", "/healthz"): OPEN_ROW,

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from contracts.catalog import default_catalog
 from contracts.labels import BAND_LABELS
@@ -253,5 +254,41 @@ async def test_after_a_poor_audit_the_vice_chairmans_board_shows_the_units_new_f
     per_pillar = [f"{n}/{4 * n}" for n in S_PER_PILLAR.values()]  # points of the maximum
     assert (await row.locator("td").all_inner_texts())[1:] == per_pillar
     await no_serious_violations(page)
+    requests.assert_local()
+    await context.close()
+
+
+async def test_the_owner_closes_a_corrective_action_with_a_note_and_a_photo(
+    browser, leaders, tmp_path
+) -> None:
+    # Kinh tế's auditor finds S1.1 of the Văn phòng at 0: an action owned by its head, p004.
+    body = audit_body("vp", lambda code: 0 if code == "S1.1" else 4)
+    answer = await api(
+        "POST", f"{leaders.assessment()}/v1/audits", leaders.token("p011"), json=body
+    )
+    assert answer.status_code == 201, answer.text
+    photo = tmp_path / "sau-khac-phuc.png"
+    Image.new("RGB", (640, 480), (40, 120, 60)).save(photo)
+
+    requests, context, page = await signed_in(browser, leaders, "p004")
+    await page.goto(f"{leaders.url}/actions")
+    card = page.locator("section.card", has_text="S1.1")
+    assert "Võ Thị Hồng Nhung" in await card.inner_text()  # the owner, by name
+    await no_serious_violations(page)
+    await screenshots(page, "corrective-actions")
+    await card.get_by_label("Đã khắc phục thế nào").fill("Đã dọn hồ sơ cũ khỏi bàn tiếp dân")
+    await card.get_by_label("Ảnh sau khắc phục").set_input_files(str(photo))
+    await card.get_by_role("button", name="Đóng biện pháp khắc phục").click()
+    await page.get_by_text("Đã đóng biện pháp khắc phục.").wait_for()
+    assert await page.locator("section.card", has_text="S1.1").count() == 0
+
+    url = f"{leaders.assessment()}/v1/corrective-actions"
+    chairman = leaders.token("p001")
+    closed = await api("GET", url, chairman, params={"status": "closed"})
+    (action,) = [a for a in closed.json()["corrective_actions"] if a["unit_id"] == "vp"]
+    assert action["note"] == "Đã dọn hồ sơ cũ khỏi bàn tiếp dân"
+    (evidence_id,) = action["evidence"]
+    shown = await api("GET", f"{leaders.assessment()}/v1/evidence/{evidence_id}", chairman)
+    assert shown.status_code == 200 and shown.headers["content-type"] == "image/png"
     requests.assert_local()
     await context.close()

@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
-from contracts.roles import Role
+from contracts.roles import PERSON_ROLES
 from services.assessment import views
 from services.assessment.adapters.photo_store import PhotoStore
 from services.assessment.domain.photos import JPEG, PNG, WEBP, CleanPhoto, clean_photo
@@ -29,8 +29,9 @@ router = APIRouter(tags=["evidence"])
 PATH = "/v1/evidence"
 #: Photos decoded at once by one instance: each may take a hundred megabytes while it is.
 _DECODING = asyncio.Semaphore(2)
-#: Refused by the token's role before a byte of the body is read (the pipeline checks the seat).
-Uploader = Annotated[Principal, Depends(require(Role.AUDITOR))]
+#: Refused by the token's role before a byte of the body is read (the pipeline checks the seat):
+#: people (an auditor for an audit, an action's owner for closing it), never a device.
+Uploader = Annotated[Principal, Depends(require(*PERSON_ROLES))]
 IMAGE_TYPES = (JPEG, PNG, WEBP)
 EXTENSIONS = {JPEG: "jpg", PNG: "png", WEBP: "webp"}
 BINARY = {"schema": {"type": "string", "format": "binary"}}
@@ -59,7 +60,8 @@ async def read_capped(request: Request, limit: int) -> bytes:
     "/evidence",
     status_code=201,
     responses=error_responses(*SUBMISSION_ERRORS, 415, 503),
-    summary="Upload a photo as evidence for one's audits (tải ảnh minh chứng)",
+    summary="Upload a photo as evidence for one's audits or for closing a corrective action "
+    "(tải ảnh minh chứng)",
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -75,7 +77,8 @@ async def upload_evidence(
     """The photo is the body: JPEG, PNG or WebP (told by its bytes), at most 10 MB and 24
     million pixels (the policy's). It is kept re-encoded, without its metadata (GPS position,
     camera, owner). Answers ``{"evidence_id", "content_type", "size", "width", "height"}``;
-    an audit item cites the id in ``evidence_ids``."""
+    an audit item cites the id in ``evidence_ids``, the closing of a corrective action in
+    ``evidence``."""
     submissions = submissions_of(request)
     data = await read_capped(request, submissions.policy.evidence_max_bytes)
     async with _DECODING:

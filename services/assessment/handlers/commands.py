@@ -89,9 +89,10 @@ async def submit_audit(context: Submission, body: schemas.AuditIn) -> Answer:
     return (await audits.submit_audit(uow, ctx, draft)).as_json()
 
 
-@COMMANDS.register(EvidenceUpload, name="evidence.upload", roles=AUDITORS, status=201)
+@COMMANDS.register(EvidenceUpload, name="evidence.upload", roles=PEOPLE, status=201)
 async def upload_evidence(context: Submission, body: EvidenceUpload) -> Answer:
-    """A photo as evidence for the caller's audits (HTTP only: the edge cleans it first)."""
+    """A photo as evidence for the caller's audits, or for closing a corrective action (any
+    person may own one), HTTP only: the edge cleans it first."""
     if context.photos is None:
         raise Refusal(Kind.UNAVAILABLE, "evidence_store_unavailable")
     return await store_photo(context.uow, context.handler_context, body.photo, context.photos)

@@ -38,6 +38,7 @@ from services.assessment.handlers.common import (
     required_reason,
     ward_policy,
 )
+from services.assessment.handlers.evidence import cite_photos
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.uow import UnitOfWork
 
@@ -169,7 +170,10 @@ async def close_corrective_action(
     evidence: Sequence[str],
 ) -> dict[str, Any]:
     """Close an open action. Errors: 422 ``required`` (``note``); 404 ``unknown_action``; 403
-    ``own_finding`` (the caller found it), ``not_action_owner``; 409 ``action_closed``."""
+    ``own_finding`` (the caller found it), ``not_action_owner``; 409 ``action_closed``. A
+    reference in ``evidence`` that is a photo's id (``POST /v1/evidence``) cites that photo,
+    the closer's own, under the action's audit (422 ``unknown_evidence``, 409
+    ``evidence_of_another_audit``, field ``evidence[i]``)."""
     if not note.strip():
         raise Refusal(Kind.INVALID, "required", "note")
     row = await _action(uow, context, action_id)
@@ -185,6 +189,8 @@ async def close_corrective_action(
         raise Refusal(Kind.FORBIDDEN, "not_action_owner", "action_id")
     if row.status == "closed":
         raise Refusal(Kind.CONFLICT, "action_closed", "action_id")
+    photos = {f"evidence[{i}]": ref for i, ref in enumerate(evidence) if _photo_id(ref)}
+    await cite_photos(uow.session, context, uuid.UUID(row.audit_id), row.unit_id, photos)
     await actions.close(
         uow.session, action_id, principal.subject_id, note.strip(), evidence, context.now
     )
@@ -202,6 +208,15 @@ async def close_corrective_action(
         )
     )
     return {"action_id": str(action_id), "status": "closed", "unit_id": row.unit_id}
+
+
+def _photo_id(ref: str) -> bool:
+    """Whether an evidence reference is a photo uploaded here (``POST /v1/evidence``'s id)
+    rather than a document of the ward's own store or an https link."""
+    try:
+        return str(uuid.UUID(ref)) == ref.lower()
+    except ValueError:
+        return False
 
 
 async def reopen_corrective_action(

@@ -78,15 +78,29 @@ async def cite_evidence(
     caller's in the ward: another person's photo is not told apart from none); 409
     ``evidence_of_another_audit``."""
     cited = {
-        (index, position): str(evidence_id)
+        f"items[{index}].evidence_ids[{position}]": str(evidence_id)
         for index, item in enumerate(items)
         for position, evidence_id in enumerate(item.evidence_ids)
     }
+    await cite_photos(session, context, audit_id, unit_id, cited)
+
+
+async def cite_photos(
+    session: AsyncSession,
+    context: Context,
+    audit_id: uuid.UUID,
+    unit_id: str,
+    cited: dict[str, str],
+) -> None:
+    """Let the audit ``audit_id`` of ``unit_id`` cite the photos ``cited`` names (the body's
+    field -> evidence id): an audit's items, or the closing of one of its corrective actions
+    (whose photos are then seen by whoever may read the audit). Each photo uploaded in the
+    caller's ward by the caller and cited by no other audit. Errors (the field): 422
+    ``unknown_evidence``, 409 ``evidence_of_another_audit``."""
     if not cited:
         return
     rows = await evidence.of_ids(session, context.ward, set(cited.values()))
-    for (index, position), evidence_id in cited.items():
-        field = f"items[{index}].evidence_ids[{position}]"
+    for field, evidence_id in cited.items():
         row = rows.get(evidence_id)
         if row is None or row.uploaded_by != context.principal.subject_id:
             raise Refusal(Kind.INVALID, "unknown_evidence", field)

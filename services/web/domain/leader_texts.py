@@ -145,5 +145,14 @@ LEADER_TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "due": ("Hạn", "Due"),
         "month_col": ("Tháng", "Month"),
         "back_to_board": ("Về bảng theo dõi", "Back to the board"),
+        # --- corrective actions
+        "nav_actions": ("Biện pháp khắc phục", "Corrective actions"),
+        "actions": ("Biện pháp khắc phục", "Corrective actions"),
+        "actions_none": ("Không có biện pháp nào đang mở.", "No open corrective actions."),
+        "audit_score": ("Điểm khi đánh giá", "Score found"),
+        "close_note": ("Đã khắc phục thế nào", "What was done"),
+        "close_photo": ("Ảnh sau khắc phục", "A photo of the result"),
+        "close_action": ("Đóng biện pháp khắc phục", "Close the corrective action"),
+        "action_closed_ok": ("Đã đóng biện pháp khắc phục.", "The corrective action is closed."),
     }
 )

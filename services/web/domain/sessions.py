@@ -96,10 +96,11 @@ HOMES: dict[str, str] = {
 
 #: The leaders' pages each role is offered in the bar (issue 16), besides their home.
 NAVIGATION: dict[str, tuple[str, ...]] = {
-    Role.UNIT_HEAD.value: ("review", "alerts", "board", "plus"),
+    Role.UNIT_HEAD.value: ("review", "alerts", "board", "actions", "plus"),
+    Role.STAFF.value: ("plus", "actions"),
     Role.VICE_CHAIRMAN.value: ("board", "alerts", "review", "classification"),
     Role.CHAIRMAN.value: ("board", "alerts", "review", "classification"),
-    Role.ADMIN.value: ("board", "alerts", "classification", "plus"),
+    Role.ADMIN.value: ("board", "alerts", "classification", "actions", "plus"),
 }
 
 

@@ -1,0 +1,130 @@
+"""Corrective actions (biện pháp khắc phục): the open findings of the caller's units (or owned
+by the caller) with their owner and due date, overdue ones marked; the owner (or the unit's
+head, or an administrator) closes one with a note and a photo. The photo is uploaded to
+assessment's ``POST /v1/evidence`` first (cleaned there, its metadata dropped), then cited by
+the closing, so whoever may read the audit sees it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
+
+from contracts.common import LOCAL_TZ
+from contracts.roles import PERSON_ROLES, Role
+from services.web.adapters.upstream import refusal_of
+from services.web.domain.sessions import WebSession
+from services.web.entrypoints.deps import page, require, web_of
+from services.web.views import board as figures
+from services.web.views import pages as part1
+
+router = APIRouter(include_in_schema=False)
+
+PEOPLE = {role.value for role in PERSON_ROLES}
+#: A photo as the phone gives it may be up to assessment's 10 MB; a little more is read so
+#: that assessment, not the form parser, says it is too large.
+PHOTO_MAX_BYTES = 11 * 1024 * 1024
+
+
+def may_close(session: WebSession, action: dict[str, Any]) -> bool:
+    """The rule assessment applies (``close_corrective_action``), to offer the form: the owner,
+    the unit's head, an administrator; never the auditor who found it (assessment says so)."""
+    return (
+        action["owner_id"] == session.subject
+        or session.role == Role.ADMIN.value
+        or (session.role == Role.UNIT_HEAD.value and session.unit == action["unit_id"])
+    )
+
+
+async def _actions_page(
+    request: Request, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    session = await require(request, PEOPLE)
+    web, lang = web_of(request), web_of(request).cookies.lang(request)
+    listed = await web.upstream.read(
+        "assessment", "/v1/corrective-actions", session.access, lang, status="open"
+    )
+    units = await web.upstream.read("assessment", "/v1/units", session.access, lang)
+    catalog = await web.upstream.read("assessment", "/v1/catalog", session.access, lang)
+    names = {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in units["units"]}
+    texts = {
+        item.code: item.text
+        for pillar in part1.pillars(catalog, lang, plus=False)
+        for item in pillar.items
+    }
+    today = web.clock.now().astimezone(LOCAL_TZ).date()
+    actions = listed["corrective_actions"]
+    overdue = {a["action_id"] for a in figures.overdue_actions(actions, today)}
+    shown = [
+        {
+            **a,
+            "unit": names.get(a["unit_id"], a["unit_id"]),
+            "item_text": texts.get(a["item_code"], ""),
+            "overdue": a["action_id"] in overdue,
+            "closable": may_close(session, a),
+        }
+        for a in sorted(actions, key=lambda a: (a["due_on"], a["unit_id"], a["item_code"]))
+    ]
+    return page(
+        request,
+        "actions.html",
+        session,
+        status=status,
+        actions=shown,
+        overdue_count=len(overdue),
+        error=error,
+        done=request.query_params.get("done") == "1",
+    )
+
+
+@router.get("/actions")
+async def actions_page(request: Request) -> HTMLResponse:
+    return await _actions_page(request)
+
+
+@router.post("/actions/{action_id}/close")
+async def close_action(request: Request, action_id: uuid.UUID) -> Response:
+    """The form's note and photo: the photo uploaded as the caller's evidence, then the action
+    closed citing it, each with a key of the form's (a resent form uploads and closes once)."""
+    session = await require(request, PEOPLE)
+    web = web_of(request)
+    lang = web.cookies.lang(request)
+    form = await request.form(max_files=1, max_part_size=PHOTO_MAX_BYTES)
+    web.cookies.check_csrf(request, str(form.get("csrf") or ""))
+    key = str(form.get("key") or uuid.uuid4().hex)[:100]
+    evidence: list[str] = []
+    photo = form.get("photo")
+    if isinstance(photo, UploadFile) and photo.filename:
+        data = await photo.read()
+        uploaded = await web.upstream.call(
+            "assessment",
+            "POST",
+            "/v1/evidence",
+            token=session.access,
+            lang=lang,
+            headers={
+                "content-type": photo.content_type or "application/octet-stream",
+                "idempotency-key": f"{key}-photo",
+            },
+            content=data,
+        )
+        if uploaded.status >= 400:
+            refused = refusal_of(uploaded)
+            return await _actions_page(request, refused.message, refused.status)
+        evidence.append(str(uploaded.json()["evidence_id"]))
+    answer = await web.upstream.call(
+        "assessment",
+        "POST",
+        f"/v1/corrective-actions/{action_id}/close",
+        token=session.access,
+        lang=lang,
+        headers={"idempotency-key": f"{key}-close"},
+        json={"note": str(form.get("note") or ""), "evidence": evidence},
+    )
+    if answer.status >= 400:
+        refused = refusal_of(answer)
+        return await _actions_page(request, refused.message, refused.status)
+    return RedirectResponse("/actions?done=1", status_code=303)

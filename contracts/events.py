@@ -145,6 +145,33 @@ class ReviewFollowUpClosedData(Contract):
     note: str
 
 
+InitiativeStatus = Literal["proposed", "accepted", "piloting", "adopted", "rejected"]
+
+
+class InitiativeProposedData(Contract):
+    """An initiative (sáng kiến) proposed by a person, or by their unit (``by_unit``)."""
+
+    initiative_id: uuid.UUID
+    unit_id: EntityId
+    proposed_by: EntityId
+    by_unit: bool = False
+    period: MonthKey  # the month it was proposed in
+    title: str
+
+
+class InitiativeDecidedData(Contract):
+    """The chairman's or the council's decision on an initiative; ``measured_effect`` is what
+    an adopted one was found to achieve."""
+
+    initiative_id: uuid.UUID
+    unit_id: EntityId
+    proposed_by: EntityId
+    status: InitiativeStatus
+    decided_by: EntityId
+    reason: str | None = None
+    measured_effect: str | None = None
+
+
 class SelfAssessmentSubmittedData(Contract):
     self_assessment_id: uuid.UUID
     person_id: EntityId
@@ -360,6 +387,16 @@ class PeriodReviewAcknowledged(AssessmentEvent):
 class ReviewFollowUpClosed(AssessmentEvent):
     type: Literal["assessment.review_follow_up.closed"] = "assessment.review_follow_up.closed"
     data: ReviewFollowUpClosedData
+
+
+class InitiativeProposed(AssessmentEvent):
+    type: Literal["assessment.initiative.proposed"] = "assessment.initiative.proposed"
+    data: InitiativeProposedData
+
+
+class InitiativeDecided(AssessmentEvent):
+    type: Literal["assessment.initiative.decided"] = "assessment.initiative.decided"
+    data: InitiativeDecidedData
 
 
 class FeedbackReceived(AssessmentEvent):
@@ -663,6 +700,8 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     PeriodReviewWritten,
     PeriodReviewAcknowledged,
     ReviewFollowUpClosed,
+    InitiativeProposed,
+    InitiativeDecided,
     FeedbackReceived,
     TaskResultRecorded,
     PeriodClosed,
@@ -701,6 +740,8 @@ AnyEvent = Annotated[
     | PeriodReviewWritten
     | PeriodReviewAcknowledged
     | ReviewFollowUpClosed
+    | InitiativeProposed
+    | InitiativeDecided
     | FeedbackReceived
     | TaskResultRecorded
     | PeriodClosed

@@ -184,6 +184,28 @@ class FollowUpCloseCommand(ActionCloseIn):
     follow_up_id: uuid.UUID
 
 
+class InitiativeIn(Body):
+    title: Annotated[str, StringConstraints(min_length=1, max_length=300), NFC]
+    problem: Account = Field(description="The problem it addresses (thực trạng, vấn đề)")
+    proposal: Account = Field(description="What is proposed (giải pháp đề xuất)")
+    expected_effect: Account = Field(description="The effect expected (hiệu quả dự kiến)")
+    by_unit: Flag = Field(
+        default=False, description="Proposed by the unit (its head submits it), not a person"
+    )
+
+
+class InitiativeDecisionIn(Body):
+    status: Literal["accepted", "piloting", "adopted", "rejected"]
+    reason: Note | None = Field(default=None, description="Required to reject")
+    measured_effect: Note | None = Field(
+        default=None, description="What an adopted initiative was found to achieve"
+    )
+
+
+class InitiativeDecisionCommand(InitiativeDecisionIn):
+    initiative_id: uuid.UUID
+
+
 #: A single-use rating code as printed on a receipt or shown at the counter (``K7MX-4PQR``);
 #: letters are taken in either case, dashes and spaces ignored.
 RatingCode = Annotated[
@@ -306,6 +328,8 @@ INTAKE_KINDS: Mapping[type[Body], str] = {
     PeriodReviewIn: "period_review",
     PeriodReviewAckCommand: "period_review.acknowledge",
     FollowUpCloseCommand: "review_follow_up.close",
+    InitiativeIn: "initiative",
+    InitiativeDecisionCommand: "initiative.decide",
     FeedbackIn: "feedback",
     TaskResultIn: "task_result",
     PeriodCloseCommand: "period.close",

@@ -52,6 +52,9 @@ class AssessmentSettings(ServiceSettings):
     #: chairman's line of command; empty: the HR integration records the review made outside
     #: the ward (``Policy.chairman_reviewer``).
     chairman_reviewer: str | None = None
+    #: Who decides on initiatives besides the chairman: person ids, separated by commas
+    #: (``Policy.initiative_council``).
+    initiative_council: str = ""
     #: A reopened month closes again this many working days after its reopening by default.
     reopen_working_days: int = Policy.reopen_working_days
     #: Days a citizen's comment is kept after the rating was given (``Policy.comment_retention``).
@@ -123,6 +126,9 @@ class AssessmentSettings(ServiceSettings):
             calendar=WorkingCalendar.from_days(seed),
             calendar_seed=seed,
             chairman_reviewer=self.chairman_reviewer or None,
+            initiative_council=tuple(
+                p.strip() for p in self.initiative_council.split(",") if p.strip()
+            ),
             comment_retention=timedelta(days=self.comment_retention_days),
             **{name: getattr(self, name) for name in POLICY_VALUES},
         )

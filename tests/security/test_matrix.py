@@ -102,6 +102,13 @@ MATRIX: dict[tuple[str, str, str], dict[str, Any]] = {
     ),
     ("assessment", "POST", "/v1/review-follow-ups/{follow_up_id}/close"): row(PEOPLE),
     ("assessment", "GET", "/v1/reviews"): row(EVERYONE_OF_THE_WARD),
+    ("assessment", "POST", "/v1/initiatives"): row(PEOPLE),
+    # The council is the policy's: any person may be named to it (404 here: no such one).
+    ("assessment", "POST", "/v1/initiatives/{initiative_id}/decide"): row(PEOPLE),
+    ("assessment", "GET", "/v1/initiatives"): row(EVERYONE_OF_THE_WARD),
+    ("assessment", "GET", "/v1/initiatives/counts"): row(
+        {"admin", "chairman", "vice_chairman", "auditor", "unit_head"}
+    ),
     ("assessment", "POST", "/v1/self-assessments"): row(PEOPLE),
     ("assessment", "GET", "/v1/self-assessments"): row(EVERYONE_OF_THE_WARD),
     ("assessment", "POST", "/v1/self-assessments/{self_assessment_id}/review"): row(
@@ -221,6 +228,14 @@ CALLS: dict[tuple[str, str, str], Call] = {
         {"follow_up_id": ANY_ID}, json={"note": "Đã làm"}
     ),
     ("assessment", "GET", "/v1/reviews"): Call(query={"period": MONTH}),
+    ("assessment", "POST", "/v1/initiatives"): Call(
+        json={"title": "Số hóa sổ", "problem": "-", "proposal": "-", "expected_effect": "-"}
+    ),
+    ("assessment", "POST", "/v1/initiatives/{initiative_id}/decide"): Call(
+        {"initiative_id": ANY_ID}, json={"status": "accepted"}
+    ),
+    ("assessment", "GET", "/v1/initiatives"): Call(query={"period": MONTH}),
+    ("assessment", "GET", "/v1/initiatives/counts"): Call(query={"period": YEAR}),
     ("assessment", "POST", "/v1/self-assessments"): Call(json={"period": "2020-01", "items": []}),
     ("assessment", "GET", "/v1/self-assessments"): Call(query={"period": MONTH}),
     ("assessment", "POST", "/v1/self-assessments/{self_assessment_id}/review"): Call(

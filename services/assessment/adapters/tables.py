@@ -218,6 +218,26 @@ review_follow_ups = Table(
     Index("ix_review_follow_ups_ward_unit", "ward", "unit_id"),
 )
 
+# The initiatives register (sổ sáng kiến): proposed by a person or their unit, decided by the
+# chairman or the council, with the measured effect of an adopted one.
+initiatives = Table(
+    "initiatives",
+    metadata,
+    *keys(initiative_id=36),
+    *required(ward=64, unit_id=64, proposed_by=64, period=7, status=16),
+    Column("by_unit", Boolean, nullable=False, default=False, server_default=false()),
+    Column("title", String(300), nullable=False),
+    Column("problem", Text, nullable=False),
+    Column("proposal", Text, nullable=False),
+    Column("expected_effect", Text, nullable=False),
+    *moments("proposed_at"),
+    Column("decided_at", UtcDateTime()),
+    Column("decided_by", String(64)),
+    Column("reason", Text),
+    Column("measured_effect", Text),
+    Index("ix_initiatives_ward_period", "ward", "period"),
+)
+
 self_assessments = Table(
     "self_assessments",
     metadata,

@@ -82,6 +82,10 @@ class Policy:
     #: None: it is reviewed outside the ward (the district or city) and the HR integration
     #: records that review.
     chairman_reviewer: str | None = None
+    #: Who decides on initiatives (sáng kiến) besides the chairman: the person ids of the
+    #: council the chairman delegates it to (the ward's 5S+ launch: every unit and person is
+    #: encouraged to propose solutions, models and initiatives). Empty: the chairman alone.
+    initiative_council: tuple[str, ...] = ()
     #: A month an administrator reopens closes again automatically after this many working
     #: days (counted from the day of the reopening) unless they set its deadline themselves.
     reopen_working_days: int = 2

@@ -1,20 +1,30 @@
 """The routes of the rest of the 5S+ programme: periodic reviews (họp đánh giá, rút kinh
-nghiệm) and their follow-ups. Submissions go through the command table like every other."""
+nghiệm) and their follow-ups, the initiatives register (sổ sáng kiến). Submissions go through
+the command table like every other."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from contracts import intake as schemas
 from contracts.common import EntityId
+from contracts.roles import Role
 from services.assessment.entrypoints.deps import Sessions, command_route
+from services.assessment.views.initiatives import initiative_counts, initiative_list
 from services.assessment.views.reviews import review_list
-from services.runtime.http import Caller, error_responses
+from services.runtime.auth import Principal
+from services.runtime.http import Caller, error_responses, require
 
 router = APIRouter(prefix="/v1", tags=["assessment"])
+
+#: Who reads the board's per-unit counts: the ward's leaders, auditors and unit heads.
+Board = Annotated[
+    Principal,
+    Depends(require(Role.ADMIN, Role.CHAIRMAN, Role.VICE_CHAIRMAN, Role.AUDITOR, Role.UNIT_HEAD)),
+]
 
 command_route(
     router,
@@ -66,3 +76,62 @@ async def list_reviews(
 ) -> dict[str, Any]:
     async with db() as session:
         return {"reviews": await review_list(session, caller, unit_id, period)}
+
+
+# --- the initiatives register (sổ sáng kiến) -------------------------------------------------
+
+command_route(
+    router,
+    "POST",
+    "/initiatives",
+    "propose_initiative",
+    body=schemas.InitiativeIn,
+    status_code=201,
+    summary="Propose an initiative (đề xuất sáng kiến): title, problem, proposal, expected effect",
+    doc="Any person, filed under their unit and the current month; with ``by_unit`` the "
+    "unit's own\n(its head only).",
+)
+command_route(
+    router,
+    "POST",
+    "/initiatives/{initiative_id}/decide",
+    "decide_initiative",
+    target=("initiative_id", uuid.UUID),
+    body=schemas.InitiativeDecisionIn,
+    command=schemas.InitiativeDecisionCommand,
+    errors=(404,),
+    summary="Decide on an initiative: accepted, piloting, adopted (with its measured effect) or "
+    "rejected (with a reason)",
+    doc="The chairman, or a member of the council the policy names; never on one's own.",
+)
+
+
+@router.get(
+    "/initiatives",
+    responses=error_responses(401, 422),
+    summary="Initiatives of the units the caller sees and their own (sổ sáng kiến)",
+)
+async def list_initiatives(
+    caller: Caller,
+    db: Sessions,
+    period: Annotated[
+        schemas.PeriodKey | None, Query(description="YYYY-MM, YYYY-Qn or YYYY")
+    ] = None,
+    person_id: Annotated[EntityId | None, Query(description="Only this person's")] = None,
+) -> dict[str, Any]:
+    async with db() as session:
+        return {"initiatives": await initiative_list(session, caller, period, person_id)}
+
+
+@router.get(
+    "/initiatives/counts",
+    responses=error_responses(401, 403, 422),
+    summary="Initiatives proposed and adopted per unit in a period, for the board",
+)
+async def count_initiatives(
+    caller: Board,
+    db: Sessions,
+    period: Annotated[schemas.PeriodKey, Query(description="YYYY-MM, YYYY-Qn or YYYY")],
+) -> dict[str, Any]:
+    async with db() as session:
+        return await initiative_counts(session, caller.ward, period)

@@ -1,11 +1,12 @@
-"""The commands of the rest of the 5S+ programme (periodic reviews and their follow-ups),
-registered on the command pipeline like every submission (``commands.py`` imports this module)."""
+"""The commands of the rest of the 5S+ programme (periodic reviews and their follow-ups, the
+initiatives register), registered on the command pipeline like every submission
+(``commands.py`` imports this module)."""
 
 from __future__ import annotations
 
 from contracts import intake as schemas
 from contracts.roles import Role
-from services.assessment.handlers import reviews
+from services.assessment.handlers import initiatives, reviews
 from services.assessment.handlers.pipeline import PEOPLE, Submission, command
 from services.runtime.commands import Answer
 
@@ -27,3 +28,14 @@ async def close_follow_up(context: Submission, body: schemas.FollowUpCloseComman
     return await reviews.close_follow_up(
         context.uow, context.handler_context, body.follow_up_id, body.note, body.evidence
     )
+
+
+@command(schemas.InitiativeIn, roles=PEOPLE, status=201)
+async def propose_initiative(context: Submission, body: schemas.InitiativeIn) -> Answer:
+    return await initiatives.propose(context.uow, context.handler_context, body)
+
+
+# The council is the policy's (``Policy.initiative_council``): any person may be named to it.
+@command(schemas.InitiativeDecisionCommand, roles=PEOPLE)
+async def decide_initiative(context: Submission, body: schemas.InitiativeDecisionCommand) -> Answer:
+    return await initiatives.decide(context.uow, context.handler_context, body)

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.common import LOCAL_TZ
 from contracts.roles import Role
-from services.assessment.adapters import reads
+from services.assessment.adapters import initiatives, reads
 from services.assessment.domain.graders import Seat, grading_refusal
 from services.assessment.domain.policy import Policy
 from services.runtime.auth import Principal
@@ -32,13 +32,20 @@ async def self_assessment_list(
     for review carries ``review_due_on``, the last day to review it (``policy`` counting the
     ward's working days: 3 after the day of submission, ``Policy.review_deadline``) and
     ``yours_to_review``: whether the caller, as their token seats them, reviews it
-    (``domain/graders.py``; the review itself checks the org chart as it is then)."""
+    (``domain/graders.py``; the review itself checks the org chart as it is then); and
+    ``initiatives``, the person's initiatives proposed in the month (``[{initiative_id, title,
+    status}]``), the evidence for the "+" items that score initiative."""
     seat = Seat(caller.subject_id, caller.role.value, caller.unit_id, caller.units_in_charge)
     rows = by_name(
         await reads.self_assessments_of(session, caller.ward, period, status),
         lambda row: row.full_name or row.person_id,
     )
     rows.sort(key=lambda row: row.unit_id)  # stable: by name within each unit
+    proposed: dict[str, list[dict[str, str]]] = {}
+    for i in await initiatives.listed(session, caller.ward, [period], None, caller.subject_id):
+        proposed.setdefault(i.proposed_by, []).append(
+            {"initiative_id": i.initiative_id, "title": i.title, "status": i.status}
+        )
     return [
         {
             "self_assessment_id": row.self_assessment_id,
@@ -63,6 +70,7 @@ async def self_assessment_list(
                 if row.status == "submitted"
                 else None
             ),
+            "initiatives": proposed.get(row.person_id, []),
         }
         for row in rows
         if sees_person_records(caller, row.person_id, row.unit_id)

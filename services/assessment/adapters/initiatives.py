@@ -1,0 +1,84 @@
+"""Initiative rows (sổ sáng kiến) and the counts the board shows."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, case, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.assessment.adapters.rows import locked as _locked
+from services.assessment.adapters.tables import initiatives
+
+
+async def insert(session: AsyncSession, initiative_id: uuid.UUID, **values: Any) -> None:
+    await session.execute(
+        initiatives.insert().values(initiative_id=str(initiative_id), status="proposed", **values)
+    )
+
+
+async def locked(session: AsyncSession, initiative_id: uuid.UUID, ward: str) -> Row[Any] | None:
+    return await _locked(session, initiatives, "initiative_id", initiative_id, ward)
+
+
+async def decide(
+    session: AsyncSession,
+    initiative_id: uuid.UUID,
+    status: str,
+    by: str,
+    reason: str | None,
+    measured_effect: str | None,
+    now: datetime,
+) -> None:
+    await session.execute(
+        update(initiatives)
+        .where(initiatives.c.initiative_id == str(initiative_id))
+        .values(
+            status=status,
+            decided_by=by,
+            decided_at=now,
+            reason=reason,
+            measured_effect=measured_effect,
+        )
+    )
+
+
+async def listed(
+    session: AsyncSession,
+    ward: str,
+    months: Sequence[str] | None,
+    unit_ids: Sequence[str] | None,
+    person_id: str,
+) -> Sequence[Row[Any]]:
+    """The ward's initiatives proposed in ``months`` (every month when None): of every unit
+    (``unit_ids`` None), else of ``unit_ids`` and those ``person_id`` proposed; newest first."""
+    t = initiatives.c
+    query = select(initiatives).where(t.ward == ward)
+    if months is not None:
+        query = query.where(t.period.in_(list(months)))
+    if unit_ids is not None:
+        query = query.where(t.unit_id.in_(list(unit_ids)) | (t.proposed_by == person_id))
+    return (await session.execute(query.order_by(t.proposed_at.desc()))).all()
+
+
+async def counts_by_unit(
+    session: AsyncSession, ward: str, months: Sequence[str]
+) -> dict[str, dict[str, int]]:
+    """Per unit, the initiatives proposed in ``months``: ``proposed`` (all of them) and how
+    many of those are ``adopted`` now."""
+    t = initiatives.c
+    rows = (
+        await session.execute(
+            select(
+                t.unit_id,
+                func.count(),
+                func.coalesce(func.sum(case((t.status == "adopted", 1), else_=0)), 0),
+            )
+            .where(t.ward == ward, t.period.in_(list(months)))
+            .group_by(t.unit_id)
+        )
+    ).all()
+    return {row[0]: {"proposed": int(row[1]), "adopted": int(row[2])} for row in rows}

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEMO ?= full
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test test-fast lint format typecheck pytest browser charts icu schemas bench clean
+.PHONY: help venv run test test-fast lint format typecheck pytest browser charts icu schemas bench soak clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -77,6 +77,12 @@ schemas: $(STAMP) ## Regenerate the JSON Schemas and AsyncAPI documents from the
 
 bench: $(STAMP) ## Run the benchmarks and print their figures
 	$(BIN)/python -m bench
+
+# The crash suite of make test at full size: 20 kills per service, two instances of scoring and
+# notifications (QUICK=1: the same table in under five minutes; SEED=n replays a run).
+soak: $(STAMP) ## Kill every service again and again under load; print what was lost or doubled
+	WARD5S_SOAK=$(if $(QUICK),quick,full) WARD5S_SOAK_SEED=$(or $(SEED),21) \
+		$(BIN)/pytest -p no:cacheprovider -q -s --timeout=0 tests/e2e/test_crash.py $(PYTEST_ARGS)
 
 clean: ## Remove the virtualenv and local data (var/)
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -172,6 +172,18 @@ class InitiativeDecidedData(Contract):
     measured_effect: str | None = None
 
 
+class CitizenFollowUpData(Contract):
+    """A call-back owed to a dissatisfied citizen who left a contact (never the contact
+    itself, nor the rating's comment): opened for the unit head, done with its outcome."""
+
+    follow_up_id: uuid.UUID
+    feedback_id: uuid.UUID
+    unit_id: EntityId
+    owner_id: EntityId
+    due_on: date
+    done_by: EntityId | None = None
+
+
 class SelfAssessmentSubmittedData(Contract):
     self_assessment_id: uuid.UUID
     person_id: EntityId
@@ -397,6 +409,16 @@ class InitiativeProposed(AssessmentEvent):
 class InitiativeDecided(AssessmentEvent):
     type: Literal["assessment.initiative.decided"] = "assessment.initiative.decided"
     data: InitiativeDecidedData
+
+
+class CitizenFollowUpOpened(AssessmentEvent):
+    type: Literal["assessment.citizen_follow_up.opened"] = "assessment.citizen_follow_up.opened"
+    data: CitizenFollowUpData
+
+
+class CitizenFollowUpDone(AssessmentEvent):
+    type: Literal["assessment.citizen_follow_up.done"] = "assessment.citizen_follow_up.done"
+    data: CitizenFollowUpData
 
 
 class FeedbackReceived(AssessmentEvent):
@@ -702,6 +724,8 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ReviewFollowUpClosed,
     InitiativeProposed,
     InitiativeDecided,
+    CitizenFollowUpOpened,
+    CitizenFollowUpDone,
     FeedbackReceived,
     TaskResultRecorded,
     PeriodClosed,
@@ -742,6 +766,8 @@ AnyEvent = Annotated[
     | ReviewFollowUpClosed
     | InitiativeProposed
     | InitiativeDecided
+    | CitizenFollowUpOpened
+    | CitizenFollowUpDone
     | FeedbackReceived
     | TaskResultRecorded
     | PeriodClosed

@@ -213,6 +213,29 @@ RatingCode = Annotated[
 ]
 
 
+#: A citizen's phone number (digits, spaces, dots, dashes, a leading +) or e-mail address.
+Contact = Annotated[
+    str,
+    StringConstraints(
+        min_length=6,
+        max_length=200,
+        strip_whitespace=True,
+        pattern=r"^(\+?[0-9][0-9 .\-]{5,19}|[^@\s]{1,64}@[^@\s]+\.[^@\s]+)$",
+    ),
+    NFC,
+]
+
+
+class CitizenFollowUpDoneIn(Body):
+    note: Annotated[str, StringConstraints(min_length=1, max_length=2000), NFC] = Field(
+        description="The outcome of the call-back (kết quả liên hệ lại)"
+    )
+
+
+class CitizenFollowUpDoneCommand(CitizenFollowUpDoneIn):
+    follow_up_id: uuid.UUID
+
+
 class FeedbackIn(Body):
     unit_id: EntityId
     level: Annotated[WholeNumber, Field(ge=1, le=5)] = Field(
@@ -236,6 +259,15 @@ class FeedbackIn(Body):
         description="A single-use rating code of the unit (POST /v1/rating-codes), printed on "
         "the citizen's receipt or shown at the counter: accepted once, it proves a visit, so "
         "the rating is counted whatever the device's pace",
+    )
+    contact: Contact | None = Field(
+        default=None,
+        description="A phone number or e-mail address the citizen gives, optionally, to be "
+        "called back about a 'Không hài lòng' or 'Rất không hài lòng' rating; kept apart from "
+        "the rating, never published nor logged, erased after the policy's retention",
+    )
+    contact_consent: Flag = Field(
+        default=False, description="The citizen agrees to be contacted (required with contact)"
     )
 
 
@@ -330,6 +362,7 @@ INTAKE_KINDS: Mapping[type[Body], str] = {
     FollowUpCloseCommand: "review_follow_up.close",
     InitiativeIn: "initiative",
     InitiativeDecisionCommand: "initiative.decide",
+    CitizenFollowUpDoneCommand: "citizen_follow_up.done",
     FeedbackIn: "feedback",
     TaskResultIn: "task_result",
     PeriodCloseCommand: "period.close",

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 
-from services.assessment.adapters import feedback
+from services.assessment.adapters import citizen_follow_ups, feedback
 from services.assessment.adapters.tables import plumbing
 from services.assessment.domain.policy import Policy
 from services.assessment.handlers.periods import close_due_periods
@@ -33,11 +33,16 @@ async def close_due(uow: UnitOfWork, policy: Policy) -> list[tuple[str, str]]:
 
 
 async def forget_old_comments(uow: UnitOfWork, policy: Policy) -> int:
-    """Erase the citizens' comments older than ``policy.comment_retention`` (by the service's
-    clock); how many, logged once committed (a count, never a comment)."""
-    erased = await feedback.forget_comments(uow.session, uow.now - policy.comment_retention)
+    """Erase the citizens' comments, and the contacts they left to be called back, older than
+    ``policy.comment_retention`` (by the service's clock); how many, logged once committed (a
+    count, never a comment nor a contact)."""
+    before = uow.now - policy.comment_retention
+    erased = await feedback.forget_comments(uow.session, before)
+    erased += await citizen_follow_ups.forget_contacts(uow.session, before)
     if erased:
-        uow.after_commit(partial(log.info, "erased %d citizens' comments past retention", erased))
+        uow.after_commit(
+            partial(log.info, "erased %d citizens' comments and contacts past retention", erased)
+        )
     return erased
 
 

@@ -28,6 +28,7 @@ from services.assessment.adapters.tables import (
     audit_revisions,
     audits,
     catalogs,
+    citizen_follow_ups,
     corrective_actions,
     feedback,
     idempotency,
@@ -88,6 +89,7 @@ STORED = (
     catalogs,
     period_reviews,
     review_follow_ups,
+    citizen_follow_ups,
 )
 
 #: Kiosks may rate this many times in a burst in the tests (then 429).

@@ -185,7 +185,20 @@ CASES: list[tuple[type[BaseModel], str, str, dict[str, str], dict[str, Any]]] = 
         HEAD_KT,
         {"outcome": "adjusted", "reason": "x", "items": plus_body()["items"]},
     ),
-    (schemas.FeedbackIn, "POST", "/v1/feedback", KIOSK, {"unit_id": "kt", "level": 5}),
+    (
+        schemas.FeedbackIn,
+        "POST",
+        "/v1/feedback",
+        KIOSK,
+        {"unit_id": "kt", "level": 5, "contact_consent": False},
+    ),
+    (
+        schemas.InitiativeIn,
+        "POST",
+        "/v1/initiatives",
+        STAFF_KT,
+        {"title": "x", "problem": "x", "proposal": "x", "expected_effect": "x", "by_unit": False},
+    ),
     (
         schemas.TaskResultIn,
         "POST",

@@ -109,6 +109,11 @@ MATRIX: dict[tuple[str, str, str], dict[str, Any]] = {
     ("assessment", "GET", "/v1/initiatives/counts"): row(
         {"admin", "chairman", "vice_chairman", "auditor", "unit_head"}
     ),
+    ("assessment", "POST", "/v1/citizen-follow-ups/{follow_up_id}/done"): row(PEOPLE),
+    ("assessment", "GET", "/v1/citizen-follow-ups"): row(EVERYONE_OF_THE_WARD),
+    ("assessment", "GET", "/v1/citizen-follow-ups/counts"): row(
+        {"admin", "chairman", "vice_chairman", "auditor", "unit_head"}
+    ),
     ("assessment", "POST", "/v1/self-assessments"): row(PEOPLE),
     ("assessment", "GET", "/v1/self-assessments"): row(EVERYONE_OF_THE_WARD),
     ("assessment", "POST", "/v1/self-assessments/{self_assessment_id}/review"): row(
@@ -236,6 +241,11 @@ CALLS: dict[tuple[str, str, str], Call] = {
     ),
     ("assessment", "GET", "/v1/initiatives"): Call(query={"period": MONTH}),
     ("assessment", "GET", "/v1/initiatives/counts"): Call(query={"period": YEAR}),
+    ("assessment", "POST", "/v1/citizen-follow-ups/{follow_up_id}/done"): Call(
+        {"follow_up_id": ANY_ID}, json={"note": "Đã gọi lại"}
+    ),
+    ("assessment", "GET", "/v1/citizen-follow-ups"): Call(),
+    ("assessment", "GET", "/v1/citizen-follow-ups/counts"): Call(query={"period": YEAR}),
     ("assessment", "POST", "/v1/self-assessments"): Call(json={"period": "2020-01", "items": []}),
     ("assessment", "GET", "/v1/self-assessments"): Call(query={"period": MONTH}),
     ("assessment", "POST", "/v1/self-assessments/{self_assessment_id}/review"): Call(

@@ -278,6 +278,25 @@ feedback = Table(
     Index("ix_feedback_client_received", "client_hash", "received_at"),
 )
 
+#: A call-back owed to a dissatisfied citizen who left a contact and agreed to be contacted:
+#: the contact kept apart from the rating (never published nor logged), erased after the
+#: comments' retention; the unit head notes the outcome.
+citizen_follow_ups = Table(
+    "citizen_follow_ups",
+    metadata,
+    *keys(follow_up_id=36),
+    *required(ward=64, feedback_id=36, unit_id=64, period=7, owner_id=64, status=16),
+    Column("level", Integer, nullable=False),
+    Column("contact", String(200)),
+    Column("due_on", Date, nullable=False),
+    *moments("opened_at"),
+    Column("done_at", UtcDateTime()),
+    Column("done_by", String(64)),
+    Column("note", Text),
+    ForeignKeyConstraint(["feedback_id"], ["feedback.feedback_id"], ondelete="CASCADE"),
+    Index("ix_citizen_follow_ups_ward_period", "ward", "period"),
+)
+
 #: Single-use rating codes of a unit's counter (printed on a receipt or shown): only the code's
 #: SHA-256 is kept; ``used_at`` once a rating has used it (``handlers/feedback.py``).
 rating_codes = Table(

@@ -114,6 +114,13 @@ class Policy:
     #: unit's reviews, the yearly one included, held in the first weeks of the next year:
     #: 400 days covers a comment of early January at the review of its year.
     comment_retention: timedelta = timedelta(days=400)
+    #: The rating levels after which a citizen who left a contact and agreed to be contacted is
+    #: called back by the unit head: 1 "Rất không hài lòng" and 2 "Không hài lòng" (the ward's
+    #: aim at its 5S+ launch: every citizen leaves the service centre satisfied). The contact is
+    #: erased after ``comment_retention``, like a comment (Decree 13/2023/NĐ-CP, Art. 3).
+    follow_up_levels: frozenset[int] = frozenset({1, 2})
+    #: The call-back is due this many working days after the rating arrives.
+    follow_up_working_days: int = 2
 
     def with_calendar(self, days: Iterable[CalendarDay]) -> Policy:
         """This policy counting the working days of a ward's declared ``days``."""

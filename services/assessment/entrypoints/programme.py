@@ -1,11 +1,11 @@
 """The routes of the rest of the 5S+ programme: periodic reviews (họp đánh giá, rút kinh
-nghiệm) and their follow-ups, the initiatives register (sổ sáng kiến). Submissions go through
-the command table like every other."""
+nghiệm) and their follow-ups, the initiatives register (sổ sáng kiến), citizen follow-up.
+Submissions go through the command table like every other."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
@@ -13,6 +13,7 @@ from contracts import intake as schemas
 from contracts.common import EntityId
 from contracts.roles import Role
 from services.assessment.entrypoints.deps import Sessions, command_route
+from services.assessment.views.citizen_follow_ups import follow_up_counts, follow_up_list
 from services.assessment.views.initiatives import initiative_counts, initiative_list
 from services.assessment.views.reviews import review_list
 from services.runtime.auth import Principal
@@ -135,3 +136,47 @@ async def count_initiatives(
 ) -> dict[str, Any]:
     async with db() as session:
         return await initiative_counts(session, caller.ward, period)
+
+
+# --- citizen follow-up ------------------------------------------------------------------------
+
+command_route(
+    router,
+    "POST",
+    "/citizen-follow-ups/{follow_up_id}/done",
+    "citizen_follow_up_done",
+    target=("follow_up_id", uuid.UUID),
+    body=schemas.CitizenFollowUpDoneIn,
+    command=schemas.CitizenFollowUpDoneCommand,
+    errors=(404,),
+    summary="A dissatisfied citizen called back: the outcome (liên hệ lại người dân)",
+    doc="Its owner (the unit head when it opened) or the head of its unit.",
+)
+
+
+@router.get(
+    "/citizen-follow-ups",
+    responses=error_responses(401, 422),
+    summary="Call-backs owed to dissatisfied citizens, of the units the caller sees",
+)
+async def list_citizen_follow_ups(
+    caller: Caller,
+    db: Sessions,
+    status: Annotated[Literal["open", "done"] | None, Query()] = None,
+) -> dict[str, Any]:
+    async with db() as session:
+        return {"follow_ups": await follow_up_list(session, caller, status)}
+
+
+@router.get(
+    "/citizen-follow-ups/counts",
+    responses=error_responses(401, 403, 422),
+    summary="Citizen follow-ups opened and done per unit in a period, for the board",
+)
+async def count_citizen_follow_ups(
+    caller: Board,
+    db: Sessions,
+    period: Annotated[schemas.PeriodKey, Query(description="YYYY-MM, YYYY-Qn or YYYY")],
+) -> dict[str, Any]:
+    async with db() as session:
+        return await follow_up_counts(session, caller.ward, period)

@@ -171,6 +171,8 @@ async def receive_feedback(context: Submission, body: schemas.FeedbackIn) -> Ans
         body.comment,
         body.captured_at,
         body.code,
+        body.contact,
+        body.contact_consent,
     )
 
 

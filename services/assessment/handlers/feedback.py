@@ -25,6 +25,7 @@ from services.assessment.adapters import feedback, org, rating_codes
 from services.assessment.domain import rating_windows
 from services.assessment.domain.rating_codes import code_hash, new_code
 from services.assessment.domain.window import check_capture
+from services.assessment.handlers.citizen_follow_ups import check_contact, open_if_owed
 from services.assessment.handlers.common import (
     Context,
     check_period_open,
@@ -54,6 +55,8 @@ async def receive_feedback(
     comment: str | None,
     captured_at: datetime | None = None,
     code: str | None = None,
+    contact: str | None = None,
+    contact_consent: bool = False,
 ) -> Answer:
     """A rating (``level`` 5 Rất hài lòng .. 1 Rất không hài lòng) of ``unit_id``, counted in
     the month and on the local day it was given: ``captured_at`` (aware; kept by a kiosk or
@@ -64,8 +67,12 @@ async def receive_feedback(
     or QR link of another unit), ``unknown_unit``, ``unknown_person`` (``officer_id``),
     ``officer_not_in_unit`` (an officer of another unit), ``rating_code_invalid`` (``code``:
     unknown, of another unit, used or expired), ``in_future``, ``capture_too_old``,
-    ``date_out_of_window`` (``captured_at``); 409
-    ``period_closed`` (``captured_at`` when given, else ``period``)."""
+    ``date_out_of_window`` (``captured_at``), ``contact_consent_required``; 409
+    ``period_closed`` (``captured_at`` when given, else ``period``).
+
+    A counted "Không hài lòng" or "Rất không hài lòng" with a ``contact`` (and the citizen's
+    consent) opens a call-back for the unit head (``citizen_follow_ups.open_if_owed``)."""
+    check_contact(contact, contact_consent)
     session = uow.session
     device = await _rating_device(uow, context, unit_id)
     await check_unit(session, context.ward, unit_id)
@@ -112,6 +119,7 @@ async def receive_feedback(
     if held is not None:
         FEEDBACK_HELD.labels(held).inc()
     else:
+        await open_if_owed(uow, context, feedback_id, unit_id, period, level, contact)
         uow.emit(
             received(
                 context,

@@ -1,12 +1,12 @@
 """The commands of the rest of the 5S+ programme (periodic reviews and their follow-ups, the
-initiatives register), registered on the command pipeline like every submission
+initiatives register, citizen follow-up), registered on the command pipeline like every submission
 (``commands.py`` imports this module)."""
 
 from __future__ import annotations
 
 from contracts import intake as schemas
 from contracts.roles import Role
-from services.assessment.handlers import initiatives, reviews
+from services.assessment.handlers import citizen_follow_ups, initiatives, reviews
 from services.assessment.handlers.pipeline import PEOPLE, Submission, command
 from services.runtime.commands import Answer
 
@@ -39,3 +39,12 @@ async def propose_initiative(context: Submission, body: schemas.InitiativeIn) ->
 @command(schemas.InitiativeDecisionCommand, roles=PEOPLE)
 async def decide_initiative(context: Submission, body: schemas.InitiativeDecisionCommand) -> Answer:
     return await initiatives.decide(context.uow, context.handler_context, body)
+
+
+@command(schemas.CitizenFollowUpDoneCommand, roles=PEOPLE)
+async def citizen_follow_up_done(
+    context: Submission, body: schemas.CitizenFollowUpDoneCommand
+) -> Answer:
+    return await citizen_follow_ups.mark_done(
+        context.uow, context.handler_context, body.follow_up_id, body.note
+    )

@@ -1,0 +1,104 @@
+"""Citizen follow-up: a citizen who rated "Không hài lòng" or "Rất không hài lòng" and left a
+contact, agreeing to be contacted, is called back by the head of the unit, who notes the
+outcome (the ward's aim at its 5S+ launch: every citizen leaves the service centre satisfied).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from contracts.events import CitizenFollowUpData, CitizenFollowUpDone, CitizenFollowUpOpened
+from contracts.roles import Role
+from services.assessment.adapters import citizen_follow_ups as follow_ups
+from services.assessment.adapters import org
+from services.assessment.handlers.common import Context, local_date, ward_policy
+from services.runtime.refusals import Kind, Refusal
+from services.runtime.uow import UnitOfWork
+
+
+def check_contact(contact: str | None, consent: bool) -> None:
+    """422 ``contact_consent_required`` (``contact_consent``): a contact is kept only with the
+    citizen's consent to be contacted."""
+    if contact is not None and not consent:
+        raise Refusal(Kind.INVALID, "contact_consent_required", "contact_consent")
+
+
+async def open_if_owed(
+    uow: UnitOfWork,
+    context: Context,
+    feedback_id: uuid.UUID,
+    unit_id: str,
+    period: str,
+    level: int,
+    contact: str | None,
+) -> uuid.UUID | None:
+    """A follow-up for the unit head when the rating is one of ``Policy.follow_up_levels`` and
+    the citizen left a contact (consent checked before); due ``follow_up_working_days`` working
+    days on; publishes ``assessment.citizen_follow_up.opened`` (without the contact). None when
+    none is owed (a satisfied rating's contact is not kept), or the unit has no head."""
+    policy = await ward_policy(uow.session, context.ward, context.policy)
+    if contact is None or level not in policy.follow_up_levels:
+        return None
+    head = await org.unit_head(uow.session, context.ward, unit_id)
+    if head is None:
+        return None
+    follow_up_id = uuid.uuid4()
+    due_on = policy.calendar.add_working_days(
+        local_date(context.now), policy.follow_up_working_days
+    )
+    await follow_ups.insert(
+        uow.session,
+        follow_up_id,
+        ward=context.ward,
+        feedback_id=str(feedback_id),
+        unit_id=unit_id,
+        period=period,
+        owner_id=head,
+        level=level,
+        contact=contact,
+        due_on=due_on,
+        opened_at=context.now,
+    )
+    data = CitizenFollowUpData(
+        follow_up_id=follow_up_id,
+        feedback_id=feedback_id,
+        unit_id=unit_id,
+        owner_id=head,
+        due_on=due_on,
+    )
+    uow.emit(CitizenFollowUpOpened(**context.envelope(), data=data))
+    return follow_up_id
+
+
+async def mark_done(
+    uow: UnitOfWork, context: Context, follow_up_id: uuid.UUID, note: str
+) -> dict[str, Any]:
+    """The call-back made, its outcome noted, by the follow-up's owner or the head of its unit;
+    publishes ``assessment.citizen_follow_up.done``. Errors: 404 ``unknown_follow_up``; 403
+    ``not_action_owner``; 409 ``follow_up_closed``; 422 ``required`` (``note``)."""
+    if not note.strip():
+        raise Refusal(Kind.INVALID, "required", "note")
+    row = await follow_ups.locked(uow.session, follow_up_id, context.ward)
+    if row is None:
+        raise Refusal(Kind.NOT_FOUND, "unknown_follow_up", "follow_up_id")
+    principal = context.principal
+    if not (
+        principal.subject_id == row.owner_id
+        or (principal.role is Role.UNIT_HEAD and principal.unit_id == row.unit_id)
+    ):
+        raise Refusal(Kind.FORBIDDEN, "not_action_owner", "follow_up_id")
+    if row.status == "done":
+        raise Refusal(Kind.CONFLICT, "follow_up_closed", "follow_up_id")
+    by = principal.subject_id
+    await follow_ups.done(uow.session, follow_up_id, by, note.strip(), context.now)
+    data = CitizenFollowUpData(
+        follow_up_id=follow_up_id,
+        feedback_id=uuid.UUID(row.feedback_id),
+        unit_id=row.unit_id,
+        owner_id=row.owner_id,
+        due_on=row.due_on,
+        done_by=by,
+    )
+    uow.emit(CitizenFollowUpDone(**context.envelope(), data=data))
+    return {"follow_up_id": str(follow_up_id), "status": "done", "unit_id": row.unit_id}

@@ -1,0 +1,56 @@
+"""What a reader sees of citizen follow-ups: those of the units they see; the contact only to
+whoever makes the call (the follow-up's owner, the head of its unit) while it is open."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.periods import Period
+from contracts.roles import Role
+from services.assessment.adapters import citizen_follow_ups as follow_ups
+from services.assessment.views.reviews import visible_units
+from services.runtime.auth import Principal
+
+
+def _calls(caller: Principal, owner_id: str, unit_id: str) -> bool:
+    return caller.subject_id == owner_id or (
+        caller.role is Role.UNIT_HEAD and caller.unit_id == unit_id
+    )
+
+
+async def follow_up_list(
+    session: AsyncSession, caller: Principal, status: str | None
+) -> list[dict[str, Any]]:
+    """``[{follow_up_id, unit_id, period, level, owner_id, due_on, status, contact, done_at,
+    done_by, note}]`` of the units the caller sees (staff: none), oldest due first;
+    ``contact`` None unless the caller makes the call and it is open."""
+    units = [] if caller.role is Role.STAFF else visible_units(caller)
+    rows = await follow_ups.listed(session, caller.ward, units, status)
+    return [
+        {
+            "follow_up_id": r.follow_up_id,
+            "unit_id": r.unit_id,
+            "period": r.period,
+            "level": r.level,
+            "owner_id": r.owner_id,
+            "due_on": r.due_on.isoformat(),
+            "status": r.status,
+            "contact": r.contact
+            if r.status == "open" and _calls(caller, r.owner_id, r.unit_id)
+            else None,
+            "done_at": r.done_at.isoformat() if r.done_at else None,
+            "done_by": r.done_by,
+            "note": r.note,
+        }
+        for r in rows
+    ]
+
+
+async def follow_up_counts(session: AsyncSession, ward: str, period: str) -> dict[str, Any]:
+    """``{period, units: [{unit_id, opened, done}]}``: per unit, the follow-ups of the ratings
+    of ``period`` (YYYY-MM, YYYY-Qn or YYYY) and how many are done."""
+    months = [m.key for m in Period.parse(period).months()]
+    counts = await follow_ups.counts_by_unit(session, ward, months)
+    return {"period": period, "units": [{"unit_id": u, **counts[u]} for u in sorted(counts)]}

@@ -385,6 +385,9 @@ class Commands(Generic[C]):
     ) -> None:
         self.registry = registry
         self.context = context
+        #: Checked before every command: raises a refusal when commands cannot be taken now
+        #: (``Runtime.check_bus``: the bus refuses to store events). None: always taken.
+        self.gate: Callable[[], None] | None = None
 
     def entries(self) -> Sequence[Entry[Any, Answer]]:
         return self.registry.entries()
@@ -393,6 +396,8 @@ class Commands(Generic[C]):
         self, principal: Principal, body: BaseModel, key: str | None = None
     ) -> tuple[int, Answer]:
         """Run ``body``'s command for ``principal``: (HTTP status, JSON answer), or a refusal."""
+        if self.gate is not None:
+            self.gate()
         entry = self.registry.entry(type(body))
         context = self.context(principal, key)
         answer = await self.registry.run(entry, context, body)

@@ -13,8 +13,10 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from nats.js import JetStreamContext
+from nats.js.errors import ServiceUnavailableError
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +36,10 @@ log = logging.getLogger(__name__)
 #: Rung after a commit that staged events: the relays publish at once instead of at their next
 #: poll (the rest of the time they poll slowly).
 STAGED = Bell()
+#: How long a batch waits for JetStream's acknowledgements: past it, those not acknowledged are
+#: failures, retried. (A refusal of the server, storage full, can leave a pipelined publish's
+#: answer unread by the client, which would otherwise wait for ever with the rows locked.)
+ACK_TIMEOUT_S = 10.0
 
 
 async def stage(session: AsyncSession, outbox: Table, events: Iterable[Event]) -> None:
@@ -76,6 +82,10 @@ class OutboxRelay:
         self.poll_s = poll_s
         self.lock_rows = lock_rows  # PostgreSQL: several relays share the table (SKIP LOCKED)
         self._wake = STAGED.listener()
+        #: Why JetStream refuses to store events now (its storage is full), or None: the edges
+        #: refuse new submissions with 503 while it is set (``Runtime.check_bus``); the next
+        #: batch stored clears it.
+        self.refused: str | None = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -121,7 +131,7 @@ class OutboxRelay:
                 )
                 for row in rows
             ]
-            results = await asyncio.gather(*futures, return_exceptions=True)
+            results = await _settled(futures, ACK_TIMEOUT_S)
             done = [
                 row.id
                 for row, result in zip(rows, results, strict=True)
@@ -144,12 +154,30 @@ class OutboxRelay:
                     .values(attempts=table.c.attempts + 1, last_error=repr(error)[:500])
                 )
         OUTBOX_PUBLISHED.labels(self.service).inc(len(done))
+        if done:
+            self.refused = None
+        elif failed:
+            await self._probe(rows[0])
         if failed:
             OUTBOX_FAILURES.labels(self.service).inc(len(failed))
             log.warning(
                 "%d outbox events of %s not acknowledged; will retry", len(failed), self.service
             )
         return len(done)
+
+    async def _probe(self, row: Any) -> None:
+        """After a batch stored nothing: publish its first event alone, which says why (a
+        pipelined publish may not), and note a refusal of the server's (storage full)."""
+        try:
+            await self.js.publish(
+                row.subject, row.payload, headers={"Nats-Msg-Id": row.event_id}, timeout=5
+            )
+        except ServiceUnavailableError as refused:
+            if self.refused is None:
+                log.error("JetStream refuses %s's events: %s", self.service, refused.description)
+            self.refused = refused.description or "unavailable"
+        except Exception:  # unreachable, slow: retried, not a refusal
+            return
 
     async def refresh_gauges(self) -> None:
         table = self.outbox
@@ -166,3 +194,20 @@ class OutboxRelay:
         if oldest is not None:
             age = (datetime.now(UTC) - oldest).total_seconds()
         OUTBOX_OLDEST_AGE.labels(self.service).set(age)
+
+
+async def _settled(futures: list[asyncio.Future[Any]], within_s: float) -> list[Any]:
+    """Each future's result or exception, in order; one not done within ``within_s`` is a
+    ``TimeoutError`` (and cancelled)."""
+    if futures:
+        await asyncio.wait(futures, timeout=within_s)
+    results: list[Any] = []
+    for future in futures:
+        if not future.done():
+            future.cancel()
+            results.append(TimeoutError("no acknowledgement"))
+        elif future.cancelled():
+            results.append(asyncio.CancelledError())
+        else:
+            results.append(future.exception() or future.result())
+    return results

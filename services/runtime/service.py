@@ -42,6 +42,7 @@ from services.runtime.http import create_http_app
 from services.runtime.lag import report_lag
 from services.runtime.migrations import upgrade
 from services.runtime.outbox import OutboxRelay
+from services.runtime.refusals import Kind, Refusal
 from services.runtime.settings import ServiceSettings
 from services.runtime.token_keys import remote_keys
 from services.runtime.uow import UnitOfWork
@@ -216,6 +217,13 @@ class Runtime:
         if self._engine is not None:
             await self._engine.dispose()
         log.info("%s stopped", self.name)
+
+    def check_bus(self) -> None:
+        """Refuse (503 ``bus_full``) while JetStream refuses to store this service's events
+        (its storage is full): a submission taken now would wait in the outbox for space, so
+        the caller is told to try later instead. Cleared as soon as a batch is stored."""
+        if self.relay is not None and self.relay.refused is not None:
+            raise Refusal(Kind.UNAVAILABLE, "bus_full")
 
     async def _fetch_token_keys(self) -> None:
         """Have the token keys before the first request if they can be had; a service started

@@ -48,7 +48,7 @@ class Size:
     def named(name: str) -> Size:
         return {
             "ci": Size("ci", 60, 2, 1, 1),
-            "quick": Size("quick", 400, 4, 2, 2),
+            "quick": Size("quick", 300, 4, 2, 2),
             "full": Size("full", 3000, 20, 2, 5),
         }[name]
 

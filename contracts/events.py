@@ -184,6 +184,30 @@ class CitizenFollowUpData(Contract):
     done_by: EntityId | None = None
 
 
+class CampaignPublishedData(Contract):
+    """A dated campaign (e.g. "Ngày xanh lần thứ I") and the codes of its own checklist."""
+
+    campaign_id: uuid.UUID
+    title: str
+    starts_on: date
+    ends_on: date
+    items: tuple[str, ...]
+
+
+class CampaignScore(Contract):
+    code: str
+    score: Score | None
+
+
+class CampaignAuditedData(Contract):
+    """A unit audited against a campaign's checklist: apart from the monthly 5S figures."""
+
+    campaign_id: uuid.UUID
+    audit_id: uuid.UUID
+    unit_id: EntityId
+    items: tuple[CampaignScore, ...]
+
+
 class SelfAssessmentSubmittedData(Contract):
     self_assessment_id: uuid.UUID
     person_id: EntityId
@@ -419,6 +443,16 @@ class CitizenFollowUpOpened(AssessmentEvent):
 class CitizenFollowUpDone(AssessmentEvent):
     type: Literal["assessment.citizen_follow_up.done"] = "assessment.citizen_follow_up.done"
     data: CitizenFollowUpData
+
+
+class CampaignPublished(AssessmentEvent):
+    type: Literal["assessment.campaign.published"] = "assessment.campaign.published"
+    data: CampaignPublishedData
+
+
+class CampaignAudited(AssessmentEvent):
+    type: Literal["assessment.campaign.audited"] = "assessment.campaign.audited"
+    data: CampaignAuditedData
 
 
 class FeedbackReceived(AssessmentEvent):
@@ -726,6 +760,8 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     InitiativeDecided,
     CitizenFollowUpOpened,
     CitizenFollowUpDone,
+    CampaignPublished,
+    CampaignAudited,
     FeedbackReceived,
     TaskResultRecorded,
     PeriodClosed,
@@ -768,6 +804,8 @@ AnyEvent = Annotated[
     | InitiativeDecided
     | CitizenFollowUpOpened
     | CitizenFollowUpDone
+    | CampaignPublished
+    | CampaignAudited
     | FeedbackReceived
     | TaskResultRecorded
     | PeriodClosed

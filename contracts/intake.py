@@ -226,6 +226,29 @@ Contact = Annotated[
 ]
 
 
+class CampaignItemIn(Body):
+    code: ItemCode | None = Field(default=None, description="A catalogue item, drawn from it")
+    text: Reason | None = Field(default=None, description="Or an item written for the campaign")
+
+
+class CampaignIn(Body):
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200), NFC]
+    starts_on: date
+    ends_on: date
+    items: list[CampaignItemIn] = Field(min_length=1, max_length=30)
+
+
+class CampaignAuditIn(Body):
+    unit_id: EntityId
+    performed_at: AwareDatetime = Field(description="Within the campaign's dates (Vietnam time)")
+    items: list[PlusItemIn] = Field(max_length=30, description="Every item once, 0-4 or null")
+    note: Note | None = None
+
+
+class CampaignAuditCommand(CampaignAuditIn):
+    campaign_id: uuid.UUID
+
+
 class CitizenFollowUpDoneIn(Body):
     note: Annotated[str, StringConstraints(min_length=1, max_length=2000), NFC] = Field(
         description="The outcome of the call-back (kết quả liên hệ lại)"
@@ -363,6 +386,7 @@ INTAKE_KINDS: Mapping[type[Body], str] = {
     InitiativeIn: "initiative",
     InitiativeDecisionCommand: "initiative.decide",
     CitizenFollowUpDoneCommand: "citizen_follow_up.done",
+    CampaignAuditCommand: "campaign.audit",
     FeedbackIn: "feedback",
     TaskResultIn: "task_result",
     PeriodCloseCommand: "period.close",

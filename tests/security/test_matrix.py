@@ -114,6 +114,9 @@ MATRIX: dict[tuple[str, str, str], dict[str, Any]] = {
     ("assessment", "GET", "/v1/citizen-follow-ups/counts"): row(
         {"admin", "chairman", "vice_chairman", "auditor", "unit_head"}
     ),
+    ("assessment", "POST", "/v1/campaigns"): row({"admin"}),
+    ("assessment", "POST", "/v1/campaigns/{campaign_id}/audits"): row({"auditor"}),
+    ("assessment", "GET", "/v1/campaigns"): row(EVERYONE_OF_THE_WARD),
     ("assessment", "POST", "/v1/self-assessments"): row(PEOPLE),
     ("assessment", "GET", "/v1/self-assessments"): row(EVERYONE_OF_THE_WARD),
     ("assessment", "POST", "/v1/self-assessments/{self_assessment_id}/review"): row(
@@ -246,6 +249,15 @@ CALLS: dict[tuple[str, str, str], Call] = {
     ),
     ("assessment", "GET", "/v1/citizen-follow-ups"): Call(),
     ("assessment", "GET", "/v1/citizen-follow-ups/counts"): Call(query={"period": YEAR}),
+    ("assessment", "POST", "/v1/campaigns"): Call(
+        json={"title": "Ngày xanh", "starts_on": "2026-01-05", "ends_on": "2026-01-05"}
+        | {"items": [{"text": "Cây xanh được chăm sóc"}]}
+    ),
+    ("assessment", "POST", "/v1/campaigns/{campaign_id}/audits"): Call(
+        {"campaign_id": ANY_ID},
+        json={"unit_id": "vp", "performed_at": "2026-01-05T09:00:00+07:00", "items": []},
+    ),
+    ("assessment", "GET", "/v1/campaigns"): Call(),
     ("assessment", "POST", "/v1/self-assessments"): Call(json={"period": "2020-01", "items": []}),
     ("assessment", "GET", "/v1/self-assessments"): Call(query={"period": MONTH}),
     ("assessment", "POST", "/v1/self-assessments/{self_assessment_id}/review"): Call(

@@ -297,6 +297,32 @@ citizen_follow_ups = Table(
     Index("ix_citizen_follow_ups_ward_period", "ward", "period"),
 )
 
+#: Campaigns (e.g. "Ngày xanh lần thứ I"): a dated checklist of their own, and one audit per
+#: unit against it, kept apart from the monthly audits.
+campaigns = Table(
+    "campaigns",
+    metadata,
+    *keys(campaign_id=36),
+    *required(ward=64, created_by=64),
+    Column("title", String(200), nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("items", JSON, nullable=False),  # [{"code", "text"}] in order
+    *moments("created_at"),
+)
+
+campaign_audits = Table(
+    "campaign_audits",
+    metadata,
+    *keys(audit_id=36),
+    *required(ward=64, campaign_id=36, unit_id=64, auditor_id=64),
+    Column("items", JSON, nullable=False),  # [{"code", "score"}] in checklist order
+    Column("note", Text),
+    *moments("performed_at", "recorded_at"),
+    ForeignKeyConstraint(["campaign_id"], ["campaigns.campaign_id"], ondelete="CASCADE"),
+    UniqueConstraint("campaign_id", "unit_id"),
+)
+
 #: Single-use rating codes of a unit's counter (printed on a receipt or shown): only the code's
 #: SHA-256 is kept; ``used_at`` once a rating has used it (``handlers/feedback.py``).
 rating_codes = Table(

@@ -1,6 +1,6 @@
 """The routes of the rest of the 5S+ programme: periodic reviews (họp đánh giá, rút kinh
-nghiệm) and their follow-ups, the initiatives register (sổ sáng kiến), citizen follow-up.
-Submissions go through the command table like every other."""
+nghiệm) and their follow-ups, the initiatives register (sổ sáng kiến), citizen follow-up,
+campaigns. Submissions go through the command table like every other."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from contracts import intake as schemas
 from contracts.common import EntityId
 from contracts.roles import Role
 from services.assessment.entrypoints.deps import Sessions, command_route
+from services.assessment.views.campaigns import campaign_list
 from services.assessment.views.citizen_follow_ups import follow_up_counts, follow_up_list
 from services.assessment.views.initiatives import initiative_counts, initiative_list
 from services.assessment.views.reviews import review_list
@@ -180,3 +181,40 @@ async def count_citizen_follow_ups(
 ) -> dict[str, Any]:
     async with db() as session:
         return await follow_up_counts(session, caller.ward, period)
+
+
+# --- campaigns ----------------------------------------------------------------------------------
+
+command_route(
+    router,
+    "POST",
+    "/campaigns",
+    "publish_campaign",
+    body=schemas.CampaignIn,
+    status_code=201,
+    summary='Publish a dated campaign with its own checklist (e.g. "Ngày xanh lần thứ I")',
+    doc="Administrators; each item drawn from the catalogue (``code``) or written for it "
+    "(``text``).",
+)
+command_route(
+    router,
+    "POST",
+    "/campaigns/{campaign_id}/audits",
+    "audit_campaign",
+    target=("campaign_id", uuid.UUID),
+    body=schemas.CampaignAuditIn,
+    command=schemas.CampaignAuditCommand,
+    errors=(404,),
+    status_code=201,
+    summary="Audit a unit against a campaign's checklist, within its dates",
+)
+
+
+@router.get(
+    "/campaigns",
+    responses=error_responses(401),
+    summary="The ward's campaigns, their checklists and results per unit and ward-wide",
+)
+async def list_campaigns(caller: Caller, db: Sessions) -> dict[str, Any]:
+    async with db() as session:
+        return {"campaigns": await campaign_list(session, caller.ward)}

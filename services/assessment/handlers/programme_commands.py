@@ -1,13 +1,20 @@
 """The commands of the rest of the 5S+ programme (periodic reviews and their follow-ups, the
-initiatives register, citizen follow-up), registered on the command pipeline like every submission
-(``commands.py`` imports this module)."""
+initiatives register, citizen follow-up, campaigns), registered on the command pipeline like
+every submission (``commands.py`` imports this module)."""
 
 from __future__ import annotations
 
 from contracts import intake as schemas
 from contracts.roles import Role
-from services.assessment.handlers import citizen_follow_ups, initiatives, reviews
-from services.assessment.handlers.pipeline import PEOPLE, Submission, command
+from services.assessment.handlers import campaigns, citizen_follow_ups, initiatives, reviews
+from services.assessment.handlers.pipeline import (
+    ADMIN,
+    AUDITORS,
+    COMMANDS,
+    PEOPLE,
+    Submission,
+    command,
+)
 from services.runtime.commands import Answer
 
 
@@ -48,3 +55,14 @@ async def citizen_follow_up_done(
     return await citizen_follow_ups.mark_done(
         context.uow, context.handler_context, body.follow_up_id, body.note
     )
+
+
+@COMMANDS.register(schemas.CampaignIn, name="campaign.publish", roles=ADMIN, status=201)
+async def publish_campaign(context: Submission, body: schemas.CampaignIn) -> Answer:
+    """HTTP only, like the administrators' other publications."""
+    return await campaigns.publish(context.uow, context.handler_context, body)
+
+
+@command(schemas.CampaignAuditCommand, roles=AUDITORS, status=201)
+async def audit_campaign(context: Submission, body: schemas.CampaignAuditCommand) -> Answer:
+    return await campaigns.audit(context.uow, context.handler_context, body)

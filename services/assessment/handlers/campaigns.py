@@ -1,0 +1,96 @@
+"""Campaigns: an administrator publishes a dated campaign with its own short checklist (drawn
+from the catalogue or written for it); auditors audit units against it within its dates; the
+results stay apart from the monthly 5S figures (``domain/campaigns.py``)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from contracts import intake as schemas
+from contracts.events import (
+    CampaignAudited,
+    CampaignAuditedData,
+    CampaignPublished,
+    CampaignPublishedData,
+    CampaignScore,
+)
+from services.assessment.adapters import campaigns
+from services.assessment.domain.audits import match_items
+from services.assessment.domain.campaigns import checklist
+from services.assessment.handlers.common import Context, check_unit, get_catalog, local_date
+from services.runtime.refusals import Kind, Refusal
+from services.runtime.uow import UnitOfWork
+
+
+async def publish(uow: UnitOfWork, context: Context, body: schemas.CampaignIn) -> dict[str, Any]:
+    """Store a campaign and publish ``assessment.campaign.published``. Errors: 422
+    ``campaign_dates`` (``ends_on`` before ``starts_on``), the checklist's
+    (``domain.campaigns.checklist``)."""
+    if body.ends_on < body.starts_on:
+        raise Refusal(Kind.INVALID, "campaign_dates", "ends_on")
+    catalog = await get_catalog(uow.session)
+    items = checklist(catalog, [i.model_dump() for i in body.items])
+    campaign_id = uuid.uuid4()
+    await campaigns.insert(
+        uow.session,
+        campaign_id,
+        ward=context.ward,
+        created_by=context.principal.subject_id,
+        title=body.title.strip(),
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        items=[{"code": i.code, "text": i.text_vi} for i in items],
+        created_at=context.now,
+    )
+    data = CampaignPublishedData(
+        campaign_id=campaign_id,
+        title=body.title.strip(),
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        items=tuple(i.code for i in items),
+    )
+    uow.emit(CampaignPublished(**context.envelope(), data=data))
+    return {"campaign_id": str(campaign_id), "items": [i.code for i in items]}
+
+
+async def audit(
+    uow: UnitOfWork, context: Context, body: schemas.CampaignAuditCommand
+) -> dict[str, Any]:
+    """A unit audited against the campaign's checklist, every item once; publishes
+    ``assessment.campaign.audited``. Errors: 404 ``unknown_campaign``; 422 ``unknown_unit``,
+    ``outside_campaign`` (``performed_at`` not within its dates, Vietnam time), the items'
+    (``unknown_item``, ``duplicate_item``, ``missing_items``); 403 ``own_unit``; 409
+    ``campaign_audited`` (one audit per unit and campaign)."""
+    row = await campaigns.find(uow.session, context.ward, body.campaign_id)
+    if row is None:
+        raise Refusal(Kind.NOT_FOUND, "unknown_campaign", "campaign_id")
+    await check_unit(uow.session, context.ward, body.unit_id)
+    if body.unit_id == context.principal.unit_id:
+        raise Refusal(Kind.FORBIDDEN, "own_unit", "unit_id")
+    day = local_date(body.performed_at)
+    if not row.starts_on <= day <= row.ends_on or body.performed_at > context.now:
+        raise Refusal(Kind.INVALID, "outside_campaign", "performed_at")
+    expected = {item["code"]: item for item in row.items}
+    seen = match_items(expected, body.items, row.title)
+    if await campaigns.audited(uow.session, body.campaign_id, body.unit_id):
+        raise Refusal(Kind.CONFLICT, "campaign_audited", "unit_id")
+    scores = [CampaignScore(code=code, score=seen[code].score) for code in expected]
+    audit_id = uuid.uuid4()
+    await campaigns.insert_audit(
+        uow.session,
+        audit_id,
+        ward=context.ward,
+        campaign_id=str(body.campaign_id),
+        unit_id=body.unit_id,
+        auditor_id=context.principal.subject_id,
+        items=[s.model_dump() for s in scores],
+        note=body.note,
+        performed_at=body.performed_at,
+        recorded_at=context.now,
+    )
+    data = CampaignAuditedData(
+        campaign_id=body.campaign_id, audit_id=audit_id, unit_id=body.unit_id, items=tuple(scores)
+    )
+    uow.emit(CampaignAudited(**context.envelope(), data=data))
+    return {"audit_id": str(audit_id), "campaign_id": str(body.campaign_id)}

@@ -7,9 +7,13 @@ Screenshots at phone and desktop sizes, axe-core, and no request leaves 127.0.0.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,6 +37,7 @@ from tests.web.conftest import (
     this_month,
 )
 from tools.demo import audit_body
+from tools.processes import ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats]
 
@@ -290,5 +295,52 @@ async def test_the_owner_closes_a_corrective_action_with_a_note_and_a_photo(
     (evidence_id,) = action["evidence"]
     shown = await api("GET", f"{leaders.assessment()}/v1/evidence/{evidence_id}", chairman)
     assert shown.status_code == 200 and shown.headers["content-type"] == "image/png"
+    requests.assert_local()
+    await context.close()
+
+
+def city_token(stack: WebStack, city: str) -> str:
+    """A city official's token, as the operator mints it (``city-token``)."""
+    command = ["city-token", "--city", city, "--subject", f"{city}-officer"]
+    minted = subprocess.run(
+        [sys.executable, "-m", "services.assessment", *command],
+        cwd=ROOT,
+        env={**os.environ, **stack.stack.env("assessment")},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return minted.stdout.strip().splitlines()[-1]
+
+
+async def test_a_city_official_sees_the_wards_side_by_side(browser, leaders) -> None:
+    credential = await asyncio.to_thread(city_token, leaders, "hcmc")
+    await poor_audit(leaders, "vhxh")
+
+    async def scored() -> bool | None:
+        url = f"{leaders.service('scoring')}/v1/wards/rankings"
+        answer = await api("GET", url, credential, params={"period": this_month()})
+        return True if answer.json()["wards"][0]["total_percent"] is not None else None
+
+    await eventually(scored, within=30, interval=0.5)
+    requests = Requests()
+    context = await new_context(browser, requests, phone=False)
+    page = await context.new_page()
+    await page.goto(f"{leaders.url}/city/sign-in")
+    # A ward's person's token is no city official's.
+    await page.get_by_label("Mã truy cập").fill(leaders.token("p001"))
+    await page.get_by_role("button", name="Đăng nhập").click()
+    await page.get_by_text("không phải mã truy cập").wait_for()
+    await page.get_by_label("Mã truy cập").fill(credential)
+    await page.get_by_role("button", name="Đăng nhập").click()
+    await page.wait_for_url("**/city")
+    (ward,) = await page.locator("#wards tbody tr").all()
+    cells = await ward.locator("td").all_inner_texts()
+    assert re.fullmatch(r"\d+,\d", cells[1])  # the ward's pooled 5S total, audits made above
+    assert re.fullmatch(r"\d+/5", cells[5])  # units audited of the chart's five
+    headings = await page.locator("#wards thead th").all_inner_texts()
+    assert BAND_LABELS["xuat_sac"].vi in headings
+    await no_serious_violations(page)
+    await screenshots(page, "city-wards")
     requests.assert_local()
     await context.close()

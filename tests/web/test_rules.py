@@ -47,7 +47,7 @@ def claims(sub: str, role: str, unit: str | None = "vp") -> dict[str, object]:
         ("chairman", "/board"),
         ("admin", "/self-assessment"),
         ("integration", "/nothing-here"),
-        ("city", "/nothing-here"),
+        ("city", "/city"),
     ],
 )
 def test_each_role_lands_on_what_it_does(role: str, home: str) -> None:

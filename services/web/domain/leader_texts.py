@@ -145,6 +145,19 @@ LEADER_TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "due": ("Hạn", "Due"),
         "month_col": ("Tháng", "Month"),
         "back_to_board": ("Về bảng theo dõi", "Back to the board"),
+        # --- the city view
+        "city": ("Các phường của thành phố", "The city's wards"),
+        "ward": ("Phường", "Ward"),
+        "units_audited": ("Đơn vị đã đánh giá", "Units audited"),
+        "city_sign_in": ("Đăng nhập cán bộ thành phố", "Sign in as a city official"),
+        "city_credential": (
+            "Mã truy cập của cán bộ thành phố (do quản trị hệ thống cấp)",
+            "The city official's token (from the operator)",
+        ),
+        "city_refused": (
+            "Mã này không phải mã truy cập đang hiệu lực của cán bộ thành phố.",
+            "This is not a valid city official's token.",
+        ),
         # --- corrective actions
         "nav_actions": ("Biện pháp khắc phục", "Corrective actions"),
         "actions": ("Biện pháp khắc phục", "Corrective actions"),

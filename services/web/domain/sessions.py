@@ -92,6 +92,7 @@ HOMES: dict[str, str] = {
     Role.UNIT_HEAD.value: "/review",
     Role.CHAIRMAN.value: "/board",
     Role.VICE_CHAIRMAN.value: "/board",
+    Role.CITY.value: "/city",
 }
 
 #: The leaders' pages each role is offered in the bar (issue 16), besides their home.
@@ -107,8 +108,8 @@ NAVIGATION: dict[str, tuple[str, ...]] = {
 def home_of(session: WebSession) -> str:
     """An auditor on "audit a unit", a kiosk on its rating screen, a unit head on the review
     queue, the chairman and vice-chairmen on the unit board, every other person on their
-    monthly self-assessment; a caller with no page here (an integration, a city official) on
-    the page that says so."""
+    monthly self-assessment, a city official on the city's wards; a caller with no page here (an
+    integration) on the page that says so."""
     if session.role in HOMES:
         return HOMES[session.role]
     if session.is_person:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from PIL import Image
 
@@ -344,3 +345,19 @@ async def test_a_city_official_sees_the_wards_side_by_side(browser, leaders) -> 
     await screenshots(page, "city-wards")
     requests.assert_local()
     await context.close()
+
+
+def test_a_pasted_credential_is_kept_only_for_its_role(leaders) -> None:
+    """The kiosk's and the city official's sign-in share one rule: a token of that role, which
+    its service accepts now; anything else is the form again, 422."""
+    with httpx.Client(base_url=leaders.url, follow_redirects=False) as client:
+        client.get("/device/sign-in")
+        csrf = client.cookies["w5_csrf"]
+        for path, credential, answer in (
+            ("/device/sign-in", leaders.token("kiosk-01"), (303, "/kiosk")),
+            ("/device/sign-in", leaders.token("p001"), (422, None)),
+            ("/device/sign-in", "not a token", (422, None)),
+            ("/city/sign-in", leaders.token("kiosk-01"), (422, None)),
+        ):
+            sent = client.post(path, data={"csrf": csrf, "credential": credential})
+            assert (sent.status_code, sent.headers.get("location")) == answer, path

@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from contracts.events import ClassificationStatus
 from contracts.labels import BAND_LABELS, STATUS_LABELS
 from contracts.roles import Role
-from services.web.domain.sessions import session_of
+from services.web.domain.sessions import WebSession
 from services.web.entrypoints.deps import page, require, web_of
+from services.web.entrypoints.devices import answered, keep_pasted
 from services.web.views import board as models
 
 router = APIRouter(include_in_schema=False)
@@ -37,28 +38,14 @@ async def city_sign_in(
 ) -> Response:
     """Keep a city official's token in this browser's session: only a token of the role
     ``city`` (never a ward's person's or a device's), and only one scoring accepts now."""
-    web = web_of(request)
-    web.cookies.check_csrf(request, csrf)
-    try:
-        official = session_of(credential.strip())
-    except ValueError:
-        return page(request, "city_sign_in.html", status=422, refused=True)
-    if official.role != Role.CITY.value:
-        return page(request, "city_sign_in.html", status=422, refused=True)
-    period = models.board_periods(web.clock.now())[0]
-    answer = await web.upstream.call(
-        "scoring",
-        "GET",
-        "/v1/wards/rankings",
-        token=official.access,
-        lang=web.cookies.lang(request),
-        params={"period": period},
-    )
-    if answer.status != 200:
-        return page(request, "city_sign_in.html", status=422, refused=True)
-    response = RedirectResponse("/city", status_code=303)
-    web.cookies.keep_session(response, request, official)
-    return response
+    period = models.board_periods(web_of(request).clock.now())[0]
+
+    async def accepted(official: WebSession) -> bool:
+        return official.role == Role.CITY.value and await answered(
+            request, official, "scoring", "/v1/wards/rankings", period=period
+        )
+
+    return await keep_pasted(request, csrf, credential, "city_sign_in.html", accepted, "/city")
 
 
 @router.get("/city")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -76,26 +77,51 @@ async def device_sign_in(
     credential: Annotated[str, Form(max_length=8000)],
 ) -> Response:
     """Keep a kiosk's credential in this browser's session: only a device's of the role kiosk
-    (never a person's token), and only one assessment accepts now."""
+    (never a person's token), and only one assessment accepts now (a read any device may
+    make)."""
+
+    async def accepted(device: WebSession) -> bool:
+        return device.role == Role.KIOSK.value and await answered(
+            request, device, "assessment", "/v1/units"
+        )
+
+    return await keep_pasted(
+        request, csrf, credential, "device_sign_in.html", accepted, "/kiosk", device=True
+    )
+
+
+async def keep_pasted(
+    request: Request,
+    csrf: str,
+    credential: str,
+    template: str,
+    accepted: Callable[[WebSession], Awaitable[bool]],
+    target: str,
+    device: bool = False,
+) -> Response:
+    """A credential pasted in ``template``'s form (a kiosk's, a city official's) kept in this
+    browser's sealed session and the browser sent on to ``target``, when it is a token and
+    ``accepted`` takes it; else the form again, 422, saying it was refused."""
     web = web_of(request)
     web.cookies.check_csrf(request, csrf)
     try:
-        device = session_of(credential.strip(), device=True)
+        session = session_of(credential.strip(), device=device)
     except ValueError:
-        return page(request, "device_sign_in.html", status=422, refused=True)
-    if device.role != Role.KIOSK.value or not await _accepted(request, device):
-        return page(request, "device_sign_in.html", status=422, refused=True)
-    response = RedirectResponse("/kiosk", status_code=303)
-    web.cookies.keep_session(response, request, device)
+        return page(request, template, status=422, refused=True)
+    if not await accepted(session):
+        return page(request, template, status=422, refused=True)
+    response = RedirectResponse(target, status_code=303)
+    web.cookies.keep_session(response, request, session)
     return response
 
 
-async def _accepted(request: Request, device: WebSession) -> bool:
-    """Whether assessment takes ``device``'s credential now (a read any device may make)."""
+async def answered(
+    request: Request, session: WebSession, service: str, path: str, **params: str
+) -> bool:
+    """Whether ``service`` answers a read of ``path`` with ``session``'s token now (200)."""
     web = web_of(request)
-    lang = web.cookies.lang(request)
     answer = await web.upstream.call(
-        "assessment", "GET", "/v1/units", token=device.access, lang=lang
+        service, "GET", path, token=session.access, lang=web.cookies.lang(request), params=params
     )
     return answer.status == 200
 

@@ -324,7 +324,7 @@ async def test_a_refused_audit_is_kept_opened_again_corrected_and_resent(
     await page.get_by_label("Ghi chú (S2.3)").fill("Tủ hồ sơ chưa dán nhãn")
     await page.get_by_role("button", name="Nộp phiếu đánh giá").click()
     refused = page.locator("#outbox li[data-status=refused]")
-    await refused.first.wait_for(timeout=15000)
+    await refused.first.wait_for(timeout=30000)
     text = await refused.first.inner_text()
     assert "Bị từ chối" in text and "tương lai" in text
     await no_serious_violations(page)
@@ -349,7 +349,7 @@ async def test_a_refused_audit_is_kept_opened_again_corrected_and_resent(
     assert await refused.count() == 0
     await moment.fill(datetime.now(LOCAL_TZ).strftime("%d/%m/%Y %H:%M"))
     await page.get_by_role("button", name="Nộp phiếu đánh giá").click()
-    await page.locator("#outbox li[data-status=sent]").first.wait_for(timeout=15000)
+    await page.locator("#outbox li[data-status=sent]").first.wait_for(timeout=30000)
     assert len(await audits_of(web_stack, "dvcu")) == 1
     requests.assert_local()
     await context.close()

@@ -192,8 +192,9 @@ async def test_a_kiosk_on_a_phone_names_its_unit_fits_five_faces_and_resets_to_v
     await page.wait_for_function("() => document.documentElement.lang === 'en'")
     await page.locator("button.level-4").dblclick()
     await page.get_by_text("Thank you for your rating!").wait_for()
-    await page.wait_for_function("() => document.documentElement.lang === 'vi'", timeout=15000)
-    await page.get_by_role("button", name="Rất hài lòng").wait_for()
+    await page.wait_for_function("() => document.documentElement.lang === 'vi'", timeout=30000)
+    await page.wait_for_load_state()
+    await page.get_by_role("button", name="Rất hài lòng", exact=True).wait_for(timeout=30000)
     ratings = await page.evaluate(
         "Ward5sQueue.all().then(rows => rows.filter(r => r.kind === 'feedback').length)"
     )

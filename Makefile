@@ -7,12 +7,12 @@ STAMP := $(VENV)/.installed
 DEMO ?= full
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test test-fast lint format typecheck pytest browser charts icu schemas bench soak clean
+.PHONY: help venv run test test-fast lint format typecheck pytest browser charts icu report-tools schemas bench soak clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml | icu
+$(STAMP): pyproject.toml | icu report-tools
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
@@ -70,6 +70,16 @@ icu: ## Install ICU's headers and a compiler for PyICU when they are missing
 	@if ! pkg-config --exists icu-i18n 2>/dev/null || ! command -v g++ >/dev/null; then \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q libicu-dev pkg-config g++; \
+	fi
+
+# The period report's PDF (WeasyPrint) lays out text with Pango in DejaVu Sans, whose glyphs cover
+# Vietnamese; its test reads the PDF back with poppler's pdftotext. From the distribution's
+# packages when missing.
+report-tools: ## Install Pango, the DejaVu fonts and pdftotext for the period report when missing
+	@if ! ldconfig -p | grep -q libpango-1.0 || [ ! -d /usr/share/fonts/truetype/dejavu ] \
+		|| ! command -v pdftotext >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils; \
 	fi
 
 schemas: $(STAMP) ## Regenerate the JSON Schemas and AsyncAPI documents from the code

@@ -6,6 +6,8 @@ as a process beside the service: a review attaches scoring's figures as its API 
 
 from __future__ import annotations
 
+import asyncio
+import io
 import unicodedata
 import uuid
 from collections.abc import AsyncIterator
@@ -13,11 +15,13 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
 
 from contracts.labels import period_label
 from contracts.periods import Month, Period
 from tests.assessment.conftest import (
+    AUDITOR_KT,
     AUDITOR_VP,
     HEAD_KT,
     HEAD_VP,
@@ -62,6 +66,7 @@ async def service(postgres: Any, tmp_path_factory: pytest.TempPathFactory) -> As
         scoring.stop()
 
 
+CHAIRMAN = bearer("chairman", "p001", "vp")
 VICE_KT = bearer("vice_chairman", "p002", "vp", ("kt", "vhxh"))
 VICE_OTHERS = bearer("vice_chairman", "p003", "vp", ("ttphcc", "dvcu", "vp"))
 
@@ -206,6 +211,66 @@ async def test_quarters_and_years_are_reviewed_and_bad_reviews_refused(service) 
     )
     unknown = f"/v1/reviews/{uuid.uuid4()}/acknowledge"
     await refused(service, unknown, {}, VICE_KT, 404, "unknown_review", "review_id")
+
+
+async def test_the_period_report_as_xlsx_and_pdf_shows_scorings_figures(service, tmp_path) -> None:
+    """The report's figures are scoring's (its API's answer to the same reader), in the
+    workbook and the printed PDF, with the units' names."""
+    month = Month.of(now_local()).key
+    audited = await service.http.post("/v1/audits", json=audit_body("vhxh", 3), headers=AUDITOR_KT)
+    assert audited.status_code == 201, audited.text
+
+    async def ranked() -> dict[str, Any] | None:
+        async with httpx.AsyncClient(timeout=10) as http:
+            reply = await http.get(
+                f"{service.scoring_url}/v1/rankings", params={"period": month}, headers=CHAIRMAN
+            )
+        units = {u["unit_id"]: u for u in reply.json()["units"]} if reply.status_code == 200 else {}
+        return units if units.get("vhxh", {}).get("total_percent") == 75.0 else None
+
+    ranking = await eventually(ranked, within=30)
+    async with httpx.AsyncClient(timeout=10) as http:
+        kt_scores = (
+            await http.get(
+                f"{service.scoring_url}/v1/units/kt/scores",
+                params={"period": month},
+                headers=CHAIRMAN,
+            )
+        ).json()
+
+    params = {"period": month, "format": "xlsx"}
+    workbook = await service.http.get("/v1/reports", params=params, headers=CHAIRMAN)
+    assert workbook.status_code == 200, workbook.text
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.content)).active
+    header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    by_name = {row[header.index("Đơn vị")]: dict(zip(header, row, strict=True)) for row in rows}
+    kt, vhxh = by_name["Phòng Kinh tế"], by_name["Phòng Văn hóa - Xã hội"]
+    assert kt["Tổng điểm 5S (%)"] == ranking["kt"]["total_percent"] == 25.0
+    assert vhxh["Tổng điểm 5S (%)"] == ranking["vhxh"]["total_percent"] == 75.0
+    assert (kt["Hạng"], vhxh["Hạng"]) == (ranking["kt"]["rank"], ranking["vhxh"]["rank"])
+    assert kt["S1 (%)"] == next(p["percent"] for p in kt_scores["pillars"] if p["pillar"] == "S1")
+    assert kt["Biện pháp khắc phục đang mở"] == 25
+    assert kt["Họp đánh giá, rút kinh nghiệm"] == "Đã xác nhận"  # written and acknowledged above
+
+    pdf = await service.http.get(
+        "/v1/reports", params={**params, "format": "pdf"}, headers=CHAIRMAN
+    )
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf.content)
+    pdftotext = await asyncio.create_subprocess_exec(
+        "pdftotext", "-layout", str(path), "-", stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await pdftotext.communicate()
+    assert pdftotext.returncode == 0
+    text = out.decode()
+    # The charts' labels carry "%"; the table's cells do not.
+    label = period_label(month).vi
+    assert f"Báo cáo kết quả thực hiện mô hình 5S+ {label}" in text
+    for name in ("Phòng Kinh tế", "Phòng Văn hóa - Xã hội", "25,0 %", "75,0 %"):
+        assert name in text, name
+    refused = await service.http.get("/v1/reports", params=params, headers=HEAD_KT)
+    assert refused.status_code == 403
 
 
 async def test_no_review_is_stored_without_scorings_figures(service) -> None:

@@ -117,6 +117,7 @@ MATRIX: dict[tuple[str, str, str], dict[str, Any]] = {
     ("assessment", "POST", "/v1/campaigns"): row({"admin"}),
     ("assessment", "POST", "/v1/campaigns/{campaign_id}/audits"): row({"auditor"}),
     ("assessment", "GET", "/v1/campaigns"): row(EVERYONE_OF_THE_WARD),
+    ("assessment", "GET", "/v1/reports"): row({"admin", "chairman", "vice_chairman"}),
     ("assessment", "POST", "/v1/self-assessments"): row(PEOPLE),
     ("assessment", "GET", "/v1/self-assessments"): row(EVERYONE_OF_THE_WARD),
     ("assessment", "POST", "/v1/self-assessments/{self_assessment_id}/review"): row(
@@ -258,6 +259,8 @@ CALLS: dict[tuple[str, str, str], Call] = {
         json={"unit_id": "vp", "performed_at": "2026-01-05T09:00:00+07:00", "items": []},
     ),
     ("assessment", "GET", "/v1/campaigns"): Call(),
+    # No such month: the leaders get past the roles to 422 (scoring is not asked).
+    ("assessment", "GET", "/v1/reports"): Call(query={"period": "2026-13"}),
     ("assessment", "POST", "/v1/self-assessments"): Call(json={"period": "2020-01", "items": []}),
     ("assessment", "GET", "/v1/self-assessments"): Call(query={"period": MONTH}),
     ("assessment", "POST", "/v1/self-assessments/{self_assessment_id}/review"): Call(

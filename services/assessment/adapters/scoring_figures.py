@@ -32,7 +32,19 @@ class ScoringFigures:
         """Scoring's ``GET /v1/units/{unit_id}/scores?period=`` answer (pillars S1–S5 with
         percent, total_percent, satisfaction_percent and _index, ratings, provisional), or None
         when scoring has no such unit yet (404). Errors: :class:`ScoringUnavailable`."""
-        url = f"{self.base_url.rstrip('/')}/v1/units/{unit_id}/scores"
+        return await self._read(principal, f"/v1/units/{unit_id}/scores", period)
+
+    async def rankings(self, principal: Principal, period: str) -> Any:
+        """Scoring's ``GET /v1/rankings?period=`` answer: ``{period, units: [{unit_id, rank,
+        total_percent, satisfaction_percent, satisfaction_index, ratings}]}``. Errors:
+        :class:`ScoringUnavailable` (a 404 included)."""
+        answer = await self._read(principal, "/v1/rankings", period)
+        if answer is None:
+            raise ScoringUnavailable("HTTP 404")
+        return answer
+
+    async def _read(self, principal: Principal, path: str, period: str) -> Any:
+        url = f"{self.base_url.rstrip('/')}{path}"
         headers = {"Authorization": f"Bearer {self.mint(principal)}"}
         try:
             async with httpx.AsyncClient(timeout=self.timeout_s) as http:

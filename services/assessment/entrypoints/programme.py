@@ -4,21 +4,28 @@ campaigns. Submissions go through the command table like every other."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from contracts import intake as schemas
-from contracts.common import EntityId
+from contracts.common import LOCAL_TZ, EntityId
 from contracts.roles import Role
-from services.assessment.entrypoints.deps import Sessions, command_route
+from services.assessment.adapters.scoring_figures import ScoringUnavailable
+from services.assessment.entrypoints.deps import Sessions, command_route, submissions_of
 from services.assessment.views.campaigns import campaign_list
 from services.assessment.views.citizen_follow_ups import follow_up_counts, follow_up_list
 from services.assessment.views.initiatives import initiative_counts, initiative_list
+from services.assessment.views.report import period_report, report_sheet
+from services.assessment.views.report_pdf import report_pdf
 from services.assessment.views.reviews import review_list
 from services.runtime.auth import Principal
+from services.runtime.exports import Language, export_response
 from services.runtime.http import Caller, error_responses, require
+from services.runtime.refusals import Kind, Refusal
 
 router = APIRouter(prefix="/v1", tags=["assessment"])
 
@@ -218,3 +225,46 @@ command_route(
 async def list_campaigns(caller: Caller, db: Sessions) -> dict[str, Any]:
     async with db() as session:
         return {"campaigns": await campaign_list(session, caller.ward)}
+
+
+# --- the period report -------------------------------------------------------------------------
+
+Leader = Annotated[Principal, Depends(require(Role.ADMIN, Role.CHAIRMAN, Role.VICE_CHAIRMAN))]
+
+
+@router.get(
+    "/reports",
+    responses=error_responses(401, 403, 422, 503),
+    response_class=Response,
+    summary="The period report for the ward committee (báo cáo kỳ): XLSX or printable A4 PDF",
+)
+async def period_report_file(
+    request: Request,
+    caller: Leader,
+    db: Sessions,
+    lang: Language,
+    period: Annotated[schemas.PeriodKey, Query(description="YYYY-MM, YYYY-Qn or YYYY")],
+    format: Annotated[Literal["xlsx", "pdf"], Query()] = "pdf",
+) -> Response:
+    """Ranking, each unit's pillars and change, satisfaction, corrective actions, reviews,
+    initiatives and citizen follow-ups; scoring's figures as its API gives them to the caller
+    (503 ``scores_unavailable`` when it does not answer)."""
+    scoring = submissions_of(request).scoring
+    if scoring is None:
+        raise Refusal(Kind.UNAVAILABLE, "scores_unavailable")
+    try:
+        async with db() as session:
+            report = await period_report(
+                session, caller, scoring, period, datetime.now(LOCAL_TZ).date()
+            )
+    except ScoringUnavailable:
+        raise Refusal(Kind.UNAVAILABLE, "scores_unavailable") from None
+    name = f"bao-cao-5s-{period}"
+    if format == "xlsx":
+        return export_response(report_sheet(report), "xlsx", lang, name)
+    pdf = await asyncio.to_thread(report_pdf, report, lang)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
+    )

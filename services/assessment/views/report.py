@@ -1,0 +1,115 @@
+"""The period report for the ward committee's meeting (báo cáo kỳ): for a month, quarter or
+year, each unit's rank, 5S total and its change, pillars, citizen satisfaction, corrective
+actions, periodic review, initiatives and citizen follow-ups; as an XLSX sheet (the runtime's
+export mechanism) and a printable A4 PDF (``report_pdf.py``).
+
+Scoring's figures are its API's answers, read on behalf of the caller (so the report shows
+exactly what they may see, and equals the board); the rest is this service's own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.common import PILLARS, Text
+from contracts.labels import period_label
+from contracts.periods import Period
+from services.assessment.adapters import citizen_follow_ups, initiatives, org, reviews
+from services.assessment.adapters.scoring_figures import ScoringFigures
+from services.runtime.auth import Principal
+from services.runtime.exports import Sheet, columns
+
+FIVE_S = [p for p in PILLARS if p != "P"]
+
+
+@dataclass(frozen=True)
+class Report:
+    period: str
+    title: Text
+    #: One mapping per unit, best rank first: the keys of :data:`COLUMNS`.
+    rows: list[dict[str, Any]]
+
+
+COLUMNS = columns(
+    ("rank", "Hạng", "Rank"),
+    ("unit", "Đơn vị", "Unit"),
+    ("total_percent", "Tổng điểm 5S (%)", "5S total (%)"),
+    ("change", "Thay đổi so với kỳ trước (điểm %)", "Change on the previous period (points)"),
+    *((f"{p}_percent", f"{p} (%)", f"{p} (%)") for p in FIVE_S),
+    ("satisfaction_percent", "Tỷ lệ hài lòng (%)", "Satisfied citizens (%)"),
+    ("ratings", "Số lượt đánh giá", "Ratings"),
+    ("actions_opened", "Biện pháp khắc phục phát sinh", "Corrective actions opened"),
+    ("actions_open", "Biện pháp khắc phục đang mở", "Corrective actions open"),
+    ("actions_overdue", "Trong đó quá hạn", "Of them overdue"),
+    ("review", "Họp đánh giá, rút kinh nghiệm", "Periodic review"),
+    ("initiatives_proposed", "Sáng kiến đề xuất", "Initiatives proposed"),
+    ("initiatives_adopted", "Sáng kiến được áp dụng", "Initiatives adopted"),
+    (
+        "follow_ups_done",
+        "Liên hệ lại người dân (đã làm/phát sinh)",
+        "Citizen call-backs (done/opened)",
+    ),
+)
+REVIEW_STATES = {
+    None: Text(vi="Chưa có", en="None"),
+    False: Text(vi="Đã viết", en="Written"),
+    True: Text(vi="Đã xác nhận", en="Acknowledged"),
+}
+
+
+async def period_report(
+    session: AsyncSession, caller: Principal, scoring: ScoringFigures, period: str, today: date
+) -> Report:
+    """The report of ``period`` (YYYY-MM, YYYY-Qn or YYYY). Errors:
+    ``ScoringUnavailable`` when scoring does not answer."""
+    months = [m.key for m in Period.parse(period).months()]
+    names = {
+        u.unit_id: Text(vi=u.name_vi, en=u.name_en)
+        for u in await org.ward_units(session, caller.ward)
+    }
+    ranking = await scoring.rankings(caller, period)
+    written, _ = await reviews.reviews_of(session, caller.ward, None, period)
+    review_of = {r.unit_id: r.acknowledged_at is not None for r in written}
+    ideas = await initiatives.counts_by_unit(session, caller.ward, months)
+    calls = await citizen_follow_ups.counts_by_unit(session, caller.ward, months)
+    rows = []
+    for unit in ranking["units"]:
+        unit_id = unit["unit_id"]
+        figures = await scoring.unit_figures(caller, unit_id, period) or {}
+        pillars = {p["pillar"]: p["percent"] for p in figures.get("pillars", [])}
+        actions = await reviews.action_counts(session, caller.ward, unit_id, months, today)
+        call = calls.get(unit_id, {"opened": 0, "done": 0})
+        idea = ideas.get(unit_id, {"proposed": 0, "adopted": 0})
+        rows.append(
+            {
+                "rank": unit.get("rank"),
+                "unit": names.get(unit_id, Text(vi=unit_id, en=unit_id)),
+                "total_percent": unit["total_percent"],
+                "change": figures.get("change"),
+                **{f"{p}_percent": pillars.get(p) for p in FIVE_S},
+                "satisfaction_percent": unit["satisfaction_percent"],
+                "ratings": unit["ratings"],
+                "actions_opened": actions["opened"],
+                "actions_open": actions["open"],
+                "actions_overdue": actions["overdue"],
+                "review": REVIEW_STATES[review_of.get(unit_id)],
+                "initiatives_proposed": idea["proposed"],
+                "initiatives_adopted": idea["adopted"],
+                "follow_ups_done": f"{call['done']}/{call['opened']}",
+            }
+        )
+    label = period_label(period)
+    title = Text(
+        vi=f"Báo cáo kết quả thực hiện mô hình 5S+ {label.vi}",
+        en=f"5S+ programme report, {label.en}",
+    )
+    return Report(period, title, rows)
+
+
+def report_sheet(report: Report) -> Sheet:
+    """The report as one sheet of the runtime's export mechanism (XLSX or CSV)."""
+    return Sheet(Text(vi="Báo cáo kỳ", en="Period report"), COLUMNS, report.rows)

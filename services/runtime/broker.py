@@ -45,7 +45,9 @@ def build_broker(settings: ServiceSettings) -> NatsBroker:
         nats_servers(settings.nats_url),
         security=security,
         name=f"ward5s-{settings.service}",
-        inbox_prefix=inbox_prefix(settings.service),
+        # Replies come to the inbox of the NATS user it connects as: a service's user is named
+        # after it; the web pages connect as "frontend" (infra/nats/accounts.conf).
+        inbox_prefix=inbox_prefix(settings.nats_user or settings.service),
         ack_policy=AckPolicy.MANUAL,
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,

@@ -101,3 +101,24 @@ def test_the_user_of_a_service_is_granted_no_other_consumer(service: str) -> Non
     for pattern in publish:
         if pattern.startswith("$JS.") and pattern not in stream_reads:
             assert durables & set(pattern.split(".")), f"{service} need not have {pattern}"
+
+
+def test_the_web_pages_user_may_keep_the_signed_out_sessions() -> None:
+    """The web pages connect as ``frontend``: they hear answers on that user's inbox, and may
+    make, write and read their bucket of signed-out sessions, and no other stream."""
+    from services.web.adapters.ended_sessions import BUCKET
+
+    publish, subscribe = rights("frontend")
+    stream = f"KV_{BUCKET}"
+    wanted = [
+        f"$JS.API.STREAM.INFO.{stream}",
+        f"$JS.API.STREAM.CREATE.{stream}",
+        f"$JS.API.STREAM.MSG.GET.{stream}",
+        f"$JS.API.DIRECT.GET.{stream}.$KV.{BUCKET}.abc",
+        f"$KV.{BUCKET}.abc",
+    ]
+    missing = [s for s in wanted if not any(matches(p, s) for p in publish)]
+    assert not missing, f"add to frontend's publish rights in accounts.conf: {missing}"
+    assert any(matches(p, f"{inbox_prefix('frontend')}.abc.1") for p in subscribe)
+    others = [p for p in publish if p.startswith("$JS.") and stream not in p.split(".")]
+    assert others == []

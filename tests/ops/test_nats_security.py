@@ -139,3 +139,28 @@ async def test_a_front_end_may_ask_on_intake(
         )
         == ""
     )
+
+
+async def test_the_web_pages_keep_signed_out_sessions_as_frontend(
+    secured_nats: NatsServer, nats_secrets: dict[str, str]
+) -> None:
+    """As the ``frontend`` user (what compose gives the web pages), with its own inbox: the
+    bucket of signed-out sessions is made, written and read; nothing is refused."""
+    from services.web.adapters.ended_sessions import EndedSessions
+
+    client = await nats.connect(
+        secured_nats.url,
+        user="frontend",
+        password=nats_secrets["WARD5S_FRONTEND_NATS_PASSWORD"],
+        inbox_prefix=inbox_prefix("frontend"),
+    )
+    try:
+        ended = EndedSessions(client.jetstream, 3600)
+        await ended.ensure()
+        assert not await ended.ended("some-session-id")
+        await ended.end("some-session-id")
+        assert await ended.ended("some-session-id")
+        assert not await ended.ended("another-one")
+    finally:
+        await client.close()
+    assert "permissions violation" not in server_log(secured_nats).lower()

@@ -1,0 +1,81 @@
+"""An upgrade keeps the figures (issue 21, item 6): scoring's database at the schema of the
+release before this one (the newest migration's parent), holding a ward's figures, is migrated
+to this release's schema and served by this release, and every figure is the same; the events
+already applied are not applied again, new ones are. Events of every schema version published
+so far (1) are still read. PostgreSQL, real NATS, scoring as a process."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from alembic import command
+from alembic.script import ScriptDirectory
+
+from contracts.events import EVENT_TYPES
+from services.runtime.migrations import alembic_config
+from services.scoring.bootstrap import MIGRATIONS
+from tests.scoring.projection import Projection
+from tests.scoring.test_postgres_restart import applied, until
+from tests.scoring.test_scale_out import figures, history, publish
+from tests.support.stack import Stack
+
+pytestmark = [pytest.mark.nats, pytest.mark.postgres, pytest.mark.e2e]
+
+
+def previous_release(url: str) -> str:
+    """The revision before this release's newest one."""
+    script = ScriptDirectory.from_config(alembic_config(MIGRATIONS, url))
+    head = script.get_revision(script.get_current_head())
+    assert isinstance(head.down_revision, str)
+    return head.down_revision
+
+
+async def test_an_upgraded_database_keeps_its_figures_and_goes_on(
+    nats_server, nats_client, new_pg_database, tmp_path
+) -> None:
+    url, reference = new_pg_database(), new_pg_database()
+    stream = history()
+    before, after = stream[:-20], stream[-20:]
+    # The previous release's schema, with the figures of the events it had applied.
+    previous = previous_release(url)
+    await asyncio.to_thread(command.upgrade, alembic_config(MIGRATIONS, url), previous)
+    old = Projection(url)
+    await old.feed(before)
+    await old.engine.dispose()
+    figures_before = await figures(url)
+    assert figures_before["audit_records"]
+
+    # This release: migrations on start, the same stream redelivered, then what came since.
+    await publish(nats_client, before)
+    stack = Stack(nats_server.url, {"scoring": url}, tmp_path).start("scoring")
+    try:
+        js = nats_client.jetstream()
+
+        async def redelivered() -> bool:  # the whole stream so far taken and acknowledged
+            try:
+                info = await js.consumer_info("ASSESSMENT", "scoring-assessment")
+            except Exception:
+                return False
+            return info.ack_floor.stream_seq == len(before) and info.num_ack_pending == 0
+
+        await until(redelivered, within=60)
+        assert await applied(url) == len(before)
+        assert await figures(url) == figures_before  # nothing applied twice
+        await publish(nats_client, after)
+        await until(lambda: _is(applied(url), len(stream)), within=60)
+    finally:
+        stack.stop()
+    fresh = await Projection(reference).create()
+    await fresh.feed(stream)
+    await fresh.engine.dispose()
+    assert await figures(url) == await figures(reference)
+
+
+def test_every_event_type_reads_the_versions_published_so_far() -> None:
+    for event_type in EVENT_TYPES:
+        assert 1 in event_type.readable_versions, event_type.__name__
+
+
+async def _is(count, wanted: int) -> bool:
+    return await count == wanted

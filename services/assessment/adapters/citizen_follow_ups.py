@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, case, func, select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.assessment.adapters.rows import counts_by_unit as by_unit
 from services.assessment.adapters.rows import locked as _locked
 from services.assessment.adapters.tables import citizen_follow_ups as follow_ups
 
@@ -65,16 +66,4 @@ async def counts_by_unit(
 ) -> dict[str, dict[str, int]]:
     """Per unit, the follow-ups of ratings of ``months``: ``opened`` and how many are
     ``done``."""
-    t = follow_ups.c
-    rows = (
-        await session.execute(
-            select(
-                t.unit_id,
-                func.count(),
-                func.coalesce(func.sum(case((t.status == "done", 1), else_=0)), 0),
-            )
-            .where(t.ward == ward, t.period.in_(list(months)))
-            .group_by(t.unit_id)
-        )
-    ).all()
-    return {row[0]: {"opened": int(row[1]), "done": int(row[2])} for row in rows}
+    return await by_unit(session, follow_ups, ward, months, "done", ("opened", "done"))

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, case, func, select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.assessment.adapters.rows import counts_by_unit as by_unit
 from services.assessment.adapters.rows import locked as _locked
 from services.assessment.adapters.tables import initiatives
 
@@ -69,16 +70,4 @@ async def counts_by_unit(
 ) -> dict[str, dict[str, int]]:
     """Per unit, the initiatives proposed in ``months``: ``proposed`` (all of them) and how
     many of those are ``adopted`` now."""
-    t = initiatives.c
-    rows = (
-        await session.execute(
-            select(
-                t.unit_id,
-                func.count(),
-                func.coalesce(func.sum(case((t.status == "adopted", 1), else_=0)), 0),
-            )
-            .where(t.ward == ward, t.period.in_(list(months)))
-            .group_by(t.unit_id)
-        )
-    ).all()
-    return {row[0]: {"proposed": int(row[1]), "adopted": int(row[2])} for row in rows}
+    return await by_unit(session, initiatives, ward, months, "adopted", ("proposed", "adopted"))

@@ -9,10 +9,9 @@ import uuid
 from typing import Any
 
 from contracts.events import CitizenFollowUpData, CitizenFollowUpDone, CitizenFollowUpOpened
-from contracts.roles import Role
 from services.assessment.adapters import citizen_follow_ups as follow_ups
 from services.assessment.adapters import org
-from services.assessment.handlers.common import Context, local_date, ward_policy
+from services.assessment.handlers.common import Context, closes_for, local_date, ward_policy
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.uow import UnitOfWork
 
@@ -83,10 +82,8 @@ async def mark_done(
     if row is None:
         raise Refusal(Kind.NOT_FOUND, "unknown_follow_up", "follow_up_id")
     principal = context.principal
-    if not (
-        principal.subject_id == row.owner_id
-        or (principal.role is Role.UNIT_HEAD and principal.unit_id == row.unit_id)
-    ):
+    # Not administrators: whoever marks it done is the one who called the citizen back.
+    if not closes_for(principal, row.owner_id, row.unit_id, admins=False):
         raise Refusal(Kind.FORBIDDEN, "not_action_owner", "follow_up_id")
     if row.status == "done":
         raise Refusal(Kind.CONFLICT, "follow_up_closed", "follow_up_id")

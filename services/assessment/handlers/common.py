@@ -16,6 +16,7 @@ from contracts.common import LOCAL_TZ
 from contracts.envelope import Actor
 from contracts.events import CalendarDay
 from contracts.periods import Month
+from contracts.roles import Role
 from services.assessment.adapters import calendar as stored_calendar
 from services.assessment.adapters import catalogs, org, periods
 from services.assessment.domain.graders import Seat
@@ -133,6 +134,17 @@ async def period_is_open(
         return False
     calendar = await ward_policy(session, ward, policy)
     return not calendar.closed_by_date(Month.parse(period), now)
+
+
+def closes_for(principal: Principal, owner_id: str, unit_id: str, admins: bool = True) -> bool:
+    """Whether ``principal`` may mark a unit's task done (a corrective action, a review's
+    follow-up, a citizen's call-back): its owner, the head of its unit, and (``admins``) an
+    administrator."""
+    return (
+        principal.subject_id == owner_id
+        or (admins and principal.role is Role.ADMIN)
+        or (principal.role is Role.UNIT_HEAD and principal.unit_id == unit_id)
+    )
 
 
 def local_date(moment: datetime) -> date:

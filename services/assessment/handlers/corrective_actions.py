@@ -34,6 +34,7 @@ from services.assessment.domain.audits import ItemInput, findings
 from services.assessment.domain.window import check_due
 from services.assessment.handlers.common import (
     Context,
+    closes_for,
     find_person,
     required_reason,
     ward_policy,
@@ -178,11 +179,7 @@ async def close_corrective_action(
         raise Refusal(Kind.INVALID, "required", "note")
     row = await _action(uow, context, action_id)
     principal = context.principal
-    may_close = (
-        principal.subject_id == row.owner_id
-        or principal.role is Role.ADMIN
-        or (principal.role is Role.UNIT_HEAD and principal.unit_id == row.unit_id)
-    )
+    may_close = closes_for(principal, row.owner_id, row.unit_id)
     if await audits.auditor_of(uow.session, row.audit_id) == principal.subject_id:
         raise Refusal(Kind.FORBIDDEN, "own_finding", "action_id")
     if not may_close:

@@ -32,7 +32,13 @@ from contracts.roles import Role
 from services.assessment.adapters import reviews
 from services.assessment.adapters.scoring_figures import ScoringFigures, ScoringUnavailable
 from services.assessment.domain.window import check_due
-from services.assessment.handlers.common import Context, check_unit, find_person, local_date
+from services.assessment.handlers.common import (
+    Context,
+    check_unit,
+    closes_for,
+    find_person,
+    local_date,
+)
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.uow import UnitOfWork
 
@@ -182,11 +188,7 @@ async def close_follow_up(
         raise Refusal(Kind.INVALID, "required", "note")
     row = await _follow_up(uow, context, follow_up_id)
     principal = context.principal
-    may_close = (
-        principal.subject_id == row.owner_id
-        or principal.role is Role.ADMIN
-        or (principal.role is Role.UNIT_HEAD and principal.unit_id == row.unit_id)
-    )
+    may_close = closes_for(principal, row.owner_id, row.unit_id)
     if not may_close:
         raise Refusal(Kind.FORBIDDEN, "not_action_owner", "follow_up_id")
     if row.status == "closed":

@@ -20,6 +20,7 @@ from services.assessment.adapters.photo_store import PhotoStore
 from services.assessment.domain.photos import JPEG, PNG, WEBP, CleanPhoto, clean_photo
 from services.assessment.entrypoints.deps import SUBMISSION_ERRORS, Sessions, submissions_of
 from services.assessment.handlers.evidence import EvidenceUpload
+from services.assessment.handlers.seats import current_principal
 from services.runtime.auth import Principal
 from services.runtime.http import Caller, IdempotencyKey, error_responses, require
 from services.runtime.refusals import Kind, Refusal
@@ -72,7 +73,7 @@ async def read_capped(request: Request, limit: int) -> bytes:
     },
 )
 async def upload_evidence(
-    request: Request, caller: Uploader, key: IdempotencyKey = None
+    request: Request, caller: Uploader, db: Sessions, key: IdempotencyKey = None
 ) -> JSONResponse:
     """The photo is the body: JPEG, PNG or WebP (told by its bytes), at most 10 MB and 24
     million pixels (the policy's). It is kept re-encoded, without its metadata (GPS position,
@@ -80,6 +81,10 @@ async def upload_evidence(
     an audit item cites the id in ``evidence_ids``, the closing of a corrective action in
     ``evidence``."""
     submissions = submissions_of(request)
+    # A person of the ward's org chart (403 otherwise) before a byte is read or decoded: any
+    # person's role may upload, so the role alone no longer keeps strangers' bodies out.
+    async with db() as session:
+        await current_principal(session, caller)
     data = await read_capped(request, submissions.policy.evidence_max_bytes)
     async with _DECODING:
         photo: CleanPhoto = await asyncio.to_thread(clean_photo, data, submissions.policy)

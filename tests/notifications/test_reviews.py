@@ -1,7 +1,8 @@
 """Periodic reviews in notifications: a unit's review of a month, quarter or year not written by
 its deadline (the policy's working day after the period) is alerted to the unit head; a
 follow-up the review set is overdue by its due date while open, alerted to its owner, and
-resolved when it is closed. Real NATS and a real SMTP server."""
+resolved when it is closed; so is a dissatisfied citizen's call-back until it is done. Real NATS
+and a real SMTP server."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ import pytest
 
 from contracts.envelope import Actor
 from contracts.events import (
+    CitizenFollowUpData,
+    CitizenFollowUpDone,
+    CitizenFollowUpOpened,
     PeriodReviewWritten,
     PeriodReviewWrittenData,
     ReviewFollowUp,
@@ -95,3 +99,36 @@ async def test_a_review_not_written_by_its_working_day_is_alerted_to_the_unit_he
         "[5S+] Chưa họp đánh giá, rút kinh nghiệm: Phòng Kinh tế, quý I/2026"
     ]
     assert "hạn chót là ngày 14/04/2026" in missing[0].text
+
+
+async def test_a_dissatisfied_citizen_not_called_back_in_time_is_alerted(notifications, mailbox):
+    service = await notifications(clock_start=local(2026, 3, 2, 9), repeat_hours=1000)
+    await watching(service)
+    data = CitizenFollowUpData(
+        follow_up_id=uuid.uuid4(),
+        feedback_id=uuid.uuid4(),
+        unit_id="kt",
+        owner_id="p010",
+        due_on=date(2026, 3, 4),
+    )
+    kiosk = Actor(kind="device", id="kiosk-1")
+    opened = CitizenFollowUpOpened(
+        ward=WARD, occurred_at=local(2026, 3, 2, 9), actor=kiosk, data=data
+    )
+    await service.publish(opened)
+    await service.settled()
+    assert await service.at(local(2026, 3, 4, 17)) == 0
+    assert await service.at(local(2026, 3, 5, 8)) == 1
+    (late,) = mailbox.to("p010")
+    assert late.subject == "[5S+] Chưa liên hệ lại người dân không hài lòng: Phòng Kinh tế"
+    assert "đến hạn ngày 04/03/2026" in late.text
+
+    done = CitizenFollowUpDone(
+        ward=WARD,
+        occurred_at=local(2026, 3, 5, 9),
+        actor=HEAD,
+        data=data.model_copy(update={"done_by": "p010"}),
+    )
+    await service.publish(done)
+    await service.wait_mail(2)
+    assert mailbox.to("p010")[-1].subject.startswith("[5S+] Đã khắc phục: Chưa liên hệ lại")

@@ -14,7 +14,8 @@ once made:
   counts from the submission of the revision waiting; a review (a return included) ends it;
 - ``corrective_action.overdue`` (action) is owed while the action is open, by its current due
   date; a reopened action is owed again, by its new one; ``review_follow_up.overdue`` (a task a
-  periodic review set) likewise, by its due date, until it is closed;
+  periodic review set) and ``citizen_follow_up.overdue`` (a call-back owed to a dissatisfied
+  citizen) likewise, by their due dates, until closed or done;
 - ``period_review.missing`` (unit, month, quarter or year) is owed until the unit's review of
   the period is written.
 """
@@ -33,8 +34,13 @@ AUDIT = "audit"
 SELF_ASSESSMENT = "self_assessment"
 ACTION = "corrective_action"
 FOLLOW_UP = "review_follow_up"
+CALL_BACK = "citizen_follow_up"
 #: The deadline of each kind of task followed by its due date.
-_OVERDUE = {ACTION: rules.ACTION_OVERDUE, FOLLOW_UP: rules.FOLLOW_UP_OVERDUE}
+_OVERDUE = {
+    ACTION: rules.ACTION_OVERDUE,
+    FOLLOW_UP: rules.FOLLOW_UP_OVERDUE,
+    CALL_BACK: rules.CALL_BACK_OVERDUE,
+}
 
 LIVE, WITHDRAWN = "live", "withdrawn"
 SUBMITTED, RETURNED = "submitted", "returned"

@@ -13,6 +13,8 @@ goes one level up the chain after the configured working days:
 - ``corrective_action.overdue``: its owner → the unit head → the vice-chairman → the chairman;
 - ``review_follow_up.overdue`` (a task a unit's periodic review set): the same as a corrective
   action's;
+- ``citizen_follow_up.overdue`` (a dissatisfied citizen not called back by its due date): its
+  owner (the unit head) → the vice-chairman in charge → the chairman;
 - ``period_review.missing`` (a unit's review of a month, quarter or year not written by its
   deadline): the unit head → the vice-chairman in charge → the chairman;
 - ``low_score.<metric>``: the unit head (and the vice-chairman in charge, for a unit total or
@@ -34,6 +36,7 @@ AUDIT_MISSING = "audit.missing"
 ACTION_OVERDUE = "corrective_action.overdue"
 FOLLOW_UP_OVERDUE = "review_follow_up.overdue"
 PERIOD_REVIEW_MISSING = "period_review.missing"
+CALL_BACK_OVERDUE = "citizen_follow_up.overdue"
 #: The rules that watch a deadline (each has its text in ``texts.yaml`` under its name).
 DEADLINE_RULES = frozenset(
     {
@@ -43,6 +46,7 @@ DEADLINE_RULES = frozenset(
         ACTION_OVERDUE,
         FOLLOW_UP_OVERDUE,
         PERIOD_REVIEW_MISSING,
+        CALL_BACK_OVERDUE,
     }
 )
 #: Scoring's metrics about citizens rather than the 5S checklist.
@@ -94,7 +98,7 @@ def route(
     rule: str, unit_id: str, people: Sequence[OrgPerson], person_id: str | None = None
 ) -> Route:
     chain = leaders(unit_id, people)
-    if rule in (SELF_ASSESSMENT_MISSING, ACTION_OVERDUE, FOLLOW_UP_OVERDUE):
+    if rule in (SELF_ASSESSMENT_MISSING, ACTION_OVERDUE, FOLLOW_UP_OVERDUE, CALL_BACK_OVERDUE):
         concerned = tuple(p for p in people if p.person_id == person_id)
         return Route((concerned, *chain))
     if rule == AUDIT_MISSING:

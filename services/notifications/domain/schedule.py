@@ -98,7 +98,7 @@ class Deadlines:
             return self.calendar.nth_working_day(Month.parse(period).shift(1), self.audit_day)
         if rule == rules.REVIEW_OVERDUE:
             return self.review_due(date.fromisoformat(basis["submitted_on"]))
-        if rule in (rules.ACTION_OVERDUE, rules.FOLLOW_UP_OVERDUE):
+        if rule in (rules.ACTION_OVERDUE, rules.FOLLOW_UP_OVERDUE, rules.CALL_BACK_OVERDUE):
             return date.fromisoformat(basis["due_on"])
         if rule == rules.PERIOD_REVIEW_MISSING:
             after = Period.parse(period).months()[-1].shift(1)

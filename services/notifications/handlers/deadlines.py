@@ -21,7 +21,7 @@ from services.notifications.handlers.context import Context
 #: Obligations watched from their own events; a month's self-assessments and audits are watched
 #: from ``ensure_month`` (a deployment does not alert months before it existed).
 _WATCHED_FROM_EVENTS = frozenset(
-    {rules.REVIEW_OVERDUE, rules.ACTION_OVERDUE, rules.FOLLOW_UP_OVERDUE}
+    {rules.REVIEW_OVERDUE, rules.ACTION_OVERDUE, rules.FOLLOW_UP_OVERDUE, rules.CALL_BACK_OVERDUE}
 )
 
 

@@ -20,6 +20,8 @@ from contracts.events import (
     AuditSubmitted,
     AuditWithdrawn,
     CalendarPublished,
+    CitizenFollowUpDone,
+    CitizenFollowUpOpened,
     CorrectiveActionClosed,
     CorrectiveActionOpened,
     CorrectiveActionReopened,
@@ -66,6 +68,7 @@ EVENTS.register(CorrectiveActionOpened, CorrectiveActionClosed, CorrectiveAction
 )
 EVENTS.register(PeriodReviewWritten)(submissions.review_written)
 EVENTS.register(ReviewFollowUpClosed)(submissions.follow_up_closed)
+EVENTS.register(CitizenFollowUpOpened, CitizenFollowUpDone)(submissions.call_back_changed)
 
 
 async def apply(

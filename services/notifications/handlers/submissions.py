@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts.envelope import Event
 from contracts.events import (
     AuditAmended,
     AuditSubmitted,
     AuditWithdrawn,
+    CitizenFollowUpDone,
+    CitizenFollowUpOpened,
     CorrectiveActionClosed,
     CorrectiveActionOpened,
     CorrectiveActionReopened,
@@ -135,7 +138,9 @@ async def review_written(ctx: Context, event: PeriodReviewWritten) -> None:
     await settle(ctx, ward, owed.review_obligation(data.unit_id, data.period, written=True))
     for task in data.follow_ups:
         details = {"due_on": task.due_on.isoformat(), "owner_id": task.owner_id}
-        await _follow_up(ctx, event, str(task.follow_up_id), data.unit_id, owed.OPEN, details)
+        await _task(
+            ctx, event, owed.FOLLOW_UP, str(task.follow_up_id), data.unit_id, owed.OPEN, details
+        )
 
 
 async def follow_up_closed(ctx: Context, event: ReviewFollowUpClosed) -> None:
@@ -144,21 +149,36 @@ async def follow_up_closed(ctx: Context, event: ReviewFollowUpClosed) -> None:
     details = await obligations.record_details(
         ctx.session, ward, owed.FOLLOW_UP, str(data.follow_up_id)
     )
-    await _follow_up(ctx, event, str(data.follow_up_id), data.unit_id, owed.CLOSED, details)
+    await _task(
+        ctx, event, owed.FOLLOW_UP, str(data.follow_up_id), data.unit_id, owed.CLOSED, details
+    )
 
 
-async def _follow_up(
+async def call_back_changed(
+    ctx: Context, event: CitizenFollowUpOpened | CitizenFollowUpDone
+) -> None:
+    """A call-back owed to a dissatisfied citizen: overdue by its due date until done."""
+    data = event.data
+    details = {"due_on": data.due_on.isoformat(), "owner_id": data.owner_id}
+    status = owed.CLOSED if isinstance(event, CitizenFollowUpDone) else owed.OPEN
+    await _task(ctx, event, owed.CALL_BACK, str(data.follow_up_id), data.unit_id, status, details)
+
+
+async def _task(
     ctx: Context,
-    event: PeriodReviewWritten | ReviewFollowUpClosed,
-    follow_up_id: str,
+    event: Event,
+    kind: str,
+    task_id: str,
     unit_id: str,
     status: str,
     details: dict[str, Any],
 ) -> None:
+    """A unit's task followed by its due date (a review's follow-up, a citizen's call-back),
+    kept as it stands now and settled like a corrective action."""
     record = Record(
-        kind=owed.FOLLOW_UP,
-        record_id=follow_up_id,
-        subject_id=follow_up_id,
+        kind=kind,
+        record_id=task_id,
+        subject_id=task_id,
         period="",
         unit_id=unit_id,
         status=status,

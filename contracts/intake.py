@@ -243,6 +243,11 @@ class CampaignAuditIn(Body):
     performed_at: AwareDatetime = Field(description="Within the campaign's dates (Vietnam time)")
     items: list[PlusItemIn] = Field(max_length=30, description="Every item once, 0-4 or null")
     note: Note | None = None
+    evidence_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Photos the auditor uploaded (POST /v1/evidence), cited by no other audit",
+    )
 
 
 class CampaignAuditCommand(CampaignAuditIn):

@@ -1,7 +1,7 @@
 """Campaigns through the API: an administrator publishes "Ngày xanh lần thứ I" with its own
 checklist (drawn from the catalogue and written for it), auditors audit units against it within
 its dates, and the results per unit and ward-wide are exact and apart from the monthly 5S
-figures. Real NATS, real PostgreSQL."""
+figures; an audit's photos are seen by whoever sees the unit. Real NATS, real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from datetime import timedelta
 import pytest
 
 from tests.assessment.conftest import ADMIN, AUDITOR_KT, AUDITOR_VP, now_local
+from tests.assessment.photos import phone_photo
+from tests.conftest import bearer
 
 pytestmark = [pytest.mark.nats, pytest.mark.postgres]
 
@@ -45,7 +47,19 @@ async def test_a_green_day_audited_per_unit_and_ward_wide(service) -> None:
             {"code": c, "score": v} for c, v in zip(("S3.6", "S2.6", "C.1"), values, strict=True)
         ]
 
-    vhxh = {"unit_id": "vhxh", "performed_at": when, "items": scores(4, 3, None)}
+    photo = await service.http.post(
+        "/v1/evidence",
+        content=phone_photo(),
+        headers={**AUDITOR_KT, "Content-Type": "image/jpeg"},
+    )
+    assert photo.status_code == 201, photo.text
+    photo_id = photo.json()["evidence_id"]
+    vhxh = {
+        "unit_id": "vhxh",
+        "performed_at": when,
+        "items": scores(4, 3, None),
+        "evidence_ids": [photo_id],
+    }
     kt = {"unit_id": "kt", "performed_at": when, "items": scores(1, 2, 2)}
     assert (await service.http.post(path, json=vhxh, headers=AUDITOR_KT)).status_code == 201
     assert (await service.http.post(path, json=kt, headers=AUDITOR_VP)).status_code == 201
@@ -68,6 +82,16 @@ async def test_a_green_day_audited_per_unit_and_ward_wide(service) -> None:
     results = {u["unit_id"]: u["result"] for u in listed["units"]}
     # vhxh: (4 + 3) / (4 × 2), N/A left out = 7/8; kt: 5/12; the ward pools 12/20 = 3/5.
     assert results["vhxh"] == {"numerator": 7, "denominator": 8, "percent": 87.5}
+    photos = {u["unit_id"]: u["evidence_ids"] for u in listed["units"]}
+    assert photos == {"vhxh": [photo_id], "kt": []}
+    # The photo is seen by whoever sees the unit: its head, not another unit's.
+    head_vhxh = bearer("unit_head", "p017", "vhxh")
+    seen = await service.http.get(f"/v1/evidence/{photo_id}", headers=head_vhxh)
+    assert seen.status_code == 200 and seen.headers["content-type"].startswith("image/")
+    other = await service.http.get(
+        f"/v1/evidence/{photo_id}", headers=bearer("unit_head", "p010", "kt")
+    )
+    assert other.status_code in (403, 404)
     assert results["kt"] == {"numerator": 5, "denominator": 12, "percent": 41.7}
     assert listed["ward_result"] == {"numerator": 3, "denominator": 5, "percent": 60.0}
     # Apart from the monthly 5S figures: no audit, no corrective action came of it.

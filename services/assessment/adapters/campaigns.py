@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.assessment.adapters.tables import campaign_audits, campaigns
+from services.assessment.adapters.tables import campaign_audits, campaigns, evidence
 
 
 async def insert(session: AsyncSession, campaign_id: uuid.UUID, **values: Any) -> None:
@@ -57,3 +57,20 @@ async def of_ward(
         )
     ).all()
     return rows, audits
+
+
+async def photos_of(
+    session: AsyncSession, ward: str, audit_ids: Sequence[str]
+) -> dict[str, list[str]]:
+    """The evidence ids each of ``audit_ids`` cites, by audit id."""
+    rows = (
+        await session.execute(
+            select(evidence.c.evidence_id, evidence.c.audit_id).where(
+                evidence.c.ward == ward, evidence.c.audit_id.in_(list(audit_ids))
+            )
+        )
+    ).all()
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        found.setdefault(row.audit_id, []).append(row.evidence_id)
+    return found

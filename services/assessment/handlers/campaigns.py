@@ -19,6 +19,7 @@ from services.assessment.adapters import campaigns
 from services.assessment.domain.audits import match_items
 from services.assessment.domain.campaigns import checklist
 from services.assessment.handlers.common import Context, check_unit, get_catalog, local_date
+from services.assessment.handlers.evidence import cite_photos
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.uow import UnitOfWork
 
@@ -61,7 +62,8 @@ async def audit(
     ``assessment.campaign.audited``. Errors: 404 ``unknown_campaign``; 422 ``unknown_unit``,
     ``outside_campaign`` (``performed_at`` not within its dates, Vietnam time), the items'
     (``unknown_item``, ``duplicate_item``, ``missing_items``); 403 ``own_unit``; 409
-    ``campaign_audited`` (one audit per unit and campaign)."""
+    ``campaign_audited`` (one audit per unit and campaign); the photos' (``cite_photos``:
+    ``unknown_evidence``, ``evidence_of_another_audit``), seen then by whoever sees the unit."""
     row = await campaigns.find(uow.session, context.ward, body.campaign_id)
     if row is None:
         raise Refusal(Kind.NOT_FOUND, "unknown_campaign", "campaign_id")
@@ -77,6 +79,8 @@ async def audit(
         raise Refusal(Kind.CONFLICT, "campaign_audited", "unit_id")
     scores = [CampaignScore(code=code, score=seen[code].score) for code in expected]
     audit_id = uuid.uuid4()
+    photos = {f"evidence_ids[{i}]": str(e) for i, e in enumerate(body.evidence_ids)}
+    await cite_photos(uow.session, context, audit_id, body.unit_id, photos)
     await campaigns.insert_audit(
         uow.session,
         audit_id,

@@ -13,9 +13,11 @@ from services.assessment.domain.campaigns import result, shown
 
 async def campaign_list(session: AsyncSession, ward: str) -> list[dict[str, Any]]:
     """``[{campaign_id, title, starts_on, ends_on, items: [{code, text}], units: [{unit_id,
-    performed_at, result}], ward_result}]``; a result is ``{numerator, denominator, percent}``
+    performed_at, result, evidence_ids}], ward_result}]`` (the photos: ``GET
+    /v1/evidence/{id}``); a result is ``{numerator, denominator, percent}``
     (the scores' sum over 4 × items scored; the ward's pools every unit's items)."""
     rows, audits = await campaigns.of_ward(session, ward)
+    photos = await campaigns.photos_of(session, ward, [a.audit_id for a in audits])
     answer = []
     for row in rows:
         mine = [a for a in audits if a.campaign_id == row.campaign_id]
@@ -32,6 +34,7 @@ async def campaign_list(session: AsyncSession, ward: str) -> list[dict[str, Any]
                         "unit_id": a.unit_id,
                         "performed_at": a.performed_at.isoformat(),
                         "result": shown(result(item["score"] for item in a.items)),
+                        "evidence_ids": sorted(photos.get(a.audit_id, [])),
                     }
                     for a in mine
                 ],

@@ -91,11 +91,13 @@ async def test_replayed_dead_letters_are_applied_once_and_a_second_replay_does_n
             )
         await js.publish("ward5s.binh-dong.assessment.period.closed", b'{"type": "assessment.')
 
-        async def parked() -> bool:
-            return (await js.stream_info("DEADLETTER")).state.messages == 4  # 2 + 1 each
+        async def parked() -> bool:  # 2 + 1 each, and the rest applied
+            return (await js.stream_info("DEADLETTER")).state.messages == 4 and (
+                sum(failing.applied.values()),
+                sum(healthy.applied.values()),
+            ) == (3, 5)
 
         assert await eventually(parked, within=20)
-        assert sum(failing.applied.values()) == 3 and sum(healthy.applied.values()) == 5
 
         listed = await asyncio.to_thread(cli, nats_server.url, "list")
         assert listed.returncode == 0, listed.stderr

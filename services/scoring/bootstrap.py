@@ -118,6 +118,7 @@ def build_app(config: ServiceSettings | None = None) -> FastAPI:
     app.state.serves_cities = True
     #: People's commands (the chairman's decisions, the rebuild) through the one pipeline.
     app.state.commands = ScoringCommands(runtime.sessions, scoring.policy, clock, rebuild_live)
+    app.state.commands.gate = runtime.check_bus  # 503 while the bus cannot store the events
     return app
 
 

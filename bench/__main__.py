@@ -22,7 +22,7 @@ from typing import Any
 from bench import notifications, scoring, system
 from bench.table import Row, render, say
 
-BENCHMARKS = ("assessment", "scoring", "notifications", "system")
+BENCHMARKS = ("assessment", "scoring", "notifications", "system", "profile")
 
 
 @dataclass(frozen=True)

@@ -199,6 +199,7 @@ CASES: list[tuple[type[BaseModel], str, str, dict[str, str], dict[str, Any]]] = 
         STAFF_KT,
         {"title": "x", "problem": "x", "proposal": "x", "expected_effect": "x", "by_unit": False},
     ),
+    (schemas.RatingCodesIn, "POST", "/v1/rating-codes", HEAD_KT, {"unit_id": "kt", "count": 2}),
     (
         schemas.TaskResultIn,
         "POST",

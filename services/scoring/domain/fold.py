@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from sys import intern
 from typing import Any
 
 from contracts.envelope import Event
@@ -74,14 +75,16 @@ def fact_of(sequence: int, event: Event) -> Fact:
         record = record_after(event)
         flat = flatten(record.sums)
         # The stored row's fields in a run (event id first), so the row is a slice of the fact.
+        # The ward, unit and month repeat from audit to audit: interned, a chunk of facts holds
+        # (and pickles, and the rebuild keeps) one string of each instead of one per audit.
         return (
             AUDIT,
             sequence,
             event_id,
-            event.ward,
+            intern(event.ward),
             str(event.data.audit_id),
-            record.unit_id,
-            record.month,
+            intern(record.unit_id),
+            intern(record.month),
             record.revision,
             record.live,
             sums_json_text(flat),

@@ -28,6 +28,7 @@ import gc
 import json
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -499,6 +500,7 @@ async def service_processes(
     finally:
         for process in processes:
             process.stop()
+        shutil.rmtree(scratch, ignore_errors=True)  # the processes' logs
 
 
 async def settle(runtime: Any) -> None:

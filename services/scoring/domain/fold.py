@@ -54,7 +54,7 @@ from services.scoring.domain.satisfaction import VERY_DISSATISFIED, local_day
 
 #: A fact: ``(kind, stream sequence, event id, ...)``, the rest depending on the kind:
 #:
-#: - AUDIT: ward, audit id, unit, month, revision, live, sums as JSON text, sums (flat);
+#: - AUDIT: ward, audit id, unit, month, revision, live, sums (flat; as JSON text when written);
 #: - REVIEW: ward, self-assessment id, its :class:`ReviewRecord`;
 #: - TASK_RESULT: ward, person, month, its :data:`TaskResultState`;
 #: - FEEDBACK: ward, unit, month, level, the local day of a "Rất không hài lòng" (else None);
@@ -87,7 +87,6 @@ def fact_of(sequence: int, event: Event) -> Fact:
             intern(record.month),
             record.revision,
             record.live,
-            sums_json_text(flat),
             flat,
         )
     if isinstance(event, SelfAssessmentReviewed):
@@ -204,9 +203,12 @@ class Fold:
     # --- the final rows, each a tuple in its table's column order --------------------------------
 
     def audit_records(self) -> Iterator[tuple[Any, ...]]:
-        """event_id, ward, audit_id, unit_id, month, revision, live, sums (JSON text)."""
+        """event_id, ward, audit_id, unit_id, month, revision, live, sums (JSON text).
+
+        The JSON is made here, as each row is written, rather than kept in every audit's fact
+        for the whole fold: a rebuild holds every live audit's fact at once."""
         for fact in self._audits.values():
-            yield fact[2:10]
+            yield (*fact[2:9], sums_json_text(fact[9]))
 
     def unit_month_pillars(self) -> Iterator[tuple[Any, ...]]:
         """ward, unit_id, month, pillar, points, max_points, scored_items, na_items: the live
@@ -216,7 +218,7 @@ class Fold:
         groups: dict[tuple[str, str, str, FlatSums], list[FlatSums]] = {}
         for fact in self._audits.values():
             if fact[8]:
-                flat = fact[10]
+                flat = fact[9]
                 key = (fact[3], fact[5], fact[6], flat[::5])
                 group = groups.get(key)
                 if group is None:

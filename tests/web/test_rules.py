@@ -19,7 +19,15 @@ from fastapi import FastAPI
 
 from services.web.bootstrap import build_app
 from services.web.domain.sessions import WebSession, home_of, session_of
-from services.web.domain.texts import TEXTS, language, local_date, month_label, text
+from services.web.domain.texts import (
+    ALL_TEXTS,
+    TEXTS,
+    language,
+    local_date,
+    merged,
+    month_label,
+    text,
+)
 from services.web.entrypoints.devices import qr_link
 from services.web.entrypoints.pages import _local
 from services.web.settings import WebSettings
@@ -78,8 +86,16 @@ def test_vietnamese_first_and_dates_in_vietnam_time() -> None:
     assert month_label("2026-03") == "03/2026"
     assert text("not_applicable", "vi") == "Không áp dụng"
     assert text("not_applicable", "en") == "Not applicable"
-    for vi, en in TEXTS.values():
+    for vi, en in ALL_TEXTS.values():
         assert vi.strip() and en.strip()
+
+
+def test_a_text_key_defined_by_two_tables_is_refused() -> None:
+    # The programme's "acknowledge" once hid the alert inbox's ("Xác nhận đã nhận").
+    assert text("acknowledge", "vi") == "Xác nhận đã nhận"
+    assert text("review_acknowledge", "vi") == "Ghi nhận bản đánh giá"
+    with pytest.raises(ValueError, match="acknowledge"):
+        merged(TEXTS, {"acknowledge": ("Ghi nhận", "Acknowledge")}, {"acknowledge": ("a", "b")})
 
 
 def test_redirects_stay_on_this_site() -> None:

@@ -10,6 +10,7 @@ from types import MappingProxyType
 
 from contracts.common import LOCAL_TZ
 from services.web.domain.leader_texts import LEADER_TEXTS
+from services.web.domain.programme_texts import PROGRAMME_TEXTS
 
 LANGUAGES = ("vi", "en")
 
@@ -212,11 +213,25 @@ TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
 )
 
 
+def merged(*tables: Mapping[str, tuple[str, str]]) -> Mapping[str, tuple[str, str]]:
+    """The pages' text tables as one; ValueError on a key two tables define, so that neither
+    silently hides the other's words."""
+    texts: dict[str, tuple[str, str]] = {}
+    for table in tables:
+        if clash := texts.keys() & table.keys():
+            raise ValueError(f"text keys defined twice: {sorted(clash)}")
+        texts.update(table)
+    return MappingProxyType(texts)
+
+
+ALL_TEXTS = merged(TEXTS, LEADER_TEXTS, PROGRAMME_TEXTS)
+
+
 def text(key: str, lang: str) -> str:
-    """The text ``key`` in ``lang`` (``vi`` for anything but ``en``), of the pages' texts or the
-    leaders' pages' (``leader_texts``); KeyError for an unknown key, so a page never shows a
-    raw key."""
-    vi, en = TEXTS[key] if key in TEXTS else LEADER_TEXTS[key]
+    """The text ``key`` in ``lang`` (``vi`` for anything but ``en``), of the pages' texts, the
+    leaders' pages' (``leader_texts``) or the programme's (``programme_texts``); KeyError for an
+    unknown key, so a page never shows a raw key."""
+    vi, en = ALL_TEXTS[key]
     return unicodedata.normalize("NFC", en if lang == "en" else vi)
 
 

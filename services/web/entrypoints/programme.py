@@ -1,0 +1,173 @@
+"""Periodic reviews (họp đánh giá, rút kinh nghiệm): a unit head writes the review of a month,
+quarter or year (assessment attaches the period's figures) with follow-up tasks; the
+vice-chairman in charge (or the chairman) acknowledges it; a follow-up's owner, or the unit's
+head, closes it with a note. Every form goes to assessment with a key of its own, so a form
+sent twice is one submission."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from contracts.labels import PILLAR_LABELS
+from contracts.roles import Role
+from services.web.adapters.upstream import refusal_of
+from services.web.domain.sessions import WebSession
+from services.web.entrypoints.classification import PERIOD
+from services.web.entrypoints.deps import page, require, web_of
+from services.web.views import leaders as models
+
+router = APIRouter(include_in_schema=False)
+
+READERS = {Role.UNIT_HEAD.value, Role.VICE_CHAIRMAN.value, Role.CHAIRMAN.value, Role.ADMIN.value}
+ACKNOWLEDGERS = {Role.VICE_CHAIRMAN.value, Role.CHAIRMAN.value}
+#: Follow-up rows the form offers; empty rows are left out.
+FOLLOW_UP_ROWS = 3
+
+
+async def _reviews_page(
+    request: Request, period: str | None, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    session = await require(request, READERS)
+    web, lang = web_of(request), web_of(request).cookies.lang(request)
+    periods = models.classification_periods(web.clock.now())
+    period = period or periods[1]  # last month: the one a unit reviews now
+    listed = await web.upstream.read(
+        "assessment", "/v1/reviews", session.access, lang, period=period
+    )
+    units = await web.upstream.read("assessment", "/v1/units", session.access, lang)
+    names = {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in units["units"]}
+    reviews = [
+        {
+            **r,
+            "unit": names.get(r["unit_id"], r["unit_id"]),
+            "scores": _scores(r["figures"].get("scores"), lang),
+            "actions": r["figures"].get("corrective_actions") or {},
+            "follow_ups": [
+                {**f, "owner": _person(session, f["owner_id"]), "closable": _closes(session, r, f)}
+                for f in r["follow_ups"]
+            ],
+            "writer": _person(session, r["written_by"]),
+            "may_acknowledge": session.role in ACKNOWLEDGERS and not r["acknowledged_at"],
+        }
+        for r in listed["reviews"]
+    ]
+    written = {r["unit_id"] for r in reviews}
+    may_write = session.role == Role.UNIT_HEAD.value and session.unit not in written
+    return page(
+        request,
+        "period_reviews.html",
+        session,
+        status=status,
+        period=period,
+        periods=[(key, models.label_of(key, lang)) for key in periods],
+        period_words=models.label_of(period, lang),
+        reviews=reviews,
+        may_write=may_write,
+        unit_name=names.get(session.unit or "", ""),
+        rows=range(FOLLOW_UP_ROWS),
+        error=error,
+        done=request.query_params.get("done") or "",
+        key=uuid.uuid4().hex,
+    )
+
+
+def _scores(scores: Any, lang: str) -> dict[str, Any] | None:
+    """Scoring's figures as attached to the review, pillars named in the catalogue's words."""
+    if not scores:
+        return None
+    pillars = [
+        {**p, "label": PILLAR_LABELS[p["pillar"]].pick(lang)} for p in scores.get("pillars", [])
+    ]
+    return {**scores, "pillars": pillars}
+
+
+def _person(session: WebSession, person_id: str) -> str:
+    """The caller by their own name; another person by their id (assessment's review list
+    carries no names)."""
+    return session.name if person_id == session.subject and session.name else person_id
+
+
+def _closes(session: WebSession, review: dict[str, Any], follow_up: dict[str, Any]) -> bool:
+    """Assessment's rule (``closes_for``), to offer the form: the owner, the unit's head, an
+    administrator; an open task only."""
+    return follow_up["status"] == "open" and (
+        follow_up["owner_id"] == session.subject
+        or session.role == Role.ADMIN.value
+        or (session.role == Role.UNIT_HEAD.value and session.unit == review["unit_id"])
+    )
+
+
+@router.get("/reviews")
+async def reviews_page(
+    request: Request, period: Annotated[str | None, Query(pattern=PERIOD)] = None
+) -> HTMLResponse:
+    return await _reviews_page(request, period)
+
+
+async def _send(request: Request, path: str, body: Any, done: str) -> Response:
+    """Post the form's ``body`` to assessment's ``path`` under the form's key; back to the page
+    of the form's period with ``done`` shown, or the page again with the service's refusal."""
+    session = await require(request, READERS)
+    web = web_of(request)
+    form = await request.form()
+    web.cookies.check_csrf(request, str(form.get("csrf") or ""))
+    period = str(form.get("period") or "") or None
+    answer = await web.upstream.call(
+        "assessment",
+        "POST",
+        path,
+        token=session.access,
+        lang=web.cookies.lang(request),
+        headers={"idempotency-key": str(form.get("key") or uuid.uuid4().hex)[:100]},
+        json=body(session, form),
+    )
+    if answer.status >= 400:
+        refused = refusal_of(answer)
+        return await _reviews_page(request, period, refused.message, refused.status)
+    return RedirectResponse(f"/reviews?period={quote(period or '')}&done={done}", 303)
+
+
+def _review_body(session: WebSession, form: Any) -> dict[str, Any]:
+    follow_ups = [
+        {
+            "task": str(form.get(f"task-{i}") or "").strip(),
+            "owner_id": str(form.get(f"owner-{i}") or session.subject),
+            "due_on": str(form.get(f"due-{i}") or ""),
+        }
+        for i in range(FOLLOW_UP_ROWS)
+    ]
+    return {
+        "unit_id": session.unit,
+        "period": str(form.get("period") or ""),
+        "went_well": str(form.get("went_well") or ""),
+        "went_badly": str(form.get("went_badly") or ""),
+        "lessons": str(form.get("lessons") or ""),
+        "follow_ups": [f for f in follow_ups if f["task"]],
+    }
+
+
+@router.post("/reviews")
+async def write_review(request: Request) -> Response:
+    return await _send(request, "/v1/reviews", _review_body, "written")
+
+
+@router.post("/reviews/{review_id}/acknowledge")
+async def acknowledge(request: Request, review_id: uuid.UUID) -> Response:
+    def body(_: WebSession, form: Any) -> dict[str, Any]:
+        return {"note": str(form.get("note") or "") or None}
+
+    return await _send(request, f"/v1/reviews/{review_id}/acknowledge", body, "acknowledged")
+
+
+@router.post("/reviews/follow-ups/{follow_up_id}/close")
+async def close_follow_up(request: Request, follow_up_id: uuid.UUID) -> Response:
+    def body(_: WebSession, form: Any) -> dict[str, Any]:
+        return {"note": str(form.get("note") or "")}
+
+    path = f"/v1/review-follow-ups/{follow_up_id}/close"
+    return await _send(request, path, body, "closed")

@@ -1,0 +1,111 @@
+"""The pages of the rest of the 5S+ programme in Chromium against assessment and scoring (one
+stack for the module): a unit head writes the review of the month with the figures attached and
+a follow-up, the vice-chairman in charge acknowledges it, the head closes the follow-up with a
+note. Screenshots at phone and desktop sizes, axe-core, and no request leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+
+from contracts.common import LOCAL_TZ
+from tests.support.http import eventually
+from tests.web.conftest import (
+    WebStack,
+    api,
+    no_serious_violations,
+    screenshots,
+    started_web_stack,
+    this_month,
+)
+from tests.web.test_leaders import signed_in
+from tools.demo import audit_body
+
+pytestmark = [pytest.mark.e2e, pytest.mark.nats]
+
+
+@pytest.fixture(scope="module")
+def programme(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebStack]:
+    with started_web_stack(tmp_path_factory.mktemp("programme"), ("assessment", "scoring")) as s:
+        yield s
+
+
+async def test_a_head_writes_the_months_review_the_vice_chairman_acknowledges_it(
+    browser, programme
+) -> None:
+    # Kinh tế's auditor scores the Văn phòng 3 of 4 everywhere; scoring's figures of the month
+    # are what the review attaches.
+    answer = await api(
+        "POST",
+        f"{programme.assessment()}/v1/audits",
+        programme.token("p011"),
+        json=audit_body("vp", 3),
+    )
+    assert answer.status_code == 201, answer.text
+    scores_url = f"{programme.service('scoring')}/v1/units/vp/scores"
+    chairman = programme.token("p001")
+
+    async def scored() -> dict | None:
+        got = await api("GET", scores_url, chairman, params={"period": this_month()})
+        return got.json() if got.status_code == 200 and got.json()["total_percent"] else None
+
+    scores = await eventually(scored, within=30, interval=0.5)
+
+    requests, context, page = await signed_in(browser, programme, "p004")
+    await page.goto(f"{programme.url}/reviews?period={this_month()}")
+    await page.get_by_label("Kết quả đạt được").fill("Bàn tiếp dân gọn gàng, hồ sơ có nhãn")
+    await page.get_by_label("Tồn tại, hạn chế").fill("Kho lưu trữ còn lộn xộn")
+    await page.get_by_label("Bài học kinh nghiệm").fill("Phân công người giữ kho theo tuần")
+    await page.get_by_label("Việc 1").fill("Sắp xếp lại kho lưu trữ")
+    due = (datetime.now(LOCAL_TZ).date() + timedelta(days=10)).isoformat()
+    await page.get_by_label("Hạn hoàn thành 1").fill(due)
+    await no_serious_violations(page)
+    await page.get_by_role("button", name="Gửi bản đánh giá").click()
+    await page.get_by_text("Đã gửi bản đánh giá.").wait_for(timeout=30_000)
+    card = page.locator("section.card", has_text="Kho lưu trữ còn lộn xộn")
+    text = await card.inner_text()
+    assert f"{scores['total_percent']}%" in text  # the figures attached are scoring's
+    assert "Chưa ghi nhận" in text and "Sắp xếp lại kho lưu trữ" in text
+    y, m, d = due.split("-")
+    assert f"{d}/{m}/{y}" in text
+    assert await page.get_by_role("button", name="Gửi bản đánh giá").count() == 0  # once
+    await screenshots(page, "period-review-written")
+    requests.assert_local()
+    await context.close()
+
+    # The vice-chairman in charge of the Văn phòng acknowledges it with a remark.
+    requests, context, page = await signed_in(browser, programme, "p003", phone=False)
+    await page.goto(f"{programme.url}/reviews?period={this_month()}")
+    card = page.locator("section.card", has_text="Kho lưu trữ còn lộn xộn")
+    await card.get_by_label("Ý kiến của lãnh đạo phụ trách").fill("Đồng ý, làm trong tháng")
+    await card.get_by_role("button", name="Ghi nhận bản đánh giá").click()
+    await page.get_by_text("Đã ghi nhận bản đánh giá.").wait_for(timeout=30_000)
+    card = page.locator("section.card", has_text="Kho lưu trữ còn lộn xộn")
+    assert "Đồng ý, làm trong tháng" in await card.inner_text()
+    assert await card.get_by_role("button", name="Ghi nhận bản đánh giá").count() == 0
+    await no_serious_violations(page)
+    await screenshots(page, "period-review-acknowledged")
+    requests.assert_local()
+    await context.close()
+
+    # The head closes the follow-up with a note; assessment holds it.
+    requests, context, page = await signed_in(browser, programme, "p004")
+    await page.goto(f"{programme.url}/reviews?period={this_month()}")
+    await page.get_by_label("Kết quả thực hiện").fill("Đã dán nhãn toàn bộ hộp hồ sơ")
+    await page.get_by_role("button", name="Đóng việc").click()
+    await page.get_by_text("Đã đóng việc.").wait_for(timeout=30_000)
+    assert "Đã xong: Đã dán nhãn toàn bộ hộp hồ sơ" in await page.locator("main").inner_text()
+    listed = await api(
+        "GET",
+        f"{programme.assessment()}/v1/reviews",
+        chairman,
+        params={"period": this_month(), "unit_id": "vp"},
+    )
+    (review,) = listed.json()["reviews"]
+    assert review["acknowledged_by"] == "p003"
+    (task,) = review["follow_ups"]
+    assert (task["status"], task["note"]) == ("closed", "Đã dán nhãn toàn bộ hộp hồ sơ")
+    requests.assert_local()
+    await context.close()

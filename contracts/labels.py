@@ -1,8 +1,8 @@
 """The one table of labels every service and front-end shows (the web pages read it from
 scoring's ``GET /v1/labels``; e-mails, exports and refusals import it): the bands of a person's
 classification in the decree's words, the levels of a citizen's rating, the names of the 5S+
-pillars, the states of audits, corrective actions and classifications, and the way an official
-writes a period ("tháng 01/2026", "quý I/2026", "năm 2026"), in Vietnamese (first) and
+pillars, the states of audits, corrective actions, initiatives and classifications, and the way
+an official writes a period ("tháng 01/2026", "quý I/2026", "năm 2026"), in Vietnamese (first) and
 English. The terms are those of docs/GLOSSARY.md."""
 
 from __future__ import annotations
@@ -101,6 +101,17 @@ ACTION_STATUS_LABELS: Mapping[str, Text] = MappingProxyType(
     }
 )
 
+#: An initiative's (sáng kiến) state in the register, as the chairman or the council decides it.
+INITIATIVE_STATUS_LABELS: Mapping[str, Text] = MappingProxyType(
+    {
+        "proposed": Text(vi="Mới đề xuất", en="Proposed"),
+        "accepted": Text(vi="Được chấp nhận", en="Accepted"),
+        "piloting": Text(vi="Đang áp dụng thử", en="Piloting"),
+        "adopted": Text(vi="Được công nhận, áp dụng", en="Adopted"),
+        "rejected": Text(vi="Không chấp nhận", en="Rejected"),
+    }
+)
+
 _ROMAN = ("I", "II", "III", "IV")
 _MONTHS_EN = (
     "January",
@@ -152,6 +163,7 @@ def labels(lang: str | None = None) -> dict[str, dict[str, object]]:
         "duty_groups": GROUP_LABELS,
         "audit_statuses": AUDIT_STATUS_LABELS,
         "action_statuses": ACTION_STATUS_LABELS,
+        "initiative_statuses": INITIATIVE_STATUS_LABELS,
     }
     return {
         name: {str(key): shown(text) for key, text in table.items()}

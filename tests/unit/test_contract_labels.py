@@ -7,7 +7,7 @@ from typing import get_args
 
 from contracts import intake
 from contracts.common import PILLARS
-from contracts.events import Band
+from contracts.events import Band, InitiativeStatus
 from contracts.labels import BAND_LABELS, LEVEL_LABELS, PILLAR_LABELS
 
 
@@ -74,4 +74,6 @@ def test_every_label_table_is_served_whole() -> None:
     assert vi["levels"]["5"] == "Rất hài lòng"
     assert vi["classification_statuses"]["not_classified"] == "Chưa đủ dữ liệu để xếp loại"
     assert labels("en")["action_statuses"]["open"] == "Open"
+    # Every state an initiative may be in has its words (the register's page shows them).
+    assert set(vi["initiative_statuses"]) == set(get_args(InitiativeStatus))
     assert set(both) == set(vi)

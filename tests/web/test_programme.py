@@ -66,7 +66,8 @@ async def test_a_head_writes_the_months_review_the_vice_chairman_acknowledges_it
     await page.get_by_text("Đã gửi bản đánh giá.").wait_for(timeout=30_000)
     card = page.locator("section.card", has_text="Kho lưu trữ còn lộn xộn")
     text = await card.inner_text()
-    assert f"{scores['total_percent']}%" in text  # the figures attached are scoring's
+    total = f"{scores['total_percent']:.1f}".replace(".", ",")
+    assert total == "75,0" and total in text  # the figures attached are scoring's
     assert "Chưa ghi nhận" in text and "Sắp xếp lại kho lưu trữ" in text
     y, m, d = due.split("-")
     assert f"{d}/{m}/{y}" in text

@@ -19,6 +19,7 @@ from services.web.adapters.upstream import refusal_of
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.classification import PERIOD
 from services.web.entrypoints.deps import page, require, web_of
+from services.web.views import board
 from services.web.views import leaders as models
 
 router = APIRouter(include_in_schema=False)
@@ -73,6 +74,7 @@ async def _reviews_page(
         error=error,
         done=request.query_params.get("done") or "",
         key=uuid.uuid4().hex,
+        decimal=lambda value: board.decimal(value, lang),
     )
 
 

@@ -137,9 +137,16 @@ def test_every_mounted_file_exists(compose: dict[str, Any]) -> None:
                 assert source in compose["volumes"], f"{name}: undeclared volume {source}"
     for path in ("Dockerfile", ".dockerignore"):
         assert (ROOT / path).is_file()
-    for line in (ROOT / "Dockerfile").read_text().splitlines():
+    lines = (ROOT / "Dockerfile").read_text().splitlines()
+    stages = {line.split()[-1] for line in lines if line.startswith("FROM ") and " AS " in line}
+    for line in lines:
         if line.startswith("COPY "):
-            for source in line.split()[1:-1]:
+            words = line.split()[1:-1]
+            stage = next((w[len("--from=") :] for w in words if w.startswith("--from=")), None)
+            if stage is not None:  # copied from an earlier stage of the build, not the context
+                assert stage in stages, f"the Dockerfile copies from {stage}, a stage it lacks"
+                continue
+            for source in words:
                 assert (ROOT / source).exists(), f"the Dockerfile copies {source}, not found"
 
 

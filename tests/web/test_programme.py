@@ -110,3 +110,48 @@ async def test_a_head_writes_the_months_review_the_vice_chairman_acknowledges_it
     assert (task["status"], task["note"]) == ("closed", "Đã dán nhãn toàn bộ hộp hồ sơ")
     requests.assert_local()
     await context.close()
+
+
+async def test_a_head_proposes_an_initiative_and_the_chairman_adopts_it(browser, programme) -> None:
+    requests, context, page = await signed_in(browser, programme, "p004")
+    await page.goto(f"{programme.url}/initiatives")
+    await page.get_by_label("Tên sáng kiến").fill("Số hoá sổ theo dõi hồ sơ")
+    await page.get_by_label("Thực trạng, vấn đề").fill("Tra cứu hồ sơ giấy mất nhiều thời gian")
+    await page.get_by_label("Giải pháp đề xuất").fill("Lập bảng tính dùng chung có mã hồ sơ")
+    await page.get_by_label("Hiệu quả dự kiến").fill("Tra cứu dưới một phút")
+    await page.get_by_label("Sáng kiến của đơn vị").check()
+    await no_serious_violations(page)
+    await page.get_by_role("button", name="Gửi đề xuất").click()
+    await page.get_by_text("Đã gửi đề xuất sáng kiến.").wait_for(timeout=30_000)
+    card = page.locator("section.card", has_text="Số hoá sổ theo dõi hồ sơ")
+    assert "Mới đề xuất" in await card.inner_text()  # the state in contracts.labels' words
+    assert await card.get_by_role("button", name="Ghi quyết định").count() == 0  # not theirs
+    requests.assert_local()
+    await context.close()
+
+    requests, context, page = await signed_in(browser, programme, "p001", phone=False)
+    await page.goto(f"{programme.url}/initiatives")
+    card = page.locator("section.card", has_text="Số hoá sổ theo dõi hồ sơ")
+    assert "Văn phòng HĐND và UBND (của đơn vị)" in await card.inner_text()
+    # Rejecting without a reason is refused by assessment, in Vietnamese, on the page.
+    await card.get_by_label("Quyết định").select_option(label="Không chấp nhận")
+    await card.get_by_role("button", name="Ghi quyết định").click()
+    await page.get_by_role("alert").wait_for(timeout=30_000)
+    assert await page.get_by_role("alert").inner_text() == "Cần ghi rõ lý do."
+    card = page.locator("section.card", has_text="Số hoá sổ theo dõi hồ sơ")
+    assert "Mới đề xuất" in await card.inner_text()
+    await card.get_by_label("Quyết định").select_option(label="Được công nhận, áp dụng")
+    await card.get_by_label("Hiệu quả thực tế").fill("Tra cứu còn 40 giây mỗi hồ sơ")
+    await card.get_by_role("button", name="Ghi quyết định").click()
+    await page.get_by_text("Đã ghi quyết định.").wait_for(timeout=30_000)
+    card = page.locator("section.card", has_text="Số hoá sổ theo dõi hồ sơ")
+    text = await card.inner_text()
+    assert "Được công nhận, áp dụng" in text and "Tra cứu còn 40 giây mỗi hồ sơ" in text
+    assert await card.get_by_role("button", name="Ghi quyết định").count() == 0  # final
+    await no_serious_violations(page)
+    await screenshots(page, "initiatives")
+    listed = await api("GET", f"{programme.assessment()}/v1/initiatives", programme.token("p001"))
+    (initiative,) = listed.json()["initiatives"]
+    assert (initiative["status"], initiative["by_unit"]) == ("adopted", True)
+    requests.assert_local()
+    await context.close()

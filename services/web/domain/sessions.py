@@ -97,11 +97,26 @@ HOMES: dict[str, str] = {
 
 #: The leaders' pages each role is offered in the bar (issue 16), besides their home.
 NAVIGATION: dict[str, tuple[str, ...]] = {
-    Role.UNIT_HEAD.value: ("review", "alerts", "board", "actions", "reviews", "plus"),
-    Role.STAFF.value: ("plus", "actions"),
-    Role.VICE_CHAIRMAN.value: ("board", "alerts", "review", "classification", "reviews"),
-    Role.CHAIRMAN.value: ("board", "alerts", "review", "classification", "reviews"),
-    Role.ADMIN.value: ("board", "alerts", "classification", "actions", "plus"),
+    Role.UNIT_HEAD.value: (
+        "review",
+        "alerts",
+        "board",
+        "actions",
+        "reviews",
+        "initiatives",
+        "plus",
+    ),
+    Role.STAFF.value: ("plus", "actions", "initiatives"),
+    Role.VICE_CHAIRMAN.value: (
+        "board",
+        "alerts",
+        "review",
+        "classification",
+        "reviews",
+        "initiatives",
+    ),
+    Role.CHAIRMAN.value: ("board", "alerts", "review", "classification", "reviews", "initiatives"),
+    Role.ADMIN.value: ("board", "alerts", "classification", "actions", "initiatives", "plus"),
 }
 
 

@@ -7,6 +7,7 @@ sent twice is one submission."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Collection
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -111,14 +112,22 @@ async def reviews_page(
     return await _reviews_page(request, period)
 
 
-async def _send(request: Request, path: str, body: Any, done: str) -> Response:
-    """Post the form's ``body`` to assessment's ``path`` under the form's key; back to the page
-    of the form's period with ``done`` shown, or the page again with the service's refusal."""
-    session = await require(request, READERS)
+#: A page drawn again with a refusal's message and status.
+Again = Callable[[Request, Any, str, int], Awaitable[HTMLResponse]]
+#: A form's body for assessment, from the caller's session and the form.
+Body = Callable[[WebSession, Any], Any]
+
+
+async def send(
+    request: Request, roles: Collection[str], path: str, body: Body, back: str, again: Again
+) -> Response:
+    """Post the form's ``body`` to assessment's ``path`` under the form's key (a form sent twice
+    is one submission); then to ``back`` (its ``{period}`` the form's), or the page again
+    (``again(request, form, message, status)``) with the service's refusal."""
+    session = await require(request, roles)
     web = web_of(request)
     form = await request.form()
     web.cookies.check_csrf(request, str(form.get("csrf") or ""))
-    period = str(form.get("period") or "") or None
     answer = await web.upstream.call(
         "assessment",
         "POST",
@@ -130,8 +139,18 @@ async def _send(request: Request, path: str, body: Any, done: str) -> Response:
     )
     if answer.status >= 400:
         refused = refusal_of(answer)
-        return await _reviews_page(request, period, refused.message, refused.status)
-    return RedirectResponse(f"/reviews?period={quote(period or '')}&done={done}", 303)
+        return await again(request, form, refused.message, refused.status)
+    return RedirectResponse(back.format(period=quote(str(form.get("period") or ""))), 303)
+
+
+async def _again(request: Request, form: Any, message: str, status: int) -> HTMLResponse:
+    return await _reviews_page(request, str(form.get("period") or "") or None, message, status)
+
+
+async def _send(request: Request, path: str, body: Body, done: str) -> Response:
+    return await send(
+        request, READERS, path, body, f"/reviews?period={{period}}&done={done}", _again
+    )
 
 
 def _review_body(session: WebSession, form: Any) -> dict[str, Any]:

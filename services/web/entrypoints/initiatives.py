@@ -1,0 +1,107 @@
+"""The initiatives register (sổ sáng kiến): anyone of the ward proposes an initiative (a unit
+head may propose it as the unit's); the register lists those of the units the caller sees and
+their own with their state; the chairman decides (accepted, piloting, adopted with its
+measured effect, rejected with a reason). A member of the council the policy names decides
+through the API: the page offers the form to the chairman, and assessment checks every
+decision (never one's own, adopted and rejected final)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from contracts.labels import INITIATIVE_STATUS_LABELS
+from contracts.roles import PERSON_ROLES, Role
+from services.web.domain.sessions import WebSession
+from services.web.entrypoints.deps import page, require, web_of
+from services.web.entrypoints.programme import send
+from services.web.views import leaders as models
+
+router = APIRouter(include_in_schema=False)
+
+PEOPLE = {role.value for role in PERSON_ROLES}
+#: The decisions the chairman may take; adopted and rejected are final.
+DECISIONS = ("accepted", "piloting", "adopted", "rejected")
+FINAL = {"adopted", "rejected"}
+
+
+async def _initiatives_page(
+    request: Request, form: Any = None, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    session = await require(request, PEOPLE)
+    web, lang = web_of(request), web_of(request).cookies.lang(request)
+    listed = await web.upstream.read("assessment", "/v1/initiatives", session.access, lang)
+    units = await web.upstream.read("assessment", "/v1/units", session.access, lang)
+    names = {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in units["units"]}
+    shown = [
+        {
+            **i,
+            "unit": names.get(i["unit_id"], i["unit_id"]),
+            "state": INITIATIVE_STATUS_LABELS[i["status"]].pick(lang),
+            "proposer": session.name
+            if i["proposed_by"] == session.subject and session.name
+            else i["proposed_by"],
+            "month": models.label_of(i["period"], lang),
+            "may_decide": session.role == Role.CHAIRMAN.value
+            and i["status"] not in FINAL
+            and i["proposed_by"] != session.subject,
+        }
+        for i in listed["initiatives"]
+    ]
+    return page(
+        request,
+        "initiatives.html",
+        session,
+        status=status,
+        initiatives=shown,
+        decisions=[(d, INITIATIVE_STATUS_LABELS[d].pick(lang)) for d in DECISIONS],
+        is_head=session.role == Role.UNIT_HEAD.value,
+        typed=form or {},
+        error=error,
+        done=request.query_params.get("done") or "",
+        key=uuid.uuid4().hex,
+    )
+
+
+@router.get("/initiatives")
+async def initiatives_page(request: Request) -> HTMLResponse:
+    return await _initiatives_page(request)
+
+
+async def _again(request: Request, form: Any, message: str, status: int) -> HTMLResponse:
+    """The page again with the service's refusal, keeping what was typed in the proposal."""
+    return await _initiatives_page(request, form, message, status)
+
+
+def _proposal(_: WebSession, form: Any) -> dict[str, Any]:
+    return {
+        "title": str(form.get("title") or ""),
+        "problem": str(form.get("problem") or ""),
+        "proposal": str(form.get("proposal") or ""),
+        "expected_effect": str(form.get("expected_effect") or ""),
+        "by_unit": form.get("by_unit") == "1",
+    }
+
+
+def _decision(_: WebSession, form: Any) -> dict[str, Any]:
+    return {
+        "status": str(form.get("status") or ""),
+        "reason": str(form.get("reason") or "") or None,
+        "measured_effect": str(form.get("measured_effect") or "") or None,
+    }
+
+
+@router.post("/initiatives")
+async def propose(request: Request) -> Response:
+    back = "/initiatives?done=proposed"
+    return await send(request, PEOPLE, "/v1/initiatives", _proposal, back, _again)
+
+
+@router.post("/initiatives/{initiative_id}/decide")
+async def decide(request: Request, initiative_id: uuid.UUID) -> Response:
+    path = f"/v1/initiatives/{initiative_id}/decide"
+    chairman = {Role.CHAIRMAN.value}
+    return await send(request, chairman, path, _decision, "/initiatives?done=decided", _again)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from contracts.envelope import Event
 from contracts.events import parse_event
+from contracts.periods import Month
 from services.runtime.db import create_engine, session_factory
 from services.runtime.inbox import claim
 from services.runtime.uow import UnitOfWork
@@ -18,6 +19,8 @@ from services.scoring.adapters.policy_file import default_policy
 from services.scoring.adapters.tables import metadata, plumbing
 from services.scoring.handlers import Scoring
 from services.scoring.rebuild import REBUILT
+from services.scoring.views.units import unit_score, window
+from tests.scoring.events import WARD
 from tests.support.databases import from_template
 
 CONSUMER = "scoring-assessment"
@@ -57,6 +60,25 @@ class Projection:
                 found[table.name] = sorted(
                     (tuple(_plain(v) for v in row) for row in rows), key=repr
                 )
+        return found
+
+    async def unit_answers(
+        self, units: Sequence[str], periods: Sequence[str]
+    ) -> dict[tuple[str, str], Any]:
+        """The query API's answer (with ``explain``) for each unit and period: what a reader
+        sees, "+" (P) included, so two projections are compared on their figures too. Without
+        ``late``: late marks are history a rebuild keeps from the projection it replaces, not a
+        fold of the stream (README, "Scale-out and rebuild")."""
+        policy = self.scoring.policy
+        found = {}
+        async with self.sessions() as session:
+            for unit in units:
+                for key in periods:
+                    span = window(key, Month.parse("2026-03"))  # rolling ones end in March
+                    answer = await unit_score(session, WARD, unit, span, policy, explain=True)
+                    if answer is not None:
+                        answer.pop("late")
+                    found[(unit, key)] = answer
         return found
 
     async def close(self) -> None:

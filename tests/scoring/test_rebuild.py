@@ -102,6 +102,11 @@ def history() -> tuple[list[Event], list[Event]]:
     return stream, copies
 
 
+#: The units and periods whose answers a rebuild must give exactly as live.
+UNITS = ("kt", "vp", "vhxh", "tt")
+PERIODS = ("2026-01", "2026-02", "2026-Q1", "last3m")
+
+
 async def publish(js: Any, events: Sequence[Event], *, again: bool = False) -> None:
     for event in events:
         # A copy republished after the window has a message id the server has not seen.
@@ -133,7 +138,8 @@ async def test_the_fold_gives_the_rows_the_handler_gives(tmp_path, batch) -> Non
     event, a few, or enough that several closes of a month share a batch)."""
     stream, copies = history()
     events = [*stream[:40], *copies, *stream[40:]]
-    live = await live_rows(f"sqlite+aiosqlite:///{tmp_path / 'live.db'}", events, batch)
+    live_url = f"sqlite+aiosqlite:///{tmp_path / 'live.db'}"
+    live = await live_rows(live_url, events, batch)
     fold = Fold()
     fold.add([fact_of(n, event) for n, event in enumerate(events, 1)])
     url = f"sqlite+aiosqlite:///{tmp_path / 'folded.db'}"
@@ -145,11 +151,17 @@ async def test_the_fold_gives_the_rows_the_handler_gives(tmp_path, batch) -> Non
         await replay.load(fold, len(events))
     finally:
         await replay.close()
-    projection = Projection(url)
+    projection, live_projection = Projection(url), Projection(live_url)
     try:
         assert await projection.tables() == live
+        # And so the figures read: each unit's pillars, total, satisfaction and "+" (P).
+        answers = await projection.unit_answers(UNITS, PERIODS)
+        assert answers == await live_projection.unit_answers(UNITS, PERIODS)
     finally:
         await projection.close()
+        await live_projection.close()
+    # p01's revised review moved them to "tt": [4] * 8 of 4 each, the unit's whole "+".
+    assert answers[("tt", "2026-01")]["plus"]["percent"] == 100.0
     assert fold.events == len(stream)
     closed_hours = {
         period: datetime.fromisoformat(at).hour for _, period, at in live["closed_periods"]
@@ -187,7 +199,8 @@ async def test_a_rebuild_read_by_two_processes_equals_live(
 
     everything = [*stream[: len(stream) // 2], *copies[:2], *stream[len(stream) // 2 :]]
     everything += [*copies[2:], *later, *copies[:1]]
-    live = await live_rows(new_pg_database(), everything, batch=7)
+    live_url = new_pg_database()
+    live = await live_rows(live_url, everything, batch=7)
     assert live["closed_periods"] and live["task_results"] and live["unit_day_very_dissatisfied"]
     assert any(row[4:] == (0, 0, 0, 0) for row in live["person_month_plus"]), "a returned review"
     ((_, version, people, units, ward_name, city, names),) = live["org_rosters"]
@@ -214,6 +227,14 @@ async def test_a_rebuild_read_by_two_processes_equals_live(
         await projection.close()
 
     assert rebuilt == live
+    live_projection, rebuilt_projection = Projection(live_url), Projection(url)
+    try:
+        answers = await rebuilt_projection.unit_answers(UNITS, PERIODS)
+        assert answers == await live_projection.unit_answers(UNITS, PERIODS)
+    finally:
+        await live_projection.close()
+        await rebuilt_projection.close()
+    assert answers[("kt", "2026-01")]["plus"]["percent"] is not None
     distinct = len({e.event_id for e in everything})
     assert report.events == distinct
     assert report.last_sequence == (await js.stream_info(ASSESSMENT.name)).state.last_seq

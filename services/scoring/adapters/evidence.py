@@ -27,6 +27,16 @@ async def live_reviews(
     return await _live(session, t, t.c.self_assessment_id, t.c.person_id == person_id, ward, months)
 
 
+async def live_unit_reviews(
+    session: AsyncSession, ward: str, unit_id: str, months: Iterable[str]
+) -> list[dict[str, object]]:
+    """The reviews behind a unit's "+": self-assessment id, person, month, revision and the
+    event applied, of every live (not returned) review of the months that names the unit."""
+    t = review_records
+    subject = t.c.unit_id == unit_id
+    return await _live(session, t, t.c.self_assessment_id, subject, ward, months, t.c.person_id)
+
+
 async def _live(
     session: AsyncSession,
     t: Table,
@@ -34,9 +44,10 @@ async def _live(
     subject: ColumnElement[bool],
     ward: str,
     months: Iterable[str],
+    *also: Column[str],
 ) -> list[dict[str, object]]:
     rows = await session.execute(
-        select(document_id, t.c.month, t.c.revision, t.c.event_id)
+        select(document_id, *also, t.c.month, t.c.revision, t.c.event_id)
         .where(t.c.ward == ward, subject, t.c.month.in_(list(months)), t.c.live)
         .order_by(t.c.month, document_id)
     )

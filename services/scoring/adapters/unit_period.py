@@ -1,5 +1,6 @@
-"""The query API's one round trip for a unit: its sums and ratings over a period and the one
-before it, and which of the period's months are closed or late."""
+"""The query API's one round trip for a unit: its sums, its people's approved "+" sums and its
+ratings over a period and the one before it, and which of the period's months are closed or
+late."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.scoring.adapters.tables import (
     closed_periods,
     late_marks,
+    person_month_plus,
     unit_month_feedback,
     unit_month_pillars,
 )
@@ -36,6 +38,9 @@ class UnitPeriod:
     closed or changed after their close."""
 
     sums: dict[bool, dict[str, PillarSums]] = field(default_factory=dict)  # current? -> pillar
+    # The unit's people's approved "+" sums (each person's month counted in the unit reviewed
+    # last), per current?.
+    plus: dict[bool, PillarSums] = field(default_factory=dict)
     ratings: dict[bool, dict[int, int]] = field(default_factory=dict)  # current? -> level
     closed: set[str] = field(default_factory=set)
     late: set[str] = field(default_factory=set)
@@ -50,11 +55,13 @@ def _unit_period_query() -> Any:
     ``current``). Both are runs of consecutive months and month keys sort as text, so the
     months are one range: planned and run in a third of the time a list of months takes."""
     p, f, c, t = unit_month_pillars, unit_month_feedback, closed_periods, late_marks
+    u = person_month_plus
     ward, unit_id = bindparam("ward", type_=String()), bindparam("unit_id", type_=String())
     since, until = bindparam("since", type_=String()), bindparam("until", type_=String())
     current_from = bindparam("current_from", type_=String())
     none, no = literal(None, BigInteger), literal(None, Boolean)
     sums_current, ratings_current = p.c.month >= current_from, f.c.month >= current_from
+    plus_current = u.c.month >= current_from
     # PostgreSQL adds BIGINTs up as NUMERIC, which arrives as Decimal: cast back (they fit).
     return union_all(
         select(
@@ -79,6 +86,17 @@ def _unit_period_query() -> Any:
         )
         .where(f.c.ward == ward, f.c.unit_id == unit_id, f.c.month.between(since, until))
         .group_by(ratings_current, f.c.level),
+        select(
+            literal("plus"),
+            plus_current,
+            literal("P"),
+            cast(func.sum(u.c.points), BigInteger),
+            cast(func.sum(u.c.max_points), BigInteger),
+            func.sum(u.c.scored_items),
+            func.sum(u.c.na_items),
+        )
+        .where(u.c.ward == ward, u.c.unit_id == unit_id, u.c.month.between(since, until))
+        .group_by(plus_current),
         select(literal("closed"), no, c.c.period, none, none, none, none).where(
             c.c.ward == ward, c.c.period.between(current_from, until)
         ),
@@ -121,6 +139,10 @@ async def unit_period(
             sums = PillarSums(int(a), int(b), int(scored), int(na))
             if not sums.is_zero:
                 found.sums.setdefault(bool(current), {})[key] = sums
+        elif what == "plus":
+            plus = PillarSums(int(a), int(b), int(scored), int(na))
+            if not plus.is_zero:
+                found.plus[bool(current)] = plus
         elif what == "ratings":
             found.ratings.setdefault(bool(current), {})[int(key)] = int(a)
         elif what == "closed":

@@ -147,7 +147,7 @@ async def unit_score(
     # The period and the one before it, closed and late marks, in one read: the change is a
     # subtraction away.
     stored = await unit_period.unit_period(session, ward, unit_id, span.months, span.previous)
-    if not stored.sums.get(True) and not stored.ratings.get(True):
+    if not stored.sums.get(True) and not stored.ratings.get(True) and True not in stored.plus:
         chart = await org.chart(session, ward)
         if chart is not None and not chart.names_unit(unit_id):
             return None
@@ -171,6 +171,7 @@ async def unit_score(
         ],
         "total_percent": display(values["total"]),
         "change": _change(values["total"], previous_values["total"]),
+        "plus": _plus(stored.plus.get(True), stored.plus.get(False)),
         "satisfaction_percent": display(values["satisfaction"]),
         "satisfaction_index": display(values["satisfaction_index"]),
         "ratings": current.ratings,
@@ -181,6 +182,7 @@ async def unit_score(
     if explain:
         answer["explain"] = {
             "audits": await evidence.live_audits(session, ward, unit_id, span.months),
+            "reviews": await evidence.live_unit_reviews(session, ward, unit_id, span.months),
             "ratings_per_level": {str(k): v for k, v in sorted(current.feedback.items())},
             # The share's numerator and denominator, for checking it by hand.
             "satisfaction": {
@@ -190,6 +192,24 @@ async def unit_score(
             },
         }
     return answer
+
+
+def _plus(now: PillarSums | None, before: PillarSums | None) -> dict[str, Any]:
+    """The unit's "+" (P): 100 · Σ approved "+" points / Σ their maxima over its people's
+    reviewed months of the period, one ratio of integer sums (README, "A unit's "+""); the sums
+    are in thousandths, as a pillar's. ``percent`` and ``change`` are None where no "+" item was
+    approved."""
+    now_percent = now.percent if now is not None else None
+    before_percent = before.percent if before is not None else None
+    sums = now or PillarSums()
+    return {
+        "percent": display(now_percent),
+        "points": sums.points,
+        "max_points": sums.max_points,
+        "scored_items": sums.scored,
+        "na_items": sums.not_applicable,
+        "change": _change(now_percent, before_percent),
+    }
 
 
 async def rankings(

@@ -13,8 +13,10 @@ import pytest
 from contracts.common import LOCAL_TZ
 from tests.support.http import eventually
 from tests.web.conftest import (
+    Requests,
     WebStack,
     api,
+    new_context,
     no_serious_violations,
     screenshots,
     started_web_stack,
@@ -153,5 +155,67 @@ async def test_a_head_proposes_an_initiative_and_the_chairman_adopts_it(browser,
     listed = await api("GET", f"{programme.assessment()}/v1/initiatives", programme.token("p001"))
     (initiative,) = listed.json()["initiatives"]
     assert (initiative["status"], initiative["by_unit"]) == ("adopted", True)
+    requests.assert_local()
+    await context.close()
+
+
+async def test_a_dissatisfied_citizen_leaves_a_contact_and_the_head_calls_back(
+    browser, programme
+) -> None:
+    requests = Requests()
+    context = await new_context(browser, requests, phone=True)
+    page = await context.new_page()
+    await page.goto(f"{programme.url}/demo/sign-in/kiosk-01")  # the service centre's counter
+    await page.get_by_role("button", name="Không hài lòng", exact=True).click()
+    # The contact is optional, asked in Vietnamese with large targets.
+    await page.get_by_text("Quý khách có muốn được liên hệ lại không?").wait_for()
+    for name in ("Gửi", "Bỏ qua"):
+        box = await page.get_by_role("button", name=name, exact=True).bounding_box()
+        assert box and box["height"] >= 64 and box["width"] >= 120
+    await no_serious_violations(page)
+    await screenshots(page, "kiosk-contact")
+    await page.get_by_label("Số điện thoại hoặc thư điện tử").fill("0903 123 456")
+    await page.get_by_role("button", name="Gửi", exact=True).click()
+    # No consent, no contact sent: the citizen is asked to tick it or skip.
+    await page.get_by_role("alert").wait_for()
+    await page.get_by_label("Tôi đồng ý để cán bộ liên hệ lại với tôi").check()
+    await page.get_by_role("button", name="Gửi", exact=True).click()
+    await page.get_by_text("Cảm ơn Ông/Bà đã đánh giá!").wait_for()
+
+    # A second citizen skips it: their rating is sent without a contact, no call-back.
+    await page.get_by_role("button", name="Rất không hài lòng").wait_for(timeout=15_000)
+    await page.get_by_role("button", name="Rất không hài lòng").click()
+    await page.get_by_role("button", name="Bỏ qua").click()
+    await page.get_by_text("Cảm ơn Ông/Bà đã đánh giá!").wait_for()
+
+    async def sent() -> list | None:
+        rows = await page.evaluate(
+            "Ward5sQueue.all().then(rows => rows.filter(r => r.kind === 'feedback'))"
+        )
+        return rows if rows and all(r["status"] == "sent" for r in rows) else None
+
+    rows = await eventually(sent, within=30, interval=0.5)
+    # The contact does not stay on the kiosk once sent: only the rating without one is kept.
+    assert [r["body"].get("contact") for r in rows] == [None]
+    requests.assert_local()
+    await context.close()
+
+    # The head of the service centre sees one call-back with the contact, and notes the outcome.
+    requests, context, page = await signed_in(browser, programme, "p024")
+    await page.goto(f"{programme.url}/call-backs")
+    cards = page.locator("section.card", has_text="Không hài lòng")
+    assert await cards.count() == 1
+    assert "0903 123 456" in await cards.inner_text()
+    await no_serious_violations(page)
+    await screenshots(page, "call-backs")
+    await cards.get_by_label("Kết quả liên hệ").fill("Đã gọi, hẹn làm lại hồ sơ sáng thứ Hai")
+    await cards.get_by_role("button", name="Đã liên hệ").click()
+    await page.get_by_text("Đã ghi kết quả liên hệ.").wait_for(timeout=30_000)
+    assert await page.locator("section.card", has_text="Không hài lòng").count() == 0
+    listed = await api(
+        "GET", f"{programme.assessment()}/v1/citizen-follow-ups", programme.token("p024")
+    )
+    (done,) = listed.json()["follow_ups"]
+    assert (done["status"], done["level"], done["contact"]) == ("done", 2, None)
     requests.assert_local()
     await context.close()

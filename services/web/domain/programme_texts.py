@@ -39,6 +39,39 @@ PROGRAMME_TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "follow_up_note": ("Kết quả thực hiện", "What was done"),
         "follow_up_close": ("Đóng việc", "Close the task"),
         "follow_up_closed_ok": ("Đã đóng việc.", "The task is closed."),
+        # --- the rating screen's optional contact, after a dissatisfied rating
+        "contact_title": (
+            "Quý khách có muốn được liên hệ lại không?",
+            "Would you like to be contacted?",
+        ),
+        "contact_why": (
+            "Không bắt buộc. Lãnh đạo đơn vị sẽ gọi điện hoặc gửi thư để tìm hiểu và khắc phục.",
+            "Optional. The head of the unit will call or write to you to put things right.",
+        ),
+        "contact_value": ("Số điện thoại hoặc thư điện tử", "Phone number or e-mail address"),
+        "contact_consent": (
+            "Tôi đồng ý để cán bộ liên hệ lại với tôi",
+            "I agree to be contacted",
+        ),
+        "contact_consent_needed": (
+            "Vui lòng đánh dấu đồng ý để được liên hệ lại, hoặc bấm Bỏ qua.",
+            "Please tick your agreement to be contacted, or press Skip.",
+        ),
+        "contact_send": ("Gửi", "Send"),
+        "contact_skip": ("Bỏ qua", "Skip"),
+        # --- call-backs to dissatisfied citizens
+        "nav_call-backs": ("Liên hệ lại người dân", "Citizen call-backs"),
+        "callbacks": ("Liên hệ lại người dân", "Citizen call-backs"),
+        "callbacks_intro": (
+            "Người dân chưa hài lòng đã để lại liên hệ và đồng ý được liên hệ lại.",
+            "Dissatisfied citizens who left a contact and agreed to be contacted.",
+        ),
+        "callbacks_none": ("Không có ai cần liên hệ lại.", "Nobody waits for a call-back."),
+        "callback_contact": ("Liên hệ", "Contact"),
+        "callback_outcome": ("Kết quả liên hệ", "Outcome of the call"),
+        "callback_done": ("Đã liên hệ", "Called back"),
+        "callback_done_ok": ("Đã ghi kết quả liên hệ.", "The outcome is noted."),
+        "callbacks_done": ("Đã liên hệ", "Done"),
         # --- the initiatives register
         "nav_initiatives": ("Sáng kiến", "Initiatives"),
         "initiatives": ("Sổ sáng kiến", "Initiatives register"),

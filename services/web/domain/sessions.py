@@ -103,6 +103,7 @@ NAVIGATION: dict[str, tuple[str, ...]] = {
         "board",
         "actions",
         "reviews",
+        "call-backs",
         "initiatives",
         "plus",
     ),

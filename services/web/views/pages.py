@@ -82,11 +82,20 @@ def recent_months(now: datetime) -> list[str]:
 MOUTHS = {5: (29, 42), 4: (30, 36), 3: (32, 32), 2: (35, 29), 1: (36, 24)}
 
 
+#: The levels after which the rating screen offers, optionally, to leave a contact to be called
+#: back: "Không hài lòng" and "Rất không hài lòng", the levels assessment's policy names
+#: (``Policy.follow_up_levels``). Assessment decides: a contact left after another level opens
+#: no call-back.
+FOLLOW_UP_LEVELS = frozenset({1, 2})
+
+
 def levels(lang: str) -> list[dict[str, Any]]:
-    """A citizen's five levels, best first, with their words and a face's mouth."""
+    """A citizen's five levels, best first, with their words, a face's mouth and whether the
+    screen then offers to leave a contact (``follow_up``)."""
     return [
         {
             "level": level,
+            "follow_up": level in FOLLOW_UP_LEVELS,
             "label": label.vi if lang == "vi" else label.en,
             "mouth": f"M14 {MOUTHS[level][0]} Q24 {MOUTHS[level][1]} 34 {MOUTHS[level][0]}",
         }

@@ -226,6 +226,30 @@ async def test_the_chairman_decides_a_tie_and_the_export_holds_it(browser, leade
 async def test_after_a_poor_audit_the_vice_chairmans_board_shows_the_units_new_figure(
     browser, leaders
 ) -> None:
+    # The centre's "+" this month, as its head (p024) decided it: p026 asked 4 on every item
+    # and was adjusted to 2, p027 approved at 4, p028 returned. P = (2 + 4) · Σw / (8 · Σw) =
+    # 75 % (what the people asked would be 100 %; counting the returned one, 83.3 %).
+    head = leaders.token("p024")
+    for person, outcome in (("p026", "adjusted"), ("p027", "approved"), ("p028", "returned")):
+        sid = await submit_plus(leaders, person)
+        decision: dict[str, Any] = {"outcome": outcome}
+        if outcome == "adjusted":
+            decision |= {
+                "reason": "Chưa đủ minh chứng",
+                "items": [{"code": code, "score": 2} for code in P_ITEMS],
+            }
+        elif outcome == "returned":
+            decision["reason"] = "Bổ sung minh chứng"
+        review = f"{leaders.assessment()}/v1/self-assessments/{sid}/review"
+        answer = await api("POST", review, head, json=decision)
+        assert answer.status_code == 200, answer.text
+
+    async def plus_folded() -> bool | None:
+        url = f"{leaders.service('scoring')}/v1/units/ttphcc/scores"
+        figures = await api("GET", url, leaders.token("p001"), params={"period": this_month()})
+        return True if figures.json()["plus"]["percent"] == 75.0 else None
+
+    await eventually(plus_folded, within=30, interval=0.5)
     # p003 is in charge of ttphcc, dvcu and vp.
     requests, context, page = await signed_in(browser, leaders, "p003", phone=False)
     assert page.url.endswith("/board")
@@ -238,12 +262,16 @@ async def test_after_a_poor_audit_the_vice_chairmans_board_shows_the_units_new_f
     cells = await centre.locator("td").all_inner_texts()
     assert cells[1] == "25,0"  # every item 1 of 4: the total, then S1..S5
     assert cells[3:8] == ["25,0"] * 5
+    assert cells[8] == "75,0"  # P beside them
     assert "Tạm tính" in cells  # the month is not closed
 
     await page.goto(f"{leaders.url}/board?unit=ttphcc")
     assert await page.locator("#unit-total").inner_text() == "25,0"
     drawn = await page.evaluate("window.ward5sCharts.pillars.data.datasets[0].data")
-    assert drawn == [25.0] * 5  # Chart.js drew the pillars, served from this origin
+    assert drawn == [25.0] * 5 + [75.0]  # Chart.js drew the pillars and P, from this origin
+    plus_row = page.locator("#pillars-table #bar-P")
+    assert await plus_row.locator("th").inner_text() == "P · Giá trị cộng thêm (+)"
+    assert await plus_row.locator("td").first.inner_text() == "75,0"
     assert await page.evaluate("window.ward5sCharts.trend.data.datasets.length") == 2
     trend = page.locator("#trend-table tbody tr").last
     assert (await trend.locator("td").all_text_contents())[0] == "25,0"  # folded away
@@ -259,6 +287,14 @@ async def test_after_a_poor_audit_the_vice_chairmans_board_shows_the_units_new_f
     assert await row.count() == 1
     per_pillar = [f"{n}/{4 * n}" for n in S_PER_PILLAR.values()]  # points of the maximum
     assert (await row.locator("td").all_inner_texts())[1:] == per_pillar
+    # P's explanation: the two reviews that count, by name, and its points of the maximum.
+    reviewed = await page.locator("#explain-reviews tbody th").all_inner_texts()
+    assert sorted(reviewed) == sorted(["Lưu Quang Huy", "Trịnh Thị Bảo Trân"])
+    weights = sum(i.weight for p in default_catalog().pillars if p.code == "P" for i in p.items)
+    shown = await page.locator("#explain-plus").inner_text()
+    assert shown == f"P (+): 75,0 · {6 * weights:.1f} trên {8 * weights:.1f} điểm tối đa".replace(
+        ".", ","
+    )
     await no_serious_violations(page)
     requests.assert_local()
     await context.close()

@@ -123,7 +123,10 @@ LEADER_TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "board_none": ("Chưa có số liệu đánh giá trong kỳ này.", "No audit figures this period."),
         "unit_detail": ("Chi tiết đơn vị", "The unit in detail"),
         "choose_unit_board": ("Đơn vị", "Unit"),
-        "pillars_chart": ("Điểm từng tiêu chí S1–S5 (%)", "Each pillar S1–S5 (%)"),
+        "pillars_chart": (
+            "Điểm từng tiêu chí S1–S5 và P (+) (%)",
+            "Each pillar S1–S5 and P (+) (%)",
+        ),
         "trend_chart": ("Diễn biến 12 tháng (%)", "The last 12 months (%)"),
         "pillar": ("Tiêu chí", "Pillar"),
         "percent": ("Tỷ lệ (%)", "Percent"),
@@ -133,6 +136,14 @@ LEADER_TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "audit_performed": ("Thời điểm đánh giá", "Audited at"),
         "revision": ("Lần sửa", "Revision"),
         "points_per_pillar": ("Điểm/điểm tối đa theo tiêu chí", "Points of the maximum per pillar"),
+        "plus_behind": (
+            "Các phiếu tự đánh giá \"+\" đã được lãnh đạo duyệt",
+            'The "+" self-assessments as their heads reviewed them',
+        ),
+        "plus_share": (
+            "{points} trên {max_points} điểm tối đa",
+            "{points} of {max_points} points at most",
+        ),
         "ratings_per_level": ("Đánh giá của người dân theo mức", "Citizens' ratings per level"),
         "satisfied_share": (
             "{satisfied} trên {ratings} lượt hài lòng hoặc rất hài lòng",

@@ -1,9 +1,9 @@
 """The unit board (chairman, vice-chairmen for their units, unit heads for their own, the
 ward's administrators): the units ranked by 5S total with each pillar, satisfaction beside it,
 the change from the period before and the provisional, final and late marks; per unit the
-pillars as bars, a 12-month trend, open and overdue corrective actions; each figure opens its
-explanation (scoring's ``?explain=true``). What a caller sees is what scoring answers them:
-a unit it refuses (403) is left out, so the board never widens anyone's view."""
+pillars and its "+" (P) as bars, a 12-month trend, open and overdue corrective actions; each
+figure opens its explanation (scoring's ``?explain=true``). What a caller sees is what scoring
+answers them: a unit it refuses (403) is left out, so the board never widens anyone's view."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ async def _board(
             a for a in open_actions["corrective_actions"] if a["unit_id"] == chosen["unit_id"]
         ]
     today = now.astimezone(LOCAL_TZ).date()
-    pillar_names = models.pillar_names(lang)
+    pillar_names, bar_names = models.pillar_names(lang), models.bar_names(lang)
     return {
         "period": period,
         "periods": [(key, models.period_words(key, lang)) for key in periods],
@@ -82,10 +82,11 @@ async def _board(
         "overdue": models.overdue_actions(actions, today),
         "pillar_names": pillar_names,
         "five_s": list(pillar_names),
+        "bar_names": bar_names,
         "pillars_chart": {
-            "labels": list(pillar_names),
-            "names": list(pillar_names.values()),
-            "values": [chosen["by_pillar"][code]["percent"] for code in pillar_names]
+            "labels": list(bar_names),
+            "names": list(bar_names.values()),
+            "values": [chosen["by_pillar"][code]["percent"] for code in bar_names]
             if chosen
             else [],
             "title": text("percent", lang),
@@ -139,8 +140,9 @@ async def explain_page(
     unit: Annotated[str, Query(pattern=UNIT)],
     period: Annotated[str, Query(pattern=PERIOD)],
 ) -> HTMLResponse:
-    """What made a unit's figures: the audits (when, by whom, which revision), the citizens'
-    ratings per level and the satisfied share's numerator and denominator."""
+    """What made a unit's figures: the audits (when, by whom, which revision), the "+" reviews
+    behind its P (whose, which month, which revision) with P's points of the maximum, the
+    citizens' ratings per level and the satisfied share's numerator and denominator."""
     session = await require(request, READERS)
     web, lang = web_of(request), web_of(request).cookies.lang(request)
     figures = await web.upstream.read(
@@ -154,6 +156,8 @@ async def explain_page(
     )
     listed = await web.upstream.read("assessment", "/v1/units", session.access, lang)
     names = {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in listed["units"]}
+    reviews = figures["explain"].get("reviews", [])
+    people = await _people_named(request, session, {r["month"] for r in reviews})
     levels = [
         (LEVEL_LABELS[int(level)].pick(lang), count)
         for level, count in sorted(figures["explain"]["ratings_per_level"].items(), reverse=True)
@@ -168,10 +172,30 @@ async def explain_page(
         figures=figures,
         audits=audits,
         levels=levels,
+        reviews=[{**r, "name": people.get(r["person_id"], r["person_id"])} for r in reviews],
+        plus=figures.get("plus") or {},
         pillar_names=models.pillar_names(lang),
         decimal=lambda value: models.decimal(value, lang),
         scored=_scored_by_pillar,
     )
+
+
+async def _people_named(request: Request, session: WebSession, months: set[str]) -> dict[str, str]:
+    """The names of the people whose "+" reviews a unit's P counts, from the months'
+    self-assessments the caller may see (an id stays where none is seen)."""
+    web, lang = web_of(request), web_of(request).cookies.lang(request)
+    found = await asyncio.gather(
+        *(
+            web.upstream.read("assessment", "/v1/self-assessments", session.access, lang, period=m)
+            for m in sorted(months)
+        )
+    )
+    return {
+        s["person_id"]: s["full_name"]
+        for listed in found
+        for s in listed["self_assessments"]
+        if s.get("full_name")
+    }
 
 
 def _scored_by_pillar(audit: dict[str, Any]) -> dict[str, str]:

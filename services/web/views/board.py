@@ -52,6 +52,16 @@ def pillar_names(lang: str) -> dict[str, str]:
     return {code: PILLAR_LABELS[code].pick(lang) for code in FIVE_S}
 
 
+#: The unit's "+" beside its pillars: scoring's ``plus`` (its people's approved "+" points over
+#: their maxima), drawn and tabled as one more bar.
+PLUS = "P"
+
+
+def bar_names(lang: str) -> dict[str, str]:
+    """S1–S5 and P, each with its name: the bars of a unit's figures."""
+    return {**pillar_names(lang), PLUS: PILLAR_LABELS[PLUS].pick(lang)}
+
+
 def decimal(value: float | None, lang: str) -> str:
     """85.5 -> "85,5" (Vietnamese) or "85.5"; "—" for no figure."""
     if value is None:
@@ -75,7 +85,7 @@ def board_rows(
     ranked: Iterable[dict[str, Any]], figures: dict[str, dict[str, Any]], names: dict[str, str]
 ) -> list[dict[str, Any]]:
     """The units the caller sees (those with figures), in the ranking's order, each with its
-    pillars by code."""
+    pillars and its "+" by code (``{percent, change}``; no figure where scoring gives none)."""
     rows = []
     for row in ranked:
         unit = figures.get(row["unit_id"])
@@ -86,7 +96,10 @@ def board_rows(
                 **unit,
                 "rank": row["rank"],
                 "name": names.get(row["unit_id"], row["unit_id"]),
-                "by_pillar": {p["pillar"]: p for p in unit["pillars"]},
+                "by_pillar": {
+                    **{p["pillar"]: p for p in unit["pillars"]},
+                    PLUS: unit.get("plus") or {"percent": None, "change": None},
+                },
             }
         )
     return rows

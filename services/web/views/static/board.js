@@ -1,5 +1,6 @@
 /* The unit board's charts, drawn with Chart.js (served from this origin, /vendor/): the
- * chosen unit's pillars as labelled bars with their values written on them, and its 12-month
+ * chosen unit's pillars S1–S5 and its "+" (P, drawn last and hatched, so it is told apart
+ * without colour too) as labelled bars with their values written on them, and its 12-month
  * trend as two lines told apart by dash and marker shape as well as colour. The same numbers
  * are in the tables beside them (screen readers read those; the canvases are labelled images).
  * The pillars' chart is drawn again whenever live.js brings new figures. */
@@ -32,6 +33,22 @@
       context.restore();
     }
   };
+  /* Diagonal stripes: the "+" bar differs from the pillars by pattern, not colour alone. */
+  function hatched() {
+    var tile = document.createElement("canvas");
+    tile.width = tile.height = 8;
+    var pen = tile.getContext("2d");
+    pen.fillStyle = "#ffffff";
+    pen.fillRect(0, 0, 8, 8);
+    pen.strokeStyle = SECOND;
+    pen.lineWidth = 2;
+    pen.beginPath();
+    pen.moveTo(0, 8); pen.lineTo(8, 0);
+    pen.moveTo(-2, 2); pen.lineTo(2, -2);
+    pen.moveTo(6, 10); pen.lineTo(10, 6);
+    pen.stroke();
+    return pen.createPattern(tile, "repeat");
+  }
   var scale = { min: 0, max: 100, ticks: { color: INK }, grid: { color: "#d0d0d0" } };
 
   function drawPillars() {
@@ -43,7 +60,13 @@
       type: "bar",
       data: {
         labels: figures.labels.map(function (code, i) { return [code, figures.names[i]]; }),
-        datasets: [{ label: figures.title, data: figures.values, backgroundColor: ACCENT, borderColor: INK, borderWidth: 1 }]
+        datasets: [{
+          label: figures.title,
+          data: figures.values,
+          backgroundColor: figures.labels.map(function (code) { return code === "P" ? hatched() : ACCENT; }),
+          borderColor: INK,
+          borderWidth: 1
+        }]
       },
       options: {
         animation: false,

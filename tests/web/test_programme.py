@@ -5,9 +5,11 @@ note. Screenshots at phone and desktop sizes, axe-core, and no request leaves 12
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
+import openpyxl
 import pytest
 
 from contracts.common import LOCAL_TZ
@@ -218,4 +220,51 @@ async def test_a_dissatisfied_citizen_leaves_a_contact_and_the_head_calls_back(
     (done,) = listed.json()["follow_ups"]
     assert (done["status"], done["level"], done["contact"]) == ("done", 2, None)
     requests.assert_local()
+    await context.close()
+
+
+async def test_the_chairman_downloads_the_period_report_from_the_classification_page(
+    browser, programme, tmp_path
+) -> None:
+    # The Văn phòng audited 3 of 4 this month (its scores as scoring's API gives them).
+    body = audit_body("vp", 3)
+    await api("POST", f"{programme.assessment()}/v1/audits", programme.token("p011"), json=body)
+    scores_url = f"{programme.service('scoring')}/v1/units/vp/scores"
+
+    async def scored() -> dict | None:
+        got = await api("GET", scores_url, programme.token("p001"), params={"period": this_month()})
+        return got.json() if got.status_code == 200 and got.json()["total_percent"] else None
+
+    scores = await eventually(scored, within=30, interval=0.5)
+    requests, context, page = await signed_in(browser, programme, "p001", phone=False)
+    await page.goto(f"{programme.url}/classification?period={this_month()}")
+    await no_serious_violations(page)
+    async with page.expect_download() as pdf_download:
+        await page.get_by_role("link", name="Tải bản in A4 (PDF)").click()
+    pdf = tmp_path / "report.pdf"
+    await (await pdf_download.value).save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    pdftotext = await asyncio.create_subprocess_exec(
+        "pdftotext", "-layout", str(pdf), "-", stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await pdftotext.communicate()
+    assert pdftotext.returncode == 0
+    text = out.decode()
+    total = f"{scores['total_percent']:.1f}".replace(".", ",")
+    assert "Văn phòng HĐND và UBND" in text and f"{total} %" in text
+    async with page.expect_download() as xlsx_download:
+        await page.get_by_role("link", name="Tải bảng tính (XLSX)").click()
+    xlsx = tmp_path / "report.xlsx"
+    await (await xlsx_download.value).save_as(xlsx)
+    sheet = openpyxl.load_workbook(xlsx).active
+    header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    (vp,) = [r for r in rows if r[header.index("Đơn vị")] == "Văn phòng HĐND và UBND"]
+    assert vp[header.index("Tổng điểm 5S (%)")] == scores["total_percent"]
+    requests.assert_local()
+    await context.close()
+
+    # A unit head reads the classification but is offered no period report.
+    requests, context, page = await signed_in(browser, programme, "p004")
+    await page.goto(f"{programme.url}/classification?period={this_month()}")
+    assert await page.get_by_role("link", name="Tải bản in A4 (PDF)").count() == 0
     await context.close()

@@ -72,6 +72,10 @@ PROGRAMME_TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "callback_done": ("Đã liên hệ", "Called back"),
         "callback_done_ok": ("Đã ghi kết quả liên hệ.", "The outcome is noted."),
         "callbacks_done": ("Đã liên hệ", "Done"),
+        # --- the period report for the ward committee
+        "period_report": ("Báo cáo kỳ cho Ủy ban phường", "The period report for the committee"),
+        "report_pdf": ("Tải bản in A4 (PDF)", "Download the printable A4 (PDF)"),
+        "report_xlsx": ("Tải bảng tính (XLSX)", "Download the workbook (XLSX)"),
         # --- the initiatives register
         "nav_initiatives": ("Sáng kiến", "Initiatives"),
         "initiatives": ("Sổ sáng kiến", "Initiatives register"),

@@ -22,6 +22,8 @@ from services.web.views import leaders as models
 router = APIRouter(include_in_schema=False)
 
 READERS = {Role.CHAIRMAN.value, Role.VICE_CHAIRMAN.value, Role.ADMIN.value, Role.UNIT_HEAD.value}
+#: Who downloads the period report for the ward committee (assessment's ``GET /v1/reports``).
+REPORT_READERS = {Role.CHAIRMAN.value, Role.VICE_CHAIRMAN.value, Role.ADMIN.value}
 #: Scoring's periods for a classification: a month, a quarter or a year.
 PERIOD = r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"
 
@@ -50,6 +52,7 @@ async def _classification_page(
         quotas=[{**q, "label": models.group_label(q["duty_group"], lang)} for q in table["quotas"]],
         ties=models.ties(table, rows, lang),
         may_decide=session.role == Role.CHAIRMAN.value,
+        may_report=session.role in REPORT_READERS,
         percent=models.percent,
         decimal=lambda value: board.decimal(value, lang),
         bands={band: label.pick(lang) for band, label in BAND_LABELS.items()},

@@ -29,6 +29,7 @@ from tests.assessment.conftest import (
     audit_body,
     now_local,
     pg_database,
+    plus_body,
     running_service,
 )
 from tests.conftest import bearer
@@ -96,13 +97,23 @@ async def test_the_head_writes_the_vice_chairman_acknowledges_follow_ups_close(s
     audited = await service.http.post("/v1/audits", json=audit_body("kt", 1), headers=AUDITOR_VP)
     assert audited.status_code == 201, audited.text
 
+    # p012's "+" of the month, 3 of 4 on every item, approved by the head: the unit's P, 75 %.
+    submitted = await service.http.post("/v1/self-assessments", json=plus_body(3), headers=STAFF_KT)
+    assert submitted.status_code == 201, submitted.text
+    sid = submitted.json()["self_assessment_id"]
+    approved = await service.http.post(
+        f"/v1/self-assessments/{sid}/review", json={"outcome": "approved"}, headers=HEAD_KT
+    )
+    assert approved.status_code == 200, approved.text
+
     scores_url = f"{service.scoring_url}/v1/units/kt/scores"
 
     async def scored() -> dict[str, Any] | None:
         async with httpx.AsyncClient(timeout=10) as http:
             reply = await http.get(scores_url, params={"period": month}, headers=HEAD_KT)
         figures = reply.json() if reply.status_code == 200 else None
-        return figures if figures and figures["total_percent"] == 25.0 else None
+        folded = figures and figures["total_percent"] == 25.0 and figures["plus"]["percent"]
+        return figures if folded == 75.0 else None
 
     expected = await eventually(scored, within=30)
     due = (now_local().date() + timedelta(days=10)).isoformat()
@@ -115,6 +126,7 @@ async def test_the_head_writes_the_vice_chairman_acknowledges_follow_ups_close(s
     # Scoring's figures, as its API gives them to the head: every pillar 25 % (each item 1 of 4).
     assert written["figures"]["scores"] == expected
     assert [p["percent"] for p in written["figures"]["scores"]["pillars"]] == [25.0] * 5
+    assert written["figures"]["scores"]["plus"]["percent"] == 75.0  # the unit's "+" beside them
     assert written["figures"]["corrective_actions"] == {
         "opened": 25,
         "closed": 0,

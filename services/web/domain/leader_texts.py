@@ -137,8 +137,12 @@ LEADER_TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "revision": ("Lần sửa", "Revision"),
         "points_per_pillar": ("Điểm/điểm tối đa theo tiêu chí", "Points of the maximum per pillar"),
         "plus_behind": (
-            "Các phiếu tự đánh giá \"+\" đã được lãnh đạo duyệt",
+            'Các phiếu tự đánh giá "+" đã được lãnh đạo duyệt',
             'The "+" self-assessments as their heads reviewed them',
+        ),
+        "plus_pillar": (
+            "Giá trị cộng thêm (+): điểm tự đánh giá đã được duyệt trên điểm tối đa",
+            "Added value (+): the reviewed self-assessment points over their maximum",
         ),
         "plus_share": (
             "{points} trên {max_points} điểm tối đa",

@@ -268,3 +268,45 @@ async def test_the_chairman_downloads_the_period_report_from_the_classification_
     await page.goto(f"{programme.url}/classification?period={this_month()}")
     assert await page.get_by_role("link", name="Tải bản in A4 (PDF)").count() == 0
     await context.close()
+
+
+async def test_an_admin_publishes_a_campaign_an_auditor_audits_a_unit_against_it(
+    browser, programme
+) -> None:
+    today = datetime.now(LOCAL_TZ).date()
+    requests, context, page = await signed_in(browser, programme, "p006", phone=False)
+    await page.goto(f"{programme.url}/campaigns")
+    await page.get_by_label("Tên phong trào").fill("Ngày xanh lần thứ I")
+    await page.get_by_label("Từ ngày").fill(today.isoformat())
+    await page.get_by_label("Đến ngày").fill((today + timedelta(days=3)).isoformat())
+    await page.get_by_label("Mã tiêu chí lấy từ bộ tiêu chí").fill("S1.1")
+    await page.get_by_label("Tiêu chí riêng 1").fill("Cây xanh được chăm sóc, tưới đủ")
+    await no_serious_violations(page)
+    await page.get_by_role("button", name="Phát động").click()
+    await page.get_by_text("Đã phát động phong trào.").wait_for(timeout=30_000)
+    requests.assert_local()
+    await context.close()
+
+    # Kinh tế's auditor scores the Văn phòng: S1.1 at 4, the green item at 2: 6 of 8.
+    requests, context, page = await signed_in(browser, programme, "p011")
+    await page.goto(f"{programme.url}/campaigns")
+    card = page.locator("section.card", has_text="Ngày xanh lần thứ I")
+    await card.get_by_label("Đơn vị được đánh giá").select_option(label="Văn phòng HĐND và UBND")
+    groups = card.locator("fieldset.item")
+    assert await groups.count() == 2
+    await groups.nth(0).get_by_role("radio", name="4", exact=True).check()
+    await groups.nth(1).get_by_role("radio", name="2", exact=True).check()
+    await no_serious_violations(page)
+    await screenshots(page, "campaign-audit")
+    await card.get_by_role("button", name="Gửi kết quả đánh giá").click()
+    await page.get_by_text("Đã ghi kết quả đánh giá.").wait_for(timeout=30_000)
+    card = page.locator("section.card", has_text="Ngày xanh lần thứ I")
+    row = card.locator("tr", has_text="Văn phòng HĐND và UBND")
+    assert "75,0 %" in await row.inner_text()
+    assert "Kết quả toàn phường: 75,0 %" in await card.inner_text()
+    listed = await api("GET", f"{programme.assessment()}/v1/campaigns", programme.token("p001"))
+    (campaign,) = listed.json()["campaigns"]
+    (vp,) = campaign["units"]
+    assert (vp["result"]["numerator"], vp["result"]["denominator"]) == (3, 4)
+    requests.assert_local()
+    await context.close()

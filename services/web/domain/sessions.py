@@ -107,7 +107,8 @@ NAVIGATION: dict[str, tuple[str, ...]] = {
         "initiatives",
         "plus",
     ),
-    Role.STAFF.value: ("plus", "actions", "initiatives"),
+    Role.STAFF.value: ("plus", "actions", "initiatives", "campaigns"),
+    Role.AUDITOR.value: ("campaigns", "initiatives"),
     Role.VICE_CHAIRMAN.value: (
         "board",
         "alerts",
@@ -116,8 +117,24 @@ NAVIGATION: dict[str, tuple[str, ...]] = {
         "reviews",
         "initiatives",
     ),
-    Role.CHAIRMAN.value: ("board", "alerts", "review", "classification", "reviews", "initiatives"),
-    Role.ADMIN.value: ("board", "alerts", "classification", "actions", "initiatives", "plus"),
+    Role.CHAIRMAN.value: (
+        "board",
+        "alerts",
+        "review",
+        "classification",
+        "reviews",
+        "initiatives",
+        "campaigns",
+    ),
+    Role.ADMIN.value: (
+        "board",
+        "alerts",
+        "classification",
+        "actions",
+        "initiatives",
+        "campaigns",
+        "plus",
+    ),
 }
 
 

@@ -17,7 +17,14 @@ from contracts.roles import Role
 from services.runtime.refusals import Kind, Refusal
 from services.web.adapters.upstream import Answer, refusal_of
 from services.web.domain.sessions import WebSession
-from services.web.entrypoints import actions, callbacks, city, initiatives, programme
+from services.web.entrypoints import (
+    actions,
+    callbacks,
+    campaigns,
+    city,
+    initiatives,
+    programme,
+)
 from services.web.entrypoints.deps import page, require, web_of
 from services.web.views import leaders as models
 from services.web.views import pages as part1
@@ -209,3 +216,4 @@ router.include_router(city.router)
 router.include_router(programme.router)
 router.include_router(initiatives.router)
 router.include_router(callbacks.router)
+router.include_router(campaigns.router)

@@ -17,7 +17,7 @@ from contracts.labels import INITIATIVE_STATUS_LABELS
 from contracts.roles import PERSON_ROLES, Role
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.deps import page, require, web_of
-from services.web.entrypoints.programme import send
+from services.web.entrypoints.programme import send, unit_names
 from services.web.views import leaders as models
 
 router = APIRouter(include_in_schema=False)
@@ -34,8 +34,7 @@ async def _initiatives_page(
     session = await require(request, PEOPLE)
     web, lang = web_of(request), web_of(request).cookies.lang(request)
     listed = await web.upstream.read("assessment", "/v1/initiatives", session.access, lang)
-    units = await web.upstream.read("assessment", "/v1/units", session.access, lang)
-    names = {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in units["units"]}
+    names = await unit_names(request, session)
     shown = [
         {
             **i,

@@ -31,6 +31,14 @@ ACKNOWLEDGERS = {Role.VICE_CHAIRMAN.value, Role.CHAIRMAN.value}
 FOLLOW_UP_ROWS = 3
 
 
+async def unit_names(request: Request, session: WebSession) -> dict[str, str]:
+    """The ward's units' names in the page's language, by unit id (assessment's ``/v1/units``)."""
+    web = web_of(request)
+    lang = web.cookies.lang(request)
+    units = await web.upstream.read("assessment", "/v1/units", session.access, lang)
+    return {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in units["units"]}
+
+
 async def _reviews_page(
     request: Request, period: str | None, error: str | None = None, status: int = 200
 ) -> HTMLResponse:
@@ -41,8 +49,7 @@ async def _reviews_page(
     listed = await web.upstream.read(
         "assessment", "/v1/reviews", session.access, lang, period=period
     )
-    units = await web.upstream.read("assessment", "/v1/units", session.access, lang)
-    names = {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in units["units"]}
+    names = await unit_names(request, session)
     reviews = [
         {
             **r,

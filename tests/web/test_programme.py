@@ -6,6 +6,7 @@ note. Screenshots at phone and desktop sizes, axe-core, and no request leaves 12
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -92,6 +93,12 @@ async def test_a_head_writes_the_months_review_the_vice_chairman_acknowledges_it
     assert await card.get_by_role("button", name="Ghi nhận bản đánh giá").count() == 0
     await no_serious_violations(page)
     await screenshots(page, "period-review-acknowledged")
+    # English by the switch: the same review in English words, the unit's name in English.
+    await page.get_by_role("button", name="English").click()
+    await page.get_by_role("heading", name=re.compile("^Periodic reviews")).wait_for()
+    card = page.locator("section.card", has_text="Kho lưu trữ còn lộn xộn")
+    text = await card.inner_text()
+    assert "Acknowledged" in text and "What went well" in text and "S1 Sort" in text, text
     requests.assert_local()
     await context.close()
 

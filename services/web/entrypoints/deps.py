@@ -88,6 +88,8 @@ def page(
         csrf=cookies.csrf(request),
         session=session,
         path=request.url.path,
+        # The language switch comes back here, the page's query kept (its period, its unit).
+        here=f"{request.url.path}?{request.url.query}" if request.url.query else request.url.path,
         **context,
     )
     return HTMLResponse(html, status_code=status, headers={"cache-control": "private, no-cache"})

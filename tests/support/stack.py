@@ -26,14 +26,26 @@ class Stack:
     #: test key and the others read its JWKS file (``tests.support.keys``).
     token_keys: Mapping[str, str] = field(default_factory=lambda: session_keys().env())
     services: dict[str, ServiceProcess] = field(default_factory=dict)
+    #: Each service's port, chosen before any starts so each can be told where the others are.
+    ports: dict[str, int] = field(default_factory=dict)
+
+    def port(self, name: str) -> int:
+        return self.ports.setdefault(name, free_port())
 
     def env(self, name: str) -> dict[str, str]:
+        # Assessment reads scoring's figures (a periodic review's, the period report's).
+        peers = (
+            {"WARD5S_ASSESSMENT_SCORING_URL": f"http://127.0.0.1:{self.port('scoring')}"}
+            if name == "assessment"
+            else {}
+        )
         return {
             "WARD5S_NATS_URL": self.nats_url,
             "WARD5S_ENVIRONMENT": "test",
             "WARD5S_VAR_DIR": str(self.workdir),
             f"WARD5S_{name.upper()}_DATABASE_URL": self.databases[name],
             "WARD5S_RELAY_POLL_S": "0.2",
+            **peers,
             **self.token_keys,
             **self.extra_env,
         }
@@ -54,7 +66,7 @@ class Stack:
     def start(self, *names: str) -> Stack:
         for name in names or SERVICE_NAMES:
             process = self.services.get(name) or ServiceProcess(
-                name, free_port(), self.env(name), log=self.workdir / f"{name}.log"
+                name, self.port(name), self.env(name), log=self.workdir / f"{name}.log"
             )
             self.services[name] = process.start()
         return self

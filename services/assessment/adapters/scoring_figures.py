@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from services.runtime.auth import Principal
+from services.runtime.refusals import Kind, Refusal
 
 
 class ScoringUnavailable(Exception):
@@ -31,13 +32,14 @@ class ScoringFigures:
     async def unit_figures(self, principal: Principal, unit_id: str, period: str) -> Any:
         """Scoring's ``GET /v1/units/{unit_id}/scores?period=`` answer (pillars S1–S5 with
         percent, total_percent, satisfaction_percent and _index, ratings, provisional), or None
-        when scoring has no such unit yet (404). Errors: :class:`ScoringUnavailable`."""
+        when scoring has no such unit yet (404). Errors: :class:`ScoringUnavailable`; ``Refusal``
+        ``bad_format`` (``period``) when scoring refuses the period (422)."""
         return await self._read(principal, f"/v1/units/{unit_id}/scores", period)
 
     async def rankings(self, principal: Principal, period: str) -> Any:
         """Scoring's ``GET /v1/rankings?period=`` answer: ``{period, units: [{unit_id, rank,
         total_percent, satisfaction_percent, satisfaction_index, ratings}]}``. Errors:
-        :class:`ScoringUnavailable` (a 404 included)."""
+        :class:`ScoringUnavailable` (a 404 included); ``Refusal`` ``bad_format`` as above."""
         answer = await self._read(principal, "/v1/rankings", period)
         if answer is None:
             raise ScoringUnavailable("HTTP 404")
@@ -53,6 +55,10 @@ class ScoringFigures:
             raise ScoringUnavailable(type(error).__name__) from None
         if answer.status_code == 404:
             return None
+        if answer.status_code == 422:
+            # Scoring refuses the period itself (e.g. a year it cannot hold): the caller's
+            # mistake, not scoring being away.
+            raise Refusal(Kind.INVALID, "bad_format", "period")
         if answer.status_code != 200:
             raise ScoringUnavailable(f"HTTP {answer.status_code}")
         return answer.json()

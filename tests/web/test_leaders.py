@@ -267,6 +267,11 @@ async def test_after_a_poor_audit_the_vice_chairmans_board_shows_the_units_new_f
 
     await page.goto(f"{leaders.url}/board?unit=ttphcc")
     assert await page.locator("#unit-total").inner_text() == "25,0"
+    # The charts are drawn once the page's script has run (after the load event).
+    await page.wait_for_function(
+        "window.ward5sCharts !== undefined && window.ward5sCharts.pillars !== undefined"
+        " && window.ward5sCharts.trend !== undefined"
+    )
     drawn = await page.evaluate("window.ward5sCharts.pillars.data.datasets[0].data")
     assert drawn == [25.0] * 5 + [75.0]  # Chart.js drew the pillars and P, from this origin
     plus_row = page.locator("#pillars-table #bar-P")

@@ -83,7 +83,9 @@ async def test_dissatisfied_citizens_who_consent_are_called_back(service) -> Non
 
     # After the retention of comments the contacts are erased; the follow-ups stay.
     policy = Policy()
-    async with unit_at(service.sessions, now_local() + policy.comment_retention) as uow:
+    # A minute past it: the follow-ups were opened by the service's clock, not this process's.
+    past_retention = now_local() + policy.comment_retention + timedelta(minutes=1)
+    async with unit_at(service.sessions, past_retention) as uow:
         assert await forget_old_comments(uow, policy) >= 2
     after = await service.http.get("/v1/citizen-follow-ups", headers=HEAD_TTPHCC)
     assert {f["contact"] for f in after.json()["follow_ups"]} == {None}

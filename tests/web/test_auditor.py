@@ -316,6 +316,10 @@ async def outside_the_last_minutes_of_a_month(minutes: int) -> None:
         await asyncio.sleep(left + 5)
 
 
+async def _has_value(field, expected: str) -> bool:
+    return await field.input_value() == expected
+
+
 @pytest.mark.timeout(240 + 12 * 60)
 async def test_a_refused_audit_is_kept_opened_again_corrected_and_resent(
     browser, web_stack
@@ -355,7 +359,9 @@ async def test_a_refused_audit_is_kept_opened_again_corrected_and_resent(
     assert again == attempts == [1]
 
     await refused.first.get_by_role("button", name="Mở lại để sửa").click()
-    assert await page.get_by_label("Ghi chú (S2.3)").input_value() == "Tủ hồ sơ chưa dán nhãn"
+    # The page reads the kept submission back from the browser's store, then fills the form.
+    note = page.get_by_label("Ghi chú (S2.3)")
+    await eventually(lambda: _has_value(note, "Tủ hồ sơ chưa dán nhãn"))
     assert await page.get_by_label("Đơn vị được đánh giá").input_value() == "dvcu"
     s11 = page.get_by_role("radiogroup", name=re.compile(r"^S1\.1 "))
     assert await s11.get_by_role("radio", name="3", exact=True).is_checked()

@@ -281,7 +281,8 @@ async def test_the_page_checks_the_audit_moment_before_sending(browser, web_stac
     page = await context.new_page()
     await page.goto(f"{web_stack.url}/demo/sign-in/p005")
     moment = page.get_by_label(re.compile(r"^Thời điểm đánh giá \(dd/mm/yyyy hh:mm"))
-    now = await moment.input_value()  # now, Vietnam time, written as the ward writes it
+    # now, Vietnam time, written as the ward writes it (the page fills it once it has loaded)
+    now = await eventually(moment.input_value)
     written = datetime.strptime(now, "%d/%m/%Y %H:%M").replace(tzinfo=LOCAL_TZ)
     assert abs((written - datetime.now(UTC)).total_seconds()) < 120
     assert f"tháng {now[3:10]}" in await page.locator("#period-label").inner_text()

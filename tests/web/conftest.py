@@ -69,16 +69,8 @@ def started_web_stack(
     databases = {name: f"sqlite+aiosqlite:///{workdir / name}.db" for name in services}
     # Access tokens of 62 s: a password session is renewed (refresh) on nearly every request.
     extra = {"WARD5S_ASSESSMENT_ACCESS_TOKEN_MINUTES": "1.04", **env}
-    # Assessment reads scoring's figures (a review's, the period report's) where it answers.
-    scoring_port = free_port()
-    if "scoring" in services:
-        extra["WARD5S_ASSESSMENT_SCORING_URL"] = f"http://127.0.0.1:{scoring_port}"
+    # The stack tells assessment where scoring runs (its figures for reviews and reports).
     stack = Stack(nats.url, databases, workdir, extra_env=extra)
-    if "scoring" in services:
-        log = workdir / "scoring.log"
-        stack.services["scoring"] = ServiceProcess(
-            "scoring", scoring_port, stack.env("scoring"), log=log
-        )
     tokens_file = workdir / "demo-tokens.json"
     web = None
     try:

@@ -14,7 +14,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, TypeAdapter
+from pydantic import AwareDatetime, ConfigDict, Field, TypeAdapter
 
 from contracts.common import Contract, EntityId, Text
 from contracts.envelope import Event
@@ -512,6 +512,42 @@ class SignInLinkIssued(AssessmentEvent):
     data: SignInLinkIssuedData
 
 
+#: The files a period report is issued as (the workbook and the printable A4 PDF).
+ReportMediaType = Literal[
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+]
+
+
+class ReportFile(Contract):
+    # Bytes travel as base64 in JSON, and are bytes in Python on both sides.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", ser_json_bytes="base64", val_json_bytes="base64"
+    )
+
+    #: The file's name as the committee's mail attaches it ("bao-cao-5s-2026-10.pdf").
+    name: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z0-9.-]+$")]
+    media_type: ReportMediaType
+    #: The file itself (base64 in JSON): a report is tens of kilobytes, well within a message.
+    content: bytes
+
+
+class PeriodReportIssuedData(Contract):
+    """The period report of a month, quarter or year, made once its figures are final (scoring
+    has folded the period's close), for notifications to e-mail to the ward committee. Unit
+    figures only: no person is named in it."""
+
+    #: ``YYYY-MM``, ``YYYY-Qn`` or ``YYYY``.
+    period: str
+    title: Text
+    files: tuple[ReportFile, ...]
+
+
+class PeriodReportIssued(AssessmentEvent):
+    type: Literal["assessment.report.issued"] = "assessment.report.issued"
+    data: PeriodReportIssuedData
+
+
 class CredentialsRevokedData(Contract):
     """Credentials of a person or device revoked before the tokens minted from them expire: a
     person's sessions (signed out, a refresh token replayed, a password set, the person moved or
@@ -771,6 +807,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     AdminActionRecorded,
     SignInLinkIssued,
     CredentialsRevoked,
+    PeriodReportIssued,
     ScoreUpdated,
     ScoreFinalized,
     LowScoreDetected,
@@ -815,6 +852,7 @@ AnyEvent = Annotated[
     | AdminActionRecorded
     | SignInLinkIssued
     | CredentialsRevoked
+    | PeriodReportIssued
     | ScoreUpdated
     | ScoreFinalized
     | LowScoreDetected

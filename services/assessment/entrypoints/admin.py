@@ -268,7 +268,7 @@ command_route(
     "POST",
     "/feedback/held/release",
     "release_held_feedback",
-    body=schemas.HeldReleaseIn,
+    schemas.HeldReleaseIn,
     summary="Count, after review, a unit's ratings of an open month held for review (all, or "
     "one device's), with the reason; recorded as an administrator's action",
     doc="Administrators. 409 period_closed for a closed month (its figures are final).",

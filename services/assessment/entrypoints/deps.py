@@ -4,7 +4,7 @@ NATS intake uses)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
 from inspect import Parameter, Signature
 from typing import Annotated, Any
 
@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from contracts.intake import Body
 from contracts.roles import Role
 from services.assessment.handlers.commands import PEOPLE, Submissions
 from services.runtime.auth import Principal
@@ -55,26 +56,33 @@ def command_route(
     method: str,
     path: str,
     name: str,
+    command: type[BaseModel],
     *,
     summary: str,
-    body: type[BaseModel] | None = None,
-    command: Callable[..., BaseModel] | None = None,
-    target: tuple[str, Any] | None = None,
     errors: tuple[int, ...] = (),
     doc: str | None = None,
+    param: Any = None,
     **options: Any,
 ) -> None:
-    """Declare the route of one person's command: the path's ``target`` (its name and type, e.g.
-    ``("audit_id", uuid.UUID)``) and the fields of ``body`` make ``command`` (the body itself
-    when there is no ``command``), handed to :func:`submit` with the caller and the
-    ``Idempotency-Key``. ``name`` and ``doc`` are the endpoint's (its OpenAPI operation and
+    """Declare the route of one person's command, handed to :func:`submit` with the caller and
+    the ``Idempotency-Key``. On a path without a parameter ``command`` is the request body
+    itself; on one with a parameter (``/audits/{audit_id}/amend``) it is the ``...Command``
+    that adds that field to the body it extends (``AuditAmendCommand(AuditAmendIn)``): its base
+    is the request body (none when the base is ``Body``), the parameter is read from the path
+    as the command's field is typed (or as ``param``, an annotation that says more), and the
+    two make the command. ``name`` and ``doc`` are the endpoint's (its OpenAPI operation and
     description); the answers are ``SUBMISSION_ERRORS`` and ``errors``; ``options`` go to
     FastAPI's route (``status_code``, ``response_model``, ``tags``)."""
+    target = next(iter(re.findall(r"{(\w+)}", path)), None)
+    body: type[BaseModel] | None = command
+    if target is not None:
+        base = command.__base__
+        body = base if base is not None and base is not Body else None
 
     async def endpoint(
         request: Request, caller: Principal, key: str | None = None, **given: Any
     ) -> JSONResponse:
-        if command is None:
+        if target is None:
             return await submit(request, given["body"], caller, key)
         fields = given.pop("body").model_dump() if body is not None else {}
         return await submit(request, command(**given, **fields), caller, key)
@@ -82,7 +90,8 @@ def command_route(
     named = Parameter.KEYWORD_ONLY
     parameters = [Parameter("request", named, annotation=Request)]
     if target is not None:
-        parameters.append(Parameter(target[0], named, annotation=target[1]))
+        typed = param if param is not None else command.model_fields[target].annotation
+        parameters.append(Parameter(target, named, annotation=typed))
     if body is not None:
         parameters.append(Parameter("body", named, annotation=body))
     parameters += [

@@ -30,14 +30,12 @@ router = APIRouter(prefix="/v1", tags=["assessment"])
 
 # --- submissions: each route hands one command to the command table --------------------------
 
-AUDIT, ACTION = ("audit_id", uuid.UUID), ("action_id", uuid.UUID)
-
 command_route(
     router,
     "POST",
     "/audits",
     "submit_audit",
-    body=schemas.AuditIn,
+    schemas.AuditIn,
     status_code=201,
     response_model=schemas.AuditOut,
     summary="Submit a unit 5S audit (nộp phiếu đánh giá 5S)",
@@ -48,9 +46,7 @@ command_route(
     "POST",
     "/audits/{audit_id}/amend",
     "amend_audit",
-    target=AUDIT,
-    body=schemas.AuditAmendIn,
-    command=schemas.AuditAmendCommand,
+    schemas.AuditAmendCommand,
     errors=(404,),
     response_model=schemas.AuditOut,
     summary="Amend an audit with a full new item list and a reason (sửa phiếu)",
@@ -60,9 +56,7 @@ command_route(
     "POST",
     "/audits/{audit_id}/withdraw",
     "withdraw_audit",
-    target=AUDIT,
-    body=schemas.ReasonIn,
-    command=schemas.AuditWithdrawCommand,
+    schemas.AuditWithdrawCommand,
     errors=(404,),
     response_model=schemas.AuditOut,
     summary="Withdraw an audit, with a reason (rút phiếu)",
@@ -72,9 +66,7 @@ command_route(
     "POST",
     "/corrective-actions/{action_id}/close",
     "close_corrective_action",
-    target=ACTION,
-    body=schemas.ActionCloseIn,
-    command=schemas.ActionCloseCommand,
+    schemas.ActionCloseCommand,
     errors=(404,),
     summary="Close a corrective action with a note and evidence (đóng biện pháp khắc phục)",
 )
@@ -83,9 +75,7 @@ command_route(
     "POST",
     "/corrective-actions/{action_id}/reopen",
     "reopen_corrective_action",
-    target=ACTION,
-    body=schemas.ActionReopenIn,
-    command=schemas.ActionReopenCommand,
+    schemas.ActionReopenCommand,
     errors=(404,),
     summary="Reopen a closed corrective action found not done, with a reason and a new due "
     "date (mở lại biện pháp khắc phục)",
@@ -97,7 +87,7 @@ command_route(
     "POST",
     "/self-assessments",
     "submit_self_assessment",
-    body=schemas.SelfAssessmentIn,
+    schemas.SelfAssessmentIn,
     status_code=201,
     summary='Submit one\'s own monthly "+" self-assessment (tự đánh giá)',
 )
@@ -106,9 +96,7 @@ command_route(
     "POST",
     "/self-assessments/{self_assessment_id}/review",
     "review_self_assessment",
-    target=("self_assessment_id", uuid.UUID),
-    body=schemas.ReviewIn,
-    command=schemas.ReviewCommand,
+    schemas.ReviewCommand,
     errors=(404,),
     summary="Approve, adjust (with a reason) or return (with a reason) a self-assessment",
 )
@@ -117,7 +105,7 @@ command_route(
     "POST",
     "/feedback",
     "receive_feedback",
-    body=schemas.FeedbackIn,
+    schemas.FeedbackIn,
     errors=(429,),
     status_code=201,
     summary="A citizen's rating from a kiosk or QR link (đánh giá mức độ hài lòng)",
@@ -128,7 +116,7 @@ command_route(
     "POST",
     "/rating-codes",
     "issue_rating_codes",
-    body=schemas.RatingCodesIn,
+    schemas.RatingCodesIn,
     status_code=201,
     summary="Single-use rating codes of one's unit, to print on receipts or show at the "
     "counter (mã đánh giá dùng một lần)",
@@ -140,7 +128,7 @@ command_route(
     "POST",
     "/task-results",
     "record_task_result",
-    body=schemas.TaskResultIn,
+    schemas.TaskResultIn,
     status_code=201,
     summary="Task points (0–70) of a person for a month, from the HR/task system or the "
     'leader who reviews the person\'s "+" (ghi điểm nhiệm vụ)',
@@ -189,8 +177,8 @@ command_route(
     "POST",
     "/periods/{period}/close",
     "close_period",
-    target=("period", Month),
-    command=schemas.PeriodCloseCommand,
+    schemas.PeriodCloseCommand,
+    param=Month,
     summary="Close a month (khóa sổ): its submissions are refused from then on",
 )
 command_route(
@@ -198,9 +186,8 @@ command_route(
     "POST",
     "/periods/{period}/reopen",
     "reopen_period",
-    target=("period", Month),
-    body=schemas.PeriodReopenIn,
-    command=schemas.PeriodReopenCommand,
+    schemas.PeriodReopenCommand,
+    param=Month,
     summary="Reopen a closed month, with a reason, until a deadline (mở lại kỳ)",
     doc="The month closes again by itself after ``closes_on`` (default: 2 working days from\n"
     "today in the ward's calendar).",
@@ -235,9 +222,8 @@ command_route(
     "PUT",
     "/calendar/days/{day}",
     "declare_calendar_day",
-    target=("day", Day),
-    body=schemas.CalendarDayIn,
-    command=schemas.CalendarDayCommand,
+    schemas.CalendarDayCommand,
+    param=Day,
     tags=["calendar"],
     summary="Declare a day off or a make-up working day, with its reason (administrators)",
     doc="A make-up working day is a weekend day or a holiday; a day off a day that would be\n"
@@ -248,8 +234,8 @@ command_route(
     "DELETE",
     "/calendar/days/{day}",
     "remove_calendar_day",
-    target=("day", Day),
-    command=schemas.CalendarRemoveCommand,
+    schemas.CalendarRemoveCommand,
+    param=Day,
     errors=(404,),
     tags=["calendar"],
     summary="Remove a day's declaration: it follows the national calendar again",

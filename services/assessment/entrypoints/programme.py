@@ -5,7 +5,6 @@ campaigns. Submissions go through the command table like every other."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -40,7 +39,7 @@ command_route(
     "POST",
     "/reviews",
     "write_review",
-    body=schemas.PeriodReviewIn,
+    schemas.PeriodReviewIn,
     status_code=201,
     summary="A unit's review of a month, quarter or year (họp đánh giá, rút kinh nghiệm)",
     doc="The head of the unit, once per unit and period; the period's figures are attached "
@@ -51,9 +50,7 @@ command_route(
     "POST",
     "/reviews/{review_id}/acknowledge",
     "acknowledge_review",
-    target=("review_id", uuid.UUID),
-    body=schemas.PeriodReviewAckIn,
-    command=schemas.PeriodReviewAckCommand,
+    schemas.PeriodReviewAckCommand,
     errors=(404,),
     summary="Acknowledge a unit's review (the vice-chairman in charge, or the chairman)",
 )
@@ -62,9 +59,7 @@ command_route(
     "POST",
     "/review-follow-ups/{follow_up_id}/close",
     "close_follow_up",
-    target=("follow_up_id", uuid.UUID),
-    body=schemas.ActionCloseIn,
-    command=schemas.FollowUpCloseCommand,
+    schemas.FollowUpCloseCommand,
     errors=(404,),
     summary="Close a review's follow-up with a note (its owner, the unit head, an administrator)",
 )
@@ -94,7 +89,7 @@ command_route(
     "POST",
     "/initiatives",
     "propose_initiative",
-    body=schemas.InitiativeIn,
+    schemas.InitiativeIn,
     status_code=201,
     summary="Propose an initiative (đề xuất sáng kiến): title, problem, proposal, expected effect",
     doc="Any person, filed under their unit and the current month; with ``by_unit`` the "
@@ -105,9 +100,7 @@ command_route(
     "POST",
     "/initiatives/{initiative_id}/decide",
     "decide_initiative",
-    target=("initiative_id", uuid.UUID),
-    body=schemas.InitiativeDecisionIn,
-    command=schemas.InitiativeDecisionCommand,
+    schemas.InitiativeDecisionCommand,
     errors=(404,),
     summary="Decide on an initiative: accepted, piloting, adopted (with its measured effect) or "
     "rejected (with a reason)",
@@ -153,9 +146,7 @@ command_route(
     "POST",
     "/citizen-follow-ups/{follow_up_id}/done",
     "citizen_follow_up_done",
-    target=("follow_up_id", uuid.UUID),
-    body=schemas.CitizenFollowUpDoneIn,
-    command=schemas.CitizenFollowUpDoneCommand,
+    schemas.CitizenFollowUpDoneCommand,
     errors=(404,),
     summary="A dissatisfied citizen called back: the outcome (liên hệ lại người dân)",
     doc="Its owner (the unit head when it opened) or the head of its unit.",
@@ -197,7 +188,7 @@ command_route(
     "POST",
     "/campaigns",
     "publish_campaign",
-    body=schemas.CampaignIn,
+    schemas.CampaignIn,
     status_code=201,
     summary='Publish a dated campaign with its own checklist (e.g. "Ngày xanh lần thứ I")',
     doc="Administrators; each item drawn from the catalogue (``code``) or written for it "
@@ -208,9 +199,7 @@ command_route(
     "POST",
     "/campaigns/{campaign_id}/audits",
     "audit_campaign",
-    target=("campaign_id", uuid.UUID),
-    body=schemas.CampaignAuditIn,
-    command=schemas.CampaignAuditCommand,
+    schemas.CampaignAuditCommand,
     errors=(404,),
     status_code=201,
     summary="Audit a unit against a campaign's checklist, within its dates",

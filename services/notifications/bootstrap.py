@@ -69,6 +69,9 @@ def policy_of(config: NotificationsSettings) -> Policy:
         repeat=timedelta(hours=config.repeat_hours),
         digest_at=config.digest_at,
         period_review_day=config.period_review_working_day,
+        report_recipients=tuple(
+            p.strip() for p in config.report_recipients.split(",") if p.strip()
+        ),
     )
 
 
@@ -139,6 +142,7 @@ def build_service(config: ServiceSettings | None = None) -> Notifications:
     runtime.on_start(start_jobs)
     # Looked up when called, so a test may stand in for the scheduler's wake-up.
     people = People(runtime.sessions, policy, clock, lambda: scheduler.wake(), guard_of(config))
+    people.gate = runtime.check_bus  # 503 while the bus cannot store the events
     return Notifications(config, runtime, clock, policy, units, scheduler, people)
 
 

@@ -71,7 +71,7 @@ async def my_alerts(
 
 @router.post(
     "/alerts/{alert_id}/ack",
-    responses=error_responses(401, 404, 409),
+    responses=error_responses(401, 404, 409, 503),
     summary="Acknowledge one's alert: no more repeats or escalation (xác nhận)",
 )
 async def acknowledge(
@@ -82,7 +82,7 @@ async def acknowledge(
 
 @router.post(
     "/alerts/{alert_id}/snooze",
-    responses=error_responses(401, 404, 409, 422),
+    responses=error_responses(401, 404, 409, 422, 503),
     summary="Hold the repeats of one's alert for some hours (nhắc lại sau)",
 )
 async def snooze(
@@ -123,7 +123,7 @@ async def read_link(
 
 @router.post(
     "/links/{token}",
-    responses=error_responses(403, 404, 409),
+    responses=error_responses(403, 404, 409, 503),
     summary="Do what an acknowledge or snooze link asks, once the person confirmed it (the "
     "token is the credential)",
 )
@@ -159,7 +159,7 @@ async def get_preferences(request: Request, caller: Caller, person_id: str) -> d
 
 @router.put(
     "/preferences/{person_id}",
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(401, 403, 404, 422, 503),
     summary="Choose channels: e-mail, a webhook, the daily digest ('me' for oneself)",
 )
 async def put_preferences(
@@ -198,7 +198,7 @@ async def get_clock(request: Request, caller: Caller) -> dict[str, Any]:
 
 @router.post(
     "/clock",
-    responses=error_responses(401, 403, 409, 422),
+    responses=error_responses(401, 403, 409, 422, 503),
     summary="Move the demo clock forward (admin; refused in production)",
 )
 async def move_clock(

@@ -50,6 +50,9 @@ class NotificationsSettings(ServiceSettings):
     #: A unit reviews each month, quarter and year by this working day after it (alert
     #: ``period_review.missing`` otherwise).
     period_review_working_day: int = 10
+    #: Who receives the period report once a period is finalized: person ids of the org chart,
+    #: separated by commas; empty: the chairman and the vice-chairmen (``Policy.report_recipients``).
+    report_recipients: str = ""
     #: An open, unacknowledged alert is sent again after this many hours.
     repeat_hours: float = 24.0
     #: Retries of a channel that is down: the first after ``retry_base_s``, doubling, capped.

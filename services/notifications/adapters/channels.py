@@ -63,6 +63,9 @@ class Mailer:
         message["Content-Language"] = "vi"
         message.set_content(mail.text)
         message.add_alternative(mail.html, subtype="html")
+        for file in mail.attachments:
+            kind, _, subtype = file.media_type.partition("/")
+            message.add_attachment(file.content, maintype=kind, subtype=subtype, filename=file.name)
         try:
             async with asyncio.timeout(self.deadline_s):
                 await self._send(message, to_address)

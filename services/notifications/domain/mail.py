@@ -21,10 +21,20 @@ class MailItem:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file the mail carries (the period report's PDF and workbook)."""
+
+    name: str
+    media_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class Mail:
     subject: str
     text: str
     html: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 def _subject(items: Sequence[MailItem]) -> str:
@@ -151,3 +161,26 @@ def compose_sign_in(
         f"{html_footer}</body></html>"
     )
     return Mail(subject=subject, text=text, html=html)
+
+
+def compose_report(
+    full_name: str,
+    title: Text,
+    attachments: Sequence[Attachment],
+    ward_name: str | None = None,
+) -> Mail:
+    """The period report's e-mail to a member of the ward committee: its title, the files
+    attached (the printable PDF, the workbook), Vietnamese first and English below."""
+    text_footer, html_footer = _footers(ward_name)
+    names = ", ".join(a.name for a in attachments)
+    vi = f"Kính gửi {full_name}, xin gửi {title.vi} (kỳ đã khóa sổ, số liệu chính thức)."
+    en = f"Dear {full_name}, please find the {title.en} (period closed, final figures)."
+    vi_files = f"Tệp đính kèm: {names} (bản in A4 và bảng tính)."
+    en_files = f"Attached: {names} (printable A4 and workbook)."
+    text = "\n".join([vi, vi_files, "", "-- English --", "", en, en_files, "", *text_footer])
+    html = (
+        f'<html lang="vi"><body><p>{escape(vi)}</p><p>{escape(vi_files)}</p>'
+        f'<hr><div lang="en"><p>{escape(en)}</p><p>{escape(en_files)}</p></div>'
+        f"{html_footer}</body></html>"
+    )
+    return Mail(f"[5S+] {title.vi}", text, html, tuple(attachments))

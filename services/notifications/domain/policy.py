@@ -29,6 +29,10 @@ class Policy:
     digest_at: time
     #: The working day after a month, quarter or year by which each unit has reviewed it.
     period_review_day: int = Deadlines.period_review_day
+    #: Who receives the period report once a period is finalized: these person ids of the org
+    #: chart; none named: the ward committee's leaders, the chairman and the vice-chairmen
+    #: (``rules.committee``).
+    report_recipients: tuple[str, ...] = ()
 
     def deadlines(self, calendar: WorkingCalendar) -> Deadlines:
         """The brief's deadlines and the escalation step counted on ``calendar``."""

@@ -108,5 +108,18 @@ def route(
     return Route(tuple(chain))
 
 
+#: The ward committee's leaders, who receive the period report unless the policy names others.
+COMMITTEE_ROLES = frozenset({Role.CHAIRMAN, Role.VICE_CHAIRMAN})
+
+
+def committee(people: Sequence[OrgPerson], named: Sequence[str] = ()) -> list[OrgPerson]:
+    """Who receives the period report: the people ``named`` (person ids, the policy's
+    ``report_recipients``) who are on the chart, or without any named the chairman and the
+    vice-chairmen; in the chart's order."""
+    if named:
+        return [p for p in people if p.person_id in named]
+    return [p for p in people if p.role in COMMITTEE_ROLES]
+
+
 def expected_self_assessors(people: Sequence[OrgPerson]) -> list[OrgPerson]:
     return [p for p in people if p.role in SELF_ASSESSING_ROLES and p.unit_id]

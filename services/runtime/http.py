@@ -6,7 +6,7 @@ from __future__ import annotations
 import hmac
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Request
@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contracts.roles import CITY_ROLES, Role
@@ -105,6 +106,17 @@ IdempotencyKey = Annotated[
         description="Repeat a command safely: the same key returns the first answer",
     ),
 ]
+
+
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.runtime.sessions() as session:
+        yield session
+
+
+#: A session of the service's database for what one route reads (declared after the caller, it
+#: opens only for a caller let through), closed when the route returns, before its answer is
+#: sent.
+Reads = Annotated[AsyncSession, Depends(_read_session, scope="function")]
 
 
 def require(*roles: Role) -> Callable[[Principal], Principal]:

@@ -5,10 +5,12 @@ campaigns. Submissions go through the command table like every other."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import intake as schemas
 from contracts.common import LOCAL_TZ, EntityId
@@ -23,7 +25,7 @@ from services.assessment.views.report_pdf import report_pdf
 from services.assessment.views.reviews import review_list
 from services.runtime.auth import Principal
 from services.runtime.exports import Language, export_response
-from services.runtime.http import Caller, error_responses, require
+from services.runtime.http import Caller, Reads, error_responses, require
 from services.runtime.refusals import Kind, Refusal
 
 router = APIRouter(prefix="/v1", tags=["assessment"])
@@ -33,6 +35,31 @@ Board = Annotated[
     Principal,
     Depends(require(Role.ADMIN, Role.CHAIRMAN, Role.VICE_CHAIRMAN, Role.AUDITOR, Role.UNIT_HEAD)),
 ]
+#: A period of months: ``YYYY-MM``, ``YYYY-Qn`` or ``YYYY``.
+Period = Annotated[schemas.PeriodKey, Query(description="YYYY-MM, YYYY-Qn or YYYY")]
+
+
+def board_counts(
+    path: str,
+    name: str,
+    view: Callable[[AsyncSession, str, str], Awaitable[dict[str, Any]]],
+    summary: str,
+) -> None:
+    """Declare a read of per-unit counts of one period for the board (``GET path?period=``,
+    for :data:`Board`): ``view(session, ward, period)`` answers."""
+
+    async def counts(caller: Board, session: Reads, period: Period) -> dict[str, Any]:
+        return await view(session, caller.ward, period)
+
+    router.add_api_route(
+        path,
+        counts,
+        methods=["GET"],
+        name=name,
+        responses=error_responses(401, 403, 422),
+        summary=summary,
+    )
+
 
 command_route(
     router,
@@ -72,14 +99,13 @@ command_route(
 )
 async def list_reviews(
     caller: Caller,
-    db: Sessions,
+    session: Reads,
     unit_id: Annotated[EntityId | None, Query()] = None,
     period: Annotated[
         schemas.PeriodKey | None, Query(description="YYYY-MM, YYYY-Qn or YYYY")
     ] = None,
 ) -> dict[str, Any]:
-    async with db() as session:
-        return {"reviews": await review_list(session, caller, unit_id, period)}
+    return {"reviews": await review_list(session, caller, unit_id, period)}
 
 
 # --- the initiatives register (sổ sáng kiến) -------------------------------------------------
@@ -115,28 +141,21 @@ command_route(
 )
 async def list_initiatives(
     caller: Caller,
-    db: Sessions,
+    session: Reads,
     period: Annotated[
         schemas.PeriodKey | None, Query(description="YYYY-MM, YYYY-Qn or YYYY")
     ] = None,
     person_id: Annotated[EntityId | None, Query(description="Only this person's")] = None,
 ) -> dict[str, Any]:
-    async with db() as session:
-        return {"initiatives": await initiative_list(session, caller, period, person_id)}
+    return {"initiatives": await initiative_list(session, caller, period, person_id)}
 
 
-@router.get(
+board_counts(
     "/initiatives/counts",
-    responses=error_responses(401, 403, 422),
-    summary="Initiatives proposed and adopted per unit in a period, for the board",
+    "count_initiatives",
+    initiative_counts,
+    "Initiatives proposed and adopted per unit in a period, for the board",
 )
-async def count_initiatives(
-    caller: Board,
-    db: Sessions,
-    period: Annotated[schemas.PeriodKey, Query(description="YYYY-MM, YYYY-Qn or YYYY")],
-) -> dict[str, Any]:
-    async with db() as session:
-        return await initiative_counts(session, caller.ward, period)
 
 
 # --- citizen follow-up ------------------------------------------------------------------------
@@ -160,25 +179,18 @@ command_route(
 )
 async def list_citizen_follow_ups(
     caller: Caller,
-    db: Sessions,
+    session: Reads,
     status: Annotated[Literal["open", "done"] | None, Query()] = None,
 ) -> dict[str, Any]:
-    async with db() as session:
-        return {"follow_ups": await follow_up_list(session, caller, status)}
+    return {"follow_ups": await follow_up_list(session, caller, status)}
 
 
-@router.get(
+board_counts(
     "/citizen-follow-ups/counts",
-    responses=error_responses(401, 403, 422),
-    summary="Citizen follow-ups opened and done per unit in a period, for the board",
+    "count_citizen_follow_ups",
+    follow_up_counts,
+    "Citizen follow-ups opened and done per unit in a period, for the board",
 )
-async def count_citizen_follow_ups(
-    caller: Board,
-    db: Sessions,
-    period: Annotated[schemas.PeriodKey, Query(description="YYYY-MM, YYYY-Qn or YYYY")],
-) -> dict[str, Any]:
-    async with db() as session:
-        return await follow_up_counts(session, caller.ward, period)
 
 
 # --- campaigns ----------------------------------------------------------------------------------
@@ -211,9 +223,8 @@ command_route(
     responses=error_responses(401),
     summary="The ward's campaigns, their checklists and results per unit and ward-wide",
 )
-async def list_campaigns(caller: Caller, db: Sessions) -> dict[str, Any]:
-    async with db() as session:
-        return {"campaigns": await campaign_list(session, caller.ward)}
+async def list_campaigns(caller: Caller, session: Reads) -> dict[str, Any]:
+    return {"campaigns": await campaign_list(session, caller.ward)}
 
 
 # --- the period report -------------------------------------------------------------------------
@@ -232,7 +243,7 @@ async def period_report_file(
     caller: Leader,
     db: Sessions,
     lang: Language,
-    period: Annotated[schemas.PeriodKey, Query(description="YYYY-MM, YYYY-Qn or YYYY")],
+    period: Period,
     format: Annotated[Literal["xlsx", "pdf"], Query()] = "pdf",
 ) -> Response:
     """Ranking, each unit's pillars and change, satisfaction, corrective actions, reviews,

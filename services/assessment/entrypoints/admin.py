@@ -19,14 +19,13 @@ from pydantic import AwareDatetime
 from contracts import intake as schemas
 from contracts.catalog import Catalog
 from contracts.common import Text
-from contracts.periods import MonthKey
 from contracts.roles import Role
 from contracts.text import NFC
 from services.assessment import views
 from services.assessment.domain.org import DeviceRow
 from services.assessment.entrypoints.deps import (
     Admin,
-    Sessions,
+    MonthQuery,
     command_route,
     submissions_of,
     submit,
@@ -42,7 +41,7 @@ from services.assessment.handlers.common import get_catalog as stored_catalog
 from services.assessment.views.held_ratings import held_ratings
 from services.runtime.auth import Principal
 from services.runtime.exports import EXPORT_CONTENT, Language, Separator, export_response
-from services.runtime.http import Caller, IdempotencyKey, error_responses, require
+from services.runtime.http import Caller, IdempotencyKey, Reads, error_responses, require
 from services.runtime.refusals import Kind, Refusal
 
 router = APIRouter()
@@ -70,10 +69,9 @@ Overseer = Annotated[Principal, Depends(require(Role.CHAIRMAN, Role.ADMIN))]
     summary="The criteria catalogue (bộ tiêu chí), current or by version",
 )
 async def get_catalog(
-    caller: Caller, db: Sessions, version: Annotated[str | None, Query(max_length=32)] = None
+    caller: Caller, session: Reads, version: Annotated[str | None, Query(max_length=32)] = None
 ) -> dict[str, Any]:
-    async with db() as session:
-        catalog = await stored_catalog(session, version)
+    catalog = await stored_catalog(session, version)
     return catalog.model_dump(mode="json", by_alias=True)
 
 
@@ -106,7 +104,7 @@ async def publish_catalog(
 )
 async def get_org(
     admin: Admin,
-    db: Sessions,
+    session: Reads,
     q: Annotated[
         str,
         Query(
@@ -119,8 +117,7 @@ async def get_org(
     | None = None,
 ) -> dict[str, Any]:
     """Units, devices and people, these in Vietnamese order of their names."""
-    async with db() as session:
-        return await views.org_chart(session, admin.ward, q)
+    return await views.org_chart(session, admin.ward, q)
 
 
 @router.put(
@@ -238,15 +235,14 @@ def _device_token(request: Request, admin: Principal, answer: dict[str, Any]) ->
 )
 async def admin_actions(
     caller: Overseer,
-    db: Sessions,
+    session: Reads,
     since: Annotated[
         AwareDatetime | None, Query(description="From this moment on (ISO 8601 with offset)")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> dict[str, Any]:
     """The ward's administrators' actions recorded at or after ``since``, oldest first."""
-    async with db() as session:
-        return {"actions": await views.admin_actions(session, caller.ward, since, limit)}
+    return {"actions": await views.admin_actions(session, caller.ward, since, limit)}
 
 
 @router.get(
@@ -256,11 +252,8 @@ async def admin_actions(
     "apart from the score: by unit, device, reason and level; for the chairman and administrators",
     tags=["feedback"],
 )
-async def held_feedback(
-    caller: Overseer, db: Sessions, period: Annotated[MonthKey, Query(description="YYYY-MM")]
-) -> dict[str, Any]:
-    async with db() as session:
-        return await held_ratings(session, caller.ward, period)
+async def held_feedback(caller: Overseer, session: Reads, period: MonthQuery) -> dict[str, Any]:
+    return await held_ratings(session, caller.ward, period)
 
 
 command_route(
@@ -290,17 +283,16 @@ EXPORTERS = {"audits": views.audit_sheet, "corrective-actions": views.action_she
 )
 async def export(
     caller: Caller,
-    db: Sessions,
+    session: Reads,
     lang: Language,
     what: Literal["audits", "corrective-actions"],
     fmt: Literal["csv", "xlsx"],
-    period: Annotated[MonthKey, Query(description="YYYY-MM")],
+    period: MonthQuery,
     separator: Separator = ",",
 ) -> Response:
     """Each caller gets the units they see: the whole ward for administrators, the chairman and
     auditors; their units for vice-chairmen and unit heads."""
     if caller.role in (Role.STAFF, Role.KIOSK, Role.INTEGRATION):
         raise Refusal(Kind.FORBIDDEN, "forbidden")
-    async with db() as session:
-        sheet = await EXPORTERS[what](session, caller, period)
+    sheet = await EXPORTERS[what](session, caller, period)
     return export_response(sheet, fmt, lang, f"{what}-{caller.ward}-{period}", separator)

@@ -8,11 +8,12 @@ import re
 from inspect import Parameter, Signature
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from contracts.intake import Body
+from contracts.periods import MonthKey
 from contracts.roles import Role
 from services.assessment.handlers.commands import PEOPLE, Submissions
 from services.runtime.auth import Principal
@@ -32,6 +33,8 @@ Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 #: The ward's officials: every role but the kiosks and integrations (devices).
 Person = Annotated[Principal, Depends(require(*PEOPLE))]
 Month = Annotated[str, Path(pattern=MONTH_PATTERN, description="YYYY-MM")]
+#: A month asked for in the query (``?period=YYYY-MM``).
+MonthQuery = Annotated[MonthKey, Query(description="YYYY-MM")]
 
 #: Errors every submission may answer besides its own.
 SUBMISSION_ERRORS = (400, 401, 403, 409, 413, 422)

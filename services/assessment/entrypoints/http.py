@@ -17,13 +17,13 @@ from services.assessment import views
 from services.assessment.entrypoints import admin, evidence, sign_in
 from services.assessment.entrypoints.deps import (
     Month,
+    MonthQuery,
     Person,
-    Sessions,
     command_route,
     submissions_of,
 )
 from services.assessment.handlers.common import ward_policy
-from services.runtime.http import Caller, error_responses
+from services.runtime.http import Caller, Reads, error_responses
 
 router = APIRouter(prefix="/v1", tags=["assessment"])
 
@@ -146,13 +146,12 @@ command_route(
 )
 async def task_result_history(
     caller: Caller,
-    db: Sessions,
+    session: Reads,
     person_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")],
     period: Month,
 ) -> dict[str, Any]:
     """The person, their unit head, the leaders, administrators and the HR integration."""
-    async with db() as session:
-        return await views.task_result_view(session, caller, person_id, period)
+    return await views.task_result_view(session, caller, person_id, period)
 
 
 # --- periods --------------------------------------------------------------------------------------
@@ -164,12 +163,11 @@ async def task_result_history(
     summary="The months one may send for (the window, newest first), each open or closed now",
     tags=["periods"],
 )
-async def get_periods(caller: Person, request: Request, db: Sessions) -> dict[str, Any]:
+async def get_periods(caller: Person, request: Request, session: Reads) -> dict[str, Any]:
     """Any person of the ward: the pages offer only open months and say before sending that
     a moment falls in a closed one."""
     submissions = submissions_of(request)
-    async with db() as session:
-        return await views.months(session, caller.ward, submissions.policy, submissions.clock.now())
+    return await views.months(session, caller.ward, submissions.policy, submissions.clock.now())
 
 
 command_route(
@@ -209,12 +207,11 @@ Day = Annotated[date, Path(description="YYYY-MM-DD")]
 async def get_calendar(
     caller: Person,
     request: Request,
-    db: Sessions,
+    session: Reads,
     year: Annotated[int, Query(ge=2020, le=2100)],
 ) -> dict[str, Any]:
     policy = submissions_of(request).policy
-    async with db() as session:
-        return await views.calendar_year(session, caller.ward, policy, year)
+    return await views.calendar_year(session, caller.ward, policy, year)
 
 
 command_route(
@@ -250,9 +247,8 @@ command_route(
     responses=error_responses(401, 422),
     summary="The ward's units (đơn vị): ids and names, for anyone of the ward",
 )
-async def list_units(caller: Caller, db: Sessions) -> dict[str, Any]:
-    async with db() as session:
-        return {"units": await views.ward_units(session, caller.ward)}
+async def list_units(caller: Caller, session: Reads) -> dict[str, Any]:
+    return {"units": await views.ward_units(session, caller.ward)}
 
 
 @router.get(
@@ -260,9 +256,8 @@ async def list_units(caller: Caller, db: Sessions) -> dict[str, Any]:
     responses=error_responses(401, 404, 422),
     summary="An audit with every revision (who changed what, and why)",
 )
-async def get_audit(caller: Caller, db: Sessions, audit_id: uuid.UUID) -> dict[str, Any]:
-    async with db() as session:
-        return await views.audit_detail(session, caller, str(audit_id))
+async def get_audit(caller: Caller, session: Reads, audit_id: uuid.UUID) -> dict[str, Any]:
+    return await views.audit_detail(session, caller, str(audit_id))
 
 
 @router.get(
@@ -273,15 +268,14 @@ async def get_audit(caller: Caller, db: Sessions, audit_id: uuid.UUID) -> dict[s
 async def list_self_assessments(
     caller: Caller,
     request: Request,
-    db: Sessions,
-    period: Annotated[MonthKey, Query(description="YYYY-MM")],
+    session: Reads,
+    period: MonthQuery,
     status: Annotated[
         Literal["submitted", "approved", "adjusted", "returned"] | None, Query()
     ] = None,
 ) -> dict[str, Any]:
-    async with db() as session:
-        policy = await ward_policy(session, caller.ward, submissions_of(request).policy)
-        rows = await views.self_assessment_list(session, caller, period, status, policy)
+    policy = await ward_policy(session, caller.ward, submissions_of(request).policy)
+    rows = await views.self_assessment_list(session, caller, period, status, policy)
     return {"self_assessments": rows}
 
 
@@ -292,12 +286,11 @@ async def list_self_assessments(
 )
 async def list_corrective_actions(
     caller: Caller,
-    db: Sessions,
+    session: Reads,
     period: Annotated[MonthKey | None, Query(description="YYYY-MM")] = None,
     status: Annotated[Literal["open", "closed"] | None, Query()] = None,
 ) -> dict[str, Any]:
-    async with db() as session:
-        rows = await views.corrective_action_list(session, caller, period, status)
+    rows = await views.corrective_action_list(session, caller, period, status)
     return {"corrective_actions": rows}
 
 

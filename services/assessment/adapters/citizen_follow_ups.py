@@ -11,15 +11,14 @@ from typing import Any
 from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.assessment.adapters.rows import add, change
 from services.assessment.adapters.rows import counts_by_unit as by_unit
 from services.assessment.adapters.rows import locked as _locked
 from services.assessment.adapters.tables import citizen_follow_ups as follow_ups
 
 
 async def insert(session: AsyncSession, follow_up_id: uuid.UUID, **values: Any) -> None:
-    await session.execute(
-        follow_ups.insert().values(follow_up_id=str(follow_up_id), status="open", **values)
-    )
+    await add(session, follow_ups, follow_up_id, status="open", **values)
 
 
 async def locked(session: AsyncSession, follow_up_id: uuid.UUID, ward: str) -> Row[Any] | None:
@@ -29,10 +28,8 @@ async def locked(session: AsyncSession, follow_up_id: uuid.UUID, ward: str) -> R
 async def done(
     session: AsyncSession, follow_up_id: uuid.UUID, by: str, note: str, now: datetime
 ) -> None:
-    await session.execute(
-        update(follow_ups)
-        .where(follow_ups.c.follow_up_id == str(follow_up_id))
-        .values(status="done", done_at=now, done_by=by, note=note)
+    await change(
+        session, follow_ups, follow_up_id, status="done", done_at=now, done_by=by, note=note
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Row, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.assessment.adapters.rows import change, closing
 from services.assessment.adapters.rows import locked as _locked
 from services.assessment.adapters.tables import corrective_actions
 
@@ -88,26 +89,21 @@ async def close(
     evidence: Sequence[str],
     now: datetime,
 ) -> None:
-    await session.execute(
-        update(corrective_actions)
-        .where(corrective_actions.c.action_id == str(action_id))
-        .values(status="closed", closed_at=now, closed_by=by, note=note, evidence=list(evidence))
-    )
+    await change(session, corrective_actions, action_id, **closing(by, note, evidence, now))
 
 
 async def reopen(
     session: AsyncSession, action_id: uuid.UUID, by: str, reason: str, due_on: date, now: datetime
 ) -> None:
-    await session.execute(
-        update(corrective_actions)
-        .where(corrective_actions.c.action_id == str(action_id))
-        .values(
-            status="open",
-            due_on=due_on,
-            closed_at=None,
-            closed_by=None,
-            reopened_at=now,
-            reopened_by=by,
-            reopen_reason=reason,
-        )
+    await change(
+        session,
+        corrective_actions,
+        action_id,
+        status="open",
+        due_on=due_on,
+        closed_at=None,
+        closed_by=None,
+        reopened_at=now,
+        reopened_by=by,
+        reopen_reason=reason,
     )

@@ -7,18 +7,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.assessment.adapters.rows import add, change
 from services.assessment.adapters.rows import counts_by_unit as by_unit
 from services.assessment.adapters.rows import locked as _locked
 from services.assessment.adapters.tables import initiatives
 
 
 async def insert(session: AsyncSession, initiative_id: uuid.UUID, **values: Any) -> None:
-    await session.execute(
-        initiatives.insert().values(initiative_id=str(initiative_id), status="proposed", **values)
-    )
+    await add(session, initiatives, initiative_id, status="proposed", **values)
 
 
 async def locked(session: AsyncSession, initiative_id: uuid.UUID, ward: str) -> Row[Any] | None:
@@ -34,16 +33,15 @@ async def decide(
     measured_effect: str | None,
     now: datetime,
 ) -> None:
-    await session.execute(
-        update(initiatives)
-        .where(initiatives.c.initiative_id == str(initiative_id))
-        .values(
-            status=status,
-            decided_by=by,
-            decided_at=now,
-            reason=reason,
-            measured_effect=measured_effect,
-        )
+    await change(
+        session,
+        initiatives,
+        initiative_id,
+        status=status,
+        decided_by=by,
+        decided_at=now,
+        reason=reason,
+        measured_effect=measured_effect,
     )
 
 

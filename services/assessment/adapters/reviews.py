@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, case, func, select, update
+from sqlalchemy import Row, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.assessment.adapters.rows import add, change, closing
 from services.assessment.adapters.rows import locked as _locked
 from services.assessment.adapters.tables import corrective_actions, period_reviews
 from services.assessment.adapters.tables import review_follow_ups as follow_ups
@@ -28,20 +29,20 @@ async def exists(session: AsyncSession, ward: str, unit_id: str, period: str) ->
 
 
 async def insert_review(session: AsyncSession, review_id: uuid.UUID, **values: Any) -> None:
-    await session.execute(period_reviews.insert().values(review_id=str(review_id), **values))
+    await add(session, period_reviews, review_id, **values)
 
 
 async def insert_follow_up(
     session: AsyncSession, follow_up_id: uuid.UUID, review_id: uuid.UUID, **values: Any
 ) -> None:
-    await session.execute(
-        follow_ups.insert().values(
-            follow_up_id=str(follow_up_id),
-            review_id=str(review_id),
-            status="open",
-            evidence=[],
-            **values,
-        )
+    await add(
+        session,
+        follow_ups,
+        follow_up_id,
+        review_id=str(review_id),
+        status="open",
+        evidence=[],
+        **values,
     )
 
 
@@ -58,10 +59,13 @@ async def locked_follow_up(
 async def acknowledge(
     session: AsyncSession, review_id: uuid.UUID, by: str, note: str | None, now: datetime
 ) -> None:
-    await session.execute(
-        update(period_reviews)
-        .where(period_reviews.c.review_id == str(review_id))
-        .values(acknowledged_at=now, acknowledged_by=by, acknowledgement=note)
+    await change(
+        session,
+        period_reviews,
+        review_id,
+        acknowledged_at=now,
+        acknowledged_by=by,
+        acknowledgement=note,
     )
 
 
@@ -73,11 +77,7 @@ async def close_follow_up(
     evidence: Sequence[str],
     now: datetime,
 ) -> None:
-    await session.execute(
-        update(follow_ups)
-        .where(follow_ups.c.follow_up_id == str(follow_up_id))
-        .values(status="closed", closed_at=now, closed_by=by, note=note, evidence=list(evidence))
-    )
+    await change(session, follow_ups, follow_up_id, **closing(by, note, evidence, now))
 
 
 async def action_counts(

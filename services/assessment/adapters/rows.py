@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Table, and_, case, func, select
+from sqlalchemy import Column, ColumnElement, Row, Table, and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -21,6 +22,33 @@ async def locked(
             .with_for_update()
         )
     ).first()
+
+
+def _key(table: Table) -> Column[Any]:
+    (column,) = table.primary_key.columns
+    return column
+
+
+async def add(session: AsyncSession, table: Table, key: uuid.UUID, **values: Any) -> None:
+    """Insert the row of ``table`` whose one-column primary key is ``key``, with ``values``."""
+    await session.execute(table.insert().values({_key(table).name: str(key), **values}))
+
+
+async def change(session: AsyncSession, table: Table, key: uuid.UUID, **values: Any) -> None:
+    """Set ``values`` on the row of ``table`` whose one-column primary key is ``key``."""
+    await session.execute(update(table).where(_key(table) == str(key)).values(**values))
+
+
+def closing(by: str, note: str, evidence: Sequence[str], now: datetime) -> dict[str, Any]:
+    """The columns of a corrective action or a review's follow-up closed with a note and
+    evidence, by ``by`` at ``now``."""
+    return {
+        "status": "closed",
+        "closed_at": now,
+        "closed_by": by,
+        "note": note,
+        "evidence": list(evidence),
+    }
 
 
 def person_month(table: Table, ward: str, person_id: str, period: str) -> ColumnElement[bool]:

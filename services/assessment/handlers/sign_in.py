@@ -181,7 +181,7 @@ async def sign_in(
     failed = await stored.failures(uow.session, key)
     if failed is not None and failed.locked_until is not None and now < failed.locked_until:
         return None
-    matched, decoy = None, rules.DECOY_HASHES[config.hashing]
+    matched, decoy = None, rules.decoy_hash(config.hashing)
     for person in await stored.people_with_email(uow.session, email):
         known = await stored.password_hash(uow.session, person.ward, person.person_id)
         if await asyncio.to_thread(rules.password_matches, known or decoy, password):

@@ -7,8 +7,6 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from weasyprint import HTML
-
 from contracts.common import Text
 from services.assessment.views.report import COLUMNS, Report
 
@@ -81,6 +79,10 @@ def bar_chart(bars: list[tuple[str, float | None]], lang: str, width: int = 720)
 
 def report_pdf(report: Report, lang: str = "vi") -> bytes:
     """The report as PDF bytes: title, the 5S total chart, the satisfaction chart, the table."""
+    # Imported here: WeasyPrint (Pango through cffi) takes most of a second to load, and only
+    # a report asked for as PDF needs it, not every start of the service or of its tests.
+    from weasyprint import HTML
+
     titles = {c.key: c.title.pick(lang) for c in COLUMNS}
     head = "".join(f"<th>{escape(titles[key])}</th>" for key in TABLE)
     body = "".join(

@@ -23,7 +23,8 @@ from services.assessment.entrypoints.sign_in import SignInEdge, sign_in_config
 from services.assessment.handlers.calendar import ensure_known_calendars
 from services.assessment.handlers.catalog import install_shipped_catalogs
 from services.assessment.handlers.commands import Submissions
-from services.assessment.jobs import housekeeping_forever
+from services.assessment.handlers.period_reports import Reporting
+from services.assessment.jobs import housekeeping_forever, reports_forever
 from services.assessment.settings import (
     NAME,
     AssessmentSettings,
@@ -94,6 +95,11 @@ def build_runtime(config: ServiceSettings | None = None) -> tuple[Runtime, Submi
         runtime.spawn(
             housekeeping_forever(units, policy, every_s, keep_keys, runtime.stopping),
             "housekeeping",
+        )
+        reporting = Reporting(scoring, config.report_lookback_months)
+        runtime.spawn(
+            reports_forever(units, reporting, config.report_interval_s, runtime.stopping),
+            "period reports",
         )
 
     runtime.on_start(install_default_catalog)

@@ -14,8 +14,10 @@ from functools import partial
 from services.assessment.adapters import citizen_follow_ups, feedback
 from services.assessment.adapters.tables import plumbing
 from services.assessment.domain.policy import Policy
+from services.assessment.handlers.period_reports import Reporting, issue_due_reports
 from services.assessment.handlers.periods import close_due_periods
 from services.runtime.commands import housekeeping_forever as housekeeping
+from services.runtime.jobs import run_forever
 from services.runtime.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -64,3 +66,20 @@ async def housekeeping_forever(
         await feedback.forget_client_hashes(uow.session, uow.now - policy.client_hash_retention)
 
     await housekeeping(units, plumbing.idempotency, keep_keys, every_s, stop, chores)
+
+
+async def reports_forever(
+    units: Callable[[], UnitOfWork],
+    reporting: Reporting,
+    every_s: float,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Every ``every_s`` seconds until ``stop`` is set, issue the period reports due
+    (``handlers.period_reports``), each logged once emitted (its period, never a figure)."""
+
+    async def step() -> bool:
+        for issued in await issue_due_reports(units, reporting):
+            log.info("period report %s issued to the committee", issued)
+        return False
+
+    await run_forever("period reports", step, interval_s=every_s, stop=stop)

@@ -76,6 +76,11 @@ class AssessmentSettings(ServiceSettings):
     scoring_url: str = "http://127.0.0.1:8002"
     #: Seconds that read may take before the review is refused (503, try again).
     scoring_timeout_s: float = 5.0
+    #: How often the period reports due are looked for (a closed period's, mailed to the committee
+    #: once scoring gives its figures as final: ``handlers/period_reports.py``), and how many
+    #: months before the current one a closed month still gets its report mailed.
+    report_interval_s: float = 60.0
+    report_lookback_months: int = 2
     #: Where people open the link to set their password (the web pages' page, given ``?secret=``).
     sign_in_url: str = "http://127.0.0.1:8001/v1/auth/password"
     #: The key sign-in links are sealed with for notifications to e-mail (the same value as

@@ -19,7 +19,13 @@ from contracts.periods import Month
 from services.notifications.adapters import obligations, org
 from services.notifications.adapters.tables import plumbing
 from services.notifications.domain.policy import Policy
-from services.notifications.handlers import deadlines, escalation, sending, sign_in_mail
+from services.notifications.handlers import (
+    deadlines,
+    escalation,
+    report_mail,
+    sending,
+    sign_in_mail,
+)
 from services.notifications.handlers.context import Context
 from services.notifications.handlers.deliveries import QUEUED
 from services.notifications.metrics import OVERDUE_REVIEWS
@@ -83,6 +89,7 @@ class Scheduler:
         try:
             sent = await sending.send_due(self.policy, self.units, self.sender)
             sent += await sign_in_mail.send_sign_in_links(self.units, self.sender)
+            sent += await report_mail.send_report_mails(self.units, self.sender)
         finally:
             self._sending -= 1
             if not self._sending:

@@ -51,7 +51,8 @@ class NotificationsSettings(ServiceSettings):
     #: ``period_review.missing`` otherwise).
     period_review_working_day: int = 10
     #: Who receives the period report once a period is finalized: person ids of the org chart,
-    #: separated by commas; empty: the chairman and the vice-chairmen (``Policy.report_recipients``).
+    #: separated by commas; empty: the chairman and the vice-chairmen
+    #: (``Policy.report_recipients``).
     report_recipients: str = ""
     #: An open, unacknowledged alert is sent again after this many hours.
     repeat_hours: float = 24.0

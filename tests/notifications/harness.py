@@ -304,6 +304,8 @@ class Received:
     text: str
     html: str
     at: float
+    #: The files attached, by name.
+    attachments: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass
@@ -338,6 +340,10 @@ class Mailbox:
                         text=text.get_content() if text else "",
                         html=html.get_content() if html else "",
                         at=time.monotonic(),
+                        attachments={
+                            str(part.get_filename()): part.get_content()
+                            for part in message.iter_attachments()
+                        },
                     )
                 )
         return "250 Message accepted"

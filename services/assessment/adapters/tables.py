@@ -323,6 +323,15 @@ campaign_audits = Table(
     UniqueConstraint("campaign_id", "unit_id"),
 )
 
+#: The period reports issued to the ward committee once their figures were final (one per ward
+#: and period: ``handlers/period_reports.py``); the files themselves went out in the event.
+period_reports = Table(
+    "period_reports",
+    metadata,
+    *keys(ward=64, period=7),
+    *moments("issued_at"),
+)
+
 #: Single-use rating codes of a unit's counter (printed on a receipt or shown): only the code's
 #: SHA-256 is kept; ``used_at`` once a rating has used it (``handlers/feedback.py``).
 rating_codes = Table(

@@ -32,6 +32,9 @@ class Report:
     title: Text
     #: One mapping per unit, best rank first: the keys of :data:`COLUMNS`.
     rows: list[dict[str, Any]]
+    #: Whether scoring's figures are final: every month of the period closed and folded there
+    #: (a report mailed to the committee waits for it: ``handlers/period_reports.py``).
+    final: bool = False
 
 
 COLUMNS = columns(
@@ -76,10 +79,11 @@ async def period_report(
     review_of = {r.unit_id: r.acknowledged_at is not None for r in written}
     ideas = await initiatives.counts_by_unit(session, caller.ward, months)
     calls = await citizen_follow_ups.counts_by_unit(session, caller.ward, months)
-    rows = []
+    rows, final = [], True
     for unit in ranking["units"]:
         unit_id = unit["unit_id"]
         figures = await scoring.unit_figures(caller, unit_id, period) or {}
+        final = final and figures.get("provisional") is False
         pillars = {p["pillar"]: p["percent"] for p in figures.get("pillars", [])}
         actions = await reviews.action_counts(session, caller.ward, unit_id, months, today)
         call = calls.get(unit_id, {"opened": 0, "done": 0})
@@ -107,7 +111,12 @@ async def period_report(
         vi=f"Báo cáo kết quả thực hiện mô hình 5S+ {label.vi}",
         en=f"5S+ programme report, {label.en}",
     )
-    return Report(period, title, rows)
+    return Report(period, title, rows, final=final and bool(rows))
+
+
+def report_file_name(period: str) -> str:
+    """The report's file name without its extension ("bao-cao-5s-2026-10")."""
+    return f"bao-cao-5s-{period}"
 
 
 def report_sheet(report: Report) -> Sheet:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -182,4 +183,39 @@ sign_in_mails = Table(
     Column("sent_at", UtcDateTime()),
     Column("last_error", Text),
     Index("ix_sign_in_mails_due", "status", "send_after"),
+)
+
+#: The period reports assessment issued (``assessment.report.issued``), one per ward and period:
+#: their title, and their files (the PDF, the workbook) in ``report_files``, kept to be attached
+#: to the committee's mails.
+period_reports = Table(
+    "period_reports",
+    metadata,
+    *keys(ward=64, period=7),
+    Column("title_vi", Text, nullable=False),
+    Column("title_en", Text, nullable=False),
+    *moments("issued_at"),
+)
+
+report_files = Table(
+    "report_files",
+    metadata,
+    *keys(ward=64, period=7, name=80),
+    Column("media_type", String(100), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)
+
+#: The period report's e-mail to each member of the ward committee: one row per ward, period and
+#: recipient, so a redelivered or replayed event, or a report issued again, mails nobody twice.
+#: Sent like the sign-in links: claimed (``sending``), retried with backoff while SMTP is down.
+report_mails = Table(
+    "report_mails",
+    metadata,
+    *keys(ward=64, period=7, recipient_id=64),
+    Column("status", String(16), nullable=False),  # pending | sending | sent | failed
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    *moments("send_after"),
+    Column("sent_at", UtcDateTime()),
+    Column("last_error", Text),
+    Index("ix_report_mails_due", "status", "send_after"),
 )

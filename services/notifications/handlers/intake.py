@@ -1,6 +1,7 @@
 """What comes from the bus, by event type: the org chart and the ward's calendar, the sign-in
-links to e-mail, the credentials revoked, assessment's submissions (each changing what is owed)
-and scoring's low scores and recoveries. Every other event on the streams is skipped.
+links and the period reports to e-mail, the credentials revoked, assessment's submissions (each
+changing what is owed) and scoring's low scores and recoveries. Every other event on the streams
+is skipped.
 
 ``apply`` is the consumers' callback: it runs each event's handler in the consumer's
 transaction (joined by a :class:`~services.notifications.handlers.context.JoinedUnit`) and
@@ -29,6 +30,7 @@ from contracts.events import (
     LowScoreDetected,
     LowScoreRecovered,
     OrgChartPublished,
+    PeriodReportIssued,
     PeriodReviewWritten,
     ReviewFollowUpClosed,
     SelfAssessmentReviewed,
@@ -37,7 +39,14 @@ from contracts.events import (
 )
 from services.notifications.adapters.tables import plumbing
 from services.notifications.domain.policy import Policy
-from services.notifications.handlers import calendar, low_scores, org, sign_in_mail, submissions
+from services.notifications.handlers import (
+    calendar,
+    low_scores,
+    org,
+    report_mail,
+    sign_in_mail,
+    submissions,
+)
 from services.notifications.handlers.context import Context, JoinedUnit
 from services.runtime import revocations
 from services.runtime.clock import Now
@@ -49,6 +58,7 @@ EVENTS: Registry[Context, None] = Registry("notifications events")
 EVENTS.register(OrgChartPublished)(org.replace_org_chart)
 EVENTS.register(CalendarPublished)(calendar.replace_calendar)
 EVENTS.register(SignInLinkIssued)(sign_in_mail.queue_sign_in_link)
+EVENTS.register(PeriodReportIssued)(report_mail.queue_report)
 
 
 @EVENTS.register(CredentialsRevoked)

@@ -12,23 +12,20 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import SignInLinkIssued
-from services.notifications.adapters.channels import Refused, Unavailable
 from services.notifications.adapters.tables import org_versions, sign_in_mails
 from services.notifications.domain.mail import compose_sign_in
-from services.notifications.domain.schedule import backoff
 from services.notifications.handlers.context import Context
 from services.notifications.handlers.deliveries import QUEUED
+from services.notifications.handlers.mail_queue import MailQueue, send_queued, try_sending
 from services.notifications.handlers.sending import Sender
 from services.runtime.sealing import Unsealable, unseal
 from services.runtime.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-#: At most this many links are sent in one pass.
-BATCH = 50
 
 
 async def queue_sign_in_link(ctx: Context, event: SignInLinkIssued) -> None:
@@ -51,61 +48,42 @@ async def queue_sign_in_link(ctx: Context, event: SignInLinkIssued) -> None:
     ctx.uow.after_commit(QUEUED.ring)  # sent at once, not at the next tick
 
 
-async def send_sign_in_links(units: Callable[[], UnitOfWork], sender: Sender) -> int:
-    """Send the links due (pending, their send time come): each claimed first (``sending``), so
-    two instances do not both send it; answers how many went out."""
-    async with units() as uow:
-        now, t = uow.now, sign_in_mails
-        due = await uow.session.execute(
-            select(t.c.event_id)
-            .where(t.c.status == "pending", t.c.send_after <= now)
-            .order_by(t.c.send_after)
-            .limit(BATCH)
+async def _load(session: AsyncSession, key: dict[str, Any]) -> Any:
+    """The claimed link's row, with the ward's name for the mail's footer."""
+    return (
+        await session.execute(
+            select(sign_in_mails, org_versions.c.ward_name)
+            .outerjoin(org_versions, org_versions.c.ward == sign_in_mails.c.ward)
+            .where(sign_in_mails.c.event_id == key["event_id"])
         )
-        ids = [row.event_id for row in due]
-    sent = 0
-    for event_id in ids:
-        async with units() as uow:
-            claimed = await uow.session.execute(
-                update(sign_in_mails)
-                .where(sign_in_mails.c.event_id == event_id, sign_in_mails.c.status == "pending")
-                .values(status="sending")
-            )
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                continue
-            row = (
-                await uow.session.execute(
-                    select(sign_in_mails, org_versions.c.ward_name)
-                    .outerjoin(org_versions, org_versions.c.ward == sign_in_mails.c.ward)
-                    .where(sign_in_mails.c.event_id == event_id)
-                )
-            ).one()
-        outcome = await _send(sender, row, now)
-        async with units() as uow:
-            await uow.session.execute(
-                update(sign_in_mails).where(sign_in_mails.c.event_id == event_id).values(**outcome)
-            )
-        sent += outcome["status"] == "sent"
-    return sent
+    ).one()
 
 
 async def _send(sender: Sender, row: Any, now: datetime) -> dict[str, Any]:
     """The row's new values after one try: sent, expired, failed (the sealed text erased), or
     pending again later."""
-    attempts = row.attempts + 1
     if row.expires_at <= now:
         return {"status": "expired", "sealed": "", "attempts": row.attempts}
-    try:
+
+    async def send() -> None:
         opened = unseal(sender.sign_in_key, row.sealed)
         mail = compose_sign_in(
             opened["full_name"], opened["link"], row.purpose, row.expires_at, row.ward_name
         )
         await sender.mailer.send(opened["full_name"], opened["email"], mail)
-    except Unavailable as error:
-        wait = backoff(attempts, sender.retry.base_s, sender.retry.max_s)
-        retry = {"status": "pending", "send_after": now + wait, "last_error": str(error)}
-        return {**retry, "attempts": attempts}
-    except (Refused, Unsealable, KeyError) as error:
-        log.warning("sign-in link %s for %s not sent: %s", row.event_id, row.person_id, error)
-        return {"status": "failed", "sealed": "", "attempts": attempts, "last_error": str(error)}
-    return {"status": "sent", "sealed": "", "attempts": attempts, "sent_at": now}
+
+    values = await try_sending(sender, row.attempts + 1, now, send, (Unsealable, KeyError))
+    if values["status"] == "failed":
+        log.warning(
+            "sign-in link %s for %s not sent: %s", row.event_id, row.person_id, values["last_error"]
+        )
+    return values if values["status"] == "pending" else {**values, "sealed": ""}
+
+
+#: The links to send, sent by the scheduler's pass.
+SIGN_IN_LINKS = MailQueue(sign_in_mails, ("event_id",), _load, _send)
+
+
+async def send_sign_in_links(units: Callable[[], UnitOfWork], sender: Sender) -> int:
+    """Send the links due; answers how many went out."""
+    return await send_queued(units, sender, SIGN_IN_LINKS)

@@ -59,7 +59,8 @@ async def record_revision(
 ) -> None:
     """Keep the audit's items as they now are (none once withdrawn), and the revision as it
     was."""
-    await session.execute(audit_items.delete().where(audit_items.c.audit_id == str(audit_id)))
+    if state.revision > 1:  # a first revision has no items yet
+        await session.execute(audit_items.delete().where(audit_items.c.audit_id == str(audit_id)))
     if change != "withdrawn":
         await session.execute(
             audit_items.insert(),

@@ -5,21 +5,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.assessment.adapters.tables import catalogs
 
 
-async def stored_body(session: AsyncSession, version: str | None) -> Any:
-    """The JSON body of ``version`` (the current one if None), or None."""
-    query = select(catalogs.c.body)
-    query = (
+def _version(query: Any, version: str | None) -> Any:
+    return (
         query.where(catalogs.c.version == version)
         if version
         else query.where(catalogs.c.current.is_(True))
     )
-    return await session.scalar(query)
+
+
+async def stored_body(session: AsyncSession, version: str | None) -> Any:
+    """The JSON body of ``version`` (the current one if None), or None."""
+    return await session.scalar(_version(select(catalogs.c.body), version))
+
+
+async def stamp(session: AsyncSession, version: str | None) -> Row[Any] | None:
+    """``version`` (the current one if None) without its body: ``version``, ``published_at``
+    (with the version, what names a body: a stored body is never changed) and
+    ``first_used_at`` (None until an audit or self-assessment used it); None if unknown."""
+    query = select(catalogs.c.version, catalogs.c.published_at, catalogs.c.first_used_at)
+    return (await session.execute(_version(query, version))).first()
 
 
 async def insert(

@@ -20,7 +20,7 @@ from contracts.events import (
     AuditWithdrawn,
     AuditWithdrawnData,
 )
-from services.assessment.adapters import audits, catalogs
+from services.assessment.adapters import audits
 from services.assessment.adapters.rows import locked
 from services.assessment.adapters.tables import audits as audit_table
 from services.assessment.domain.audits import (
@@ -33,6 +33,7 @@ from services.assessment.domain.audits import (
 )
 from services.assessment.handlers.common import (
     Context,
+    catalog_in_use,
     check_period_open,
     check_unit,
     get_catalog,
@@ -76,7 +77,7 @@ async def submit_audit(uow: UnitOfWork, context: Context, draft: AuditDraft) -> 
     # The auditor's unit as the org chart has it now (the command pipeline's seat step).
     check_auditor(context.seat.unit_id, draft.unit_id)
     check_period(draft.period, draft.performed_at, context.policy, context.now)
-    catalog = await get_catalog(session, draft.catalog_version)
+    catalog = await catalog_in_use(session, draft.catalog_version, context.now)
     state = AuditState(
         revision=1,
         period=draft.period,
@@ -90,7 +91,6 @@ async def submit_audit(uow: UnitOfWork, context: Context, draft: AuditDraft) -> 
     await audits.insert(
         session, audit_id, context.ward, draft.unit_id, principal.subject_id, state, context.now
     )
-    await catalogs.mark_used(session, catalog.version, context.now)
     await cite_evidence(session, context, audit_id, draft.unit_id, draft.items)
     await _record(uow, context, audit_id, "submitted", state, None)
     uow.emit(

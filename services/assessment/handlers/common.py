@@ -4,6 +4,8 @@ checks of units, people, catalogues and open months that several aggregates make
 from __future__ import annotations
 
 import uuid
+import weakref
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -84,18 +86,52 @@ async def find_person(session: AsyncSession, ward: str, person_id: str, field: s
     return row
 
 
+#: What is kept between requests of rows that never change once stored (a catalogue version's
+#: body, a ward's calendar at a version), per database (the engine: a test process has many):
+#: parsing a catalogue (tens of kilobytes of JSON, then the contract's validation) cost every
+#: submission more than all its other reads together. Bounded: a ward has a handful of each.
+_KEPT: weakref.WeakKeyDictionary[Any, dict[Hashable, Any]] = weakref.WeakKeyDictionary()
+_KEPT_MAX = 256
+
+
+def _kept(session: AsyncSession) -> dict[Hashable, Any]:
+    kept = _KEPT.setdefault(session.bind, {})
+    if len(kept) >= _KEPT_MAX:
+        kept.clear()
+    return kept
+
+
 async def get_catalog(session: AsyncSession, version: str | None = None) -> Catalog:
     """A stored catalogue version (the current one if None). Errors: 422 ``unknown_catalog``
     (``catalog_version``) for an unknown version; 404 when no catalogue is current."""
-    body = await catalogs.stored_body(session, version)
-    if body is None:
+    return (await _stored_catalog(session, version))[0]
+
+
+async def catalog_in_use(session: AsyncSession, version: str | None, now: datetime) -> Catalog:
+    """:func:`get_catalog`, its first use recorded at ``now`` unless one already was: what a
+    submission scored against it calls."""
+    catalog, used = await _stored_catalog(session, version)
+    if not used:
+        await catalogs.mark_used(session, catalog.version, now)
+    return catalog
+
+
+async def _stored_catalog(session: AsyncSession, version: str | None) -> tuple[Catalog, bool]:
+    stamp = await catalogs.stamp(session, version)
+    if stamp is None:
         raise Refusal(
             Kind.NOT_FOUND if version is None else Kind.INVALID,
             "unknown_catalog",
             "catalog_version" if version else None,
             version=version or "",
         )
-    return Catalog.model_validate(body)
+    kept = _kept(session)
+    key = ("catalog", stamp.version)
+    catalog = kept.get(key)
+    if catalog is None:
+        catalog = Catalog.model_validate(await catalogs.stored_body(session, stamp.version))
+        kept[key] = catalog
+    return catalog, stamp.first_used_at is not None
 
 
 async def ward_days(session: AsyncSession, ward: str, policy: Policy) -> tuple[CalendarDay, ...]:
@@ -105,8 +141,19 @@ async def ward_days(session: AsyncSession, ward: str, policy: Policy) -> tuple[C
 
 
 async def ward_policy(session: AsyncSession, ward: str, policy: Policy) -> Policy:
-    """``policy`` counting the ward's own working days (every deadline of the ward uses it)."""
-    return policy.with_calendar(await ward_days(session, ward, policy))
+    """``policy`` counting the ward's own working days (every deadline of the ward uses it).
+    Each change of the days moves the calendar's version: the days are read again only then."""
+    version = await stored_calendar.version_of(session, ward)
+    if version is None:
+        return policy.with_calendar(policy.calendar_seed)
+    kept = _kept(session)
+    key = ("calendar", ward, version, id(policy))
+    found: tuple[Policy, Policy] | None = kept.get(key)
+    if found is None or found[0] is not policy:
+        days = await stored_calendar.stored_days(session, ward)
+        found = (policy, policy.with_calendar(policy.calendar_seed if days is None else days))
+        kept[key] = found
+    return found[1]
 
 
 async def check_period_open(

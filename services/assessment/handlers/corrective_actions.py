@@ -59,17 +59,21 @@ async def open_corrective_actions(
     session = uow.session
     owners = {item.code: (index, item.owner_id) for index, item in enumerate(inputs)}
     found = findings(state.items)
-    existing = await actions.live_item_codes(session, audit_id)
-    await actions.drop_superseded(session, audit_id, [item.code for item in found])
+    existing: set[str] = set()
+    if state.revision > 1:  # a new audit has no actions yet, and none superseded
+        existing = await actions.live_item_codes(session, audit_id)
+        await actions.drop_superseded(session, audit_id, [item.code for item in found])
+    found = [item for item in found if item.code not in existing]
+    if not found:
+        return ()
     # Due from when the finding is recorded (this submission or amendment), not from when the
     # audit says it was performed: a late-entered audit must not open actions overdue at once.
     policy = await ward_policy(session, context.ward, context.policy)
     due_on = policy.corrective_action_due(context.now)
-    head = await org.unit_head(session, context.ward, unit_id)
+    unnamed = any(not owners[item.code][1] for item in found)
+    head = await org.unit_head(session, context.ward, unit_id) if unnamed else None
     opened = []
     for item in found:
-        if item.code in existing:
-            continue
         index, owner_id = owners[item.code]
         owner_id = await _owner(uow, context, owner_id, head, f"items[{index}].owner_id")
         opened.append(await _open(uow, context, audit_id, unit_id, state, item, owner_id, due_on))

@@ -19,12 +19,13 @@ from contracts.events import (
     SelfAssessmentSubmittedData,
 )
 from contracts.roles import Role
-from services.assessment.adapters import catalogs, org
+from services.assessment.adapters import org
 from services.assessment.adapters import self_assessments as stored
 from services.assessment.domain.graders import grading_refusal
 from services.assessment.domain.self_assessments import PlusScore, check_review, score_plus_items
 from services.assessment.handlers.common import (
     Context,
+    catalog_in_use,
     check_period_in_window,
     check_period_open,
     find_person,
@@ -47,13 +48,12 @@ async def submit_self_assessment(
     ``already_submitted``."""
     unit_id = await _submitter_unit(uow, context)
     check_period_in_window(period, context)
-    catalog = await get_catalog(uow.session, catalog_version)
+    catalog = await catalog_in_use(uow.session, catalog_version, context.now)
     scored = score_plus_items(catalog, items)
     await check_period_open(uow.session, context, period)
     self_assessment_id, revision = await _store_submission(
         uow, context, period, unit_id, catalog, scored
     )
-    await catalogs.mark_used(uow.session, catalog.version, context.now)
     uow.emit(
         SelfAssessmentSubmitted(
             **context.envelope(),

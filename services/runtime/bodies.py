@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from services.runtime.asgi import HttpMiddleware
 from services.runtime.errors import error_body, pick_language
 
 #: The largest body a route takes unless it has a limit of its own (1 MiB).
@@ -38,22 +40,16 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-class BodyLimit:
+@dataclass
+class BodyLimit(HttpMiddleware):
     """Refuses (413) a body over its route's limit: ``limits`` maps a path to its own limit
     (read at each request, so routes may be given one after the app is built); others have
     ``default``."""
 
-    def __init__(
-        self, app: ASGIApp, limits: Mapping[str, int], default: int = MAX_BODY_BYTES
-    ) -> None:
-        self.app = app
-        self.limits = limits
-        self.default = default
+    limits: Mapping[str, int]
+    default: int = MAX_BODY_BYTES
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         own = path in self.limits
         limit = self.limits.get(path, self.default)

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import ipaddress
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
+
+from services.runtime.asgi import HttpMiddleware
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -52,17 +55,13 @@ def address_of(peer: str | None, forwarded: str | None, proxies: tuple[Network, 
     return address
 
 
-class ClientAddress:
+@dataclass
+class ClientAddress(HttpMiddleware):
     """Keeps the request's client address in :data:`CLIENT_ADDRESS` for its handlers."""
 
-    def __init__(self, app: ASGIApp, proxies: tuple[Network, ...] = ()) -> None:
-        self.app = app
-        self.proxies = proxies
+    proxies: tuple[Network, ...] = ()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         client: Any = scope.get("client")
         forwarded = next(
             (v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"x-forwarded-for"),

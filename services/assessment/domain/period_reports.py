@@ -16,14 +16,15 @@ def wider_periods(month: Month) -> tuple[Period, Period]:
 def due_periods(recent: Iterable[str], closed: set[str]) -> list[str]:
     """The periods complete with the ``recent`` months closed (YYYY-MM): each of them, and its
     quarter and year when all their months are in ``closed`` (which holds ``recent``); each
-    once, months first, in order."""
-    due: dict[str, None] = {}
-    for key in sorted(recent):
-        due[key] = None
-        for wider in wider_periods(Month.parse(key)):
-            if {m.key for m in wider.months()} <= closed:
-                due[wider.key] = None
-    return list(due)
+    once: the months, then the quarters, then the years, each in order."""
+    months = sorted(recent)
+    wider = {
+        w.key: None
+        for key in months
+        for w in wider_periods(Month.parse(key))
+        if {m.key for m in w.months()} <= closed
+    }
+    return months + sorted(wider, key=lambda k: (-len(k), k))  # quarters, then years
 
 
 def months_needed(recent: Iterable[str]) -> set[str]:

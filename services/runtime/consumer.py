@@ -279,31 +279,34 @@ class EventConsumer:
     async def dead_letter(self, message: Msg, reason: str, detail: str) -> None:
         """Park a message on the dead-letter stream with the reason, then ack the original."""
         js = self.broker.config.connection_state.stream
-        headers = {
-            "Ward5s-Reason": reason,
-            "Ward5s-Detail": detail.replace("\n", " ")[:1000],
-            "Ward5s-Consumer": self.spec.name,
-            "Ward5s-Original-Subject": message.subject,
-            "Ward5s-Original-Sequence": str(message.metadata.sequence.stream),
-        }
-        await js.publish(
-            dead_letter_subject(self.service, ward_of(message.subject)),
-            message.data,
-            headers=headers,
-        )
-        DEAD_LETTERS.labels(self.service, self.spec.name, reason).inc()
+        await park(js, self.service, self.spec.name, message, reason, detail)
         self._count("dead_lettered", 1)
-        log.warning(
-            "consumer %s: dead-lettered a message on %s (%s)",
-            self.spec.name,
-            message.subject,
-            reason,
-        )
         await message.ack()
 
     def _count(self, outcome: str, amount: int) -> None:
         if amount:
             EVENTS_PROCESSED.labels(self.service, self.spec.name, outcome).inc(amount)
+
+
+async def park(
+    js: JetStreamContext, service: str, consumer: str, message: Msg, reason: str, detail: str
+) -> None:
+    """Publish ``message`` to the dead-letter stream with the reason in its headers (not acked
+    here: the caller acks it, alone or with its batch)."""
+    headers = {
+        "Ward5s-Reason": reason,
+        "Ward5s-Detail": detail.replace("\n", " ")[:1000],
+        "Ward5s-Consumer": consumer,
+        "Ward5s-Original-Subject": message.subject,
+        "Ward5s-Original-Sequence": str(message.metadata.sequence.stream),
+    }
+    await js.publish(
+        dead_letter_subject(service, ward_of(message.subject)), message.data, headers=headers
+    )
+    DEAD_LETTERS.labels(service, consumer, reason).inc()
+    log.warning(
+        "consumer %s: dead-lettered a message on %s (%s)", consumer, message.subject, reason
+    )
 
 
 def _let_empty_fetches_time_out_quietly() -> None:

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import uvicorn
 from fastapi import APIRouter, FastAPI
 from faststream.nats import NatsBroker
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.events import EVENT_TYPES, event_type_name
@@ -42,6 +42,7 @@ from services.runtime.http import create_http_app
 from services.runtime.lag import report_lag
 from services.runtime.migrations import upgrade
 from services.runtime.outbox import OutboxRelay
+from services.runtime.partitions import PartitionedConsumer
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.settings import ServiceSettings
 from services.runtime.token_keys import remote_keys
@@ -92,6 +93,7 @@ class Runtime:
         )
         self.broker: NatsBroker = build_broker(settings)
         self.consumers: list[EventConsumer] = []
+        self.partitioned: list[PartitionedConsumer] = []
         self.relay: OutboxRelay | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         #: Set when the service stops: background loops (``jobs.run_forever``) end on it.
@@ -154,6 +156,31 @@ class Runtime:
             )
         )
 
+    def consume_partitioned(
+        self,
+        spec: ConsumerSpec,
+        apply: ApplyInUnit,
+        marks: Table,
+        clock: Now | None = None,
+        needs_inbox: Callable[[Any], bool] = lambda event: True,
+    ) -> PartitionedConsumer:
+        """Apply ``spec``'s events partitioned by ward, each exactly once by its partition's
+        high-water mark in ``marks`` (``services.runtime.partitions``), in units of work as
+        :meth:`consume_in_units`."""
+        consumer = PartitionedConsumer(
+            self.name,
+            spec,
+            self.sessions,
+            UnitOfWork.factory(self.sessions, self.plumbing.outbox, clock),
+            apply,
+            self.plumbing.inbox,
+            marks,
+            lambda: jetstream(self.broker),
+            needs_inbox,
+        )
+        self.partitioned.append(consumer)
+        return consumer
+
     def _consume(self, consumer: EventConsumer) -> EventConsumer:
         consumer.register()
         self.consumers.append(consumer)
@@ -185,6 +212,8 @@ class Runtime:
         await self.broker.start()
         if self.has_database:
             self._start_relay()
+        for partitioned in self.partitioned:
+            partitioned.start()
         if self.consumers:
             specs = [consumer.spec for consumer in self.consumers]
             lag = report_lag(self.name, jetstream(self.broker), specs, stop=self.stopping)
@@ -213,6 +242,8 @@ class Runtime:
         self._tasks.clear()
         for consumer in self.consumers:
             await _within(consumer.stop(), f"consumer {consumer.spec.name}")
+        for partitioned in self.partitioned:
+            await _within(partitioned.stop(), f"consumer {partitioned.spec.name}")
         await _within(self.broker.stop(), "the bus connection")
         if self._engine is not None:
             await self._engine.dispose()

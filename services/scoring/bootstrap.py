@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nats
 from fastapi import FastAPI
+from sqlalchemy import Table
 
 from contracts.periods import Month
 from contracts.streams import ASSESSMENT
@@ -30,7 +31,8 @@ from services.runtime.settings import ServiceSettings
 from services.scoring import metrics
 from services.scoring.adapters import month_sums
 from services.scoring.adapters.policy_file import default_policy
-from services.scoring.adapters.tables import metadata, plumbing
+from services.scoring.adapters.tables import metadata, partition_marks, plumbing
+from services.scoring.domain.audits import AUDIT_EVENTS
 from services.scoring.domain.refusals import MESSAGES
 from services.scoring.entrypoints import admin, exports, http
 from services.scoring.handlers import Scoring
@@ -55,6 +57,16 @@ ASSESSMENT_EVENTS = ConsumerSpec(
 )
 
 
+def needs_inbox(event: object) -> bool:
+    """Whether an event claims its id in the inbox besides its partition's mark: every kind but
+    the audits, whose revision makes a copy of one (republished after the stream's duplicate
+    window, or a dead letter replayed) stale, so that it changes nothing."""
+    return type(event) not in _AUDITS
+
+
+_AUDITS = frozenset(AUDIT_EVENTS)
+
+
 def build_runtime(
     config: ServiceSettings | None = None, clock: Now | None = None
 ) -> tuple[Runtime, Scoring]:
@@ -65,11 +77,13 @@ def build_runtime(
     register_messages(MESSAGES)
     runtime = Runtime(config, metadata, plumbing, MIGRATIONS)
     scoring = Scoring(default_policy())
-    runtime.consume_in_units(
-        dataclasses.replace(ASSESSMENT_EVENTS, batch_size=config.consumer_batch),
-        scoring.apply,
-        clock,
-    )
+    spec = dataclasses.replace(ASSESSMENT_EVENTS, batch_size=config.consumer_batch)
+    if config.delivery == "partitioned":
+        runtime.consume_partitioned(
+            spec, scoring.apply, partition_marks, clock, needs_inbox=needs_inbox
+        )
+    else:
+        runtime.consume_in_units(spec, scoring.apply, clock)
 
     async def show_current_month() -> None:
         """The dashboards' gauges, from the stored sums, before the first event arrives."""
@@ -103,8 +117,9 @@ def build_app(config: ServiceSettings | None = None) -> FastAPI:
             jetstream(runtime.broker),
             runtime.sessions,
             scoring,
-            runtime.consumers[0].spec.name,
+            ASSESSMENT_EVENTS.name,
             nats=nats_access(runtime.settings),
+            marks=_marks(runtime.settings),
         )
 
     app = runtime.http_app(
@@ -137,10 +152,17 @@ async def rebuild_now(config: ServiceSettings, tracker: Tracker | None = None) -
             ASSESSMENT_EVENTS.name,
             nats=nats_access(config),
             tracker=tracker,
+            marks=_marks(config),
         )
     finally:
         await connection.close()
         await runtime.engine.dispose()
+
+
+def _marks(config: ServiceSettings) -> Table | None:
+    """The partitions' marks a rebuild raises to what it replayed, when the events are applied
+    by partition."""
+    return partition_marks if scoring_settings(config).delivery == "partitioned" else None
 
 
 async def _rebuild_shown(config: ServiceSettings) -> RebuildReport:

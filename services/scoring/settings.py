@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from services.runtime.settings import ServiceSettings, load_settings, own_settings
 
 NAME = "scoring"
@@ -17,6 +19,11 @@ class ScoringSettings(ServiceSettings):
     idempotency_retention_days: float = 30.0
     #: How often the old answers are forgotten.
     housekeeping_interval_s: float = 3600.0
+    #: How assessment's events are applied exactly once: ``inbox`` (one durable consumer shared
+    #: by every instance, a row per event in the inbox) or ``partitioned`` (a durable per ward,
+    #: one instance at a time by lease, the last applied stream sequence per ward beside the
+    #: sums, one ack per batch: ``services.runtime.partitions``).
+    delivery: Literal["inbox", "partitioned"] = "inbox"
 
 
 def settings() -> ScoringSettings:

@@ -192,3 +192,17 @@ rebuild_runs = Table(
     Column("done", BigInteger, nullable=False),
     Column("total", BigInteger, nullable=False),
 )
+
+#: Per partition of a consumer's stream (a ward's assessment events), the stream sequence of the
+#: last event applied, written in the batch's own transaction, and which instance holds the
+#: partition's lease (``services.runtime.partitions``). Not a projection: a rebuild catches up
+#: to these marks and leaves them alone.
+partition_marks = Table(
+    "partition_marks",
+    metadata,
+    Column("consumer", String(64), primary_key=True),
+    Column("partition", String(64), primary_key=True),
+    Column("mark", BigInteger, nullable=False),
+    Column("owner", String(64)),
+    Column("lease_until", UtcDateTime()),
+)

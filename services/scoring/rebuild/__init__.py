@@ -42,11 +42,13 @@ from pathlib import Path
 
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from contracts.common import LOCAL_TZ
 from contracts.streams import ASSESSMENT
+from contracts.subjects import ward_of
+from services.runtime import marks as partition_marks
 from services.runtime.broker import inbox_prefix, nats_servers
 from services.runtime.db import SessionFactory, create_engine, is_postgres, transaction
 from services.runtime.refusals import Kind, Refusal
@@ -187,6 +189,7 @@ async def rebuild(
     nats: NatsAccess | None = None,
     workers: int | None = None,
     tracker: Tracker | None = None,
+    marks: Table | None = None,
 ) -> RebuildReport:
     """Replay the stream into a fresh projection and swap it in for the live one.
 
@@ -218,7 +221,7 @@ async def rebuild(
         )
     beating = asyncio.create_task(_heartbeat(live, tracker))
     try:
-        return await _rebuild(js, live, scoring, consumer, nats, workers, tracker)
+        return await _rebuild(js, live, scoring, consumer, nats, workers, tracker, marks)
     finally:
         beating.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -245,6 +248,7 @@ async def _rebuild(
     nats: NatsAccess | None,
     workers: int | None,
     tracker: Tracker,
+    marks: Table | None = None,
 ) -> RebuildReport:
     started = time.perf_counter()
     replayer = Scoring(scoring.policy, announce=False)
@@ -258,7 +262,7 @@ async def _rebuild(
             replay = Replay(js, replayer, scratch_db)
         replay = await replay.open()
         try:
-            acknowledged = await _acknowledged(js, consumer)
+            acknowledged = None if marks is not None else await _acknowledged(js, consumer)
             state = (await js.stream_info(ASSESSMENT.name)).state
             tracker.total = max(0, (acknowledged or state.last_seq) - state.first_seq + 1)
             with _collector_paused():
@@ -279,8 +283,12 @@ async def _rebuild(
             if acknowledged is not None:
                 # Applied live in the meantime: caught up with before holding the batches off.
                 await replay.until(await _acknowledged(js, consumer) or 0)
+            elif marks is not None:  # published in the meantime, likewise
+                await replay.until((await js.stream_info(ASSESSMENT.name)).state.last_seq)
             async with transaction(live) as session:
                 tracker.at("swapping")
+                if marks is not None:
+                    await partition_marks.hold_all(session, marks, consumer)
                 await locks.lock_everything(session)
                 # Everything applied live so far is on the stream by now: catch up, then swap.
                 last = (await js.stream_info(ASSESSMENT.name)).state.last_seq
@@ -289,6 +297,9 @@ async def _rebuild(
                 else:
                     await replay.until(last, partial(_applied_live, session, consumer))
                 rows = await replay.copy_into(session)
+                if marks is not None:
+                    wards = await _wards(js)
+                    await partition_marks.raise_to(session, marks, consumer, wards, replay.position)
         finally:
             await replay.close()
     report = RebuildReport(
@@ -301,6 +312,12 @@ async def _rebuild(
     )
     log.info("rebuilt the projection from %d events in %.1fs", report.events, report.seconds)
     return report
+
+
+async def _wards(js: JetStreamContext) -> set[str]:
+    """The wards with events on the stream."""
+    info = await js.stream_info(ASSESSMENT.name, subjects_filter=ASSESSMENT.subjects[0])
+    return {ward_of(subject) for subject in (info.state.subjects or {})}
 
 
 async def _acknowledged(js: JetStreamContext, consumer: str) -> int | None:

@@ -317,3 +317,75 @@ async def test_an_admin_publishes_a_campaign_an_auditor_audits_a_unit_against_it
     assert (vp["result"]["numerator"], vp["result"]["denominator"]) == (3, 4)
     requests.assert_local()
     await context.close()
+
+
+async def test_the_board_counts_each_units_initiatives_and_call_backs(browser, programme) -> None:
+    assessment, chairman, month = programme.assessment(), programme.token("p001"), this_month()
+    # Văn hóa - Xã hội proposes two initiatives this month, the chairman adopts one; a citizen
+    # at the service centre's kiosk is not satisfied and leaves a contact; both units audited.
+    for unit in ("vhxh", "ttphcc"):
+        audited = await api(
+            "POST", f"{assessment}/v1/audits", programme.token("p011"), json=audit_body(unit, 3)
+        )
+        assert audited.status_code == 201, audited.text
+    proposed = []
+    for title in ("Sổ tay thủ tục bằng mã QR", "Góc đọc sách cho người chờ"):
+        body = {
+            "title": title,
+            "problem": "Chờ lâu",
+            "proposal": "Làm ngay",
+            "expected_effect": "Nhanh hơn",
+            "by_unit": True,
+        }
+        answer = await api(
+            "POST", f"{assessment}/v1/initiatives", programme.token("p017"), json=body
+        )
+        assert answer.status_code == 201, answer.text
+        proposed.append(answer.json()["initiative_id"])
+    adopted = {"status": "adopted", "measured_effect": "Người dân tự tra cứu"}
+    decided = await api(
+        "POST", f"{assessment}/v1/initiatives/{proposed[0]}/decide", chairman, json=adopted
+    )
+    assert decided.status_code == 200, decided.text
+    rating = {"unit_id": "ttphcc", "level": 2, "contact": "0903 555 111", "contact_consent": True}
+    rated = await api("POST", f"{assessment}/v1/feedback", programme.token("kiosk-01"), json=rating)
+    assert rated.status_code in (200, 201, 202), rated.text
+
+    async def counted() -> tuple | None:
+        ideas = await api(
+            "GET", f"{assessment}/v1/initiatives/counts", chairman, params={"period": month}
+        )
+        calls = await api(
+            "GET", f"{assessment}/v1/citizen-follow-ups/counts", chairman, params={"period": month}
+        )
+        idea = {u["unit_id"]: u for u in ideas.json()["units"]}.get("vhxh")
+        call = {u["unit_id"]: u for u in calls.json()["units"]}.get("ttphcc")
+        return (idea, call) if idea and call else None
+
+    idea, call = await eventually(counted, within=30, interval=0.5)
+    assert (idea["proposed"], idea["adopted"]) == (2, 1)
+    scores_url = f"{programme.service('scoring')}/v1/units/ttphcc/scores"
+
+    async def rated_in_scoring() -> dict | None:
+        got = await api("GET", scores_url, chairman, params={"period": month})
+        body = got.json() if got.status_code == 200 else {}
+        return body if body.get("ratings") and body.get("total_percent") else None
+
+    centre = await eventually(rated_in_scoring, within=30, interval=0.5)
+    requests, context, page = await signed_in(browser, programme, "p001", phone=False)
+    await page.goto(f"{programme.url}/board?period={month}")
+    culture = page.locator("#ranking tr", has_text="Phòng Văn hóa - Xã hội")
+    assert (await culture.locator("td.initiatives").inner_text()).strip() == "2 / 1"
+    service = page.locator("#ranking tr", has_text=re.compile("Trung tâm Phục vụ hành chính công"))
+    expected = f"{call['opened'] - call['done']} / {call['done']}"
+    assert call["opened"] - call["done"] >= 1
+    assert (await service.locator("td.call-backs").inner_text()).strip() == expected
+    share = f"{centre['satisfaction_percent']:.1f}".replace(".", ",")
+    assert share in await service.inner_text()
+    header = await page.locator("#ranking thead").inner_text()
+    assert "Sáng kiến (đề xuất / áp dụng)" in header
+    assert "Liên hệ lại người dân (chưa xong / đã xong)" in header
+    await no_serious_violations(page)
+    await screenshots(page, "board-programme")
+    requests.assert_local()
+    await context.close()

@@ -116,6 +116,11 @@ LEADER_TEXTS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "change": ("So với kỳ trước", "Change"),
         "satisfaction": ("Tỷ lệ hài lòng (%)", "Satisfied (%)"),
         "ratings": ("lượt đánh giá", "ratings"),
+        "board_initiatives": ("Sáng kiến (đề xuất / áp dụng)", "Initiatives (proposed / adopted)"),
+        "board_call_backs": (
+            "Liên hệ lại người dân (chưa xong / đã xong)",
+            "Citizen call-backs (open / done)",
+        ),
         "marks": ("Trạng thái số liệu", "Status"),
         "mark_provisional": ("Tạm tính", "Provisional"),
         "mark_final": ("Chính thức", "Final"),

@@ -1,7 +1,8 @@
 """The unit board (chairman, vice-chairmen for their units, unit heads for their own, the
 ward's administrators): the units ranked by 5S total with each pillar, satisfaction beside it,
 the change from the period before and the provisional, final and late marks; per unit the
-pillars and its "+" (P) as bars, a 12-month trend, open and overdue corrective actions; each
+pillars and its "+" (P) as bars, a 12-month trend, open and overdue corrective actions, the
+initiatives proposed and adopted and the citizens' call-backs open and done; each
 figure opens its explanation (scoring's ``?explain=true``). What a caller sees is what scoring
 answers them: a unit it refuses (403) is left out, so the board never widens anyone's view."""
 
@@ -60,7 +61,9 @@ async def _board(
         *(_figures(request, session, row["unit_id"], period) for row in ranked["units"])
     )
     figures = {f["unit_id"]: f for f in found if f is not None}
-    rows = models.board_rows(ranked["units"], figures, names)
+    rows = models.board_rows(
+        ranked["units"], figures, names, await _programme(request, session, period)
+    )
     chosen = next((r for r in rows if r["unit_id"] == unit), rows[0] if rows else None)
     actions: list[dict[str, Any]] = []
     if chosen is not None:
@@ -95,6 +98,26 @@ async def _board(
         "change_words": lambda change: models.change_words(change, lang),
         "updated": now,
     }
+
+
+async def _programme(
+    request: Request, session: WebSession, period: str
+) -> dict[str, dict[str, int]]:
+    """Per unit, the initiatives proposed and adopted and the citizens' call-backs open and
+    done in ``period`` (a rolling window: the sum of its months), as assessment counts them."""
+    web, lang = web_of(request), web_of(request).cookies.lang(request)
+    keys = models.calendar_keys(period, web.clock.now())
+    answers = await asyncio.gather(
+        *(
+            web.upstream.read("assessment", path, session.access, lang, period=key)
+            for path in ("/v1/initiatives/counts", "/v1/citizen-follow-ups/counts")
+            for key in keys
+        )
+    )
+    ideas, calls = answers[: len(keys)], answers[len(keys) :]
+    return models.programme_counts(
+        (u for a in ideas for u in a["units"]), (u for a in calls for u in a["units"])
+    )
 
 
 @router.get("/board")

@@ -42,10 +42,51 @@ def period_words(key: str, lang: str) -> str:
     return period_label(key).pick(lang)
 
 
+def last_months(now: datetime, count: int) -> list[str]:
+    """The ``count`` months ending with this one, oldest first."""
+    month = Month.of(now)
+    return [month.shift(-back).key for back in range(count - 1, -1, -1)]
+
+
 def trend_months(now: datetime) -> list[str]:
     """The 12 months ending with this one, oldest first."""
-    month = Month.of(now)
-    return [month.shift(-back).key for back in range(11, -1, -1)]
+    return last_months(now, 12)
+
+
+#: The months of each rolling window.
+ROLLING_MONTHS = {"last3m": 3, "last12m": 12}
+
+
+def calendar_keys(period: str, now: datetime) -> list[str]:
+    """The calendar periods a board period covers, for the reads that take only those: the
+    period itself, or each month of a rolling window."""
+    if period in ROLLING_MONTHS:
+        return last_months(now, ROLLING_MONTHS[period])
+    return [period]
+
+
+#: The programme's counts per unit on the board: initiatives (proposed, adopted) and citizens'
+#: call-backs (still open, done), from assessment's ``/counts`` reads.
+PROGRAMME = ("proposed", "adopted", "calls_open", "calls_done")
+
+
+def programme_counts(
+    initiatives: Iterable[dict[str, Any]], call_backs: Iterable[dict[str, Any]]
+) -> dict[str, dict[str, int]]:
+    """Per unit, the counts of :data:`PROGRAMME` summed over the answers given (one per
+    calendar period): ``initiatives`` and ``call_backs`` are the answers' ``units``."""
+    counts: dict[str, dict[str, int]] = {}
+
+    def add(unit_id: str, **more: int) -> None:
+        got = counts.setdefault(unit_id, dict.fromkeys(PROGRAMME, 0))
+        for key, value in more.items():
+            got[key] += value
+
+    for row in initiatives:
+        add(row["unit_id"], proposed=row["proposed"], adopted=row["adopted"])
+    for row in call_backs:
+        add(row["unit_id"], calls_open=row["opened"] - row["done"], calls_done=row["done"])
+    return counts
 
 
 def pillar_names(lang: str) -> dict[str, str]:
@@ -82,10 +123,15 @@ def change_words(change: float | None, lang: str) -> str:
 
 
 def board_rows(
-    ranked: Iterable[dict[str, Any]], figures: dict[str, dict[str, Any]], names: dict[str, str]
+    ranked: Iterable[dict[str, Any]],
+    figures: dict[str, dict[str, Any]],
+    names: dict[str, str],
+    programme: dict[str, dict[str, int]] | None = None,
 ) -> list[dict[str, Any]]:
     """The units the caller sees (those with figures), in the ranking's order, each with its
-    pillars and its "+" by code (``{percent, change}``; no figure where scoring gives none)."""
+    pillars and its "+" by code (``{percent, change}``; no figure where scoring gives none)
+    and its programme counts (:func:`programme_counts`; zeros for a unit with none)."""
+    programme = programme or {}
     rows = []
     for row in ranked:
         unit = figures.get(row["unit_id"])
@@ -100,6 +146,7 @@ def board_rows(
                     **{p["pillar"]: p for p in unit["pillars"]},
                     PLUS: unit.get("plus") or {"percent": None, "change": None},
                 },
+                "programme": programme.get(row["unit_id"], dict.fromkeys(PROGRAMME, 0)),
             }
         )
     return rows

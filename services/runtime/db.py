@@ -7,12 +7,14 @@ database and are written in the same transaction as its business rows.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
+from pydantic import BaseModel
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -42,6 +44,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session
+
+T = TypeVar("T")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -231,6 +235,18 @@ def batch_for_one(statement: Select[Any], order: Any, size: int) -> Select[Any]:
 async def all_rows(session: AsyncSession, statement: Any) -> list[Any]:
     """Every row ``statement`` (a select, or a write ``RETURNING`` rows) gives, as a list."""
     return list((await session.execute(statement)).all())
+
+
+def from_row(kind: type[T], row: Any, **given: Any) -> T:
+    """``kind`` (a dataclass or a pydantic model) made of the columns of ``row`` named as its
+    fields, ``given`` in place of (or beside) them; a field no column names keeps its default."""
+    if dataclasses.is_dataclass(kind):
+        names = [f.name for f in dataclasses.fields(kind)]
+    else:
+        names = list(cast(type[BaseModel], kind).model_fields)
+    columns = row._mapping
+    taken = {name: columns[name] for name in names if name in columns and name not in given}
+    return kind(**taken, **given)
 
 
 def session_factory(engine: AsyncEngine) -> SessionFactory:

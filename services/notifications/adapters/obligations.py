@@ -14,7 +14,7 @@ from services.notifications.adapters.alerts import of_cause
 from services.notifications.adapters.tables import expectations, records
 from services.notifications.domain import rules
 from services.notifications.domain.obligations import Record
-from services.runtime.db import all_rows, batch_for_one, upsert
+from services.runtime.db import all_rows, batch_for_one, from_row, upsert
 
 #: How many missed deadlines one pass alerts; the next pass takes the rest.
 BATCH = 1000
@@ -24,20 +24,6 @@ def _record_key(ward: str, kind: str, record_id: str) -> tuple[Any, ...]:
     return (records.c.ward == ward, records.c.kind == kind, records.c.record_id == record_id)
 
 
-def _record(row: Any) -> Record:
-    return Record(
-        kind=row.kind,
-        record_id=row.record_id,
-        subject_id=row.subject_id,
-        period=row.period,
-        unit_id=row.unit_id,
-        status=row.status,
-        revision=row.revision,
-        as_of=row.as_of,
-        details=row.details,
-    )
-
-
 async def lock_record(session: AsyncSession, ward: str, kind: str, record_id: str) -> Record | None:
     """The kept state of one submission, locked until the transaction ends; None if none."""
     row = (
@@ -45,7 +31,7 @@ async def lock_record(session: AsyncSession, ward: str, kind: str, record_id: st
             select(records).where(*_record_key(ward, kind, record_id)).with_for_update()
         )
     ).first()
-    return None if row is None else _record(row)
+    return None if row is None else from_row(Record, row)
 
 
 async def save_record(session: AsyncSession, ward: str, record: Record, new: bool) -> None:

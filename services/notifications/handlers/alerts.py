@@ -27,6 +27,7 @@ from services.notifications.handlers.calendar import ward_calendar
 from services.notifications.handlers.context import Context
 from services.notifications.handlers.deliveries import queue
 from services.notifications.metrics import ALERTS_RAISED, ALERTS_SUPPRESSED
+from services.runtime.db import from_row
 
 AlertEvent = (
     type[AlertRaised]
@@ -175,13 +176,4 @@ def alert_event(
 
 def alert_data(row: Any, **changes: Any) -> AlertData:
     """An alert's row as the events carry it (``changes`` add ``note``, ``channel``)."""
-    return AlertData(
-        alert_id=uuid.UUID(row.alert_id),
-        rule=row.rule,
-        subject_id=row.subject_id,
-        period=row.period,
-        recipient_id=row.recipient_id,
-        severity=row.severity,
-        escalation_level=row.escalation_level,
-        **changes,
-    )
+    return from_row(AlertData, row, alert_id=uuid.UUID(row.alert_id), **changes)

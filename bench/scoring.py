@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import contextlib
 import gc
 import json
@@ -61,14 +62,15 @@ from bench.table import say
 from contracts.catalog import default_catalog
 from contracts.events import parse_event
 from contracts.streams import ASSESSMENT
-from contracts.subjects import event_subject
+from contracts.subjects import event_subject, ward_of
 from services.runtime.broker import ensure_streams
+from services.runtime.marks import marks
 from services.runtime.poison import screen_fast
 from services.runtime.service import tune_garbage_collector
-from services.runtime.settings import ServiceSettings
 from services.scoring import bootstrap
-from services.scoring.adapters.tables import plumbing
+from services.scoring.adapters.tables import partition_marks, plumbing
 from services.scoring.rebuild import REBUILT
+from services.scoring.settings import ScoringSettings, settings
 from services.scoring.views import units as views
 from tools.processes import NatsServer, ServiceProcess, cpu_seconds, free_port, port_taken
 
@@ -290,7 +292,13 @@ def p99(samples: list[float]) -> float:
 
 
 async def run(
-    events: int, wards: int, db: str, batch: int, queries: int, instances: int
+    events: int,
+    wards: int,
+    db: str,
+    batch: int,
+    queries: int,
+    instances: int,
+    delivery: str | None = None,
 ) -> dict[str, Any]:
     """Measure (see the module's docstring); the figures by name."""
     with tempfile.TemporaryDirectory(prefix="ward5s-bench-") as scratch_dir:
@@ -301,7 +309,16 @@ async def run(
             async with database(db, scratch) as (url, db_pid):
                 pids = Pids(nats=server.process.pid, database=db_pid)
                 return await measure(
-                    server.url, url, pids, events, wards, db, batch, queries, instances
+                    server.url,
+                    url,
+                    pids,
+                    events,
+                    wards,
+                    db,
+                    batch,
+                    queries,
+                    instances,
+                    delivery or settings().delivery,
                 )
         finally:
             server.stop()
@@ -325,11 +342,12 @@ async def measure(
     batch: int,
     queries: int,
     instances: int,
+    delivery: str,
 ) -> dict[str, Any]:
     wards = [f"phuong-{n:03d}" for n in range(ward_count)]
     say(
         f"N = {events:,} audits of {len(ITEMS)} items, {ward_count} ward(s) of {len(UNITS)} units, "
-        f"{len(MONTHS)} months, database {db}, batch {batch}"
+        f"{len(MONTHS)} months, database {db}, batch {batch}, delivery {delivery}"
     )
     messages = audit_payloads(events, wards)
     # The payloads live as long as the bench: keep the collector from walking them again and
@@ -346,7 +364,7 @@ async def measure(
     parsing = parse_cost(messages)
     decoding = parse_cost(messages, screen_fast)
 
-    config = ServiceSettings(
+    config = ScoringSettings(
         service="scoring",
         environment="test",
         http_port=0,
@@ -354,11 +372,13 @@ async def measure(
         database_url=url,
         consumer_batch=batch,
         log_level="WARNING",
+        delivery=delivery,
     )
     runtime, scoring = bootstrap.build_runtime(config)
     await runtime.migrate()
-    env = service_env(nats_url, url, batch)
-    service = await service_processes(js, runtime, env, events, instances, pids)
+    env = service_env(nats_url, url, batch, delivery)
+    done = Progress(messages, delivery)
+    service = await service_processes(js, runtime, env, done, instances, pids)
     say(
         f"scoring applied    {service.per_second:>10,.0f} events/s   "
         f"ratio {service.per_second / raw.per_second:.2f} of the baseline "
@@ -415,15 +435,49 @@ async def projection(runtime: Any) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
-def service_env(nats_url: str, url: str, batch: int) -> dict[str, str]:
+def service_env(nats_url: str, url: str, batch: int, delivery: str) -> dict[str, str]:
     """The settings of a scoring process on the bench's server and database."""
     return {
         "WARD5S_ENVIRONMENT": "test",
         "WARD5S_NATS_URL": nats_url,
         "WARD5S_SCORING_DATABASE_URL": url,
         "WARD5S_SCORING_CONSUMER_BATCH": str(batch),
+        "WARD5S_SCORING_DELIVERY": delivery,
         "WARD5S_LOG_LEVEL": "WARNING",
     }
+
+
+class Progress:
+    """How many of the bench's events the service has yet to apply and commit. The inbox path:
+    what its durable has not acked (acks follow commits), and at the end the inbox's rows (every
+    event applied exactly once). By partition: what lies above the wards' marks (the stream
+    holds the bench's events from sequence 1, in the order published); a small table's rows,
+    read as cheaply as the consumer's state."""
+
+    def __init__(self, messages: list[tuple[str, bytes, str]], delivery: str) -> None:
+        self.events = len(messages)
+        self.delivery = delivery
+        self.sequences: dict[str, list[int]] = {}
+        for sequence, (subject, _, _) in enumerate(messages, start=1):
+            self.sequences.setdefault(ward_of(subject), []).append(sequence)
+
+    async def remaining(self, js: Any, runtime: Any) -> int:
+        if self.delivery == "partitioned":
+            async with runtime.sessions() as session:
+                marked = await marks(session, partition_marks, bootstrap.ASSESSMENT_EVENTS.name)
+            return self.events - sum(
+                bisect.bisect_right(sequences, marked.get(ward, 0))
+                for ward, sequences in self.sequences.items()
+            )
+        try:
+            info = await js.consumer_info(ASSESSMENT.name, bootstrap.ASSESSMENT_EVENTS.name)
+        except NotFoundError:  # the first process has not declared its consumer yet
+            return self.events
+        if info.num_pending + info.num_ack_pending:
+            return int(info.num_pending + info.num_ack_pending)
+        async with runtime.sessions() as session:
+            done = await session.scalar(select(func.count()).select_from(plumbing.inbox))
+        return self.events - int(done or 0)
 
 
 async def rebuild_command(env: dict[str, str]) -> dict[str, Any]:
@@ -446,7 +500,7 @@ async def rebuild_command(env: dict[str, str]) -> dict[str, Any]:
 
 
 async def service_processes(
-    js: Any, runtime: Any, env: dict[str, str], events: int, instances: int, pids: Pids
+    js: Any, runtime: Any, env: dict[str, str], progress: Progress, instances: int, pids: Pids
 ) -> Rate:
     """Run ``instances`` scoring services as their own processes (``python -m services.scoring``,
     as deployed) on the stream and measure the rate at which they apply and commit it, and the
@@ -472,25 +526,18 @@ async def service_processes(
         # before the others are up (then that is the window).
         first: tuple[float, int, CpuMeter] | None = None
         while True:
-            try:
-                info = await js.consumer_info(ASSESSMENT.name, bootstrap.ASSESSMENT_EVENTS.name)
-                remaining = info.num_pending + info.num_ack_pending
-            except NotFoundError:  # the first process has not declared its consumer yet
-                remaining = events
+            remaining = await progress.remaining(js, runtime)
             now = time.perf_counter()
             # A service listens for HTTP once its consumer has started.
             if first is None and any(port_taken(p.port) for p in processes):
                 first = (now, remaining, CpuMeter(roles))
             if window is None and all(port_taken(p.port) for p in processes):
                 window = (now, remaining, CpuMeter(roles)) if remaining else first
+            # Committed: the inbox holds every event, or every ward's mark is at its last.
             if window is not None and remaining == 0:
-                # Acks follow commits; the inbox says every event was applied exactly once.
-                async with runtime.sessions() as session:
-                    done = await session.scalar(select(func.count()).select_from(plumbing.inbox))
-                if done == events:
-                    started, count, meter = window
-                    peak = max(peak_rss_mb(p.process.pid) for p in processes if p.process)
-                    return Rate(count / (now - started), meter.per_event(count), peak)
+                started, count, meter = window
+                peak = max(peak_rss_mb(p.process.pid) for p in processes if p.process)
+                return Rate(count / (now - started), meter.per_event(count), peak)
             for process in processes:
                 if process.process is not None and process.process.poll() is not None:
                     assert process.log is not None
@@ -637,6 +684,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--instances", type=int, default=2, help="scoring processes sharing the consumer"
     )
+    parser.add_argument(
+        "--delivery",
+        choices=["inbox", "partitioned"],
+        default=None,
+        help="how the service applies the events exactly once (the service's setting)",
+    )
     arguments = parser.parse_args(argv)
     asyncio.run(
         run(
@@ -646,6 +699,7 @@ def main(argv: list[str] | None = None) -> None:
             arguments.batch or bootstrap.CONSUMER_BATCH,
             arguments.queries,
             arguments.instances,
+            arguments.delivery,
         )
     )
 

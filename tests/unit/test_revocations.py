@@ -4,6 +4,7 @@ forgets it; a verifier that cannot read the list answers "cannot check now" (503
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -81,6 +82,51 @@ async def test_an_unreadable_list_is_a_check_that_cannot_be_made_now(tmp_path) -
     with pytest.raises(KeysUnavailable):
         await check("family-1")
     await engine.dispose()
+
+
+async def test_a_credential_remembered_as_standing_is_refused_at_the_revocations_commit(
+    sessions,
+) -> None:
+    """The check remembers a standing credential (an hour here, so only the commit can make it
+    read again): revoked in this process, it is refused from the commit on, not before."""
+    check = revocations.checker(sessions, PLUMBING.revoked, revocations.Standing(ttl_s=3600))
+    assert not await check("family-1")
+    async with sessions() as session, session.begin():
+        await revoke(session, "p001", "family-1", hours=24)
+        assert not await check("family-1")  # not committed yet: it stands
+    assert await check("family-1")
+    assert not await check("family-2")
+
+
+async def test_a_read_begun_before_a_revocations_commit_is_not_remembered(sessions) -> None:
+    """A check that read the table before another transaction's revocation committed answered
+    with what it read, but does not keep it for the next request."""
+    standing = revocations.Standing(ttl_s=3600)
+    began = standing.generation
+    async with sessions() as session, session.begin():
+        await revoke(session, "p001", "family-1", hours=24)
+    standing.remember("family-1", began)
+    assert not standing.holds("family-1")
+
+
+async def test_a_revocation_by_another_process_is_refused_within_the_standing_delay(
+    sessions, tmp_path
+) -> None:
+    """Listed by another instance (this process sees no commit): refused once the credential's
+    standing lapses, ``revocations.STANDING_S`` at most."""
+    moment = [0.0]
+    standing = revocations.Standing(clock=lambda: moment[0])
+    check = revocations.checker(sessions, PLUMBING.revoked, standing)
+    assert not await check("family-1")
+    with sqlite3.connect(tmp_path / "revoked.db") as other:  # not through this process's hooks
+        other.execute(
+            "INSERT INTO revoked_credentials (credential_id, ward, subject_id, revoked_at, until)"
+            " VALUES ('family-1', 'binh-dong', 'p001', ?, ?)",
+            (NOW.isoformat(), (NOW + timedelta(hours=24)).isoformat()),
+        )
+    assert not await check("family-1")
+    moment[0] += revocations.STANDING_S
+    assert await check("family-1")
 
 
 async def revoke(session: Any, subject: str, credential: str, hours: int) -> None:

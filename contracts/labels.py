@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from contracts.catalog import default_catalog
 from contracts.common import PILLARS, Text
@@ -23,24 +23,32 @@ from contracts.events import (
 )
 from contracts.periods import Period
 
+K = TypeVar("K")
+
+
+def _texts(table: Mapping[K, tuple[str, str]]) -> Mapping[K, Text]:
+    """A read-only table of labels from its ``(Vietnamese, English)`` pairs."""
+    return MappingProxyType({key: Text(vi=vi, en=en) for key, (vi, en) in table.items()})
+
+
 #: A person's band for a period (Decree 335/2025/NĐ-CP, the four ratings of officials).
-BAND_LABELS: Mapping[Band, Text] = MappingProxyType(
+BAND_LABELS: Mapping[Band, Text] = _texts(
     {
-        "xuat_sac": Text(vi="Hoàn thành xuất sắc nhiệm vụ", en="Completed duties with excellence"),
-        "tot": Text(vi="Hoàn thành tốt nhiệm vụ", en="Completed duties well"),
-        "hoan_thanh": Text(vi="Hoàn thành nhiệm vụ", en="Completed duties"),
-        "khong_hoan_thanh": Text(vi="Không hoàn thành nhiệm vụ", en="Did not complete duties"),
+        "xuat_sac": ("Hoàn thành xuất sắc nhiệm vụ", "Completed duties with excellence"),
+        "tot": ("Hoàn thành tốt nhiệm vụ", "Completed duties well"),
+        "hoan_thanh": ("Hoàn thành nhiệm vụ", "Completed duties"),
+        "khong_hoan_thanh": ("Không hoàn thành nhiệm vụ", "Did not complete duties"),
     }
 )
 
 #: A citizen's rating of a unit, 5 (best) to 1 (the levels of the national SIPAS survey).
-LEVEL_LABELS: Mapping[int, Text] = MappingProxyType(
+LEVEL_LABELS: Mapping[int, Text] = _texts(
     {
-        5: Text(vi="Rất hài lòng", en="Very satisfied"),
-        4: Text(vi="Hài lòng", en="Satisfied"),
-        3: Text(vi="Bình thường", en="Neutral"),
-        2: Text(vi="Không hài lòng", en="Dissatisfied"),
-        1: Text(vi="Rất không hài lòng", en="Very dissatisfied"),
+        5: ("Rất hài lòng", "Very satisfied"),
+        4: ("Hài lòng", "Satisfied"),
+        3: ("Bình thường", "Neutral"),
+        2: ("Không hài lòng", "Dissatisfied"),
+        1: ("Rất không hài lòng", "Very dissatisfied"),
     }
 )
 
@@ -50,65 +58,63 @@ PILLAR_LABELS: Mapping[str, Text] = MappingProxyType(
 )
 
 #: Where a person stands for a period when no band is given yet.
-STATUS_LABELS: Mapping[ClassificationStatus, Text] = MappingProxyType(
+STATUS_LABELS: Mapping[ClassificationStatus, Text] = _texts(
     {
-        "classified": Text(vi="Đã xếp loại", en="Classified"),
-        "not_classified": Text(vi="Chưa đủ dữ liệu để xếp loại", en="Not enough data to classify"),
-        "pending_decision": Text(
-            vi="Chờ Chủ tịch quyết định", en="Awaiting the chairman's decision"
-        ),
+        "classified": ("Đã xếp loại", "Classified"),
+        "not_classified": ("Chưa đủ dữ liệu để xếp loại", "Not enough data to classify"),
+        "pending_decision": ("Chờ Chủ tịch quyết định", "Awaiting the chairman's decision"),
     }
 )
 
 #: What keeps a person from being classified.
-MISSING_LABELS: Mapping[MissingPart, Text] = MappingProxyType(
+MISSING_LABELS: Mapping[MissingPart, Text] = _texts(
     {
-        "task_points": Text(vi="kết quả thực hiện nhiệm vụ", en="task results"),
-        "plus_review": Text(vi='tự đánh giá "+" đã được duyệt', en='an approved "+" review'),
+        "task_points": ("kết quả thực hiện nhiệm vụ", "task results"),
+        "plus_review": ('tự đánh giá "+" đã được duyệt', 'an approved "+" review'),
     }
 )
 
 #: công chức are counted in the 20 % cap on "xuất sắc"; người lao động are not.
-EMPLOYMENT_LABELS: Mapping[EmploymentType, Text] = MappingProxyType(
+EMPLOYMENT_LABELS: Mapping[EmploymentType, Text] = _texts(
     {
-        "cong_chuc": Text(vi="Công chức", en="Civil servant"),
-        "nguoi_lao_dong": Text(vi="Người lao động", en="Contract worker"),
+        "cong_chuc": ("Công chức", "Civil servant"),
+        "nguoi_lao_dong": ("Người lao động", "Contract worker"),
     }
 )
 
 #: The groups of officials with similar duties the org chart gives by role when it names none
 #: (within which the 20 % cap on "xuất sắc" applies); a group the ward names shows as its id.
-GROUP_LABELS: Mapping[str, Text] = MappingProxyType(
+GROUP_LABELS: Mapping[str, Text] = _texts(
     {
-        LEADERS_GROUP: Text(vi="Lãnh đạo", en="Leaders"),
-        SPECIALISTS_GROUP: Text(vi="Chuyên môn", en="Specialists"),
+        LEADERS_GROUP: ("Lãnh đạo", "Leaders"),
+        SPECIALISTS_GROUP: ("Chuyên môn", "Specialists"),
     }
 )
 
 #: An audit's state.
-AUDIT_STATUS_LABELS: Mapping[str, Text] = MappingProxyType(
+AUDIT_STATUS_LABELS: Mapping[str, Text] = _texts(
     {
-        "live": Text(vi="Hiệu lực", en="In force"),
-        "withdrawn": Text(vi="Đã rút", en="Withdrawn"),
+        "live": ("Hiệu lực", "In force"),
+        "withdrawn": ("Đã rút", "Withdrawn"),
     }
 )
 
 #: A corrective action's (biện pháp khắc phục) state.
-ACTION_STATUS_LABELS: Mapping[str, Text] = MappingProxyType(
+ACTION_STATUS_LABELS: Mapping[str, Text] = _texts(
     {
-        "open": Text(vi="Đang mở", en="Open"),
-        "closed": Text(vi="Đã đóng", en="Closed"),
+        "open": ("Đang mở", "Open"),
+        "closed": ("Đã đóng", "Closed"),
     }
 )
 
 #: An initiative's (sáng kiến) state in the register, as the chairman or the council decides it.
-INITIATIVE_STATUS_LABELS: Mapping[str, Text] = MappingProxyType(
+INITIATIVE_STATUS_LABELS: Mapping[str, Text] = _texts(
     {
-        "proposed": Text(vi="Mới đề xuất", en="Proposed"),
-        "accepted": Text(vi="Được chấp nhận", en="Accepted"),
-        "piloting": Text(vi="Đang áp dụng thử", en="Piloting"),
-        "adopted": Text(vi="Được công nhận, áp dụng", en="Adopted"),
-        "rejected": Text(vi="Không chấp nhận", en="Rejected"),
+        "proposed": ("Mới đề xuất", "Proposed"),
+        "accepted": ("Được chấp nhận", "Accepted"),
+        "piloting": ("Đang áp dụng thử", "Piloting"),
+        "adopted": ("Được công nhận, áp dụng", "Adopted"),
+        "rejected": ("Không chấp nhận", "Rejected"),
     }
 )
 

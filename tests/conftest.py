@@ -3,10 +3,13 @@
 and helpers to mint bearer tokens (signed with the session's test key: ``tests.support.keys``).
 
 It also sorts the tests into tiers: every test that needs no real server is marked ``fast``
-(``make test-fast`` runs ``pytest -m fast``); see ``pytest_collection_modifyitems``."""
+(``make test-fast`` runs ``pytest -m fast``); see ``pytest_collection_modifyitems``. A run of
+the fast tier alone does not import the modules that mark themselves as needing a server
+(``pytest_ignore_collect``)."""
 
 from __future__ import annotations
 
+import ast
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -45,6 +48,41 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if any(item.get_closest_marker(name) for name in SERVER_MARKERS):
             continue
         item.add_marker(pytest.mark.fast)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """In a run of the fast tier alone (``-m fast``), skip the test modules whose module-level
+    ``pytestmark`` names one of ``SERVER_MARKERS``: none of their tests could be fast, and
+    importing them (browsers, schemathesis, the whole stacks' helpers) and collecting their
+    tests is most of a second of every ``make test-fast``. None: pytest decides as usual."""
+    if config.option.markexpr != "fast" or collection_path.suffix != ".py":
+        return None
+    if not collection_path.name.startswith("test_"):
+        return None
+    return bool(set(module_markers(collection_path)) & set(SERVER_MARKERS)) or None
+
+
+def module_markers(path: Path) -> list[str]:
+    """The names ``X`` of the ``pytest.mark.X`` in a module's top-level ``pytestmark = ...``
+    (a marker or a list of them), read from its source without importing it; [] if none."""
+    lines = path.read_text().splitlines()
+    start = next((n for n, line in enumerate(lines) if line.startswith("pytestmark")), None)
+    if start is None:
+        return []
+    # The statement may run over several lines: the shortest run of lines that parses.
+    for end in range(start + 1, len(lines) + 1):
+        try:
+            statement = ast.parse("\n".join(lines[start:end]))
+        except SyntaxError:
+            continue
+        return [
+            node.attr
+            for node in ast.walk(statement)
+            if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "mark"
+        ]
+    return []
 
 
 @pytest.fixture

@@ -4,8 +4,12 @@ names the ward's city, which its publication carries."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.assessment.conftest import Service
 from tests.support.city import answers_to_a_city, city_bearer, write_routes
+
+pytestmark = [pytest.mark.nats, pytest.mark.postgres]
 
 
 async def test_every_write_refuses_a_city_and_stores_nothing(service: Service) -> None:

@@ -6,8 +6,11 @@ devices' alone; a kiosk or QR link is registered for its unit and rates only tha
 from __future__ import annotations
 
 import jwt
+import pytest
 
 from tests.assessment.conftest import ADMIN, KIOSK
+
+pytestmark = [pytest.mark.nats, pytest.mark.postgres]
 
 WHY = {"reason": "Ki-ốt mới ở quầy 5"}
 

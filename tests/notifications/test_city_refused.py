@@ -3,8 +3,12 @@ city's officials read their wards' figures on scoring only."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.notifications.conftest import Starter
 from tests.support.city import answers_to_a_city, city_bearer, write_routes
+
+pytestmark = [pytest.mark.nats]
 
 
 async def test_every_write_and_read_refuses_a_city(notifications: Starter) -> None:

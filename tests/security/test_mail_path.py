@@ -6,9 +6,12 @@ refused by every one of them from then on."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.security.conftest import WardStack, sign_in_through_mail
 from tests.support.http import eventually
+
+pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.postgres]
 
 PERSON = "p020"
 PASSWORD = "Phường Bình Đông 5S+ 2026"

@@ -21,12 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from contracts.periods import Month
 from tests.security.conftest import WardStack, sign_in_through_mail
 from tests.support import forged
 from tests.support.http import eventually
 from tools.demo import audit_body
+
+pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.postgres]
 
 OK, OPEN = "ok", "open"
 ROLES = (

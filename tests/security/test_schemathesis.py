@@ -27,6 +27,8 @@ from schemathesis.specs.openapi.checks import (
 from tests.security.conftest import WardStack
 from tests.security.test_matrix import HOLDERS, MATRIX, OK
 
+pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.postgres]
+
 #: Examples drawn per operation: enough to reach every branch of a schema's enums and bounds,
 #: few enough that the whole run takes a few minutes on a small machine.
 EXAMPLES = 20

@@ -40,6 +40,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic, Self, TypeVar
 
@@ -87,31 +88,26 @@ log = logging.getLogger(__name__)
 MAX_KEY_LENGTH = 200
 
 
+@dataclass(eq=False)
 class CommandContext:
     """Who asks (``principal``), with which idempotency ``key``, at which moment (``now``, read
     once from the service's clock), and the unit of work the handler runs in (``uow``, opened by
     :func:`in_unit_of_work`). Services subclass it to add what their handlers need."""
 
-    def __init__(
-        self,
-        principal: Principal,
-        key: str | None,
-        sessions: SessionFactory,
-        units: Callable[[], UnitOfWork],
-        now: datetime,
-    ) -> None:
-        self.principal = principal
-        self.key = key
-        self.sessions = sessions
-        self.units = units
-        self.now = now
-        #: The answer's HTTP status when it is not the entry's ``status``: set by a handler whose
-        #: answer depends on the outcome (201 created, 200 already there), and by
-        #: :func:`idempotent` to the first answer's status when the answer is a replay.
-        self.status: int | None = None
-        self.outcome = "accepted"
-        self._uow: UnitOfWork | None = None
-        self._before_commit: list[Callable[[UnitOfWork, Answer], Awaitable[None]]] = []
+    principal: Principal
+    key: str | None
+    sessions: SessionFactory
+    units: Callable[[], UnitOfWork]
+    now: datetime
+    #: The answer's HTTP status when it is not the entry's ``status``: set by a handler whose
+    #: answer depends on the outcome (201 created, 200 already there), and by
+    #: :func:`idempotent` to the first answer's status when the answer is a replay.
+    status: int | None = field(default=None, init=False)
+    outcome: str = field(default="accepted", init=False)
+    _uow: UnitOfWork | None = field(default=None, init=False, repr=False)
+    _before_commit: list[Callable[[UnitOfWork, Answer], Awaitable[None]]] = field(
+        default_factory=list, init=False, repr=False
+    )
 
     @classmethod
     def read_clock(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,32 +61,23 @@ async def stage(session: AsyncSession, outbox: Table, events: Iterable[Event]) -
         after_commit(session, STAGED.ring)
 
 
+@dataclass(eq=False)
 class OutboxRelay:
     """Publishes staged events in order; woken at once after a commit that staged some."""
 
-    def __init__(
-        self,
-        service: str,
-        sessions: SessionFactory,
-        outbox: Table,
-        js: JetStreamContext,
-        *,
-        batch: int = 500,
-        poll_s: float = 0.5,
-        lock_rows: bool = False,
-    ) -> None:
-        self.service = service
-        self.sessions = sessions
-        self.outbox = outbox
-        self.js = js
-        self.batch = batch
-        self.poll_s = poll_s
-        self.lock_rows = lock_rows  # PostgreSQL: several relays share the table (SKIP LOCKED)
-        self._wake = STAGED.listener()
-        #: Why JetStream refuses to store events now (its storage is full), or None: the edges
-        #: refuse new submissions with 503 while it is set (``Runtime.check_bus``); the next
-        #: batch stored clears it.
-        self.refused: str | None = None
+    service: str
+    sessions: SessionFactory
+    outbox: Table
+    js: JetStreamContext
+    batch: int = field(default=500, kw_only=True)
+    poll_s: float = field(default=0.5, kw_only=True)
+    #: PostgreSQL: several relays share the table (SKIP LOCKED).
+    lock_rows: bool = field(default=False, kw_only=True)
+    _wake: asyncio.Event = field(default_factory=lambda: STAGED.listener(), init=False)
+    #: Why JetStream refuses to store events now (its storage is full), or None: the edges
+    #: refuse new submissions with 503 while it is set (``Runtime.check_bus``); the next
+    #: batch stored clears it.
+    refused: str | None = field(default=None, init=False)
 
     def wake(self) -> None:
         self._wake.set()

@@ -25,6 +25,7 @@ from tests.web.conftest import (
     started_web_stack,
     this_month,
 )
+from tests.web.test_auditor import phone_photo
 from tests.web.test_leaders import signed_in
 from tools.demo import audit_body
 
@@ -387,5 +388,64 @@ async def test_the_board_counts_each_units_initiatives_and_call_backs(browser, p
     assert "Liên hệ lại người dân (chưa xong / đã xong)" in header
     await no_serious_violations(page)
     await screenshots(page, "board-programme")
+    requests.assert_local()
+    await context.close()
+
+
+async def test_a_photo_taken_in_a_campaign_audit_is_shown_in_its_results(
+    browser, programme
+) -> None:
+    today = datetime.now(LOCAL_TZ).date()
+    campaign = {
+        "title": "Ngày xanh lần thứ II",
+        "starts_on": today.isoformat(),
+        "ends_on": (today + timedelta(days=2)).isoformat(),
+        "items": [{"text": "Cây xanh được chăm sóc, tưới đủ"}],
+    }
+    published = await api(
+        "POST", f"{programme.assessment()}/v1/campaigns", programme.token("p006"), json=campaign
+    )
+    assert published.status_code == 201, published.text
+    # Kinh tế's auditor audits the Văn hóa - Xã hội and takes a photo, as on the checklist.
+    requests, context, page = await signed_in(browser, programme, "p011")
+    await page.goto(f"{programme.url}/campaigns")
+    card = page.locator("section.card", has_text="Ngày xanh lần thứ II")
+    await card.get_by_label("Đơn vị được đánh giá").select_option(label="Phòng Văn hóa - Xã hội")
+    await card.locator("fieldset.item").get_by_role("radio", name="3", exact=True).check()
+    await card.locator("input.photo-input").set_input_files(
+        files=[{"name": "cay-xanh.jpg", "mimeType": "image/jpeg", "buffer": phone_photo()}]
+    )
+    await card.locator("ul.photos img").wait_for()
+    assert await card.locator("ul.photos img").count() == 1
+    await no_serious_violations(page)
+    await card.get_by_role("button", name="Gửi kết quả đánh giá").click()
+    await page.get_by_text("Đã ghi kết quả đánh giá.").wait_for(timeout=30_000)
+    card = page.locator("section.card", has_text="Ngày xanh lần thứ II")
+    row = card.locator("tr", has_text="Phòng Văn hóa - Xã hội")
+    assert "75,0 %" in await row.inner_text()
+    photo = row.locator("img.evidence")
+    assert await photo.count() == 1
+    # The photo shown is the one the audit cites, served through the gateway (a real image).
+    await photo.scroll_into_view_if_needed()
+    await page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=await photo.element_handle()
+    )
+    listed = await api("GET", f"{programme.assessment()}/v1/campaigns", programme.token("p001"))
+    (ours,) = [c for c in listed.json()["campaigns"] if c["title"] == "Ngày xanh lần thứ II"]
+    (audited,) = ours["units"]
+    (evidence_id,) = audited["evidence_ids"]
+    assert await photo.get_attribute("src") == f"/api/assessment/v1/evidence/{evidence_id}"
+    await screenshots(page, "campaign-photo")
+    requests.assert_local()
+    await context.close()
+
+    # The head of the unit audited sees the photo in the results too.
+    requests, context, page = await signed_in(browser, programme, "p017")
+    await page.goto(f"{programme.url}/campaigns")
+    photo = page.locator("section.card", has_text="Ngày xanh lần thứ II").locator("img.evidence")
+    await photo.scroll_into_view_if_needed()
+    await page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=await photo.element_handle()
+    )
     requests.assert_local()
     await context.close()

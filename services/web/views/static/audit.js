@@ -1,6 +1,7 @@
 /* The auditor's checklist: the draft kept in IndexedDB on every change (it survives a reload and
- * a lost connection), photos shrunk on a canvas before they are kept, the submission queued
- * with its idempotency key and sent now or when the connection returns, the queue shown with
+ * a lost connection), photos shrunk on a canvas before they are kept (photos.js), the
+ * submission queued with its idempotency key and sent now or when the connection returns, the
+ * queue shown with
  * each submission's state, and amend and withdraw of a sent audit with a reason.
  *
  * The idempotency key belongs to the draft: made with it and sent with it however often it is
@@ -10,12 +11,11 @@
  * time, not ahead of now, in a month still open) and said in words an official reads. */
 (function () {
   "use strict";
-  var Q = window.Ward5sQueue;
+  var Q = window.Ward5sQueue, Photos = window.Ward5sPhotos;
   var form = document.getElementById("audit-form");
   var texts = JSON.parse(form.dataset.texts);
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var draftId = "audit:" + form.dataset.subject;
-  var MAX_SIDE = 1600, QUALITY = 0.8, MAX_BYTES = 900 * 1024;
   var draft = blank();
   function blank() { return { id: draftId, key: Q.newKey(), unit: "", performed: "", scores: {}, notes: {}, photos: [], amend: null }; }
   var openMonths = JSON.parse(form.dataset.openMonths || "null");
@@ -108,65 +108,10 @@
     }
     drawPhotos();
   }
-  function drawPhotos() {
-    form.querySelectorAll("ul.photos").forEach(function (list) {
-      list.textContent = "";
-      draft.photos.filter(function (p) { return p.item === list.dataset.code; }).forEach(function (photo) {
-        var li = document.createElement("li");
-        var img = document.createElement("img");
-        img.src = URL.createObjectURL(photo.blob);
-        img.alt = list.getAttribute("aria-label");
-        var remove = document.createElement("button");
-        remove.type = "button"; remove.className = "secondary"; remove.textContent = texts.remove_photo;
-        remove.addEventListener("click", function () {
-          draft.photos = draft.photos.filter(function (p) { return p !== photo; });
-          drawPhotos(); save();
-        });
-        li.appendChild(img); li.appendChild(remove); list.appendChild(li);
-      });
-    });
-  }
-
-  /* A phone photo (3–12 MB) drawn at most 1600 px on its long side and kept as JPEG, at a
-   * lower quality while it is over MAX_BYTES (what the gateway takes in one request). The canvas
-   * keeps none of the file's metadata (GPS position, camera); the server strips it again. */
-  function shrink(file) {
-    return createImageBitmap(file).then(function (bitmap) {
-      var ratio = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
-      var canvas = document.createElement("canvas");
-      canvas.width = Math.round(bitmap.width * ratio);
-      canvas.height = Math.round(bitmap.height * ratio);
-      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-      function encode(quality) {
-        return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", quality); })
-          .then(function (blob) { return blob.size > MAX_BYTES && quality > 0.3 ? encode(quality - 0.15) : blob; });
-      }
-      return encode(QUALITY);
-    });
-  }
-  /* A file that is not a photo (a PDF, a broken image) is said beside its item and left out;
-   * the form and the photos already taken stay. */
-  function shrunk(file) {
-    if (!/^image\//.test(file.type || "image/")) return Promise.resolve(null);
-    return shrink(file).catch(function () { return null; });
-  }
-  form.querySelectorAll("input.photo-input").forEach(function (input) {
-    input.addEventListener("change", function () {
-      var files = Array.prototype.slice.call(input.files);
-      var problem = form.querySelector('p.photo-error[data-code="' + input.dataset.code + '"]');
-      Promise.all(files.map(shrunk)).then(function (blobs) {
-        var refused = [];
-        blobs.forEach(function (blob, i) {
-          if (blob) draft.photos.push({ key: Q.newKey(), item: input.dataset.code, blob: blob });
-          else refused.push(files[i].name);
-        });
-        problem.textContent = refused.length ? said("not_a_photo", { files: refused.join(", ") }) : "";
-        problem.hidden = !refused.length;
-        input.value = "";
-        drawPhotos(); return save();
-      });
-    });
-  });
+  /* The photos: taken, shrunk and listed as on every page that takes them (photos.js). */
+  function current() { return draft; }
+  function drawPhotos() { Photos.draw(form, current, texts, save); }
+  Photos.attach(form, current, texts, save);
   form.addEventListener("change", save);
   form.performed.addEventListener("input", showPeriod);
   form.addEventListener("input", save);
@@ -228,11 +173,13 @@
   });
 
   /* --- the queue -------------------------------------------------------------------------- */
+  /* The queue's entries this page lists (a rating or a campaign's audit is another page's). */
+  var KINDS = ["audit", "amend", "withdraw"];
   function drawOutbox() {
     Q.all().then(function (rows) {
       var list = document.getElementById("outbox");
       list.textContent = "";
-      rows = rows.filter(function (r) { return r.owner === form.dataset.subject && r.kind !== "feedback"; });
+      rows = rows.filter(function (r) { return r.owner === form.dataset.subject && KINDS.indexOf(r.kind) >= 0; });
       if (!rows.length) { var none = document.createElement("li"); none.textContent = texts.none; list.appendChild(none); }
       /* Amend or withdraw an audit from its newest sent version only, never once withdrawn. */
       var withdrawn = {}, newest = {};

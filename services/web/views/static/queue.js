@@ -7,7 +7,7 @@
  * service records it once however often it is retried; it is "sent" on 2xx and "refused" with
  * the service's own message on any other 4xx. Photos go first to the evidence endpoint
  * (POST /v1/evidence, the photo as the body, each with a key of its own) and the ids it answers
- * are put on their item's evidence_ids. */
+ * are put on their item's evidence_ids (the body's, for a photo of no item). */
 (function (scope) {
   "use strict";
   var DB = "ward5s", VERSION = 1, LOCK = "ward5s-outbox";
@@ -91,13 +91,15 @@
     return step;
   }
 
+  /* The body with each photo's id on its item's evidence_ids, or on the body's own for a photo
+   * of the whole submission (no item: a campaign's audit). */
   function withEvidence(entry) {
     var body = JSON.parse(JSON.stringify(entry.body));
     (entry.photos || []).forEach(function (photo) {
-      (body.items || []).forEach(function (item) {
-        if (item.code !== photo.item) return;
-        item.evidence_ids = item.evidence_ids || [];
-        if (item.evidence_ids.indexOf(photo.id) < 0) item.evidence_ids.push(photo.id);
+      var cites = photo.item ? (body.items || []).filter(function (item) { return item.code === photo.item; }) : [body];
+      cites.forEach(function (citing) {
+        citing.evidence_ids = citing.evidence_ids || [];
+        if (citing.evidence_ids.indexOf(photo.id) < 0) citing.evidence_ids.push(photo.id);
       });
     });
     return body;

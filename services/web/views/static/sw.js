@@ -5,8 +5,8 @@
 "use strict";
 importScripts("/static/queue.js");
 
-var CACHE = "ward5s-pages-v2";
-var SHELL = ["/static/app.css", "/static/queue.js", "/static/audit.js", "/static/kiosk.js", "/static/session.js"];
+var CACHE = "ward5s-pages-v3";
+var SHELL = ["/static/app.css", "/static/queue.js", "/static/photos.js", "/static/audit.js", "/static/kiosk.js", "/static/session.js"];
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.addAll(SHELL); }));

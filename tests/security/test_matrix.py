@@ -121,6 +121,8 @@ MATRIX: dict[tuple[str, str, str], dict[str, Any]] = {
     ("assessment", "POST", "/v1/campaigns/{campaign_id}/audits"): row({"auditor"}),
     ("assessment", "GET", "/v1/campaigns"): row(EVERYONE_OF_THE_WARD),
     ("assessment", "GET", "/v1/reports"): row({"admin", "chairman", "vice_chairman"}),
+    # The people of the units one leads, by the seat the org chart gives now.
+    ("assessment", "GET", "/v1/people"): row({"admin", "chairman", "vice_chairman", "unit_head"}),
     ("assessment", "POST", "/v1/self-assessments"): row(PEOPLE),
     ("assessment", "GET", "/v1/self-assessments"): row(EVERYONE_OF_THE_WARD),
     ("assessment", "POST", "/v1/self-assessments/{self_assessment_id}/review"): row(
@@ -264,6 +266,7 @@ CALLS: dict[tuple[str, str, str], Call] = {
     ("assessment", "GET", "/v1/campaigns"): Call(),
     # No such month: the leaders get past the roles to 422 (scoring is not asked).
     ("assessment", "GET", "/v1/reports"): Call(query={"period": "2026-13"}),
+    ("assessment", "GET", "/v1/people"): Call(query={"unit_id": "kt"}),
     ("assessment", "POST", "/v1/self-assessments"): Call(json={"period": "2020-01", "items": []}),
     ("assessment", "GET", "/v1/self-assessments"): Call(query={"period": MONTH}),
     ("assessment", "POST", "/v1/self-assessments/{self_assessment_id}/review"): Call(

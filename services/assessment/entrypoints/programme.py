@@ -17,9 +17,11 @@ from contracts.common import LOCAL_TZ, EntityId
 from contracts.roles import Role
 from services.assessment.adapters.scoring_figures import ScoringUnavailable
 from services.assessment.entrypoints.deps import Sessions, command_route, submissions_of
+from services.assessment.handlers.seats import current_principal
 from services.assessment.views.campaigns import campaign_list
 from services.assessment.views.citizen_follow_ups import follow_up_counts, follow_up_list
 from services.assessment.views.initiatives import initiative_counts, initiative_list
+from services.assessment.views.people import unit_people
 from services.assessment.views.report import period_report, report_sheet
 from services.assessment.views.report_pdf import report_pdf
 from services.assessment.views.reviews import review_list
@@ -225,6 +227,32 @@ command_route(
 )
 async def list_campaigns(caller: Caller, session: Reads) -> dict[str, Any]:
     return {"campaigns": await campaign_list(session, caller.ward)}
+
+
+# --- the people of one's units ------------------------------------------------------------------
+
+#: Who lists the people of the units they lead: unit heads, vice-chairmen, the chairman and the
+#: ward's administrators.
+UNIT_LEADERS = (Role.UNIT_HEAD, Role.VICE_CHAIRMAN, Role.CHAIRMAN, Role.ADMIN)
+
+
+@router.get(
+    "/people",
+    responses=error_responses(401, 403, 422),
+    summary="The people of the units the caller leads, by name (a unit head: their unit)",
+)
+async def list_people(
+    caller: Annotated[Principal, Depends(require(*UNIT_LEADERS))],
+    session: Reads,
+    unit_id: Annotated[EntityId | None, Query(description="One of those units alone")] = None,
+) -> dict[str, Any]:
+    """Judged by the caller's seat in the org chart now (a head moved to another unit lists
+    that unit's people; one no longer a leader is refused 403): ``{"people": [{person_id,
+    full_name, role, unit_id}]}`` in Vietnamese order."""
+    seat = await current_principal(session, caller)
+    if seat.role not in UNIT_LEADERS:
+        raise Refusal(Kind.FORBIDDEN, "forbidden")
+    return {"people": await unit_people(session, seat, unit_id)}
 
 
 # --- the period report -------------------------------------------------------------------------

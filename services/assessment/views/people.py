@@ -25,6 +25,25 @@ async def ward_units(session: AsyncSession, ward: str) -> list[dict[str, Any]]:
     ]
 
 
+async def unit_people(
+    session: AsyncSession, caller: Principal, unit_id: str | None = None
+) -> list[dict[str, Any]]:
+    """``[{person_id, full_name, role, unit_id}]``: the active people of the units ``caller``
+    sees (``Principal.sees_unit``, their seat now: a unit head their unit, a vice-chairman the
+    units in their charge and their own, the chairman and administrators every unit), of
+    ``unit_id`` alone when given, in Vietnamese order; for the programme's pages to name
+    people and to offer a follow-up's owner."""
+    rows = [
+        p
+        for p in await org.active_people(session, caller.ward)
+        if p.unit_id is not None and caller.sees_unit(p.unit_id) and unit_id in (None, p.unit_id)
+    ]
+    return [
+        {"person_id": p.person_id, "full_name": p.full_name, "role": p.role, "unit_id": p.unit_id}
+        for p in by_name(rows, lambda p: p.full_name)
+    ]
+
+
 async def org_chart(session: AsyncSession, ward: str, search: str | None = None) -> dict[str, Any]:
     """The ward's units, active people and devices, for the administrator: people in Vietnamese
     order (given name, family name, middle name), those whose name ``search`` finds alone

@@ -102,6 +102,16 @@ def moments(*names: str) -> list[Column[datetime]]:
     return [Column(name, UtcDateTime(), nullable=False) for name in names]
 
 
+def acts(*names: str) -> list[Column[Any]]:
+    """For each act a row may undergo (``closed``, ``decided`` ...), in order: when
+    (``<name>_at``, UTC) and by whom (``<name>_by``, a person's id), both NULL until it does."""
+    return [
+        column
+        for name in names
+        for column in (Column(f"{name}_at", UtcDateTime()), Column(f"{name}_by", String(64)))
+    ]
+
+
 #: The table of revoked credentials every service keeps (``PlumbingTables.revoked``).
 REVOKED_CREDENTIALS = "revoked_credentials"
 

@@ -6,6 +6,8 @@ tells the others about it is staged in the outbox in the same transaction.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -22,10 +24,29 @@ from sqlalchemy import (
     false,
 )
 
-from services.runtime.db import PlumbingTables, UtcDateTime, keys, moments, new_metadata, required
+from services.runtime.db import (
+    PlumbingTables,
+    UtcDateTime,
+    acts,
+    keys,
+    moments,
+    new_metadata,
+    required,
+)
 
 metadata = new_metadata()
 plumbing = PlumbingTables(metadata, commands=True)
+
+
+def _closing() -> list[Column[Any]]:
+    """What closes a corrective action or a review's follow-up: when and by whom, the note and
+    the evidence (links or names, as text)."""
+    return [
+        *acts("closed"),
+        Column("note", Text),
+        Column("evidence", JSON, nullable=False, default=list),
+    ]
+
 
 wards = Table(
     "wards",
@@ -169,15 +190,11 @@ corrective_actions = Table(
     Column("due_on", Date, nullable=False),
     Column("status", String(16), nullable=False),  # open | closed
     Column("opened_at", UtcDateTime(), nullable=False),
-    Column("closed_at", UtcDateTime()),
-    Column("closed_by", String(64)),
-    Column("note", Text),
-    Column("evidence", JSON, nullable=False, default=list),
+    *_closing(),
     # Closed by the audit itself (withdrawn, or amended so the item is no longer a finding).
     Column("superseded", Boolean, nullable=False, default=False, server_default=false()),
     # The last time a closed action was found not done and opened again, by whom and why.
-    Column("reopened_at", UtcDateTime()),
-    Column("reopened_by", String(64)),
+    *acts("reopened"),
     Column("reopen_reason", Text),
     ForeignKeyConstraint(["audit_id"], ["audits.audit_id"], ondelete="CASCADE"),
     UniqueConstraint("audit_id", "item_code"),
@@ -196,8 +213,7 @@ period_reviews = Table(
     Column("lessons", Text, nullable=False),
     Column("figures", JSON, nullable=False),
     *moments("written_at"),
-    Column("acknowledged_at", UtcDateTime()),
-    Column("acknowledged_by", String(64)),
+    *acts("acknowledged"),
     Column("acknowledgement", Text),
     UniqueConstraint("ward", "unit_id", "period"),
 )
@@ -210,10 +226,7 @@ review_follow_ups = Table(
     Column("task", Text, nullable=False),
     Column("due_on", Date, nullable=False),
     Column("status", String(16), nullable=False),  # open | closed
-    Column("closed_at", UtcDateTime()),
-    Column("closed_by", String(64)),
-    Column("note", Text),
-    Column("evidence", JSON, nullable=False, default=list),
+    *_closing(),
     ForeignKeyConstraint(["review_id"], ["period_reviews.review_id"], ondelete="CASCADE"),
     Index("ix_review_follow_ups_ward_unit", "ward", "unit_id"),
 )
@@ -231,8 +244,7 @@ initiatives = Table(
     Column("proposal", Text, nullable=False),
     Column("expected_effect", Text, nullable=False),
     *moments("proposed_at"),
-    Column("decided_at", UtcDateTime()),
-    Column("decided_by", String(64)),
+    *acts("decided"),
     Column("reason", Text),
     Column("measured_effect", Text),
     Index("ix_initiatives_ward_period", "ward", "period"),
@@ -290,8 +302,7 @@ citizen_follow_ups = Table(
     Column("contact", String(200)),
     Column("due_on", Date, nullable=False),
     *moments("opened_at"),
-    Column("done_at", UtcDateTime()),
-    Column("done_by", String(64)),
+    *acts("done"),
     Column("note", Text),
     ForeignKeyConstraint(["feedback_id"], ["feedback.feedback_id"], ondelete="CASCADE"),
     Index("ix_citizen_follow_ups_ward_period", "ward", "period"),

@@ -4,6 +4,8 @@ waiting to go out (an outbox per channel) and each person's channel preferences.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -22,6 +24,19 @@ from services.runtime.db import PlumbingTables, UtcDateTime, keys, moments, new_
 
 metadata = new_metadata()
 plumbing = PlumbingTables(metadata, commands=True)
+
+
+def _sending(*when: str) -> list[Column[Any]]:
+    """A message waiting to go out: its ``status``, the ``attempts`` made, the moments ``when``
+    (NOT NULL: when it may go ...), when it was sent and the last error."""
+    return [
+        Column("status", String(16), nullable=False),
+        Column("attempts", Integer, nullable=False, server_default="0"),
+        *moments(*when),
+        Column("sent_at", UtcDateTime()),
+        Column("last_error", Text),
+    ]
+
 
 org_versions = Table(
     "org_versions",
@@ -142,11 +157,7 @@ deliveries = Table(
     *required(ward=64, alert_id=36, recipient_id=64),
     Column("channel", String(16), nullable=False),  # email | webhook
     Column("kind", String(16), nullable=False),  # alert | resolved
-    Column("status", String(16), nullable=False),  # pending | sent | failed
-    Column("attempts", Integer, nullable=False, server_default="0"),
-    *moments("send_after", "created_at"),
-    Column("sent_at", UtcDateTime()),
-    Column("last_error", Text),
+    *_sending("send_after", "created_at"),  # pending | sent | failed
     Column("claimed_until", UtcDateTime()),
     Index("ix_deliveries_due", "status", "send_after"),
 )
@@ -177,11 +188,7 @@ sign_in_mails = Table(
     *keys(event_id=36),
     *required(ward=64, person_id=64, purpose=16),
     Column("sealed", Text, nullable=False),
-    Column("status", String(16), nullable=False),  # pending | sending | sent | expired | failed
-    Column("attempts", Integer, nullable=False, server_default="0"),
-    *moments("expires_at", "send_after"),
-    Column("sent_at", UtcDateTime()),
-    Column("last_error", Text),
+    *_sending("expires_at", "send_after"),  # pending | sending | sent | expired | failed
     Index("ix_sign_in_mails_due", "status", "send_after"),
 )
 
@@ -212,10 +219,6 @@ report_mails = Table(
     "report_mails",
     metadata,
     *keys(ward=64, period=7, recipient_id=64),
-    Column("status", String(16), nullable=False),  # pending | sending | sent | failed
-    Column("attempts", Integer, nullable=False, server_default="0"),
-    *moments("send_after"),
-    Column("sent_at", UtcDateTime()),
-    Column("last_error", Text),
+    *_sending("send_after"),  # pending | sending | sent | failed
     Index("ix_report_mails_due", "status", "send_after"),
 )

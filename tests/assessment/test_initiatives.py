@@ -120,6 +120,17 @@ async def test_propose_decide_adopt_and_count(service) -> None:
     # Another unit's head sees none of kt's.
     other = await service.http.get("/v1/initiatives", params={"period": month}, headers=HEAD_VP)
     assert other.json()["initiatives"] == []
+    # The council member in charge of other units sees kt's to decide on them; who may decide
+    # on which is said with each (the adopted one is final).
+    may: dict[str, dict[str, bool]] = {}
+    for name, caller in (("council", COUNCIL), ("vice_kt", VICE_KT), ("staff", STAFF_KT)):
+        got = await service.http.get("/v1/initiatives", params={"period": month}, headers=caller)
+        may[name] = {i["initiative_id"]: i["may_decide"] for i in got.json()["initiatives"]}
+    assert may == {
+        "council": {first: False, second: True},
+        "vice_kt": {first: False, second: False},
+        "staff": {first: False},
+    }
 
     # The board: per unit, proposed in the period and adopted of them.
     for period in (month, month[:4]):

@@ -140,8 +140,12 @@ command_route(
     "/initiatives",
     responses=error_responses(401, 422),
     summary="Initiatives of the units the caller sees and their own (sổ sáng kiến)",
+    description="Every unit's for the chairman and the council the policy names "
+    "(WARD5S_ASSESSMENT_INITIATIVE_COUNCIL), each with may_decide: whether the caller may "
+    "decide on it now.",
 )
 async def list_initiatives(
+    request: Request,
     caller: Caller,
     session: Reads,
     period: Annotated[
@@ -149,7 +153,8 @@ async def list_initiatives(
     ] = None,
     person_id: Annotated[EntityId | None, Query(description="Only this person's")] = None,
 ) -> dict[str, Any]:
-    return {"initiatives": await initiative_list(session, caller, period, person_id)}
+    council = submissions_of(request).policy.initiative_council
+    return {"initiatives": await initiative_list(session, caller, period, person_id, council)}
 
 
 board_counts(

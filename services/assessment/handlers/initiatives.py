@@ -22,18 +22,10 @@ from contracts.events import (
 from contracts.periods import Month
 from contracts.roles import Role
 from services.assessment.adapters import initiatives
+from services.assessment.domain.initiatives import NEXT, on_council
 from services.assessment.handlers.common import Context, check_unit
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.uow import UnitOfWork
-
-#: The decisions each status may still take.
-NEXT = {
-    "proposed": frozenset({"accepted", "piloting", "adopted", "rejected"}),
-    "accepted": frozenset({"piloting", "adopted", "rejected"}),
-    "piloting": frozenset({"adopted", "rejected"}),
-    "adopted": frozenset(),
-    "rejected": frozenset(),
-}
 
 
 async def propose(uow: UnitOfWork, context: Context, body: schemas.InitiativeIn) -> dict[str, Any]:
@@ -90,9 +82,7 @@ async def decide(
     if row is None:
         raise Refusal(Kind.NOT_FOUND, "unknown_initiative", "initiative_id")
     principal = context.principal
-    council = principal.role is Role.CHAIRMAN or (
-        principal.subject_id in context.policy.initiative_council
-    )
+    council = on_council(principal, context.policy.initiative_council)
     if not council or principal.subject_id == row.proposed_by:
         raise Refusal(Kind.FORBIDDEN, "not_initiative_council", "initiative_id")
     reason = (body.reason or "").strip() or None

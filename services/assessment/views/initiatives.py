@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.periods import Period
 from contracts.roles import Role
 from services.assessment.adapters import initiatives
+from services.assessment.domain.initiatives import may_decide, on_council
 from services.assessment.views.reviews import visible_units
 from services.runtime.auth import Principal
 
@@ -19,14 +20,22 @@ def _months(period: str | None) -> list[str] | None:
 
 
 async def initiative_list(
-    session: AsyncSession, caller: Principal, period: str | None, person_id: str | None
+    session: AsyncSession,
+    caller: Principal,
+    period: str | None,
+    person_id: str | None,
+    council: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
     """``[{initiative_id, unit_id, proposed_by, by_unit, period, title, problem, proposal,
-    expected_effect, status, proposed_at, decided_by, decided_at, reason, measured_effect}]``:
-    those proposed in ``period`` (YYYY-MM, YYYY-Qn or YYYY; every one when None) of the units
-    the caller sees and their own, or of ``person_id`` alone among those; newest first."""
+    expected_effect, status, proposed_at, decided_by, decided_at, reason, measured_effect,
+    may_decide}]``: those proposed in ``period`` (YYYY-MM, YYYY-Qn or YYYY; every one when
+    None) of the units the caller sees and their own (every unit's for a member of the
+    ``council``, who decides on them), or of ``person_id`` alone among those; newest first.
+    ``may_decide``: whether the caller may decide on it now (``domain.initiatives``)."""
     units = visible_units(caller)
-    if caller.role is Role.STAFF:
+    if on_council(caller, council):
+        units = None  # the council decides on every unit's
+    elif caller.role is Role.STAFF:
         units = []  # staff see their own initiatives only
     rows = await initiatives.listed(session, caller.ward, _months(period), units, caller.subject_id)
     if person_id is not None:
@@ -48,6 +57,7 @@ async def initiative_list(
             "decided_at": r.decided_at.isoformat() if r.decided_at else None,
             "reason": r.reason,
             "measured_effect": r.measured_effect,
+            "may_decide": may_decide(caller, council, r.proposed_by, r.status),
         }
         for r in rows
     ]

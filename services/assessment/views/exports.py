@@ -5,7 +5,7 @@ XLSX by the one export mechanism (``services/runtime/exports.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,10 +60,15 @@ async def _catalogs(session: AsyncSession, versions: Iterable[str]) -> dict[str,
     return found
 
 
+Read = Callable[[AsyncSession, str, str], Awaitable[list[dict[str, Any]]]]
+
+
 async def _seen(
-    session: AsyncSession, caller: Principal, rows: list[dict[str, Any]]
+    session: AsyncSession, caller: Principal, read: Read, period: str
 ) -> tuple[list[dict[str, Any]], dict[str, Catalog]]:
-    """The rows of the units the caller sees, and the catalogue versions they name."""
+    """The rows ``read`` gives of the ward's month that are of the units the caller sees, and
+    the catalogue versions they name."""
+    rows = await read(session, caller.ward, period)
     seen = [row for row in rows if caller.sees_unit(row["unit_id"])]
     return seen, await _catalogs(session, (row["catalog_version"] for row in seen))
 
@@ -79,30 +84,29 @@ def _named(row: dict[str, Any], key: str) -> str:
     return str(row[f"{key}_name"] or row[f"{key}_id"])
 
 
-def _unit(row: dict[str, Any]) -> Text:
-    return Text(vi=row["unit_name_vi"], en=row["unit_name_en"])
+def _about(row: dict[str, Any], books: dict[str, Catalog], code: str, *kept: str) -> dict[str, Any]:
+    """What both sheets show alike of a row: its unit by name, its month as an official writes
+    it, the item's code (the row's ``code`` column) and text, and the ``kept`` columns as they
+    are."""
+    return {
+        "unit": Text(vi=row["unit_name_vi"], en=row["unit_name_en"]),
+        "period": period_label(row["period"]),
+        "code": row[code],
+        "item": _item_text(books, row["catalog_version"], row[code]),
+        **{key: row[key] for key in kept},
+    }
 
 
 async def audit_sheet(session: AsyncSession, caller: Principal, period: str) -> Sheet:
     """Every item of the month's audits of the units the caller sees, one row each."""
-    rows, books = await _seen(
-        session, caller, await reads.audit_export(session, caller.ward, period)
-    )
+    rows, books = await _seen(session, caller, reads.audit_export, period)
+    kept = ("audit_id", "performed_at", "revision", "weight", "score", "note")
     shown = [
         {
-            "audit_id": row["audit_id"],
-            "unit": _unit(row),
-            "period": period_label(row["period"]),
-            "performed_at": row["performed_at"],
+            **_about(row, books, "code", *kept),
             "auditor": _named(row, "auditor"),
-            "revision": row["revision"],
             "status": AUDIT_STATUS_LABELS.get(row["status"], row["status"]),
             "pillar": PILLAR_LABELS.get(row["pillar"]) if row["pillar"] else None,
-            "code": row["code"],
-            "item": _item_text(books, row["catalog_version"], row["code"]),
-            "weight": row["weight"],
-            "score": row["score"],
-            "note": row["note"],
         }
         for row in rows
     ]
@@ -111,23 +115,13 @@ async def audit_sheet(session: AsyncSession, caller: Principal, period: str) -> 
 
 async def action_sheet(session: AsyncSession, caller: Principal, period: str) -> Sheet:
     """The month's corrective actions of the units the caller sees, one row each."""
-    rows, books = await _seen(
-        session, caller, await reads.action_export(session, caller.ward, period)
-    )
+    rows, books = await _seen(session, caller, reads.action_export, period)
+    kept = ("action_id", "audit_id", "score", "due_on", "closed_at", "note")
     shown = [
         {
-            "action_id": row["action_id"],
-            "unit": _unit(row),
-            "period": period_label(row["period"]),
-            "audit_id": row["audit_id"],
-            "code": row["item_code"],
-            "item": _item_text(books, row["catalog_version"], row["item_code"]),
-            "score": row["score"],
+            **_about(row, books, "item_code", *kept),
             "owner": _named(row, "owner"),
-            "due_on": row["due_on"],
             "status": ACTION_STATUS_LABELS.get(row["status"], row["status"]),
-            "closed_at": row["closed_at"],
-            "note": row["note"],
         }
         for row in rows
     ]

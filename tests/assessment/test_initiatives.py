@@ -108,6 +108,7 @@ async def test_propose_decide_adopt_and_count(service) -> None:
         effect,
         "p001",
     )
+    assert seen["proposer_name"] == "Lý Hoàng Nam"  # p012, by name
     sent = await service.http.post("/v1/self-assessments", json=plus_body(), headers=STAFF_KT)
     assert sent.status_code == 201, sent.text
     listed = await service.http.get(

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.assessment.adapters.rows import add, change
 from services.assessment.adapters.rows import counts_by_unit as by_unit
 from services.assessment.adapters.rows import locked as _locked
-from services.assessment.adapters.tables import initiatives
+from services.assessment.adapters.tables import initiatives, people
 
 
 async def insert(session: AsyncSession, initiative_id: uuid.UUID, **values: Any) -> None:
@@ -53,9 +53,15 @@ async def listed(
     person_id: str,
 ) -> Sequence[Row[Any]]:
     """The ward's initiatives proposed in ``months`` (every month when None): of every unit
-    (``unit_ids`` None), else of ``unit_ids`` and those ``person_id`` proposed; newest first."""
+    (``unit_ids`` None), else of ``unit_ids`` and those ``person_id`` proposed; newest first;
+    with the proposer's name (``proposer_name``, None for someone no longer in the org chart)."""
     t = initiatives.c
-    query = select(initiatives).where(t.ward == ward)
+    proposer = (people.c.ward == t.ward) & (people.c.person_id == t.proposed_by)
+    query = (
+        select(initiatives, people.c.full_name.label("proposer_name"))
+        .outerjoin(people, proposer)
+        .where(t.ward == ward)
+    )
     if months is not None:
         query = query.where(t.period.in_(list(months)))
     if unit_ids is not None:

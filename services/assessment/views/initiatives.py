@@ -26,11 +26,12 @@ async def initiative_list(
     person_id: str | None,
     council: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
-    """``[{initiative_id, unit_id, proposed_by, by_unit, period, title, problem, proposal,
-    expected_effect, status, proposed_at, decided_by, decided_at, reason, measured_effect,
-    may_decide}]``: those proposed in ``period`` (YYYY-MM, YYYY-Qn or YYYY; every one when
-    None) of the units the caller sees and their own (every unit's for a member of the
-    ``council``, who decides on them), or of ``person_id`` alone among those; newest first.
+    """``[{initiative_id, unit_id, proposed_by, proposer_name, by_unit, period, title, problem,
+    proposal, expected_effect, status, proposed_at, decided_by, decided_at, reason,
+    measured_effect, may_decide}]``: those proposed in ``period`` (YYYY-MM, YYYY-Qn or YYYY;
+    every one when None) of the units the caller sees and their own (every unit's for a member
+    of the ``council``, who decides on them), or of ``person_id`` alone among those; newest
+    first.
     ``may_decide``: whether the caller may decide on it now (``domain.initiatives``)."""
     units = visible_units(caller)
     if on_council(caller, council):
@@ -45,6 +46,7 @@ async def initiative_list(
             "initiative_id": r.initiative_id,
             "unit_id": r.unit_id,
             "proposed_by": r.proposed_by,
+            "proposer_name": r.proposer_name,
             "by_unit": r.by_unit,
             "period": r.period,
             "title": r.title,

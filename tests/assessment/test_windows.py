@@ -30,11 +30,12 @@ from services.assessment.domain.window import (
     check_due,
     check_moment,
     check_month,
+    first_day,
 )
 from services.assessment.handlers import audits as audit_handlers
 from services.assessment.handlers import periods as period_handlers
 from services.assessment.handlers import self_assessments as plus_handlers
-from services.assessment.handlers.common import Context
+from services.assessment.handlers.common import Context, period_is_open
 from services.assessment.settings import shipped_policy
 from services.runtime.auth import Principal
 from services.runtime.db import transaction
@@ -463,3 +464,33 @@ async def test_june_reopened_closes_again_after_its_deadline(service) -> None:
             select(periods.c.status).where(periods.c.ward == WARD, periods.c.period == "2026-06")
         )
     assert status == "closed"
+
+
+async def test_the_months_listed_are_open_as_a_submission_would_find_them(service) -> None:
+    """``GET /v1/periods`` reads the window's months in two queries; each month's ``open`` is
+    what ``period_is_open`` (a submission's check) says: two months back closed by hand, three
+    back reopened until tomorrow, the current month open, the rest by the ward's calendar (the
+    automatic close having closed the months past their deadline)."""
+    now = datetime.now(UTC)
+    closed, reopened = Month.of(now).shift(-2).key, Month.of(now).shift(-3).key
+    for month in (closed, reopened):  # by hand, unless the automatic close came first
+        answer = await service.http.post(f"/v1/periods/{month}/close", headers=ADMIN)
+        assert answer.status_code == 200 or "period_already_closed" in answer.text, answer.text
+    tomorrow = (now.astimezone(LOCAL_TZ) + timedelta(days=1)).date().isoformat()
+    body = {"reason": "Bổ sung phiếu đánh giá", "closes_on": tomorrow}
+    answer = await service.http.post(f"/v1/periods/{reopened}/reopen", json=body, headers=ADMIN)
+    assert answer.status_code == 200, answer.text
+    listed = (await service.http.get("/v1/periods", headers=AUDITOR_KT)).json()["months"]
+    policy = service.app.state.submissions.policy
+    async with service.sessions() as session:
+        expected = [
+            {
+                "period": m["period"],
+                "open": await period_is_open(session, WARD, policy, m["period"], now),
+            }
+            for m in listed
+        ]
+    assert listed == expected
+    opened = {m["period"]: m["open"] for m in listed}
+    assert opened[Month.of(now).key] and opened[reopened] and not opened[closed]
+    assert Month.parse(listed[-1]["period"]) == Month.of_date(first_day(policy, now))

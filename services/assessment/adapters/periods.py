@@ -38,6 +38,17 @@ async def row_of(session: AsyncSession, ward: str, period: str) -> Any:
     ).first()
 
 
+async def rows_of(session: AsyncSession, ward: str) -> dict[str, Any]:
+    """Every month of the ward somebody closed or reopened: its row (``status``,
+    ``closes_on``) by ``YYYY-MM``."""
+    found = await session.execute(
+        select(periods.c.period, periods.c.status, periods.c.closes_on).where(
+            periods.c.ward == ward
+        )
+    )
+    return {row.period: row for row in found}
+
+
 async def close_unless_closed(session: AsyncSession, ward: str, period: str, now: datetime) -> bool:
     """Close the month unless it is closed already; whether this did."""
     values = {"status": "closed", "closed_at": now, "reason": None}

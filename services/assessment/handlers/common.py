@@ -173,14 +173,23 @@ async def period_is_open(
     (by hand or by the automatic close) is not; any other is closed once its close day is over
     in the ward's calendar (``Policy.closed_by_date``), whether or not the automatic close has
     run for it yet."""
-    row = await periods.row_of(session, ward, period)
+    decided = open_by_row(await periods.row_of(session, ward, period), now)
+    if decided is not None:
+        return decided
+    calendar = await ward_policy(session, ward, policy)
+    return not calendar.closed_by_date(Month.parse(period), now)
+
+
+def open_by_row(row: Row[Any] | None, now: datetime) -> bool | None:
+    """Whether a month whose ``periods`` row is ``row`` (None: nobody closed or reopened it)
+    takes submissions at ``now``, as :func:`period_is_open` decides it; None when the row does
+    not decide and the ward's calendar does."""
     status = row.status if row else None
     if status == "reopened":
         return row is None or row.closes_on is None or local_date(now) <= row.closes_on
     if status == "closed":
         return False
-    calendar = await ward_policy(session, ward, policy)
-    return not calendar.closed_by_date(Month.parse(period), now)
+    return None
 
 
 def closes_for(principal: Principal, owner_id: str, unit_id: str, admins: bool = True) -> bool:

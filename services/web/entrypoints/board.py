@@ -48,28 +48,44 @@ async def _figures(request: Request, session: WebSession, unit: str, period: str
 
 
 async def _board(
-    request: Request, session: WebSession, period: str | None, unit: str | None
+    request: Request,
+    session: WebSession,
+    period: str | None,
+    unit: str | None,
+    with_trend: bool = False,
 ) -> dict[str, Any]:
+    """The board's figures. Its reads go out together, in two rounds (what does not depend on
+    the ranking, then each ranked unit's figures beside the chosen unit's trend), never one
+    after another: the page waits for the slowest read of each round, not for their sum."""
     web, lang = web_of(request), web_of(request).cookies.lang(request)
     now = web.clock.now()
     periods = models.board_periods(now)
     period = period or periods[0]
-    listed = await web.upstream.read("assessment", "/v1/units", session.access, lang)
+    listed, ranked, programme, open_actions = await asyncio.gather(
+        web.upstream.read("assessment", "/v1/units", session.access, lang),
+        web.upstream.read("scoring", "/v1/rankings", session.access, lang, period=period),
+        _programme(request, session, period),
+        web.upstream.read(
+            "assessment", "/v1/corrective-actions", session.access, lang, status="open"
+        ),
+    )
     names = {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in listed["units"]}
-    ranked = await web.upstream.read("scoring", "/v1/rankings", session.access, lang, period=period)
-    found = await asyncio.gather(
-        *(_figures(request, session, row["unit_id"], period) for row in ranked["units"])
+    ranked_ids = [row["unit_id"] for row in ranked["units"]]
+    # The unit the page will most likely show: asked for, else the first ranked.
+    likely = unit if unit in ranked_ids else next(iter(ranked_ids), None)
+    found, trend = await asyncio.gather(
+        asyncio.gather(*(_figures(request, session, u, period) for u in ranked_ids)),
+        _trend(request, session, likely if with_trend else None),
     )
     figures = {f["unit_id"]: f for f in found if f is not None}
-    rows = models.board_rows(
-        ranked["units"], figures, names, await _programme(request, session, period)
-    )
+    rows = models.board_rows(ranked["units"], figures, names, programme)
     chosen = next((r for r in rows if r["unit_id"] == unit), rows[0] if rows else None)
+    if chosen is None:
+        trend = []
+    elif with_trend and chosen["unit_id"] != likely:
+        trend = await _trend(request, session, chosen["unit_id"])  # the likely one was refused
     actions: list[dict[str, Any]] = []
     if chosen is not None:
-        open_actions = await web.upstream.read(
-            "assessment", "/v1/corrective-actions", session.access, lang, status="open"
-        )
         actions = [
             a for a in open_actions["corrective_actions"] if a["unit_id"] == chosen["unit_id"]
         ]
@@ -97,7 +113,24 @@ async def _board(
         "decimal": lambda value: models.decimal(value, lang),
         "change_words": lambda change: models.change_words(change, lang),
         "updated": now,
+        "trend": trend,
     }
+
+
+async def _trend(request: Request, session: WebSession, unit: str | None) -> list[dict[str, Any]]:
+    """``unit``'s 5S total and satisfaction of each of the last 12 months (none for None)."""
+    if unit is None:
+        return []
+    months = models.trend_months(web_of(request).clock.now())
+    found = await asyncio.gather(*(_figures(request, session, unit, m) for m in months))
+    return [
+        {
+            "month": m,
+            "total": f["total_percent"] if f else None,
+            "satisfaction": f["satisfaction_percent"] if f else None,
+        }
+        for m, f in zip(months, found, strict=True)
+    ]
 
 
 async def _programme(
@@ -123,28 +156,16 @@ async def _programme(
 @router.get("/board")
 async def board_page(request: Request, period: Period = None, unit: Unit = None) -> HTMLResponse:
     session = await require(request, READERS)
-    board = await _board(request, session, period, unit)
+    board = await _board(request, session, period, unit, with_trend=True)
     lang = web_of(request).cookies.lang(request)
-    trend: list[dict[str, Any]] = []
-    if board["chosen"] is not None:
-        months = models.trend_months(web_of(request).clock.now())
-        chosen = board["chosen"]["unit_id"]
-        found = await asyncio.gather(*(_figures(request, session, chosen, m) for m in months))
-        trend = [
-            {
-                "month": m,
-                "total": f["total_percent"] if f else None,
-                "satisfaction": f["satisfaction_percent"] if f else None,
-            }
-            for m, f in zip(months, found, strict=True)
-        ]
+    trend = board["trend"]
     chart = {
         "labels": [month_label(point["month"]) for point in trend],
         "total": [point["total"] for point in trend],
         "satisfaction": [point["satisfaction"] for point in trend],
         "names": [text("total", lang), text("satisfaction", lang)],
     }
-    return page(request, "board.html", session, trend=trend, trend_chart=chart, **board)
+    return page(request, "board.html", session, trend_chart=chart, **board)
 
 
 @router.get("/board/live")

@@ -1,12 +1,15 @@
 """Where a scoring batch's time goes, in the service's own process: ``python -m bench.profile
-[--events N] [--batch B]``.
+[--events N] [--batch B] [--delivery inbox|partitioned]``.
 
-Publishes nothing: decodes N audits (as ``bench.scoring`` makes them) and applies them in
-batches the way the consumer does (the inbox claims the batch, the handler folds and announces
-it, one transaction), under cProfile, on a PostgreSQL started here (``pgserver``). Prints the
-CPU time per event of each step, measured inclusively (a step's figure holds the steps it
-calls), and the whole; the database server's own work is not in this process (``bench.scoring``
-prints its CPU per event beside the service's).
+``inbox`` publishes nothing: decodes N audits (as ``bench.scoring`` makes them) and applies
+them in batches the way the inbox consumer does (the inbox claims the batch, the handler folds
+and announces it, one transaction). ``partitioned`` runs the service's partitioned consumer
+itself in this process, on a nats-server started here holding the N audits, from the first
+fetch to the ward's mark at the last: every step of the hot path, the bus client's included.
+Both under cProfile, on a PostgreSQL started here (``pgserver``). Prints the CPU time per
+event of each step, measured inclusively (a step's figure holds the steps it calls), and the
+whole; the servers' own work is not in this process (``bench.scoring`` prints their CPU per
+event beside the service's).
 """
 
 from __future__ import annotations
@@ -14,20 +17,50 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import os
 import pstats
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from bench.scoring import audit_payloads, database
+import nats
+
+from bench.scoring import audit_payloads, database, publish
 from bench.table import say
+from services.runtime.broker import ensure_streams
 from services.runtime.db import create_engine, session_factory
 from services.runtime.inbox import claim
+from services.runtime.marks import marks
+from services.runtime.migrations import upgrade
 from services.runtime.poison import screen_fast
+from services.runtime.service import tune_garbage_collector
 from services.runtime.uow import UnitOfWork
+from services.scoring import bootstrap
 from services.scoring.adapters.policy_file import default_policy
-from services.scoring.adapters.tables import metadata, plumbing
+from services.scoring.adapters.tables import metadata, partition_marks, plumbing
 from services.scoring.handlers import Scoring
+from services.scoring.settings import ScoringSettings
+from tools.processes import NatsServer
+
+#: The steps of the partitioned consumer's hot path, by (file suffix, function name).
+PARTITIONED_STEPS = (
+    ("fetch: pull a batch (nats-py)", "nats/js/client.py", "fetch"),
+    ("decode: msgspec structs and the screen's checks", "runtime/poison.py", "screen_fast"),
+    ("mark: hold the ward's row (one statement)", "runtime/marks.py", "hold"),
+    ("proof: the run follows the mark", "runtime/partitions.py", "proven_run"),
+    ("records after each event (contribution of 25 items)", "handlers/audits.py", "prepare"),
+    ("ward locks", "adapters/locks.py", "lock_wards"),
+    ("fold: the batch's audits", "handlers/audits.py", "fold_audits"),
+    ("  read the stored records", "adapters/records.py", "load"),
+    ("  write the records (one statement)", "adapters/records.py", "save"),
+    ("  add to the sums (one statement)", "adapters/month_sums.py", "add_to_unit_months"),
+    ("announce what changed", "handlers/announce.py", "announce"),
+    ("mark: advance (one statement)", "runtime/marks.py", "advance"),
+    ("commit (outbox written, transaction ended)", "runtime/uow.py", "__aexit__"),
+    ("ack: one per batch (AckPolicy.ALL)", "nats/aio/msg.py", "ack"),
+    ("outbox relay: publish the announcements", "runtime/outbox.py", "publish_pending"),
+)
 
 #: The steps reported, by (file suffix, function name), in the order of the hot path.
 STEPS = (
@@ -44,6 +77,52 @@ STEPS = (
 )
 
 
+#: Where the process's own CPU goes, by the file a function is in: each function's self time
+#: (its own frame's, not its callees'), which adds up to the whole even where inclusive figures
+#: overlap (the database driver runs the ORM in greenlets, and the partitioned consumer fetches
+#: the next batch while it applies one, so an inclusive figure there holds other work too).
+LAYERS = (
+    ("bus client (nats-py: fetch, ack, publish)", ("/nats/",)),
+    (
+        "decoder (msgspec structs, the screen)",
+        ("contracts/fast.py", "runtime/poison.py", "msgspec"),
+    ),
+    ("scoring domain (contributions, exact sums)", ("scoring/domain/",)),
+    ("scoring handlers (folds, announcement)", ("scoring/handlers/",)),
+    ("scoring adapters (statements, rows)", ("scoring/adapters/",)),
+    (
+        "consumer and marks (runtime)",
+        ("runtime/partitions.py", "runtime/marks.py", "runtime/inbox.py", "runtime/consumer.py"),
+    ),
+    (
+        "unit of work, outbox (runtime)",
+        ("runtime/uow.py", "runtime/outbox.py", "runtime/bulk.py", "runtime/db.py"),
+    ),
+    ("SQLAlchemy", ("/sqlalchemy/",)),
+    ("asyncpg (driver, encoding the arrays)", ("/asyncpg/",)),
+    ("contracts (pydantic models, envelopes)", ("contracts/", "/pydantic")),
+    ("event loop, greenlets", ("asyncio/", "greenlet", "<built-in method select", "selectors.py")),
+)
+
+
+OTHER = "built-ins and the standard library (dict, isinstance, Fraction, uuid…)"
+
+
+def by_layer(stats: dict[Any, Any], events: int) -> dict[str, float]:
+    """Self time per event (µs) by :data:`LAYERS`, and what is in none of them."""
+    found = dict.fromkeys([label for label, _ in LAYERS] + [OTHER], 0.0)
+    for (path, _, function), (_, _, own, _, _) in stats.items():
+        where = f"{path}:{function}"
+        label = next((label for label, marks in LAYERS if any(m in where for m in marks)), OTHER)
+        found[label] += own / events * 1e6
+    return found
+
+
+async def migrate(url: str) -> None:
+    """The service's tables, as its migrations make them."""
+    await asyncio.to_thread(upgrade, bootstrap.MIGRATIONS, url)
+
+
 async def apply_all(url: str, payloads: list[tuple[str, bytes, str]], batch: int) -> None:
     engine = create_engine(url)
     async with engine.begin() as connection:
@@ -58,20 +137,68 @@ async def apply_all(url: str, payloads: list[tuple[str, bytes, str]], batch: int
     await engine.dispose()
 
 
-async def run(events: int, batch: int) -> dict[str, float]:
+async def consume_all(
+    url: str, nats_url: str, payloads: list[tuple[str, bytes, str]], batch: int
+) -> None:
+    """The scoring runtime of this process consuming by partition until the ward's mark is
+    at the stream's last audit."""
+    config = ScoringSettings(
+        service="scoring",
+        environment="test",
+        http_port=0,
+        nats_url=nats_url,
+        database_url=url,
+        consumer_batch=batch,
+        log_level="WARNING",
+        delivery="partitioned",
+    )
+    runtime, _ = bootstrap.build_runtime(config)
+    await runtime.start()
+    try:
+        while True:
+            async with runtime.sessions() as session:
+                found = await marks(session, partition_marks, bootstrap.ASSESSMENT_EVENTS.name)
+            if found.get("phuong-000") == len(payloads):
+                return
+            await asyncio.sleep(0.2)
+    finally:
+        await runtime.stop()
+
+
+async def run(events: int, batch: int, delivery: str = "inbox") -> dict[str, float]:
     """Each step's CPU time per event (µs), and ``whole``."""
     payloads = audit_payloads(events, ["phuong-000"])
+    tune_garbage_collector()  # as a service process does
     with tempfile.TemporaryDirectory(prefix="ward5s-bench-profile-") as scratch:
         async with database("postgres", Path(scratch)) as (url, _):
             profiler = cProfile.Profile(time.process_time)
-            started = time.process_time()
-            profiler.enable()
-            await apply_all(url, payloads, batch)
-            profiler.disable()
+            if delivery == "partitioned":
+                server = NatsServer(Path(scratch) / "nats").start()
+                try:
+                    connection = await nats.connect(server.url)
+                    await ensure_streams(connection.jetstream())
+                    await publish(connection.jetstream(), payloads)
+                    await connection.close()
+                    await migrate(url)
+                    started = time.process_time()
+                    profiler.enable()
+                    await consume_all(url, server.url, payloads, batch)
+                    profiler.disable()
+                finally:
+                    server.stop()
+            else:
+                started = time.process_time()
+                profiler.enable()
+                await apply_all(url, payloads, batch)
+                profiler.disable()
             whole = (time.process_time() - started) / events * 1e6
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     found = {"whole": whole}
-    for label, suffix, name in STEPS:
+    found.update({f"self: {label}": us for label, us in by_layer(stats, events).items()})
+    if os.environ.get("WARD5S_PROFILE_OTHER"):
+        for key, value in sorted(stats.items(), key=lambda kv: -kv[1][2])[:40]:
+            say(f"{value[2] / events * 1e6:8.2f} µs  {key}")
+    for label, suffix, name in PARTITIONED_STEPS if delivery == "partitioned" else STEPS:
         found[label] = (
             sum(
                 cumulative
@@ -88,9 +215,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=2048)
+    parser.add_argument("--delivery", choices=["inbox", "partitioned"], default="inbox")
     arguments = parser.parse_args(argv)
-    found = asyncio.run(run(arguments.events, arguments.batch))
-    say(f"{arguments.events:,} audits in batches of {arguments.batch}, under cProfile")
+    found = asyncio.run(run(arguments.events, arguments.batch, arguments.delivery))
+    say(
+        f"{arguments.events:,} audits in batches of {arguments.batch}, "
+        f"delivery {arguments.delivery}, under cProfile"
+    )
     for label, us in found.items():
         print(f"{label:<55} {us:8.1f} µs per event")
 

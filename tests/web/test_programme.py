@@ -34,7 +34,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.nats]
 
 @pytest.fixture(scope="module")
 def programme(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebStack]:
-    with started_web_stack(tmp_path_factory.mktemp("programme"), ("assessment", "scoring")) as s:
+    # The vice-chairman p002 sits on the initiatives council besides the chairman.
+    council = {"WARD5S_ASSESSMENT_INITIATIVE_COUNCIL": "p002"}
+    workdir = tmp_path_factory.mktemp("programme")
+    with started_web_stack(workdir, ("assessment", "scoring"), **council) as s:
         yield s
 
 
@@ -447,5 +450,100 @@ async def test_a_photo_taken_in_a_campaign_audit_is_shown_in_its_results(
     await page.wait_for_function(
         "img => img.complete && img.naturalWidth > 0", arg=await photo.element_handle()
     )
+    requests.assert_local()
+    await context.close()
+
+
+async def test_a_heads_review_names_its_writer_and_the_owner_chosen_among_the_units_people(
+    browser, programme
+) -> None:
+    # Kinh tế's head writes the month's review and gives a follow-up to one of the unit's
+    # people, chosen by name (the unit's people from GET /v1/people).
+    requests, context, page = await signed_in(browser, programme, "p010")
+    await page.goto(f"{programme.url}/reviews?period={this_month()}")
+    owners = page.get_by_label("Người thực hiện 1")
+    offered = [o.strip() for o in await owners.locator("option").all_inner_texts()]
+    assert offered[0] == "Hồ Văn Phúc"  # the head first, then kt's people in Vietnamese order
+    assert offered[1:] == [
+        "Phan Thành Đạt",
+        "Mai Thị Ngọc Hân",
+        "Châu Thị Diễm My",
+        "Lý Hoàng Nam",
+        "Trương Thị Kim Oanh",
+        "Tạ Quang Vinh",
+    ]
+    await page.get_by_label("Kết quả đạt được").fill("Hồ sơ đất đai được số hoá")
+    await page.get_by_label("Tồn tại, hạn chế").fill("Tủ hồ sơ tầng 2 chưa dán nhãn")
+    await page.get_by_label("Bài học kinh nghiệm").fill("Giao việc có hạn, có người theo dõi")
+    await page.get_by_label("Việc 1").fill("Dán nhãn tủ hồ sơ tầng 2")
+    await owners.select_option(label="Lý Hoàng Nam")
+    due = (datetime.now(LOCAL_TZ).date() + timedelta(days=7)).isoformat()
+    await page.get_by_label("Hạn hoàn thành 1").fill(due)
+    await no_serious_violations(page)
+    await page.get_by_role("button", name="Gửi bản đánh giá").click()
+    await page.get_by_text("Đã gửi bản đánh giá.").wait_for(timeout=30_000)
+    requests.assert_local()
+    await context.close()
+
+    # The vice-chairman in charge of kt reads it: writer and owner by name, no id.
+    requests, context, page = await signed_in(browser, programme, "p002", phone=False)
+    await page.goto(f"{programme.url}/reviews?period={this_month()}")
+    card = page.locator("section.card", has_text="Tủ hồ sơ tầng 2 chưa dán nhãn")
+    text = await card.inner_text()
+    assert "Người viết: Hồ Văn Phúc" in text
+    assert "Dán nhãn tủ hồ sơ tầng 2 · Người thực hiện: Lý Hoàng Nam" in text
+    assert "p010" not in text and "p012" not in text
+    listed = await api(
+        "GET",
+        f"{programme.assessment()}/v1/reviews",
+        programme.token("p001"),
+        params={"period": this_month(), "unit_id": "kt"},
+    )
+    (review,) = listed.json()["reviews"]
+    assert [f["owner_id"] for f in review["follow_ups"]] == ["p012"]
+    await screenshots(page, "period-review-names")
+    requests.assert_local()
+    await context.close()
+
+
+async def test_a_member_of_the_initiatives_council_decides_in_the_page(browser, programme) -> None:
+    # The service centre's head proposes an initiative of their own.
+    body = {
+        "title": "Tin nhắn hẹn ngày trả kết quả",
+        "problem": "Người dân phải gọi hỏi kết quả nhiều lần",
+        "proposal": "Gửi tin nhắn khi hồ sơ có kết quả",
+        "expected_effect": "Bớt cuộc gọi hỏi kết quả",
+    }
+    proposed = await api(
+        "POST", f"{programme.assessment()}/v1/initiatives", programme.token("p024"), json=body
+    )
+    assert proposed.status_code == 201, proposed.text
+    # A vice-chairman in charge of the centre but not on the council reads it, decides nothing.
+    requests, context, page = await signed_in(browser, programme, "p003", phone=False)
+    await page.goto(f"{programme.url}/initiatives")
+    card = page.locator("section.card", has_text="Tin nhắn hẹn ngày trả kết quả")
+    assert "Nguyễn Hữu Tài" in await card.inner_text()  # the proposer by name
+    assert await card.get_by_role("button", name="Ghi quyết định").count() == 0
+    requests.assert_local()
+    await context.close()
+
+    # p002, on the council (though in charge of other units), decides in the page.
+    requests, context, page = await signed_in(browser, programme, "p002", phone=False)
+    await page.goto(f"{programme.url}/initiatives")
+    card = page.locator("section.card", has_text="Tin nhắn hẹn ngày trả kết quả")
+    text = await card.inner_text()
+    assert "Nguyễn Hữu Tài" in text and "p024" not in text
+    await card.get_by_label("Quyết định").select_option(label="Được chấp nhận")
+    await no_serious_violations(page)
+    await card.get_by_role("button", name="Ghi quyết định").click()
+    await page.get_by_text("Đã ghi quyết định.").wait_for(timeout=30_000)
+    card = page.locator("section.card", has_text="Tin nhắn hẹn ngày trả kết quả")
+    assert "Được chấp nhận" in await card.inner_text()
+    await screenshots(page, "initiative-council")
+    listed = await api("GET", f"{programme.assessment()}/v1/initiatives", programme.token("p001"))
+    (decided,) = [
+        i for i in listed.json()["initiatives"] if i["title"] == "Tin nhắn hẹn ngày trả kết quả"
+    ]
+    assert (decided["status"], decided["decided_by"]) == ("accepted", "p002")
     requests.assert_local()
     await context.close()

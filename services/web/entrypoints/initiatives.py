@@ -1,9 +1,10 @@
 """The initiatives register (sổ sáng kiến): anyone of the ward proposes an initiative (a unit
 head may propose it as the unit's); the register lists those of the units the caller sees and
-their own with their state; the chairman decides (accepted, piloting, adopted with its
-measured effect, rejected with a reason). A member of the council the policy names decides
-through the API: the page offers the form to the chairman, and assessment checks every
-decision (never one's own, adopted and rejected final)."""
+their own with their state, each proposer by name; the chairman or a member of the council
+the policy names decides (accepted, piloting, adopted with its measured effect, rejected with a
+reason). The page offers the form where assessment's register says the caller may decide
+(``may_decide``: never on one's own, adopted and rejected final), and assessment checks every
+decision."""
 
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ from services.web.views import leaders as models
 router = APIRouter(include_in_schema=False)
 
 PEOPLE = {role.value for role in PERSON_ROLES}
-#: The decisions the chairman may take; adopted and rejected are final.
+#: The decisions the council may take (adopted and rejected are final: assessment says which
+#: initiatives one may still decide on, ``may_decide``).
 DECISIONS = ("accepted", "piloting", "adopted", "rejected")
-FINAL = {"adopted", "rejected"}
 
 
 async def _initiatives_page(
@@ -40,13 +41,8 @@ async def _initiatives_page(
             **i,
             "unit": names.get(i["unit_id"], i["unit_id"]),
             "state": INITIATIVE_STATUS_LABELS[i["status"]].pick(lang),
-            "proposer": session.name
-            if i["proposed_by"] == session.subject and session.name
-            else i["proposed_by"],
+            "proposer": i["proposer_name"] or i["proposed_by"],
             "month": models.label_of(i["period"], lang),
-            "may_decide": session.role == Role.CHAIRMAN.value
-            and i["status"] not in FINAL
-            and i["proposed_by"] != session.subject,
         }
         for i in listed["initiatives"]
     ]
@@ -102,5 +98,4 @@ async def propose(request: Request) -> Response:
 @router.post("/initiatives/{initiative_id}/decide")
 async def decide(request: Request, initiative_id: uuid.UUID) -> Response:
     path = f"/v1/initiatives/{initiative_id}/decide"
-    chairman = {Role.CHAIRMAN.value}
-    return await send(request, chairman, path, _decision, "/initiatives?done=decided", _again)
+    return await send(request, PEOPLE, path, _decision, "/initiatives?done=decided", _again)

@@ -39,6 +39,34 @@ async def unit_names(request: Request, session: WebSession) -> dict[str, str]:
     return {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in units["units"]}
 
 
+#: Who lists the people of the units they lead (assessment's ``GET /v1/people``).
+UNIT_LEADERS = {
+    Role.UNIT_HEAD.value,
+    Role.VICE_CHAIRMAN.value,
+    Role.CHAIRMAN.value,
+    Role.ADMIN.value,
+}
+
+
+async def unit_people(request: Request, session: WebSession) -> list[dict[str, Any]]:
+    """The people of the units the caller leads, by name in Vietnamese order (assessment's
+    ``/v1/people``, judged by their seat now); none for anyone else."""
+    if session.role not in UNIT_LEADERS:
+        return []
+    web = web_of(request)
+    lang = web.cookies.lang(request)
+    listed = await web.upstream.read("assessment", "/v1/people", session.access, lang)
+    return list(listed["people"])
+
+
+def person_names(session: WebSession, people: list[dict[str, Any]]) -> dict[str, str]:
+    """Names by person id: ``people``'s, and the caller's own."""
+    names = {p["person_id"]: p["full_name"] for p in people}
+    if session.name:
+        names[session.subject] = session.name
+    return names
+
+
 async def _reviews_page(
     request: Request, period: str | None, error: str | None = None, status: int = 200
 ) -> HTMLResponse:
@@ -50,6 +78,8 @@ async def _reviews_page(
         "assessment", "/v1/reviews", session.access, lang, period=period
     )
     names = await unit_names(request, session)
+    people = await unit_people(request, session)
+    named = person_names(session, people)
     reviews = [
         {
             **r,
@@ -57,10 +87,14 @@ async def _reviews_page(
             "scores": _scores(r["figures"].get("scores"), lang),
             "actions": r["figures"].get("corrective_actions") or {},
             "follow_ups": [
-                {**f, "owner": _person(session, f["owner_id"]), "closable": _closes(session, r, f)}
+                {
+                    **f,
+                    "owner": named.get(f["owner_id"], f["owner_id"]),
+                    "closable": _closes(session, r, f),
+                }
                 for f in r["follow_ups"]
             ],
-            "writer": _person(session, r["written_by"]),
+            "writer": named.get(r["written_by"], r["written_by"]),
             "may_acknowledge": session.role in ACKNOWLEDGERS and not r["acknowledged_at"],
         }
         for r in listed["reviews"]
@@ -79,6 +113,8 @@ async def _reviews_page(
         may_write=may_write,
         unit_name=names.get(session.unit or "", ""),
         rows=range(FOLLOW_UP_ROWS),
+        # A follow-up's owner: the head first, then the unit's people by name.
+        owners=_owners(session, people),
         error=error,
         done=request.query_params.get("done") or "",
         key=uuid.uuid4().hex,
@@ -96,10 +132,14 @@ def _scores(scores: Any, lang: str) -> dict[str, Any] | None:
     return {**scores, "pillars": pillars}
 
 
-def _person(session: WebSession, person_id: str) -> str:
-    """The caller by their own name; another person by their id (assessment's review list
-    carries no names)."""
-    return session.name if person_id == session.subject and session.name else person_id
+def _owners(session: WebSession, people: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Whom a head may make a follow-up's owner: themself first, then their unit's people."""
+    own = [(session.subject, session.name or session.subject)]
+    return own + [
+        (p["person_id"], p["full_name"])
+        for p in people
+        if p["unit_id"] == session.unit and p["person_id"] != session.subject
+    ]
 
 
 def _closes(session: WebSession, review: dict[str, Any], follow_up: dict[str, Any]) -> bool:

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -90,6 +90,17 @@ class Refusal(Exception):
 
     def __repr__(self) -> str:
         return f"Refusal({self.kind.value}, {self.code!r}, field={self.field!r})"
+
+
+T = TypeVar("T")
+
+
+def found(thing: T | None, code: str, field: str | None = None) -> T:
+    """``thing`` (a row, a record) a request names, or a :attr:`Kind.NOT_FOUND` refusal
+    ``code`` on ``field`` when there is none."""
+    if thing is None:
+        raise Refusal(Kind.NOT_FOUND, code, field)
+    return thing
 
 
 # --- texts ----------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from services.assessment.handlers.evidence import EvidenceUpload
 from services.assessment.handlers.seats import current_principal
 from services.runtime.auth import Principal
 from services.runtime.http import Caller, IdempotencyKey, error_responses, require
-from services.runtime.refusals import Kind, Refusal
+from services.runtime.refusals import Kind, Refusal, found
 
 router = APIRouter(tags=["evidence"])
 
@@ -109,9 +109,11 @@ async def get_evidence(
     else. Kept private to the browser that asked (``Cache-Control: private``)."""
     async with db() as session:
         row = await views.evidence_row(session, caller, str(evidence_id))
-    data = await photo_store(request).get(caller.ward, row.evidence_id)
-    if data is None:
-        raise Refusal(Kind.NOT_FOUND, "unknown_evidence", "evidence_id")
+    data = found(
+        await photo_store(request).get(caller.ward, row.evidence_id),
+        "unknown_evidence",
+        "evidence_id",
+    )
     name = f"{row.evidence_id}.{EXTENSIONS[row.content_type]}"
     return Response(
         data,

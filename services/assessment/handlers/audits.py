@@ -44,7 +44,7 @@ from services.assessment.handlers.corrective_actions import (
     open_corrective_actions,
 )
 from services.assessment.handlers.evidence import cite_evidence
-from services.runtime.refusals import Kind, Refusal
+from services.runtime.refusals import Kind, Refusal, found
 from services.runtime.uow import UnitOfWork
 
 
@@ -200,9 +200,11 @@ async def _live_audit(uow: UnitOfWork, context: Context, audit_id: uuid.UUID) ->
     ``unknown_audit``, 409 ``audit_withdrawn``, 403 ``not_audit_author``, 403 ``own_unit``
     (its author has since moved into the unit audited: nobody corrects an audit of their own
     unit), 409 ``period_closed``."""
-    row = await locked(uow.session, audit_table, "audit_id", audit_id, context.ward)
-    if row is None:
-        raise Refusal(Kind.NOT_FOUND, "unknown_audit", "audit_id")
+    row = found(
+        await locked(uow.session, audit_table, "audit_id", audit_id, context.ward),
+        "unknown_audit",
+        "audit_id",
+    )
     if row.status == "withdrawn":
         raise Refusal(Kind.CONFLICT, "audit_withdrawn", "audit_id")
     if row.auditor_id != context.principal.subject_id:

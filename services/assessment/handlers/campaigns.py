@@ -20,7 +20,7 @@ from services.assessment.domain.audits import match_items
 from services.assessment.domain.campaigns import checklist
 from services.assessment.handlers.common import Context, check_unit, get_catalog, local_date
 from services.assessment.handlers.evidence import cite_photos
-from services.runtime.refusals import Kind, Refusal
+from services.runtime.refusals import Kind, Refusal, found
 from services.runtime.uow import UnitOfWork
 
 
@@ -64,9 +64,11 @@ async def audit(
     (``unknown_item``, ``duplicate_item``, ``missing_items``); 403 ``own_unit``; 409
     ``campaign_audited`` (one audit per unit and campaign); the photos' (``cite_photos``:
     ``unknown_evidence``, ``evidence_of_another_audit``), seen then by whoever sees the unit."""
-    row = await campaigns.find(uow.session, context.ward, body.campaign_id)
-    if row is None:
-        raise Refusal(Kind.NOT_FOUND, "unknown_campaign", "campaign_id")
+    row = found(
+        await campaigns.find(uow.session, context.ward, body.campaign_id),
+        "unknown_campaign",
+        "campaign_id",
+    )
     await check_unit(uow.session, context.ward, body.unit_id)
     if body.unit_id == context.principal.unit_id:
         raise Refusal(Kind.FORBIDDEN, "own_unit", "unit_id")

@@ -12,7 +12,7 @@ from contracts.events import CitizenFollowUpData, CitizenFollowUpDone, CitizenFo
 from services.assessment.adapters import citizen_follow_ups as follow_ups
 from services.assessment.adapters import org
 from services.assessment.handlers.common import Context, closes_for, local_date, ward_policy
-from services.runtime.refusals import Kind, Refusal
+from services.runtime.refusals import Kind, Refusal, found
 from services.runtime.uow import UnitOfWork
 
 
@@ -78,9 +78,11 @@ async def mark_done(
     ``not_action_owner``; 409 ``follow_up_closed``; 422 ``required`` (``note``)."""
     if not note.strip():
         raise Refusal(Kind.INVALID, "required", "note")
-    row = await follow_ups.locked(uow.session, follow_up_id, context.ward)
-    if row is None:
-        raise Refusal(Kind.NOT_FOUND, "unknown_follow_up", "follow_up_id")
+    row = found(
+        await follow_ups.locked(uow.session, follow_up_id, context.ward),
+        "unknown_follow_up",
+        "follow_up_id",
+    )
     principal = context.principal
     # Not administrators: whoever marks it done is the one who called the citizen back.
     if not closes_for(principal, row.owner_id, row.unit_id, admins=False):

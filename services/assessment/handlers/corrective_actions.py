@@ -40,7 +40,7 @@ from services.assessment.handlers.common import (
     ward_policy,
 )
 from services.assessment.handlers.evidence import cite_photos
-from services.runtime.refusals import Kind, Refusal
+from services.runtime.refusals import Kind, Refusal, found
 from services.runtime.uow import UnitOfWork
 
 
@@ -274,10 +274,9 @@ async def reopen_corrective_action(
 
 
 async def _action(uow: UnitOfWork, context: Context, action_id: uuid.UUID) -> Row[Any]:
-    row = await actions.locked(uow.session, action_id, context.ward)
-    if row is None:
-        raise Refusal(Kind.NOT_FOUND, "unknown_action", "action_id")
-    return row
+    return found(
+        await actions.locked(uow.session, action_id, context.ward), "unknown_action", "action_id"
+    )
 
 
 async def _may_reopen(uow: UnitOfWork, context: Context, row: Row[Any]) -> bool:

@@ -23,7 +23,7 @@ from services.assessment.handlers import org as org_handlers
 from services.assessment.handlers.admin_actions import record_admin_action
 from services.assessment.handlers.common import Context
 from services.assessment.handlers.revoking import revoke_credentials
-from services.runtime.refusals import Kind, Refusal
+from services.runtime.refusals import Kind, Refusal, found
 from services.runtime.uow import UnitOfWork
 
 
@@ -55,9 +55,9 @@ async def rotate(
 ) -> dict[str, Any]:
     """Issue an active device of the caller's ward a new credential, revoking its current one
     (404 ``not_found`` for no such active device); answers it as :func:`answer` does."""
-    device = await org.active_device(uow.session, ctx.ward, device_id)
-    if device is None:
-        raise Refusal(Kind.NOT_FOUND, "not_found", "device_id")
+    device = found(
+        await org.active_device(uow.session, ctx.ward, device_id), "not_found", "device_id"
+    )
     credential = await _replace(
         uow, ctx, device_id, device.credential_id, reason, lifetime, issue=True
     )

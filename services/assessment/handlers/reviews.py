@@ -39,7 +39,7 @@ from services.assessment.handlers.common import (
     find_person,
     local_date,
 )
-from services.runtime.refusals import Kind, Refusal
+from services.runtime.refusals import Kind, Refusal, found
 from services.runtime.uow import UnitOfWork
 
 
@@ -147,9 +147,11 @@ async def acknowledge_review(
     """The vice-chairman in charge of the review's unit (or the chairman) acknowledges it;
     publishes ``assessment.period_review.acknowledged``. Errors: 404 ``unknown_review``; 403
     ``not_review_checker``; 409 ``review_acknowledged`` (once only)."""
-    row = await reviews.locked_review(uow.session, review_id, context.ward)
-    if row is None:
-        raise Refusal(Kind.NOT_FOUND, "unknown_review", "review_id")
+    row = found(
+        await reviews.locked_review(uow.session, review_id, context.ward),
+        "unknown_review",
+        "review_id",
+    )
     principal = context.principal
     in_charge = principal.role is Role.CHAIRMAN or (
         principal.role is Role.VICE_CHAIRMAN and row.unit_id in principal.units_in_charge
@@ -213,7 +215,8 @@ async def close_follow_up(
 
 
 async def _follow_up(uow: UnitOfWork, context: Context, follow_up_id: uuid.UUID) -> Row[Any]:
-    row = await reviews.locked_follow_up(uow.session, follow_up_id, context.ward)
-    if row is None:
-        raise Refusal(Kind.NOT_FOUND, "unknown_follow_up", "follow_up_id")
-    return row
+    return found(
+        await reviews.locked_follow_up(uow.session, follow_up_id, context.ward),
+        "unknown_follow_up",
+        "follow_up_id",
+    )

@@ -31,7 +31,7 @@ from services.assessment.handlers.common import (
     find_person,
     get_catalog,
 )
-from services.runtime.refusals import Kind, Refusal
+from services.runtime.refusals import Kind, Refusal, found
 from services.runtime.uow import UnitOfWork
 
 
@@ -162,9 +162,11 @@ async def review_self_assessment(
 
 async def _reviewable(uow: UnitOfWork, context: Context, self_assessment_id: uuid.UUID) -> Row[Any]:
     """The self-assessment, locked, if the caller grades its person."""
-    row = await stored.locked(uow.session, self_assessment_id, context.ward)
-    if row is None:
-        raise Refusal(Kind.NOT_FOUND, "unknown_self_assessment", "self_assessment_id")
+    row = found(
+        await stored.locked(uow.session, self_assessment_id, context.ward),
+        "unknown_self_assessment",
+        "self_assessment_id",
+    )
     person_role = await org.person_role(uow.session, context.ward, row.person_id)
     refusal = grading_refusal(
         context.seat,

@@ -13,7 +13,7 @@ from contracts.text import matches
 from services.assessment.adapters import org, task_results
 from services.runtime.auth import Principal
 from services.runtime.collation import by_name
-from services.runtime.refusals import Kind, Refusal
+from services.runtime.refusals import Kind, Refusal, found
 
 
 async def ward_units(session: AsyncSession, ward: str) -> list[dict[str, Any]]:
@@ -96,9 +96,9 @@ async def task_result_view(
     """The task result in force for a person and month (None before any) and every recording
     of it, oldest first. Errors: 404 ``unknown_person``; 403 ``forbidden`` unless the caller is
     the person, their unit head, a leader in charge, an administrator or the HR integration."""
-    person = await org.any_person(session, principal.ward, person_id)
-    if person is None:
-        raise Refusal(Kind.NOT_FOUND, "unknown_person", "person_id")
+    person = found(
+        await org.any_person(session, principal.ward, person_id), "unknown_person", "person_id"
+    )
     if not _may_see(principal, person):
         raise Refusal(Kind.FORBIDDEN, "forbidden")
     rows = await task_results.history(session, principal.ward, person_id, period)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
 from pydantic import Field, StrictInt, model_validator
 
 from contracts.common import PILLARS, Contract, Text
+from contracts.yamlfile import read_yaml
 
 SCORE_MIN = 0
 SCORE_MAX = 4
@@ -96,7 +96,7 @@ class Catalog(Contract):
 
 
 def load_catalog(path: Path) -> Catalog:
-    return Catalog.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return Catalog.model_validate(read_yaml(path))
 
 
 def _version_key(version: str) -> tuple[int, int]:

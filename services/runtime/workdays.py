@@ -22,10 +22,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import holidays
-import yaml
 
 from contracts.events import CalendarDay, CalendarPublishedData
 from contracts.periods import Month
+from contracts.yamlfile import read_yaml
 
 
 @lru_cache(maxsize=64)
@@ -64,7 +64,7 @@ def read_calendar_days(path: Path | None) -> tuple[CalendarDay, ...]:
     files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
     by_day: dict[date, CalendarDay] = {}
     for file in files:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        raw = read_yaml(file) or {}
         if not isinstance(raw, dict):
             raise ValueError(f"{file}: expected a mapping with 'days'")
         for d in raw.get("days_off") or ():

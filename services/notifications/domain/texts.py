@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from contracts.common import Text
+from contracts.yamlfile import read_yaml
 
 TEXTS_FILE = Path(__file__).with_name("texts.yaml")
 
@@ -41,7 +40,7 @@ class Message:
 def templates() -> dict[str, Message]:
     """Every entry of ``texts.yaml`` by its key (a deadline rule's name, ``low_score``,
     ``dissatisfaction_spike``, ``low_satisfaction``)."""
-    raw = yaml.safe_load(TEXTS_FILE.read_text(encoding="utf-8"))
+    raw = read_yaml(TEXTS_FILE)
     return {
         key: Message(title=Text(**entry["title"]), body=Text(**entry["body"]))
         for key, entry in raw.items()

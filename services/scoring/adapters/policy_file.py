@@ -6,8 +6,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
-
+from contracts.yamlfile import read_yaml
 from services.scoring.domain.policy import Policy
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
@@ -16,7 +15,7 @@ DEFAULT_POLICY_VERSION = "2026.2"
 
 def load_policy(path: Path) -> Policy:
     """The policy in ``path``; pydantic's ``ValidationError`` if it breaks the model's rules."""
-    return Policy.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return Policy.model_validate(read_yaml(path))
 
 
 @cache

@@ -43,14 +43,20 @@ async def drop_superseded(session: AsyncSession, audit_id: uuid.UUID, codes: Ite
     )
 
 
-async def insert(session: AsyncSession, **values: Any) -> None:
-    await session.execute(
-        corrective_actions.insert().values(
-            **{k: str(v) if isinstance(v, uuid.UUID) else v for k, v in values.items()},
-            status="open",
-            evidence=[],
+async def insert(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Open actions, one row each (ids as ``uuid.UUID`` or text), in one statement."""
+    if rows:
+        await session.execute(
+            corrective_actions.insert(),
+            [
+                {
+                    **{k: str(v) if isinstance(v, uuid.UUID) else v for k, v in row.items()},
+                    "status": "open",
+                    "evidence": [],
+                }
+                for row in rows
+            ],
         )
-    )
 
 
 async def open_of_audit(session: AsyncSession, audit_id: uuid.UUID) -> Sequence[Any]:

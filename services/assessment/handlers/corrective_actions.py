@@ -72,12 +72,13 @@ async def open_corrective_actions(
     due_on = policy.corrective_action_due(context.now)
     unnamed = any(not owners[item.code][1] for item in found)
     head = await org.unit_head(session, context.ward, unit_id) if unnamed else None
-    opened = []
+    rows = []
     for item in found:
         index, owner_id = owners[item.code]
         owner_id = await _owner(uow, context, owner_id, head, f"items[{index}].owner_id")
-        opened.append(await _open(uow, context, audit_id, unit_id, state, item, owner_id, due_on))
-    return tuple(opened)
+        rows.append(_opened(uow, context, audit_id, unit_id, state, item, owner_id, due_on))
+    await actions.insert(session, rows)  # all of them in one statement
+    return tuple(row["action_id"] for row in rows)
 
 
 async def _owner(
@@ -96,7 +97,7 @@ async def _owner(
     return owner_id
 
 
-async def _open(
+def _opened(
     uow: UnitOfWork,
     context: Context,
     audit_id: uuid.UUID,
@@ -105,22 +106,9 @@ async def _open(
     item: AuditItem,
     owner_id: str,
     due_on: date,
-) -> uuid.UUID:
-    """One corrective action for ``item``, stored and raised; its id."""
+) -> dict[str, Any]:
+    """One corrective action for ``item``, raised; its row, to store."""
     action_id = uuid.uuid4()
-    await actions.insert(
-        uow.session,
-        action_id=action_id,
-        ward=context.ward,
-        audit_id=audit_id,
-        unit_id=unit_id,
-        period=state.period,
-        item_code=item.code,
-        score=item.score,
-        owner_id=owner_id,
-        due_on=due_on,
-        opened_at=context.now,
-    )
     uow.emit(
         CorrectiveActionOpened(
             **context.envelope(),
@@ -135,7 +123,18 @@ async def _open(
             ),
         )
     )
-    return action_id
+    return {
+        "action_id": action_id,
+        "ward": context.ward,
+        "audit_id": audit_id,
+        "unit_id": unit_id,
+        "period": state.period,
+        "item_code": item.code,
+        "score": item.score,
+        "owner_id": owner_id,
+        "due_on": due_on,
+        "opened_at": context.now,
+    }
 
 
 async def close_superseded_actions(

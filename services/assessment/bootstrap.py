@@ -5,7 +5,6 @@ NATS intake, the HTTP app and the background job."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -90,7 +89,7 @@ def build_runtime(config: ServiceSettings | None = None) -> tuple[Runtime, Submi
             log.info("working calendar of %s stored from %s", ward, config.calendar_file)
 
     async def start_housekeeping() -> None:
-        keep_keys = timedelta(days=config.idempotency_retention_days)
+        keep_keys = config.keep_commands
         every_s = config.auto_close_interval_s
         runtime.spawn(
             housekeeping_forever(units, policy, every_s, keep_keys, runtime.stopping),

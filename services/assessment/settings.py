@@ -3,17 +3,19 @@ with the calendar files read here rather than in the domain."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
-
 from services.assessment.domain.policy import Policy
-from services.runtime.sealing import DEMO_MAIL_KEY
-from services.runtime.settings import ServiceSettings, load_settings, own_settings
+from services.runtime.settings import (
+    CommandSettings,
+    ServiceSettings,
+    SignInMailSettings,
+    load_settings,
+    own_settings,
+)
 from services.runtime.token_keys import KeyRing, NoSigningKey, demo_kids
 from services.runtime.workdays import WorkingCalendar, read_calendar_days
 
@@ -33,7 +35,7 @@ POLICY_VALUES = (
 )
 
 
-class AssessmentSettings(ServiceSettings):
+class AssessmentSettings(CommandSettings, SignInMailSettings):
     """``WARD5S_ASSESSMENT_<NAME>``: deadlines in working days and the kiosk rate limit."""
 
     corrective_action_working_days: int = Policy.corrective_action_working_days
@@ -46,8 +48,6 @@ class AssessmentSettings(ServiceSettings):
     #: How often the automatic period close looks for months past their close day.
     auto_close_interval_s: float = 300.0
     auto_close_lookback_months: int = Policy.auto_close_lookback_months
-    #: How long a retry with the same idempotency key still gets the first answer back.
-    idempotency_retention_days: float = 30.0
     #: Who reviews the chairman's "+" self-assessment: a person id of the org chart outside the
     #: chairman's line of command; empty: the HR integration records the review made outside
     #: the ward (``Policy.chairman_reviewer``).
@@ -83,21 +83,9 @@ class AssessmentSettings(ServiceSettings):
     report_lookback_months: int = 2
     #: Where people open the link to set their password (the web pages' page, given ``?secret=``).
     sign_in_url: str = "http://127.0.0.1:8001/v1/auth/password"
-    #: The key sign-in links are sealed with for notifications to e-mail (the same value as
-    #: notifications, one variable for both: ``WARD5S_SIGN_IN_MAIL_KEY``).
-    sign_in_mail_key: SecretStr = DEMO_MAIL_KEY
     #: How passwords are hashed (``domain.credentials.HASHINGS``): argon2id with RFC 9106's
     #: parameters; ``test``, the cheapest, for test stacks only (refused in production).
     password_hashing: Literal["rfc9106", "test"] = "rfc9106"
-
-    def demo_secrets(self) -> Mapping[str, tuple[SecretStr, str]]:
-        return {
-            **super().demo_secrets(),
-            "WARD5S_SIGN_IN_MAIL_KEY": (
-                self.sign_in_mail_key,
-                DEMO_MAIL_KEY.get_secret_value(),
-            ),
-        }
 
     def check_production(self) -> None:
         """The runtime's checks, and no cheap password hashing in production (SystemExit)."""

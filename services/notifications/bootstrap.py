@@ -133,7 +133,7 @@ def build_service(config: ServiceSettings | None = None) -> Notifications:
 
     async def start_jobs() -> None:
         runtime.spawn(scheduler.run(runtime.stopping), "scheduler")
-        keep_keys = timedelta(days=config.idempotency_retention_days)
+        keep_keys = config.keep_commands
         runtime.spawn(
             housekeeping_forever(units, keep_keys, config.housekeeping_s, runtime.stopping),
             "housekeeping",

@@ -8,14 +8,13 @@ from datetime import time
 
 from pydantic import AwareDatetime, SecretStr
 
-from services.runtime.sealing import DEMO_MAIL_KEY
-from services.runtime.settings import ServiceSettings, load_settings
+from services.runtime.settings import CommandSettings, SignInMailSettings, load_settings
 
 #: Known only to demo and test stacks; a production stack refuses to start with it.
 DEMO_SIGNING_SECRET = SecretStr("ward5s-demo-signing-secret-change-me-in-production")
 
 
-class NotificationsSettings(ServiceSettings):
+class NotificationsSettings(CommandSettings, SignInMailSettings):
     #: SMTP relay for e-mail; ``smtp_host`` empty turns the e-mail channel off.
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
@@ -29,9 +28,6 @@ class NotificationsSettings(ServiceSettings):
     #: Signs the acknowledge and snooze links in messages, and nothing else (each webhook has
     #: a signing secret of its own).
     signing_secret: SecretStr = DEMO_SIGNING_SECRET
-    #: The key assessment seals sign-in links with (``WARD5S_SIGN_IN_MAIL_KEY``, one variable
-    #: read by both services): this service opens them only to e-mail them.
-    sign_in_mail_key: SecretStr = DEMO_MAIL_KEY
     #: The address people reach the web pages at, for the acknowledge and snooze links
     #: (``/alerts/link/{token}``: a confirmation page there, then ``POST /v1/links/{token}``).
     public_url: str = "http://127.0.0.1:8000"
@@ -76,9 +72,7 @@ class NotificationsSettings(ServiceSettings):
     #: The scheduler looks at deadlines, repeats and deliveries this often (and at once after an
     #: alert is raised).
     tick_s: float = 5.0
-    #: How long a retry of a person's command with the same idempotency key still gets the first
-    #: answer back, and how often older keys are forgotten.
-    idempotency_retention_days: float = 30.0
+    #: How often the keys of commands older than ``idempotency_retention_days`` are forgotten.
     housekeeping_s: float = 3600.0
     #: Demo and test stacks only: the clock starts here instead of now (then runs on).
     clock_start: AwareDatetime | None = None
@@ -99,10 +93,6 @@ class NotificationsSettings(ServiceSettings):
             "WARD5S_NOTIFICATIONS_SIGNING_SECRET": (
                 self.signing_secret,
                 DEMO_SIGNING_SECRET.get_secret_value(),
-            ),
-            "WARD5S_SIGN_IN_MAIL_KEY": (
-                self.sign_in_mail_key,
-                DEMO_MAIL_KEY.get_secret_value(),
             ),
         }
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from services.runtime.auth import KeysUnavailable
+from services.runtime.sealing import DEMO_MAIL_KEY
 from services.runtime.token_keys import JwksFile, demo_kids
 
 #: The shortest secret a production stack accepts (``openssl rand -hex 32`` gives 64).
@@ -89,6 +91,33 @@ class ServiceSettings(BaseModel):
                 raise SystemExit(f"WARD5S_JWKS_FILE: {error}") from None
             if trusted:
                 raise SystemExit(f"{self.jwks_file} trusts demo or test keys: {trusted}")
+
+
+class CommandSettings(ServiceSettings):
+    """A service that takes people's commands (``services.runtime.commands``)."""
+
+    #: How long a retry of a person's command with the same idempotency key still gets the first
+    #: answer back (older keys are forgotten by the housekeeping loop).
+    idempotency_retention_days: float = 30.0
+
+    @property
+    def keep_commands(self) -> timedelta:
+        """:attr:`idempotency_retention_days` as a duration."""
+        return timedelta(days=self.idempotency_retention_days)
+
+
+class SignInMailSettings(ServiceSettings):
+    """A service that holds the key sign-in links are sealed with for e-mailing (assessment
+    seals them, notifications opens them to send; ``WARD5S_SIGN_IN_MAIL_KEY``, one variable
+    read by both: ``services.runtime.sealing``)."""
+
+    sign_in_mail_key: SecretStr = DEMO_MAIL_KEY
+
+    def demo_secrets(self) -> Mapping[str, tuple[SecretStr, str]]:
+        return {
+            **super().demo_secrets(),
+            "WARD5S_SIGN_IN_MAIL_KEY": (self.sign_in_mail_key, DEMO_MAIL_KEY.get_secret_value()),
+        }
 
 
 S = TypeVar("S", bound=ServiceSettings)

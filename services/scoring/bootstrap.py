@@ -9,7 +9,6 @@ import asyncio
 import dataclasses
 import json
 from dataclasses import asdict
-from datetime import timedelta
 from pathlib import Path
 
 import nats
@@ -97,7 +96,7 @@ def build_runtime(
                     metrics.show_unit(ward, unit, figures.values(scoring.policy))
 
     async def start_housekeeping() -> None:
-        keep = timedelta(days=config.idempotency_retention_days)
+        keep = config.keep_commands
         every_s = config.housekeeping_interval_s
         job = housekeeping_forever(runtime.sessions, clock, keep, every_s, runtime.stopping)
         runtime.spawn(job, "housekeeping")

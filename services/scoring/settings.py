@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from services.runtime.settings import ServiceSettings, load_settings, own_settings
+from services.runtime.settings import CommandSettings, ServiceSettings, load_settings, own_settings
 
 NAME = "scoring"
 HTTP_PORT = 8002
@@ -14,10 +14,8 @@ HTTP_PORT = 8002
 CONSUMER_BATCH = 2048
 
 
-class ScoringSettings(ServiceSettings):
-    #: How long a command's first answer is kept for a retry with its Idempotency-Key.
-    idempotency_retention_days: float = 30.0
-    #: How often the old answers are forgotten.
+class ScoringSettings(CommandSettings):
+    #: How often the answers older than ``idempotency_retention_days`` are forgotten.
     housekeeping_interval_s: float = 3600.0
     #: How assessment's events are applied exactly once: ``inbox`` (one durable consumer shared
     #: by every instance, a row per event in the inbox) or ``partitioned`` (a durable per ward,

@@ -12,6 +12,7 @@ the org chart's load (``assessment.domain.org``).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from typing import Any, Self
@@ -24,6 +25,10 @@ from services.runtime.refusals import Kind, Refusal
 #: Control characters free text may hold.
 ALLOWED = frozenset("\t\n\r")
 
+#: Every control character (Unicode category Cc: U+0000-U+001F, U+007F-U+009F) but those: one
+#: search per string, not a look-up per character (a 25-item audit holds over a thousand).
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
 
 def is_unsafe(char: str) -> bool:
     """A control character (Unicode category Cc) other than tab and line breaks."""
@@ -32,21 +37,36 @@ def is_unsafe(char: str) -> bool:
 
 def unsafe_field(value: Any, path: str = "") -> str | None:
     """The dotted path (``items[3].note``) of the first string in ``value`` (a model, mapping,
-    list or string, walked depth first) holding an unsafe character; None when there is none."""
+    list or string, walked depth first) holding an unsafe character; None when there is none.
+    (An unsafe mapping key names the mapping.)"""
+    trail = _unsafe_trail(value)
+    if trail is None:
+        return None
+    for step in reversed(trail):
+        path = f"{path}[{step}]" if isinstance(step, int) else f"{path}.{step}" if path else step
+    return path or "body"
+
+
+def _unsafe_trail(value: Any) -> list[str | int] | None:
+    """The keys and indexes down to the first unsafe string, innermost first; None: none."""
     if isinstance(value, str):
-        return path or "body" if any(map(is_unsafe, value)) else None
+        return [] if _UNSAFE.search(value) else None
     if isinstance(value, BaseModel):
         value = {name: getattr(value, name) for name in type(value).model_fields}
     if isinstance(value, Mapping):
         for key, item in value.items():
-            found = unsafe_field(key, path) or unsafe_field(item, f"{path}.{key}" if path else key)
-            if found:
-                return found
+            if _unsafe_trail(key) is not None:
+                return []
+            trail = _unsafe_trail(item)
+            if trail is not None:
+                trail.append(str(key))
+                return trail
     elif isinstance(value, list | tuple | set | frozenset):
         for index, item in enumerate(value):
-            found = unsafe_field(item, f"{path}[{index}]")
-            if found:
-                return found
+            trail = _unsafe_trail(item)
+            if trail is not None:
+                trail.append(index)
+                return trail
     return None
 
 

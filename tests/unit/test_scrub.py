@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import logging
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -152,3 +153,14 @@ async def test_a_control_character_in_a_command_is_refused_before_the_handler(
 
 def test_line_breaks_and_tabs_stay_allowed_in_free_text() -> None:
     assert unsafe_field(Rating(unit_id="kt", comment="Dòng 1\r\nDòng 2\tcuối")) is None
+
+
+def test_the_one_search_per_string_refuses_exactly_the_control_characters() -> None:
+    """The pipeline's check searches each string once for a character outside what free text
+    may hold; it finds exactly Unicode's control characters (Cc) but tab and line breaks."""
+    for point in range(0x110000):
+        char = chr(point)
+        expected = unicodedata.category(char) == "Cc" and char not in "\t\n\r"
+        assert (unsafe_field(f"a{char}b") is not None) == expected, hex(point)
+    nested = {"items": [{"note": "tốt"}, {"note": "ổn\x7f"}]}
+    assert unsafe_field(nested) == "items[1].note"

@@ -5,7 +5,8 @@ XLSX by the one export mechanism (``services/runtime/exports.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +16,7 @@ from contracts.common import Text
 from contracts.labels import ACTION_STATUS_LABELS, AUDIT_STATUS_LABELS, PILLAR_LABELS, period_label
 from services.assessment.adapters import catalogs, reads
 from services.runtime.auth import Principal
-from services.runtime.exports import Sheet, columns
+from services.runtime.exports import Column, Sheet, columns
 
 AUDIT_COLUMNS = columns(
     ("audit_id", "Mã phiếu", "Audit"),
@@ -46,8 +47,6 @@ ACTION_COLUMNS = columns(
     ("closed_at", "Thời điểm đóng", "Closed at"),
     ("note", "Kết quả khắc phục", "Outcome"),
 )
-AUDITS_TITLE = Text(vi="Phiếu đánh giá 5S", en="5S audits")
-ACTIONS_TITLE = Text(vi="Biện pháp khắc phục", en="Corrective actions")
 
 
 async def _catalogs(session: AsyncSession, versions: Iterable[str]) -> dict[str, Catalog]:
@@ -58,19 +57,6 @@ async def _catalogs(session: AsyncSession, versions: Iterable[str]) -> dict[str,
         if body is not None:
             found[version] = Catalog.model_validate(body)
     return found
-
-
-Read = Callable[[AsyncSession, str, str], Awaitable[list[dict[str, Any]]]]
-
-
-async def _seen(
-    session: AsyncSession, caller: Principal, read: Read, period: str
-) -> tuple[list[dict[str, Any]], dict[str, Catalog]]:
-    """The rows ``read`` gives of the ward's month that are of the units the caller sees, and
-    the catalogue versions they name."""
-    rows = await read(session, caller.ward, period)
-    seen = [row for row in rows if caller.sees_unit(row["unit_id"])]
-    return seen, await _catalogs(session, (row["catalog_version"] for row in seen))
 
 
 def _item_text(books: dict[str, Catalog], version: str, code: str | None) -> Text | None:
@@ -84,45 +70,77 @@ def _named(row: dict[str, Any], key: str) -> str:
     return str(row[f"{key}_name"] or row[f"{key}_id"])
 
 
-def _about(row: dict[str, Any], books: dict[str, Catalog], code: str, *kept: str) -> dict[str, Any]:
-    """What both sheets show alike of a row: its unit by name, its month as an official writes
-    it, the item's code (the row's ``code`` column) and text, and the ``kept`` columns as they
-    are."""
-    return {
-        "unit": Text(vi=row["unit_name_vi"], en=row["unit_name_en"]),
-        "period": period_label(row["period"]),
-        "code": row[code],
-        "item": _item_text(books, row["catalog_version"], row[code]),
-        **{key: row[key] for key in kept},
-    }
+Read = Callable[[AsyncSession, str, str], Awaitable[list[dict[str, Any]]]]
+
+
+@dataclass(frozen=True)
+class Export:
+    """One month's export of the ward's records: its ``title`` and ``columns``, the rows
+    ``read`` gives (each with its unit's names and catalogue version), the row's ``code``
+    column, the columns ``kept`` as they are, the ``person`` it names (``<person>_name``,
+    ``<person>_id``) and the ``statuses``' labels."""
+
+    title: Text
+    columns: tuple[Column, ...]
+    read: Read
+    code: str
+    kept: tuple[str, ...]
+    person: str
+    statuses: Mapping[str, Text]
+    #: What else a row shows, made from the row read.
+    more: Callable[[dict[str, Any]], dict[str, Any]] = lambda row: {}
+
+    async def sheet(self, session: AsyncSession, caller: Principal, period: str) -> Sheet:
+        """The rows of the units the caller sees: unit by name, the month as an official
+        writes it, the item's code and text, the person named, the status in words."""
+        rows = [
+            row
+            for row in await self.read(session, caller.ward, period)
+            if caller.sees_unit(row["unit_id"])
+        ]
+        books = await _catalogs(session, (row["catalog_version"] for row in rows))
+        shown = [
+            {
+                **{key: row[key] for key in self.kept},
+                "unit": Text(vi=row["unit_name_vi"], en=row["unit_name_en"]),
+                "period": period_label(row["period"]),
+                "code": row[self.code],
+                "item": _item_text(books, row["catalog_version"], row[self.code]),
+                self.person: _named(row, self.person),
+                "status": self.statuses.get(row["status"], row["status"]),
+                **self.more(row),
+            }
+            for row in rows
+        ]
+        return Sheet(self.title, self.columns, shown)
+
+
+AUDITS = Export(
+    Text(vi="Phiếu đánh giá 5S", en="5S audits"),
+    AUDIT_COLUMNS,
+    reads.audit_export,
+    "code",
+    ("audit_id", "performed_at", "revision", "weight", "score", "note"),
+    "auditor",
+    AUDIT_STATUS_LABELS,
+    lambda row: {"pillar": PILLAR_LABELS.get(row["pillar"]) if row["pillar"] else None},
+)
+ACTIONS = Export(
+    Text(vi="Biện pháp khắc phục", en="Corrective actions"),
+    ACTION_COLUMNS,
+    reads.action_export,
+    "item_code",
+    ("action_id", "audit_id", "score", "due_on", "closed_at", "note"),
+    "owner",
+    ACTION_STATUS_LABELS,
+)
 
 
 async def audit_sheet(session: AsyncSession, caller: Principal, period: str) -> Sheet:
     """Every item of the month's audits of the units the caller sees, one row each."""
-    rows, books = await _seen(session, caller, reads.audit_export, period)
-    kept = ("audit_id", "performed_at", "revision", "weight", "score", "note")
-    shown = [
-        {
-            **_about(row, books, "code", *kept),
-            "auditor": _named(row, "auditor"),
-            "status": AUDIT_STATUS_LABELS.get(row["status"], row["status"]),
-            "pillar": PILLAR_LABELS.get(row["pillar"]) if row["pillar"] else None,
-        }
-        for row in rows
-    ]
-    return Sheet(AUDITS_TITLE, AUDIT_COLUMNS, shown)
+    return await AUDITS.sheet(session, caller, period)
 
 
 async def action_sheet(session: AsyncSession, caller: Principal, period: str) -> Sheet:
     """The month's corrective actions of the units the caller sees, one row each."""
-    rows, books = await _seen(session, caller, reads.action_export, period)
-    kept = ("action_id", "audit_id", "score", "due_on", "closed_at", "note")
-    shown = [
-        {
-            **_about(row, books, "item_code", *kept),
-            "owner": _named(row, "owner"),
-            "status": ACTION_STATUS_LABELS.get(row["status"], row["status"]),
-        }
-        for row in rows
-    ]
-    return Sheet(ACTIONS_TITLE, ACTION_COLUMNS, shown)
+    return await ACTIONS.sheet(session, caller, period)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,6 +42,8 @@ STAGED = Bell()
 #: failures, retried. (A refusal of the server, storage full, can leave a pipelined publish's
 #: answer unread by the client, which would otherwise wait for ever with the rows locked.)
 ACK_TIMEOUT_S = 10.0
+#: How often at most a relay counts its backlog for the gauges (s): a scrape comes every 15.
+GAUGES_EVERY_S = 1.0
 
 
 async def stage(session: AsyncSession, outbox: Table, events: Iterable[Event]) -> None:
@@ -78,6 +81,7 @@ class OutboxRelay:
     #: refuse new submissions with 503 while it is set (``Runtime.check_bus``); the next
     #: batch stored clears it.
     refused: str | None = field(default=None, init=False)
+    _gauged: float = field(default=-GAUGES_EVERY_S, init=False)  # monotonic s
 
     def wake(self) -> None:
         self._wake.set()
@@ -95,10 +99,13 @@ class OutboxRelay:
 
     async def publish_once(self) -> bool:
         """Publish one batch; True when it was full (more may be waiting). After a short batch,
-        refresh the backlog gauges."""
+        refresh the backlog gauges, once per :data:`GAUGES_EVERY_S` at most: a relay woken by
+        every commit counted the whole backlog once per submission."""
         if await self.publish_pending() >= self.batch:
             return True
-        await self.refresh_gauges()
+        if time.monotonic() - self._gauged >= GAUGES_EVERY_S:
+            self._gauged = time.monotonic()
+            await self.refresh_gauges()
         return False
 
     async def publish_pending(self) -> int:

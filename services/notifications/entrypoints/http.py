@@ -24,8 +24,8 @@ from services.notifications.entrypoints.schemas import (
 from services.notifications.handlers.commands import may_manage
 from services.runtime.auth import Principal
 from services.runtime.errors import pick_language
-from services.runtime.http import Caller, IdempotencyKey, error_responses
-from services.runtime.refusals import Kind, Refusal
+from services.runtime.http import Caller, IdempotencyKey, Reads, error_responses
+from services.runtime.refusals import Kind, Refusal, found
 
 if TYPE_CHECKING:  # the composition root imports this module
     from services.notifications.bootstrap import Notifications
@@ -53,19 +53,14 @@ async def _command(
     "/alerts", responses=error_responses(401), summary="The caller's alerts (cảnh báo của tôi)"
 )
 async def my_alerts(
-    request: Request,
     caller: Caller,
+    session: Reads,
     include_resolved: Annotated[bool, Query()] = False,
     accept_language: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
-    async with request.app.state.runtime.sessions() as session:
-        items = await views.inbox(
-            session,
-            caller.ward,
-            caller.subject_id,
-            pick_language(accept_language),
-            include_resolved,
-        )
+    items = await views.inbox(
+        session, caller.ward, caller.subject_id, pick_language(accept_language), include_resolved
+    )
     return {"alerts": items}
 
 
@@ -108,15 +103,16 @@ def _link(request: Request, token: str) -> links.LinkAction:
     summary="What an acknowledge or snooze link from a message asks for; changes nothing",
 )
 async def read_link(
-    request: Request, token: str, accept_language: Annotated[str | None, Header()] = None
+    request: Request,
+    token: str,
+    session: Reads,
+    accept_language: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     """The alert (its title and text in the caller's language, its state) and the action, for
     the web pages' confirmation page. A GET never acts: mail scanners open every link."""
     action = _link(request, token)
-    async with _service(request).runtime.sessions() as session:
-        alert = await views.alert_of(session, str(action.alert_id), pick_language(accept_language))
-    if alert is None:
-        raise Refusal(Kind.NOT_FOUND, "not_found")
+    language = pick_language(accept_language)
+    alert = found(await views.alert_of(session, str(action.alert_id), language), "not_found")
     hours = LINK_SNOOZE_HOURS if action.action == "snooze" else None
     return {"action": action.action, "snooze_hours": hours, "alert": alert}
 
@@ -127,16 +123,15 @@ async def read_link(
     summary="Do what an acknowledge or snooze link asks, once the person confirmed it (the "
     "token is the credential)",
 )
-async def follow_link(request: Request, token: str, key: IdempotencyKey = None) -> JSONResponse:
+async def follow_link(
+    request: Request, token: str, session: Reads, key: IdempotencyKey = None
+) -> JSONResponse:
     """The link's token is the recipient's credential for this one alert: the command runs as
     them, through the same pipeline as the API's."""
     service = _service(request)
     action = _link(request, token)
     alert_id = str(action.alert_id)
-    async with service.runtime.sessions() as session:
-        recipient = await views.recipient_of(session, alert_id)
-    if recipient is None:
-        raise Refusal(Kind.NOT_FOUND, "not_found")
+    recipient = found(await views.recipient_of(session, alert_id), "not_found")
     body: BaseModel
     if action.action == "ack":
         body = AcknowledgeCommand(alert_id=alert_id)
@@ -150,11 +145,10 @@ async def follow_link(request: Request, token: str, key: IdempotencyKey = None) 
     responses=error_responses(401, 403),
     summary="A person's channels (oneself, or any person for an admin); 'me' for oneself",
 )
-async def get_preferences(request: Request, caller: Caller, person_id: str) -> dict[str, Any]:
+async def get_preferences(caller: Caller, person_id: str, session: Reads) -> dict[str, Any]:
     person_id = caller.subject_id if person_id == "me" else person_id
     may_manage(caller, person_id)
-    async with _service(request).runtime.sessions() as session:
-        return await views.preferences_of(session, caller.ward, person_id)
+    return await views.preferences_of(session, caller.ward, person_id)
 
 
 @router.put(
@@ -183,11 +177,10 @@ async def put_preferences(
     responses=error_responses(401, 403),
     summary="Deliveries refused for good (a wrong address), for the ward's admin",
 )
-async def failed_deliveries(request: Request, caller: Caller) -> dict[str, Any]:
+async def failed_deliveries(caller: Caller, session: Reads) -> dict[str, Any]:
     if caller.role is not Role.ADMIN:
         raise Refusal(Kind.FORBIDDEN, "forbidden")
-    async with _service(request).runtime.sessions() as session:
-        return {"deliveries": await views.failed_deliveries(session, caller.ward)}
+    return {"deliveries": await views.failed_deliveries(session, caller.ward)}
 
 
 @router.get("/clock", responses=error_responses(401), summary="The service's clock")

@@ -72,7 +72,7 @@ def build_runtime(config: ServiceSettings | None = None) -> tuple[Runtime, Submi
     issuer = Issuer.of(ring, config)
     signing_in = sign_in_config(config, issuer)
     photos = PhotoStore(lambda: jetstream(runtime.broker))
-    scoring = ScoringFigures(config.scoring_url, issuer.access, config.scoring_timeout_s)
+    scoring = ScoringFigures(config.scoring_url, issuer.for_scoring, config.scoring_timeout_s)
     submissions = Submissions(runtime.sessions, policy, clock, signing_in, photos, scoring)
     submissions.gate = runtime.check_bus  # 503 while the bus cannot store the events
     register_intake(runtime.broker, submissions, runtime.verifier)

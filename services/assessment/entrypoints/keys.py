@@ -29,6 +29,8 @@ JWKS_CACHE_S = 300
 DEMO_TOKEN_TTL = SESSION_TOKENS_LIVE
 #: A device's token is for assessment alone: kiosks and integrations only submit.
 DEVICE_AUDIENCE = ("assessment",)
+#: What this service sends to read scoring's figures on someone's behalf is for scoring alone.
+SCORING_AUDIENCE = ("scoring",)
 
 
 @router.get(
@@ -64,6 +66,12 @@ class Issuer:
         """A signed-in person's access token (their seat now), for every service, for
         ``access_ttl`` (minutes: the refresh token renews it; docs/SECURITY.md)."""
         return issue_token(self.ring.current(), principal, self.access_ttl, AUDIENCES, now)
+
+    def for_scoring(self, principal: Principal) -> str:
+        """A token for scoring alone, for ``access_ttl``: what this service sends to read
+        scoring's figures for ``principal`` (a periodic review's, the period report's), never
+        returned nor kept (docs/SECURITY.md)."""
+        return issue_token(self.ring.current(), principal, self.access_ttl, SCORING_AUDIENCE)
 
     def device(self, principal: Principal, now: datetime | None = None) -> str:
         """A device's token, for assessment only, for ``device_ttl``."""

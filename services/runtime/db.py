@@ -247,6 +247,12 @@ async def all_rows(session: AsyncSession, statement: Any) -> list[Any]:
     return list((await session.execute(statement)).all())
 
 
+def picked(row: Any, *names: str) -> dict[str, Any]:
+    """The columns ``names`` of ``row`` (a result row, or a mapping), as they are, by name."""
+    columns = row._mapping if hasattr(row, "_mapping") else row
+    return {name: columns[name] for name in names}
+
+
 def from_row(kind: type[T], row: Any, **given: Any) -> T:
     """``kind`` (a dataclass or a pydantic model) made of the columns of ``row`` named as its
     fields, ``given`` in place of (or beside) them; a field no column names keeps its default."""

@@ -12,12 +12,17 @@ from contracts.roles import Role
 from services.assessment.adapters import citizen_follow_ups as follow_ups
 from services.assessment.views.reviews import visible_units
 from services.runtime.auth import Principal
+from services.runtime.db import picked
 
 
 def _calls(caller: Principal, owner_id: str, unit_id: str) -> bool:
     return caller.subject_id == owner_id or (
         caller.role is Role.UNIT_HEAD and caller.unit_id == unit_id
     )
+
+
+#: What a follow-up shows as stored.
+KEPT = ("follow_up_id", "unit_id", "period", "level", "owner_id", "status", "done_by", "note")
 
 
 async def follow_up_list(
@@ -30,19 +35,12 @@ async def follow_up_list(
     rows = await follow_ups.listed(session, caller.ward, units, status)
     return [
         {
-            "follow_up_id": r.follow_up_id,
-            "unit_id": r.unit_id,
-            "period": r.period,
-            "level": r.level,
-            "owner_id": r.owner_id,
+            **picked(r, *KEPT),
             "due_on": r.due_on.isoformat(),
-            "status": r.status,
             "contact": r.contact
             if r.status == "open" and _calls(caller, r.owner_id, r.unit_id)
             else None,
             "done_at": r.done_at.isoformat() if r.done_at else None,
-            "done_by": r.done_by,
-            "note": r.note,
         }
         for r in rows
     ]

@@ -16,6 +16,7 @@ from contracts.common import Text
 from contracts.labels import ACTION_STATUS_LABELS, AUDIT_STATUS_LABELS, PILLAR_LABELS, period_label
 from services.assessment.adapters import catalogs, reads
 from services.runtime.auth import Principal
+from services.runtime.db import picked
 from services.runtime.exports import Column, Sheet, columns
 
 AUDIT_COLUMNS = columns(
@@ -101,7 +102,7 @@ class Export:
         books = await _catalogs(session, (row["catalog_version"] for row in rows))
         shown = [
             {
-                **{key: row[key] for key in self.kept},
+                **picked(row, *self.kept),
                 "unit": Text(vi=row["unit_name_vi"], en=row["unit_name_en"]),
                 "period": period_label(row["period"]),
                 "code": row[self.code],

@@ -13,6 +13,7 @@ from services.assessment.domain.graders import Seat, grading_refusal
 from services.assessment.domain.policy import Policy
 from services.runtime.auth import Principal
 from services.runtime.collation import by_name
+from services.runtime.db import picked
 from services.runtime.refusals import Kind, Refusal
 
 
@@ -77,29 +78,33 @@ async def self_assessment_list(
     ]
 
 
+#: What a corrective action shows in the list, as stored (``owner_name``: the org chart's).
+ACTION_FIELDS = (
+    "action_id",
+    "audit_id",
+    "unit_id",
+    "period",
+    "item_code",
+    "score",
+    "owner_id",
+    "owner_name",
+    "due_on",
+    "status",
+    "closed_at",
+    "note",
+    "evidence",
+    "reopened_at",
+    "reopened_by",
+    "reopen_reason",
+)
+
+
 async def corrective_action_list(
     session: AsyncSession, caller: Principal, period: str | None, status: str | None
 ) -> list[dict[str, Any]]:
     rows = await reads.corrective_actions_of(session, caller.ward, period, status)
     return [
-        {
-            "action_id": row.action_id,
-            "audit_id": row.audit_id,
-            "unit_id": row.unit_id,
-            "period": row.period,
-            "item_code": row.item_code,
-            "score": row.score,
-            "owner_id": row.owner_id,
-            "owner_name": row.owner_name,
-            "due_on": row.due_on,
-            "status": row.status,
-            "closed_at": row.closed_at,
-            "note": row.note,
-            "evidence": row.evidence,
-            "reopened_at": row.reopened_at,
-            "reopened_by": row.reopened_by,
-            "reopen_reason": row.reopen_reason,
-        }
+        picked(row, *ACTION_FIELDS)
         for row in rows
         if caller.sees_unit(row.unit_id) or caller.subject_id == row.owner_id
     ]

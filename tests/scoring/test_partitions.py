@@ -28,9 +28,11 @@ from services.scoring.adapters.tables import partition_marks, plumbing
 from services.scoring.rebuild import rebuild
 from services.scoring.settings import ScoringSettings
 from tests.scoring.events import WARD
+from tests.scoring.projection import Projection
 from tests.scoring.test_scale_out import Instance, figures, history, publish, reference_unit_sums
 from tests.support.http import eventually
 from tests.support.keys import session_keys
+from tests.support.stack import Stack
 
 pytestmark = [pytest.mark.nats, pytest.mark.postgres]
 
@@ -329,3 +331,51 @@ async def test_a_rebuild_equals_live_and_raises_every_mark_to_what_it_replayed(
     finally:
         await live.runtime.stop()
     assert await figures(pg_url) == before
+
+
+@pytest.mark.e2e
+async def test_a_scoring_process_killed_again_and_again_counts_each_event_once(
+    nats_client, nats_server, new_pg_database, tmp_path
+) -> None:
+    """``python -m services.scoring`` by partition, killed with SIGKILL while it applies (a
+    batch committed and not acked, or not committed), started again each time: the next one
+    takes the wards once their leases run out and goes on from their marks. Its figures equal
+    those of the inbox fed every event once."""
+    stream = two_wards()
+    url = new_pg_database()
+    stack = Stack(
+        nats_server.url,
+        {"scoring": url},
+        tmp_path,
+        extra_env={"WARD5S_SCORING_DELIVERY": "partitioned", "WARD5S_SCORING_CONSUMER_BATCH": "4"},
+    ).start("scoring")
+    js = nats_client.jetstream()
+    size = len(stream) // 4 + 1
+    chunks = [stream[n : n + size] for n in range(0, len(stream), size)]
+    kills = 0
+    try:
+        for chunk in chunks:
+            await publish(nats_client, chunk)
+            await asyncio.sleep(0.3 + 0.3 * kills)
+            stack.services["scoring"].kill()
+            kills += 1
+            stack.start("scoring")
+        wanted = await last_sequences(js)
+        watched = Projection(url)
+
+        async def done() -> bool:
+            async with watched.sessions() as session:
+                return await marks.marks(session, partition_marks, CONSUMER) == wanted
+
+        try:
+            await eventually(done, within=120)
+        finally:
+            await watched.engine.dispose()
+    finally:
+        stack.stop()
+    assert kills == 4
+    reference_url = new_pg_database()
+    projection = await Projection(reference_url).create()
+    await projection.feed(stream)
+    await projection.engine.dispose()
+    assert await figures(url) == await figures(reference_url)

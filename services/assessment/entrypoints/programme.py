@@ -39,6 +39,8 @@ Board = Annotated[
 ]
 #: A period of months: ``YYYY-MM``, ``YYYY-Qn`` or ``YYYY``.
 Period = Annotated[schemas.PeriodKey, Query(description="YYYY-MM, YYYY-Qn or YYYY")]
+#: The same, optional (every period when absent).
+AnyPeriod = Annotated[schemas.PeriodKey | None, Query(description="YYYY-MM, YYYY-Qn or YYYY")]
 
 
 def board_counts(
@@ -103,9 +105,7 @@ async def list_reviews(
     caller: Caller,
     session: Reads,
     unit_id: Annotated[EntityId | None, Query()] = None,
-    period: Annotated[
-        schemas.PeriodKey | None, Query(description="YYYY-MM, YYYY-Qn or YYYY")
-    ] = None,
+    period: AnyPeriod = None,
 ) -> dict[str, Any]:
     return {"reviews": await review_list(session, caller, unit_id, period)}
 
@@ -148,9 +148,7 @@ async def list_initiatives(
     request: Request,
     caller: Caller,
     session: Reads,
-    period: Annotated[
-        schemas.PeriodKey | None, Query(description="YYYY-MM, YYYY-Qn or YYYY")
-    ] = None,
+    period: AnyPeriod = None,
     person_id: Annotated[EntityId | None, Query(description="Only this person's")] = None,
 ) -> dict[str, Any]:
     council = submissions_of(request).policy.initiative_council

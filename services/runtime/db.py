@@ -102,6 +102,24 @@ def moments(*names: str) -> list[Column[datetime]]:
     return [Column(name, UtcDateTime(), nullable=False) for name in names]
 
 
+def org_unit() -> list[Column[Any]]:
+    """A unit of the org chart as each service that keeps a copy stores it: the ward and unit
+    id (the key) and its names."""
+    return [*keys(ward=64, unit_id=64), *required(name_vi=200, name_en=200)]
+
+
+def org_person() -> list[Column[Any]]:
+    """A person of the org chart as each service that keeps a copy stores it: the ward and
+    person id (the key), name, e-mail, role and unit."""
+    return [
+        *keys(ward=64, person_id=64),
+        Column("full_name", String(200), nullable=False),
+        Column("email", String(254)),
+        Column("role", String(32), nullable=False),
+        Column("unit_id", String(64)),
+    ]
+
+
 def acts(*names: str) -> list[Column[Any]]:
     """For each act a row may undergo (``closed``, ``decided`` ...), in order: when
     (``<name>_at``, UTC) and by whom (``<name>_by``, a person's id), both NULL until it does."""

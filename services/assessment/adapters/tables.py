@@ -31,6 +31,8 @@ from services.runtime.db import (
     keys,
     moments,
     new_metadata,
+    org_person,
+    org_unit,
     required,
 )
 
@@ -59,21 +61,12 @@ wards = Table(
     Column("city", String(64)),
 )
 
-units = Table(
-    "units",
-    metadata,
-    *keys(ward=64, unit_id=64),
-    *required(name_vi=200, name_en=200),
-)
+units = Table("units", metadata, *org_unit())
 
 people = Table(
     "people",
     metadata,
-    *keys(ward=64, person_id=64),
-    Column("full_name", String(200), nullable=False),
-    Column("email", String(254)),
-    Column("role", String(32), nullable=False),
-    Column("unit_id", String(64)),
+    *org_person(),
     Column("units_in_charge", JSON, nullable=False, default=list),
     Column("active", Boolean, nullable=False, default=True),
     #: The group of similar duties the 20 % cap applies within; NULL: by role.

@@ -20,7 +20,16 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from services.runtime.db import PlumbingTables, UtcDateTime, keys, moments, new_metadata, required
+from services.runtime.db import (
+    PlumbingTables,
+    UtcDateTime,
+    keys,
+    moments,
+    new_metadata,
+    org_person,
+    org_unit,
+    required,
+)
 
 metadata = new_metadata()
 plumbing = PlumbingTables(metadata, commands=True)
@@ -77,21 +86,12 @@ records = Table(
     Index("ix_records_subject", "ward", "kind", "subject_id", "period"),
 )
 
-org_units = Table(
-    "org_units",
-    metadata,
-    *keys(ward=64, unit_id=64),
-    *required(name_vi=200, name_en=200),
-)
+org_units = Table("org_units", metadata, *org_unit())
 
 org_people = Table(
     "org_people",
     metadata,
-    *keys(ward=64, person_id=64),
-    Column("full_name", String(200), nullable=False),
-    Column("email", String(254)),
-    Column("role", String(32), nullable=False),
-    Column("unit_id", String(64)),
+    *org_person(),
     Column("units_in_charge", JSON, nullable=False),
 )
 

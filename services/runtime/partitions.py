@@ -125,6 +125,19 @@ def follows(before: Delivered, after: Delivered) -> bool:
     )
 
 
+def delivered_as(message: Msg) -> tuple[int, int, int]:
+    """A message's stream sequence, delivery sequence and times delivered, read from its ack
+    subject (``$JS.ACK.<stream>.<consumer>.<times>.<stream seq>.<delivery seq>.<time>.<pending>``,
+    or with a domain and an account hash after ``ACK``) without the client's full metadata,
+    which also converts the time (a few microseconds a message)."""
+    tokens = (message.reply or "").split(".")
+    at = 2 if len(tokens) == 9 else 4 if len(tokens) >= 11 else -1
+    if at < 0 or tokens[:2] != ["$JS", "ACK"]:
+        meta = message.metadata
+        return meta.sequence.stream, meta.sequence.consumer, meta.num_delivered
+    return int(tokens[at + 3]), int(tokens[at + 4]), int(tokens[at + 2])
+
+
 class Gap(Exception):
     """The batch does not follow the partition's mark: the durable is repositioned."""
 
@@ -320,17 +333,14 @@ class PartitionedConsumer:
     def decode(self, messages: Sequence[Msg]) -> list[Delivered]:
         found = []
         for message in messages:
-            meta = message.metadata
-            first = meta.num_delivered == 1
-            if not first:
+            sequence, delivery, times = delivered_as(message)
+            if times > 1:
                 REDELIVERIES.labels(self.service, self.spec.name).inc()
             try:
                 event: Event | Poison = self.spec.decoder(message.subject, message.data)
             except Poison as poison:
                 event = poison
-            found.append(
-                Delivered(message, meta.sequence.stream, meta.sequence.consumer, first, event)
-            )
+            found.append(Delivered(message, sequence, delivery, times == 1, event))
         return found
 
     async def next_after(self, ward: str, mark: int) -> int | None:

@@ -42,14 +42,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import time
-import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
 from typing import Any
 
 from nats.aio.msg import Msg
@@ -75,6 +70,15 @@ from services.runtime.consumer import (
 from services.runtime.db import SessionFactory, transaction
 from services.runtime.inbox import claim
 from services.runtime.metrics import EVENT_BATCH_DURATION, EVENTS_PROCESSED, REDELIVERIES
+from services.runtime.partition_runs import (
+    Delivered,
+    Gap,
+    chain,
+    delivered_as,
+    durable_name,
+    instance_id,
+    partition_subject,
+)
 from services.runtime.poison import Poison
 from services.runtime.scrub import describe
 from services.runtime.uow import UnitOfWork
@@ -84,62 +88,6 @@ log = logging.getLogger(__name__)
 #: How long a partition's lease lasts, and how often it is renewed (and partitions shared out).
 LEASE_S = 10.0
 RENEW_S = 2.0
-
-
-def partition_subject(spec: ConsumerSpec, ward: str) -> str:
-    """A ward's subjects within the consumer's (``ward5s.*.assessment.>`` → ward's)."""
-    root, _, rest = spec.subject.split(".", 2)
-    return f"{root}.{ward}.{rest}"
-
-
-def durable_name(spec: ConsumerSpec, ward: str) -> str:
-    return f"{spec.name}-{ward}"
-
-
-def instance_id() -> str:
-    """This process, as a lease's owner: host, process and a random part (a restarted process
-    is a new owner, and waits for its previous self's leases like anyone else's)."""
-    return f"{socket.gethostname()[:32]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-
-
-@dataclass(frozen=True)
-class Delivered:
-    """One delivered message: its stream and delivery sequences, whether it is its first
-    delivery, and its event (or why it is none)."""
-
-    message: Msg
-    sequence: int
-    delivery: int
-    first: bool
-    event: Event | Poison
-
-
-def follows(before: Delivered, after: Delivered) -> bool:
-    """Whether ``after`` is the partition's next message after ``before``: both first
-    deliveries, one right after the other (nothing delivered in between)."""
-    return (
-        before.first
-        and after.first
-        and after.delivery == before.delivery + 1
-        and after.sequence > before.sequence
-    )
-
-
-def delivered_as(message: Msg) -> tuple[int, int, int]:
-    """A message's stream sequence, delivery sequence and times delivered, read from its ack
-    subject (``$JS.ACK.<stream>.<consumer>.<times>.<stream seq>.<delivery seq>.<time>.<pending>``,
-    or with a domain and an account hash after ``ACK``) without the client's full metadata,
-    which also converts the time (a few microseconds a message)."""
-    tokens = (message.reply or "").split(".")
-    at = 2 if len(tokens) == 9 else 4 if len(tokens) >= 11 else -1
-    if at < 0 or tokens[:2] != ["$JS", "ACK"]:
-        meta = message.metadata
-        return meta.sequence.stream, meta.sequence.consumer, meta.num_delivered
-    return int(tokens[at + 3]), int(tokens[at + 4]), int(tokens[at + 2])
-
-
-class Gap(Exception):
-    """The batch does not follow the partition's mark: the durable is repositioned."""
 
 
 class PartitionedConsumer:
@@ -375,11 +323,7 @@ class PartitionedConsumer:
         )
         if not chained and await self.next_after(ward, mark) != head.sequence:
             raise Gap(f"ward {ward}: {head.sequence} does not follow the mark {mark}")
-        run = [head]
-        for before, item in pairwise(after):
-            if not follows(before, item):
-                break
-            run.append(item)
+        run = chain(after)
         return run, len(run) == len(after)
 
     async def apply_batch(self, ward: str, delivered: Sequence[Delivered]) -> bool:

@@ -8,11 +8,15 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.runtime.db import is_sqlite, make_sqlite_folder
+
+#: The PostgreSQL advisory lock held while a service's database is migrated (any number; each
+#: service has a database of its own).
+LOCK_KEY = 5_021_001
 
 
 def alembic_config(script_location: Path, url: str) -> Config:
@@ -43,6 +47,11 @@ def run_env(metadata: MetaData) -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            if not is_sqlite(connection):
+                # Two instances started together would both create the same tables (the
+                # second fails on them): the first to take the lock migrates, the other waits
+                # for its commit and then finds the database at the newest revision.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
             context.run_migrations()
 
     async def run() -> None:

@@ -22,7 +22,8 @@ from services.notifications.entrypoints.schemas import (
     SnoozeCommand,
 )
 from services.notifications.handlers.commands import may_manage
-from services.runtime.auth import Principal
+from services.runtime.command_routes import command_route, run
+from services.runtime.commands import Commands
 from services.runtime.errors import pick_language
 from services.runtime.http import Caller, IdempotencyKey, Reads, error_responses
 from services.runtime.refusals import Kind, Refusal, found
@@ -41,14 +42,6 @@ def _service(request: Request) -> Notifications:
     return service
 
 
-async def _command(
-    service: Notifications, caller: Principal, body: BaseModel, key: str | None = None
-) -> JSONResponse:
-    """Run one person's command through the command pipeline; its answer."""
-    status, answer = await service.people.execute(caller, body, key)
-    return JSONResponse(answer, status_code=status)
-
-
 @router.get(
     "/alerts", responses=error_responses(401), summary="The caller's alerts (cảnh báo của tôi)"
 )
@@ -64,27 +57,31 @@ async def my_alerts(
     return {"alerts": items}
 
 
-@router.post(
+def _people(request: Request) -> Commands[Any]:
+    return _service(request).people
+
+
+command_route(
+    router,
+    "POST",
     "/alerts/{alert_id}/ack",
-    responses=error_responses(401, 404, 409, 503),
+    "acknowledge",
+    AcknowledgeCommand,
+    pipeline=_people,
+    errors=(401, 404, 409, 503),
     summary="Acknowledge one's alert: no more repeats or escalation (xác nhận)",
 )
-async def acknowledge(
-    request: Request, caller: Caller, alert_id: str, key: IdempotencyKey = None
-) -> JSONResponse:
-    return await _command(_service(request), caller, AcknowledgeCommand(alert_id=alert_id), key)
-
-
-@router.post(
+command_route(
+    router,
+    "POST",
     "/alerts/{alert_id}/snooze",
-    responses=error_responses(401, 404, 409, 422, 503),
+    "snooze",
+    SnoozeCommand,
+    pipeline=_people,
+    body=SnoozeBody,
+    errors=(401, 404, 409, 422, 503),
     summary="Hold the repeats of one's alert for some hours (nhắc lại sau)",
 )
-async def snooze(
-    request: Request, caller: Caller, alert_id: str, body: SnoozeBody, key: IdempotencyKey = None
-) -> JSONResponse:
-    command = SnoozeCommand(alert_id=alert_id, hours=body.hours)
-    return await _command(_service(request), caller, command, key)
 
 
 def _link(request: Request, token: str) -> links.LinkAction:
@@ -137,7 +134,7 @@ async def follow_link(
         body = AcknowledgeCommand(alert_id=alert_id)
     else:
         body = SnoozeCommand(alert_id=alert_id, hours=LINK_SNOOZE_HOURS)
-    return await _command(service, recipient, body, key)
+    return await run(service.people, recipient, body, key)
 
 
 @router.get(
@@ -169,7 +166,7 @@ async def put_preferences(
         webhook_url=str(body.webhook_url) if body.webhook_url else None,
         digest=body.digest,
     )
-    return await _command(_service(request), caller, command, key)
+    return await run(_service(request).people, caller, command, key)
 
 
 @router.get(
@@ -189,12 +186,13 @@ async def get_clock(request: Request, caller: Caller) -> dict[str, Any]:
     return {"now": clock.now().isoformat(), "adjustable": clock.adjustable}
 
 
-@router.post(
+command_route(
+    router,
+    "POST",
     "/clock",
-    responses=error_responses(401, 403, 409, 422, 503),
+    "move_clock",
+    ClockBody,
+    pipeline=_people,
+    errors=(401, 403, 409, 422, 503),
     summary="Move the demo clock forward (admin; refused in production)",
 )
-async def move_clock(
-    request: Request, caller: Caller, body: ClockBody, key: IdempotencyKey = None
-) -> JSONResponse:
-    return await _command(_service(request), caller, body, key)

@@ -5,31 +5,31 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
 
 from contracts.roles import Role
 from services.runtime.auth import Principal
-from services.runtime.http import IdempotencyKey, error_responses, require
+from services.runtime.command_routes import command_route
+from services.runtime.http import error_responses, require
 from services.scoring.adapters import rebuild_runs
-from services.scoring.entrypoints.http import execute
+from services.scoring.entrypoints.http import commands_of
 from services.scoring.entrypoints.schemas import RebuildCommand
 
 router = APIRouter(prefix="/v1/admin", tags=["operations"])
 
 
-@router.post(
+command_route(
+    router,
+    "POST",
     "/rebuild",
-    responses=error_responses(401, 403),
+    "rebuild_projection",
+    RebuildCommand,
+    pipeline=commands_of,
+    caller=Annotated[Principal, Depends(require(Role.ADMIN))],
+    errors=(401, 403),
     summary="Replay the ASSESSMENT stream into a fresh projection and swap it in",
+    doc="Answers the rebuild's report: events replayed, sequence reached, seconds, rows per\n"
+    "table, peak memory.",
 )
-async def rebuild_projection(
-    request: Request,
-    caller: Annotated[Principal, Depends(require(Role.ADMIN))],
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    """Answers the rebuild's report: events replayed, sequence reached, seconds, rows per
-    table, peak memory."""
-    return await execute(request, caller, RebuildCommand(), key)
 
 
 @router.get(

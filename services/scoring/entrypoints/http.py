@@ -14,8 +14,7 @@ from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.labels import labels as label_tables
@@ -23,12 +22,14 @@ from contracts.periods import Month
 from contracts.roles import CITY_ROLES, WARD_WIDE_ROLES, Role
 from services.runtime.auth import Principal
 from services.runtime.collation import by_name
-from services.runtime.http import Caller, IdempotencyKey, error_responses, require
+from services.runtime.command_routes import command_route
+from services.runtime.commands import Commands
+from services.runtime.http import Caller, error_responses, require
 from services.runtime.refusals import Kind, Refusal
 from services.scoring.adapters import closes, org
 from services.scoring.domain import periods
 from services.scoring.domain.policy import Policy
-from services.scoring.entrypoints.schemas import DecisionCommand, DecisionIn
+from services.scoring.entrypoints.schemas import DecisionCommand
 from services.scoring.views import people as person_views
 from services.scoring.views import units as unit_views
 from services.scoring.views import wards as ward_views
@@ -283,30 +284,26 @@ def _unit_name(name: Any) -> dict[str, str] | None:
     return None if name is None else dict(name.model_dump())
 
 
-@router.post(
+def commands_of(request: Request) -> Commands[Any]:
+    """The command pipeline the composition root bound to this app."""
+    commands: Commands[Any] = request.app.state.commands
+    return commands
+
+
+command_route(
+    router,
+    "POST",
     "/classification/{period}/decisions",
-    responses=error_responses(401, 403, 409, 422),
-    summary="The chairman decides a tie at the 20% cap (Chủ tịch quyết định người đồng điểm)",
-)
-async def record_decision(
-    request: Request,
-    caller: Annotated[Principal, Depends(require(Role.CHAIRMAN))],
-    period: Annotated[
+    "record_decision",
+    DecisionCommand,
+    pipeline=commands_of,
+    caller=Annotated[Principal, Depends(require(Role.CHAIRMAN))],
+    param=Annotated[
         str, Path(max_length=16, description="YYYY-MM, YYYY-Qn or YYYY, not after this month")
     ],
-    body: DecisionIn,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    """Names who of the people tied at the edge of a duty group's quota keep "xuất sắc",
-    within the quota (409 otherwise); the classification is re-issued with it once the period
-    is closed. Answers the decision and the classification as it now stands."""
-    body = DecisionCommand(period=period, **body.model_dump())
-    return await execute(request, caller, body, key)
-
-
-async def execute(
-    request: Request, caller: Principal, body: BaseModel, key: str | None
-) -> JSONResponse:
-    """Run one person's command through the command pipeline; its answer."""
-    status, answer = await request.app.state.commands.execute(caller, body, key)
-    return JSONResponse(answer, status_code=status)
+    errors=(401, 403, 409, 422),
+    summary="The chairman decides a tie at the 20% cap (Chủ tịch quyết định người đồng điểm)",
+    doc='Names who of the people tied at the edge of a duty group\'s quota keep "xuất sắc",\n'
+    "within the quota (409 otherwise); the classification is re-issued with it once the period\n"
+    "is closed. Answers the decision and the classification as it now stands.",
+)

@@ -1,4 +1,4 @@
-"""``python -m services.assessment [serve|migrate|demo|keys|invite|city-token]``."""
+"""``python -m services.assessment [serve|migrate|demo|keys|invite|org-import|city-token]``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ from services.assessment.entrypoints.city_tokens import (
 )
 from services.assessment.entrypoints.first_admin import configure_invite_command, run_invite_command
 from services.assessment.entrypoints.keys import configure_keys_command, run_keys_command
+from services.assessment.entrypoints.org_import import (
+    configure_org_import_command,
+    run_org_import_command,
+)
 from services.runtime.cli import Command, main
 from services.runtime.settings import ServiceSettings
 
@@ -47,6 +51,12 @@ if __name__ == "__main__":
                 "administrator): the link is e-mailed and printed",
                 run_invite_command,
                 configure_invite_command,
+            ),
+            "org-import": Command(
+                "load a ward's org chart from a CSV or XLSX file (thousands of people: a "
+                "progress bar with the time left), replacing the one it has",
+                run_org_import_command,
+                configure_org_import_command,
             ),
             "city-token": Command(
                 "mint a city official's token (role city, for scoring)",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,8 +132,14 @@ async def next_org_version(
     return WardChart(version, name, new_city)
 
 
-async def replace_people(session: AsyncSession, ward: str, rows: Sequence[OrgRow]) -> None:
-    """The units the rows name, and the rows as the ward's only active people."""
+async def replace_people(
+    session: AsyncSession,
+    ward: str,
+    rows: Sequence[OrgRow],
+    stored: Callable[[int], None] | None = None,
+) -> None:
+    """The units the rows name, and the rows as the ward's only active people; ``stored(1)``
+    after each person (an operator's progress bar)."""
     unit_names = {row.unit_id: row.unit_name for row in rows if row.unit_id and row.unit_name}
     for unit_id, unit_name in unit_names.items():
         await _upsert(
@@ -159,6 +165,8 @@ async def replace_people(session: AsyncSession, ward: str, rows: Sequence[OrgRow
                 "employment_type": row.employment_type,
             },
         )
+        if stored is not None:
+            stored(1)
 
 
 async def save_device(session: AsyncSession, ward: str, device: DeviceRow) -> None:

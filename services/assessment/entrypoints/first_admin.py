@@ -14,20 +14,17 @@ from contracts.roles import Role
 from services.assessment.adapters import credentials, org
 from services.assessment.entrypoints.keys import Issuer
 from services.assessment.entrypoints.org_csv import parse_org_upload
+from services.assessment.entrypoints.org_import import OPERATOR, load_as_operator
 from services.assessment.entrypoints.sign_in import SignInEdge, sign_in_config
 from services.assessment.handlers import sign_in
 from services.assessment.handlers.admin_actions import record_admin_action
 from services.assessment.handlers.common import Context
-from services.assessment.handlers.org import load_org_chart
 from services.assessment.settings import AssessmentSettings, assessment_settings
 from services.runtime.auth import Principal
 from services.runtime.clock import SystemClock
 from services.runtime.db import create_engine, session_factory
 from services.runtime.refusals import Refusal
 from services.runtime.settings import ServiceSettings
-
-#: Who the command's actions are recorded as.
-OPERATOR = "operator"
 
 
 def configure_invite_command(parser: argparse.ArgumentParser) -> None:
@@ -69,22 +66,7 @@ async def invite(config: AssessmentSettings, arguments: argparse.Namespace) -> s
                 if await org.has_chart(uow.session, arguments.ward):
                     raise SystemExit(f"{arguments.ward} has an org chart: load it through the API")
                 rows = parse_org_upload(arguments.org_chart.read_bytes())
-                version = await load_org_chart(
-                    uow,
-                    arguments.ward,
-                    arguments.ward_name,
-                    rows,
-                    actor=context.actor,
-                    policy=context.policy,
-                )
-                await record_admin_action(
-                    uow,
-                    context,
-                    "org_chart.loaded",
-                    str(version),
-                    arguments.reason,
-                    people=str(len(rows)),
-                )
+                await load_as_operator(uow, context, arguments.ward_name, rows, arguments.reason)
             found = [
                 p
                 for p in await credentials.people_with_email(uow.session, arguments.email)

@@ -4,7 +4,7 @@ publishes the whole chart; a ward's first chart also stores and publishes its ca
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from contracts.common import Text
 from contracts.envelope import Actor
@@ -28,15 +28,17 @@ async def load_org_chart(
     actor: Actor,
     policy: Policy,
     city: str | None = None,
+    stored: Callable[[int], None] | None = None,
 ) -> int:
     """Replace a ward's org chart with ``rows`` (parsed and checked: ``domain/org.py``) and
     publish it, with the ward's name and city (``city`` given replaces the stored one, "" clears
     it, None keeps it); returns the new org chart version. A ward's first org chart also stores
-    and publishes its working calendar, from ``policy``'s seed."""
+    and publishes its working calendar, from ``policy``'s seed. ``stored(1)`` is called after
+    each person is stored (the operator's progress)."""
     ward_row = await org.next_org_version(uow.session, ward, ward_name, city)
     version = ward_row.version
     before = await org.active_people(uow.session, ward)
-    await org.replace_people(uow.session, ward, rows)
+    await org.replace_people(uow.session, ward, rows, stored)
     # A person moved or removed signs in again: their refresh tokens die with the old seat.
     await revoke_changed(uow, ward, before, rows)
     for device in device_rows:

@@ -48,6 +48,7 @@ def command_route(
     pipeline: Callable[[Request], Commands[Any]],
     summary: str,
     errors: tuple[int, ...] = (),
+    shared_errors: tuple[int, ...] = (),
     doc: str | None = None,
     param: Any = None,
     body: type[BaseModel] | None = None,
@@ -64,7 +65,8 @@ def command_route(
     request body instead, for a command that does not extend it. ``pipeline(request)`` runs
     it for ``caller`` (a dependency answering the principal: any authenticated one unless
     given). ``name`` and ``doc`` are the endpoint's (its OpenAPI operation and description),
-    ``errors`` the statuses it documents; ``options`` go to FastAPI's route (``status_code``,
+    ``shared_errors`` (the service's, bound with :func:`functools.partial`) and ``errors`` the
+    statuses it documents; ``options`` go to FastAPI's route (``status_code``,
     ``response_model``, ``tags``)."""
     target = next(iter(re.findall(r"{(\w+)}", path)), None)
     carried = body if body is not None else _request_body(command, target)
@@ -98,7 +100,7 @@ def command_route(
         path,
         endpoint,
         methods=[method],
-        responses=error_responses(*errors),
+        responses=error_responses(*shared_errors, *errors),
         summary=summary,
         **options,
     )

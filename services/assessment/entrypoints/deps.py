@@ -4,9 +4,10 @@ NATS intake uses)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -52,25 +53,6 @@ async def submit(
     return await run(submissions_of(request), caller, body, key)
 
 
-def command_route(
-    router: APIRouter,
-    method: str,
-    path: str,
-    name: str,
-    command: type[BaseModel],
-    *,
-    errors: tuple[int, ...] = (),
-    **options: Any,
-) -> None:
-    """The route of one person's command (:func:`services.runtime.command_routes.command_route`)
-    on this service's command table, answering ``SUBMISSION_ERRORS`` and ``errors``."""
-    declare(
-        router,
-        method,
-        path,
-        name,
-        command,
-        pipeline=submissions_of,
-        errors=(*SUBMISSION_ERRORS, *errors),
-        **options,
-    )
+#: The route of one person's command (:func:`services.runtime.command_routes.command_route`)
+#: on this service's command table, answering ``SUBMISSION_ERRORS`` besides its own ``errors``.
+command_route = partial(declare, pipeline=submissions_of, shared_errors=SUBMISSION_ERRORS)

@@ -105,6 +105,7 @@ class CommandContext:
     status: int | None = field(default=None, init=False)
     outcome: str = field(default="accepted", init=False)
     _uow: UnitOfWork | None = field(default=None, init=False, repr=False)
+    _reads: AsyncSession | None = field(default=None, init=False, repr=False)
     _before_commit: list[Callable[[UnitOfWork, Answer], Awaitable[None]]] = field(
         default_factory=list, init=False, repr=False
     )
@@ -130,6 +131,20 @@ class CommandContext:
         if self._uow is None:
             raise RuntimeError("the unit of work is opened by the in_unit_of_work step")
         return self._uow
+
+    async def reads(self) -> AsyncSession:
+        """The one session the steps before the unit of work read in (the caller's seat, a
+        key's first answer): each of them opening its own cost a connection's check-out, its
+        liveness ping and its transaction. Closed before anything writes (:meth:`close_reads`),
+        so a command holds one connection at a time."""
+        if self._reads is None:
+            self._reads = self.sessions()
+        return self._reads
+
+    async def close_reads(self) -> None:
+        if self._reads is not None:
+            reads, self._reads = self._reads, None
+            await reads.close()
 
     def before_commit(self, write: Callable[[UnitOfWork, Answer], Awaitable[None]]) -> None:
         """Run ``write(uow, answer)`` after the handler, in its transaction (a step's record)."""
@@ -210,6 +225,7 @@ def idempotent(table: Table) -> Step[Any, Answer]:
     ``PlumbingTables.idempotency``."""
 
     async def recall(context: CommandContext, digest: str) -> Answer | None:
+        # A fresh session: the twin that won the race committed after the first read.
         async with context.sessions() as session:
             return await _recall(session, table, context, digest)
 
@@ -222,7 +238,7 @@ def idempotent(table: Table) -> Step[Any, Answer]:
         if not 0 < len(key) <= MAX_KEY_LENGTH:
             raise Refusal(Kind.INVALID, "bad_format", "Idempotency-Key")
         digest = request_hash(entry.name, body)
-        prior = await recall(context, digest)
+        prior = await _recall(await context.reads(), table, context, digest)
         if prior is not None:
             return prior
 
@@ -332,6 +348,7 @@ def rate_limited(take: TakeToken) -> Step[Any, Answer]:
         entry: Entry[Any, Answer], context: CommandContext, body: Any, call_next: Next[Any, Answer]
     ) -> Answer:
         if entry.options.get("rate_limited"):
+            await context.close_reads()
             await take(context)
         return await call_next(context, body)
 
@@ -342,6 +359,7 @@ async def in_unit_of_work(
     entry: Entry[Any, Answer], context: CommandContext, body: Any, call_next: Next[Any, Answer]
 ) -> Answer:
     """Run the handler in a unit of work, then the steps' before-commit writes, then commit."""
+    await context.close_reads()
     async with context.units() as uow:
         context._uow = uow
         answer = await call_next(context, body)
@@ -396,5 +414,8 @@ class Commands(Generic[C]):
             self.gate()
         entry = self.registry.entry(type(body))
         context = self.context(principal, key)
-        answer = await self.registry.run(entry, context, body)
+        try:
+            answer = await self.registry.run(entry, context, body)
+        finally:
+            await context.close_reads()  # a step refused before the unit of work
         return context.status or status_of(entry), answer

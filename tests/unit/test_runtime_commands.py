@@ -148,3 +148,34 @@ async def test_the_rate_limit_applies_where_asked_and_never_to_a_replay() -> Non
         with pytest.raises(Refusal) as limited:
             await commands.execute(STAFF, Like(text="z"))
         assert limited.value.status == 429
+
+
+async def test_the_steps_before_the_unit_of_work_read_in_one_session() -> None:
+    """The seat and a key's first answer are read in one session, closed before the unit of work
+    opens its own: two sessions per command, one at a time, however many steps read."""
+    opened: list[object] = []
+
+    async def seat(context: CommandContext) -> Principal:
+        await (await context.reads()).execute(select(func.count()).select_from(notes))
+        return context.principal
+
+    seated_commands = command_registry("seated test", counter, plumbing.idempotency, seat=seat)
+    seated_commands.register(Note, name="seated note")(write)
+    async with in_memory(metadata) as sessions:
+
+        def counted():
+            session = sessions()
+            opened.append(session)
+            return session
+
+        def context(principal: Principal, key: str | None) -> CommandContext:
+            units = UnitOfWork.factory(counted, plumbing.outbox, FrozenClock(MOMENT))
+            return CommandContext(principal, key, counted, units, MOMENT)
+
+        commands = Commands(seated_commands, context)
+        assert (await commands.execute(AUDITOR, Note(text="a"), "s-1"))[0] == 200
+        assert len(opened) == 2
+        again = await commands.execute(AUDITOR, Note(text="a"), "s-1")  # answered by the reads
+        assert again == (200, {"id": 1, "at": MOMENT.isoformat()})
+        assert len(opened) == 3
+        assert all(not session.in_transaction() for session in opened)

@@ -42,6 +42,5 @@ async def current_principal(session: AsyncSession, principal: Principal) -> Prin
 
 
 async def resolve_seat(context: CommandContext) -> Principal:
-    """The seat step's resolver: :func:`current_principal` in a session of its own."""
-    async with context.sessions() as session:
-        return await current_principal(session, context.principal)
+    """The seat step's resolver: :func:`current_principal` in the steps' reading session."""
+    return await current_principal(await context.reads(), context.principal)

@@ -14,9 +14,11 @@ import asyncio
 import importlib
 import os
 import platform
+import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from bench import notifications, scoring, system
@@ -226,7 +228,26 @@ def table(size_name: str, events: int | None) -> str:
     return render(rows(figures, count), f"`{command}` on {where}")
 
 
+def compiled() -> None:
+    """Compile the project's sources to bytecode before any process starts, as an installed
+    service has them: a process importing a source newer than its bytecode compiles it, and
+    with ``PYTHONDONTWRITEBYTECODE`` every process does it again at each start, so the peak
+    resident memory rows measured the compiler (assessment's code imported: 172 MiB at its
+    peak from stale bytecode, 126 MiB compiled)."""
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "-j", "0", *COMPILED],
+        cwd=Path(__file__).resolve().parent.parent,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+#: The project's code the bench's processes import.
+COMPILED = ("services", "contracts", "tools", "bench", "tests/support")
+
+
 def main() -> None:
+    compiled()
     if len(sys.argv) > 1 and sys.argv[1] in BENCHMARKS:
         importlib.import_module(f"bench.{sys.argv[1]}").main(sys.argv[2:])
         return

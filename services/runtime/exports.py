@@ -30,18 +30,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
-from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from contracts.common import LOCAL_TZ, Text
 from contracts.text import clip, nfc
 from services.runtime.errors import pick_language
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
 
 #: What a CSV cell may not begin with, as a spreadsheet would read it as a formula (``=``,
 #: ``+``, ``-``, ``@``) or move it to a formula-bearing cell (tab, carriage return).
@@ -178,6 +177,12 @@ def _fill(cell: Cell, value: Any, lang: str) -> None:
 def to_xlsx(sheet: Sheet, lang: str = "vi") -> bytes:
     """The sheet as an XLSX workbook of one worksheet: headings in bold and frozen, columns
     sized to their contents, dates as date cells, texts as string cells."""
+    # Loaded when a workbook is asked for: resident in every service from its start, openpyxl
+    # held some 8 MiB that most processes never use.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     worksheet = book.active
     assert worksheet is not None  # a new workbook has one sheet

@@ -19,8 +19,6 @@ import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 
-from openpyxl import load_workbook
-
 from contracts.text import nfc
 from services.assessment.domain.org import COLUMNS, OPTIONAL_COLUMNS, OrgRow, org_rows
 from services.runtime.refusals import Kind, Refusal
@@ -106,6 +104,8 @@ def _cell(value: object) -> str:
 def _workbook_rows(content: bytes) -> list[list[str]]:
     """The first sheet's rows as texts. Errors: 422 ``not_csv`` for a file that is not a
     workbook."""
+    from openpyxl import load_workbook  # loaded when a workbook is sent (see runtime.exports)
+
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):

@@ -10,7 +10,6 @@ import asyncio
 
 import pytest
 from alembic import command
-from alembic.script import ScriptDirectory
 
 from contracts.events import EVENT_TYPES
 from services.runtime.migrations import alembic_config
@@ -19,16 +18,9 @@ from tests.scoring.projection import Projection
 from tests.scoring.test_postgres_restart import applied, until
 from tests.scoring.test_scale_out import figures, history, publish
 from tests.support.stack import Stack
+from tests.support.upgrade import previous_release
 
 pytestmark = [pytest.mark.nats, pytest.mark.postgres, pytest.mark.e2e]
-
-
-def previous_release(url: str) -> str:
-    """The revision before this release's newest one."""
-    script = ScriptDirectory.from_config(alembic_config(MIGRATIONS, url))
-    head = script.get_revision(script.get_current_head())
-    assert isinstance(head.down_revision, str)
-    return head.down_revision
 
 
 async def test_an_upgraded_database_keeps_its_figures_and_goes_on(
@@ -38,7 +30,7 @@ async def test_an_upgraded_database_keeps_its_figures_and_goes_on(
     stream = history()
     before, after = stream[:-20], stream[-20:]
     # The previous release's schema, with the figures of the events it had applied.
-    previous = previous_release(url)
+    previous = previous_release(MIGRATIONS, url)
     await asyncio.to_thread(command.upgrade, alembic_config(MIGRATIONS, url), previous)
     old = Projection(url)
     await old.feed(before)

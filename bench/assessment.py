@@ -29,6 +29,7 @@ import httpx
 import nats
 from nats.js import JetStreamContext
 
+from bench.stack import in_process
 from contracts.roles import Role
 from contracts.subjects import intake_subject
 from services.assessment.adapters.tables import feedback, plumbing
@@ -65,12 +66,11 @@ async def timed(count: int, call: Callable[[int], Awaitable[None]]) -> list[floa
 
 
 async def measure(count: int, nats_url: str, database_url: str) -> None:
-    settings = AssessmentSettings(
-        service="assessment",
-        environment="test",
-        http_port=0,
-        database_url=database_url,
-        nats_url=nats_url,
+    settings = in_process(
+        AssessmentSettings,
+        "assessment",
+        nats_url,
+        database_url,
         feedback_burst=10**9,
         relay_poll_s=0.1,
         signing_keys_dir=Path(tempfile.mkdtemp(prefix="ward5s-bench-keys-")),

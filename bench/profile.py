@@ -27,6 +27,7 @@ from typing import Any
 import nats
 
 from bench.scoring import audit_payloads, database, publish
+from bench.stack import in_process
 from bench.table import say
 from services.runtime.broker import ensure_streams
 from services.runtime.db import create_engine, session_factory
@@ -142,12 +143,11 @@ async def consume_all(
 ) -> None:
     """The scoring runtime of this process consuming by partition until the ward's mark is
     at the stream's last audit."""
-    config = ScoringSettings(
-        service="scoring",
-        environment="test",
-        http_port=0,
-        nats_url=nats_url,
-        database_url=url,
+    config = in_process(
+        ScoringSettings,
+        "scoring",
+        nats_url,
+        url,
         consumer_batch=batch,
         log_level="WARNING",
         delivery="partitioned",

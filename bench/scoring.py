@@ -58,6 +58,7 @@ from sqlalchemy import (
     text,
 )
 
+from bench.stack import in_process
 from bench.table import say
 from contracts.catalog import default_catalog
 from contracts.events import parse_event
@@ -364,12 +365,11 @@ async def measure(
     parsing = parse_cost(messages)
     decoding = parse_cost(messages, screen_fast)
 
-    config = ScoringSettings(
-        service="scoring",
-        environment="test",
-        http_port=0,
-        nats_url=nats_url,
-        database_url=url,
+    config = in_process(
+        ScoringSettings,
+        "scoring",
+        nats_url,
+        url,
         consumer_batch=batch,
         log_level="WARNING",
         delivery=delivery,

@@ -10,6 +10,7 @@ import importlib.metadata
 import re
 import sys
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,13 +33,36 @@ def _declared() -> tuple[set[str], set[str]]:
     return main, dev
 
 
+#: A line that may begin an import statement. The code is formatted by ruff, which puts every
+#: statement on a line of its own, so every import begins such a line; a docstring's line that
+#: happens to begin so is no statement and does not parse.
+IMPORT_LINE = re.compile(r"^[ \t]*(?:import|from)[ \t]")
+
+
+def _import_statements(source: str) -> Iterator[ast.stmt]:
+    """The import statements of a module's source, each parsed alone (names in parentheses may
+    run over several lines): parsing only these lines is ten times faster than the whole file,
+    half a second of the fast tier."""
+    lines = source.splitlines()
+    for start, line in enumerate(lines):
+        if not IMPORT_LINE.match(line):
+            continue
+        text, end = line.strip(), start
+        while text.count("(") > text.count(")") and end + 1 < len(lines):
+            end += 1
+            text += "\n" + lines[end]
+        try:
+            yield from ast.parse(text).body
+        except SyntaxError:
+            continue
+
+
 def _imports(*folders: str) -> dict[str, set[str]]:
     """Top-level module -> the files importing it, for every .py under ``folders``."""
     found: dict[str, set[str]] = {}
     for folder in folders:
         for path in (ROOT / folder).rglob("*.py"):
-            tree = ast.parse(path.read_text(), str(path))
-            for node in ast.walk(tree):
+            for node in _import_statements(path.read_text()):
                 if isinstance(node, ast.Import):
                     names = [alias.name for alias in node.names]
                 elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:

@@ -26,8 +26,7 @@ from typing import Any
 
 import nats
 
-from bench.scoring import audit_payloads, database, publish
-from bench.stack import in_process
+from bench.scoring import audit_payloads, database, publish, scoring_settings
 from bench.table import say
 from services.runtime.broker import ensure_streams
 from services.runtime.db import create_engine, session_factory
@@ -41,15 +40,12 @@ from services.scoring import bootstrap
 from services.scoring.adapters.policy_file import default_policy
 from services.scoring.adapters.tables import metadata, partition_marks, plumbing
 from services.scoring.handlers import Scoring
-from services.scoring.settings import ScoringSettings
 from tools.processes import NatsServer
 
-#: The steps of the partitioned consumer's hot path, by (file suffix, function name).
-PARTITIONED_STEPS = (
-    ("fetch: pull a batch (nats-py)", "nats/js/client.py", "fetch"),
-    ("decode: msgspec structs and the screen's checks", "runtime/poison.py", "screen_fast"),
-    ("mark: hold the ward's row (one statement)", "runtime/marks.py", "hold"),
-    ("proof: the run follows the mark", "runtime/partitions.py", "proven_run"),
+#: What both deliveries do to a batch, in order: decode it; fold its audits and announce what
+#: changed; commit. Each step by (what it is, file suffix, function name).
+DECODE = ("decode: msgspec structs and the screen's checks", "runtime/poison.py", "screen_fast")
+FOLD = (
     ("records after each event (contribution of 25 items)", "handlers/audits.py", "prepare"),
     ("ward locks", "adapters/locks.py", "lock_wards"),
     ("fold: the batch's audits", "handlers/audits.py", "fold_audits"),
@@ -57,24 +53,28 @@ PARTITIONED_STEPS = (
     ("  write the records (one statement)", "adapters/records.py", "save"),
     ("  add to the sums (one statement)", "adapters/month_sums.py", "add_to_unit_months"),
     ("announce what changed", "handlers/announce.py", "announce"),
+)
+COMMIT = ("commit (outbox written, transaction ended)", "runtime/uow.py", "__aexit__")
+
+#: The steps of the partitioned consumer's hot path.
+PARTITIONED_STEPS = (
+    ("fetch: pull a batch (nats-py)", "nats/js/client.py", "fetch"),
+    DECODE,
+    ("mark: hold the ward's row (one statement)", "runtime/marks.py", "hold"),
+    ("proof: the run follows the mark", "runtime/partitions.py", "proven_run"),
+    *FOLD,
     ("mark: advance (one statement)", "runtime/marks.py", "advance"),
-    ("commit (outbox written, transaction ended)", "runtime/uow.py", "__aexit__"),
+    COMMIT,
     ("ack: one per batch (AckPolicy.ALL)", "nats/aio/msg.py", "ack"),
     ("outbox relay: publish the announcements", "runtime/outbox.py", "publish_pending"),
 )
 
 #: The steps reported, by (file suffix, function name), in the order of the hot path.
 STEPS = (
-    ("decode: msgspec structs and the screen's checks", "runtime/poison.py", "screen_fast"),
+    DECODE,
     ("inbox: claim the batch's ids (one statement)", "runtime/inbox.py", "claim"),
-    ("records after each event (contribution of 25 items)", "handlers/audits.py", "prepare"),
-    ("ward locks", "adapters/locks.py", "lock_wards"),
-    ("fold: the batch's audits", "handlers/audits.py", "fold_audits"),
-    ("  read the stored records", "adapters/records.py", "load"),
-    ("  write the records (one statement)", "adapters/records.py", "save"),
-    ("  add to the sums (one statement)", "adapters/month_sums.py", "add_to_unit_months"),
-    ("announce what changed", "handlers/announce.py", "announce"),
-    ("commit (outbox written, transaction ended)", "runtime/uow.py", "__aexit__"),
+    *FOLD,
+    COMMIT,
 )
 
 
@@ -143,16 +143,7 @@ async def consume_all(
 ) -> None:
     """The scoring runtime of this process consuming by partition until the ward's mark is
     at the stream's last audit."""
-    config = in_process(
-        ScoringSettings,
-        "scoring",
-        nats_url,
-        url,
-        consumer_batch=batch,
-        log_level="WARNING",
-        delivery="partitioned",
-    )
-    runtime, _ = bootstrap.build_runtime(config)
+    runtime, _ = bootstrap.build_runtime(scoring_settings(nats_url, url, batch, "partitioned"))
     await runtime.start()
     try:
         while True:

@@ -365,16 +365,7 @@ async def measure(
     parsing = parse_cost(messages)
     decoding = parse_cost(messages, screen_fast)
 
-    config = in_process(
-        ScoringSettings,
-        "scoring",
-        nats_url,
-        url,
-        consumer_batch=batch,
-        log_level="WARNING",
-        delivery=delivery,
-    )
-    runtime, scoring = bootstrap.build_runtime(config)
+    runtime, scoring = bootstrap.build_runtime(scoring_settings(nats_url, url, batch, delivery))
     await runtime.migrate()
     env = service_env(nats_url, url, batch, delivery)
     done = Progress(messages, delivery)
@@ -433,6 +424,20 @@ async def projection(runtime: Any) -> dict[str, list[tuple[Any, ...]]]:
             )
             for table in REBUILT
         }
+
+
+def scoring_settings(nats_url: str, url: str, batch: int, delivery: str) -> ScoringSettings:
+    """The settings of a scoring runtime in this process on the bench's server and database
+    (:func:`service_env` for a scoring process)."""
+    return in_process(
+        ScoringSettings,
+        "scoring",
+        nats_url,
+        url,
+        consumer_batch=batch,
+        log_level="WARNING",
+        delivery=delivery,
+    )
 
 
 def service_env(nats_url: str, url: str, batch: int, delivery: str) -> dict[str, str]:

@@ -15,6 +15,8 @@ from services.scoring.entrypoints.http import commands_of
 from services.scoring.entrypoints.schemas import RebuildCommand
 
 router = APIRouter(prefix="/v1/admin", tags=["operations"])
+#: The ward's IT, who alone runs and watches a rebuild.
+ScoringAdmin = Annotated[Principal, Depends(require(Role.ADMIN))]
 
 
 command_route(
@@ -24,7 +26,7 @@ command_route(
     "rebuild_projection",
     RebuildCommand,
     pipeline=commands_of,
-    caller=Annotated[Principal, Depends(require(Role.ADMIN))],
+    caller=ScoringAdmin,
     errors=(401, 403),
     summary="Replay the ASSESSMENT stream into a fresh projection and swap it in",
     doc="Answers the rebuild's report: events replayed, sequence reached, seconds, rows per\n"
@@ -37,9 +39,7 @@ command_route(
     responses=error_responses(401, 403),
     summary="How far the running rebuild is (one runs at a time)",
 )
-async def rebuild_progress(
-    request: Request, caller: Annotated[Principal, Depends(require(Role.ADMIN))]
-) -> dict[str, Any]:
+async def rebuild_progress(request: Request, caller: ScoringAdmin) -> dict[str, Any]:
     """``{"running": false}``, or the running rebuild's ``stage`` (reading, writing,
     catching_up, swapping), events ``done`` of ``total``, ``percent``, ``started_at`` and
     ``heartbeat_at`` (UTC, ISO 8601) and ``eta_s``, the seconds left at its pace so far (None

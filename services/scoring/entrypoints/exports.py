@@ -5,13 +5,12 @@ reads the rankings); a calendar ``period`` (month, quarter or year, not after th
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from contracts.roles import Role
-from services.runtime.auth import Principal
 from services.runtime.exports import EXPORT_CONTENT, Language, Separator, export_response
 from services.runtime.http import error_responses
 from services.runtime.refusals import Kind, Refusal
@@ -19,8 +18,8 @@ from services.scoring.domain import periods
 from services.scoring.entrypoints.http import (
     LEADERS,
     ClassifiedPeriodParam,
+    UnitsReader,
     parse_window,
-    reading,
     visible_to,
 )
 from services.scoring.views import exports
@@ -28,7 +27,7 @@ from services.scoring.views import exports
 router = APIRouter(prefix="/v1", tags=["scoring"])
 
 #: Who may export: the readers of the classification and of the rankings.
-Reader = Annotated[Principal, Depends(reading(*LEADERS, Role.AUDITOR, Role.UNIT_HEAD, Role.CITY))]
+Reader = UnitsReader
 CLASSIFICATION_READERS = (*LEADERS, Role.UNIT_HEAD, Role.CITY)
 
 

@@ -83,6 +83,11 @@ def reading(*roles: Role) -> Callable[..., Awaitable[Principal]]:
 #: Every role of a ward (a person, a device) and a city's: who may ask for a unit's scores or a
 #: person's, each then judged on what they see.
 ANY_READER = tuple(Role)
+AnyReader = Annotated[Principal, Depends(reading(*ANY_READER))]
+#: Who reads the ward's units side by side: leaders, auditors, unit heads and a city's.
+UnitsReader = Annotated[
+    Principal, Depends(reading(*LEADERS, Role.AUDITOR, Role.UNIT_HEAD, Role.CITY))
+]
 
 
 @router.get(
@@ -137,7 +142,7 @@ async def figures(
 )
 async def unit_scores(
     request: Request,
-    caller: Annotated[Principal, Depends(reading(*ANY_READER))],
+    caller: AnyReader,
     unit_id: EntityPath,
     period: PeriodParam,
     explain: ExplainParam = False,
@@ -158,9 +163,7 @@ async def unit_scores(
 )
 async def rankings(
     request: Request,
-    caller: Annotated[
-        Principal, Depends(reading(*LEADERS, Role.AUDITOR, Role.UNIT_HEAD, Role.CITY))
-    ],
+    caller: UnitsReader,
     period: PeriodParam,
 ) -> dict[str, Any]:
     async with figures(request, period) as (session, span, policy):
@@ -206,7 +209,7 @@ def _sees_person(caller: Principal, person_id: str, unit_id: str | None) -> bool
 )
 async def person_scores(
     request: Request,
-    caller: Annotated[Principal, Depends(reading(*ANY_READER))],
+    caller: AnyReader,
     person_id: EntityPath,
     period: ClassifiedPeriodParam,
     explain: ExplainParam = False,

@@ -31,10 +31,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
-
 from contracts.common import Text
 from contracts.labels import period_label
+from contracts.yamlfile import read_yaml
 
 
 class Kind(StrEnum):
@@ -107,10 +106,11 @@ def found(thing: T | None, code: str, field: str | None = None) -> T:
 
 
 def read_messages(path: Path) -> dict[str, tuple[str, str]]:
-    """The refusal texts of a YAML file shipped beside the code: ``code: {vi: ..., en: ...}``
-    entries, as ``code -> (vi, en)`` for :func:`register_messages`. Raises ``ValueError`` for
-    an entry without both texts (a file that cannot say a refusal in both languages is a bug)."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    """The texts of a YAML file shipped beside the code: ``code: {vi: ..., en: ...}`` entries,
+    as ``code -> (vi, en)``, in the file's order: refusal texts for :func:`register_messages`,
+    and the web pages' texts. Raises ``ValueError`` for an entry without both texts (a file
+    that cannot say a thing in both languages is a bug)."""
+    raw = read_yaml(path) or {}
     texts = {}
     for code, entry in raw.items():
         if not isinstance(entry, dict) or not {"vi", "en"} <= entry.keys():

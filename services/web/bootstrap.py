@@ -17,12 +17,17 @@ from services.runtime.broker import jetstream
 from services.runtime.cli import Command
 from services.runtime.clock import SystemClock
 from services.runtime.errors import from_validation_errors, pick_language
-from services.runtime.refusals import Kind, Refusal, error_body, register_messages
+from services.runtime.refusals import (
+    Kind,
+    Refusal,
+    error_body,
+    read_messages,
+    register_messages,
+)
 from services.runtime.service import Runtime
 from services.runtime.settings import ServiceSettings, own_settings
 from services.web.adapters.ended_sessions import EndedSessions
 from services.web.adapters.upstream import Upstream, UpstreamRefusal
-from services.web.domain.refusals import MESSAGES
 from services.web.entrypoints import board, classification, devices, gateway, leaders, pages
 from services.web.entrypoints.cookies import CSRF_COOKIE, LANG_COOKIE, SESSION_COOKIE, Cookies
 from services.web.entrypoints.deps import NotForRole, SignInFirst, Web, page
@@ -35,6 +40,9 @@ NAME = "web"
 BROWSER_COOKIES = (SESSION_COOKIE, CSRF_COOKIE, LANG_COOKIE)
 #: The web front-end has no database (so no ``migrate`` command).
 MIGRATIONS: Path | None = None
+#: The web front-end's own refusals (its JSON endpoints answer ``{"error": {...}}`` like the
+#: services), registered at start-up.
+MESSAGES = Path(__file__).parent / "domain" / "messages.yaml"
 
 
 COMMANDS = {
@@ -52,7 +60,7 @@ def settings() -> WebSettings:
 
 def build_app(config: ServiceSettings | None = None) -> FastAPI:
     config = own_settings(WebSettings, config, web_settings)
-    register_messages(MESSAGES)
+    register_messages(read_messages(MESSAGES))
     runtime = Runtime(config)
     upstream = Upstream(config.upstream(), config.upstream_timeout_s)
     web = Web(

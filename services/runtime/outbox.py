@@ -32,6 +32,8 @@ from services.runtime.metrics import (
     OUTBOX_OLDEST_AGE,
     OUTBOX_PUBLISHED,
 )
+from services.runtime.poison import MAX_EVENT_BYTES
+from services.runtime.refusals import Kind, Refusal
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +49,18 @@ GAUGES_EVERY_S = 1.0
 
 
 async def stage(session: AsyncSession, outbox: Table, events: Iterable[Event]) -> None:
-    """Add events to the outbox in the caller's transaction; its commit wakes the relays."""
+    """Add events to the outbox in the caller's transaction; its commit wakes the relays.
+
+    Refuses (413 ``event_too_large``, so the caller's transaction is rolled back) an event
+    longer than the bus carries (:data:`~services.runtime.poison.MAX_EVENT_BYTES`, NATS's
+    ``max_payload``): taken, it could never be published, and the relay, which publishes in
+    order, would stop at it with every event staged after it."""
     now = datetime.now(UTC)
     rows = [
         {
             "event_id": str(event.event_id),
             "subject": event.subject,
-            "payload": event.model_dump_json().encode(),
+            "payload": _carried(event.model_dump_json().encode()),
             "created_at": now,
             "attempts": 0,
         }
@@ -62,6 +69,13 @@ async def stage(session: AsyncSession, outbox: Table, events: Iterable[Event]) -
     if rows:
         await session.execute(insert(outbox), rows)
         after_commit(session, STAGED.ring)
+
+
+def _carried(payload: bytes) -> bytes:
+    """``payload``, if the bus carries it; else the refusal (413 ``event_too_large``)."""
+    if len(payload) > MAX_EVENT_BYTES:
+        raise Refusal(Kind.TOO_LARGE, "event_too_large", limit=MAX_EVENT_BYTES)
+    return payload
 
 
 @dataclass(eq=False)
@@ -124,12 +138,7 @@ class OutboxRelay:
             if not rows:
                 return 0
             # publish_async pipelines the batch on one connection, so the stream keeps the order.
-            futures = [
-                await self.js.publish_async(
-                    row.subject, row.payload, headers={"Nats-Msg-Id": row.event_id}
-                )
-                for row in rows
-            ]
+            futures = [await self._send(row) for row in rows]
             results = await _settled(futures, ACK_TIMEOUT_S)
             done = [
                 row.id
@@ -163,6 +172,19 @@ class OutboxRelay:
                 "%d outbox events of %s not acknowledged; will retry", len(failed), self.service
             )
         return len(done)
+
+    async def _send(self, row: Any) -> asyncio.Future[Any]:
+        """Send one row (pipelined); its acknowledgement to come. One the client refuses at
+        once (over the server's ``max_payload``, staged before ``stage`` refused such events)
+        fails alone, retried, instead of stopping the batch and every one after it."""
+        try:
+            return await self.js.publish_async(
+                row.subject, row.payload, headers={"Nats-Msg-Id": row.event_id}
+            )
+        except Exception as error:
+            failed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            failed.set_exception(error)
+            return failed
 
     async def _probe(self, row: Any) -> None:
         """After a batch stored nothing: publish its first event alone, which says why (a

@@ -17,7 +17,7 @@ from contracts.common import LOCAL_TZ
 from contracts.roles import PERSON_ROLES, Role
 from services.web.adapters.upstream import refusal_of
 from services.web.domain.sessions import WebSession
-from services.web.entrypoints.deps import page, require, web_of
+from services.web.entrypoints.deps import call_as, page, require, web_of
 from services.web.views import board as figures
 from services.web.views import pages as part1
 
@@ -91,7 +91,6 @@ async def close_action(request: Request, action_id: uuid.UUID) -> Response:
     closed citing it, each with a key of the form's (a resent form uploads and closes once)."""
     session = await require(request, PEOPLE)
     web = web_of(request)
-    lang = web.cookies.lang(request)
     form = await request.form(max_files=1, max_part_size=PHOTO_MAX_BYTES)
     web.cookies.check_csrf(request, str(form.get("csrf") or ""))
     key = str(form.get("key") or uuid.uuid4().hex)[:100]
@@ -99,12 +98,12 @@ async def close_action(request: Request, action_id: uuid.UUID) -> Response:
     photo = form.get("photo")
     if isinstance(photo, UploadFile) and photo.filename:
         data = await photo.read()
-        uploaded = await web.upstream.call(
+        uploaded = await call_as(
+            request,
+            session,
             "assessment",
             "POST",
             "/v1/evidence",
-            token=session.access,
-            lang=lang,
             headers={
                 "content-type": photo.content_type or "application/octet-stream",
                 "idempotency-key": f"{key}-photo",
@@ -115,12 +114,12 @@ async def close_action(request: Request, action_id: uuid.UUID) -> Response:
             refused = refusal_of(uploaded)
             return await _actions_page(request, refused.message, refused.status)
         evidence.append(str(uploaded.json()["evidence_id"]))
-    answer = await web.upstream.call(
+    answer = await call_as(
+        request,
+        session,
         "assessment",
         "POST",
         f"/v1/corrective-actions/{action_id}/close",
-        token=session.access,
-        lang=lang,
         headers={"idempotency-key": f"{key}-close"},
         json={"note": str(form.get("note") or ""), "evidence": evidence},
     )

@@ -20,7 +20,7 @@ from contracts.labels import LEVEL_LABELS
 from contracts.roles import Role
 from services.web.domain.sessions import WebSession
 from services.web.domain.texts import month_label, text
-from services.web.entrypoints.deps import page, require, web_of
+from services.web.entrypoints.deps import call_as, page, require, web_of
 from services.web.views import board as models
 
 router = APIRouter(include_in_schema=False)
@@ -35,14 +35,8 @@ Unit = Annotated[str | None, Query(pattern=UNIT)]
 
 async def _figures(request: Request, session: WebSession, unit: str, period: str) -> Any:
     """A unit's figures for ``period`` as scoring answers the caller; None when refused."""
-    web, lang = web_of(request), web_of(request).cookies.lang(request)
-    answer = await web.upstream.call(
-        "scoring",
-        "GET",
-        f"/v1/units/{unit}/scores",
-        token=session.access,
-        lang=lang,
-        params={"period": period},
+    answer = await call_as(
+        request, session, "scoring", "GET", f"/v1/units/{unit}/scores", params={"period": period}
     )
     return answer.json() if answer.status == 200 else None
 

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from contracts.labels import BAND_LABELS
 from contracts.roles import Role
 from services.web.adapters.upstream import refusal_of
-from services.web.entrypoints.deps import page, require, web_of
+from services.web.entrypoints.deps import call_as, page, require, web_of
 from services.web.views import board
 from services.web.views import leaders as models
 
@@ -84,12 +84,12 @@ async def decide(request: Request) -> Response:
         "duty_group": str(form.get("duty_group") or "") or None,
         "note": str(form.get("note") or "") or None,
     }
-    answer = await web.upstream.call(
+    answer = await call_as(
+        request,
+        session,
         "scoring",
         "POST",
         f"/v1/classification/{quote(period)}/decisions",
-        token=session.access,
-        lang=web.cookies.lang(request),
         headers={"idempotency-key": str(form.get("key") or uuid.uuid4().hex)[:200]},
         json=body,
     )

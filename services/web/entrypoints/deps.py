@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from services.runtime.clock import Now
 from services.web.adapters.ended_sessions import EndedSessions
-from services.web.adapters.upstream import Upstream
+from services.web.adapters.upstream import Answer, Upstream
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.cookies import Cookies
 from services.web.handlers.sessions import Refresher
@@ -71,6 +71,23 @@ async def require(request: Request, roles: Collection[str] | None = None) -> Web
     if roles is not None and session.role not in roles:
         raise NotForRole()
     return session
+
+
+async def call_as(
+    request: Request,
+    session: WebSession | None,
+    service: str,
+    method: str,
+    path: str,
+    **sent: Any,
+) -> Answer:
+    """One request to ``service`` on the caller's behalf: with ``session``'s token (none for
+    None: a link's own token, a sign-in) and the page's language; ``sent`` is the rest of
+    :meth:`Upstream.call`'s (headers, params, json, content, client)."""
+    web = web_of(request)
+    token = session.access if session else None
+    lang = web.cookies.lang(request)
+    return await web.upstream.call(service, method, path, token=token, lang=lang, **sent)
 
 
 def page(

@@ -27,7 +27,7 @@ from services.runtime.settings import ServiceSettings, own_settings
 from services.web.adapters.demo_people import demo_entry
 from services.web.domain.sessions import WebSession, session_of
 from services.web.entrypoints.cookies import CSRF_HEADER
-from services.web.entrypoints.deps import page, web_of
+from services.web.entrypoints.deps import call_as, page, web_of
 from services.web.entrypoints.pages import rating_screen
 from services.web.settings import WebSettings, web_settings
 
@@ -119,10 +119,7 @@ async def answered(
     request: Request, session: WebSession, service: str, path: str, **params: str
 ) -> bool:
     """Whether ``service`` answers a read of ``path`` with ``session``'s token now (200)."""
-    web = web_of(request)
-    answer = await web.upstream.call(
-        service, "GET", path, token=session.access, lang=web.cookies.lang(request), params=params
-    )
+    answer = await call_as(request, session, service, "GET", path, params=params)
     return answer.status == 200
 
 
@@ -149,12 +146,12 @@ async def qr_feedback(request: Request, link: str) -> Response:
     web.cookies.check_csrf(request, request.headers.get(CSRF_HEADER))
     device = _device(request, link)
     key = request.headers.get("idempotency-key")
-    answer = await web.upstream.call(
+    answer = await call_as(
+        request,
+        device,
         "assessment",
         "POST",
         "/v1/feedback",
-        token=device.access,
-        lang=web.cookies.lang(request),
         headers={"content-type": "application/json", **({"idempotency-key": key} if key else {})},
         content=await request.body(),
         client=client_address(),

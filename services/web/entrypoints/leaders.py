@@ -25,7 +25,7 @@ from services.web.entrypoints import (
     initiatives,
     programme,
 )
-from services.web.entrypoints.deps import page, require, web_of
+from services.web.entrypoints.deps import call_as, page, require, web_of
 from services.web.views import leaders as models
 from services.web.views import pages as part1
 
@@ -46,13 +46,12 @@ async def _send(
     json: Any = None,
 ) -> Answer:
     """A POST to ``service`` as the caller (or, with no session, as the link's token says)."""
-    web = web_of(request)
-    return await web.upstream.call(
+    return await call_as(
+        request,
+        session,
         service,
         "POST",
         path,
-        token=session.access if session else None,
-        lang=web.cookies.lang(request),
         headers={"idempotency-key": key[:200] or uuid.uuid4().hex},
         json=json,
     )

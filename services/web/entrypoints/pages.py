@@ -16,7 +16,7 @@ from contracts.roles import PERSON_ROLES, Role
 from services.runtime.refusals import Kind, Refusal
 from services.web.adapters.upstream import refusal_of
 from services.web.domain.sessions import WebSession, home_of
-from services.web.entrypoints.deps import current_session, page, require, web_of
+from services.web.entrypoints.deps import call_as, current_session, page, require, web_of
 from services.web.handlers import sessions
 from services.web.views import pages as models
 
@@ -251,12 +251,12 @@ async def submit_plus(request: Request) -> Response:
     period = str(form.get("period") or "")
     items = models.plus_items(form)
     key = str(form.get("key") or uuid.uuid4().hex)[:200]
-    answer = await web.upstream.call(
+    answer = await call_as(
+        request,
+        session,
         "assessment",
         "POST",
         "/v1/self-assessments",
-        token=session.access,
-        lang=web.cookies.lang(request),
         headers={"idempotency-key": key},
         json={"period": period, "items": items},
     )

@@ -19,7 +19,7 @@ from contracts.roles import Role
 from services.web.adapters.upstream import refusal_of
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.classification import PERIOD
-from services.web.entrypoints.deps import page, require, web_of
+from services.web.entrypoints.deps import call_as, page, require, web_of
 from services.web.views import board
 from services.web.views import leaders as models
 
@@ -175,12 +175,12 @@ async def send(
     web = web_of(request)
     form = await request.form()
     web.cookies.check_csrf(request, str(form.get("csrf") or ""))
-    answer = await web.upstream.call(
+    answer = await call_as(
+        request,
+        session,
         "assessment",
         "POST",
         path,
-        token=session.access,
-        lang=web.cookies.lang(request),
         headers={"idempotency-key": str(form.get("key") or uuid.uuid4().hex)[:100]},
         json=body(session, form),
     )

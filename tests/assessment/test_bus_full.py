@@ -1,7 +1,8 @@
 """NATS out of storage (issue 21, item 2): while JetStream refuses to store events, a submission
 is refused with 503 ``bus_full`` and a reason in Vietnamese and English, not taken to wait in
-the outbox; one taken before the refusal was noticed is kept and published once space returns,
-and submissions are taken again. The server's own storage limit, real NATS."""
+the outbox (a password reset's link alike); one taken before the refusal was noticed is kept
+and published once space returns, and submissions are taken again. The server's own storage
+limit, real NATS."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ import asyncio
 from functools import partial
 from pathlib import Path
 
+import httpx
 import nats
 import pytest
 
 from contracts import intake as schemas
 from contracts.roles import Role
-from services.assessment.bootstrap import build_runtime
+from services.assessment.bootstrap import build_app
 from services.assessment.demo.loader import load_org
 from services.runtime.auth import Principal
 from services.runtime.refusals import Refusal
@@ -31,9 +33,11 @@ async def test_a_full_event_store_refuses_submissions_with_503_and_loses_none(
     tmp_path: Path,
 ) -> None:
     server = small_store(tmp_path)
-    runtime, submissions = build_runtime(
+    app = build_app(
         service_settings(server.url, f"sqlite+aiosqlite:///{tmp_path}/a.db", relay_poll_s=0.2)
     )
+    runtime, submissions = app.state.runtime, app.state.submissions
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
     await runtime.migrate()
     await load_org(runtime.sessions)
     client = await nats.connect(server.url)
@@ -60,6 +64,9 @@ async def test_a_full_event_store_refuses_submissions_with_503_and_loses_none(
             "field": None,
         }
         assert "đã hết dung lượng" in refused.value.body("vi")["error"]["message"]
+        # A password reset's link would wait for space too: refused alike.
+        reset = await http.post("/v1/auth/reset", json={"email": "p006@binhdong.example.vn"})
+        assert (reset.status_code, reset.json()["error"]["code"]) == (503, "bus_full")
 
         await free(js)  # space returns
         assert await eventually(partial(drained, runtime), within=30)
@@ -80,6 +87,7 @@ async def test_a_full_event_store_refuses_submissions_with_503_and_loses_none(
             [(taken["feedback_id"], 2), (again["feedback_id"], 4)]
         )
     finally:
+        await http.aclose()
         await runtime.stop()
         await client.close()
         server.stop()

@@ -147,10 +147,13 @@ async def password_route(request: Request, body: PasswordIn) -> dict[str, Any]:
 @router.post(
     "/reset",
     status_code=202,
-    responses=error_responses(422),
+    responses=error_responses(422, 503),
     summary="E-mail a password reset link to this address (the same answer whether it exists)",
 )
 async def reset_route(request: Request, body: ResetIn) -> dict[str, Any]:
+    """503 ``bus_full`` while the bus cannot store the link's event: the person is told to try
+    later rather than wait for an e-mail held back until space returns."""
+    request.app.state.runtime.check_bus()
     edge = _edge(request)
     async with edge.units() as uow:
         await sign_in.request_reset(uow, body.email, edge.config)

@@ -86,9 +86,7 @@ async def _board(
     today = now.astimezone(LOCAL_TZ).date()
     pillar_names, bar_names = models.pillar_names(lang), models.bar_names(lang)
     return {
-        "period": period,
-        "periods": [(key, models.period_words(key, lang)) for key in periods],
-        "period_words": models.period_words(period, lang),
+        **models.period_choice(period, periods, lang),
         "rows": rows,
         "chosen": chosen,
         "actions": actions,

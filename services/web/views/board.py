@@ -42,6 +42,17 @@ def period_words(key: str, lang: str) -> str:
     return period_label(key).pick(lang)
 
 
+def period_choice(period: str, periods: list[str], lang: str) -> dict[str, Any]:
+    """What a page with a period form shows of it (``templates/period_form.html``): the
+    ``period`` chosen, the ``periods`` offered as (key, words) and the chosen one in words
+    (``period_words``, for its heading)."""
+    return {
+        "period": period,
+        "periods": [(key, period_words(key, lang)) for key in periods],
+        "period_words": period_words(period, lang),
+    }
+
+
 def last_months(now: datetime, count: int) -> list[str]:
     """The ``count`` months ending with this one, oldest first."""
     month = Month.of(now)

@@ -302,6 +302,25 @@ async def test_poison_in_a_ward_is_dead_lettered_once_and_the_ward_goes_on(
     assert raw.headers["Ward5s-Original-Sequence"] == "11"
 
 
+async def test_by_partition_on_sqlite_gives_what_the_inbox_gives(
+    nats_client, nats_server, new_pg_database, tmp_path
+) -> None:
+    """A SQLite deployment (one writer: the batches, the leases and the relay take turns)."""
+    stream = two_wards()
+    await publish(nats_client, stream)
+    js = nats_client.jetstream()
+    one = await reference(nats_server, new_pg_database(), len(stream))
+    url = f"sqlite+aiosqlite:///{tmp_path / 'partitioned.db'}"
+    instance = Partitioned(partitioned(nats_server.url, url))
+    await instance.runtime.start()
+    try:
+        await caught_up([instance], js)
+    finally:
+        await instance.runtime.stop()
+    assert instance.applied == len(stream)
+    assert await figures(url) == one
+
+
 async def test_a_rebuild_equals_live_and_raises_every_mark_to_what_it_replayed(
     nats_client, nats_server, pg_url
 ) -> None:

@@ -35,6 +35,25 @@ async def measure_lag(service: str, js: JetStreamContext, specs: Sequence[Consum
         CONSUMER_ACK_PENDING.labels(service, spec.name).set(info.num_ack_pending or 0)
 
 
+async def measure_partitioned_lag(
+    service: str, js: JetStreamContext, spec: ConsumerSpec, durables: Sequence[str]
+) -> None:
+    """Set the lag gauges of a partitioned consumer (``services.runtime.partitions``) once:
+    the sums over its partitions' ``durables``, under the consumer's own name, so that every
+    instance reports the same figure whichever partitions it holds."""
+    pending = ack_pending = 0
+    for name in durables:
+        try:
+            info = await js.consumer_info(spec.stream.name, name, timeout=2)
+        except Exception as error:  # not made yet, or the bus reconnecting: next round
+            log.debug("lag of %s unknown: %s", name, error)
+            continue
+        pending += info.num_pending or 0
+        ack_pending += info.num_ack_pending or 0
+    CONSUMER_PENDING.labels(service, spec.name).set(pending)
+    CONSUMER_ACK_PENDING.labels(service, spec.name).set(ack_pending)
+
+
 async def report_lag(
     service: str,
     js: JetStreamContext,

@@ -69,6 +69,8 @@ from services.runtime.consumer import (
 )
 from services.runtime.db import SessionFactory, transaction
 from services.runtime.inbox import claim
+from services.runtime.jobs import run_forever
+from services.runtime.lag import LAG_POLL_S, measure_partitioned_lag
 from services.runtime.metrics import EVENT_BATCH_DURATION, EVENTS_PROCESSED, REDELIVERIES
 from services.runtime.partition_runs import (
     Delivered,
@@ -123,6 +125,7 @@ class PartitionedConsumer:
         #: Per ward, (mark, delivery sequence) after this process's last commit.
         self._previous: dict[str, tuple[int, int]] = {}
         self._manager: asyncio.Task[None] | None = None
+        self._lag: asyncio.Task[None] | None = None
 
     @property
     def js(self) -> JetStreamContext:
@@ -135,13 +138,23 @@ class PartitionedConsumer:
 
     def start(self) -> None:
         self._manager = asyncio.create_task(self._share_forever(), name=f"{self.spec.name}:leases")
+        self._lag = asyncio.create_task(
+            run_forever(f"lag of {self.spec.name}", self.measure_lag, interval_s=LAG_POLL_S),
+            name=f"{self.spec.name}:lag",
+        )
+
+    async def measure_lag(self) -> None:
+        """The lag gauges: what every ward's durable has yet to deliver or see acked."""
+        names = [durable_name(self.spec, ward) for ward in sorted(await self.wards())]
+        await measure_partitioned_lag(self.service, self.js, self.spec, names)
 
     async def stop(self) -> None:
         """Stop sharing, let every partition finish its batch in hand, give the leases back."""
-        if self._manager is not None:
-            self._manager.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._manager
+        for task in (self._manager, self._lag):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for ward in list(self._runners):
             await self._stop_runner(ward)
         with contextlib.suppress(Exception):

@@ -21,6 +21,7 @@ from contracts.envelope import Event
 from contracts.streams import ASSESSMENT, DEAD_LETTERS
 from services.runtime import marks
 from services.runtime.broker import jetstream
+from services.runtime.metrics import CONSUMER_PENDING
 from services.runtime.partitions import PartitionedConsumer
 from services.runtime.settings import ServiceSettings
 from services.scoring import bootstrap
@@ -166,6 +167,21 @@ async def test_two_instances_share_the_wards_and_give_what_the_inbox_gives(
     two = await figures(shared)
     assert one["unit_month_pillars"] and one["unit_month_feedback"]
     assert one == two
+
+    # The lag: what the wards' durables have yet to deliver, summed under the consumer's name.
+    await publish(nats_client, two_wards()[:5])
+    idle = Partitioned(partitioned(nats_server.url, shared))
+
+    async def holds_nothing() -> frozenset[str]:
+        return frozenset()
+
+    idle.consumer.share_once = holds_nothing  # type: ignore[method-assign]
+    await idle.runtime.start()
+    try:
+        await idle.consumer.measure_lag()
+    finally:
+        await idle.runtime.stop()
+    assert CONSUMER_PENDING.labels("scoring", CONSUMER)._value.get() == 5
     ours = [e for e in stream if e.ward == WARD]
     stored = {
         (r[1], r[2], r[3]): list(r[4:8])

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
 
 from contracts.events import ClassificationStatus
 from contracts.labels import BAND_LABELS, STATUS_LABELS
 from contracts.roles import Role
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.deps import page, require, web_of
-from services.web.entrypoints.devices import answered, keep_pasted
+from services.web.entrypoints.devices import PastedSignIn, add_pasted_sign_in, answered
 from services.web.views import board as models
 
 router = APIRouter(include_in_schema=False)
@@ -25,27 +25,20 @@ router = APIRouter(include_in_schema=False)
 PERIOD = r"^(\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?|last3m|last12m)$"
 
 
-@router.get("/city/sign-in")
-async def city_sign_in_page(request: Request) -> HTMLResponse:
-    return page(request, "city_sign_in.html", refused=False)
-
-
-@router.post("/city/sign-in")
-async def city_sign_in(
-    request: Request,
-    csrf: Annotated[str, Form(max_length=200)],
-    credential: Annotated[str, Form(max_length=8000)],
-) -> Response:
-    """Keep a city official's token in this browser's session: only a token of the role
-    ``city`` (never a ward's person's or a device's), and only one scoring accepts now."""
+async def _a_city_official(request: Request, official: WebSession) -> bool:
+    """A city official's token (never a ward's person's or a device's) that scoring accepts
+    now."""
     period = models.board_periods(web_of(request).clock.now())[0]
+    return official.role == Role.CITY.value and await answered(
+        request, official, "scoring", "/v1/wards/rankings", period=period
+    )
 
-    async def accepted(official: WebSession) -> bool:
-        return official.role == Role.CITY.value and await answered(
-            request, official, "scoring", "/v1/wards/rankings", period=period
-        )
 
-    return await keep_pasted(request, csrf, credential, "city_sign_in.html", accepted, "/city")
+add_pasted_sign_in(
+    router,
+    PastedSignIn("/city/sign-in", "city_sign_in", "city_credential", "city_refused", "/city"),
+    _a_city_official,
+)
 
 
 @router.get("/city")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -65,54 +66,69 @@ def _device(request: Request, link: str) -> WebSession:
         raise Refusal(Kind.NOT_FOUND, "bad_link") from error
 
 
-@router.get("/device/sign-in")
-async def device_sign_in_page(request: Request) -> HTMLResponse:
-    return page(request, "device_sign_in.html", refused=False)
+@dataclass(frozen=True)
+class PastedSignIn:
+    """A page where a credential is pasted once to sign this browser in (a kiosk's, a city
+    official's): its path, the keys of its texts (title, the field's label, the refusal), the
+    page the browser is sent on to, and whether the credential is a device's."""
+
+    path: str
+    title: str
+    label: str
+    refused: str
+    target: str
+    device: bool = False
 
 
-@router.post("/device/sign-in")
-async def device_sign_in(
-    request: Request,
-    csrf: Annotated[str, Form(max_length=200)],
-    credential: Annotated[str, Form(max_length=8000)],
-) -> Response:
-    """Keep a kiosk's credential in this browser's session: only a device's of the role kiosk
-    (never a person's token), and only one assessment accepts now (a read any device may
-    make)."""
+#: Whether a pasted credential's session may be kept: its role, and a service's answer now.
+Accepted = Callable[[Request, WebSession], Awaitable[bool]]
 
-    async def accepted(device: WebSession) -> bool:
-        return device.role == Role.KIOSK.value and await answered(
-            request, device, "assessment", "/v1/units"
-        )
 
-    return await keep_pasted(
-        request, csrf, credential, "device_sign_in.html", accepted, "/kiosk", device=True
+def add_pasted_sign_in(router: APIRouter, form: PastedSignIn, accepted: Accepted) -> None:
+    """``form``'s two routes on ``router``: GET shows it (``pasted_sign_in.html``), POST keeps
+    the pasted credential in this browser's sealed session when it is a token and ``accepted``
+    takes it, and sends the browser on to ``form.target``; else the form again, 422, saying
+    it was refused."""
+
+    async def form_page(request: Request) -> HTMLResponse:
+        return page(request, "pasted_sign_in.html", form=form, refused=False)
+
+    async def sign_in(
+        request: Request,
+        csrf: Annotated[str, Form(max_length=200)],
+        credential: Annotated[str, Form(max_length=8000)],
+    ) -> Response:
+        web = web_of(request)
+        web.cookies.check_csrf(request, csrf)
+        try:
+            session = session_of(credential.strip(), device=form.device)
+        except ValueError:
+            session = None
+        if session is None or not await accepted(request, session):
+            return page(request, "pasted_sign_in.html", status=422, form=form, refused=True)
+        response = RedirectResponse(form.target, status_code=303)
+        web.cookies.keep_session(response, request, session)
+        return response
+
+    router.add_api_route(form.path, form_page, methods=["GET"], response_class=HTMLResponse)
+    router.add_api_route(form.path, sign_in, methods=["POST"])
+
+
+async def _a_kiosk(request: Request, device: WebSession) -> bool:
+    """A kiosk's credential (never a person's token) that assessment accepts now (a read any
+    device may make)."""
+    return device.role == Role.KIOSK.value and await answered(
+        request, device, "assessment", "/v1/units"
     )
 
 
-async def keep_pasted(
-    request: Request,
-    csrf: str,
-    credential: str,
-    template: str,
-    accepted: Callable[[WebSession], Awaitable[bool]],
-    target: str,
-    device: bool = False,
-) -> Response:
-    """A credential pasted in ``template``'s form (a kiosk's, a city official's) kept in this
-    browser's sealed session and the browser sent on to ``target``, when it is a token and
-    ``accepted`` takes it; else the form again, 422, saying it was refused."""
-    web = web_of(request)
-    web.cookies.check_csrf(request, csrf)
-    try:
-        session = session_of(credential.strip(), device=device)
-    except ValueError:
-        return page(request, template, status=422, refused=True)
-    if not await accepted(session):
-        return page(request, template, status=422, refused=True)
-    response = RedirectResponse(target, status_code=303)
-    web.cookies.keep_session(response, request, session)
-    return response
+add_pasted_sign_in(
+    router,
+    PastedSignIn(
+        "/device/sign-in", "device_sign_in", "device_credential", "device_refused", "/kiosk", True
+    ),
+    _a_kiosk,
+)
 
 
 async def answered(

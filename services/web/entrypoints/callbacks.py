@@ -16,7 +16,7 @@ from contracts.labels import LEVEL_LABELS
 from contracts.roles import Role
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.deps import page, require, web_of
-from services.web.entrypoints.programme import send, unit_names
+from services.web.entrypoints.programme import form_state, send, unit_names
 from services.web.views import leaders as models
 
 router = APIRouter(include_in_schema=False)
@@ -50,18 +50,13 @@ async def _callbacks_page(
         status=status,
         open=[r for r in rows if r["status"] == "open"],
         done_rows=[r for r in rows if r["status"] == "done"],
-        error=error,
-        done=request.query_params.get("done") == "1",
+        **form_state(request, error),
     )
 
 
 @router.get("/call-backs")
 async def callbacks_page(request: Request) -> HTMLResponse:
     return await _callbacks_page(request)
-
-
-async def _again(request: Request, form: Any, message: str, status: int) -> HTMLResponse:
-    return await _callbacks_page(request, form, message, status)
 
 
 def _outcome(_: WebSession, form: Any) -> dict[str, Any]:
@@ -71,4 +66,4 @@ def _outcome(_: WebSession, form: Any) -> dict[str, Any]:
 @router.post("/call-backs/{follow_up_id}/done")
 async def call_back_done(request: Request, follow_up_id: uuid.UUID) -> Response:
     path = f"/v1/citizen-follow-ups/{follow_up_id}/done"
-    return await send(request, READERS, path, _outcome, "/call-backs?done=1", _again)
+    return await send(request, READERS, path, _outcome, "/call-backs?done=1", _callbacks_page)

@@ -16,7 +16,7 @@ from contracts.common import LOCAL_TZ
 from contracts.roles import PERSON_ROLES, Role
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.deps import page, require, web_of
-from services.web.entrypoints.programme import send
+from services.web.entrypoints.programme import form_state, send
 from services.web.views import board
 from services.web.views import pages as part1
 
@@ -56,19 +56,13 @@ async def _campaigns_page(
         scores=part1.SCORES,
         own_items=range(OWN_ITEMS),
         percent=lambda r: "—" if r is None else f"{board.decimal(r['percent'], lang)} %",
-        error=error,
-        done=request.query_params.get("done") or "",
-        key=uuid.uuid4().hex,
+        **form_state(request, error),
     )
 
 
 @router.get("/campaigns")
 async def campaigns_page(request: Request) -> HTMLResponse:
     return await _campaigns_page(request)
-
-
-async def _again(request: Request, form: Any, message: str, status: int) -> HTMLResponse:
-    return await _campaigns_page(request, form, message, status)
 
 
 def _campaign(_: WebSession, form: Any) -> dict[str, Any]:
@@ -95,11 +89,11 @@ def _audit(_: WebSession, form: Any) -> dict[str, Any]:
 async def publish(request: Request) -> Response:
     admins = {Role.ADMIN.value}
     back = "/campaigns?done=published"
-    return await send(request, admins, "/v1/campaigns", _campaign, back, _again)
+    return await send(request, admins, "/v1/campaigns", _campaign, back, _campaigns_page)
 
 
 @router.post("/campaigns/{campaign_id}/audits")
 async def audit(request: Request, campaign_id: uuid.UUID) -> Response:
     auditors = {Role.AUDITOR.value}
     path = f"/v1/campaigns/{campaign_id}/audits"
-    return await send(request, auditors, path, _audit, "/campaigns?done=audited", _again)
+    return await send(request, auditors, path, _audit, "/campaigns?done=audited", _campaigns_page)

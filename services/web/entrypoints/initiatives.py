@@ -18,7 +18,7 @@ from contracts.labels import INITIATIVE_STATUS_LABELS
 from contracts.roles import PERSON_ROLES, Role
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.deps import page, require, web_of
-from services.web.entrypoints.programme import send, unit_names
+from services.web.entrypoints.programme import form_state, send, unit_names
 from services.web.views import leaders as models
 
 router = APIRouter(include_in_schema=False)
@@ -55,20 +55,13 @@ async def _initiatives_page(
         decisions=[(d, INITIATIVE_STATUS_LABELS[d].pick(lang)) for d in DECISIONS],
         is_head=session.role == Role.UNIT_HEAD.value,
         typed=form or {},
-        error=error,
-        done=request.query_params.get("done") or "",
-        key=uuid.uuid4().hex,
+        **form_state(request, error),
     )
 
 
 @router.get("/initiatives")
 async def initiatives_page(request: Request) -> HTMLResponse:
     return await _initiatives_page(request)
-
-
-async def _again(request: Request, form: Any, message: str, status: int) -> HTMLResponse:
-    """The page again with the service's refusal, keeping what was typed in the proposal."""
-    return await _initiatives_page(request, form, message, status)
 
 
 def _proposal(_: WebSession, form: Any) -> dict[str, Any]:
@@ -92,10 +85,11 @@ def _decision(_: WebSession, form: Any) -> dict[str, Any]:
 @router.post("/initiatives")
 async def propose(request: Request) -> Response:
     back = "/initiatives?done=proposed"
-    return await send(request, PEOPLE, "/v1/initiatives", _proposal, back, _again)
+    return await send(request, PEOPLE, "/v1/initiatives", _proposal, back, _initiatives_page)
 
 
 @router.post("/initiatives/{initiative_id}/decide")
 async def decide(request: Request, initiative_id: uuid.UUID) -> Response:
     path = f"/v1/initiatives/{initiative_id}/decide"
-    return await send(request, PEOPLE, path, _decision, "/initiatives?done=decided", _again)
+    back = "/initiatives?done=decided"
+    return await send(request, PEOPLE, path, _decision, back, _initiatives_page)

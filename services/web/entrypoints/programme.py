@@ -113,9 +113,7 @@ async def _reviews_page(
         rows=range(FOLLOW_UP_ROWS),
         # A follow-up's owner: the head first, then the unit's people by name.
         owners=_owners(session, people),
-        error=error,
-        done=request.query_params.get("done") or "",
-        key=uuid.uuid4().hex,
+        **form_state(request, error),
         decimal=lambda value: board.decimal(value, lang),
     )
 
@@ -155,6 +153,13 @@ async def reviews_page(
     request: Request, period: Annotated[str | None, Query(pattern=PERIOD)] = None
 ) -> HTMLResponse:
     return await _reviews_page(request, period)
+
+
+def form_state(request: Request, error: str | None) -> dict[str, Any]:
+    """What a page whose forms go through :func:`send` shows of the last sending: the
+    service's refusal (``error``), what was done (``done``: the back address's ``?done=``,
+    ``templates/outcome.html``), and a new key for the next form (sent twice, it is one)."""
+    return {"error": error, "done": request.query_params.get("done") or "", "key": uuid.uuid4().hex}
 
 
 #: A page drawn again with a refusal's message and status.

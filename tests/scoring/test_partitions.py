@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from contracts.envelope import Event
 from contracts.streams import ASSESSMENT, DEAD_LETTERS
-from services.runtime import marks
+from services.runtime import deadletters, marks
 from services.runtime.broker import jetstream
 from services.runtime.metrics import CONSUMER_PENDING
 from services.runtime.partitions import PartitionedConsumer
@@ -316,6 +316,62 @@ async def test_poison_in_a_ward_is_dead_lettered_once_and_the_ward_goes_on(
     raw = await js.get_msg(DEAD_LETTERS.name, seq=letters.state.first_seq)
     assert raw.headers and raw.headers["Ward5s-Reason"] == "malformed"
     assert raw.headers["Ward5s-Original-Sequence"] == "11"
+
+
+async def test_a_replayed_dead_letter_is_applied_once_by_partition(
+    nats_client, nats_server, pg_url, new_pg_database
+) -> None:
+    """A rating and an audit fail in the handler (a defect) and are dead-lettered in order, the
+    ward going on past them; replayed once the defect is mended, each is applied once, and a
+    second copy of each, republished under another message id (as after the duplicate
+    window), changes nothing: the rating's inbox row, the audit's revision."""
+    stream = history()[:12]
+    rating = next(e for e in history() if e.type == "assessment.feedback.received")
+    audit = stream[0].model_copy(update={"event_id": uuid.uuid4()})
+    audit = audit.model_copy(
+        update={"data": audit.data.model_copy(update={"audit_id": uuid.uuid4()})}
+    )
+    failing = {str(rating.event_id), str(audit.event_id)}
+    js = nats_client.jetstream()
+    await publish(nats_client, [*stream[:6], rating, audit, *stream[6:]])
+    instance = Partitioned(partitioned(nats_server.url, pg_url))
+    apply = instance.consumer.apply
+
+    async def defective(uow: Any, events: Sequence[Event]) -> None:
+        if any(str(e.event_id) in failing for e in events):
+            raise ValueError("a defect in the handler")
+        await apply(uow, events)
+
+    instance.consumer.apply = defective
+    await instance.runtime.start()
+    try:
+        last = (await js.stream_info(ASSESSMENT.name)).state.last_seq
+
+        async def at(sequence: int) -> bool:
+            return (await instance.marks()).get(WARD) == sequence
+
+        await eventually(lambda: at(last), within=30)
+        assert instance.applied == len(stream)
+        parked = [found async for found in deadletters.letters(js, "scoring", "handler_error")]
+        assert [letter.original_sequence for letter in parked] == ["7", "8"]
+        failing.clear()  # the defect mended
+        replayed = await deadletters.replay(js, "scoring", parked)
+        assert len(replayed.published) == 2
+        for event in (rating, audit):  # copies past the duplicate window
+            await js.publish(
+                event.subject,
+                event.model_dump_json().encode(),
+                headers={"Nats-Msg-Id": f"copy-{event.event_id}"},
+            )
+        await eventually(lambda: at(last + 4), within=30)
+    finally:
+        await instance.runtime.stop()
+    assert instance.applied == len(stream) + 2 + 1  # the audit's copy is applied, and stale
+    projection_url = new_pg_database()
+    projection = await Projection(projection_url).create()
+    await projection.feed([*stream, rating, audit])
+    await projection.engine.dispose()
+    assert await figures(pg_url) == await figures(projection_url)
 
 
 async def test_by_partition_on_sqlite_gives_what_the_inbox_gives(

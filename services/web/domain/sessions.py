@@ -95,6 +95,10 @@ HOMES: dict[str, str] = {
     Role.CITY.value: "/city",
 }
 
+#: The pages of the ward's chairman and vice-chairmen: the figures, the alerts, the "+" reviews,
+#: the classification, the units' periodic reviews and the initiatives.
+WARD_LEADERS_PAGES = ("board", "alerts", "review", "classification", "reviews", "initiatives")
+
 #: The leaders' pages each role is offered in the bar (issue 16), besides their home.
 NAVIGATION: dict[str, tuple[str, ...]] = {
     Role.UNIT_HEAD.value: (
@@ -109,23 +113,8 @@ NAVIGATION: dict[str, tuple[str, ...]] = {
     ),
     Role.STAFF.value: ("plus", "actions", "initiatives", "campaigns"),
     Role.AUDITOR.value: ("campaigns", "initiatives"),
-    Role.VICE_CHAIRMAN.value: (
-        "board",
-        "alerts",
-        "review",
-        "classification",
-        "reviews",
-        "initiatives",
-    ),
-    Role.CHAIRMAN.value: (
-        "board",
-        "alerts",
-        "review",
-        "classification",
-        "reviews",
-        "initiatives",
-        "campaigns",
-    ),
+    Role.VICE_CHAIRMAN.value: WARD_LEADERS_PAGES,
+    Role.CHAIRMAN.value: (*WARD_LEADERS_PAGES, "campaigns"),  # the chairman launches campaigns
     Role.ADMIN.value: (
         "board",
         "alerts",

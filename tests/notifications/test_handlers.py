@@ -14,9 +14,16 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from contracts.envelope import Event
-from contracts.events import AlertData, parse_event
-from services.notifications.adapters.tables import deliveries, metadata, plumbing
+from contracts.common import Text
+from contracts.envelope import SYSTEM, Event
+from contracts.events import (
+    AlertData,
+    PeriodReportIssued,
+    PeriodReportIssuedData,
+    ReportFile,
+    parse_event,
+)
+from services.notifications.adapters.tables import deliveries, metadata, plumbing, report_mails
 from services.notifications.bootstrap import policy_of
 from services.notifications.handlers import intake
 from services.notifications.handlers.context import Context
@@ -26,6 +33,7 @@ from services.runtime.clock import FrozenClock
 from services.runtime.consumer import RetryLater
 from services.runtime.db import SessionFactory, transaction
 from services.runtime.uow import UnitOfWork, in_memory
+from tests.conftest import WARD
 from tests.notifications.harness import local, low_score, org_chart
 
 #: The service's default numbers: two working days before an alert goes up, quiet hours 7-17:30.
@@ -119,3 +127,34 @@ async def test_an_alert_left_alone_two_working_days_goes_one_level_up(
     assert await told(sessions) == [("raised", "p010", 0), ("escalated", "p002", 1)]
     # Once up, it does not go up again at the same moment.
     assert await run_step(sessions, local(2026, 3, 13, 0, 2), escalate_due) == 0
+
+
+def report_issued(period: str = "2026-02") -> PeriodReportIssued:
+    data = PeriodReportIssuedData(
+        period=period,
+        title=Text(vi="Báo cáo kết quả thực hiện mô hình 5S+ tháng 02/2026", en="Report"),
+        files=(
+            ReportFile(
+                name=f"bao-cao-5s-{period}.pdf", media_type="application/pdf", content=b"%PDF-1.7"
+            ),
+        ),
+    )
+    return PeriodReportIssued(ward=WARD, occurred_at=TUESDAY, actor=SYSTEM, data=data)
+
+
+async def test_a_report_issued_queues_one_mail_per_member_of_the_committee_once(
+    sessions: SessionFactory,
+) -> None:
+    # Issued on a Friday evening: it waits for 07:00 on the next working day, Monday.
+    friday_evening = local(2026, 3, 13, 19)
+    issued = report_issued()
+    await feed(sessions, friday_evening, org_chart(), issued)
+    await feed(sessions, friday_evening, issued, report_issued())  # again; and issued again
+    async with sessions() as session:
+        rows = (await session.execute(select(report_mails))).all()
+    assert sorted((r.recipient_id, r.status) for r in rows) == [
+        ("p001", "pending"),
+        ("p002", "pending"),
+    ]  # the chairman and the vice-chairman of the ward's chart, once each
+    assert {r.send_after for r in rows} == {local(2026, 3, 16, 7)}
+    assert await queued(sessions) == 0  # not an alert: nothing in the alerts' deliveries

@@ -8,9 +8,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -23,7 +21,7 @@ from services.assessment.settings import SHIPPED_CALENDAR_DIR
 from services.runtime.db import create_engine, session_factory
 from services.runtime.migrations import upgrade
 from tests.support.keys import session_keys
-from tools.processes import ROOT
+from tests.support.terminal import in_a_terminal
 
 pytestmark = [pytest.mark.slow]
 
@@ -32,7 +30,6 @@ DEMO_CHART = SHIPPED_CALENDAR_DIR.parent / "demo" / "org_chart.csv"
 STAFF = 4000
 #: A line of the bar: what, done/total, elapsed, then "ETA" and the time left (h:mm:ss).
 PROGRESS = re.compile(r"org chart: storing people.*?(\d+)/(\d+)\s+\S+\s+ETA\s+(\d+:\d\d:\d\d)")
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def large_chart(path: Path) -> int:
@@ -62,33 +59,6 @@ def large_chart(path: Path) -> int:
     return len(lines) + STAFF
 
 
-def in_a_terminal(command: list[str], env: dict[str, str]) -> tuple[int, str, str]:
-    """Run ``command`` with its stderr on a pseudo-terminal; (exit code, stdout, what the
-    terminal showed without its control sequences)."""
-    controller, terminal = os.openpty()
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=terminal,
-        stdin=subprocess.DEVNULL,
-    )
-    os.close(terminal)
-    shown = bytearray()
-    while True:
-        try:
-            chunk = os.read(controller, 65536)
-        except OSError:  # the terminal's other end closed: the process is done with it
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(controller)
-    stdout, _ = process.communicate(timeout=300)
-    return process.returncode, stdout.decode(), ANSI.sub(" ", shown.decode(errors="replace"))
-
-
 async def test_an_import_of_thousands_of_people_shows_progress_with_the_time_left(
     tmp_path: Path,
 ) -> None:
@@ -97,15 +67,10 @@ async def test_an_import_of_thousands_of_people_shows_progress_with_the_time_lef
     chart = tmp_path / "org chart.csv"
     total = large_chart(chart)
     env = {
-        **os.environ,
         **session_keys().env(),
         "WARD5S_ASSESSMENT_DATABASE_URL": url,
         "WARD5S_ENVIRONMENT": "test",
-        "TERM": "xterm-256color",
-        "COLUMNS": "140",
     }
-    env.pop("FORCE_COLOR", None)
-    env.pop("TTY_COMPATIBLE", None)
     code, stdout, shown = await asyncio.to_thread(
         in_a_terminal,
         [

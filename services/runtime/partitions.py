@@ -242,7 +242,7 @@ class PartitionedConsumer:
                     subscription = None
                 delivered = self.decode(messages)
                 if in_flight is not None:
-                    whole = await in_flight
+                    whole = await self._outcome(ward, in_flight)
                     in_flight = None
                     if not whole:  # what was fetched meanwhile is not trusted either
                         if subscription is not None:
@@ -257,6 +257,17 @@ class PartitionedConsumer:
                     await asyncio.shield(in_flight)
             if subscription is not None:
                 await self._drop(subscription)
+
+    async def _outcome(self, ward: str, in_flight: asyncio.Task[bool]) -> bool:
+        """Whether the batch in flight left the partition at its mark with nothing else to
+        redo; shielded, so that a stop lets it commit and ack rather than cut it midway."""
+        try:
+            return await asyncio.shield(in_flight)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # its own handling failed (the bus, say): start again from the mark
+            log.warning("partition %s: a batch failed", ward, exc_info=True)
+            return False
 
     async def _drop(self, subscription: Any) -> None:
         with contextlib.suppress(Exception):

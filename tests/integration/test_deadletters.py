@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -26,11 +27,14 @@ from services.runtime.consumer import ConsumerSpec, EventConsumer
 from services.runtime.settings import ServiceSettings
 from tests.integration.test_delivery import Database
 from tests.support.http import eventually
+from tests.support.terminal import in_a_terminal
 from tools.processes import ROOT
 
 pytestmark = [pytest.mark.nats]
 
 SERVICE = "scoring"  # the dead letters are the service's whose command lists them
+#: The replay's progress bar at its end: 4 of 4 letters, elapsed, and the time left.
+REPLAY_BAR = re.compile(r"replaying dead letters.*?4/4\s+\S+\s+ETA\s+\d+:\d\d:\d\d")
 
 
 def closed(month: int) -> PeriodClosed:
@@ -110,11 +114,17 @@ async def test_replayed_dead_letters_are_applied_once_and_a_second_replay_does_n
         assert "ValueError" in shown.stdout and '"period": "2026-02"' in shown.stdout
 
         failing.failing.clear()  # the defect is mended
-        replayed = await asyncio.to_thread(cli, nats_server.url, "replay", "--all")
+        # In a terminal, as an operator runs it: a bar of the letters replayed, with the time left.
+        code, out, drawn = await asyncio.to_thread(
+            in_a_terminal,
+            [sys.executable, "-m", f"services.{SERVICE}", "deadletters", "replay", "--all"],
+            {"WARD5S_NATS_URL": nats_server.url, "WARD5S_ENVIRONMENT": "test"},
+        )
         # Within the stream's duplicate window of the originals, yet not dropped as copies.
-        assert "replayed 2, still refused 2" in replayed.stdout, replayed.stdout
-        assert replayed.returncode == 1  # the malformed ones are still refused, and say so
-        assert "still refused (malformed" in replayed.stdout
+        assert "replayed 2, still refused 2" in out, (out, drawn)
+        assert code == 1  # the malformed ones are still refused, and say so
+        assert "still refused (malformed" in out
+        assert REPLAY_BAR.search(drawn), drawn
 
         async def all_applied() -> bool:
             return sum(failing.applied.values()) == 5

@@ -106,16 +106,30 @@ LAYERS = (
 )
 
 
-OTHER = "built-ins and the standard library (dict, isinstance, Fraction, uuid…)"
+OTHER = "built-ins and the standard library called from none of the above"
+
+
+def layer_of(key: tuple[str, int, str]) -> str:
+    """The :data:`LAYERS` label of a profiled function, :data:`OTHER` if in none."""
+    where = f"{key[0]}:{key[2]}"
+    return next((label for label, marks in LAYERS if any(m in where for m in marks)), OTHER)
 
 
 def by_layer(stats: dict[Any, Any], events: int) -> dict[str, float]:
-    """Self time per event (µs) by :data:`LAYERS`, and what is in none of them."""
+    """Self time per event (µs) by :data:`LAYERS`. A built-in's or the standard library's
+    (``dict.get``, ``isinstance``, ``Fraction``) counts in the layer of the functions that
+    called it, shared out by what each call took; only what is called from none of them is
+    left in :data:`OTHER`."""
     found = dict.fromkeys([label for label, _ in LAYERS] + [OTHER], 0.0)
-    for (path, _, function), (_, _, own, _, _) in stats.items():
-        where = f"{path}:{function}"
-        label = next((label for label, marks in LAYERS if any(m in where for m in marks)), OTHER)
-        found[label] += own / events * 1e6
+    for key, (_, _, own, _, callers) in stats.items():
+        label = layer_of(key)
+        if label != OTHER or not callers:
+            found[label] += own / events * 1e6
+            continue
+        shares = {caller: edge[2] for caller, edge in callers.items()}
+        total = sum(shares.values()) or 1.0
+        for caller, share in shares.items():
+            found[layer_of(caller)] += own * share / total / events * 1e6
     return found
 
 

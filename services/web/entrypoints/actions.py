@@ -17,7 +17,7 @@ from contracts.common import LOCAL_TZ
 from contracts.roles import PERSON_ROLES, Role
 from services.web.adapters.upstream import refusal_of
 from services.web.domain.sessions import WebSession
-from services.web.entrypoints.deps import call_as, page, require, web_of
+from services.web.entrypoints.deps import call_as, page, read_as, require, web_of
 from services.web.views import board as figures
 from services.web.views import pages as part1
 
@@ -44,11 +44,9 @@ async def _actions_page(
 ) -> HTMLResponse:
     session = await require(request, PEOPLE)
     web, lang = web_of(request), web_of(request).cookies.lang(request)
-    listed = await web.upstream.read(
-        "assessment", "/v1/corrective-actions", session.access, lang, status="open"
-    )
-    units = await web.upstream.read("assessment", "/v1/units", session.access, lang)
-    catalog = await web.upstream.read("assessment", "/v1/catalog", session.access, lang)
+    listed = await read_as(request, session, "assessment", "/v1/corrective-actions", status="open")
+    units = await read_as(request, session, "assessment", "/v1/units")
+    catalog = await read_as(request, session, "assessment", "/v1/catalog")
     names = {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in units["units"]}
     texts = {
         item.code: item.text

@@ -20,7 +20,7 @@ from contracts.labels import LEVEL_LABELS
 from contracts.roles import Role
 from services.web.domain.sessions import WebSession
 from services.web.domain.texts import month_label, text
-from services.web.entrypoints.deps import call_as, page, require, web_of
+from services.web.entrypoints.deps import call_as, page, read_as, require, web_of
 from services.web.views import board as models
 
 router = APIRouter(include_in_schema=False)
@@ -56,12 +56,10 @@ async def _board(
     periods = models.board_periods(now)
     period = period or periods[0]
     listed, ranked, programme, open_actions = await asyncio.gather(
-        web.upstream.read("assessment", "/v1/units", session.access, lang),
-        web.upstream.read("scoring", "/v1/rankings", session.access, lang, period=period),
+        read_as(request, session, "assessment", "/v1/units"),
+        read_as(request, session, "scoring", "/v1/rankings", period=period),
         _programme(request, session, period),
-        web.upstream.read(
-            "assessment", "/v1/corrective-actions", session.access, lang, status="open"
-        ),
+        read_as(request, session, "assessment", "/v1/corrective-actions", status="open"),
     )
     names = {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in listed["units"]}
     ranked_ids = [row["unit_id"] for row in ranked["units"]]
@@ -130,11 +128,11 @@ async def _programme(
 ) -> dict[str, dict[str, int]]:
     """Per unit, the initiatives proposed and adopted and the citizens' call-backs open and
     done in ``period`` (a rolling window: the sum of its months), as assessment counts them."""
-    web, lang = web_of(request), web_of(request).cookies.lang(request)
+    web = web_of(request)
     keys = models.calendar_keys(period, web.clock.now())
     answers = await asyncio.gather(
         *(
-            web.upstream.read("assessment", path, session.access, lang, period=key)
+            read_as(request, session, "assessment", path, period=key)
             for path in ("/v1/initiatives/counts", "/v1/citizen-follow-ups/counts")
             for key in keys
         )
@@ -180,17 +178,16 @@ async def explain_page(
     behind its P (whose, which month, which revision) with P's points of the maximum, the
     citizens' ratings per level and the satisfied share's numerator and denominator."""
     session = await require(request, READERS)
-    web, lang = web_of(request), web_of(request).cookies.lang(request)
-    figures = await web.upstream.read(
-        "scoring", f"/v1/units/{unit}/scores", session.access, lang, period=period, explain="true"
-    )
+    lang = web_of(request).cookies.lang(request)
+    path = f"/v1/units/{unit}/scores"
+    figures = await read_as(request, session, "scoring", path, period=period, explain="true")
     audits = await asyncio.gather(
         *(
-            web.upstream.read("assessment", f"/v1/audits/{a['audit_id']}", session.access, lang)
+            read_as(request, session, "assessment", f"/v1/audits/{a['audit_id']}")
             for a in figures["explain"]["audits"]
         )
     )
-    listed = await web.upstream.read("assessment", "/v1/units", session.access, lang)
+    listed = await read_as(request, session, "assessment", "/v1/units")
     names = {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in listed["units"]}
     reviews = figures["explain"].get("reviews", [])
     people = await _people_named(request, session, {r["month"] for r in reviews})
@@ -219,10 +216,9 @@ async def explain_page(
 async def _people_named(request: Request, session: WebSession, months: set[str]) -> dict[str, str]:
     """The names of the people whose "+" reviews a unit's P counts, from the months'
     self-assessments the caller may see (an id stays where none is seen)."""
-    web, lang = web_of(request), web_of(request).cookies.lang(request)
     found = await asyncio.gather(
         *(
-            web.upstream.read("assessment", "/v1/self-assessments", session.access, lang, period=m)
+            read_as(request, session, "assessment", "/v1/self-assessments", period=m)
             for m in sorted(months)
         )
     )

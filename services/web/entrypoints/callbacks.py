@@ -15,7 +15,7 @@ from contracts.common import LOCAL_TZ
 from contracts.labels import LEVEL_LABELS
 from contracts.roles import Role
 from services.web.domain.sessions import WebSession
-from services.web.entrypoints.deps import page, require, web_of
+from services.web.entrypoints.deps import page, read_as, require, web_of
 from services.web.entrypoints.programme import form_state, send, unit_names
 from services.web.views import leaders as models
 
@@ -29,7 +29,7 @@ async def _callbacks_page(
 ) -> HTMLResponse:
     session = await require(request, READERS)
     web, lang = web_of(request), web_of(request).cookies.lang(request)
-    listed = await web.upstream.read("assessment", "/v1/citizen-follow-ups", session.access, lang)
+    listed = await read_as(request, session, "assessment", "/v1/citizen-follow-ups")
     names = await unit_names(request, session)
     today = web.clock.now().astimezone(LOCAL_TZ).date().isoformat()
     rows = [

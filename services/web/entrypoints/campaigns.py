@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from contracts.common import LOCAL_TZ
 from contracts.roles import PERSON_ROLES, Role
 from services.web.domain.sessions import WebSession
-from services.web.entrypoints.deps import page, require, web_of
+from services.web.entrypoints.deps import page, read_as, require, web_of
 from services.web.entrypoints.programme import form_state, send
 from services.web.views import board
 from services.web.views import pages as part1
@@ -32,8 +32,8 @@ async def _campaigns_page(
 ) -> HTMLResponse:
     session = await require(request, PEOPLE)
     web, lang = web_of(request), web_of(request).cookies.lang(request)
-    listed = await web.upstream.read("assessment", "/v1/campaigns", session.access, lang)
-    units = (await web.upstream.read("assessment", "/v1/units", session.access, lang))["units"]
+    listed = await read_as(request, session, "assessment", "/v1/campaigns")
+    units = (await read_as(request, session, "assessment", "/v1/units"))["units"]
     names = {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in units}
     today = web.clock.now().astimezone(LOCAL_TZ).date().isoformat()
     campaigns = [

@@ -16,7 +16,7 @@ from contracts.events import ClassificationStatus
 from contracts.labels import BAND_LABELS, STATUS_LABELS
 from contracts.roles import Role
 from services.web.domain.sessions import WebSession
-from services.web.entrypoints.deps import page, require, web_of
+from services.web.entrypoints.deps import page, read_as, require, web_of
 from services.web.entrypoints.devices import PastedSignIn, add_pasted_sign_in, answered
 from services.web.views import board as models
 
@@ -49,9 +49,7 @@ async def city_page(
     web, lang = web_of(request), web_of(request).cookies.lang(request)
     periods = models.board_periods(web.clock.now())
     period = period or periods[0]
-    wards = await web.upstream.read(
-        "scoring", "/v1/wards/rankings", session.access, lang, period=period
-    )
+    wards = await read_as(request, session, "scoring", "/v1/wards/rankings", period=period)
     bands = [(band, label.pick(lang)) for band, label in BAND_LABELS.items()]
     waiting: tuple[ClassificationStatus, ...] = ("pending_decision", "not_classified")
     states = [(state, STATUS_LABELS[state].pick(lang)) for state in waiting]

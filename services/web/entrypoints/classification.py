@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from contracts.labels import BAND_LABELS
 from contracts.roles import Role
 from services.web.adapters.upstream import refusal_of
-from services.web.entrypoints.deps import call_as, page, require, web_of
+from services.web.entrypoints.deps import call_as, page, read_as, require, web_of
 from services.web.views import board
 from services.web.views import leaders as models
 
@@ -35,9 +35,7 @@ async def _classification_page(
     web, lang = web_of(request), web_of(request).cookies.lang(request)
     periods = models.classification_periods(web.clock.now())
     period = period or periods[0]
-    table = await web.upstream.read(
-        "scoring", "/v1/classification", session.access, lang, period=period
-    )
+    table = await read_as(request, session, "scoring", "/v1/classification", period=period)
     rows = models.classification_rows(table, lang)
     return page(
         request,

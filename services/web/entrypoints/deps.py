@@ -90,6 +90,18 @@ async def call_as(
     return await web.upstream.call(service, method, path, token=token, lang=lang, **sent)
 
 
+async def read_as(
+    request: Request, session: WebSession, service: str, path: str, **params: Any
+) -> Any:
+    """A JSON read of ``service``'s ``path`` on the caller's behalf (``session``'s token, the
+    page's language); the service's refusal raised as the same refusal here
+    (:meth:`Upstream.read`), so a page says what the service said."""
+    web = web_of(request)
+    return await web.upstream.read(
+        service, path, session.access, web.cookies.lang(request), **params
+    )
+
+
 def page(
     request: Request,
     template: str,

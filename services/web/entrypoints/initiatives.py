@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from contracts.labels import INITIATIVE_STATUS_LABELS
 from contracts.roles import PERSON_ROLES, Role
 from services.web.domain.sessions import WebSession
-from services.web.entrypoints.deps import page, require, web_of
+from services.web.entrypoints.deps import page, read_as, require, web_of
 from services.web.entrypoints.programme import form_state, send, unit_names
 from services.web.views import leaders as models
 
@@ -33,8 +33,8 @@ async def _initiatives_page(
     request: Request, form: Any = None, error: str | None = None, status: int = 200
 ) -> HTMLResponse:
     session = await require(request, PEOPLE)
-    web, lang = web_of(request), web_of(request).cookies.lang(request)
-    listed = await web.upstream.read("assessment", "/v1/initiatives", session.access, lang)
+    lang = web_of(request).cookies.lang(request)
+    listed = await read_as(request, session, "assessment", "/v1/initiatives")
     names = await unit_names(request, session)
     shown = [
         {

@@ -25,7 +25,7 @@ from services.web.entrypoints import (
     initiatives,
     programme,
 )
-from services.web.entrypoints.deps import call_as, page, require, web_of
+from services.web.entrypoints.deps import call_as, page, read_as, require, web_of
 from services.web.views import leaders as models
 from services.web.views import pages as part1
 
@@ -68,16 +68,16 @@ async def _review_page(
     now = web.clock.now()
     months = part1.recent_months(now)
     period = period or months[0]
-    catalog = await web.upstream.read("assessment", "/v1/catalog", session.access, lang)
-    listed = await web.upstream.read(
+    catalog = await read_as(request, session, "assessment", "/v1/catalog")
+    listed = await read_as(
+        request,
+        session,
         "assessment",
         "/v1/self-assessments",
-        session.access,
-        lang,
         period=period,
         status="submitted",
     )
-    units = await web.upstream.read("assessment", "/v1/units", session.access, lang)
+    units = await read_as(request, session, "assessment", "/v1/units")
     names = {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in units["units"]}
     queue = models.review_queue(
         listed["self_assessments"], session.subject, now.astimezone(LOCAL_TZ).date()
@@ -136,8 +136,8 @@ async def review(request: Request, self_assessment_id: uuid.UUID) -> Response:
 
 
 async def _inbox(request: Request, session: WebSession) -> dict[str, Any]:
-    web, lang = web_of(request), web_of(request).cookies.lang(request)
-    listed = await web.upstream.read("notifications", "/v1/alerts", session.access, lang)
+    web = web_of(request)
+    listed = await read_as(request, session, "notifications", "/v1/alerts")
     return {"groups": models.alert_groups(listed["alerts"], web.clock.now())}
 
 

@@ -16,7 +16,7 @@ from contracts.roles import PERSON_ROLES, Role
 from services.runtime.refusals import Kind, Refusal
 from services.web.adapters.upstream import refusal_of
 from services.web.domain.sessions import WebSession, home_of
-from services.web.entrypoints.deps import call_as, current_session, page, require, web_of
+from services.web.entrypoints.deps import call_as, current_session, page, read_as, require, web_of
 from services.web.handlers import sessions
 from services.web.views import pages as models
 
@@ -125,10 +125,10 @@ async def nothing_here(request: Request) -> HTMLResponse:
 @router.get("/audit")
 async def audit_page(request: Request) -> HTMLResponse:
     session = await require(request, {Role.AUDITOR.value})
-    web, lang = web_of(request), web_of(request).cookies.lang(request)
+    lang = web_of(request).cookies.lang(request)
     catalog, units, months = await asyncio.gather(  # three reads at once, not one after another
-        web.upstream.read("assessment", "/v1/catalog", session.access, lang),
-        web.upstream.read("assessment", "/v1/units", session.access, lang),
+        read_as(request, session, "assessment", "/v1/catalog"),
+        read_as(request, session, "assessment", "/v1/units"),
         open_months(request, session),
     )
     return page(
@@ -146,10 +146,7 @@ async def audit_page(request: Request) -> HTMLResponse:
 async def open_months(request: Request, session: WebSession) -> list[str]:
     """The months that take submissions now, newest first (assessment's ``GET /v1/periods``):
     the pages offer no other and say so before sending for a closed one."""
-    web = web_of(request)
-    listed = await web.upstream.read(
-        "assessment", "/v1/periods", session.access, web.cookies.lang(request)
-    )
+    listed = await read_as(request, session, "assessment", "/v1/periods")
     return [month["period"] for month in listed["months"] if month["open"]]
 
 
@@ -161,8 +158,8 @@ async def rating_screen(
 ) -> HTMLResponse:
     """The citizen's rating screen of ``device``'s unit (a kiosk's, or a QR link's), whose
     ratings go to ``post_to``; ``shown``: the session the bar shows (none on a QR page)."""
-    web, lang = web_of(request), web_of(request).cookies.lang(request)
-    units = await web.upstream.read("assessment", "/v1/units", device.access, lang)
+    lang = web_of(request).cookies.lang(request)
+    units = await read_as(request, device, "assessment", "/v1/units")
     unit = next((u for u in units["units"] if u["unit_id"] == device.unit), None)
     name = unit["name_en" if lang == "en" else "name_vi"] if unit else ""
     return page(
@@ -203,10 +200,8 @@ async def _plus_page(
     web, lang = web_of(request), web_of(request).cookies.lang(request)
     months = await open_months(request, session)
     period = period or (months[0] if months else models.recent_months(web.clock.now())[0])
-    catalog = await web.upstream.read("assessment", "/v1/catalog", session.access, lang)
-    listed = await web.upstream.read(
-        "assessment", "/v1/self-assessments", session.access, lang, period=period
-    )
+    catalog = await read_as(request, session, "assessment", "/v1/catalog")
+    listed = await read_as(request, session, "assessment", "/v1/self-assessments", period=period)
     mine = [row for row in listed["self_assessments"] if row["person_id"] == session.subject]
     current: dict[str, Any] | None = mine[-1] if mine else None
     plus = models.pillars(catalog, lang, plus=True)

@@ -19,7 +19,7 @@ from contracts.roles import Role
 from services.web.adapters.upstream import refusal_of
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.classification import PERIOD
-from services.web.entrypoints.deps import call_as, page, require, web_of
+from services.web.entrypoints.deps import call_as, page, read_as, require, web_of
 from services.web.views import board
 from services.web.views import leaders as models
 
@@ -35,7 +35,7 @@ async def unit_names(request: Request, session: WebSession) -> dict[str, str]:
     """The ward's units' names in the page's language, by unit id (assessment's ``/v1/units``)."""
     web = web_of(request)
     lang = web.cookies.lang(request)
-    units = await web.upstream.read("assessment", "/v1/units", session.access, lang)
+    units = await read_as(request, session, "assessment", "/v1/units")
     return {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in units["units"]}
 
 
@@ -53,9 +53,7 @@ async def unit_people(request: Request, session: WebSession) -> list[dict[str, A
     ``/v1/people``, judged by their seat now); none for anyone else."""
     if session.role not in UNIT_LEADERS:
         return []
-    web = web_of(request)
-    lang = web.cookies.lang(request)
-    listed = await web.upstream.read("assessment", "/v1/people", session.access, lang)
+    listed = await read_as(request, session, "assessment", "/v1/people")
     return list(listed["people"])
 
 
@@ -74,9 +72,7 @@ async def _reviews_page(
     web, lang = web_of(request), web_of(request).cookies.lang(request)
     periods = models.classification_periods(web.clock.now())
     period = period or periods[1]  # last month: the one a unit reviews now
-    listed = await web.upstream.read(
-        "assessment", "/v1/reviews", session.access, lang, period=period
-    )
+    listed = await read_as(request, session, "assessment", "/v1/reviews", period=period)
     names = await unit_names(request, session)
     people = await unit_people(request, session)
     named = person_names(session, people)

@@ -374,6 +374,50 @@ async def test_a_replayed_dead_letter_is_applied_once_by_partition(
     assert await figures(pg_url) == await figures(projection_url)
 
 
+async def test_switching_from_the_inbox_to_partitions_and_back_changes_no_figure(
+    nats_client, nats_server, pg_url
+) -> None:
+    """A deployment that has applied by the inbox switches to partitions (every ward from its
+    first event: an audit is stale by its revision, every other kind finds its inbox row), and
+    back (the inbox's durable goes on from where it was: the events applied meanwhile by
+    partition are stale audits or claimed in the inbox too)."""
+    stream = two_wards()
+    js = nats_client.jetstream()
+    await publish(nats_client, stream[:100])
+    inbox = Instance(inbox_mode(nats_server.url, pg_url))
+    await inbox.runtime.start()
+    try:
+        await eventually(lambda: _inbox_is(inbox, 100), within=60)
+    finally:
+        await inbox.runtime.stop()
+    before = await figures(pg_url)
+    instance = Partitioned(partitioned(nats_server.url, pg_url))
+    await instance.runtime.start()
+    try:
+        await caught_up([instance], js)
+        assert await figures(pg_url) == before, "the first 100 again change nothing"
+        await publish(nats_client, stream[100:])
+        await caught_up([instance], js)
+    finally:
+        await instance.runtime.stop()
+    after = await figures(pg_url)
+    await publish(nats_client, stream[:10])  # (dropped by the duplicate window)
+    back = Instance(inbox_mode(nats_server.url, pg_url))
+    await back.runtime.start()
+    try:
+        await eventually(lambda: _drained(js), within=60)
+    finally:
+        await back.runtime.stop()
+    assert await figures(pg_url) == after
+    # Of what the inbox's durable had not seen, only the audits are applied again (stale).
+    assert back.applied == sum(1 for e in stream[100:] if not bootstrap.needs_inbox(e))
+
+
+async def _drained(js: Any) -> bool:
+    info = await js.consumer_info(ASSESSMENT.name, CONSUMER)
+    return info.num_pending + info.num_ack_pending == 0
+
+
 async def test_by_partition_on_sqlite_gives_what_the_inbox_gives(
     nats_client, nats_server, new_pg_database, tmp_path
 ) -> None:

@@ -31,6 +31,12 @@ from tools.demo import audit_body
 from tools.processes import NatsServer, ServiceProcess, free_port, wait_until_ready
 
 WARD = "binh-dong"
+#: Rating codes for each kiosk's unit, as a share of a run's submissions: more than a unit's
+#: kiosks rate (ratings are a fifth to a third of the mix, ``Generator.step``, shared among the
+#: units, one of which has two kiosks).
+RATINGS_SHARE = 0.20
+#: Rating codes the API issues at most per request.
+CODES_PER_REQUEST = 100
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,8 @@ class Ledger:
     task_results: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     closes: set[str] = field(default_factory=set)
     refused: Counter[str] = field(default_factory=Counter)
+    #: Steps that sent nothing (no code left, no head to review), by kind.
+    skipped: Counter[str] = field(default_factory=Counter)
     through_intake: int = 0
 
     @property
@@ -155,20 +163,23 @@ class Generator:
         return self.rng.choice(people)
 
     async def prepare(self, client: Client_, count: int) -> None:
-        """Single-use rating codes for the kiosks' units: a rating with one is counted whatever
-        the kiosk's pace, so every accepted rating is in the figures."""
+        """Single-use rating codes for the kiosks' units, as many as a run of ``count``
+        submissions may rate at one unit: a rating with one is counted whatever the kiosk's
+        pace, so every accepted rating is in the figures."""
         admin = self.one("admin")["token"]
         for kiosk in self.by_role["kiosk"]:
             unit = kiosk["unit_id"]
             if unit in self.codes:
                 continue
-            status, answer = await client.post(
-                f"{self.urls['assessment']}/v1/rating-codes",
-                admin,
-                {"unit_id": unit, "count": min(count, 100)},
-            )
-            assert status == 201, answer
-            self.codes[unit] = list(answer["codes"])
+            self.codes[unit] = []
+            while len(self.codes[unit]) < count * RATINGS_SHARE:
+                status, answer = await client.post(
+                    f"{self.urls['assessment']}/v1/rating-codes",
+                    admin,
+                    {"unit_id": unit, "count": CODES_PER_REQUEST},
+                )
+                assert status == 201, answer
+                self.codes[unit] += answer["codes"]
 
     async def step(self, client: Client_, n: int, total: int, period: str) -> None:
         ledger, rng = self.ledger, self.rng
@@ -241,6 +252,7 @@ class Generator:
             sa = rng.choice(sorted(set(self.submitted) - ledger.reviews))
             heads = [t for t in self.by_role["unit_head"] if t["unit_id"] == self.submitted[sa]]
             if not heads:
+                self.ledger.skipped["review"] += 1
                 return
             status, answer = await client.post(
                 f"{self.urls['assessment']}/v1/self-assessments/{sa}/review",
@@ -254,6 +266,7 @@ class Generator:
             kiosk = self.one("kiosk")
             unit = kiosk["unit_id"]
             if not self.codes.get(unit):
+                self.ledger.skipped["feedback"] += 1
                 return
             body = {"unit_id": unit, "level": rng.randint(1, 5), "code": self.codes[unit].pop()}
             if rng.random() < 0.5:

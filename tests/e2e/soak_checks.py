@@ -84,6 +84,10 @@ class Report:
                 "submissions accepted (of them via NATS intake)",
                 f"{self.ledger.accepted} ({self.ledger.through_intake})",
             ),
+            (
+                "refused by the rules (4xx), not sent",
+                f"{sum(self.ledger.refused.values())}, {sum(self.ledger.skipped.values())}",
+            ),
             ("events on the ASSESSMENT stream", str(self.events)),
             ("lost (accepted, not in the facts)", str(len(self.lost))),
             ("duplicated (facts twice)", str(len(self.duplicated))),

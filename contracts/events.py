@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import AwareDatetime, ConfigDict, Field, TypeAdapter
+from pydantic import AwareDatetime, Field, TypeAdapter
 
 from contracts.common import Contract, EntityId, Text
 from contracts.envelope import Event
@@ -520,31 +520,48 @@ ReportMediaType = Literal[
 
 
 class ReportFile(Contract):
-    # Bytes travel as base64 in JSON, and are bytes in Python on both sides.
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", ser_json_bytes="base64", val_json_bytes="base64"
-    )
+    """One file of a period report, kept in the ``REPORTS`` object store bucket
+    (``contracts.streams.REPORTS``): the event names it, the bucket holds it, so the stream
+    carries facts, not files."""
 
     #: The file's name as the committee's mail attaches it ("bao-cao-5s-2026-10.pdf").
     name: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z0-9.-]+$")]
     media_type: ReportMediaType
-    #: The file itself (base64 in JSON): a report is tens of kilobytes, well within a message.
-    content: bytes
+    #: The object in the bucket: ``<ward>/<period>/<sha256>.<pdf|xlsx>`` (named by its content,
+    #: so two instances storing one file store the same object).
+    object_name: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_./-]+$")]
+    #: Its length in bytes.
+    size: Annotated[int, Field(ge=1)]
+    #: Its SHA-256, lowercase hex: the reader checks the bytes it fetched against it.
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
 class PeriodReportIssuedData(Contract):
     """The period report of a month, quarter or year, made once its figures are final (scoring
     has folded the period's close), for notifications to e-mail to the ward committee. Unit
-    figures only: no person is named in it."""
+    figures only: no person is named in it. Revision 1 is the first report; a later revision
+    is the corrected report of a period reopened and closed again whose figures changed
+    (assessment's README, "The period report")."""
 
     #: ``YYYY-MM``, ``YYYY-Qn`` or ``YYYY``.
     period: str
     title: Text
     files: tuple[ReportFile, ...]
+    #: 1 for the report first issued, 2 and on for each corrected one (báo cáo điều chỉnh).
+    revision: Annotated[int, Field(ge=1)] = 1
+
+    @property
+    def corrected(self) -> bool:
+        return self.revision > 1
 
 
 class PeriodReportIssued(AssessmentEvent):
+    """Version 2: the files are named in the ``REPORTS`` bucket with their size and digest
+    (version 1 carried them inline and is no longer read: dead-lettered with its reason)."""
+
+    readable_versions: ClassVar[frozenset[int]] = frozenset({2})
     type: Literal["assessment.report.issued"] = "assessment.report.issued"
+    schema_version: int = 2
     data: PeriodReportIssuedData
 
 

@@ -52,4 +52,10 @@ class BucketSpec:
 #: and reads it (its database says who may see it). Kept as long as the audits that cite it.
 EVIDENCE = BucketSpec("EVIDENCE", "Photos cited by audits, by ward: <ward>/<evidence id>")
 
-ALL_BUCKETS: tuple[BucketSpec, ...] = (EVIDENCE,)
+#: The period reports issued to each ward's committee (the PDF and the workbook), one object per
+#: file named ``<ward>/<period>/<sha256>.<pdf|xlsx>``: assessment writes them before it emits
+#: ``assessment.report.issued`` naming them, notifications reads them to attach them (and
+#: checks each against the digest the event gives). Kept as the record of what was sent.
+REPORTS = BucketSpec("REPORTS", "Period reports sent to the committee: <ward>/<period>/<sha256>")
+
+ALL_BUCKETS: tuple[BucketSpec, ...] = (EVIDENCE, REPORTS)

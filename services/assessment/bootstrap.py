@@ -5,11 +5,13 @@ NATS intake, the HTTP app and the background job."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from contracts.envelope import SYSTEM
+from contracts.streams import REPORTS
 from services.assessment.adapters.photo_store import PhotoStore
 from services.assessment.adapters.scoring_figures import ScoringFigures
 from services.assessment.adapters.tables import metadata, plumbing
@@ -32,6 +34,7 @@ from services.assessment.settings import (
 )
 from services.runtime.broker import jetstream
 from services.runtime.clock import SystemClock
+from services.runtime.objects import Bucket
 from services.runtime.refusals import register_messages
 from services.runtime.service import Runtime
 from services.runtime.settings import ServiceSettings
@@ -95,7 +98,12 @@ def build_runtime(config: ServiceSettings | None = None) -> tuple[Runtime, Submi
             housekeeping_forever(units, policy, every_s, keep_keys, runtime.stopping),
             "housekeeping",
         )
-        reporting = Reporting(scoring, config.report_lookback_months)
+        reporting = Reporting(
+            scoring,
+            Bucket(lambda: jetstream(runtime.broker), REPORTS.name),
+            config.report_lookback_months,
+            timedelta(seconds=config.report_settle_s),
+        )
         runtime.spawn(
             reports_forever(units, reporting, config.report_interval_s, runtime.stopping),
             "period reports",

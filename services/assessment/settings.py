@@ -81,6 +81,10 @@ class AssessmentSettings(CommandSettings, SignInMailSettings):
     #: months before the current one a closed month still gets its report mailed.
     report_interval_s: float = 60.0
     report_lookback_months: int = 2
+    #: How long after a month is closed again its unchanged reports are still weighed against
+    #: scoring's figures at each pass, before the close counts as changing nothing (scoring may
+    #: be behind on the reopen and the close): ``domain/period_reports.correction``.
+    report_settle_s: float = 600.0
     #: Where people open the link to set their password (the web pages' page, given ``?secret=``).
     sign_in_url: str = "http://127.0.0.1:8001/v1/auth/password"
     #: How passwords are hashed (``domain.credentials.HASHINGS``): argon2id with RFC 9106's

@@ -5,14 +5,14 @@ HTTP app."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from contracts.streams import ASSESSMENT, SCORING
+from contracts.streams import ASSESSMENT, REPORTS, SCORING
 from contracts.subjects import context_subjects
 from services.notifications.adapters.channels import Mailer
 from services.notifications.adapters.tables import metadata, plumbing
@@ -26,8 +26,10 @@ from services.notifications.handlers.commands import People
 from services.notifications.handlers.sending import Retry, Sender
 from services.notifications.jobs import Scheduler, housekeeping_forever
 from services.notifications.settings import NotificationsSettings, notifications_settings
+from services.runtime.broker import jetstream
 from services.runtime.clock import Clock
 from services.runtime.consumer import ConsumerSpec
+from services.runtime.objects import Bucket
 from services.runtime.refusals import register_messages
 from services.runtime.service import Runtime
 from services.runtime.settings import ServiceSettings, own_settings
@@ -129,7 +131,9 @@ def build_service(config: ServiceSettings | None = None) -> Notifications:
     apply = partial(intake.apply, policy, plumbing.outbox, clock)
     runtime.consume(FACTS, apply)
     runtime.consume(SCORES, apply)
-    scheduler = Scheduler(policy, units, sender_of(config), config.tick_s)
+    reports = Bucket(lambda: jetstream(runtime.broker), REPORTS.name)
+    sender = replace(sender_of(config), reports=reports)
+    scheduler = Scheduler(policy, units, sender, config.tick_s)
 
     async def start_jobs() -> None:
         runtime.spawn(scheduler.run(runtime.stopping), "scheduler")

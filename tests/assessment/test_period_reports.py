@@ -1,9 +1,20 @@
 """Which periods get their report mailed once months close, and who in the ward receives it
-(pure rules, fast tier); the delivery itself is tests/e2e/test_period_report_mail.py."""
+and when a report closed again is corrected (pure rules, fast tier); the delivery itself is
+tests/e2e/test_period_report_mail.py."""
 
 from __future__ import annotations
 
-from services.assessment.domain.period_reports import due_periods, months_needed
+from datetime import UTC, datetime, timedelta
+
+from contracts.common import Text
+from services.assessment.domain.period_reports import (
+    Correction,
+    correction,
+    due_periods,
+    fingerprint,
+    months_needed,
+)
+from services.notifications.domain.mail import Attachment, compose_report
 from services.notifications.domain.rules import committee
 from tests.notifications.harness import PEOPLE
 
@@ -26,3 +37,33 @@ def test_the_committee_is_the_chairman_and_vice_chairmen_unless_the_policy_names
     assert [p.person_id for p in committee(PEOPLE)] == ["p001", "p002"]
     named = committee(PEOPLE, ("p002", "p010", "p999"))
     assert [p.person_id for p in named] == ["p002", "p010"]  # p999 is on no chart
+
+
+def test_a_report_closed_again_is_corrected_only_when_its_official_figures_differ() -> None:
+    row = {"rank": 1, "unit": Text(vi="Văn phòng", en="Office"), "total_percent": 60.0}
+    mailed = fingerprint([row])
+    # The programme's columns move with time (actions overdue as of today): no correction.
+    assert fingerprint([{**row, "actions_overdue": 3, "review": "Đã xác nhận"}]) == mailed
+    amended = fingerprint([{**row, "total_percent": 100.0}])
+    assert amended != mailed
+    closed = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    settle = timedelta(minutes=10)
+    assert correction(mailed, amended, closed, closed, settle) == Correction(True, True)
+    # Unchanged: weighed again while scoring may still be behind, then let be.
+    soon, later = closed + timedelta(minutes=1), closed + timedelta(minutes=10)
+    assert correction(mailed, mailed, closed, soon, settle) == Correction(False, False)
+    assert correction(mailed, mailed, closed, later, settle) == Correction(False, True)
+    # A report issued before fingerprints were kept counts as differing.
+    assert correction(None, mailed, closed, soon, settle).issue
+
+
+def test_a_corrected_report_says_so_in_its_subject_and_first_line() -> None:
+    title = Text(vi="Báo cáo kết quả thực hiện mô hình 5S+ tháng 10/2026", en="5S+ report")
+    files = [Attachment("bao-cao-5s-2026-10.pdf", "application/pdf", b"%PDF")]
+    first = compose_report("Trần Quốc Khải", title, files)
+    assert first.subject == f"[5S+] {title.vi}"
+    assert "điều chỉnh" not in first.text
+    again = compose_report("Trần Quốc Khải", title, files, corrected=True)
+    assert again.subject == f"[5S+] Báo cáo điều chỉnh: {title.vi}"
+    assert again.text.splitlines()[0].startswith("Báo cáo điều chỉnh: kỳ đã được mở lại")
+    assert "<p>Báo cáo điều chỉnh" in again.html and "Corrected report" in again.text

@@ -3,12 +3,15 @@ assessment, scoring and notifications as processes on a nats-server, an SMTP ser
 An administrator closes last month; once scoring gives its figures as final, assessment issues
 the report and notifications mails it, with the PDF and the workbook attached, once to each of
 the chairman and the vice-chairmen, and never again: not after both services restart, not
-when the event is published once more."""
+when the event is published once more. The files travel in the REPORTS bucket, not in the
+event. Reopened, an audit amended and closed again, the corrected report ("Báo cáo điều
+chỉnh") goes once to each; reopened and closed again with nothing changed, nothing goes."""
 
 from __future__ import annotations
 
 import asyncio
 import io
+import json
 from collections.abc import Iterator
 from datetime import datetime, time
 from pathlib import Path
@@ -73,6 +76,7 @@ async def test_a_finalized_month_mails_its_report_once_to_each_member_of_the_com
         "WARD5S_NOTIFICATIONS_CLOCK_START": WORKING_MORNING.isoformat(),
         "WARD5S_NOTIFICATIONS_TICK_S": "0.5",
         "WARD5S_ASSESSMENT_REPORT_INTERVAL_S": "0.5",
+        "WARD5S_ASSESSMENT_REPORT_SETTLE_S": "3",
     }
     stack = Stack(nats_server.url, databases, tmp_path, extra_env=env)
     tokens = {t["person_id"] or t["device_id"]: t["token"] for t in stack.load_demo(tmp_path / "t")}
@@ -84,6 +88,7 @@ async def test_a_finalized_month_mails_its_report_once_to_each_member_of_the_com
         # Last month may be past its close day (closed by its date): reopen it for the audits.
         reopen = f"{assessment}/v1/periods/{month.key}/reopen"
         await api("POST", reopen, admin, json={"reason": "Bổ sung đánh giá"})
+        audits = {}
         for unit, score in (("vp", 3), ("vhxh", 4)):
             sent = await api(
                 "POST",
@@ -92,6 +97,7 @@ async def test_a_finalized_month_mails_its_report_once_to_each_member_of_the_com
                 json=last_month_audit(unit, score, month),
             )
             assert sent.status_code == 201, sent.text
+            audits[unit] = sent.json()["audit_id"]
 
         async def scored() -> dict | None:
             got = await api(
@@ -110,37 +116,24 @@ async def test_a_finalized_month_mails_its_report_once_to_each_member_of_the_com
             return len(reports()) >= len(COMMITTEE)
 
         await eventually(all_told, within=60, interval=0.5)
-        figures = {}
-        for unit in ("vp", "vhxh"):
-            got = await api(
-                "GET", f"{scoring}/v1/units/{unit}/scores", chairman, params={"period": month.key}
-            )
-            assert got.json()["provisional"] is False  # the figures mailed are final
-            figures[unit] = got.json()
         mails = reports()
         assert sorted(m.to for m in mails) == [f"{p}@binhdong.example.vn" for p in COMMITTEE]
-        pdf_name, xlsx_name = f"bao-cao-5s-{month.key}.pdf", f"bao-cao-5s-{month.key}.xlsx"
         for mail in mails:
-            assert set(mail.attachments) == {pdf_name, xlsx_name}
             assert "Tệp đính kèm" in mail.text and "Attached" in mail.text
-        text = await pdf_text(mails[0].attachments[pdf_name], tmp_path)
-        for unit, name in UNITS.items():
-            # The chart's line of the unit: its name and its total as scoring gives it.
-            total = f"{figures[unit]['total_percent']:.1f}".replace(".", ",")
-            assert any(name in line and f"{total} %" in line for line in text.splitlines())
-        sheet = openpyxl.load_workbook(io.BytesIO(mails[0].attachments[xlsx_name])).active
-        header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-        by_unit = {r[header.index("Đơn vị")]: r for r in rows}
-        for unit, name in UNITS.items():
-            row = by_unit[name]
-            assert row[header.index("Tổng điểm 5S (%)")] == figures[unit]["total_percent"]
-            assert row[header.index("Hạng")] is not None
+            assert "điều chỉnh" not in mail.subject
+        first = await assert_figures_as_scoring_gives(mails, scoring, chairman, month, tmp_path)
 
         # Once only: the event published again, both services restarted, several passes later.
         client = await nats.connect(nats_server.url)
         try:
             js = client.jetstream()
             stored = await js.get_last_msg("ASSESSMENT", f"ward5s.{WARD}.assessment.report.issued")
+            # Facts, not files: the event names the two objects with their size and digest.
+            event = json.loads(stored.data)
+            assert len(stored.data) < 4_000 and event["schema_version"] == 2
+            for file in event["data"]["files"]:
+                assert set(file) == {"name", "media_type", "object_name", "size", "sha256"}
+                assert file["object_name"].startswith(f"{WARD}/{month.key}/{file['sha256']}")
             await js.publish(stored.subject, stored.data, headers={"Nats-Msg-Id": "again"})
         finally:
             await client.close()
@@ -149,5 +142,72 @@ async def test_a_finalized_month_mails_its_report_once_to_each_member_of_the_com
         stack.start("assessment", "notifications")
         await asyncio.sleep(5)
         assert len(reports()) == len(COMMITTEE)
+
+        # Reopened, an audit changed, closed again: the corrected report, once to each.
+        await api("POST", reopen, admin, json={"reason": "Sửa điểm Văn phòng"})
+        amended = await api(
+            "POST",
+            f"{assessment}/v1/audits/{audits['vp']}/amend",
+            auditor,
+            json={"items": audit_body("vp", 4)["items"], "reason": "Chấm lại sau phúc tra"},
+        )
+        assert amended.status_code == 200, amended.text
+        closed = await api("POST", f"{assessment}/v1/periods/{month.key}/close", admin)
+        assert closed.status_code == 200, closed.text
+
+        def corrected() -> list:
+            return [m for m in reports() if m.subject.startswith("[5S+] Báo cáo điều chỉnh")]
+
+        async def all_corrected() -> bool:
+            return len(corrected()) >= len(COMMITTEE)
+
+        await eventually(all_corrected, within=60, interval=0.5)
+        fixed = corrected()
+        assert sorted(m.to for m in fixed) == [f"{p}@binhdong.example.vn" for p in COMMITTEE]
+        for mail in fixed:
+            assert mail.text.splitlines()[0].startswith("Báo cáo điều chỉnh")
+        figures = await assert_figures_as_scoring_gives(fixed, scoring, chairman, month, tmp_path)
+        # The amended audit's (every item at 4 instead of 3), as vhxh's; the rest as mailed.
+        assert figures["vp"]["total_percent"] == first["vhxh"]["total_percent"]
+        assert figures["vp"]["total_percent"] > first["vp"]["total_percent"]
+        assert figures["vhxh"]["total_percent"] == first["vhxh"]["total_percent"]
+
+        # Reopened and closed again with nothing changed: no mail (the job weighs the close for
+        # its settling time, 3 s here, then lets it be).
+        await api("POST", reopen, admin, json={"reason": "Kiểm tra lại"})
+        closed = await api("POST", f"{assessment}/v1/periods/{month.key}/close", admin)
+        assert closed.status_code == 200, closed.text
+        await asyncio.sleep(8)
+        assert len(reports()) == 2 * len(COMMITTEE)
     finally:
         stack.stop()
+
+
+async def assert_figures_as_scoring_gives(
+    mails: list, scoring: str, chairman: str, month: Month, tmp_path: Path
+) -> dict[str, dict]:
+    """Each mail carries the PDF and the workbook; both show each unit's total as scoring's
+    API gives it now, final. Answers scoring's figures by unit."""
+    figures = {}
+    for unit in UNITS:
+        got = await api(
+            "GET", f"{scoring}/v1/units/{unit}/scores", chairman, params={"period": month.key}
+        )
+        assert got.json()["provisional"] is False  # the figures mailed are final
+        figures[unit] = got.json()
+    pdf_name, xlsx_name = f"bao-cao-5s-{month.key}.pdf", f"bao-cao-5s-{month.key}.xlsx"
+    for mail in mails:
+        assert set(mail.attachments) == {pdf_name, xlsx_name}
+    text = await pdf_text(mails[0].attachments[pdf_name], tmp_path)
+    for unit, name in UNITS.items():
+        # The chart's line of the unit: its name and its total as scoring gives it.
+        total = f"{figures[unit]['total_percent']:.1f}".replace(".", ",")
+        assert any(name in line and f"{total} %" in line for line in text.splitlines())
+    sheet = openpyxl.load_workbook(io.BytesIO(mails[0].attachments[xlsx_name])).active
+    header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    by_unit = {r[header.index("Đơn vị")]: r for r in rows}
+    for unit, name in UNITS.items():
+        row = by_unit[name]
+        assert row[header.index("Tổng điểm 5S (%)")] == figures[unit]["total_percent"]
+        assert row[header.index("Hạng")] is not None
+    return figures

@@ -135,7 +135,11 @@ def report_issued(period: str = "2026-02") -> PeriodReportIssued:
         title=Text(vi="Báo cáo kết quả thực hiện mô hình 5S+ tháng 02/2026", en="Report"),
         files=(
             ReportFile(
-                name=f"bao-cao-5s-{period}.pdf", media_type="application/pdf", content=b"%PDF-1.7"
+                name=f"bao-cao-5s-{period}.pdf",
+                media_type="application/pdf",
+                object_name=f"{WARD}/{period}/{'0' * 64}.pdf",
+                size=8,
+                sha256="0" * 64,
             ),
         ),
     )

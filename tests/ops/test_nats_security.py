@@ -115,6 +115,12 @@ async def test_no_anonymous_access(secured_nats: NatsServer) -> None:
         ("notifications", "publish", "$JS.API.STREAM.MSG.GET.OBJ_EVIDENCE"),
         ("frontend", "publish", "$O.EVIDENCE.M.ZXZpZGVuY2U="),
         ("frontend", "publish", "$JS.API.CONSUMER.CREATE.OBJ_EVIDENCE"),
+        # notifications only reads the period reports' files; nobody else reaches them
+        # (tests/ops/test_report_bucket.py)
+        ("notifications", "publish", "$O.REPORTS.C.cmVwb3J0"),
+        ("notifications", "publish", "$JS.API.STREAM.PURGE.OBJ_REPORTS"),
+        ("scoring", "publish", "$JS.API.DIRECT.GET.OBJ_REPORTS.$O.REPORTS.M.cmVwb3J0"),
+        ("frontend", "publish", "$JS.API.STREAM.MSG.GET.OBJ_REPORTS"),
     ],
 )
 async def test_a_user_is_refused_where_it_must_not_go(

@@ -5,18 +5,13 @@ the database's business (``adapters/evidence.py``), never the bucket's."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
-from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
-from nats.js.errors import ObjectNotFoundError
-from nats.js.object_store import ObjectStore
 
 from contracts.streams import EVIDENCE
+from services.runtime.objects import Bucket, StoreUnavailable
 from services.runtime.refusals import Kind, Refusal
-
-log = logging.getLogger(__name__)
 
 
 def object_name(ward: str, evidence_id: str) -> str:
@@ -30,29 +25,18 @@ class PhotoStore:
     refused as 503 ``evidence_store_unavailable`` (the client may retry), never a 500."""
 
     def __init__(self, jetstream: Callable[[], JetStreamContext], bucket: str = EVIDENCE.name):
-        self._jetstream = jetstream
-        self._bucket = bucket
-
-    async def _bound(self) -> ObjectStore:
-        return await self._jetstream().object_store(self._bucket)
+        self._bucket = Bucket(jetstream, bucket)
 
     async def put(self, ward: str, evidence_id: str, data: bytes) -> None:
         """Keep ``data`` as the photo ``evidence_id`` of ``ward``."""
         try:
-            store = await self._bound()
-            await store.put(object_name(ward, evidence_id), data)
-        except (NatsError, TimeoutError, OSError) as error:
-            log.warning("evidence not stored: %s", type(error).__name__)
+            await self._bucket.put(object_name(ward, evidence_id), data)
+        except StoreUnavailable:
             raise Refusal(Kind.UNAVAILABLE, "evidence_store_unavailable") from None
 
     async def get(self, ward: str, evidence_id: str) -> bytes | None:
         """The bytes of the photo ``evidence_id`` of ``ward``; None if the bucket has none."""
         try:
-            store = await self._bound()
-            result = await store.get(object_name(ward, evidence_id))
-        except ObjectNotFoundError:
-            return None
-        except (NatsError, TimeoutError, OSError) as error:
-            log.warning("evidence not read: %s", type(error).__name__)
+            return await self._bucket.get(object_name(ward, evidence_id))
+        except StoreUnavailable:
             raise Refusal(Kind.UNAVAILABLE, "evidence_store_unavailable") from None
-        return bytes(result.data or b"")

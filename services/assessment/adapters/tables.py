@@ -327,13 +327,18 @@ campaign_audits = Table(
     UniqueConstraint("campaign_id", "unit_id"),
 )
 
-#: The period reports issued to the ward committee once their figures were final (one per ward
-#: and period: ``handlers/period_reports.py``); the files themselves went out in the event.
+#: The period reports issued to the ward committee once their figures were final (one row per
+#: ward and period: ``handlers/period_reports.py``), the files kept in the REPORTS bucket: the
+#: last revision issued (1, then each corrected one), the fingerprint of its official figures
+#: (``domain/period_reports.py``) and when a close of its months was last weighed against it.
 period_reports = Table(
     "period_reports",
     metadata,
     *keys(ward=64, period=7),
     *moments("issued_at"),
+    Column("revision", Integer, nullable=False, server_default="1"),
+    Column("fingerprint", String(64)),
+    Column("checked_at", UtcDateTime()),
 )
 
 #: Single-use rating codes of a unit's counter (printed on a receipt or shown): only the code's

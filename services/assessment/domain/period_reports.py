@@ -1,10 +1,17 @@
 """Which periods a report is due for once months close (pure): each month closed, and its
-quarter and year once every month of them is closed, as scoring finalizes them."""
+quarter and year once every month of them is closed, as scoring finalizes them; and when a
+report whose months were closed again is corrected."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
+from contracts.common import FIVE_S
 from contracts.periods import Month, Period
 
 
@@ -32,3 +39,53 @@ def months_needed(recent: Iterable[str]) -> set[str]:
     return {
         m.key for key in recent for wider in wider_periods(Month.parse(key)) for m in wider.months()
     }
+
+
+#: The report's columns a period's close makes final, which a corrected report is judged by:
+#: scoring's figures (rank, 5S total and its change, pillars, satisfaction and its ratings) by
+#: unit. The programme's columns (actions overdue as of today, reviews acknowledged later,
+#: initiatives decided later) move with time whether or not a month is reopened, and alone
+#: never make a corrected report.
+OFFICIAL = (
+    "rank",
+    "total_percent",
+    "change",
+    *(f"{p}_percent" for p in FIVE_S),
+    "satisfaction_percent",
+    "ratings",
+)
+
+
+def fingerprint(rows: Iterable[Mapping[str, Any]]) -> str:
+    """The SHA-256 (hex) of the report's official figures: each row's ``unit`` (its Vietnamese
+    name, or the ``unit_id`` given) and :data:`OFFICIAL` values, in the report's order. Two
+    reports with equal figures have equal fingerprints, whenever they were made."""
+    shown = [
+        [str(getattr(row["unit"], "vi", row["unit"])), *(row.get(k) for k in OFFICIAL)]
+        for row in rows
+    ]
+    return hashlib.sha256(json.dumps(shown, separators=(",", ":")).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Correction:
+    """What the report job does about an issued report whose months were closed again after it
+    was last checked: ``issue`` a corrected report (its figures differ from those mailed), and
+    ``settled`` whether to stop weighing this close (record it as checked)."""
+
+    issue: bool
+    settled: bool
+
+
+def correction(
+    mailed: str | None, now_final: str, last_close: datetime, now: datetime, settle: timedelta
+) -> Correction:
+    """Whether a report closed again is corrected (assessment's README, "The period report").
+    ``mailed``: the fingerprint of the revision last issued (None if unknown: a report issued
+    before fingerprints were kept counts as differing); ``now_final``: that of scoring's final
+    figures now. Different: a corrected report is issued, settled. Equal: none, but settled only
+    once ``settle`` has passed since the ``last_close`` of the period's months, because scoring
+    may not have folded the reopen and the close yet and still answer the old final figures."""
+    if mailed != now_final:
+        return Correction(issue=True, settled=True)
+    return Correction(issue=False, settled=now - last_close >= settle)

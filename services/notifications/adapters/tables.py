@@ -13,7 +13,6 @@ from sqlalchemy import (
     Column,
     Index,
     Integer,
-    LargeBinary,
     String,
     Table,
     Text,
@@ -192,33 +191,30 @@ sign_in_mails = Table(
     Index("ix_sign_in_mails_due", "status", "send_after"),
 )
 
-#: The period reports assessment issued (``assessment.report.issued``), one per ward and period:
-#: their title, and their files (the PDF, the workbook) in ``report_files``, kept to be attached
-#: to the committee's mails.
+#: The period reports assessment issued (``assessment.report.issued``), one per ward, period and
+#: revision (1, then each corrected report): their title, and their files as the event names
+#: them in the REPORTS bucket (``[{name, media_type, object_name, size, sha256}]``), fetched and
+#: checked when each mail goes out.
 period_reports = Table(
     "period_reports",
     metadata,
     *keys(ward=64, period=7),
+    Column("revision", Integer, primary_key=True, autoincrement=False),
     Column("title_vi", Text, nullable=False),
     Column("title_en", Text, nullable=False),
+    Column("files", JSON, nullable=False),
     *moments("issued_at"),
 )
 
-report_files = Table(
-    "report_files",
-    metadata,
-    *keys(ward=64, period=7, name=80),
-    Column("media_type", String(100), nullable=False),
-    Column("content", LargeBinary, nullable=False),
-)
-
-#: The period report's e-mail to each member of the ward committee: one row per ward, period and
-#: recipient, so a redelivered or replayed event, or a report issued again, mails nobody twice.
+#: The period report's e-mail to each member of the ward committee: one row per ward, period,
+#: revision and recipient, so a redelivered or replayed event mails nobody twice.
 #: Sent like the sign-in links: claimed (``sending``), retried with backoff while SMTP is down.
 report_mails = Table(
     "report_mails",
     metadata,
-    *keys(ward=64, period=7, recipient_id=64),
+    *keys(ward=64, period=7),
+    Column("revision", Integer, primary_key=True, autoincrement=False),
+    *keys(recipient_id=64),
     *_sending("send_after"),  # pending | sending | sent | failed
     Index("ix_report_mails_due", "status", "send_after"),
 )

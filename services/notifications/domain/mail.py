@@ -163,24 +163,44 @@ def compose_sign_in(
     return Mail(subject=subject, text=text, html=html)
 
 
+#: How a corrected period report is named, and why it comes.
+CORRECTED = Text(vi="Báo cáo điều chỉnh", en="Corrected report")
+CORRECTED_WHY = Text(
+    vi="kỳ đã được mở lại và khóa sổ lại, số liệu chính thức đã thay đổi; báo cáo này thay "
+    "thế báo cáo đã gửi trước đây.",
+    en="the period was reopened and closed again and its final figures changed; this report "
+    "replaces the one sent before.",
+)
+
+
 def compose_report(
     full_name: str,
     title: Text,
     attachments: Sequence[Attachment],
     ward_name: str | None = None,
+    corrected: bool = False,
 ) -> Mail:
     """The period report's e-mail to a member of the ward committee: its title, the files
-    attached (the printable PDF, the workbook), Vietnamese first and English below."""
+    attached (the printable PDF, the workbook), Vietnamese first and English below. A
+    ``corrected`` report (its period closed again with other figures) says so in its subject
+    and its first line: "Báo cáo điều chỉnh", replacing the one sent before."""
     text_footer, html_footer = _footers(ward_name)
     names = ", ".join(a.name for a in attachments)
     vi = f"Kính gửi {full_name}, xin gửi {title.vi} (kỳ đã khóa sổ, số liệu chính thức)."
     en = f"Dear {full_name}, please find the {title.en} (period closed, final figures)."
     vi_files = f"Tệp đính kèm: {names} (bản in A4 và bảng tính)."
     en_files = f"Attached: {names} (printable A4 and workbook)."
-    text = "\n".join([vi, vi_files, "", "-- English --", "", en, en_files, "", *text_footer])
+    vi_lines, en_lines = [vi, vi_files], [en, en_files]
+    if corrected:
+        vi_lines.insert(0, f"{CORRECTED.vi}: {CORRECTED_WHY.vi}")
+        en_lines.insert(0, f"{CORRECTED.en}: {CORRECTED_WHY.en}")
+    text = "\n".join([*vi_lines, "", "-- English --", "", *en_lines, "", *text_footer])
     html = (
-        f'<html lang="vi"><body><p>{escape(vi)}</p><p>{escape(vi_files)}</p>'
-        f'<hr><div lang="en"><p>{escape(en)}</p><p>{escape(en_files)}</p></div>'
-        f"{html_footer}</body></html>"
+        '<html lang="vi"><body>'
+        + "".join(f"<p>{escape(line)}</p>" for line in vi_lines)
+        + '<hr><div lang="en">'
+        + "".join(f"<p>{escape(line)}</p>" for line in en_lines)
+        + f"</div>{html_footer}</body></html>"
     )
-    return Mail(f"[5S+] {title.vi}", text, html, tuple(attachments))
+    subject = f"[5S+] {CORRECTED.vi}: {title.vi}" if corrected else f"[5S+] {title.vi}"
+    return Mail(subject, text, html, tuple(attachments))

@@ -40,6 +40,7 @@ from services.notifications.handlers.alerts import alert_data, alert_event
 from services.notifications.handlers.context import Context
 from services.notifications.metrics import ALERTS_SENT, ALERTS_SUPPRESSED, DELIVERY_FAILURES
 from services.runtime.clock import Now, SystemClock
+from services.runtime.objects import Bucket
 from services.runtime.sealing import DEMO_MAIL_KEY
 from services.runtime.uow import UnitOfWork
 
@@ -73,6 +74,9 @@ class Sender:
     wall: Now = field(default_factory=SystemClock)
     #: Opens the sign-in links assessment sealed (``handlers/sign_in_mail.py``).
     sign_in_key: SecretStr = DEMO_MAIL_KEY
+    #: The REPORTS bucket the committee's report files are read from (``report_mail.py``);
+    #: None until the bus is there (the mails wait).
+    reports: Bucket | None = None
     concurrency: int = 8
     disable_webhook_after: int = 10
 

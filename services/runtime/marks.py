@@ -1,9 +1,10 @@
 """High-water marks and leases of a partitioned consumer (``services.runtime.partitions``).
 
 One row per (consumer, partition): ``mark``, the stream sequence of the last of the partition's
-messages applied (written in the same transaction as what they changed), and the lease, which
-instance applies the partition and until when. The table is the service's own, with the columns
-``consumer, partition, mark, owner, lease_until`` (scoring's ``partition_marks``).
+messages applied (written in the same transaction as what they changed); beside them, under
+``<consumer>@leases``, one per partition saying which instance applies it and until when, and
+under ``<consumer>@instances`` one per live instance. The table is the service's own, with the
+columns ``consumer, partition, mark, owner, lease_until`` (scoring's ``partition_marks``).
 """
 
 from __future__ import annotations
@@ -96,11 +97,13 @@ async def share_out(
     """One round of sharing the partitions among the live instances: ``owner`` says it is
     alive (:func:`presence`), renews the leases it holds, gives back those over its fair
     share (⌈partitions / live instances⌉, so a newcomer gets some), and takes free or expired
-    ones up to it. Each take is conditional
-    (free or expired at the moment of the update), so two instances never both take one."""
+    ones up to it. Each take is conditional (free or expired at the moment of the update), so
+    two instances never both take one. The leases are rows of their own (:func:`leases`), apart
+    from the marks, so a batch holding its partition's mark never holds up a renewal."""
     c = table.c
     wanted = sorted(set(partitions))
     present = presence(consumer)
+    consumer = leases(consumer)
     # This instance is here until ``until``; those gone long since are forgotten.
     await session.execute(
         upsert(session, table)
@@ -165,6 +168,12 @@ async def share_out(
     return Leases(frozenset(held), len(live))
 
 
+def leases(consumer: str) -> str:
+    """Where the partitions' leases of ``consumer`` are kept: one row per partition, by
+    partition, in the same table (``mark`` unused)."""
+    return f"{consumer}@leases"
+
+
 def presence(consumer: str) -> str:
     """Where the instances applying ``consumer`` say they are alive (one row each, by owner,
     in the same table), so that the partitions are shared among them all, even those that hold
@@ -181,6 +190,6 @@ async def release(session: AsyncSession, table: Table, consumer: str, owner: str
     )
     await session.execute(
         update(table)
-        .where(and_(c.consumer == consumer, c.owner == owner))
+        .where(and_(c.consumer == leases(consumer), c.owner == owner))
         .values(owner=None, lease_until=None)
     )

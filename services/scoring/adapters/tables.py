@@ -194,9 +194,10 @@ rebuild_runs = Table(
 )
 
 #: Per partition of a consumer's stream (a ward's assessment events), the stream sequence of the
-#: last event applied, written in the batch's own transaction, and which instance holds the
-#: partition's lease (``services.runtime.partitions``). Not a projection: a rebuild catches up
-#: to these marks and leaves them alone.
+#: last event applied, written in the batch's own transaction; beside them the partitions'
+#: leases and the live instances, under ``<consumer>@leases`` and ``<consumer>@instances``
+#: (``services.runtime.marks``, ``partitions``). Not a projection: a rebuild raises the marks
+#: to what it replayed and leaves the rest alone.
 partition_marks = Table(
     "partition_marks",
     metadata,

@@ -8,6 +8,12 @@ wall clock, so a test or a demo stack can set and move time.
   ``adjustable=False`` and refuses to move (:class:`ClockFixed`).
 - :class:`FrozenClock` stands still until told otherwise: for fast unit tests.
 
+A demo or test process may start the wall clock itself somewhere else with
+``WARD5S_CLOCK_START`` (ISO 8601 with its offset, e.g. ``2026-12-01T00:30+07:00``): every clock
+of the process then runs on from there, so a whole suite can be run on the first of a month, a
+month's last minutes or at Tết. A production service refuses to start with it set
+(``ServiceSettings.check_production``).
+
 Usage::
 
     clock = Clock(adjustable=settings.environment != "production", start=settings.clock_start)
@@ -16,8 +22,33 @@ Usage::
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+
+#: The variable that moves the process's wall clock (demo and test processes only).
+START_VARIABLE = "WARD5S_CLOCK_START"
+
+
+def start_offset(value: str | None) -> timedelta:
+    """How far ``value`` (ISO 8601 with an offset; None or empty: unset) is from real time now.
+
+    Errors: ``ValueError`` for a moment that is not ISO 8601 or carries no time zone."""
+    if not value:
+        return timedelta(0)
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"{START_VARIABLE} must carry a time zone: {value!r}")
+    return moment.astimezone(UTC) - datetime.now(UTC)
+
+
+#: Read once when the process starts: every clock below runs on from that moment.
+_WALL_OFFSET = start_offset(os.environ.get(START_VARIABLE))
+
+
+def wall() -> datetime:
+    """The process's real time (aware, UTC), moved by ``WARD5S_CLOCK_START`` when it is set."""
+    return datetime.now(UTC) + _WALL_OFFSET
 
 
 class ClockFixed(Exception):
@@ -31,10 +62,10 @@ class Now(Protocol):
 
 
 class SystemClock:
-    """Real time, in UTC."""
+    """Real time, in UTC (the process's wall: ``wall``)."""
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return wall()
 
 
 class Clock:
@@ -47,13 +78,13 @@ class Clock:
             self.set(start)
 
     def now(self) -> datetime:
-        return datetime.now(UTC) + self._offset
+        return wall() + self._offset
 
     def set(self, moment: datetime) -> datetime:
         """Make ``now`` read ``moment`` (aware) from here on; returns the new now."""
         if not self.adjustable:
             raise ClockFixed
-        self._offset = moment.astimezone(UTC) - datetime.now(UTC)
+        self._offset = moment.astimezone(UTC) - wall()
         return self.now()
 
     def advance(self, seconds: float) -> datetime:

@@ -16,6 +16,7 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from services.runtime.auth import KeysUnavailable
+from services.runtime.clock import START_VARIABLE
 from services.runtime.sealing import DEMO_MAIL_KEY
 from services.runtime.token_keys import JwksFile, demo_kids
 
@@ -72,9 +73,13 @@ class ServiceSettings(BaseModel):
 
     def check_production(self) -> None:
         """Refuse to start a production stack (SystemExit) that still has a demo secret, a
-        secret shorter than :data:`MIN_SECRET_LENGTH`, or a JWKS file trusting a demo key."""
+        secret shorter than :data:`MIN_SECRET_LENGTH`, a JWKS file trusting a demo key, or a
+        moved wall clock (``WARD5S_CLOCK_START``: ``services.runtime.clock``)."""
         if self.environment != "production":
             return
+        if os.environ.get(START_VARIABLE):
+            # A moved wall clock would date every record of a real ward wrongly.
+            raise SystemExit(f"{START_VARIABLE} is for demo and test stacks, not production")
         for variable, (value, demo) in self.demo_secrets().items():
             secret = value.get_secret_value()
             if secret == demo or "change-me" in secret:

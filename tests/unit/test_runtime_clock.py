@@ -2,20 +2,58 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from services.runtime.clock import Clock, ClockFixed, FrozenClock, SystemClock
+from services.runtime.clock import (
+    START_VARIABLE,
+    Clock,
+    ClockFixed,
+    FrozenClock,
+    SystemClock,
+    start_offset,
+    wall,
+)
+from services.runtime.settings import ServiceSettings
 
 VIETNAM = timezone(timedelta(hours=7))
 
 
 def test_system_clock_reads_aware_utc() -> None:
-    before = datetime.now(UTC)
+    before = wall()
     now = SystemClock().now()
     assert now.tzinfo is UTC
-    assert before <= now <= datetime.now(UTC)
+    assert before <= now <= wall()
+
+
+def test_a_process_started_at_a_moment_of_its_choosing_runs_on_from_there() -> None:
+    """``WARD5S_CLOCK_START`` moves every clock of a new process: the first of a month at
+    00:30 in Vietnam, the instant the date-bound tests are run at to show they do not depend
+    on the real date."""
+    shown = "from services.runtime.clock import Clock, SystemClock; "
+    shown += "print(SystemClock().now().isoformat()); print(Clock(adjustable=False).now())"
+    env = {START_VARIABLE: "2026-12-01T00:30:00+07:00", "PATH": ""}
+    printed = subprocess.run(
+        [sys.executable, "-c", shown], env=env, capture_output=True, text=True, check=True
+    ).stdout.split("\n")
+    start = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)
+    for line in printed[:2]:
+        assert timedelta(0) <= datetime.fromisoformat(line) - start < timedelta(seconds=30)
+    assert start_offset(None) == start_offset("") == timedelta(0)
+    with pytest.raises(ValueError, match="time zone"):
+        start_offset("2026-12-01T00:30:00")
+
+
+def test_production_refuses_a_moved_wall_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = ServiceSettings(service="scoring", http_port=1, environment="production")
+    settings.check_production()  # no exit
+    monkeypatch.setenv(START_VARIABLE, "2026-12-01T00:30:00+07:00")
+    with pytest.raises(SystemExit, match=START_VARIABLE):
+        settings.check_production()
+    settings.model_copy(update={"environment": "test"}).check_production()  # no exit
 
 
 def test_adjustable_clock_runs_on_from_where_it_was_set() -> None:

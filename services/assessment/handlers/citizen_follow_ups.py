@@ -11,7 +11,13 @@ from typing import Any
 from contracts.events import CitizenFollowUpData, CitizenFollowUpDone, CitizenFollowUpOpened
 from services.assessment.adapters import citizen_follow_ups as follow_ups
 from services.assessment.adapters import org
-from services.assessment.handlers.common import Context, closes_for, local_date, ward_policy
+from services.assessment.handlers.common import (
+    Context,
+    closer,
+    local_date,
+    required_note,
+    ward_policy,
+)
 from services.runtime.refusals import Kind, Refusal, found
 from services.runtime.uow import UnitOfWork
 
@@ -76,21 +82,22 @@ async def mark_done(
     """The call-back made, its outcome noted, by the follow-up's owner or the head of its unit;
     publishes ``assessment.citizen_follow_up.done``. Errors: 404 ``unknown_follow_up``; 403
     ``not_action_owner``; 409 ``follow_up_closed``; 422 ``required`` (``note``)."""
-    if not note.strip():
-        raise Refusal(Kind.INVALID, "required", "note")
+    note = required_note(note)
     row = found(
         await follow_ups.locked(uow.session, follow_up_id, context.ward),
         "unknown_follow_up",
         "follow_up_id",
     )
-    principal = context.principal
     # Not administrators: whoever marks it done is the one who called the citizen back.
-    if not closes_for(principal, row.owner_id, row.unit_id, admins=False):
-        raise Refusal(Kind.FORBIDDEN, "not_action_owner", "follow_up_id")
-    if row.status == "done":
-        raise Refusal(Kind.CONFLICT, "follow_up_closed", "follow_up_id")
-    by = principal.subject_id
-    await follow_ups.done(uow.session, follow_up_id, by, note.strip(), context.now)
+    by = closer(
+        context.principal,
+        row,
+        "follow_up_id",
+        closed=row.status == "done",
+        closed_code="follow_up_closed",
+        admins=False,
+    )
+    await follow_ups.done(uow.session, follow_up_id, by, note, context.now)
     data = CitizenFollowUpData(
         follow_up_id=follow_up_id,
         feedback_id=uuid.UUID(row.feedback_id),

@@ -203,6 +203,26 @@ def closes_for(principal: Principal, owner_id: str, unit_id: str, admins: bool =
     )
 
 
+def closer(
+    principal: Principal,
+    row: Row[Any],
+    field: str,
+    *,
+    closed: bool,
+    closed_code: str,
+    admins: bool = True,
+) -> str:
+    """Who closes a unit's task (``row``'s ``owner_id`` and ``unit_id``: a corrective action, a
+    review's follow-up, a citizen's call-back): ``principal``'s id. Errors, in this order: 403
+    ``not_action_owner`` unless :func:`closes_for` lets them; 409 ``closed_code`` when the task
+    is ``closed`` already; both on ``field``."""
+    if not closes_for(principal, row.owner_id, row.unit_id, admins):
+        raise Refusal(Kind.FORBIDDEN, "not_action_owner", field)
+    if closed:
+        raise Refusal(Kind.CONFLICT, closed_code, field)
+    return principal.subject_id
+
+
 def local_date(moment: datetime) -> date:
     """The ward's local date at ``moment`` (Vietnam time)."""
     return moment.astimezone(LOCAL_TZ).date()
@@ -212,6 +232,13 @@ def check_period_in_window(period: str, context: Context) -> None:
     """422 unless ``period`` is within the window of months a person may send
     (``window.check_month``: from last January to the current month)."""
     check_month(period, context.policy, context.now)
+
+
+def required_note(note: str) -> str:
+    """The note a task is closed with, stripped; 422 ``required`` (``note``) when blank."""
+    if not note.strip():
+        raise Refusal(Kind.INVALID, "required", "note")
+    return note.strip()
 
 
 def required_reason(reason: str) -> str:

@@ -34,8 +34,9 @@ from services.assessment.domain.audits import ItemInput, findings
 from services.assessment.domain.window import check_due
 from services.assessment.handlers.common import (
     Context,
-    closes_for,
+    closer,
     find_person,
+    required_note,
     required_reason,
     ward_policy,
 )
@@ -178,32 +179,25 @@ async def close_corrective_action(
     reference in ``evidence`` that is a photo's id (``POST /v1/evidence``) cites that photo,
     the closer's own, under the action's audit (422 ``unknown_evidence``, 409
     ``evidence_of_another_audit``, field ``evidence[i]``)."""
-    if not note.strip():
-        raise Refusal(Kind.INVALID, "required", "note")
+    note = required_note(note)
     row = await _action(uow, context, action_id)
-    principal = context.principal
-    may_close = closes_for(principal, row.owner_id, row.unit_id)
-    if await audits.auditor_of(uow.session, row.audit_id) == principal.subject_id:
+    if await audits.auditor_of(uow.session, row.audit_id) == context.principal.subject_id:
         raise Refusal(Kind.FORBIDDEN, "own_finding", "action_id")
-    if not may_close:
-        raise Refusal(Kind.FORBIDDEN, "not_action_owner", "action_id")
-    if row.status == "closed":
-        raise Refusal(Kind.CONFLICT, "action_closed", "action_id")
+    by = closer(
+        context.principal,
+        row,
+        "action_id",
+        closed=row.status == "closed",
+        closed_code="action_closed",
+    )
     photos = {f"evidence[{i}]": ref for i, ref in enumerate(evidence) if _photo_id(ref)}
     await cite_photos(uow.session, context, uuid.UUID(row.audit_id), row.unit_id, photos)
-    await actions.close(
-        uow.session, action_id, principal.subject_id, note.strip(), evidence, context.now
-    )
+    await actions.close(uow.session, action_id, by, note, evidence, context.now)
     uow.emit(
         CorrectiveActionClosed(
             **context.envelope(),
             data=CorrectiveActionClosedData(
-                action_id=action_id,
-                audit_id=uuid.UUID(row.audit_id),
-                unit_id=row.unit_id,
-                closed_by=principal.subject_id,
-                note=note.strip(),
-                evidence=tuple(evidence),
+                **_about(row), closed_by=by, note=note, evidence=tuple(evidence)
             ),
         )
     )
@@ -253,9 +247,7 @@ async def reopen_corrective_action(
         CorrectiveActionReopened(
             **context.envelope(),
             data=CorrectiveActionReopenedData(
-                action_id=action_id,
-                audit_id=uuid.UUID(row.audit_id),
-                unit_id=row.unit_id,
+                **_about(row),
                 owner_id=row.owner_id,
                 reopened_by=by,
                 reason=reason,
@@ -276,6 +268,16 @@ async def _action(uow: UnitOfWork, context: Context, action_id: uuid.UUID) -> Ro
     return found(
         await actions.locked(uow.session, action_id, context.ward), "unknown_action", "action_id"
     )
+
+
+def _about(row: Row[Any]) -> dict[str, Any]:
+    """The action an event is about, as its stored row names it: its id, its audit's, its
+    unit's."""
+    return {
+        "action_id": uuid.UUID(row.action_id),
+        "audit_id": uuid.UUID(row.audit_id),
+        "unit_id": row.unit_id,
+    }
 
 
 async def _may_reopen(uow: UnitOfWork, context: Context, row: Row[Any]) -> bool:

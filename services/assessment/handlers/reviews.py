@@ -35,9 +35,10 @@ from services.assessment.domain.window import check_due
 from services.assessment.handlers.common import (
     Context,
     check_unit,
-    closes_for,
+    closer,
     find_person,
     local_date,
+    required_note,
 )
 from services.runtime.refusals import Kind, Refusal, found
 from services.runtime.uow import UnitOfWork
@@ -186,19 +187,16 @@ async def close_follow_up(
     """Close a review's follow-up with a note (as a corrective action is closed); publishes
     ``assessment.review_follow_up.closed``. Errors: 422 ``required`` (``note``); 404
     ``unknown_follow_up``; 403 ``not_action_owner``; 409 ``follow_up_closed``."""
-    if not note.strip():
-        raise Refusal(Kind.INVALID, "required", "note")
+    note = required_note(note)
     row = await _follow_up(uow, context, follow_up_id)
-    principal = context.principal
-    may_close = closes_for(principal, row.owner_id, row.unit_id)
-    if not may_close:
-        raise Refusal(Kind.FORBIDDEN, "not_action_owner", "follow_up_id")
-    if row.status == "closed":
-        raise Refusal(Kind.CONFLICT, "follow_up_closed", "follow_up_id")
-    by = principal.subject_id
-    await reviews.close_follow_up(
-        uow.session, follow_up_id, by, note.strip(), evidence, context.now
+    by = closer(
+        context.principal,
+        row,
+        "follow_up_id",
+        closed=row.status == "closed",
+        closed_code="follow_up_closed",
     )
+    await reviews.close_follow_up(uow.session, follow_up_id, by, note, evidence, context.now)
     uow.emit(
         ReviewFollowUpClosed(
             **context.envelope(),
@@ -207,7 +205,7 @@ async def close_follow_up(
                 review_id=uuid.UUID(row.review_id),
                 unit_id=row.unit_id,
                 closed_by=by,
-                note=note.strip(),
+                note=note,
             ),
         )
     )

@@ -10,13 +10,13 @@ import argparse
 import json
 import os
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from contracts.catalog import Catalog, default_catalog
 from contracts.common import LOCAL_TZ
 from contracts.periods import Month
+from services.runtime.clock import wall
 
 #: Where ``make run`` wrote the demo tokens (its ``WARD5S_VAR_DIR``, ``var/`` by default).
 TOKENS = Path(os.environ.get("WARD5S_VAR_DIR") or "var") / "demo-tokens.json"
@@ -29,7 +29,7 @@ def audit_body(
     default): every item scored ``score`` (0-4), or ``score(code)`` (None: not applicable).
     Notes and evidence are left to the API's defaults (none)."""
     catalog = catalog or default_catalog()
-    now = datetime.now(LOCAL_TZ).replace(microsecond=0)
+    now = wall().astimezone(LOCAL_TZ).replace(microsecond=0)
     return {
         "unit_id": unit_id,
         "period": Month.of(now).key,

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,6 @@ from nats.js.errors import NotFoundError
 from sqlalchemy import func, select
 
 from contracts.catalog import default_catalog, shipped_catalog
-from contracts.common import LOCAL_TZ
-from contracts.periods import Month
 from services.assessment.adapters.tables import (
     audit_revisions,
     audits,
@@ -44,10 +42,12 @@ from services.assessment.bootstrap import AssessmentSettings, build_app, registe
 from services.assessment.demo.loader import load_org
 from services.assessment.domain.policy import Policy
 from services.assessment.handlers.periods import close_due_periods
-from services.runtime.clock import FrozenClock
+from services.runtime.clock import FrozenClock, wall
 from services.runtime.db import SessionFactory
 from services.runtime.uow import UnitOfWork
 from tests.conftest import bearer
+from tests.support.clock import now_local as now_local  # re-exported: the tests import it here
+from tests.support.clock import this_month
 from tests.support.databases import in_memory_from
 from tests.support.http import eventually
 from tests.support.keys import session_keys
@@ -73,7 +73,7 @@ async def demo_sessions() -> AsyncIterator[SessionFactory]:
 
 def unit_at(sessions: SessionFactory, moment: datetime | None = None) -> UnitOfWork:
     """A unit of work on the service's database whose time is ``moment`` (now if None)."""
-    return UnitOfWork(sessions, plumbing.outbox, FrozenClock(moment or datetime.now(UTC)))
+    return UnitOfWork(sessions, plumbing.outbox, FrozenClock(moment or wall()))
 
 
 STORED = (
@@ -230,14 +230,6 @@ STAFF_KT = bearer("staff", "p012", "kt")
 ADMIN = bearer("admin", "p006", "vp")
 KIOSK = bearer("kiosk", "kiosk-01", "ttphcc")
 HR = bearer("integration", "hr-sync")
-
-
-def now_local() -> datetime:
-    return datetime.now(LOCAL_TZ).replace(microsecond=0)
-
-
-def this_month() -> str:
-    return Month.of(now_local()).key
 
 
 #: The catalogue the assessment tests audit against: they count its 25 audit items (rows of an

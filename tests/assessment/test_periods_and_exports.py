@@ -7,14 +7,16 @@ import asyncio
 import csv
 import io
 import unicodedata
-from datetime import datetime
+from datetime import datetime, time
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
 from contracts.common import LOCAL_TZ
+from contracts.periods import Month
 from services.assessment.domain.policy import Policy
 from services.assessment.handlers.periods import close_due_periods
+from services.runtime.clock import wall
 from services.runtime.db import transaction
 from tests.assessment.conftest import (
     ADMIN,
@@ -23,6 +25,7 @@ from tests.assessment.conftest import (
     HR,
     STAFF_KT,
     audit_body,
+    now_local,
     this_month,
     unit_at,
 )
@@ -32,10 +35,14 @@ pytestmark = [pytest.mark.nats, pytest.mark.postgres]
 
 
 async def test_concurrent_automatic_closes_publish_each_month_once(service) -> None:
+    # A morning five months ahead: months 2 and 3 ahead are past their close day, month 4's
+    # is not. The service is shared with the module's other tests, so the current month and
+    # the next (today might be a month's last day) are never among those closed; the test
+    # runs first, before any activity would make the close reach back to it.
     policy = Policy(auto_close_lookback_months=3)
-    later = datetime(
-        2027, 3, 1, 9, 0, tzinfo=LOCAL_TZ
-    )  # Dec 2026's deadline is past, Feb 2027's not
+    current = Month.of(now_local())
+    later = datetime.combine(current.shift(5).first_day(), time(9), LOCAL_TZ)
+    due, not_due = current.shift(3).key, current.shift(4).key
 
     async def one_instance() -> list[tuple[str, str]]:
         async with unit_at(service.sessions, later) as uow:
@@ -44,8 +51,9 @@ async def test_concurrent_automatic_closes_publish_each_month_once(service) -> N
     results = await asyncio.gather(*(one_instance() for _ in range(4)))
     closed = [pair for result in results for pair in result]
     assert len(closed) == len(set(closed)), "a month was closed twice"
-    assert ("binh-dong", "2027-01") in closed and ("binh-dong", "2027-02") not in closed
-    events = await service.settled_events(1, period="2027-01")
+    assert not {current.key, current.shift(1).key} & {period for _, period in closed}
+    assert ("binh-dong", due) in closed and ("binh-dong", not_due) not in closed
+    events = await service.settled_events(1, period=due)
     assert [m["event"]["type"] for m in events] == ["assessment.period.closed"]
     assert events[0]["event"]["actor"] == {"kind": "system", "id": None}
     # A later run has nothing left to do.
@@ -198,7 +206,7 @@ async def test_exports_in_csv_and_xlsx(service) -> None:
         f"/v1/corrective-actions/{first_action}/close", json={"note": CLOSING}, headers=HEAD_VHXH
     )
     assert closed.status_code == 200, closed.text
-    period = this_month()
+    period = body["period"]  # the audit's month, whatever the time is now
     month = f"tháng {period[5:]}/{period[:4]}"
     exported = await service.http.get(
         "/v1/exports/audits.csv", params={"period": period}, headers=ADMIN
@@ -299,7 +307,7 @@ def period_en(period: str) -> str:
 
 
 async def test_old_idempotency_keys_are_forgotten(service) -> None:
-    from datetime import UTC, timedelta
+    from datetime import timedelta
 
     from sqlalchemy import func, select
 
@@ -311,9 +319,7 @@ async def test_old_idempotency_keys_are_forgotten(service) -> None:
     hr = {**key, **HR}
     assert (await service.http.post("/v1/task-results", json=body, headers=hr)).status_code == 201
     async with transaction(service.sessions) as session:
-        kept = await forget_old_keys(session, idempotency, datetime.now(UTC) - timedelta(days=30))
-        forgotten = await forget_old_keys(
-            session, idempotency, datetime.now(UTC) + timedelta(seconds=1)
-        )
+        kept = await forget_old_keys(session, idempotency, wall() - timedelta(days=30))
+        forgotten = await forget_old_keys(session, idempotency, wall() + timedelta(seconds=1))
         left = await session.scalar(select(func.count()).select_from(idempotency))
     assert kept == 0 and forgotten >= 1 and left == 0

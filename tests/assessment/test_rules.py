@@ -4,10 +4,11 @@ by default and in English on request; a refusal stores nothing. Real NATS, real 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 
+from contracts.common import LOCAL_TZ
 from contracts.periods import Month
 from contracts.roles import Role
 from tests.assessment.conftest import (
@@ -51,10 +52,13 @@ async def refused(
 
 
 def past_month_body() -> dict:
-    """An audit performed last month: that month is closed by now (its deadline passed)."""
+    """An audit performed the month before last: closed by now whatever the day. (Last month
+    is still open in the first days of this one, until its close day: ``Policy.close_day``,
+    from the 5th working day on, later after Tết.)"""
     body = audit_body("vhxh")
-    performed = now_local().replace(day=1) - timedelta(days=20)
-    return {**body, "period": Month.of(performed).key, "performed_at": performed.isoformat()}
+    month = Month.of(now_local()).shift(-2)
+    performed = datetime.combine(month.first_day() + timedelta(days=9), time(9), LOCAL_TZ)
+    return {**body, "period": month.key, "performed_at": performed.isoformat()}
 
 
 async def test_audit_rules(service) -> None:

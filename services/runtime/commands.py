@@ -136,9 +136,12 @@ class CommandContext:
         """The one session the steps before the unit of work read in (the caller's seat, a
         key's first answer): each of them opening its own cost a connection's check-out, its
         liveness ping and its transaction. Closed before anything writes (:meth:`close_reads`),
-        so a command holds one connection at a time."""
+        so a command holds one connection at a time. It reads in autocommit: each read sees
+        what is committed when it runs (as it would in a read-committed transaction), without
+        the round trips that open and end a transaction."""
         if self._reads is None:
             self._reads = self.sessions()
+            await self._reads.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         return self._reads
 
     async def close_reads(self) -> None:

@@ -36,6 +36,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -238,9 +239,18 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(
-        url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True
-    )
+    engine = create_async_engine(url, pool_size=10, max_overflow=10, hide_parameters=True)
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _closed(_dbapi: Any, _record: Any, proxy: Any) -> None:
+        # asyncpg notices a connection the server closed (a restart, a killed backend) when it
+        # happens: a check-out finds it closed without a round trip, and the pool takes another
+        # (DisconnectionError). pool_pre_ping sent BEGIN, a query and ROLLBACK on every
+        # check-out, several times per request.
+        if proxy.driver_connection.is_closed():
+            raise DisconnectionError("the server closed this connection")
+
+    return engine
 
 
 def upsert(session: AsyncSession, table: Table) -> Any:

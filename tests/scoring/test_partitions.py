@@ -30,9 +30,15 @@ from services.scoring.rebuild import rebuild
 from services.scoring.settings import ScoringSettings
 from tests.scoring.events import WARD
 from tests.scoring.projection import Projection
-from tests.scoring.test_scale_out import Instance, figures, history, publish, reference_unit_sums
+from tests.scoring.test_scale_out import (
+    Instance,
+    config,
+    figures,
+    history,
+    publish,
+    reference_unit_sums,
+)
 from tests.support.http import eventually
-from tests.support.keys import session_keys
 from tests.support.stack import Stack
 
 pytestmark = [pytest.mark.nats, pytest.mark.postgres]
@@ -49,30 +55,16 @@ def two_wards() -> list[Event]:
 
 
 def partitioned(nats_url: str, database_url: str, batch: int = 8) -> ScoringSettings:
-    return ScoringSettings(
-        service="scoring",
-        environment="test",
-        http_port=0,
-        nats_url=nats_url,
-        database_url=database_url,
-        consumer_batch=batch,
-        relay_poll_s=0.1,
-        delivery="partitioned",
-        **session_keys().settings(),
+    """The scale-out test's settings, applying by partition."""
+    shared = dict(config(nats_url, database_url))
+    return ScoringSettings.model_validate(
+        {**shared, "consumer_batch": batch, "delivery": "partitioned"}
     )
 
 
 def inbox_mode(nats_url: str, database_url: str) -> ServiceSettings:
-    return ScoringSettings(
-        service="scoring",
-        environment="test",
-        http_port=0,
-        nats_url=nats_url,
-        database_url=database_url,
-        consumer_batch=8,
-        relay_poll_s=0.1,
-        **session_keys().settings(),
-    )
+    """The scale-out test's settings: the inbox path."""
+    return config(nats_url, database_url)
 
 
 class Partitioned:

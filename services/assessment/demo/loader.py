@@ -13,7 +13,7 @@ import logging
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from contracts.catalog import default_catalog
@@ -43,7 +43,7 @@ from services.assessment.handlers.org import load_org_chart
 from services.assessment.handlers.periods import close_due_periods
 from services.assessment.settings import shipped_policy
 from services.runtime.auth import Principal
-from services.runtime.clock import FrozenClock
+from services.runtime.clock import FrozenClock, wall
 from services.runtime.db import SessionFactory, create_engine, session_factory
 from services.runtime.migrations import upgrade
 from services.runtime.settings import ServiceSettings
@@ -175,7 +175,12 @@ async def load_org(
         )
 
 
-async def load(settings: ServiceSettings, mode: str, tokens_path: str) -> None:
+async def load(
+    settings: ServiceSettings, mode: str, tokens_path: str, now: datetime | None = None
+) -> None:
+    """The demo ward (``mode`` "org": its org chart, people and devices; "full": and a few
+    months of submissions up to ``now``, the process's wall clock by default), its tokens
+    written to ``tokens_path``. Refused (SystemExit) in production."""
     config = bootstrap.assessment_settings(settings)
     if config.environment == "production":
         raise SystemExit("the demo ward and its tokens are for demo and test stacks only")
@@ -195,22 +200,26 @@ async def load(settings: ServiceSettings, mode: str, tokens_path: str) -> None:
         await demo_password(sessions, WARD, config.password_hashing)
         if mode == "full":
             policy = config.policy()
-            await load_submissions(sessions, callers, policy)
+            await load_submissions(sessions, callers, policy, now)
     finally:
         await engine.dispose()
 
 
 async def load_submissions(
-    sessions: SessionFactory, callers: list[Principal], policy: Policy
+    sessions: SessionFactory,
+    callers: list[Principal],
+    policy: Policy,
+    now: datetime | None = None,
 ) -> None:
-    """A few months of a ward's life, in one transaction (all or nothing, so a rerun either
-    finds everything or loads everything), each submission at the time it would have been made."""
+    """A few months of a ward's life up to ``now`` (aware; the wall clock by default), in one
+    transaction (all or nothing, so a rerun either finds everything or loads everything), each
+    submission at the time it would have been made."""
     async with sessions() as session:
         existing = await reads.audit_count(session)
     if existing:
         log.info("demo submissions already there (%d audits); not adding more", existing)
         return
-    demo = DemoWard(callers, policy, datetime.now(UTC), random.Random(5))
+    demo = DemoWard(callers, policy, now or wall(), random.Random(5))
     async with UnitOfWork(sessions, plumbing.outbox, FrozenClock(demo.now)) as uow:
         counts = {
             "audits": await demo.audits(uow),
@@ -325,8 +334,9 @@ class DemoWard:
 
     async def self_assessments(self, uow: UnitOfWork) -> int:
         """Past months: submitted early the next month, reviewed within days (mostly approved,
-        some adjusted, some returned then resubmitted). This month: submitted mid-month, a few
-        still waiting for their review, so reviews go overdue."""
+        some adjusted, some returned then resubmitted). This month: submitted mid-month (in the
+        month's first days, between its start and now), a few still waiting for their review,
+        so reviews go overdue."""
         count = 0
         current = Month.of(self.now)
         for month in demo_months(self.now, self.policy):
@@ -334,6 +344,11 @@ class DemoWard:
                 if month == current:
                     submitted = self.at(month.first_day() + timedelta(days=9), 9)
                     submitted += timedelta(hours=self.rng.randint(0, 72))
+                    if submitted > self.now:
+                        # Early in the month (on the 1st at midnight too) some have sent
+                        # theirs already, so a demo loaded any day has reviews waiting.
+                        begun = self.at(month.first_day(), 0)
+                        submitted = begun + (self.now - begun) * self.rng.uniform(0.2, 0.9)
                 else:
                     day = self.policy.calendar.nth_working_day(month.shift(1), 1)
                     submitted = self.at(day, 8) + timedelta(hours=self.rng.randint(0, 50))

@@ -118,3 +118,10 @@ class Period:
 def rolling_months(last: Month, count: int) -> list[Month]:
     """The ``count`` months ending with ``last`` (a rolling window, oldest first)."""
     return [last.shift(-offset) for offset in range(count - 1, -1, -1)]
+
+
+def months_between(first: Month, last: Month) -> list[Month]:
+    """The months from ``first`` to ``last``, both included, oldest first (none if ``last`` is
+    before ``first``)."""
+    count = (last.year - first.year) * 12 + last.month - first.month + 1
+    return [first.shift(offset) for offset in range(max(0, count))]

@@ -2,7 +2,7 @@
 citizen left a phone number or e-mail and agreed to be contacted opens a call-back for the unit
 head, who notes the outcome; the contact is kept apart (never in an event), shown only to whoever
 calls, and erased with the comments after the policy's retention; the board reads the follow-ups
-done per unit. Real NATS, real PostgreSQL."""
+done per unit, for a period or a range of months in one read. Real NATS, real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -80,6 +80,35 @@ async def test_dissatisfied_citizens_who_consent_are_called_back(service) -> Non
         "/v1/citizen-follow-ups/counts", params={"period": month}, headers=CHAIRMAN
     )
     assert counts.json()["units"] == [{"unit_id": "ttphcc", "opened": 2, "done": 1}]
+    # The board's last 12 months in one read: a range of months, both ends included.
+    this = Month.parse(month)
+    window = {"from": this.shift(-11).key, "to": month}
+    ranged = await service.http.get(
+        "/v1/citizen-follow-ups/counts", params=window, headers=CHAIRMAN
+    )
+    assert ranged.json() == {**window, "units": counts.json()["units"]}
+    before_this = {"from": this.shift(-11).key, "to": this.shift(-1).key}
+    earlier = await service.http.get(
+        "/v1/citizen-follow-ups/counts", params=before_this, headers=CHAIRMAN
+    )
+    assert earlier.json()["units"] == []
+    for params, code, field in (
+        ({}, "required", "period"),
+        ({"period": month, "from": month}, "not_allowed", "from"),
+        ({"from": month}, "required", "to"),
+        ({"from": month, "to": this.shift(-1).key}, "out_of_range", "to"),
+        ({"from": this.shift(-36).key, "to": month}, "out_of_range", "to"),  # 37 months
+        ({"from": "2026-13", "to": month}, "bad_format", "from"),
+    ):
+        refused = await service.http.get(
+            "/v1/initiatives/counts",
+            params=params,
+            headers={**CHAIRMAN, "Accept-Language": "en"},
+        )
+        assert refused.status_code == 422, (params, refused.text)
+        error = refused.json()["error"]
+        assert (error["code"], error["field"]) == (code, field), params
+        assert error["message"].isascii()  # in English, as asked
 
     # After the retention of comments the contacts are erased; the follow-ups stay.
     policy = Policy()

@@ -1,10 +1,14 @@
 """The leaders' pages' view models, without a browser: the review queue's order and overdue
-mark, the inbox's groups, the board's change in words and the periods offered."""
+mark, the inbox's groups, the board's change in words and the periods offered, and the board's
+programme counts read once per kind."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 
+from services.runtime.clock import FrozenClock
+from services.web.entrypoints import board as board_page
 from services.web.views import board, leaders
 
 
@@ -77,3 +81,35 @@ def test_the_board_and_the_classification_offer_their_periods() -> None:
     assert board.period_words("last12m", "vi") == "12 tháng gần nhất"
     assert board.period_words("2026-Q1", "vi") == "quý I/2026"
     assert board.trend_months(now)[0] == "2025-02" and board.trend_months(now)[-1] == "2026-01"
+
+
+async def test_the_boards_12_months_read_each_count_once_for_the_whole_window() -> None:
+    """The board refreshes every 4 s: its last 12 months ask assessment's counts once per kind
+    (a range of months), not once per month and kind (24 reads)."""
+    asked: list[tuple[str, dict[str, object]]] = []
+
+    class Upstream:
+        async def read(self, service: str, path: str, token: str, lang: str, **params: object):
+            asked.append((path, params))
+            if path.startswith("/v1/initiatives"):
+                return {"units": [{"unit_id": "vhxh", "proposed": 2, "adopted": 1}]}
+            return {"units": [{"unit_id": "ttphcc", "opened": 3, "done": 1}]}
+
+    class Cookies:
+        def lang(self, request: object) -> str:
+            return "vi"
+
+    now = datetime(2026, 11, 30, 3, tzinfo=UTC)
+    web = SimpleNamespace(upstream=Upstream(), cookies=Cookies(), clock=FrozenClock(now))
+    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(web=web)))
+    session = SimpleNamespace(access="token")
+    counts = await board_page._programme(request, session, "last12m")  # type: ignore[arg-type]
+    window = {"from": "2025-12", "to": "2026-11"}
+    assert sorted(asked, key=lambda a: a[0]) == [
+        ("/v1/citizen-follow-ups/counts", window),
+        ("/v1/initiatives/counts", window),
+    ]
+    assert counts["vhxh"]["proposed"] == 2 and counts["ttphcc"]["calls_open"] == 2
+    asked.clear()
+    await board_page._programme(request, session, "2026-Q4")  # type: ignore[arg-type]
+    assert [params for _, params in asked] == [{"period": "2026-Q4"}] * 2

@@ -391,6 +391,12 @@ async def test_the_board_counts_each_units_initiatives_and_call_backs(browser, p
     assert "Liên hệ lại người dân (chưa xong / đã xong)" in header
     await no_serious_violations(page)
     await screenshots(page, "board-programme")
+    # The last 12 months (one counts read of each kind for the whole window) hold this month's.
+    await page.goto(f"{programme.url}/board?period=last12m")
+    culture = page.locator("#ranking tr", has_text="Phòng Văn hóa - Xã hội")
+    assert (await culture.locator("td.initiatives").inner_text()).strip() == "2 / 1"
+    service = page.locator("#ranking tr", has_text=re.compile("Trung tâm Phục vụ hành chính công"))
+    assert (await service.locator("td.call-backs").inner_text()).strip() == expected
     requests.assert_local()
     await context.close()
 

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import intake as schemas
+from contracts import periods
 from contracts.common import LOCAL_TZ, EntityId
 from contracts.roles import Role
 from services.assessment.adapters.scoring_figures import ScoringUnavailable
@@ -43,17 +44,53 @@ Period = Annotated[schemas.PeriodKey, Query(description="YYYY-MM, YYYY-Qn or YYY
 AnyPeriod = Annotated[schemas.PeriodKey | None, Query(description="YYYY-MM, YYYY-Qn or YYYY")]
 
 
+#: A month a counts read starts or ends its range with (``YYYY-MM``).
+RangeMonth = Annotated[periods.MonthKey | None, Query(description="YYYY-MM, with the other end")]
+#: The longest range of months one counts read takes: the board's longest window is 12.
+MAX_COUNTED_MONTHS = 36
+
+
+def counted_months(
+    period: str | None, first: str | None, last: str | None
+) -> tuple[list[str], dict[str, str]]:
+    """The months a counts read covers, and how its answer names them: ``period`` (a month,
+    quarter or year), or ``from`` and ``to`` (months, both included: a rolling window as the
+    board shows it, in one read), never both. Errors (422): ``required`` for neither or one
+    end alone, ``not_allowed`` for both, ``out_of_range`` for ``to`` before ``from`` or more
+    than :data:`MAX_COUNTED_MONTHS` months."""
+    if period is not None:
+        if first is not None or last is not None:
+            raise Refusal(Kind.INVALID, "not_allowed", "from" if first is not None else "to")
+        return [m.key for m in periods.Period.parse(period).months()], {"period": period}
+    if first is None and last is None:
+        raise Refusal(Kind.INVALID, "required", "period")
+    if first is None or last is None:
+        raise Refusal(Kind.INVALID, "required", "from" if first is None else "to")
+    months = periods.months_between(periods.Month.parse(first), periods.Month.parse(last))
+    if not months or len(months) > MAX_COUNTED_MONTHS:
+        raise Refusal(Kind.INVALID, "out_of_range", "to")
+    return [m.key for m in months], {"from": first, "to": last}
+
+
 def board_counts(
     path: str,
     name: str,
-    view: Callable[[AsyncSession, str, str], Awaitable[dict[str, Any]]],
+    view: Callable[[AsyncSession, str, list[str]], Awaitable[list[dict[str, Any]]]],
     summary: str,
 ) -> None:
-    """Declare a read of per-unit counts of one period for the board (``GET path?period=``,
-    for :data:`Board`): ``view(session, ward, period)`` answers."""
+    """Declare a read of per-unit counts for the board (``GET path?period=`` or
+    ``?from=&to=``, for :data:`Board`): ``{period | from, to, units}``, the units as
+    ``view(session, ward, months)`` answers them (:func:`counted_months`)."""
 
-    async def counts(caller: Board, session: Reads, period: Period) -> dict[str, Any]:
-        return await view(session, caller.ward, period)
+    async def counts(
+        caller: Board,
+        session: Reads,
+        period: AnyPeriod = None,
+        first: Annotated[RangeMonth, Query(alias="from")] = None,
+        last: Annotated[RangeMonth, Query(alias="to")] = None,
+    ) -> dict[str, Any]:
+        months, named = counted_months(period, first, last)
+        return {**named, "units": await view(session, caller.ward, months)}
 
     router.add_api_route(
         path,

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.periods import Period
 from contracts.roles import Role
 from services.assessment.adapters import citizen_follow_ups as follow_ups
 from services.assessment.views.reviews import visible_units
@@ -46,9 +45,10 @@ async def follow_up_list(
     ]
 
 
-async def follow_up_counts(session: AsyncSession, ward: str, period: str) -> dict[str, Any]:
-    """``{period, units: [{unit_id, opened, done}]}``: per unit, the follow-ups of the ratings
-    of ``period`` (YYYY-MM, YYYY-Qn or YYYY) and how many are done."""
-    months = [m.key for m in Period.parse(period).months()]
+async def follow_up_counts(
+    session: AsyncSession, ward: str, months: list[str]
+) -> list[dict[str, Any]]:
+    """``[{unit_id, opened, done}]`` by unit id: per unit, the follow-ups of the ratings of
+    ``months`` (YYYY-MM) and how many are done."""
     counts = await follow_ups.counts_by_unit(session, ward, months)
-    return {"period": period, "units": [{"unit_id": u, **counts[u]} for u in sorted(counts)]}
+    return [{"unit_id": u, **counts[u]} for u in sorted(counts)]

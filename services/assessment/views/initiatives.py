@@ -65,11 +65,10 @@ async def initiative_list(
     ]
 
 
-async def initiative_counts(session: AsyncSession, ward: str, period: str) -> dict[str, Any]:
-    """``{period, units: [{unit_id, proposed, adopted}]}``: per unit, the initiatives proposed
-    in ``period`` and how many of them are adopted, by unit id."""
-    counts = await initiatives.counts_by_unit(session, ward, _months(period) or [])
-    return {
-        "period": period,
-        "units": [{"unit_id": unit, **counts[unit]} for unit in sorted(counts)],
-    }
+async def initiative_counts(
+    session: AsyncSession, ward: str, months: list[str]
+) -> list[dict[str, Any]]:
+    """``[{unit_id, proposed, adopted}]`` by unit id: per unit, the initiatives proposed in
+    ``months`` (YYYY-MM) and how many of them are adopted."""
+    counts = await initiatives.counts_by_unit(session, ward, months)
+    return [{"unit_id": unit, **counts[unit]} for unit in sorted(counts)]

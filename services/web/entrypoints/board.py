@@ -127,20 +127,14 @@ async def _programme(
     request: Request, session: WebSession, period: str
 ) -> dict[str, dict[str, int]]:
     """Per unit, the initiatives proposed and adopted and the citizens' call-backs open and
-    done in ``period`` (a rolling window: the sum of its months), as assessment counts them."""
-    web = web_of(request)
-    keys = models.calendar_keys(period, web.clock.now())
-    answers = await asyncio.gather(
-        *(
-            read_as(request, session, "assessment", path, period=key)
-            for path in ("/v1/initiatives/counts", "/v1/citizen-follow-ups/counts")
-            for key in keys
-        )
+    done in ``period`` (a rolling window: its months, one range), as assessment counts them:
+    one read of each kind, whatever the period."""
+    span = models.counted_span(period, web_of(request).clock.now())
+    ideas, calls = await asyncio.gather(
+        read_as(request, session, "assessment", "/v1/initiatives/counts", **span),
+        read_as(request, session, "assessment", "/v1/citizen-follow-ups/counts", **span),
     )
-    ideas, calls = answers[: len(keys)], answers[len(keys) :]
-    return models.programme_counts(
-        (u for a in ideas for u in a["units"]), (u for a in calls for u in a["units"])
-    )
+    return models.programme_counts(ideas["units"], calls["units"])
 
 
 @router.get("/board")

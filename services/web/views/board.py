@@ -68,12 +68,13 @@ def trend_months(now: datetime) -> list[str]:
 ROLLING_MONTHS = {"last3m": 3, "last12m": 12}
 
 
-def calendar_keys(period: str, now: datetime) -> list[str]:
-    """The calendar periods a board period covers, for the reads that take only those: the
-    period itself, or each month of a rolling window."""
+def counted_span(period: str, now: datetime) -> dict[str, str]:
+    """How assessment's counts reads are asked for a board period, in one read each: the
+    calendar ``period`` itself, or a rolling window's first and last months (``from``, ``to``)."""
     if period in ROLLING_MONTHS:
-        return last_months(now, ROLLING_MONTHS[period])
-    return [period]
+        months = last_months(now, ROLLING_MONTHS[period])
+        return {"from": months[0], "to": months[-1]}
+    return {"period": period}
 
 
 #: The programme's counts per unit on the board: initiatives (proposed, adopted) and citizens'
@@ -84,8 +85,8 @@ PROGRAMME = ("proposed", "adopted", "calls_open", "calls_done")
 def programme_counts(
     initiatives: Iterable[dict[str, Any]], call_backs: Iterable[dict[str, Any]]
 ) -> dict[str, dict[str, int]]:
-    """Per unit, the counts of :data:`PROGRAMME` summed over the answers given (one per
-    calendar period): ``initiatives`` and ``call_backs`` are the answers' ``units``."""
+    """Per unit, the counts of :data:`PROGRAMME` from the counts reads' ``units``
+    (``initiatives`` and ``call_backs``), summed over the rows given for a unit."""
     counts: dict[str, dict[str, int]] = {}
 
     def add(unit_id: str, **more: int) -> None:

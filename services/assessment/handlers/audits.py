@@ -119,9 +119,7 @@ async def amend_audit(
 ) -> AuditAccepted:
     """Replace an audit's scores: the event carries the new state and the one it replaces;
     findings gone close their actions, new ones open theirs."""
-    reason = required_reason(reason)
-    row = await _live_audit(uow, context, audit_id)
-    previous = await audits.state_at(uow.session, audit_id, row.revision)
+    reason, row, previous = await _correction(uow, context, audit_id, reason)
     catalog = await get_catalog(uow.session, row.catalog_version)
     state = previous.model_copy(
         update={"revision": row.revision + 1, "items": score_items(catalog, items)}
@@ -157,9 +155,7 @@ async def withdraw_audit(
     uow: UnitOfWork, context: Context, audit_id: uuid.UUID, reason: str
 ) -> AuditAccepted:
     """Withdraw an audit: its scores count no more and its open actions close."""
-    reason = required_reason(reason)
-    row = await _live_audit(uow, context, audit_id)
-    previous = await audits.state_at(uow.session, audit_id, row.revision)
+    reason, row, previous = await _correction(uow, context, audit_id, reason)
     revision = row.revision + 1
     await audits.set_revision(uow.session, audit_id, revision, context.now, status="withdrawn")
     withdrawn = previous.model_copy(update={"revision": revision})
@@ -193,6 +189,17 @@ async def _record(
     await audits.record_revision(
         uow.session, audit_id, change, state, reason, context.principal.subject_id, context.now
     )
+
+
+async def _correction(
+    uow: UnitOfWork, context: Context, audit_id: uuid.UUID, reason: str
+) -> tuple[str, Row[Any], AuditState]:
+    """What an amendment and a withdrawal start from: the reason, stripped (422
+    ``reason_required``), the audit, locked, meeting the rules every correction meets
+    (:func:`_live_audit`), and its state now (the revision the correction replaces)."""
+    reason = required_reason(reason)
+    row = await _live_audit(uow, context, audit_id)
+    return reason, row, await audits.state_at(uow.session, audit_id, row.revision)
 
 
 async def _live_audit(uow: UnitOfWork, context: Context, audit_id: uuid.UUID) -> Row[Any]:

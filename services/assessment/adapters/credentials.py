@@ -49,8 +49,8 @@ async def set_password(
 # --- one-time secrets -------------------------------------------------------------------------
 
 
-async def add_secret(session: AsyncSession, **values: Any) -> None:
-    await session.execute(sign_in_secrets.insert().values(**values))
+async def add_secret(session: AsyncSession, secret_hash: str, **values: Any) -> None:
+    await session.execute(sign_in_secrets.insert().values(secret_hash=secret_hash, **values))
 
 
 async def take_secret(session: AsyncSession, secret_hash: str, now: datetime) -> Row[Any] | None:
@@ -93,8 +93,8 @@ async def retire_secrets(session: AsyncSession, ward: str, person_id: str, now: 
 # --- refresh tokens ---------------------------------------------------------------------------
 
 
-async def add_refresh(session: AsyncSession, **values: Any) -> None:
-    await session.execute(refresh_tokens.insert().values(**values))
+async def add_refresh(session: AsyncSession, token_hash: str, **values: Any) -> None:
+    await session.execute(refresh_tokens.insert().values(token_hash=token_hash, **values))
 
 
 async def refresh_row(session: AsyncSession, token_hash: str) -> Row[Any] | None:

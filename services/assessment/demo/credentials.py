@@ -17,6 +17,7 @@ from services.assessment.adapters.tables import plumbing
 from services.assessment.domain import credentials as rules
 from services.assessment.domain.credentials import Lifetimes
 from services.assessment.handlers.devices import replace_credential
+from services.assessment.handlers.sign_in import keep_hashed
 from services.runtime.auth import Principal
 from services.runtime.db import SessionFactory
 from services.runtime.uow import UnitOfWork
@@ -38,14 +39,14 @@ async def demo_credentials(
         now = uow.now
         for person in people:
             family = str(uuid.uuid4())
-            await stored.add_refresh(
-                uow.session,
-                token_hash=rules.digest(rules.new_secret()),
-                ward=person.ward,
-                person_id=person.subject_id,
+            await keep_hashed(
+                uow,
+                stored.add_refresh,
+                person.ward,
+                person.subject_id,
+                life,
                 family_id=family,
                 issued_at=now,
-                expires_at=now + life,
             )
             minted.append(replace(person, session_id=family))
         for device in devices:

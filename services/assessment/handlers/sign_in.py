@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -81,6 +81,34 @@ def principal_of(person: Row[Any]) -> Principal:
 # --- links ------------------------------------------------------------------------------------
 
 
+#: An adapter's insert of a secret's row: the session, the secret's digest, the other columns.
+AddHashed = Callable[..., Awaitable[None]]
+
+
+async def keep_hashed(
+    uow: UnitOfWork,
+    add: AddHashed,
+    ward: str,
+    person_id: str,
+    lifetime: timedelta,
+    **values: Any,
+) -> str:
+    """A new random secret for a person of ``ward`` (a link's, a refresh token's:
+    ``domain.credentials.new_secret``), stored by ``add`` as its SHA-256 only (never the secret
+    itself: docs/SECURITY.md), with ``values`` and its expiry ``lifetime`` after the unit's
+    now. Answers the secret, to be given out once."""
+    secret = rules.new_secret()
+    await add(
+        uow.session,
+        rules.digest(secret),
+        ward=ward,
+        person_id=person_id,
+        expires_at=uow.now + lifetime,
+        **values,
+    )
+    return secret
+
+
 async def issue_link(
     uow: UnitOfWork,
     person: Row[Any],
@@ -91,17 +119,17 @@ async def issue_link(
     """A new one-time link for ``person`` (their older unused links are voided): its secret's
     hash stored with its expiry (``lifetimes.invitation`` or ``.reset``), and the link sealed
     in ``assessment.sign_in.link_issued`` for notifications to e-mail. Answers the link."""
-    now, secret = uow.now, rules.new_secret()
+    now = uow.now
     lifetime = config.lifetimes.invitation if purpose == "invitation" else config.lifetimes.reset
     await stored.retire_secrets(uow.session, person.ward, person.person_id, now)
-    await stored.add_secret(
-        uow.session,
-        secret_hash=rules.digest(secret),
-        ward=person.ward,
-        person_id=person.person_id,
+    secret = await keep_hashed(
+        uow,
+        stored.add_secret,
+        person.ward,
+        person.person_id,
+        lifetime,
         purpose=purpose,
         created_at=now,
-        expires_at=now + lifetime,
     )
     link = f"{config.link_base}?{urlencode({'secret': secret})}"
     sealed = seal(
@@ -230,15 +258,15 @@ async def _revoke_family(uow: UnitOfWork, row: Row[Any]) -> None:
 async def _session(
     uow: UnitOfWork, person: Row[Any], family_id: str, config: SignInConfig
 ) -> Session:
-    now, token, life = uow.now, rules.new_secret(), config.lifetimes
-    await stored.add_refresh(
-        uow.session,
-        token_hash=rules.digest(token),
-        ward=person.ward,
-        person_id=person.person_id,
+    now, life = uow.now, config.lifetimes
+    token = await keep_hashed(
+        uow,
+        stored.add_refresh,
+        person.ward,
+        person.person_id,
+        life.refresh,
         family_id=family_id,
         issued_at=now,
-        expires_at=now + life.refresh,
     )
     return Session(
         access_token=config.mint(replace(principal_of(person), session_id=family_id), now),

@@ -14,7 +14,7 @@ import uuid
 from datetime import date
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AwareDatetime, Field, TypeAdapter
+from pydantic import AwareDatetime, ConfigDict, Field, TypeAdapter
 
 from contracts.common import Contract, EntityId, Text
 from contracts.envelope import Event
@@ -536,6 +536,20 @@ class ReportFile(Contract):
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
+class InlineReportFile(Contract):
+    """A file of a period report as version 1 of ``assessment.report.issued`` carried it: its
+    bytes inside the event (base64 in JSON). Still read, so a report issued by the release
+    before the REPORTS bucket is mailed once; never emitted any more."""
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", ser_json_bytes="base64", val_json_bytes="base64"
+    )
+
+    name: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z0-9.-]+$")]
+    media_type: ReportMediaType
+    content: bytes
+
+
 class PeriodReportIssuedData(Contract):
     """The period report of a month, quarter or year, made once its figures are final (scoring
     has folded the period's close), for notifications to e-mail to the ward committee. Unit
@@ -546,20 +560,18 @@ class PeriodReportIssuedData(Contract):
     #: ``YYYY-MM``, ``YYYY-Qn`` or ``YYYY``.
     period: str
     title: Text
-    files: tuple[ReportFile, ...]
+    #: The files in the REPORTS bucket (version 2); inline only in a version 1 event.
+    files: tuple[ReportFile | InlineReportFile, ...]
     #: 1 for the report first issued, 2 and on for each corrected one (báo cáo điều chỉnh).
     revision: Annotated[int, Field(ge=1)] = 1
 
-    @property
-    def corrected(self) -> bool:
-        return self.revision > 1
-
 
 class PeriodReportIssued(AssessmentEvent):
-    """Version 2: the files are named in the ``REPORTS`` bucket with their size and digest
-    (version 1 carried them inline and is no longer read: dead-lettered with its reason)."""
+    """Version 2: the files are named in the ``REPORTS`` bucket with their size and digest.
+    Version 1 carried them inline (``InlineReportFile``) and had no revision; it is still read
+    (a report the previous release issued, not yet mailed when this one started)."""
 
-    readable_versions: ClassVar[frozenset[int]] = frozenset({2})
+    readable_versions: ClassVar[frozenset[int]] = frozenset({1, 2})
     type: Literal["assessment.report.issued"] = "assessment.report.issued"
     schema_version: int = 2
     data: PeriodReportIssuedData

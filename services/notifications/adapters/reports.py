@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.events import PeriodReportIssuedData, ReportFile
+from contracts.events import InlineReportFile, PeriodReportIssuedData, ReportFile
 from services.notifications.adapters.tables import (
     org_people,
     org_versions,
@@ -19,12 +21,17 @@ from services.notifications.adapters.tables import (
 )
 from services.runtime.db import upsert
 
+#: A file as ``period_reports.files`` holds it: named in the bucket, or (from a version 1 event)
+#: its bytes in base64, read back through JSON so they are decoded.
+STORED_FILE: TypeAdapter[ReportFile | InlineReportFile] = TypeAdapter(ReportFile | InlineReportFile)
+
 
 async def keep(
     session: AsyncSession, ward: str, report: PeriodReportIssuedData, now: datetime
 ) -> None:
-    """Keep the report's title and the names of its files in the REPORTS bucket, unless this
-    revision of the ward's report of that period is kept already."""
+    """Keep the report's title and the names of its files in the REPORTS bucket (a version 1
+    event's files themselves, which no bucket holds), unless this revision of the ward's report
+    of that period is kept already."""
     await session.execute(
         upsert(session, period_reports)
         .values(
@@ -33,7 +40,7 @@ async def keep(
             revision=report.revision,
             title_vi=report.title.vi,
             title_en=report.title.en,
-            files=[f.model_dump() for f in report.files],
+            files=[f.model_dump(mode="json") for f in report.files],
             issued_at=now,
         )
         .on_conflict_do_nothing(
@@ -97,5 +104,5 @@ async def mail_to_send(session: AsyncSession, key: dict[str, Any]) -> Any:
         )
     ).one()
     values = dict(row._mapping)
-    values["files"] = tuple(ReportFile.model_validate(f) for f in row.files)
+    values["files"] = tuple(STORED_FILE.validate_json(json.dumps(f)) for f in row.files)
     return SimpleNamespace(**values)

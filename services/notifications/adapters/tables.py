@@ -194,7 +194,8 @@ sign_in_mails = Table(
 #: The period reports assessment issued (``assessment.report.issued``), one per ward, period and
 #: revision (1, then each corrected report): their title, and their files as the event names
 #: them in the REPORTS bucket (``[{name, media_type, object_name, size, sha256}]``), fetched and
-#: checked when each mail goes out.
+#: checked when each mail goes out; a version 1 event's as it carried them (``{name,
+#: media_type, content}``, base64), the only files kept here.
 period_reports = Table(
     "period_reports",
     metadata,

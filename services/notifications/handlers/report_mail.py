@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from contracts.common import Text
-from contracts.events import PeriodReportIssued, ReportFile
+from contracts.events import InlineReportFile, PeriodReportIssued, ReportFile
 from services.notifications.adapters import org, reports
 from services.notifications.adapters.channels import Refused, Unavailable
 from services.notifications.adapters.tables import report_mails
@@ -50,20 +50,26 @@ async def queue_report(ctx: Context, event: PeriodReportIssued) -> None:
         ctx.uow.after_commit(QUEUED.ring)  # sent at once, not at the next tick
 
 
-async def fetch_files(bucket: Bucket | None, files: Sequence[ReportFile]) -> list[Attachment]:
-    """The report's files from the REPORTS bucket as attachments, each checked against the
-    digest the event gave. Errors: ``Unavailable`` while the bucket cannot be read (retried);
-    ``DigestMismatch`` when a file is gone or not the one issued (the mail fails for good:
-    nothing unverified is sent)."""
-    if bucket is None:
-        raise Unavailable("no report bucket")
-    try:
-        return [
-            Attachment(f.name, f.media_type, await bucket.get_checked(f.object_name, f.sha256))
-            for f in files
-        ]
-    except StoreUnavailable as error:
-        raise Unavailable(f"report bucket: {error}") from None
+async def fetch_files(
+    bucket: Bucket | None, files: Sequence[ReportFile | InlineReportFile]
+) -> list[Attachment]:
+    """The report's files as attachments: each fetched from the REPORTS bucket and checked
+    against the digest the event gave (a version 1 event's carried its bytes). Errors:
+    ``Unavailable`` while the bucket cannot be read (retried); ``DigestMismatch`` when a file
+    is gone or not the one issued (the mail fails for good: nothing unverified is sent)."""
+    attached = []
+    for f in files:
+        if isinstance(f, InlineReportFile):
+            attached.append(Attachment(f.name, f.media_type, f.content))
+            continue
+        if bucket is None:
+            raise Unavailable("no report bucket")
+        try:
+            content = await bucket.get_checked(f.object_name, f.sha256)
+        except StoreUnavailable as error:
+            raise Unavailable(f"report bucket: {error}") from None
+        attached.append(Attachment(f.name, f.media_type, content))
+    return attached
 
 
 async def _send(sender: Sender, row: Any, now: datetime) -> dict[str, Any]:

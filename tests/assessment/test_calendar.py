@@ -226,7 +226,7 @@ async def test_the_automatic_close_counts_the_ward_s_days(service) -> None:
 
 
 async def test_wards_without_a_calendar_get_one_at_start_up(service) -> None:
-    now = datetime.now(LOCAL_TZ)
+    now = now_local()
     async with unit_at(service.sessions, now) as uow:
         await uow.session.execute(
             wards.insert().values(ward="phu-my", name="Phú Mỹ", org_version=1)

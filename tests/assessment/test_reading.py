@@ -4,13 +4,14 @@ counter. Real NATS, real PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pytest
 from prometheus_client import REGISTRY
 
 from contracts.common import LOCAL_TZ
 from services.assessment.domain.policy import Policy
+from services.runtime.clock import wall
 from tests.assessment.conftest import (
     ADMIN,
     AUDITOR_KT,
@@ -116,7 +117,7 @@ async def test_no_administrator_mints_a_token_as_a_person(service) -> None:
 
 
 async def test_the_chairman_reads_what_administrators_did_with_their_reasons(service) -> None:
-    since = datetime.now(UTC)
+    since = wall()
     device = {"role": "kiosk", "unit_id": "ttphcc", "label_vi": "Ki-ốt 3", "label_en": "Kiosk 3"}
     why = "Ki-ốt mới ở quầy 3"
     registered = await service.http.put(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import types
 import typing
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -38,6 +38,7 @@ from services.assessment.handlers import self_assessments as plus_handlers
 from services.assessment.handlers.common import Context, period_is_open
 from services.assessment.settings import shipped_policy
 from services.runtime.auth import Principal
+from services.runtime.clock import wall
 from services.runtime.db import transaction
 from services.runtime.refusals import Refusal
 from tests.assessment.conftest import (
@@ -48,6 +49,7 @@ from tests.assessment.conftest import (
     KIOSK,
     STAFF_KT,
     audit_body,
+    now_local,
     plus_body,
     this_month,
     unit_at,
@@ -96,6 +98,21 @@ def test_the_window_of_dates_is_decided_once() -> None:
         with pytest.raises(Refusal) as refused_:
             check(value, policy, REPORTED)  # type: ignore[operator]
         assert refused_.value.code == code, (check, value)
+
+
+def test_a_moment_out_of_the_window_is_told_by_its_date_in_vietnam() -> None:
+    """A moment sent with another offset is refused and shown by its day in Vietnam: Tokyo's
+    00:30 on 1 January 2025 is 31/12/2024 here, before the window's first day 01/01/2025 (it
+    once read "01/01/2025 is outside 01/01/2025 .. 30/11/2026")."""
+    tokyo = datetime(2025, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=9)))
+    with pytest.raises(Refusal) as refusal:
+        check_moment(tokyo, shipped_policy(), REPORTED, "performed_at")
+    assert refusal.value.code == "date_out_of_window"
+    assert refusal.value.params == {
+        "value": "31/12/2024",
+        "first": "01/01/2025",
+        "last": "30/11/2026",
+    }
 
 
 @settings(max_examples=300, deadline=None)
@@ -441,7 +458,7 @@ async def test_calendar_days_in_the_past_and_kiosks_reading_the_calendar_are_ref
     assert removed.status_code == 422 and removed.json()["error"]["code"] == "past_day"
     far = await service.http.put("/v1/calendar/days/2100-01-04", json=body, headers=ADMIN)
     assert far.status_code == 422 and far.json()["error"]["code"] == "calendar_year"
-    year = datetime.now(UTC).year
+    year = now_local().year
     kiosk = await service.http.get("/v1/calendar", params={"year": year}, headers=KIOSK)
     assert kiosk.status_code == 403, kiosk.text
     person = await service.http.get("/v1/calendar", params={"year": year}, headers=STAFF_KT)
@@ -471,7 +488,7 @@ async def test_the_months_listed_are_open_as_a_submission_would_find_them(servic
     what ``period_is_open`` (a submission's check) says: two months back closed by hand, three
     back reopened until tomorrow, the current month open, the rest by the ward's calendar (the
     automatic close having closed the months past their deadline)."""
-    now = datetime.now(UTC)
+    now = wall()  # the service's clock, which WARD5S_CLOCK_START moves as well
     closed, reopened = Month.of(now).shift(-2).key, Month.of(now).shift(-3).key
     for month in (closed, reopened):  # by hand, unless the automatic close came first
         answer = await service.http.post(f"/v1/periods/{month}/close", headers=ADMIN)

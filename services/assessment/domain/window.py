@@ -23,6 +23,15 @@ def _today(now: datetime) -> date:
     return now.astimezone(LOCAL_TZ).date()
 
 
+def _day_of(moment: datetime) -> date:
+    """A sent moment's day in Vietnam (the day its sender is told about); a moment at the edge
+    of the calendar (0001-01-01 at +14:00) has none, so its own day."""
+    try:
+        return moment.astimezone(LOCAL_TZ).date()
+    except OverflowError:
+        return moment.date()
+
+
 def first_day(policy: Policy, now: datetime) -> date:
     """The first day a month or moment may be in: 1 January, ``history_years`` back."""
     return date(_today(now).year - policy.history_years, 1, 1)
@@ -64,7 +73,7 @@ def check_moment(moment: datetime, policy: Policy, now: datetime, field: str) ->
     first = first_day(policy, now)
     if moment < datetime.combine(first, time(0), LOCAL_TZ):
         raise Refusal(
-            Kind.INVALID, "date_out_of_window", field, **_window(moment.date(), first, now)
+            Kind.INVALID, "date_out_of_window", field, **_window(_day_of(moment), first, now)
         )
 
 

@@ -26,7 +26,8 @@ def _mails(revised: bool) -> sa.Table:
     made = op.create_table('report_mails',
     sa.Column('ward', sa.String(length=64), nullable=False),
     sa.Column('period', sa.String(length=7), nullable=False),
-    *([sa.Column('revision', sa.Integer(), autoincrement=False, nullable=False)] if revised else []),
+    *([sa.Column('revision', sa.Integer(), autoincrement=False, nullable=False)]
+      if revised else []),
     sa.Column('recipient_id', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),

@@ -60,7 +60,10 @@ TEST_GC_THRESHOLDS = (10_000, 10, 10)
 def pytest_configure(config: pytest.Config) -> None:
     """No garbage collection while the test modules are imported and collected: what they make
     (the services, pydantic's and SQLAlchemy's models, the items) lives as long as the run, and
-    the collector walked it again and again as it grew (see ``pytest_collection_finish``)."""
+    the collector walked it again and again as it grew (see ``pytest_collection_finish``).
+    Not in pytest-xdist's controller, which collects nothing (its workers do)."""
+    if config.getoption("numprocesses", None) and not hasattr(config, "workerinput"):
+        return
     gc.disable()
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from contracts.envelope import Event
 from contracts.periods import Month
+from services.runtime.clock import wall
 from services.scoring.adapters.policy_file import default_policy
 from services.scoring.metrics import UNIT_PILLAR, UNIT_TOTAL
 from services.scoring.views import people as person_views
@@ -142,7 +142,7 @@ async def test_close_finalizes_and_a_late_event_reissues(projection: Projection)
 
 
 async def test_the_current_month_is_on_the_dashboard_gauges(projection: Projection) -> None:
-    month = Month.of(datetime.now(UTC)).key
+    month = Month.of(wall()).key
     await projection.feed([ev.submitted(uuid.uuid4(), "gauge-unit", month, [3] * 25)])
     assert UNIT_TOTAL.labels(ev.WARD, "gauge-unit")._value.get() == 75.0
     assert UNIT_PILLAR.labels(ev.WARD, "gauge-unit", "S2")._value.get() == 75.0

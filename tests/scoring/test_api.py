@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -13,6 +12,7 @@ import pytest
 
 from contracts.envelope import Event
 from contracts.periods import Month
+from services.runtime.clock import wall
 from services.runtime.settings import ServiceSettings
 from services.scoring.bootstrap import build_app
 from tests.conftest import bearer
@@ -20,7 +20,7 @@ from tests.scoring import events as ev
 from tests.scoring.projection import fed_copy
 from tests.support.keys import session_keys
 
-THIS_MONTH = Month.of(datetime.now(UTC))
+THIS_MONTH = Month.of(wall())
 
 
 def history(*extra: Event) -> list[Event]:

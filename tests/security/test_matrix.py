@@ -16,7 +16,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ import httpx
 import pytest
 
 from contracts.periods import Month
+from services.runtime.clock import wall
 from tests.security.conftest import WardStack, sign_in_through_mail
 from tests.support import forged
 from tests.support.http import eventually
@@ -60,7 +60,7 @@ HOLDERS = {
     "integration": {"device_id": "hr-sync"},
     "city": {"role": "city"},
 }
-MONTH = Month.of(datetime.now(UTC)).key
+MONTH = Month.of(wall()).key
 YEAR = MONTH[:4]
 ANY_ID = str(uuid.uuid4())
 

@@ -66,10 +66,10 @@ def counted_months(
         raise Refusal(Kind.INVALID, "required", "period")
     if first is None or last is None:
         raise Refusal(Kind.INVALID, "required", "from" if first is None else "to")
-    months = periods.months_between(periods.Month.parse(first), periods.Month.parse(last))
-    if not months or len(months) > MAX_COUNTED_MONTHS:
+    start, end = periods.Month.parse(first), periods.Month.parse(last)
+    if end < start or start.shift(MAX_COUNTED_MONTHS - 1) < end:  # judged before listing
         raise Refusal(Kind.INVALID, "out_of_range", "to")
-    return [m.key for m in months], {"from": first, "to": last}
+    return [m.key for m in periods.months_between(start, end)], {"from": first, "to": last}
 
 
 def board_counts(

@@ -155,6 +155,7 @@ class Generator:
             self.by_role.setdefault(entry["role"], []).append(entry)
         self.codes: dict[str, list[str]] = {}
         self.submitted: dict[str, str] = {}  # self-assessment id -> its person's unit
+        self.authors: dict[str, str] = {}  # audit id -> its auditor's token
         self.staff_left = list(self.by_role.get("staff", []))
         rng.shuffle(self.staff_left)
 
@@ -203,17 +204,21 @@ class Generator:
             status, answer = await client.post(
                 f"{self.urls['assessment']}/v1/audits", auditor["token"], body
             )
-            self._record(status, answer, "audit", lambda a: ledger.audits.add(a["audit_id"]))
+
+            def audited(a: dict[str, Any]) -> None:
+                ledger.audits.add(a["audit_id"])
+                self.authors[a["audit_id"]] = auditor["token"]
+
+            self._record(status, answer, "audit", audited)
         elif roll < 0.40:
             audit = rng.choice(sorted(ledger.audits - ledger.withdrawals))
-            auditor = self.one("auditor")
             items = [
                 {"code": c, "score": rng.choice([1, 2, 3, 4])}
                 for c in default_catalog().audit_items
             ]
             status, answer = await client.post(
                 f"{self.urls['assessment']}/v1/audits/{audit}/amend",
-                auditor["token"],
+                self.authors[audit],  # an audit is amended by its author alone
                 {"items": items, "reason": "Chấm lại sau khi kiểm tra"},
             )
             self._record(
@@ -226,7 +231,7 @@ class Generator:
             audit = rng.choice(sorted(ledger.audits - ledger.withdrawals))
             status, answer = await client.post(
                 f"{self.urls['assessment']}/v1/audits/{audit}/withdraw",
-                self.one("auditor")["token"],
+                self.authors[audit],
                 {"reason": "Phiếu nhập nhầm"},
             )
             self._record(

@@ -27,12 +27,18 @@ class Answer:
         return httpx.Response(self.status, content=self.body).json()
 
 
+#: The connections to the services, all kept alive between pages.
+KEPT_CONNECTIONS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+
+
 class Upstream:
     """One HTTP client for the services (``bases``: name -> base URL)."""
 
     def __init__(self, bases: Mapping[str, str], timeout_s: float) -> None:
         self.bases = dict(bases)
-        self.client = httpx.AsyncClient(timeout=timeout_s)
+        # A page sends its reads together (the board nearly forty): every connection is kept
+        # for the next page, where httpx's default kept 20 and opened the rest anew each time.
+        self.client = httpx.AsyncClient(timeout=timeout_s, limits=KEPT_CONNECTIONS)
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -107,12 +108,33 @@ async def _board(
     }
 
 
+#: The trend's past months as scoring answered a caller (by their token, the unit and the
+#: month), each kept :data:`PAST_KEPT_S` seconds: every load and live refresh of the board draws
+#: the same twelve months, eleven of them past, and a past month changes only by a late
+#: correction, shown within that delay; the current month is always read afresh.
+_PAST: dict[tuple[str, str, str], tuple[float, Any]] = {}
+PAST_KEPT_S = 60.0
+
+
 async def _trend(request: Request, session: WebSession, unit: str | None) -> list[dict[str, Any]]:
     """``unit``'s 5S total and satisfaction of each of the last 12 months (none for None)."""
     if unit is None:
         return []
     months = models.trend_months(web_of(request).clock.now())
-    found = await asyncio.gather(*(_figures(request, session, unit, m) for m in months))
+
+    async def figures(month: str) -> Any:
+        key, now = (session.access, unit, month), time.monotonic()
+        kept = _PAST.get(key)
+        if kept is not None and now - kept[0] < PAST_KEPT_S:
+            return kept[1]
+        found = await _figures(request, session, unit, month)
+        if month != months[-1]:
+            if len(_PAST) >= 10_000:
+                _PAST.clear()
+            _PAST[key] = (now, found)
+        return found
+
+    found = await asyncio.gather(*(figures(m) for m in months))
     return [
         {
             "month": m,

@@ -12,7 +12,7 @@ import pytest
 
 from contracts.envelope import Event
 from contracts.periods import Month
-from services.runtime.clock import wall
+from services.runtime.clock import FrozenClock, wall
 from services.runtime.settings import ServiceSettings
 from services.scoring.bootstrap import build_app
 from tests.conftest import bearer
@@ -20,7 +20,10 @@ from tests.scoring import events as ev
 from tests.scoring.projection import fed_copy
 from tests.support.keys import session_keys
 
-THIS_MONTH = Month.of(wall())
+#: The API's now for the whole module, read once: the periods it takes and the years its
+#: refusals name are those of this month even if the run crosses a month's or a year's end.
+NOW = wall()
+THIS_MONTH = Month.of(NOW)
 
 
 def history(*extra: Event) -> list[Event]:
@@ -52,6 +55,7 @@ async def serve(tmp_path: Path, name: str, *extra: Event) -> AsyncIterator[httpx
             **session_keys().settings(),
         )
     )
+    app.state.clock = FrozenClock(NOW)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://scoring") as client:
         yield client

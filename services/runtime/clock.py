@@ -9,10 +9,11 @@ wall clock, so a test or a demo stack can set and move time.
 - :class:`FrozenClock` stands still until told otherwise: for fast unit tests.
 
 A demo or test process may start the wall clock itself somewhere else with
-``WARD5S_CLOCK_START`` (ISO 8601 with its offset, e.g. ``2026-12-01T00:30+07:00``): every clock
-of the process then runs on from there, so a whole suite can be run on the first of a month, a
-month's last minutes or at Tết. A production service refuses to start with it set
-(``ServiceSettings.check_production``).
+``WARD5S_WALL_CLOCK_START`` (ISO 8601 with its offset, e.g. ``2026-12-01T00:30+07:00``): every
+clock of the process, and of the processes it starts, then runs on from there, so a whole suite
+can be run on the first of a month, a month's last minutes or at Tết. A production service
+refuses to start with it set (``ServiceSettings.check_production``). (Not notifications'
+``WARD5S_CLOCK_START``, which sets that service's adjustable clock alone, at its own start.)
 
 Usage::
 
@@ -27,7 +28,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 #: The variable that moves the process's wall clock (demo and test processes only).
-START_VARIABLE = "WARD5S_CLOCK_START"
+START_VARIABLE = "WARD5S_WALL_CLOCK_START"
+#: Written by the first process that reads :data:`START_VARIABLE`, read by those it starts: the
+#: same offset from real time, so that a service started a minute into a test run is not a
+#: minute behind the test (each working it out from the start again would be).
+OFFSET_VARIABLE = "WARD5S_WALL_CLOCK_OFFSET_S"
 
 
 def start_offset(value: str | None) -> timedelta:
@@ -42,12 +47,25 @@ def start_offset(value: str | None) -> timedelta:
     return moment.astimezone(UTC) - datetime.now(UTC)
 
 
+def _process_offset() -> timedelta:
+    """The offset of this process's wall clock: its parent's, or worked out from the start
+    moment and handed down (an offset alone, without the start moment, moves nothing)."""
+    start = os.environ.get(START_VARIABLE)
+    inherited = os.environ.get(OFFSET_VARIABLE)
+    if start and inherited:
+        return timedelta(seconds=float(inherited))
+    offset = start_offset(start)
+    if start:
+        os.environ[OFFSET_VARIABLE] = repr(offset.total_seconds())
+    return offset
+
+
 #: Read once when the process starts: every clock below runs on from that moment.
-_WALL_OFFSET = start_offset(os.environ.get(START_VARIABLE))
+_WALL_OFFSET = _process_offset()
 
 
 def wall() -> datetime:
-    """The process's real time (aware, UTC), moved by ``WARD5S_CLOCK_START`` when it is set."""
+    """The process's real time (aware, UTC), moved by ``WARD5S_WALL_CLOCK_START`` if set."""
     return datetime.now(UTC) + _WALL_OFFSET
 
 

@@ -74,7 +74,7 @@ class ServiceSettings(BaseModel):
     def check_production(self) -> None:
         """Refuse to start a production stack (SystemExit) that still has a demo secret, a
         secret shorter than :data:`MIN_SECRET_LENGTH`, a JWKS file trusting a demo key, or a
-        moved wall clock (``WARD5S_CLOCK_START``: ``services.runtime.clock``)."""
+        moved wall clock (``WARD5S_WALL_CLOCK_START``: ``services.runtime.clock``)."""
         if self.environment != "production":
             return
         if os.environ.get(START_VARIABLE):

@@ -488,7 +488,7 @@ async def test_the_months_listed_are_open_as_a_submission_would_find_them(servic
     what ``period_is_open`` (a submission's check) says: two months back closed by hand, three
     back reopened until tomorrow, the current month open, the rest by the ward's calendar (the
     automatic close having closed the months past their deadline)."""
-    now = wall()  # the service's clock, which WARD5S_CLOCK_START moves as well
+    now = wall()  # the service's clock, which WARD5S_WALL_CLOCK_START moves as well
     closed, reopened = Month.of(now).shift(-2).key, Month.of(now).shift(-3).key
     for month in (closed, reopened):  # by hand, unless the automatic close came first
         answer = await service.http.post(f"/v1/periods/{month}/close", headers=ADMIN)

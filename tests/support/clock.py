@@ -1,5 +1,5 @@
 """The tests' one "now": the runtime's wall clock (``services.runtime.clock.wall``), the same
-the services under test read, so ``WARD5S_CLOCK_START`` moves a test and the services it drives
+the services under test read, so ``WARD5S_WALL_CLOCK_START`` moves a test and the services it drives
 together (the date-bound tests are run at a month's first day, its last minutes and at Tết)."""
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from services.runtime.clock import (
+    OFFSET_VARIABLE,
     START_VARIABLE,
     Clock,
     ClockFixed,
@@ -29,19 +30,34 @@ def test_system_clock_reads_aware_utc() -> None:
     assert before <= now <= wall()
 
 
-def test_a_process_started_at_a_moment_of_its_choosing_runs_on_from_there() -> None:
-    """``WARD5S_CLOCK_START`` moves every clock of a new process: the first of a month at
-    00:30 in Vietnam, the instant the date-bound tests are run at to show they do not depend
-    on the real date."""
-    shown = "from services.runtime.clock import Clock, SystemClock; "
-    shown += "print(SystemClock().now().isoformat()); print(Clock(adjustable=False).now())"
-    env = {START_VARIABLE: "2026-12-01T00:30:00+07:00", "PATH": ""}
+def clock_of_a_process(env: dict[str, str]) -> tuple[datetime, datetime, str]:
+    """What a new process with ``env`` reads from its system clock and from an adjustable one,
+    and the offset it hands down to the processes it would start."""
+    shown = "import os; from services.runtime.clock import Clock, SystemClock, OFFSET_VARIABLE; "
+    shown += "print(SystemClock().now().isoformat()); print(Clock(adjustable=False).now()); "
+    shown += "print(os.environ.get(OFFSET_VARIABLE, ''))"
     printed = subprocess.run(
         [sys.executable, "-c", shown], env=env, capture_output=True, text=True, check=True
     ).stdout.split("\n")
+    return datetime.fromisoformat(printed[0]), datetime.fromisoformat(printed[1]), printed[2]
+
+
+def test_a_process_started_at_a_moment_of_its_choosing_runs_on_from_there() -> None:
+    """``WARD5S_WALL_CLOCK_START`` moves every clock of a new process: the first of a month at
+    00:30 in Vietnam, the instant the date-bound tests are run at to show they do not depend
+    on the real date; the processes it starts take its offset rather than starting again."""
     start = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)
-    for line in printed[:2]:
-        assert timedelta(0) <= datetime.fromisoformat(line) - start < timedelta(seconds=30)
+    moved = {START_VARIABLE: "2026-12-01T00:30:00+07:00", "PATH": ""}
+    system, adjustable, handed_down = clock_of_a_process(moved)
+    for read in (system, adjustable):
+        assert timedelta(0) <= read - start < timedelta(seconds=30)
+    # A child of it, started an hour later by its parent's clock, reads the parent's time.
+    later = str(float(handed_down) + 3600)
+    child, _, _ = clock_of_a_process({**moved, OFFSET_VARIABLE: later})
+    assert timedelta(hours=1) <= child - start < timedelta(hours=1, seconds=30)
+    # An offset alone moves nothing.
+    alone, _, _ = clock_of_a_process({OFFSET_VARIABLE: later, "PATH": ""})
+    assert abs(alone - datetime.now(UTC)) < timedelta(seconds=30)
     assert start_offset(None) == start_offset("") == timedelta(0)
     with pytest.raises(ValueError, match="time zone"):
         start_offset("2026-12-01T00:30:00")
@@ -49,6 +65,7 @@ def test_a_process_started_at_a_moment_of_its_choosing_runs_on_from_there() -> N
 
 def test_production_refuses_a_moved_wall_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = ServiceSettings(service="scoring", http_port=1, environment="production")
+    monkeypatch.delenv(START_VARIABLE, raising=False)
     settings.check_production()  # no exit
     monkeypatch.setenv(START_VARIABLE, "2026-12-01T00:30:00+07:00")
     with pytest.raises(SystemExit, match=START_VARIABLE):

@@ -6,6 +6,7 @@ under ``var/artefacts/web/`` and checks that no request left 127.0.0.1."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -150,12 +151,35 @@ async def new_context(browser: Any, requests: Requests, phone: bool = True) -> A
     return context
 
 
+#: Nothing when the page fits a screen ``width`` px wide; else the page's width, then the first
+#: elements reaching past the screen's right edge (tag, class and right edge in px).
+TOO_WIDE = """width => {
+  if (document.documentElement.scrollWidth <= width) return [];
+  const out = [document.documentElement.scrollWidth];
+  for (const e of document.querySelectorAll("body *")) {
+    const right = e.getBoundingClientRect().right;
+    if (right > width && out.length < 6) out.push(`${e.tagName}.${e.className} ${right}`);
+  }
+  return out;
+}"""
+
+
 async def screenshots(page: Any, name: str) -> None:
-    """The page at phone and desktop sizes, whole, under var/artefacts/web/."""
+    """The page at phone and desktop sizes, whole, under var/artefacts/web/; on the phone the
+    page is no wider than the screen (a wide table scrolls in its own box, not the page)."""
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size
     for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         await page.set_viewport_size(viewport)
+        if label == "phone":
+            from playwright.async_api import TimeoutError as NotNarrowed
+
+            # A chart's canvas follows the new size a frame or two later (a ResizeObserver).
+            fits = "w => document.documentElement.scrollWidth <= w"
+            with contextlib.suppress(NotNarrowed):  # said below, with what is too wide
+                await page.wait_for_function(fits, arg=PHONE["width"], timeout=3000)
+            wide = await page.evaluate(TOO_WIDE, PHONE["width"])
+            assert wide == [], f"{name}: wider than a phone ({PHONE['width']} px): {wide}"
         await page.screenshot(path=str(ARTEFACTS / f"{name}-{label}.png"), full_page=True)
     await page.set_viewport_size(size)
 

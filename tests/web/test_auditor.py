@@ -216,6 +216,9 @@ async def test_an_audit_submitted_offline_is_recorded_once_when_back_online(
     assert "mất kết nối" in await page.locator("#network").inner_text()
     await page.reload()  # offline: the page comes from the service worker, the queue stays
     await page.locator("#outbox li[data-status=queued]").first.wait_for()
+    # The photo's upload found no connection: the entry waits, with no technical words.
+    waiting = await page.locator("#outbox li[data-status=queued]").first.inner_text()
+    assert "Đang chờ gửi" in waiting and "HTTP" not in waiting, waiting
     await screenshots(page, "auditor-offline-queued")
     assert await audits_of(web_stack, "vhxh") == set()
 

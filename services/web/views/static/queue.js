@@ -65,7 +65,10 @@
       }, function () { return { status: 0, json: null }; });
   }
 
+  /* What the list says went wrong: the service's own words; nothing when no answer came (no
+   * connection: the entry just waits, and the page already says it is offline). */
   function refusal(answer) {
+    if (!answer.status) return null;
     var error = answer.json && answer.json.error;
     return error ? error.message : "HTTP " + answer.status;
   }
@@ -114,7 +117,7 @@
             entry.status = "sent"; entry.result = answer.json; entry.error = null;
             entry.sent = new Date().toISOString();
           } else if (retryable(answer.status)) {
-            entry.error = answer.status ? refusal(answer) : null;
+            entry.error = refusal(answer);
           } else {
             entry.status = "refused"; entry.error = refusal(answer);
           }

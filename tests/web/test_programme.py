@@ -289,9 +289,20 @@ async def test_an_admin_publishes_a_campaign_an_auditor_audits_a_unit_against_it
     await page.goto(f"{programme.url}/campaigns")
     await page.get_by_label("Tên phong trào").fill("Ngày xanh lần thứ I")
     await page.get_by_label("Từ ngày").fill(today.isoformat())
-    await page.get_by_label("Đến ngày").fill((today + timedelta(days=3)).isoformat())
+    await page.get_by_label("Đến ngày").fill((today - timedelta(days=1)).isoformat())
     await page.get_by_label("Mã tiêu chí lấy từ bộ tiêu chí").fill("S1.1")
     await page.get_by_label("Tiêu chí riêng 1").fill("Cây xanh được chăm sóc, tưới đủ")
+    # Ending before it starts is refused: the form comes back as it was typed, to be corrected.
+    await page.get_by_role("button", name="Phát động").click()
+    refusal = "Ngày kết thúc đợt phát động phải từ ngày bắt đầu trở đi."
+    await page.get_by_text(refusal).wait_for(timeout=30_000)
+    assert await page.get_by_label("Tên phong trào").input_value() == "Ngày xanh lần thứ I"
+    assert await page.get_by_label("Từ ngày").input_value() == today.isoformat()
+    assert await page.get_by_label("Mã tiêu chí lấy từ bộ tiêu chí").input_value() == "S1.1"
+    assert await page.get_by_label("Tiêu chí riêng 1").input_value() == (
+        "Cây xanh được chăm sóc, tưới đủ"
+    )
+    await page.get_by_label("Đến ngày").fill((today + timedelta(days=3)).isoformat())
     await no_serious_violations(page)
     await page.get_by_role("button", name="Phát động").click()
     await page.get_by_text("Đã phát động phong trào.").wait_for(timeout=30_000)
@@ -483,6 +494,17 @@ async def test_a_heads_review_names_its_writer_and_the_owner_chosen_among_the_un
     await page.get_by_label("Bài học kinh nghiệm").fill("Giao việc có hạn, có người theo dõi")
     await page.get_by_label("Việc 1").fill("Dán nhãn tủ hồ sơ tầng 2")
     await owners.select_option(label="Lý Hoàng Nam")
+    # A due date gone by is refused: the page comes back with everything as it was written.
+    await page.get_by_label("Hạn hoàn thành 1").fill("2020-01-01")
+    await page.get_by_role("button", name="Gửi bản đánh giá").click()
+    await page.get_by_text("Hạn hoàn thành phải sau ngày hôm nay.").wait_for(timeout=30_000)
+    assert await page.get_by_label("Kết quả đạt được").input_value() == "Hồ sơ đất đai được số hoá"
+    assert await page.get_by_label("Bài học kinh nghiệm").input_value() == (
+        "Giao việc có hạn, có người theo dõi"
+    )
+    assert await page.get_by_label("Việc 1").input_value() == "Dán nhãn tủ hồ sơ tầng 2"
+    assert await owners.input_value() == "p012"
+    assert await page.get_by_label("Hạn hoàn thành 1").input_value() == "2020-01-01"
     due = (datetime.now(LOCAL_TZ).date() + timedelta(days=7)).isoformat()
     await page.get_by_label("Hạn hoàn thành 1").fill(due)
     await no_serious_violations(page)

@@ -50,7 +50,7 @@ async def _callbacks_page(
         status=status,
         open=[r for r in rows if r["status"] == "open"],
         done_rows=[r for r in rows if r["status"] == "done"],
-        **form_state(request, error),
+        **form_state(request, error, form),
     )
 
 

@@ -56,7 +56,7 @@ async def _campaigns_page(
         scores=part1.SCORES,
         own_items=range(OWN_ITEMS),
         percent=lambda r: "—" if r is None else f"{board.decimal(r['percent'], lang)} %",
-        **form_state(request, error),
+        **form_state(request, error, form),
     )
 
 

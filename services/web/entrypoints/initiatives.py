@@ -54,8 +54,7 @@ async def _initiatives_page(
         initiatives=shown,
         decisions=[(d, INITIATIVE_STATUS_LABELS[d].pick(lang)) for d in DECISIONS],
         is_head=session.role == Role.UNIT_HEAD.value,
-        typed=form or {},
-        **form_state(request, error),
+        **form_state(request, error, form),
     )
 
 

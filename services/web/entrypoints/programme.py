@@ -66,7 +66,11 @@ def person_names(session: WebSession, people: list[dict[str, Any]]) -> dict[str,
 
 
 async def _reviews_page(
-    request: Request, period: str | None, error: str | None = None, status: int = 200
+    request: Request,
+    period: str | None,
+    error: str | None = None,
+    status: int = 200,
+    form: Any = None,
 ) -> HTMLResponse:
     session = await require(request, READERS)
     web, lang = web_of(request), web_of(request).cookies.lang(request)
@@ -109,7 +113,7 @@ async def _reviews_page(
         rows=range(FOLLOW_UP_ROWS),
         # A follow-up's owner: the head first, then the unit's people by name.
         owners=_owners(session, people),
-        **form_state(request, error),
+        **form_state(request, error, form),
         decimal=lambda value: board.decimal(value, lang),
     )
 
@@ -151,11 +155,27 @@ async def reviews_page(
     return await _reviews_page(request, period)
 
 
-def form_state(request: Request, error: str | None) -> dict[str, Any]:
+#: A form's fields that are not what a person typed.
+UNTYPED = {"csrf", "key"}
+
+
+def form_state(request: Request, error: str | None, form: Any = None) -> dict[str, Any]:
     """What a page whose forms go through :func:`send` shows of the last sending: the
     service's refusal (``error``), what was done (``done``: the back address's ``?done=``,
-    ``templates/outcome.html``), and a new key for the next form (sent twice, it is one)."""
-    return {"error": error, "done": request.query_params.get("done") or "", "key": uuid.uuid4().hex}
+    ``templates/outcome.html``), a new key for the next form (sent twice, it is one), and what
+    was typed in the refused ``form`` (``typed``: field name -> text, empty otherwise), which the
+    form is drawn again with so that nothing written is lost to a refusal."""
+    typed = {
+        name: value
+        for name, value in (form.multi_items() if form is not None else [])
+        if isinstance(value, str) and name not in UNTYPED
+    }
+    return {
+        "error": error,
+        "done": request.query_params.get("done") or "",
+        "key": uuid.uuid4().hex,
+        "typed": typed,
+    }
 
 
 #: A page drawn again with a refusal's message and status.
@@ -190,7 +210,9 @@ async def send(
 
 
 async def _again(request: Request, form: Any, message: str, status: int) -> HTMLResponse:
-    return await _reviews_page(request, str(form.get("period") or "") or None, message, status)
+    return await _reviews_page(
+        request, str(form.get("period") or "") or None, message, status, form
+    )
 
 
 async def _send(request: Request, path: str, body: Body, done: str) -> Response:

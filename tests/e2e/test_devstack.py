@@ -17,6 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from services.assessment.demo.loader import last_closed_quarter
+from services.assessment.settings import shipped_policy
+from services.runtime.clock import wall
 from tests.support.http import eventually
 from tools.processes import ROOT, free_port, port_taken, wait_for, wait_until_ready
 
@@ -96,12 +99,16 @@ async def test_demo_stack_comes_up_with_data_and_stops_cleanly(tmp_path: Path) -
         chairman = next(t["token"] for t in tokens if t["role"] == "chairman")
         head = next(t for t in tokens if t["role"] == "unit_head" and t["unit_id"] == "dvcu")
 
+        # The demo's whole closed quarter: audited whatever the day (a year named here had no
+        # audit once the demo's months left it, nor on 1 January).
+        first = last_closed_quarter(wall(), shipped_policy())[0]
+        quarter = f"{first.year}-Q{first.quarter}"
         async with httpx.AsyncClient(timeout=5) as http:
             # The demo's past months reach scoring: last quarter has figures for a unit.
             async def scored() -> dict | None:
                 reply = await http.get(
                     f"http://127.0.0.1:{ports['scoring']}/v1/units/vp/scores",
-                    params={"period": "2026"},
+                    params={"period": quarter},
                     headers={"Authorization": f"Bearer {chairman}"},
                 )
                 figures = reply.json()
@@ -137,7 +144,7 @@ async def test_demo_stack_comes_up_with_data_and_stops_cleanly(tmp_path: Path) -
             )
             again = await http.get(
                 f"http://127.0.0.1:{ports['scoring']}/v1/units/vp/scores",
-                params={"period": "2026"},
+                params={"period": quarter},
                 headers={"Authorization": f"Bearer {chairman}"},
             )
             assert again.json()["total_percent"] == figures["total_percent"]

@@ -229,6 +229,28 @@ async def test_a_page_asks_to_sign_in_first_and_refuses_other_roles(tokens_file:
     assert (await web.get("/audit")).headers["location"] == "/sign-in?next=/audit"
 
 
+async def test_a_pages_call_after_its_session_ended_is_told_to_sign_in_again(
+    tokens_file: Path,
+) -> None:
+    """The session cookie gone (expired), the CSRF cookie still there: a page's queued audit
+    is refused by the gateway itself, in the page's language whatever the browser asks (it
+    went on anonymously and came back in English, the service's words about a bearer token)."""
+    web = client(environment="test", demo_tokens=tokens_file)
+    await web.get("/sign-in")  # the CSRF cookie
+    await web.get("/demo/sign-in/p005")
+    csrf = web.cookies["w5_csrf"]
+    web.cookies.delete("w5_session")
+    answer = await web.post(
+        "/api/assessment/v1/audits",
+        json={},
+        headers={"X-CSRF-Token": csrf, "Accept-Language": "en"},
+    )
+    assert answer.status_code == 401, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == "not_signed_in"
+    assert error["message"] == "Bạn chưa đăng nhập hoặc phiên đã hết hạn; hãy đăng nhập lại."
+
+
 async def test_the_gateway_knows_only_the_services() -> None:
     answer = await client(environment="test").get("/api/elsewhere/v1/x")
     assert answer.status_code == 404

@@ -4,7 +4,8 @@
 A request with its own ``Authorization`` header (an API client) is passed on as it is. A page's
 request carries the session cookie instead: the gateway sends the person's own access token
 (renewed when ending) and, for anything but a read, first checks the ``X-CSRF-Token`` header
-against the CSRF cookie. The answer comes back as the service gave it, ``{"error": {...}}``
+against the CSRF cookie; a page's request whose session has ended is refused here (401
+``not_signed_in``). The answer comes back as the service gave it, ``{"error": {...}}``
 refusals included, in the language chosen on the pages."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from services.runtime.clients import client_address
 from services.runtime.errors import pick_language
 from services.runtime.refusals import Kind, Refusal
 from services.web.adapters.upstream import FORWARDED_REQUEST
-from services.web.entrypoints.cookies import CSRF_HEADER
+from services.web.entrypoints.cookies import CSRF_COOKIE, CSRF_HEADER
 from services.web.entrypoints.deps import current_session, web_of
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +33,11 @@ async def gateway(request: Request, service: str, path: str) -> Response:
     headers = {name: request.headers[name] for name in FORWARDED_REQUEST if name in request.headers}
     token = None
     lang = pick_language(request.headers.get("accept-language"))
-    if "authorization" not in headers and web.cookies.session(request) is not None:
+    # A page's call (its session cookie, or the CSRF cookie every page sets, that outlives a
+    # session) never goes on anonymously: its session ended, it is told so in the page's words
+    # (sign in again; a queued submission waits for it), not the service's technical 401.
+    from_page = web.cookies.session(request) is not None or CSRF_COOKIE in request.cookies
+    if "authorization" not in headers and from_page:
         if request.method not in SAFE_METHODS:
             web.cookies.check_csrf(request, request.headers.get(CSRF_HEADER))
         session = await current_session(request)

@@ -67,6 +67,7 @@ def test_the_board_and_the_classification_offer_their_periods() -> None:
         "2026-01",
         "2025-12",
         "2026-Q1",
+        "2025-Q4",  # the quarter just ended, final: on the board as on the classification
         "2026",
         "last3m",
         "last12m",

@@ -12,20 +12,14 @@ from typing import Any
 from contracts.common import FIVE_S
 from contracts.labels import PILLAR_LABELS, period_label
 from contracts.periods import Month
+from services.web.views.leaders import classification_periods
 
 
 def board_periods(now: datetime) -> list[str]:
-    """This month, the last, this quarter, this year, the last 3 and the last 12 months."""
-    month = Month.of(now)
-    quarter = (month.month - 1) // 3 + 1
-    return [
-        month.key,
-        month.shift(-1).key,
-        f"{month.year}-Q{quarter}",
-        str(month.year),
-        "last3m",
-        "last12m",
-    ]
+    """The classification's periods (this month and the last, this quarter and the last, this
+    year), then the last 3 and the last 12 months: the quarter just ended, the one whose
+    figures are final, is on the board as on the classification."""
+    return [*classification_periods(now), "last3m", "last12m"]
 
 
 #: The rolling windows, worded (contracts.labels words calendar periods only).

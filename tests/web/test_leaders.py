@@ -278,6 +278,8 @@ async def test_after_a_poor_audit_the_vice_chairmans_board_shows_the_units_new_f
     assert await plus_row.locator("th").inner_text() == "P · Giá trị cộng thêm (+)"
     assert await plus_row.locator("td").first.inner_text() == "75,0"
     assert await page.evaluate("window.ward5sCharts.trend.data.datasets.length") == 2
+    summary = page.locator("details.table-details summary")
+    assert await summary.inner_text() == "Bảng số liệu: diễn biến 12 tháng (%)"
     trend = page.locator("#trend-table tbody tr").last
     assert (await trend.locator("td").all_text_contents())[0] == "25,0"  # folded away
     # Every item scored 1 opens a corrective action, none overdue yet.

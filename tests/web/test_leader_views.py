@@ -59,6 +59,7 @@ def test_the_board_says_a_change_in_words_and_signs_not_colour() -> None:
     assert board.change_words(0.0, "vi") == "= 0"
     assert board.change_words(None, "vi") == ""
     assert board.decimal(None, "vi") == "—"
+    assert board.decimal(1.44, "vi", 2) == "1,44" and board.decimal(1.44, "en", 2) == "1.44"
 
 
 def test_the_board_and_the_classification_offer_their_periods() -> None:

@@ -203,6 +203,8 @@ async def test_the_chairman_decides_a_tie_and_the_export_holds_it(browser, leade
     assert names.index("Mai Thị Ngọc Hân") < names.index("Lý Hoàng Nam")
     row = page.get_by_role("row", name=re.compile("^Phan Thành Đạt"))
     assert BAND_LABELS["tot"].vi in await row.inner_text()
+    # The income's coefficient as the page writes numbers: a decimal comma ("hệ số 1,44").
+    assert re.search(r"\(hệ số \d+,\d\d\)", await row.inner_text()), await row.inner_text()
     await no_serious_violations(page)
     await screenshots(page, "classification-tie")
     await page.get_by_role("checkbox", name=re.compile("^Lý Hoàng Nam")).check()

@@ -50,7 +50,7 @@ async def _classification_page(
         may_decide=session.role == Role.CHAIRMAN.value,
         may_report=session.role in REPORT_READERS,
         percent=models.percent,
-        decimal=lambda value: board.decimal(value, lang),
+        decimal=lambda value, places=1: board.decimal(value, lang, places),
         bands={band: label.pick(lang) for band, label in BAND_LABELS.items()},
         error=error,
         done=request.query_params.get("done") == "1",

@@ -109,11 +109,12 @@ def bar_names(lang: str) -> dict[str, str]:
     return {**pillar_names(lang), PLUS: PILLAR_LABELS[PLUS].pick(lang)}
 
 
-def decimal(value: float | None, lang: str) -> str:
-    """85.5 -> "85,5" (Vietnamese) or "85.5"; "—" for no figure."""
+def decimal(value: float | None, lang: str, places: int = 1) -> str:
+    """85.5 -> "85,5" (Vietnamese) or "85.5", to ``places`` decimals (1.44 at 2: "1,44");
+    "—" for no figure."""
     if value is None:
         return "—"
-    shown = f"{value:.1f}"
+    shown = f"{value:.{places}f}"
     return shown.replace(".", ",") if lang == "vi" else shown
 
 

@@ -19,6 +19,7 @@ A message is refused, with a reason that names the kind of fault, when it is
 from __future__ import annotations
 
 import json
+from collections.abc import Hashable
 from typing import Any
 
 from pydantic import ValidationError
@@ -71,7 +72,8 @@ def screen(subject: str, data: bytes) -> Event:
     if cls is None:
         raise Poison("unknown_type", f"type {_shown(kind)}")
     version = raw.get("schema_version", 1)
-    if version not in cls.readable_versions:
+    # A list or an object is no version; it cannot even be looked up in the set.
+    if not isinstance(version, Hashable) or version not in cls.readable_versions:
         raise Poison(
             "unsupported_version",
             f"{kind} version {_shown(version)}, readable {sorted(cls.readable_versions)}",

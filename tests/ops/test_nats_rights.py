@@ -10,7 +10,7 @@ import re
 import pytest
 
 from contracts.events import EVENT_TYPES, event_type_name
-from contracts.streams import ASSESSMENT, EVIDENCE
+from contracts.streams import ASSESSMENT, EVIDENCE, REPORTS, BucketSpec
 from contracts.subjects import dead_letter_subject, event_subject
 from services.runtime.broker import inbox_prefix
 from services.runtime.consumer import ConsumerSpec
@@ -88,15 +88,23 @@ def test_the_user_of_a_service_may_do_what_the_service_does(service: str) -> Non
     assert any(matches(p, f"{inbox_prefix(service)}.abc.1") for p in subscribe)
 
 
+#: The object store buckets each service keeps or reads (photos: assessment alone; period
+#: reports: assessment writes them, notifications attaches them to the committee's mail).
+BUCKETS_USED: dict[str, tuple[BucketSpec, ...]] = {
+    "assessment": (EVIDENCE, REPORTS),
+    "notifications": (REPORTS,),
+}
+
+
 @pytest.mark.parametrize("service", SERVICE_NAMES)
 def test_the_user_of_a_service_is_granted_no_other_consumer(service: str) -> None:
     publish, _ = rights(service)
     durables = {spec.name for spec in consumers_of(service)} | set(rebuild_readers(service))
     stream_reads = {f"$JS.API.STREAM.INFO.{ASSESSMENT.name}"} if rebuild_readers(service) else set()
-    if service == "assessment":
-        # The photo bucket's own stream is assessment's alone; a read of an object first asks
-        # which stream holds its chunks (STREAM.NAMES filtered by subject).
-        durables.add(f"OBJ_{EVIDENCE.name}")
+    # A bucket's own stream is its users'; a read of an object first asks which stream holds
+    # its chunks (STREAM.NAMES filtered by subject).
+    for bucket in BUCKETS_USED.get(service, ()):
+        durables.add(f"OBJ_{bucket.name}")
         stream_reads.add("$JS.API.STREAM.NAMES")
     for pattern in publish:
         if pattern.startswith("$JS.") and pattern not in stream_reads:

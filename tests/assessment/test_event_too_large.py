@@ -8,7 +8,6 @@ NATS."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from services.assessment.demo.loader import load_org
 from services.assessment.domain.org import OrgRow
 from services.assessment.handlers.admin_commands import OrgChartUpload
 from services.runtime.auth import Principal
+from services.runtime.clock import wall
 from services.runtime.poison import MAX_EVENT_BYTES
 from services.runtime.refusals import Refusal
 from tests.assessment.conftest import read_stream, service_settings
@@ -115,7 +115,7 @@ async def test_an_oversized_event_staged_earlier_does_not_hold_up_the_others(
                 event_id=str(uuid.uuid4()),
                 subject="ward5s.binh-dong.assessment.org.published",
                 payload=b"{" + b" " * (MAX_EVENT_BYTES + 10) + b"}",
-                created_at=datetime.now(UTC),
+                created_at=wall(),  # the outbox rows staged beside it are dated by it
                 attempts=0,
             )
         )

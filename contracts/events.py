@@ -332,12 +332,23 @@ class OrgPerson(Contract):
         return LEADERS_GROUP if self.role in LEADER_ROLES else SPECIALISTS_GROUP
 
 
+class DutyGroup(Contract):
+    """A group of officials with similar duties the ward's org chart names (``OrgPerson``'s
+    ``duty_group``), with the name pages and exports show for it; the id stays the key."""
+
+    group_id: EntityId
+    name: Text
+
+
 class OrgChartPublishedData(Contract):
     """The whole org chart of a ward, republished on every change (notifications routes by it)."""
 
     version: int = Field(ge=1)
     units: tuple[OrgUnit, ...]
     people: tuple[OrgPerson, ...]
+    #: The duty groups the people's ``duty_group`` names, with their names (schema version 2;
+    #: version 1 had none: its groups show as their ids until the next chart).
+    duty_groups: tuple[DutyGroup, ...] = ()
     #: The ward's name as its administrator loaded it (a city's comparison shows it).
     ward_name: str | None = Field(default=None, max_length=200)
     #: The city the ward belongs to, as its administrator declared it on the chart's load:
@@ -476,7 +487,12 @@ class PeriodReopened(AssessmentEvent):
 
 
 class OrgChartPublished(AssessmentEvent):
+    """Version 2 names the chart's duty groups (``duty_groups``); version 1, without them, is
+    still read (a chart the previous release published)."""
+
+    readable_versions: ClassVar[frozenset[int]] = frozenset({1, 2})
     type: Literal["assessment.org.published"] = "assessment.org.published"
+    schema_version: int = 2
     data: OrgChartPublishedData
 
 

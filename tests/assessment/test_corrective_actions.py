@@ -144,16 +144,17 @@ async def test_the_org_chart_carries_duty_groups_and_employment_types(service) -
     }
     header = "person_id,full_name,email,role,unit_id,unit_name_vi,unit_name_en,units_in_charge"
     lines = [
-        f"{header},duty_group,employment_type",
-        "p001,Trần Quốc Khải,,chairman,vp,Văn phòng,Office,,,",
-        "p002,Lê Thị Bích Ngọc,,vice_chairman,vp,Văn phòng,Office,kt;vhxh,,",
-        "p017,Đỗ Thị Phương Thảo,,unit_head,vhxh,Văn hóa,Culture,,,",
-        "p019,Nguyễn Thị Tuyết Mai,,staff,vhxh,Văn hóa,Culture,,van_hoa,cong_chuc",
-        "p020,Cao Minh Trí,,staff,vhxh,Văn hóa,Culture,,,nguoi_lao_dong",
+        f"{header},duty_group,duty_group_name_vi,duty_group_name_en,employment_type",
+        "p001,Trần Quốc Khải,,chairman,vp,Văn phòng,Office,,,,,",
+        "p002,Lê Thị Bích Ngọc,,vice_chairman,vp,Văn phòng,Office,kt;vhxh,,,,",
+        "p017,Đỗ Thị Phương Thảo,,unit_head,vhxh,Văn hóa,Culture,,,,,",
+        "p019,Nguyễn Thị Tuyết Mai,,staff,vhxh,Văn hóa,Culture,,"
+        "van_hoa,Nhóm văn hóa,Culture,cong_chuc",
+        "p020,Cao Minh Trí,,staff,vhxh,Văn hóa,Culture,,,,,nguoi_lao_dong",
     ]
     csv_headers = {**ADMIN, "Content-Type": "text/csv"}
     chart = "/v1/org/chart?reason=Nh%C3%B3m%20nhi%E1%BB%87m%20v%E1%BB%A5"
-    bad = "\n".join([*lines, "p021,Vũ Thị Lan Anh,,staff,vhxh,Văn hóa,Culture,,,thoi_vu"])
+    bad = "\n".join([*lines, "p021,Vũ Thị Lan Anh,,staff,vhxh,Văn hóa,Culture,,,,,thoi_vu"])
     refused_answer = await service.http.put(
         chart, content=bad.encode(), headers={**csv_headers, "Accept-Language": "en"}
     )
@@ -173,6 +174,11 @@ async def test_the_org_chart_carries_duty_groups_and_employment_types(service) -
         "van_hoa",
         "cong_chuc",
     )
+    # The group the ward defines goes out with its name (schema version 2).
+    assert published["event"]["schema_version"] == 2
+    assert published["event"]["data"]["duty_groups"] == [
+        {"group_id": "van_hoa", "name": {"vi": "Nhóm văn hóa", "en": "Culture"}}
+    ]
     assert (people["p020"]["duty_group"], people["p020"]["employment_type"]) == (
         None,
         "nguoi_lao_dong",

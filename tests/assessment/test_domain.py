@@ -8,9 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contracts.common import LOCAL_TZ
+from contracts.common import LOCAL_TZ, Text
+from contracts.events import DutyGroup
 from contracts.periods import Month
 from services.assessment.domain.graders import Seat, grading_refusal
+from services.assessment.domain.org import duty_groups
 from services.assessment.domain.policy import Policy
 from services.assessment.domain.self_assessments import check_review
 from services.assessment.entrypoints.org_csv import parse_org_chart
@@ -65,19 +67,46 @@ def test_org_chart_csv() -> None:
     assert rows[1].unit_name is not None and rows[1].unit_name.vi == "Phòng Kinh tế"
 
 
+def test_a_duty_group_the_ward_defines_has_one_name() -> None:
+    """A group named by id only would show as "mot_cua" on the classification page and in its
+    exports: the chart refuses it, and a group named two ways."""
+    header = HEADER.rstrip("\n") + ",duty_group,duty_group_name_vi,duty_group_name_en\n"
+    with pytest.raises(Refusal) as refused:
+        parse_org_chart(header + "p1,A,,staff,vp,V,O,,mot_cua,,\n")
+    assert (refused.value.code, refused.value.field) == ("required", "line 2.duty_group_name_vi")
+    with pytest.raises(Refusal) as refused:
+        parse_org_chart(
+            header
+            + "p1,A,,staff,vp,V,O,,mot_cua,Bộ phận một cửa,One-stop desk\n"
+            + "p2,B,,staff,vp,V,O,,mot_cua,Một cửa,One-stop desk\n"
+        )
+    assert (refused.value.code, refused.value.field) == (
+        "duty_group_name",
+        "line 3.duty_group_name_vi",
+    )
+
+
 def test_org_chart_duty_groups_and_employment_types() -> None:
     header = HEADER.rstrip("\n") + ",duty_group,employment_type\n"
+    named = (
+        HEADER.rstrip("\n") + ",duty_group,duty_group_name_vi,duty_group_name_en,employment_type\n"
+    )
     rows = parse_org_chart(
-        header
-        + "p1,Nguyễn Văn A,,unit_head,kt,Phòng Kinh tế,Economy,,,\n"
-        + "p2,Trần Thị B,,staff,kt,Phòng Kinh tế,Economy,,mot_cua,nguoi_lao_dong\n"
-        + "p3,Lê Văn C,,staff,kt,Phòng Kinh tế,Economy,,, cong_chuc \n"
+        named
+        + "p1,Nguyễn Văn A,,unit_head,kt,Phòng Kinh tế,Economy,,,,,\n"
+        + "p2,Trần Thị B,,staff,kt,Phòng Kinh tế,Economy,,mot_cua,Bộ phận một cửa,,nguoi_lao_dong\n"
+        + "p3,Lê Văn C,,staff,kt,Phòng Kinh tế,Economy,,,,, cong_chuc \n"
     )
     assert [(r.duty_group, r.employment_type) for r in rows] == [
         (None, "cong_chuc"),
         ("mot_cua", "nguoi_lao_dong"),
         (None, "cong_chuc"),
     ]
+    # The group the ward defines has its name (the English one defaults to the Vietnamese).
+    assert rows[1].duty_group_name == Text(vi="Bộ phận một cửa", en="Bộ phận một cửa")
+    assert duty_groups(rows) == (
+        DutyGroup(group_id="mot_cua", name=Text(vi="Bộ phận một cửa", en="Bộ phận một cửa")),
+    )
     # A chart without the columns reads as before: groups by role, all công chức.
     plain = parse_org_chart(HEADER + "p1,A,,staff,vp,V,O,\n")
     assert (plain[0].duty_group, plain[0].employment_type) == (None, "cong_chuc")

@@ -16,7 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 from contracts.common import Text
-from contracts.events import OrgChartPublished, OrgPerson, OrgUnit
+from contracts.events import DutyGroup, OrgChartPublished, OrgPerson, OrgUnit
 from contracts.roles import Role
 from tests.conftest import bearer
 from tests.scoring import events as ev
@@ -257,3 +257,63 @@ async def test_labels_for_front_ends(api: httpx.AsyncClient) -> None:
     assert answer.json()["levels"]["1"]["vi"] == "Rất không hài lòng"
     vi = (await api.get("/v1/labels", params={"lang": "vi"})).json()
     assert vi["duty_groups"]["lanh_dao"] == "Lãnh đạo"
+
+
+#: The chart of the exports above, where the ward's one-stop desk (p1, p3) is a duty group of
+#: its own, named where the org chart defines it; the id stays the key.
+ONE_STOP = "Bộ phận một cửa"
+GROUPED = CHART.model_copy(
+    update={
+        "data": CHART.data.model_copy(
+            update={
+                "version": 2,
+                "people": tuple(
+                    p.model_copy(update={"duty_group": "mot_cua"}) if p.unit_id == "kt" else p
+                    for p in CHART.data.people
+                ),
+                "duty_groups": (
+                    DutyGroup(group_id="mot_cua", name=Text(vi=ONE_STOP, en="One-stop desk")),
+                ),
+            }
+        )
+    }
+)
+
+
+async def test_a_duty_group_the_ward_defines_shows_by_its_name(tmp_path: Path) -> None:
+    """The classification answer, its CSV and its XLSX name the group "Bộ phận một cửa" (its
+    English name in English), never its id "mot_cua"."""
+    async for api in serve(tmp_path, "exports-grouped", GROUPED):
+        answer = await api.get("/v1/classification", params={"period": "2026-03"}, headers=CHAIRMAN)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        p1 = next(p for p in body["people"] if p["person_id"] == "p1")
+        assert (p1["duty_group"], p1["duty_group_name"]["vi"]) == ("mot_cua", ONE_STOP)
+        quota = next(q for q in body["quotas"] if q["duty_group"] == "mot_cua")
+        assert quota["duty_group_name"] == {"vi": ONE_STOP, "en": "One-stop desk"}
+
+        table = rows(
+            await api.get(
+                "/v1/exports/classification.csv", params={"period": "2026-03"}, headers=CHAIRMAN
+            )
+        )
+        groups = {row[0]: row[3] for row in table[1:]}
+        assert groups == {
+            "Nguyễn Thị Ánh Tuyết": ONE_STOP,
+            "Trần Thị An": ONE_STOP,
+            "Lê Văn An": "Chuyên môn",
+        }
+        english = rows(
+            await api.get(
+                "/v1/exports/classification.csv",
+                params={"period": "2026-03"},
+                headers={**CHAIRMAN, "Accept-Language": "en"},
+            )
+        )
+        assert {row[3] for row in english[1:]} == {"One-stop desk", "Specialists"}
+        book = await api.get(
+            "/v1/exports/classification.xlsx", params={"period": "2026-03"}, headers=CHAIRMAN
+        )
+        sheet = load_workbook(io.BytesIO(book.content)).active
+        cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+        assert ONE_STOP in cells and not any("mot_cua" in c for c in cells)

@@ -45,6 +45,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.nats]
 P_ITEMS = [i.code for p in default_catalog().pillars if p.code == "P" for i in p.items]
 S_PER_PILLAR = {p.code: len(p.items) for p in default_catalog().pillars if p.code != "P"}
 S_ITEMS = [i.code for p in default_catalog().pillars if p.code != "P" for i in p.items]
+#: The demo chart's one-stop desk (p026 to p033), a duty group the ward defines, by its name.
+ONE_STOP = "Bộ phận một cửa"
 
 
 @pytest.fixture(scope="module")
@@ -205,6 +207,10 @@ async def test_the_chairman_decides_a_tie_and_the_export_holds_it(browser, leade
     assert BAND_LABELS["tot"].vi in await row.inner_text()
     # The income's coefficient as the page writes numbers: a decimal comma ("hệ số 1,44").
     assert re.search(r"\(hệ số \d+,\d\d\)", await row.inner_text()), await row.inner_text()
+    # A duty group the ward's chart defines shows by its name, never its id "mot_cua".
+    one_stop = page.get_by_role("row", name=re.compile("^Lưu Quang Huy"))
+    assert ONE_STOP in await one_stop.inner_text()
+    assert "mot_cua" not in await page.locator("body").inner_text()
     await no_serious_violations(page)
     await screenshots(page, "classification-tie")
     await page.get_by_role("checkbox", name=re.compile("^Lý Hoàng Nam")).check()
@@ -221,6 +227,8 @@ async def test_the_chairman_decides_a_tie_and_the_export_holds_it(browser, leade
     bands = {line[0]: line[6] for line in table[1:]}
     assert bands["Lý Hoàng Nam"] == BAND_LABELS["xuat_sac"].vi
     assert bands["Mai Thị Ngọc Hân"] == BAND_LABELS["tot"].vi
+    assert {line[0]: line[3] for line in table[1:]}["Lưu Quang Huy"] == ONE_STOP
+    assert not any("mot_cua" in cell for line in table for cell in line)
     requests.assert_local()
     await context.close()
 

@@ -5,7 +5,9 @@ Columns: ``person_id, full_name, email, role, unit_id, unit_name_vi, unit_name_e
 units_in_charge`` (the last one ``;``-separated, for vice-chairmen), and two optional ones for
 the 20 % cap on "xuất sắc" (Decree 335/2025/NĐ-CP applies it per group of officials with similar
 duties, and to công chức only): ``duty_group`` (an id; empty: by role, leaders or specialists)
-and ``employment_type`` (``cong_chuc`` or ``nguoi_lao_dong``; empty: ``cong_chuc``).
+with its name, ``duty_group_name_vi`` and ``duty_group_name_en`` (required with a group, the same
+on every line of the group: pages and exports show the name, never the id), and
+``employment_type`` (``cong_chuc`` or ``nguoi_lao_dong``; empty: ``cong_chuc``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from pydantic import TypeAdapter, ValidationError
 
 from contracts.common import EntityId, Text
-from contracts.events import EmploymentType
+from contracts.events import DutyGroup, EmploymentType
 from contracts.roles import PERSON_ROLES, Role
 from contracts.text import nfc
 from services.runtime.refusals import Kind, Refusal
@@ -33,11 +35,18 @@ COLUMNS = (
     "units_in_charge",
 )
 #: Optional columns: a chart without them reads as before (groups by role, all công chức).
-OPTIONAL_COLUMNS = ("duty_group", "employment_type")
+OPTIONAL_COLUMNS = ("duty_group", "duty_group_name_vi", "duty_group_name_en", "employment_type")
 EMPLOYMENT_TYPES: tuple[EmploymentType, ...] = ("cong_chuc", "nguoi_lao_dong")
 _ENTITY_ID: TypeAdapter[str] = TypeAdapter(EntityId)
 #: The longest value of a column, in letters of the NFC text (the tables' widths).
-_LIMITS = {"full_name": 200, "email": 254, "unit_name_vi": 200, "unit_name_en": 200}
+_LIMITS = {
+    "full_name": 200,
+    "email": 254,
+    "unit_name_vi": 200,
+    "unit_name_en": 200,
+    "duty_group_name_vi": 200,
+    "duty_group_name_en": 200,
+}
 
 
 @dataclass(frozen=True)
@@ -53,6 +62,8 @@ class OrgRow:
     units_in_charge: tuple[str, ...] = ()
     duty_group: str | None = None
     employment_type: EmploymentType = "cong_chuc"
+    #: The duty group's name (None without a group).
+    duty_group_name: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -96,9 +107,11 @@ def org_rows(lines: Iterable[tuple[int, Mapping[str, str]]]) -> list[OrgRow]:
     ``csv_empty`` when there is no line."""
     rows: list[OrgRow] = []
     seen: set[str] = set()
+    groups: dict[str, Text] = {}
     for number, line in lines:
         try:
             rows.append(org_row(number, line, seen))
+            _same_group_name(rows[-1], groups, number)
         except Refusal as refusal:
             # Where it is, for the message: "Dòng 7, cột email: ..." (runtime.refusals).
             column = (refusal.field or "").partition(".")[2]
@@ -108,6 +121,30 @@ def org_rows(lines: Iterable[tuple[int, Mapping[str, str]]]) -> list[OrgRow]:
     if not rows:
         raise Refusal(Kind.INVALID, "csv_empty", "csv")
     return rows
+
+
+def _same_group_name(row: OrgRow, groups: dict[str, Text], number: int) -> None:
+    """Refuse line ``number`` naming its duty group otherwise than an earlier line (``groups``,
+    by id, gains the group)."""
+    if row.duty_group is None or row.duty_group_name is None:
+        return
+    if groups.setdefault(row.duty_group, row.duty_group_name) != row.duty_group_name:
+        raise Refusal(
+            Kind.INVALID,
+            "duty_group_name",
+            f"line {number}.duty_group_name_vi",
+            group=row.duty_group,
+        )
+
+
+def duty_groups(rows: Iterable[OrgRow]) -> tuple[DutyGroup, ...]:
+    """The duty groups the rows (checked by :func:`org_rows`) name, by id, with their names."""
+    groups = {
+        row.duty_group: row.duty_group_name
+        for row in rows
+        if row.duty_group is not None and row.duty_group_name is not None
+    }
+    return tuple(DutyGroup(group_id=gid, name=name) for gid, name in sorted(groups.items()))
 
 
 #: Unicode categories refused in an org chart's values: control characters (CR, LF, NUL, tab,
@@ -155,7 +192,15 @@ def org_row(number: int, line: Mapping[str, str], seen: set[str]) -> OrgRow:
         for unit in values["units_in_charge"].split(";")
         if unit.strip()
     )
-    duty_group = values["duty_group"]
+    duty_group = (
+        _entity(values["duty_group"], f"{where}.duty_group") if values["duty_group"] else None
+    )
+    group_name = None
+    if duty_group:
+        if not values["duty_group_name_vi"]:
+            raise Refusal(Kind.INVALID, "required", f"{where}.duty_group_name_vi")
+        vi = values["duty_group_name_vi"]
+        group_name = Text(vi=vi, en=values["duty_group_name_en"] or vi)
     return OrgRow(
         person_id,
         values["full_name"],
@@ -164,6 +209,7 @@ def org_row(number: int, line: Mapping[str, str], seen: set[str]) -> OrgRow:
         unit_id,
         name,
         in_charge,
-        _entity(duty_group, f"{where}.duty_group") if duty_group else None,
+        duty_group,
         _employment_type(values["employment_type"], number),
+        group_name,
     )

@@ -135,6 +135,8 @@ async def load_org_chart(
             media_type="text/csv",
             description="person_id,full_name,email,role,unit_id,unit_name_vi,unit_name_en,"
             "units_in_charge, and optionally duty_group (the 20 % cap's group; empty: by role) "
+            "with its name duty_group_name_vi, duty_group_name_en (required with a group; "
+            "English: the Vietnamese when empty) "
             "and employment_type (cong_chuc | nguoi_lao_dong; empty: cong_chuc). As Excel or "
             "LibreOffice saves it: an .xlsx workbook (its first sheet), or CSV text separated "
             'by commas, semicolons or tabs, in UTF-8 (with or without BOM), UTF-16 ("Unicode '

@@ -10,7 +10,7 @@ from contracts.common import Text
 from contracts.envelope import Actor
 from contracts.events import OrgChartPublished, OrgChartPublishedData, OrgPerson, OrgUnit
 from services.assessment.adapters import org
-from services.assessment.domain.org import DeviceRow, OrgRow
+from services.assessment.domain.org import DeviceRow, OrgRow, duty_groups
 from services.assessment.domain.policy import Policy
 from services.assessment.handlers.calendar import ensure_calendar
 from services.assessment.handlers.common import check_unit
@@ -54,6 +54,7 @@ async def load_org_chart(
                     for u in all_units
                 ),
                 people=tuple(_published(row) for row in rows),
+                duty_groups=duty_groups(rows),
                 ward_name=ward_row.name,
                 city=ward_row.city,
             ),

@@ -6,11 +6,12 @@ people the chart names, so a query about an id it does not name is told so."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from contracts.common import Text
 from contracts.events import SPECIALISTS_GROUP, EmploymentType, OrgChartPublishedData
+from contracts.labels import GROUP_LABELS
 
 #: A person as stored: person id, unit id, duty group, employment type, role (the role is kept
 #: since issue 14: a row stored before has four values, and its person no role).
@@ -66,10 +67,12 @@ class RosterEntry(NamedTuple):
 
 
 def roster_names(chart: OrgChartPublishedData) -> dict[str, Any]:
-    """``{"people": {person id: full name}, "units": {unit id: {"vi", "en"}}}``."""
+    """``{"people": {person id: full name}, "units": {unit id: {"vi", "en"}}, "groups": {duty
+    group id: {"vi", "en"}}}``."""
     return {
         "people": {p.person_id: p.full_name for p in chart.people},
         "units": {u.unit_id: u.name.model_dump() for u in chart.units},
+        "groups": {g.group_id: g.name.model_dump() for g in chart.duty_groups},
     }
 
 
@@ -88,17 +91,26 @@ def roster_entry(chart: OrgChartPublishedData) -> RosterEntry:
 
 @dataclass(frozen=True)
 class Names:
-    """The names of a ward's people and units, as its newest org chart gives them; an id the
-    chart does not name shows as itself."""
+    """The names of a ward's people, units and duty groups, as its newest org chart gives them
+    (the groups by role: ``GROUP_LABELS``); an id the chart does not name shows as itself."""
 
     people: Mapping[str, str]
     units: Mapping[str, Text]
+    groups: Mapping[str, Text] = field(default_factory=dict)
 
     @classmethod
     def of(cls, stored: Mapping[str, Any] | None) -> Names:
         stored = stored or {}
         units = {uid: Text.model_validate(name) for uid, name in stored.get("units", {}).items()}
-        return cls(dict(stored.get("people", {})), units)
+        groups = {gid: Text.model_validate(name) for gid, name in stored.get("groups", {}).items()}
+        return cls(dict(stored.get("people", {})), units, {**GROUP_LABELS, **groups})
+
+    def group(self, group_id: str | None) -> Text | None:
+        """The duty group's name (None without a group; its id for a chart stored before
+        groups were named, until the next chart arrives)."""
+        if group_id is None:
+            return None
+        return self.groups.get(group_id) or Text(vi=group_id, en=group_id)
 
     def person(self, person_id: str) -> str:
         return self.people.get(person_id, person_id)

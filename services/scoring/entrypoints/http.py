@@ -270,20 +270,24 @@ async def classification(
         "provisional": not final,
         "policy_version": policy.version,
         "quota_base": policy.quota_base,
-        "quotas": [q.model_dump() for q in result.quotas],
+        "quotas": [
+            {**q.model_dump(), "duty_group_name": _text(names.group(q.duty_group))}
+            for q in result.quotas
+        ],
         "tot_income_cap": policy.income.caps["tot"],
         "people": [
             {
                 **p.model_dump(),
                 "full_name": names.people.get(p.person_id),
-                "unit_name": _unit_name(names.units.get(p.unit_id or "")),
+                "unit_name": _text(names.units.get(p.unit_id or "")),
+                "duty_group_name": _text(names.group(p.duty_group)),
             }
             for p in people
         ],
     }
 
 
-def _unit_name(name: Any) -> dict[str, str] | None:
+def _text(name: Any) -> dict[str, str] | None:
     return None if name is None else dict(name.model_dump())
 
 

@@ -20,7 +20,6 @@ from contracts.events import Classification
 from contracts.labels import (
     BAND_LABELS,
     EMPLOYMENT_LABELS,
-    GROUP_LABELS,
     LEVEL_LABELS,
     MISSING_LABELS,
     PILLAR_LABELS,
@@ -134,7 +133,7 @@ async def classification_sheet(
             "name": names.person(p.person_id),
             "unit": names.unit(p.unit_id),
             "employment": EMPLOYMENT_LABELS[p.employment_type],
-            "group": GROUP_LABELS.get(p.duty_group or "", p.duty_group),
+            "group": names.group(p.duty_group),
             "period": period,
             "points": p.points,
             "band": _band(p),

@@ -45,7 +45,7 @@ async def _classification_page(
         **board.period_choice(period, periods, lang),
         table=table,
         rows=rows,
-        quotas=[{**q, "label": models.group_label(q["duty_group"], lang)} for q in table["quotas"]],
+        quotas=[{**q, "label": models.group_label(q, lang)} for q in table["quotas"]],
         ties=models.ties(table, rows, lang),
         may_decide=session.role == Role.CHAIRMAN.value,
         may_report=session.role in REPORT_READERS,

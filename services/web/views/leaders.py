@@ -93,9 +93,13 @@ class Tie:
         return max(self.quota - self.excellent, 0)
 
 
-def group_label(group: str | None, lang: str) -> str:
-    label = GROUP_LABELS.get(group or "")
-    return label.pick(lang) if label else (group or "")
+def group_label(item: dict[str, Any], lang: str) -> str:
+    """The name of the duty group of ``item`` (a person or a quota of scoring's classification:
+    ``duty_group`` and its ``duty_group_name`` from the org chart), in ``lang``."""
+    group = item.get("duty_group") or ""
+    name = item.get("duty_group_name") or {}
+    label = GROUP_LABELS.get(group)
+    return name.get(lang) or name.get("vi") or (label.pick(lang) if label else group)
 
 
 def classification_rows(table: dict[str, Any], lang: str) -> list[dict[str, Any]]:
@@ -115,7 +119,7 @@ def classification_rows(table: dict[str, Any], lang: str) -> list[dict[str, Any]
                 "unit": unit.get(lang) or person.get("unit_id") or "",
                 "standing": standing,
                 "missing_words": [MISSING_LABELS[m].pick(lang) for m in person["missing"]],
-                "group": group_label(person.get("duty_group"), lang),
+                "group": group_label(person, lang),
                 "employment": EMPLOYMENT_LABELS[person["employment_type"]].pick(lang),
             }
         )
@@ -132,7 +136,7 @@ def ties(table: dict[str, Any], rows: list[dict[str, Any]], lang: str) -> list[T
         group = row.get("duty_group") or ""
         quota = quotas.get(group, {"quota": 0, "excellent": 0})
         tie = found.setdefault(
-            group, Tie(group, group_label(group, lang), quota["quota"], quota["excellent"])
+            group, Tie(group, group_label(row, lang), quota["quota"], quota["excellent"])
         )
         tie.people.append(row)
     return list(found.values())

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -317,14 +316,14 @@ async def period_report_file(
     """Ranking, each unit's pillars and change, satisfaction, corrective actions, reviews,
     initiatives and citizen follow-ups; scoring's figures as its API gives them to the caller
     (503 ``scores_unavailable`` when it does not answer)."""
-    scoring = submissions_of(request).scoring
+    submissions = submissions_of(request)
+    scoring = submissions.scoring
+    today = submissions.clock.now().astimezone(LOCAL_TZ).date()
     if scoring is None:
         raise Refusal(Kind.UNAVAILABLE, "scores_unavailable")
     try:
         async with db() as session:
-            report = await period_report(
-                session, caller, scoring, period, datetime.now(LOCAL_TZ).date()
-            )
+            report = await period_report(session, caller, scoring, period, today)
     except ScoringUnavailable:
         raise Refusal(Kind.UNAVAILABLE, "scores_unavailable") from None
     name = f"bao-cao-5s-{period}"

@@ -6,7 +6,6 @@ ward-wide, apart from the monthly 5S figures."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from contracts.common import LOCAL_TZ
 from contracts.roles import PERSON_ROLES, Role
+from services.runtime.clock import wall
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.deps import page, read_as, require, web_of
 from services.web.entrypoints.programme import form_state, send
@@ -79,7 +79,7 @@ def _campaign(_: WebSession, form: Any) -> dict[str, Any]:
 def _audit(_: WebSession, form: Any) -> dict[str, Any]:
     return {
         "unit_id": str(form.get("unit_id") or ""),
-        "performed_at": datetime.now(LOCAL_TZ).isoformat(),
+        "performed_at": wall().astimezone(LOCAL_TZ).isoformat(),
         "items": part1.plus_items(form),
         "note": str(form.get("note") or "") or None,
     }

@@ -41,6 +41,8 @@ from contracts.events import (
     OrgChartPublishedData,
     OrgPerson,
     OrgUnit,
+    ScoreData,
+    ScoreFinalized,
     SelfAssessmentReviewed,
     SelfAssessmentReviewedData,
     SelfAssessmentSubmitted,
@@ -135,6 +137,23 @@ def low_score(
             final=final,
             policy_version="2026.1",
             day=day,
+        ),
+    )
+
+
+def finalized(unit: str, period: str, kind: str = "unit") -> ScoreFinalized:
+    """Scoring's final result of ``unit`` (or of a person of it) for ``period``."""
+    return ScoreFinalized(
+        ward=WARD,
+        occurred_at=local(2026, 8, 6),
+        actor=SCORING,
+        data=ScoreData(
+            subject_kind=kind,  # type: ignore[arg-type]
+            subject_id=unit if kind == "unit" else "p012",
+            unit_id=unit,
+            period=period,
+            total_percent=42.5,
+            policy_version="2026.1",
         ),
     )
 

@@ -29,12 +29,13 @@ from services.notifications.handlers import intake
 from services.notifications.handlers.context import Context
 from services.notifications.handlers.escalation import escalate_due
 from services.notifications.settings import NotificationsSettings
+from services.notifications.views import inbox
 from services.runtime.clock import FrozenClock
 from services.runtime.consumer import RetryLater
 from services.runtime.db import SessionFactory, transaction
 from services.runtime.uow import UnitOfWork, in_memory
 from tests.conftest import WARD
-from tests.notifications.harness import local, low_score, org_chart
+from tests.notifications.harness import finalized, local, low_score, org_chart
 
 #: The service's default numbers: two working days before an alert goes up, quiet hours 7-17:30.
 POLICY = policy_of(
@@ -162,3 +163,43 @@ async def test_a_report_issued_queues_one_mail_per_member_of_the_committee_once(
     ]  # the chairman and the vice-chairman of the ward's chart, once each
     assert {r.send_after for r in rows} == {local(2026, 3, 16, 7)}
     assert await queued(sessions) == 0  # not an alert: nothing in the alerts' deliveries
+
+
+async def test_an_alert_on_a_provisional_month_says_so_and_is_noted_final_when_it_is(
+    sessions: SessionFactory,
+) -> None:
+    """An alert raised on July 2026 while provisional keeps what was true then, "tạm tính tại
+    thời điểm cảnh báo", and once July is final the inbox (what the alerts page shows) says so
+    beneath it, once however often the final result is announced; never a bare "tạm tính"."""
+    await feed(sessions, TUESDAY, org_chart(), low_score(metric="total", period="2026-07"))
+    await feed(sessions, TUESDAY, low_score(metric="S3", period="2026-06", final=True))
+
+    async def bodies(lang: str = "vi") -> dict[str, str]:
+        async with sessions() as session:
+            shown = await inbox(session, WARD, "p010", lang)
+        return {a["period"]: a["body"] for a in shown}
+
+    before = await bodies()
+    assert (
+        "Kết quả tạm tính tại thời điểm cảnh báo của Phòng Kinh tế tháng 07/2026"
+        in before["2026-07"]
+    )
+    assert "Kết quả chính thức của Phòng Kinh tế tháng 06/2026" in before["2026-06"]
+
+    note = "Cập nhật: tháng 07/2026 đã khóa sổ, kết quả của Phòng Kinh tế nay là chính thức."
+    later = local(2026, 8, 6)
+    # A person's final result, another unit's, another month's: no alert of these changes.
+    await feed(
+        sessions, later, finalized("kt", "2026-07", kind="person"), finalized("vp", "2026-07")
+    )
+    await feed(sessions, later, finalized("kt", "2026-08"))
+    assert await bodies() == before
+    await feed(sessions, later, finalized("kt", "2026-07"))
+    await feed(sessions, later, finalized("kt", "2026-07"))  # announced again: noted once
+    after = await bodies()
+    assert after["2026-07"] == f"{before['2026-07']} {note}"
+    assert after["2026-06"] == before["2026-06"]
+    english = await bodies("en")
+    assert english["2026-07"].endswith(
+        "Update: July 2026 is closed, the result of Economic Division is now final."
+    )

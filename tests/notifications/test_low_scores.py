@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.notifications.harness import local, low_score, org_chart
+from tests.notifications.harness import finalized, local, low_score, org_chart
 
 pytestmark = [pytest.mark.nats]
 
@@ -41,6 +41,17 @@ async def test_low_total_reaches_head_and_deputy_once(
     await service.service.scheduler.tick()
     assert mailbox.count() == 2
     assert len(await service.alerts("p010", "unit_head")) == 1
+
+    # March becomes final while still low: the alert's text, raised on a provisional result,
+    # gains that it is final now (the alerts page reads it), and no one is mailed again.
+    assert "Kết quả tạm tính tại thời điểm cảnh báo của Phòng Kinh tế" in head[0].text
+    await service.publish(finalized("kt", "2026-03"))
+    await service.settled()
+    (alert,) = await service.alerts("p010", "unit_head")
+    assert alert["body"].endswith(
+        "Cập nhật: tháng 03/2026 đã khóa sổ, kết quả của Phòng Kinh tế nay là chính thức."
+    )
+    assert mailbox.count() == 2
 
     # Recovery: both are told it is resolved, once, and the inbox is empty again.
     await service.publish(low_score(metric="total", recovered=True))

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.common import Text
 from services.notifications.adapters.tables import alerts, deliveries
 from services.notifications.domain.texts import Message
 from services.runtime.db import all_rows, batch_for_one, upsert
@@ -106,6 +107,36 @@ async def resolve_cause(session: AsyncSession, cause: Sequence[Any], now: dateti
         .values(status="resolved", resolved_at=now, updated_at=now)
         .returning(*alerts.c),
     )
+
+
+async def annotate(
+    session: AsyncSession,
+    ward: str,
+    rules: Sequence[str],
+    subject_id: str,
+    period: str,
+    note: Text,
+    now: datetime,
+) -> int:
+    """Add ``note`` to the body of every alert (any status, every recipient) of the causes
+    ``rules`` × ``subject_id`` × ``period`` that does not hold it yet; how many were changed."""
+    held = alerts.c.body_vi.contains(note.vi, autoescape=True)
+    result = await session.execute(
+        update(alerts)
+        .where(
+            alerts.c.ward == ward,
+            alerts.c.rule.in_(rules),
+            alerts.c.subject_id == subject_id,
+            alerts.c.period == period,
+            ~held,
+        )
+        .values(
+            body_vi=alerts.c.body_vi + " " + note.vi,
+            body_en=alerts.c.body_en + " " + note.en,
+            updated_at=now,
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def was_told(session: AsyncSession, alert_id: str) -> bool:

@@ -10,7 +10,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from contracts import labels
 from contracts.catalog import default_catalog
-from contracts.common import PILLARS, Text
+from contracts.common import FIVE_S, PILLARS, Text
 from contracts.events import LowScoreData
 from services.notifications.domain.texts import Message, templates
 
@@ -65,10 +65,19 @@ def figures(value: float, threshold: float) -> dict[str, Text]:
     return {"value": Text(vi=vi[0], en=en[0]), "limit": Text(vi=vi[1], en=en[1])}
 
 
+#: The metrics whose alert says whether its result was provisional or final (a citizens'
+#: metric's does not).
+STATED_METRICS: tuple[str, ...] = ("total", *FIVE_S)
+#: What a low score's alert says of its result: final, or provisional when it was raised (the
+#: text is fixed then; :func:`final_note` is added once the period is final).
+FINAL = Text(vi="chính thức", en="final")
+PROVISIONAL = Text(vi="tạm tính tại thời điểm cảnh báo", en="provisional when alerted")
+
+
 def low_score_message(data: LowScoreData, unit_name: Text) -> Message:
-    state = Text(
-        vi="chính thức" if data.final else "tạm tính", en="final" if data.final else "provisional"
-    )
+    """The alert of a unit's low ``data.metric``: its figure under the threshold, and whether
+    the result was final or provisional when the alert was raised."""
+    state = FINAL if data.final else PROVISIONAL
     return templates()["low_score"].fill(
         unit=unit_name,
         period=period_label(data.period),
@@ -76,3 +85,9 @@ def low_score_message(data: LowScoreData, unit_name: Text) -> Message:
         metric=metric_label(data.metric),
         **figures(data.value, data.threshold),
     )
+
+
+def final_note(period: str, unit_name: Text) -> Text:
+    """What a low score's alert raised on a provisional result gains once ``period`` is final:
+    "Cập nhật: tháng 07/2026 đã khóa sổ, kết quả của ... nay là chính thức."."""
+    return templates()["low_score.final"].fill(unit=unit_name, period=period_label(period)).body

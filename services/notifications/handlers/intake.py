@@ -1,7 +1,7 @@
 """What comes from the bus, by event type: the org chart and the ward's calendar, the sign-in
 links and the period reports to e-mail, the credentials revoked, assessment's submissions (each
-changing what is owed) and scoring's low scores and recoveries. Every other event on the streams
-is skipped.
+changing what is owed) and scoring's low scores, recoveries and final results. Every other
+event on the streams is skipped.
 
 ``apply`` is the consumers' callback: it runs each event's handler in the consumer's
 transaction (joined by a :class:`~services.notifications.handlers.context.JoinedUnit`) and
@@ -33,6 +33,7 @@ from contracts.events import (
     PeriodReportIssued,
     PeriodReviewWritten,
     ReviewFollowUpClosed,
+    ScoreFinalized,
     SelfAssessmentReviewed,
     SelfAssessmentSubmitted,
     SignInLinkIssued,
@@ -69,6 +70,7 @@ async def credentials_revoked(ctx: Context, event: CredentialsRevoked) -> None:
 
 EVENTS.register(LowScoreDetected)(low_scores.raise_low_score)
 EVENTS.register(LowScoreRecovered)(low_scores.resolve_recovered)
+EVENTS.register(ScoreFinalized)(low_scores.note_final)
 EVENTS.register(SelfAssessmentSubmitted, SelfAssessmentReviewed)(
     submissions.self_assessment_changed
 )

@@ -1,12 +1,17 @@
 """Scoring's low scores and recoveries: an alert about a unit's low score to its leaders, resolved
-when the score recovers."""
+when the score recovers, and noted as final when its period's result is."""
 
 from __future__ import annotations
 
-from contracts.events import LowScoreData, LowScoreDetected, LowScoreRecovered
-from services.notifications.adapters import org
+from contracts.events import LowScoreData, LowScoreDetected, LowScoreRecovered, ScoreFinalized
+from services.notifications.adapters import alerts, org
 from services.notifications.domain import rules
-from services.notifications.domain.low_scores import low_score_message, rule_name
+from services.notifications.domain.low_scores import (
+    STATED_METRICS,
+    final_note,
+    low_score_message,
+    rule_name,
+)
 from services.notifications.domain.messages import citizen_message
 from services.notifications.domain.texts import Message
 from services.notifications.handlers.alerts import Raising, raise_alerts, resolve
@@ -52,6 +57,26 @@ async def resolve_recovered(ctx: Context, event: LowScoreRecovered) -> None:
     """The unit's score is back above its threshold: resolve the alerts about it."""
     low = event.data
     await resolve(ctx, event.ward, rule_name(low.metric), low.unit_id, low.period)
+
+
+async def note_final(ctx: Context, event: ScoreFinalized) -> None:
+    """A unit's result for a period is final: its low-score alerts raised while it was
+    provisional say so beneath what they said when raised ("tạm tính tại thời điểm cảnh báo"),
+    so no page shows a closed month as provisional. Once per alert, however often the final
+    result is announced again."""
+    data = event.data
+    if data.subject_kind != "unit":
+        return
+    unit = await org.unit_name(ctx.session, event.ward, data.unit_id)
+    await alerts.annotate(
+        ctx.session,
+        event.ward,
+        [rule_name(metric) for metric in STATED_METRICS],
+        data.unit_id,
+        data.period,
+        final_note(data.period, unit),
+        ctx.now,
+    )
 
 
 async def _message(ctx: Context, ward: str, data: LowScoreData, period: str) -> Message:

@@ -83,7 +83,8 @@ EMPLOYMENT_LABELS: Mapping[EmploymentType, Text] = _texts(
 )
 
 #: The groups of officials with similar duties the org chart gives by role when it names none
-#: (within which the 20 % cap on "xuất sắc" applies); a group the ward names shows as its id.
+#: (within which the 20 % cap on "xuất sắc" applies); a group the ward defines has its name in
+#: the org chart (``OrgChartPublishedData.duty_groups``).
 GROUP_LABELS: Mapping[str, Text] = _texts(
     {
         LEADERS_GROUP: ("Lãnh đạo", "Leaders"),

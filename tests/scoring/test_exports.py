@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,8 +17,9 @@ import pytest
 from openpyxl import load_workbook
 
 from contracts.common import Text
-from contracts.events import DutyGroup, OrgChartPublished, OrgPerson, OrgUnit
+from contracts.events import DutyGroup, OrgChartPublished, OrgPerson, OrgUnit, parse_event
 from contracts.roles import Role
+from services.scoring.domain.roster import Names, roster_names
 from tests.conftest import bearer
 from tests.scoring import events as ev
 from tests.scoring.test_api import THIS_MONTH, serve
@@ -317,3 +319,19 @@ async def test_a_duty_group_the_ward_defines_shows_by_its_name(tmp_path: Path) -
         sheet = load_workbook(io.BytesIO(book.content)).active
         cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
         assert ONE_STOP in cells and not any("mot_cua" in c for c in cells)
+
+
+def test_an_org_chart_of_version_1_is_still_read() -> None:
+    """A chart the previous release published (schema version 1, no ``duty_groups``) is read;
+    names scoring stored before groups had names give the groups by role their names."""
+    old = GROUPED.model_dump(mode="json")
+    old["schema_version"] = 1
+    del old["data"]["duty_groups"]
+    event = parse_event(json.dumps(old).encode())
+    assert isinstance(event, OrgChartPublished) and event.data.duty_groups == ()
+    stored = roster_names(GROUPED.data)
+    assert Names.of(stored).group("mot_cua") == Text(vi=ONE_STOP, en="One-stop desk")
+    del stored["groups"]
+    before = Names.of(stored)
+    assert before.group("lanh_dao") == Text(vi="Lãnh đạo", en="Leaders")
+    assert before.group(None) is None

@@ -20,6 +20,7 @@ import pytest
 
 from contracts.labels import period_label
 from contracts.periods import Month, Period
+from services.assessment.demo.loader import WARD_NAME
 from tests.assessment.conftest import (
     AUDITOR_KT,
     AUDITOR_VP,
@@ -281,8 +282,33 @@ async def test_the_period_report_as_xlsx_and_pdf_shows_scorings_figures(service,
     assert f"Báo cáo kết quả thực hiện mô hình 5S+ {label}" in text
     for name in ("Phòng Kinh tế", "Phòng Văn hóa - Xã hội", "25,0 %", "75,0 %"):
         assert name in text, name
+    # The heading: the ward's name, the period in words, the day it was made in Vietnam; the
+    # table: every column of the workbook (one list for both), initiatives adopted among them.
+    flowing = await pdf_text(pdf.content)
+    assert f"{WARD_NAME} · Kỳ báo cáo: {label} · Ngày lập: {now_local():%d/%m/%Y}" in flowing
+    assert "Sáng kiến được áp dụng" in header
+    for title in header:
+        assert " ".join(str(title).split()) in flowing, title
+    quarter = f"{Month.of(now_local()).year}-Q{Month.of(now_local()).quarter}"
+    quarterly = await service.http.get(
+        "/v1/reports", params={"period": quarter, "format": "pdf"}, headers=CHAIRMAN
+    )
+    assert quarterly.status_code == 200, quarterly.text
+    words = period_label(quarter).vi
+    assert words.startswith("quý ") and f"Kỳ báo cáo: {words}" in await pdf_text(quarterly.content)
     refused = await service.http.get("/v1/reports", params=params, headers=HEAD_KT)
     assert refused.status_code == 403
+
+
+async def pdf_text(content: bytes) -> str:
+    """The PDF's text in reading order, each run of white space one space (a table's heading
+    wraps within its cell)."""
+    pdftotext = await asyncio.create_subprocess_exec(
+        "pdftotext", "-", "-", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await pdftotext.communicate(content)
+    assert pdftotext.returncode == 0
+    return " ".join(out.decode().split())
 
 
 async def test_no_review_is_stored_without_scorings_figures(service) -> None:

@@ -185,6 +185,12 @@ async def save_device(session: AsyncSession, ward: str, device: DeviceRow) -> No
     )
 
 
+async def ward_name(session: AsyncSession, ward: str) -> str | None:
+    """The ward's name as its last org chart gave it (None before any chart)."""
+    found = await session.scalar(select(wards.c.name).where(wards.c.ward == ward))
+    return str(found) if found is not None else None
+
+
 async def ward_units(session: AsyncSession, ward: str) -> Sequence[Row[Any]]:
     return (await session.execute(select(units).where(units.c.ward == ward))).all()
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.common import PILLARS, Text
+from contracts.common import FIVE_S, Text
 from contracts.labels import period_label
 from contracts.periods import Period
 from services.assessment.adapters import citizen_follow_ups, initiatives, org, reviews
@@ -23,14 +23,17 @@ from services.assessment.adapters.scoring_figures import ScoringFigures
 from services.runtime.auth import Principal
 from services.runtime.exports import Sheet, columns
 
-FIVE_S = [p for p in PILLARS if p != "P"]
-
 
 @dataclass(frozen=True)
 class Report:
     period: str
     title: Text
-    #: One mapping per unit, best rank first: the keys of :data:`COLUMNS`.
+    #: The ward's name as its org chart gives it ("Phường Bình Đông").
+    ward_name: str
+    #: The day the report was made, in Vietnam (Asia/Ho_Chi_Minh).
+    made_on: date
+    #: One mapping per unit, best rank first: the keys of :data:`COLUMNS`, the one list of
+    #: columns both the workbook and the PDF's table show.
     rows: list[dict[str, Any]]
     #: Whether scoring's figures are final: every month of the period closed and folded there
     #: (a report mailed to the committee waits for it: ``handlers/period_reports.py``).
@@ -67,8 +70,8 @@ REVIEW_STATES = {
 async def period_report(
     session: AsyncSession, caller: Principal, scoring: ScoringFigures, period: str, today: date
 ) -> Report:
-    """The report of ``period`` (YYYY-MM, YYYY-Qn or YYYY). Errors:
-    ``ScoringUnavailable`` when scoring does not answer."""
+    """The report of ``period`` (YYYY-MM, YYYY-Qn or YYYY), made on ``today`` (the local date in
+    Vietnam). Errors: ``ScoringUnavailable`` when scoring does not answer."""
     months = [m.key for m in Period.parse(period).months()]
     names = {
         u.unit_id: Text(vi=u.name_vi, en=u.name_en)
@@ -111,7 +114,8 @@ async def period_report(
         vi=f"Báo cáo kết quả thực hiện mô hình 5S+ {label.vi}",
         en=f"5S+ programme report, {label.en}",
     )
-    return Report(period, title, rows, final=final and bool(rows))
+    ward_name = await org.ward_name(session, caller.ward) or caller.ward
+    return Report(period, title, ward_name, today, rows, final=final and bool(rows))
 
 
 def report_file_name(period: str) -> str:

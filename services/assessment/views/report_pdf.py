@@ -8,28 +8,15 @@ from html import escape
 from typing import Any
 
 from contracts.common import Text
+from contracts.labels import period_label
 from services.assessment.views.report import COLUMNS, Report
 
-#: Columns the PDF's table shows (the workbook has them all).
-TABLE = (
-    "rank",
-    "unit",
-    "total_percent",
-    "S1_percent",
-    "S2_percent",
-    "S3_percent",
-    "S4_percent",
-    "S5_percent",
-    "satisfaction_percent",
-    "actions_open",
-    "review",
-    "initiatives_proposed",
-    "follow_ups_done",
-)
 STYLE = """
 @page { size: A4 landscape; margin: 14mm; @bottom-right { content: counter(page); } }
 body { font-family: "DejaVu Sans", sans-serif; font-size: 9pt; color: #111; }
-h1 { font-size: 14pt; margin: 0 0 4mm; }
+h1 { font-size: 14pt; margin: 0 0 2mm; }
+p.made { margin: 0 0 4mm; }
+table.units { font-size: 7pt; }
 h2 { font-size: 11pt; margin: 6mm 0 2mm; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border: 0.5pt solid #777; padding: 1.2mm 1.5mm; text-align: right; }
@@ -78,15 +65,16 @@ def bar_chart(bars: list[tuple[str, float | None]], lang: str, width: int = 720)
 
 
 def report_pdf(report: Report, lang: str = "vi") -> bytes:
-    """The report as PDF bytes: title, the 5S total chart, the satisfaction chart, the table."""
+    """The report as PDF bytes: its heading (the ward's name, the period in words, the day it
+    was made as dd/mm/yyyy), the 5S total chart, the satisfaction chart, and the table of every
+    column the workbook has (:data:`COLUMNS`, one list for both formats)."""
     # Imported here: WeasyPrint (Pango through cffi) takes most of a second to load, and only
     # a report asked for as PDF needs it, not every start of the service or of its tests.
     from weasyprint import HTML
 
-    titles = {c.key: c.title.pick(lang) for c in COLUMNS}
-    head = "".join(f"<th>{escape(titles[key])}</th>" for key in TABLE)
+    head = "".join(f"<th>{escape(c.title.pick(lang))}</th>" for c in COLUMNS)
     body = "".join(
-        "<tr>" + "".join(_cell(row.get(key), lang) for key in TABLE) + "</tr>"
+        "<tr>" + "".join(_cell(row.get(c.key), lang) for c in COLUMNS) + "</tr>"
         for row in report.rows
     )
     totals = [(row["unit"].pick(lang), row["total_percent"]) for row in report.rows]
@@ -94,12 +82,19 @@ def report_pdf(report: Report, lang: str = "vi") -> bytes:
     charts = Text(vi="Tổng điểm 5S theo đơn vị", en="5S total by unit").pick(lang)
     citizens = Text(vi="Tỷ lệ người dân hài lòng", en="Satisfied citizens").pick(lang)
     detail = Text(vi="Chi tiết theo đơn vị", en="By unit").pick(lang)
+    period = Text(vi="Kỳ báo cáo", en="Period").pick(lang)
+    made = Text(vi="Ngày lập", en="Made on").pick(lang)
+    words = period_label(report.period).pick(lang)
+    heading = (
+        f"{escape(report.ward_name)} · {escape(period)}: {escape(words)}"
+        f" · {escape(made)}: {report.made_on:%d/%m/%Y}"
+    )
     html = (
         f'<html lang="{lang}"><head><meta charset="utf-8"><style>{STYLE}</style></head><body>'
-        f"<h1>{escape(report.title.pick(lang))}</h1>"
+        f'<h1>{escape(report.title.pick(lang))}</h1><p class="made">{heading}</p>'
         f"<h2>{escape(charts)}</h2>{bar_chart(totals, lang)}"
         f"<h2>{escape(citizens)}</h2>{bar_chart(satisfied, lang)}"
-        f"<h2>{escape(detail)}</h2><table><thead><tr>{head}</tr></thead>"
+        f'<h2>{escape(detail)}</h2><table class="units"><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></body></html>"
     )
     return HTML(string=html).write_pdf()

@@ -172,6 +172,32 @@ async def test_a_head_proposes_an_initiative_and_the_chairman_adopts_it(browser,
     await context.close()
 
 
+async def test_a_form_sent_again_after_going_back_records_one_initiative(
+    browser, programme
+) -> None:
+    """The browser's back button shows the kept form; sent again, it is the same command."""
+    requests, context, page = await signed_in(browser, programme, "p004")
+    await page.goto(f"{programme.url}/initiatives")
+    await page.get_by_label("Tên sáng kiến").fill("Bảng hẹn giờ trả kết quả")
+    await page.get_by_label("Thực trạng, vấn đề").fill("Người dân phải chờ lâu")
+    await page.get_by_label("Giải pháp đề xuất").fill("Niêm yết giờ trả kết quả")
+    await page.get_by_label("Hiệu quả dự kiến").fill("Giảm thời gian chờ")
+    await page.get_by_role("button", name="Gửi đề xuất").click()
+    await page.get_by_text("Đã gửi đề xuất sáng kiến.").wait_for(timeout=30_000)
+    await page.go_back()
+    await page.get_by_label("Tên sáng kiến").fill("Bảng hẹn giờ trả kết quả")
+    await page.get_by_label("Thực trạng, vấn đề").fill("Người dân phải chờ lâu")
+    await page.get_by_label("Giải pháp đề xuất").fill("Niêm yết giờ trả kết quả")
+    await page.get_by_label("Hiệu quả dự kiến").fill("Giảm thời gian chờ")
+    await page.get_by_role("button", name="Gửi đề xuất").click()
+    await page.get_by_text("Đã gửi đề xuất sáng kiến.").wait_for(timeout=30_000)
+    listed = await api("GET", f"{programme.assessment()}/v1/initiatives", programme.token("p001"))
+    same = [i for i in listed.json()["initiatives"] if i["title"] == "Bảng hẹn giờ trả kết quả"]
+    assert len(same) == 1, same
+    requests.assert_local()
+    await context.close()
+
+
 async def test_a_dissatisfied_citizen_leaves_a_contact_and_the_head_calls_back(
     browser, programme
 ) -> None:

@@ -25,6 +25,25 @@
     });
   });
 
+  /* A create form's idempotency key belongs to the form the browser keeps, not to the page's
+   * rendering: the page's key (meta form-key, in each form's hidden "key") is kept in this
+   * history entry's state the first time it is shown; shown again (back, refresh, the page
+   * fetched anew), its forms carry the kept key, so sending the kept form again is the same
+   * command and records nothing new. */
+  var rendered = document.querySelector("meta[name='form-key']");
+  if (rendered && rendered.content && window.history) {
+    var state = history.state || {};
+    var kept = state.formKey;
+    if (!kept) {
+      state.formKey = rendered.content;
+      history.replaceState(state, "");
+    } else if (kept !== rendered.content) {
+      document.querySelectorAll("input[name='key']").forEach(function (input) {
+        input.value = input.value.split(rendered.content).join(kept);
+      });
+    }
+  }
+
   var signOut = document.querySelector("form[action='/sign-out']");
   if (!signOut || !window.caches) return;
   signOut.addEventListener("submit", function (event) {

@@ -23,6 +23,7 @@ CHAIRMAN = bearer("chairman", "p001", "vp")
 KIOSK_2 = bearer("kiosk", "kiosk-02", "ttphcc")  # each kiosk rates a few times in a burst
 PHONE = "0912 345 678"
 MAIL = "nguoidan@example.vn"
+COMMENT = "Chờ ở quầy một cửa hơn một tiếng mới được tiếp nhận hồ sơ."
 
 
 def rating(level: int, **extra: object) -> dict[str, object]:
@@ -46,7 +47,7 @@ async def test_dissatisfied_citizens_who_consent_are_called_back(service) -> Non
 
     for body, kiosk in (
         (rating(1, contact=PHONE, contact_consent=True), KIOSK),
-        (rating(2, contact=MAIL, contact_consent=True), KIOSK),
+        (rating(2, contact=MAIL, contact_consent=True, comment=COMMENT), KIOSK),
         (rating(5, contact=PHONE, contact_consent=True), KIOSK_2),  # satisfied: no call-back
         (rating(2), KIOSK_2),  # no contact: nobody to call
     ):
@@ -55,12 +56,13 @@ async def test_dissatisfied_citizens_who_consent_are_called_back(service) -> Non
 
     listed = await service.http.get("/v1/citizen-follow-ups", headers=HEAD_TTPHCC)
     follow_ups = listed.json()["follow_ups"]
-    assert sorted((f["level"], f["contact"], f["owner_id"]) for f in follow_ups) == [
-        (1, PHONE, "p024"),
-        (2, MAIL, "p024"),
+    # The rating's comment beside the contact, for whoever makes the call.
+    assert sorted((f["level"], f["contact"], f["owner_id"], f["comment"]) for f in follow_ups) == [
+        (1, PHONE, "p024", None),
+        (2, MAIL, "p024", COMMENT),
     ]
     leaders = await service.http.get("/v1/citizen-follow-ups", headers=CHAIRMAN)
-    assert {f["contact"] for f in leaders.json()["follow_ups"]} == {None}
+    assert {(f["contact"], f["comment"]) for f in leaders.json()["follow_ups"]} == {(None, None)}
     # No event carries a contact.
     published = str([m["event"] for m in await read_stream(service.nc)])
     assert PHONE not in published and MAIL not in published
@@ -117,6 +119,6 @@ async def test_dissatisfied_citizens_who_consent_are_called_back(service) -> Non
     async with unit_at(service.sessions, past_retention) as uow:
         assert await forget_old_comments(uow, policy) >= 2
     after = await service.http.get("/v1/citizen-follow-ups", headers=HEAD_TTPHCC)
-    assert {f["contact"] for f in after.json()["follow_ups"]} == {None}
+    assert {(f["contact"], f["comment"]) for f in after.json()["follow_ups"]} == {(None, None)}
     assert len(after.json()["follow_ups"]) == 2
     assert timedelta(days=400) == policy.comment_retention

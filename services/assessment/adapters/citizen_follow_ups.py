@@ -15,6 +15,7 @@ from services.assessment.adapters.rows import add, change
 from services.assessment.adapters.rows import counts_by_unit as by_unit
 from services.assessment.adapters.rows import locked as _locked
 from services.assessment.adapters.tables import citizen_follow_ups as follow_ups
+from services.assessment.adapters.tables import feedback
 
 
 async def insert(session: AsyncSession, follow_up_id: uuid.UUID, **values: Any) -> None:
@@ -48,9 +49,10 @@ async def listed(
     session: AsyncSession, ward: str, unit_ids: Sequence[str] | None, status: str | None
 ) -> Sequence[Row[Any]]:
     """The ward's follow-ups of ``unit_ids`` (every unit when None), of ``status`` when given,
-    oldest due first."""
+    oldest due first, each with its rating's ``comment`` (None once erased past retention)."""
     t = follow_ups.c
-    query = select(follow_ups).where(t.ward == ward)
+    rated = follow_ups.join(feedback, feedback.c.feedback_id == t.feedback_id)
+    query = select(follow_ups, feedback.c.comment).select_from(rated).where(t.ward == ward)
     if unit_ids is not None:
         query = query.where(t.unit_id.in_(list(unit_ids)))
     if status is not None:

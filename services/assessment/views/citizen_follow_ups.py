@@ -20,6 +20,12 @@ def _calls(caller: Principal, owner_id: str, unit_id: str) -> bool:
     )
 
 
+def _for_the_caller(caller: Principal, row: Any) -> dict[str, Any]:
+    """The contact and the rating's comment: only to whoever makes the call, while it is open."""
+    shown = row.status == "open" and _calls(caller, row.owner_id, row.unit_id)
+    return {"contact": row.contact if shown else None, "comment": row.comment if shown else None}
+
+
 #: What a follow-up shows as stored.
 KEPT = ("follow_up_id", "unit_id", "period", "level", "owner_id", "status", "done_by", "note")
 
@@ -27,18 +33,17 @@ KEPT = ("follow_up_id", "unit_id", "period", "level", "owner_id", "status", "don
 async def follow_up_list(
     session: AsyncSession, caller: Principal, status: str | None
 ) -> list[dict[str, Any]]:
-    """``[{follow_up_id, unit_id, period, level, owner_id, due_on, status, contact, done_at,
-    done_by, note}]`` of the units the caller sees (staff: none), oldest due first;
-    ``contact`` None unless the caller makes the call and it is open."""
+    """``[{follow_up_id, unit_id, period, level, owner_id, due_on, status, contact, comment,
+    done_at, done_by, note}]`` of the units the caller sees (staff: none), oldest due first;
+    ``contact`` and ``comment`` (the rating's, while kept: ``Policy.comment_retention``) None
+    unless the caller makes the call and it is open."""
     units = [] if caller.role is Role.STAFF else visible_units(caller)
     rows = await follow_ups.listed(session, caller.ward, units, status)
     return [
         {
             **picked(r, *KEPT),
             "due_on": r.due_on.isoformat(),
-            "contact": r.contact
-            if r.status == "open" and _calls(caller, r.owner_id, r.unit_id)
-            else None,
+            **_for_the_caller(caller, r),
             "done_at": r.done_at.isoformat() if r.done_at else None,
         }
         for r in rows

@@ -13,7 +13,9 @@ from contracts.common import LOCAL_TZ
 from contracts.events import parse_event
 from contracts.roles import Role
 from services.assessment.adapters.tables import (
+    citizen_follow_ups,
     feedback,
+    initiatives,
     periods,
     plumbing,
     self_assessments,
@@ -141,4 +143,22 @@ async def check_demo(sessions: SessionFactory, now: datetime) -> list[dict]:
             pointed = select(task_results.c.person_id).where(task_results.c.period == period)
             assert set((await session.scalars(pointed)).all()) == assessed, period
     assert worst_day >= 4
+    # The board's initiative and call-back columns have something to count: initiatives in
+    # each state the council gives (adopted with its effect, rejected with its reason), and
+    # dissatisfied citizens who left a contact, some called back with the outcome noted.
+    async with sessions() as session:
+        ideas = (await session.execute(select(initiatives))).all()
+        calls = (
+            await session.execute(
+                select(citizen_follow_ups, feedback.c.comment).join(
+                    feedback, feedback.c.feedback_id == citizen_follow_ups.c.feedback_id
+                )
+            )
+        ).all()
+    assert {i.status for i in ideas} >= {"proposed", "accepted", "adopted", "rejected"}
+    assert all(i.measured_effect for i in ideas if i.status == "adopted")
+    assert all(i.reason for i in ideas if i.status == "rejected")
+    assert {c.status for c in calls} == {"open", "done"}
+    assert all(c.note for c in calls if c.status == "done")
+    assert all(c.contact and c.comment and c.level <= 2 for c in calls if c.status == "open")
     return list(payloads)

@@ -25,6 +25,7 @@ from services.assessment import bootstrap
 from services.assessment.adapters import reads
 from services.assessment.adapters.tables import plumbing
 from services.assessment.demo.credentials import demo_credentials, demo_password
+from services.assessment.demo.programme import programme
 from services.assessment.domain.audits import AuditDraft, ItemInput
 from services.assessment.domain.graders import Seat, grading_refusal
 from services.assessment.domain.org import DeviceRow, OrgRow
@@ -227,6 +228,7 @@ async def load_submissions(
             "self-assessments": await demo.self_assessments(uow),
             "feedback": await demo.feedback(uow),
             "task results": await demo.task_results(uow),
+            **await programme(uow, callers, demo.context, demo.now),
         }
         closed = await close_due_periods(uow, policy)
     months = demo_months(demo.now, policy)

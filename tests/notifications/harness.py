@@ -325,6 +325,8 @@ class Received:
     at: float
     #: The files attached, by name.
     attachments: dict[str, bytes] = field(default_factory=dict)
+    #: The message's Message-ID header ("" without one).
+    message_id: str = ""
 
 
 @dataclass
@@ -363,6 +365,7 @@ class Mailbox:
                             str(part.get_filename()): part.get_content()
                             for part in message.iter_attachments()
                         },
+                        message_id=str(message["Message-ID"] or ""),
                     )
                 )
         return "250 Message accepted"

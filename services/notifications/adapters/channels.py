@@ -55,8 +55,14 @@ class Mailer:
         #: server answering a byte at a time would otherwise hold the message for ever.
         self.deadline_s = deadline_s
 
-    async def send(self, to_name: str, to_address: str, mail: Mail) -> None:
+    async def send(self, to_name: str, to_address: str, mail: Mail, key: str | None = None) -> None:
+        """Send ``mail``; ``key``, when given, makes its Message-ID (``<key@sender's domain>``),
+        the same on every attempt so that a copy sent again is known as one (RFC 5322 3.6.4).
+        Raises ``Unavailable`` (retry) or ``Refused`` (for good)."""
         message = EmailMessage(policy=_MAIL_POLICY)
+        if key is not None:
+            domain = parseaddr(self.sender)[1].rpartition("@")[2] or "ward5s.invalid"
+            message["Message-ID"] = f"<{key}@{domain}>"
         message["From"] = self.sender
         message["To"] = formataddr((to_name, to_address))
         message["Subject"] = mail.subject

@@ -148,6 +148,7 @@ async def claimed(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
             deliveries.c.channel,
             deliveries.c.kind,
             deliveries.c.attempts,
+            deliveries.c.message_id,
             alerts,
             org_people.c.full_name,
             org_people.c.email,

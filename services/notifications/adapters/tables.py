@@ -158,6 +158,9 @@ deliveries = Table(
     Column("kind", String(16), nullable=False),  # alert | resolved
     *_sending("send_after", "created_at"),  # pending | sent | failed
     Column("claimed_until", UtcDateTime()),
+    # The Message-ID of the message the row goes out in, set in a commit of its own before the
+    # message is sent and kept on every attempt (handlers/sending.py).
+    Column("message_id", String(200)),
     Index("ix_deliveries_due", "status", "send_after"),
 )
 

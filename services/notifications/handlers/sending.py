@@ -12,6 +12,14 @@ One message cannot hold up or break the others: the messages of a pass go out co
 outcome is recorded in a transaction of its own as soon as it is known. Any error while one
 message is built or sent (a control character in a name, say) fails that message alone, for
 good; the others go out, once.
+
+Between the server's acceptance of a message and the record of it an instance may be killed (or
+the deadline may fire after the final dot of DATA): no protocol closes that window, so the
+deliveries are resent once their lease lapses (at least once: an alert is never lost). Each
+group of deliveries is given its message's id (``message_id``) in a commit of its own before it
+is sent, and keeps that id and that group on every attempt (no delivery joins or leaves it but
+an acknowledged one): a resend is the same message with the same Message-ID (RFC 5322), which a
+server or mail reader that drops copies by their id drops, never the same alert under a new id.
 """
 
 from __future__ import annotations
@@ -93,6 +101,7 @@ async def send_due(policy: Policy, units: Callable[[], UnitOfWork], sender: Send
         now, rows = uow.now, await deliveries.claimed(uow.session, claimed)
         groups, dropped = sort_claimed(rows)
         await _drop(uow, dropped)
+        await _name_messages(uow, groups)
     gate = asyncio.Semaphore(max(1, sender.concurrency))
 
     async def one(channel: str, items: list[Any]) -> int:
@@ -116,10 +125,12 @@ async def claim_due(units: Callable[[], UnitOfWork], sender: Sender) -> list[int
 
 
 def sort_claimed(rows: list[Any]) -> tuple[list[tuple[str, list[Any]]], list[tuple[Any, str]]]:
-    """The claimed deliveries as messages to send, one per (ward, person, channel), and those
-    dropped with why: an alert acknowledged or resolved while its message waited, or a second
-    message about one alert (an alert appears once in a message)."""
-    groups: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
+    """The claimed deliveries as messages to send, one per (ward, person, channel) and, for
+    deliveries a message was already made for (an attempt interrupted or retried), one per
+    message id as before; and those dropped with why: an alert acknowledged or resolved while
+    its message waited, or a second message about one alert (an alert appears once in a
+    message)."""
+    groups: dict[tuple[str, str, str, str | None], list[Any]] = defaultdict(list)
     dropped: list[tuple[Any, str]] = []
     seen: set[tuple[str, str, str, str]] = set()
     for row in rows:
@@ -129,8 +140,24 @@ def sort_claimed(rows: list[Any]) -> tuple[list[tuple[str, list[Any]]], list[tup
             dropped.append((row, "duplicate"))
         else:
             seen.add((row.alert_id, row.kind, row.recipient_id, row.channel))
-            groups[(row.ward, row.recipient_id, row.channel)].append(row)
-    return [(channel, items) for (_, _, channel), items in groups.items()], dropped
+            groups[(row.ward, row.recipient_id, row.channel, row.message_id)].append(row)
+    return [(channel, items) for (_, _, channel, _), items in groups.items()], dropped
+
+
+async def _name_messages(uow: UnitOfWork, groups: list[tuple[str, list[Any]]]) -> None:
+    """Give each new message its id (``webhooks.message_id``: its first delivery's, unique),
+    stored on its deliveries and committed with the claim before anything is sent; a message
+    made before keeps its own."""
+    for _, items in groups:
+        if items[0].message_id is not None:
+            continue
+        for row in items:
+            await deliveries.change(uow.session, row.id, message_id=webhooks.message_id(items))
+
+
+def _key(items: list[Any]) -> str:
+    """The id of the message ``items`` go out in (as ``_name_messages`` stored it)."""
+    return items[0].message_id or webhooks.message_id(items)
 
 
 async def _deliver(sender: Sender, channel: str, items: list[Any], now: datetime) -> Outcome:
@@ -164,7 +191,7 @@ async def _send(sender: Sender, channel: str, items: list[Any], now: datetime) -
             [_mail_item(sender, r, now) for r in items],
             first.ward_name,
         )
-        await sender.mailer.send(first.full_name or "", first.email, mail)
+        await sender.mailer.send(first.full_name or "", first.email, mail, _key(items))
     elif channel == "webhook":
         if not first.webhook_url or first.webhook_disabled_at is not None:
             raise Refused("no webhook address, or the webhook is turned off")
@@ -173,7 +200,7 @@ async def _send(sender: Sender, channel: str, items: list[Any], now: datetime) -
         body = webhooks.body(_webhook_payload(sender, items, now))
         timestamp = int(sender.wall.now().timestamp())
         await sender.webhook.post(
-            first.webhook_url, first.webhook_secret, webhooks.message_id(items), timestamp, body
+            first.webhook_url, first.webhook_secret, _key(items), timestamp, body
         )
     else:
         raise Refused(f"unknown channel {channel}")

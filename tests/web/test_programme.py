@@ -205,6 +205,7 @@ async def test_a_dissatisfied_citizen_leaves_a_contact_and_the_head_calls_back(
     context = await new_context(browser, requests, phone=True)
     page = await context.new_page()
     await page.goto(f"{programme.url}/demo/sign-in/kiosk-01")  # the service centre's counter
+    await page.locator("#comment").fill("Chờ ở quầy hơn một tiếng mới được tiếp nhận.")
     await page.get_by_role("button", name="Không hài lòng", exact=True).click()
     # The contact is optional, asked in Vietnamese with large targets.
     await page.get_by_text("Quý khách có muốn được liên hệ lại không?").wait_for()
@@ -244,7 +245,10 @@ async def test_a_dissatisfied_citizen_leaves_a_contact_and_the_head_calls_back(
     await page.goto(f"{programme.url}/call-backs")
     cards = page.locator("section.card", has_text="Không hài lòng")
     assert await cards.count() == 1
-    assert "0903 123 456" in await cards.inner_text()
+    # The citizen's comment beside their contact: what the call is about.
+    text = await cards.inner_text()
+    assert "0903 123 456" in text
+    assert "Ý kiến của người dân: Chờ ở quầy hơn một tiếng mới được tiếp nhận." in text
     await no_serious_violations(page)
     await screenshots(page, "call-backs")
     await cards.get_by_label("Kết quả liên hệ").fill("Đã gọi, hẹn làm lại hồ sơ sáng thứ Hai")

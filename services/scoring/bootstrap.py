@@ -169,12 +169,21 @@ async def _rebuild_shown(config: ServiceSettings) -> RebuildReport:
     tracker = Tracker()
     with bar() as shown:
         task = shown.add_task("rebuild: starting", total=None)
-        work = asyncio.create_task(rebuild_now(config, tracker))
-        while not work.done():
-            stage, done, total = tracker.now()
+
+        def draw(stage: str, done: int, total: int) -> None:
             shown.update(task, description=f"rebuild: {stage}", completed=done, total=total or None)
+            shown.refresh()
+
+        work = asyncio.create_task(rebuild_now(config, tracker))
+        drawn = 0
+        while True:
+            for figures in tracker.finished[drawn:]:
+                draw(*figures)
+            drawn = len(tracker.finished)
+            draw(*tracker.now())
+            if work.done():
+                return work.result()
             await asyncio.wait({work}, timeout=0.5)
-        return work.result()
 
 
 def _rebuild_command(config: ServiceSettings, _: argparse.Namespace) -> None:

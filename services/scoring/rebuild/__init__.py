@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -163,12 +163,16 @@ class Tracker:
     done: int = 0
     total: int = 0
     fold: Fold | None = None
+    #: Each stage left behind with its last figures, so a display that looks now and then
+    #: still shows how every stage ended (a small stream is read between two looks).
+    finished: list[tuple[str, int, int]] = field(default_factory=list)
 
     def now(self) -> tuple[str, int, int]:
         done = self.fold.events if self.fold is not None else self.done
         return self.stage, done, self.total
 
     def at(self, stage: str, done: int | None = None) -> None:
+        self.finished.append(self.now())
         self.stage = stage
         if done is not None:
             self.fold, self.done = None, done

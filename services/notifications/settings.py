@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import time
 
-from pydantic import AwareDatetime, SecretStr
+from pydantic import AwareDatetime, SecretStr, model_validator
 
 from services.runtime.settings import CommandSettings, SignInMailSettings, load_settings
 
@@ -95,6 +95,14 @@ class NotificationsSettings(CommandSettings, SignInMailSettings):
                 DEMO_SIGNING_SECRET.get_secret_value(),
             ),
         }
+
+    @model_validator(mode="after")
+    def _claim_outlasts_a_send(self) -> NotificationsSettings:
+        """A send starts only while its claim will outlast the channel's deadline
+        (handlers/sending.py): a claim no longer than a deadline would send nothing."""
+        if self.claim_s <= max(self.smtp_deadline_s, self.webhook_deadline_s):
+            raise ValueError("claim_s must be longer than smtp_deadline_s and webhook_deadline_s")
+        return self
 
 
 #: SMTP servers that catch mail instead of delivering it (demo and trial stacks): production

@@ -145,7 +145,7 @@ async def test_two_instances_on_one_database_send_each_alert_once(notifications,
 
 async def test_a_claim_that_lapses_is_taken_over(notifications, mailbox, pg_url):
     start = local(2026, 3, 10, 9)
-    a = await notifications(clock_start=start, database_url=pg_url, claim_s=60.0)
+    a = await notifications(clock_start=start, database_url=pg_url, claim_s=70.0)
     a.service.scheduler.wake = lambda: None  # type: ignore[method-assign]  # a stalls mid-send
     await a.publish(org_chart())
     await a.settled()

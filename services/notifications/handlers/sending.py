@@ -94,6 +94,9 @@ async def send_due(policy: Policy, units: Callable[[], UnitOfWork], sender: Send
     ``sender.concurrency`` messages at once, each outcome recorded as soon as it is known;
     returns how many deliveries went out. A failure to record (the database down) is raised
     once every message of the pass is over."""
+    # A little before the lease stored (taken after this moment): a send is started only while
+    # the claim will outlast it, else another instance could take the rows over mid-send.
+    held_until = sender.wall.now() + sender.lease
     claimed = await claim_due(units, sender)
     if not claimed:
         return 0
@@ -106,6 +109,8 @@ async def send_due(policy: Policy, units: Callable[[], UnitOfWork], sender: Send
 
     async def one(channel: str, items: list[Any]) -> int:
         async with gate:
+            if sender.wall.now() + _deadline(sender, channel) >= held_until:
+                return 0  # waited too long for its turn: left to the next pass, unsent
             outcome = await _deliver(sender, channel, items, now)
         async with units() as uow:
             await _record(Context(policy, uow), sender, channel, outcome)
@@ -116,6 +121,12 @@ async def send_due(policy: Policy, units: Callable[[], UnitOfWork], sender: Send
         if isinstance(result, BaseException):
             raise result
     return sum(r for r in done if isinstance(r, int))
+
+
+def _deadline(sender: Sender, channel: str) -> timedelta:
+    """The longest one message on ``channel`` may take (its channel's deadline)."""
+    seconds = sender.webhook.deadline_s if channel == "webhook" else sender.mailer.deadline_s
+    return timedelta(seconds=seconds)
 
 
 async def claim_due(units: Callable[[], UnitOfWork], sender: Sender) -> list[int]:

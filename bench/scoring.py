@@ -394,7 +394,8 @@ async def measure(
     say(
         f"rebuild            {report['seconds']:>10.1f} s for {report['events']:,} events "
         f"(python -m services.scoring rebuild; peak memory {report['peak_memory_mb']:,.0f} MiB, "
-        f"each reader's at most {report['reader_peak_memory_mb']:,.0f} MiB)"
+        f"each reader's at most {report['reader_peak_memory_mb']:,.0f} MiB); "
+        f"{'equal to' if rebuilt_equal else 'DIFFERENT from'} the live projection"
     )
 
     query = await query_latency(runtime, scoring.policy, messages, wards, queries)

@@ -3,7 +3,7 @@ has what every screen needs, and loading it again adds no submissions. Real Post
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 
 import pytest
@@ -11,8 +11,10 @@ from sqlalchemy import func, select
 
 from contracts.common import LOCAL_TZ
 from contracts.events import parse_event
+from contracts.periods import Month
 from contracts.roles import Role
 from services.assessment.adapters.tables import (
+    audits,
     citizen_follow_ups,
     feedback,
     initiatives,
@@ -33,7 +35,10 @@ pytestmark = [pytest.mark.postgres]
 #: The instant the demo once had no self-assessment waiting for review: 1 December 2026, 00:30
 #: in Vietnam (this month's were all sent from the 10th on, last month's from the 1st working
 #: day's 08:00).
+#: It then had no audit of the month either (nothing for scoring's unit gauges) and no review
+#: overdue; the first minute of a month after Tết (1 March 2027, 00:01) is checked too.
 FIRST_MINUTES = datetime(2026, 12, 1, 0, 30, tzinfo=LOCAL_TZ)
+AFTER_TET = datetime(2027, 3, 1, 0, 1, tzinfo=LOCAL_TZ)
 
 
 async def test_full_demo_is_complete_and_loads_once(pg_url: str, tmp_path: Path) -> None:
@@ -62,18 +67,16 @@ async def test_full_demo_is_complete_and_loads_once(pg_url: str, tmp_path: Path)
         await engine.dispose()
 
 
+@pytest.mark.parametrize("now", [FIRST_MINUTES, AFTER_TET], ids=["2026-12-01", "2027-03-01"])
 async def test_demo_loaded_in_a_months_first_minutes_is_complete(
-    pg_url: str, tmp_path: Path
+    pg_url: str, tmp_path: Path, now: datetime
 ) -> None:
     await loader.load(
-        service_settings("nats://127.0.0.1:1", pg_url),
-        "full",
-        str(tmp_path / "tokens.json"),
-        FIRST_MINUTES,
+        service_settings("nats://127.0.0.1:1", pg_url), "full", str(tmp_path / "tokens.json"), now
     )
     engine = create_engine(pg_url)
     try:
-        await check_demo(session_factory(engine), FIRST_MINUTES)
+        await check_demo(session_factory(engine), now)
     finally:
         await engine.dispose()
 
@@ -143,6 +146,30 @@ async def check_demo(sessions: SessionFactory, now: datetime) -> list[dict]:
             pointed = select(task_results.c.person_id).where(task_results.c.period == period)
             assert set((await session.scalars(pointed)).all()) == assessed, period
     assert worst_day >= 4
+    # This month's unit figures and an overdue review, whatever the moment of loading: audits
+    # of this month performed by now, and a self-assessment still waiting past its deadline.
+    async with sessions() as session:
+        this_month = (
+            await session.scalars(
+                select(audits.c.performed_at).where(audits.c.period == Month.of(now).key)
+            )
+        ).all()
+        waiting = (
+            await session.scalars(
+                select(self_assessments.c.submitted_at).where(
+                    self_assessments.c.status == "submitted"
+                )
+            )
+        ).all()
+    begun = datetime.combine(Month.of(now).first_day(), time(0), LOCAL_TZ)
+    assert this_month and all(begun <= moment <= now for moment in this_month)
+    today = now.astimezone(LOCAL_TZ).date()
+    overdue = [
+        moment
+        for moment in waiting
+        if policy.review_deadline(moment.astimezone(LOCAL_TZ).date()) < today
+    ]
+    assert overdue, waiting
     # The board's initiative and call-back columns have something to count: initiatives in
     # each state the council gives (adopted with its effect, rejected with its reason), and
     # dissatisfied citizens who left a contact, some called back with the outcome noted.

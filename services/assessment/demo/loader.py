@@ -70,6 +70,10 @@ UNIT_PROFILES = {
     "ttphcc": (3.6, "S3"),
     "dvcu": (1.9, "S1"),  # the unit that needs help: low scores make alerts to show
 }
+#: How many units (the first of ``UNIT_PROFILES``) are audited early in the current month.
+EARLY_AUDITS = 2
+#: The person whose latest "+" self-assessment was never reviewed: a review overdue to show.
+NEVER_REVIEWED = "p035"
 
 
 def read_org_chart() -> tuple[list[OrgRow], list[DeviceRow]]:
@@ -133,13 +137,20 @@ def demo_months(now: datetime, policy: Policy) -> list[Month]:
 
 
 def audit_drafts(now: datetime, policy: Policy, rng: random.Random) -> list[tuple[str, AuditDraft]]:
-    """One audit per unit per month, the current month's only once its audit day has passed."""
+    """One audit per unit per month on its audit day (the 9th, 10th, ... at 09:30), the current
+    month's once that day has passed; before it, the first ``EARLY_AUDITS`` units of the current
+    month are audited between the month's start and ``now`` (on the 1st at 00:01 too), so a demo
+    loaded at any moment has this month's unit figures."""
     catalog = default_catalog()
+    current = Month.of(now)
+    begun = datetime.combine(current.first_day(), time(0), LOCAL_TZ)
     drafts = []
     for month in demo_months(now, policy):
         for offset, (unit_id, (mean, weak)) in enumerate(UNIT_PROFILES.items()):
             day = month.first_day() + timedelta(days=8 + offset)
             performed_at = datetime.combine(day, time(9, 30), LOCAL_TZ)
+            if performed_at > now and month == current and offset < EARLY_AUDITS:
+                performed_at = begun + (now - begun) * (offset + 1) / (EARLY_AUDITS + 1)
             if performed_at > now:
                 continue
             items = []
@@ -303,7 +314,8 @@ class DemoWard:
         count = 0
         for unit_id, draft in audit_drafts(self.now, self.policy, self.rng):
             auditor = self.rng.choice([a for a in auditors if a.unit_id != unit_id])
-            moment = draft.performed_at + timedelta(hours=2)
+            # Sent two hours after, or now for an audit performed in the last two hours.
+            moment = min(draft.performed_at + timedelta(hours=2), self.now)
             await audit_handlers.submit_audit(uow, self.context(auditor, moment), draft)
             count += 1
         return count
@@ -337,13 +349,18 @@ class DemoWard:
     async def self_assessments(self, uow: UnitOfWork) -> int:
         """Past months: submitted early the next month, reviewed within days (mostly approved,
         some adjusted, some returned then resubmitted). This month: submitted mid-month (in the
-        month's first days, between its start and now), a few still waiting for their review,
-        so reviews go overdue."""
+        month's first days, between its start and now), a few still waiting for their review.
+        One (``NEVER_REVIEWED``'s) was sent on ``overdue_day`` and never reviewed, so a review is
+        overdue whatever the day the demo is loaded."""
         count = 0
         current = Month.of(self.now)
+        late_day = self.overdue_day()
         for month in demo_months(self.now, self.policy):
             for person in self.people(Role.STAFF, Role.AUDITOR, Role.UNIT_HEAD, Role.ADMIN):
-                if month == current:
+                late = person.subject_id == NEVER_REVIEWED and month == Month.of_date(late_day)
+                if late:
+                    submitted = self.at(late_day, 9)
+                elif month == current:
                     submitted = self.at(month.first_day() + timedelta(days=9), 9)
                     submitted += timedelta(hours=self.rng.randint(0, 72))
                     if submitted > self.now:
@@ -365,11 +382,22 @@ class DemoWard:
                 )
                 reviewed = self.at(review_day, 10, self.rng.randint(0, 59))
                 unreviewed = month == current and self.rng.random() < 0.2
-                if reviewed > self.now or unreviewed:
+                if reviewed > self.now or unreviewed or late:
                     continue
                 sa_id = uuid.UUID(answer["self_assessment_id"])
                 await self.review(uow, person, sa_id, month, reviewed)
         return count
+
+    def overdue_day(self) -> date:
+        """The latest day before today (local) whose self-assessment's review deadline
+        (``Policy.review_deadline``: 3 working days) has passed by today: one sent then and never
+        reviewed is overdue now. It is in the current or the last month, which is still open
+        then (its close day is after its own reviews' deadlines in this month)."""
+        today = self.now.astimezone(LOCAL_TZ).date()
+        day = today - timedelta(days=1)
+        while self.policy.review_deadline(day) >= today:
+            day -= timedelta(days=1)
+        return day
 
     async def review(
         self,

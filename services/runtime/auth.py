@@ -16,12 +16,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import jwt
 
 from contracts.roles import CITY_ROLES, WARD_WIDE_ROLES, Role
+from services.runtime.clock import wall
 
 ISSUER = "ward5s"
 #: The one signature algorithm accepted (Ed25519). Anything else (``none``, ``HS256`` with the
@@ -33,6 +34,9 @@ AUDIENCES = ("assessment", "scoring", "notifications")
 REQUIRED_CLAIMS = ("iss", "sub", "aud", "iat", "nbf", "exp", "jti", "sid")
 #: Clock difference between machines tolerated on ``iat``, ``nbf`` and ``exp``.
 LEEWAY = timedelta(seconds=30)
+#: The claims that say when a token is valid, checked against the service's own clock
+#: (``check_times``), not by PyJWT against the machine's.
+TIME_CLAIMS = ("iat", "nbf", "exp")
 
 
 class InvalidToken(Exception):
@@ -106,9 +110,10 @@ def issue_token(
     now: datetime | None = None,
 ) -> str:
     """A token for ``principal``, signed with ``key``, valid from ``now`` (default: the
-    system clock) for ``ttl``, for the services in ``audience``; its ``sid`` is the principal's
-    ``session_id`` (a credential of its own when None)."""
-    moment = now or datetime.now(UTC)
+    process's wall clock, ``clock.wall``, the one verifiers check it against) for ``ttl``, for
+    the services in ``audience``; its ``sid`` is the principal's ``session_id`` (a credential
+    of its own when None)."""
+    moment = now or wall()
     claims: dict[str, Any] = {
         "iss": ISSUER,
         "sub": principal.subject_id,
@@ -172,9 +177,14 @@ class TokenVerifier:
                 algorithms=[ALGORITHM],
                 audience=self.audience,
                 issuer=ISSUER,
-                leeway=LEEWAY,
-                options={"require": list(REQUIRED_CLAIMS)},
+                options={
+                    "require": list(REQUIRED_CLAIMS),
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                    "verify_exp": False,
+                },
             )
+            check_times(claims, wall())
             principal = Principal(
                 subject_id=str(claims["sub"]),
                 ward=str(claims["ward"]),
@@ -190,3 +200,19 @@ class TokenVerifier:
             return principal
         except (jwt.PyJWTError, KeyError, ValueError, TypeError) as error:
             raise InvalidToken(str(error)) from error
+
+
+def check_times(claims: dict[str, Any], now: datetime) -> None:
+    """That a token's ``iat``, ``nbf`` and ``exp`` (seconds since the epoch) make it valid at
+    ``now`` (aware; the service's wall clock, moved in demo and test processes like the clock
+    that minted the token), give or take ``LEEWAY``: made and valid from no later than now,
+    and not expired (``exp`` after now). Errors: ``ValueError`` for a claim that is not a
+    number, or a token not valid at ``now``."""
+    for claim in TIME_CLAIMS:
+        if isinstance(claims[claim], bool) or not isinstance(claims[claim], int | float):
+            raise ValueError(f"{claim} is not a number of seconds")
+    latest = (now + LEEWAY).timestamp()
+    if claims["iat"] > latest or claims["nbf"] > latest:
+        raise ValueError("the token is not yet valid")
+    if claims["exp"] <= (now - LEEWAY).timestamp():
+        raise ValueError("the token has expired")

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import json
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +25,16 @@ from contracts.roles import Role
 from services.assessment.entrypoints.keys import Issuer, router
 from services.assessment.settings import AssessmentSettings
 from services.notifications.settings import NotificationsSettings
+from services.runtime import clock
 from services.runtime.auth import AUDIENCES, InvalidToken, Principal, TokenVerifier, issue_token
+from services.runtime.clock import wall
 from services.runtime.settings import ServiceSettings
 from services.runtime.token_keys import JwksFile, KeyRing, LocalKeys, parse_jwks
 from tests.support.keys import keys_in
 
 DEPUTY = Principal("p002", "binh-dong", Role.VICE_CHAIRMAN, "vp", ("kt", "vhxh"))
 HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 
 
 def b64(data: bytes) -> str:
@@ -110,6 +113,27 @@ async def test_expired_and_not_yet_valid_tokens_are_refused(ring: KeyRing) -> No
     await verifier(ring).verify(
         issue_token(ring.current(), DEPUTY, HOUR, now=now + timedelta(seconds=10))
     )
+
+
+async def test_tokens_are_minted_and_checked_by_the_moved_wall_clock(
+    ring: KeyRing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A demo or test process whose wall clock is moved (``WARD5S_WALL_CLOCK_START``: here to
+    1 December 2026, 00:30 in Vietnam, a year on) accepts the tokens it mints now, by its own
+    clock (the machine's would find them not yet valid), and refuses one expired by that clock
+    though valid by the machine's."""
+    moved = datetime(2026, 12, 1, 0, 30, tzinfo=timezone(timedelta(hours=7))) + 365 * DAY
+    monkeypatch.setattr(clock, "_WALL_OFFSET", moved - datetime.now(UTC))
+    fresh = issue_token(ring.current(), DEPUTY, HOUR)
+    assert jwt.decode(fresh, options={"verify_signature": False})["iat"] >= moved.timestamp()
+    assert await verifier(ring).verify(fresh) == DEPUTY
+    # Minted by the machine's clock: valid by it, long expired by the process's.
+    expired = issue_token(ring.current(), DEPUTY, HOUR, now=datetime.now(UTC))
+    with pytest.raises(InvalidToken, match="expired"):
+        await verifier(ring).verify(expired)
+    # expired 10 s ago by the moved clock: within the tolerated clock difference
+    within = issue_token(ring.current(), DEPUTY, HOUR, now=wall() - HOUR - timedelta(seconds=10))
+    assert await verifier(ring).verify(within) == DEPUTY
 
 
 async def test_a_token_signed_with_another_key_is_refused(ring: KeyRing, tmp_path: Path) -> None:

@@ -292,3 +292,30 @@ async def test_a_ward_whose_org_chart_is_not_seen_yet_answers_as_before(
     assert unit.status_code == 200 and unit.json()["total_percent"] is None
     person = await api.get("/v1/people/p999/scores", params={"period": "2026-03"}, headers=CHAIRMAN)
     assert person.status_code == 404 and person.json()["error"]["code"] == "no_score"
+
+
+@pytest.mark.parametrize("period", ["2026-03", "2026-Q1", "last3m"])
+async def test_the_ranking_with_units_carries_each_units_own_answer(
+    api: httpx.AsyncClient, period: str
+) -> None:
+    """``?with=units``: each ranked unit carries exactly what its own scores answer says (the
+    board's one read instead of one per unit); a unit head gets figures for their unit only."""
+    ranked = await api.get(
+        "/v1/rankings", params={"period": period, "with": "units"}, headers=CHAIRMAN
+    )
+    assert ranked.status_code == 200
+    rows = ranked.json()["units"]
+    assert rows and all("figures" in row for row in rows)
+    for row in rows:
+        own = await api.get(
+            f"/v1/units/{row['unit_id']}/scores", params={"period": period}, headers=CHAIRMAN
+        )
+        assert row["figures"] == own.json()
+    plain = await api.get("/v1/rankings", params={"period": period}, headers=CHAIRMAN)
+    assert [{k: v for k, v in r.items() if k != "figures"} for r in rows] == plain.json()["units"]
+    head = (
+        await api.get("/v1/rankings", params={"period": period, "with": "units"}, headers=KT_HEAD)
+    ).json()["units"]
+    assert [r["unit_id"] for r in head if "figures" in r] == ["kt"]
+    bad = await api.get("/v1/rankings", params={"period": period, "with": "x"}, headers=CHAIRMAN)
+    assert bad.status_code == 422 and "error" in bad.json()

@@ -43,6 +43,14 @@ ClassifiedPeriodParam = Annotated[
     str, Query(max_length=16, description="YYYY-MM, YYYY-Qn or YYYY, not after this month")
 ]
 ExplainParam = Annotated[bool, Query(description="list the events behind every figure")]
+WithParam = Annotated[
+    Literal["units"] | None,
+    Query(
+        alias="with",
+        description="units: each ranked unit the caller may read carries its own figures "
+        "(`figures`, as /v1/units/{unit_id}/scores answers them)",
+    ),
+]
 EntityPath = Annotated[str, Path(max_length=64)]
 WardParam = Annotated[
     str | None,
@@ -165,9 +173,18 @@ async def rankings(
     request: Request,
     caller: UnitsReader,
     period: PeriodParam,
+    with_: WithParam = None,
 ) -> dict[str, Any]:
     async with figures(request, period) as (session, span, policy):
-        return await unit_views.rankings(session, caller.ward, span, policy)
+        answer = await unit_views.rankings(session, caller.ward, span, policy)
+        if with_ == "units":
+            # A unit the caller may not read on its own keeps its rank but not its figures.
+            for row in answer["units"]:
+                if _reads_ward_wide(caller) or caller.sees_unit(row["unit_id"]):
+                    row["figures"] = await unit_views.unit_score(
+                        session, caller.ward, row["unit_id"], span, policy
+                    )
+        return answer
 
 
 @router.get(

@@ -49,34 +49,26 @@ async def _board(
     unit: str | None,
     with_trend: bool = False,
 ) -> dict[str, Any]:
-    """The board's figures. Its reads go out together, in two rounds (what does not depend on
-    the ranking, then each ranked unit's figures beside the chosen unit's trend), never one
-    after another: the page waits for the slowest read of each round, not for their sum."""
+    """The board's figures, in two rounds of reads that go out together: the ranking (each
+    ranked unit's figures with it) beside what does not depend on it, then the chosen unit's
+    trend; the page waits for the slowest read of each round, not for their sum."""
     web, lang = web_of(request), web_of(request).cookies.lang(request)
     now = web.clock.now()
     periods = models.board_periods(now)
     period = period or periods[0]
     listed, ranked, programme, open_actions = await asyncio.gather(
         read_as(request, session, "assessment", "/v1/units"),
-        read_as(request, session, "scoring", "/v1/rankings", period=period),
+        read_as(request, session, "scoring", "/v1/rankings", period=period, **{"with": "units"}),
         _programme(request, session, period),
         read_as(request, session, "assessment", "/v1/corrective-actions", status="open"),
     )
     names = {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in listed["units"]}
-    ranked_ids = [row["unit_id"] for row in ranked["units"]]
-    # The unit the page will most likely show: asked for, else the first ranked.
-    likely = unit if unit in ranked_ids else next(iter(ranked_ids), None)
-    found, trend = await asyncio.gather(
-        asyncio.gather(*(_figures(request, session, u, period) for u in ranked_ids)),
-        _trend(request, session, likely if with_trend else None),
-    )
-    figures = {f["unit_id"]: f for f in found if f is not None}
+    # Each ranked unit's figures come with the ranking (one read), only for the units scoring
+    # lets the caller read on their own: the chosen unit is known before its trend is read.
+    figures = {r["unit_id"]: r["figures"] for r in ranked["units"] if r.get("figures")}
     rows = models.board_rows(ranked["units"], figures, names, programme)
     chosen = next((r for r in rows if r["unit_id"] == unit), rows[0] if rows else None)
-    if chosen is None:
-        trend = []
-    elif with_trend and chosen["unit_id"] != likely:
-        trend = await _trend(request, session, chosen["unit_id"])  # the likely one was refused
+    trend = await _trend(request, session, chosen["unit_id"] if chosen and with_trend else None)
     actions: list[dict[str, Any]] = []
     if chosen is not None:
         actions = [

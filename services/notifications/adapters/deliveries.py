@@ -119,6 +119,13 @@ async def change(session: AsyncSession, delivery_id: int, **values: Any) -> None
     await session.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(**values))
 
 
+async def name_message(session: AsyncSession, ids: Sequence[int], message_id: str) -> None:
+    """Store ``message_id`` on the deliveries ``ids`` (one message's), in one statement."""
+    await session.execute(
+        update(deliveries).where(deliveries.c.id.in_(ids)).values(message_id=message_id)
+    )
+
+
 async def claim(
     session: AsyncSession, now: datetime, wall: datetime, lease: timedelta
 ) -> list[int]:

@@ -160,10 +160,9 @@ async def _name_messages(uow: UnitOfWork, groups: list[tuple[str, list[Any]]]) -
     stored on its deliveries and committed with the claim before anything is sent; a message
     made before keeps its own."""
     for _, items in groups:
-        if items[0].message_id is not None:
-            continue
-        for row in items:
-            await deliveries.change(uow.session, row.id, message_id=webhooks.message_id(items))
+        if items[0].message_id is None:
+            ids = [row.id for row in items]
+            await deliveries.name_message(uow.session, ids, webhooks.message_id(items))
 
 
 def _key(items: list[Any]) -> str:

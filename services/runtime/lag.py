@@ -23,16 +23,25 @@ log = logging.getLogger(__name__)
 LAG_POLL_S = 5.0
 
 
+async def _lag_of(js: JetStreamContext, stream: str, durable: str) -> tuple[int, int] | None:
+    """A durable's (pending, ack pending) counts; None if it cannot be asked (not made yet, or
+    the bus reconnecting: the caller tries again next round)."""
+    try:
+        info = await js.consumer_info(stream, durable, timeout=2)
+    except Exception as error:
+        log.debug("lag of %s unknown: %s", durable, error)
+        return None
+    return info.num_pending or 0, info.num_ack_pending or 0
+
+
 async def measure_lag(service: str, js: JetStreamContext, specs: Sequence[ConsumerSpec]) -> None:
     """Set the lag gauges of every consumer once; a consumer that cannot be asked is skipped."""
     for spec in specs:
-        try:
-            info = await js.consumer_info(spec.stream.name, spec.name, timeout=2)
-        except Exception as error:  # the bus may be reconnecting: try again next round
-            log.debug("lag of %s unknown: %s", spec.name, error)
+        counts = await _lag_of(js, spec.stream.name, spec.name)
+        if counts is None:
             continue
-        CONSUMER_PENDING.labels(service, spec.name).set(info.num_pending or 0)
-        CONSUMER_ACK_PENDING.labels(service, spec.name).set(info.num_ack_pending or 0)
+        CONSUMER_PENDING.labels(service, spec.name).set(counts[0])
+        CONSUMER_ACK_PENDING.labels(service, spec.name).set(counts[1])
 
 
 async def measure_partitioned_lag(
@@ -43,13 +52,10 @@ async def measure_partitioned_lag(
     instance reports the same figure whichever partitions it holds."""
     pending = ack_pending = 0
     for name in durables:
-        try:
-            info = await js.consumer_info(spec.stream.name, name, timeout=2)
-        except Exception as error:  # not made yet, or the bus reconnecting: next round
-            log.debug("lag of %s unknown: %s", name, error)
-            continue
-        pending += info.num_pending or 0
-        ack_pending += info.num_ack_pending or 0
+        counts = await _lag_of(js, spec.stream.name, name)
+        if counts is not None:
+            pending += counts[0]
+            ack_pending += counts[1]
     CONSUMER_PENDING.labels(service, spec.name).set(pending)
     CONSUMER_ACK_PENDING.labels(service, spec.name).set(ack_pending)
 

@@ -10,11 +10,15 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.events import AdminActionRecordedData
+from services.assessment.adapters.rows import add_described
 from services.assessment.adapters.tables import admin_actions
 
 
-async def insert(session: AsyncSession, **values: Any) -> None:
-    await session.execute(admin_actions.insert().values(**values))
+async def insert(session: AsyncSession, data: AdminActionRecordedData, **values: Any) -> None:
+    """The action ``data`` records, with its own columns ``values`` (its id, the ward, the
+    actor, when)."""
+    await add_described(session, admin_actions, data, **values)
 
 
 async def since(

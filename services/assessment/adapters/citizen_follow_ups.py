@@ -11,15 +11,17 @@ from typing import Any
 from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.assessment.adapters.rows import add, change
+from contracts.events import CitizenFollowUpData
+from services.assessment.adapters.rows import add_described, change
 from services.assessment.adapters.rows import counts_by_unit as by_unit
 from services.assessment.adapters.rows import locked as _locked
 from services.assessment.adapters.tables import citizen_follow_ups as follow_ups
 from services.assessment.adapters.tables import feedback
 
 
-async def insert(session: AsyncSession, follow_up_id: uuid.UUID, **values: Any) -> None:
-    await add(session, follow_ups, follow_up_id, status="open", **values)
+async def insert(session: AsyncSession, data: CitizenFollowUpData, **values: Any) -> None:
+    """The follow-up ``data`` announces, open, with its own columns ``values`` (the contact)."""
+    await add_described(session, follow_ups, data, status="open", **values)
 
 
 async def locked(session: AsyncSession, follow_up_id: uuid.UUID, ward: str) -> Row[Any] | None:

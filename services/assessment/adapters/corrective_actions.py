@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import Row, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.assessment.adapters.rows import change, closing
+from contracts.events import CorrectiveActionOpenedData
+from services.assessment.adapters.rows import as_columns, change, closing
 from services.assessment.adapters.rows import locked as _locked
 from services.assessment.adapters.tables import corrective_actions
 
@@ -43,19 +44,15 @@ async def drop_superseded(session: AsyncSession, audit_id: uuid.UUID, codes: Ite
     )
 
 
-async def insert(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Open actions, one row each (ids as ``uuid.UUID`` or text), in one statement."""
-    if rows:
+async def insert(
+    session: AsyncSession, opened: Sequence[CorrectiveActionOpenedData], **values: Any
+) -> None:
+    """The actions ``opened`` announces, open, each with the columns ``values`` (the ward, the
+    audit's period, when they were opened), in one statement."""
+    if opened:
         await session.execute(
             corrective_actions.insert(),
-            [
-                {
-                    **{k: str(v) if isinstance(v, uuid.UUID) else v for k, v in row.items()},
-                    "status": "open",
-                    "evidence": [],
-                }
-                for row in rows
-            ],
+            [{**as_columns(data), **values, "status": "open", "evidence": []} for data in opened],
         )
 
 

@@ -8,12 +8,16 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.events import FeedbackReceivedData
+from services.assessment.adapters.rows import add_described
 from services.assessment.adapters.tables import feedback
 from services.runtime.db import all_rows
 
 
-async def insert(session: AsyncSession, **values: Any) -> None:
-    await session.execute(feedback.insert().values(**values))
+async def insert(session: AsyncSession, data: FeedbackReceivedData, **values: Any) -> None:
+    """The rating ``data`` describes (its event's, counted or held), with its own columns
+    ``values`` (the comment, the device, the times, why it is held)."""
+    await add_described(session, feedback, data, **values)
 
 
 async def forget_comments(session: AsyncSession, before: datetime) -> int:

@@ -10,14 +10,16 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.assessment.adapters.rows import add, change
+from contracts.events import InitiativeProposedData
+from services.assessment.adapters.rows import add_described, change
 from services.assessment.adapters.rows import counts_by_unit as by_unit
 from services.assessment.adapters.rows import locked as _locked
 from services.assessment.adapters.tables import initiatives, people
 
 
-async def insert(session: AsyncSession, initiative_id: uuid.UUID, **values: Any) -> None:
-    await add(session, initiatives, initiative_id, status="proposed", **values)
+async def insert(session: AsyncSession, data: InitiativeProposedData, **values: Any) -> None:
+    """The proposed initiative ``data`` announces, with its own columns ``values``."""
+    await add_described(session, initiatives, data, status="proposed", **values)
 
 
 async def locked(session: AsyncSession, initiative_id: uuid.UUID, ward: str) -> Row[Any] | None:

@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import Row, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.assessment.adapters.rows import add, change, closing
+from contracts.events import PeriodReviewWrittenData, ReviewFollowUp
+from services.assessment.adapters.rows import add_described, as_columns, change, closing
 from services.assessment.adapters.rows import locked as _locked
 from services.assessment.adapters.tables import corrective_actions, period_reviews
 from services.assessment.adapters.tables import review_follow_ups as follow_ups
@@ -28,18 +29,25 @@ async def exists(session: AsyncSession, ward: str, unit_id: str, period: str) ->
     return found is not None
 
 
-async def insert_review(session: AsyncSession, review_id: uuid.UUID, **values: Any) -> None:
-    await add(session, period_reviews, review_id, **values)
+async def insert_review(
+    session: AsyncSession, data: PeriodReviewWrittenData, **values: Any
+) -> None:
+    """The review ``data`` announces (its follow-ups apart: :func:`insert_follow_up`), with its
+    own columns ``values`` (the ward, its text and figures, when it was written)."""
+    await add_described(session, period_reviews, as_columns(data, "follow_ups"), **values)
 
 
 async def insert_follow_up(
-    session: AsyncSession, follow_up_id: uuid.UUID, review_id: uuid.UUID, **values: Any
+    session: AsyncSession, follow_up: ReviewFollowUp, review: PeriodReviewWrittenData, **values: Any
 ) -> None:
-    await add(
+    """One of ``review``'s follow-ups, open, with its own columns ``values`` (the ward, the
+    task)."""
+    await add_described(
         session,
         follow_ups,
-        follow_up_id,
-        review_id=str(review_id),
+        follow_up,
+        review_id=str(review.review_id),
+        unit_id=review.unit_id,
         status="open",
         evidence=[],
         **values,

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Column, ColumnElement, Row, Table, and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.common import Contract
+
+C = TypeVar("C", bound=Contract)
 
 
 async def locked(
@@ -32,6 +36,37 @@ def _key(table: Table) -> Column[Any]:
 async def add(session: AsyncSession, table: Table, key: uuid.UUID, **values: Any) -> None:
     """Insert the row of ``table`` whose one-column primary key is ``key``, with ``values``."""
     await session.execute(table.insert().values({_key(table).name: str(key), **values}))
+
+
+def as_columns(values: Mapping[str, Any] | Contract, *leave_out: str) -> dict[str, Any]:
+    """``values`` (a mapping, or a contract's fields by name, nested models kept) as a row's
+    columns: ids (``uuid.UUID``) as the text the tables keep, ``leave_out`` left out (fields no
+    column holds)."""
+    pairs = values.items() if isinstance(values, Mapping) else iter(values)
+    return {
+        name: str(value) if isinstance(value, uuid.UUID) else value
+        for name, value in pairs
+        if name not in leave_out
+    }
+
+
+async def add_described(
+    session: AsyncSession, table: Table, data: Contract | Mapping[str, Any], **values: Any
+) -> None:
+    """Insert the row of ``table`` that an event's ``data`` announces: ``data``'s fields (each
+    named as its column; :func:`as_columns`, which also leaves out fields no column holds),
+    plus ``values``, the columns the event leaves out (the ward, times, status, what stays in
+    this service)."""
+    await session.execute(table.insert().values({**as_columns(data), **values}))
+
+
+def described_by(model: type[C], row: Row[Any], **values: Any) -> C:
+    """The event data ``model`` about the thing ``row`` stores (what :func:`add_described`
+    stored, read back): each field from ``values`` when given there, else from its column (ids
+    parsed back from text). Raises ``pydantic.ValidationError`` when a field has neither."""
+    columns = row._mapping
+    stored = {name: columns[name] for name in model.model_fields if name in columns}
+    return model.model_validate({**stored, **values})
 
 
 async def change(session: AsyncSession, table: Table, key: uuid.UUID, **values: Any) -> None:

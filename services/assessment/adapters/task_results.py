@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.assessment.adapters.rows import person_month
+from contracts.events import TaskResultRecordedData
+from services.assessment.adapters.rows import as_columns, person_month
 from services.assessment.adapters.tables import task_result_records, task_results
 from services.runtime.db import upsert
 
@@ -16,16 +18,20 @@ from services.runtime.db import upsert
 async def record(
     session: AsyncSession,
     ward: str,
-    person_id: str,
-    period: str,
-    values: dict[str, Any],
+    data: TaskResultRecordedData,
     recorded_by: str,
     role: str,
+    now: datetime,
 ) -> None:
-    """Put ``values`` (points, disqualified, source, note, source_id, recorded_at) in force and
-    keep the recording as it was."""
+    """Put ``data`` (a person's month: points, disqualified, source, note) in force, recorded by
+    ``recorded_by`` (as ``role``) at ``now``, and keep the recording as it was."""
+    values = {
+        **as_columns(data, "person_id", "period"),
+        "source_id": recorded_by,
+        "recorded_at": now,
+    }
     statement = upsert(session, task_results).values(
-        ward=ward, person_id=person_id, period=period, **values
+        ward=ward, person_id=data.person_id, period=data.period, **values
     )
     await session.execute(
         statement.on_conflict_do_update(
@@ -35,16 +41,7 @@ async def record(
     )
     await session.execute(
         task_result_records.insert().values(
-            ward=ward,
-            person_id=person_id,
-            period=period,
-            points=values["points"],
-            disqualified=values["disqualified"],
-            source=values["source"],
-            note=values["note"],
-            recorded_by=recorded_by,
-            role=role,
-            recorded_at=values["recorded_at"],
+            ward=ward, **as_columns(data), recorded_by=recorded_by, role=role, recorded_at=now
         )
     )
 

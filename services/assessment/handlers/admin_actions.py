@@ -27,14 +27,11 @@ async def record_admin_action(
     event = AdminActionRecorded(**context.envelope(), data=data)
     await admin_actions.insert(
         uow.session,
+        data,
         action_id=str(event.event_id),
         ward=context.ward,
-        action=action,
-        subject=subject,
         actor_kind=context.actor.kind,
         actor_id=context.actor.id or "",
-        reason=reason,
-        details=details,
         recorded_at=context.now,
     )
     uow.emit(event)

@@ -11,6 +11,7 @@ from typing import Any
 from contracts.events import CitizenFollowUpData, CitizenFollowUpDone, CitizenFollowUpOpened
 from services.assessment.adapters import citizen_follow_ups as follow_ups
 from services.assessment.adapters import org
+from services.assessment.adapters.rows import described_by
 from services.assessment.handlers.common import (
     Context,
     closer,
@@ -48,32 +49,26 @@ async def open_if_owed(
     head = await org.unit_head(uow.session, context.ward, unit_id)
     if head is None:
         return None
-    follow_up_id = uuid.uuid4()
-    due_on = policy.calendar.add_working_days(
-        local_date(context.now), policy.follow_up_working_days
-    )
-    await follow_ups.insert(
-        uow.session,
-        follow_up_id,
-        ward=context.ward,
-        feedback_id=str(feedback_id),
-        unit_id=unit_id,
-        period=period,
-        owner_id=head,
-        level=level,
-        contact=contact,
-        due_on=due_on,
-        opened_at=context.now,
-    )
     data = CitizenFollowUpData(
-        follow_up_id=follow_up_id,
+        follow_up_id=uuid.uuid4(),
         feedback_id=feedback_id,
         unit_id=unit_id,
         owner_id=head,
-        due_on=due_on,
+        due_on=policy.calendar.add_working_days(
+            local_date(context.now), policy.follow_up_working_days
+        ),
+    )
+    await follow_ups.insert(
+        uow.session,
+        data,
+        ward=context.ward,
+        period=period,
+        level=level,
+        contact=contact,
+        opened_at=context.now,
     )
     uow.emit(CitizenFollowUpOpened(**context.envelope(), data=data))
-    return follow_up_id
+    return data.follow_up_id
 
 
 async def mark_done(
@@ -98,13 +93,6 @@ async def mark_done(
         admins=False,
     )
     await follow_ups.done(uow.session, follow_up_id, by, note, context.now)
-    data = CitizenFollowUpData(
-        follow_up_id=follow_up_id,
-        feedback_id=uuid.UUID(row.feedback_id),
-        unit_id=row.unit_id,
-        owner_id=row.owner_id,
-        due_on=row.due_on,
-        done_by=by,
-    )
+    data = described_by(CitizenFollowUpData, row, done_by=by)
     uow.emit(CitizenFollowUpDone(**context.envelope(), data=data))
     return {"follow_up_id": str(follow_up_id), "status": "done", "unit_id": row.unit_id}

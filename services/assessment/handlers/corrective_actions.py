@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import Row
 
 from contracts.events import (
-    AuditItem,
     AuditState,
     CorrectiveActionClosed,
     CorrectiveActionClosedData,
@@ -73,13 +72,25 @@ async def open_corrective_actions(
     due_on = policy.corrective_action_due(context.now)
     unnamed = any(not owners[item.code][1] for item in found)
     head = await org.unit_head(session, context.ward, unit_id) if unnamed else None
-    rows = []
+    opened = []
     for item in found:
         index, owner_id = owners[item.code]
-        owner_id = await _owner(uow, context, owner_id, head, f"items[{index}].owner_id")
-        rows.append(_opened(uow, context, audit_id, unit_id, state, item, owner_id, due_on))
-    await actions.insert(session, rows)  # all of them in one statement
-    return tuple(row["action_id"] for row in rows)
+        opened.append(
+            CorrectiveActionOpenedData(
+                action_id=uuid.uuid4(),
+                audit_id=audit_id,
+                unit_id=unit_id,
+                item_code=item.code,
+                score=item.score or 0,
+                owner_id=await _owner(uow, context, owner_id, head, f"items[{index}].owner_id"),
+                due_on=due_on,
+            )
+        )
+    await actions.insert(  # all of them in one statement
+        session, opened, ward=context.ward, period=state.period, opened_at=context.now
+    )
+    uow.emit_all(CorrectiveActionOpened(**context.envelope(), data=data) for data in opened)
+    return tuple(data.action_id for data in opened)
 
 
 async def _owner(
@@ -96,46 +107,6 @@ async def _owner(
     if owner_id is None:
         raise Refusal(Kind.INVALID, "no_action_owner", field)
     return owner_id
-
-
-def _opened(
-    uow: UnitOfWork,
-    context: Context,
-    audit_id: uuid.UUID,
-    unit_id: str,
-    state: AuditState,
-    item: AuditItem,
-    owner_id: str,
-    due_on: date,
-) -> dict[str, Any]:
-    """One corrective action for ``item``, raised; its row, to store."""
-    action_id = uuid.uuid4()
-    uow.emit(
-        CorrectiveActionOpened(
-            **context.envelope(),
-            data=CorrectiveActionOpenedData(
-                action_id=action_id,
-                audit_id=audit_id,
-                unit_id=unit_id,
-                item_code=item.code,
-                score=item.score or 0,
-                owner_id=owner_id,
-                due_on=due_on,
-            ),
-        )
-    )
-    return {
-        "action_id": action_id,
-        "ward": context.ward,
-        "audit_id": audit_id,
-        "unit_id": unit_id,
-        "period": state.period,
-        "item_code": item.code,
-        "score": item.score,
-        "owner_id": owner_id,
-        "due_on": due_on,
-        "opened_at": context.now,
-    }
 
 
 async def close_superseded_actions(

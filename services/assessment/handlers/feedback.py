@@ -22,6 +22,7 @@ from contracts.events import FeedbackReceived, FeedbackReceivedData
 from contracts.periods import Month
 from contracts.roles import Role
 from services.assessment.adapters import feedback, org, rating_codes
+from services.assessment.adapters.rows import described_by
 from services.assessment.domain import rating_windows
 from services.assessment.domain.rating_codes import code_hash, new_code
 from services.assessment.domain.window import check_capture
@@ -87,7 +88,6 @@ async def receive_feedback(
         given = captured_at
         period = check_capture(captured_at, context.policy, context.now, "captured_at").key
         await check_period_open(session, context, period, "captured_at")
-    feedback_id = uuid.uuid4()
     client_hash = _client_hash(context.ward, device.channel)
     if code is not None:  # a code proves a visit: counted whatever the device's pace
         if not await rating_codes.use(
@@ -99,17 +99,20 @@ async def receive_feedback(
         held = "no_code"
     else:
         held = await _held(session, context, device.device_id, client_hash)
-    await feedback.insert(
-        session,
-        feedback_id=str(feedback_id),
-        ward=context.ward,
+    data = FeedbackReceivedData(
+        feedback_id=uuid.uuid4(),
         unit_id=unit_id,
-        period=period,
         level=level,
         officer_id=officer_id,
         procedure=procedure,
-        comment=comment,
         channel=device.channel,
+        period=period,
+    )
+    await feedback.insert(
+        session,
+        data,
+        ward=context.ward,
+        comment=comment,
         device_id=device.device_id,
         captured_at=given,
         received_at=context.now,
@@ -119,49 +122,16 @@ async def receive_feedback(
     if held is not None:
         FEEDBACK_HELD.labels(held).inc()
     else:
-        await open_if_owed(uow, context, feedback_id, unit_id, period, level, contact)
-        uow.emit(
-            received(
-                context,
-                feedback_id,
-                unit_id,
-                level,
-                officer_id,
-                procedure,
-                device.channel,
-                period,
-                given,
-            )
-        )
-    return _answer(feedback_id, unit_id, period, given)
+        await open_if_owed(uow, context, data.feedback_id, unit_id, period, level, contact)
+        uow.emit(received(context, data, given))
+    return _answer(data.feedback_id, unit_id, period, given)
 
 
-def received(
-    context: Context,
-    feedback_id: uuid.UUID,
-    unit_id: str,
-    level: int,
-    officer_id: str | None,
-    procedure: str | None,
-    channel: str,
-    period: str,
-    given: datetime,
-) -> FeedbackReceived:
+def received(context: Context, data: FeedbackReceivedData, given: datetime) -> FeedbackReceived:
     """The event of a counted rating. Its time is when the rating was given: scoring counts
     the month from ``period`` and the day of a "Rất không hài lòng" from ``occurred_at``, both
     the capture's."""
-    return FeedbackReceived(
-        **context.envelope(given),
-        data=FeedbackReceivedData(
-            feedback_id=feedback_id,
-            unit_id=unit_id,
-            level=level,
-            officer_id=officer_id,
-            procedure=procedure,
-            channel=channel,
-            period=period,
-        ),
-    )
+    return FeedbackReceived(**context.envelope(given), data=data)
 
 
 async def release_held(
@@ -179,19 +149,8 @@ async def release_held(
     await check_period_open(uow.session, context, period)
     rows = await feedback.held_rows(uow.session, context.ward, period, unit_id, device_id)
     for row in rows:
-        uow.emit(
-            received(
-                context,
-                uuid.UUID(row.feedback_id),
-                row.unit_id,
-                row.level,
-                row.officer_id,
-                row.procedure,
-                row.channel,
-                row.period,
-                row.captured_at or row.received_at,
-            )
-        )
+        data = described_by(FeedbackReceivedData, row)
+        uow.emit(received(context, data, row.captured_at or row.received_at))
     await feedback.count(uow.session, context.ward, [row.feedback_id for row in rows])
     return {"period": period, "unit_id": unit_id, "released": len(rows)}
 

@@ -39,35 +39,25 @@ async def propose(uow: UnitOfWork, context: Context, body: schemas.InitiativeIn)
     if body.by_unit and principal.role is not Role.UNIT_HEAD:
         raise Refusal(Kind.FORBIDDEN, "not_unit_head", "by_unit")
     await check_unit(uow.session, context.ward, principal.unit_id)
-    initiative_id, period = uuid.uuid4(), Month.of(context.now).key
-    await initiatives.insert(
-        uow.session,
-        initiative_id,
-        ward=context.ward,
+    data = InitiativeProposedData(
+        initiative_id=uuid.uuid4(),
         unit_id=principal.unit_id,
         proposed_by=principal.subject_id,
         by_unit=body.by_unit,
-        period=period,
+        period=Month.of(context.now).key,
         title=body.title.strip(),
+    )
+    await initiatives.insert(
+        uow.session,
+        data,
+        ward=context.ward,
         problem=body.problem.strip(),
         proposal=body.proposal.strip(),
         expected_effect=body.expected_effect.strip(),
         proposed_at=context.now,
     )
-    uow.emit(
-        InitiativeProposed(
-            **context.envelope(),
-            data=InitiativeProposedData(
-                initiative_id=initiative_id,
-                unit_id=principal.unit_id,
-                proposed_by=principal.subject_id,
-                by_unit=body.by_unit,
-                period=period,
-                title=body.title.strip(),
-            ),
-        )
-    )
-    return {"initiative_id": str(initiative_id), "status": "proposed", "period": period}
+    uow.emit(InitiativeProposed(**context.envelope(), data=data))
+    return {"initiative_id": str(data.initiative_id), "status": "proposed", "period": data.period}
 
 
 async def decide(

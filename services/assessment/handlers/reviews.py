@@ -77,54 +77,37 @@ async def write_review(
             uow.session, context.ward, body.unit_id, months, local_date(context.now)
         ),
     }
-    review_id = uuid.uuid4()
-    await reviews.insert_review(
-        uow.session,
-        review_id,
-        ward=context.ward,
+    data = PeriodReviewWrittenData(
+        review_id=uuid.uuid4(),
         unit_id=body.unit_id,
         period=body.period,
         written_by=principal.subject_id,
+        follow_ups=tuple(
+            ReviewFollowUp(follow_up_id=uuid.uuid4(), owner_id=task.owner_id, due_on=task.due_on)
+            for task in body.follow_ups
+        ),
+    )
+    await reviews.insert_review(
+        uow.session,
+        data,
+        ward=context.ward,
         went_well=body.went_well.strip(),
         went_badly=body.went_badly.strip(),
         lessons=body.lessons.strip(),
         figures=figures,
         written_at=context.now,
     )
-    tasks = []
-    for task in body.follow_ups:
-        follow_up_id = uuid.uuid4()
+    for task, follow_up in zip(body.follow_ups, data.follow_ups, strict=True):
         await reviews.insert_follow_up(
-            uow.session,
-            follow_up_id,
-            review_id,
-            ward=context.ward,
-            unit_id=body.unit_id,
-            owner_id=task.owner_id,
-            task=task.task.strip(),
-            due_on=task.due_on,
+            uow.session, follow_up, data, ward=context.ward, task=task.task.strip()
         )
-        tasks.append(
-            ReviewFollowUp(follow_up_id=follow_up_id, owner_id=task.owner_id, due_on=task.due_on)
-        )
-    uow.emit(
-        PeriodReviewWritten(
-            **context.envelope(),
-            data=PeriodReviewWrittenData(
-                review_id=review_id,
-                unit_id=body.unit_id,
-                period=body.period,
-                written_by=principal.subject_id,
-                follow_ups=tuple(tasks),
-            ),
-        )
-    )
+    uow.emit(PeriodReviewWritten(**context.envelope(), data=data))
     return {
-        "review_id": str(review_id),
+        "review_id": str(data.review_id),
         "unit_id": body.unit_id,
         "period": body.period,
         "figures": figures,
-        "follow_ups": [t.model_dump(mode="json") for t in tasks],
+        "follow_ups": [t.model_dump(mode="json") for t in data.follow_ups],
     }
 
 

@@ -75,35 +75,16 @@ async def record_task_result(
         raise Refusal(Kind.INVALID, "required", "note")
     check_period_in_window(period, context)
     await check_period_open(uow.session, context, period)
-    values = {
-        "points": points,
-        "disqualified": disqualified,
-        "source_id": context.principal.subject_id,
-        "recorded_at": context.now,
-        "source": source,
-        "note": note,
-    }
+    data = TaskResultRecordedData(
+        person_id=person_id,
+        period=period,
+        points=points,
+        disqualified=disqualified,
+        source=source,
+        note=note,
+    )
     await task_results.record(
-        uow.session, context.ward, person_id, period, values, context.principal.subject_id, role
+        uow.session, context.ward, data, context.principal.subject_id, role, context.now
     )
-    uow.emit(
-        TaskResultRecorded(
-            **context.envelope(),
-            data=TaskResultRecordedData(
-                person_id=person_id,
-                period=period,
-                points=points,
-                disqualified=disqualified,
-                source=source,
-                note=note,
-            ),
-        )
-    )
-    return {
-        "person_id": person_id,
-        "period": period,
-        "points": points,
-        "disqualified": disqualified,
-        "source": source,
-        "note": note,
-    }
+    uow.emit(TaskResultRecorded(**context.envelope(), data=data))
+    return data.model_dump()

@@ -45,6 +45,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 T = TypeVar("T")
 
@@ -87,15 +88,31 @@ def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING)
 
 
-def keys(**lengths: int) -> list[Column[str]]:
-    """A table's string key columns, ``name=length`` in order: ``*keys(ward=64, unit_id=64)``
-    declares the composite primary key most tables of every service share."""
-    return [Column(name, String(length), primary_key=True) for name, length in lengths.items()]
+#: What a column factory is given for a column: an ``int`` is a string's length (``String(n)``),
+#: anything else the column's SQL type (``Integer``, ``JSON``, ``UtcDateTime()`` ...).
+Kind = int | TypeEngine[Any] | type[TypeEngine[Any]]
 
 
-def required(**lengths: int) -> list[Column[str]]:
-    """NOT NULL string columns, ``name=length`` in order (``*required(ward=64, unit_id=64)``)."""
-    return [Column(name, String(length), nullable=False) for name, length in lengths.items()]
+def _typed(kind: Kind) -> TypeEngine[Any] | type[TypeEngine[Any]]:
+    return String(kind) if isinstance(kind, int) else kind
+
+
+def keys(**kinds: Kind) -> list[Column[Any]]:
+    """A table's key columns, ``name=kind`` in order (see ``Kind``): ``*keys(ward=64,
+    unit_id=64)`` declares the composite primary key most tables of every service share."""
+    return [Column(name, _typed(kind), primary_key=True) for name, kind in kinds.items()]
+
+
+def required(**kinds: Kind) -> list[Column[Any]]:
+    """NOT NULL columns, ``name=kind`` in order (see ``Kind``): ``*required(ward=64,
+    revision=Integer, details=JSON)``."""
+    return [Column(name, _typed(kind), nullable=False) for name, kind in kinds.items()]
+
+
+def optional(**kinds: Kind) -> list[Column[Any]]:
+    """Columns that may be NULL, ``name=kind`` in order (see ``Kind``): ``*optional(note=Text,
+    officer_id=64)``."""
+    return [Column(name, _typed(kind)) for name, kind in kinds.items()]
 
 
 def moments(*names: str) -> list[Column[datetime]]:
@@ -151,12 +168,11 @@ class PlumbingTables:
             metadata,
             Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
             Column("event_id", String(36), nullable=False, unique=True),
-            Column("subject", String(255), nullable=False),
-            Column("payload", LargeBinary, nullable=False),
-            Column("created_at", UtcDateTime(), nullable=False),
-            Column("published_at", UtcDateTime()),
+            *required(subject=255, payload=LargeBinary),
+            *moments("created_at"),
+            *optional(published_at=UtcDateTime),
             Column("attempts", Integer, nullable=False, default=0),
-            Column("last_error", Text),
+            *optional(last_error=Text),
         )
         Index("ix_outbox_pending", self.outbox.c.id, postgresql_where=text("published_at IS NULL"))
         # Events this service has applied: a redelivered event finds its id here and is skipped.
@@ -164,8 +180,8 @@ class PlumbingTables:
             "inbox",
             metadata,
             *keys(consumer=64, event_id=36),
-            Column("event_type", String(128), nullable=False),
-            Column("processed_at", UtcDateTime(), nullable=False),
+            *required(event_type=128),
+            *moments("processed_at"),
         )
         if commands:
             # Credentials (a person's session, a device's credential: a token's ``sid``) revoked
@@ -176,18 +192,15 @@ class PlumbingTables:
                 metadata,
                 *keys(credential_id=64),
                 *required(ward=64, subject_id=64),
-                Column("revoked_at", UtcDateTime(), nullable=False),
-                Column("until", UtcDateTime(), nullable=False),
+                *moments("revoked_at", "until"),
             )
             # A command's first answer, found again by a retry with the same key.
             self.idempotency = Table(
                 "idempotency",
                 metadata,
                 *keys(ward=64, caller=64, key=200),
-                *required(kind=64, request_hash=64),
-                Column("status", Integer, nullable=False),
-                Column("response", JSON, nullable=False),
-                Column("created_at", UtcDateTime(), nullable=False),
+                *required(kind=64, request_hash=64, status=Integer, response=JSON),
+                *moments("created_at"),
             )
 
 

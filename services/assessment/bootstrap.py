@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -25,7 +26,7 @@ from services.assessment.handlers.calendar import ensure_known_calendars
 from services.assessment.handlers.catalog import install_shipped_catalogs
 from services.assessment.handlers.commands import Submissions
 from services.assessment.handlers.period_reports import Reporting
-from services.assessment.jobs import housekeeping_forever, reports_forever
+from services.assessment.jobs import chores, reports_forever
 from services.assessment.settings import (
     NAME,
     AssessmentSettings,
@@ -91,27 +92,17 @@ def build_runtime(config: ServiceSettings | None = None) -> tuple[Runtime, Submi
         for ward in seeded:
             log.info("working calendar of %s stored from %s", ward, config.calendar_file)
 
-    async def start_housekeeping() -> None:
-        keep_keys = config.keep_commands
-        every_s = config.auto_close_interval_s
-        runtime.spawn(
-            housekeeping_forever(units, policy, every_s, keep_keys, runtime.stopping),
-            "housekeeping",
-        )
-        reporting = Reporting(
-            scoring,
-            Bucket(lambda: jetstream(runtime.broker), REPORTS.name),
-            config.report_lookback_months,
-            timedelta(seconds=config.report_settle_s),
-        )
-        runtime.spawn(
-            reports_forever(units, reporting, config.report_interval_s, runtime.stopping),
-            "period reports",
-        )
-
+    reporting = Reporting(
+        scoring,
+        Bucket(lambda: jetstream(runtime.broker), REPORTS.name),
+        config.report_lookback_months,
+        timedelta(seconds=config.report_settle_s),
+    )
     runtime.on_start(install_default_catalog)
     runtime.on_start(seed_calendars)
-    runtime.on_start(start_housekeeping)
+    runtime.housekeeping(units, config.keep_commands, config.auto_close_interval_s, chores(policy))
+    every_s = config.report_interval_s
+    runtime.background("period reports", partial(reports_forever, units, reporting, every_s))
     return runtime, submissions
 
 

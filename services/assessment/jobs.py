@@ -1,22 +1,22 @@
-"""The assessment service's background loop: the automatic close of months past their close day
-(``Policy.close_day``), erasing citizens' comments past their retention
-(``Policy.comment_retention``) and forgetting old idempotency keys. Every instance may run it:
-closing is race-safe (``handlers.periods.close_due_periods``), erasing is idempotent."""
+"""The assessment service's background work: its chores in the runtime's housekeeping loop
+(``Runtime.housekeeping``, which also forgets old idempotency keys): the automatic close of
+months past their close day (``Policy.close_day``), erasing citizens' comments past their
+retention (``Policy.comment_retention``); and the loop that issues the period reports due.
+Every instance may run them: closing is race-safe (``handlers.periods.close_due_periods``),
+erasing is idempotent."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 from functools import partial
 
 from services.assessment.adapters import citizen_follow_ups, feedback
-from services.assessment.adapters.tables import plumbing
 from services.assessment.domain.policy import Policy
 from services.assessment.handlers.period_reports import Reporting, issue_due_reports
 from services.assessment.handlers.periods import close_due_periods
-from services.runtime.commands import housekeeping_forever as housekeeping
+from services.runtime.commands import Chores
 from services.runtime.jobs import run_forever
 from services.runtime.uow import UnitOfWork
 
@@ -48,24 +48,18 @@ async def forget_old_comments(uow: UnitOfWork, policy: Policy) -> int:
     return erased
 
 
-async def housekeeping_forever(
-    units: Callable[[], UnitOfWork],
-    policy: Policy,
-    every_s: float,
-    keep_keys: timedelta,
-    stop: asyncio.Event | None = None,
-) -> None:
-    """Every ``every_s`` seconds until ``stop`` is set, in one unit of work: the automatic
-    close (:func:`close_due`), erasing comments past their retention
-    (:func:`forget_old_comments`) and client addresses' hashes past theirs, then forgetting
-    the idempotency records older than ``keep_keys``."""
+def chores(policy: Policy) -> Chores:
+    """The service's part of each housekeeping pass (``Runtime.housekeeping``, which then
+    forgets old idempotency keys in the same unit of work): the automatic close
+    (:func:`close_due`), erasing comments past their retention (:func:`forget_old_comments`)
+    and client addresses' hashes past theirs."""
 
-    async def chores(uow: UnitOfWork) -> None:
+    async def housekeep(uow: UnitOfWork) -> None:
         await close_due(uow, policy)
         await forget_old_comments(uow, policy)
         await feedback.forget_client_hashes(uow.session, uow.now - policy.client_hash_retention)
 
-    await housekeeping(units, plumbing.idempotency, keep_keys, every_s, stop, chores)
+    return housekeep
 
 
 async def reports_forever(

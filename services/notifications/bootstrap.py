@@ -24,7 +24,7 @@ from services.notifications.entrypoints import http
 from services.notifications.handlers import intake
 from services.notifications.handlers.commands import People
 from services.notifications.handlers.sending import Retry, Sender
-from services.notifications.jobs import Scheduler, housekeeping_forever
+from services.notifications.jobs import Scheduler
 from services.notifications.settings import NotificationsSettings, notifications_settings
 from services.runtime.broker import jetstream
 from services.runtime.clock import Clock
@@ -135,15 +135,8 @@ def build_service(config: ServiceSettings | None = None) -> Notifications:
     sender = replace(sender_of(config), reports=reports)
     scheduler = Scheduler(policy, units, sender, config.tick_s)
 
-    async def start_jobs() -> None:
-        runtime.spawn(scheduler.run(runtime.stopping), "scheduler")
-        keep_keys = config.keep_commands
-        runtime.spawn(
-            housekeeping_forever(units, keep_keys, config.housekeeping_s, runtime.stopping),
-            "housekeeping",
-        )
-
-    runtime.on_start(start_jobs)
+    runtime.background("scheduler", scheduler.run)
+    runtime.housekeeping(units, config.keep_commands, config.housekeeping_s)
     # Looked up when called, so a test may stand in for the scheduler's wake-up.
     people = People(runtime.sessions, policy, clock, lambda: scheduler.wake(), guard_of(config))
     people.gate = runtime.check_bus  # 503 while the bus cannot store the events

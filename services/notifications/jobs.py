@@ -1,5 +1,6 @@
-"""The notifications background loops, run by the runtime's ``run_forever``: the scheduler, and
-the housekeeping that forgets old idempotency keys of people's commands.
+"""The notifications background loop, run by the runtime's ``run_forever``: the scheduler (the
+housekeeping loop that forgets old idempotency keys of people's commands is the runtime's,
+``Runtime.housekeeping``; :func:`forget_old_commands` is one pass of it).
 
 Against the service's clock, each pass watches this month's deadlines, alerts missed ones,
 escalates and repeats alerts, and sends what is due (``handlers.sending``). It runs every
@@ -119,17 +120,6 @@ class Scheduler:
         OVERDUE_REVIEWS.clear()
         for ward, unit, count in overdue:
             OVERDUE_REVIEWS.labels(ward, unit).set(count)
-
-
-async def housekeeping_forever(
-    units: Callable[[], UnitOfWork],
-    keep_keys: timedelta,
-    every_s: float,
-    stop: asyncio.Event | None = None,
-) -> None:
-    """Forget the idempotency records of people's commands older than ``keep_keys`` (by the
-    service's clock), every ``every_s``. Every instance may run it."""
-    await commands.housekeeping_forever(units, plumbing.idempotency, keep_keys, every_s, stop)
 
 
 async def forget_old_commands(units: Callable[[], UnitOfWork], keep_keys: timedelta) -> int:

@@ -15,6 +15,8 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,6 +32,7 @@ from services.runtime import revocations, scrub
 from services.runtime.auth import KeySource, KeysUnavailable, TokenVerifier
 from services.runtime.broker import build_broker, ensure_streams, jetstream
 from services.runtime.clock import Now
+from services.runtime.commands import Chores, housekeeping_forever
 from services.runtime.consumer import Apply, ApplyInUnit, ConsumerSpec, EventConsumer
 from services.runtime.db import (
     PlumbingTables,
@@ -193,6 +196,33 @@ class Runtime:
     def spawn(self, coroutine: Any, name: str) -> None:
         """Run a background job for the life of the service."""
         self._tasks.append(asyncio.create_task(coroutine, name=f"{self.name}:{name}"))
+
+    def background(self, name: str, loop: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+        """Once the service has started (after the hooks declared before this call), run
+        ``loop(stopping)`` as the job ``name`` for the life of the service: a loop on
+        ``jobs.run_forever`` that ends when :attr:`stopping` is set."""
+
+        async def start() -> None:
+            self.spawn(loop(self.stopping), name)
+
+        self.on_start(start)
+
+    def housekeeping(
+        self,
+        units: Callable[[], UnitOfWork],
+        keep: timedelta,
+        every_s: float,
+        chores: Chores | None = None,
+    ) -> None:
+        """Every ``every_s`` seconds once started, in one unit of work of ``units``: the
+        service's ``chores``, then forgetting its commands' idempotency records older than
+        ``keep`` (and the revoked credentials whose tokens have all expired):
+        :func:`~services.runtime.commands.housekeeping_forever` on :attr:`plumbing`."""
+        table = self.plumbing.idempotency
+        self.background(
+            "housekeeping",
+            partial(housekeeping_forever, units, table, keep, every_s, chores=chores),
+        )
 
     async def migrate(self) -> None:
         if self.migrations is not None and self.has_database:

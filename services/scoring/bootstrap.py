@@ -27,6 +27,7 @@ from services.runtime.progress import bar
 from services.runtime.refusals import Refusal, register_messages
 from services.runtime.service import Runtime
 from services.runtime.settings import ServiceSettings
+from services.runtime.uow import UnitOfWork
 from services.scoring import metrics
 from services.scoring.adapters import month_sums
 from services.scoring.adapters.policy_file import default_policy
@@ -36,7 +37,6 @@ from services.scoring.domain.refusals import MESSAGES
 from services.scoring.entrypoints import admin, exports, http
 from services.scoring.handlers import Scoring
 from services.scoring.handlers.commands import ScoringCommands
-from services.scoring.jobs import housekeeping_forever
 from services.scoring.rebuild import RebuildReport, Tracker, nats_access, rebuild
 from services.scoring.settings import CONSUMER_BATCH, NAME, scoring_settings, settings
 from services.scoring.views import units as unit_views
@@ -95,14 +95,9 @@ def build_runtime(
                 ).items():
                     metrics.show_unit(ward, unit, figures.values(scoring.policy))
 
-    async def start_housekeeping() -> None:
-        keep = config.keep_commands
-        every_s = config.housekeeping_interval_s
-        job = housekeeping_forever(runtime.sessions, clock, keep, every_s, runtime.stopping)
-        runtime.spawn(job, "housekeeping")
-
     runtime.on_start(show_current_month)
-    runtime.on_start(start_housekeeping)
+    units = UnitOfWork.factory(runtime.sessions, clock=clock)  # stages no events
+    runtime.housekeeping(units, config.keep_commands, config.housekeeping_interval_s)
     return runtime, scoring
 
 

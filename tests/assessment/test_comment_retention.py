@@ -1,6 +1,7 @@
 """Citizens' comments are personal data kept only for their purpose (issue 17, item 6): the
-housekeeping loop (runtime's ``run_forever``) erases a comment ``Policy.comment_retention``
-(400 days) after the rating was given; the rating itself stays and counts."""
+housekeeping loop (runtime's ``housekeeping_forever`` with the service's chores) erases a
+comment ``Policy.comment_retention`` (400 days) after the rating was given; the rating itself
+stays and counts."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from sqlalchemy import select
 
 from services.assessment.adapters.tables import feedback, metadata, plumbing
 from services.assessment.domain.policy import Policy
-from services.assessment.jobs import housekeeping_forever
+from services.assessment.jobs import chores
 from services.runtime.clock import FrozenClock
+from services.runtime.commands import housekeeping_forever
 from services.runtime.uow import UnitOfWork, in_memory
 from tests.support.http import eventually
 
@@ -48,8 +50,9 @@ async def test_comments_past_their_retention_are_erased_and_the_ratings_stay() -
             await session.execute(feedback.insert(), rows)
         units = UnitOfWork.factory(sessions, plumbing.outbox, FrozenClock(NOW))
         stop = asyncio.Event()
+        keep = timedelta(days=30)
         loop = asyncio.create_task(
-            housekeeping_forever(units, Policy(), 0.05, timedelta(days=30), stop)
+            housekeeping_forever(units, plumbing.idempotency, keep, 0.05, stop, chores(Policy()))
         )
 
         async def comments() -> dict[str, str | None] | None:

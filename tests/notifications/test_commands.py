@@ -5,14 +5,18 @@ and every command is counted by kind and outcome. Real NATS and SMTP; SQLite and
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
+from sqlalchemy import func, select
 
+from services.notifications.adapters.tables import plumbing
 from services.notifications.jobs import forget_old_commands
 from tests.conftest import bearer
 from tests.notifications.conftest import Starter
 from tests.notifications.harness import Harness, local, low_score, org_chart
+from tests.support.http import eventually
 
 pytestmark = [pytest.mark.nats]
 
@@ -34,9 +38,11 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
-async def alerted(notifications: Starter, database_url: str) -> tuple[Harness, str]:
+async def alerted(
+    notifications: Starter, database_url: str, **settings: Any
+) -> tuple[Harness, str]:
     service: Harness = await notifications(
-        clock_start=local(2026, 3, 10, 9), database_url=database_url
+        clock_start=local(2026, 3, 10, 9), database_url=database_url, **settings
     )
     await service.publish(org_chart())
     await service.settled()
@@ -126,3 +132,25 @@ async def test_old_keys_are_forgotten(notifications, database_url):
     before = counted("acknowledge", "accepted")
     again = await service.http.post(f"{path}/ack", headers=key)
     assert again.status_code == 200 and counted("acknowledge", "accepted") == before + 1
+
+
+async def test_the_running_service_forgets_old_keys_by_itself(notifications, database_url):
+    """The housekeeping loop the runtime runs for the service (``Runtime.housekeeping``, every
+    ``housekeeping_s``) forgets a key once it is older than the retention, by the service's
+    clock."""
+    service, path = await alerted(notifications, database_url, housekeeping_s=0.05)
+    key = {"Idempotency-Key": "ack-by-itself", **HEAD}
+    assert (await service.http.post(f"{path}/ack", headers=key)).status_code == 200
+
+    async def kept() -> int:
+        async with service.service.runtime.sessions() as session:
+            rows = await session.execute(select(func.count()).select_from(plumbing.idempotency))
+        return int(rows.scalar_one())
+
+    async def forgotten() -> bool:
+        return await kept() == 0
+
+    assert await kept() == 1
+    keep = timedelta(days=service.service.settings.idempotency_retention_days)
+    service.clock.advance(keep.total_seconds() + 60)
+    assert await eventually(forgotten, within=5)

@@ -32,54 +32,51 @@ from services.runtime.refusals import Kind, Refusal
 
 @command(schemas.PeriodCloseCommand, roles=ADMIN)
 async def close_period(context: Submission, body: schemas.PeriodCloseCommand) -> Answer:
-    ctx = context.handler_context
-    answer = await periods.close_period(context.uow, ctx, body.period)
-    await record_admin_action(context.uow, ctx, "period.closed", body.period, None)
+    answer = await context.run(periods.close_period, body.period)
+    await context.run(record_admin_action, "period.closed", body.period, None)
     return answer
 
 
 @command(schemas.PeriodReopenCommand, roles=ADMIN)
 async def reopen_period(context: Submission, body: schemas.PeriodReopenCommand) -> Answer:
-    ctx = context.handler_context
-    answer = await periods.reopen_period(context.uow, ctx, body.period, body.reason, body.closes_on)
-    await record_admin_action(
-        context.uow, ctx, "period.reopened", body.period, body.reason, closes_on=answer["closes_on"]
+    answer = await context.run(periods.reopen_period, body.period, body.reason, body.closes_on)
+    await context.run(
+        record_admin_action,
+        "period.reopened",
+        body.period,
+        body.reason,
+        closes_on=answer["closes_on"],
     )
     return answer
 
 
 @COMMANDS.register(schemas.HeldReleaseIn, name="feedback.release", roles=ADMIN)
 async def release_held_feedback(context: Submission, body: schemas.HeldReleaseIn) -> Answer:
-    ctx = context.handler_context
-    answer = await feedback.release_held(
-        context.uow, ctx, body.period, body.unit_id, body.device_id
-    )
+    answer = await context.run(feedback.release_held, body.period, body.unit_id, body.device_id)
     subject = f"{body.unit_id}/{body.period}"
     details = {"released": str(answer["released"])}
     if body.device_id:
         details["device_id"] = body.device_id
-    await record_admin_action(
-        context.uow, ctx, "feedback.released", subject, body.reason, **details
-    )
+    await context.run(record_admin_action, "feedback.released", subject, body.reason, **details)
     return answer
 
 
 @command(schemas.CalendarDayCommand, roles=ADMIN)
 async def declare_day(context: Submission, body: schemas.CalendarDayCommand) -> Answer:
-    ctx, day = context.handler_context, body.day.isoformat()
-    answer = await calendar.declare_day(context.uow, ctx, body.day, body.working, body.reason)
+    day = body.day.isoformat()
+    answer = await context.run(calendar.declare_day, body.day, body.working, body.reason)
     working = "true" if body.working else "false"
-    await record_admin_action(
-        context.uow, ctx, "calendar.day_declared", day, body.reason, working=working
+    await context.run(
+        record_admin_action, "calendar.day_declared", day, body.reason, working=working
     )
     return answer
 
 
 @command(schemas.CalendarRemoveCommand, roles=ADMIN)
 async def remove_day(context: Submission, body: schemas.CalendarRemoveCommand) -> Answer:
-    ctx, day = context.handler_context, body.day.isoformat()
-    answer = await calendar.remove_day(context.uow, ctx, body.day)
-    await record_admin_action(context.uow, ctx, "calendar.day_removed", day, None)
+    day = body.day.isoformat()
+    answer = await context.run(calendar.remove_day, body.day)
+    await context.run(record_admin_action, "calendar.day_removed", day, None)
     return answer
 
 
@@ -125,9 +122,8 @@ async def publish_catalog(context: Submission, body: CatalogPublication) -> Answ
     context.status = None if created else 200
     if created:
         version, current = body.catalog.version, "true" if body.current else "false"
-        ctx = context.handler_context
-        await record_admin_action(
-            context.uow, ctx, "catalog.published", version, body.reason, current=current
+        await context.run(
+            record_admin_action, "catalog.published", version, body.reason, current=current
         )
     return {"version": body.catalog.version, "created": created}
 
@@ -144,8 +140,12 @@ async def load_org_chart(context: Submission, body: OrgChartUpload) -> Answer:
         policy=ctx.policy,
         city=body.city,
     )
-    await record_admin_action(
-        context.uow, ctx, "org_chart.loaded", str(version), body.reason, people=str(len(body.rows))
+    await context.run(
+        record_admin_action,
+        "org_chart.loaded",
+        str(version),
+        body.reason,
+        people=str(len(body.rows)),
     )
     return {"org_version": version, "people": len(body.rows)}
 
@@ -155,18 +155,14 @@ async def save_device(context: Submission, body: DeviceRegistration) -> Answer:
     """The device's id and the credential issued to it, if any (the HTTP edge mints its token,
     which is never stored)."""
     device = body.device
-    credential = await devices.register(
-        context.uow, context.handler_context, device, body.reason, _device_life(context)
-    )
+    credential = await context.run(devices.register, device, body.reason, _device_life(context))
     return devices.answer(device.device_id, device.role.value, device.unit_id, credential)
 
 
 @COMMANDS.register(DeviceRotation, name="org.device.credential", roles=ADMIN)
 async def rotate_device_credential(context: Submission, body: DeviceRotation) -> Answer:
     """The device's id and its new credential (the HTTP edge mints its token)."""
-    return await devices.rotate(
-        context.uow, context.handler_context, body.device_id, body.reason, _device_life(context)
-    )
+    return await context.run(devices.rotate, body.device_id, body.reason, _device_life(context))
 
 
 def _device_life(context: Submission) -> timedelta:
@@ -188,8 +184,8 @@ async def invite(context: Submission, body: Invitation) -> Answer:
     if context.sign_in is None:
         raise Refusal(Kind.UNAVAILABLE, "unavailable")
     person, _ = await sign_in.invite(uow, ctx.ward, body.person_id, context.sign_in, ctx.actor)
-    await record_admin_action(
-        uow, ctx, "invitation.issued", body.person_id, body.reason, holder="person"
+    await context.run(
+        record_admin_action, "invitation.issued", body.person_id, body.reason, holder="person"
     )
     expires_at = uow.now + context.sign_in.lifetimes.invitation
     return {"person_id": person.person_id, "sent_to": "email", "expires_at": expires_at.isoformat()}

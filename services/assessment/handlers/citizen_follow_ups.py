@@ -84,14 +84,7 @@ async def mark_done(
         "follow_up_id",
     )
     # Not administrators: whoever marks it done is the one who called the citizen back.
-    by = closer(
-        context.principal,
-        row,
-        "follow_up_id",
-        closed=row.status == "done",
-        closed_code="follow_up_closed",
-        admins=False,
-    )
+    by = closer(context.principal, row, "follow_up_id", "follow_up_closed", admins=False)
     await follow_ups.done(uow.session, follow_up_id, by, note, context.now)
     data = described_by(CitizenFollowUpData, row, done_by=by)
     uow.emit(CitizenFollowUpDone(**context.envelope(), data=data))

@@ -85,8 +85,7 @@ async def submit_audit(context: Submission, body: schemas.AuditIn) -> Answer:
     draft = AuditDraft(
         body.unit_id, body.period, body.performed_at, body.catalog_version, _items(body.items)
     )
-    uow, ctx = context.uow, context.handler_context
-    return (await audits.submit_audit(uow, ctx, draft)).as_json()
+    return (await context.run(audits.submit_audit, draft)).as_json()
 
 
 @COMMANDS.register(EvidenceUpload, name="evidence.upload", roles=PEOPLE, status=201)
@@ -95,26 +94,24 @@ async def upload_evidence(context: Submission, body: EvidenceUpload) -> Answer:
     person may own one), HTTP only: the edge cleans it first."""
     if context.photos is None:
         raise Refusal(Kind.UNAVAILABLE, "evidence_store_unavailable")
-    return await store_photo(context.uow, context.handler_context, body.photo, context.photos)
+    return await context.run(store_photo, body.photo, context.photos)
 
 
 @command(schemas.AuditAmendCommand, roles=AUDITORS)
 async def amend_audit(context: Submission, body: schemas.AuditAmendCommand) -> Answer:
-    uow, ctx = context.uow, context.handler_context
-    accepted = await audits.amend_audit(uow, ctx, body.audit_id, _items(body.items), body.reason)
+    accepted = await context.run(audits.amend_audit, body.audit_id, _items(body.items), body.reason)
     return accepted.as_json()
 
 
 @command(schemas.AuditWithdrawCommand, roles=AUDITORS)
 async def withdraw_audit(context: Submission, body: schemas.AuditWithdrawCommand) -> Answer:
-    uow, ctx = context.uow, context.handler_context
-    return (await audits.withdraw_audit(uow, ctx, body.audit_id, body.reason)).as_json()
+    return (await context.run(audits.withdraw_audit, body.audit_id, body.reason)).as_json()
 
 
 @command(schemas.ActionCloseCommand, roles=PEOPLE)
 async def close_action(context: Submission, body: schemas.ActionCloseCommand) -> Answer:
-    return await corrective_actions.close_corrective_action(
-        context.uow, context.handler_context, body.action_id, body.note, body.evidence
+    return await context.run(
+        corrective_actions.close_corrective_action, body.action_id, body.note, body.evidence
     )
 
 
@@ -123,16 +120,15 @@ async def close_action(context: Submission, body: schemas.ActionCloseCommand) ->
     roles=frozenset({Role.AUDITOR, Role.CHAIRMAN, Role.VICE_CHAIRMAN}),
 )
 async def reopen_action(context: Submission, body: schemas.ActionReopenCommand) -> Answer:
-    return await corrective_actions.reopen_corrective_action(
-        context.uow, context.handler_context, body.action_id, body.reason, body.due_on
+    return await context.run(
+        corrective_actions.reopen_corrective_action, body.action_id, body.reason, body.due_on
     )
 
 
 @command(schemas.SelfAssessmentIn, roles=PEOPLE, status=201)
 async def submit_self_assessment(context: Submission, body: schemas.SelfAssessmentIn) -> Answer:
-    return await self_assessments.submit_self_assessment(
-        context.uow,
-        context.handler_context,
+    return await context.run(
+        self_assessments.submit_self_assessment,
         body.period,
         _plus(body.items) or [],
         body.catalog_version,
@@ -144,9 +140,8 @@ async def submit_self_assessment(context: Submission, body: schemas.SelfAssessme
 # review made outside the ward.
 @command(schemas.ReviewCommand, roles=PEOPLE | {Role.INTEGRATION})
 async def review_self_assessment(context: Submission, body: schemas.ReviewCommand) -> Answer:
-    return await self_assessments.review_self_assessment(
-        context.uow,
-        context.handler_context,
+    return await context.run(
+        self_assessments.review_self_assessment,
         body.self_assessment_id,
         body.outcome,
         body.reason,
@@ -161,9 +156,8 @@ async def review_self_assessment(context: Submission, body: schemas.ReviewComman
     rate_limited=True,
 )
 async def receive_feedback(context: Submission, body: schemas.FeedbackIn) -> Answer:
-    return await feedback.receive_feedback(
-        context.uow,
-        context.handler_context,
+    return await context.run(
+        feedback.receive_feedback,
         body.unit_id,
         body.level,
         body.officer_id,
@@ -180,16 +174,13 @@ async def receive_feedback(context: Submission, body: schemas.FeedbackIn) -> Ans
     schemas.RatingCodesIn, name="rating_codes", roles=feedback.CODE_ISSUERS, status=201
 )
 async def issue_rating_codes(context: Submission, body: schemas.RatingCodesIn) -> Answer:
-    return await feedback.issue_rating_codes(
-        context.uow, context.handler_context, body.unit_id, body.count
-    )
+    return await context.run(feedback.issue_rating_codes, body.unit_id, body.count)
 
 
 @command(schemas.TaskResultIn, roles=task_results.RECORDERS, status=201)
 async def record_task_result(context: Submission, body: schemas.TaskResultIn) -> Answer:
-    return await task_results.record_task_result(
-        context.uow,
-        context.handler_context,
+    return await context.run(
+        task_results.record_task_result,
         body.person_id,
         body.period,
         body.points,

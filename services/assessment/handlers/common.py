@@ -204,21 +204,16 @@ def closes_for(principal: Principal, owner_id: str, unit_id: str, admins: bool =
 
 
 def closer(
-    principal: Principal,
-    row: Row[Any],
-    field: str,
-    *,
-    closed: bool,
-    closed_code: str,
-    admins: bool = True,
+    principal: Principal, row: Row[Any], field: str, closed_code: str, admins: bool = True
 ) -> str:
-    """Who closes a unit's task (``row``'s ``owner_id`` and ``unit_id``: a corrective action, a
-    review's follow-up, a citizen's call-back): ``principal``'s id. Errors, in this order: 403
-    ``not_action_owner`` unless :func:`closes_for` lets them; 409 ``closed_code`` when the task
-    is ``closed`` already; both on ``field``."""
+    """Who closes a unit's task (``row``'s ``owner_id``, ``unit_id`` and ``status``: a
+    corrective action, a review's follow-up, a citizen's call-back): ``principal``'s id.
+    Errors, in this order: 403 ``not_action_owner`` unless :func:`closes_for` lets them; 409
+    ``closed_code`` when the task is no longer ``open`` (closed, or a call-back done); both on
+    ``field``."""
     if not closes_for(principal, row.owner_id, row.unit_id, admins):
         raise Refusal(Kind.FORBIDDEN, "not_action_owner", field)
-    if closed:
+    if row.status != "open":
         raise Refusal(Kind.CONFLICT, closed_code, field)
     return principal.subject_id
 

@@ -154,13 +154,7 @@ async def close_corrective_action(
     row = await _action(uow, context, action_id)
     if await audits.auditor_of(uow.session, row.audit_id) == context.principal.subject_id:
         raise Refusal(Kind.FORBIDDEN, "own_finding", "action_id")
-    by = closer(
-        context.principal,
-        row,
-        "action_id",
-        closed=row.status == "closed",
-        closed_code="action_closed",
-    )
+    by = closer(context.principal, row, "action_id", "action_closed")
     photos = {f"evidence[{i}]": ref for i, ref in enumerate(evidence) if _photo_id(ref)}
     await cite_photos(uow.session, context, uuid.UUID(row.audit_id), row.unit_id, photos)
     await actions.close(uow.session, action_id, by, note, evidence, context.now)

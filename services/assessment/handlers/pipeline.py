@@ -7,9 +7,9 @@ name. The commands themselves: ``commands.py`` (people's submissions) and ``admi
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from prometheus_client import Counter
 
@@ -28,6 +28,10 @@ from services.runtime.commands import Answer, CommandContext, command_registry
 from services.runtime.db import SessionFactory
 from services.runtime.dispatch import Handler
 from services.runtime.refusals import Kind, Refusal
+from services.runtime.uow import UnitOfWork
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 SUBMISSIONS = Counter(
     "ward5s_assessment_submissions_total",
@@ -51,6 +55,16 @@ class Submission(CommandContext):
     def handler_context(self) -> Context:
         """Who asks, under which policy, at the unit of work's moment."""
         return Context(self.principal, self.policy, self.uow.now, self.correlation_id)
+
+    def run(
+        self,
+        handler: Callable[Concatenate[UnitOfWork, Context, P], Awaitable[R]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> Awaitable[R]:
+        """``handler`` (a service-layer function: unit of work, context, then its own
+        arguments) called in this command's unit of work and :attr:`handler_context`."""
+        return handler(self.uow, self.handler_context, *args, **kwargs)
 
 
 async def take_token(

@@ -172,13 +172,7 @@ async def close_follow_up(
     ``unknown_follow_up``; 403 ``not_action_owner``; 409 ``follow_up_closed``."""
     note = required_note(note)
     row = await _follow_up(uow, context, follow_up_id)
-    by = closer(
-        context.principal,
-        row,
-        "follow_up_id",
-        closed=row.status == "closed",
-        closed_code="follow_up_closed",
-    )
+    by = closer(context.principal, row, "follow_up_id", "follow_up_closed")
     await reviews.close_follow_up(uow.session, follow_up_id, by, note, evidence, context.now)
     uow.emit(
         ReviewFollowUpClosed(

@@ -25,7 +25,7 @@ from services.runtime.collation import by_name
 from services.runtime.command_routes import command_route
 from services.runtime.commands import Commands
 from services.runtime.http import Caller, error_responses, require
-from services.runtime.refusals import Kind, Refusal
+from services.runtime.refusals import Kind, Refusal, found
 from services.scoring.adapters import closes, org
 from services.scoring.domain import periods
 from services.scoring.domain.policy import Policy
@@ -159,9 +159,7 @@ async def unit_scores(
         raise Refusal(Kind.FORBIDDEN, "forbidden")
     async with figures(request, period) as (session, span, policy):
         answer = await unit_views.unit_score(session, caller.ward, unit_id, span, policy, explain)
-    if answer is None:
-        raise Refusal(Kind.NOT_FOUND, "unknown_unit", "unit_id")
-    return answer
+    return found(answer, "unknown_unit", "unit_id")
 
 
 @router.get(
@@ -242,10 +240,7 @@ async def person_scores(
     # The same refusal whether or not the person has a score, so nothing leaks.
     if not _sees_person(caller, person_id, answer["unit_id"] if answer else None):
         raise Refusal(Kind.FORBIDDEN, "forbidden")
-    if answer is None:
-        code = "no_score" if chart is None else "unknown_person"
-        raise Refusal(Kind.NOT_FOUND, code, "person_id")
-    return answer
+    return found(answer, "no_score" if chart is None else "unknown_person", "person_id")
 
 
 def visible_to(caller: Principal) -> Callable[[str | None], bool]:

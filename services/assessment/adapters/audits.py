@@ -8,33 +8,21 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.events import AuditState
+from contracts.events import AuditState, AuditSubmittedData
+from services.assessment.adapters.rows import add_described, as_columns
 from services.assessment.adapters.tables import audit_items, audit_revisions, audits
 
 
-async def insert(
-    session: AsyncSession,
-    audit_id: uuid.UUID,
-    ward: str,
-    unit_id: str,
-    auditor_id: str,
-    state: AuditState,
-    now: datetime,
-) -> None:
-    await session.execute(
-        audits.insert().values(
-            audit_id=str(audit_id),
-            ward=ward,
-            unit_id=unit_id,
-            period=state.period,
-            performed_at=state.performed_at,
-            catalog_version=state.catalog_version,
-            auditor_id=auditor_id,
-            revision=state.revision,
-            status="live",
-            created_at=now,
-            updated_at=now,
-        )
+async def insert(session: AsyncSession, data: AuditSubmittedData, ward: str, now: datetime) -> None:
+    """The audit ``data`` announces, live (its items apart: :func:`record_revision`)."""
+    await add_described(
+        session,
+        audits,
+        as_columns(data, "items"),
+        ward=ward,
+        status="live",
+        created_at=now,
+        updated_at=now,
     )
 
 

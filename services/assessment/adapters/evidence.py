@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.assessment.adapters.rows import add
 from services.assessment.adapters.tables import evidence
 from services.assessment.domain.photos import CleanPhoto
 
@@ -22,18 +23,18 @@ async def insert(
     photo: CleanPhoto,
     now: datetime,
 ) -> None:
-    await session.execute(
-        evidence.insert().values(
-            evidence_id=evidence_id,
-            ward=ward,
-            uploaded_by=uploaded_by,
-            content_type=photo.content_type,
-            sha256=photo.sha256,
-            size=len(photo.data),
-            width=photo.width,
-            height=photo.height,
-            uploaded_at=now,
-        )
+    await add(
+        session,
+        evidence,
+        evidence_id,
+        ward=ward,
+        uploaded_by=uploaded_by,
+        content_type=photo.content_type,
+        sha256=photo.sha256,
+        size=len(photo.data),
+        width=photo.width,
+        height=photo.height,
+        uploaded_at=now,
     )
 
 

@@ -33,7 +33,7 @@ def _key(table: Table) -> Column[Any]:
     return column
 
 
-async def add(session: AsyncSession, table: Table, key: uuid.UUID, **values: Any) -> None:
+async def add(session: AsyncSession, table: Table, key: uuid.UUID | str, **values: Any) -> None:
     """Insert the row of ``table`` whose one-column primary key is ``key``, with ``values``."""
     await session.execute(table.insert().values({_key(table).name: str(key), **values}))
 
@@ -69,7 +69,7 @@ def described_by(model: type[C], row: Row[Any], **values: Any) -> C:
     return model.model_validate({**stored, **values})
 
 
-async def change(session: AsyncSession, table: Table, key: uuid.UUID, **values: Any) -> None:
+async def change(session: AsyncSession, table: Table, key: uuid.UUID | str, **values: Any) -> None:
     """Set ``values`` on the row of ``table`` whose one-column primary key is ``key``."""
     await session.execute(update(table).where(_key(table) == str(key)).values(**values))
 

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import ScoredItem
+from services.assessment.adapters.rows import add, change, person_month
 from services.assessment.adapters.rows import locked as _locked
-from services.assessment.adapters.rows import person_month
 from services.assessment.adapters.tables import self_assessments
 
 
@@ -60,26 +60,22 @@ async def insert(
     period: str,
     values: dict[str, Any],
 ) -> None:
-    await session.execute(
-        self_assessments.insert().values(
-            self_assessment_id=str(self_assessment_id),
-            ward=ward,
-            person_id=person_id,
-            period=period,
-            revision=1,
-            **values,
-        )
+    await add(
+        session,
+        self_assessments,
+        self_assessment_id,
+        ward=ward,
+        person_id=person_id,
+        period=period,
+        revision=1,
+        **values,
     )
 
 
 async def resubmit(
     session: AsyncSession, self_assessment_id: str, revision: int, values: dict[str, Any]
 ) -> None:
-    await session.execute(
-        update(self_assessments)
-        .where(self_assessments.c.self_assessment_id == self_assessment_id)
-        .values(revision=revision, **values)
-    )
+    await change(session, self_assessments, self_assessment_id, revision=revision, **values)
 
 
 async def review(
@@ -91,14 +87,13 @@ async def review(
     reason: str | None,
     now: datetime,
 ) -> None:
-    await session.execute(
-        update(self_assessments)
-        .where(self_assessments.c.self_assessment_id == self_assessment_id)
-        .values(
-            status=outcome,
-            approved_items=[item.model_dump(mode="json") for item in approved] or None,
-            reviewer_id=reviewer_id,
-            reason=reason,
-            reviewed_at=now,
-        )
+    await change(
+        session,
+        self_assessments,
+        self_assessment_id,
+        status=outcome,
+        approved_items=[item.model_dump(mode="json") for item in approved] or None,
+        reviewer_id=reviewer_id,
+        reason=reason,
+        reviewed_at=now,
     )

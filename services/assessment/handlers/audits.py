@@ -87,27 +87,20 @@ async def submit_audit(uow: UnitOfWork, context: Context, draft: AuditDraft) -> 
     )
     await check_period_open(session, context, draft.period)
 
-    audit_id = uuid.uuid4()
-    await audits.insert(
-        session, audit_id, context.ward, draft.unit_id, principal.subject_id, state, context.now
+    data = AuditSubmittedData(
+        audit_id=uuid.uuid4(),
+        unit_id=draft.unit_id,
+        auditor_id=principal.subject_id,
+        **state.model_dump(),
     )
-    await cite_evidence(session, context, audit_id, draft.unit_id, draft.items)
-    await _record(uow, context, audit_id, "submitted", state, None)
-    uow.emit(
-        AuditSubmitted(
-            **context.envelope(draft.performed_at),
-            data=AuditSubmittedData(
-                audit_id=audit_id,
-                unit_id=draft.unit_id,
-                auditor_id=principal.subject_id,
-                **state.model_dump(),
-            ),
-        )
-    )
+    await audits.insert(session, data, context.ward, context.now)
+    await cite_evidence(session, context, data.audit_id, draft.unit_id, draft.items)
+    await _record(uow, context, data.audit_id, "submitted", state, None)
+    uow.emit(AuditSubmitted(**context.envelope(draft.performed_at), data=data))
     opened = await open_corrective_actions(
-        uow, context, audit_id, draft.unit_id, state, draft.items
+        uow, context, data.audit_id, draft.unit_id, state, draft.items
     )
-    return AuditAccepted(audit_id, 1, draft.unit_id, draft.period, "live", opened)
+    return AuditAccepted(data.audit_id, 1, draft.unit_id, draft.period, "live", opened)
 
 
 async def amend_audit(

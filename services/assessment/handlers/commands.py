@@ -11,6 +11,7 @@ registry and the context in ``pipeline.py``. :class:`Submissions` binds them all
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 
 from contracts import intake as schemas
 from contracts.roles import Role
@@ -189,27 +190,21 @@ async def record_task_result(context: Submission, body: schemas.TaskResultIn) ->
     )
 
 
+@dataclass(eq=False)
 class Submissions(Commands[Submission]):
     """The command table bound to this service's database, policy and clock (for the edges),
     sign-in's configuration (for invitations), the photo store (for evidence) and scoring's
     figures (for periodic reviews)."""
 
-    def __init__(
-        self,
-        sessions: SessionFactory,
-        policy: Policy,
-        clock: Now | None = None,
-        sign_in: SignInConfig | None = None,
-        photos: PhotoStore | None = None,
-        scoring: ScoringFigures | None = None,
-    ) -> None:
+    sessions: SessionFactory
+    policy: Policy
+    clock: Now = field(default_factory=SystemClock)
+    sign_in: SignInConfig | None = None
+    photos: PhotoStore | None = None
+    scoring: ScoringFigures | None = None
+
+    def __post_init__(self) -> None:
         super().__init__(COMMANDS, self._context)
-        self.sessions = sessions
-        self.policy = policy
-        self.clock = clock or SystemClock()
-        self.sign_in = sign_in
-        self.photos = photos
-        self.scoring = scoring
 
     def _context(self, principal: Principal, key: str | None) -> Submission:
         context = Submission.read_clock(principal, key, self.sessions, plumbing.outbox, self.clock)

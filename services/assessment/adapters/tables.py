@@ -31,6 +31,7 @@ from services.runtime.db import (
     keys,
     moments,
     new_metadata,
+    optional,
     org_person,
     org_unit,
     required,
@@ -45,7 +46,7 @@ def _closing() -> list[Column[Any]]:
     the evidence (links or names, as text)."""
     return [
         *acts("closed"),
-        Column("note", Text),
+        *optional(note=Text),
         Column("evidence", JSON, nullable=False, default=list),
     ]
 
@@ -54,11 +55,11 @@ wards = Table(
     "wards",
     metadata,
     *keys(ward=64),
-    Column("name", String(200), nullable=False),
+    *required(name=200),
     Column("org_version", Integer, nullable=False, default=0),
     #: The city the ward belongs to (its administrator's declaration on a chart's load): that
     #: city's officials read the ward's figures on scoring. None: no city.
-    Column("city", String(64)),
+    *optional(city=64),
 )
 
 units = Table("units", metadata, *org_unit())
@@ -70,7 +71,7 @@ people = Table(
     Column("units_in_charge", JSON, nullable=False, default=list),
     Column("active", Boolean, nullable=False, default=True),
     #: The group of similar duties the 20 % cap applies within; NULL: by role.
-    Column("duty_group", String(64)),
+    *optional(duty_group=64),
     #: cong_chuc (counted in the cap) or nguoi_lao_dong (classified, not counted).
     Column(
         "employment_type",
@@ -85,25 +86,25 @@ devices = Table(
     "devices",
     metadata,
     *keys(ward=64, device_id=64),
-    Column("role", String(32), nullable=False),
-    Column("unit_id", String(64)),
+    *required(role=32),
+    *optional(unit_id=64),
     *required(label_vi=200, label_en=200),
     Column("active", Boolean, nullable=False, default=True),
     #: kiosk: a device at the counter; qr: an anonymous link printed for one unit.
     Column("channel", String(8), nullable=False, default="kiosk", server_default="kiosk"),
     #: The device's current credential: the ``sid`` of the token it was last issued (None: none
     #: issued, or deactivated). Issuing another, or deactivating, revokes it.
-    Column("credential_id", String(64)),
+    *optional(credential_id=64),
 )
 
 catalogs = Table(
     "catalogs",
     metadata,
     *keys(version=32),
-    Column("body", JSON, nullable=False),
-    Column("published_at", UtcDateTime(), nullable=False),
+    *required(body=JSON),
+    *moments("published_at"),
     Column("current", Boolean, nullable=False, default=False),
-    Column("first_used_at", UtcDateTime()),
+    *optional(first_used_at=UtcDateTime),
 )
 
 audits = Table(
@@ -111,10 +112,9 @@ audits = Table(
     metadata,
     *keys(audit_id=36),
     *required(ward=64, unit_id=64, period=7),
-    Column("performed_at", UtcDateTime(), nullable=False),
-    *required(catalog_version=32, auditor_id=64),
-    Column("revision", Integer, nullable=False),
-    Column("status", String(16), nullable=False),  # live | withdrawn
+    *moments("performed_at"),
+    *required(catalog_version=32, auditor_id=64, revision=Integer),
+    *required(status=16),  # live | withdrawn
     *moments("created_at", "updated_at"),
     ForeignKeyConstraint(["ward", "unit_id"], ["units.ward", "units.unit_id"]),
     Index("ix_audits_ward_period", "ward", "period"),
@@ -124,10 +124,8 @@ audit_items = Table(
     "audit_items",
     metadata,
     *keys(audit_id=36, code=16),
-    Column("pillar", String(4), nullable=False),
-    Column("weight", Float, nullable=False),
-    Column("score", Integer),
-    Column("note", Text),
+    *required(pillar=4, weight=Float),
+    *optional(score=Integer, note=Text),
     Column("evidence", JSON, nullable=False, default=list),
     ForeignKeyConstraint(["audit_id"], ["audits.audit_id"], ondelete="CASCADE"),
 )
@@ -136,12 +134,11 @@ periods = Table(
     "periods",
     metadata,
     *keys(ward=64, period=7),
-    Column("status", String(16), nullable=False),  # closed | reopened
-    Column("closed_at", UtcDateTime()),
-    Column("reason", Text),
+    *required(status=16),  # closed | reopened
+    *optional(closed_at=UtcDateTime, reason=Text),
     #: A reopened month's last open day (the ward's local date): the automatic close closes it
     #: again after it. None for a month reopened before deadlines were kept (open until closed).
-    Column("closes_on", Date),
+    *optional(closes_on=Date),
 )
 
 #: Every administrator's action (issue 14, item 5), as ``assessment.admin.action_recorded``
@@ -153,8 +150,8 @@ admin_actions = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("action_id", String(36), nullable=False, unique=True),
     *required(ward=64, action=32, subject=200, actor_kind=16, actor_id=64),
-    Column("reason", Text),
-    Column("details", JSON, nullable=False),
+    *optional(reason=Text),
+    *required(details=JSON),
     *moments("recorded_at"),
     Index("ix_admin_actions_ward_recorded_at", "ward", "recorded_at"),
 )
@@ -164,12 +161,11 @@ audit_revisions = Table(
     "audit_revisions",
     metadata,
     *keys(audit_id=36),
-    Column("revision", Integer, primary_key=True),
-    Column("change", String(16), nullable=False),  # submitted | amended | withdrawn
-    Column("reason", Text),
-    Column("state", JSON, nullable=False),
-    Column("actor_id", String(64), nullable=False),
-    Column("recorded_at", UtcDateTime(), nullable=False),
+    *keys(revision=Integer),
+    *required(change=16),  # submitted | amended | withdrawn
+    *optional(reason=Text),
+    *required(state=JSON, actor_id=64),
+    *moments("recorded_at"),
     ForeignKeyConstraint(["audit_id"], ["audits.audit_id"], ondelete="CASCADE"),
 )
 
@@ -177,18 +173,15 @@ corrective_actions = Table(
     "corrective_actions",
     metadata,
     *keys(action_id=36),
-    *required(ward=64, audit_id=36, unit_id=64, period=7, item_code=16),
-    Column("score", Integer, nullable=False),
-    Column("owner_id", String(64), nullable=False),
-    Column("due_on", Date, nullable=False),
-    Column("status", String(16), nullable=False),  # open | closed
-    Column("opened_at", UtcDateTime(), nullable=False),
+    *required(ward=64, audit_id=36, unit_id=64, period=7, item_code=16, score=Integer),
+    *required(owner_id=64, due_on=Date, status=16),  # status: open | closed
+    *moments("opened_at"),
     *_closing(),
     # Closed by the audit itself (withdrawn, or amended so the item is no longer a finding).
     Column("superseded", Boolean, nullable=False, default=False, server_default=false()),
     # The last time a closed action was found not done and opened again, by whom and why.
     *acts("reopened"),
-    Column("reopen_reason", Text),
+    *optional(reopen_reason=Text),
     ForeignKeyConstraint(["audit_id"], ["audits.audit_id"], ondelete="CASCADE"),
     UniqueConstraint("audit_id", "item_code"),
     Index("ix_corrective_actions_ward_period", "ward", "period"),
@@ -201,13 +194,10 @@ period_reviews = Table(
     metadata,
     *keys(review_id=36),
     *required(ward=64, unit_id=64, period=7, written_by=64),
-    Column("went_well", Text, nullable=False),
-    Column("went_badly", Text, nullable=False),
-    Column("lessons", Text, nullable=False),
-    Column("figures", JSON, nullable=False),
+    *required(went_well=Text, went_badly=Text, lessons=Text, figures=JSON),
     *moments("written_at"),
     *acts("acknowledged"),
-    Column("acknowledgement", Text),
+    *optional(acknowledgement=Text),
     UniqueConstraint("ward", "unit_id", "period"),
 )
 
@@ -216,9 +206,7 @@ review_follow_ups = Table(
     metadata,
     *keys(follow_up_id=36),
     *required(ward=64, review_id=36, unit_id=64, owner_id=64),
-    Column("task", Text, nullable=False),
-    Column("due_on", Date, nullable=False),
-    Column("status", String(16), nullable=False),  # open | closed
+    *required(task=Text, due_on=Date, status=16),  # status: open | closed
     *_closing(),
     ForeignKeyConstraint(["review_id"], ["period_reviews.review_id"], ondelete="CASCADE"),
     Index("ix_review_follow_ups_ward_unit", "ward", "unit_id"),
@@ -232,14 +220,10 @@ initiatives = Table(
     *keys(initiative_id=36),
     *required(ward=64, unit_id=64, proposed_by=64, period=7, status=16),
     Column("by_unit", Boolean, nullable=False, default=False, server_default=false()),
-    Column("title", String(300), nullable=False),
-    Column("problem", Text, nullable=False),
-    Column("proposal", Text, nullable=False),
-    Column("expected_effect", Text, nullable=False),
+    *required(title=300, problem=Text, proposal=Text, expected_effect=Text),
     *moments("proposed_at"),
     *acts("decided"),
-    Column("reason", Text),
-    Column("measured_effect", Text),
+    *optional(reason=Text, measured_effect=Text),
     Index("ix_initiatives_ward_period", "ward", "period"),
 )
 
@@ -248,14 +232,12 @@ self_assessments = Table(
     metadata,
     *keys(self_assessment_id=36),
     *required(ward=64, person_id=64, unit_id=64, period=7, catalog_version=32),
-    Column("revision", Integer, nullable=False),
-    Column("status", String(16), nullable=False),  # submitted | approved | adjusted | returned
-    Column("items", JSON, nullable=False),  # the person's own scores
-    Column("approved_items", JSON),  # what the head approved (own or adjusted)
-    Column("reviewer_id", String(64)),
-    Column("reason", Text),
-    Column("submitted_at", UtcDateTime(), nullable=False),
-    Column("reviewed_at", UtcDateTime()),
+    # status: submitted | approved | adjusted | returned; items: the person's own scores;
+    # approved_items: what the head approved (own or adjusted)
+    *required(revision=Integer, status=16, items=JSON),
+    *optional(approved_items=JSON, reviewer_id=64, reason=Text),
+    *moments("submitted_at"),
+    *optional(reviewed_at=UtcDateTime),
     UniqueConstraint("ward", "person_id", "period"),
 )
 
@@ -263,21 +245,19 @@ feedback = Table(
     "feedback",
     metadata,
     *keys(feedback_id=36),
-    *required(ward=64, unit_id=64, period=7),
-    Column("level", Integer, nullable=False),
-    Column("officer_id", String(64)),
-    Column("procedure", String(200)),
-    Column("comment", Text),  # stored for the ward, never logged nor published
+    *required(ward=64, unit_id=64, period=7, level=Integer),
+    *optional(officer_id=64, procedure=200),
+    *optional(comment=Text),  # stored for the ward, never logged nor published
     *required(channel=8, device_id=64),
     #: When the citizen gave the rating (a kiosk offline sends it later): its month and day.
-    Column("captured_at", UtcDateTime()),
-    Column("received_at", UtcDateTime(), nullable=False),
+    *optional(captured_at=UtcDateTime),
+    *moments("received_at"),
     #: Why the rating is held for review, not counted (a burst beyond the policy's windows:
     #: ``device`` or ``address``); None: counted (``handlers/feedback.py``).
-    Column("held", String(16)),
+    *optional(held=16),
     #: SHA-256 of the ward and the client's address (QR pages), to count an address's ratings
     #: in the policy's window; erased after a day by the housekeeping loop.
-    Column("client_hash", String(64)),
+    *optional(client_hash=64),
     Index("ix_feedback_ward_period", "ward", "period"),
     Index("ix_feedback_device_received", "ward", "device_id", "received_at"),
     Index("ix_feedback_client_received", "client_hash", "received_at"),
@@ -291,12 +271,12 @@ citizen_follow_ups = Table(
     metadata,
     *keys(follow_up_id=36),
     *required(ward=64, feedback_id=36, unit_id=64, period=7, owner_id=64, status=16),
-    Column("level", Integer, nullable=False),
-    Column("contact", String(200)),
-    Column("due_on", Date, nullable=False),
+    *required(level=Integer),
+    *optional(contact=200),
+    *required(due_on=Date),
     *moments("opened_at"),
     *acts("done"),
-    Column("note", Text),
+    *optional(note=Text),
     ForeignKeyConstraint(["feedback_id"], ["feedback.feedback_id"], ondelete="CASCADE"),
     Index("ix_citizen_follow_ups_ward_period", "ward", "period"),
 )
@@ -307,11 +287,8 @@ campaigns = Table(
     "campaigns",
     metadata,
     *keys(campaign_id=36),
-    *required(ward=64, created_by=64),
-    Column("title", String(200), nullable=False),
-    Column("starts_on", Date, nullable=False),
-    Column("ends_on", Date, nullable=False),
-    Column("items", JSON, nullable=False),  # [{"code", "text"}] in order
+    *required(ward=64, created_by=64, title=200, starts_on=Date, ends_on=Date),
+    *required(items=JSON),  # [{"code", "text"}] in order
     *moments("created_at"),
 )
 
@@ -320,8 +297,8 @@ campaign_audits = Table(
     metadata,
     *keys(audit_id=36),
     *required(ward=64, campaign_id=36, unit_id=64, auditor_id=64),
-    Column("items", JSON, nullable=False),  # [{"code", "score"}] in checklist order
-    Column("note", Text),
+    *required(items=JSON),  # [{"code", "score"}] in checklist order
+    *optional(note=Text),
     *moments("performed_at", "recorded_at"),
     ForeignKeyConstraint(["campaign_id"], ["campaigns.campaign_id"], ondelete="CASCADE"),
     UniqueConstraint("campaign_id", "unit_id"),
@@ -337,8 +314,7 @@ period_reports = Table(
     *keys(ward=64, period=7),
     *moments("issued_at"),
     Column("revision", Integer, nullable=False, server_default="1"),
-    Column("fingerprint", String(64)),
-    Column("checked_at", UtcDateTime()),
+    *optional(fingerprint=64, checked_at=UtcDateTime),
 )
 
 #: Single-use rating codes of a unit's counter (printed on a receipt or shown): only the code's
@@ -349,7 +325,7 @@ rating_codes = Table(
     *keys(ward=64, code_hash=64),
     *required(unit_id=64, issued_by=64),
     *moments("issued_at", "expires_at"),
-    Column("used_at", UtcDateTime()),
+    *optional(used_at=UtcDateTime),
 )
 
 #: Photos an auditor uploaded as evidence, re-encoded without their metadata; the bytes are in
@@ -361,12 +337,9 @@ evidence = Table(
     metadata,
     *keys(evidence_id=36),
     *required(ward=64, uploaded_by=64, content_type=16, sha256=64),
-    Column("size", Integer, nullable=False),
-    Column("width", Integer, nullable=False),
-    Column("height", Integer, nullable=False),
+    *required(size=Integer, width=Integer, height=Integer),
     *moments("uploaded_at"),
-    Column("audit_id", String(36)),
-    Column("unit_id", String(64)),
+    *optional(audit_id=36, unit_id=64),
     Index("ix_evidence_ward_audit", "ward", "audit_id"),
 )
 
@@ -374,15 +347,15 @@ task_results = Table(
     "task_results",
     metadata,
     *keys(ward=64, person_id=64, period=7),
-    Column("points", Float, nullable=False),
+    *required(points=Float),
     Column("disqualified", Boolean, nullable=False, default=False, server_default=false()),
-    Column("source_id", String(64), nullable=False),
-    Column("recorded_at", UtcDateTime(), nullable=False),
+    *required(source_id=64),
+    *moments("recorded_at"),
     #: integration (the HR system) or unit_head (a ward without one); the last recorded wins.
     Column(
         "source", String(16), nullable=False, default="integration", server_default="integration"
     ),
-    Column("note", Text),
+    *optional(note=Text),
 )
 
 #: Every task result ever recorded, as it was recorded: ``task_results`` holds the one in force.
@@ -390,13 +363,10 @@ task_result_records = Table(
     "task_result_records",
     metadata,
     Column("record_id", Integer, primary_key=True, autoincrement=True),
-    *required(ward=64, person_id=64, period=7),
-    Column("points", Float, nullable=False),
-    Column("disqualified", Boolean, nullable=False),
-    Column("source", String(16), nullable=False),
-    Column("note", Text),
+    *required(ward=64, person_id=64, period=7, points=Float, disqualified=Boolean, source=16),
+    *optional(note=Text),
     *required(recorded_by=64, role=32),
-    Column("recorded_at", UtcDateTime(), nullable=False),
+    *moments("recorded_at"),
     Index("ix_task_result_records_ward_person_period", "ward", "person_id", "period"),
 )
 
@@ -405,20 +375,19 @@ ward_calendars = Table(
     "ward_calendars",
     metadata,
     *keys(ward=64),
-    Column("version", Integer, nullable=False),
-    Column("updated_at", UtcDateTime(), nullable=False),
+    *required(version=Integer),
+    *moments("updated_at"),
 )
 
 #: The days a ward's calendar sets apart: days off (working false) and make-up working days.
 calendar_days = Table(
     "calendar_days",
     metadata,
-    *keys(ward=64),
-    Column("day", Date, primary_key=True),
-    Column("working", Boolean, nullable=False),
+    *keys(ward=64, day=Date),
+    *required(working=Boolean),
     Column("reason", String(300), nullable=False, default=""),
-    Column("declared_by", String(64), nullable=False),
-    Column("declared_at", UtcDateTime(), nullable=False),
+    *required(declared_by=64),
+    *moments("declared_at"),
 )
 
 #: A command's first answer for retries with the same key (the runtime's command pipeline).
@@ -429,7 +398,7 @@ rate_buckets = Table(
     "rate_buckets",
     metadata,
     *keys(ward=64, bucket=64),
-    Column("tokens", Float, nullable=False),
+    *required(tokens=Float),
     #: When ``tokens`` was last computed, in seconds since the epoch (portable arithmetic).
     Column("refilled_at_s", Float, nullable=False, server_default="0"),
 )
@@ -441,7 +410,7 @@ credentials = Table(
     "credentials",
     metadata,
     *keys(ward=64, person_id=64),
-    Column("password_hash", String(255), nullable=False),
+    *required(password_hash=255),
     *moments("changed_at"),
 )
 
@@ -449,10 +418,10 @@ credentials = Table(
 sign_in_secrets = Table(
     "sign_in_secrets",
     metadata,
-    Column("secret_hash", String(64), primary_key=True),
+    *keys(secret_hash=64),
     *required(ward=64, person_id=64, purpose=16),
     *moments("created_at", "expires_at"),
-    Column("used_at", UtcDateTime()),
+    *optional(used_at=UtcDateTime),
     Index("ix_sign_in_secrets_person", "ward", "person_id"),
 )
 
@@ -461,11 +430,10 @@ sign_in_secrets = Table(
 refresh_tokens = Table(
     "refresh_tokens",
     metadata,
-    Column("token_hash", String(64), primary_key=True),
+    *keys(token_hash=64),
     *required(ward=64, person_id=64, family_id=36),
     *moments("issued_at", "expires_at"),
-    Column("used_at", UtcDateTime()),
-    Column("revoked_at", UtcDateTime()),
+    *optional(used_at=UtcDateTime, revoked_at=UtcDateTime),
     Index("ix_refresh_tokens_person", "ward", "person_id"),
     Index("ix_refresh_tokens_family", "family_id"),
 )
@@ -475,7 +443,7 @@ refresh_tokens = Table(
 sign_in_failures = Table(
     "sign_in_failures",
     metadata,
-    Column("email_hash", String(64), primary_key=True),
-    Column("failures", Integer, nullable=False),
-    Column("locked_until", UtcDateTime()),
+    *keys(email_hash=64),
+    *required(failures=Integer),
+    *optional(locked_until=UtcDateTime),
 )

@@ -13,7 +13,6 @@ from sqlalchemy import (
     Column,
     Index,
     Integer,
-    String,
     Table,
     Text,
     UniqueConstraint,
@@ -25,6 +24,7 @@ from services.runtime.db import (
     keys,
     moments,
     new_metadata,
+    optional,
     org_person,
     org_unit,
     required,
@@ -38,11 +38,10 @@ def _sending(*when: str) -> list[Column[Any]]:
     """A message waiting to go out: its ``status``, the ``attempts`` made, the moments ``when``
     (NOT NULL: when it may go ...), when it was sent and the last error."""
     return [
-        Column("status", String(16), nullable=False),
+        *required(status=16),
         Column("attempts", Integer, nullable=False, server_default="0"),
         *moments(*when),
-        Column("sent_at", UtcDateTime()),
-        Column("last_error", Text),
+        *optional(sent_at=UtcDateTime, last_error=Text),
     ]
 
 
@@ -50,9 +49,9 @@ org_versions = Table(
     "org_versions",
     metadata,
     *keys(ward=64),
-    Column("version", Integer, nullable=False),
+    *required(version=Integer),
     #: The ward's name as its chart gives it ("Phường Bình Đông"): the e-mails' footer names it.
-    Column("ward_name", String(200)),
+    *optional(ward_name=200),
 )
 
 #: Each ward's working calendar as last published by assessment (``assessment.calendar.published``):
@@ -62,8 +61,7 @@ calendars = Table(
     "calendars",
     metadata,
     *keys(ward=64),
-    Column("version", Integer, nullable=False),
-    Column("days", JSON, nullable=False),
+    *required(version=Integer, days=JSON),
 )
 
 #: Notifications' copy of what is true now of each submission, newest state only: an audit
@@ -74,14 +72,12 @@ calendars = Table(
 records = Table(
     "records",
     metadata,
-    *keys(ward=64),
-    Column("kind", String(32), primary_key=True),  # audit | self_assessment | corrective_action
-    *keys(record_id=80),
-    Column("subject_id", String(64), nullable=False),  # the unit, person or action watched
-    *required(period=8, unit_id=64, status=16),
-    Column("revision", Integer, nullable=False),
-    Column("as_of", UtcDateTime(), nullable=False),
-    Column("details", JSON, nullable=False),
+    # kind: audit | self_assessment | corrective_action; subject_id: the unit, person or action
+    # watched
+    *keys(ward=64, kind=32, record_id=80),
+    *required(subject_id=64, period=8, unit_id=64, status=16, revision=Integer),
+    *moments("as_of"),
+    *required(details=JSON),
     Index("ix_records_subject", "ward", "kind", "subject_id", "period"),
 )
 
@@ -91,37 +87,30 @@ org_people = Table(
     "org_people",
     metadata,
     *org_person(),
-    Column("units_in_charge", JSON, nullable=False),
+    *required(units_in_charge=JSON),
 )
 
 alerts = Table(
     "alerts",
     metadata,
     *keys(alert_id=36),
-    *required(ward=64, rule=64, subject_id=64),
-    Column("period", String(10), nullable=False),  # YYYY-MM, YYYY-Qn, YYYY, or a day
-    *required(recipient_id=64, severity=16),
-    # open | acknowledged | escalated (handed one level up) | resolved
-    Column("status", String(16), nullable=False),
-    Column("title_vi", Text, nullable=False),
-    Column("title_en", Text, nullable=False),
-    Column("body_vi", Text, nullable=False),
-    Column("body_en", Text, nullable=False),
+    # period: YYYY-MM, YYYY-Qn, YYYY, or a day; status: open | acknowledged | escalated (handed
+    # one level up) | resolved
+    *required(ward=64, rule=64, subject_id=64, period=10, recipient_id=64, severity=16),
+    *required(status=16, title_vi=Text, title_en=Text, body_vi=Text, body_en=Text),
     *moments("created_at", "updated_at"),
-    Column("unit_id", String(64)),
+    *optional(unit_id=64),
     Column("escalation_level", Integer, nullable=False, server_default="0"),
     #: When it goes one level up if still unacknowledged (None at the top of the chain).
-    Column("escalates_at", UtcDateTime()),
+    *optional(escalates_at=UtcDateTime),
     #: When it is sent again if still open: the repeat interval after the last message about it
     #: that actually went out (None until one has), or the end of a snooze.
-    Column("repeat_at", UtcDateTime()),
-    Column("snoozed_until", UtcDateTime()),
-    Column("acknowledged_at", UtcDateTime()),
-    Column("escalated_at", UtcDateTime()),
+    *optional(repeat_at=UtcDateTime),
+    *optional(snoozed_until=UtcDateTime, acknowledged_at=UtcDateTime, escalated_at=UtcDateTime),
     #: When it was raised or opened again: escalation counts working days from here, so a new
     #: calendar can move ``escalates_at``.
-    Column("opened_at", UtcDateTime()),
-    Column("resolved_at", UtcDateTime()),
+    *optional(opened_at=UtcDateTime),
+    *optional(resolved_at=UtcDateTime),
     # One alert per rule, subject, period and recipient, however often the cause is seen.
     UniqueConstraint(
         "ward", "rule", "subject_id", "period", "recipient_id", name="uq_alerts_dedup"
@@ -136,12 +125,9 @@ expectations = Table(
     "expectations",
     metadata,
     *keys(ward=64, rule=64, subject_id=64, period=8),
-    Column("unit_id", String(64), nullable=False),
-    Column("person_id", String(64)),
-    Column("due_at", UtcDateTime()),
-    Column("met_at", UtcDateTime()),
-    Column("raised_at", UtcDateTime()),
-    Column("details", JSON, nullable=False),
+    *required(unit_id=64),
+    *optional(person_id=64, due_at=UtcDateTime, met_at=UtcDateTime, raised_at=UtcDateTime),
+    *required(details=JSON),
     Index("ix_expectations_due", "due_at"),
 )
 
@@ -153,14 +139,13 @@ deliveries = Table(
     "deliveries",
     metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    *required(ward=64, alert_id=36, recipient_id=64),
-    Column("channel", String(16), nullable=False),  # email | webhook
-    Column("kind", String(16), nullable=False),  # alert | resolved
+    # channel: email | webhook; kind: alert | resolved
+    *required(ward=64, alert_id=36, recipient_id=64, channel=16, kind=16),
     *_sending("send_after", "created_at"),  # pending | sent | failed
-    Column("claimed_until", UtcDateTime()),
+    *optional(claimed_until=UtcDateTime),
     # The Message-ID of the message the row goes out in, set in a commit of its own before the
     # message is sent and kept on every attempt (handlers/sending.py).
-    Column("message_id", String(200)),
+    *optional(message_id=200),
     Index("ix_deliveries_due", "status", "send_after"),
 )
 
@@ -172,13 +157,13 @@ preferences = Table(
     "preferences",
     metadata,
     *keys(ward=64, person_id=64),
-    Column("email", Boolean, nullable=False),
-    Column("webhook_url", String(500)),
-    Column("digest", Boolean, nullable=False),
-    Column("updated_at", UtcDateTime(), nullable=False),
-    Column("webhook_secret", String(64)),
+    *required(email=Boolean),
+    *optional(webhook_url=500),
+    *required(digest=Boolean),
+    *moments("updated_at"),
+    *optional(webhook_secret=64),
     Column("webhook_failures", Integer, nullable=False, server_default="0"),
-    Column("webhook_disabled_at", UtcDateTime()),
+    *optional(webhook_disabled_at=UtcDateTime),
 )
 
 #: One-time sign-in links (invitations, resets) to e-mail, as assessment sealed them
@@ -188,8 +173,7 @@ sign_in_mails = Table(
     "sign_in_mails",
     metadata,
     *keys(event_id=36),
-    *required(ward=64, person_id=64, purpose=16),
-    Column("sealed", Text, nullable=False),
+    *required(ward=64, person_id=64, purpose=16, sealed=Text),
     *_sending("expires_at", "send_after"),  # pending | sending | sent | expired | failed
     Index("ix_sign_in_mails_due", "status", "send_after"),
 )
@@ -204,9 +188,7 @@ period_reports = Table(
     metadata,
     *keys(ward=64, period=7),
     Column("revision", Integer, primary_key=True, autoincrement=False),
-    Column("title_vi", Text, nullable=False),
-    Column("title_en", Text, nullable=False),
-    Column("files", JSON, nullable=False),
+    *required(title_vi=Text, title_en=Text, files=JSON),
     *moments("issued_at"),
 )
 

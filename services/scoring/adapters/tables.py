@@ -16,7 +16,15 @@ from sqlalchemy import (
     false,
 )
 
-from services.runtime.db import PlumbingTables, UtcDateTime, keys, new_metadata, required
+from services.runtime.db import (
+    PlumbingTables,
+    UtcDateTime,
+    keys,
+    moments,
+    new_metadata,
+    optional,
+    required,
+)
 
 metadata = new_metadata()
 plumbing = PlumbingTables(metadata, commands=True)
@@ -25,12 +33,9 @@ plumbing = PlumbingTables(metadata, commands=True)
 def _sums() -> list[Column[int]]:
     """Integer sums of scored items (``domain.aggregates.PillarSums``): points and max points,
     how many items were scored and how many were not applicable."""
-    return [
-        Column("points", BigInteger, nullable=False),
-        Column("max_points", BigInteger, nullable=False),
-        Column("scored_items", Integer, nullable=False),
-        Column("na_items", Integer, nullable=False),
-    ]
+    return required(
+        points=BigInteger, max_points=BigInteger, scored_items=Integer, na_items=Integer
+    )
 
 
 #: One row per audit: its newest revision and what it contributes (to retract it later).
@@ -38,11 +43,9 @@ audit_records = Table(
     "audit_records",
     metadata,
     *keys(ward=64, audit_id=36),
-    *required(unit_id=64, month=7),
-    Column("revision", Integer, nullable=False),
-    Column("live", Boolean, nullable=False),
-    Column("sums", JSON, nullable=False),  # {pillar: [points, max_points, scored, n/a]}
-    Column("event_id", String(36)),  # the event that brought this revision (for ?explain)
+    *required(unit_id=64, month=7, revision=Integer, live=Boolean),
+    *required(sums=JSON),  # {pillar: [points, max_points, scored, n/a]}
+    *optional(event_id=36),  # the event that brought this revision (for ?explain)
 )
 Index("ix_audit_records_unit", audit_records.c.ward, audit_records.c.unit_id, audit_records.c.month)
 
@@ -59,9 +62,9 @@ low_flags = Table(
     "low_flags",
     metadata,
     *keys(ward=64, subject_kind=8, subject_id=64, period=8, metric=24),
-    Column("low", Boolean, nullable=False),
-    Column("value", Float),
-    Column("updated_at", UtcDateTime(), nullable=False),
+    *required(low=Boolean),
+    *optional(value=Float),
+    *moments("updated_at"),
 )
 
 #: Closed periods: their results are final.
@@ -69,7 +72,7 @@ closed_periods = Table(
     "closed_periods",
     metadata,
     *keys(ward=64, period=7),
-    Column("closed_at", UtcDateTime(), nullable=False),
+    *moments("closed_at"),
 )
 
 #: One row per self-assessment: its newest review and what it approved (to retract it later).
@@ -77,12 +80,9 @@ review_records = Table(
     "review_records",
     metadata,
     *keys(ward=64, self_assessment_id=36),
-    *required(person_id=64, unit_id=64, month=7),
-    Column("revision", Integer, nullable=False),
-    Column("reviewed_us", BigInteger, nullable=False),  # event time, µs since the epoch
-    Column("live", Boolean, nullable=False),
-    Column("sums", JSON, nullable=False),
-    Column("event_id", String(36), nullable=False),
+    *required(person_id=64, unit_id=64, month=7, revision=Integer),
+    *required(reviewed_us=BigInteger),  # event time, µs since the epoch
+    *required(live=Boolean, sums=JSON, event_id=36),
 )
 Index("ix_review_records_person", review_records.c.ward, review_records.c.person_id)
 
@@ -91,7 +91,7 @@ person_month_plus = Table(
     "person_month_plus",
     metadata,
     *keys(ward=64, person_id=64, month=7),
-    Column("unit_id", String(64), nullable=False),
+    *required(unit_id=64),
     *_sums(),
 )
 
@@ -100,29 +100,26 @@ task_results = Table(
     "task_results",
     metadata,
     *keys(ward=64, person_id=64, month=7),
-    Column("points", Float, nullable=False),
+    *required(points=Float),
     # A disciplinary measure in the month: the lowest band whatever the points (Decree 335).
     Column("disqualified", Boolean, nullable=False, default=False, server_default=false()),
-    Column("recorded_us", BigInteger, nullable=False),
-    Column("event_id", String(36), nullable=False),
+    *required(recorded_us=BigInteger, event_id=36),
 )
 
 #: Citizen ratings counted per unit, month and level (5 Rất hài lòng .. 1 Rất không hài lòng).
 unit_month_feedback = Table(
     "unit_month_feedback",
     metadata,
-    *keys(ward=64, unit_id=64, month=7),
-    Column("level", Integer, primary_key=True),
-    Column("ratings", Integer, nullable=False),
+    *keys(ward=64, unit_id=64, month=7, level=Integer),
+    *required(ratings=Integer),
 )
 
 #: "Rất không hài lòng" ratings counted per unit and local calendar day.
 unit_day_very_dissatisfied = Table(
     "unit_day_very_dissatisfied",
     metadata,
-    *keys(ward=64, unit_id=64),
-    Column("day", Date, primary_key=True),
-    Column("ratings", Integer, nullable=False),
+    *keys(ward=64, unit_id=64, day=Date),
+    *required(ratings=Integer),
 )
 
 #: Subjects whose figures for a month changed after the month was closed.
@@ -130,7 +127,7 @@ late_marks = Table(
     "late_marks",
     metadata,
     *keys(ward=64, subject_kind=8, subject_id=64, month=7),
-    Column("marked_at", UtcDateTime(), nullable=False),
+    *moments("marked_at"),
 )
 
 #: The ward's current org chart as classification needs it (the newest version published): one
@@ -140,14 +137,13 @@ org_rosters = Table(
     "org_rosters",
     metadata,
     *keys(ward=64),
-    Column("version", Integer, nullable=False),
-    Column("people", JSON, nullable=False),
-    Column("units", JSON),
+    *required(version=Integer, people=JSON),
+    *optional(units=JSON),
     #: The ward's name and city as the chart published them (a city's comparison of its wards).
-    Column("ward_name", String(200)),
+    *optional(ward_name=200),
     Column("city", String(64), index=True),
     #: The names of the chart's people and units, for exports (domain.roster.roster_names).
-    Column("names", JSON),
+    *optional(names=JSON),
 )
 
 #: The chairman's decisions on ties at the edge of the cap on "xuất sắc", per period and duty
@@ -156,10 +152,10 @@ classification_decisions = Table(
     "classification_decisions",
     metadata,
     *keys(ward=64, period=8, duty_group=64),
-    Column("excellent", JSON, nullable=False),  # the person ids who keep "xuất sắc"
-    Column("decided_by", String(64), nullable=False),
-    Column("decided_at", UtcDateTime(), nullable=False),
-    Column("event_id", String(36), nullable=False),
+    *required(excellent=JSON),  # the person ids who keep "xuất sắc"
+    *required(decided_by=64),
+    *moments("decided_at"),
+    *required(event_id=36),
 )
 
 #: The tables that hold the projection (everything a rebuild replaces), in dependency order.
@@ -186,11 +182,8 @@ rebuild_runs = Table(
     "rebuild_runs",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("started_at", UtcDateTime(), nullable=False),
-    Column("heartbeat_at", UtcDateTime(), nullable=False),
-    Column("stage", String(32), nullable=False),
-    Column("done", BigInteger, nullable=False),
-    Column("total", BigInteger, nullable=False),
+    *moments("started_at", "heartbeat_at"),
+    *required(stage=32, done=BigInteger, total=BigInteger),
 )
 
 #: Per partition of a consumer's stream (a ward's assessment events), the stream sequence of the
@@ -201,9 +194,7 @@ rebuild_runs = Table(
 partition_marks = Table(
     "partition_marks",
     metadata,
-    Column("consumer", String(64), primary_key=True),
-    Column("partition", String(64), primary_key=True),
-    Column("mark", BigInteger, nullable=False),
-    Column("owner", String(64)),
-    Column("lease_until", UtcDateTime()),
+    *keys(consumer=64, partition=64),
+    *required(mark=BigInteger),
+    *optional(owner=64, lease_until=UtcDateTime),
 )

@@ -55,10 +55,16 @@ PERCENT_BANDS = {
 }
 
 
+def single(title: str, expr: str, legend: str, **options: Any) -> Panel:
+    """A panel of one query, ``legend`` naming its series (``"{{unit}}"``)."""
+    return Panel(title, ((expr, legend),), **options)
+
+
 def percent_panel(title: str, expr: str, legend: str, kind: str, **options: Any) -> Panel:
-    return Panel(
+    return single(
         title,
-        ((expr, legend),),
+        expr,
+        legend,
         kind=kind,
         unit="percent",
         extra={"min": 0, "max": 100, "thresholds": PERCENT_BANDS},
@@ -106,9 +112,10 @@ WARD_OVERVIEW = Dashboard(
             instant=True,
             description="Citizen ratings this month (100/75/50/25/0 per answer).",
         ),
-        Panel(
+        single(
             "Đánh giá quá hạn chưa duyệt (overdue reviews)",
-            ((f"sum by (unit) (ward5s_overdue_reviews{{{WARD}}})", "{{unit}}"),),
+            f"sum by (unit) (ward5s_overdue_reviews{{{WARD}}})",
+            "{{unit}}",
             kind="bargauge",
             instant=True,
             description="Self-assessments waiting for the unit head's review past the deadline.",
@@ -119,9 +126,10 @@ WARD_OVERVIEW = Dashboard(
                 }
             },
         ),
-        Panel(
+        single(
             "Hành động khắc phục đang mở (open corrective actions)",
-            ((f"sum by (unit) (ward5s_open_corrective_actions{{{WARD}}})", "{{unit}}"),),
+            f"sum by (unit) (ward5s_open_corrective_actions{{{WARD}}})",
+            "{{unit}}",
             kind="bargauge",
             instant=True,
             description="Findings of audits (items scored 0–1) whose corrective action is open.",
@@ -131,74 +139,78 @@ WARD_OVERVIEW = Dashboard(
 
 RATE = "$__rate_interval"
 
+
+def per_second(counter: str, by: str, matcher: str = "") -> str:
+    """The query of ``counter``'s rate per second over Grafana's rate interval, summed by the
+    labels ``by`` (``"service, status"``), of the series ``matcher`` selects
+    (``{status=~"5.."}``)."""
+    return f"sum by ({by}) (rate({counter}{matcher}[{RATE}]))"
+
+
+def p95(histogram: str, by: str) -> str:
+    """The query of the 95th percentile of ``histogram`` (its ``_bucket`` series) by ``by``."""
+    return f"histogram_quantile(0.95, sum by ({by}, le) (rate({histogram}_bucket[{RATE}])))"
+
+
+def counted_bars(title: str, counter: str, by: str, legend: str) -> Panel:
+    """Bars of how much ``counter`` grew over the dashboard's time range, by ``by``."""
+    return single(
+        title,
+        f"sum by ({by}) (increase({counter}[$__range]))",
+        legend,
+        kind="bargauge",
+        instant=True,
+    )
+
+
 SERVICE_HEALTH = Dashboard(
     uid="ward5s-service-health",
     title="ward5s · Service health",
     description="Requests, errors, durations, events, consumer lag, outbox and dead letters.",
     panels=(
-        Panel(
+        single(
             "Up",
-            (('up{job=~"assessment|scoring|notifications|nats"}', "{{job}} {{instance}}"),),
+            'up{job=~"assessment|scoring|notifications|nats"}',
+            "{{job}} {{instance}}",
             kind="stat",
             instant=True,
         ),
-        Panel(
+        single(
             "Requests per second",
-            ((f"sum by (service) (rate(ward5s_http_requests_total[{RATE}]))", "{{service}}"),),
+            per_second("ward5s_http_requests_total", "service"),
+            "{{service}}",
             unit="reqps",
         ),
-        Panel(
+        single(
             "Server errors (5xx, share of requests)",
-            (
-                (
-                    f'sum by (service) (rate(ward5s_http_requests_total{{status=~"5.."}}[{RATE}]))'
-                    f" / sum by (service) (rate(ward5s_http_requests_total[{RATE}]))",
-                    "{{service}}",
-                ),
-            ),
+            per_second("ward5s_http_requests_total", "service", '{status=~"5.."}')
+            + " / "
+            + per_second("ward5s_http_requests_total", "service"),
+            "{{service}}",
             unit="percentunit",
         ),
-        Panel(
+        single(
             "Client errors (4xx per second)",
-            (
-                (
-                    f'sum by (service, status) (rate(ward5s_http_requests_total{{status=~"4.."}}'
-                    f"[{RATE}]))",
-                    "{{service}} {{status}}",
-                ),
-            ),
+            per_second("ward5s_http_requests_total", "service, status", '{status=~"4.."}'),
+            "{{service}} {{status}}",
             unit="reqps",
         ),
-        Panel(
+        single(
             "Request duration (95th percentile)",
-            (
-                (
-                    "histogram_quantile(0.95, sum by (service, le) "
-                    f"(rate(ward5s_http_request_duration_seconds_bucket[{RATE}])))",
-                    "{{service}}",
-                ),
-            ),
+            p95("ward5s_http_request_duration_seconds", "service"),
+            "{{service}}",
             unit="s",
         ),
-        Panel(
+        single(
             "Events processed by outcome",
-            (
-                (
-                    f"sum by (consumer, outcome) (rate(ward5s_events_processed_total[{RATE}]))",
-                    "{{consumer}} {{outcome}}",
-                ),
-            ),
+            per_second("ward5s_events_processed_total", "consumer, outcome"),
+            "{{consumer}} {{outcome}}",
             unit="ops",
         ),
-        Panel(
+        single(
             "Event batch duration (95th percentile)",
-            (
-                (
-                    "histogram_quantile(0.95, sum by (consumer, le) "
-                    f"(rate(ward5s_event_batch_duration_seconds_bucket[{RATE}])))",
-                    "{{consumer}}",
-                ),
-            ),
+            p95("ward5s_event_batch_duration_seconds", "consumer"),
+            "{{consumer}}",
             unit="s",
         ),
         Panel(
@@ -215,40 +227,34 @@ SERVICE_HEALTH = Dashboard(
                 ),
             ),
         ),
-        Panel(
+        single(
             "Outbox backlog",
-            (("max by (service) (ward5s_outbox_backlog)", "{{service}}"),),
+            "max by (service) (ward5s_outbox_backlog)",
+            "{{service}}",
         ),
-        Panel(
+        single(
             "Oldest unpublished outbox event",
-            (("max by (service) (ward5s_outbox_oldest_age_seconds)", "{{service}}"),),
+            "max by (service) (ward5s_outbox_oldest_age_seconds)",
+            "{{service}}",
             unit="s",
         ),
-        Panel(
+        single(
             "Dead letters (last hour)",
-            (
-                (
-                    "sum by (service, consumer, reason) (increase(ward5s_dead_letters_total[1h]))",
-                    "{{consumer}} {{reason}}",
-                ),
-            ),
+            "sum by (service, consumer, reason) (increase(ward5s_dead_letters_total[1h]))",
+            "{{consumer}} {{reason}}",
         ),
-        Panel(
+        single(
             "Redeliveries per second",
-            (
-                (
-                    f"sum by (consumer) (rate(ward5s_consumer_redeliveries_total[{RATE}]))",
-                    "{{consumer}}",
-                ),
-            ),
+            per_second("ward5s_consumer_redeliveries_total", "consumer"),
+            "{{consumer}}",
             unit="ops",
         ),
         Panel(
             "Outbox publications per second",
             (
-                (f"sum by (service) (rate(ward5s_outbox_published_total[{RATE}]))", "{{service}}"),
+                (per_second("ward5s_outbox_published_total", "service"), "{{service}}"),
                 (
-                    f"sum by (service) (rate(ward5s_outbox_publish_failures_total[{RATE}]))",
+                    per_second("ward5s_outbox_publish_failures_total", "service"),
                     "{{service}} failed",
                 ),
             ),
@@ -264,57 +270,37 @@ ALERTS = Dashboard(
     description="Alerts to leaders (raised, sent, suppressed) and the system's own alerts.",
     time_from="now-7d",
     panels=(
-        Panel(
-            "Alerts raised by rule",
-            (("sum by (rule) (increase(ward5s_alerts_raised_total[$__range]))", "{{rule}}"),),
-            kind="bargauge",
-            instant=True,
-        ),
-        Panel(
+        counted_bars("Alerts raised by rule", "ward5s_alerts_raised_total", "rule", "{{rule}}"),
+        counted_bars(
             "Alerts sent by rule and channel",
-            (
-                (
-                    "sum by (rule, channel) (increase(ward5s_alerts_sent_total[$__range]))",
-                    "{{rule}} · {{channel}}",
-                ),
-            ),
-            kind="bargauge",
-            instant=True,
+            "ward5s_alerts_sent_total",
+            "rule, channel",
+            "{{rule}} · {{channel}}",
         ),
-        Panel(
+        counted_bars(
             "Alerts suppressed by rule and reason",
-            (
-                (
-                    "sum by (rule, reason) (increase(ward5s_alerts_suppressed_total[$__range]))",
-                    "{{rule}} · {{reason}}",
-                ),
-            ),
-            kind="bargauge",
-            instant=True,
+            "ward5s_alerts_suppressed_total",
+            "rule, reason",
+            "{{rule}} · {{reason}}",
         ),
-        Panel(
-            "Alerts escalated by rule",
-            (("sum by (rule) (increase(ward5s_alerts_escalated_total[$__range]))", "{{rule}}"),),
-            kind="bargauge",
-            instant=True,
+        counted_bars(
+            "Alerts escalated by rule", "ward5s_alerts_escalated_total", "rule", "{{rule}}"
         ),
-        Panel(
+        single(
             "Failed deliveries by channel",
-            (
-                (
-                    f"sum by (channel, kind) (rate(ward5s_alert_delivery_failures_total[{RATE}]))",
-                    "{{channel}} {{kind}}",
-                ),
-            ),
+            per_second("ward5s_alert_delivery_failures_total", "channel, kind"),
+            "{{channel}} {{kind}}",
             unit="ops",
         ),
-        Panel(
+        single(
             "Overdue reviews in every ward",
-            (("sum by (ward) (ward5s_overdue_reviews)", "{{ward}}"),),
+            "sum by (ward) (ward5s_overdue_reviews)",
+            "{{ward}}",
         ),
-        Panel(
+        single(
             "System alerts firing (Prometheus)",
-            (('sum by (alertname, severity) (ALERTS{alertstate="firing"})', "{{alertname}}"),),
+            'sum by (alertname, severity) (ALERTS{alertstate="firing"})',
+            "{{alertname}}",
             width=WIDTH,
         ),
     ),

@@ -119,6 +119,18 @@ async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
 Reads = Annotated[AsyncSession, Depends(_read_session, scope="function")]
 
 
+def app_state(name: str) -> Callable[[Request], Any]:
+    """A reader of what the composition root set on ``app.state.<name>`` (for a route's
+    ``Depends``, or called with the request), typed where it is declared:
+    ``submissions_of: Callable[[Request], Submissions] = app_state("submissions")``."""
+
+    def read(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    read.__name__ = f"app_state_{name}"
+    return read
+
+
 def require(*roles: Role) -> Callable[[Principal], Principal]:
     """A dependency that lets through only callers with one of the roles."""
 

@@ -4,6 +4,7 @@ NATS intake uses)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Annotated
 
@@ -18,7 +19,7 @@ from services.runtime.auth import Principal
 from services.runtime.command_routes import command_route as declare
 from services.runtime.command_routes import run
 from services.runtime.db import SessionFactory
-from services.runtime.http import require
+from services.runtime.http import app_state, require
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
@@ -40,10 +41,8 @@ MonthQuery = Annotated[MonthKey, Query(description="YYYY-MM")]
 SUBMISSION_ERRORS = (400, 401, 403, 409, 413, 422)
 
 
-def submissions_of(request: Request) -> Submissions:
-    """The command table the composition root bound to this app."""
-    submissions: Submissions = request.app.state.submissions
-    return submissions
+#: The command table the composition root bound to this app.
+submissions_of: Callable[[Request], Submissions] = app_state("submissions")
 
 
 async def submit(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -22,7 +23,7 @@ from services.assessment.entrypoints.deps import SUBMISSION_ERRORS, Sessions, su
 from services.assessment.handlers.evidence import EvidenceUpload
 from services.assessment.handlers.seats import current_principal
 from services.runtime.auth import Principal
-from services.runtime.http import Caller, IdempotencyKey, error_responses, require
+from services.runtime.http import Caller, IdempotencyKey, app_state, error_responses, require
 from services.runtime.refusals import Kind, Refusal, found
 
 router = APIRouter(tags=["evidence"])
@@ -38,9 +39,7 @@ EXTENSIONS = {JPEG: "jpg", PNG: "png", WEBP: "webp"}
 BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
-def photo_store(request: Request) -> PhotoStore:
-    store: PhotoStore = request.app.state.photos
-    return store
+photo_store: Callable[[Request], PhotoStore] = app_state("photos")
 
 
 async def read_capped(request: Request, limit: int) -> bytes:

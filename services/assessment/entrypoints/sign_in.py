@@ -24,7 +24,7 @@ from services.assessment.settings import AssessmentSettings
 from services.runtime.characters import PlainBody
 from services.runtime.clock import Now
 from services.runtime.db import SessionFactory
-from services.runtime.http import IdempotencyKey, error_responses
+from services.runtime.http import IdempotencyKey, app_state, error_responses
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.uow import UnitOfWork
 
@@ -60,9 +60,7 @@ class SignInEdge:
         return cls(UnitOfWork.factory(sessions, plumbing.outbox, clock), config)
 
 
-def _edge(request: Request) -> SignInEdge:
-    edge: SignInEdge = request.app.state.sign_in
-    return edge
+_edge: Callable[[Request], SignInEdge] = app_state("sign_in")
 
 
 class PasswordIn(PlainBody):

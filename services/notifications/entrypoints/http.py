@@ -4,6 +4,7 @@ demo clock."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
@@ -25,7 +26,7 @@ from services.notifications.handlers.commands import may_manage
 from services.runtime.command_routes import command_route, run
 from services.runtime.commands import Commands
 from services.runtime.errors import pick_language
-from services.runtime.http import Caller, IdempotencyKey, Reads, error_responses
+from services.runtime.http import Caller, IdempotencyKey, Reads, app_state, error_responses
 from services.runtime.refusals import Kind, Refusal, found
 
 if TYPE_CHECKING:  # the composition root imports this module
@@ -37,9 +38,7 @@ router = APIRouter(prefix="/v1", tags=["notifications"])
 LINK_SNOOZE_HOURS = 24.0
 
 
-def _service(request: Request) -> Notifications:
-    service: Notifications = request.app.state.notifications
-    return service
+_service: Callable[[Request], Notifications] = app_state("notifications")
 
 
 @router.get(

@@ -24,7 +24,7 @@ from services.runtime.auth import Principal
 from services.runtime.collation import by_name
 from services.runtime.command_routes import command_route
 from services.runtime.commands import Commands
-from services.runtime.http import Caller, error_responses, require
+from services.runtime.http import Caller, app_state, error_responses, require
 from services.runtime.refusals import Kind, Refusal, found
 from services.scoring.adapters import closes, org
 from services.scoring.domain import periods
@@ -303,10 +303,8 @@ def _text(name: Any) -> dict[str, str] | None:
     return None if name is None else dict(name.model_dump())
 
 
-def commands_of(request: Request) -> Commands[Any]:
-    """The command pipeline the composition root bound to this app."""
-    commands: Commands[Any] = request.app.state.commands
-    return commands
+#: The command pipeline the composition root bound to this app.
+commands_of: Callable[[Request], Commands[Any]] = app_state("commands")
 
 
 command_route(

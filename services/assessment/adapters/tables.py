@@ -1,5 +1,8 @@
 """The assessment database: the org chart, catalogues, submissions and periods.
 
+(Over 400 lines on purpose: every table of the system of record, declared on the one metadata the
+migrations are checked against; nothing here but declarations.)
+
 This service is the system of record: every accepted submission is a row here, and the event that
 tells the others about it is staged in the outbox in the same transaction.
 """

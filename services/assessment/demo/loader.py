@@ -19,6 +19,7 @@ from pathlib import Path
 from contracts.catalog import default_catalog
 from contracts.common import LOCAL_TZ, Text
 from contracts.envelope import SYSTEM
+from contracts.intake import FeedbackIn, TaskResultIn
 from contracts.periods import Month
 from contracts.roles import PERSON_ROLES, Role
 from services.assessment import bootstrap
@@ -484,15 +485,14 @@ class DemoWard:
         level: int,
         officer_id: str | None,
     ) -> None:
-        await rating_handlers.receive_feedback(
-            uow,
-            self.context(kiosk, moment),
-            unit_id,
-            level,
-            officer_id,
-            self.rng.choice(PROCEDURES) if self.rng.random() < 0.7 else None,
-            self.rng.choice(COMMENTS) if self.rng.random() < 0.2 else None,
+        rating = FeedbackIn(
+            unit_id=unit_id,
+            level=level,
+            officer_id=officer_id,
+            procedure=self.rng.choice(PROCEDURES) if self.rng.random() < 0.7 else None,
+            comment=self.rng.choice(COMMENTS) if self.rng.random() < 0.2 else None,
         )
+        await rating_handlers.receive_feedback(uow, self.context(kiosk, moment), rating)
 
     async def task_results(self, uow: UnitOfWork) -> int:
         """Past months only: the HR system sends points on the 2nd working day after; this
@@ -505,8 +505,7 @@ class DemoWard:
                 continue
             for person in self.people(Role.STAFF, Role.AUDITOR, Role.UNIT_HEAD, Role.ADMIN):
                 points = round(min(70.0, max(30.0, self.rng.gauss(60, 6))) * 2) / 2
-                await points_handlers.record_task_result(
-                    uow, self.context(hr, moment), person.subject_id, month.key, points
-                )
+                body = TaskResultIn(person_id=person.subject_id, period=month.key, points=points)
+                await points_handlers.record_task_result(uow, self.context(hr, moment), body)
                 count += 1
         return count

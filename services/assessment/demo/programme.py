@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from contracts.intake import InitiativeDecisionCommand, InitiativeIn
+from contracts.intake import FeedbackIn, InitiativeDecisionCommand, InitiativeIn
 from contracts.roles import Role
 from services.assessment.adapters import citizen_follow_ups as follow_ups
 from services.assessment.handlers import citizen_follow_ups as call_backs
@@ -133,17 +133,10 @@ async def programme(
     for index, (unit_id, level, comment, contact, outcome) in enumerate(CALL_BACKS):
         kiosk = next(c for c in callers if c.role is Role.KIOSK and c.unit_id == unit_id)
         rated_at = now - timedelta(days=3, minutes=17 * index)
-        await rating_handlers.receive_feedback(
-            uow,
-            context(kiosk, rated_at),
-            unit_id,
-            level,
-            None,
-            None,
-            comment,
-            contact=contact,
-            contact_consent=True,
+        rating = FeedbackIn(
+            unit_id=unit_id, level=level, comment=comment, contact=contact, contact_consent=True
         )
+        await rating_handlers.receive_feedback(uow, context(kiosk, rated_at), rating)
         if outcome is None:
             continue
         owed = await follow_ups.listed(uow.session, kiosk.ward, [unit_id], "open")

@@ -157,18 +157,7 @@ async def review_self_assessment(context: Submission, body: schemas.ReviewComman
     rate_limited=True,
 )
 async def receive_feedback(context: Submission, body: schemas.FeedbackIn) -> Answer:
-    return await context.run(
-        feedback.receive_feedback,
-        body.unit_id,
-        body.level,
-        body.officer_id,
-        body.procedure,
-        body.comment,
-        body.captured_at,
-        body.code,
-        body.contact,
-        body.contact_consent,
-    )
+    return await context.run(feedback.receive_feedback, body)
 
 
 @COMMANDS.register(
@@ -180,14 +169,7 @@ async def issue_rating_codes(context: Submission, body: schemas.RatingCodesIn) -
 
 @command(schemas.TaskResultIn, roles=task_results.RECORDERS, status=201)
 async def record_task_result(context: Submission, body: schemas.TaskResultIn) -> Answer:
-    return await context.run(
-        task_results.record_task_result,
-        body.person_id,
-        body.period,
-        body.points,
-        body.disqualified,
-        body.note,
-    )
+    return await context.run(task_results.record_task_result, body)
 
 
 @dataclass(eq=False)

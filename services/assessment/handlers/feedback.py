@@ -18,6 +18,7 @@ from prometheus_client import Counter
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts import intake as schemas
 from contracts.events import FeedbackReceived, FeedbackReceivedData
 from contracts.periods import Month
 from contracts.roles import Role
@@ -46,24 +47,12 @@ FEEDBACK_HELD = Counter(
 )
 
 
-async def receive_feedback(
-    uow: UnitOfWork,
-    context: Context,
-    unit_id: str,
-    level: int,
-    officer_id: str | None,
-    procedure: str | None,
-    comment: str | None,
-    captured_at: datetime | None = None,
-    code: str | None = None,
-    contact: str | None = None,
-    contact_consent: bool = False,
-) -> Answer:
-    """A rating (``level`` 5 Rất hài lòng .. 1 Rất không hài lòng) of ``unit_id``, counted in
-    the month and on the local day it was given: ``captured_at`` (aware; kept by a kiosk or
-    phone that was offline), else the moment it arrives. A rating given at 23:50 on 31 March and
-    sent at 00:10 on 1 April is March's (``window.check_capture``'s bounds, from the policy).
-    Answers ``{"feedback_id", "unit_id", "period", "captured_at"}``. Errors: 403
+async def receive_feedback(uow: UnitOfWork, context: Context, body: schemas.FeedbackIn) -> Answer:
+    """A rating (``body.level`` 5 Rất hài lòng .. 1 Rất không hài lòng) of ``body.unit_id``,
+    counted in the month and on the local day it was given: ``captured_at`` (aware; kept by a
+    kiosk or phone that was offline), else the moment it arrives. A rating given at 23:50 on 31
+    March and sent at 00:10 on 1 April is March's (``window.check_capture``'s bounds, from the
+    policy). Answers ``{"feedback_id", "unit_id", "period", "captured_at"}``. Errors: 403
     ``unknown_device`` (not an active kiosk or QR link of the ward); 422 ``wrong_unit`` (a kiosk
     or QR link of another unit), ``unknown_unit``, ``unknown_person`` (``officer_id``),
     ``officer_not_in_unit`` (an officer of another unit), ``rating_code_invalid`` (``code``:
@@ -73,7 +62,8 @@ async def receive_feedback(
 
     A counted "Không hài lòng" or "Rất không hài lòng" with a ``contact`` (and the citizen's
     consent) opens a call-back for the unit head (``citizen_follow_ups.open_if_owed``)."""
-    check_contact(contact, contact_consent)
+    unit_id, officer_id, captured_at = body.unit_id, body.officer_id, body.captured_at
+    check_contact(body.contact, body.contact_consent)
     session = uow.session
     device = await _rating_device(uow, context, unit_id)
     await check_unit(session, context.ward, unit_id)
@@ -89,9 +79,9 @@ async def receive_feedback(
         period = check_capture(captured_at, context.policy, context.now, "captured_at").key
         await check_period_open(session, context, period, "captured_at")
     client_hash = _client_hash(context.ward, device.channel)
-    if code is not None:  # a code proves a visit: counted whatever the device's pace
+    if body.code is not None:  # a code proves a visit: counted whatever the device's pace
         if not await rating_codes.use(
-            session, context.ward, unit_id, code_hash(context.ward, code), context.now
+            session, context.ward, unit_id, code_hash(context.ward, body.code), context.now
         ):
             raise Refusal(Kind.INVALID, "rating_code_invalid", "code")
         held = None
@@ -102,9 +92,9 @@ async def receive_feedback(
     data = FeedbackReceivedData(
         feedback_id=uuid.uuid4(),
         unit_id=unit_id,
-        level=level,
+        level=body.level,
         officer_id=officer_id,
-        procedure=procedure,
+        procedure=body.procedure,
         channel=device.channel,
         period=period,
     )
@@ -112,7 +102,7 @@ async def receive_feedback(
         session,
         data,
         ward=context.ward,
-        comment=comment,
+        comment=body.comment,
         device_id=device.device_id,
         captured_at=given,
         received_at=context.now,
@@ -122,7 +112,9 @@ async def receive_feedback(
     if held is not None:
         FEEDBACK_HELD.labels(held).inc()
     else:
-        await open_if_owed(uow, context, data.feedback_id, unit_id, period, level, contact)
+        await open_if_owed(
+            uow, context, data.feedback_id, unit_id, period, body.level, body.contact
+        )
         uow.emit(received(context, data, given))
     return _answer(data.feedback_id, unit_id, period, given)
 

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Row
 
+from contracts import intake as schemas
 from contracts.events import TaskResultRecorded, TaskResultRecordedData
 from contracts.roles import Role
 from services.assessment.adapters import task_results
@@ -55,34 +56,22 @@ async def _recorder(uow: UnitOfWork, context: Context, person: Row[Any]) -> tupl
 
 
 async def record_task_result(
-    uow: UnitOfWork,
-    context: Context,
-    person_id: str,
-    period: str,
-    points: float,
-    disqualified: bool = False,
-    note: str | None = None,
+    uow: UnitOfWork, context: Context, body: schemas.TaskResultIn
 ) -> dict[str, Any]:
-    """Record a person's task points for a month (``period`` YYYY-MM, ``points`` 0-70).
+    """Record a person's task points for a month (``body.period`` YYYY-MM, ``points`` 0-70).
 
     Errors: 422 ``unknown_person`` (``person_id``); 403 as ``_recorder`` says; 422
     ``required`` (``note``) when a leader gives no note; 422 ``future_period``; 409
     ``period_closed``. Returns what is now in force, with its source."""
-    person = await find_person(uow.session, context.ward, person_id, "person_id")
+    person = await find_person(uow.session, context.ward, body.person_id, "person_id")
     source, role = await _recorder(uow, context, person)
-    note = note.strip() if note and note.strip() else None
+    note = body.note.strip() if body.note and body.note.strip() else None
     if source == "leader" and note is None:
         raise Refusal(Kind.INVALID, "required", "note")
-    check_period_in_window(period, context)
-    await check_period_open(uow.session, context, period)
-    data = TaskResultRecordedData(
-        person_id=person_id,
-        period=period,
-        points=points,
-        disqualified=disqualified,
-        source=source,
-        note=note,
-    )
+    check_period_in_window(body.period, context)
+    await check_period_open(uow.session, context, body.period)
+    # The person, month, points and disqualifier as sent; the note as kept, and its source.
+    data = TaskResultRecordedData(**body.model_dump(exclude={"note"}), source=source, note=note)
     await task_results.record(
         uow.session, context.ward, data, context.principal.subject_id, role, context.now
     )

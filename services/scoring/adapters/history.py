@@ -25,7 +25,7 @@ import pickle
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
@@ -45,7 +45,10 @@ from services.scoring.domain.fold import Fact, fact_of
 
 log = logging.getLogger(__name__)
 
+#: Where a reader hands its facts, chunk by chunk: in a reading process, to the pipe to the
+#: parent; in the parent (:data:`Folder`), to the fold, which may write before it takes more.
 Sink = Callable[[list[Fact]], None]
+Folder = Callable[[list[Fact]], Awaitable[None]]
 
 #: Facts per chunk a reading process sends: large enough to make pickling cheap per fact.
 CHUNK = 20_000
@@ -122,7 +125,7 @@ async def close_reader(
         await _forget(js, READERS[0])
 
 
-async def read_here(js: JetStreamContext, first: int, last: int, sink: Sink) -> None:
+async def read_here(js: JetStreamContext, first: int, last: int, sink: Folder) -> None:
     """Read ``[first, last]`` in this process and hand its facts to ``sink``, in order."""
     subscription = await open_reader(js, first)
     try:
@@ -147,7 +150,7 @@ async def read_here(js: JetStreamContext, first: int, last: int, sink: Sink) -> 
                 if sequence >= last or metadata.num_pending == 0:
                     done = True
                     break
-            sink(facts)
+            await sink(facts)
     finally:
         await close_reader(js, subscription)
 
@@ -348,7 +351,7 @@ def _read_in_process(
 
 
 async def read_in_processes(
-    access: NatsAccess, ranges: Sequence[tuple[int, int]], sink: Sink
+    access: NatsAccess, ranges: Sequence[tuple[int, int]], sink: Folder
 ) -> None:
     """Read each range in a process of its own; hand their facts to ``sink`` in stream order
     (the first range's as they come, each next one's once the one before it is done)."""
@@ -399,7 +402,7 @@ async def read_in_processes(
             while True:
                 kind, payload = await queue.get()
                 if kind == "facts":
-                    sink(pickle.loads(spools[n].take(payload)))
+                    await sink(pickle.loads(spools[n].take(payload)))
                 elif kind == "done":
                     break
                 else:

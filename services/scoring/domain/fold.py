@@ -6,6 +6,15 @@ are pickled from the readers to the fold). Folding the facts in stream order, wi
 handler applies batch by batch, gives the final rows of every table a rebuild replaces; they are
 then written once, instead of being read, changed and written again for every batch.
 
+The audits' rows are the one table that grows with the stream (one per audit), so a rebuild does
+not keep them: every :data:`CHUNK` events it takes the fold's chunk (:meth:`Fold.take_chunk`:
+the rows of the audits changed since the last chunk, the written rows they replace, and the
+event ids folded since) and writes it out; the fold keeps the units' sums they add up to. What
+only the written chunks know (an id folded before, an audit's written row, which a later
+amendment or withdrawal replaces) is looked up for each next batch of facts
+(:meth:`Fold.unknown`) and given to :meth:`Fold.add`. A fold nobody takes chunks from holds
+everything, and gives the same rows.
+
 The rules, those of :mod:`services.scoring.handlers` and the store:
 
 - an event seen before (a copy republished after the server's duplicate window) is skipped, as
@@ -24,10 +33,10 @@ The rules, those of :mod:`services.scoring.handlers` and the store:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from sys import intern
-from typing import Any
+from typing import Any, NamedTuple
 
 from contracts.envelope import Event
 from contracts.events import (
@@ -39,7 +48,7 @@ from contracts.events import (
     TaskResultRecorded,
 )
 from services.scoring.domain.aggregates import FlatSums, PillarSums, flatten, sums_json_text
-from services.scoring.domain.audits import AUDIT_EVENTS, record_after
+from services.scoring.domain.audits import AUDIT_EVENTS, AuditRecord, record_after
 from services.scoring.domain.closing import close_or_reopen
 from services.scoring.domain.reviews import (
     ReviewRecord,
@@ -67,28 +76,32 @@ AUDIT, REVIEW, TASK_RESULT, FEEDBACK, CLOSE, REOPEN, ORG, OTHER = range(8)
 
 PLUS = "P"  # the pillar of a person's "+" items
 
+#: Events a rebuild folds between two chunks written out: what the parent holds of the audits
+#: (their rows, and the ids of the events folded) is at most this many.
+CHUNK = 50_000
+
+AuditKey = tuple[str, str]  # ward, audit id
+#: A unit's month's pillar: ward, unit, month, pillar.
+Slot = tuple[str, str, str, str]
+
+
+class Chunk(NamedTuple):
+    """What a fold hands over to be written (:meth:`Fold.take_chunk`)."""
+
+    #: The rows of the audits changed since the last chunk (as :meth:`Fold.audit_records`).
+    audit_rows: list[tuple[Any, ...]]
+    #: The (ward, audit id) of the rows written before that those replace: deleted first.
+    replaced: list[AuditKey]
+    #: The ids of the events folded since the last chunk.
+    event_ids: list[str]
+
 
 def fact_of(sequence: int, event: Event) -> Fact:
     """What the projection needs of an event (every event makes one, to be deduplicated)."""
     event_id = str(event.event_id)
     if isinstance(event, AUDIT_EVENTS):
-        record = record_after(event)
-        flat = flatten(record.sums)
-        # The stored row's fields in a run (event id first), so the row is a slice of the fact.
-        # The ward, unit and month repeat from audit to audit: interned, a chunk of facts holds
-        # (and pickles, and the rebuild keeps) one string of each instead of one per audit.
-        return (
-            AUDIT,
-            sequence,
-            event_id,
-            intern(event.ward),
-            str(event.data.audit_id),
-            intern(record.unit_id),
-            intern(record.month),
-            record.revision,
-            record.live,
-            flat,
-        )
+        audit = (event.ward, str(event.data.audit_id))
+        return audit_fact(sequence, event_id, audit, record_after(event))
     if isinstance(event, SelfAssessmentReviewed):
         key = str(event.data.self_assessment_id)
         return (REVIEW, sequence, event_id, event.ward, key, review_record(event))
@@ -118,14 +131,45 @@ def fact_of(sequence: int, event: Event) -> Fact:
     return (OTHER, sequence, event_id)
 
 
-class Fold:
-    """The projection's final rows, folded from facts given in stream order."""
+def audit_fact(sequence: int, event_id: str, key: AuditKey, record: AuditRecord) -> Fact:
+    """An audit's fact: its record once the event ``event_id`` at ``sequence`` is applied (or,
+    sequence 0, a written row's record, ``key`` its ward and audit id)."""
+    # The stored row's fields in a run (event id first), so the row is a slice of the fact. The
+    # ward, unit and month repeat from audit to audit: interned, a chunk of facts holds (and
+    # pickles) one string of each instead of one per audit.
+    return (
+        AUDIT,
+        sequence,
+        event_id,
+        intern(key[0]),
+        key[1],
+        intern(record.unit_id),
+        intern(record.month),
+        record.revision,
+        record.live,
+        flatten(record.sums),
+    )
 
-    def __init__(self) -> None:
-        #: Every event id folded: a later copy of one is skipped, here and in the catch-up.
+
+class Fold:
+    """The projection's final rows, folded from facts given in stream order.
+
+    ``chunk``: the events after which :attr:`full` says to take a chunk out (by default
+    :data:`CHUNK`)."""
+
+    def __init__(self, chunk: int | None = None) -> None:
+        self.chunk = chunk or CHUNK
+        #: The event ids folded since the last chunk taken: a later copy of one is skipped
+        #: (the ids of the chunks taken are the written ones, :meth:`add`'s ``written_ids``).
         self.seen: set[str] = set()
         self.events = 0
-        self._audits: dict[tuple[str, str], Fact] = {}
+        self.chunks = 0  # chunks taken
+        #: The audits changed since the last chunk, each by its newest fact; and of those, the
+        #: written row each replaces (as a fact), whose sums leave the units' months.
+        self._audits: dict[AuditKey, Fact] = {}
+        self._replaced: dict[AuditKey, Fact] = {}
+        #: The live sums of the audits of the chunks taken: points, max points, scored, N/A.
+        self._pillars: dict[Slot, list[int]] = {}
         self._reviews: dict[tuple[str, str], tuple[ReviewRecord, str]] = {}
         self._people: dict[tuple[str, str, str], list[Any]] = {}  # unit, then the four sums
         self._task_results: dict[tuple[str, str, str], TaskResultState] = {}
@@ -134,20 +178,60 @@ class Fold:
         self._closed: dict[tuple[str, str], datetime | None] = {}  # None: reopened
         self._rosters: dict[str, RosterEntry] = {}
 
-    def add(self, facts: Iterable[Fact]) -> None:
-        seen, audits = self.seen, self._audits
+    @property
+    def full(self) -> bool:
+        """Whether a chunk is due: :attr:`chunk` events folded since the last."""
+        return len(self.seen) >= self.chunk
+
+    @property
+    def held(self) -> tuple[int, int]:
+        """What the fold holds that grows with the stream: the audits' rows and the event ids
+        not yet taken out in a chunk (each at most :attr:`chunk` once a chunk is taken
+        whenever :attr:`full`)."""
+        return len(self._audits), len(self.seen)
+
+    def unknown(self, facts: Iterable[Fact]) -> tuple[list[str], list[AuditKey]]:
+        """What only the chunks taken can tell about ``facts``: the event ids not folded since
+        (was one folded before?) and the audits not changed since (their written row). Nothing
+        before the first chunk is taken."""
+        if not self.chunks:
+            return [], []
+        ids, keys = [], set()
+        for fact in facts:
+            if fact[2] not in self.seen:
+                ids.append(fact[2])
+                if fact[0] == AUDIT and (fact[3], fact[4]) not in self._audits:
+                    keys.add((fact[3], fact[4]))
+        return ids, sorted(keys)
+
+    def add(
+        self,
+        facts: Iterable[Fact],
+        written_ids: Container[str] = frozenset(),
+        written_audits: Mapping[AuditKey, Fact] | None = None,
+    ) -> None:
+        """Fold ``facts``, the next in stream order. ``written_ids``: those of their ids that
+        the chunks taken hold; ``written_audits``: the written row, as a fact
+        (:func:`audit_fact`), of each of their audits that has one (:meth:`unknown` says which
+        to look up)."""
+        seen, audits, written = self.seen, self._audits, written_audits or {}
         for fact in facts:
             event_id = fact[2]
-            if event_id in seen:
+            if event_id in seen or event_id in written_ids:
                 continue
             seen.add(event_id)
             kind = fact[0]
             if kind == AUDIT:
                 key = (fact[3], fact[4])
                 current = audits.get(key)
+                if current is None and key in written:
+                    current = written[key]
+                    self._replaced.setdefault(key, current)  # dropped below if it stays
                 # supersedes(): only a higher revision replaces the record (a tie keeps the first).
                 if current is None or fact[7] > current[7]:
                     audits[key] = fact
+                elif key not in audits:
+                    del self._replaced[key]
             elif kind == REVIEW:
                 self._review(fact[3], fact[4], fact[5], event_id)
             elif kind == TASK_RESULT:
@@ -200,39 +284,35 @@ class Fold:
         _, _, _, ward, person, month, state = fact
         keep_latest(self._task_results, (ward, person, month), state)
 
+    def take_chunk(self) -> Chunk:
+        """Hand over the audits' rows changed since the last chunk, the written rows they
+        replace and the ids folded since, to be written; the fold keeps only their sums."""
+        _add_live(self._pillars, self._audits.values())
+        _add_live(self._pillars, self._replaced.values(), -1)
+        chunk = Chunk(list(self.audit_records()), list(self._replaced), list(self.seen))
+        self._audits.clear()
+        self._replaced.clear()
+        self.seen.clear()
+        self.chunks += 1
+        return chunk
+
     # --- the final rows, each a tuple in its table's column order --------------------------------
 
     def audit_records(self) -> Iterator[tuple[Any, ...]]:
-        """event_id, ward, audit_id, unit_id, month, revision, live, sums (JSON text).
+        """event_id, ward, audit_id, unit_id, month, revision, live, sums (JSON text): the
+        audits changed since the last chunk taken (all of them if none was).
 
         The JSON is made here, as each row is written, rather than kept in every audit's fact
-        for the whole fold: a rebuild holds every live audit's fact at once."""
+        while it is folded."""
         for fact in self._audits.values():
             yield (*fact[2:9], sums_json_text(fact[9]))
 
     def unit_month_pillars(self) -> Iterator[tuple[Any, ...]]:
         """ward, unit_id, month, pillar, points, max_points, scored_items, na_items: the live
         audits' sums, for the slots that have something in them."""
-        # Audits of a unit's month with the same pillars are summed column by column (in C, by
-        # sum over zip): a million audits make five million pillar sums.
-        groups: dict[tuple[str, str, str, FlatSums], list[FlatSums]] = {}
-        for fact in self._audits.values():
-            if fact[8]:
-                flat = fact[9]
-                key = (fact[3], fact[5], fact[6], flat[::5])
-                group = groups.get(key)
-                if group is None:
-                    groups[key] = [flat]
-                else:
-                    group.append(flat)
-        slots: dict[tuple[str, str, str, str], list[int]] = {}
-        for (ward, unit, month, pillars), flats in groups.items():
-            totals = [sum(column) for n, column in enumerate(zip(*flats, strict=True)) if n % 5]
-            for i, pillar in enumerate(pillars):
-                sums = totals[4 * i : 4 * i + 4]
-                slot = slots.setdefault((ward, unit, month, pillar), [0, 0, 0, 0])
-                for j in range(4):
-                    slot[j] += sums[j]
+        slots = {key: list(sums) for key, sums in self._pillars.items()}
+        _add_live(slots, self._audits.values())
+        _add_live(slots, self._replaced.values(), -1)
         for key, sums in slots.items():
             if any(sums):
                 yield (*key, *sums)
@@ -285,8 +365,10 @@ class Fold:
             yield (ward, entry.version, people, units, entry.ward_name, entry.city, names)
 
     def release(self) -> None:
-        """Drop the rows once written; what was seen is still needed by the catch-up."""
+        """Drop the rows once written."""
         self._audits.clear()
+        self._replaced.clear()
+        self._pillars.clear()
         self._reviews.clear()
         self._people.clear()
         self._task_results.clear()
@@ -294,3 +376,26 @@ class Fold:
         self._very_dissatisfied.clear()
         self._closed.clear()
         self._rosters.clear()
+
+
+def _add_live(slots: dict[Slot, list[int]], audits: Iterable[Fact], sign: int = 1) -> None:
+    """Add (``sign`` 1) or take away (-1) the sums of the live ones of ``audits`` (facts) to
+    their units' months' ``slots``."""
+    # Audits of a unit's month with the same pillars are summed column by column (in C, by sum
+    # over zip): a million audits make five million pillar sums.
+    groups: dict[tuple[str, str, str, FlatSums], list[FlatSums]] = {}
+    for fact in audits:
+        if fact[8]:
+            flat = fact[9]
+            key = (fact[3], fact[5], fact[6], flat[::5])
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [flat]
+            else:
+                group.append(flat)
+    for (ward, unit, month, pillars), flats in groups.items():
+        totals = [sum(column) for n, column in enumerate(zip(*flats, strict=True)) if n % 5]
+        for i, pillar in enumerate(pillars):
+            slot = slots.setdefault((ward, unit, month, pillar), [0, 0, 0, 0])
+            for j in range(4):
+                slot[j] += sign * totals[4 * i + j]

@@ -56,6 +56,7 @@ from services.runtime.settings import ServiceSettings
 from services.scoring.adapters import locks, rebuild_runs
 from services.scoring.adapters.history import (
     READERS,
+    Folder,
     NatsAccess,
     read_here,
     read_in_processes,
@@ -114,13 +115,13 @@ def _peak_memory_mb(who: int) -> float:
 
 async def read_history(
     js: JetStreamContext,
-    fold: Fold,
+    sink: Folder,
     access: NatsAccess | None = None,
     workers: int | None = None,
     upto: int | None = None,
 ) -> int:
-    """Fold the stream up to ``upto`` (by default its current end); returns the last sequence
-    folded.
+    """Hand the stream's facts up to ``upto`` (by default its current end) to ``sink``, in
+    stream order; returns the last sequence read.
 
     ``workers`` processes read it (by default one per CPU, or none for a short stream); they
     connect with ``access`` (without it, this process reads the whole stream itself)."""
@@ -134,9 +135,9 @@ async def read_history(
         workers = (os.cpu_count() or 1) if last - first + 1 >= PARALLEL_FROM else 1
     workers = min(workers, len(READERS))
     if workers > 1 and access is not None:
-        await read_in_processes(access, split(first, last, workers), fold.add)
+        await read_in_processes(access, split(first, last, workers), sink)
     else:
-        await read_here(js, first, last, fold.add)
+        await read_here(js, first, last, sink)
     return last
 
 
@@ -272,7 +273,8 @@ async def _rebuild(
             with _collector_paused():
                 fold = Fold()
                 tracker.stage, tracker.fold = "reading", fold
-                position = await read_history(js, fold, nats, workers, upto=acknowledged)
+                folding = partial(replay.fold, fold)
+                position = await read_history(js, folding, nats, workers, upto=acknowledged)
                 log.info(
                     "rebuild: folded %d events up to sequence %d in %.1fs",
                     fold.events,

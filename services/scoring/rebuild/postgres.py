@@ -1,5 +1,6 @@
 """The scratch projection on PostgreSQL: a schema of the live database, filled with COPY, keyed
-afterwards, and swapped in by the server itself (only the rows that differ)."""
+afterwards (but for the audits' rows and the folded ids, looked up while the fold writes them in
+chunks), and swapped in by the server itself (only the rows that differ)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,24 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from nats.js import JetStreamContext
 from sqlalchemy import JSON, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from services.scoring.adapters.tables import audit_records
 from services.scoring.domain.fold import Fold
 from services.scoring.handlers import Scoring
-from services.scoring.rebuild.replay import FOLDED, REBUILT, Replay, columns_of
+from services.scoring.rebuild.replay import (
+    FOLDED,
+    FOLDED_EVENTS,
+    REBUILT,
+    WRITTEN_AT_THE_END,
+    Replay,
+    columns_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,23 +56,25 @@ class SchemaReplay(Replay):
                         f'(LIKE "{table.name}" INCLUDING DEFAULTS)'
                     )
                 )
+            await connection.execute(
+                text(
+                    f'CREATE UNLOGGED TABLE "{self.schema}"."{FOLDED_EVENTS.name}" '
+                    "(event_id text PRIMARY KEY)"
+                )
+            )
+        # The fold looks its audits' written rows up by key as it writes them.
+        await self._key(audit_records)
         return self
 
     async def _write_rows(self, fold: Fold) -> None:
         # Each table's key is built by the server while the next table's rows are made here
         # (the unit sums take a second at a million audits, as long as the largest key).
-        keying: list[asyncio.Task[None]] = []
+        keying = [asyncio.create_task(self._analyze(t)) for t in (audit_records, FOLDED_EVENTS)]
         try:
-            for table in REBUILT:
-                columns = columns_of(table)
+            for table in WRITTEN_AT_THE_END:
                 began = time.perf_counter()
                 rows = await asyncio.to_thread(list, FOLDED[table.name](fold))
-                # A large table goes in through two connections: the server's side of a COPY
-                # is most of its cost, and it is one process per connection.
-                half = len(rows) // 2 if len(rows) >= COPY_SPLIT else len(rows)
-                await asyncio.gather(
-                    *(self._copy(table, columns, part) for part in (rows[:half], rows[half:]))
-                )
+                await self._write(table, columns_of(table), rows)
                 del rows
                 log.debug("rebuild: wrote %s in %.2fs", table.name, time.perf_counter() - began)
                 keying.append(asyncio.create_task(self._key(table)))
@@ -73,6 +84,17 @@ class SchemaReplay(Replay):
                 task.cancel()
             await asyncio.gather(*keying, return_exceptions=True)
             raise
+
+    async def _write(
+        self, table: Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
+    ) -> None:
+        rows = rows if isinstance(rows, list) else list(rows)
+        # A large table goes in through two connections: the server's side of a COPY is most
+        # of its cost, and it is one process per connection.
+        half = len(rows) // 2 if len(rows) >= COPY_SPLIT else len(rows)
+        await asyncio.gather(
+            *(self._copy(table, columns, part) for part in (rows[:half], rows[half:]))
+        )
 
     async def _copy(
         self, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
@@ -91,7 +113,11 @@ class SchemaReplay(Replay):
         scratch = f'"{self.schema}"."{table.name}"'
         async with self.engine.begin() as connection:
             await connection.execute(text(f"ALTER TABLE {scratch} ADD PRIMARY KEY ({keys})"))
-            await connection.execute(text(f"ANALYZE {scratch}"))
+        await self._analyze(table)
+
+    async def _analyze(self, table: Table) -> None:
+        async with self.engine.begin() as connection:
+            await connection.execute(text(f'ANALYZE "{self.schema}"."{table.name}"'))
 
     async def copy_into(self, live: AsyncSession) -> dict[str, int]:
         """Make the live rows those of the scratch schema: delete the live rows that are not

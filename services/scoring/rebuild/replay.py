@@ -1,7 +1,11 @@
 """The scratch projection of a rebuild: filled from the fold's rows, then brought up to date
 (caught up) with what the stream holds after them, through the handler; on SQLite a scratch
 file, copied into the live database row by row at the swap. PostgreSQL's own is in
-:mod:`.postgres`."""
+:mod:`.postgres`.
+
+The fold's audits' rows and the ids of the events it folds are written in chunks while it reads
+(:meth:`Replay.fold`), into the scratch projection and a scratch table of the ids
+(:data:`FOLDED_EVENTS`); the fold asks them what it no longer holds, and so does the catch-up."""
 
 from __future__ import annotations
 
@@ -15,10 +19,11 @@ from typing import Any
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
-from sqlalchemy import JSON, Table, delete, insert, select
+from sqlalchemy import JSON, Column, MetaData, String, Table, delete, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from contracts.envelope import Event
+from services.runtime.bulk import one_of
 from services.runtime.db import (
     SessionFactory,
     session_factory,
@@ -26,6 +31,7 @@ from services.runtime.db import (
 )
 from services.runtime.poison import Poison, screen
 from services.runtime.uow import UnitOfWork
+from services.scoring.adapters import records
 from services.scoring.adapters.history import (
     FETCH,
     close_reader,
@@ -43,7 +49,7 @@ from services.scoring.adapters.tables import (
     unit_month_feedback,
     unit_month_pillars,
 )
-from services.scoring.domain.fold import Fold
+from services.scoring.domain.fold import AuditKey, Chunk, Fact, Fold, audit_fact
 from services.scoring.handlers import Scoring
 
 log = logging.getLogger(__name__)
@@ -60,6 +66,8 @@ REBUILT = (
     closed_periods,
     org_rosters,
 )
+#: The tables written once the fold is done (the audits' are written in chunks as it goes).
+WRITTEN_AT_THE_END = tuple(table for table in REBUILT if table is not audit_records)
 #: Each rebuilt table's rows as the fold gives them: in the table's column order, but for the
 #: audits' (a slice of each fact, the event id first).
 FOLDED: dict[str, Callable[[Fold], Iterator[tuple[Any, ...]]]] = {
@@ -74,8 +82,13 @@ FOLDED: dict[str, Callable[[Fold], Iterator[tuple[Any, ...]]]] = {
     org_rosters.name: Fold.org_rosters,
 }
 AUDIT_ROW = ("event_id", "ward", "audit_id", "unit_id", "month", "revision", "live", "sums")
-#: A stream shorter than this is read in this process: starting processes would cost more.
+#: Rows per insert; keys per lookup (SQLite binds each key's values as parameters).
 COPY_CHUNK = 5000
+#: The ids of the events the fold has written out: the rebuild's own, in the scratch database
+#: only (never in the live one).
+FOLDED_EVENTS = Table(
+    "rebuild_folded_events", MetaData(), Column("event_id", String, primary_key=True)
+)
 
 
 def columns_of(table: Table) -> tuple[str, ...]:
@@ -92,6 +105,7 @@ class Replay:
         self.sessions: SessionFactory = session_factory(self.engine)
         self.position = 0
         self.events = 0
+        #: The ids of the events applied by the catch-up (the fold's are in FOLDED_EVENTS).
         self.seen: set[str] = set()
         self._subscription: JetStreamContext.PullSubscription | None = None
         self._ahead: list[Msg] = []  # fetched past the sequence asked for, applied next time
@@ -99,17 +113,68 @@ class Replay:
     async def open(self) -> Replay:
         async with self.engine.begin() as connection:
             await connection.run_sync(metadata.create_all)
+            await connection.run_sync(FOLDED_EVENTS.metadata.create_all)
         return self
+
+    async def fold(self, fold: Fold, facts: list[Fact]) -> None:
+        """Fold ``facts`` (the next in stream order), and write a chunk out whenever the fold
+        holds one (:attr:`Fold.full`): the fold never holds more than a chunk of events."""
+        start = 0
+        while start < len(facts):
+            room = max(1, fold.chunk - len(fold.seen))
+            await self._fold_some(fold, facts[start : start + room])
+            start += room
+
+    async def _fold_some(self, fold: Fold, facts: list[Fact]) -> None:
+        """Fold ``facts``, looking up first what the fold no longer holds about them."""
+        ids, keys = fold.unknown(facts)
+        written_ids: set[str] = set()
+        written_audits: dict[AuditKey, Fact] = {}
+        if ids:
+            async with self.sessions() as session:
+                written_ids = await self._written_ids(session, ids)
+                for start in range(0, len(keys), COPY_CHUNK):
+                    part = keys[start : start + COPY_CHUNK]
+                    stored = await records.load(session, records.AUDITS, part)
+                    for key, record in stored.items():
+                        written_audits[key] = audit_fact(0, "", key, record)
+        fold.add(facts, written_ids, written_audits)
+        if fold.full:
+            await self._write_chunk(fold.take_chunk())
+
+    async def _written_ids(self, session: AsyncSession, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` the fold has written out."""
+        found: set[str] = set()
+        column = FOLDED_EVENTS.c.event_id
+        for start in range(0, len(ids), COPY_CHUNK):
+            part = ids[start : start + COPY_CHUNK]
+            found.update(await session.scalars(select(column).where(one_of(session, column, part))))
+        return found
+
+    async def _write_chunk(self, chunk: Chunk) -> None:
+        """Write a chunk of the fold: its audits' rows in place of the rows they replace, and
+        the ids it folded."""
+        await self._delete_audits(chunk.replaced)
+        await self._write(audit_records, AUDIT_ROW, chunk.audit_rows)
+        await self._write(FOLDED_EVENTS, ("event_id",), [(i,) for i in chunk.event_ids])
+
+    async def _delete_audits(self, keys: Sequence[AuditKey]) -> None:
+        key = tuple_(audit_records.c.ward, audit_records.c.audit_id)
+        async with transaction(self.sessions) as session:
+            for start in range(0, len(keys), COPY_CHUNK):
+                part = keys[start : start + COPY_CHUNK]
+                await session.execute(delete(audit_records).where(key.in_(part)))
 
     async def load(self, fold: Fold, position: int) -> None:
         """Write the fold's rows, which hold the stream up to ``position``."""
+        await self._write_chunk(fold.take_chunk())
         await self._write_rows(fold)
         self.position = position
         self.events = fold.events
-        self.seen = fold.seen
 
     async def _write_rows(self, fold: Fold) -> None:
-        for table in REBUILT:
+        """The tables but the audits' (written in chunks)."""
+        for table in WRITTEN_AT_THE_END:
             began = time.perf_counter()
             await self._write(table, columns_of(table), FOLDED[table.name](fold))
             log.debug("rebuild: wrote %s in %.2fs", table.name, time.perf_counter() - began)
@@ -180,6 +245,10 @@ class Replay:
                     if event_id not in self.seen:
                         self.seen.add(event_id)
                         fresh[event_id] = event
+                if fresh:
+                    async with self.sessions() as session:
+                        folded = await self._written_ids(session, list(fresh))
+                    fresh = {key: e for key, e in fresh.items() if key not in folded}
                 if applied_live is not None and fresh:
                     done = await applied_live(list(fresh))
                     fresh = {key: e for key, e in fresh.items() if key in done}

@@ -20,8 +20,10 @@ from tests.support.terminal import in_a_terminal
 
 pytestmark = [pytest.mark.nats, pytest.mark.postgres]
 
-#: A line of the bar: "rebuild: <stage>", done/total, elapsed, then "ETA" and the time left.
-PROGRESS = re.compile(r"rebuild: (\w+)\s.*?(\d+)/(\d+)\s+\S+\s+ETA\s+(\d+:\d\d:\d\d)")
+#: A frame of the bar: "rebuild: <stage>", done/total, elapsed, then "ETA" and the time left
+#: (within one frame: the first, "starting", shows "0/?" and is followed by the next after a
+#: carriage return).
+PROGRESS = re.compile(r"rebuild: (\w+)\s[^\r\n]*?(\d+)/(\d+)\s+\S+\s+ETA\s+(\d+:\d\d:\d\d)")
 
 
 async def test_the_rebuild_command_shows_its_progress_with_the_time_left(

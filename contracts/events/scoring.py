@@ -16,6 +16,10 @@ from contracts.periods import MonthKey
 SubjectKind = Literal["unit", "person"]
 
 
+class ScoringEvent(Event):
+    owner = "scoring"
+
+
 class PillarScore(Contract):
     pillar: Pillar
     percent: float | None  # None when every item was N/A or nothing was scored
@@ -42,14 +46,12 @@ class ScoreData(Contract):
     ratings: int = 0
 
 
-class ScoreUpdated(Event):
-    owner = "scoring"
+class ScoreUpdated(ScoringEvent):
     type: Literal["scoring.score.updated"] = "scoring.score.updated"
     data: ScoreData
 
 
-class ScoreFinalized(Event):
-    owner = "scoring"
+class ScoreFinalized(ScoringEvent):
     type: Literal["scoring.score.finalized"] = "scoring.score.finalized"
     data: ScoreData
 
@@ -72,14 +74,12 @@ class LowScoreData(Contract):
     day: date | None = None
 
 
-class LowScoreDetected(Event):
-    owner = "scoring"
+class LowScoreDetected(ScoringEvent):
     type: Literal["scoring.low_score.detected"] = "scoring.low_score.detected"
     data: LowScoreData
 
 
-class LowScoreRecovered(Event):
-    owner = "scoring"
+class LowScoreRecovered(ScoringEvent):
     type: Literal["scoring.low_score.recovered"] = "scoring.low_score.recovered"
     data: LowScoreData
 
@@ -163,8 +163,7 @@ class ClassificationComputedData(Contract):
     tot_income_cap: float = 0.8
 
 
-class ClassificationComputed(Event):
-    owner = "scoring"
+class ClassificationComputed(ScoringEvent):
     type: Literal["scoring.classification.computed"] = "scoring.classification.computed"
     data: ClassificationComputedData
 
@@ -179,7 +178,6 @@ class ClassificationDecidedData(Contract):
     note: str | None = Field(default=None, max_length=1000)
 
 
-class ClassificationDecided(Event):
-    owner = "scoring"
+class ClassificationDecided(ScoringEvent):
     type: Literal["scoring.classification.decided"] = "scoring.classification.decided"
     data: ClassificationDecidedData

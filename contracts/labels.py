@@ -3,13 +3,15 @@ scoring's ``GET /v1/labels``; e-mails, exports and refusals import it): the band
 classification in the decree's words, the levels of a citizen's rating, the names of the 5S+
 pillars, the states of audits, corrective actions, initiatives and classifications, and the way
 an official writes a period ("tháng 01/2026", "quý I/2026", "năm 2026"), in Vietnamese (first) and
-English. The terms are those of docs/GLOSSARY.md."""
+English. The terms are those of docs/GLOSSARY.md; the texts are in ``labels.yaml``, each table
+checked at import against the values its contract allows."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from contracts.catalog import default_catalog
 from contracts.common import PILLARS, Text
@@ -19,104 +21,56 @@ from contracts.events import (
     Band,
     ClassificationStatus,
     EmploymentType,
+    InitiativeStatus,
     MissingPart,
 )
 from contracts.periods import Period
+from contracts.yamlfile import read_yaml
 
 K = TypeVar("K")
 
+#: The tables of labels.yaml by name, each ``{key: [Vietnamese, English]}``.
+_TABLES: dict[str, dict[Any, list[str]]] = read_yaml(Path(__file__).with_name("labels.yaml"))
 
-def _texts(table: Mapping[K, tuple[str, str]]) -> Mapping[K, Text]:
-    """A read-only table of labels from its ``(Vietnamese, English)`` pairs."""
+
+def _texts(name: str, keys: Iterable[K]) -> Mapping[K, Text]:
+    """The read-only table ``name`` of labels.yaml, in its order. Errors: ``ValueError`` (at
+    import) when its keys are not exactly ``keys``, the values its contract allows: a band or a
+    state without its label is found before any page shows it."""
+    table = _TABLES[name]
+    if set(table) != set(keys):
+        raise ValueError(f"labels.yaml: {name} labels {sorted(map(str, table))}, not {keys}")
     return MappingProxyType({key: Text(vi=vi, en=en) for key, (vi, en) in table.items()})
 
 
 #: A person's band for a period (Decree 335/2025/NĐ-CP, the four ratings of officials).
-BAND_LABELS: Mapping[Band, Text] = _texts(
-    {
-        "xuat_sac": ("Hoàn thành xuất sắc nhiệm vụ", "Completed duties with excellence"),
-        "tot": ("Hoàn thành tốt nhiệm vụ", "Completed duties well"),
-        "hoan_thanh": ("Hoàn thành nhiệm vụ", "Completed duties"),
-        "khong_hoan_thanh": ("Không hoàn thành nhiệm vụ", "Did not complete duties"),
-    }
-)
-
+BAND_LABELS: Mapping[Band, Text] = _texts("bands", get_args(Band))
 #: A citizen's rating of a unit, 5 (best) to 1 (the levels of the national SIPAS survey).
-LEVEL_LABELS: Mapping[int, Text] = _texts(
-    {
-        5: ("Rất hài lòng", "Very satisfied"),
-        4: ("Hài lòng", "Satisfied"),
-        3: ("Bình thường", "Neutral"),
-        2: ("Không hài lòng", "Dissatisfied"),
-        1: ("Rất không hài lòng", "Very dissatisfied"),
-    }
-)
-
+LEVEL_LABELS: Mapping[int, Text] = _texts("levels", range(1, 6))
 #: The pillars' names, as the default catalogue gives them (S1 "Sàng lọc" .. P, the "+").
 PILLAR_LABELS: Mapping[str, Text] = MappingProxyType(
     {code: default_catalog().pillar(code).name for code in PILLARS}
 )
-
 #: Where a person stands for a period when no band is given yet.
 STATUS_LABELS: Mapping[ClassificationStatus, Text] = _texts(
-    {
-        "classified": ("Đã xếp loại", "Classified"),
-        "not_classified": ("Chưa đủ dữ liệu để xếp loại", "Not enough data to classify"),
-        "pending_decision": ("Chờ Chủ tịch quyết định", "Awaiting the chairman's decision"),
-    }
+    "classification_statuses", get_args(ClassificationStatus)
 )
-
 #: What keeps a person from being classified.
-MISSING_LABELS: Mapping[MissingPart, Text] = _texts(
-    {
-        "task_points": ("kết quả thực hiện nhiệm vụ", "task results"),
-        "plus_review": ('tự đánh giá "+" đã được duyệt', 'an approved "+" review'),
-    }
-)
-
+MISSING_LABELS: Mapping[MissingPart, Text] = _texts("missing_parts", get_args(MissingPart))
 #: công chức are counted in the 20 % cap on "xuất sắc"; người lao động are not.
 EMPLOYMENT_LABELS: Mapping[EmploymentType, Text] = _texts(
-    {
-        "cong_chuc": ("Công chức", "Civil servant"),
-        "nguoi_lao_dong": ("Người lao động", "Contract worker"),
-    }
+    "employment_types", get_args(EmploymentType)
 )
-
-#: The groups of officials with similar duties the org chart gives by role when it names none
-#: (within which the 20 % cap on "xuất sắc" applies); a group the ward defines has its name in
-#: the org chart (``OrgChartPublishedData.duty_groups``).
-GROUP_LABELS: Mapping[str, Text] = _texts(
-    {
-        LEADERS_GROUP: ("Lãnh đạo", "Leaders"),
-        SPECIALISTS_GROUP: ("Chuyên môn", "Specialists"),
-    }
-)
-
+#: The duty groups the org chart gives by role when it names none; a group the ward defines
+#: has its name in the org chart (``OrgChartPublishedData.duty_groups``).
+GROUP_LABELS: Mapping[str, Text] = _texts("duty_groups", (LEADERS_GROUP, SPECIALISTS_GROUP))
 #: An audit's state.
-AUDIT_STATUS_LABELS: Mapping[str, Text] = _texts(
-    {
-        "live": ("Hiệu lực", "In force"),
-        "withdrawn": ("Đã rút", "Withdrawn"),
-    }
-)
-
+AUDIT_STATUS_LABELS: Mapping[str, Text] = _texts("audit_statuses", ("live", "withdrawn"))
 #: A corrective action's (biện pháp khắc phục) state.
-ACTION_STATUS_LABELS: Mapping[str, Text] = _texts(
-    {
-        "open": ("Đang mở", "Open"),
-        "closed": ("Đã đóng", "Closed"),
-    }
-)
-
-#: An initiative's (sáng kiến) state in the register, as the chairman or the council decides it.
+ACTION_STATUS_LABELS: Mapping[str, Text] = _texts("action_statuses", ("open", "closed"))
+#: An initiative's (sáng kiến) state in the register.
 INITIATIVE_STATUS_LABELS: Mapping[str, Text] = _texts(
-    {
-        "proposed": ("Mới đề xuất", "Proposed"),
-        "accepted": ("Được chấp nhận", "Accepted"),
-        "piloting": ("Đang áp dụng thử", "Piloting"),
-        "adopted": ("Được công nhận, áp dụng", "Adopted"),
-        "rejected": ("Không chấp nhận", "Rejected"),
-    }
+    "initiative_statuses", get_args(InitiativeStatus)
 )
 
 _ROMAN = ("I", "II", "III", "IV")

@@ -66,8 +66,8 @@ def command_route(
     it for ``caller`` (a dependency answering the principal: any authenticated one unless
     given). ``name`` and ``doc`` are the endpoint's (its OpenAPI operation and description),
     ``shared_errors`` (the service's, bound with :func:`functools.partial`) and ``errors`` the
-    statuses it documents; ``options`` go to FastAPI's route (``status_code``,
-    ``response_model``, ``tags``)."""
+    statuses it documents besides those every operation does (``http.SHARED_ERRORS``);
+    ``options`` go to FastAPI's route (``status_code``, ``response_model``, ``tags``)."""
     target = next(iter(re.findall(r"{(\w+)}", path)), None)
     carried = body if body is not None else _request_body(command, target)
     whole = target is None and carried is command

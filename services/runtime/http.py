@@ -48,6 +48,11 @@ ERROR_SCHEMA = {
 }
 
 
+#: The error statuses every operation documents (:func:`create_http_app`): a route names only
+#: its others (404, 409, 429, ...) with :func:`error_responses`.
+SHARED_ERRORS = (401, 403, 422, 503)
+
+
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for the given error statuses."""
     return {
@@ -178,16 +183,17 @@ def create_http_app(
     production: bool = False,
     trusted_proxies: str = "",
 ) -> FastAPI:
-    """A service's app. In ``production`` it fails closed: no ``/docs``, ``/redoc`` nor
-    ``/openapi.json`` (Swagger's pages load their scripts from a CDN, blank on a ward's
-    intranet; the API is documented in the repository), and ``/metrics`` answers only the
-    metrics token, refused to everyone when none is configured."""
+    """A service's app, every operation documenting :data:`SHARED_ERRORS`. In ``production``
+    it fails closed: no ``/docs``, ``/redoc`` nor ``/openapi.json`` (Swagger's pages load
+    their scripts from a CDN, blank on a ward's intranet; the API is documented in the
+    repository), and ``/metrics`` answers only the metrics token, refused to everyone when
+    none is configured."""
     app = FastAPI(
         title=title,
         description=description,
         version="1.0",
         lifespan=lifespan,
-        responses=error_responses(401, 403, 422, 503),
+        responses=error_responses(*SHARED_ERRORS),
         docs_url=None if production else "/docs",
         redoc_url=None if production else "/redoc",
         openapi_url=None if production else "/openapi.json",

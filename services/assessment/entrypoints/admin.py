@@ -65,7 +65,7 @@ Overseer = Annotated[Principal, Depends(require(Role.CHAIRMAN, Role.ADMIN))]
 
 @router.get(
     "/catalog",
-    responses=error_responses(401, 404, 422),
+    responses=error_responses(404),
     summary="The criteria catalogue (bộ tiêu chí), current or by version",
 )
 async def get_catalog(
@@ -78,7 +78,7 @@ async def get_catalog(
 @router.post(
     "/catalog",
     status_code=201,
-    responses=error_responses(400, 401, 403, 409, 413, 422),
+    responses=error_responses(400, 409, 413),
     summary="Publish a new catalogue version (versions are immutable)",
 )
 async def publish_catalog(
@@ -98,7 +98,6 @@ async def publish_catalog(
 
 @router.get(
     "/org",
-    responses=error_responses(401, 403),
     summary="The ward's units, people and devices",
     tags=["organisation"],
 )
@@ -122,7 +121,7 @@ async def get_org(
 
 @router.put(
     "/org/chart",
-    responses=error_responses(400, 401, 403, 413, 422),
+    responses=error_responses(400, 413),
     summary="Replace the org chart from a spreadsheet (CSV or XLSX, one line per person)",
     tags=["organisation"],
 )
@@ -166,7 +165,7 @@ DeviceId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 
 @router.put(
     "/org/devices/{device_id}",
-    responses=error_responses(400, 401, 403, 422),
+    responses=error_responses(400),
     summary="Register or change a kiosk, a QR link (for one unit) or an integration; answers "
     "its bearer token when a credential is issued (a new or reactivated device), null when it "
     "keeps its own; deactivating one revokes its credential",
@@ -195,7 +194,7 @@ async def save_device(
 
 @router.post(
     "/org/devices/{device_id}/credential",
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(404),
     summary="Issue a device a new credential (rotation): answers its new bearer token; the one "
     "before is refused from its next request on, the other devices keep theirs",
     tags=["organisation"],
@@ -230,7 +229,6 @@ def _device_token(request: Request, admin: Principal, answer: dict[str, Any]) ->
 
 @router.get(
     "/admin/actions",
-    responses=error_responses(401, 403, 422),
     summary="What administrators did (org charts, devices and credentials, catalogues, months, "
     "calendar days): who, when, to what and why; for the chairman and administrators",
     tags=["organisation"],
@@ -249,7 +247,6 @@ async def admin_actions(
 
 @router.get(
     "/feedback/held",
-    responses=error_responses(401, 403, 422),
     summary="Citizens' ratings held for review (bursts beyond the policy's windows), counted "
     "apart from the score: by unit, device, reason and level; for the chairman and administrators",
     tags=["feedback"],
@@ -278,7 +275,7 @@ EXPORTERS = {"audits": views.audit_sheet, "corrective-actions": views.action_she
 
 @router.get(
     "/exports/{what}.{fmt}",
-    responses={**EXPORT_CONTENT, **error_responses(401, 403, 422)},
+    responses=EXPORT_CONTENT,
     response_class=Response,
     summary="Audits or corrective actions of a month as CSV or XLSX (headings in Vietnamese, "
     "English by Accept-Language; names, item texts, Vietnam time)",

@@ -37,8 +37,9 @@ Month = Annotated[str, Path(pattern=MONTH_PATTERN, description="YYYY-MM")]
 #: A month asked for in the query (``?period=YYYY-MM``).
 MonthQuery = Annotated[MonthKey, Query(description="YYYY-MM")]
 
-#: Errors every submission may answer besides its own.
-SUBMISSION_ERRORS = (400, 401, 403, 409, 413, 422)
+#: Errors every submission may answer besides its own and those every operation documents
+#: (``create_http_app``: 401, 403, 422, 503): a body unread or too large, a key reused.
+SUBMISSION_ERRORS = (400, 409, 413)
 
 
 #: The command table the composition root bound to this app.

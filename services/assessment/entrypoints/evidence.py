@@ -59,7 +59,7 @@ async def read_capped(request: Request, limit: int) -> bytes:
 @router.post(
     "/evidence",
     status_code=201,
-    responses=error_responses(*SUBMISSION_ERRORS, 415, 503),
+    responses=error_responses(*SUBMISSION_ERRORS, 415),
     summary="Upload a photo as evidence for one's audits or for closing a corrective action "
     "(tải ảnh minh chứng)",
     openapi_extra={
@@ -97,7 +97,7 @@ async def upload_evidence(
     response_class=Response,
     responses={
         200: {"content": {kind: {} for kind in IMAGE_TYPES}, "description": "The photo"},
-        **error_responses(401, 404, 422, 503),
+        **error_responses(404),
     },
     summary="A photo of evidence, to those who may read the audit that cites it",
 )

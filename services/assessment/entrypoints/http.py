@@ -141,7 +141,7 @@ command_route(
 
 @router.get(
     "/task-results/{person_id}/{period}",
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(404),
     summary="A person's task result for a month and every recording of it (who, when, why)",
 )
 async def task_result_history(
@@ -159,7 +159,6 @@ async def task_result_history(
 
 @router.get(
     "/periods",
-    responses=error_responses(401, 403),
     summary="The months one may send for (the window, newest first), each open or closed now",
     tags=["periods"],
 )
@@ -199,7 +198,6 @@ Day = Annotated[date, Path(description="YYYY-MM-DD")]
 
 @router.get(
     "/calendar",
-    responses=error_responses(401, 403, 422),
     summary="The ward's working calendar for a year (lịch làm việc): declared days off and "
     "make-up working days, with the national holidays they build on",
     tags=["calendar"],
@@ -244,7 +242,6 @@ command_route(
 
 @router.get(
     "/units",
-    responses=error_responses(401, 422),
     summary="The ward's units (đơn vị): ids and names, for anyone of the ward",
 )
 async def list_units(caller: Caller, session: Reads) -> dict[str, Any]:
@@ -253,7 +250,7 @@ async def list_units(caller: Caller, session: Reads) -> dict[str, Any]:
 
 @router.get(
     "/audits/{audit_id}",
-    responses=error_responses(401, 404, 422),
+    responses=error_responses(404),
     summary="An audit with every revision (who changed what, and why)",
 )
 async def get_audit(caller: Caller, session: Reads, audit_id: uuid.UUID) -> dict[str, Any]:
@@ -262,7 +259,6 @@ async def get_audit(caller: Caller, session: Reads, audit_id: uuid.UUID) -> dict
 
 @router.get(
     "/self-assessments",
-    responses=error_responses(401, 422),
     summary="Self-assessments of a month the caller may see (their own, or their units')",
 )
 async def list_self_assessments(
@@ -281,7 +277,6 @@ async def list_self_assessments(
 
 @router.get(
     "/corrective-actions",
-    responses=error_responses(401, 422),
     summary="Corrective actions of the caller's units (or owned by the caller)",
 )
 async def list_corrective_actions(

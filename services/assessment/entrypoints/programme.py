@@ -27,7 +27,7 @@ from services.assessment.views.report_pdf import report_pdf
 from services.assessment.views.reviews import review_list
 from services.runtime.auth import Principal
 from services.runtime.exports import Language, export_response
-from services.runtime.http import Caller, Reads, error_responses, require
+from services.runtime.http import Caller, Reads, require
 from services.runtime.refusals import Kind, Refusal
 
 router = APIRouter(prefix="/v1", tags=["assessment"])
@@ -96,7 +96,6 @@ def board_counts(
         counts,
         methods=["GET"],
         name=name,
-        responses=error_responses(401, 403, 422),
         summary=summary,
     )
 
@@ -134,7 +133,6 @@ command_route(
 
 @router.get(
     "/reviews",
-    responses=error_responses(401, 422),
     summary="Periodic reviews of the units the caller sees, with figures and follow-ups",
 )
 async def list_reviews(
@@ -174,7 +172,6 @@ command_route(
 
 @router.get(
     "/initiatives",
-    responses=error_responses(401, 422),
     summary="Initiatives of the units the caller sees and their own (sổ sáng kiến)",
     description="Every unit's for the chairman and the council the policy names "
     "(WARD5S_ASSESSMENT_INITIATIVE_COUNCIL), each with may_decide: whether the caller may "
@@ -215,7 +212,6 @@ command_route(
 
 @router.get(
     "/citizen-follow-ups",
-    responses=error_responses(401, 422),
     summary="Call-backs owed to dissatisfied citizens, of the units the caller sees",
 )
 async def list_citizen_follow_ups(
@@ -261,7 +257,6 @@ command_route(
 
 @router.get(
     "/campaigns",
-    responses=error_responses(401),
     summary="The ward's campaigns, their checklists and results per unit and ward-wide",
 )
 async def list_campaigns(caller: Caller, session: Reads) -> dict[str, Any]:
@@ -277,7 +272,6 @@ UNIT_LEADERS = (Role.UNIT_HEAD, Role.VICE_CHAIRMAN, Role.CHAIRMAN, Role.ADMIN)
 
 @router.get(
     "/people",
-    responses=error_responses(401, 403, 422),
     summary="The people of the units the caller leads, by name (a unit head: their unit)",
 )
 async def list_people(
@@ -301,7 +295,6 @@ Leader = Annotated[Principal, Depends(require(Role.ADMIN, Role.CHAIRMAN, Role.VI
 
 @router.get(
     "/reports",
-    responses=error_responses(401, 403, 422, 503),
     response_class=Response,
     summary="The period report for the ward committee (báo cáo kỳ): XLSX or printable A4 PDF",
 )

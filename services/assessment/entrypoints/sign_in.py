@@ -24,7 +24,7 @@ from services.assessment.settings import AssessmentSettings
 from services.runtime.characters import PlainBody
 from services.runtime.clock import Now
 from services.runtime.db import SessionFactory
-from services.runtime.http import IdempotencyKey, app_state, error_responses
+from services.runtime.http import IdempotencyKey, app_state
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.uow import UnitOfWork
 
@@ -91,7 +91,6 @@ class InvitationIn(PlainBody):
 
 @router.post(
     "/sign-in",
-    responses=error_responses(401, 422),
     summary="Sign in with e-mail and password: a short access token and a refresh token",
 )
 async def sign_in_route(request: Request, body: SignInIn) -> dict[str, Any]:
@@ -107,7 +106,6 @@ async def sign_in_route(request: Request, body: SignInIn) -> dict[str, Any]:
 
 @router.post(
     "/refresh",
-    responses=error_responses(401, 422),
     summary="A new access token and a new refresh token for a live refresh token (rotated)",
 )
 async def refresh_route(request: Request, body: RefreshIn) -> dict[str, Any]:
@@ -122,7 +120,6 @@ async def refresh_route(request: Request, body: RefreshIn) -> dict[str, Any]:
 @router.post(
     "/sign-out",
     status_code=204,
-    responses=error_responses(422),
     summary="Revoke a refresh token and every one rotated from the same sign-in",
 )
 async def sign_out_route(request: Request, body: RefreshIn) -> None:
@@ -132,7 +129,6 @@ async def sign_out_route(request: Request, body: RefreshIn) -> None:
 
 @router.post(
     "/password",
-    responses=error_responses(422),
     summary="Set a password with a one-time invitation or reset secret; revokes every session",
 )
 async def password_route(request: Request, body: PasswordIn) -> dict[str, Any]:
@@ -145,7 +141,6 @@ async def password_route(request: Request, body: PasswordIn) -> dict[str, Any]:
 @router.post(
     "/reset",
     status_code=202,
-    responses=error_responses(422, 503),
     summary="E-mail a password reset link to this address (the same answer whether it exists)",
 )
 async def reset_route(request: Request, body: ResetIn) -> dict[str, Any]:
@@ -161,7 +156,6 @@ async def reset_route(request: Request, body: ResetIn) -> dict[str, Any]:
 @router.post(
     "/invitations",
     status_code=202,
-    responses=error_responses(401, 403, 422),
     summary="Invite a person of the org chart to set their password (a link by e-mail)",
 )
 async def invite_route(

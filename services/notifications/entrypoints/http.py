@@ -41,9 +41,7 @@ LINK_SNOOZE_HOURS = 24.0
 _service: Callable[[Request], Notifications] = app_state("notifications")
 
 
-@router.get(
-    "/alerts", responses=error_responses(401), summary="The caller's alerts (cảnh báo của tôi)"
-)
+@router.get("/alerts", summary="The caller's alerts (cảnh báo của tôi)")
 async def my_alerts(
     caller: Caller,
     session: Reads,
@@ -67,7 +65,7 @@ command_route(
     "acknowledge",
     AcknowledgeCommand,
     pipeline=_people,
-    errors=(401, 404, 409, 503),
+    errors=(404, 409),
     summary="Acknowledge one's alert: no more repeats or escalation (xác nhận)",
 )
 command_route(
@@ -78,7 +76,7 @@ command_route(
     SnoozeCommand,
     pipeline=_people,
     body=SnoozeBody,
-    errors=(401, 404, 409, 422, 503),
+    errors=(404, 409),
     summary="Hold the repeats of one's alert for some hours (nhắc lại sau)",
 )
 
@@ -95,7 +93,7 @@ def _link(request: Request, token: str) -> links.LinkAction:
 
 @router.get(
     "/links/{token}",
-    responses=error_responses(403, 404),
+    responses=error_responses(404),
     summary="What an acknowledge or snooze link from a message asks for; changes nothing",
 )
 async def read_link(
@@ -115,7 +113,7 @@ async def read_link(
 
 @router.post(
     "/links/{token}",
-    responses=error_responses(403, 404, 409, 503),
+    responses=error_responses(404, 409),
     summary="Do what an acknowledge or snooze link asks, once the person confirmed it (the "
     "token is the credential)",
 )
@@ -138,7 +136,6 @@ async def follow_link(
 
 @router.get(
     "/preferences/{person_id}",
-    responses=error_responses(401, 403),
     summary="A person's channels (oneself, or any person for an admin); 'me' for oneself",
 )
 async def get_preferences(caller: Caller, person_id: str, session: Reads) -> dict[str, Any]:
@@ -149,7 +146,7 @@ async def get_preferences(caller: Caller, person_id: str, session: Reads) -> dic
 
 @router.put(
     "/preferences/{person_id}",
-    responses=error_responses(401, 403, 404, 422, 503),
+    responses=error_responses(404),
     summary="Choose channels: e-mail, a webhook, the daily digest ('me' for oneself)",
 )
 async def put_preferences(
@@ -170,7 +167,6 @@ async def put_preferences(
 
 @router.get(
     "/deliveries/failed",
-    responses=error_responses(401, 403),
     summary="Deliveries refused for good (a wrong address), for the ward's admin",
 )
 async def failed_deliveries(caller: Caller, session: Reads) -> dict[str, Any]:
@@ -179,7 +175,7 @@ async def failed_deliveries(caller: Caller, session: Reads) -> dict[str, Any]:
     return {"deliveries": await views.failed_deliveries(session, caller.ward)}
 
 
-@router.get("/clock", responses=error_responses(401), summary="The service's clock")
+@router.get("/clock", summary="The service's clock")
 async def get_clock(request: Request, caller: Caller) -> dict[str, Any]:
     clock = _service(request).clock
     return {"now": clock.now().isoformat(), "adjustable": clock.adjustable}
@@ -192,6 +188,6 @@ command_route(
     "move_clock",
     ClockBody,
     pipeline=_people,
-    errors=(401, 403, 409, 422, 503),
+    errors=(409,),
     summary="Move the demo clock forward (admin; refused in production)",
 )

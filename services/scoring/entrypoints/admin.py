@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from contracts.roles import Role
 from services.runtime.auth import Principal
 from services.runtime.command_routes import command_route
-from services.runtime.http import error_responses, require
+from services.runtime.http import require
 from services.scoring.adapters import rebuild_runs
 from services.scoring.entrypoints.http import commands_of
 from services.scoring.entrypoints.schemas import RebuildCommand
@@ -27,7 +27,6 @@ command_route(
     RebuildCommand,
     pipeline=commands_of,
     caller=ScoringAdmin,
-    errors=(401, 403),
     summary="Replay the ASSESSMENT stream into a fresh projection and swap it in",
     doc="Answers the rebuild's report: events replayed, sequence reached, seconds, rows per\n"
     "table, peak memory.",
@@ -36,7 +35,6 @@ command_route(
 
 @router.get(
     "/rebuild",
-    responses=error_responses(401, 403),
     summary="How far the running rebuild is (one runs at a time)",
 )
 async def rebuild_progress(request: Request, caller: ScoringAdmin) -> dict[str, Any]:

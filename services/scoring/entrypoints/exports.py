@@ -12,7 +12,6 @@ from fastapi.responses import Response
 
 from contracts.roles import Role
 from services.runtime.exports import EXPORT_CONTENT, Language, Separator, export_response
-from services.runtime.http import error_responses
 from services.runtime.refusals import Kind, Refusal
 from services.scoring.domain import periods
 from services.scoring.entrypoints.http import (
@@ -33,7 +32,7 @@ CLASSIFICATION_READERS = (*LEADERS, Role.UNIT_HEAD, Role.CITY)
 
 @router.get(
     "/exports/{what}.{fmt}",
-    responses={**EXPORT_CONTENT, **error_responses(401, 403, 422)},
+    responses=EXPORT_CONTENT,
     response_class=Response,
     summary="The classification of a period (for HR and pay), the units' 5S figures or the "
     "citizens' satisfaction per unit, as CSV or XLSX (xuất bảng tính)",

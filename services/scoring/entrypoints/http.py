@@ -145,7 +145,7 @@ async def figures(
 
 @router.get(
     "/units/{unit_id}/scores",
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(404),
     summary="A unit's 5S result for a period (điểm 5S của đơn vị)",
 )
 async def unit_scores(
@@ -164,7 +164,6 @@ async def unit_scores(
 
 @router.get(
     "/rankings",
-    responses=error_responses(401, 403, 422),
     summary="Units ranked by 5S total, with citizen satisfaction (xếp hạng đơn vị)",
 )
 async def rankings(
@@ -187,7 +186,6 @@ async def rankings(
 
 @router.get(
     "/wards/rankings",
-    responses=error_responses(401, 403, 422),
     summary="The wards of the caller's city side by side (so sánh các phường của thành phố)",
 )
 async def ward_rankings(
@@ -219,7 +217,7 @@ def _sees_person(caller: Principal, person_id: str, unit_id: str | None) -> bool
 
 @router.get(
     "/people/{person_id}/scores",
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(404),
     summary="A person's score and band for a period (điểm và xếp loại cá nhân)",
 )
 async def person_scores(
@@ -256,7 +254,6 @@ def _visible(caller: Principal, unit_id: str | None) -> bool:
 
 @router.get(
     "/classification",
-    responses=error_responses(401, 403, 422),
     summary="The ward's classification and income tier for a period (xếp loại, thu nhập)",
 )
 async def classification(
@@ -318,7 +315,7 @@ command_route(
     param=Annotated[
         str, Path(max_length=16, description="YYYY-MM, YYYY-Qn or YYYY, not after this month")
     ],
-    errors=(401, 403, 409, 422),
+    errors=(409,),
     summary="The chairman decides a tie at the 20% cap (Chủ tịch quyết định người đồng điểm)",
     doc='Names who of the people tied at the edge of a duty group\'s quota keep "xuất sắc",\n'
     "within the quota (409 otherwise); the classification is re-issued with it once the period\n"

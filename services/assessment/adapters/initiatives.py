@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.events import InitiativeProposedData
-from services.assessment.adapters.rows import add_described, change
+from contracts.events import InitiativeDecidedData, InitiativeProposedData
+from services.assessment.adapters.rows import add_described, as_columns, change
 from services.assessment.adapters.rows import counts_by_unit as by_unit
 from services.assessment.adapters.rows import locked as _locked
 from services.assessment.adapters.tables import initiatives, people
@@ -26,25 +26,10 @@ async def locked(session: AsyncSession, initiative_id: uuid.UUID, ward: str) -> 
     return await _locked(session, initiatives, "initiative_id", initiative_id, ward)
 
 
-async def decide(
-    session: AsyncSession,
-    initiative_id: uuid.UUID,
-    status: str,
-    by: str,
-    reason: str | None,
-    measured_effect: str | None,
-    now: datetime,
-) -> None:
-    await change(
-        session,
-        initiatives,
-        initiative_id,
-        status=status,
-        decided_by=by,
-        decided_at=now,
-        reason=reason,
-        measured_effect=measured_effect,
-    )
+async def decide(session: AsyncSession, data: InitiativeDecidedData, now: datetime) -> None:
+    """The decision ``data`` announces, taken at ``now``."""
+    decision = as_columns(data, "initiative_id", "unit_id", "proposed_by")
+    await change(session, initiatives, data.initiative_id, **decision, decided_at=now)
 
 
 async def listed(

@@ -62,8 +62,10 @@ async def add_described(
 
 def described_by(model: type[C], row: Row[Any], **values: Any) -> C:
     """The event data ``model`` about the thing ``row`` stores (what :func:`add_described`
-    stored, read back): each field from ``values`` when given there, else from its column (ids
-    parsed back from text). Raises ``pydantic.ValidationError`` when a field has neither."""
+    stored, read back, or what an event about a change of it names): each field from
+    ``values`` when given there, else from its column (ids parsed back from text). What the
+    change sets (who, why, the new state) goes in ``values``: a column still holds what it was
+    before. Raises ``pydantic.ValidationError`` when a field has neither."""
     columns = row._mapping
     stored = {name: columns[name] for name in model.model_fields if name in columns}
     return model.model_validate({**stored, **values})

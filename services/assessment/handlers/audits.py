@@ -21,7 +21,7 @@ from contracts.events import (
     AuditWithdrawnData,
 )
 from services.assessment.adapters import audits
-from services.assessment.adapters.rows import locked
+from services.assessment.adapters.rows import described_by, locked
 from services.assessment.adapters.tables import audits as audit_table
 from services.assessment.domain.audits import (
     AuditDraft,
@@ -120,19 +120,8 @@ async def amend_audit(
     await audits.set_revision(uow.session, audit_id, state.revision, context.now)
     await cite_evidence(uow.session, context, audit_id, row.unit_id, items)
     await _record(uow, context, audit_id, "amended", state, reason)
-    uow.emit(
-        AuditAmended(
-            **context.envelope(),
-            data=AuditAmendedData(
-                audit_id=audit_id,
-                unit_id=row.unit_id,
-                auditor_id=row.auditor_id,
-                reason=reason,
-                replaces=previous,
-                **state.model_dump(),
-            ),
-        )
-    )
+    data = described_by(AuditAmendedData, row, reason=reason, replaces=previous, **dict(state))
+    uow.emit(AuditAmended(**context.envelope(), data=data))
     opened = await open_corrective_actions(uow, context, audit_id, row.unit_id, state, items)
     await close_superseded_actions(
         uow,
@@ -153,18 +142,10 @@ async def withdraw_audit(
     await audits.set_revision(uow.session, audit_id, revision, context.now, status="withdrawn")
     withdrawn = previous.model_copy(update={"revision": revision})
     await _record(uow, context, audit_id, "withdrawn", withdrawn, reason)
-    uow.emit(
-        AuditWithdrawn(
-            **context.envelope(),
-            data=AuditWithdrawnData(
-                audit_id=audit_id,
-                unit_id=row.unit_id,
-                revision=revision,
-                reason=reason,
-                replaces=previous,
-            ),
-        )
+    data = described_by(
+        AuditWithdrawnData, row, revision=revision, reason=reason, replaces=previous
     )
+    uow.emit(AuditWithdrawn(**context.envelope(), data=data))
     await close_superseded_actions(
         uow, context, audit_id, set(), f"Đóng tự động: phiếu đánh giá đã được rút lại ({reason})"
     )

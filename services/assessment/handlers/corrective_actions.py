@@ -29,6 +29,7 @@ from contracts.events import (
 from contracts.roles import Role
 from services.assessment.adapters import audits, org
 from services.assessment.adapters import corrective_actions as actions
+from services.assessment.adapters.rows import described_by
 from services.assessment.domain.audits import ItemInput, findings
 from services.assessment.domain.window import check_due
 from services.assessment.handlers.common import (
@@ -123,19 +124,15 @@ async def close_superseded_actions(
         uow.session, [row.action_id for row in gone], by, note, context.now
     )
     for row in gone:
-        uow.emit(
-            CorrectiveActionClosed(
-                **context.envelope(),
-                data=CorrectiveActionClosedData(
-                    action_id=uuid.UUID(row.action_id),
-                    audit_id=audit_id,
-                    unit_id=row.unit_id,
-                    closed_by=by,
-                    note=note,
-                    superseded=True,
-                ),
-            )
+        data = described_by(
+            CorrectiveActionClosedData,
+            row,
+            audit_id=audit_id,
+            closed_by=by,
+            note=note,
+            superseded=True,
         )
+        uow.emit(CorrectiveActionClosed(**context.envelope(), data=data))
 
 
 async def close_corrective_action(
@@ -158,14 +155,10 @@ async def close_corrective_action(
     photos = {f"evidence[{i}]": ref for i, ref in enumerate(evidence) if _photo_id(ref)}
     await cite_photos(uow.session, context, uuid.UUID(row.audit_id), row.unit_id, photos)
     await actions.close(uow.session, action_id, by, note, evidence, context.now)
-    uow.emit(
-        CorrectiveActionClosed(
-            **context.envelope(),
-            data=CorrectiveActionClosedData(
-                **_about(row), closed_by=by, note=note, evidence=tuple(evidence)
-            ),
-        )
+    data = described_by(
+        CorrectiveActionClosedData, row, closed_by=by, note=note, evidence=tuple(evidence)
     )
+    uow.emit(CorrectiveActionClosed(**context.envelope(), data=data))
     return {"action_id": str(action_id), "status": "closed", "unit_id": row.unit_id}
 
 
@@ -208,18 +201,10 @@ async def reopen_corrective_action(
         due_on = policy.corrective_action_due(context.now)
     by = context.principal.subject_id
     await actions.reopen(uow.session, action_id, by, reason, due_on, context.now)
-    uow.emit(
-        CorrectiveActionReopened(
-            **context.envelope(),
-            data=CorrectiveActionReopenedData(
-                **_about(row),
-                owner_id=row.owner_id,
-                reopened_by=by,
-                reason=reason,
-                due_on=due_on,
-            ),
-        )
+    data = described_by(
+        CorrectiveActionReopenedData, row, reopened_by=by, reason=reason, due_on=due_on
     )
+    uow.emit(CorrectiveActionReopened(**context.envelope(), data=data))
     return {
         "action_id": str(action_id),
         "status": "open",
@@ -233,16 +218,6 @@ async def _action(uow: UnitOfWork, context: Context, action_id: uuid.UUID) -> Ro
     return found(
         await actions.locked(uow.session, action_id, context.ward), "unknown_action", "action_id"
     )
-
-
-def _about(row: Row[Any]) -> dict[str, Any]:
-    """The action an event is about, as its stored row names it: its id, its audit's, its
-    unit's."""
-    return {
-        "action_id": uuid.UUID(row.action_id),
-        "audit_id": uuid.UUID(row.audit_id),
-        "unit_id": row.unit_id,
-    }
 
 
 async def _may_reopen(uow: UnitOfWork, context: Context, row: Row[Any]) -> bool:

@@ -22,6 +22,7 @@ from contracts.events import (
 from contracts.periods import Month
 from contracts.roles import Role
 from services.assessment.adapters import initiatives
+from services.assessment.adapters.rows import described_by
 from services.assessment.domain.initiatives import NEXT, on_council
 from services.assessment.handlers.common import Context, check_unit
 from services.runtime.refusals import Kind, Refusal
@@ -83,22 +84,14 @@ async def decide(
         raise Refusal(Kind.INVALID, "effect_required", "measured_effect")
     if body.status not in NEXT[row.status]:
         raise Refusal(Kind.CONFLICT, "initiative_decided", "status")
-    by = principal.subject_id
-    await initiatives.decide(
-        uow.session, body.initiative_id, body.status, by, reason, effect, context.now
+    data = described_by(
+        InitiativeDecidedData,
+        row,
+        status=body.status,
+        decided_by=principal.subject_id,
+        reason=reason,
+        measured_effect=effect,
     )
-    uow.emit(
-        InitiativeDecided(
-            **context.envelope(),
-            data=InitiativeDecidedData(
-                initiative_id=body.initiative_id,
-                unit_id=row.unit_id,
-                proposed_by=row.proposed_by,
-                status=body.status,
-                decided_by=by,
-                reason=reason,
-                measured_effect=effect,
-            ),
-        )
-    )
+    await initiatives.decide(uow.session, data, context.now)
+    uow.emit(InitiativeDecided(**context.envelope(), data=data))
     return {"initiative_id": str(body.initiative_id), "status": body.status}

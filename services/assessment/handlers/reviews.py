@@ -30,6 +30,7 @@ from contracts.events import (
 from contracts.periods import Month, Period
 from contracts.roles import Role
 from services.assessment.adapters import reviews
+from services.assessment.adapters.rows import described_by
 from services.assessment.adapters.scoring_figures import ScoringFigures, ScoringUnavailable
 from services.assessment.domain.window import check_due
 from services.assessment.handlers.common import (
@@ -146,17 +147,8 @@ async def acknowledge_review(
         raise Refusal(Kind.CONFLICT, "review_acknowledged", "review_id")
     note = note.strip() if note and note.strip() else None
     await reviews.acknowledge(uow.session, review_id, principal.subject_id, note, context.now)
-    uow.emit(
-        PeriodReviewAcknowledged(
-            **context.envelope(),
-            data=PeriodReviewAcknowledgedData(
-                review_id=review_id,
-                unit_id=row.unit_id,
-                period=row.period,
-                acknowledged_by=principal.subject_id,
-            ),
-        )
-    )
+    data = described_by(PeriodReviewAcknowledgedData, row, acknowledged_by=principal.subject_id)
+    uow.emit(PeriodReviewAcknowledged(**context.envelope(), data=data))
     return {"review_id": str(review_id), "acknowledged_by": principal.subject_id}
 
 
@@ -174,18 +166,8 @@ async def close_follow_up(
     row = await _follow_up(uow, context, follow_up_id)
     by = closer(context.principal, row, "follow_up_id", "follow_up_closed")
     await reviews.close_follow_up(uow.session, follow_up_id, by, note, evidence, context.now)
-    uow.emit(
-        ReviewFollowUpClosed(
-            **context.envelope(),
-            data=ReviewFollowUpClosedData(
-                follow_up_id=follow_up_id,
-                review_id=uuid.UUID(row.review_id),
-                unit_id=row.unit_id,
-                closed_by=by,
-                note=note,
-            ),
-        )
-    )
+    data = described_by(ReviewFollowUpClosedData, row, closed_by=by, note=note)
+    uow.emit(ReviewFollowUpClosed(**context.envelope(), data=data))
     return {"follow_up_id": str(follow_up_id), "status": "closed", "unit_id": row.unit_id}
 
 

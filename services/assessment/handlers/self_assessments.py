@@ -21,6 +21,7 @@ from contracts.events import (
 from contracts.roles import Role
 from services.assessment.adapters import org
 from services.assessment.adapters import self_assessments as stored
+from services.assessment.adapters.rows import described_by
 from services.assessment.domain.graders import grading_refusal
 from services.assessment.domain.self_assessments import PlusScore, check_review, score_plus_items
 from services.assessment.handlers.common import (
@@ -136,22 +137,15 @@ async def review_self_assessment(
     await stored.review(
         uow.session, row.self_assessment_id, outcome, approved, reviewer_id, reason, context.now
     )
-    uow.emit(
-        SelfAssessmentReviewed(
-            **context.envelope(),
-            data=SelfAssessmentReviewedData(
-                self_assessment_id=self_assessment_id,
-                person_id=row.person_id,
-                unit_id=row.unit_id,
-                period=row.period,
-                reviewer_id=reviewer_id,
-                outcome=outcome,
-                revision=row.revision,
-                items=approved,
-                reason=reason,
-            ),
-        )
+    data = described_by(
+        SelfAssessmentReviewedData,
+        row,
+        reviewer_id=reviewer_id,
+        outcome=outcome,
+        items=approved,
+        reason=reason,
     )
+    uow.emit(SelfAssessmentReviewed(**context.envelope(), data=data))
     return {
         "self_assessment_id": str(self_assessment_id),
         "revision": row.revision,

@@ -57,11 +57,13 @@ async def insert(
 
 
 async def open_of_audit(session: AsyncSession, audit_id: uuid.UUID) -> Sequence[Any]:
-    """The audit's open actions (``action_id``, ``item_code``, ``unit_id``) by item."""
+    """The audit's open actions (``action_id``, ``audit_id``, ``item_code``, ``unit_id``) by
+    item."""
     return (
         await session.execute(
             select(
                 corrective_actions.c.action_id,
+                corrective_actions.c.audit_id,
                 corrective_actions.c.item_code,
                 corrective_actions.c.unit_id,
             )

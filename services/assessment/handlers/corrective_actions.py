@@ -125,12 +125,7 @@ async def close_superseded_actions(
     )
     for row in gone:
         data = described_by(
-            CorrectiveActionClosedData,
-            row,
-            audit_id=audit_id,
-            closed_by=by,
-            note=note,
-            superseded=True,
+            CorrectiveActionClosedData, row, closed_by=by, note=note, superseded=True
         )
         uow.emit(CorrectiveActionClosed(**context.envelope(), data=data))
 

@@ -5,9 +5,9 @@ operator's ``invite`` command is in ``first_admin.py``."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
@@ -29,9 +29,6 @@ from services.runtime.refusals import Kind, Refusal
 from services.runtime.uow import UnitOfWork
 
 router = APIRouter(prefix="/auth", tags=["sign-in"])
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 
 def sign_in_config(config: AssessmentSettings, issuer: Issuer) -> SignInConfig:
@@ -61,17 +58,6 @@ class SignInEdge:
     @classmethod
     def of(cls, sessions: SessionFactory, clock: Now, config: SignInConfig) -> SignInEdge:
         return cls(UnitOfWork.factory(sessions, plumbing.outbox, clock), config)
-
-    async def run(
-        self,
-        step: Callable[Concatenate[UnitOfWork, P], Awaitable[R]],
-        *args: P.args,
-        **kwargs: P.kwargs,
-    ) -> R:
-        """``step`` (a sign-in handler: a unit of work, then its own arguments) in a unit of
-        work of its own, committed before the route answers."""
-        async with self.units() as uow:
-            return await step(uow, *args, **kwargs)
 
 
 _edge: Callable[[Request], SignInEdge] = app_state("sign_in")
@@ -111,7 +97,8 @@ async def sign_in_route(request: Request, body: SignInIn) -> dict[str, Any]:
     """401 ``sign_in_failed`` alike for an unknown address, a wrong password and an address
     under backoff (5 failures in a row, then a doubling delay)."""
     edge = _edge(request)
-    session = await edge.run(sign_in.sign_in, body.email, body.password, edge.config)
+    async with edge.units() as uow:
+        session = await sign_in.sign_in(uow, body.email, body.password, edge.config)
     if session is None:
         raise Refusal(Kind.UNAUTHENTICATED, "sign_in_failed")
     return session.as_json()
@@ -123,7 +110,8 @@ async def sign_in_route(request: Request, body: SignInIn) -> dict[str, Any]:
 )
 async def refresh_route(request: Request, body: RefreshIn) -> dict[str, Any]:
     edge = _edge(request)
-    session = await edge.run(sign_in.refresh, body.refresh_token, edge.config)
+    async with edge.units() as uow:
+        session = await sign_in.refresh(uow, body.refresh_token, edge.config)
     if session is None:
         raise Refusal(Kind.UNAUTHENTICATED, "session_invalid")
     return session.as_json()
@@ -135,7 +123,8 @@ async def refresh_route(request: Request, body: RefreshIn) -> dict[str, Any]:
     summary="Revoke a refresh token and every one rotated from the same sign-in",
 )
 async def sign_out_route(request: Request, body: RefreshIn) -> None:
-    await _edge(request).run(sign_in.sign_out, body.refresh_token)
+    async with _edge(request).units() as uow:
+        await sign_in.sign_out(uow, body.refresh_token)
 
 
 @router.post(
@@ -144,9 +133,8 @@ async def sign_out_route(request: Request, body: RefreshIn) -> None:
 )
 async def password_route(request: Request, body: PasswordIn) -> dict[str, Any]:
     edge = _edge(request)
-    person_id = await edge.run(
-        sign_in.set_password, body.secret, body.password, edge.config.hashing
-    )
+    async with edge.units() as uow:
+        person_id = await sign_in.set_password(uow, body.secret, body.password, edge.config.hashing)
     return {"person_id": person_id, "sessions_revoked": True}
 
 
@@ -160,7 +148,8 @@ async def reset_route(request: Request, body: ResetIn) -> dict[str, Any]:
     later rather than wait for an e-mail held back until space returns."""
     request.app.state.runtime.check_bus()
     edge = _edge(request)
-    await edge.run(sign_in.request_reset, body.email, edge.config)
+    async with edge.units() as uow:
+        await sign_in.request_reset(uow, body.email, edge.config)
     return {"accepted": True}
 
 

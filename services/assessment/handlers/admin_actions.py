@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from contracts.events import AdminAction, AdminActionRecorded, AdminActionRecordedData
 from services.assessment.adapters import admin_actions
-from services.assessment.handlers.common import Context
+from services.assessment.handlers.common import Context, optional_text
 from services.runtime.uow import UnitOfWork
 
 
@@ -22,7 +22,7 @@ async def record_admin_action(
 ) -> None:
     """Record ``action`` on ``subject`` by the caller of ``context``, with ``reason`` (stripped;
     None when not given) and ``details``: a row and an event, committed with the action."""
-    reason = reason.strip() if reason and reason.strip() else None
+    reason = optional_text(reason)
     data = AdminActionRecordedData(action=action, subject=subject, reason=reason, details=details)
     event = AdminActionRecorded(**context.envelope(), data=data)
     await admin_actions.insert(

@@ -236,6 +236,11 @@ def required_note(note: str) -> str:
     return note.strip()
 
 
+def optional_text(text: str | None) -> str | None:
+    """An optional note or reason as kept: stripped, None when not given or blank."""
+    return (text or "").strip() or None
+
+
 def required_reason(reason: str) -> str:
     """The reason, stripped; 422 ``reason_required`` when blank."""
     if not reason.strip():

@@ -24,7 +24,7 @@ from contracts.roles import Role
 from services.assessment.adapters import initiatives
 from services.assessment.adapters.rows import described_by
 from services.assessment.domain.initiatives import NEXT, on_council
-from services.assessment.handlers.common import Context, check_unit
+from services.assessment.handlers.common import Context, check_unit, optional_text
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.uow import UnitOfWork
 
@@ -76,8 +76,7 @@ async def decide(
     council = on_council(principal, context.policy.initiative_council)
     if not council or principal.subject_id == row.proposed_by:
         raise Refusal(Kind.FORBIDDEN, "not_initiative_council", "initiative_id")
-    reason = (body.reason or "").strip() or None
-    effect = (body.measured_effect or "").strip() or None
+    reason, effect = optional_text(body.reason), optional_text(body.measured_effect)
     if body.status == "rejected" and reason is None:
         raise Refusal(Kind.INVALID, "reason_required", "reason")
     if body.status == "adopted" and effect is None:

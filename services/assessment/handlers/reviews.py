@@ -39,6 +39,7 @@ from services.assessment.handlers.common import (
     closer,
     find_person,
     local_date,
+    optional_text,
     required_note,
 )
 from services.runtime.refusals import Kind, Refusal, found
@@ -145,7 +146,7 @@ async def acknowledge_review(
         raise Refusal(Kind.FORBIDDEN, "not_review_checker", "review_id")
     if row.acknowledged_at is not None:
         raise Refusal(Kind.CONFLICT, "review_acknowledged", "review_id")
-    note = note.strip() if note and note.strip() else None
+    note = optional_text(note)
     await reviews.acknowledge(uow.session, review_id, principal.subject_id, note, context.now)
     data = described_by(PeriodReviewAcknowledgedData, row, acknowledged_by=principal.subject_id)
     uow.emit(PeriodReviewAcknowledged(**context.envelope(), data=data))

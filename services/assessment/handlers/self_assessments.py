@@ -31,6 +31,7 @@ from services.assessment.handlers.common import (
     check_period_open,
     find_person,
     get_catalog,
+    optional_text,
 )
 from services.runtime.refusals import Kind, Refusal, found
 from services.runtime.uow import UnitOfWork
@@ -132,7 +133,7 @@ async def review_self_assessment(
         raise Refusal(Kind.CONFLICT, "not_awaiting_review", "self_assessment_id")
     await check_period_open(uow.session, context, row.period)
     approved = await _approved_items(uow, row, outcome, adjusted)
-    reason = reason.strip() if reason and reason.strip() else None
+    reason = optional_text(reason)
     reviewer_id = context.principal.subject_id
     await stored.review(
         uow.session, row.self_assessment_id, outcome, approved, reviewer_id, reason, context.now

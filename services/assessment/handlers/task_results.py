@@ -25,6 +25,7 @@ from services.assessment.handlers.common import (
     check_period_in_window,
     check_period_open,
     find_person,
+    optional_text,
 )
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.uow import UnitOfWork
@@ -65,7 +66,7 @@ async def record_task_result(
     ``period_closed``. Returns what is now in force, with its source."""
     person = await find_person(uow.session, context.ward, body.person_id, "person_id")
     source, role = await _recorder(uow, context, person)
-    note = body.note.strip() if body.note and body.note.strip() else None
+    note = optional_text(body.note)
     if source == "leader" and note is None:
         raise Refusal(Kind.INVALID, "required", "note")
     check_period_in_window(body.period, context)

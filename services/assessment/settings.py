@@ -15,6 +15,7 @@ from services.runtime.settings import (
     SignInMailSettings,
     load_settings,
     own_settings,
+    separated,
 )
 from services.runtime.token_keys import KeyRing, NoSigningKey, demo_kids
 from services.runtime.workdays import WorkingCalendar, read_calendar_days
@@ -123,9 +124,7 @@ class AssessmentSettings(CommandSettings, SignInMailSettings):
             calendar=WorkingCalendar.from_days(seed),
             calendar_seed=seed,
             chairman_reviewer=self.chairman_reviewer or None,
-            initiative_council=tuple(
-                p.strip() for p in self.initiative_council.split(",") if p.strip()
-            ),
+            initiative_council=separated(self.initiative_council),
             comment_retention=timedelta(days=self.comment_retention_days),
             **{name: getattr(self, name) for name in POLICY_VALUES},
         )

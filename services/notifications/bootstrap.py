@@ -16,7 +16,7 @@ from contracts.streams import ASSESSMENT, REPORTS, SCORING
 from contracts.subjects import context_subjects
 from services.notifications.adapters.channels import Mailer
 from services.notifications.adapters.tables import metadata, plumbing
-from services.notifications.adapters.webhooks import AddressGuard, Webhook, networks
+from services.notifications.adapters.webhooks import AddressGuard, Webhook
 from services.notifications.domain.links import LinkMaker
 from services.notifications.domain.policy import Policy
 from services.notifications.domain.refusals import MESSAGES
@@ -32,7 +32,7 @@ from services.runtime.consumer import ConsumerSpec
 from services.runtime.objects import Bucket
 from services.runtime.refusals import register_messages
 from services.runtime.service import Runtime
-from services.runtime.settings import ServiceSettings, own_settings
+from services.runtime.settings import ServiceSettings, networks, own_settings, separated
 from services.runtime.uow import UnitOfWork
 from services.runtime.workdays import WorkingCalendar
 
@@ -71,9 +71,7 @@ def policy_of(config: NotificationsSettings) -> Policy:
         repeat=timedelta(hours=config.repeat_hours),
         digest_at=config.digest_at,
         period_review_day=config.period_review_working_day,
-        report_recipients=tuple(
-            p.strip() for p in config.report_recipients.split(",") if p.strip()
-        ),
+        report_recipients=separated(config.report_recipients),
     )
 
 

@@ -19,7 +19,7 @@ from nats.js.errors import BucketNotFoundError, NotFoundError
 
 from contracts import subjects
 from contracts.streams import ALL_BUCKETS, ALL_STREAMS, BucketSpec, StreamSpec
-from services.runtime.settings import ServiceSettings
+from services.runtime.settings import ServiceSettings, separated
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 def nats_servers(url: str) -> list[str]:
     """The servers of a NATS URL that may list several, comma-separated (a cluster's nodes):
     the client starts with any that answers and moves to another when one goes away."""
-    return [server.strip() for server in url.split(",") if server.strip()]
+    return list(separated(url))
 
 
 def inbox_prefix(service: str) -> str:

@@ -19,8 +19,7 @@ from typing import Any
 from starlette.types import Receive, Scope, Send
 
 from services.runtime.asgi import HttpMiddleware
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+from services.runtime.settings import Network
 
 #: The current request's client address; None outside an HTTP request.
 CLIENT_ADDRESS: ContextVar[str | None] = ContextVar("client_address", default=None)
@@ -29,11 +28,6 @@ CLIENT_ADDRESS: ContextVar[str | None] = ContextVar("client_address", default=No
 def client_address() -> str | None:
     """The address of the client of the request being handled, or None (the NATS intake)."""
     return CLIENT_ADDRESS.get()
-
-
-def trusted_networks(spec: str) -> tuple[Network, ...]:
-    """Networks from a comma- or space-separated list (``"10.0.0.0/8, 172.18.0.2"``)."""
-    return tuple(ipaddress.ip_network(p, strict=False) for p in spec.replace(",", " ").split())
 
 
 def _trusted(address: str, proxies: tuple[Network, ...]) -> bool:

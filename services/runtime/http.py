@@ -20,10 +20,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from contracts.roles import CITY_ROLES, Role
 from services.runtime.auth import InvalidToken, KeysUnavailable, Principal, TokenVerifier
 from services.runtime.bodies import MAX_BODY_BYTES, BodyLimit
-from services.runtime.clients import ClientAddress, trusted_networks
+from services.runtime.clients import ClientAddress
 from services.runtime.errors import ApiError, error_body, from_validation_errors, pick_language
 from services.runtime.metrics import HTTP_DURATION, HTTP_REQUESTS
 from services.runtime.refusals import Kind, Refusal
+from services.runtime.settings import networks
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +257,7 @@ def create_http_app(
     # anything (authentication included) reads it (services.runtime.bodies).
     app.add_middleware(BodyLimit, limits=app.state.body_limits)
     # The client's address for handlers that limit per client (services.runtime.clients).
-    app.add_middleware(ClientAddress, proxies=trusted_networks(trusted_proxies))
+    app.add_middleware(ClientAddress, proxies=networks(trusted_proxies))
 
     @app.get("/healthz", tags=["operations"], include_in_schema=True)
     async def healthz() -> dict[str, str]:

@@ -7,6 +7,7 @@ scoring port. Defaults run the whole stack on one machine with SQLite files unde
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from datetime import timedelta
@@ -24,6 +25,20 @@ from services.runtime.token_keys import JwksFile, demo_kids
 MIN_SECRET_LENGTH = 32
 
 Environment = Literal["production", "demo", "test"]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def separated(value: str) -> tuple[str, ...]:
+    """The items of a setting that lists several separated by commas (``"p005, p007"``, NATS
+    servers): each stripped, empty ones dropped."""
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def networks(value: str) -> tuple[Network, ...]:
+    """The networks of a setting that lists them in CIDR notation (or as single addresses),
+    separated by commas or spaces (``"10.0.0.0/8, 172.18.0.2"``: trusted proxies, a webhook's
+    allowed networks); ValueError for one that is not a network."""
+    return tuple(ipaddress.ip_network(p, strict=False) for p in value.replace(",", " ").split())
 
 
 class ServiceSettings(BaseModel):

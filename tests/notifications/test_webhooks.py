@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from services.notifications.adapters.channels import Mailer, Unavailable
 from services.notifications.adapters.tables import deliveries, preferences
-from services.notifications.adapters.webhooks import AddressGuard, Webhook, networks
+from services.notifications.adapters.webhooks import AddressGuard, Webhook
 from services.notifications.domain.mail import Mail
+from services.runtime.settings import networks
 from tests.conftest import WARD, bearer
 from tests.notifications.harness import Harness, action_opened, local, low_score, org_chart
 from tests.support.http import eventually

@@ -9,12 +9,13 @@ import pytest
 from fastapi import FastAPI
 
 from services.runtime.auth import TokenVerifier
-from services.runtime.clients import address_of, client_address, trusted_networks
+from services.runtime.clients import address_of, client_address
 from services.runtime.http import create_http_app
+from services.runtime.settings import networks
 from services.runtime.token_keys import JwksFile
 from tests.support.keys import session_keys
 
-PROXIES = trusted_networks("10.0.0.0/8, 172.18.0.2")
+PROXIES = networks("10.0.0.0/8, 172.18.0.2")
 
 
 @pytest.mark.parametrize(

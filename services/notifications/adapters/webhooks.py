@@ -34,9 +34,9 @@ from dataclasses import dataclass
 import httpx
 
 from services.notifications.adapters.channels import Refused, Unavailable
+from services.runtime.settings import Network
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 SECRET_PREFIX = "whsec_"
 
@@ -47,14 +47,6 @@ class AddressRefused(Refused):
 
 class AddressUnknown(Unavailable):
     """The address's name does not resolve now (it may later)."""
-
-
-def networks(spec: str) -> tuple[IPNetwork, ...]:
-    """The allow-list from its setting: networks in CIDR notation separated by commas or spaces
-    (``"10.20.0.0/16, 192.168.5.7"``); raises ValueError for one that is not a network."""
-    return tuple(
-        ipaddress.ip_network(part, strict=False) for part in spec.replace(",", " ").split()
-    )
 
 
 @dataclass(frozen=True)
@@ -75,7 +67,7 @@ class AddressGuard:
     """Decides which addresses a webhook may reach: public ones, and the operator's
     allow-listed networks."""
 
-    allowed: tuple[IPNetwork, ...] = ()
+    allowed: tuple[Network, ...] = ()
 
     def permits(self, address: IPAddress) -> bool:
         """Whether ``address`` may be reached: allow-listed, or public (``is_global``: not

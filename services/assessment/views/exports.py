@@ -19,32 +19,39 @@ from services.runtime.auth import Principal
 from services.runtime.db import picked
 from services.runtime.exports import Column, Sheet, columns
 
+#: The headings of the columns more than one of this service's sheets show (``columns``'s
+#: triples), so a column reads the same in each.
+UNIT = ("unit", "Đơn vị", "Unit")
+PERIOD = ("period", "Kỳ", "Period")
+AUDIT = ("audit_id", "Mã phiếu", "Audit")
+STATUS = ("status", "Trạng thái", "Status")
+#: A catalogue item: its code and its text (``Export.sheet`` fills both).
+ITEM = (("code", "Mã tiêu chí", "Item"), ("item", "Nội dung tiêu chí", "Criterion"))
+
 AUDIT_COLUMNS = columns(
-    ("audit_id", "Mã phiếu", "Audit"),
-    ("unit", "Đơn vị", "Unit"),
-    ("period", "Kỳ", "Period"),
+    AUDIT,
+    UNIT,
+    PERIOD,
     ("performed_at", "Thời điểm đánh giá", "Audited at"),
     ("auditor", "Thành viên đoàn đánh giá", "Auditor"),
     ("revision", "Lần sửa", "Revision"),
-    ("status", "Trạng thái", "Status"),
+    STATUS,
     ("pillar", "Nhóm tiêu chí", "Pillar"),
-    ("code", "Mã tiêu chí", "Item"),
-    ("item", "Nội dung tiêu chí", "Criterion"),
+    *ITEM,
     ("weight", "Trọng số", "Weight"),
     ("score", "Điểm (0–4, trống = không áp dụng)", "Score (0–4, empty = not applicable)"),
     ("note", "Ghi chú", "Note"),
 )
 ACTION_COLUMNS = columns(
     ("action_id", "Mã biện pháp", "Action"),
-    ("unit", "Đơn vị", "Unit"),
-    ("period", "Kỳ", "Period"),
-    ("audit_id", "Mã phiếu", "Audit"),
-    ("code", "Mã tiêu chí", "Item"),
-    ("item", "Nội dung tiêu chí", "Criterion"),
+    UNIT,
+    PERIOD,
+    AUDIT,
+    *ITEM,
     ("score", "Điểm", "Score"),
     ("owner", "Người chịu trách nhiệm", "Owner"),
     ("due_on", "Hạn hoàn thành", "Due"),
-    ("status", "Trạng thái", "Status"),
+    STATUS,
     ("closed_at", "Thời điểm đóng", "Closed at"),
     ("note", "Kết quả khắc phục", "Outcome"),
 )

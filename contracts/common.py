@@ -15,8 +15,11 @@ LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 #: A ward (phường) is the tenant. Its id is a slug, and it is a token in every subject.
 WardId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 
-#: Ids of units, people and devices: short opaque slugs chosen by the ward.
-EntityId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+#: Ids of units, people and devices: short opaque slugs chosen by the ward (the slug, and the
+#: pattern a whole value matches, for the edges' path and query parameters).
+ENTITY_SLUG = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
+ENTITY_PATTERN = f"^{ENTITY_SLUG}$"
+EntityId = Annotated[str, StringConstraints(pattern=ENTITY_PATTERN)]
 
 #: The pillars of 5S+ (S1..S5 and P, the "+").
 PILLARS: tuple[str, ...] = ("S1", "S2", "S3", "S4", "S5", "P")

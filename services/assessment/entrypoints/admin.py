@@ -18,7 +18,7 @@ from pydantic import AwareDatetime
 
 from contracts import intake as schemas
 from contracts.catalog import Catalog
-from contracts.common import Text
+from contracts.common import ENTITY_PATTERN, ENTITY_SLUG, Text
 from contracts.roles import Role
 from contracts.text import NFC
 from services.assessment import views
@@ -147,7 +147,7 @@ async def load_org_chart(
     city: Annotated[
         str | None,
         Query(
-            pattern=r"^([A-Za-z0-9][A-Za-z0-9_.-]{0,63})?$",
+            pattern=f"^({ENTITY_SLUG})?$",
             description="The city the ward belongs to: its officials (role city) may then read "
             "the ward's figures on scoring. Empty: the ward leaves its city; absent: unchanged",
         ),
@@ -160,7 +160,7 @@ async def load_org_chart(
 
 
 #: A device's id in the register.
-DeviceId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+DeviceId = Annotated[str, Path(pattern=ENTITY_PATTERN)]
 
 
 @router.put(

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 
 from contracts import intake as schemas
+from contracts.common import ENTITY_PATTERN
 from contracts.periods import MonthKey
 from services.assessment import views
 from services.assessment.entrypoints import admin, evidence, sign_in
@@ -147,7 +148,7 @@ command_route(
 async def task_result_history(
     caller: Caller,
     session: Reads,
-    person_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")],
+    person_id: Annotated[str, Path(pattern=ENTITY_PATTERN)],
     period: Month,
 ) -> dict[str, Any]:
     """The person, their unit head, the leaders, administrators and the HR integration."""

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
+from contracts.common import ENTITY_PATTERN
 from services.assessment.adapters.tables import plumbing
 from services.assessment.domain.credentials import Lifetimes
 from services.assessment.entrypoints.deps import Admin, submit
@@ -86,7 +87,7 @@ class ResetIn(PlainBody):
 
 
 class InvitationIn(PlainBody):
-    person_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    person_id: str = Field(pattern=ENTITY_PATTERN)
 
 
 @router.post(

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.common import ENTITY_PATTERN
 from contracts.labels import labels as label_tables
 from contracts.periods import Month
 from contracts.roles import CITY_ROLES, WARD_WIDE_ROLES, Role
@@ -55,7 +56,7 @@ EntityPath = Annotated[str, Path(max_length=64)]
 WardParam = Annotated[
     str | None,
     Query(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+        pattern=ENTITY_PATTERN,
         description="The ward read: a city's officials name one of their city's wards; a "
         "ward's own roles may name only their own",
     ),

@@ -37,8 +37,8 @@ def period_words(key: str, lang: str) -> str:
 
 
 def period_choice(period: str, periods: list[str], lang: str) -> dict[str, Any]:
-    """What a page with a period form shows of it (``templates/period_form.html``): the
-    ``period`` chosen, the ``periods`` offered as (key, words) and the chosen one in words
+    """What a page with a period form shows of it (``period_form``, ``templates/forms.html``):
+    the ``period`` chosen, the ``periods`` offered as (key, words) and the chosen one in words
     (``period_words``, for its heading)."""
     return {
         "period": period,

@@ -18,7 +18,7 @@ from services.runtime.settings import (
     separated,
 )
 from services.runtime.token_keys import KeyRing, NoSigningKey, demo_kids
-from services.runtime.workdays import WorkingCalendar, read_calendar_days
+from services.runtime.workdays import read_calendar_days
 
 NAME = "assessment"
 #: The calendar files shipped with the service (one per year; see docs/OPERATIONS.md).
@@ -119,15 +119,12 @@ class AssessmentSettings(CommandSettings, SignInMailSettings):
 
     def policy(self) -> Policy:
         """The policy these settings make, with the calendar files read now."""
-        seed = read_calendar_days(self.calendar_file)
         return Policy(
-            calendar=WorkingCalendar.from_days(seed),
-            calendar_seed=seed,
             chairman_reviewer=self.chairman_reviewer or None,
             initiative_council=separated(self.initiative_council),
             comment_retention=timedelta(days=self.comment_retention_days),
             **{name: getattr(self, name) for name in POLICY_VALUES},
-        )
+        ).seeded(read_calendar_days(self.calendar_file))
 
 
 def settings() -> AssessmentSettings:
@@ -141,5 +138,4 @@ def assessment_settings(config: ServiceSettings | None) -> AssessmentSettings:
 @lru_cache(maxsize=1)
 def shipped_policy() -> Policy:
     """The default policy with the shipped calendar files as every ward's seed."""
-    seed = read_calendar_days(SHIPPED_CALENDAR_DIR)
-    return Policy(calendar=WorkingCalendar.from_days(seed), calendar_seed=seed)
+    return Policy().seeded(read_calendar_days(SHIPPED_CALENDAR_DIR))

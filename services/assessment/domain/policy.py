@@ -126,6 +126,11 @@ class Policy:
         """This policy counting the working days of a ward's declared ``days``."""
         return replace(self, calendar=WorkingCalendar.from_days(days))
 
+    def seeded(self, days: tuple[CalendarDay, ...]) -> Policy:
+        """This policy with ``days`` (the calendar files') as every ward's calendar until the
+        ward declares its own: its seed (``calendar_seed``), and the calendar counted until then."""
+        return replace(self.with_calendar(days), calendar_seed=days)
+
     def audit_deadline(self, month: Month) -> date:
         """The last day to audit a unit for ``month``: the 5th working day of the next month."""
         return self.calendar.nth_working_day(month.shift(1), AUDIT_DEADLINE_WORKING_DAY)

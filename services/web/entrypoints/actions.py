@@ -18,6 +18,7 @@ from contracts.roles import PERSON_ROLES, Role
 from services.web.adapters.upstream import refusal_of
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.deps import call_as, page, read_as, require, web_of
+from services.web.entrypoints.forms import posted_form
 from services.web.views import board as figures
 from services.web.views import pages as part1
 
@@ -87,10 +88,7 @@ async def actions_page(request: Request) -> HTMLResponse:
 async def close_action(request: Request, action_id: uuid.UUID) -> Response:
     """The form's note and photo: the photo uploaded as the caller's evidence, then the action
     closed citing it, each with a key of the form's (a resent form uploads and closes once)."""
-    session = await require(request, PEOPLE)
-    web = web_of(request)
-    form = await request.form(max_files=1, max_part_size=PHOTO_MAX_BYTES)
-    web.cookies.check_csrf(request, str(form.get("csrf") or ""))
+    session, form = await posted_form(request, PEOPLE, max_files=1, max_part_size=PHOTO_MAX_BYTES)
     key = str(form.get("key") or uuid.uuid4().hex)[:100]
     evidence: list[str] = []
     photo = form.get("photo")

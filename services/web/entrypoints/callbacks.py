@@ -16,7 +16,8 @@ from contracts.labels import LEVEL_LABELS
 from contracts.roles import Role
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.deps import page, read_as, require, web_of
-from services.web.entrypoints.programme import form_state, send, unit_names
+from services.web.entrypoints.forms import form_state, send
+from services.web.entrypoints.programme import unit_names
 from services.web.views import leaders as models
 
 router = APIRouter(include_in_schema=False)

@@ -16,7 +16,7 @@ from contracts.roles import PERSON_ROLES, Role
 from services.runtime.clock import wall
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.deps import page, read_as, require, web_of
-from services.web.entrypoints.programme import form_state, send
+from services.web.entrypoints.forms import form_state, send
 from services.web.views import board
 from services.web.views import pages as part1
 

@@ -6,16 +6,17 @@ the XLSX and CSV exports for the HR office (scoring's, through the gateway)."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from contracts.labels import BAND_LABELS
 from contracts.roles import Role
-from services.web.adapters.upstream import refusal_of
-from services.web.entrypoints.deps import call_as, page, read_as, require, web_of
+from services.web.domain.sessions import WebSession
+from services.web.entrypoints.deps import page, read_as, require, web_of
+from services.web.entrypoints.forms import send
 from services.web.views import board
 from services.web.views import leaders as models
 
@@ -66,30 +67,22 @@ async def classification_page(
     return await _classification_page(request, period)
 
 
-@router.post("/classification/decisions")
-async def decide(request: Request) -> Response:
-    """The chairman's decision on a tie: who of the tied keep "xuất sắc" (``excellent``, the
-    boxes ticked), the duty group and a note, sent to scoring with the form's key."""
-    session = await require(request, {Role.CHAIRMAN.value})
-    web = web_of(request)
-    form = await request.form()
-    web.cookies.check_csrf(request, str(form.get("csrf") or ""))
-    period = str(form.get("period") or "")
-    body = {
+def _decision(_: WebSession, form: Any) -> dict[str, Any]:
+    return {
         "excellent": [str(v) for v in form.getlist("excellent")],
         "duty_group": str(form.get("duty_group") or "") or None,
         "note": str(form.get("note") or "") or None,
     }
-    answer = await call_as(
-        request,
-        session,
-        "scoring",
-        "POST",
-        f"/v1/classification/{quote(period)}/decisions",
-        headers={"idempotency-key": str(form.get("key") or uuid.uuid4().hex)[:200]},
-        json=body,
-    )
-    if answer.status >= 400:
-        refused = refusal_of(answer)
-        return await _classification_page(request, period, refused.message, refused.status)
-    return RedirectResponse(f"/classification?period={quote(period)}&done=1", status_code=303)
+
+
+async def _again(request: Request, form: Any, message: str, status: int) -> HTMLResponse:
+    return await _classification_page(request, str(form.get("period") or ""), message, status)
+
+
+@router.post("/classification/decisions")
+async def decide(request: Request) -> Response:
+    """The chairman's decision on a tie: who of the tied keep "xuất sắc" (``excellent``, the
+    boxes ticked), the duty group and a note, sent to scoring with the form's key."""
+    chairman = {Role.CHAIRMAN.value}
+    path, back = "/v1/classification/{period}/decisions", "/classification?period={period}&done=1"
+    return await send(request, chairman, path, _decision, back, _again, service="scoring")

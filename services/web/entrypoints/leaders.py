@@ -26,6 +26,7 @@ from services.web.entrypoints import (
     programme,
 )
 from services.web.entrypoints.deps import call_as, page, read_as, require, web_of
+from services.web.entrypoints.forms import send
 from services.web.views import leaders as models
 from services.web.views import pages as part1
 
@@ -105,31 +106,25 @@ async def review_page(
     return await _review_page(request, period)
 
 
-@router.post("/review/{self_assessment_id}")
-async def review(request: Request, self_assessment_id: uuid.UUID) -> Response:
-    """The form's decision: ``outcome`` approved, adjusted (with ``score-<code>`` 0–4 or ``na``
-    and a reason) or returned (with a reason), sent as the reviewer's own."""
-    session = await require(request, REVIEWERS)
-    web = web_of(request)
-    form = await request.form()
-    web.cookies.check_csrf(request, str(form.get("csrf") or ""))
+def _decision(_: WebSession, form: Any) -> dict[str, Any]:
     outcome = str(form.get("outcome") or "")
     body: dict[str, Any] = {"outcome": outcome, "reason": str(form.get("reason") or "") or None}
     if outcome == "adjusted":
         body["items"] = part1.plus_items(form)
-    answer = await _send(
-        request,
-        session,
-        "assessment",
-        f"/v1/self-assessments/{self_assessment_id}/review",
-        str(form.get("key") or ""),
-        body,
-    )
-    period = str(form.get("period") or "")
-    if answer.status >= 400:
-        refused = refusal_of(answer)
-        return await _review_page(request, period or None, refused.message, refused.status)
-    return RedirectResponse(f"/review?period={period}&done=1", status_code=303)
+    return body
+
+
+async def _review_again(request: Request, form: Any, message: str, status: int) -> HTMLResponse:
+    return await _review_page(request, str(form.get("period") or "") or None, message, status)
+
+
+@router.post("/review/{self_assessment_id}")
+async def review(request: Request, self_assessment_id: uuid.UUID) -> Response:
+    """The form's decision: ``outcome`` approved, adjusted (with ``score-<code>`` 0–4 or ``na``
+    and a reason) or returned (with a reason), sent as the reviewer's own."""
+    path = f"/v1/self-assessments/{self_assessment_id}/review"
+    back = "/review?period={period}&done=1"
+    return await send(request, REVIEWERS, path, _decision, back, _review_again)
 
 
 # --- the alert inbox ---------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,9 +13,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from contracts.periods import MonthKey
 from contracts.roles import PERSON_ROLES, Role
 from services.runtime.refusals import Kind, Refusal
-from services.web.adapters.upstream import refusal_of
 from services.web.domain.sessions import WebSession, home_of
-from services.web.entrypoints.deps import call_as, current_session, page, read_as, require, web_of
+from services.web.entrypoints.deps import current_session, page, read_as, require, web_of
+from services.web.entrypoints.forms import send
 from services.web.handlers import sessions
 from services.web.views import pages as models
 
@@ -235,28 +234,18 @@ async def plus_page(
     return await _plus_page(request, period)
 
 
+def _plus(_: WebSession, form: Any) -> dict[str, Any]:
+    return {"period": str(form.get("period") or ""), "items": models.plus_items(form)}
+
+
+async def _plus_again(request: Request, form: Any, message: str, status: int) -> HTMLResponse:
+    typed = {item["code"]: item["score"] for item in models.plus_items(form)}  # to correct, resend
+    return await _plus_page(request, str(form.get("period") or ""), message, status, typed)
+
+
 @router.post("/self-assessment")
 async def submit_plus(request: Request) -> Response:
     """The form's scores (``score-<code>``: 0–4 or ``na``) sent as the person's own
     self-assessment with the form's idempotency key (a double click records one)."""
-    session = await require(request, PEOPLE)
-    web = web_of(request)
-    form = await request.form()
-    web.cookies.check_csrf(request, str(form.get("csrf") or ""))
-    period = str(form.get("period") or "")
-    items = models.plus_items(form)
-    key = str(form.get("key") or uuid.uuid4().hex)[:200]
-    answer = await call_as(
-        request,
-        session,
-        "assessment",
-        "POST",
-        "/v1/self-assessments",
-        headers={"idempotency-key": key},
-        json={"period": period, "items": items},
-    )
-    if answer.status >= 400:
-        refused = refusal_of(answer)
-        typed = {item["code"]: item["score"] for item in items}  # kept to correct and resend
-        return await _plus_page(request, period, refused.message, refused.status, typed)
-    return _see_other(f"/self-assessment?period={quote(period)}&sent=1")
+    back = "/self-assessment?period={period}&sent=1"
+    return await send(request, PEOPLE, "/v1/self-assessments", _plus, back, _plus_again)

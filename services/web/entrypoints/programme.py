@@ -7,19 +7,17 @@ sent twice is one submission."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Collection
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from contracts.labels import PILLAR_LABELS
 from contracts.roles import Role
-from services.web.adapters.upstream import refusal_of
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.classification import PERIOD
-from services.web.entrypoints.deps import call_as, page, read_as, require, web_of
+from services.web.entrypoints.deps import page, read_as, require, web_of
+from services.web.entrypoints.forms import Body, form_state, send
 from services.web.views import board
 from services.web.views import leaders as models
 
@@ -153,60 +151,6 @@ async def reviews_page(
     request: Request, period: Annotated[str | None, Query(pattern=PERIOD)] = None
 ) -> HTMLResponse:
     return await _reviews_page(request, period)
-
-
-#: A form's fields that are not what a person typed.
-UNTYPED = {"csrf", "key"}
-
-
-def form_state(request: Request, error: str | None, form: Any = None) -> dict[str, Any]:
-    """What a page whose forms go through :func:`send` shows of the last sending: the
-    service's refusal (``error``), what was done (``done``: the back address's ``?done=``,
-    ``templates/outcome.html``), a new key for the next form (sent twice, it is one), and what
-    was typed in the refused ``form`` (``typed``: field name -> text, empty otherwise), which the
-    form is drawn again with so that nothing written is lost to a refusal."""
-    typed = {
-        name: value
-        for name, value in (form.multi_items() if form is not None else [])
-        if isinstance(value, str) and name not in UNTYPED
-    }
-    return {
-        "error": error,
-        "done": request.query_params.get("done") or "",
-        "key": uuid.uuid4().hex,
-        "typed": typed,
-    }
-
-
-#: A page drawn again with a refusal's message and status.
-Again = Callable[[Request, Any, str, int], Awaitable[HTMLResponse]]
-#: A form's body for assessment, from the caller's session and the form.
-Body = Callable[[WebSession, Any], Any]
-
-
-async def send(
-    request: Request, roles: Collection[str], path: str, body: Body, back: str, again: Again
-) -> Response:
-    """Post the form's ``body`` to assessment's ``path`` under the form's key (a form sent twice
-    is one submission); then to ``back`` (its ``{period}`` the form's), or the page again
-    (``again(request, form, message, status)``) with the service's refusal."""
-    session = await require(request, roles)
-    web = web_of(request)
-    form = await request.form()
-    web.cookies.check_csrf(request, str(form.get("csrf") or ""))
-    answer = await call_as(
-        request,
-        session,
-        "assessment",
-        "POST",
-        path,
-        headers={"idempotency-key": str(form.get("key") or uuid.uuid4().hex)[:100]},
-        json=body(session, form),
-    )
-    if answer.status >= 400:
-        refused = refusal_of(answer)
-        return await again(request, form, refused.message, refused.status)
-    return RedirectResponse(back.format(period=quote(str(form.get("period") or ""))), 303)
 
 
 async def _again(request: Request, form: Any, message: str, status: int) -> HTMLResponse:

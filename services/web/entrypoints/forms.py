@@ -1,0 +1,89 @@
+"""The one way the pages' forms are sent: the caller's role and the form's CSRF token checked,
+the body posted to a service under the form's idempotency key (a form sent twice is one
+submission), then either a redirect to the page with what was done (``?done=``) or the page
+drawn again with the service's refusal and what was typed (``templates/forms.html``)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Collection
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from services.web.adapters.upstream import refusal_of
+from services.web.domain.sessions import WebSession
+from services.web.entrypoints.deps import call_as, require, web_of
+
+#: A form's fields that are not what a person typed.
+UNTYPED = {"csrf", "key"}
+
+
+def form_state(request: Request, error: str | None, form: Any = None) -> dict[str, Any]:
+    """What a page whose forms go through :func:`send` shows of the last sending: the
+    service's refusal (``error``), what was done (``done``: the back address's ``?done=``,
+    ``outcome`` in ``templates/forms.html``), a new key for the next form (sent twice, it is
+    one), and what was typed in the refused ``form`` (``typed``: field name -> text, empty
+    otherwise), which the form is drawn again with so that nothing written is lost to a
+    refusal."""
+    typed = {
+        name: value
+        for name, value in (form.multi_items() if form is not None else [])
+        if isinstance(value, str) and name not in UNTYPED
+    }
+    return {
+        "error": error,
+        "done": request.query_params.get("done") or "",
+        "key": uuid.uuid4().hex,
+        "typed": typed,
+    }
+
+
+async def posted_form(
+    request: Request, roles: Collection[str], **limits: Any
+) -> tuple[WebSession, Any]:
+    """The signed-in caller of one of ``roles`` (``deps.require``) and the form they sent, whose
+    ``csrf`` field must match the CSRF cookie (else refused, ``Cookies.check_csrf``);
+    ``limits`` Starlette's form limits (``max_files``, ``max_part_size``)."""
+    session = await require(request, roles)
+    form = await request.form(**limits)
+    web_of(request).cookies.check_csrf(request, str(form.get("csrf") or ""))
+    return session, form
+
+
+#: A page drawn again with a refusal's message and status.
+Again = Callable[[Request, Any, str, int], Awaitable[HTMLResponse]]
+#: A form's body for the service, from the caller's session and the form.
+Body = Callable[[WebSession, Any], Any]
+
+
+async def send(
+    request: Request,
+    roles: Collection[str],
+    path: str,
+    body: Body,
+    back: str,
+    again: Again,
+    service: str = "assessment",
+) -> Response:
+    """Post the form's ``body`` to ``service``'s ``path`` under the form's key (a form sent
+    twice is one submission); then to ``back``, or the page again (``again(request, form,
+    message, status)``) with the service's refusal. ``path`` and ``back`` may name
+    ``{period}``: the form's ``period`` field, URL-quoted."""
+    session, form = await posted_form(request, roles)
+    period = quote(str(form.get("period") or ""))
+    answer = await call_as(
+        request,
+        session,
+        service,
+        "POST",
+        path.format(period=period),
+        headers={"idempotency-key": str(form.get("key") or uuid.uuid4().hex)[:100]},
+        json=body(session, form),
+    )
+    if answer.status >= 400:
+        refused = refusal_of(answer)
+        return await again(request, form, refused.message, refused.status)
+    return RedirectResponse(back.format(period=period), 303)

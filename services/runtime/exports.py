@@ -82,6 +82,12 @@ def columns(*pairs: tuple[str, str, str]) -> tuple[Column, ...]:
     return tuple(Column(key, Text(vi=vi, en=en)) for key, vi, en in pairs)
 
 
+#: The headings of the columns every service's sheets show (``columns``'s triples), so a unit or
+#: a period reads the same in assessment's and scoring's exports.
+UNIT = ("unit", "Đơn vị", "Unit")
+PERIOD = ("period", "Kỳ", "Period")
+
+
 def clean_text(value: str) -> str:
     """``value`` NFC with ``\\n`` line ends and no other control character (a tab stays)."""
     text = nfc(value).replace("\r\n", "\n").replace("\r", "\n")

@@ -17,12 +17,10 @@ from contracts.labels import ACTION_STATUS_LABELS, AUDIT_STATUS_LABELS, PILLAR_L
 from services.assessment.adapters import catalogs, reads
 from services.runtime.auth import Principal
 from services.runtime.db import picked
-from services.runtime.exports import Column, Sheet, columns
+from services.runtime.exports import PERIOD, UNIT, Column, Sheet, columns
 
 #: The headings of the columns more than one of this service's sheets show (``columns``'s
-#: triples), so a column reads the same in each.
-UNIT = ("unit", "Đơn vị", "Unit")
-PERIOD = ("period", "Kỳ", "Period")
+#: triples, beside the runtime's ``UNIT`` and ``PERIOD``), so a column reads the same in each.
 AUDIT = ("audit_id", "Mã phiếu", "Audit")
 STATUS = ("status", "Trạng thái", "Status")
 #: A catalogue item: its code and its text (``Export.sheet`` fills both).

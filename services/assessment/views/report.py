@@ -20,9 +20,8 @@ from contracts.labels import period_label
 from contracts.periods import Period
 from services.assessment.adapters import citizen_follow_ups, initiatives, org, reviews
 from services.assessment.adapters.scoring_figures import ScoringFigures
-from services.assessment.views.exports import UNIT
 from services.runtime.auth import Principal
-from services.runtime.exports import Sheet, columns
+from services.runtime.exports import UNIT, Sheet, columns
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from contracts.labels import (
     period_label,
 )
 from services.runtime.collation import by_name, text_key
-from services.runtime.exports import Column, Sheet, columns
+from services.runtime.exports import PERIOD, UNIT, Column, Sheet, columns
 from services.scoring.adapters import closes, org
 from services.scoring.domain.exact import display
 from services.scoring.domain.policy import Policy
@@ -35,8 +35,6 @@ from services.scoring.domain.roster import Names
 from services.scoring.views.people import classification
 from services.scoring.views.units import UnitFigures, Window, unit_figures
 
-PERIOD = ("period", "Kỳ", "Period")
-UNIT = ("unit", "Đơn vị", "Unit")
 PROVISIONAL = ("provisional", "Tạm tính (kỳ chưa khóa sổ)", "Provisional (period not closed)")
 
 CLASSIFICATION_COLUMNS = columns(

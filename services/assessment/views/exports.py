@@ -17,39 +17,34 @@ from contracts.labels import ACTION_STATUS_LABELS, AUDIT_STATUS_LABELS, PILLAR_L
 from services.assessment.adapters import catalogs, reads
 from services.runtime.auth import Principal
 from services.runtime.db import picked
-from services.runtime.exports import PERIOD, UNIT, Column, Sheet, columns
-
-#: The headings of the columns more than one of this service's sheets show (``columns``'s
-#: triples, beside the runtime's ``UNIT`` and ``PERIOD``), so a column reads the same in each.
-AUDIT = ("audit_id", "Mã phiếu", "Audit")
-STATUS = ("status", "Trạng thái", "Status")
-#: A catalogue item: its code and its text (``Export.sheet`` fills both).
-ITEM = (("code", "Mã tiêu chí", "Item"), ("item", "Nội dung tiêu chí", "Criterion"))
+from services.runtime.exports import Column, Sheet, columns
 
 AUDIT_COLUMNS = columns(
-    AUDIT,
-    UNIT,
-    PERIOD,
+    ("audit_id", "Mã phiếu", "Audit"),
+    ("unit", "Đơn vị", "Unit"),
+    ("period", "Kỳ", "Period"),
     ("performed_at", "Thời điểm đánh giá", "Audited at"),
     ("auditor", "Thành viên đoàn đánh giá", "Auditor"),
     ("revision", "Lần sửa", "Revision"),
-    STATUS,
+    ("status", "Trạng thái", "Status"),
     ("pillar", "Nhóm tiêu chí", "Pillar"),
-    *ITEM,
+    ("code", "Mã tiêu chí", "Item"),
+    ("item", "Nội dung tiêu chí", "Criterion"),
     ("weight", "Trọng số", "Weight"),
     ("score", "Điểm (0–4, trống = không áp dụng)", "Score (0–4, empty = not applicable)"),
     ("note", "Ghi chú", "Note"),
 )
 ACTION_COLUMNS = columns(
     ("action_id", "Mã biện pháp", "Action"),
-    UNIT,
-    PERIOD,
-    AUDIT,
-    *ITEM,
+    ("unit", "Đơn vị", "Unit"),
+    ("period", "Kỳ", "Period"),
+    ("audit_id", "Mã phiếu", "Audit"),
+    ("code", "Mã tiêu chí", "Item"),
+    ("item", "Nội dung tiêu chí", "Criterion"),
     ("score", "Điểm", "Score"),
     ("owner", "Người chịu trách nhiệm", "Owner"),
     ("due_on", "Hạn hoàn thành", "Due"),
-    STATUS,
+    ("status", "Trạng thái", "Status"),
     ("closed_at", "Thời điểm đóng", "Closed at"),
     ("note", "Kết quả khắc phục", "Outcome"),
 )

@@ -9,11 +9,15 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.events import CampaignAuditedData, CampaignPublishedData
+from services.assessment.adapters.rows import add_described
 from services.assessment.adapters.tables import campaign_audits, campaigns, evidence
 
 
-async def insert(session: AsyncSession, campaign_id: uuid.UUID, **values: Any) -> None:
-    await session.execute(campaigns.insert().values(campaign_id=str(campaign_id), **values))
+async def insert(session: AsyncSession, data: CampaignPublishedData, **values: Any) -> None:
+    """The campaign ``data`` announces, with its own columns ``values`` (``items``: its
+    checklist with each item's text, where the event names their codes)."""
+    await add_described(session, campaigns, data, **values)
 
 
 async def find(session: AsyncSession, ward: str, campaign_id: uuid.UUID) -> Row[Any] | None:
@@ -36,8 +40,10 @@ async def audited(session: AsyncSession, campaign_id: uuid.UUID, unit_id: str) -
     return found is not None
 
 
-async def insert_audit(session: AsyncSession, audit_id: uuid.UUID, **values: Any) -> None:
-    await session.execute(campaign_audits.insert().values(audit_id=str(audit_id), **values))
+async def insert_audit(session: AsyncSession, data: CampaignAuditedData, **values: Any) -> None:
+    """The campaign audit ``data`` announces, with its own columns ``values`` (``items``: its
+    scores as stored JSON)."""
+    await add_described(session, campaign_audits, data, **values)
 
 
 async def of_ward(

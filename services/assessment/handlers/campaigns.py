@@ -32,27 +32,23 @@ async def publish(uow: UnitOfWork, context: Context, body: schemas.CampaignIn) -
         raise Refusal(Kind.INVALID, "campaign_dates", "ends_on")
     catalog = await get_catalog(uow.session)
     items = checklist(catalog, [i.model_dump() for i in body.items])
-    campaign_id = uuid.uuid4()
-    await campaigns.insert(
-        uow.session,
-        campaign_id,
-        ward=context.ward,
-        created_by=context.principal.subject_id,
-        title=body.title.strip(),
-        starts_on=body.starts_on,
-        ends_on=body.ends_on,
-        items=[{"code": i.code, "text": i.text_vi} for i in items],
-        created_at=context.now,
-    )
     data = CampaignPublishedData(
-        campaign_id=campaign_id,
+        campaign_id=uuid.uuid4(),
         title=body.title.strip(),
         starts_on=body.starts_on,
         ends_on=body.ends_on,
         items=tuple(i.code for i in items),
     )
+    await campaigns.insert(
+        uow.session,
+        data,
+        ward=context.ward,
+        created_by=context.principal.subject_id,
+        items=[{"code": i.code, "text": i.text_vi} for i in items],
+        created_at=context.now,
+    )
     uow.emit(CampaignPublished(**context.envelope(), data=data))
-    return {"campaign_id": str(campaign_id), "items": [i.code for i in items]}
+    return {"campaign_id": str(data.campaign_id), "items": list(data.items)}
 
 
 async def audit(
@@ -83,20 +79,18 @@ async def audit(
     audit_id = uuid.uuid4()
     photos = {f"evidence_ids[{i}]": str(e) for i, e in enumerate(body.evidence_ids)}
     await cite_photos(uow.session, context, audit_id, body.unit_id, photos)
+    data = CampaignAuditedData(
+        campaign_id=body.campaign_id, audit_id=audit_id, unit_id=body.unit_id, items=tuple(scores)
+    )
     await campaigns.insert_audit(
         uow.session,
-        audit_id,
+        data,
         ward=context.ward,
-        campaign_id=str(body.campaign_id),
-        unit_id=body.unit_id,
         auditor_id=context.principal.subject_id,
         items=[s.model_dump() for s in scores],
         note=body.note,
         performed_at=body.performed_at,
         recorded_at=context.now,
-    )
-    data = CampaignAuditedData(
-        campaign_id=body.campaign_id, audit_id=audit_id, unit_id=body.unit_id, items=tuple(scores)
     )
     uow.emit(CampaignAudited(**context.envelope(), data=data))
     return {"audit_id": str(audit_id), "campaign_id": str(body.campaign_id)}

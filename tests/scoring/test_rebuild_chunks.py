@@ -17,6 +17,7 @@ from services.runtime.db import create_engine
 from services.scoring import rebuild as rebuilding
 from services.scoring.adapters.policy_file import default_policy
 from services.scoring.adapters.tables import audit_records, unit_month_pillars
+from services.scoring.domain import bloom
 from services.scoring.domain import fold as folding
 from services.scoring.domain.fold import Chunk, Fold, fact_of
 from services.scoring.handlers import Scoring
@@ -54,10 +55,15 @@ async def fold_in_chunks(
     return fold, written
 
 
-@pytest.mark.parametrize("chunk", [1, 4, 13])
-async def test_a_fold_written_in_chunks_gives_the_rows_the_handler_gives(tmp_path, chunk) -> None:
+@pytest.mark.parametrize(("chunk", "filter_bits"), [(1, None), (4, None), (13, None), (4, 3)])
+async def test_a_fold_written_in_chunks_gives_the_rows_the_handler_gives(
+    tmp_path, monkeypatch, chunk, filter_bits
+) -> None:
     """Amendments and withdrawals replace audit rows written chunks before; a copy of an event
-    folded chunks before is skipped (the ratings would count twice)."""
+    folded chunks before is skipped (the ratings would count twice). With a filter of 8 bits,
+    which soon "may hold" everything, every id and audit is asked of the written rows."""
+    if filter_bits:
+        monkeypatch.setattr(bloom, "BITS", filter_bits)
     stream, copies = history()
     events = [*stream[:40], *copies, *stream[40:], *copies]
     live_url = f"sqlite+aiosqlite:///{tmp_path / 'live.db'}"
@@ -169,3 +175,19 @@ async def test_a_rebuild_in_small_chunks_on_postgres_equals_live(
     stream, _ = history()
     assert len(written) >= len(stream) // 7
     assert any(chunk.replaced for chunk in written)
+
+
+def test_a_bloom_filter_never_forgets_and_seldom_imagines() -> None:
+    """Every item added is held ("may hold"); of as many never added, few are (the default size,
+    100,000 items: 0.2 expected, a handful allowed)."""
+    added = [str(uuid.uuid4()) for _ in range(100_000)]
+    others = [str(uuid.uuid4()) for _ in range(100_000)]
+    sieve = bloom.BloomFilter()
+    sieve.add_all(added)
+    sieve.add_all([("binh-dong", a) for a in added[:1000]])
+    assert all(sieve.may_hold(a) for a in added)
+    assert all(sieve.may_hold(("binh-dong", a)) for a in added[:1000])
+    assert sum(sieve.may_hold(o) for o in others) <= 5
+    tiny = bloom.BloomFilter(bits=3)
+    tiny.add_all(added[:100])
+    assert all(tiny.may_hold(o) for o in others[:100])  # full: it may hold anything

@@ -47,15 +47,15 @@ from contracts.events import (
     SelfAssessmentReviewed,
     TaskResultRecorded,
 )
-from services.scoring.domain.aggregates import FlatSums, PillarSums, flatten, sums_json_text
+from services.scoring.domain.aggregates import FlatSums, flatten, sums_json_text
 from services.scoring.domain.audits import AUDIT_EVENTS, AuditRecord, record_after
+from services.scoring.domain.bloom import BloomFilter
 from services.scoring.domain.closing import close_or_reopen
 from services.scoring.domain.reviews import (
-    ReviewRecord,
+    ReviewFold,
     TaskResultState,
     keep_latest,
     review_record,
-    review_supersedes,
     task_result_state,
 )
 from services.scoring.domain.roster import RosterEntry, roster_entry
@@ -73,8 +73,6 @@ from services.scoring.domain.satisfaction import VERY_DISSATISFIED, local_day
 Fact = tuple[Any, ...]
 
 AUDIT, REVIEW, TASK_RESULT, FEEDBACK, CLOSE, REOPEN, ORG, OTHER = range(8)
-
-PLUS = "P"  # the pillar of a person's "+" items
 
 #: Events a rebuild folds between two chunks written out: what the parent holds of the audits
 #: (their rows, and the ids of the events folded) is at most this many.
@@ -170,8 +168,10 @@ class Fold:
         self._replaced: dict[AuditKey, Fact] = {}
         #: The live sums of the audits of the chunks taken: points, max points, scored, N/A.
         self._pillars: dict[Slot, list[int]] = {}
-        self._reviews: dict[tuple[str, str], tuple[ReviewRecord, str]] = {}
-        self._people: dict[tuple[str, str, str], list[Any]] = {}  # unit, then the four sums
+        #: What the chunks taken hold, in a fixed size: the event ids, the audits.
+        self._written_ids = BloomFilter()
+        self._written_audits = BloomFilter()
+        self._reviews = ReviewFold()
         self._task_results: dict[tuple[str, str, str], TaskResultState] = {}
         self._ratings: dict[tuple[str, str, str, int], int] = {}
         self._very_dissatisfied: dict[tuple[str, str, date], int] = {}
@@ -197,11 +197,17 @@ class Fold:
         if not self.chunks:
             return [], []
         ids, keys = [], set()
+        # Asked only about what the filters of the chunks taken may hold: almost nothing.
+        id_written, audit_written = self._written_ids.may_hold, self._written_audits.may_hold
         for fact in facts:
-            if fact[2] not in self.seen:
+            if fact[2] in self.seen:
+                continue
+            if id_written(fact[2]):
                 ids.append(fact[2])
-                if fact[0] == AUDIT and (fact[3], fact[4]) not in self._audits:
-                    keys.add((fact[3], fact[4]))
+            if fact[0] == AUDIT:
+                key = (fact[3], fact[4])
+                if key not in self._audits and audit_written(key):
+                    keys.add(key)
         return ids, sorted(keys)
 
     def add(
@@ -233,7 +239,7 @@ class Fold:
                 elif key not in audits:
                     del self._replaced[key]
             elif kind == REVIEW:
-                self._review(fact[3], fact[4], fact[5], event_id)
+                self._reviews.apply((fact[3], fact[4]), fact[5], event_id)
             elif kind == TASK_RESULT:
                 self._task_result(fact)
             elif kind == FEEDBACK:
@@ -255,31 +261,6 @@ class Fold:
                     self._rosters[ward] = entry
             self.events += 1
 
-    def _review(self, ward: str, sa_id: str, new: ReviewRecord, event_id: str) -> None:
-        key = (ward, sa_id)
-        stored = self._reviews.get(key)
-        current = stored[0] if stored else None
-        if not review_supersedes(new, current):
-            return
-        # As the handler: the old review's "+" is retracted from its person's month and the new
-        # one's added to theirs; every month touched takes the new review's unit.
-        if current is not None and current.live and PLUS in current.sums:
-            retracted = -current.sums[PLUS]
-            self._add_plus(ward, current.person_id, current.month, new.unit_id, retracted)
-        plus = new.sums.get(PLUS) if new.live else None
-        self._add_plus(ward, new.person_id, new.month, new.unit_id, plus or PillarSums())
-        self._reviews[key] = (new, event_id)
-
-    def _add_plus(self, ward: str, person: str, month: str, unit: str, sums: PillarSums) -> None:
-        row = self._people.get((ward, person, month))
-        if row is None:
-            row = self._people[(ward, person, month)] = [unit, 0, 0, 0, 0]
-        row[0] = unit
-        row[1] += sums.points
-        row[2] += sums.max_points
-        row[3] += sums.scored
-        row[4] += sums.not_applicable
-
     def _task_result(self, fact: Fact) -> None:
         _, _, _, ward, person, month, state = fact
         keep_latest(self._task_results, (ward, person, month), state)
@@ -290,6 +271,8 @@ class Fold:
         _add_live(self._pillars, self._audits.values())
         _add_live(self._pillars, self._replaced.values(), -1)
         chunk = Chunk(list(self.audit_records()), list(self._replaced), list(self.seen))
+        self._written_ids.add_all(self.seen)
+        self._written_audits.add_all(self._audits)
         self._audits.clear()
         self._replaced.clear()
         self.seen.clear()
@@ -320,14 +303,15 @@ class Fold:
     def review_records(self) -> Iterator[tuple[Any, ...]]:
         """ward, self_assessment_id, person_id, unit_id, month, revision, reviewed_us, live, sums
         (JSON text), event_id."""
-        for (ward, sa_id), (r, event_id) in self._reviews.items():
+        for (ward, sa_id), (r, event_id) in self._reviews.changed.items():
             head = (ward, sa_id, r.person_id, r.unit_id, r.month, r.revision, r.reviewed_us, r.live)
             yield (*head, sums_json_text(flatten(r.sums)), event_id)
 
     def person_month_plus(self) -> Iterator[tuple[Any, ...]]:
         """ward, person_id, month, unit_id, points, max_points, scored_items, na_items."""
-        for (ward, person, month), row in self._people.items():
-            yield (ward, person, month, *row)
+        units = self._reviews.units
+        for key, s in self._reviews.sums.items():
+            yield (*key, units[key], s.points, s.max_points, s.scored, s.not_applicable)
 
     def task_results(self) -> Iterator[tuple[Any, ...]]:
         """ward, person_id, month, points, disqualified, recorded_us, event_id."""
@@ -369,8 +353,7 @@ class Fold:
         self._audits.clear()
         self._replaced.clear()
         self._pillars.clear()
-        self._reviews.clear()
-        self._people.clear()
+        self._reviews = ReviewFold()
         self._task_results.clear()
         self._ratings.clear()
         self._very_dissatisfied.clear()

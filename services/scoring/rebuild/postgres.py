@@ -56,20 +56,24 @@ class SchemaReplay(Replay):
                         f'(LIKE "{table.name}" INCLUDING DEFAULTS)'
                     )
                 )
+            # Keyed at the end, for the catch-up: while the fold reads, it asks only about the
+            # few ids its filter may hold, a chunk's at a time.
             await connection.execute(
                 text(
-                    f'CREATE UNLOGGED TABLE "{self.schema}"."{FOLDED_EVENTS.name}" '
-                    "(event_id text PRIMARY KEY)"
+                    f'CREATE UNLOGGED TABLE "{self.schema}"."{FOLDED_EVENTS.name}" (event_id text)'
                 )
             )
-        # The fold looks its audits' written rows up by key as it writes them.
+        # The fold looks up its audits' written rows by key (an amendment's, a withdrawal's).
         await self._key(audit_records)
         return self
 
     async def _write_rows(self, fold: Fold) -> None:
         # Each table's key is built by the server while the next table's rows are made here
         # (the unit sums take a second at a million audits, as long as the largest key).
-        keying = [asyncio.create_task(self._analyze(t)) for t in (audit_records, FOLDED_EVENTS)]
+        keying = [
+            asyncio.create_task(self._analyze(audit_records)),
+            asyncio.create_task(self._key(FOLDED_EVENTS)),
+        ]
         try:
             for table in WRITTEN_AT_THE_END:
                 began = time.perf_counter()

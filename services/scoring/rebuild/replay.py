@@ -10,6 +10,7 @@ The fold's audits' rows and the ids of the events it folds are written in chunks
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -109,6 +110,7 @@ class Replay:
         self.seen: set[str] = set()
         self._subscription: JetStreamContext.PullSubscription | None = None
         self._ahead: list[Msg] = []  # fetched past the sequence asked for, applied next time
+        self._writing: asyncio.Task[None] | None = None  # a chunk of the fold being written
 
     async def open(self) -> Replay:
         async with self.engine.begin() as connection:
@@ -130,7 +132,9 @@ class Replay:
         ids, keys = fold.unknown(facts)
         written_ids: set[str] = set()
         written_audits: dict[AuditKey, Fact] = {}
-        if ids:
+        if ids or keys:
+            began = time.perf_counter()
+            await self._written()
             async with self.sessions() as session:
                 written_ids = await self._written_ids(session, ids)
                 for start in range(0, len(keys), COPY_CHUNK):
@@ -138,9 +142,23 @@ class Replay:
                     stored = await records.load(session, records.AUDITS, part)
                     for key, record in stored.items():
                         written_audits[key] = audit_fact(0, "", key, record)
+            log.debug(
+                "rebuild: looked up %d ids, %d audits in %.2fs",
+                len(ids),
+                len(keys),
+                time.perf_counter() - began,
+            )
         fold.add(facts, written_ids, written_audits)
         if fold.full:
-            await self._write_chunk(fold.take_chunk())
+            # Written while the next chunk is folded; asked (or written over) only once done.
+            await self._written()
+            self._writing = asyncio.create_task(self._write_chunk(fold.take_chunk()))
+
+    async def _written(self) -> None:
+        """Wait for the chunk being written, if one is."""
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            await writing
 
     async def _written_ids(self, session: AsyncSession, ids: Sequence[str]) -> set[str]:
         """Which of ``ids`` the fold has written out."""
@@ -154,9 +172,16 @@ class Replay:
     async def _write_chunk(self, chunk: Chunk) -> None:
         """Write a chunk of the fold: its audits' rows in place of the rows they replace, and
         the ids it folded."""
+        began = time.perf_counter()
         await self._delete_audits(chunk.replaced)
         await self._write(audit_records, AUDIT_ROW, chunk.audit_rows)
         await self._write(FOLDED_EVENTS, ("event_id",), [(i,) for i in chunk.event_ids])
+        log.debug(
+            "rebuild: wrote a chunk of %d audits (%d replaced) in %.2fs",
+            len(chunk.audit_rows),
+            len(chunk.replaced),
+            time.perf_counter() - began,
+        )
 
     async def _delete_audits(self, keys: Sequence[AuditKey]) -> None:
         key = tuple_(audit_records.c.ward, audit_records.c.audit_id)
@@ -167,6 +192,7 @@ class Replay:
 
     async def load(self, fold: Fold, position: int) -> None:
         """Write the fold's rows, which hold the stream up to ``position``."""
+        await self._written()
         await self._write_chunk(fold.take_chunk())
         await self._write_rows(fold)
         self.position = position
@@ -284,6 +310,10 @@ class Replay:
         return counts
 
     async def close(self) -> None:
+        if self._writing is not None:  # the rebuild failed while a chunk was written
+            self._writing.cancel()
+            with contextlib.suppress(BaseException):
+                await self._writing
         if self._subscription is not None:
             await close_reader(self.js, self._subscription)
         await self._discard()

@@ -13,11 +13,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from contracts.common import LOCAL_TZ
 from contracts.roles import PERSON_ROLES, Role
 from services.web.adapters.upstream import refusal_of
 from services.web.domain.sessions import WebSession
-from services.web.entrypoints.deps import call_as, page, read_as, require, web_of
+from services.web.entrypoints.deps import call_as, page, read_as, require, ward_today, web_of
 from services.web.entrypoints.forms import posted_form
 from services.web.views import board as figures
 from services.web.views import pages as part1
@@ -44,17 +43,17 @@ async def _actions_page(
     request: Request, error: str | None = None, status: int = 200
 ) -> HTMLResponse:
     session = await require(request, PEOPLE)
-    web, lang = web_of(request), web_of(request).cookies.lang(request)
+    lang = web_of(request).cookies.lang(request)
     listed = await read_as(request, session, "assessment", "/v1/corrective-actions", status="open")
     units = await read_as(request, session, "assessment", "/v1/units")
     catalog = await read_as(request, session, "assessment", "/v1/catalog")
-    names = {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in units["units"]}
+    names = part1.unit_names(units["units"], lang)
     texts = {
         item.code: item.text
         for pillar in part1.pillars(catalog, lang, plus=False)
         for item in pillar.items
     }
-    today = web.clock.now().astimezone(LOCAL_TZ).date()
+    today = ward_today(request)
     actions = listed["corrective_actions"]
     overdue = {a["action_id"] for a in figures.overdue_actions(actions, today)}
     shown = [

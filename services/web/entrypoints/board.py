@@ -23,6 +23,7 @@ from services.web.domain.sessions import WebSession
 from services.web.domain.texts import month_label, text
 from services.web.entrypoints.deps import call_as, page, read_as, require, web_of
 from services.web.views import board as models
+from services.web.views import pages as part1
 
 router = APIRouter(include_in_schema=False)
 
@@ -62,7 +63,7 @@ async def _board(
         _programme(request, session, period),
         read_as(request, session, "assessment", "/v1/corrective-actions", status="open"),
     )
-    names = {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in listed["units"]}
+    names = part1.unit_names(listed["units"], lang)
     # Each ranked unit's figures come with the ranking (one read), only for the units scoring
     # lets the caller read on their own: the chosen unit is known before its trend is read.
     figures = {r["unit_id"]: r["figures"] for r in ranked["units"] if r.get("figures")}
@@ -196,7 +197,7 @@ async def explain_page(
         )
     )
     listed = await read_as(request, session, "assessment", "/v1/units")
-    names = {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in listed["units"]}
+    names = part1.unit_names(listed["units"], lang)
     reviews = figures["explain"].get("reviews", [])
     people = await _people_named(request, session, {r["month"] for r in reviews})
     levels = [

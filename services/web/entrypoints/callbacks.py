@@ -11,11 +11,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from contracts.common import LOCAL_TZ
 from contracts.labels import LEVEL_LABELS
 from contracts.roles import Role
 from services.web.domain.sessions import WebSession
-from services.web.entrypoints.deps import page, read_as, require, web_of
+from services.web.entrypoints.deps import page, read_as, require, ward_today, web_of
 from services.web.entrypoints.forms import form_state, send
 from services.web.entrypoints.programme import unit_names
 from services.web.views import leaders as models
@@ -29,10 +28,10 @@ async def _callbacks_page(
     request: Request, form: Any = None, error: str | None = None, status: int = 200
 ) -> HTMLResponse:
     session = await require(request, READERS)
-    web, lang = web_of(request), web_of(request).cookies.lang(request)
+    lang = web_of(request).cookies.lang(request)
     listed = await read_as(request, session, "assessment", "/v1/citizen-follow-ups")
     names = await unit_names(request, session)
-    today = web.clock.now().astimezone(LOCAL_TZ).date().isoformat()
+    today = ward_today(request).isoformat()
     rows = [
         {
             **f,

@@ -15,7 +15,7 @@ from contracts.common import LOCAL_TZ
 from contracts.roles import PERSON_ROLES, Role
 from services.runtime.clock import wall
 from services.web.domain.sessions import WebSession
-from services.web.entrypoints.deps import page, read_as, require, web_of
+from services.web.entrypoints.deps import page, read_as, require, ward_today, web_of
 from services.web.entrypoints.forms import form_state, send
 from services.web.views import board
 from services.web.views import pages as part1
@@ -31,11 +31,11 @@ async def _campaigns_page(
     request: Request, form: Any = None, error: str | None = None, status: int = 200
 ) -> HTMLResponse:
     session = await require(request, PEOPLE)
-    web, lang = web_of(request), web_of(request).cookies.lang(request)
+    lang = web_of(request).cookies.lang(request)
     listed = await read_as(request, session, "assessment", "/v1/campaigns")
     units = (await read_as(request, session, "assessment", "/v1/units"))["units"]
-    names = {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in units}
-    today = web.clock.now().astimezone(LOCAL_TZ).date().isoformat()
+    names = part1.unit_names(units, lang)
+    today = ward_today(request).isoformat()
     campaigns = [
         {
             **c,

@@ -58,7 +58,8 @@ async def city_page(
         "city.html",
         session,
         **models.period_choice(period, periods, lang),
-        wards=wards["wards"],
+        # A ward by its name, by its code where the city's chart names none.
+        wards=[{**w, "name": w.get("ward_name") or w["ward"]} for w in wards["wards"]],
         columns=[*bands, *states],
         decimal=lambda value: models.decimal(value, lang),
         change_words=lambda change: models.change_words(change, lang),

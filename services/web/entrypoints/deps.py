@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from contracts.common import LOCAL_TZ
 from services.runtime.clock import Now
 from services.web.adapters.ended_sessions import EndedSessions
 from services.web.adapters.upstream import Answer, Upstream
@@ -33,6 +35,12 @@ class Web:
 def web_of(request: Request) -> Web:
     web: Web = request.app.state.web
     return web
+
+
+def ward_today(request: Request) -> date:
+    """The ward's date now (Asia/Ho_Chi_Minh), by the front-end's clock: what is due or open
+    today is judged by it."""
+    return web_of(request).clock.now().astimezone(LOCAL_TZ).date()
 
 
 class SignInFirst(Exception):

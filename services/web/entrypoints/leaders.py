@@ -79,7 +79,7 @@ async def _review_page(
         status="submitted",
     )
     units = await read_as(request, session, "assessment", "/v1/units")
-    names = {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in units["units"]}
+    names = part1.unit_names(units["units"], lang)
     queue = models.review_queue(
         listed["self_assessments"], session.subject, now.astimezone(LOCAL_TZ).date()
     )

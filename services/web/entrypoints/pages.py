@@ -160,7 +160,7 @@ async def rating_screen(
     lang = web_of(request).cookies.lang(request)
     units = await read_as(request, device, "assessment", "/v1/units")
     unit = next((u for u in units["units"] if u["unit_id"] == device.unit), None)
-    name = unit["name_en" if lang == "en" else "name_vi"] if unit else ""
+    name = models.unit_name(unit, lang) if unit else ""
     return page(
         request,
         "kiosk.html",

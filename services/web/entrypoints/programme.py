@@ -20,6 +20,7 @@ from services.web.entrypoints.deps import page, read_as, require, web_of
 from services.web.entrypoints.forms import Body, form_state, send
 from services.web.views import board
 from services.web.views import leaders as models
+from services.web.views import pages as part1
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,10 +32,8 @@ FOLLOW_UP_ROWS = 3
 
 async def unit_names(request: Request, session: WebSession) -> dict[str, str]:
     """The ward's units' names in the page's language, by unit id (assessment's ``/v1/units``)."""
-    web = web_of(request)
-    lang = web.cookies.lang(request)
     units = await read_as(request, session, "assessment", "/v1/units")
-    return {u["unit_id"]: u["name_en" if lang == "en" else "name_vi"] for u in units["units"]}
+    return part1.unit_names(units["units"], web_of(request).cookies.lang(request))
 
 
 #: Who lists the people of the units they lead (assessment's ``GET /v1/people``).

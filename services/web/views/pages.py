@@ -3,7 +3,7 @@ language."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -64,10 +64,24 @@ def scores_of(submitted: Mapping[str, Any] | None) -> dict[str, Any]:
     return {row["code"]: row["score"] for row in (submitted or {}).get("items", [])}
 
 
+def unit_name(unit: Mapping[str, Any], lang: str) -> str:
+    """A unit's name in the page's language (assessment's ``/v1/units`` gives each unit its
+    ``name_vi`` and ``name_en``)."""
+    return str(unit["name_en" if lang == "en" else "name_vi"])
+
+
+def unit_names(units: Iterable[Mapping[str, Any]], lang: str) -> dict[str, str]:
+    """Each unit's name in the page's language, by unit id."""
+    return {u["unit_id"]: unit_name(u, lang) for u in units}
+
+
 def units_to_audit(units: list[dict[str, Any]], own_unit: str | None, lang: str) -> list[dict]:
     """The units an auditor may audit: every unit of the ward but their own."""
-    key = "name_en" if lang == "en" else "name_vi"
-    return [{"unit_id": u["unit_id"], "name": u[key]} for u in units if u["unit_id"] != own_unit]
+    return [
+        {"unit_id": u["unit_id"], "name": unit_name(u, lang)}
+        for u in units
+        if u["unit_id"] != own_unit
+    ]
 
 
 def recent_months(now: datetime) -> list[str]:

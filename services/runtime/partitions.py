@@ -66,6 +66,7 @@ from services.runtime.consumer import (
     ConsumerSpec,
     RetryLater,
     park,
+    release_batch,
 )
 from services.runtime.db import SessionFactory, transaction
 from services.runtime.inbox import claim
@@ -382,6 +383,7 @@ class PartitionedConsumer:
         EVENT_BATCH_DURATION.labels(self.service, self.spec.name).observe(
             time.perf_counter() - started
         )
+        release_batch()
         return whole
 
     async def _apply_run(self, uow: UnitOfWork, run: Sequence[Delivered]) -> None:

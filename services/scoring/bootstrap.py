@@ -22,7 +22,6 @@ from services.runtime.broker import jetstream
 from services.runtime.cli import Command
 from services.runtime.clock import Now, SystemClock
 from services.runtime.consumer import ConsumerSpec
-from services.runtime.poison import screen_fast
 from services.runtime.progress import bar
 from services.runtime.refusals import Refusal, register_messages
 from services.runtime.service import Runtime
@@ -32,10 +31,10 @@ from services.scoring import metrics
 from services.scoring.adapters import month_sums
 from services.scoring.adapters.policy_file import default_policy
 from services.scoring.adapters.tables import metadata, partition_marks, plumbing
-from services.scoring.domain.audits import AUDIT_EVENTS
+from services.scoring.domain.audits import AUDIT_EVENTS, HeldAudit
 from services.scoring.domain.refusals import MESSAGES
 from services.scoring.entrypoints import admin, exports, http
-from services.scoring.handlers import Scoring
+from services.scoring.handlers import Scoring, audits
 from services.scoring.handlers.commands import ScoringCommands
 from services.scoring.rebuild import RebuildReport, Tracker, nats_access, rebuild
 from services.scoring.settings import CONSUMER_BATCH, NAME, scoring_settings, settings
@@ -51,8 +50,9 @@ ASSESSMENT_EVENTS = ConsumerSpec(
     subject=context_subjects("assessment"),
     description="Audits, self-assessments, feedback, task results and periods, folded into sums.",
     pipelined=True,
-    # Audits, by far the most frequent, are decoded by structs mirroring their contracts.
-    decoder=screen_fast,
+    # Audits, by far the most frequent, are decoded by structs mirroring their contracts, and
+    # held until their batch commits as the records they make (not their items).
+    decoder=audits.decode,
 )
 
 
@@ -63,7 +63,7 @@ def needs_inbox(event: object) -> bool:
     return type(event) not in _AUDITS
 
 
-_AUDITS = frozenset(AUDIT_EVENTS)
+_AUDITS = frozenset((*AUDIT_EVENTS, HeldAudit))
 
 
 def build_runtime(

@@ -20,7 +20,7 @@ from services.runtime.dispatch import BatchRegistry
 from services.runtime.uow import UnitOfWork
 from services.scoring.adapters import locks
 from services.scoring.adapters.tables import plumbing
-from services.scoring.domain.audits import AUDIT_EVENTS
+from services.scoring.domain.audits import AUDIT_EVENTS, HeldAudit
 from services.scoring.domain.policy import Policy
 from services.scoring.handlers import audits, feedback, org, reviews
 from services.scoring.handlers.announce import announce
@@ -32,6 +32,7 @@ FOLDS: BatchRegistry[Batch] = BatchRegistry("scoring folds")
 # In this order: a close is applied after the batch's facts, so its final results hold them.
 FOLDS.register(*AUDIT_EVENTS[:3])(audits.fold_audits)
 FOLDS.register(*AUDIT_EVENTS[3:])(audits.fold_audits)  # the same, as the hot path's structs
+FOLDS.register(HeldAudit)(audits.fold_audits)  # and as the live consumer holds them
 FOLDS.register(SelfAssessmentReviewed)(reviews.fold_reviews)
 FOLDS.register(TaskResultRecorded)(reviews.fold_task_results)
 FOLDS.register(FeedbackReceived)(feedback.fold_feedback)

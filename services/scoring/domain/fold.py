@@ -86,12 +86,16 @@ Slot = tuple[str, str, str, str]
 class Chunk(NamedTuple):
     """What a fold hands over to be written (:meth:`Fold.take_chunk`)."""
 
-    #: The rows of the audits changed since the last chunk (as :meth:`Fold.audit_records`).
-    audit_rows: list[tuple[Any, ...]]
+    #: The audits changed since the last chunk, each by its newest fact.
+    audits: dict[AuditKey, Fact]
     #: The (ward, audit id) of the rows written before that those replace: deleted first.
     replaced: list[AuditKey]
     #: The ids of the events folded since the last chunk.
-    event_ids: list[str]
+    event_ids: set[str]
+
+    def audit_rows(self) -> Iterator[tuple[Any, ...]]:
+        """The audits' rows (as :meth:`Fold.audit_records`)."""
+        return map(audit_row, self.audits.values())
 
 
 def fact_of(sequence: int, event: Event) -> Fact:
@@ -127,6 +131,12 @@ def fact_of(sequence: int, event: Event) -> Fact:
     if isinstance(event, OrgChartPublished):
         return (ORG, sequence, event_id, event.ward, roster_entry(event.data))
     return (OTHER, sequence, event_id)
+
+
+def audit_row(fact: Fact) -> tuple[Any, ...]:
+    """An audit's fact as its row: event_id, ward, audit_id, unit_id, month, revision, live,
+    sums (JSON text)."""
+    return (*fact[2:9], sums_json_text(fact[9]))
 
 
 def audit_fact(sequence: int, event_id: str, key: AuditKey, record: AuditRecord) -> Fact:
@@ -270,12 +280,11 @@ class Fold:
         replace and the ids folded since, to be written; the fold keeps only their sums."""
         _add_live(self._pillars, self._audits.values())
         _add_live(self._pillars, self._replaced.values(), -1)
-        chunk = Chunk(list(self.audit_records()), list(self._replaced), list(self.seen))
-        self._written_ids.add_all(self.seen)
-        self._written_audits.add_all(self._audits)
-        self._audits.clear()
+        chunk = Chunk(self._audits, list(self._replaced), self.seen)
+        self._written_ids.add_all(chunk.event_ids)
+        self._written_audits.add_all(chunk.audits)
+        self._audits, self.seen = {}, set()
         self._replaced.clear()
-        self.seen.clear()
         self.chunks += 1
         return chunk
 
@@ -287,8 +296,7 @@ class Fold:
 
         The JSON is made here, as each row is written, rather than kept in every audit's fact
         while it is folded."""
-        for fact in self._audits.values():
-            yield (*fact[2:9], sums_json_text(fact[9]))
+        return map(audit_row, self._audits.values())
 
     def unit_month_pillars(self) -> Iterator[tuple[Any, ...]]:
         """ward, unit_id, month, pillar, points, max_points, scored_items, na_items: the live

@@ -56,24 +56,18 @@ class SchemaReplay(Replay):
                         f'(LIKE "{table.name}" INCLUDING DEFAULTS)'
                     )
                 )
-            # Keyed at the end, for the catch-up: while the fold reads, it asks only about the
-            # few ids its filter may hold, a chunk's at a time.
-            await connection.execute(
-                text(
-                    f'CREATE UNLOGGED TABLE "{self.schema}"."{FOLDED_EVENTS.name}" (event_id text)'
-                )
-            )
-        # The fold looks up its audits' written rows by key (an amendment's, a withdrawal's).
+            folded = f'"{self.schema}"."{FOLDED_EVENTS.name}"'
+            await connection.execute(text(f"CREATE UNLOGGED TABLE {folded} (event_id text)"))
+        # Keyed from the start: the fold looks up the written rows of the audits it meets again
+        # (amended, withdrawn) and the ids its filter may hold, by key, as it writes them.
         await self._key(audit_records)
+        await self._key(FOLDED_EVENTS)
         return self
 
     async def _write_rows(self, fold: Fold) -> None:
         # Each table's key is built by the server while the next table's rows are made here
         # (the unit sums take a second at a million audits, as long as the largest key).
-        keying = [
-            asyncio.create_task(self._analyze(audit_records)),
-            asyncio.create_task(self._key(FOLDED_EVENTS)),
-        ]
+        keying = [asyncio.create_task(self._analyze(t)) for t in (audit_records, FOLDED_EVENTS)]
         try:
             for table in WRITTEN_AT_THE_END:
                 began = time.perf_counter()

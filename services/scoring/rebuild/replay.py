@@ -111,6 +111,7 @@ class Replay:
         self._subscription: JetStreamContext.PullSubscription | None = None
         self._ahead: list[Msg] = []  # fetched past the sequence asked for, applied next time
         self._writing: asyncio.Task[None] | None = None  # a chunk of the fold being written
+        self._in_flight: Chunk | None = None  # that chunk
 
     async def open(self) -> Replay:
         async with self.engine.begin() as connection:
@@ -133,32 +134,47 @@ class Replay:
         written_ids: set[str] = set()
         written_audits: dict[AuditKey, Fact] = {}
         if ids or keys:
-            began = time.perf_counter()
-            await self._written()
-            async with self.sessions() as session:
-                written_ids = await self._written_ids(session, ids)
-                for start in range(0, len(keys), COPY_CHUNK):
-                    part = keys[start : start + COPY_CHUNK]
-                    stored = await records.load(session, records.AUDITS, part)
-                    for key, record in stored.items():
-                        written_audits[key] = audit_fact(0, "", key, record)
-            log.debug(
-                "rebuild: looked up %d ids, %d audits in %.2fs",
-                len(ids),
-                len(keys),
-                time.perf_counter() - began,
-            )
+            written_ids, written_audits = await self._look_up(ids, keys)
         fold.add(facts, written_ids, written_audits)
         if fold.full:
-            # Written while the next chunk is folded; asked (or written over) only once done.
+            # Written while the next chunk is folded (asked in memory meanwhile).
             await self._written()
-            self._writing = asyncio.create_task(self._write_chunk(fold.take_chunk()))
+            self._in_flight = fold.take_chunk()
+            self._writing = asyncio.create_task(self._write_chunk(self._in_flight))
+
+    async def _look_up(
+        self, ids: Sequence[str], keys: Sequence[AuditKey]
+    ) -> tuple[set[str], dict[AuditKey, Fact]]:
+        """Which of ``ids`` the fold has written out, and the written row of each audit of
+        ``keys`` that has one (as a fact): from the chunk being written, else the database."""
+        began = time.perf_counter()
+        in_flight = self._in_flight
+        written_audits: dict[AuditKey, Fact] = {}
+        async with self.sessions() as session:
+            written_ids = await self._written_ids(session, ids)
+            for start in range(0, len(keys), COPY_CHUNK):
+                stored = await records.load(
+                    session, records.AUDITS, keys[start : start + COPY_CHUNK]
+                )
+                for key, record in stored.items():
+                    written_audits[key] = audit_fact(0, "", key, record)
+        if in_flight is not None:  # its rows replace those it finds, whether written yet or not
+            written_ids.update(i for i in ids if i in in_flight.event_ids)
+            written_audits.update((k, in_flight.audits[k]) for k in keys if k in in_flight.audits)
+        log.debug(
+            "rebuild: looked up %d ids, %d audits in %.2fs",
+            len(ids),
+            len(keys),
+            time.perf_counter() - began,
+        )
+        return written_ids, written_audits
 
     async def _written(self) -> None:
         """Wait for the chunk being written, if one is."""
         if self._writing is not None:
             writing, self._writing = self._writing, None
             await writing
+        self._in_flight = None
 
     async def _written_ids(self, session: AsyncSession, ids: Sequence[str]) -> set[str]:
         """Which of ``ids`` the fold has written out."""
@@ -174,11 +190,11 @@ class Replay:
         the ids it folded."""
         began = time.perf_counter()
         await self._delete_audits(chunk.replaced)
-        await self._write(audit_records, AUDIT_ROW, chunk.audit_rows)
+        await self._write(audit_records, AUDIT_ROW, list(chunk.audit_rows()))
         await self._write(FOLDED_EVENTS, ("event_id",), [(i,) for i in chunk.event_ids])
         log.debug(
             "rebuild: wrote a chunk of %d audits (%d replaced) in %.2fs",
-            len(chunk.audit_rows),
+            len(chunk.audits),
             len(chunk.replaced),
             time.perf_counter() - began,
         )

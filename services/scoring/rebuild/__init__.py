@@ -3,8 +3,10 @@
 The ASSESSMENT stream keeps every fact, so the scoring tables can always be recomputed. The
 stream, as far as the live consumer has acknowledged it, is read in ranges by processes of their
 own (a short one here) and each event reduced to a fact; the facts are folded in stream order,
-in memory, with the handler's rules (:mod:`services.scoring.domain.fold`), and the final rows are
-written at once into a fresh, empty projection. What the live consumer acknowledges meanwhile is
+in memory, with the handler's rules (:mod:`services.scoring.domain.fold`), into a fresh, empty
+projection: the audits' rows (one per audit, the table that grows with the stream) and the ids
+folded are written out in chunks as the fold goes, the other rows (sums, one per unit's or
+person's month) once it is done. What the live consumer acknowledges meanwhile is
 applied to it through the handler. Then one transaction on the live database waits for the
 batches in progress, holds off new ones, applies the rest of what the live consumer has applied
 (its inbox says which) and makes the live rows those of the fresh projection. The live service
@@ -143,9 +145,9 @@ async def read_history(
 
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
-    """The fold holds millions of small objects (no cycles among them) until its rows are
-    written: the cycle collector would walk them again and again, for nothing, tripling the
-    time the fold's own work takes. Garbage with cycles waits until the rows are written."""
+    """The fold holds hundreds of thousands of small objects (no cycles among them) between two
+    chunks written: the cycle collector would walk them again and again, for nothing, tripling
+    the time the fold's own work takes. Garbage with cycles waits until the rows are written."""
     collecting = gc.isenabled()
     gc.disable()
     try:

@@ -142,6 +142,16 @@ def rows(figures: dict[str, Any], events: int) -> list[Row]:
             s["group_by_p99_ms"] / s["query_p99_ms"] >= 100 and s["query_p99_ms"] < 5,
         ),
     ]
+    out.append(
+        Row(
+            f"peak RSS, scoring (live, {events:,} audits)",
+            f"{s['service_peak_mb']:,.0f} MiB",
+            f"{s['service_bare_mb']:,.0f} MiB its code imported",
+            s["service_peak_mb"] / s["service_bare_mb"],
+            "< 150 MB",
+            s["service_peak_mb"] * 1.048576 < 150,
+        )
+    )
     pages = stack["pages"]
     for name in system.PAGES:
         page = pages[name]
@@ -182,6 +192,7 @@ MEASURES = (
     "rebuild, peak memory",
     "rebuild = live",
     "unit score query p99",
+    "peak RSS, scoring (live",
     "web page sign-in",
     "web page checklist",
     "web page board",

@@ -58,6 +58,7 @@ from sqlalchemy import (
     text,
 )
 
+from bench.memory import bare_interpreter_mb, peak_rss_mb
 from bench.stack import in_process
 from bench.table import say
 from contracts.catalog import default_catalog
@@ -197,8 +198,13 @@ class Rate:
 
     per_second: float
     cpu_us: dict[str, float]
-    #: The processes' peak resident memory (MiB), the largest of them.
-    peak_mb: float = 0.0
+    #: Each process's peak resident memory (MiB), in the order they were started.
+    peaks_mb: tuple[float, ...] = ()
+
+    @property
+    def peak_mb(self) -> float:
+        """The largest of the processes' peak resident memory (MiB)."""
+        return max(self.peaks_mb, default=0.0)
 
 
 class CpuMeter:
@@ -278,14 +284,6 @@ async def database(kind: str, scratch: Path) -> AsyncIterator[tuple[str, int | N
         yield url, server.get_pid()
     finally:
         server.cleanup()
-
-
-def peak_rss_mb(pid: int) -> float:
-    """A running process's peak resident memory so far (VmHWM), in MiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def p99(samples: list[float]) -> float:
@@ -375,6 +373,12 @@ async def measure(
         f"ratio {service.per_second / raw.per_second:.2f} of the baseline "
         f"({instances} service process{'es' if instances > 1 else ''})"
     )
+    bare = bare_interpreter_mb("scoring")
+    say(
+        f"peak RSS, scoring  {' / '.join(f'{mb:,.0f}' for mb in service.peaks_mb)} MiB "
+        f"(each live process, VmHWM after applying the stream) against {bare:,.0f} MiB "
+        f"(an interpreter that imported the service)"
+    )
     cores = len(os.sched_getaffinity(0))
     budget = cores * 1e6 / (AIMED_RATIO * raw.per_second)
     say(
@@ -412,6 +416,7 @@ async def measure(
         "rebuild": report,
         "rebuild_equal": rebuilt_equal,
         "service_peak_mb": service.peak_mb,
+        "service_bare_mb": bare,
         **query,
     }
 
@@ -542,8 +547,8 @@ async def service_processes(
             # Committed: the inbox holds every event, or every ward's mark is at its last.
             if window is not None and remaining == 0:
                 started, count, meter = window
-                peak = max(peak_rss_mb(p.process.pid) for p in processes if p.process)
-                return Rate(count / (now - started), meter.per_event(count), peak)
+                peaks = tuple(peak_rss_mb(p.process.pid) for p in processes if p.process)
+                return Rate(count / (now - started), meter.per_event(count), peaks)
             for process in processes:
                 if process.process is not None and process.process.poll() is not None:
                     assert process.log is not None

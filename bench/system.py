@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import json
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,7 +34,7 @@ from typing import Any
 
 import httpx
 
-from bench.scoring import peak_rss_mb
+from bench.memory import bare_interpreter_mb, peak_rss_mb
 from bench.table import say
 from contracts.periods import Month
 from tests.support.stack import SERVICE_NAMES, Stack
@@ -261,20 +260,6 @@ async def pages(running: Running, loads: int) -> dict[str, Any]:
         found[name] = {"p95": percentile([t for t, _ in measured], 0.95), "bytes": weight}
         say(f"page {name}: TTFB p95 {found[name]['p95']:.1f} ms, {weight / 1024:.0f} KiB")
     return found
-
-
-def bare_interpreter_mb(service: str) -> float:
-    """The peak resident memory (MiB) of an interpreter that has only imported the service's
-    code: the floor under a running service's. (``VmHWM``, not ``ru_maxrss``: a child's
-    ``ru_maxrss`` starts from its parent's peak, this process's.)"""
-    code = (
-        f"import pathlib, services.{service}.bootstrap; "
-        "print(next(line.split()[1] for line in "
-        "pathlib.Path('/proc/self/status').read_text().splitlines() "
-        "if line.startswith('VmHWM:')))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, text=True)
-    return int(out.stdout.split()[-1]) / 1024
 
 
 def memory(running: Running) -> dict[str, tuple[float, float]]:

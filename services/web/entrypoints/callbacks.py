@@ -15,7 +15,7 @@ from contracts.labels import LEVEL_LABELS
 from contracts.roles import Role
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.deps import page, read_as, require, ward_today, web_of
-from services.web.entrypoints.forms import form_state, send
+from services.web.entrypoints.forms import Refused, form_state, send
 from services.web.entrypoints.programme import unit_names
 from services.web.views import leaders as models
 
@@ -24,9 +24,7 @@ router = APIRouter(include_in_schema=False)
 READERS = {Role.UNIT_HEAD.value, Role.VICE_CHAIRMAN.value, Role.CHAIRMAN.value, Role.ADMIN.value}
 
 
-async def _callbacks_page(
-    request: Request, form: Any = None, error: str | None = None, status: int = 200
-) -> HTMLResponse:
+async def _callbacks_page(request: Request, refused: Refused | None = None) -> HTMLResponse:
     session = await require(request, READERS)
     lang = web_of(request).cookies.lang(request)
     listed = await read_as(request, session, "assessment", "/v1/citizen-follow-ups")
@@ -47,10 +45,9 @@ async def _callbacks_page(
         request,
         "callbacks.html",
         session,
-        status=status,
         open=[r for r in rows if r["status"] == "open"],
         done_rows=[r for r in rows if r["status"] == "done"],
-        **form_state(request, error, form),
+        **form_state(request, refused),
     )
 
 

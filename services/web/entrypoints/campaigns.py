@@ -16,7 +16,7 @@ from contracts.roles import PERSON_ROLES, Role
 from services.runtime.clock import wall
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.deps import page, read_as, require, ward_today, web_of
-from services.web.entrypoints.forms import form_state, send
+from services.web.entrypoints.forms import Refused, form_state, send
 from services.web.views import board
 from services.web.views import pages as part1
 
@@ -27,9 +27,7 @@ PEOPLE = {role.value for role in PERSON_ROLES}
 OWN_ITEMS = 3
 
 
-async def _campaigns_page(
-    request: Request, form: Any = None, error: str | None = None, status: int = 200
-) -> HTMLResponse:
+async def _campaigns_page(request: Request, refused: Refused | None = None) -> HTMLResponse:
     session = await require(request, PEOPLE)
     lang = web_of(request).cookies.lang(request)
     listed = await read_as(request, session, "assessment", "/v1/campaigns")
@@ -48,7 +46,6 @@ async def _campaigns_page(
         request,
         "campaigns.html",
         session,
-        status=status,
         campaigns=campaigns,
         may_publish=session.role == Role.ADMIN.value,
         may_audit=session.role == Role.AUDITOR.value,
@@ -56,7 +53,7 @@ async def _campaigns_page(
         scores=part1.SCORES,
         own_items=range(OWN_ITEMS),
         percent=lambda r: "—" if r is None else f"{board.decimal(r['percent'], lang)} %",
-        **form_state(request, error, form),
+        **form_state(request, refused),
     )
 
 

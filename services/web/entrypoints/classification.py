@@ -5,7 +5,6 @@ the XLSX and CSV exports for the HR office (scoring's, through the gateway)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -16,7 +15,7 @@ from contracts.labels import BAND_LABELS
 from contracts.roles import Role
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.deps import page, read_as, require, web_of
-from services.web.entrypoints.forms import send
+from services.web.entrypoints.forms import Refused, again_for_period, form_state, send
 from services.web.views import board
 from services.web.views import leaders as models
 
@@ -27,10 +26,12 @@ READERS = {Role.CHAIRMAN.value, Role.VICE_CHAIRMAN.value, Role.ADMIN.value, Role
 REPORT_READERS = {Role.CHAIRMAN.value, Role.VICE_CHAIRMAN.value, Role.ADMIN.value}
 #: Scoring's periods for a classification: a month, a quarter or a year.
 PERIOD = r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"
+#: A page's classification period (``?period=``), absent for the page's own choice.
+PeriodQuery = Annotated[str | None, Query(pattern=PERIOD)]
 
 
 async def _classification_page(
-    request: Request, period: str | None, error: str | None = None, status: int = 200
+    request: Request, period: str | None, refused: Refused | None = None
 ) -> HTMLResponse:
     session = await require(request, READERS)
     web, lang = web_of(request), web_of(request).cookies.lang(request)
@@ -42,7 +43,6 @@ async def _classification_page(
         request,
         "classification.html",
         session,
-        status=status,
         **board.period_choice(period, periods, lang),
         table=table,
         rows=rows,
@@ -53,17 +53,13 @@ async def _classification_page(
         percent=models.percent,
         decimal=lambda value, places=1: board.decimal(value, lang, places),
         bands={band: label.pick(lang) for band, label in BAND_LABELS.items()},
-        error=error,
-        done=request.query_params.get("done") == "1",
-        key=uuid.uuid4().hex,
+        **form_state(request, refused),
         export=quote(period),
     )
 
 
 @router.get("/classification")
-async def classification_page(
-    request: Request, period: Annotated[str | None, Query(pattern=PERIOD)] = None
-) -> HTMLResponse:
+async def classification_page(request: Request, period: PeriodQuery = None) -> HTMLResponse:
     return await _classification_page(request, period)
 
 
@@ -75,14 +71,11 @@ def _decision(_: WebSession, form: Any) -> dict[str, Any]:
     }
 
 
-async def _again(request: Request, form: Any, message: str, status: int) -> HTMLResponse:
-    return await _classification_page(request, str(form.get("period") or ""), message, status)
-
-
 @router.post("/classification/decisions")
 async def decide(request: Request) -> Response:
     """The chairman's decision on a tie: who of the tied keep "xuất sắc" (``excellent``, the
     boxes ticked), the duty group and a note, sent to scoring with the form's key."""
     chairman = {Role.CHAIRMAN.value}
     path, back = "/v1/classification/{period}/decisions", "/classification?period={period}&done=1"
-    return await send(request, chairman, path, _decision, back, _again, service="scoring")
+    again = again_for_period(_classification_page)
+    return await send(request, chairman, path, _decision, back, again, service="scoring")

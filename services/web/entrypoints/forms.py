@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -21,23 +22,35 @@ from services.web.entrypoints.deps import call_as, require, web_of
 UNTYPED = {"csrf", "key"}
 
 
-def form_state(request: Request, error: str | None, form: Any = None) -> dict[str, Any]:
-    """What a page whose forms go through :func:`send` shows of the last sending: the
-    service's refusal (``error``), what was done (``done``: the back address's ``?done=``,
-    ``outcome`` in ``templates/forms.html``), a new key for the next form (sent twice, it is
-    one), and what was typed in the refused ``form`` (``typed``: field name -> text, empty
-    otherwise), which the form is drawn again with so that nothing written is lost to a
-    refusal."""
-    typed = {
-        name: value
-        for name, value in (form.multi_items() if form is not None else [])
-        if isinstance(value, str) and name not in UNTYPED
-    }
+@dataclass(frozen=True)
+class Refused:
+    """A form the service refused, for its page to be drawn again: the ``form`` as sent, the
+    service's ``message`` (in the page's language) and the HTTP ``status`` the page answers."""
+
+    form: Any
+    message: str
+    status: int
+
+    @property
+    def period(self) -> str | None:
+        """The form's ``period`` field (the period its page showed), None where it had none."""
+        return str(self.form.get("period") or "") or None
+
+
+def form_state(request: Request, refused: Refused | None = None) -> dict[str, Any]:
+    """What a page whose forms go through :func:`send` shows of the last sending, as
+    :func:`deps.page`'s arguments: its ``status`` (the refusal's, else 200), the service's
+    refusal (``error``), what was done (``done``: the back address's ``?done=``, ``outcome`` in
+    ``templates/forms.html``), a new key for the next form (sent twice, it is one), and what
+    was typed in the refused form (``typed``: field name -> text, empty otherwise), which the
+    form is drawn again with so that nothing written is lost to a refusal."""
+    sent = refused.form.multi_items() if refused is not None else []
     return {
-        "error": error,
+        "status": refused.status if refused is not None else 200,
+        "error": refused.message if refused is not None else None,
         "done": request.query_params.get("done") or "",
         "key": uuid.uuid4().hex,
-        "typed": typed,
+        "typed": {k: v for k, v in sent if isinstance(v, str) and k not in UNTYPED},
     }
 
 
@@ -53,8 +66,21 @@ async def posted_form(
     return session, form
 
 
-#: A page drawn again with a refusal's message and status.
-Again = Callable[[Request, Any, str, int], Awaitable[HTMLResponse]]
+#: A page drawn again with a refusal.
+Again = Callable[[Request, Refused], Awaitable[HTMLResponse]]
+#: A page of a period (None: the page's own choice), drawn after a refusal or none.
+PeriodPage = Callable[[Request, str | None, Refused | None], Awaitable[HTMLResponse]]
+
+
+def again_for_period(period_page: PeriodPage) -> Again:
+    """``period_page`` drawn again with a refusal, for the period its form was sent from."""
+
+    async def again(request: Request, refused: Refused) -> HTMLResponse:
+        return await period_page(request, refused.period, refused)
+
+    return again
+
+
 #: A form's body for the service, from the caller's session and the form.
 Body = Callable[[WebSession, Any], Any]
 
@@ -69,9 +95,9 @@ async def send(
     service: str = "assessment",
 ) -> Response:
     """Post the form's ``body`` to ``service``'s ``path`` under the form's key (a form sent
-    twice is one submission); then to ``back``, or the page again (``again(request, form,
-    message, status)``) with the service's refusal. ``path`` and ``back`` may name
-    ``{period}``: the form's ``period`` field, URL-quoted."""
+    twice is one submission); then to ``back``, or the page again (``again(request,
+    refused)``) with the service's refusal. ``path`` and ``back`` may name ``{period}``: the
+    form's ``period`` field, URL-quoted."""
     session, form = await posted_form(request, roles)
     period = quote(str(form.get("period") or ""))
     answer = await call_as(
@@ -84,6 +110,6 @@ async def send(
         json=body(session, form),
     )
     if answer.status >= 400:
-        refused = refusal_of(answer)
-        return await again(request, form, refused.message, refused.status)
+        refusal = refusal_of(answer)
+        return await again(request, Refused(form, refusal.message, refusal.status))
     return RedirectResponse(back.format(period=period), 303)

@@ -18,7 +18,7 @@ from contracts.labels import INITIATIVE_STATUS_LABELS
 from contracts.roles import PERSON_ROLES, Role
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.deps import page, read_as, require, web_of
-from services.web.entrypoints.forms import form_state, send
+from services.web.entrypoints.forms import Refused, form_state, send
 from services.web.entrypoints.programme import unit_names
 from services.web.views import leaders as models
 
@@ -30,9 +30,7 @@ PEOPLE = {role.value for role in PERSON_ROLES}
 DECISIONS = ("accepted", "piloting", "adopted", "rejected")
 
 
-async def _initiatives_page(
-    request: Request, form: Any = None, error: str | None = None, status: int = 200
-) -> HTMLResponse:
+async def _initiatives_page(request: Request, refused: Refused | None = None) -> HTMLResponse:
     session = await require(request, PEOPLE)
     lang = web_of(request).cookies.lang(request)
     listed = await read_as(request, session, "assessment", "/v1/initiatives")
@@ -51,11 +49,10 @@ async def _initiatives_page(
         request,
         "initiatives.html",
         session,
-        status=status,
         initiatives=shown,
         decisions=[(d, INITIATIVE_STATUS_LABELS[d].pick(lang)) for d in DECISIONS],
         is_head=session.role == Role.UNIT_HEAD.value,
-        **form_state(request, error, form),
+        **form_state(request, refused),
     )
 
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from contracts.common import LOCAL_TZ
-from contracts.periods import MonthKey
 from contracts.roles import Role
 from services.runtime.refusals import Kind, Refusal
 from services.web.adapters.upstream import Answer, refusal_of
@@ -26,7 +25,8 @@ from services.web.entrypoints import (
     programme,
 )
 from services.web.entrypoints.deps import call_as, page, read_as, require, web_of
-from services.web.entrypoints.forms import send
+from services.web.entrypoints.forms import Refused, again_for_period, form_state, send
+from services.web.entrypoints.pages import MonthQuery
 from services.web.views import leaders as models
 from services.web.views import pages as part1
 
@@ -62,7 +62,7 @@ async def _send(
 
 
 async def _review_page(
-    request: Request, period: str | None, error: str | None = None, status: int = 200
+    request: Request, period: str | None, refused: Refused | None = None
 ) -> HTMLResponse:
     session = await require(request, REVIEWERS)
     web, lang = web_of(request), web_of(request).cookies.lang(request)
@@ -87,22 +87,18 @@ async def _review_page(
         request,
         "review.html",
         session,
-        status=status,
         period=period,
         months=sorted({*months, period}, reverse=True),
         queue=queue,
         units=names,
         pillars=part1.pillars(catalog, lang, plus=True),
         scores=part1.SCORES,
-        error=error,
-        done=request.query_params.get("done") == "1",
+        **form_state(request, refused),
     )
 
 
 @router.get("/review")
-async def review_page(
-    request: Request, period: Annotated[MonthKey | None, Query()] = None
-) -> HTMLResponse:
+async def review_page(request: Request, period: MonthQuery = None) -> HTMLResponse:
     return await _review_page(request, period)
 
 
@@ -114,17 +110,13 @@ def _decision(_: WebSession, form: Any) -> dict[str, Any]:
     return body
 
 
-async def _review_again(request: Request, form: Any, message: str, status: int) -> HTMLResponse:
-    return await _review_page(request, str(form.get("period") or "") or None, message, status)
-
-
 @router.post("/review/{self_assessment_id}")
 async def review(request: Request, self_assessment_id: uuid.UUID) -> Response:
     """The form's decision: ``outcome`` approved, adjusted (with ``score-<code>`` 0–4 or ``na``
     and a reason) or returned (with a reason), sent as the reviewer's own."""
     path = f"/v1/self-assessments/{self_assessment_id}/review"
     back = "/review?period={period}&done=1"
-    return await send(request, REVIEWERS, path, _decision, back, _review_again)
+    return await send(request, REVIEWERS, path, _decision, back, again_for_period(_review_page))
 
 
 # --- the alert inbox ---------------------------------------------------------------------------

@@ -4,7 +4,6 @@ home (auditor checklist, kiosk rating screen, monthly "+" self-assessment)."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -15,13 +14,15 @@ from contracts.roles import PERSON_ROLES, Role
 from services.runtime.refusals import Kind, Refusal
 from services.web.domain.sessions import WebSession, home_of
 from services.web.entrypoints.deps import current_session, page, read_as, require, web_of
-from services.web.entrypoints.forms import send
+from services.web.entrypoints.forms import Refused, again_for_period, form_state, send
 from services.web.handlers import sessions
 from services.web.views import pages as models
 
 router = APIRouter(include_in_schema=False)
 
 Csrf = Annotated[str, Form(max_length=200)]
+#: A month page's month (``?period=2026-05``), absent for the page's own choice.
+MonthQuery = Annotated[MonthKey | None, Query()]
 
 
 def _local(path: str | None) -> str:
@@ -185,15 +186,11 @@ PEOPLE = {role.value for role in PERSON_ROLES}
 
 
 async def _plus_page(
-    request: Request,
-    period: str | None,
-    error: str | None = None,
-    status: int = 200,
-    typed: dict[str, Any] | None = None,
+    request: Request, period: str | None, refused: Refused | None = None
 ) -> HTMLResponse:
     """The person's "+" for ``period`` (the newest open month by default); the month list
     offers open months only, and a closed month's page shows it and takes nothing. After a
-    refusal ``error`` says why and the form keeps what was typed (``typed``: code -> score,
+    refusal (``refused``) the page says why and the form keeps what was typed (code -> score,
     None for not applicable), under a new idempotency key: corrected, it is a new submission."""
     session = await require(request, PEOPLE)
     web, lang = web_of(request), web_of(request).cookies.lang(request)
@@ -204,12 +201,12 @@ async def _plus_page(
     mine = [row for row in listed["self_assessments"] if row["person_id"] == session.subject]
     current: dict[str, Any] | None = mine[-1] if mine else None
     plus = models.pillars(catalog, lang, plus=True)
-    shown = typed if typed is not None else models.scores_of(current)
+    # A refused form is drawn again as it was typed, to correct and send again.
+    shown = models.scores_of({"items": models.plus_items(refused.form)} if refused else current)
     return page(
         request,
         "plus.html",
         session,
-        status=status,
         period=period,
         months=months or [period],
         closed=period not in months,
@@ -219,18 +216,14 @@ async def _plus_page(
         shown=shown,
         reviewer=f"reviewer_{session.role}",
         scores=models.SCORES,
-        error=error,
-        key=uuid.uuid4().hex,
-        # A refused form stays, as typed, to correct and send again.
+        **form_state(request, refused),
         editable=period in months
-        and (typed is not None or current is None or current["status"] == "returned"),
+        and (refused is not None or current is None or current["status"] == "returned"),
     )
 
 
 @router.get("/self-assessment")
-async def plus_page(
-    request: Request, period: Annotated[MonthKey | None, Query()] = None
-) -> HTMLResponse:
+async def plus_page(request: Request, period: MonthQuery = None) -> HTMLResponse:
     return await _plus_page(request, period)
 
 
@@ -238,14 +231,10 @@ def _plus(_: WebSession, form: Any) -> dict[str, Any]:
     return {"period": str(form.get("period") or ""), "items": models.plus_items(form)}
 
 
-async def _plus_again(request: Request, form: Any, message: str, status: int) -> HTMLResponse:
-    typed = {item["code"]: item["score"] for item in models.plus_items(form)}  # to correct, resend
-    return await _plus_page(request, str(form.get("period") or ""), message, status, typed)
-
-
 @router.post("/self-assessment")
 async def submit_plus(request: Request) -> Response:
     """The form's scores (``score-<code>``: 0–4 or ``na``) sent as the person's own
     self-assessment with the form's idempotency key (a double click records one)."""
     back = "/self-assessment?period={period}&sent=1"
-    return await send(request, PEOPLE, "/v1/self-assessments", _plus, back, _plus_again)
+    again = again_for_period(_plus_page)
+    return await send(request, PEOPLE, "/v1/self-assessments", _plus, back, again)

@@ -7,17 +7,17 @@ sent twice is one submission."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from contracts.labels import PILLAR_LABELS
 from contracts.roles import Role
 from services.web.domain.sessions import WebSession
-from services.web.entrypoints.classification import PERIOD
+from services.web.entrypoints.classification import PeriodQuery
 from services.web.entrypoints.deps import page, read_as, require, web_of
-from services.web.entrypoints.forms import Body, form_state, send
+from services.web.entrypoints.forms import Body, Refused, again_for_period, form_state, send
 from services.web.views import board
 from services.web.views import leaders as models
 from services.web.views import pages as part1
@@ -63,11 +63,7 @@ def person_names(session: WebSession, people: list[dict[str, Any]]) -> dict[str,
 
 
 async def _reviews_page(
-    request: Request,
-    period: str | None,
-    error: str | None = None,
-    status: int = 200,
-    form: Any = None,
+    request: Request, period: str | None, refused: Refused | None = None
 ) -> HTMLResponse:
     session = await require(request, READERS)
     web, lang = web_of(request), web_of(request).cookies.lang(request)
@@ -102,7 +98,6 @@ async def _reviews_page(
         request,
         "period_reviews.html",
         session,
-        status=status,
         **board.period_choice(period, periods, lang),
         reviews=reviews,
         may_write=may_write,
@@ -110,7 +105,7 @@ async def _reviews_page(
         rows=range(FOLLOW_UP_ROWS),
         # A follow-up's owner: the head first, then the unit's people by name.
         owners=_owners(session, people),
-        **form_state(request, error, form),
+        **form_state(request, refused),
         decimal=lambda value: board.decimal(value, lang),
     )
 
@@ -146,21 +141,18 @@ def _closes(session: WebSession, review: dict[str, Any], follow_up: dict[str, An
 
 
 @router.get("/reviews")
-async def reviews_page(
-    request: Request, period: Annotated[str | None, Query(pattern=PERIOD)] = None
-) -> HTMLResponse:
+async def reviews_page(request: Request, period: PeriodQuery = None) -> HTMLResponse:
     return await _reviews_page(request, period)
-
-
-async def _again(request: Request, form: Any, message: str, status: int) -> HTMLResponse:
-    return await _reviews_page(
-        request, str(form.get("period") or "") or None, message, status, form
-    )
 
 
 async def _send(request: Request, path: str, body: Body, done: str) -> Response:
     return await send(
-        request, READERS, path, body, f"/reviews?period={{period}}&done={done}", _again
+        request,
+        READERS,
+        path,
+        body,
+        f"/reviews?period={{period}}&done={done}",
+        again_for_period(_reviews_page),
     )
 
 

@@ -14,10 +14,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from contracts.roles import PERSON_ROLES, Role
-from services.web.adapters.upstream import refusal_of
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.deps import call_as, page, read_as, require, ward_today, web_of
-from services.web.entrypoints.forms import posted_form
+from services.web.entrypoints.forms import Refused, form_state, posted_form
 from services.web.views import board as figures
 from services.web.views import pages as part1
 
@@ -39,9 +38,7 @@ def may_close(session: WebSession, action: dict[str, Any]) -> bool:
     )
 
 
-async def _actions_page(
-    request: Request, error: str | None = None, status: int = 200
-) -> HTMLResponse:
+async def _actions_page(request: Request, refused: Refused | None = None) -> HTMLResponse:
     session = await require(request, PEOPLE)
     lang = web_of(request).cookies.lang(request)
     listed = await read_as(request, session, "assessment", "/v1/corrective-actions", status="open")
@@ -70,11 +67,9 @@ async def _actions_page(
         request,
         "actions.html",
         session,
-        status=status,
         actions=shown,
         overdue_count=len(overdue),
-        error=error,
-        done=request.query_params.get("done") == "1",
+        **form_state(request, refused),
     )
 
 
@@ -106,8 +101,7 @@ async def close_action(request: Request, action_id: uuid.UUID) -> Response:
             content=data,
         )
         if uploaded.status >= 400:
-            refused = refusal_of(uploaded)
-            return await _actions_page(request, refused.message, refused.status)
+            return await _actions_page(request, Refused.of(form, uploaded))
         evidence.append(str(uploaded.json()["evidence_id"]))
     answer = await call_as(
         request,
@@ -119,6 +113,5 @@ async def close_action(request: Request, action_id: uuid.UUID) -> Response:
         json={"note": str(form.get("note") or ""), "evidence": evidence},
     )
     if answer.status >= 400:
-        refused = refusal_of(answer)
-        return await _actions_page(request, refused.message, refused.status)
+        return await _actions_page(request, Refused.of(form, answer))
     return RedirectResponse("/actions?done=1", status_code=303)

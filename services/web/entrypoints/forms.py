@@ -14,7 +14,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.web.adapters.upstream import refusal_of
+from services.web.adapters.upstream import Answer, refusal_of
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.deps import call_as, require, web_of
 
@@ -30,6 +30,12 @@ class Refused:
     form: Any
     message: str
     status: int
+
+    @classmethod
+    def of(cls, form: Any, answer: Answer) -> Refused:
+        """The service's refusal ``answer`` (status 400 or more) of ``form``."""
+        refusal = refusal_of(answer)
+        return cls(form, refusal.message, refusal.status)
 
     @property
     def period(self) -> str | None:
@@ -110,6 +116,5 @@ async def send(
         json=body(session, form),
     )
     if answer.status >= 400:
-        refusal = refusal_of(answer)
-        return await again(request, Refused(form, refusal.message, refusal.status))
+        return await again(request, Refused.of(form, answer))
     return RedirectResponse(back.format(period=period), 303)

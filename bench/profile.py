@@ -33,20 +33,24 @@ from services.runtime.db import create_engine, session_factory
 from services.runtime.inbox import claim
 from services.runtime.marks import marks
 from services.runtime.migrations import upgrade
-from services.runtime.poison import screen_fast
 from services.runtime.service import tune_garbage_collector
 from services.runtime.uow import UnitOfWork
 from services.scoring import bootstrap
 from services.scoring.adapters.policy_file import default_policy
 from services.scoring.adapters.tables import metadata, partition_marks, plumbing
 from services.scoring.handlers import Scoring
+from services.scoring.handlers.audits import decode
 from tools.processes import NatsServer
 
 #: What both deliveries do to a batch, in order: decode it; fold its audits and announce what
 #: changed; commit. Each step by (what it is, file suffix, function name).
-DECODE = ("decode: msgspec structs and the screen's checks", "runtime/poison.py", "screen_fast")
+DECODE = (
+    "decode: msgspec structs, the screen's checks, the audit's record",
+    "scoring/handlers/audits.py",
+    "decode",
+)
+RECORD = ("  of which each audit's record (contribution of 25 items)", "domain/audits.py", "held")
 FOLD = (
-    ("records after each event (contribution of 25 items)", "handlers/audits.py", "prepare"),
     ("ward locks", "adapters/locks.py", "lock_wards"),
     ("fold: the batch's audits", "handlers/audits.py", "fold_audits"),
     ("  read the stored records", "adapters/records.py", "load"),
@@ -60,6 +64,7 @@ COMMIT = ("commit (outbox written, transaction ended)", "runtime/uow.py", "__aex
 PARTITIONED_STEPS = (
     ("fetch: pull a batch (nats-py)", "nats/js/client.py", "fetch"),
     DECODE,
+    RECORD,
     ("mark: hold the ward's row (one statement)", "runtime/marks.py", "hold"),
     ("proof: the run follows the mark", "runtime/partitions.py", "proven_run"),
     *FOLD,
@@ -72,6 +77,7 @@ PARTITIONED_STEPS = (
 #: The steps reported, by (file suffix, function name), in the order of the hot path.
 STEPS = (
     DECODE,
+    RECORD,
     ("inbox: claim the batch's ids (one statement)", "runtime/inbox.py", "claim"),
     *FOLD,
     COMMIT,
@@ -145,7 +151,7 @@ async def apply_all(url: str, payloads: list[tuple[str, bytes, str]], batch: int
     sessions = session_factory(engine)
     scoring = Scoring(default_policy())
     for start in range(0, len(payloads), batch):
-        events = [screen_fast(s, p) for s, p, _ in payloads[start : start + batch]]
+        events = [decode(s, p) for s, p, _ in payloads[start : start + batch]]
         async with UnitOfWork(sessions, plumbing.outbox) as uow:
             fresh = await claim(uow.session, plumbing.inbox, "scoring-assessment", events)
             await scoring.apply(uow, fresh)

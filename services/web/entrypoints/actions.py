@@ -15,8 +15,8 @@ from starlette.datastructures import UploadFile
 
 from contracts.roles import PERSON_ROLES, Role
 from services.web.domain.sessions import WebSession
-from services.web.entrypoints.deps import call_as, page, read_as, require, ward_today, web_of
-from services.web.entrypoints.forms import Refused, form_state, posted_form
+from services.web.entrypoints.deps import page, read_as, require, ward_today, web_of
+from services.web.entrypoints.forms import Refused, form_key, form_state, post_as, posted_form
 from services.web.views import board as figures
 from services.web.views import pages as part1
 
@@ -83,35 +83,27 @@ async def close_action(request: Request, action_id: uuid.UUID) -> Response:
     """The form's note and photo: the photo uploaded as the caller's evidence, then the action
     closed citing it, each with a key of the form's (a resent form uploads and closes once)."""
     session, form = await posted_form(request, PEOPLE, max_files=1, max_part_size=PHOTO_MAX_BYTES)
-    key = str(form.get("key") or uuid.uuid4().hex)[:100]
+    key = form_key(form)
     evidence: list[str] = []
     photo = form.get("photo")
     if isinstance(photo, UploadFile) and photo.filename:
         data = await photo.read()
-        uploaded = await call_as(
+        kind = {"content-type": photo.content_type or "application/octet-stream"}
+        uploaded = await post_as(
             request,
             session,
             "assessment",
-            "POST",
             "/v1/evidence",
-            headers={
-                "content-type": photo.content_type or "application/octet-stream",
-                "idempotency-key": f"{key}-photo",
-            },
+            f"{key}-photo",
+            headers=kind,
             content=data,
         )
         if uploaded.status >= 400:
             return await _actions_page(request, Refused.of(form, uploaded))
         evidence.append(str(uploaded.json()["evidence_id"]))
-    answer = await call_as(
-        request,
-        session,
-        "assessment",
-        "POST",
-        f"/v1/corrective-actions/{action_id}/close",
-        headers={"idempotency-key": f"{key}-close"},
-        json={"note": str(form.get("note") or ""), "evidence": evidence},
-    )
+    closing = {"note": str(form.get("note") or ""), "evidence": evidence}
+    path = f"/v1/corrective-actions/{action_id}/close"
+    answer = await post_as(request, session, "assessment", path, f"{key}-close", json=closing)
     if answer.status >= 400:
         return await _actions_page(request, Refused.of(form, answer))
     return RedirectResponse("/actions?done=1", status_code=303)

@@ -72,6 +72,22 @@ async def posted_form(
     return session, form
 
 
+def form_key(form: Any) -> str:
+    """The form's idempotency key (its ``key`` field, cut to 100 characters; a new one where it
+    has none)."""
+    return str(form.get("key") or uuid.uuid4().hex)[:100]
+
+
+async def post_as(
+    request: Request, session: WebSession | None, service: str, path: str, key: str, **sent: Any
+) -> Answer:
+    """A POST to ``service``'s ``path`` as the caller (with no session, as the link's token
+    says) under the idempotency ``key`` (a new one where empty): sent twice, it is one command;
+    ``sent`` the rest of :func:`deps.call_as`'s (``json``, ``content``, more ``headers``)."""
+    headers = {"idempotency-key": key or uuid.uuid4().hex, **sent.pop("headers", {})}
+    return await call_as(request, session, service, "POST", path, headers=headers, **sent)
+
+
 #: A page drawn again with a refusal.
 Again = Callable[[Request, Refused], Awaitable[HTMLResponse]]
 #: A page of a period (None: the page's own choice), drawn after a refusal or none.
@@ -106,14 +122,9 @@ async def send(
     form's ``period`` field, URL-quoted."""
     session, form = await posted_form(request, roles)
     period = quote(str(form.get("period") or ""))
-    answer = await call_as(
-        request,
-        session,
-        service,
-        "POST",
-        path.format(period=period),
-        headers={"idempotency-key": str(form.get("key") or uuid.uuid4().hex)[:100]},
-        json=body(session, form),
+    json = body(session, form)
+    answer = await post_as(
+        request, session, service, path.format(period=period), form_key(form), json=json
     )
     if answer.status >= 400:
         return await again(request, Refused.of(form, answer))

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from contracts.common import LOCAL_TZ
 from contracts.roles import Role
 from services.runtime.refusals import Kind, Refusal
-from services.web.adapters.upstream import Answer, refusal_of
+from services.web.adapters.upstream import refusal_of
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints import (
     actions,
@@ -24,8 +24,8 @@ from services.web.entrypoints import (
     initiatives,
     programme,
 )
-from services.web.entrypoints.deps import call_as, page, read_as, require, web_of
-from services.web.entrypoints.forms import Refused, again_for_period, form_state, send
+from services.web.entrypoints.deps import page, read_as, require, web_of
+from services.web.entrypoints.forms import Refused, again_for_period, form_state, post_as, send
 from services.web.entrypoints.pages import MonthQuery
 from services.web.views import leaders as models
 from services.web.views import pages as part1
@@ -36,26 +36,6 @@ Csrf = Annotated[str, Form(max_length=200)]
 Key = Annotated[str, Form(max_length=200)]
 REVIEWERS = {Role.UNIT_HEAD.value, Role.VICE_CHAIRMAN.value, Role.CHAIRMAN.value}
 LEADERS = {Role.UNIT_HEAD.value, Role.VICE_CHAIRMAN.value, Role.CHAIRMAN.value, Role.ADMIN.value}
-
-
-async def _send(
-    request: Request,
-    session: WebSession | None,
-    service: str,
-    path: str,
-    key: str,
-    json: Any = None,
-) -> Answer:
-    """A POST to ``service`` as the caller (or, with no session, as the link's token says)."""
-    return await call_as(
-        request,
-        session,
-        service,
-        "POST",
-        path,
-        headers={"idempotency-key": key[:200] or uuid.uuid4().hex},
-        json=json,
-    )
 
 
 # --- the review queue --------------------------------------------------------------------------
@@ -163,7 +143,7 @@ async def link_confirmed(request: Request, token: str, csrf: Csrf, key: Key = ""
     """The person confirmed: the link's action, with the link's token as their credential."""
     web = web_of(request)
     web.cookies.check_csrf(request, csrf)
-    answer = await _send(request, None, "notifications", f"/v1/links/{token}", key)
+    answer = await post_as(request, None, "notifications", f"/v1/links/{token}", key[:200])
     if answer.status >= 400:
         raise refusal_of(answer)
     read = await web.upstream.call(
@@ -190,7 +170,7 @@ async def alert_action(
         raise Refusal(Kind.NOT_FOUND, "not_found")
     body = {"hours": hours} if action == "snooze" else None
     path = f"/v1/alerts/{alert_id}/{action}"
-    answer = await _send(request, session, "notifications", path, key, body)
+    answer = await post_as(request, session, "notifications", path, key[:200], json=body)
     if answer.status >= 400:
         raise refusal_of(answer)
     return RedirectResponse("/alerts", status_code=303)

@@ -8,11 +8,14 @@ same id serialise on the primary key, so only one of them applies it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Table, bindparam, func, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy import JSON, Table, Text, bindparam, cast, column, func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import Event
@@ -50,32 +53,36 @@ async def claim(
 async def _claim_unnested(
     session: AsyncSession, inbox: Table, consumer: str, unique: dict[str, Event], now: datetime
 ) -> set[str]:
-    """PostgreSQL: the batch's ids and types travel as two arrays, unnested into the rows, so a
-    batch of any size is one small statement with four parameters (no per-row parameters to
-    build and bind)."""
+    """PostgreSQL: the batch's ids and types travel as one JSON document of pairs, unpacked
+    into the rows by ``json_to_recordset``, so a batch of any size is one small statement with
+    three parameters, the same statement every time (no per-row parameters to build and bind,
+    and no array whose every element the driver checks and encodes in Python)."""
+    pairs = json.dumps([{"event_id": key, "event_type": e.type} for key, e in unique.items()])
+    result = await session.execute(
+        _claim_statement(inbox), {"pairs": pairs, "consumer": consumer, "now": now}
+    )
+    return set(result.scalars())
+
+
+@cache
+def _claim_statement(inbox: Table) -> Any:
     c = inbox.c
     rows = (
-        func.unnest(
-            bindparam("ids", list(unique), type_=ARRAY(c.event_id.type)),
-            bindparam(
-                "types", [event.type for event in unique.values()], type_=ARRAY(c.event_type.type)
-            ),
-        )
-        .table_valued("event_id", "event_type")
-        .render_derived(name="claimed")
+        func.json_to_recordset(cast(bindparam("pairs", type_=Text), JSON))
+        .table_valued(column("event_id", c.event_id.type), column("event_type", c.event_type.type))
+        .render_derived(name="claimed", with_types=True)
     )
-    statement = (
+    return (
         insert(inbox)
         .from_select(
             ["event_id", "consumer", "event_type", "processed_at"],
             select(
                 rows.c.event_id,
-                literal(consumer, c.consumer.type),
+                bindparam("consumer", type_=c.consumer.type),
                 rows.c.event_type,
-                literal(now, c.processed_at.type),
+                bindparam("now", type_=c.processed_at.type),
             ),
         )
         .on_conflict_do_nothing(index_elements=[c.consumer, c.event_id])
         .returning(c.event_id)
     )
-    return set((await session.execute(statement)).scalars())

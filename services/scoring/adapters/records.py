@@ -14,7 +14,6 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import JSON, Table, Text, bindparam, cast, column, func, select
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.runtime.bulk import keyed, upsert_replacing
@@ -71,7 +70,7 @@ async def save(
 ) -> None:
     """Store each document's newest record with the id of the event that brought it: one
     statement whatever their number. On PostgreSQL the rows travel as one JSON document
-    (``jsonb_to_recordset``): one text parameter, encoded in C, where an array per column had
+    (``json_to_recordset``): one text parameter, encoded in C, where an array per column had
     asyncpg check and encode every element in Python (eight columns, for every audit of every
     batch: the costliest statement of the hot path)."""
     if not records:
@@ -100,17 +99,17 @@ def _row(
 
 @cache
 def _upsert_document(stored: _Stored[Any]) -> Any:
-    """PostgreSQL: ``INSERT … SELECT … FROM jsonb_to_recordset(:rows) ON CONFLICT (ward, id) DO
+    """PostgreSQL: ``INSERT … SELECT … FROM json_to_recordset(:rows) ON CONFLICT (ward, id) DO
     UPDATE``, the rows given as one JSON array of objects named as the columns. Built once per
     kind of record."""
     t = stored.table
     names = ("ward", stored.id_column, *stored.names, "sums", "event_id")
     given = (
-        func.jsonb_to_recordset(cast(bindparam("rows", type_=Text), JSONB))
-        .table_valued(*(column(n, JSONB if n == "sums" else t.c[n].type) for n in names))
+        func.json_to_recordset(cast(bindparam("rows", type_=Text), JSON))
+        .table_valued(*(column(n, t.c[n].type) for n in names))
         .render_derived(name="given", with_types=True)
     )
-    source = select(*(cast(given.c[n], JSON) if n == "sums" else given.c[n] for n in names))
+    source = select(*(given.c[n] for n in names))
     statement = postgresql.insert(t).from_select(names, source)
     keys = ("ward", stored.id_column)
     return statement.on_conflict_do_update(

@@ -11,13 +11,13 @@ import pytest
 from pydantic import BaseModel
 
 from contracts.events import AlertData
-from contracts.roles import Role
-from services.notifications.adapters.tables import metadata
-from services.notifications.entrypoints.schemas import (
+from contracts.notification_commands import (
     AcknowledgeCommand,
     PreferencesCommand,
     SnoozeCommand,
 )
+from contracts.roles import Role
+from services.notifications.adapters.tables import metadata
 from services.notifications.handlers.commands import People
 from services.runtime.auth import Principal
 from services.runtime.clock import Clock

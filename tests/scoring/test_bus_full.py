@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import insert
 
 from contracts.roles import Role
+from contracts.scoring_commands import DecisionCommand
 from services.runtime.auth import Principal
 from services.runtime.refusals import Refusal
 from services.scoring.bootstrap import build_app
-from services.scoring.entrypoints.schemas import DecisionCommand
 from tests.scoring.test_scale_out import config
 from tests.support.bus import drained, fill, free, refusing, small_store
 from tests.support.http import eventually

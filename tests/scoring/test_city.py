@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from contracts.envelope import Event
 from contracts.events import OrgChartPublished
 from contracts.roles import Role
+from contracts.scoring_commands import DecisionCommand, RebuildCommand
 from services.assessment.entrypoints.city_tokens import run_city_token_command
 from services.assessment.settings import AssessmentSettings
 from services.runtime.auth import Principal
@@ -23,7 +24,6 @@ from services.runtime.refusals import Refusal
 from services.runtime.settings import ServiceSettings
 from services.scoring.bootstrap import build_app
 from services.scoring.domain.fold import Fold, fact_of
-from services.scoring.entrypoints.schemas import DecisionCommand, RebuildCommand
 from tests.conftest import WARD, bearer, token
 from tests.scoring import events as ev
 from tests.scoring.projection import fed_copy

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from contracts.envelope import Event
 from contracts.events import OrgPerson, parse_event
 from contracts.roles import Role
+from contracts.scoring_commands import DecisionCommand
 from services.runtime.auth import Principal
 from services.runtime.clock import FrozenClock
 from services.runtime.db import SessionFactory
@@ -25,7 +26,6 @@ from services.runtime.refusals import Kind, Refusal
 from services.runtime.uow import UnitOfWork, in_memory
 from services.scoring.adapters.policy_file import default_policy
 from services.scoring.adapters.tables import metadata, plumbing, unit_month_pillars
-from services.scoring.entrypoints.schemas import DecisionCommand
 from services.scoring.handlers import Scoring
 from services.scoring.handlers.commands import ScoringCommands
 from tests.scoring import events as ev

@@ -11,10 +11,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from contracts.roles import Role
-from services.notifications import views
-from services.notifications.domain import links
-from services.notifications.entrypoints.schemas import (
+from contracts.notification_commands import (
     AcknowledgeCommand,
     ClockBody,
     PreferencesBody,
@@ -22,6 +19,9 @@ from services.notifications.entrypoints.schemas import (
     SnoozeBody,
     SnoozeCommand,
 )
+from contracts.roles import Role
+from services.notifications import views
+from services.notifications.domain import links
 from services.notifications.handlers.commands import may_manage
 from services.runtime.command_routes import command_route, run
 from services.runtime.commands import Commands

@@ -1,8 +1,8 @@
 """People's commands: acknowledge one's alert, snooze its repeats, choose one's channels, move the
 demo clock. Each goes through the runtime's one command pipeline (``services.runtime.commands``:
 metrics, the entry's roles, idempotency by the caller's key, the unit of work), keyed by its
-body's class (``entrypoints.schemas``); the HTTP edge and the signed links in messages both send
-them there (:class:`People`).
+body's class (``contracts.notification_commands``); the HTTP edge and the signed links in
+messages both send them there (:class:`People`).
 
 Every person's command is judged by the caller's seat in the ward's org chart as this service
 keeps it (``assessment.org.published``): a recipient no longer in the chart acknowledges,
@@ -19,17 +19,17 @@ from prometheus_client import Counter
 
 from contracts.envelope import Actor
 from contracts.events import AlertAcknowledged
-from contracts.roles import Role
-from services.notifications.adapters import alerts, org
-from services.notifications.adapters.tables import plumbing
-from services.notifications.adapters.webhooks import AddressGuard
-from services.notifications.domain.policy import Policy
-from services.notifications.entrypoints.schemas import (
+from contracts.notification_commands import (
     AcknowledgeCommand,
     ClockBody,
     PreferencesCommand,
     SnoozeCommand,
 )
+from contracts.roles import Role
+from services.notifications.adapters import alerts, org
+from services.notifications.adapters.tables import plumbing
+from services.notifications.adapters.webhooks import AddressGuard
+from services.notifications.domain.policy import Policy
 from services.notifications.handlers import webhooks
 from services.notifications.handlers.alerts import alert_data, alert_event
 from services.notifications.handlers.context import Context

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 
 from contracts.roles import Role
+from contracts.scoring_commands import RebuildCommand
 from services.runtime.auth import Principal
 from services.runtime.command_routes import command_route
 from services.runtime.http import require
 from services.scoring.adapters import rebuild_runs
 from services.scoring.entrypoints.http import commands_of
-from services.scoring.entrypoints.schemas import RebuildCommand
 
 router = APIRouter(prefix="/v1/admin", tags=["operations"])
 #: The ward's IT, who alone runs and watches a rebuild.

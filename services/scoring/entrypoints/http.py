@@ -21,6 +21,7 @@ from contracts.common import ENTITY_PATTERN
 from contracts.labels import labels as label_tables
 from contracts.periods import Month
 from contracts.roles import CITY_ROLES, WARD_WIDE_ROLES, Role
+from contracts.scoring_commands import DecisionCommand
 from services.runtime.auth import Principal
 from services.runtime.collation import by_name
 from services.runtime.command_routes import command_route
@@ -30,7 +31,6 @@ from services.runtime.refusals import Kind, Refusal, found
 from services.scoring.adapters import closes, org
 from services.scoring.domain import periods
 from services.scoring.domain.policy import Policy
-from services.scoring.entrypoints.schemas import DecisionCommand
 from services.scoring.views import people as person_views
 from services.scoring.views import units as unit_views
 from services.scoring.views import wards as ward_views

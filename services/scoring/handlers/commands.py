@@ -1,7 +1,7 @@
 """People's commands to scoring: the chairman's decision on a tie at the cap and the
 administrator's rebuild. Each goes through the runtime's one command pipeline
 (``services.runtime.commands``: metrics, the caller's seat now, the entry's roles, idempotency by
-the caller's key, the unit of work), keyed by its body's class (``entrypoints.schemas``).
+the caller's key, the unit of work), keyed by its body's class (``contracts.scoring_commands``).
 
 The caller's seat is the ward's roster as scoring keeps it (``org_rosters``, from
 ``assessment.org.published``): a chairman no longer the chairman, or no longer in the org chart,
@@ -17,6 +17,7 @@ from prometheus_client import Counter
 from contracts.envelope import Actor
 from contracts.periods import Month, Period
 from contracts.roles import Role
+from contracts.scoring_commands import DecisionCommand, RebuildCommand
 from services.runtime.auth import Principal
 from services.runtime.clock import FrozenClock, Now
 from services.runtime.commands import Answer, CommandContext, Commands, command_registry
@@ -27,7 +28,6 @@ from services.scoring.adapters import org
 from services.scoring.adapters.tables import plumbing
 from services.scoring.domain import periods
 from services.scoring.domain.policy import Policy
-from services.scoring.entrypoints.schemas import DecisionCommand, RebuildCommand
 from services.scoring.handlers.classification import decide
 from services.scoring.rebuild import RebuildReport
 from services.scoring.views import people as person_views

@@ -1,4 +1,6 @@
-"""Request bodies of the notifications API."""
+"""Request bodies of the notifications API (the web pages and integrations send them) and the
+people's commands its pipeline takes, each keyed by its class (``handlers.commands``); here
+because they cross the boundary between a front-end and the service."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """The bodies of the people's commands scoring takes (over HTTP): the chairman's decision on a
 tie at the cap and the administrator's rebuild. Each is the key its handler is registered by in
-the command pipeline (``handlers.commands``)."""
+the command pipeline (``services.scoring.handlers.commands``); here because the web pages send
+them too."""
 
 from __future__ import annotations
 

@@ -11,7 +11,6 @@ from typing import Protocol
 from fastapi import FastAPI
 
 from services.runtime import deadletters
-from services.runtime.migrations import upgrade
 from services.runtime.service import configure_logging, serve
 from services.runtime.settings import ServiceSettings
 
@@ -58,6 +57,9 @@ def main(bootstrap: Bootstrap, commands: Mapping[str, Command] | None = None) ->
     config = settings()
     configure_logging(config.log_level)
     if arguments.command == "migrate" and migrations is not None:
+        # Imported here: the serving process never loads Alembic (services.runtime.migrator).
+        from services.runtime.migrations import upgrade
+
         upgrade(migrations, config.sqlalchemy_url)
     elif arguments.command in (commands or {}):
         (commands or {})[arguments.command].run(config, arguments)

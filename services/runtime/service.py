@@ -43,7 +43,7 @@ from services.runtime.db import (
 )
 from services.runtime.http import create_http_app
 from services.runtime.lag import report_lag
-from services.runtime.migrations import upgrade
+from services.runtime.migrator import upgrade_in_child
 from services.runtime.outbox import OutboxRelay
 from services.runtime.partitions import PartitionedConsumer
 from services.runtime.refusals import Kind, Refusal
@@ -225,8 +225,12 @@ class Runtime:
         )
 
     async def migrate(self) -> None:
+        """Bring the service's database to the newest revision, in a child process
+        (``services.runtime.migrator``: Alembic never loads here). Raises ``MigrationFailed``
+        with the child's error text when it fails."""
         if self.migrations is not None and self.has_database:
-            await asyncio.to_thread(upgrade, self.migrations, self.settings.sqlalchemy_url)
+            url, level = self.settings.sqlalchemy_url, self.settings.log_level
+            await upgrade_in_child(self.migrations, url, level)
 
     async def start(self) -> None:
         self.stopping.clear()

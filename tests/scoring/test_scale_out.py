@@ -4,6 +4,7 @@ exactly the live figures."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -137,8 +138,9 @@ class Instance:
 
 
 async def run(instances: Sequence[Instance], expected: int) -> None:
-    for instance in instances:
-        await instance.runtime.start()
+    # Started together, as a deployment's instances are: each migrates in a child process
+    # first, and one started after the other had applied everything would get no share.
+    await asyncio.gather(*(instance.runtime.start() for instance in instances))
 
     async def done() -> bool:
         return await instances[0].inbox_size() == expected

@@ -66,7 +66,7 @@ PARTITIONED_STEPS = (
     DECODE,
     RECORD,
     ("mark: hold the ward's row (one statement)", "runtime/marks.py", "hold"),
-    ("proof: the run follows the mark", "runtime/partitions.py", "proven_run"),
+    ("proof: the run follows the mark", "runtime/ward_batches.py", "proven_run"),
     *FOLD,
     ("mark: advance (one statement)", "runtime/marks.py", "advance"),
     COMMIT,
@@ -99,7 +99,13 @@ LAYERS = (
     ("scoring adapters (statements, rows)", ("scoring/adapters/",)),
     (
         "consumer and marks (runtime)",
-        ("runtime/partitions.py", "runtime/marks.py", "runtime/inbox.py", "runtime/consumer.py"),
+        (
+            "runtime/partitions.py",
+            "runtime/ward_batches.py",
+            "runtime/marks.py",
+            "runtime/inbox.py",
+            "runtime/consumer.py",
+        ),
     ),
     (
         "unit of work, outbox (runtime)",

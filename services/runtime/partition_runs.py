@@ -1,6 +1,6 @@
-"""The pieces of a partitioned consumer (``services.runtime.partitions``) that need no bus and
-no database: a partition's names, a delivered message's sequences, and the rule that says a
-message is the partition's next one after another."""
+"""The pieces of a partitioned consumer (``services.runtime.partitions``, ``ward_batches``) that
+need no bus and no database: a partition's names, a delivered message's sequences, and the rule
+that says a message is the partition's next one after another."""
 
 from __future__ import annotations
 

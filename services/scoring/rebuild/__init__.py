@@ -56,14 +56,8 @@ from services.runtime.db import SessionFactory, create_engine, is_postgres, tran
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.settings import ServiceSettings
 from services.scoring.adapters import locks, rebuild_runs
-from services.scoring.adapters.history import (
-    READERS,
-    Folder,
-    NatsAccess,
-    read_here,
-    read_in_processes,
-    split,
-)
+from services.scoring.adapters.history import READERS, Folder, NatsAccess, read_here, split
+from services.scoring.adapters.history_processes import read_in_processes
 from services.scoring.adapters.tables import plumbing
 from services.scoring.domain.fold import Fold
 from services.scoring.handlers import Scoring

@@ -52,7 +52,7 @@ from tests.support.databases import in_memory_from
 from tests.support.http import eventually
 from tests.support.keys import session_keys
 from tools import demo
-from tools.processes import NatsServer
+from tools.processes import NatsServer, ServiceProcess, free_port
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -220,6 +220,45 @@ async def running_service(
         server.stop()
 
 
+@asynccontextmanager
+async def running_with_scoring(postgres: Any, workdir: Path) -> AsyncIterator[Service]:
+    """:func:`running_service` with scoring running as a process beside it, on the same NATS
+    and a database of its own (``.scoring_url``, ``.scoring``): the periodic reviews and the
+    period report read its API."""
+    scoring = ServiceProcess("scoring", free_port(), {}, log=workdir / "scoring.log")
+
+    def start_scoring(nats_url: str) -> None:
+        scoring.env = {
+            "WARD5S_NATS_URL": nats_url,
+            "WARD5S_ENVIRONMENT": "test",
+            "WARD5S_VAR_DIR": str(workdir),
+            "WARD5S_SCORING_DATABASE_URL": pg_database(postgres),
+            **session_keys().env(),
+        }
+        scoring.start()
+
+    try:
+        async with running_service(
+            postgres, workdir, start_scoring, scoring_url=scoring.base_url
+        ) as running:
+            running.scoring_url = scoring.base_url  # type: ignore[attr-defined]
+            running.scoring = scoring  # type: ignore[attr-defined]
+            yield running
+    finally:
+        scoring.stop()
+
+
+async def pdf_text(content: bytes) -> str:
+    """The PDF's text in reading order, each run of white space one space (a table's heading
+    wraps within its cell)."""
+    pdftotext = await asyncio.create_subprocess_exec(
+        "pdftotext", "-", "-", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await pdftotext.communicate(content)
+    assert pdftotext.returncode == 0
+    return " ".join(out.decode().split())
+
+
 # --- bodies and callers ---------------------------------------------------------------------------
 
 AUDITOR_KT = bearer("auditor", "p011", "kt")  # audits any unit but kt
@@ -228,6 +267,8 @@ HEAD_KT = bearer("unit_head", "p010", "kt")
 HEAD_VP = bearer("unit_head", "p004", "vp")
 STAFF_KT = bearer("staff", "p012", "kt")
 ADMIN = bearer("admin", "p006", "vp")
+CHAIRMAN = bearer("chairman", "p001", "vp")
+VICE_KT = bearer("vice_chairman", "p002", "vp", ("kt", "vhxh"))  # of the demo chart
 KIOSK = bearer("kiosk", "kiosk-01", "ttphcc")
 HR = bearer("integration", "hr-sync")
 

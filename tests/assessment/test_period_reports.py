@@ -1,21 +1,30 @@
-"""Which periods get their report mailed once months close, and who in the ward receives it
+"""Which periods get their report mailed once months close, who in the ward receives it, who
+may download it and as whom its figures are read, what scoring's answers are to the caller,
 and when a report closed again is corrected (pure rules, fast tier); the delivery itself is
-tests/e2e/test_period_report_mail.py."""
+tests/e2e/test_period_report_mail.py, the download tests/assessment/test_report_readers.py."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from contracts.common import Text
+from contracts.roles import Role
+from services.assessment.adapters.scoring_figures import ScoringUnavailable, upstream_refusal
 from services.assessment.domain.period_reports import (
     Correction,
+    committee_reader,
     correction,
     due_periods,
     fingerprint,
     months_needed,
+    report_reader,
 )
 from services.notifications.domain.mail import Attachment, compose_report
 from services.notifications.domain.rules import committee
+from services.runtime.auth import Principal
+from services.runtime.refusals import Refusal
 from tests.notifications.harness import PEOPLE
 
 
@@ -67,3 +76,36 @@ def test_a_corrected_report_says_so_in_its_subject_and_first_line() -> None:
     assert again.subject == f"[5S+] Báo cáo điều chỉnh: {title.vi}"
     assert again.text.splitlines()[0].startswith("Báo cáo điều chỉnh: kỳ đã được mở lại")
     assert "<p>Báo cáo điều chỉnh" in again.html and "Corrected report" in again.text
+
+
+def test_the_committee_and_administrators_download_the_wards_report_others_are_refused() -> None:
+    vice = Principal("p002", "binh-dong", Role.VICE_CHAIRMAN, "vp", ("kt", "vhxh"))
+    # Read as the committee reads it (every unit), not as the vice-chairman's own charge.
+    assert report_reader(vice) == committee_reader("binh-dong")
+    assert committee_reader("binh-dong").role is Role.CHAIRMAN
+    for role in (Role.CHAIRMAN, Role.ADMIN):
+        assert report_reader(Principal("p001", "binh-dong", role, "vp")).role is Role.CHAIRMAN
+    for role in (Role.UNIT_HEAD, Role.AUDITOR, Role.STAFF, Role.KIOSK, Role.INTEGRATION):
+        with pytest.raises(Refusal) as refused:
+            report_reader(Principal("p010", "binh-dong", role, "kt", ("kt",)))
+        assert (refused.value.status, refused.value.code) == (403, "not_report_reader")
+
+
+@pytest.mark.parametrize(
+    ("upstream", "status", "code"),
+    [
+        (403, 403, "scores_forbidden"),
+        (404, 404, "scores_not_found"),
+        (422, 422, "bad_format"),
+        (401, 503, "scores_unavailable"),  # scoring has not fetched this service's key yet
+        (429, 503, "scores_unavailable"),
+        (500, 503, "scores_unavailable"),
+        (502, 503, "scores_unavailable"),
+    ],
+)
+def test_scorings_refusals_stay_refusals_only_its_failures_are_try_again_later(
+    upstream: int, status: int, code: str
+) -> None:
+    refusal = upstream_refusal(upstream)
+    assert (refusal.status, refusal.code) == (status, code)
+    assert isinstance(refusal, ScoringUnavailable) is (status == 503)

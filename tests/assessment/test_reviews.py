@@ -24,19 +24,19 @@ from services.assessment.demo.loader import WARD_NAME
 from tests.assessment.conftest import (
     AUDITOR_KT,
     AUDITOR_VP,
+    CHAIRMAN,
     HEAD_KT,
     HEAD_VP,
     STAFF_KT,
+    VICE_KT,
     audit_body,
     now_local,
-    pg_database,
+    pdf_text,
     plus_body,
-    running_service,
+    running_with_scoring,
 )
 from tests.conftest import bearer
 from tests.support.http import eventually
-from tests.support.keys import session_keys
-from tools.processes import ServiceProcess, free_port
 
 pytestmark = [pytest.mark.nats, pytest.mark.postgres]
 
@@ -44,32 +44,10 @@ pytestmark = [pytest.mark.nats, pytest.mark.postgres]
 @pytest.fixture(scope="module")
 async def service(postgres: Any, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Any]:
     """This service with scoring beside it on the same NATS, each on its own database."""
-    workdir = tmp_path_factory.mktemp("reviews")
-    scoring = ServiceProcess("scoring", free_port(), {}, log=workdir / "scoring.log")
-
-    def start_scoring(nats_url: str) -> None:
-        scoring.env = {
-            "WARD5S_NATS_URL": nats_url,
-            "WARD5S_ENVIRONMENT": "test",
-            "WARD5S_VAR_DIR": str(workdir),
-            "WARD5S_SCORING_DATABASE_URL": pg_database(postgres),
-            **session_keys().env(),
-        }
-        scoring.start()
-
-    try:
-        async with running_service(
-            postgres, workdir, start_scoring, scoring_url=scoring.base_url
-        ) as running:
-            running.scoring_url = scoring.base_url  # type: ignore[attr-defined]
-            running.scoring = scoring  # type: ignore[attr-defined]
-            yield running
-    finally:
-        scoring.stop()
+    async with running_with_scoring(postgres, tmp_path_factory.mktemp("reviews")) as running:
+        yield running
 
 
-CHAIRMAN = bearer("chairman", "p001", "vp")
-VICE_KT = bearer("vice_chairman", "p002", "vp", ("kt", "vhxh"))
 VICE_OTHERS = bearer("vice_chairman", "p003", "vp", ("ttphcc", "dvcu", "vp"))
 
 
@@ -298,17 +276,6 @@ async def test_the_period_report_as_xlsx_and_pdf_shows_scorings_figures(service,
     assert words.startswith("quý ") and f"Kỳ báo cáo: {words}" in await pdf_text(quarterly.content)
     refused = await service.http.get("/v1/reports", params=params, headers=HEAD_KT)
     assert refused.status_code == 403
-
-
-async def pdf_text(content: bytes) -> str:
-    """The PDF's text in reading order, each run of white space one space (a table's heading
-    wraps within its cell)."""
-    pdftotext = await asyncio.create_subprocess_exec(
-        "pdftotext", "-", "-", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
-    )
-    out, _ = await pdftotext.communicate(content)
-    assert pdftotext.returncode == 0
-    return " ".join(out.decode().split())
 
 
 async def test_no_review_is_stored_without_scorings_figures(service) -> None:

@@ -1,6 +1,7 @@
 """Which periods a report is due for once months close (pure): each month closed, and its
-quarter and year once every month of them is closed, as scoring finalizes them; and when a
-report whose months were closed again is corrected."""
+quarter and year once every month of them is closed, as scoring finalizes them; when a report
+whose months were closed again is corrected; and who may have the report and as whom its
+figures are read."""
 
 from __future__ import annotations
 
@@ -13,6 +14,32 @@ from typing import Any
 
 from contracts.common import FIVE_S
 from contracts.periods import Month, Period
+from contracts.roles import Role
+from services.runtime.auth import Principal
+from services.runtime.refusals import Kind, Refusal
+
+#: Whose seat may download the period report: the committee it is mailed to (the chairman and
+#: the vice-chairmen; notifications' ``rules.committee``) and the ward's administrators who run
+#: the programme. It is the ward's report, the same for all of them.
+REPORT_READERS = frozenset({Role.CHAIRMAN, Role.VICE_CHAIRMAN, Role.ADMIN})
+
+
+def committee_reader(ward: str) -> Principal:
+    """Whom scoring's figures are read as for the committee's report: the ward's chairman's
+    view, every unit (subject ``system``; a token of its own, minted for the read, never
+    kept: docs/SECURITY.md)."""
+    return Principal(subject_id="system", ward=ward, role=Role.CHAIRMAN)
+
+
+def report_reader(seat: Principal) -> Principal:
+    """Whom the report is read as for a person of ``seat`` (their seat in the org chart now, not
+    their token's claims) who asks for it: the committee's view of their ward
+    (:func:`committee_reader`), since the report they download is the one the committee is
+    mailed, whatever units are in their own charge. Errors: 403 ``not_report_reader`` for a
+    seat outside :data:`REPORT_READERS`."""
+    if seat.role not in REPORT_READERS:
+        raise Refusal(Kind.FORBIDDEN, "not_report_reader")
+    return committee_reader(seat.ward)
 
 
 def wider_periods(month: Month) -> tuple[Period, Period]:

@@ -16,18 +16,19 @@ from contracts import periods
 from contracts.common import LOCAL_TZ, EntityId
 from contracts.roles import Role
 from services.assessment.adapters.scoring_figures import ScoringUnavailable
+from services.assessment.domain.period_reports import REPORT_READERS, report_reader
 from services.assessment.entrypoints.deps import Sessions, command_route, submissions_of
 from services.assessment.handlers.seats import current_principal
 from services.assessment.views.campaigns import campaign_list
 from services.assessment.views.citizen_follow_ups import follow_up_counts, follow_up_list
 from services.assessment.views.initiatives import initiative_counts, initiative_list
 from services.assessment.views.people import unit_people
-from services.assessment.views.report import period_report, report_sheet
+from services.assessment.views.report import period_report, report_file_name, report_sheet
 from services.assessment.views.report_pdf import report_pdf
 from services.assessment.views.reviews import review_list
 from services.runtime.auth import Principal
 from services.runtime.exports import Language, export_response
-from services.runtime.http import Caller, Reads, require
+from services.runtime.http import Caller, Reads, error_responses, require
 from services.runtime.refusals import Kind, Refusal
 
 router = APIRouter(prefix="/v1", tags=["assessment"])
@@ -290,12 +291,15 @@ async def list_people(
 
 # --- the period report -------------------------------------------------------------------------
 
-Leader = Annotated[Principal, Depends(require(Role.ADMIN, Role.CHAIRMAN, Role.VICE_CHAIRMAN))]
+#: Whose token may ask for the period report at all; their seat now decides
+#: (``domain/period_reports.report_reader``).
+Leader = Annotated[Principal, Depends(require(*REPORT_READERS))]
 
 
 @router.get(
     "/reports",
     response_class=Response,
+    responses=error_responses(404),
     summary="The period report for the ward committee (báo cáo kỳ): XLSX or printable A4 PDF",
 )
 async def period_report_file(
@@ -307,19 +311,20 @@ async def period_report_file(
     format: Annotated[Literal["xlsx", "pdf"], Query()] = "pdf",
 ) -> Response:
     """Ranking, each unit's pillars and change, satisfaction, corrective actions, reviews,
-    initiatives and citizen follow-ups; scoring's figures as its API gives them to the caller
-    (503 ``scores_unavailable`` when it does not answer)."""
+    initiatives and citizen follow-ups: the ward's report, the one mailed to the committee,
+    with scoring's figures read as the committee reads them, for a caller whose seat now is the
+    chairman's, a vice-chairman's or an administrator's (403 ``not_report_reader`` otherwise).
+    Errors: 503 ``scores_unavailable`` when scoring does not answer; scoring's own refusals as
+    refusals (403 ``scores_forbidden``, 404 ``scores_not_found``, 422 ``bad_format``)."""
     submissions = submissions_of(request)
     scoring = submissions.scoring
     today = submissions.clock.now().astimezone(LOCAL_TZ).date()
-    if scoring is None:
-        raise Refusal(Kind.UNAVAILABLE, "scores_unavailable")
-    try:
-        async with db() as session:
-            report = await period_report(session, caller, scoring, period, today)
-    except ScoringUnavailable:
-        raise Refusal(Kind.UNAVAILABLE, "scores_unavailable") from None
-    name = f"bao-cao-5s-{period}"
+    async with db() as session:
+        reader = report_reader(await current_principal(session, caller))
+        if scoring is None:
+            raise ScoringUnavailable("no scoring configured")
+        report = await period_report(session, reader, scoring, period, today)
+    name = report_file_name(period)
     if format == "xlsx":
         return export_response(report_sheet(report), "xlsx", lang, name)
     pdf = await asyncio.to_thread(report_pdf, report, lang)

@@ -36,10 +36,10 @@ from contracts.events import (
     ReportMediaType,
 )
 from contracts.periods import Month
-from contracts.roles import Role
 from services.assessment.adapters import org, period_reports
 from services.assessment.adapters.scoring_figures import ScoringFigures, ScoringUnavailable
 from services.assessment.domain.period_reports import (
+    committee_reader,
     correction,
     due_periods,
     fingerprint,
@@ -48,9 +48,9 @@ from services.assessment.domain.period_reports import (
 from services.assessment.handlers.common import local_date
 from services.assessment.views.report import Report, period_report, report_file_name, report_sheet
 from services.assessment.views.report_pdf import report_pdf
-from services.runtime.auth import Principal
 from services.runtime.exports import to_xlsx
 from services.runtime.objects import Bucket, StoreUnavailable, sha256
+from services.runtime.refusals import Refusal
 from services.runtime.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -71,12 +71,6 @@ class Reporting:
     #: How long after a month is closed again an unchanged report is still weighed again at
     #: each pass (scoring may not have folded the reopen and the close yet): ten minutes.
     settle: timedelta = timedelta(minutes=10)
-
-
-def committee_reader(ward: str) -> Principal:
-    """Whom scoring's figures are read as for the committee's report: the ward's chairman's
-    view, every unit (a token of its own, minted for this read and never kept)."""
-    return Principal(subject_id="system", ward=ward, role=Role.CHAIRMAN)
 
 
 async def issue_due_reports(units: Callable[[], UnitOfWork], reporting: Reporting) -> list[str]:
@@ -123,7 +117,8 @@ async def _final_report(
     units: Callable[[], UnitOfWork], reporting: Reporting, ward: str, period: str
 ) -> Report | None:
     """The report of ``period`` as the committee reads it, if scoring gives every unit's
-    figures as final; None while it does not, or does not answer."""
+    figures as final; None while it does not, does not answer, or refuses the read (a refusal
+    is no reason to stop the other wards' reports; it is logged as the fault it is)."""
     async with units() as uow:
         today = local_date(uow.now)
         try:
@@ -132,6 +127,9 @@ async def _final_report(
             )
         except ScoringUnavailable as error:
             log.debug("report of %s waits for scoring (%s)", period, error)
+            return None
+        except Refusal as refused:
+            log.warning("scoring refuses the report of %s (%s)", period, refused.code)
             return None
     return report if report.final else None
 

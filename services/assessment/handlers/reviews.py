@@ -31,7 +31,7 @@ from contracts.periods import Month, Period
 from contracts.roles import Role
 from services.assessment.adapters import reviews
 from services.assessment.adapters.rows import described_by
-from services.assessment.adapters.scoring_figures import ScoringFigures, ScoringUnavailable
+from services.assessment.adapters.scoring_figures import ScoringFigures
 from services.assessment.domain.window import check_due
 from services.assessment.handlers.common import (
     Context,
@@ -59,7 +59,8 @@ async def write_review(
     Errors: 403 ``not_unit_head`` (only the head of that unit writes it); 422 ``unknown_unit``,
     ``review_too_early`` (``period``: it has not begun), ``unknown_person``
     (``follow_ups[i].owner_id``), ``due_not_future`` / ``date_out_of_window``
-    (``follow_ups[i].due_on``); 409 ``review_exists`` (one review per unit and period)."""
+    (``follow_ups[i].due_on``); 409 ``review_exists`` (one review per unit and period); 503
+    ``scores_unavailable`` and scoring's refusals of its figures (:func:`_scores`)."""
     principal = context.principal
     if principal.role is not Role.UNIT_HEAD or principal.unit_id != body.unit_id:
         raise Refusal(Kind.FORBIDDEN, "not_unit_head", "unit_id")
@@ -117,14 +118,13 @@ async def _scores(
     scoring: ScoringFigures | None, context: Context, unit_id: str, period: str
 ) -> Any:
     """Scoring's figures of the unit and period as they stand (5S by pillar, total,
-    satisfaction): 503 ``scores_unavailable`` when scoring does not answer, so no review is
-    stored without them; None where no scoring is configured (a test of this service alone)."""
+    satisfaction), read as the writer's seat: 503 ``scores_unavailable`` when scoring does not
+    answer, so no review is stored without them, and scoring's refusals as refusals (403
+    ``scores_forbidden``, 422 ``bad_format``: ``adapters/scoring_figures.py``); None where no
+    scoring is configured (a test of this service alone)."""
     if scoring is None:
         return None
-    try:
-        return await scoring.unit_figures(context.principal, unit_id, period)
-    except ScoringUnavailable:
-        raise Refusal(Kind.UNAVAILABLE, "scores_unavailable") from None
+    return await scoring.unit_figures(context.principal, unit_id, period)
 
 
 async def acknowledge_review(

@@ -3,8 +3,10 @@ year, each unit's rank, 5S total and its change, pillars, citizen satisfaction, 
 actions, periodic review, initiatives and citizen follow-ups; as an XLSX sheet (the runtime's
 export mechanism) and a printable A4 PDF (``report_pdf.py``).
 
-Scoring's figures are its API's answers, read on behalf of the caller (so the report shows
-exactly what they may see, and equals the board); the rest is this service's own.
+Scoring's figures are its API's answers, read as the committee reads them (the ward's
+chairman's view, ``domain/period_reports.committee_reader``): whoever may have the report, the
+job that mails it or a leader downloading it, gets the same ward's report; the rest is this
+service's own.
 """
 
 from __future__ import annotations
@@ -68,27 +70,30 @@ REVIEW_STATES = {
 
 
 async def period_report(
-    session: AsyncSession, caller: Principal, scoring: ScoringFigures, period: str, today: date
+    session: AsyncSession, reader: Principal, scoring: ScoringFigures, period: str, today: date
 ) -> Report:
-    """The report of ``period`` (YYYY-MM, YYYY-Qn or YYYY), made on ``today`` (the local date in
-    Vietnam). Errors: ``ScoringUnavailable`` when scoring does not answer."""
+    """The report of ``period`` (YYYY-MM, YYYY-Qn or YYYY) of ``reader``'s ward, made on
+    ``today`` (the local date in Vietnam), with scoring's figures as it answers ``reader`` (the
+    committee's view: ``domain/period_reports.report_reader``). Errors: the refusals of
+    ``adapters/scoring_figures.py`` (503 ``ScoringUnavailable`` when scoring does not answer;
+    403, 404, 422 when it refuses the read)."""
     months = [m.key for m in Period.parse(period).months()]
     names = {
         u.unit_id: Text(vi=u.name_vi, en=u.name_en)
-        for u in await org.ward_units(session, caller.ward)
+        for u in await org.ward_units(session, reader.ward)
     }
-    ranking = await scoring.rankings(caller, period)
-    written, _ = await reviews.reviews_of(session, caller.ward, None, period)
+    ranking = await scoring.rankings(reader, period)
+    written, _ = await reviews.reviews_of(session, reader.ward, None, period)
     review_of = {r.unit_id: r.acknowledged_at is not None for r in written}
-    ideas = await initiatives.counts_by_unit(session, caller.ward, months)
-    calls = await citizen_follow_ups.counts_by_unit(session, caller.ward, months)
+    ideas = await initiatives.counts_by_unit(session, reader.ward, months)
+    calls = await citizen_follow_ups.counts_by_unit(session, reader.ward, months)
     rows, final = [], True
     for unit in ranking["units"]:
         unit_id = unit["unit_id"]
-        figures = await scoring.unit_figures(caller, unit_id, period) or {}
+        figures = await scoring.unit_figures(reader, unit_id, period) or {}
         final = final and figures.get("provisional") is False
         pillars = {p["pillar"]: p["percent"] for p in figures.get("pillars", [])}
-        actions = await reviews.action_counts(session, caller.ward, unit_id, months, today)
+        actions = await reviews.action_counts(session, reader.ward, unit_id, months, today)
         call = calls.get(unit_id, {"opened": 0, "done": 0})
         idea = ideas.get(unit_id, {"proposed": 0, "adopted": 0})
         rows.append(
@@ -114,7 +119,7 @@ async def period_report(
         vi=f"Báo cáo kết quả thực hiện mô hình 5S+ {label.vi}",
         en=f"5S+ programme report, {label.en}",
     )
-    ward_name = await org.ward_name(session, caller.ward) or caller.ward
+    ward_name = await org.ward_name(session, reader.ward) or reader.ward
     return Report(period, title, ward_name, today, rows, final=final and bool(rows))
 
 

@@ -28,6 +28,7 @@ from services.runtime.service import Runtime
 from services.runtime.settings import ServiceSettings, own_settings
 from services.web.adapters.ended_sessions import EndedSessions
 from services.web.adapters.upstream import Upstream, UpstreamRefusal
+from services.web.domain.texts import page_key
 from services.web.entrypoints import board, classification, devices, gateway, leaders, pages
 from services.web.entrypoints.cookies import CSRF_COOKIE, LANG_COOKIE, SESSION_COOKIE, Cookies
 from services.web.entrypoints.deps import NotForRole, SignInFirst, Web, page
@@ -100,6 +101,15 @@ def build_app(config: ServiceSettings | None = None) -> FastAPI:
             headers={"cache-control": "no-cache", "service-worker-allowed": "/"},
         )
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def icon() -> FileResponse:
+        # Where a browser asks first for a site's icon: from the static files, no 404.
+        return FileResponse(
+            STATIC / "favicon.ico",
+            media_type="image/x-icon",
+            headers={"cache-control": "public, max-age=86400"},
+        )
+
     @app.get("/vendor/chart.umd.min.js", include_in_schema=False)
     async def chart_library() -> FileResponse:
         # Chart.js, installed with npm from charts/package-lock.json (make charts): served
@@ -145,7 +155,8 @@ def build_app(config: ServiceSettings | None = None) -> FastAPI:
         if wants_page(request):
             session = web.cookies.session(request)
             text = body["error"]["message"]
-            return page(request, "message.html", session, status, message=text)
+            name = page_key(request.url.path)
+            return page(request, "message.html", session, status, message=text, page_key=name)
         return JSONResponse(body, status_code=status)
 
     @app.exception_handler(Refusal)

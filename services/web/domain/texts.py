@@ -16,6 +16,7 @@ from types import MappingProxyType
 
 from contracts.common import LOCAL_TZ
 from services.runtime.refusals import read_messages
+from services.web.domain.sessions import NAVIGATION
 
 LANGUAGES = ("vi", "en")
 HERE = Path(__file__).parent
@@ -46,6 +47,17 @@ def text(key: str, lang: str) -> str:
     KeyError for an unknown key, so a page never shows a raw key."""
     vi, en = ALL_TEXTS[key]
     return unicodedata.normalize("NFC", en if lang == "en" else vi)
+
+
+def page_key(path: str) -> str:
+    """The text key of the title of the page at ``path`` (``/board/live`` -> ``board``, a
+    page of the bar, ``sessions.NAVIGATION``), for a page saying it could not be shown;
+    ``refused_page`` for any other address."""
+    first = path.strip("/").split("/", 1)[0]
+    name = "plus" if first == "self-assessment" else first
+    pages = {page for role_pages in NAVIGATION.values() for page in role_pages}
+    key = name.replace("-", "")
+    return key if name in pages and key in ALL_TEXTS else "refused_page"
 
 
 def language(chosen: str | None) -> str:

@@ -7,6 +7,7 @@ the closing, so whoever may read the audit sees it."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -99,11 +100,13 @@ async def close_action(request: Request, action_id: uuid.UUID) -> Response:
             content=data,
         )
         if uploaded.status >= 400:
-            return await _actions_page(request, Refused.of(form, uploaded))
+            # Whatever the upload's refusal names, it is of the photo.
+            refused = replace(Refused.of(request, form, uploaded), field="photo")
+            return await _actions_page(request, refused)
         evidence.append(str(uploaded.json()["evidence_id"]))
     closing = {"note": str(form.get("note") or ""), "evidence": evidence}
     path = f"/v1/corrective-actions/{action_id}/close"
     answer = await post_as(request, session, "assessment", path, f"{key}-close", json=closing)
     if answer.status >= 400:
-        return await _actions_page(request, Refused.of(form, answer))
+        return await _actions_page(request, Refused.of(request, form, answer))
     return RedirectResponse("/actions?done=1", status_code=303)

@@ -25,6 +25,8 @@ router = APIRouter(include_in_schema=False)
 PEOPLE = {role.value for role in PERSON_ROLES}
 #: Items written for a campaign that the form offers besides the catalogue's codes.
 OWN_ITEMS = 3
+#: A refusal of the checklist (``items``, ``items[2].code``) is shown beside its codes.
+CHECKLIST = {"items": "codes"}
 
 
 async def _campaigns_page(request: Request, refused: Refused | None = None) -> HTMLResponse:
@@ -86,7 +88,9 @@ def _audit(_: WebSession, form: Any) -> dict[str, Any]:
 async def publish(request: Request) -> Response:
     admins = {Role.ADMIN.value}
     back = "/campaigns?done=published"
-    return await send(request, admins, "/v1/campaigns", _campaign, back, _campaigns_page)
+    return await send(
+        request, admins, "/v1/campaigns", _campaign, back, _campaigns_page, fields=CHECKLIST
+    )
 
 
 @router.post("/campaigns/{campaign_id}/audits")

@@ -117,16 +117,25 @@ def page(
     status: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    """The page ``template`` in the caller's language, with their CSRF token and session."""
+    """The page ``template`` in the caller's language, with their CSRF token and session;
+    ``address`` in ``context``: where the page is opened again when drawn in answer to a form
+    (``forms.form_state``)."""
     cookies = web_of(request).cookies
+    address = context.pop("address", None)
     html = render(
         template,
         cookies.lang(request),
         csrf=cookies.csrf(request),
         session=session,
         path=request.url.path,
-        # The language switch comes back here, the page's query kept (its period, its unit).
-        here=f"{request.url.path}?{request.url.query}" if request.url.query else request.url.path,
+        # The language switch comes back here, the page's query kept (its period, its unit);
+        # a page drawn again after a refusal, to the page's own address (forms.page_address).
+        here=address or _here(request),
+        address=address,
         **context,
     )
     return HTMLResponse(html, status_code=status, headers={"cache-control": "private, no-cache"})
+
+
+def _here(request: Request) -> str:
+    return f"{request.url.path}?{request.url.query}" if request.url.query else request.url.path

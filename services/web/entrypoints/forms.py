@@ -5,11 +5,12 @@ drawn again with the service's refusal and what was typed (``templates/forms.htm
 
 from __future__ import annotations
 
+import re
 import uuid
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,22 +21,33 @@ from services.web.entrypoints.deps import call_as, require, web_of
 
 #: A form's fields that are not what a person typed.
 UNTYPED = {"csrf", "key"}
+#: No renames: a body's field is the form's field of the same name.
+NO_RENAMES: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
 class Refused:
     """A form the service refused, for its page to be drawn again: the ``form`` as sent, the
-    service's ``message`` (in the page's language) and the HTTP ``status`` the page answers."""
+    service's ``message`` (in the page's language), the HTTP ``status`` the page answers, the
+    ``action`` the form was sent to (its path: which of the page's forms it was) and the form's
+    ``field`` the refusal names (None: the form as a whole)."""
 
     form: Any
     message: str
     status: int
+    action: str = ""
+    field: str | None = None
 
     @classmethod
-    def of(cls, form: Any, answer: Answer) -> Refused:
-        """The service's refusal ``answer`` (status 400 or more) of ``form``."""
+    def of(
+        cls, request: Request, form: Any, answer: Answer, fields: Mapping[str, str] = NO_RENAMES
+    ) -> Refused:
+        """The service's refusal ``answer`` (status 400 or more) of ``form``, sent to
+        ``request``'s path; its field (``items[2].text``) named as the form names it
+        (:func:`form_field`, ``fields`` the form's renames)."""
         refusal = refusal_of(answer)
-        return cls(form, refusal.message, refusal.status)
+        field = form_field(refusal.field, form, fields)
+        return cls(form, refusal.message, refusal.status, request.url.path, field)
 
     @property
     def period(self) -> str | None:
@@ -43,21 +55,93 @@ class Refused:
         return str(self.form.get("period") or "") or None
 
 
+def form_field(field: str | None, form: Any, fields: Mapping[str, str] = NO_RENAMES) -> str | None:
+    """The form's field a service's refusal names: ``field`` is the body's (``reason``,
+    ``items[2].text``, ``follow_ups[0].task``), its first name looked up in ``fields`` (the
+    form's renames: body name -> form name) or else taken as the form's own name where the
+    form sent one; None (the form as a whole) otherwise."""
+    if not field:
+        return None
+    name = re.split(r"[.\[]", field, maxsplit=1)[0]
+    if name in fields:
+        return fields[name]
+    return name if name in form and name not in UNTYPED else None
+
+
+class Sent:
+    """What a page's forms show of the last sending, for ``templates/forms.html``: the refused
+    form (the one sent to ``refused.action`` with the same hidden fields) is drawn again with
+    what was typed (:meth:`value`) and the refusal beside the field it names
+    (:meth:`error_of`), or at the form's top where it names none drawn (:attr:`drawn`); a
+    refusal of a form no longer on the page is said under its heading (:attr:`claimed`)."""
+
+    def __init__(self, refused: Refused | None = None) -> None:
+        self.refused = refused
+        sent = refused.form.multi_items() if refused is not None else []
+        self.typed = {k: v for k, v in sent if isinstance(v, str) and k not in UNTYPED}
+        self.drawn = False
+        self.claimed = False
+
+    def to(self, action: str, hidden: Mapping[str, Any] | None = None) -> Sent:
+        """This sending if it was the form of ``action`` and ``hidden`` fields, else nothing
+        sent (an empty one): on a page of many forms, only the refused one is refilled."""
+        refused = self.refused
+        if refused is None or refused.action != action:
+            return EMPTY
+        if any(str(refused.form.get(k) or "") != str(v) for k, v in (hidden or {}).items()):
+            return EMPTY
+        self.claimed = True
+        return self
+
+    @property
+    def message(self) -> str | None:
+        """The service's refusal of this form, None where nothing was refused."""
+        return self.refused.message if self.refused is not None else None
+
+    def value(self, name: str, default: Any = "") -> Any:
+        """What was typed in the field ``name``; ``default`` where the form was not sent."""
+        return self.typed.get(name, default) if self.refused is not None else default
+
+    def error_of(self, name: str) -> str | None:
+        """The refusal if it names the field ``name`` (then drawn beside it), else None."""
+        if self.refused is None or self.refused.field != name:
+            return None
+        self.drawn = True
+        return self.refused.message
+
+
+EMPTY = Sent()
+
+
 def form_state(request: Request, refused: Refused | None = None) -> dict[str, Any]:
     """What a page whose forms go through :func:`send` shows of the last sending, as
-    :func:`deps.page`'s arguments: its ``status`` (the refusal's, else 200), the service's
-    refusal (``error``), what was done (``done``: the back address's ``?done=``, ``outcome`` in
-    ``templates/forms.html``), a new key for the next form (sent twice, it is one), and what
-    was typed in the refused form (``typed``: field name -> text, empty otherwise), which the
-    form is drawn again with so that nothing written is lost to a refusal."""
-    sent = refused.form.multi_items() if refused is not None else []
+    :func:`deps.page`'s arguments: its ``status`` (the refusal's, else 200), what was done
+    (``done``: the back address's ``?done=``, ``outcome`` in ``templates/forms.html``), a new
+    key for the next form (sent twice, it is one), the last sending (``sent``, :class:`Sent`:
+    the refused form refilled with what was typed, the refusal beside its field, so that
+    nothing written is lost to a refusal), ``typed`` its fields (name -> text) and the
+    address the page is drawn for (``address``: the page's own, which can be opened again,
+    rather than the form's POST-only one)."""
+    sent = Sent(refused)
     return {
         "status": refused.status if refused is not None else 200,
-        "error": refused.message if refused is not None else None,
         "done": request.query_params.get("done") or "",
         "key": uuid.uuid4().hex,
-        "typed": {k: v for k, v in sent if isinstance(v, str) and k not in UNTYPED},
+        "sent": sent,
+        "typed": sent.typed,
+        "address": page_address(request, refused),
     }
+
+
+def page_address(request: Request, refused: Refused | None) -> str | None:
+    """Where the page drawn again after ``refused`` can be opened again: the page the form was
+    sent from (the Referer, on this site; its ``done`` notice left out); None when not drawn
+    for a refusal or the page is not known."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if refused is None or referer.netloc != request.url.netloc or not referer.path:
+        return None
+    query = urlencode([(k, v) for k, v in parse_qsl(referer.query) if k != "done"])
+    return referer.path + (f"?{query}" if query else "")
 
 
 async def posted_form(
@@ -115,11 +199,13 @@ async def send(
     back: str,
     again: Again,
     service: str = "assessment",
+    fields: Mapping[str, str] = NO_RENAMES,
 ) -> Response:
     """Post the form's ``body`` to ``service``'s ``path`` under the form's key (a form sent
     twice is one submission); then to ``back``, or the page again (``again(request,
-    refused)``) with the service's refusal. ``path`` and ``back`` may name ``{period}``: the
-    form's ``period`` field, URL-quoted."""
+    refused)``) with the service's refusal beside the form's field it names (``fields``: the
+    body's names the form names otherwise, :func:`form_field`). ``path`` and ``back`` may
+    name ``{period}``: the form's ``period`` field, URL-quoted."""
     session, form = await posted_form(request, roles)
     period = quote(str(form.get("period") or ""))
     json = body(session, form)
@@ -127,5 +213,5 @@ async def send(
         request, session, service, path.format(period=period), form_key(form), json=json
     )
     if answer.status >= 400:
-        return await again(request, Refused.of(form, answer))
+        return await again(request, Refused.of(request, form, answer, fields))
     return RedirectResponse(back.format(period=period), 303)

@@ -121,12 +121,25 @@
     var error = document.getElementById("form-error");
     error.textContent = message; error.hidden = false; error.focus();
   }
+  /* A field the form refuses here says so beside it, as the pages' forms do (forms.html). */
+  function refuseField(id, message) {
+    var field = document.getElementById(id), error = document.getElementById(id + "-error");
+    error.textContent = message; error.hidden = false;
+    field.setAttribute("aria-invalid", "true"); field.setAttribute("aria-describedby", error.id);
+    field.focus();
+  }
+  function clearField(id) {
+    document.getElementById(id + "-error").hidden = true;
+    document.getElementById(id).removeAttribute("aria-invalid");
+    document.getElementById(id).removeAttribute("aria-describedby");
+  }
   var sending = false;
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     if (sending) return;
     readForm();
     document.getElementById("form-error").hidden = true;
+    clearField("amend-reason");
     if (!draft.unit) return fail(texts.choose_unit);
     var problem = draft.amend ? null : momentProblem(draft.performed);
     if (problem) { form.performed.focus(); return fail(problem); }
@@ -143,7 +156,7 @@
     });
     var entry;
     if (draft.amend) {
-      if (!draft.amend.reason) { document.getElementById("amend-reason").focus(); return; }
+      if (!draft.amend.reason.trim()) return refuseField("amend-reason", texts.amend_reason_needed);
       entry = {
         kind: "amend", audit_id: draft.amend.audit_id, label: draft.amend.label,
         url: "/api/assessment/v1/audits/" + draft.amend.audit_id + "/amend",

@@ -44,6 +44,16 @@
     }
   }
 
+  /* A page drawn again after a refusal answers the form's POST: its address becomes the page's
+   * own (meta page-address), which can be opened again, and the refused field (else the
+   * refusal) takes the focus, so the person lands where to correct it. */
+  var address = document.querySelector("meta[name='page-address']");
+  if (address && address.content && window.history) {
+    history.replaceState(history.state, "", address.content);
+  }
+  var refused = document.querySelector("[aria-invalid='true']") || document.querySelector(".refused[tabindex]");
+  if (refused) refused.focus();
+
   var signOut = document.querySelector("form[action='/sign-out']");
   if (!signOut || !window.caches) return;
   signOut.addEventListener("submit", function (event) {

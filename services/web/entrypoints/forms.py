@@ -28,13 +28,12 @@ NO_RENAMES: dict[str, str] = {}
 @dataclass(frozen=True)
 class Refused:
     """A form the service refused, for its page to be drawn again: the ``form`` as sent, the
-    service's ``message`` (in the page's language), the HTTP ``status`` the page answers, the
-    ``action`` the form was sent to (its path: which of the page's forms it was) and the form's
-    ``field`` the refusal names (None: the form as a whole)."""
+    service's ``message`` (in the page's language), the ``action`` the form was sent to (its
+    path: which of the page's forms it was) and the form's ``field`` the refusal names (None:
+    the form as a whole)."""
 
     form: Any
     message: str
-    status: int
     action: str = ""
     field: str | None = None
 
@@ -47,7 +46,7 @@ class Refused:
         (:func:`form_field`, ``fields`` the form's renames)."""
         refusal = refusal_of(answer)
         field = form_field(refusal.field, form, fields)
-        return cls(form, refusal.message, refusal.status, request.url.path, field)
+        return cls(form, refusal.message, request.url.path, field)
 
     @property
     def period(self) -> str | None:
@@ -115,7 +114,9 @@ EMPTY = Sent()
 
 def form_state(request: Request, refused: Refused | None = None) -> dict[str, Any]:
     """What a page whose forms go through :func:`send` shows of the last sending, as
-    :func:`deps.page`'s arguments: its ``status`` (the refusal's, else 200), what was done
+    :func:`deps.page`'s arguments (the page answers 200: it is the page itself, drawn whole
+    with the refusal in its form, where a 4xx document would be an error in the browser's
+    console; the service's refusal is what it says): what was done
     (``done``: the back address's ``?done=``, ``outcome`` in ``templates/forms.html``), a new
     key for the next form (sent twice, it is one), the last sending (``sent``, :class:`Sent`:
     the refused form refilled with what was typed, the refusal beside its field, so that
@@ -124,7 +125,6 @@ def form_state(request: Request, refused: Refused | None = None) -> dict[str, An
     rather than the form's POST-only one)."""
     sent = Sent(refused)
     return {
-        "status": refused.status if refused is not None else 200,
         "done": request.query_params.get("done") or "",
         "key": uuid.uuid4().hex,
         "sent": sent,

@@ -150,12 +150,15 @@ async def test_a_head_proposes_an_initiative_and_the_chairman_adopts_it(browser,
     await page.goto(f"{programme.url}/initiatives")
     card = page.locator("section.card", has_text="Số hoá sổ theo dõi hồ sơ")
     assert "Văn phòng HĐND và UBND (của đơn vị)" in await card.inner_text()
-    # Rejecting without a reason is refused by assessment, in Vietnamese, on the page.
+    # Rejecting without a reason is refused by assessment, in Vietnamese, beside the reason,
+    # the decision chosen kept.
     await card.get_by_label("Quyết định").select_option(label="Không chấp nhận")
     await card.get_by_role("button", name="Ghi quyết định").click()
-    await page.get_by_role("alert").wait_for(timeout=30_000)
-    assert await page.get_by_role("alert").inner_text() == "Cần ghi rõ lý do."
     card = page.locator("section.card", has_text="Số hoá sổ theo dõi hồ sơ")
+    await card.locator(".refused").wait_for(timeout=30_000)
+    assert await card.locator(".refused").inner_text() == "Lý do: Cần ghi rõ lý do."
+    assert await card.get_by_label("Lý do").get_attribute("aria-invalid") == "true"
+    assert await card.get_by_label("Quyết định").input_value() == "rejected"
     assert "Mới đề xuất" in await card.inner_text()
     await card.get_by_label("Quyết định").select_option(label="Được công nhận, áp dụng")
     await card.get_by_label("Hiệu quả thực tế").fill("Tra cứu còn 40 giây mỗi hồ sơ")

@@ -26,6 +26,7 @@ from tests.web.conftest import (
     started_web_stack,
     this_month,
 )
+from tests.web.test_auditor import fill_checklist
 from tools.demo import audit_body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats]
@@ -329,4 +330,29 @@ async def test_small_things_of_the_pages(browser, stack) -> None:
     seen.errors.clear()  # the refused load itself (422) is the one error Chromium logs
     icon = await page.request.get(f"{stack.url}/favicon.ico")
     assert icon.status == 200 and icon.headers["content-type"] == "image/x-icon"
+    await seen.close()
+
+
+async def test_an_amendment_without_a_reason_says_so_beside_the_reason(browser, stack) -> None:
+    seen = await watched(browser, stack, "p005")  # an auditor of the office (vp)
+    page = seen.page
+    await page.goto(f"{stack.url}/audit")
+    await fill_checklist(page, "dvcu")
+    await page.get_by_role("button", name="Nộp phiếu đánh giá").click()
+    await page.locator("#outbox li[data-status=sent]").first.wait_for(timeout=15000)
+    await page.get_by_role("button", name="Sửa phiếu").first.click()
+    await page.get_by_role("button", name="Nộp phiếu đánh giá").click()
+    reason = page.get_by_label("Lý do sửa phiếu")
+    said = "Lý do sửa phiếu: cần ghi lý do trước khi gửi bản sửa."
+    assert await page.locator("#amend-reason-error").inner_text() == said
+    assert await reason.get_attribute("aria-invalid") == "true"
+    assert await reason.get_attribute("aria-describedby") == "amend-reason-error"
+    assert await page.evaluate("document.activeElement.id") == "amend-reason"
+    await no_serious_violations(page)
+    # With a reason it is sent, and the refusal is gone.
+    await reason.fill("Kiểm tra lại quầy 2")
+    await page.get_by_role("button", name="Nộp phiếu đánh giá").click()
+    amended = page.locator("#outbox li[data-status=sent]", has_text="Sửa phiếu ·")
+    await amended.first.wait_for(timeout=15000)
+    assert await page.locator("#amend-reason-error").is_hidden()
     await seen.close()

@@ -114,21 +114,19 @@ EMPTY = Sent()
 
 def form_state(request: Request, refused: Refused | None = None) -> dict[str, Any]:
     """What a page whose forms go through :func:`send` shows of the last sending, as
-    :func:`deps.page`'s arguments (the page answers 200: it is the page itself, drawn whole
-    with the refusal in its form, where a 4xx document would be an error in the browser's
-    console; the service's refusal is what it says): what was done
-    (``done``: the back address's ``?done=``, ``outcome`` in ``templates/forms.html``), a new
-    key for the next form (sent twice, it is one), the last sending (``sent``, :class:`Sent`:
-    the refused form refilled with what was typed, the refusal beside its field, so that
-    nothing written is lost to a refusal), ``typed`` its fields (name -> text) and the
+    :func:`deps.page`'s arguments: what was done (``done``: the back address's ``?done=``,
+    ``outcome`` in ``templates/forms.html``), a new key for the next form (sent twice, it is
+    one), the last sending (``sent``, :class:`Sent`: the refused form refilled with what was
+    typed, the refusal beside its field, so that nothing written is lost to a refusal) and the
     address the page is drawn for (``address``: the page's own, which can be opened again,
-    rather than the form's POST-only one)."""
+    rather than the form's POST-only one). The page answers 200: it is the page itself, drawn
+    whole with the refusal in its form (a 4xx document would be an error in the browser's
+    console)."""
     sent = Sent(refused)
     return {
         "done": request.query_params.get("done") or "",
         "key": uuid.uuid4().hex,
         "sent": sent,
-        "typed": sent.typed,
         "address": page_address(request, refused),
     }
 

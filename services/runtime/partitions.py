@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,7 +28,6 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
-from sqlalchemy import Table
 
 from contracts.envelope import Event
 from contracts.subjects import ward_of
@@ -40,7 +39,7 @@ from services.runtime.consumer import (
     ApplyInUnit,
     ConsumerSpec,
 )
-from services.runtime.db import SessionFactory, transaction
+from services.runtime.db import transaction
 from services.runtime.jobs import run_forever
 from services.runtime.lag import LAG_POLL_S, measure_partitioned_lag
 from services.runtime.metrics import REDELIVERIES
@@ -52,7 +51,6 @@ from services.runtime.partition_runs import (
     partition_subject,
 )
 from services.runtime.poison import Poison
-from services.runtime.uow import UnitOfWork
 from services.runtime.ward_batches import WardBatches
 
 log = logging.getLogger(__name__)
@@ -63,31 +61,17 @@ RENEW_S = 2.0
 
 
 class PartitionedConsumer:
-    """The partitions of one stream's events (``spec``), applied by ``apply(uow, events)`` in
-    units of work made by ``units``, each ward's last applied sequence in ``marks_table``; this
-    instance known by ``owner`` in the leases."""
+    """The partitions of one stream's events, each ward's batches applied by ``batches`` (its
+    spec, handler, units of work and marks table); this instance known by ``owner`` in the
+    leases."""
 
-    def __init__(
-        self,
-        service: str,
-        spec: ConsumerSpec,
-        sessions: SessionFactory,
-        units: Callable[[], UnitOfWork],
-        apply: ApplyInUnit,
-        inbox: Table,
-        marks_table: Table,
-        js: Callable[[], JetStreamContext],
-        needs_inbox: Callable[[Any], bool] = lambda event: True,
-        owner: str | None = None,
-    ) -> None:
-        self.service = service
-        self.sessions = sessions
-        self.marks = marks_table
-        self._js = js
-        #: What applies each ward's batches; it holds the spec and ``apply`` (below).
-        self.batches = WardBatches(
-            service, spec, sessions, units, apply, inbox, marks_table, js, needs_inbox
-        )
+    def __init__(self, batches: WardBatches, owner: str | None = None) -> None:
+        #: What applies each ward's batches; it holds the spec and ``apply`` (below), and the
+        #: service, sessions, marks and stream this consumer shares with it.
+        self.batches = batches
+        self.service = batches.service
+        self.sessions = batches.sessions
+        self.marks = batches.marks
         self.owner = owner or instance_id()
         self.lease_s = LEASE_S
         self.renew_s = RENEW_S
@@ -115,7 +99,7 @@ class PartitionedConsumer:
 
     @property
     def js(self) -> JetStreamContext:
-        return self._js()
+        return self.batches.js
 
     @property
     def held(self) -> frozenset[str]:

@@ -50,6 +50,7 @@ from services.runtime.refusals import Kind, Refusal
 from services.runtime.settings import ServiceSettings
 from services.runtime.token_keys import remote_keys
 from services.runtime.uow import UnitOfWork
+from services.runtime.ward_batches import WardBatches
 
 log = logging.getLogger(__name__)
 
@@ -171,15 +172,17 @@ class Runtime:
         high-water mark in ``marks`` (``services.runtime.partitions``), in units of work as
         :meth:`consume_in_units`."""
         consumer = PartitionedConsumer(
-            self.name,
-            spec,
-            self.sessions,
-            UnitOfWork.factory(self.sessions, self.plumbing.outbox, clock),
-            apply,
-            self.plumbing.inbox,
-            marks,
-            lambda: jetstream(self.broker),
-            needs_inbox,
+            WardBatches(
+                self.name,
+                spec,
+                self.sessions,
+                UnitOfWork.factory(self.sessions, self.plumbing.outbox, clock),
+                apply,
+                self.plumbing.inbox,
+                marks,
+                lambda: jetstream(self.broker),
+                needs_inbox,
+            )
         )
         self.partitioned.append(consumer)
         return consumer

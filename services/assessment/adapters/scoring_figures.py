@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from services.runtime.auth import Principal
-from services.runtime.refusals import Kind, Refusal
+from services.runtime.refusals import KIND_OF_STATUS, Kind, Refusal
 
 
 class ScoringUnavailable(Refusal):
@@ -40,11 +40,11 @@ class ScoringUnavailable(Refusal):
 #: Scoring's refusals that are the request's, as the caller gets them: the reader may not read
 #: those figures (403), scoring holds nothing by that name (404: :meth:`ScoringFigures.rankings`;
 #: a unit's figures answer None instead), the period is one it does not take (422).
-#: Each as (kind, code, field).
-REFUSED_UPSTREAM: Mapping[int, tuple[Kind, str, str | None]] = {
-    403: (Kind.FORBIDDEN, "scores_forbidden", None),
-    404: (Kind.NOT_FOUND, "scores_not_found", "period"),
-    422: (Kind.INVALID, "bad_format", "period"),
+#: Each as (code, field); its kind is the status's (the runtime's ``KIND_OF_STATUS``).
+REFUSED_UPSTREAM: Mapping[int, tuple[str, str | None]] = {
+    403: ("scores_forbidden", None),
+    404: ("scores_not_found", "period"),
+    422: ("bad_format", "period"),
 }
 
 
@@ -55,7 +55,7 @@ def upstream_refusal(status: int) -> Refusal:
     succeed)."""
     if status not in REFUSED_UPSTREAM:
         return ScoringUnavailable(f"HTTP {status}")
-    return Refusal(*REFUSED_UPSTREAM[status])
+    return Refusal(KIND_OF_STATUS[status], *REFUSED_UPSTREAM[status])
 
 
 @dataclass(frozen=True)

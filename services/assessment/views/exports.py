@@ -17,12 +17,12 @@ from contracts.labels import ACTION_STATUS_LABELS, AUDIT_STATUS_LABELS, PILLAR_L
 from services.assessment.adapters import catalogs, reads
 from services.runtime.auth import Principal
 from services.runtime.db import picked
-from services.runtime.exports import Column, Sheet, columns
+from services.runtime.exports import PERIOD, UNIT, Column, Sheet, columns
 
 AUDIT_COLUMNS = columns(
     ("audit_id", "Mã phiếu", "Audit"),
-    ("unit", "Đơn vị", "Unit"),
-    ("period", "Kỳ", "Period"),
+    UNIT,
+    PERIOD,
     ("performed_at", "Thời điểm đánh giá", "Audited at"),
     ("auditor", "Thành viên đoàn đánh giá", "Auditor"),
     ("revision", "Lần sửa", "Revision"),
@@ -36,8 +36,8 @@ AUDIT_COLUMNS = columns(
 )
 ACTION_COLUMNS = columns(
     ("action_id", "Mã biện pháp", "Action"),
-    ("unit", "Đơn vị", "Unit"),
-    ("period", "Kỳ", "Period"),
+    UNIT,
+    PERIOD,
     ("audit_id", "Mã phiếu", "Audit"),
     ("code", "Mã tiêu chí", "Item"),
     ("item", "Nội dung tiêu chí", "Criterion"),

@@ -23,7 +23,7 @@ from contracts.periods import Period
 from services.assessment.adapters import citizen_follow_ups, initiatives, org, reviews
 from services.assessment.adapters.scoring_figures import ScoringFigures
 from services.runtime.auth import Principal
-from services.runtime.exports import Sheet, columns
+from services.runtime.exports import UNIT, Sheet, columns
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Report:
 
 COLUMNS = columns(
     ("rank", "Hạng", "Rank"),
-    ("unit", "Đơn vị", "Unit"),
+    UNIT,
     ("total_percent", "Tổng điểm 5S (%)", "5S total (%)"),
     ("change", "Thay đổi so với kỳ trước (điểm %)", "Change on the previous period (points)"),
     *((f"{p}_percent", f"{p} (%)", f"{p} (%)") for p in FIVE_S),

@@ -32,6 +32,12 @@ class Contract(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Body(BaseModel):
+    """Base of a request body a front-end sends a service: strict about unknown fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class Text(Contract):
     """A label in Vietnamese (first) and English."""
 

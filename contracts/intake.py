@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
-from contracts.common import EntityId
+from contracts.common import Body, EntityId
 from contracts.labels import LEVEL_LABELS
 from contracts.periods import MonthKey
 from contracts.text import NFC
@@ -45,10 +45,6 @@ WholeNumber = Annotated[int, Field(strict=True)]
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 Score = Annotated[WholeNumber, Field(ge=0, le=4)]
 CatalogVersion = Annotated[str, StringConstraints(max_length=32), NFC]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class AuditItemIn(Body):

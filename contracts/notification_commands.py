@@ -4,11 +4,9 @@ because they cross the boundary between a front-end and the service."""
 
 from __future__ import annotations
 
-from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AnyHttpUrl, AwareDatetime, Field
 
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from contracts.common import Body
 
 
 class SnoozeBody(Body):

@@ -17,7 +17,19 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Text, and_, any_, bindparam, cast, func, select, tuple_
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    column,
+    func,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -79,6 +91,17 @@ def unnested(table: Any, rows: Sequence[Mapping[str, object]]) -> Any:
             cast(given.c[name], JSON) if isinstance(table.c[name].type, JSON) else given.c[name]
             for name in names
         )
+    )
+
+
+def json_rows(parameter: str, columns: Sequence[Any], name: str) -> Any:
+    """PostgreSQL: the rows given as one JSON array of objects in the text parameter
+    ``parameter``, named and typed as ``columns`` (``json_to_recordset``): one parameter
+    whatever their number, encoded in C, the same statement every time."""
+    return (
+        func.json_to_recordset(cast(bindparam(parameter, type_=Text), JSON))
+        .table_valued(*(column(c.name, c.type) for c in columns))
+        .render_derived(name=name, with_types=True)
     )
 
 

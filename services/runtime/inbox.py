@@ -14,11 +14,12 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Table, Text, bindparam, cast, column, func, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import Event
+from services.runtime.bulk import json_rows
 from services.runtime.db import is_postgres, upsert
 
 
@@ -67,11 +68,7 @@ async def _claim_unnested(
 @cache
 def _claim_statement(inbox: Table) -> Any:
     c = inbox.c
-    rows = (
-        func.json_to_recordset(cast(bindparam("pairs", type_=Text), JSON))
-        .table_valued(column("event_id", c.event_id.type), column("event_type", c.event_type.type))
-        .render_derived(name="claimed", with_types=True)
-    )
+    rows = json_rows("pairs", (c.event_id, c.event_type), "claimed")
     return (
         insert(inbox)
         .from_select(

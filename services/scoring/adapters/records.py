@@ -12,11 +12,11 @@ from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import JSON, Table, Text, bindparam, cast, column, func, select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.runtime.bulk import keyed, upsert_replacing
+from services.runtime.bulk import json_rows, keyed, upsert_replacing
 from services.runtime.db import is_postgres
 from services.scoring.adapters.tables import audit_records, review_records
 from services.scoring.domain.aggregates import PillarSums
@@ -104,11 +104,7 @@ def _upsert_document(stored: _Stored[Any]) -> Any:
     kind of record."""
     t = stored.table
     names = ("ward", stored.id_column, *stored.names, "sums", "event_id")
-    given = (
-        func.json_to_recordset(cast(bindparam("rows", type_=Text), JSON))
-        .table_valued(*(column(n, t.c[n].type) for n in names))
-        .render_derived(name="given", with_types=True)
-    )
+    given = json_rows("rows", [t.c[n] for n in names], "given")
     source = select(*(given.c[n] for n in names))
     statement = postgresql.insert(t).from_select(names, source)
     keys = ("ward", stored.id_column)

@@ -99,7 +99,7 @@ class Sent:
 
     def value(self, name: str, default: Any = "") -> Any:
         """What was typed in the field ``name``; ``default`` where the form was not sent."""
-        return self.typed.get(name, default) if self.refused is not None else default
+        return self.typed.get(name, default)
 
     def error_of(self, name: str) -> str | None:
         """The refusal if it names the field ``name`` (then drawn beside it), else None."""

@@ -33,12 +33,7 @@ from contracts.envelope import Event
 from contracts.subjects import ward_of
 from services.runtime import marks
 from services.runtime.broker import inbox_prefix
-from services.runtime.consumer import (
-    BATCH_GATHER_S,
-    RETRY_DELAY_S,
-    ApplyInUnit,
-    ConsumerSpec,
-)
+from services.runtime.consumer import BATCH_GATHER_S, RETRY_DELAY_S, ConsumerSpec
 from services.runtime.db import transaction
 from services.runtime.jobs import run_forever
 from services.runtime.lag import LAG_POLL_S, measure_partitioned_lag
@@ -66,8 +61,9 @@ class PartitionedConsumer:
     leases."""
 
     def __init__(self, batches: WardBatches, owner: str | None = None) -> None:
-        #: What applies each ward's batches; it holds the spec and ``apply`` (below), and the
-        #: service, sessions, marks and stream this consumer shares with it.
+        #: What applies each ward's batches; it holds the spec (below) and the handler
+        #: (``batches.apply``), and the service, sessions, marks and stream this consumer
+        #: shares with it.
         self.batches = batches
         self.service = batches.service
         self.sessions = batches.sessions
@@ -79,23 +75,11 @@ class PartitionedConsumer:
         self._manager: asyncio.Task[None] | None = None
         self._lag: asyncio.Task[None] | None = None
 
-    # The spec and the handler are the applier's, so that one replaced here (a test's spy, a
-    # shorter ack wait) is the one every batch uses.
+    # The spec is the applier's: one replaced there (a shorter ack wait) is the one every
+    # batch and every ward's durable uses.
     @property
     def spec(self) -> ConsumerSpec:
         return self.batches.spec
-
-    @spec.setter
-    def spec(self, spec: ConsumerSpec) -> None:
-        self.batches.spec = spec
-
-    @property
-    def apply(self) -> ApplyInUnit:
-        return self.batches.apply
-
-    @apply.setter
-    def apply(self, apply: ApplyInUnit) -> None:
-        self.batches.apply = apply
 
     @property
     def js(self) -> JetStreamContext:

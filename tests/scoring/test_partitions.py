@@ -75,13 +75,13 @@ class Partitioned:
         self.consumer: PartitionedConsumer = self.runtime.partitioned[0]
         self.consumer.renew_s = 0.2
         self.applied = 0
-        apply = self.consumer.apply
+        apply = self.consumer.batches.apply
 
         async def counting(uow: Any, events: Sequence[Event]) -> None:
             await apply(uow, events)
             self.applied += len(events)
 
-        self.consumer.apply = counting
+        self.consumer.batches.apply = counting
 
     async def marks(self) -> dict[str, int]:
         async with self.runtime.sessions() as session:
@@ -197,9 +197,9 @@ async def test_acks_lost_after_the_commit_and_a_batch_failed_before_it_count_not
 
     url = new_pg_database()
     instance = Partitioned(partitioned(nats_server.url, url, batch=16))
-    instance.consumer.spec = dataclasses.replace(instance.consumer.spec, ack_wait_s=1.0)
+    instance.consumer.batches.spec = dataclasses.replace(instance.consumer.spec, ack_wait_s=1.0)
     failures = {"left": 3}
-    apply = instance.consumer.apply
+    apply = instance.consumer.batches.apply
 
     async def failing_first(uow: Any, events: Sequence[Event]) -> None:
         if failures["left"] > 0:
@@ -207,7 +207,7 @@ async def test_acks_lost_after_the_commit_and_a_batch_failed_before_it_count_not
             raise OperationalError("INSERT", {}, ConnectionError("database away"))
         await apply(uow, events)
 
-    instance.consumer.apply = failing_first
+    instance.consumer.batches.apply = failing_first
     redelivered: list[int] = []
     original_decode = instance.consumer.decode
 
@@ -327,14 +327,14 @@ async def test_a_replayed_dead_letter_is_applied_once_by_partition(
     js = nats_client.jetstream()
     await publish(nats_client, [*stream[:6], rating, audit, *stream[6:]])
     instance = Partitioned(partitioned(nats_server.url, pg_url))
-    apply = instance.consumer.apply
+    apply = instance.consumer.batches.apply
 
     async def defective(uow: Any, events: Sequence[Event]) -> None:
         if any(str(e.event_id) in failing for e in events):
             raise ValueError("a defect in the handler")
         await apply(uow, events)
 
-    instance.consumer.apply = defective
+    instance.consumer.batches.apply = defective
     await instance.runtime.start()
     try:
         last = (await js.stream_info(ASSESSMENT.name)).state.last_seq

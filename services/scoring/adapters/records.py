@@ -75,11 +75,10 @@ async def save(
     batch: the costliest statement of the hot path)."""
     if not records:
         return
-    if is_postgres(session):
-        document = json.dumps([_row(stored, key, *value) for key, value in sorted(records.items())])
-        await session.execute(_upsert_document(stored), {"rows": document})
-        return
     rows = [_row(stored, key, *value) for key, value in sorted(records.items())]
+    if is_postgres(session):
+        await session.execute(_upsert_document(stored), {"rows": json.dumps(rows)})
+        return
     await upsert_replacing(session, stored.table, rows, ("ward", stored.id_column))
 
 

@@ -181,7 +181,7 @@ PROJECTION = (
 rebuild_runs = Table(
     "rebuild_runs",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
+    *keys(id=Integer),
     *moments("started_at", "heartbeat_at"),
     *required(stage=32, done=BigInteger, total=BigInteger),
 )

@@ -412,13 +412,22 @@ class Harness:
             )
 
     async def settled(self, within: float = 10.0) -> None:
-        """Wait until every consumer of the service has applied everything on its stream."""
+        """Wait until every consumer of the service has applied everything published on its
+        stream before this call.
+
+        A consumer's counts do not say so: for a moment after a publish is acknowledged, the
+        server has not yet told the consumer of the message, whose info then reads nothing
+        pending and nothing unacknowledged (a test went on before its org chart was applied).
+        Its ack floor does: the consumers take every subject of their stream and ack a message
+        once its transaction has committed, so a floor at the stream's last sequence means all
+        of it is applied."""
         for consumer in self.service.runtime.consumers:
             spec = consumer.spec
+            last = (await self.js.stream_info(spec.stream.name)).state.last_seq
 
-            async def done(spec: Any = spec) -> bool:
+            async def done(spec: Any = spec, last: int = last) -> bool:
                 info = await self.js.consumer_info(spec.stream.name, spec.name)
-                return info.num_pending == 0 and info.num_ack_pending == 0
+                return (info.ack_floor.stream_seq if info.ack_floor else 0) >= last
 
             await eventually(done, within=within)
 

@@ -292,8 +292,8 @@ def p99(samples: list[float]) -> float:
 
 @dataclass(frozen=True)
 class Setup:
-    """What a run measures: the command line's options (``python -m bench.scoring --help``), and
-    their defaults, which ``python -m bench`` runs but for the number of events."""
+    """What a run measures: the command line's options (``python -m bench.scoring --help``) and
+    their defaults, which ``python -m bench`` keeps but for the events and queries of its size."""
 
     #: Audits to publish.
     events: int = 100_000

@@ -4,6 +4,7 @@ them by what the caller may see and shape the answers)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause, Row, Table, func, select
@@ -117,10 +118,17 @@ async def self_assessments_of(
 
 
 async def corrective_actions_of(
-    session: AsyncSession, ward: str, period: str | None, status: str | None
+    session: AsyncSession,
+    ward: str,
+    period: str | None,
+    status: str | None,
+    unit_id: str | None = None,
+    due_before: date | None = None,
 ) -> Sequence[Row[Any]]:
-    """The ward's corrective actions (of a month, of one status, if given), soonest due first,
-    with the owner's name (``owner_name``, None for someone no longer in the org chart)."""
+    """The ward's corrective actions (of a month, of one status, of one unit, due before a
+    day, each if given), soonest due first, with the owner's name (``owner_name``, None for
+    someone no longer in the org chart). One unit's are read by ``ix_corrective_actions_unit``,
+    not by reading the ward's."""
     owner = (people.c.ward == corrective_actions.c.ward) & (
         people.c.person_id == corrective_actions.c.owner_id
     )
@@ -133,6 +141,10 @@ async def corrective_actions_of(
         query = query.where(corrective_actions.c.period == period)
     if status:
         query = query.where(corrective_actions.c.status == status)
+    if unit_id:
+        query = query.where(corrective_actions.c.unit_id == unit_id)
+    if due_before:
+        query = query.where(corrective_actions.c.due_on < due_before)
     order = (corrective_actions.c.due_on, corrective_actions.c.unit_id)
     return (await session.execute(query.order_by(*order))).all()
 

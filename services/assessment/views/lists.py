@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -100,14 +101,25 @@ ACTION_FIELDS = (
 
 
 async def corrective_action_list(
-    session: AsyncSession, caller: Principal, period: str | None, status: str | None
-) -> list[dict[str, Any]]:
-    rows = await reads.corrective_actions_of(session, caller.ward, period, status)
-    return [
-        picked(row, *ACTION_FIELDS)
-        for row in rows
-        if caller.sees_unit(row.unit_id) or caller.subject_id == row.owner_id
+    session: AsyncSession,
+    caller: Principal,
+    period: str | None,
+    status: str | None,
+    unit_id: str | None = None,
+    due_before: date | None = None,
+    limit: int | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """The corrective actions the caller may see (their units', or owned by them) of the
+    filters given (see ``reads.corrective_actions_of``), soonest due first: the first ``limit``
+    (all for None) and how many there are. A board shows a unit's first few and the count,
+    without a unit's thousands crossing to the page."""
+    rows = await reads.corrective_actions_of(
+        session, caller.ward, period, status, unit_id, due_before
+    )
+    seen = [
+        row for row in rows if caller.sees_unit(row.unit_id) or caller.subject_id == row.owner_id
     ]
+    return [picked(row, *ACTION_FIELDS) for row in seen[:limit]], len(seen)
 
 
 async def audit_detail(session: AsyncSession, caller: Principal, audit_id: str) -> dict[str, Any]:

@@ -138,12 +138,20 @@ async def follow_link(
     return await run(_service(request).people, recipient, body, key)
 
 
+def _named(caller: Caller, person_id: str) -> str:
+    """The person ``/preferences/{person_id}`` names: ``me`` is the caller."""
+    return caller.subject_id if person_id == "me" else person_id
+
+
+#: The person a preferences route is about, as a route's parameter (:func:`_named`).
+Named = Annotated[str, Depends(_named)]
+
+
 @router.get(
     "/preferences/{person_id}",
     summary="A person's channels (oneself, or any person for an admin); 'me' for oneself",
 )
-async def get_preferences(caller: Caller, person_id: str, session: Reads) -> dict[str, Any]:
-    person_id = caller.subject_id if person_id == "me" else person_id
+async def get_preferences(caller: Caller, person_id: Named, session: Reads) -> dict[str, Any]:
     may_manage(caller, person_id)
     return await views.preferences_of(session, caller.ward, person_id)
 
@@ -156,12 +164,12 @@ async def get_preferences(caller: Caller, person_id: str, session: Reads) -> dic
 async def put_preferences(
     request: Request,
     caller: Caller,
-    person_id: str,
+    person_id: Named,
     body: PreferencesBody,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     command = PreferencesCommand(
-        person_id=caller.subject_id if person_id == "me" else person_id,
+        person_id=person_id,
         email=body.email,
         webhook_url=str(body.webhook_url) if body.webhook_url else None,
         digest=body.digest,

@@ -189,8 +189,7 @@ async def save_device(
         body.active,
     )
     registration = DeviceRegistration(device=device, reason=reason)
-    _, answer = await submissions_of(request).execute(admin, registration, key)
-    return _device_token(request, admin, answer)
+    return await _device_command(request, admin, registration, key)
 
 
 @organisation.post(
@@ -207,13 +206,19 @@ async def rotate_device_credential(
     key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     rotation = DeviceRotation(device_id=device_id, reason=reason)
-    _, answer = await submissions_of(request).execute(admin, rotation, key)
-    return _device_token(request, admin, answer)
+    return await _device_command(request, admin, rotation, key)
 
 
-def _device_token(request: Request, admin: Principal, answer: dict[str, Any]) -> dict[str, Any]:
-    """``{"device_id", "token"}``: the token of the credential the command issued (None for
-    none), minted for the device alone and never stored."""
+async def _device_command(
+    request: Request,
+    admin: Principal,
+    command: DeviceRegistration | DeviceRotation,
+    key: str | None,
+) -> dict[str, Any]:
+    """``command`` run through the command pipeline as ``admin``, answered as
+    ``{"device_id", "token"}``: the token of the credential it issued (None for none), minted
+    for the device alone and never stored."""
+    _, answer = await submissions_of(request).execute(admin, command, key)
     credential, token = answer.get("credential_id"), None
     if credential:
         device = Principal(

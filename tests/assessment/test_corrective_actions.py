@@ -184,30 +184,3 @@ async def test_the_org_chart_carries_duty_groups_and_employment_types(service) -
         "nguoi_lao_dong",
     )
     assert people["p017"]["employment_type"] == "cong_chuc"
-
-
-async def test_a_units_open_actions_are_listed_soonest_due_first_with_their_count(service) -> None:
-    """What the board reads: one unit's open actions (never another's), the first few and how
-    many there are, and how many are due before a day."""
-    low = {item["code"] for item in audit_body("vhxh")["items"][:3]}
-    body = audit_body("vhxh", lambda code: 1 if code in low else 3)
-    await post_twice(service, "/v1/audits", body, AUDITOR_KT)
-    other = await post_twice(service, "/v1/audits", audit_body("vp", lambda _: 1), AUDITOR_KT)
-    assert other["corrective_actions"]
-    wanted = {"status": "open", "unit_id": "vhxh"}
-    every = await service.http.get("/v1/corrective-actions", params=wanted, headers=CHAIRMAN)
-    assert every.json()["total"] == 3
-    assert {a["unit_id"] for a in every.json()["corrective_actions"]} == {"vhxh"}
-    first = await service.http.get(
-        "/v1/corrective-actions", params={**wanted, "limit": 2}, headers=CHAIRMAN
-    )
-    assert first.json()["total"] == 3
-    assert first.json()["corrective_actions"] == every.json()["corrective_actions"][:2]
-    due = every.json()["corrective_actions"][0]["due_on"]
-    for before, count in ((due, 0), ((now_local().date() + timedelta(days=400)).isoformat(), 3)):
-        counted = await service.http.get(
-            "/v1/corrective-actions",
-            params={**wanted, "due_before": before, "limit": 0},
-            headers=CHAIRMAN,
-        )
-        assert (counted.json()["total"], counted.json()["corrective_actions"]) == (count, [])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -110,14 +111,21 @@ async def corrective_action_list(
     limit: int | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """The corrective actions the caller may see (their units', or owned by them) of the
-    filters given (see ``reads.corrective_actions_of``), soonest due first: the first ``limit``
-    (all for None) and how many there are. A board shows a unit's first few and the count,
-    without a unit's thousands crossing to the page."""
-    rows = await reads.corrective_actions_of(
-        session, caller.ward, period, status, unit_id, due_before
-    )
+    filters given (``reads.ActionFilter``), soonest due first: the first ``limit`` (all for
+    None) and how many there are. Of one unit, who sees them is known before reading, so the
+    database limits and counts: a board shows a unit's first few and the count without its
+    thousands being read."""
+    wanted = reads.ActionFilter(caller.ward, period, status, unit_id, due_before)
+    if unit_id is not None:
+        if not caller.sees_unit(unit_id):
+            wanted = replace(wanted, owner_id=caller.subject_id)
+        rows = await reads.corrective_actions_of(session, wanted, limit) if limit != 0 else []
+        total = await reads.corrective_actions_counted(session, wanted)
+        return [picked(row, *ACTION_FIELDS) for row in rows], total
     seen = [
-        row for row in rows if caller.sees_unit(row.unit_id) or caller.subject_id == row.owner_id
+        row
+        for row in await reads.corrective_actions_of(session, wanted)
+        if caller.sees_unit(row.unit_id) or caller.subject_id == row.owner_id
     ]
     return [picked(row, *ACTION_FIELDS) for row in seen[:limit]], len(seen)
 

@@ -14,6 +14,7 @@ from nats.js.api import (
     RetentionPolicy,
     StorageType,
     StreamConfig,
+    StreamSource,
 )
 from nats.js.errors import BucketNotFoundError, NotFoundError
 
@@ -61,15 +62,20 @@ def jetstream(broker: NatsBroker) -> JetStreamContext:
 
 
 def stream_config(spec: StreamSpec, replicas: int = 1) -> StreamConfig:
+    """The stream's configuration: kept forever (or ``max_age_s``), on file, ``replicas``
+    copies; a mirror (``spec.mirror_of``) takes no subjects and no duplicate window of its own,
+    its origin's messages arriving already deduplicated."""
+    own = spec.mirror_of is None
     return StreamConfig(
         name=spec.name,
         description=spec.description,
-        subjects=list(spec.subjects),
+        subjects=list(spec.subjects) if own else None,
+        mirror=None if own else StreamSource(name=spec.mirror_of),
         retention=RetentionPolicy.LIMITS,
         storage=StorageType.FILE,
         discard=DiscardPolicy.OLD,
         max_age=spec.max_age_s,
-        duplicate_window=spec.duplicate_window_s,
+        duplicate_window=spec.duplicate_window_s if own else None,
         num_replicas=replicas,
     )
 
@@ -77,10 +83,11 @@ def stream_config(spec: StreamSpec, replicas: int = 1) -> StreamConfig:
 async def ensure_streams(
     js: JetStreamContext, specs: tuple[StreamSpec, ...] = ALL_STREAMS, replicas: int = 1
 ) -> None:
-    """Create the streams, or bring an existing one to the declared configuration; then the
-    object store buckets (:func:`ensure_buckets`), so every place that sets up the bus (the
-    operator's ``python -m services.runtime.streams``, ``make run``, compose, the tests) makes
-    them too."""
+    """Create the streams (a mirror after its origin, in ``specs``' order), or bring an existing
+    one to the declared configuration; then the object store buckets (:func:`ensure_buckets`),
+    so every place that sets up the bus (the operator's ``python -m services.runtime.streams``,
+    ``make run``, compose, the tests) makes them too. A mirror made after its origin has events
+    copies them all, from the first."""
     for spec in specs:
         config = stream_config(spec, replicas)
         try:

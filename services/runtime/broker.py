@@ -65,19 +65,21 @@ def stream_config(spec: StreamSpec, replicas: int = 1) -> StreamConfig:
     """The stream's configuration: kept forever (or ``max_age_s``), on file, ``replicas``
     copies; a mirror (``spec.mirror_of``) takes no subjects and no duplicate window of its own,
     its origin's messages arriving already deduplicated."""
-    own = spec.mirror_of is None
-    return StreamConfig(
+    config = StreamConfig(
         name=spec.name,
         description=spec.description,
-        subjects=list(spec.subjects) if own else None,
-        mirror=None if own else StreamSource(name=spec.mirror_of),
+        subjects=list(spec.subjects),
         retention=RetentionPolicy.LIMITS,
         storage=StorageType.FILE,
         discard=DiscardPolicy.OLD,
         max_age=spec.max_age_s,
-        duplicate_window=spec.duplicate_window_s if own else None,
+        duplicate_window=spec.duplicate_window_s,
         num_replicas=replicas,
     )
+    if spec.mirror_of is not None:
+        config.subjects, config.duplicate_window = None, 0
+        config.mirror = StreamSource(name=spec.mirror_of)
+    return config
 
 
 async def ensure_streams(

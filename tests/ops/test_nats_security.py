@@ -19,6 +19,7 @@ from services.runtime.partition_runs import durable_name, partition_subject
 from services.scoring.bootstrap import PARTITIONED_EVENTS
 from tests.conftest import WARD
 from tests.ops.conftest import (
+    connect_as,
     create_streams_as_admin,
     low_audit_alerts,
     production_stack,
@@ -68,12 +69,7 @@ async def test_services_run_the_pipeline_with_their_own_users_only(
         alerts = await low_audit_alerts(stack, tokens, "kt")
         assert {alert["rule"] for alert in alerts} >= {"low_score.total"}
         # a front-end's request reaches assessment, and its answer comes back
-        front_end = await nats.connect(
-            secured_nats.url,
-            user="frontend",
-            password=nats_secrets["WARD5S_FRONTEND_NATS_PASSWORD"],
-            inbox_prefix=inbox_prefix("frontend"),
-        )
+        front_end = await connect_as(secured_nats.url, "frontend", nats_secrets)
         try:
             reply = await front_end.request(intake_subject(WARD, "feedback"), b"{}", timeout=5)
         finally:
@@ -161,18 +157,8 @@ async def test_scoring_manages_a_wards_durable_on_its_mirror(
     SCORING_ASSESSMENT, with no violation: find the wards, make the durable at a sequence,
     pull and ack, prove the next message by subject, read the lag, delete it."""
     await create_streams_as_admin(secured_nats.url, nats_secrets)
-    publisher = await nats.connect(
-        secured_nats.url,
-        user="assessment",
-        password=nats_secrets["WARD5S_ASSESSMENT_NATS_PASSWORD"],
-        inbox_prefix=inbox_prefix("assessment"),
-    )
-    scoring = await nats.connect(
-        secured_nats.url,
-        user="scoring",
-        password=nats_secrets["WARD5S_SCORING_NATS_PASSWORD"],
-        inbox_prefix=inbox_prefix("scoring"),
-    )
+    publisher = await connect_as(secured_nats.url, "assessment", nats_secrets)
+    scoring = await connect_as(secured_nats.url, "scoring", nats_secrets)
     spec = PARTITIONED_EVENTS
     stream, durable = spec.stream.name, durable_name(spec, WARD)
     try:
@@ -234,12 +220,7 @@ async def test_the_web_pages_keep_signed_out_sessions_as_frontend(
     bucket of signed-out sessions is made, written and read; nothing is refused."""
     from services.web.adapters.ended_sessions import EndedSessions
 
-    client = await nats.connect(
-        secured_nats.url,
-        user="frontend",
-        password=nats_secrets["WARD5S_FRONTEND_NATS_PASSWORD"],
-        inbox_prefix=inbox_prefix("frontend"),
-    )
+    client = await connect_as(secured_nats.url, "frontend", nats_secrets)
     try:
         ended = EndedSessions(client.jetstream, 3600)
         await ended.ensure()

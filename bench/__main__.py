@@ -225,9 +225,7 @@ def table(size_name: str, events: int | None) -> str:
     where = machine()
     say(f"== scoring ({count:,} audits)")
     figures: dict[str, Any] = {
-        "scoring": asyncio.run(
-            scoring.run(count, 1, "postgres", scoring.bootstrap.CONSUMER_BATCH, size.queries, 2)
-        )
+        "scoring": asyncio.run(scoring.run(scoring.Setup(events=count, queries=size.queries)))
     }
     say("== notifications")
     figures["notifications"] = asyncio.run(notifications.run(size.emails, 5))

@@ -290,35 +290,37 @@ def p99(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=100)[98] * 1000
 
 
-async def run(
-    events: int,
-    wards: int,
-    db: str,
-    batch: int,
-    queries: int,
-    instances: int,
-    delivery: str | None = None,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Setup:
+    """What a run measures: the command line's options (``python -m bench.scoring --help``) and
+    their defaults, which ``python -m bench`` keeps but for the events and queries of its size."""
+
+    #: Audits to publish.
+    events: int = 100_000
+    #: Wards the audits belong to.
+    wards: int = 1
+    #: The service's database: ``postgres`` or ``sqlite``.
+    db: str = "postgres"
+    #: The consumer's batch size (the service's default).
+    batch: int = bootstrap.CONSUMER_BATCH
+    #: Unit score questions timed on each side.
+    queries: int = 1000
+    #: Scoring processes sharing the consumer.
+    instances: int = 2
+    #: How the service applies the events exactly once (None: the service's setting).
+    delivery: str | None = None
+
+
+async def run(setup: Setup) -> dict[str, Any]:
     """Measure (see the module's docstring); the figures by name."""
     with tempfile.TemporaryDirectory(prefix="ward5s-bench-") as scratch_dir:
         scratch = Path(scratch_dir)
         server = NatsServer(scratch / "nats", log=scratch / "nats.log").start()
         assert server.process is not None
         try:
-            async with database(db, scratch) as (url, db_pid):
+            async with database(setup.db, scratch) as (url, db_pid):
                 pids = Pids(nats=server.process.pid, database=db_pid)
-                return await measure(
-                    server.url,
-                    url,
-                    pids,
-                    events,
-                    wards,
-                    db,
-                    batch,
-                    queries,
-                    instances,
-                    delivery or settings().delivery,
-                )
+                return await measure(server.url, url, pids, setup)
         finally:
             server.stop()
 
@@ -331,22 +333,13 @@ class Pids:
     database: int | None
 
 
-async def measure(
-    nats_url: str,
-    url: str,
-    pids: Pids,
-    events: int,
-    ward_count: int,
-    db: str,
-    batch: int,
-    queries: int,
-    instances: int,
-    delivery: str,
-) -> dict[str, Any]:
-    wards = [f"phuong-{n:03d}" for n in range(ward_count)]
+async def measure(nats_url: str, url: str, pids: Pids, setup: Setup) -> dict[str, Any]:
+    events, batch, instances = setup.events, setup.batch, setup.instances
+    delivery = setup.delivery or settings().delivery
+    wards = [f"phuong-{n:03d}" for n in range(setup.wards)]
     say(
-        f"N = {events:,} audits of {len(ITEMS)} items, {ward_count} ward(s) of {len(UNITS)} units, "
-        f"{len(MONTHS)} months, database {db}, batch {batch}, delivery {delivery}"
+        f"N = {events:,} audits of {len(ITEMS)} items, {setup.wards} ward(s) of {len(UNITS)} "
+        f"units, {len(MONTHS)} months, database {setup.db}, batch {batch}, delivery {delivery}"
     )
     messages = audit_payloads(events, wards)
     # The payloads live as long as the bench: keep the collector from walking them again and
@@ -402,7 +395,7 @@ async def measure(
         f"{'equal to' if rebuilt_equal else 'DIFFERENT from'} the live projection"
     )
 
-    query = await query_latency(runtime, scoring.policy, messages, wards, queries)
+    query = await query_latency(runtime, scoring.policy, messages, wards, setup.queries)
     await runtime.engine.dispose()
     await connection.close()
     return {
@@ -685,34 +678,29 @@ async def query_latency(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.scoring")
-    parser.add_argument("--events", type=int, default=100_000, help="audits to publish")
-    parser.add_argument("--wards", type=int, default=1, help="wards the audits belong to")
-    parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--events", type=int, default=Setup.events, help="audits to publish")
+    parser.add_argument("--wards", type=int, default=Setup.wards, help="wards the audits belong to")
+    parser.add_argument("--db", choices=["postgres", "sqlite"], default=Setup.db)
     parser.add_argument(
-        "--batch", type=int, default=None, help="consumer batch size (the service's default)"
+        "--batch", type=int, default=Setup.batch, help="consumer batch size (the service's default)"
     )
-    parser.add_argument("--queries", type=int, default=1000, help="questions timed on each side")
     parser.add_argument(
-        "--instances", type=int, default=2, help="scoring processes sharing the consumer"
+        "--queries", type=int, default=Setup.queries, help="questions timed on each side"
+    )
+    parser.add_argument(
+        "--instances",
+        type=int,
+        default=Setup.instances,
+        help="scoring processes sharing the consumer",
     )
     parser.add_argument(
         "--delivery",
         choices=["inbox", "partitioned"],
-        default=None,
+        default=Setup.delivery,
         help="how the service applies the events exactly once (the service's setting)",
     )
-    arguments = parser.parse_args(argv)
-    asyncio.run(
-        run(
-            arguments.events,
-            arguments.wards,
-            arguments.db,
-            arguments.batch or bootstrap.CONSUMER_BATCH,
-            arguments.queries,
-            arguments.instances,
-            arguments.delivery,
-        )
-    )
+    # Each option is stored under its field's name.
+    asyncio.run(run(Setup(**vars(parser.parse_args(argv)))))
 
 
 if __name__ == "__main__":

@@ -28,8 +28,13 @@ class Panel:
     description: str = ""
     width: int = 12
     height: int = 8
-    instant: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def instant(self) -> bool:
+        """Whether its queries ask for the value now (a bar gauge's, a stat's) rather than over
+        the time range (a time series's)."""
+        return self.kind != "timeseries"
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,6 @@ WARD_OVERVIEW = Dashboard(
             f"sort_desc(max by (unit) (ward5s_unit_total_percent{{{WARD}}}))",
             "{{unit}}",
             "bargauge",
-            instant=True,
             description="Each unit's 5S total for the current month, best first.",
         ),
         percent_panel(
@@ -92,7 +96,6 @@ WARD_OVERVIEW = Dashboard(
             f"max by (unit, pillar) (ward5s_unit_pillar_percent{{{WARD}}})",
             "{{unit}} {{pillar}}",
             "bargauge",
-            instant=True,
             description="Sàng lọc, Sắp xếp, Sạch sẽ, Săn sóc, Sẵn sàng per unit: the weak pillar "
             "shows as the short bar.",
         ),
@@ -109,7 +112,6 @@ WARD_OVERVIEW = Dashboard(
             f"max by (unit) (ward5s_unit_satisfaction_percent{{{WARD}}})",
             "{{unit}}",
             "bargauge",
-            instant=True,
             description="Citizen ratings this month (100/75/50/25/0 per answer).",
         ),
         single(
@@ -117,7 +119,6 @@ WARD_OVERVIEW = Dashboard(
             f"sum by (unit) (ward5s_overdue_reviews{{{WARD}}})",
             "{{unit}}",
             kind="bargauge",
-            instant=True,
             description="Self-assessments waiting for the unit head's review past the deadline.",
             extra={
                 "thresholds": {
@@ -131,7 +132,6 @@ WARD_OVERVIEW = Dashboard(
             f"sum by (unit) (ward5s_open_corrective_actions{{{WARD}}})",
             "{{unit}}",
             kind="bargauge",
-            instant=True,
             description="Findings of audits (items scored 0–1) whose corrective action is open.",
         ),
     ),
@@ -159,7 +159,6 @@ def counted_bars(title: str, counter: str, by: str, legend: str) -> Panel:
         f"sum by ({by}) (increase({counter}[$__range]))",
         legend,
         kind="bargauge",
-        instant=True,
     )
 
 
@@ -183,7 +182,6 @@ SERVICE_HEALTH = Dashboard(
             'up{job=~"assessment|scoring|notifications|nats"}',
             "{{job}} {{instance}}",
             kind="stat",
-            instant=True,
         ),
         single(
             "Requests per second",

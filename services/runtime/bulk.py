@@ -1,25 +1,36 @@
-"""Bulk statements that are fast on PostgreSQL and plain on SQLite, written once.
+"""Bulk statements that are fast on PostgreSQL and plain on SQLite, each shape built once.
 
-On PostgreSQL a batch's values travel as one array per column (``= ANY(array)``, ``unnest``):
-one parameter per column whatever the batch's size, so a statement is compiled once and
-planned as index lookups; on SQLite the same statements take ordinary parameters. Usage::
+A batch's statement is built once per table (its shape: the derived table its rows or keys are
+read from, the ``excluded`` alias, the conflict clause) and each batch passes only its values,
+as parameters: on PostgreSQL the rows or keys as one JSON document (``json_to_recordset``: one
+text parameter, encoded in C, whatever the batch's size, so the statement is prepared once), on
+SQLite as ordinary parameters. Built afresh for every batch, SQLAlchemy's derived tables and
+aliases are reference cycles (a column collection and its columns point at each other) that
+kept the batch's values alive until the cyclic collector came round. Usage::
 
-    rows = [{"ward": w, "unit_id": u, "points": p} for ...]
-    statement = insert_rows(session, table, rows).on_conflict_do_nothing()
-    await execute_rows(session, statement, rows)
-    await upsert_replacing(session, table, rows, keys=("ward", "unit_id"))
+    SCORES = Upsert(scores, ("ward", "unit_id", "points"), keys=("ward", "unit_id"),
+                    adding=("points",))
+    await SCORES.execute(session, [{"ward": w, "unit_id": u, "points": p} for ...])
+    OF_WARD = Keyed(select(scores).where(scores.c.ward == bindparam("ward")),
+                    (scores.c.unit_id, scores.c.month))
+    rows = await OF_WARD.execute(session, [("kt", "2026-01"), ...], ward="binh-dong")
     query = select(table).where(one_of(session, table.c.unit_id, unit_ids))
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import (
     JSON,
     ColumnElement,
+    Result,
+    Table,
     Text,
     and_,
     any_,
@@ -30,10 +41,11 @@ from sqlalchemy import (
     select,
     tuple_,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.runtime.db import is_postgres, upsert
+from services.runtime.db import is_postgres
 
 
 def one_of(session: AsyncSession, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
@@ -43,55 +55,6 @@ def one_of(session: AsyncSession, column: Any, values: Iterable[Any]) -> ColumnE
     if is_postgres(session):
         return column == any_(bindparam(None, distinct, type_=ARRAY(column.type)))
     return column.in_(distinct)
-
-
-def keyed(
-    session: AsyncSession, query: Any, columns: Sequence[Any], keys: Iterable[tuple[Any, ...]]
-) -> Any:
-    """``query`` restricted to the rows whose ``columns`` equal one of ``keys``.
-
-    On PostgreSQL the keys travel as one array per column, joined with ``unnest``: one
-    parameter each whatever the count, so the statement is compiled once and planned as an
-    index lookup per key. Elsewhere a row-value ``IN``.
-    """
-    keys = sorted(set(keys))
-    if not is_postgres(session):
-        return query.where(tuple_(*columns).in_(keys))
-    names = [f"k{i}" for i in range(len(columns))]
-    arrays = [
-        bindparam(None, [key[i] for key in keys], type_=ARRAY(column.type))
-        for i, column in enumerate(columns)
-    ]
-    wanted = func.unnest(*arrays).table_valued(*names).render_derived(name="wanted")
-    return query.join(
-        wanted,
-        and_(*(column == wanted.c[name] for column, name in zip(columns, names, strict=True))),
-    )
-
-
-def unnested(table: Any, rows: Sequence[Mapping[str, object]]) -> Any:
-    """PostgreSQL: the rows as one array per column, unnested back into rows.
-
-    A batch of any size is then one statement with a parameter per column, compiled once,
-    instead of parameters built and bound for every row. JSON travels as text and is cast.
-    """
-    names = list(rows[0])
-    arrays = []
-    for name in names:
-        column = table.c[name]
-        values = [row[name] for row in rows]
-        if isinstance(column.type, JSON):
-            texts = [v if isinstance(v, str) else json.dumps(v) for v in values]
-            arrays.append(bindparam(None, texts, type_=ARRAY(Text)))
-        else:
-            arrays.append(bindparam(None, values, type_=ARRAY(column.type)))
-    given = func.unnest(*arrays).table_valued(*names).render_derived(name="given")
-    return names, select(
-        *(
-            cast(given.c[name], JSON) if isinstance(table.c[name].type, JSON) else given.c[name]
-            for name in names
-        )
-    )
 
 
 def json_rows(parameter: str, columns: Sequence[Any], name: str) -> Any:
@@ -105,39 +68,102 @@ def json_rows(parameter: str, columns: Sequence[Any], name: str) -> Any:
     )
 
 
-def insert_rows(session: AsyncSession, table: Any, rows: Sequence[Mapping[str, object]]) -> Any:
-    """An INSERT of ``rows`` (all with the same keys, at least one) that takes
-    ``on_conflict_do_nothing/do_update``; execute it with :func:`execute_rows`."""
-    statement = upsert(session, table)
-    if is_postgres(session):
-        names, source = unnested(table, rows)
-        return statement.from_select(names, source)
-    return statement
+def json_document(rows: Sequence[dict[str, Any]] | list[Any]) -> str:
+    """``rows`` as the JSON text :func:`json_rows` reads: moments (which must carry their zone,
+    as ``db.UtcDateTime`` requires) in UTC and days in ISO 8601, ids as text, a JSON column's
+    value (a dict or a list) as itself. Raises ``TypeError`` for any other kind of value."""
+    return json.dumps(rows, default=_json_value)
 
 
-async def execute_rows(
-    session: AsyncSession, statement: Any, rows: Sequence[Mapping[str, object]]
-) -> Any:
-    """Execute a statement from :func:`insert_rows` (extended as needed) for ``rows``."""
-    if is_postgres(session):
-        return await session.execute(statement)  # the rows are in the statement's arrays
-    return await session.execute(statement, list(rows))
+def _json_value(value: object) -> str:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("a moment stored in the database must carry a time zone")
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date | UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} has no JSON form in a bulk statement")
 
 
-async def upsert_replacing(
-    session: AsyncSession, table: object, rows: list[dict[str, object]], keys: tuple[str, ...]
-) -> None:
-    """Insert ``rows``; a row whose ``keys`` are already there replaces that row's other
-    columns."""
-    if not rows:
-        return
-    statement = insert_rows(session, table, rows)
-    excluded = statement.excluded
-    await execute_rows(
-        session,
-        statement.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={name: excluded[name] for name in rows[0] if name not in keys},
-        ),
-        rows,
-    )
+class Keyed:
+    """``query`` restricted to the rows whose ``columns`` equal one of the keys given at
+    execution: on PostgreSQL the keys travel as one JSON document joined as rows (planned as an
+    index lookup per key), on SQLite as a row-value ``IN``. Each dialect's statement is built the
+    first time it is used, then reused: make one per query, at import."""
+
+    def __init__(self, query: Any, columns: Sequence[Any]) -> None:
+        self.query = query
+        self.columns = tuple(columns)
+        self.names = tuple(c.name for c in self.columns)
+
+    async def execute(
+        self, session: AsyncSession, keys: Iterable[tuple[Any, ...]], **parameters: Any
+    ) -> Result[*tuple[Any, ...]]:
+        """The query's rows for ``keys`` (tuples of values in ``columns``' order), with the
+        query's own named ``parameters``."""
+        wanted = sorted(set(keys))
+        if is_postgres(session):
+            given = json_document([dict(zip(self.names, key, strict=True)) for key in wanted])
+            return await session.execute(self._on_postgres, {"keys": given, **parameters})
+        return await session.execute(self._on_sqlite, {"keys": wanted, **parameters})
+
+    @cached_property
+    def _on_postgres(self) -> Any:
+        wanted = json_rows("keys", self.columns, "wanted")
+        return self.query.join(wanted, and_(*(c == wanted.c[c.name] for c in self.columns)))
+
+    @cached_property
+    def _on_sqlite(self) -> Any:
+        return self.query.where(tuple_(*self.columns).in_(bindparam("keys", expanding=True)))
+
+
+class Upsert:
+    """``INSERT`` of rows, each with the columns ``names``; a row whose ``keys`` are already
+    stored adds its columns of ``adding`` to the stored ones and replaces every other column.
+    One statement whatever the number of rows; each dialect's built the first time it is
+    used, then reused: make one per table, at import."""
+
+    def __init__(
+        self,
+        table: Table,
+        names: Sequence[str],
+        keys: Sequence[str],
+        adding: Sequence[str] = (),
+    ) -> None:
+        self.table = table
+        self.names = tuple(names)
+        self.keys = tuple(keys)
+        self.adding = tuple(adding)
+
+    async def execute(self, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+        """Store ``rows`` (dicts with the columns ``names``; JSON columns take their values, not
+        their text)."""
+        if not rows:
+            return
+        if is_postgres(session):
+            await session.execute(self._on_postgres, {"rows": json_document(rows)})
+            return
+        await session.execute(self._on_sqlite, list(rows))
+
+    @cached_property
+    def _on_postgres(self) -> Any:
+        given = json_rows("rows", [self.table.c[n] for n in self.names], "given")
+        insert = postgresql.insert(self.table)
+        return self._on_conflict(
+            insert.from_select(self.names, select(*(given.c[n] for n in self.names)))
+        )
+
+    @cached_property
+    def _on_sqlite(self) -> Any:
+        return self._on_conflict(sqlite.insert(self.table))
+
+    def _on_conflict(self, insert: Any) -> Any:
+        stored, new = self.table.c, insert.excluded
+        return insert.on_conflict_do_update(
+            index_elements=list(self.keys),
+            set_={
+                n: stored[n] + new[n] if n in self.adding else new[n]
+                for n in self.names
+                if n not in self.keys
+            },
+        )

@@ -99,8 +99,13 @@ def _typed(kind: Kind) -> TypeEngine[Any] | type[TypeEngine[Any]]:
 
 def keys(**kinds: Kind) -> list[Column[Any]]:
     """A table's key columns, ``name=kind`` in order (see ``Kind``): ``*keys(ward=64,
-    unit_id=64)`` declares the composite primary key most tables of every service share."""
-    return [Column(name, _typed(kind), primary_key=True) for name, kind in kinds.items()]
+    unit_id=64)`` declares the composite primary key most tables of every service share.
+    Their values are the application's (an id, a revision, the one row's ``1``), never numbered
+    by the database: a lone integer key is no SERIAL/AUTOINCREMENT column."""
+    return [
+        Column(name, _typed(kind), primary_key=True, autoincrement=False)
+        for name, kind in kinds.items()
+    ]
 
 
 def required(**kinds: Kind) -> list[Column[Any]]:

@@ -82,10 +82,14 @@ def columns(*pairs: tuple[str, str, str]) -> tuple[Column, ...]:
     return tuple(Column(key, Text(vi=vi, en=en)) for key, vi, en in pairs)
 
 
-#: The headings of the columns every service's sheets show (``columns``'s triples), so a unit or
-#: a period reads the same in assessment's and scoring's exports.
+#: The headings of the columns every service's sheets show (``columns``'s triples), so a unit, a
+#: period, a rank, a count of ratings or a note reads the same in assessment's and scoring's
+#: exports.
 UNIT = ("unit", "Đơn vị", "Unit")
 PERIOD = ("period", "Kỳ", "Period")
+RANK = ("rank", "Hạng", "Rank")
+RATINGS = ("ratings", "Số lượt đánh giá", "Ratings")
+NOTE = ("note", "Ghi chú", "Note")
 
 
 def clean_text(value: str) -> str:

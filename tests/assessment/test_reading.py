@@ -4,7 +4,8 @@ counter. Real NATS, real PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
@@ -19,12 +20,15 @@ from tests.assessment.conftest import (
     HEAD_KT,
     STAFF_KT,
     audit_body,
+    now_local,
     plus_body,
     this_month,
 )
+from tests.assessment.test_events import post_twice
 from tests.conftest import bearer
 
 CHAIRMAN = bearer("chairman", "p001", "vp")
+HEAD_VHXH = bearer("unit_head", "p017", "vhxh")
 
 pytestmark = [pytest.mark.nats, pytest.mark.postgres]
 
@@ -149,3 +153,40 @@ async def test_anyone_of_the_ward_reads_its_units_by_name(service) -> None:
     assert units["kt"] == "Phòng Kinh tế"
     assert len(units) == 5
     assert (await service.http.get("/v1/units")).status_code == 401
+
+
+async def test_a_units_open_actions_are_listed_soonest_due_first_with_their_count(service) -> None:
+    """What the board reads: one unit's open actions (never another's), the first few and how
+    many there are, and how many are due before a day."""
+    path, wanted = "/v1/corrective-actions", {"status": "open", "unit_id": "vhxh"}
+
+    async def listed(**more: object) -> dict[str, Any]:
+        answer = await service.http.get(path, params={**wanted, **more}, headers=CHAIRMAN)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    before = (await listed())["total"]
+    low = {item["code"] for item in audit_body("vhxh")["items"][:3]}
+    body = audit_body("vhxh", lambda code: 1 if code in low else 3)
+    await post_twice(service, "/v1/audits", body, AUDITOR_KT)
+    other = await post_twice(service, "/v1/audits", audit_body("vp", lambda _: 1), AUDITOR_KT)
+    assert other["corrective_actions"]
+    every = await listed()
+    assert every["total"] == len(every["corrective_actions"]) == before + 3
+    assert {a["unit_id"] for a in every["corrective_actions"]} == {"vhxh"}
+    dues = [a["due_on"] for a in every["corrective_actions"]]
+    assert dues == sorted(dues)
+    first = await listed(limit=2)
+    assert (first["total"], first["corrective_actions"]) == (
+        every["total"],
+        every["corrective_actions"][:2],
+    )
+    later = (now_local().date() + timedelta(days=400)).isoformat()
+    for before_day, count in ((dues[0], 0), (later, every["total"])):
+        counted = await listed(due_before=before_day, limit=0)
+        assert (counted["total"], counted["corrective_actions"]) == (count, [])
+    # Another unit's head sees none of vp's (they own none of them), counted or listed.
+    theirs = await service.http.get(
+        path, params={"status": "open", "unit_id": "vp"}, headers=HEAD_VHXH
+    )
+    assert theirs.json() == {"corrective_actions": [], "total": 0}

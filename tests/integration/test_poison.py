@@ -16,7 +16,6 @@ import importlib
 import json
 import uuid
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +24,15 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import select
 
-from contracts.envelope import SYSTEM, Event
-from contracts.events import EVENT_TYPES, LowScoreData, LowScoreRecovered, event_type_name
+from contracts.envelope import Event
+from contracts.events import EVENT_TYPES, event_type_name
 from contracts.streams import ASSESSMENT, SCORING
 from contracts.subjects import event_subject
 from services.runtime.consumer import EventConsumer
 from services.runtime.partitions import PartitionedConsumer
 from services.runtime.poison import MAX_EVENT_BYTES
 from services.runtime.settings import ServiceSettings
+from tests.notifications.harness import low_score
 from tests.scoring.events import closed
 from tests.support.http import eventually
 from tests.support.keys import session_keys
@@ -48,22 +48,7 @@ REASONS = ("malformed", "unsupported_version", "oversized", "unknown_type", "wro
 #: A good event of each stream: the last message sent, which each consumer must then apply.
 GOOD: dict[str, Any] = {
     ASSESSMENT.name: lambda: closed("2026-01"),
-    SCORING.name: lambda: LowScoreRecovered(
-        ward=WARD,
-        occurred_at=datetime(2026, 1, 28, 3, tzinfo=UTC),
-        actor=SYSTEM,
-        data=LowScoreData(
-            subject_kind="unit",
-            subject_id="kt",
-            unit_id="kt",
-            period="2026-01",
-            metric="total",
-            value=80.0,
-            threshold=70.0,
-            final=False,
-            policy_version="2026.1",
-        ),
-    ),
+    SCORING.name: lambda: low_score(recovered=True),
 }
 
 

@@ -65,6 +65,11 @@ def local(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> d
     return datetime(year, month, day, hour, minute, tzinfo=LOCAL_TZ)
 
 
+def envelope(when: datetime, actor: Actor) -> dict[str, Any]:
+    """The envelope of an event of the test's ward: when it happened, and who made it so."""
+    return {"ward": WARD, "occurred_at": when, "actor": actor}
+
+
 # --- a small ward -----------------------------------------------------------------------------
 
 UNITS = (
@@ -101,9 +106,7 @@ def address(pid: str) -> str:
 
 def org_chart(version: int = 1, people: tuple[OrgPerson, ...] = PEOPLE) -> OrgChartPublished:
     return OrgChartPublished(
-        ward=WARD,
-        occurred_at=local(2026, 1, 1),
-        actor=Actor(kind="system"),
+        **envelope(local(2026, 1, 1), Actor(kind="system")),
         data=OrgChartPublishedData(
             version=version, units=UNITS, people=people, ward_name="Phường Bình Đông"
         ),
@@ -123,9 +126,7 @@ def low_score(
 
     kind = LowScoreRecovered if recovered else LowScoreDetected
     return kind(
-        ward=WARD,
-        occurred_at=local(2026, 3, 10),
-        actor=SCORING,
+        **envelope(local(2026, 3, 10), SCORING),
         data=LowScoreData(
             subject_kind="unit",
             subject_id=unit,
@@ -144,9 +145,7 @@ def low_score(
 def finalized(unit: str, period: str, kind: str = "unit") -> ScoreFinalized:
     """Scoring's final result of ``unit`` (or of a person of it) for ``period``."""
     return ScoreFinalized(
-        ward=WARD,
-        occurred_at=local(2026, 8, 6),
-        actor=SCORING,
+        **envelope(local(2026, 8, 6), SCORING),
         data=ScoreData(
             subject_kind=kind,  # type: ignore[arg-type]
             subject_id=unit if kind == "unit" else "p012",
@@ -168,9 +167,7 @@ def submitted(
     person: str, period: str, when: datetime, revision: int = 1
 ) -> SelfAssessmentSubmitted:
     return SelfAssessmentSubmitted(
-        ward=WARD,
-        occurred_at=when,
-        actor=Actor(kind="person", id=person),
+        **envelope(when, Actor(kind="person", id=person)),
         data=SelfAssessmentSubmittedData(
             self_assessment_id=uuid.uuid4(),
             person_id=person,
@@ -187,9 +184,7 @@ def reviewed(
     person: str, period: str, when: datetime, outcome: str = "approved", revision: int = 1
 ) -> SelfAssessmentReviewed:
     return SelfAssessmentReviewed(
-        ward=WARD,
-        occurred_at=when,
-        actor=Actor(kind="person", id="p010"),
+        **envelope(when, Actor(kind="person", id="p010")),
         data=SelfAssessmentReviewedData(
             self_assessment_id=uuid.uuid4(),
             person_id=person,
@@ -212,9 +207,7 @@ def done(
 
 def audited(unit: str, period: str, when: datetime) -> AuditSubmitted:
     return AuditSubmitted(
-        ward=WARD,
-        occurred_at=when,
-        actor=AUDITOR,
+        **envelope(when, AUDITOR),
         data=AuditSubmittedData(
             audit_id=uuid.uuid4(),
             unit_id=unit,
@@ -231,9 +224,7 @@ def audited(unit: str, period: str, when: datetime) -> AuditSubmitted:
 def withdrawn(audit: AuditSubmitted, when: datetime) -> AuditWithdrawn:
     data = audit.data
     return AuditWithdrawn(
-        ward=WARD,
-        occurred_at=when,
-        actor=AUDITOR,
+        **envelope(when, AUDITOR),
         data=AuditWithdrawnData(
             audit_id=data.audit_id,
             unit_id=data.unit_id,
@@ -248,9 +239,7 @@ def withdrawn(audit: AuditSubmitted, when: datetime) -> AuditWithdrawn:
 
 def action_opened(due_on: date, when: datetime, owner: str = "p012") -> CorrectiveActionOpened:
     return CorrectiveActionOpened(
-        ward=WARD,
-        occurred_at=when,
-        actor=AUDITOR,
+        **envelope(when, AUDITOR),
         data=CorrectiveActionOpenedData(
             action_id=uuid.uuid4(),
             audit_id=uuid.uuid4(),
@@ -265,9 +254,7 @@ def action_opened(due_on: date, when: datetime, owner: str = "p012") -> Correcti
 
 def action_closed(opened: CorrectiveActionOpened, when: datetime) -> CorrectiveActionClosed:
     return CorrectiveActionClosed(
-        ward=WARD,
-        occurred_at=when,
-        actor=Actor(kind="person", id=opened.data.owner_id),
+        **envelope(when, Actor(kind="person", id=opened.data.owner_id)),
         data=CorrectiveActionClosedData(
             action_id=opened.data.action_id,
             audit_id=opened.data.audit_id,
@@ -282,9 +269,7 @@ def action_reopened(
     opened: CorrectiveActionOpened, due_on: date, when: datetime
 ) -> CorrectiveActionReopened:
     return CorrectiveActionReopened(
-        ward=WARD,
-        occurred_at=when,
-        actor=AUDITOR,
+        **envelope(when, AUDITOR),
         data=CorrectiveActionReopenedData(
             action_id=opened.data.action_id,
             audit_id=opened.data.audit_id,
@@ -306,9 +291,7 @@ def ward_calendar(
         CalendarDay(day=d, working=True, reason="Làm bù") for d in working
     ]
     return CalendarPublished(
-        ward=WARD,
-        occurred_at=local(2025, 1, 1),
-        actor=Actor(kind="system"),
+        **envelope(local(2025, 1, 1), Actor(kind="system")),
         data=CalendarPublishedData(version=version, days=tuple(sorted(days, key=lambda d: d.day))),
     )
 
@@ -412,13 +395,22 @@ class Harness:
             )
 
     async def settled(self, within: float = 10.0) -> None:
-        """Wait until every consumer of the service has applied everything on its stream."""
+        """Wait until every consumer of the service has applied everything published on its
+        stream before this call.
+
+        A consumer's counts do not say so: for a moment after a publish is acknowledged, the
+        server has not yet told the consumer of the message, whose info then reads nothing
+        pending and nothing unacknowledged (a test went on before its org chart was applied).
+        Its ack floor does: the consumers take every subject of their stream and ack a message
+        once its transaction has committed, so a floor at the stream's last sequence means all
+        of it is applied."""
         for consumer in self.service.runtime.consumers:
             spec = consumer.spec
+            last = (await self.js.stream_info(spec.stream.name)).state.last_seq
 
-            async def done(spec: Any = spec) -> bool:
+            async def done(spec: Any = spec, last: int = last) -> bool:
                 info = await self.js.consumer_info(spec.stream.name, spec.name)
-                return info.num_pending == 0 and info.num_ack_pending == 0
+                return (info.ack_floor.stream_seq if info.ack_floor else 0) >= last
 
             await eventually(done, within=within)
 

@@ -11,7 +11,7 @@ from sqlalchemy import Column, Integer, String, Table, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.notifications.settings import NotificationsSettings
-from services.runtime.bulk import execute_rows, insert_rows, keyed, one_of, upsert_replacing
+from services.runtime.bulk import Keyed, Upsert, one_of
 from services.runtime.db import (
     dialect_name,
     is_postgres,
@@ -48,33 +48,35 @@ async def test_bulk_upsert_and_lookups_on_sqlite() -> None:
     async with in_memory(metadata) as sessions:
         async with transaction(sessions) as session:
             assert is_sqlite(session)
-            rows: list[dict[str, object]] = [
-                {"ward": "bd", "unit_id": u, "points": p} for u, p in (("kt", 1), ("vp", 2))
-            ]
-            await execute_rows(session, insert_rows(session, scores, rows), rows)
-            await upsert_replacing(
+            replacing = Upsert(scores, ("ward", "unit_id", "points"), keys=("ward", "unit_id"))
+            adding = Upsert(scores, ("ward", "unit_id", "points"), ("ward", "unit_id"), ("points",))
+            await replacing.execute(
                 session,
-                scores,
+                [{"ward": "bd", "unit_id": u, "points": p} for u, p in (("kt", 1), ("vp", 2))],
+            )
+            await replacing.execute(
+                session,
                 [
                     {"ward": "bd", "unit_id": "kt", "points": 7},
-                    {"ward": "bd", "unit_id": "cs", "points": 3},
+                    {"ward": "bd", "unit_id": "cs", "points": 1},
                 ],
-                ("ward", "unit_id"),
             )
+            await adding.execute(session, [{"ward": "bd", "unit_id": "cs", "points": 2}])
             skipped = upsert(session, scores).values(ward="bd", unit_id="vp", points=99)
             await session.execute(skipped.on_conflict_do_nothing())
         async with sessions() as session:
             wanted = select(scores.c.unit_id, scores.c.points).where(
-                one_of(session, scores.c.unit_id, ["kt", "vp", "kt"])
+                one_of(session, scores.c.unit_id, ["kt", "vp", "kt", "cs"])
             )
-            assert sorted((await session.execute(wanted)).all()) == [("kt", 7), ("vp", 2)]
-            pairs = keyed(
-                session,
+            found_points = sorted((await session.execute(wanted)).all())
+            assert found_points == [("cs", 3), ("kt", 7), ("vp", 2)]  # cs: 1, then 2 added
+            pairs = Keyed(
                 select(scores.c.unit_id).order_by(scores.c.unit_id),
                 (scores.c.ward, scores.c.unit_id),
-                [("bd", "cs"), ("bd", "vp"), ("other", "kt")],
             )
-            assert (await session.scalars(pairs)).all() == ["cs", "vp"]
+            found = await pairs.execute(session, [("bd", "cs"), ("bd", "vp"), ("other", "kt")])
+            assert found.scalars().all() == ["cs", "vp"]
+            assert (await pairs.execute(session, [])).all() == []
 
 
 def test_a_service_takes_its_own_settings_from_shared_ones() -> None:

@@ -34,6 +34,7 @@ class Upstream:
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, str]] = []
+        self.actions: list[dict[str, Any]] = []  # the corrective actions' reads' parameters
 
     async def read(self, service: str, path: str, token: str, lang: str, **params: Any) -> Any:
         self.requests.append((service, path))
@@ -46,7 +47,8 @@ class Upstream:
         if path == "/v1/units":
             return {"units": [{"unit_id": u, "name_vi": u, "name_en": u} for u in UNITS]}
         if path == "/v1/corrective-actions":
-            return {"corrective_actions": []}
+            self.actions.append(params)
+            return {"corrective_actions": [], "total": 0}
         return {"units": []}  # the programme's counts
 
     async def call(self, service: str, method: str, path: str, **options: Any) -> Any:
@@ -79,3 +81,16 @@ async def test_a_board_load_reads_the_ranked_units_figures_in_one_scoring_reques
     # the ranking, then the chosen unit's 12-month trend (its own reads), no per-unit figures
     assert scoring[0] == "/v1/rankings" and len(scoring) == 1 + 12
     assert set(scoring[1:]) == {"/v1/units/u01/scores"}
+
+
+async def test_the_board_reads_only_the_chosen_units_first_open_actions_and_their_counts() -> None:
+    board._PAST.clear()
+    upstream = Upstream()
+    shown = await board._board(request_of(upstream), SimpleNamespace(access="t"), "2026-11", "u03")
+    # the chosen unit's, never the ward's: its first few listed, all of them and the overdue
+    # ones counted by assessment
+    assert upstream.actions == [
+        {"status": "open", "unit_id": "u03", "limit": board.BOARD_ACTIONS},
+        {"status": "open", "unit_id": "u03", "due_before": "2026-11-30", "limit": 0},
+    ]
+    assert (shown["open_count"], shown["overdue_count"], shown["actions"]) == (0, 0, [])

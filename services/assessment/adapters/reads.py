@@ -4,6 +4,8 @@ them by what the caller may see and shape the answers)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause, Row, Table, func, select
@@ -116,25 +118,55 @@ async def self_assessments_of(
     return (await session.execute(query.order_by(*order))).all()
 
 
+@dataclass(frozen=True)
+class ActionFilter:
+    """Which of a ward's corrective actions a list reads: of a month, of one status, of one
+    unit, due before a day, owned by one person (each if given)."""
+
+    ward: str
+    period: str | None = None
+    status: str | None = None
+    unit_id: str | None = None
+    due_before: date | None = None
+    owner_id: str | None = None
+
+    def where(self) -> list[ColumnElement[bool]]:
+        t = corrective_actions
+        given = {
+            t.c.period: self.period,
+            t.c.status: self.status,
+            t.c.unit_id: self.unit_id,
+            t.c.owner_id: self.owner_id,
+        }
+        found = [t.c.ward == self.ward, *(c == v for c, v in given.items() if v is not None)]
+        if self.due_before is not None:
+            found.append(t.c.due_on < self.due_before)
+        return found
+
+
 async def corrective_actions_of(
-    session: AsyncSession, ward: str, period: str | None, status: str | None
+    session: AsyncSession, wanted: ActionFilter, limit: int | None = None
 ) -> Sequence[Row[Any]]:
-    """The ward's corrective actions (of a month, of one status, if given), soonest due first,
-    with the owner's name (``owner_name``, None for someone no longer in the org chart)."""
+    """The corrective actions ``wanted`` (the first ``limit``, all for None), soonest due
+    first, with the owner's name (``owner_name``, None for someone no longer in the org chart).
+    One unit's are read by ``ix_corrective_actions_unit``, not by reading the ward's."""
     owner = (people.c.ward == corrective_actions.c.ward) & (
         people.c.person_id == corrective_actions.c.owner_id
     )
     query = (
         select(corrective_actions, people.c.full_name.label("owner_name"))
         .outerjoin(people, owner)
-        .where(corrective_actions.c.ward == ward)
+        .where(*wanted.where())
+        .order_by(corrective_actions.c.due_on, corrective_actions.c.unit_id)
+        .limit(limit)
     )
-    if period:
-        query = query.where(corrective_actions.c.period == period)
-    if status:
-        query = query.where(corrective_actions.c.status == status)
-    order = (corrective_actions.c.due_on, corrective_actions.c.unit_id)
-    return (await session.execute(query.order_by(*order))).all()
+    return (await session.execute(query)).all()
+
+
+async def corrective_actions_counted(session: AsyncSession, wanted: ActionFilter) -> int:
+    """How many corrective actions ``wanted`` there are."""
+    query = select(func.count()).select_from(corrective_actions).where(*wanted.where())
+    return int((await session.execute(query)).scalar_one())
 
 
 async def audit_of(session: AsyncSession, ward: str, audit_id: str) -> Row[Any] | None:

@@ -188,6 +188,8 @@ corrective_actions = Table(
     ForeignKeyConstraint(["audit_id"], ["audits.audit_id"], ondelete="CASCADE"),
     UniqueConstraint("audit_id", "item_code"),
     Index("ix_corrective_actions_ward_period", "ward", "period"),
+    # A unit's open actions (the board's), read without reading the ward's.
+    Index("ix_corrective_actions_unit", "ward", "unit_id", "status", "due_on"),
 )
 
 # A unit's review of a month, quarter or year (họp đánh giá, rút kinh nghiệm): one per unit and

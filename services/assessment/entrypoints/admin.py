@@ -45,6 +45,10 @@ from services.runtime.http import Caller, IdempotencyKey, Reads, error_responses
 from services.runtime.refusals import Kind, Refusal
 
 router = APIRouter()
+#: The org chart's routes (units, people, devices) and the record of administrators' actions.
+organisation = APIRouter(tags=["organisation"])
+#: Citizens' ratings held for review.
+feedback = APIRouter(tags=["feedback"])
 
 #: Why an administrator does what they do: recorded with the action, read by the chairman.
 AdminReason = Annotated[
@@ -96,10 +100,9 @@ async def publish_catalog(
 # --- organisation (administrators) ----------------------------------------------------------------
 
 
-@router.get(
+@organisation.get(
     "/org",
     summary="The ward's units, people and devices",
-    tags=["organisation"],
 )
 async def get_org(
     admin: Admin,
@@ -119,11 +122,10 @@ async def get_org(
     return await views.org_chart(session, admin.ward, q)
 
 
-@router.put(
+@organisation.put(
     "/org/chart",
     responses=error_responses(400, 413),
     summary="Replace the org chart from a spreadsheet (CSV or XLSX, one line per person)",
-    tags=["organisation"],
 )
 async def load_org_chart(
     admin: Admin,
@@ -163,13 +165,12 @@ async def load_org_chart(
 DeviceId = Annotated[str, Path(pattern=ENTITY_PATTERN)]
 
 
-@router.put(
+@organisation.put(
     "/org/devices/{device_id}",
     responses=error_responses(400),
     summary="Register or change a kiosk, a QR link (for one unit) or an integration; answers "
     "its bearer token when a credential is issued (a new or reactivated device), null when it "
     "keeps its own; deactivating one revokes its credential",
-    tags=["organisation"],
 )
 async def save_device(
     admin: Admin,
@@ -188,16 +189,14 @@ async def save_device(
         body.active,
     )
     registration = DeviceRegistration(device=device, reason=reason)
-    _, answer = await submissions_of(request).execute(admin, registration, key)
-    return _device_token(request, admin, answer)
+    return await _device_command(request, admin, registration, key)
 
 
-@router.post(
+@organisation.post(
     "/org/devices/{device_id}/credential",
     responses=error_responses(404),
     summary="Issue a device a new credential (rotation): answers its new bearer token; the one "
     "before is refused from its next request on, the other devices keep theirs",
-    tags=["organisation"],
 )
 async def rotate_device_credential(
     admin: Admin,
@@ -207,13 +206,19 @@ async def rotate_device_credential(
     key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     rotation = DeviceRotation(device_id=device_id, reason=reason)
-    _, answer = await submissions_of(request).execute(admin, rotation, key)
-    return _device_token(request, admin, answer)
+    return await _device_command(request, admin, rotation, key)
 
 
-def _device_token(request: Request, admin: Principal, answer: dict[str, Any]) -> dict[str, Any]:
-    """``{"device_id", "token"}``: the token of the credential the command issued (None for
-    none), minted for the device alone and never stored."""
+async def _device_command(
+    request: Request,
+    admin: Principal,
+    command: DeviceRegistration | DeviceRotation,
+    key: str | None,
+) -> dict[str, Any]:
+    """``command`` run through the command pipeline as ``admin``, answered as
+    ``{"device_id", "token"}``: the token of the credential it issued (None for none), minted
+    for the device alone and never stored."""
+    _, answer = await submissions_of(request).execute(admin, command, key)
     credential, token = answer.get("credential_id"), None
     if credential:
         device = Principal(
@@ -227,11 +232,10 @@ def _device_token(request: Request, admin: Principal, answer: dict[str, Any]) ->
     return {"device_id": answer["device_id"], "token": token}
 
 
-@router.get(
+@organisation.get(
     "/admin/actions",
     summary="What administrators did (org charts, devices and credentials, catalogues, months, "
     "calendar days): who, when, to what and why; for the chairman and administrators",
-    tags=["organisation"],
 )
 async def admin_actions(
     caller: Overseer,
@@ -245,18 +249,21 @@ async def admin_actions(
     return {"actions": await views.admin_actions(session, caller.ward, since, limit)}
 
 
-@router.get(
+# Each group joins the router after its last route, so the API lists its paths in this file's order.
+router.include_router(organisation)
+
+
+@feedback.get(
     "/feedback/held",
     summary="Citizens' ratings held for review (bursts beyond the policy's windows), counted "
     "apart from the score: by unit, device, reason and level; for the chairman and administrators",
-    tags=["feedback"],
 )
 async def held_feedback(caller: Overseer, session: Reads, period: MonthQuery) -> dict[str, Any]:
     return await held_ratings(session, caller.ward, period)
 
 
 command_route(
-    router,
+    feedback,
     "POST",
     "/feedback/held/release",
     "release_held_feedback",
@@ -264,8 +271,8 @@ command_route(
     summary="Count, after review, a unit's ratings of an open month held for review (all, or "
     "one device's), with the reason; recorded as an administrator's action",
     doc="Administrators. 409 period_closed for a closed month (its figures are final).",
-    tags=["feedback"],
 )
+router.include_router(feedback)
 
 
 # --- exports --------------------------------------------------------------------------------------

@@ -285,9 +285,14 @@ async def list_corrective_actions(
     session: Reads,
     period: Annotated[MonthKey | None, Query(description="YYYY-MM")] = None,
     status: Annotated[Literal["open", "closed"] | None, Query()] = None,
+    unit_id: Annotated[str | None, Query(pattern=ENTITY_PATTERN)] = None,
+    due_before: Annotated[date | None, Query(description="due before this day")] = None,
+    limit: Annotated[int | None, Query(ge=0, description="the first, soonest due")] = None,
 ) -> dict[str, Any]:
-    rows = await views.corrective_action_list(session, caller, period, status)
-    return {"corrective_actions": rows}
+    rows, total = await views.corrective_action_list(
+        session, caller, period, status, unit_id, due_before, limit
+    )
+    return {"corrective_actions": rows, "total": total}
 
 
 router.include_router(admin.router)

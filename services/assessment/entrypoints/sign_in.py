@@ -5,9 +5,9 @@ operator's ``invite`` command is in ``first_admin.py``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
@@ -20,7 +20,7 @@ from services.assessment.entrypoints.deps import Admin, submit
 from services.assessment.entrypoints.keys import Issuer
 from services.assessment.handlers import sign_in
 from services.assessment.handlers.commands import Invitation
-from services.assessment.handlers.sign_in import SignInConfig
+from services.assessment.handlers.sign_in import Session, SignInConfig
 from services.assessment.settings import AssessmentSettings
 from services.runtime.characters import PlainBody
 from services.runtime.clock import Now
@@ -30,6 +30,9 @@ from services.runtime.refusals import Kind, Refusal
 from services.runtime.uow import UnitOfWork
 
 router = APIRouter(prefix="/auth", tags=["sign-in"])
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def sign_in_config(config: AssessmentSettings, issuer: Issuer) -> SignInConfig:
@@ -59,6 +62,26 @@ class SignInEdge:
     @classmethod
     def of(cls, sessions: SessionFactory, clock: Now, config: SignInConfig) -> SignInEdge:
         return cls(UnitOfWork.factory(sessions, plumbing.outbox, clock), config)
+
+    async def run(
+        self,
+        step: Callable[Concatenate[UnitOfWork, P], Awaitable[T]],
+        *args: P.args,
+        **kw: P.kwargs,
+    ) -> T:
+        """``step(uow, *args, **kw)``'s answer, run in a unit of work of its own that commits
+        when the step returns: before the route answers, a refusal included (a failed sign-in
+        is counted for the backoff even though the route then answers 401)."""
+        async with self.units() as uow:
+            return await step(uow, *args, **kw)
+
+
+def _issued(session: Session | None, refusal: str) -> dict[str, Any]:
+    """The tokens of the session sign-in opened (:meth:`Session.as_json`); 401 ``refusal``
+    when it opened none."""
+    if session is None:
+        raise Refusal(Kind.UNAUTHENTICATED, refusal)
+    return session.as_json()
 
 
 _edge: Callable[[Request], SignInEdge] = app_state("sign_in")
@@ -98,11 +121,8 @@ async def sign_in_route(request: Request, body: SignInIn) -> dict[str, Any]:
     """401 ``sign_in_failed`` alike for an unknown address, a wrong password and an address
     under backoff (5 failures in a row, then a doubling delay)."""
     edge = _edge(request)
-    async with edge.units() as uow:
-        session = await sign_in.sign_in(uow, body.email, body.password, edge.config)
-    if session is None:
-        raise Refusal(Kind.UNAUTHENTICATED, "sign_in_failed")
-    return session.as_json()
+    session = await edge.run(sign_in.sign_in, body.email, body.password, edge.config)
+    return _issued(session, "sign_in_failed")
 
 
 @router.post(
@@ -111,11 +131,8 @@ async def sign_in_route(request: Request, body: SignInIn) -> dict[str, Any]:
 )
 async def refresh_route(request: Request, body: RefreshIn) -> dict[str, Any]:
     edge = _edge(request)
-    async with edge.units() as uow:
-        session = await sign_in.refresh(uow, body.refresh_token, edge.config)
-    if session is None:
-        raise Refusal(Kind.UNAUTHENTICATED, "session_invalid")
-    return session.as_json()
+    session = await edge.run(sign_in.refresh, body.refresh_token, edge.config)
+    return _issued(session, "session_invalid")
 
 
 @router.post(
@@ -124,8 +141,7 @@ async def refresh_route(request: Request, body: RefreshIn) -> dict[str, Any]:
     summary="Revoke a refresh token and every one rotated from the same sign-in",
 )
 async def sign_out_route(request: Request, body: RefreshIn) -> None:
-    async with _edge(request).units() as uow:
-        await sign_in.sign_out(uow, body.refresh_token)
+    await _edge(request).run(sign_in.sign_out, body.refresh_token)
 
 
 @router.post(
@@ -134,8 +150,9 @@ async def sign_out_route(request: Request, body: RefreshIn) -> None:
 )
 async def password_route(request: Request, body: PasswordIn) -> dict[str, Any]:
     edge = _edge(request)
-    async with edge.units() as uow:
-        person_id = await sign_in.set_password(uow, body.secret, body.password, edge.config.hashing)
+    person_id = await edge.run(
+        sign_in.set_password, body.secret, body.password, edge.config.hashing
+    )
     return {"person_id": person_id, "sessions_revoked": True}
 
 
@@ -149,8 +166,7 @@ async def reset_route(request: Request, body: ResetIn) -> dict[str, Any]:
     later rather than wait for an e-mail held back until space returns."""
     request.app.state.runtime.check_bus()
     edge = _edge(request)
-    async with edge.units() as uow:
-        await sign_in.request_reset(uow, body.email, edge.config)
+    await edge.run(sign_in.request_reset, body.email, edge.config)
     return {"accepted": True}
 
 

@@ -17,34 +17,41 @@ from contracts.labels import ACTION_STATUS_LABELS, AUDIT_STATUS_LABELS, PILLAR_L
 from services.assessment.adapters import catalogs, reads
 from services.runtime.auth import Principal
 from services.runtime.db import picked
-from services.runtime.exports import PERIOD, UNIT, Column, Sheet, columns
+from services.runtime.exports import NOTE, PERIOD, UNIT, Column, Sheet, columns
+
+#: The headings of the columns both sheets show: the audit a row comes from, and those
+#: :meth:`Export.sheet` fills alike (the item's code and text, the status in words).
+AUDIT = ("audit_id", "Mã phiếu", "Audit")
+CODE = ("code", "Mã tiêu chí", "Item")
+ITEM = ("item", "Nội dung tiêu chí", "Criterion")
+STATUS = ("status", "Trạng thái", "Status")
 
 AUDIT_COLUMNS = columns(
-    ("audit_id", "Mã phiếu", "Audit"),
+    AUDIT,
     UNIT,
     PERIOD,
     ("performed_at", "Thời điểm đánh giá", "Audited at"),
     ("auditor", "Thành viên đoàn đánh giá", "Auditor"),
     ("revision", "Lần sửa", "Revision"),
-    ("status", "Trạng thái", "Status"),
+    STATUS,
     ("pillar", "Nhóm tiêu chí", "Pillar"),
-    ("code", "Mã tiêu chí", "Item"),
-    ("item", "Nội dung tiêu chí", "Criterion"),
+    CODE,
+    ITEM,
     ("weight", "Trọng số", "Weight"),
     ("score", "Điểm (0–4, trống = không áp dụng)", "Score (0–4, empty = not applicable)"),
-    ("note", "Ghi chú", "Note"),
+    NOTE,
 )
 ACTION_COLUMNS = columns(
     ("action_id", "Mã biện pháp", "Action"),
     UNIT,
     PERIOD,
-    ("audit_id", "Mã phiếu", "Audit"),
-    ("code", "Mã tiêu chí", "Item"),
-    ("item", "Nội dung tiêu chí", "Criterion"),
+    AUDIT,
+    CODE,
+    ITEM,
     ("score", "Điểm", "Score"),
     ("owner", "Người chịu trách nhiệm", "Owner"),
     ("due_on", "Hạn hoàn thành", "Due"),
-    ("status", "Trạng thái", "Status"),
+    STATUS,
     ("closed_at", "Thời điểm đóng", "Closed at"),
     ("note", "Kết quả khắc phục", "Outcome"),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -100,14 +102,32 @@ ACTION_FIELDS = (
 
 
 async def corrective_action_list(
-    session: AsyncSession, caller: Principal, period: str | None, status: str | None
-) -> list[dict[str, Any]]:
-    rows = await reads.corrective_actions_of(session, caller.ward, period, status)
-    return [
-        picked(row, *ACTION_FIELDS)
-        for row in rows
+    session: AsyncSession,
+    caller: Principal,
+    period: str | None,
+    status: str | None,
+    unit_id: str | None = None,
+    due_before: date | None = None,
+    limit: int | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """The corrective actions the caller may see (their units', or owned by them) of the
+    filters given (``reads.ActionFilter``), soonest due first: the first ``limit`` (all for
+    None) and how many there are. Of one unit, who sees them is known before reading, so the
+    database limits and counts: a board shows a unit's first few and the count without its
+    thousands being read."""
+    wanted = reads.ActionFilter(caller.ward, period, status, unit_id, due_before)
+    if unit_id is not None:
+        if not caller.sees_unit(unit_id):
+            wanted = replace(wanted, owner_id=caller.subject_id)
+        rows = await reads.corrective_actions_of(session, wanted, limit) if limit != 0 else []
+        total = await reads.corrective_actions_counted(session, wanted)
+        return [picked(row, *ACTION_FIELDS) for row in rows], total
+    seen = [
+        row
+        for row in await reads.corrective_actions_of(session, wanted)
         if caller.sees_unit(row.unit_id) or caller.subject_id == row.owner_id
     ]
+    return [picked(row, *ACTION_FIELDS) for row in seen[:limit]], len(seen)
 
 
 async def audit_detail(session: AsyncSession, caller: Principal, audit_id: str) -> dict[str, Any]:

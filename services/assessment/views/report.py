@@ -23,7 +23,7 @@ from contracts.periods import Period
 from services.assessment.adapters import citizen_follow_ups, initiatives, org, reviews
 from services.assessment.adapters.scoring_figures import ScoringFigures
 from services.runtime.auth import Principal
-from services.runtime.exports import UNIT, Sheet, columns
+from services.runtime.exports import RANK, RATINGS, UNIT, Sheet, columns
 
 
 @dataclass(frozen=True)
@@ -43,13 +43,13 @@ class Report:
 
 
 COLUMNS = columns(
-    ("rank", "Hạng", "Rank"),
+    RANK,
     UNIT,
     ("total_percent", "Tổng điểm 5S (%)", "5S total (%)"),
     ("change", "Thay đổi so với kỳ trước (điểm %)", "Change on the previous period (points)"),
     *((f"{p}_percent", f"{p} (%)", f"{p} (%)") for p in FIVE_S),
     ("satisfaction_percent", "Tỷ lệ hài lòng (%)", "Satisfied citizens (%)"),
-    ("ratings", "Số lượt đánh giá", "Ratings"),
+    RATINGS,
     ("actions_opened", "Biện pháp khắc phục phát sinh", "Corrective actions opened"),
     ("actions_open", "Biện pháp khắc phục đang mở", "Corrective actions open"),
     ("actions_overdue", "Trong đó quá hạn", "Of them overdue"),

@@ -186,8 +186,7 @@ sign_in_mails = Table(
 period_reports = Table(
     "period_reports",
     metadata,
-    *keys(ward=64, period=7),
-    Column("revision", Integer, primary_key=True, autoincrement=False),
+    *keys(ward=64, period=7, revision=Integer),
     *required(title_vi=Text, title_en=Text, files=JSON),
     *moments("issued_at"),
 )
@@ -198,9 +197,7 @@ period_reports = Table(
 report_mails = Table(
     "report_mails",
     metadata,
-    *keys(ward=64, period=7),
-    Column("revision", Integer, primary_key=True, autoincrement=False),
-    *keys(recipient_id=64),
+    *keys(ward=64, period=7, revision=Integer, recipient_id=64),
     *_sending("send_after"),  # pending | sending | sent | failed
     Index("ix_report_mails_due", "status", "send_after"),
 )

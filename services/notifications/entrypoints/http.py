@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -41,16 +41,24 @@ LINK_SNOOZE_HOURS = 24.0
 _service: Callable[[Request], Notifications] = app_state("notifications")
 
 
+def _language(accept_language: Annotated[str | None, Header()] = None) -> str:
+    """The language an alert's title and text are answered in: ``vi`` or ``en`` by the
+    ``Accept-Language`` header, which the routes that take it document."""
+    return pick_language(accept_language)
+
+
+#: The caller's language, as a route's parameter (:func:`_language`).
+Language = Annotated[str, Depends(_language)]
+
+
 @router.get("/alerts", summary="The caller's alerts (cảnh báo của tôi)")
 async def my_alerts(
     caller: Caller,
     session: Reads,
+    language: Language,
     include_resolved: Annotated[bool, Query()] = False,
-    accept_language: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
-    items = await views.inbox(
-        session, caller.ward, caller.subject_id, pick_language(accept_language), include_resolved
-    )
+    items = await views.inbox(session, caller.ward, caller.subject_id, language, include_resolved)
     return {"alerts": items}
 
 
@@ -82,7 +90,8 @@ command_route(
 
 
 def _link(request: Request, token: str) -> links.LinkAction:
-    """What a link's token asks for (403 ``link_invalid``: altered, expired, not a link)."""
+    """What the link's token in the path asks for (403 ``link_invalid``: altered, expired, not
+    a link), checked before the route opens its session."""
     service = _service(request)
     secret = service.settings.signing_secret.get_secret_value()
     try:
@@ -91,21 +100,18 @@ def _link(request: Request, token: str) -> links.LinkAction:
         raise Refusal(Kind.FORBIDDEN, "link_invalid") from None
 
 
+#: The action of the link ``/links/{token}`` names, as a route's parameter (:func:`_link`).
+Link = Annotated[links.LinkAction, Depends(_link)]
+
+
 @router.get(
     "/links/{token}",
     responses=error_responses(404),
     summary="What an acknowledge or snooze link from a message asks for; changes nothing",
 )
-async def read_link(
-    request: Request,
-    token: str,
-    session: Reads,
-    accept_language: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+async def read_link(action: Link, session: Reads, language: Language) -> dict[str, Any]:
     """The alert (its title and text in the caller's language, its state) and the action, for
     the web pages' confirmation page. A GET never acts: mail scanners open every link."""
-    action = _link(request, token)
-    language = pick_language(accept_language)
     alert = found(await views.alert_of(session, str(action.alert_id), language), "not_found")
     hours = LINK_SNOOZE_HOURS if action.action == "snooze" else None
     return {"action": action.action, "snooze_hours": hours, "alert": alert}
@@ -118,12 +124,10 @@ async def read_link(
     "token is the credential)",
 )
 async def follow_link(
-    request: Request, token: str, session: Reads, key: IdempotencyKey = None
+    request: Request, action: Link, session: Reads, key: IdempotencyKey = None
 ) -> JSONResponse:
     """The link's token is the recipient's credential for this one alert: the command runs as
     them, through the same pipeline as the API's."""
-    service = _service(request)
-    action = _link(request, token)
     alert_id = str(action.alert_id)
     recipient = found(await views.recipient_of(session, alert_id), "not_found")
     body: BaseModel
@@ -131,15 +135,23 @@ async def follow_link(
         body = AcknowledgeCommand(alert_id=alert_id)
     else:
         body = SnoozeCommand(alert_id=alert_id, hours=LINK_SNOOZE_HOURS)
-    return await run(service.people, recipient, body, key)
+    return await run(_service(request).people, recipient, body, key)
+
+
+def _named(caller: Caller, person_id: str) -> str:
+    """The person ``/preferences/{person_id}`` names: ``me`` is the caller."""
+    return caller.subject_id if person_id == "me" else person_id
+
+
+#: The person a preferences route is about, as a route's parameter (:func:`_named`).
+Named = Annotated[str, Depends(_named)]
 
 
 @router.get(
     "/preferences/{person_id}",
     summary="A person's channels (oneself, or any person for an admin); 'me' for oneself",
 )
-async def get_preferences(caller: Caller, person_id: str, session: Reads) -> dict[str, Any]:
-    person_id = caller.subject_id if person_id == "me" else person_id
+async def get_preferences(caller: Caller, person_id: Named, session: Reads) -> dict[str, Any]:
     may_manage(caller, person_id)
     return await views.preferences_of(session, caller.ward, person_id)
 
@@ -152,12 +164,12 @@ async def get_preferences(caller: Caller, person_id: str, session: Reads) -> dic
 async def put_preferences(
     request: Request,
     caller: Caller,
-    person_id: str,
+    person_id: Named,
     body: PreferencesBody,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     command = PreferencesCommand(
-        person_id=caller.subject_id if person_id == "me" else person_id,
+        person_id=person_id,
         email=body.email,
         webhook_url=str(body.webhook_url) if body.webhook_url else None,
         digest=body.digest,

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.runtime.db import upsert
-from services.scoring.adapters.month_sums import of_units
+from services.scoring.adapters.month_sums import per_unit_month
 from services.scoring.adapters.tables import (
     unit_day_very_dissatisfied,
     unit_month_feedback,
@@ -59,9 +60,11 @@ async def feedback_counts(
     months: Iterable[str] = (),
     pairs: Iterable[tuple[str, str]] | None = None,
 ) -> dict[tuple[str, str], dict[int, int]]:
-    """Per (unit, month): the ratings per level."""
-    query = of_units(session, unit_month_feedback, ward, unit_ids, months, pairs)
-    result: dict[tuple[str, str], dict[int, int]] = {}
-    for r in await session.execute(query):
-        result.setdefault((r.unit_id, r.month), {})[r.level] = r.ratings
-    return result
+    """Per (unit, month): the ratings per level, as ``month_sums.per_unit_month`` selects them."""
+    return await per_unit_month(
+        session, unit_month_feedback, _level_ratings, ward, unit_ids, months, pairs
+    )
+
+
+def _level_ratings(r: Any) -> tuple[int, int]:
+    return r.level, r.ratings

@@ -3,18 +3,16 @@ read-modify-written, and read back per unit, person and month."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import (
-    delete,
-    select,
-)
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.runtime.bulk import execute_rows, insert_rows, keyed, one_of
+from services.runtime.bulk import Keyed, Upsert, one_of
 from services.scoring.adapters.tables import (
     person_month_plus,
+    unit_month_feedback,
     unit_month_pillars,
 )
 from services.scoring.domain.aggregates import PillarSums
@@ -33,14 +31,12 @@ async def add_to_unit_months(session: AsyncSession, deltas: Mapping[SumsKey, Pil
     to nothing deletes the row, so the rows follow from the live audits alone, whatever order
     and batches the events came in (and a rebuild gives the same rows)."""
     changed = {key: d for key, d in deltas.items() if not d.is_zero}
-    await _add_sums(
+    await _UNIT_SUMS.execute(
         session,
-        unit_month_pillars,
         [
             {"ward": w, "unit_id": u, "month": m, "pillar": p, **_sum_columns(d)}
             for (w, u, m, p), d in sorted(changed.items())
         ],
-        ("ward", "unit_id", "month", "pillar"),
     )
     retracted = [key for key, d in changed.items() if min(_sum_columns(d).values()) < 0]
     if retracted:
@@ -64,15 +60,12 @@ async def add_to_person_months(
     units: Mapping[PersonMonthKey, str],
 ) -> None:
     """Add each (ward, person, month) delta of "+" sums; the month's unit becomes ``units``'."""
-    await _add_sums(
+    await _PERSON_SUMS.execute(
         session,
-        person_month_plus,
         [
             {"ward": w, "person_id": p, "month": m, "unit_id": units[(w, p, m)], **_sum_columns(d)}
             for (w, p, m), d in sorted(deltas.items())
         ],
-        ("ward", "person_id", "month"),
-        replace=("unit_id",),
     )
 
 
@@ -85,45 +78,61 @@ def _sum_columns(d: PillarSums) -> dict[str, int]:
     }
 
 
-async def _add_sums(
-    session: AsyncSession,
-    table: object,
-    rows: list[dict[str, object]],
-    keys: tuple[str, ...],
-    replace: tuple[str, ...] = (),
-) -> None:
-    if not rows:
-        return
-    t = table
-    statement = insert_rows(session, t, rows)
-    excluded = statement.excluded
-    columns = t.c  # type: ignore[attr-defined]
-    set_ = {
-        name: columns[name] + excluded[name]
-        for name in ("points", "max_points", "scored_items", "na_items")
-    }
-    set_.update({name: excluded[name] for name in replace})
-    await execute_rows(
-        session, statement.on_conflict_do_update(index_elements=list(keys), set_=set_), rows
-    )
+#: A slot's sums are added to; every other column (a person's month's unit) is replaced.
+_SUMS = ("points", "max_points", "scored_items", "na_items")
+_UNIT_SUMS = Upsert(
+    unit_month_pillars,
+    ("ward", "unit_id", "month", "pillar", *_SUMS),
+    keys=("ward", "unit_id", "month", "pillar"),
+    adding=_SUMS,
+)
+_PERSON_SUMS = Upsert(
+    person_month_plus,
+    ("ward", "person_id", "month", "unit_id", *_SUMS),
+    keys=("ward", "person_id", "month"),
+    adding=_SUMS,
+)
 
 
-def of_units(
+def _of_ward_units(t: Table, *columns: Any) -> Keyed:
+    """The rows of ``t`` (or their ``columns``) of the ward given as the parameter ``ward``
+    whose (unit, month) is one of the keys."""
+    query = select(*(columns or (t,))).where(t.c.ward == bindparam("ward"))
+    return Keyed(query, (t.c.unit_id, t.c.month))
+
+
+_UNIT_MONTHS = {t: _of_ward_units(t) for t in (unit_month_pillars, unit_month_feedback)}
+_PEOPLE_OF_UNITS = _of_ward_units(
+    person_month_plus, person_month_plus.c.person_id, person_month_plus.c.month
+)
+
+
+async def per_unit_month(
     session: AsyncSession,
-    t: Any,
+    t: Table,
+    entry: Callable[[Any], tuple[Any, Any] | None],
     ward: str,
     unit_ids: Iterable[str] | None,
     months: Iterable[str],
     pairs: Iterable[tuple[str, str]] | None,
-) -> Any:
-    """Rows of a ward's units: given units (or all) in given months, or given (unit, month)s."""
-    query = select(t).where(t.c.ward == ward)
+) -> dict[tuple[str, str], dict[Any, Any]]:
+    """Per (unit, month) of a ward's table ``t`` (``unit_month_pillars`` or
+    ``unit_month_feedback``), the ``entry`` (key and value, or None for none) of each of its
+    rows: of given units (every unit of the ward when ``None``) in given months, or of given
+    (unit, month)s."""
     if pairs is not None:
-        return keyed(session, query, (t.c.unit_id, t.c.month), pairs)
-    query = query.where(one_of(session, t.c.month, months))
-    if unit_ids is not None:
-        query = query.where(one_of(session, t.c.unit_id, unit_ids))
-    return query
+        rows = await _UNIT_MONTHS[t].execute(session, pairs, ward=ward)
+    else:
+        query = select(t).where(t.c.ward == ward, one_of(session, t.c.month, months))
+        if unit_ids is not None:
+            query = query.where(one_of(session, t.c.unit_id, unit_ids))
+        rows = await session.execute(query)
+    found: dict[tuple[str, str], dict[Any, Any]] = {}
+    for r in rows:
+        taken = entry(r)
+        if taken is not None:
+            found.setdefault((r.unit_id, r.month), {})[taken[0]] = taken[1]
+    return found
 
 
 async def unit_sums(
@@ -133,14 +142,15 @@ async def unit_sums(
     months: Iterable[str] = (),
     pairs: Iterable[tuple[str, str]] | None = None,
 ) -> dict[tuple[str, str], dict[str, PillarSums]]:
-    """Per (unit, month): the sums of each pillar (every unit of the ward when ``None``)."""
-    query = of_units(session, unit_month_pillars, ward, unit_ids, months, pairs)
-    result: dict[tuple[str, str], dict[str, PillarSums]] = {}
-    for r in await session.execute(query):
-        sums = PillarSums(r.points, r.max_points, r.scored_items, r.na_items)
-        if not sums.is_zero:
-            result.setdefault((r.unit_id, r.month), {})[r.pillar] = sums
-    return result
+    """Per (unit, month): the sums of each pillar, as :func:`per_unit_month` selects them."""
+    return await per_unit_month(
+        session, unit_month_pillars, _pillar_sums, ward, unit_ids, months, pairs
+    )
+
+
+def _pillar_sums(r: Any) -> tuple[str, PillarSums] | None:
+    sums = PillarSums(r.points, r.max_points, r.scored_items, r.na_items)
+    return None if sums.is_zero else (r.pillar, sums)
 
 
 async def person_plus(
@@ -167,9 +177,7 @@ async def people_of_units(
     wanted = set(pairs)
     if not wanted:
         return set()
-    t = person_month_plus
-    query = select(t.c.person_id, t.c.month).where(t.c.ward == ward)
-    rows = await session.execute(keyed(session, query, (t.c.unit_id, t.c.month), wanted))
+    rows = await _PEOPLE_OF_UNITS.execute(session, wanted, ward=ward)
     return {(r.person_id, r.month) for r in rows}
 
 

@@ -6,18 +6,15 @@ columns of the same names, its sums as JSON, and the id of the event that brough
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from functools import cache
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.runtime.bulk import json_rows, keyed, upsert_replacing
-from services.runtime.db import is_postgres
+from services.runtime.bulk import Keyed, Upsert
 from services.scoring.adapters.tables import audit_records, review_records
 from services.scoring.domain.aggregates import PillarSums
 from services.scoring.domain.audits import AuditRecord
@@ -42,6 +39,20 @@ class _Stored(Generic[Record]):
     def names(self) -> tuple[str, ...]:
         return tuple(f.name for f in fields(self.record) if f.name != "sums")
 
+    @cached_property
+    def lookup(self) -> Keyed:
+        """The stored rows of given (ward, document id)s: the keys, the fields in column
+        order, then the sums."""
+        t = self.table
+        keys = (t.c.ward, t.c[self.id_column])
+        return Keyed(select(*keys, *(t.c[name] for name in self.names), t.c.sums), keys)
+
+    @cached_property
+    def upsert(self) -> Upsert:
+        """A document's row replaced by its newest record's."""
+        names = ("ward", self.id_column, *self.names, "sums", "event_id")
+        return Upsert(self.table, names, keys=("ward", self.id_column))
+
 
 AUDITS = _Stored(audit_records, "audit_id", AuditRecord)
 REVIEWS = _Stored(review_records, "self_assessment_id", ReviewRecord)
@@ -52,14 +63,11 @@ async def load(
 ) -> dict[tuple[str, str], Record]:
     """The stored record of each (ward, document id) of ``keys`` there is one for
     (``stored``: :data:`AUDITS` or :data:`REVIEWS`)."""
-    keys = list(set(keys))
+    keys = list(keys)
     if not keys:
         return {}
-    t: Table = stored.table
     make: Any = stored.record  # the fields in column order, then the sums
-    key_columns: tuple[Any, ...] = (t.c.ward, t.c[stored.id_column])
-    columns = (*key_columns, *(t.c[name] for name in stored.names), t.c.sums)
-    rows = await session.execute(keyed(session, select(*columns), key_columns, keys))
+    rows = await stored.lookup.execute(session, keys)
     return {(r[0], r[1]): make(*r[2:-1], _sums_from_json(r[-1])) for r in rows}
 
 
@@ -69,17 +77,12 @@ async def save(
     records: Mapping[tuple[str, str], tuple[Record, str]],
 ) -> None:
     """Store each document's newest record with the id of the event that brought it: one
-    statement whatever their number. On PostgreSQL the rows travel as one JSON document
-    (``json_to_recordset``): one text parameter, encoded in C, where an array per column had
-    asyncpg check and encode every element in Python (eight columns, for every audit of every
-    batch: the costliest statement of the hot path)."""
-    if not records:
-        return
-    rows = [_row(stored, key, *value) for key, value in sorted(records.items())]
-    if is_postgres(session):
-        await session.execute(_upsert_document(stored), {"rows": json.dumps(rows)})
-        return
-    await upsert_replacing(session, stored.table, rows, ("ward", stored.id_column))
+    statement whatever their number (on PostgreSQL the rows travel as one JSON document, where
+    an array per column had asyncpg check and encode every element in Python: eight columns,
+    for every audit of every batch)."""
+    await stored.upsert.execute(
+        session, [_row(stored, key, *value) for key, value in sorted(records.items())]
+    )
 
 
 def _row(
@@ -94,23 +97,6 @@ def _row(
         "sums": _sums_to_json(record.sums),
         "event_id": event_id,
     }
-
-
-@cache
-def _upsert_document(stored: _Stored[Any]) -> Any:
-    """PostgreSQL: ``INSERT … SELECT … FROM json_to_recordset(:rows) ON CONFLICT (ward, id) DO
-    UPDATE``, the rows given as one JSON array of objects named as the columns. Built once per
-    kind of record."""
-    t = stored.table
-    names = ("ward", stored.id_column, *stored.names, "sums", "event_id")
-    given = json_rows("rows", [t.c[n] for n in names], "given")
-    source = select(*(given.c[n] for n in names))
-    statement = postgresql.insert(t).from_select(names, source)
-    keys = ("ward", stored.id_column)
-    return statement.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={n: statement.excluded[n] for n in names if n not in keys},
-    )
 
 
 def _sums_to_json(sums: Mapping[str, PillarSums]) -> dict[str, list[int]]:

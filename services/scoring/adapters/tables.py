@@ -94,6 +94,13 @@ person_month_plus = Table(
     *required(unit_id=64),
     *_sums(),
 )
+# A unit's "+" over a period (``unit_period``): by unit and month, not by reading the ward's.
+Index(
+    "ix_person_month_plus_unit",
+    person_month_plus.c.ward,
+    person_month_plus.c.unit_id,
+    person_month_plus.c.month,
+)
 
 #: The task result (0-70 points) of a person's month: the one recorded last in event time.
 task_results = Table(
@@ -181,7 +188,7 @@ PROJECTION = (
 rebuild_runs = Table(
     "rebuild_runs",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
+    *keys(id=Integer),
     *moments("started_at", "heartbeat_at"),
     *required(stage=32, done=BigInteger, total=BigInteger),
 )

@@ -27,7 +27,7 @@ from contracts.labels import (
     period_label,
 )
 from services.runtime.collation import by_name, text_key
-from services.runtime.exports import PERIOD, UNIT, Column, Sheet, columns
+from services.runtime.exports import NOTE, PERIOD, RANK, RATINGS, UNIT, Column, Sheet, columns
 from services.scoring.adapters import closes, org
 from services.scoring.domain.exact import display
 from services.scoring.domain.policy import Policy
@@ -36,6 +36,7 @@ from services.scoring.views.people import classification
 from services.scoring.views.units import UnitFigures, Window, unit_figures
 
 PROVISIONAL = ("provisional", "Tạm tính (kỳ chưa khóa sổ)", "Provisional (period not closed)")
+SATISFACTION = ("satisfaction", "Tỷ lệ hài lòng (%)", "Share of satisfied citizens (%)")
 
 CLASSIFICATION_COLUMNS = columns(
     ("name", "Họ và tên", "Full name"),
@@ -45,13 +46,13 @@ CLASSIFICATION_COLUMNS = columns(
     PERIOD,
     ("points", "Điểm (thang 100)", "Points (of 100)"),
     ("band", "Xếp loại", "Classification"),
-    ("note", "Ghi chú", "Note"),
+    NOTE,
     ("income_share", "Thu nhập tăng thêm (% mức tối đa)", "Additional income (% of the maximum)"),
     ("income_coefficient", "Hệ số thu nhập tăng thêm", "Additional income coefficient"),
     PROVISIONAL,
 )
 UNIT_COLUMNS = (
-    *columns(("rank", "Hạng", "Rank"), UNIT, PERIOD),
+    *columns(RANK, UNIT, PERIOD),
     *(
         Column(pillar, Text(vi=f"{pillar} {name.vi} (%)", en=f"{pillar} {name.en} (%)"))
         for pillar, name in PILLAR_LABELS.items()
@@ -59,19 +60,15 @@ UNIT_COLUMNS = (
     ),
     *columns(
         ("total", "Tổng điểm 5S (%)", "5S total (%)"),
-        ("satisfaction", "Tỷ lệ hài lòng (%)", "Share of satisfied citizens (%)"),
-        ("ratings", "Số lượt đánh giá", "Ratings"),
+        SATISFACTION,
+        RATINGS,
         PROVISIONAL,
     ),
 )
 SATISFACTION_COLUMNS = (
-    *columns(UNIT, PERIOD, ("ratings", "Số lượt đánh giá", "Ratings")),
+    *columns(UNIT, PERIOD, RATINGS),
     *(Column(f"level_{level}", label) for level, label in LEVEL_LABELS.items()),
-    *columns(
-        ("satisfaction", "Tỷ lệ hài lòng (%)", "Share of satisfied citizens (%)"),
-        ("index", "Chỉ số hài lòng", "Satisfaction index"),
-        PROVISIONAL,
-    ),
+    *columns(SATISFACTION, ("index", "Chỉ số hài lòng", "Satisfaction index"), PROVISIONAL),
 )
 TITLES = {
     "classification": Text(vi="Xếp loại", en="Classification"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -57,11 +58,10 @@ async def _board(
     now = web.clock.now()
     periods = models.board_periods(now)
     period = period or periods[0]
-    listed, ranked, programme, open_actions = await asyncio.gather(
+    listed, ranked, programme = await asyncio.gather(
         read_as(request, session, "assessment", "/v1/units"),
         read_as(request, session, "scoring", "/v1/rankings", period=period, **{"with": "units"}),
         _programme(request, session, period),
-        read_as(request, session, "assessment", "/v1/corrective-actions", status="open"),
     )
     names = part1.unit_names(listed["units"], lang)
     # Each ranked unit's figures come with the ranking (one read), only for the units scoring
@@ -69,20 +69,18 @@ async def _board(
     figures = {r["unit_id"]: r["figures"] for r in ranked["units"] if r.get("figures")}
     rows = models.board_rows(ranked["units"], figures, names, programme)
     chosen = next((r for r in rows if r["unit_id"] == unit), rows[0] if rows else None)
-    trend = await _trend(request, session, chosen["unit_id"] if chosen and with_trend else None)
-    actions: list[dict[str, Any]] = []
-    if chosen is not None:
-        actions = [
-            a for a in open_actions["corrective_actions"] if a["unit_id"] == chosen["unit_id"]
-        ]
     today = now.astimezone(LOCAL_TZ).date()
+    chosen_id = chosen["unit_id"] if chosen else None
+    trend, actions = await asyncio.gather(
+        _trend(request, session, chosen_id if with_trend else None),
+        _actions(request, session, chosen_id, today),
+    )
     pillar_names, bar_names = models.pillar_names(lang), models.bar_names(lang)
     return {
         **models.period_choice(period, periods, lang),
         "rows": rows,
         "chosen": chosen,
-        "actions": actions,
-        "overdue": models.overdue_actions(actions, today),
+        **actions,
         "pillar_names": pillar_names,
         "five_s": list(pillar_names),
         "bar_names": bar_names,
@@ -136,6 +134,36 @@ async def _trend(request: Request, session: WebSession, unit: str | None) -> lis
         }
         for m, f in zip(months, found, strict=True)
     ]
+
+
+#: How many of the chosen unit's open corrective actions the board lists (the soonest due);
+#: it counts them all. A unit audited often has thousands open, which made the page hundreds
+#: of KiB and its load the reading of every action of the ward; the actions page lists them all.
+BOARD_ACTIONS = 20
+
+
+async def _actions(
+    request: Request, session: WebSession, unit: str | None, today: date
+) -> dict[str, Any]:
+    """``unit``'s open corrective actions as the board shows them: ``actions``, the
+    :data:`BOARD_ACTIONS` soonest due (each ``overdue`` or not), ``open_count`` and
+    ``overdue_count``, all of them counted by assessment (two reads, together); none for
+    None."""
+    if unit is None:
+        return {"actions": [], "open_count": 0, "overdue_count": 0}
+    path, wanted = "/v1/corrective-actions", {"status": "open", "unit_id": unit}
+    listed, overdue = await asyncio.gather(
+        read_as(request, session, "assessment", path, **wanted, limit=BOARD_ACTIONS),
+        read_as(
+            request, session, "assessment", path, **wanted, due_before=today.isoformat(), limit=0
+        ),
+    )
+    late = {a["action_id"] for a in models.overdue_actions(listed["corrective_actions"], today)}
+    return {
+        "actions": [{**a, "overdue": a["action_id"] in late} for a in listed["corrective_actions"]],
+        "open_count": listed["total"],
+        "overdue_count": overdue["total"],
+    }
 
 
 async def _programme(

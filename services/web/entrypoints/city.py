@@ -16,7 +16,7 @@ from contracts.events import ClassificationStatus
 from contracts.labels import BAND_LABELS, STATUS_LABELS
 from contracts.roles import Role
 from services.web.domain.sessions import WebSession
-from services.web.entrypoints.deps import page, read_as, require, web_of
+from services.web.entrypoints.deps import page, period_page, read_as, web_of
 from services.web.entrypoints.devices import PastedSignIn, add_pasted_sign_in, answered
 from services.web.views import board as models
 
@@ -45,10 +45,9 @@ add_pasted_sign_in(
 async def city_page(
     request: Request, period: Annotated[str | None, Query(pattern=PERIOD)] = None
 ) -> HTMLResponse:
-    session = await require(request, {Role.CITY.value})
-    web, lang = web_of(request), web_of(request).cookies.lang(request)
-    periods = models.board_periods(web.clock.now())
-    period = period or periods[0]
+    session, lang, periods, period = await period_page(
+        request, {Role.CITY.value}, models.board_periods, period
+    )
     wards = await read_as(request, session, "scoring", "/v1/wards/rankings", period=period)
     bands = [(band, label.pick(lang)) for band, label in BAND_LABELS.items()]
     waiting: tuple[ClassificationStatus, ...] = ("pending_decision", "not_classified")

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from contracts.labels import BAND_LABELS
 from contracts.roles import Role
 from services.web.domain.sessions import WebSession
-from services.web.entrypoints.deps import page, read_as, require, web_of
+from services.web.entrypoints.deps import page, period_page, read_as
 from services.web.entrypoints.forms import Refused, again_for_period, form_state, send
 from services.web.views import board
 from services.web.views import leaders as models
@@ -33,10 +33,9 @@ PeriodQuery = Annotated[str | None, Query(pattern=PERIOD)]
 async def _classification_page(
     request: Request, period: str | None, refused: Refused | None = None
 ) -> HTMLResponse:
-    session = await require(request, READERS)
-    web, lang = web_of(request), web_of(request).cookies.lang(request)
-    periods = models.classification_periods(web.clock.now())
-    period = period or periods[0]
+    session, lang, periods, period = await period_page(
+        request, READERS, models.classification_periods, period
+    )
     table = await read_as(request, session, "scoring", "/v1/classification", period=period)
     rows = models.classification_rows(table, lang)
     return page(

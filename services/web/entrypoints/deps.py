@@ -3,10 +3,10 @@ session (renewed when its token is ending), and rendering a page."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -79,6 +79,31 @@ async def require(request: Request, roles: Collection[str] | None = None) -> Web
     if roles is not None and session.role not in roles:
         raise NotForRole()
     return session
+
+
+class PeriodPage(NamedTuple):
+    """What a page of one period starts with (:func:`period_page`)."""
+
+    session: WebSession
+    lang: str
+    periods: list[str]
+    period: str
+
+
+async def period_page(
+    request: Request,
+    roles: Collection[str],
+    offered: Callable[[datetime], list[str]],
+    period: str | None,
+    default: int = 0,
+) -> PeriodPage:
+    """The caller of ``roles`` (:func:`require`), the page's language, the periods the page
+    ``offered`` at the front-end's clock's now, and the one it shows: ``period`` as asked, else
+    the ``default``-th offered."""
+    session = await require(request, roles)
+    web = web_of(request)
+    periods = offered(web.clock.now())
+    return PeriodPage(session, web.cookies.lang(request), periods, period or periods[default])
 
 
 async def call_as(

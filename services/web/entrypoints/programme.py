@@ -16,7 +16,7 @@ from contracts.labels import PILLAR_LABELS
 from contracts.roles import Role
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.classification import PeriodQuery
-from services.web.entrypoints.deps import page, read_as, require, web_of
+from services.web.entrypoints.deps import page, period_page, read_as, web_of
 from services.web.entrypoints.forms import Body, Refused, again_for_period, form_state, send
 from services.web.views import board
 from services.web.views import leaders as models
@@ -65,10 +65,10 @@ def person_names(session: WebSession, people: list[dict[str, Any]]) -> dict[str,
 async def _reviews_page(
     request: Request, period: str | None, refused: Refused | None = None
 ) -> HTMLResponse:
-    session = await require(request, READERS)
-    web, lang = web_of(request), web_of(request).cookies.lang(request)
-    periods = models.classification_periods(web.clock.now())
-    period = period or periods[1]  # last month: the one a unit reviews now
+    # Last month by default: the one a unit reviews now.
+    session, lang, periods, period = await period_page(
+        request, READERS, models.classification_periods, period, default=1
+    )
     listed = await read_as(request, session, "assessment", "/v1/reviews", period=period)
     names = await unit_names(request, session)
     people = await unit_people(request, session)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import email
 import email.policy
 import os
@@ -158,8 +159,10 @@ async def baseline(js: Any, arrivals: Arrivals, smtp_port: int, count: int) -> l
         config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.NEW),
     )
 
+    stop = asyncio.Event()
+
     async def forward() -> None:
-        while True:
+        while not stop.is_set():
             try:
                 messages = await consumer.fetch(1, timeout=5)
             except nats.errors.TimeoutError:
@@ -182,7 +185,12 @@ async def baseline(js: Any, arrivals: Arrivals, smtp_port: int, count: int) -> l
             await js.publish(subject, f"base-{n}@bench.example.vn".encode())
             latencies.append(await asyncio.wait_for(arrived, 10) - started)
     finally:
+        # Stopped and waited for before the connection closes: a fetch still waiting then
+        # failed with ConnectionClosedError, unhandled, as the run ended.
+        stop.set()
         task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     return latencies
 
 

@@ -14,7 +14,6 @@ one bad event never blocks the rest.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -236,7 +235,6 @@ class EventConsumer:
         EVENT_BATCH_DURATION.labels(self.service, self.spec.name).observe(
             time.perf_counter() - started
         )
-        release_batch()
 
     async def _apply_all(self, events: Sequence[Event]) -> int:
         if self.units is not None:
@@ -286,20 +284,6 @@ class EventConsumer:
     def _count(self, outcome: str, amount: int) -> None:
         if amount:
             EVENTS_PROCESSED.labels(self.service, self.spec.name, outcome).inc(amount)
-
-
-def release_batch() -> None:
-    """Free what a batch just applied left in reference cycles, before the next is taken.
-
-    A batch's statements hold its values (SQLAlchemy's expression trees are cyclic; on
-    PostgreSQL a column's values are one array in the statement) and the bus client's objects
-    its messages. Freed only by the cyclic collector, which a service runs rarely
-    (``service.tune_garbage_collector``), they piled up: a dozen batches alive at once, and a
-    scoring process applying a long stream grew by tens of MiB. Collecting the two young
-    generations walks what the batch made and the next batch already parsed (a few ms for
-    2048 audits), never the process's long-lived objects
-    (``tests/scoring/test_held_memory.py``)."""
-    gc.collect(1)
 
 
 def count_dead_letters_from_zero(service: str, consumer: str) -> None:

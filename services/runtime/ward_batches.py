@@ -54,7 +54,6 @@ from services.runtime.consumer import (
     RetryLater,
     count_dead_letters_from_zero,
     park,
-    release_batch,
 )
 from services.runtime.db import SessionFactory, transaction
 from services.runtime.inbox import claim
@@ -173,7 +172,6 @@ class WardBatches:
         EVENT_BATCH_DURATION.labels(self.service, self.spec.name).observe(
             time.perf_counter() - started
         )
-        release_batch()
         return whole
 
     async def _apply_run(self, uow: UnitOfWork, run: Sequence[Delivered]) -> None:

@@ -1,7 +1,7 @@
 """A batch of audits as the hot path decodes them (contracts.fast structs through screen_fast)
 folds to the same rows as the same batch as contract models, retractions included; and a batch
 writes each table set-wise: one statement for the inbox, one for the audits' records, one for
-the units' sums, whatever the batch's size (PostgreSQL: arrays unnested; SQLite: executemany)."""
+the units' sums, whatever the batch's size (PostgreSQL: one JSON document; SQLite: executemany)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """What a scoring process holds while it applies a long stream, on a real nats-server and
 PostgreSQL: each audit is held from its decoding to its batch's commit as the record it makes,
-never as its 25+ item objects; and once a batch is committed nothing of it stays alive, even with
-the cyclic collector set as a service sets it (to run rarely), so a process applying a million
-events holds about one batch, not the batches whose statements and messages sat in reference
-cycles until the collector came round (each process grew by tens of MiB)."""
+never as its 25+ item objects; and once a batch is committed nothing of it stays alive, with the
+cyclic collector set as a service sets it (to run rarely) and no collection after a batch, so a
+process applying a million events holds about one batch, not the batches whose statements sat
+in reference cycles until the collector came round (each process grew by tens of MiB)."""
 
 from __future__ import annotations
 
@@ -82,9 +82,9 @@ async def test_nothing_of_an_applied_batch_stays_alive(
         alive = [o for o in gc.get_objects() if isinstance(o, HeldAudit | AuditRecord)]
         # At most the batch the consumer may still be finishing; before, a dozen batches'.
         assert len(alive) <= 2 * BATCH, f"{len(alive)} audits of applied batches still alive"
-        # Nor the batches' values: on PostgreSQL each statement holds a column's as one list
-        # (four per batch, each id or audit id as text); only SQLAlchemy's compiled cache keeps
-        # the first statement of each kind, and the batch being finished may be alive.
+        # Nor the batches' values, though nothing collects cycles after a batch: the bulk
+        # statements are built once and take a batch's rows as parameters, so no statement
+        # holds a list of its ids; the batch being finished may be alive.
         ids = {str(a.event_id) for a in audits} | {str(a.data.audit_id) for a in audits}
         arrays = [o for o in gc.get_objects() if isinstance(o, list) and _holds(o, ids)]
         assert len(arrays) < BATCHES, f"{len(arrays)} lists of applied batches' ids still alive"

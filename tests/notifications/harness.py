@@ -442,10 +442,15 @@ class Harness:
         return details.get("due_on") if details else None
 
     async def wait_mail(self, count: int, within: float = 10.0) -> None:
+        """Wait until ``count`` e-mails have arrived and the passes that sent them have recorded
+        each outcome (a message the server accepted is not yet marked sent: a test that moves
+        the clock then would find it still under way, its repeat not yet scheduled)."""
+
         async def arrived() -> bool:
             return self.mailbox.count() >= count
 
         await eventually(arrived, within=within)
+        await self.service.scheduler.idle()
 
 
 def settings_for(

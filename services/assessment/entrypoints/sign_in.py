@@ -69,9 +69,10 @@ class SignInEdge:
         *args: P.args,
         **kw: P.kwargs,
     ) -> T:
-        """``step(uow, *args, **kw)``'s answer, run in a unit of work of its own that commits
-        when the step returns: before the route answers, a refusal included (a failed sign-in
-        is counted for the backoff even though the route then answers 401)."""
+        """``step(uow, *args, **kw)``'s answer, run in a unit of work of its own: committed
+        when the step returns, before the route answers, None included (a failed sign-in is
+        counted for the backoff though the route then answers 401); rolled back when the step
+        raises (a refused link or password changes nothing)."""
         async with self.units() as uow:
             return await step(uow, *args, **kw)
 

@@ -38,7 +38,7 @@ import nats
 from bench.memory import bare_interpreter_mb, peak_rss_mb
 from bench.table import say
 from contracts.periods import Month
-from contracts.streams import ASSESSMENT, NOTIFICATIONS, SCORING
+from contracts.streams import ASSESSMENT, NOTIFICATIONS, SCORING, SCORING_ASSESSMENT
 from contracts.subjects import event_subject
 from tests.support.stack import SERVICE_NAMES, Stack
 from tools.processes import NatsServer, ServiceProcess, free_port
@@ -326,7 +326,8 @@ async def drained(running: Running, after: str, within_s: float = 900) -> float:
             if time.monotonic() - began > within_s:
                 raise RuntimeError(f"the stack still works after {within_s:.0f} s")
             left = 0
-            for stream in (ASSESSMENT, SCORING, NOTIFICATIONS):
+            # scoring's wards are durables of their own on its mirror of ASSESSMENT
+            for stream in (ASSESSMENT, SCORING_ASSESSMENT, SCORING, NOTIFICATIONS):
                 for consumer in await js.consumers_info(stream.name):
                     left += (consumer.num_pending or 0) + (consumer.num_ack_pending or 0)
             quiet = quiet + 1 if left == 0 else 0

@@ -19,6 +19,9 @@ class StreamSpec:
     description: str
     duplicate_window_s: float = 2 * 60 * 60
     max_age_s: float = 0  # 0: keep forever
+    #: The stream this one mirrors (its messages copied with their subjects, headers and stream
+    #: sequences; it takes none of its own, so ``subjects`` is empty), or None.
+    mirror_of: str | None = None
 
 
 ASSESSMENT = StreamSpec(
@@ -28,6 +31,17 @@ SCORING = StreamSpec("SCORING", (context_subjects("scoring"),), "Numbers: scores
 NOTIFICATIONS = StreamSpec(
     "NOTIFICATIONS", (context_subjects("notifications"),), "Who was told what, and when"
 )
+#: Scoring's own copy of ASSESSMENT, which scoring alone reads: a ward's durable consumer there
+#: (``scoring-assessment-<ward>``) is one scoring's NATS user may create, pull and delete by any
+#: name, which it could not be granted on ASSESSMENT without also reaching notifications'
+#: durable. A mirror keeps the origin's stream sequences (gaps included), so the wards' marks
+#: and a rebuild read from ASSESSMENT speak of the same messages.
+SCORING_ASSESSMENT = StreamSpec(
+    "SCORING_ASSESSMENT",
+    (),
+    "Scoring's copy of ASSESSMENT, read by ward",
+    mirror_of=ASSESSMENT.name,
+)
 DEAD_LETTERS = StreamSpec(
     "DEADLETTER",
     (f"{DLQ_ROOT}.>",),
@@ -35,7 +49,14 @@ DEAD_LETTERS = StreamSpec(
     max_age_s=90 * 24 * 60 * 60,
 )
 
-ALL_STREAMS: tuple[StreamSpec, ...] = (ASSESSMENT, SCORING, NOTIFICATIONS, DEAD_LETTERS)
+#: In the order they are made: a mirror after its origin.
+ALL_STREAMS: tuple[StreamSpec, ...] = (
+    ASSESSMENT,
+    SCORING_ASSESSMENT,
+    SCORING,
+    NOTIFICATIONS,
+    DEAD_LETTERS,
+)
 STREAM_OF_CONTEXT = {"assessment": ASSESSMENT, "scoring": SCORING, "notifications": NOTIFICATIONS}
 
 

@@ -12,10 +12,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from faststream.nats import JStream, NatsBroker
 from faststream.specification import AsyncAPI
 
 from contracts import intake
 from contracts.events import EVENT_TYPES, event_type_name
+from services.runtime.partitions import PartitionedConsumer
 from services.runtime.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +64,8 @@ def asyncapi_documents() -> dict[Path, str]:
             )
             built = bootstrap.build_runtime(config)
         runtime = built[0] if isinstance(built, tuple) else built
+        for partitioned in runtime.partitioned:
+            _show_by_ward(runtime.broker, partitioned)
         document = AsyncAPI(
             runtime.broker,
             title=f"ward5s {service}",
@@ -72,6 +76,25 @@ def asyncapi_documents() -> dict[Path, str]:
             json.loads(document.to_specification().to_json())
         )
     return files
+
+
+def _show_by_ward(broker: NatsBroker, consumer: PartitionedConsumer) -> None:
+    """Show a consumer applied by ward in its service's document as the subscription it is
+    (its subjects, on its stream): it pulls through the client, not through a subscriber of the
+    broker, which would leave it out. Declared on a broker that this tool never starts."""
+    spec = consumer.spec
+    by_ward = f"By ward: a durable per ward, {spec.name}-<ward>, on {spec.stream.name}."
+    subscriber = broker.subscriber(
+        spec.subject,
+        stream=JStream(spec.stream.name, declare=False),
+        title=f"{consumer.service}/{spec.name}",
+        description=f"{spec.description} {by_ward}",
+    )
+    subscriber(_shown_only)
+
+
+async def _shown_only(body: object) -> None:
+    """The handler of a subscriber declared for the document only (never called)."""
 
 
 def expected_files() -> dict[Path, str]:

@@ -162,6 +162,16 @@ def counted_bars(title: str, counter: str, by: str, legend: str) -> Panel:
     )
 
 
+#: The exporter's pending count per durable, a partitioned consumer's wards (a durable each,
+#: ``<consumer>-<ward>`` on its stream) summed under the consumer's name, as the service's own
+#: gauge reports them: one line for scoring, not one per ward of a city. Each durable's figure
+#: is first the max over the servers that report it (a replicated consumer, once per node).
+WARD_DURABLES_SUMMED = (
+    "sum by (stream_name, consumer_name) (label_replace(max by (stream_name, consumer_name)"
+    ' (jetstream_consumer_num_pending), "consumer_name", "scoring-assessment", "consumer_name",'
+    ' "scoring-assessment-.+"))'
+)
+
 SERVICE_HEALTH = Dashboard(
     uid="ward5s-service-health",
     title="ward5s · Service health",
@@ -220,7 +230,7 @@ SERVICE_HEALTH = Dashboard(
                     "{{consumer}} awaiting ack",
                 ),
                 (
-                    "max by (stream_name, consumer_name) (jetstream_consumer_num_pending)",
+                    WARD_DURABLES_SUMMED,
                     "{{consumer_name}} (exporter)",
                 ),
             ),

@@ -14,6 +14,7 @@ from nats.js.api import (
     RetentionPolicy,
     StorageType,
     StreamConfig,
+    StreamSource,
 )
 from nats.js.errors import BucketNotFoundError, NotFoundError
 
@@ -61,7 +62,10 @@ def jetstream(broker: NatsBroker) -> JetStreamContext:
 
 
 def stream_config(spec: StreamSpec, replicas: int = 1) -> StreamConfig:
-    return StreamConfig(
+    """The stream's configuration: kept forever (or ``max_age_s``), on file, ``replicas``
+    copies; a mirror (``spec.mirror_of``) takes no subjects and no duplicate window of its own,
+    its origin's messages arriving already deduplicated."""
+    config = StreamConfig(
         name=spec.name,
         description=spec.description,
         subjects=list(spec.subjects),
@@ -72,15 +76,20 @@ def stream_config(spec: StreamSpec, replicas: int = 1) -> StreamConfig:
         duplicate_window=spec.duplicate_window_s,
         num_replicas=replicas,
     )
+    if spec.mirror_of is not None:
+        config.subjects, config.duplicate_window = None, 0
+        config.mirror = StreamSource(name=spec.mirror_of)
+    return config
 
 
 async def ensure_streams(
     js: JetStreamContext, specs: tuple[StreamSpec, ...] = ALL_STREAMS, replicas: int = 1
 ) -> None:
-    """Create the streams, or bring an existing one to the declared configuration; then the
-    object store buckets (:func:`ensure_buckets`), so every place that sets up the bus (the
-    operator's ``python -m services.runtime.streams``, ``make run``, compose, the tests) makes
-    them too."""
+    """Create the streams (a mirror after its origin, in ``specs``' order), or bring an existing
+    one to the declared configuration; then the object store buckets (:func:`ensure_buckets`),
+    so every place that sets up the bus (the operator's ``python -m services.runtime.streams``,
+    ``make run``, compose, the tests) makes them too. A mirror made after its origin has events
+    copies them all, from the first."""
     for spec in specs:
         config = stream_config(spec, replicas)
         try:

@@ -159,9 +159,7 @@ class EventConsumer:
         _let_empty_fetches_time_out_quietly()
         subscriber(self._on_batch)
         self._subscriber = subscriber
-        # Counted from zero, so that the first dead letter shows as an increase (an alert).
-        for reason in DEAD_LETTER_REASONS:
-            DEAD_LETTERS.labels(self.service, spec.name, reason)
+        count_dead_letters_from_zero(self.service, spec.name)
 
     async def _on_batch(self, body: Any, message: Any = Context("message")) -> None:
         # The raw messages are parsed here rather than by FastStream, so that one bad message
@@ -286,6 +284,14 @@ class EventConsumer:
     def _count(self, outcome: str, amount: int) -> None:
         if amount:
             EVENTS_PROCESSED.labels(self.service, self.spec.name, outcome).inc(amount)
+
+
+def count_dead_letters_from_zero(service: str, consumer: str) -> None:
+    """Show ``consumer``'s dead letters at 0 for every reason before the first one, so that the
+    first shows as an increase (``Ward5sDeadLetters``) rather than as a series that starts at 1,
+    which ``increase()`` cannot see."""
+    for reason in DEAD_LETTER_REASONS:
+        DEAD_LETTERS.labels(service, consumer, reason)
 
 
 async def park(

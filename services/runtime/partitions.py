@@ -62,12 +62,13 @@ class PartitionedConsumer:
 
     def __init__(self, batches: WardBatches, owner: str | None = None) -> None:
         #: What applies each ward's batches; it holds the spec (below) and the handler
-        #: (``batches.apply``), and the service, sessions, marks and stream this consumer
-        #: shares with it.
+        #: (``batches.apply``), and the service, sessions, marks, inbox and stream this
+        #: consumer shares with it.
         self.batches = batches
         self.service = batches.service
         self.sessions = batches.sessions
         self.marks = batches.marks
+        self.inbox = batches.inbox
         self.owner = owner or instance_id()
         self.lease_s = LEASE_S
         self.renew_s = RENEW_S

@@ -52,6 +52,7 @@ from services.runtime.consumer import (
     ApplyInUnit,
     ConsumerSpec,
     RetryLater,
+    count_dead_letters_from_zero,
     park,
 )
 from services.runtime.db import SessionFactory, transaction
@@ -93,6 +94,7 @@ class WardBatches:
         self.needs_inbox = needs_inbox
         #: Per ward, (mark, delivery sequence) after this process's last commit.
         self._previous: dict[str, tuple[int, int]] = {}
+        count_dead_letters_from_zero(service, spec.name)
 
     @property
     def js(self) -> JetStreamContext:

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy import Table
 
 from contracts.periods import Month
-from contracts.streams import ASSESSMENT
+from contracts.streams import ASSESSMENT, SCORING_ASSESSMENT
 from contracts.subjects import context_subjects
 from services.runtime.broker import jetstream
 from services.runtime.cli import Command
@@ -55,6 +55,12 @@ ASSESSMENT_EVENTS = ConsumerSpec(
     decoder=audits.decode,
 )
 
+#: The same events applied by ward (the default delivery): each ward's durable is on scoring's
+#: own mirror of ASSESSMENT, where scoring's NATS user may make and delete consumers by any name
+#: (``infra/nats/accounts.conf``). The mirror keeps ASSESSMENT's sequences, so the marks, the
+#: proofs of a run's head and a rebuild read from ASSESSMENT all count the same messages.
+PARTITIONED_EVENTS = dataclasses.replace(ASSESSMENT_EVENTS, stream=SCORING_ASSESSMENT)
+
 
 def needs_inbox(event: object) -> bool:
     """Whether an event claims its id in the inbox besides its partition's mark: every kind but
@@ -76,12 +82,13 @@ def build_runtime(
     register_messages(MESSAGES)
     runtime = Runtime(config, metadata, plumbing, MIGRATIONS)
     scoring = Scoring(default_policy())
-    spec = dataclasses.replace(ASSESSMENT_EVENTS, batch_size=config.consumer_batch)
     if config.delivery == "partitioned":
+        spec = dataclasses.replace(PARTITIONED_EVENTS, batch_size=config.consumer_batch)
         runtime.consume_partitioned(
             spec, scoring.apply, partition_marks, clock, needs_inbox=needs_inbox
         )
     else:
+        spec = dataclasses.replace(ASSESSMENT_EVENTS, batch_size=config.consumer_batch)
         runtime.consume_in_units(spec, scoring.apply, clock)
 
     async def show_current_month() -> None:

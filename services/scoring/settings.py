@@ -17,11 +17,13 @@ CONSUMER_BATCH = 2048
 class ScoringSettings(CommandSettings):
     #: How often the answers older than ``idempotency_retention_days`` are forgotten.
     housekeeping_interval_s: float = 3600.0
-    #: How assessment's events are applied exactly once: ``inbox`` (one durable consumer shared
-    #: by every instance, a row per event in the inbox) or ``partitioned`` (a durable per ward,
-    #: one instance at a time by lease, the last applied stream sequence per ward beside the
-    #: sums, one ack per batch: ``services.runtime.partitions``).
-    delivery: Literal["inbox", "partitioned"] = "inbox"
+    #: How assessment's events are applied exactly once: ``partitioned``, the default (a
+    #: durable per ward on scoring's mirror of ASSESSMENT, one instance at a time by lease, the
+    #: last applied stream sequence per ward beside the sums, one ack per batch:
+    #: ``services.runtime.partitions``), or ``inbox`` (one durable consumer on ASSESSMENT shared
+    #: by every instance, a row per event in the inbox). Either may follow the other: see the
+    #: service's README, "Applying by partition".
+    delivery: Literal["inbox", "partitioned"] = "partitioned"
 
 
 def settings() -> ScoringSettings:

@@ -40,6 +40,7 @@ from tests.e2e.soak import Chaos, Client_, Faults, Generator, Ledger, Size, spaw
 from tests.scoring.projection import Projection
 from tests.scoring.test_scale_out import figures
 from tests.support.stack import Stack
+from tests.support.wards import wards_behind
 from tools.processes import NatsServer, ServiceProcess, wait_until_ready
 
 #: What identifies, in its event's data, each kind of submission the generator makes.
@@ -54,8 +55,9 @@ FACT_KEYS: dict[str, tuple[str, ...]] = {
     "period.closed": ("period",),
 }
 
+#: The durables shared by every instance of their service; scoring applies assessment's events
+#: by ward instead, and is drained when every ward's mark is at its last message.
 DURABLES = (
-    ("ASSESSMENT", "scoring-assessment"),
     ("ASSESSMENT", "notifications-assessment"),
     ("SCORING", "notifications-scoring"),
 )
@@ -205,8 +207,9 @@ def _local_now() -> Any:
 
 
 async def _drained(stack: Stack, within: float = 300) -> None:
-    """Until every durable has nothing pending or unacked and every outbox and delivery queue is
-    empty, twice in a row a second apart."""
+    """Until every durable has nothing pending or unacked, scoring's marks are at every ward's
+    last message, and every outbox and delivery queue is empty, three times in a row a second
+    apart."""
     client = await nats.connect(stack.nats_url)
     js = client.jetstream()
     quiet = 0
@@ -217,6 +220,7 @@ async def _drained(stack: Stack, within: float = 300) -> None:
             for stream, durable in DURABLES:
                 info = await js.consumer_info(stream, durable)
                 waiting[durable] = info.num_pending + info.num_ack_pending
+            waiting["scoring wards"] = await wards_behind(js, stack.databases["scoring"])
             for name in ("assessment", "scoring", "notifications"):
                 waiting[name] = await _waiting(stack.databases[name], name)
             if time.monotonic() > deadline:

@@ -12,8 +12,8 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from contracts.streams import ASSESSMENT
 from services.runtime.broker import ensure_streams
 from services.runtime.durables import ConsumerOutdated
-from services.runtime.settings import ServiceSettings
 from services.scoring.bootstrap import ASSESSMENT_EVENTS, build_app
+from services.scoring.settings import ScoringSettings
 from tests.scoring.events import closed
 from tests.support.keys import session_keys
 
@@ -21,7 +21,10 @@ pytestmark = [pytest.mark.nats]
 
 
 def scoring(nats_url: str, tmp_path: Path):
-    settings = ServiceSettings(
+    """Scoring through the inbox, whose one durable on ASSESSMENT an earlier release made (by
+    ward, each ward's durable is made again at its mark on every start)."""
+    settings = ScoringSettings(
+        delivery="inbox",
         service="scoring",
         environment="test",
         http_port=0,

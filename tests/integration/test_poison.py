@@ -29,6 +29,7 @@ from contracts.events import EVENT_TYPES, event_type_name
 from contracts.streams import ASSESSMENT, SCORING
 from contracts.subjects import event_subject
 from services.runtime.consumer import EventConsumer
+from services.runtime.partitions import PartitionedConsumer
 from services.runtime.poison import MAX_EVENT_BYTES
 from services.runtime.settings import ServiceSettings
 from tests.notifications.harness import low_score
@@ -97,6 +98,12 @@ async def read_dead_letters(js: Any) -> list[Any]:
     ]
 
 
+def published_to(consumer: EventConsumer | PartitionedConsumer) -> str:
+    """The stream a consumer's events are published to: its own, or the origin of the mirror it
+    reads (scoring's copy of ASSESSMENT)."""
+    return consumer.spec.stream.mirror_of or consumer.spec.stream.name
+
+
 async def test_every_kind_of_poison_on_every_consumed_subject_is_dead_lettered(
     tmp_path: Path,
 ) -> None:
@@ -120,7 +127,10 @@ async def test_every_kind_of_poison_on_every_consumed_subject_is_dead_lettered(
             runtime = bootstrap.build_app(settings).state.runtime
             await runtime.start()
             started.append(runtime)
-        consumers: list[EventConsumer] = [c for r in started for c in r.consumers]
+        # Scoring applies by ward (its default): its partitions dead-letter like a consumer.
+        consumers: list[EventConsumer | PartitionedConsumer] = [
+            c for r in started for c in (*r.consumers, *r.partitioned)
+        ]
         assert {c.spec.name for c in consumers} >= {
             "scoring-assessment",
             "notifications-assessment",
@@ -135,10 +145,10 @@ async def test_every_kind_of_poison_on_every_consumed_subject_is_dead_lettered(
             for c in consumers
             for reason in REASONS
         }
-        for stream in {c.spec.stream.name for c in consumers}:
+        for stream in {published_to(c) for c in consumers}:
             good = GOOD[stream]()
             goods[stream] = good
-            readers = [c for c in consumers if c.spec.stream.name == stream]
+            readers = [c for c in consumers if published_to(c) == stream]
             types = [
                 event_type_name(cls)
                 for cls in EVENT_TYPES
@@ -161,7 +171,7 @@ async def test_every_kind_of_poison_on_every_consumed_subject_is_dead_lettered(
 
         async def all_applied() -> bool:
             for consumer in consumers:
-                event_id = str(goods[consumer.spec.stream.name].event_id)
+                event_id = str(goods[published_to(consumer)].event_id)
                 inbox = consumer.inbox
                 async with consumer.sessions() as session:
                     found = await session.scalar(

@@ -10,8 +10,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import httpx
+import nats
 import pytest
+from nats.aio.client import Client
 
+from contracts.subjects import inbox_prefix
 from services.runtime.streams import create as create_streams
 from tests.support.http import eventually
 from tests.support.stack import SERVICE_NAMES, Stack
@@ -72,6 +75,15 @@ def secured_nats(tmp_path: Path, nats_secrets: dict[str, str]) -> Iterator[NatsS
 def server_log(server: NatsServer) -> str:
     assert server.log is not None
     return server.log.read_text(errors="replace")
+
+
+async def connect_as(url: str, user: str, values: dict[str, str]) -> Client:
+    """A client of the secured server as ``user`` (its password from ``values``), hearing its
+    replies on its own inbox prefix, as the service or tool of that name does."""
+    key = (
+        "WARD5S_NATS_ADMIN_PASSWORD" if user == "admin" else f"WARD5S_{user.upper()}_NATS_PASSWORD"
+    )
+    return await nats.connect(url, user=user, password=values[key], inbox_prefix=inbox_prefix(user))
 
 
 async def create_streams_as_admin(url: str, values: dict[str, str], replicas: int = 1) -> None:

@@ -2,7 +2,7 @@
 ``infra/nats/cluster.conf``, streams at three replicas, the services running the pipeline as
 processes: the node that both leads the ASSESSMENT stream and carries assessment's connection is
 stopped in the middle of a run of audits, and every accepted audit still reaches the stream once
-and is applied by scoring once."""
+and is applied by scoring once (by ward, from its mirror of ASSESSMENT, replicated alike)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import pytest
 from nats.aio.client import Client
 from nats.errors import Error as NatsError
 
-from contracts.streams import ASSESSMENT
+from contracts.streams import ASSESSMENT, SCORING_ASSESSMENT
 from contracts.subjects import OPERATOR, inbox_prefix
 from tests.ops.conftest import (
     CLUSTER_CONFIG,
@@ -30,6 +30,7 @@ from tests.ops.conftest import (
 )
 from tests.support.http import eventually
 from tests.support.stack import SERVICE_NAMES
+from tests.support.wards import wards_behind
 from tools.demo import audit_body
 from tools.processes import NatsServer, free_port
 
@@ -130,6 +131,10 @@ async def test_nothing_is_lost_when_a_node_stops(
     info = await js.stream_info(ASSESSMENT.name)
     assert info.config.num_replicas == 3
     assert info.cluster is not None and len(info.cluster.replicas or []) == 2
+    # scoring reads the wards from its mirror, as replicated as its origin
+    mirror = await js.stream_info(SCORING_ASSESSMENT.name)
+    assert mirror.config.num_replicas == 3
+    assert mirror.config.mirror is not None and mirror.config.mirror.name == ASSESSMENT.name
 
     databases = {name: new_pg_database() for name in SERVICE_NAMES}
     stack, tokens = production_stack(nodes.url, values, databases, tmp_path)
@@ -172,9 +177,8 @@ async def test_nothing_is_lost_when_a_node_stops(
         await asyncio.sleep(1)
         assert await count_subjects(js, "ward5s.*.assessment.audit.submitted") == accepted
 
-        async def caught_up() -> bool:
-            consumer = await js.consumer_info(ASSESSMENT.name, "scoring-assessment")
-            return consumer.num_pending == 0 and consumer.num_ack_pending == 0
+        async def caught_up() -> bool:  # every ward's mark at its last message on ASSESSMENT
+            return await wards_behind(js, databases["scoring"]) == 0
 
         await eventually(while_electing(caught_up), within=60, interval=0.5)
         stream = await js.stream_info(ASSESSMENT.name)

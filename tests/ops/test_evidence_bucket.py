@@ -5,13 +5,11 @@ in ``test_nats_security.py``)."""
 
 from __future__ import annotations
 
-import nats
 import pytest
 
 from services.assessment.adapters.photo_store import PhotoStore
-from services.runtime.broker import inbox_prefix
 from tests.conftest import WARD
-from tests.ops.conftest import create_streams_as_admin, server_log
+from tests.ops.conftest import connect_as, create_streams_as_admin, server_log
 from tools.processes import NatsServer
 
 pytestmark = [pytest.mark.nats]
@@ -21,12 +19,7 @@ async def test_assessment_keeps_photos_with_its_own_user(
     secured_nats: NatsServer, nats_secrets: dict[str, str]
 ) -> None:
     await create_streams_as_admin(secured_nats.url, nats_secrets)
-    client = await nats.connect(
-        secured_nats.url,
-        user="assessment",
-        password=nats_secrets["WARD5S_ASSESSMENT_NATS_PASSWORD"],
-        inbox_prefix=inbox_prefix("assessment"),
-    )
+    client = await connect_as(secured_nats.url, "assessment", nats_secrets)
     try:
         store = PhotoStore(client.jetstream)
         photo = bytes(range(256)) * 2_000  # 512 000 bytes: several chunks of the object store

@@ -14,7 +14,9 @@ from contracts.streams import ASSESSMENT, EVIDENCE, REPORTS, BucketSpec
 from contracts.subjects import dead_letter_subject, event_subject
 from services.runtime.broker import inbox_prefix
 from services.runtime.consumer import ConsumerSpec
+from services.runtime.partition_runs import durable_name, partition_subject
 from services.scoring.adapters.history import READERS
+from services.scoring.bootstrap import PARTITIONED_EVENTS
 from tests.ops.conftest import ACCOUNTS
 from tests.support.stack import SERVICE_NAMES
 
@@ -56,6 +58,9 @@ def needed(service: str) -> list[str]:
         if event_type.owner == service
     ]
     for spec in consumers_of(service):
+        if spec in partitioned_of(service):
+            subjects += by_ward(service, spec)
+            continue
         stream, durable = spec.stream.name, spec.name
         subjects += [
             f"$JS.API.CONSUMER.INFO.{stream}.{durable}",
@@ -73,6 +78,41 @@ def needed(service: str) -> list[str]:
             f"$JS.API.CONSUMER.DELETE.{ASSESSMENT.name}.{reader}",
         ]
     return subjects
+
+
+def partitioned_of(service: str) -> tuple[ConsumerSpec, ...]:
+    """The consumers a service applies by ward (``services.runtime.partitions``): scoring's."""
+    return (PARTITIONED_EVENTS,) if service == "scoring" else ()
+
+
+def by_ward(service: str, spec: ConsumerSpec) -> list[str]:
+    """What a partitioned consumer does on its stream, for a ward's durable (made again at the
+    ward's mark, so deleted too): find the wards, prove a run's head, pull and ack."""
+    stream, durable = spec.stream.name, durable_name(spec, WARD)
+    return [
+        f"$JS.API.STREAM.INFO.{stream}",
+        f"$JS.API.STREAM.MSG.GET.{stream}",
+        f"$JS.API.CONSUMER.INFO.{stream}.{durable}",
+        f"$JS.API.CONSUMER.CREATE.{stream}.{durable}.{partition_subject(spec, WARD)}",
+        f"$JS.API.CONSUMER.DELETE.{stream}.{durable}",
+        f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}",
+        f"$JS.ACK.{stream}.{durable}.1.7.7.1732492800000000000.0",
+        dead_letter_subject(service, WARD),
+    ]
+
+
+def test_a_ward_is_read_from_a_stream_only_its_service_reads() -> None:
+    """Every consumer name is granted on a partitioned consumer's stream (a ward's durable is
+    named after the ward), so that stream must be one no other service reads: scoring's mirror
+    of ASSESSMENT, never ASSESSMENT itself."""
+    for service in SERVICE_NAMES:
+        for spec in partitioned_of(service):
+            assert spec.stream.mirror_of == ASSESSMENT.name
+            others = [s for s in SERVICE_NAMES if s != service]
+            for other in others:
+                publish, _ = rights(other)
+                assert not [p for p in publish if spec.stream.name in p.split(".")], other
+                assert not any(c.stream == spec.stream for c in consumers_of(other))
 
 
 def rebuild_readers(service: str) -> tuple[str, ...]:
@@ -101,6 +141,8 @@ def test_the_user_of_a_service_is_granted_no_other_consumer(service: str) -> Non
     publish, _ = rights(service)
     durables = {spec.name for spec in consumers_of(service)} | set(rebuild_readers(service))
     stream_reads = {f"$JS.API.STREAM.INFO.{ASSESSMENT.name}"} if rebuild_readers(service) else set()
+    # A stream read by ward is its service's own: any consumer name there (test above).
+    durables |= {spec.stream.name for spec in partitioned_of(service)}
     # A bucket's own stream is its users'; a read of an object first asks which stream holds
     # its chunks (STREAM.NAMES filtered by subject).
     for bucket in BUCKETS_USED.get(service, ()):

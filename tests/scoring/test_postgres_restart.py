@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pgserver
 import pytest
-from sqlalchemy import func, select
+from nats.js import JetStreamContext
 
-from services.runtime.db import create_engine, session_factory
-from services.scoring.adapters.tables import plumbing
 from tests.scoring.projection import Projection
 from tests.scoring.test_scale_out import figures, history, publish
 from tests.support.stack import Stack
+from tests.support.wards import wards_behind
 from tools.processes import wait_until_ready
 
 pytestmark = [pytest.mark.nats, pytest.mark.postgres, pytest.mark.e2e]
@@ -30,15 +29,13 @@ def database(server: object, name: str) -> str:
     return uri.replace("postgresql://", "postgresql+asyncpg://", 1)
 
 
-async def applied(url: str) -> int:
-    engine = create_engine(url)
+async def applied(url: str, js: JetStreamContext) -> bool:
+    """Whether scoring's marks have reached every ward's last message (False while its
+    database cannot be reached)."""
     try:
-        async with session_factory(engine)() as session:
-            return int(await session.scalar(select(func.count()).select_from(plumbing.inbox)) or 0)
+        return await wards_behind(js, url) == 0
     except OSError:
-        return -1
-    finally:
-        await engine.dispose()
+        return False
 
 
 async def until(probe, within: float) -> None:
@@ -59,14 +56,15 @@ async def test_scoring_carries_on_after_postgresql_restarts_losing_and_doubling_
     half = len(stream) // 2
     try:
         await publish(nats_client, stream[:half])
-        await until(lambda: _is(applied(url), half), within=60)
+        js = nats_client.jetstream()
+        await until(lambda: applied(url, js), within=60)
 
         server.cleanup()  # PostgreSQL stops
         stopped = time.monotonic()
         await publish(nats_client, stream[half:])
         await asyncio.sleep(3)  # the consumer meets a database that is gone
         server = pgserver.get_server(data, cleanup_mode="stop")  # and it comes back
-        await until(lambda: _is(applied(url), len(stream)), within=120)
+        await until(lambda: applied(url, js), within=120)
         caught_up = time.monotonic() - stopped
         await asyncio.to_thread(wait_until_ready, f"{stack.url('scoring')}/readyz", 30)
         print(f"\nPostgreSQL down 3 s: scoring caught up {caught_up:.1f} s after it stopped")
@@ -80,7 +78,3 @@ async def test_scoring_carries_on_after_postgresql_restarts_losing_and_doubling_
     finally:
         stack.stop()
         server.cleanup()
-
-
-async def _is(count, wanted: int) -> bool:
-    return await count == wanted

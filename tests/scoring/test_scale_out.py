@@ -21,6 +21,7 @@ from services.runtime.settings import ServiceSettings
 from services.scoring import bootstrap
 from services.scoring.adapters.tables import low_flags, plumbing, unit_month_pillars
 from services.scoring.rebuild import RebuildReport, rebuild
+from services.scoring.settings import ScoringSettings
 from tests.conftest import bearer
 from tests.scoring import events as ev
 from tests.scoring.projection import Projection
@@ -95,8 +96,10 @@ async def publish(nats_client: Any, events: Sequence[Event]) -> None:
         )
 
 
-def config(nats_url: str, database_url: str) -> ServiceSettings:
-    return ServiceSettings(
+def config(nats_url: str, database_url: str) -> ScoringSettings:
+    """Two instances sharing the inbox path's one durable (``WARD5S_SCORING_DELIVERY=inbox``);
+    by ward, the same figures are test_partitions.py's."""
+    return ScoringSettings(
         service="scoring",
         environment="test",
         http_port=0,
@@ -104,6 +107,7 @@ def config(nats_url: str, database_url: str) -> ServiceSettings:
         database_url=database_url,
         consumer_batch=8,  # small batches so two instances interleave
         relay_poll_s=0.1,
+        delivery="inbox",
         **session_keys().settings(),
     )
 

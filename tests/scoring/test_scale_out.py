@@ -118,10 +118,15 @@ class Instance:
     def __init__(self, settings: ServiceSettings) -> None:
         self.runtime, self.scoring = bootstrap.build_runtime(settings)
         self.applied = 0
+        #: Cleared while the instances of a deployment start together (:func:`run`): until
+        #: all have started a batch waits, so the first cannot apply the whole stream alone.
+        self.all_started = asyncio.Event()
+        self.all_started.set()
         consumer = self.runtime.consumers[0]
         apply = consumer.apply
 
         async def counting(session: Any, events: Sequence[Event]) -> None:
+            await self.all_started.wait()
             await apply(session, events)
             self.applied += len(events)
 
@@ -143,8 +148,13 @@ class Instance:
 
 async def run(instances: Sequence[Instance], expected: int) -> None:
     # Started together, as a deployment's instances are: each migrates in a child process
-    # first, and one started after the other had applied everything would get no share.
+    # first, and one started after the other had applied everything would get no share (on a
+    # loaded machine one start can take a second longer), so none applies before all started.
+    for instance in instances:
+        instance.all_started.clear()
     await asyncio.gather(*(instance.runtime.start() for instance in instances))
+    for instance in instances:
+        instance.all_started.set()
 
     async def done() -> bool:
         return await instances[0].inbox_size() == expected

@@ -200,6 +200,11 @@ async def test_an_alert_on_a_provisional_month_says_so_and_is_noted_final_when_i
     assert after["2026-07"] == f"{before['2026-07']} {note}"
     assert after["2026-06"] == before["2026-06"]
     english = await bodies("en")
+    assert english["2026-07"].startswith(
+        "The result of Economic Division for July 2026 (provisional at the time of this alert):"
+    )
+    assert english["2026-06"].startswith("The result of Economic Division for June 2026 (final):")
+    assert "when alerted" not in english["2026-07"]
     assert english["2026-07"].endswith(
         "Update: July 2026 is closed, the result of Economic Division is now final."
     )

@@ -71,7 +71,7 @@ STATED_METRICS: tuple[str, ...] = ("total", *FIVE_S)
 #: What a low score's alert says of its result: final, or provisional when it was raised (the
 #: text is fixed then; :func:`final_note` is added once the period is final).
 FINAL = Text(vi="chính thức", en="final")
-PROVISIONAL = Text(vi="tạm tính tại thời điểm cảnh báo", en="provisional when alerted")
+PROVISIONAL = Text(vi="tạm tính tại thời điểm cảnh báo", en="provisional at the time of this alert")
 
 
 def low_score_message(data: LowScoreData, unit_name: Text) -> Message:

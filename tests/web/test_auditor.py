@@ -296,7 +296,7 @@ async def test_the_page_checks_the_audit_moment_before_sending(browser, web_stac
         "31/02/2026 09:30": "Ngày 31/02/2026 không có trong lịch",
         f"{now[:10]} 24:10": "24:10 không phải giờ trong ngày",
         (written + timedelta(days=2)).strftime("%d/%m/%Y %H:%M"): "không được muộn hơn bây giờ",
-        last_month: f"Tháng {previous.key[5:7]}/{previous.key[:4]} đã khoá sổ",
+        last_month: f"Tháng {previous.key[5:7]}/{previous.key[:4]} đã khóa sổ",
     }
     for typed, expected in cases.items():
         await moment.fill(typed)

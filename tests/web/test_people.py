@@ -93,7 +93,7 @@ async def test_a_person_submits_their_plus_sees_it_returned_and_resubmits(
     await second.close()
     # A closed month is shown, and takes nothing.
     await page.goto(f"{web_stack.url}/self-assessment?period={previous.key}")
-    assert "đã khoá sổ" in await page.locator("#month-closed").inner_text()
+    assert "đã khóa sổ" in await page.locator("#month-closed").inner_text()
     assert await page.locator("#plus-form").count() == 0
     await page.goto(f"{web_stack.url}/self-assessment")
 

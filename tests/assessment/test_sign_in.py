@@ -98,8 +98,11 @@ async def test_invitation_password_sign_in_refresh_sign_out(desk: Desk) -> None:
     assert session is not None
     assert session.access_token == "access:p007:staff"  # the person's seat in the chart now
     assert (session.expires_in, session.refresh_expires_in) == (15 * 60, 12 * 3600)
+    # The answer names the person as the org chart does (the pages' bar shows it).
+    assert session.as_json()["full_name"] == "Bùi Thị Thanh Tâm"
     renewed = await desk.refresh(session.refresh_token)
     assert renewed is not None and renewed.refresh_token != session.refresh_token
+    assert renewed.full_name == "Bùi Thị Thanh Tâm"
     await desk.sign_out(renewed.refresh_token)
     assert await desk.refresh(renewed.refresh_token) is None
 

@@ -195,7 +195,9 @@ async def test_a_person_signs_in_with_their_password_and_out(browser, web_stack)
     await page.get_by_label("Mật khẩu").fill(password)
     await page.get_by_role("button", name="Đăng nhập").click()
     await page.wait_for_url("**/self-assessment")
-    assert "Cán bộ, công chức" in await page.locator(".who").inner_text()
+    # The bar names the person from the org chart, as a demo sign-in does, not the role.
+    who = await page.locator(".who").inner_text()
+    assert "Mai Thị Ngọc Hân" in who and "Cán bộ, công chức" not in who
     session = next(c for c in await context.cookies() if c["name"] == "w5_session")
     assert session["httpOnly"] and session["sameSite"] == "Lax"
     first = session["value"]
@@ -204,6 +206,7 @@ async def test_a_person_signs_in_with_their_password_and_out(browser, web_stack)
     await page.get_by_text("Chưa nộp cho tháng này.").wait_for()
     renewed = next(c for c in await context.cookies() if c["name"] == "w5_session")
     assert renewed["value"] != first  # renewed through assessment's refresh
+    assert "Mai Thị Ngọc Hân" in await page.locator(".who").inner_text()
 
     await page.get_by_role("button", name="Đăng xuất").click()
     await page.wait_for_url("**/sign-in")

@@ -62,6 +62,8 @@ class Session:
     refresh_token: str
     expires_in: int  # seconds the access token lasts
     refresh_expires_in: int
+    #: The person's name as the org chart has it now (the pages' bar names who is signed in).
+    full_name: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +72,7 @@ class Session:
             "expires_in": self.expires_in,
             "refresh_token": self.refresh_token,
             "refresh_expires_in": self.refresh_expires_in,
+            "full_name": self.full_name,
         }
 
 
@@ -273,6 +276,7 @@ async def _session(
         refresh_token=token,
         expires_in=int(life.access.total_seconds()),
         refresh_expires_in=int(life.refresh.total_seconds()),
+        full_name=person.full_name,
     )
 
 

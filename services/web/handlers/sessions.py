@@ -20,14 +20,16 @@ ROTATION_MEMORY_S = 30.0
 
 async def password_sign_in(upstream: Upstream, email: str, password: str) -> WebSession | None:
     """A session for this e-mail and password, or None when assessment refuses (401
-    ``sign_in_failed``, alike for an unknown address, a wrong password and a backoff)."""
+    ``sign_in_failed``, alike for an unknown address, a wrong password and a backoff). The
+    session names the person as the org chart does (the sign-in's ``full_name``), like a demo
+    sign-in's."""
     answer = await upstream.call(
         "assessment", "POST", "/v1/auth/sign-in", json={"email": email, "password": password}
     )
     if answer.status != 200:
         return None
     tokens = answer.json()
-    return session_of(tokens["access_token"], tokens["refresh_token"])
+    return session_of(tokens["access_token"], tokens["refresh_token"], tokens.get("full_name"))
 
 
 def demo_sign_in(tokens_file: Path, subject: str) -> WebSession | None:
@@ -68,7 +70,8 @@ class Refresher:
             renewed = None
             if answer.status == 200:
                 tokens = answer.json()
-                renewed = session_of(tokens["access_token"], tokens["refresh_token"], session.name)
+                name = tokens.get("full_name") or session.name  # the chart's name now
+                renewed = session_of(tokens["access_token"], tokens["refresh_token"], name)
             self._rotated[session.refresh] = (moment, renewed)
             return renewed
 

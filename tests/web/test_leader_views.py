@@ -85,6 +85,37 @@ def test_the_board_and_the_classification_offer_their_periods() -> None:
     assert board.trend_months(now)[0] == "2025-02" and board.trend_months(now)[-1] == "2026-01"
 
 
+def test_the_period_shown_is_always_among_those_its_picker_offers() -> None:
+    """December 2026 offers this month and the last, the quarters and the year: a month asked
+    by its address (October) is added among the months, newest first, so the picker selects
+    what the heading says; one offered already, or a rolling window, changes nothing."""
+    now = datetime(2026, 12, 1, 5, tzinfo=UTC)
+    offered = leaders.classification_periods(now)
+    assert "2026-10" not in offered
+    assert leaders.with_period(offered, "2026-10") == [
+        "2026-12",
+        "2026-11",
+        "2026-10",
+        "2026-Q4",
+        "2026-Q3",
+        "2026",
+    ]
+    assert leaders.with_period(offered, "2027-01")[:2] == ["2027-01", "2026-12"]
+    assert leaders.with_period(offered, "2026-Q1") == [
+        "2026-12",
+        "2026-11",
+        "2026-Q4",
+        "2026-Q3",
+        "2026-Q1",
+        "2026",
+    ]
+    assert leaders.with_period(offered, "2025") == [*offered, "2025"]
+    assert leaders.with_period(offered, "2026-11") == offered
+    on_board = board.board_periods(now)
+    assert leaders.with_period(on_board, "last12m") == on_board
+    assert leaders.with_period(on_board, "2024")[-3:] == ["2024", "last3m", "last12m"]
+
+
 async def test_the_boards_12_months_read_each_count_once_for_the_whole_window() -> None:
     """The board refreshes every 4 s: its last 12 months ask assessment's counts once per kind
     (a range of months), not once per month and kind (24 reads)."""

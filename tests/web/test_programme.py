@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 
 from contracts.common import LOCAL_TZ
+from contracts.periods import Month
 from tests.support.http import eventually
 from tests.web.conftest import (
     Requests,
@@ -621,5 +622,39 @@ async def test_a_member_of_the_initiatives_council_decides_in_the_page(browser, 
         i for i in listed.json()["initiatives"] if i["title"] == "Tin nhắn hẹn ngày trả kết quả"
     ]
     assert (decided["status"], decided["decided_by"]) == ("accepted", "p002")
+    requests.assert_local()
+    await context.close()
+
+
+async def test_a_period_asked_by_its_address_is_the_one_its_picker_selects(
+    browser, programme
+) -> None:
+    """A month the pickers do not offer by default (two months ago: they offer this month and
+    the last), opened by its address, heads the page and is the one selected in its picker on
+    the reviews, the classification, the board and the "+" self-assessment; "Xem" shows that
+    month again, not another (it showed December, the first offered, for October)."""
+    month = Month.of(datetime.now(LOCAL_TZ)).shift(-2)
+    words = f"{month.key[5:]}/{month.key[:4]}"  # "tháng 10/2026", "Tháng 10/2026", "10/2026"
+    requests, context, page = await signed_in(browser, programme, "p002", phone=False)
+    # Each page's heading of the period: the page's own, the board's ranking's.
+    pages = (
+        ("/reviews", "Kỳ đánh giá", "h1"),
+        ("/classification", "Kỳ", "h1"),
+        ("/board", "Kỳ", "#ranking-title"),
+        ("/self-assessment", "Tháng", "#status-title"),  # a closed month among the open
+    )
+    for path, label, heading in pages:
+        await page.goto(f"{programme.url}{path}?period={month.key}")
+        assert words in await page.locator(heading).inner_text(), path
+        picker = page.get_by_label(label, exact=True)
+        assert await picker.input_value() == month.key, path
+        chosen = picker.locator("option:checked")
+        assert (await chosen.inner_text()).strip().endswith(words), path
+        await page.get_by_role("button", name="Xem", exact=True).click()
+        await page.wait_for_load_state()
+        assert f"period={month.key}" in page.url, path
+        assert words in await page.locator(heading).inner_text(), path
+        assert await page.get_by_label(label, exact=True).input_value() == month.key, path
+    await screenshots(page, "period-picker-asked")
     requests.assert_local()
     await context.close()

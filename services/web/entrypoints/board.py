@@ -18,6 +18,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from contracts.common import LOCAL_TZ
+from contracts.figures import exact_figures
 from contracts.labels import LEVEL_LABELS
 from contracts.roles import Role
 from services.web.domain.sessions import WebSession
@@ -25,6 +26,7 @@ from services.web.domain.texts import month_label, text
 from services.web.entrypoints.deps import call_as, page, read_as, require, web_of
 from services.web.views import board as models
 from services.web.views import pages as part1
+from services.web.views.leaders import with_period
 
 router = APIRouter(include_in_schema=False)
 
@@ -41,7 +43,7 @@ async def _figures(request: Request, session: WebSession, unit: str, period: str
     answer = await call_as(
         request, session, "scoring", "GET", f"/v1/units/{unit}/scores", params={"period": period}
     )
-    return answer.json() if answer.status == 200 else None
+    return exact_figures(answer.json()) if answer.status == 200 else None
 
 
 async def _board(
@@ -56,8 +58,9 @@ async def _board(
     trend; the page waits for the slowest read of each round, not for their sum."""
     web, lang = web_of(request), web_of(request).cookies.lang(request)
     now = web.clock.now()
-    periods = models.board_periods(now)
-    period = period or periods[0]
+    offered = models.board_periods(now)
+    period = period or offered[0]
+    periods = with_period(offered, period)  # the period shown is the one its picker selects
     listed, ranked, programme = await asyncio.gather(
         read_as(request, session, "assessment", "/v1/units"),
         read_as(request, session, "scoring", "/v1/rankings", period=period, **{"with": "units"}),
@@ -87,7 +90,9 @@ async def _board(
         "pillars_chart": {
             "labels": list(bar_names),
             "names": list(bar_names.values()),
-            "values": [chosen["by_pillar"][code]["percent"] for code in bar_names]
+            "values": [
+                models.chart_value(chosen["by_pillar"][code]["percent"]) for code in bar_names
+            ]
             if chosen
             else [],
             "title": text("percent", lang),
@@ -188,8 +193,8 @@ async def board_page(request: Request, period: Period = None, unit: Unit = None)
     trend = board["trend"]
     chart = {
         "labels": [month_label(point["month"]) for point in trend],
-        "total": [point["total"] for point in trend],
-        "satisfaction": [point["satisfaction"] for point in trend],
+        "total": [models.chart_value(point["total"]) for point in trend],
+        "satisfaction": [models.chart_value(point["satisfaction"]) for point in trend],
         "names": [text("total", lang), text("satisfaction", lang)],
     }
     return page(request, "board.html", session, trend_chart=chart, **board)

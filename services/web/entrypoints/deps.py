@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from contracts.common import LOCAL_TZ
+from contracts.figures import exact_figures
 from services.runtime.clock import Now
 from services.web.adapters.ended_sessions import EndedSessions
 from services.web.adapters.upstream import Answer, Upstream
@@ -19,6 +20,7 @@ from services.web.domain.sessions import WebSession
 from services.web.entrypoints.cookies import Cookies
 from services.web.handlers.sessions import Refresher
 from services.web.settings import WebSettings
+from services.web.views.leaders import with_period
 from services.web.views.render import render
 
 
@@ -99,11 +101,13 @@ async def period_page(
 ) -> PeriodPage:
     """The caller of ``roles`` (:func:`require`), the page's language, the periods the page
     ``offered`` at the front-end's clock's now, and the one it shows: ``period`` as asked, else
-    the ``default``-th offered."""
+    the ``default``-th offered. The one shown is always among the periods offered
+    (``with_period``), so the picker selects what the heading says."""
     session = await require(request, roles)
     web = web_of(request)
     periods = offered(web.clock.now())
-    return PeriodPage(session, web.cookies.lang(request), periods, period or periods[default])
+    shown = period or periods[default]
+    return PeriodPage(session, web.cookies.lang(request), with_period(periods, shown), shown)
 
 
 async def call_as(
@@ -128,11 +132,13 @@ async def read_as(
 ) -> Any:
     """A JSON read of ``service``'s ``path`` on the caller's behalf (``session``'s token, the
     page's language); the service's refusal raised as the same refusal here
-    (:meth:`Upstream.read`), so a page says what the service said."""
+    (:meth:`Upstream.read`), so a page says what the service said. Scoring's figures come
+    exact (``contracts.figures.exact_figures``), whichever service passes them on."""
     web = web_of(request)
-    return await web.upstream.read(
+    answer = await web.upstream.read(
         service, path, session.access, web.cookies.lang(request), **params
     )
+    return exact_figures(answer)  # scoring's figures exact, rounded once by the page
 
 
 def page(

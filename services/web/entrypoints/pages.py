@@ -189,7 +189,8 @@ async def _plus_page(
     request: Request, period: str | None, refused: Refused | None = None
 ) -> HTMLResponse:
     """The person's "+" for ``period`` (the newest open month by default); the month list
-    offers open months only, and a closed month's page shows it and takes nothing. After a
+    offers the open months and the month shown, and a closed month's page shows it (selected
+    in the list) and takes nothing. After a
     refusal (``refused``) the page says why and the form keeps what was typed (code -> score,
     None for not applicable), under a new idempotency key: corrected, it is a new submission."""
     session = await require(request, PEOPLE)
@@ -208,7 +209,8 @@ async def _plus_page(
         "plus.html",
         session,
         period=period,
-        months=months or [period],
+        # The month shown is the one its picker selects, a closed one among the open ones.
+        months=sorted({*months, period}, reverse=True),
         closed=period not in months,
         pillars=plus,
         item_texts={item.code: item.text for pillar in plus for item in pillar.items},

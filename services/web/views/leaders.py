@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from contracts.figures import exact_of, written
 from contracts.labels import (
     BAND_LABELS,
     EMPLOYMENT_LABELS,
@@ -72,6 +73,35 @@ def classification_periods(now: datetime) -> list[str]:
         previous_quarter,
         str(month.year),
     ]
+
+
+def _kind(key: str) -> str:
+    """A period key's kind: a month (2026-10), a quarter (2026-Q4), a year (2026), or another
+    (a rolling window, last3m)."""
+    if len(key) == 7 and key[4] == "-" and key[5] != "Q":
+        return "month"
+    if len(key) == 7 and key[5] == "Q":
+        return "quarter"
+    return "year" if key.isdigit() else key
+
+
+def with_period(periods: list[str], period: str) -> list[str]:
+    """The ``periods`` a picker offers, with ``period`` among them: the period a page shows is
+    always the one selected in its picker, so "Xem" shows it again rather than another. One
+    not offered by default (a month asked by its address, ``?period=2026-10``) is placed among
+    those of its kind, newest first (after this month and the last, before the quarters)."""
+    if period in periods:
+        return periods
+    kind = _kind(period)
+    alike = [n for n, key in enumerate(periods) if _kind(key) == kind]
+    older = [n for n in alike if periods[n] < period]
+    if older:
+        at = older[0]
+    elif alike:
+        at = alike[-1] + 1
+    else:
+        at = len(periods)
+    return [*periods[:at], period, *periods[at:]]
 
 
 def label_of(key: str, lang: str) -> str:
@@ -142,6 +172,7 @@ def ties(table: dict[str, Any], rows: list[dict[str, Any]], lang: str) -> list[T
     return list(found.values())
 
 
-def percent(share: float | None) -> str:
-    """0.8 -> "80%" (display only)."""
-    return "" if share is None else f"{round(share * 100)}%"
+def percent(share: float | None, lang: str) -> str:
+    """0.8 -> "80,0 %", 0.125 -> "12,5 %": a share written as every figure of the pages
+    (``contracts.figures``: once, half up, from its exact value; "" for none)."""
+    return "" if share is None else f"{written(exact_of(share) * 100, lang)} %"

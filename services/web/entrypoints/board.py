@@ -18,7 +18,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from contracts.common import LOCAL_TZ
-from contracts.figures import exact_figures
 from contracts.labels import LEVEL_LABELS
 from contracts.roles import Role
 from services.web.domain.sessions import WebSession
@@ -43,7 +42,7 @@ async def _figures(request: Request, session: WebSession, unit: str, period: str
     answer = await call_as(
         request, session, "scoring", "GET", f"/v1/units/{unit}/scores", params={"period": period}
     )
-    return exact_figures(answer.json()) if answer.status == 200 else None
+    return answer.json() if answer.status == 200 else None
 
 
 async def _board(
@@ -90,9 +89,7 @@ async def _board(
         "pillars_chart": {
             "labels": list(bar_names),
             "names": list(bar_names.values()),
-            "values": [
-                models.chart_value(chosen["by_pillar"][code]["percent"]) for code in bar_names
-            ]
+            "values": [chosen["by_pillar"][code]["percent"] for code in bar_names]
             if chosen
             else [],
             "title": text("percent", lang),
@@ -193,8 +190,8 @@ async def board_page(request: Request, period: Period = None, unit: Unit = None)
     trend = board["trend"]
     chart = {
         "labels": [month_label(point["month"]) for point in trend],
-        "total": [models.chart_value(point["total"]) for point in trend],
-        "satisfaction": [models.chart_value(point["satisfaction"]) for point in trend],
+        "total": [point["total"] for point in trend],
+        "satisfaction": [point["satisfaction"] for point in trend],
         "names": [text("total", lang), text("satisfaction", lang)],
     }
     return page(request, "board.html", session, trend_chart=chart, **board)

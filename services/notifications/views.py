@@ -43,6 +43,15 @@ def _shown(r: Any, lang: str) -> dict[str, Any]:
         "snoozed_until": _iso(r.snoozed_until),
         "acknowledged_at": _iso(r.acknowledged_at),
         "escalated_at": _iso(r.escalated_at),
+        # Handed up to the caller by an escalation: who had it before and since when (None for
+        # an alert raised to them directly, whatever their level on the rule's route).
+        "told_before": None
+        if r.told_before_id is None
+        else {
+            "person_id": r.told_before_id,
+            "full_name": r.told_before_name,
+            "told_at": _iso(r.told_before_at),
+        },
     }
 
 

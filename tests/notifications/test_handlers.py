@@ -130,6 +130,48 @@ async def test_an_alert_left_alone_two_working_days_goes_one_level_up(
     assert await run_step(sessions, local(2026, 3, 13, 0, 2), escalate_due) == 0
 
 
+async def test_escalated_is_said_of_an_alert_handed_up_not_of_one_raised_at_a_higher_level(
+    sessions: SessionFactory,
+) -> None:
+    """A low total goes to the unit head (level 0) and the vice-chairman (level 1) at once:
+    the vice-chairman's alert was never escalated, and the inbox says nobody was told before.
+    Left alone two working days, the vice-chairman's goes up to the chairman, whose alert names
+    who had it before and since when; the head's finds the vice-chairman already told."""
+
+    async def shown(person: str) -> dict[str, object]:
+        async with sessions() as session:
+            (alert,) = await inbox(session, WARD, person, "vi")
+        return alert
+
+    await feed(sessions, TUESDAY, org_chart(), low_score(metric="total", value=42.5))
+    deputy = await shown("p002")
+    assert (deputy["escalation_level"], deputy["told_before"]) == (1, None)
+    assert (await shown("p010"))["told_before"] is None
+
+    assert await run_step(sessions, local(2026, 3, 13, 0, 1), escalate_due) == 2
+    chairman = await shown("p001")
+    assert chairman["escalation_level"] == 2
+    before = chairman["told_before"]
+    assert isinstance(before, dict)
+    assert (before["person_id"], before["full_name"]) == ("p002", "Lê Thị Bích Ngọc")
+    # No message went out in this test: told since the alert was raised.
+    assert datetime.fromisoformat(before["told_at"]) == TUESDAY
+    deputy = await shown("p002")
+    assert (deputy["status"], deputy["told_before"]) == ("escalated", None)
+
+
+async def test_a_pillar_handed_up_names_the_head_told_before(sessions: SessionFactory) -> None:
+    await feed(sessions, TUESDAY, org_chart(), low_score(metric="S3", value=30.0))
+    await run_step(sessions, local(2026, 3, 13, 0, 1), escalate_due)
+    async with sessions() as session:
+        (alert,) = await inbox(session, WARD, "p002", "vi")
+    assert alert["told_before"] is not None
+    assert (alert["told_before"]["person_id"], alert["told_before"]["full_name"]) == (
+        "p010",
+        "Hồ Văn Phúc",
+    )
+
+
 def report_issued(period: str = "2026-02") -> PeriodReportIssued:
     data = PeriodReportIssuedData(
         period=period,

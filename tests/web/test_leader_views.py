@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from services.runtime.clock import FrozenClock
 from services.web.entrypoints import board as board_page
 from services.web.views import board, leaders
+from services.web.views.render import render
 
 
 def row(person: str, submitted: str, due: str, status: str = "submitted") -> dict[str, object]:
@@ -51,6 +52,61 @@ def test_the_inbox_groups_what_to_act_on_what_is_snoozed_and_what_is_acknowledge
         "snoozed": ["b"],
         "acknowledged": ["d"],
     }
+
+
+def test_the_inbox_says_escalated_only_of_an_alert_handed_up_with_who_was_told_before() -> None:
+    """The vice-chairman's low-total alert, raised to them at level 1 at the same moment as to
+    the head, is not "escalated"; one an escalation handed up names who had it before and when
+    (their name, dd/mm/yyyy HH:mm in the ward's time) and the level as "cấp 3"; their own alert
+    handed up says when."""
+
+    def alert(alert_id: str, level: int, **more: object) -> dict[str, object]:
+        return {
+            "alert_id": alert_id,
+            "severity": "warning",
+            "status": "open",
+            "escalation_level": level,
+            "title": f"Điểm 5S thấp {alert_id}",
+            "body": "…",
+            "created_at": "2026-03-10T02:00:00+00:00",
+            "snoozed_until": None,
+            "acknowledged_at": None,
+            "escalated_at": None,
+            "told_before": None,
+            **more,
+        }
+
+    direct = alert("direct", 1)
+    up = alert(
+        "up",
+        2,
+        told_before={
+            "person_id": "p002",
+            "full_name": "Lê Thị Bích Ngọc",
+            "told_at": "2026-03-10T02:05:00+00:00",
+        },
+    )
+    handed = alert("handed", 1, status="escalated", escalated_at="2026-03-12T17:01:00+00:00")
+    groups = {"open": [direct, up, handed], "snoozed": [], "acknowledged": []}
+
+    def hint(page: str, alert_id: str) -> str:
+        item = page.split(f'id="alert-{alert_id}"')[1].split("</li>")[0]
+        hint = item.split('<p class="hint">')[1].split("</p>")[0]
+        return " ".join(hint.split())
+
+    vi = render("alerts_groups.html", "vi", groups=groups, csrf="c")
+    assert hint(vi, "direct") == "Phát sinh lúc: 10/03/2026 09:00"
+    assert hint(vi, "up") == (
+        "Phát sinh lúc: 10/03/2026 09:00 · Đã chuyển lên cấp 3: trước đó đã báo Lê Thị Bích Ngọc"
+        " lúc 10/03/2026 09:05, chưa được xác nhận"
+    )
+    assert hint(vi, "handed") == (
+        "Phát sinh lúc: 10/03/2026 09:00 · Đã chuyển lên cấp trên: 13/03/2026 00:01"
+    )
+    assert "Cấp nhận" not in vi
+    en = render("alerts_groups.html", "en", groups=groups, csrf="c")
+    assert "Escalated to level 3: Lê Thị Bích Ngọc was told at 10/03/2026 09:05" in en
+    assert "Escalated" not in hint(en, "direct")
 
 
 def test_the_board_says_a_change_in_words_and_signs_not_colour() -> None:

@@ -6,6 +6,7 @@ takes the rows this one holds, ``FOR UPDATE SKIP LOCKED``)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -59,15 +60,30 @@ async def insert_new(session: AsyncSession, message: Message, **values: Any) -> 
     return None if inserted is None else str(inserted.alert_id)
 
 
-def open_state(now: datetime, escalates_at: datetime | None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ToldBefore:
+    """Who was told of an alert before it was handed up, and when."""
+
+    person_id: str
+    full_name: str
+    at: datetime
+
+
+def open_state(
+    now: datetime, escalates_at: datetime | None, told_before: ToldBefore | None = None
+) -> dict[str, Any]:
     """The columns of an alert opened at ``now``, new or again: open, going one level up at
-    ``escalates_at``, not repeated before a message about it went out."""
+    ``escalates_at``, not repeated before a message about it went out; ``told_before`` when an
+    escalation opens it (None: raised to its recipient directly)."""
     return {
         "status": "open",
         "opened_at": now,
         "updated_at": now,
         "escalates_at": escalates_at,
         "repeat_at": None,
+        "told_before_id": told_before.person_id if told_before else None,
+        "told_before_name": told_before.full_name if told_before else None,
+        "told_before_at": told_before.at if told_before else None,
     }
 
 
@@ -78,6 +94,7 @@ async def reopen_resolved(
     message: Message,
     now: datetime,
     escalates_at: datetime | None,
+    told_before: ToldBefore | None = None,
 ) -> str | None:
     """Open again, with what ``message`` says now, a recipient's resolved alert of ``cause``
     (``of_cause``); its id, or None if theirs is not resolved (it is still open)."""
@@ -87,7 +104,7 @@ async def reopen_resolved(
             .where(*cause, alerts.c.recipient_id == recipient_id, alerts.c.status == "resolved")
             .values(
                 **_texts(message),
-                **open_state(now, escalates_at),
+                **open_state(now, escalates_at, told_before),
                 resolved_at=None,
                 acknowledged_at=None,
                 snoozed_until=None,

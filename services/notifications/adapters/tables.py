@@ -110,6 +110,11 @@ alerts = Table(
     #: When it was raised or opened again: escalation counts working days from here, so a new
     #: calendar can move ``escalates_at``.
     *optional(opened_at=UtcDateTime),
+    #: Who was told before and when, for an alert handed up to its recipient by an escalation
+    #: (the lower level's recipient, their name then, their first message or the alert's birth);
+    #: None for one raised to them directly (a low total goes to the unit head and the
+    #: vice-chairman at once: nothing was escalated).
+    *optional(told_before_id=64, told_before_name=200, told_before_at=UtcDateTime),
     *optional(resolved_at=UtcDateTime),
     # One alert per rule, subject, period and recipient, however often the cause is seen.
     UniqueConstraint(

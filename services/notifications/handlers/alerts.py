@@ -94,18 +94,20 @@ async def raise_alerts(
     recipients: Sequence[tuple[int, OrgPerson]],
     way: rules.Route,
     escalated_from: AlertData | None = None,
+    told_before: alerts.ToldBefore | None = None,
 ) -> list[AlertData]:
     """One alert per (rule, subject, period, recipient), however often the cause is seen: a
     recipient who already has it gets nothing more; a resolved one is opened again, with what
     the cause says now. Escalation counts the ward's working days from now; repeats count from
     the first message that actually goes out (``repeat_at`` is set when one is sent). Emits
     ``AlertRaised`` (``AlertEscalated`` for ``escalated_from``) for each alert opened; returns
-    their data."""
+    their data. ``told_before``: who had it before an escalation handed it up (kept on the
+    alerts it opens, so the inbox says "escalated" of these alone)."""
     deadlines = ctx.policy.deadlines(await ward_calendar(ctx, cause.ward))
     made: list[AlertData] = []
     for level, person in recipients:
         escalates_at = None if way.is_top(level) else deadlines.escalation_at(ctx.now)
-        alert_id = await _open_for(ctx, cause, level, person, escalates_at)
+        alert_id = await _open_for(ctx, cause, level, person, escalates_at, told_before)
         if alert_id is None:
             ALERTS_SUPPRESSED.labels(cause.rule, "duplicate").inc()
             continue
@@ -123,7 +125,12 @@ async def raise_alerts(
 
 
 async def _open_for(
-    ctx: Context, cause: Raising, level: int, person: OrgPerson, escalates_at: datetime | None
+    ctx: Context,
+    cause: Raising,
+    level: int,
+    person: OrgPerson,
+    escalates_at: datetime | None,
+    told_before: alerts.ToldBefore | None = None,
 ) -> str | None:
     """Open the recipient's alert of ``cause`` (new, or their resolved one again); its id, or
     None when they already have it open."""
@@ -136,12 +143,12 @@ async def _open_for(
         unit_id=cause.unit_id,
         **cause.addressed(person, level),
         created_at=now,
-        **alerts.open_state(now, escalates_at),
+        **alerts.open_state(now, escalates_at, told_before),
     )
     if inserted is not None:
         return inserted
     return await alerts.reopen_resolved(
-        ctx.session, cause.rows(), person.person_id, cause.message, now, escalates_at
+        ctx.session, cause.rows(), person.person_id, cause.message, now, escalates_at, told_before
     )
 
 

@@ -30,7 +30,8 @@ async def escalate_due(ctx: Context) -> int:
 
 
 async def _escalate(ctx: Context, row: Any, people: list[OrgPerson]) -> None:
-    note = await _note(ctx, row, people)
+    told_before, role = await _told_before(ctx, row, people)
+    note = escalation_note(told_before.full_name, role, told_before.at)
     way = rules.route(row.rule, row.unit_id or row.subject_id, people)
     message = escalated(
         Message(Text(vi=row.title_vi, en=row.title_en), Text(vi=row.body_vi, en=row.body_en)),
@@ -52,18 +53,20 @@ async def _escalate(ctx: Context, row: Any, people: list[OrgPerson]) -> None:
         way.above(row.escalation_level),
         way,
         escalated_from=alert_data(row, note=note.vi),
+        told_before=told_before,
     )
 
 
-async def _note(ctx: Context, row: Any, people: list[OrgPerson]) -> Text:
-    """Who was told and since when (the first message that went out, else the alert's birth)."""
+async def _told_before(
+    ctx: Context, row: Any, people: list[OrgPerson]
+) -> tuple[alerts.ToldBefore, Role]:
+    """Who was told and since when (the first message that went out, else the alert's birth),
+    and their role."""
     told = next((p for p in people if p.person_id == row.recipient_id), None)
     first_sent = await alerts.first_sent_at(ctx.session, row.alert_id)
-    return escalation_note(
-        told.full_name if told else row.recipient_id,
-        told.role if told else Role.STAFF,
-        first_sent or row.created_at,
-    )
+    name = told.full_name if told else row.recipient_id
+    at = first_sent or row.created_at
+    return alerts.ToldBefore(row.recipient_id, name, at), told.role if told else Role.STAFF
 
 
 async def repeat_due(ctx: Context) -> int:

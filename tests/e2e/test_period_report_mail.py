@@ -21,6 +21,7 @@ import openpyxl
 import pytest
 
 from contracts.common import LOCAL_TZ
+from contracts.figures import written
 from contracts.periods import Month
 from tests.conftest import WARD
 from tests.notifications.harness import Mailbox
@@ -199,7 +200,7 @@ async def assert_figures_as_scoring_gives(
     text = await pdf_text(mails[0].attachments[pdf_name], tmp_path)
     for unit, name in UNITS.items():
         # The chart's line of the unit: its name and its total as scoring gives it.
-        total = f"{figures[unit]['total_percent']:.1f}".replace(".", ",")
+        total = written(figures[unit]["exact"]["total_percent"], "vi")  # once, from exact
         assert any(name in line and f"{total} %" in line for line in text.splitlines())
     sheet = openpyxl.load_workbook(io.BytesIO(mails[0].attachments[xlsx_name])).active
     header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]

@@ -131,6 +131,14 @@ async def test_a_city_compares_exactly_its_wards_pooled_over_their_units(
     assert (body["city"], body["period"]) == ("hcmc", "2026-03")
     first, second = body["wards"]
     assert [w["ward"] for w in body["wards"]] == [WARD, AN_LAC]  # never Hoàn Kiếm
+    # Each figure exactly beside its rounding, for a page to round once (contracts.figures).
+    assert first.pop("exact") == {
+        "total_percent": "5300/63",
+        "change": "2150/63",
+        "satisfaction_percent": "75",
+        "satisfaction_change": None,
+        "satisfaction_index": "275/4",
+    }
     assert first == {
         "rank": 1,
         "ward": WARD,

@@ -202,3 +202,22 @@ async def test_the_boards_12_months_read_each_count_once_for_the_whole_window() 
     asked.clear()
     await board_page._programme(request, session, "2026-Q4")  # type: ignore[arg-type]
     assert [params for _, params in asked] == [{"period": "2026-Q4"}] * 2
+
+
+def test_the_basis_weighs_each_item_as_scoring_does_and_adds_up_to_the_figure() -> None:
+    # S1.2 weighs 2: scores 1 and 4 (S1.2) are 1 + 8 of 4 + 8, not 5 of 8; with a second audit
+    # of 3 on S1.1 alone, the pillar is 12 of 16 = 75 %, scoring's 100 · Σ w·s / Σ w·4.
+    weights = {"2026.1": {"S1.1": 1.0, "S1.2": 2.0, "S2.1": 1.5}}
+
+    def audit(*items: tuple[str, int | None]) -> dict[str, object]:
+        scored = [{"code": code, "score": score} for code, score in items]
+        return {"catalog_version": "2026.1", "revisions": [{"items": scored}]}
+
+    made = board.basis(
+        [audit(("S1.1", 1), ("S1.2", 4), ("S2.1", 3)), audit(("S1.1", 3), ("S1.2", None))],
+        weights,
+        "vi",
+    )
+    assert made["audits"] == [{"S1": "9/12", "S2": "4,5/6"}, {"S1": "3/4"}]
+    assert made["pooled"] == {"S1": "12/16 = 75,0 %", "S2": "4,5/6 = 75,0 %"}
+    assert board.weights_line({"S1": 1, "S2": 1.5}, "en") == "S1 × 1, S2 × 1.5"

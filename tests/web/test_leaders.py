@@ -43,7 +43,6 @@ from tools.processes import ROOT
 pytestmark = [pytest.mark.e2e, pytest.mark.nats]
 
 P_ITEMS = [i.code for p in default_catalog().pillars if p.code == "P" for i in p.items]
-S_PER_PILLAR = {p.code: len(p.items) for p in default_catalog().pillars if p.code != "P"}
 S_ITEMS = [i.code for p in default_catalog().pillars if p.code != "P" for i in p.items]
 #: The demo chart's one-stop desk (p026 to p033), a duty group the ward defines, by its name.
 ONE_STOP = "Bộ phận một cửa"
@@ -302,8 +301,21 @@ async def test_after_a_poor_audit_the_vice_chairmans_board_shows_the_units_new_f
     await page.wait_for_url("**/board/explain**")
     row = page.locator("#explain-audits tbody tr")
     assert await row.count() == 1
-    per_pillar = [f"{n}/{4 * n}" for n in S_PER_PILLAR.values()]  # points of the maximum
-    assert (await row.locator("td").all_inner_texts())[1:] == per_pillar
+    # Points of the maximum, each score times its item's weight: every item 1 of 4 is Σw of
+    # 4·Σw, and all audits together (one here) the pillar's 25,0 % on the board.
+    weighed = {
+        p.code: int(sum(i.weight for i in p.items))
+        for p in default_catalog().pillars
+        if p.code != "P"
+    }
+    assert (await row.locator("td").all_inner_texts())[1:] == [
+        f"{w}/{4 * w}" for w in weighed.values()
+    ]
+    pooled = await page.locator("#explain-pooled td").all_inner_texts()
+    assert pooled == [f"{w}/{4 * w} = 25,0 %" for w in weighed.values()]
+    weights = await page.locator("#explain-total-weights").inner_text()
+    assert weights.startswith("Tổng điểm 5S là bình quân gia quyền")
+    assert weights.endswith("S1 × 1, S2 × 1, S3 × 1, S4 × 1, S5 × 1.")
     # P's explanation: the two reviews that count, by name, and its points of the maximum.
     reviewed = await page.locator("#explain-reviews tbody th").all_inner_texts()
     assert sorted(reviewed) == sorted(["Lưu Quang Huy", "Trịnh Thị Bảo Trân"])
@@ -414,3 +426,58 @@ def test_a_pasted_credential_is_kept_only_for_its_role(leaders) -> None:
         ):
             sent = client.post(path, data={"csrf": csrf, "credential": credential})
             assert (sent.status_code, sent.headers.get("location")) == answer, path
+
+
+async def test_a_figure_reads_the_same_on_the_board_and_in_its_alert(browser, leaders) -> None:
+    # kt's S4 this month (its tie decided above; no other test audits kt), pooled over two
+    # audits (S4's weights 1, 1, 2, 1, 1, 1): the first scores every S4 item 3 (21 of 28
+    # weighted points, 75 %: no alert), the second leaves S4.1 N/A and scores 3 of 24, so
+    # S4 = 100 · 24 / 52 = 600/13 = 46.1538… %. Scoring answers 46.15 to the hundredth, which
+    # rounded again reads "46,1"; rounded once from the exact value it reads "46,2", on the
+    # board as in the head's (p010) alert.
+    second = {"S4.1": None, "S4.2": 1, "S4.3": 0, "S4.4": 1, "S4.5": 1, "S4.6": 0}
+    for score in (
+        lambda code: 3 if code.startswith("S4.") else 4,
+        lambda code: second.get(code, 4),
+    ):
+        url = f"{leaders.assessment()}/v1/audits"
+        answer = await api("POST", url, leaders.token("p005"), json=audit_body("kt", score))
+        assert answer.status_code == 201, answer.text
+
+    async def folded() -> dict[str, Any] | None:
+        url = f"{leaders.service('scoring')}/v1/units/kt/scores"
+        got = (await api("GET", url, leaders.token("p001"), params={"period": this_month()})).json()
+        s4 = next(p for p in got["pillars"] if p["pillar"] == "S4")
+        return s4 if s4["exact"]["percent"] == "600/13" else None
+
+    s4 = await eventually(folded, within=30, interval=0.5)
+    assert s4["percent"] == 46.15  # to the hundredth: what the board once rounded again
+
+    requests, context, page = await signed_in(browser, leaders, "p010", phone=False)
+    await page.goto(f"{leaders.url}/alerts")
+    alert = page.locator("li.card", has_text="Điểm 5S thấp: Phòng Kinh tế")
+    await alert.filter(has_text="S4").first.wait_for(timeout=30_000)
+    shown = await alert.filter(has_text="S4").first.inner_text()
+    assert "đạt 46,2%" in shown, shown
+    requests.assert_local()
+    await context.close()
+
+    requests, context, page = await signed_in(browser, leaders, "p001", phone=False)
+    await page.goto(f"{leaders.url}/board?unit=kt")
+    assert await page.locator("#pillars-table #bar-S4 td").first.inner_text() == "46,2"
+    row = page.get_by_role("row", name=re.compile("Phòng Kinh tế"))
+    cells = await row.first.locator("td").all_inner_texts()
+    assert cells[6] == "46,2"  # the ranking's S4 (total, change, then S1..S5)
+    await page.wait_for_function(
+        "window.ward5sCharts !== undefined && window.ward5sCharts.pillars !== undefined"
+    )
+    drawn = await page.evaluate("window.ward5sCharts.pillars.data.datasets[0].data")
+    assert drawn[3] == 46.2  # the chart's S4 bar as the table writes it
+    # Its basis adds up to it: S4's weighted points of both audits, 21/28 and 3/24.
+    await page.goto(f"{leaders.url}/board/explain?unit=kt&period={this_month()}")
+    audits = page.locator("#explain-audits tbody tr")
+    s4 = sorted([(await r.locator("td").all_inner_texts())[4] for r in await audits.all()])
+    assert s4 == ["21/28", "3/24"]
+    assert (await page.locator("#explain-pooled td").all_inner_texts())[3] == "24/52 = 46,2 %"
+    requests.assert_local()
+    await context.close()

@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 
 from contracts.common import LOCAL_TZ
+from contracts.figures import written
 from contracts.periods import Month
 from tests.support.http import eventually
 from tests.web.conftest import (
@@ -78,7 +79,7 @@ async def test_a_head_writes_the_months_review_the_vice_chairman_acknowledges_it
     await page.get_by_text("Đã gửi bản đánh giá.").wait_for(timeout=30_000)
     card = page.locator("section.card", has_text="Kho lưu trữ còn lộn xộn")
     text = await card.inner_text()
-    total = f"{scores['total_percent']:.1f}".replace(".", ",")
+    total = written(scores["exact"]["total_percent"], "vi")  # rounded once, from exact
     assert total == "75,0" and total in text  # the figures attached are scoring's
     assert "Chưa ghi nhận" in text and "Sắp xếp lại kho lưu trữ" in text
     y, m, d = due.split("-")
@@ -283,7 +284,7 @@ async def test_the_chairman_and_a_vice_chairman_download_the_same_period_report(
         return got.json() if got.status_code == 200 and got.json()["total_percent"] else None
 
     scores = await eventually(scored, within=30, interval=0.5)
-    total = f"{scores['total_percent']:.1f}".replace(".", ",")
+    total = written(scores["exact"]["total_percent"], "vi")  # the PDF rounds once, from exact
     sheets = []
     # The chairman, then the vice-chairman p002, whose charge (kt, vhxh) is not the Văn phòng:
     # the report is the ward's, the one mailed to the committee, the same for both.

@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from contracts.catalog import SCORE_MAX, Catalog
+from contracts.figures import rounded
 from services.runtime.refusals import Kind, Refusal
 
 
@@ -67,5 +68,5 @@ def shown(value: Fraction | None) -> dict[str, Any] | None:
     return {
         "numerator": value.numerator,
         "denominator": value.denominator,
-        "percent": round(float(value * 100), 1),
+        "percent": float(rounded(value * 100)),  # half up from the exact value, once
     }

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.common import FIVE_S, Text
+from contracts.figures import exact_figures
 from contracts.labels import period_label
 from contracts.periods import Period
 from services.assessment.adapters import citizen_follow_ups, initiatives, org, reviews
@@ -93,6 +94,8 @@ async def period_report(
         figures = await scoring.unit_figures(reader, unit_id, period) or {}
         final = final and figures.get("provisional") is False
         pillars = {p["pillar"]: p["percent"] for p in figures.get("pillars", [])}
+        exact, exact_unit = exact_figures(figures), exact_figures(unit)
+        exact_pillars = {p["pillar"]: p["percent"] for p in exact.get("pillars", [])}
         actions = await reviews.action_counts(session, reader.ward, unit_id, months, today)
         call = calls.get(unit_id, {"opened": 0, "done": 0})
         idea = ideas.get(unit_id, {"proposed": 0, "adopted": 0})
@@ -112,6 +115,14 @@ async def period_report(
                 "initiatives_proposed": idea["proposed"],
                 "initiatives_adopted": idea["adopted"],
                 "follow_ups_done": f"{call['done']}/{call['opened']}",
+                # The same figures exactly, for the PDF to round once (contracts.figures); the
+                # workbook and the fingerprint keep scoring's two decimals above.
+                "exact": {
+                    "total_percent": exact_unit.get("total_percent"),
+                    "change": exact.get("change"),
+                    **{f"{p}_percent": exact_pillars.get(p) for p in FIVE_S},
+                    "satisfaction_percent": exact_unit.get("satisfaction_percent"),
+                },
             }
         )
     label = period_label(period)

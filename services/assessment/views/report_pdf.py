@@ -4,10 +4,12 @@ DejaVu Sans, whose glyphs cover Vietnamese (Debian's fonts-dejavu)."""
 
 from __future__ import annotations
 
+from fractions import Fraction
 from html import escape
 from typing import Any
 
 from contracts.common import Text
+from contracts.figures import written
 from contracts.labels import period_label
 from services.assessment.views.report import COLUMNS, Report
 
@@ -26,13 +28,20 @@ td.text { text-align: left; }
 
 
 def number(value: Any, lang: str) -> str:
-    """A figure as the reader writes it: Vietnamese decimal comma, one decimal; — for none."""
+    """A figure as the reader writes it: Vietnamese decimal comma, one decimal, rounded half
+    up once from its exact value (``contracts.figures``, the pages' and alerts' rule); — for
+    none."""
     if value is None:
         return "—"
-    if isinstance(value, float):
-        text = f"{value:.1f}"
-        return text.replace(".", ",") if lang == "vi" else text
+    if isinstance(value, float | Fraction):
+        return written(value, lang)
     return str(value)
+
+
+def _shown(row: dict[str, Any], key: str) -> Any:
+    """A row's figure exactly where the report has it so (``exact``), else as given."""
+    exact = row.get("exact") or {}
+    return exact[key] if key in exact else row.get(key)
 
 
 def _cell(value: Any, lang: str) -> str:
@@ -43,7 +52,7 @@ def _cell(value: Any, lang: str) -> str:
     return f"<td>{escape(number(value, lang))}</td>"
 
 
-def bar_chart(bars: list[tuple[str, float | None]], lang: str, width: int = 720) -> str:
+def bar_chart(bars: list[tuple[str, Any]], lang: str, width: int = 720) -> str:
     """Horizontal bars from 0 to 100 % with their labels and values, as inline SVG."""
     row, left, scale = 18, 230, (width - 290) / 100
     height = row * len(bars) + 10
@@ -54,7 +63,7 @@ def bar_chart(bars: list[tuple[str, float | None]], lang: str, width: int = 720)
         parts.append(
             f'<text x="{left - 6}" y="{y + 12}" text-anchor="end" font-size="9">{name}</text>'
         )
-        length = (value or 0) * scale
+        length = float(value or 0) * scale
         parts.append(f'<rect x="{left}" y="{y}" width="{length:.1f}" height="13" fill="#2e7d32"/>')
         parts.append(
             f'<text x="{left + length + 4:.1f}" y="{y + 11}" font-size="9">'
@@ -74,11 +83,13 @@ def report_pdf(report: Report, lang: str = "vi") -> bytes:
 
     head = "".join(f"<th>{escape(c.title.pick(lang))}</th>" for c in COLUMNS)
     body = "".join(
-        "<tr>" + "".join(_cell(row.get(c.key), lang) for c in COLUMNS) + "</tr>"
+        "<tr>" + "".join(_cell(_shown(row, c.key), lang) for c in COLUMNS) + "</tr>"
         for row in report.rows
     )
-    totals = [(row["unit"].pick(lang), row["total_percent"]) for row in report.rows]
-    satisfied = [(row["unit"].pick(lang), row["satisfaction_percent"]) for row in report.rows]
+    totals = [(row["unit"].pick(lang), _shown(row, "total_percent")) for row in report.rows]
+    satisfied = [
+        (row["unit"].pick(lang), _shown(row, "satisfaction_percent")) for row in report.rows
+    ]
     charts = Text(vi="Tổng điểm 5S theo đơn vị", en="5S total by unit").pick(lang)
     citizens = Text(vi="Tỷ lệ người dân hài lòng", en="Satisfied citizens").pick(lang)
     detail = Text(vi="Chi tiết theo đơn vị", en="By unit").pick(lang)

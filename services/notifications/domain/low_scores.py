@@ -6,12 +6,13 @@ Who is told is decided in ``rules``; texts are Vietnamese first, with English be
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from contracts import labels
 from contracts.catalog import default_catalog
 from contracts.common import FIVE_S, PILLARS, Text
 from contracts.events import LowScoreData
+from contracts.figures import rounded, written
 from services.notifications.domain.texts import Message, templates
 
 
@@ -39,9 +40,8 @@ def period_label(period: str) -> Text:
 
 def number(value: float, lang: str, digits: int = 1) -> str:
     """A figure as an official writes it: ``digits`` decimals, rounded half up, with a
-    decimal comma in Vietnamese."""
-    text = str(Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
-    return text.replace(".", ",") if lang == "vi" else text
+    decimal comma in Vietnamese (``contracts.figures.written``, the pages' rule too)."""
+    return written(value, lang, digits)
 
 
 def below_threshold(value: float, threshold: float, lang: str) -> tuple[str, str]:
@@ -52,8 +52,7 @@ def below_threshold(value: float, threshold: float, lang: str) -> tuple[str, str
     limit = number(threshold, lang)
     exact_value, exact_limit = Decimal(repr(value)), Decimal(repr(threshold))
     for digits in (1, 2, 3):
-        quantum = Decimal(1).scaleb(-digits)
-        if exact_value.quantize(quantum, rounding=ROUND_HALF_UP) < exact_limit:
+        if rounded(exact_value, digits) < exact_limit:
             return number(value, lang, digits), limit
     cut = str(exact_value.quantize(Decimal("0.001"), rounding=ROUND_FLOOR))
     return (cut.replace(".", ",") if lang == "vi" else cut), limit

@@ -12,8 +12,10 @@ compared through :func:`below` and :func:`at_least`, and nowhere else.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
+
+from contracts.figures import rounded
 
 #: A number as it comes from a file, a message or a sum.
 Number = int | float | str | Decimal | Fraction
@@ -52,10 +54,25 @@ def at_least(value: Number, threshold: Number) -> bool:
 
 def display(value: Number | None, digits: int = DISPLAY_DIGITS) -> float | None:
     """``value`` rounded half up to ``digits`` decimals for a person to read (89.996 shows as
-    90.0 but stays "tốt": band and compare on the exact value, never on this)."""
+    90.0 but stays "tốt": band and compare on the exact value, never on this). Never round
+    this again to fewer digits: write from :func:`exact_text` instead."""
     if value is None:
         return None
-    quantum = Decimal(1).scaleb(-digits)
-    rational = exact(value)
-    decimal = Decimal(rational.numerator) / Decimal(rational.denominator)
-    return float(decimal.quantize(quantum, rounding=ROUND_HALF_UP))
+    return float(rounded(exact(value), digits))  # the one rule: contracts.figures
+
+
+def exact_text(value: Number | None) -> str | None:
+    """``value`` exactly, as a fraction a reader can parse ("600/13", "47"): what a page
+    rounds once for display (contracts.figures), never the rounded :func:`display`."""
+    return None if value is None else str(exact(value))
+
+
+def figures(**values: Number | None) -> dict[str, object]:
+    """An answer's figures: each rounded for display (:func:`display`) under its name, and
+    all of them exactly under ``exact`` (:func:`exact_text`), for a page to round once
+    itself: ``figures(percent=Fraction(600, 13))`` -> ``{"percent": 46.15, "exact":
+    {"percent": "600/13"}}``."""
+    return {
+        **{name: display(value) for name, value in values.items()},
+        "exact": {name: exact_text(value) for name, value in values.items()},
+    }

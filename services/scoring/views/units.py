@@ -20,7 +20,7 @@ from contracts.periods import Month, Period, rolling_months
 from services.scoring.adapters import evidence, feedback, month_sums, org, unit_period
 from services.scoring.domain.aggregates import PillarSums, add
 from services.scoring.domain.alerts import unit_metrics
-from services.scoring.domain.exact import display
+from services.scoring.domain.exact import figures as shown
 from services.scoring.domain.periods import ROLLING
 from services.scoring.domain.policy import Policy
 from services.scoring.domain.satisfaction import (
@@ -128,9 +128,9 @@ async def _unit_months(
 # --- answers of the query API -------------------------------------------------------------------
 
 
-def _change(now: Fraction | None, before: Fraction | None) -> float | None:
-    """The exact difference, rounded for display only."""
-    return None if now is None or before is None else display(now - before)
+def _difference(now: Fraction | None, before: Fraction | None) -> Fraction | None:
+    """The exact change from the period before (rounded for display by ``shown``)."""
+    return None if now is None or before is None else now - before
 
 
 async def unit_score(
@@ -162,18 +162,22 @@ async def unit_score(
         "pillars": [
             {
                 "pillar": pillar,
-                "percent": display(values[pillar]),
                 "scored_items": current.pillars.get(pillar, PillarSums()).scored,
                 "na_items": current.pillars.get(pillar, PillarSums()).not_applicable,
-                "change": _change(values[pillar], previous_values[pillar]),
+                **shown(
+                    percent=values[pillar],
+                    change=_difference(values[pillar], previous_values[pillar]),
+                ),
             }
             for pillar in FIVE_S
         ],
-        "total_percent": display(values["total"]),
-        "change": _change(values["total"], previous_values["total"]),
+        **shown(
+            total_percent=values["total"],
+            change=_difference(values["total"], previous_values["total"]),
+            satisfaction_percent=values["satisfaction"],
+            satisfaction_index=values["satisfaction_index"],
+        ),
         "plus": _plus(stored.plus.get(True), stored.plus.get(False)),
-        "satisfaction_percent": display(values["satisfaction"]),
-        "satisfaction_index": display(values["satisfaction_index"]),
         "ratings": current.ratings,
         "provisional": not set(span.months) <= closed,
         "late": bool(late),
@@ -184,6 +188,8 @@ async def unit_score(
             "audits": await evidence.live_audits(session, ward, unit_id, span.months),
             "reviews": await evidence.live_unit_reviews(session, ward, unit_id, span.months),
             "ratings_per_level": {str(k): v for k, v in sorted(current.feedback.items())},
+            # Each pillar's weight in the total (the policy's; one it does not name weighs 1).
+            "pillar_weights": {p: policy.pillar_weights.get(p, 1) for p in FIVE_S},
             # The share's numerator and denominator, for checking it by hand.
             "satisfaction": {
                 "satisfied_levels": list(policy.satisfaction.satisfied_levels),
@@ -203,12 +209,11 @@ def _plus(now: PillarSums | None, before: PillarSums | None) -> dict[str, Any]:
     before_percent = before.percent if before is not None else None
     sums = now or PillarSums()
     return {
-        "percent": display(now_percent),
         "points": sums.points,
         "max_points": sums.max_points,
         "scored_items": sums.scored,
         "na_items": sums.not_applicable,
-        "change": _change(now_percent, before_percent),
+        **shown(percent=now_percent, change=_difference(now_percent, before_percent)),
     }
 
 
@@ -223,9 +228,11 @@ async def rankings(
         values = figures.values(policy)
         row = {
             "unit_id": unit,
-            "total_percent": display(values["total"]),
-            "satisfaction_percent": display(values["satisfaction"]),
-            "satisfaction_index": display(values["satisfaction_index"]),
+            **shown(
+                total_percent=values["total"],
+                satisfaction_percent=values["satisfaction"],
+                satisfaction_index=values["satisfaction_index"],
+            ),
             "ratings": figures.ratings,
         }
         ranked.append((values["total"], row))

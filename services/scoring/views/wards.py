@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters import closes, org
-from services.scoring.domain.exact import display
+from services.scoring.domain.exact import figures as shown
 from services.scoring.domain.policy import BANDS, Policy
 from services.scoring.views.people import classification
 from services.scoring.views.units import UnitFigures, Window, unit_figures
@@ -45,8 +45,8 @@ async def people_per_band(
     return {name: counted.get(name, 0) for name in PEOPLE_COUNTS}
 
 
-def _change(now: Fraction | None, before: Fraction | None) -> float | None:
-    return None if now is None or before is None else display(now - before)
+def _difference(now: Fraction | None, before: Fraction | None) -> Fraction | None:
+    return None if now is None or before is None else now - before
 
 
 async def city_rankings(
@@ -68,11 +68,13 @@ async def city_rankings(
         row = {
             "ward": ward,
             "ward_name": name,
-            "total_percent": display(values["total"]),
-            "change": _change(values["total"], previous["total"]),
-            "satisfaction_percent": display(values["satisfaction"]),
-            "satisfaction_change": _change(values["satisfaction"], previous["satisfaction"]),
-            "satisfaction_index": display(values["satisfaction_index"]),
+            **shown(
+                total_percent=values["total"],
+                change=_difference(values["total"], previous["total"]),
+                satisfaction_percent=values["satisfaction"],
+                satisfaction_change=_difference(values["satisfaction"], previous["satisfaction"]),
+                satisfaction_index=values["satisfaction_index"],
+            ),
             "ratings": now.ratings,
             "units_audited": audited,
             "units_in_chart": units_in_chart,

@@ -9,7 +9,6 @@ answers them: a unit it refuses (403) is left out, so the board never widens any
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from datetime import date
 from typing import Annotated, Any
@@ -18,6 +17,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from contracts.common import LOCAL_TZ
+from contracts.figures import exact_figures
 from contracts.labels import LEVEL_LABELS
 from contracts.roles import Role
 from services.web.domain.sessions import WebSession
@@ -42,7 +42,7 @@ async def _figures(request: Request, session: WebSession, unit: str, period: str
     answer = await call_as(
         request, session, "scoring", "GET", f"/v1/units/{unit}/scores", params={"period": period}
     )
-    return answer.json() if answer.status == 200 else None
+    return exact_figures(answer.json()) if answer.status == 200 else None
 
 
 async def _board(
@@ -89,7 +89,9 @@ async def _board(
         "pillars_chart": {
             "labels": list(bar_names),
             "names": list(bar_names.values()),
-            "values": [chosen["by_pillar"][code]["percent"] for code in bar_names]
+            "values": [
+                models.chart_value(chosen["by_pillar"][code]["percent"]) for code in bar_names
+            ]
             if chosen
             else [],
             "title": text("percent", lang),
@@ -190,8 +192,8 @@ async def board_page(request: Request, period: Period = None, unit: Unit = None)
     trend = board["trend"]
     chart = {
         "labels": [month_label(point["month"]) for point in trend],
-        "total": [point["total"] for point in trend],
-        "satisfaction": [point["satisfaction"] for point in trend],
+        "total": [models.chart_value(point["total"]) for point in trend],
+        "satisfaction": [models.chart_value(point["satisfaction"]) for point in trend],
         "names": [text("total", lang), text("satisfaction", lang)],
     }
     return page(request, "board.html", session, trend_chart=chart, **board)
@@ -228,6 +230,15 @@ async def explain_page(
     )
     listed = await read_as(request, session, "assessment", "/v1/units")
     names = part1.unit_names(listed["units"], lang)
+    # The item weights of each catalogue version the audits were scored against (usually one).
+    versions = sorted({a["catalog_version"] for a in audits if a.get("catalog_version")})
+    books = await asyncio.gather(
+        *(read_as(request, session, "assessment", "/v1/catalog", version=v) for v in versions)
+    )
+    weights = {
+        version: {i["code"]: i.get("weight", 1) for p in book["pillars"] for i in p["items"]}
+        for version, book in zip(versions, books, strict=True)
+    }
     reviews = figures["explain"].get("reviews", [])
     people = await _people_named(request, session, {r["month"] for r in reviews})
     levels = [
@@ -248,7 +259,8 @@ async def explain_page(
         plus=figures.get("plus") or {},
         pillar_names=models.pillar_names(lang),
         decimal=lambda value: models.decimal(value, lang),
-        scored=_scored_by_pillar,
+        basis=models.basis(audits, weights, lang),
+        pillar_weights=models.weights_line(figures["explain"].get("pillar_weights") or {}, lang),
     )
 
 
@@ -267,18 +279,3 @@ async def _people_named(request: Request, session: WebSession, months: set[str])
         for s in listed["self_assessments"]
         if s.get("full_name")
     }
-
-
-def _scored_by_pillar(audit: dict[str, Any]) -> dict[str, str]:
-    """An audit's newest revision's item scores summed per pillar: "13/24" (points of the
-    maximum, N/A left out), as the audit was written; weights are the scoring policy's."""
-    items = audit["revisions"][-1]["items"] if audit["revisions"] else []
-    sums: dict[str, list[int]] = {}
-    for item in items:
-        pillar = re.sub(r"\..*$", "", item["code"])
-        if item["score"] is None:
-            continue
-        got = sums.setdefault(pillar, [0, 0])
-        got[0] += int(item["score"])
-        got[1] += 4
-    return {pillar: f"{got}/{most}" for pillar, (got, most) in sums.items()}

@@ -6,6 +6,7 @@ ward-wide, apart from the monthly 5S figures."""
 from __future__ import annotations
 
 import uuid
+from fractions import Fraction
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -54,7 +55,12 @@ async def _campaigns_page(request: Request, refused: Refused | None = None) -> H
         to_audit=part1.units_to_audit(units, session.unit, lang),
         scores=part1.SCORES,
         own_items=range(OWN_ITEMS),
-        percent=lambda r: "—" if r is None else f"{board.decimal(r['percent'], lang)} %",
+        # The result exactly (its numerator and denominator), rounded once as every figure.
+        percent=lambda r: (
+            "—"
+            if r is None
+            else f"{board.decimal(Fraction(100 * r['numerator'], r['denominator']), lang)} %"
+        ),
         **form_state(request, refused),
     )
 

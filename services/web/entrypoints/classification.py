@@ -49,7 +49,7 @@ async def _classification_page(
         ties=models.ties(table, rows, lang),
         may_decide=session.role == Role.CHAIRMAN.value,
         may_report=session.role in REPORT_READERS,
-        percent=models.percent,
+        percent=lambda share: models.percent(share, lang),
         decimal=lambda value, places=1: board.decimal(value, lang, places),
         bands={band: label.pick(lang) for band, label in BAND_LABELS.items()},
         **form_state(request, refused),

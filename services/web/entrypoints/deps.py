@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from contracts.common import LOCAL_TZ
+from contracts.figures import exact_figures
 from services.runtime.clock import Now
 from services.web.adapters.ended_sessions import EndedSessions
 from services.web.adapters.upstream import Answer, Upstream
@@ -131,11 +132,13 @@ async def read_as(
 ) -> Any:
     """A JSON read of ``service``'s ``path`` on the caller's behalf (``session``'s token, the
     page's language); the service's refusal raised as the same refusal here
-    (:meth:`Upstream.read`), so a page says what the service said."""
+    (:meth:`Upstream.read`), so a page says what the service said. Scoring's figures come
+    exact (``contracts.figures.exact_figures``), whichever service passes them on."""
     web = web_of(request)
-    return await web.upstream.read(
+    answer = await web.upstream.read(
         service, path, session.access, web.cookies.lang(request), **params
     )
+    return exact_figures(answer)  # scoring's figures exact, rounded once by the page
 
 
 def page(

@@ -1,15 +1,19 @@
 """View models of the unit board: the periods offered, the units ranked with their pillars and
 satisfaction, the change from the period before in words (never by colour alone), the marks
-(provisional, final, late) and the data the charts draw. Figures are the scoring API's, rounded
-there for display; nothing is computed again here."""
+(provisional, final, late) and the data the charts draw. Figures are the scoring API's exact
+values (``contracts.figures.exact_figures``), rounded once here for display by
+``contracts.figures``, the rule of the alerts too; nothing is computed again here."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from fractions import Fraction
 from typing import Any
 
+from contracts.catalog import SCORE_MAX
 from contracts.common import FIVE_S
+from contracts.figures import Figure, exact_of, rounded, written
 from contracts.labels import PILLAR_LABELS, period_label
 from contracts.periods import Month
 from services.web.views.leaders import classification_periods
@@ -109,23 +113,29 @@ def bar_names(lang: str) -> dict[str, str]:
     return {**pillar_names(lang), PLUS: PILLAR_LABELS[PLUS].pick(lang)}
 
 
-def decimal(value: float | None, lang: str, places: int = 1) -> str:
+def decimal(value: Figure | None, lang: str, places: int = 1) -> str:
     """85.5 -> "85,5" (Vietnamese) or "85.5", to ``places`` decimals (1.44 at 2: "1,44");
-    "—" for no figure."""
-    if value is None:
-        return "—"
-    shown = f"{value:.{places}f}"
-    return shown.replace(".", ",") if lang == "vi" else shown
+    "—" for no figure. The one rule of ``contracts.figures`` (half up, from the exact value:
+    a scoring figure is its ``exact`` fraction here), the alerts' too."""
+    return written(value, lang, places)
 
 
-def change_words(change: float | None, lang: str) -> str:
-    """The change from the period before, with an arrow and a sign: readable without colour."""
+def chart_value(value: Figure | None) -> float | None:
+    """A figure as a chart draws and labels it: rounded once as the tables write it (46,2 in
+    the table is 46.2 on the bar), a float for the JSON the chart reads."""
+    return None if value is None else float(rounded(value))
+
+
+def change_words(change: Figure | None, lang: str) -> str:
+    """The change from the period before, with an arrow and a sign: readable without colour;
+    a change that rounds to nothing reads "= 0", not "▲ +0,0"."""
     if change is None:
         return ""
-    if change > 0:
-        return f"▲ +{decimal(change, lang)}"
-    if change < 0:
-        return f"▼ −{decimal(-change, lang)}"
+    shown = rounded(change)
+    if shown > 0:
+        return f"▲ +{decimal(shown, lang)}"
+    if shown < 0:
+        return f"▼ −{decimal(-shown, lang)}"
     return "= 0"
 
 
@@ -162,3 +172,43 @@ def board_rows(
 def overdue_actions(actions: Iterable[dict[str, Any]], today: date) -> list[dict[str, Any]]:
     """Open corrective actions past their due date."""
     return [a for a in actions if date.fromisoformat(a["due_on"]) < today]
+
+
+def amount(value: Figure, lang: str) -> str:
+    """Points or a weight as written: a whole number as it is ("13"), else to the tenth
+    ("4,5"), by the one rule (``contracts.figures``)."""
+    exact = exact_of(value)
+    return str(exact.numerator) if exact.denominator == 1 else written(exact, lang)
+
+
+def basis(
+    audits: Iterable[dict[str, Any]], weights: dict[str, dict[str, float]], lang: str
+) -> dict[str, Any]:
+    """What a unit's pillar figures are made of, as scoring makes them: per audit (its newest
+    revision) and pillar, Σ score × the item's weight of Σ 4 × weight (N/A left out), the
+    weights those of the catalogue version the audit names (``weights``: version -> item code
+    -> weight); and the audits together, each pillar's sums and their ratio, the pillar's %
+    on the board: ``{"audits": [{"S1": "13/24", ...}], "pooled": {"S1": "26/48 = 54,2 %"}}``."""
+    rows, pooled = [], {}
+    sums: dict[str, list[Fraction]] = {}
+    for audit in audits:
+        found: dict[str, list[Fraction]] = {}
+        weight_of = weights.get(audit.get("catalog_version") or "", {})
+        for item in audit["revisions"][-1]["items"] if audit["revisions"] else []:
+            if item["score"] is None:
+                continue
+            pillar, weight = item["code"].split(".")[0], exact_of(weight_of.get(item["code"], 1))
+            for into in (found, sums):
+                got = into.setdefault(pillar, [Fraction(0), Fraction(0)])
+                got[0] += weight * int(item["score"])
+                got[1] += weight * SCORE_MAX
+        rows.append({p: f"{amount(a, lang)}/{amount(b, lang)}" for p, (a, b) in found.items()})
+    for pillar, (points, most) in sums.items():
+        share = written(100 * points / most, lang) if most else "—"
+        pooled[pillar] = f"{amount(points, lang)}/{amount(most, lang)} = {share} %"
+    return {"audits": rows, "pooled": pooled}
+
+
+def weights_line(pillar_weights: dict[str, Any], lang: str) -> str:
+    """The pillars' weights in the total as the basis states them: "S1 × 1, S2 × 1, ..."."""
+    return ", ".join(f"{code} × {amount(w, lang)}" for code, w in pillar_weights.items())

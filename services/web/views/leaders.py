@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from contracts.figures import exact_of, written
 from contracts.labels import (
     BAND_LABELS,
     EMPLOYMENT_LABELS,
@@ -171,6 +172,7 @@ def ties(table: dict[str, Any], rows: list[dict[str, Any]], lang: str) -> list[T
     return list(found.values())
 
 
-def percent(share: float | None) -> str:
-    """0.8 -> "80%" (display only)."""
-    return "" if share is None else f"{round(share * 100)}%"
+def percent(share: float | None, lang: str) -> str:
+    """0.8 -> "80,0 %", 0.125 -> "12,5 %": a share written as every figure of the pages
+    (``contracts.figures``: once, half up, from its exact value; "" for none)."""
+    return "" if share is None else f"{written(exact_of(share) * 100, lang)} %"

@@ -68,7 +68,7 @@ async def _review_page(
         "review.html",
         session,
         period=period,
-        months=sorted({*months, period}, reverse=True),
+        months=models.with_period(months, period),
         queue=queue,
         units=names,
         pillars=part1.pillars(catalog, lang, plus=True),

@@ -17,6 +17,7 @@ from services.web.entrypoints.deps import current_session, page, read_as, requir
 from services.web.entrypoints.forms import Refused, again_for_period, form_state, send
 from services.web.handlers import sessions
 from services.web.views import pages as models
+from services.web.views.leaders import with_period
 
 router = APIRouter(include_in_schema=False)
 
@@ -210,7 +211,7 @@ async def _plus_page(
         session,
         period=period,
         # The month shown is the one its picker selects, a closed one among the open ones.
-        months=sorted({*months, period}, reverse=True),
+        months=with_period(months, period),
         closed=period not in months,
         pillars=plus,
         item_texts={item.code: item.text for pillar in plus for item in pillar.items},

@@ -54,6 +54,8 @@ async def test_a_units_plus_is_its_peoples_approved_points_over_their_maxima(
         "scored_items": 16,
         "na_items": 0,
         "change": -37.5,  # March: 100 %
+        # The same figures exactly, for a page to round once: 5/8 is 125/2 %, 100 % - 62.5 %.
+        "exact": {"percent": "125/2", "change": "-75/2"},
     }
     reviews = april["explain"]["reviews"]
     assert [(r["person_id"], r["month"], r["revision"]) for r in reviews] == [

@@ -53,9 +53,8 @@ def written(value: Figure | None, lang: str, digits: int = SHOWN_DIGITS, none: s
     ``none`` for no figure."""
     if value is None:
         return none
-    text = str(rounded(value, digits))
-    if text.startswith("-") and rounded(value, digits) == 0:
-        text = text[1:]
+    shown = rounded(value, digits)
+    text = str(abs(shown) if shown == 0 else shown)  # no "-0,0"
     return text.replace(".", ",") if lang == "vi" else text
 
 

@@ -12,27 +12,21 @@ compared through :func:`below` and :func:`at_least`, and nowhere else.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from fractions import Fraction
 
-from contracts.figures import rounded
+from contracts.figures import Figure, exact_of, rounded
 
 #: A number as it comes from a file, a message or a sum.
-Number = int | float | str | Decimal | Fraction
+Number = Figure
 
 #: Digits shown after the decimal point by default (scores to the hundredth).
 DISPLAY_DIGITS = 2
 
-
-def exact(value: Number) -> Fraction:
-    """``value`` as the exact rational it stands for: a float as the shortest decimal that
-    prints as it (``62.3`` is 623/10, not the binary float nearest to it); ``str`` and
-    ``Decimal`` as written. Raises ``ValueError`` for a string that is not a number."""
-    if isinstance(value, Fraction):
-        return value
-    if isinstance(value, float):
-        return Fraction(Decimal(repr(value)))
-    return Fraction(value)
+#: ``value`` as the exact rational it stands for: a float as the shortest decimal that prints
+#: as it (``62.3`` is 623/10, not the binary float nearest to it); ``str`` and ``Decimal`` as
+#: written. Raises ``ValueError`` for a string that is not a number. (The contracts' rule, the
+#: one the pages round from.)
+exact = exact_of
 
 
 def ratio_percent(numerator: int, denominator: int) -> Fraction | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -49,7 +49,8 @@ class Raising:
     unit_id: str
     message: Message
     critical: bool
-    correlation_id: uuid.UUID
+    #: The correlation of the event it continues; a cause of its own starts one.
+    correlation_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
     @classmethod
     def of_row(
@@ -57,16 +58,7 @@ class Raising:
     ) -> Raising:
         """The cause of a stored row (an alert, a watched deadline): its ward, rule and subject,
         with a correlation of its own."""
-        return cls(
-            ward=row.ward,
-            rule=row.rule,
-            subject_id=row.subject_id,
-            period=period,
-            unit_id=unit_id,
-            message=message,
-            critical=critical,
-            correlation_id=uuid.uuid4(),
-        )
+        return cls(row.ward, row.rule, row.subject_id, period, unit_id, message, critical)
 
     @property
     def severity(self) -> str:

@@ -12,7 +12,6 @@ until they save it again, which resolves that alert.
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 import httpx
@@ -111,6 +110,5 @@ async def _tell(ctx: Context, ward: str, owner: OrgPerson, host: str, failures: 
         unit_id=owner.unit_id or "",
         message=templates()[WEBHOOK_DISABLED].fill(host=host, failures=failures),
         critical=False,
-        correlation_id=uuid.uuid4(),
     )
     await raise_alerts(ctx, cause, way.initial(), way)

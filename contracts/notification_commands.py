@@ -49,5 +49,5 @@ class PreferencesCommand(Body):
 
     person_id: str
     email: bool
-    webhook_url: str | None
+    webhook_url: AnyHttpUrl | None
     digest: bool

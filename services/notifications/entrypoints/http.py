@@ -156,25 +156,18 @@ async def get_preferences(caller: Caller, person_id: Named, session: Reads) -> d
     return await views.preferences_of(session, caller.ward, person_id)
 
 
-@router.put(
+command_route(
+    router,
+    "PUT",
     "/preferences/{person_id}",
-    responses=error_responses(404),
+    "put_preferences",
+    PreferencesCommand,
+    pipeline=_people,
+    param=Named,
+    body=PreferencesBody,
+    errors=(404,),
     summary="Choose channels: e-mail, a webhook, the daily digest ('me' for oneself)",
 )
-async def put_preferences(
-    request: Request,
-    caller: Caller,
-    person_id: Named,
-    body: PreferencesBody,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    command = PreferencesCommand(
-        person_id=person_id,
-        email=body.email,
-        webhook_url=str(body.webhook_url) if body.webhook_url else None,
-        digest=body.digest,
-    )
-    return await run(_service(request).people, caller, command, key)
 
 
 @router.get(

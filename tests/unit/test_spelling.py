@@ -14,6 +14,7 @@ TABLES = sorted(
     [
         *ROOT.glob("services/*/domain/*.yaml"),
         ROOT / "services/runtime/refusals.yaml",
+        ROOT / "services/runtime/headings.yaml",
         ROOT / "contracts/labels.yaml",
         *ROOT.glob("contracts/catalogs/*.yaml"),
     ]
@@ -33,6 +34,7 @@ def test_the_text_tables_write_khoa_one_way() -> None:
         "services/notifications/domain/texts.yaml",
         "services/assessment/domain/messages.yaml",
         "services/runtime/refusals.yaml",
+        "services/runtime/headings.yaml",
         "contracts/labels.yaml",
     } <= found
     other = unicodedata.normalize("NFC", "khoá")

@@ -38,10 +38,17 @@ def _named(
     return (person.c.ward == ward) & (person.c.person_id == person_id)
 
 
+def _name_or_id(person: FromClause, person_id: ColumnElement[str]) -> ColumnElement[str]:
+    """A person's name (``person`` joined by ``_named``), or their id where the org chart no
+    longer names them."""
+    return func.coalesce(person.c.full_name, person_id)
+
+
 async def audit_export(session: AsyncSession, ward: str, period: str) -> list[dict[str, Any]]:
     """Every item of every audit of the ward's month, with its unit's names (``unit_name_vi``,
-    ``unit_name_en``), its catalogue version and its auditor's name (None for someone no longer
-    in the org chart), by unit and time."""
+    ``unit_name_en``), its catalogue version and its ``auditor`` by name (by id for someone no
+    longer in the org chart), the item's score as ``item_score``: the export's columns by their
+    keys. By unit and time."""
     auditor = people.alias("auditor")
     query = (
         select(
@@ -51,14 +58,13 @@ async def audit_export(session: AsyncSession, ward: str, period: str) -> list[di
             audits.c.period,
             audits.c.performed_at,
             audits.c.catalog_version,
-            audits.c.auditor_id,
-            auditor.c.full_name.label("auditor_name"),
+            _name_or_id(auditor, audits.c.auditor_id).label("auditor"),
             audits.c.revision,
             audits.c.status,
             audit_items.c.code,
             audit_items.c.pillar,
             audit_items.c.weight,
-            audit_items.c.score,
+            audit_items.c.score.label("item_score"),
             audit_items.c.note,
         )
         .join(units, _unit_of(audits))
@@ -71,8 +77,10 @@ async def audit_export(session: AsyncSession, ward: str, period: str) -> list[di
 
 
 async def action_export(session: AsyncSession, ward: str, period: str) -> list[dict[str, Any]]:
-    """Every corrective action of the ward's month, with its unit's names, its owner's name and
-    the audit's catalogue version, by unit and item."""
+    """Every corrective action of the ward's month, with its unit's names, its ``owner`` by
+    name (by id for someone no longer in the org chart), the audit's catalogue version, the
+    item's ``code`` and what closed it (its note) as ``outcome``: the export's columns by their
+    keys. By unit and item."""
     actions, owner = corrective_actions, people.alias("owner")
     query = (
         select(
@@ -82,14 +90,13 @@ async def action_export(session: AsyncSession, ward: str, period: str) -> list[d
             actions.c.period,
             actions.c.audit_id,
             audits.c.catalog_version,
-            actions.c.item_code,
+            actions.c.item_code.label("code"),
             actions.c.score,
-            actions.c.owner_id,
-            owner.c.full_name.label("owner_name"),
+            _name_or_id(owner, actions.c.owner_id).label("owner"),
             actions.c.due_on,
             actions.c.status,
             actions.c.closed_at,
-            actions.c.note,
+            actions.c.note.label("outcome"),
         )
         .join(units, _unit_of(actions))
         .join(audits, audits.c.audit_id == actions.c.audit_id)

@@ -24,7 +24,7 @@ from contracts.periods import Period
 from services.assessment.adapters import citizen_follow_ups, initiatives, org, reviews
 from services.assessment.adapters.scoring_figures import ScoringFigures
 from services.runtime.auth import Principal
-from services.runtime.exports import RANK, RATINGS, UNIT, Sheet, columns
+from services.runtime.exports import Column, Sheet, columns
 
 
 @dataclass(frozen=True)
@@ -43,26 +43,13 @@ class Report:
     final: bool = False
 
 
+#: By their keys in the runtime's ``headings.yaml``; a pillar's percent as its code says it.
+PILLAR_COLUMNS = tuple(Column(f"{p}_percent", Text(vi=f"{p} (%)", en=f"{p} (%)")) for p in FIVE_S)
 COLUMNS = columns(
-    RANK,
-    UNIT,
-    ("total_percent", "Tổng điểm 5S (%)", "5S total (%)"),
-    ("change", "Thay đổi so với kỳ trước (điểm %)", "Change on the previous period (points)"),
-    *((f"{p}_percent", f"{p} (%)", f"{p} (%)") for p in FIVE_S),
-    ("satisfaction_percent", "Tỷ lệ hài lòng (%)", "Satisfied citizens (%)"),
-    RATINGS,
-    ("actions_opened", "Biện pháp khắc phục phát sinh", "Corrective actions opened"),
-    ("actions_open", "Biện pháp khắc phục đang mở", "Corrective actions open"),
-    ("actions_overdue", "Trong đó quá hạn", "Of them overdue"),
-    ("review", "Họp đánh giá, rút kinh nghiệm", "Periodic review"),
-    ("initiatives_proposed", "Sáng kiến đề xuất", "Initiatives proposed"),
-    ("initiatives_adopted", "Sáng kiến được áp dụng", "Initiatives adopted"),
-    (
-        "follow_ups_done",
-        "Liên hệ lại người dân (đã làm/phát sinh)",
-        "Citizen call-backs (done/opened)",
-    ),
-)
+    "rank", "unit", "total_percent", "change", *PILLAR_COLUMNS, "satisfaction_percent", "ratings",
+    "actions_opened", "actions_open", "actions_overdue", "review", "initiatives_proposed",
+    "initiatives_adopted", "follow_ups_done",
+)  # fmt: skip
 REVIEW_STATES = {
     None: Text(vi="Chưa có", en="None"),
     False: Text(vi="Đã viết", en="Written"),

@@ -27,7 +27,7 @@ from contracts.labels import (
     period_label,
 )
 from services.runtime.collation import by_name, text_key
-from services.runtime.exports import NOTE, PERIOD, RANK, RATINGS, UNIT, Column, Sheet, columns
+from services.runtime.exports import Column, Sheet, columns
 from services.scoring.adapters import closes, org
 from services.scoring.domain.exact import display
 from services.scoring.domain.policy import Policy
@@ -35,40 +35,24 @@ from services.scoring.domain.roster import Names
 from services.scoring.views.people import classification
 from services.scoring.views.units import UnitFigures, Window, unit_figures
 
-PROVISIONAL = ("provisional", "Tạm tính (kỳ chưa khóa sổ)", "Provisional (period not closed)")
-SATISFACTION = ("satisfaction", "Tỷ lệ hài lòng (%)", "Share of satisfied citizens (%)")
-
+#: Each sheet's columns in order, by their keys in the runtime's ``headings.yaml``; a pillar's and
+#: a rating level's made from their labels.
 CLASSIFICATION_COLUMNS = columns(
-    ("name", "Họ và tên", "Full name"),
-    UNIT,
-    ("employment", "Loại", "Employment"),
-    ("group", "Nhóm chức trách", "Duty group"),
-    PERIOD,
-    ("points", "Điểm (thang 100)", "Points (of 100)"),
-    ("band", "Xếp loại", "Classification"),
-    NOTE,
-    ("income_share", "Thu nhập tăng thêm (% mức tối đa)", "Additional income (% of the maximum)"),
-    ("income_coefficient", "Hệ số thu nhập tăng thêm", "Additional income coefficient"),
-    PROVISIONAL,
+    "name", "unit", "employment", "group", "period", "points", "band", "note", "income_share",
+    "income_coefficient", "provisional",
+)  # fmt: skip
+PILLAR_COLUMNS = tuple(
+    Column(pillar, Text(vi=f"{pillar} {name.vi} (%)", en=f"{pillar} {name.en} (%)"))
+    for pillar, name in PILLAR_LABELS.items()
+    if pillar in FIVE_S
 )
-UNIT_COLUMNS = (
-    *columns(RANK, UNIT, PERIOD),
-    *(
-        Column(pillar, Text(vi=f"{pillar} {name.vi} (%)", en=f"{pillar} {name.en} (%)"))
-        for pillar, name in PILLAR_LABELS.items()
-        if pillar in FIVE_S
-    ),
-    *columns(
-        ("total", "Tổng điểm 5S (%)", "5S total (%)"),
-        SATISFACTION,
-        RATINGS,
-        PROVISIONAL,
-    ),
-)
-SATISFACTION_COLUMNS = (
-    *columns(UNIT, PERIOD, RATINGS),
-    *(Column(f"level_{level}", label) for level, label in LEVEL_LABELS.items()),
-    *columns(SATISFACTION, ("index", "Chỉ số hài lòng", "Satisfaction index"), PROVISIONAL),
+UNIT_COLUMNS = columns(
+    "rank", "unit", "period", *PILLAR_COLUMNS, "total_percent", "satisfaction", "ratings",
+    "provisional",
+)  # fmt: skip
+LEVEL_COLUMNS = tuple(Column(f"level_{level}", label) for level, label in LEVEL_LABELS.items())
+SATISFACTION_COLUMNS = columns(
+    "unit", "period", "ratings", *LEVEL_COLUMNS, "satisfaction", "index", "provisional"
 )
 TITLES = {
     "classification": Text(vi="Xếp loại", en="Classification"),
@@ -169,7 +153,7 @@ async def units_sheet(session: AsyncSession, ward: str, span: Window, policy: Po
             "unit": names.unit(unit),
             "period": period,
             **{pillar: display(values[pillar]) for pillar in FIVE_S},
-            "total": display(values["total"]),
+            "total_percent": display(values["total"]),
             "satisfaction": display(values["satisfaction"]),
             "ratings": ratings,
             "provisional": provisional,

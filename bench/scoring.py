@@ -625,7 +625,7 @@ async def query_latency(
     )
 
     async def from_sums(session: Any, ward: str, unit: str) -> dict[str, float | None]:
-        answer = await views.unit_score(session, ward, unit, span, policy)
+        answer = await views.unit_score(session, views.Question(ward, span, policy), unit)
         if answer is None:  # no unit of that id in the ward's org chart
             return {}
         return {p["pillar"]: p["percent"] for p in answer["pillars"]}

@@ -19,7 +19,7 @@ from services.scoring.adapters.policy_file import default_policy
 from services.scoring.adapters.tables import metadata, plumbing
 from services.scoring.handlers import Scoring
 from services.scoring.rebuild import REBUILT
-from services.scoring.views.units import unit_score, window
+from services.scoring.views.units import Question, unit_score, window
 from tests.scoring.events import WARD
 from tests.support.databases import from_template
 
@@ -75,7 +75,8 @@ class Projection:
             for unit in units:
                 for key in periods:
                     span = window(key, Month.parse("2026-03"))  # rolling ones end in March
-                    answer = await unit_score(session, WARD, unit, span, policy, explain=True)
+                    asked = Question(WARD, span, policy, explain=True)
+                    answer = await unit_score(session, asked, unit)
                     if answer is not None:
                         answer.pop("late")
                     found[(unit, key)] = answer

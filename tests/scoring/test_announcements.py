@@ -128,8 +128,9 @@ async def test_close_finalizes_and_a_late_event_reissues(projection: Projection)
 
     async with projection.sessions() as session:
         span = views.window("2026-03", Month(2026, 3))
-        unit = await views.unit_score(session, ev.WARD, "kt", span, default_policy())
-        person = await person_views.person_score(session, ev.WARD, "p5", span, default_policy())
+        asked = views.Question(ev.WARD, span, default_policy())
+        unit = await views.unit_score(session, asked, "kt")
+        person = await person_views.person_score(session, asked, "p5")
     assert unit["late"] is True and unit["provisional"] is False
     # Unit (3 + 1) / 2 of 4 = 50 % → 5; "+" 50 % → 10; the late task result 10.
     assert person is not None and person["late"] is True and person["points"] == 5 + 10 + 10

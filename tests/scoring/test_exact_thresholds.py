@@ -75,7 +75,9 @@ async def test_an_audit_at_exactly_sixty_percent_raises_no_low_total(
 
     async with projection.sessions() as session:
         span = views.window("2026-03", Month(2026, 3))
-        answer = await views.unit_score(session, ev.WARD, "kt", span, default_policy())
+        answer = await views.unit_score(
+            session, views.Question(ev.WARD, span, default_policy()), "kt"
+        )
         figures = await views.unit_figures(session, ev.WARD, ["kt"], ["2026-03"])
     assert answer["total_percent"] == 60.0
     assert figures["kt"].values(default_policy())["total"] == Fraction(60)

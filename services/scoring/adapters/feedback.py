@@ -3,14 +3,14 @@ day."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.runtime.db import upsert
-from services.scoring.adapters.month_sums import per_unit_month
+from services.scoring.adapters.month_sums import Selection, per_unit_month
 from services.scoring.adapters.tables import (
     unit_day_very_dissatisfied,
     unit_month_feedback,
@@ -54,16 +54,10 @@ async def add_very_dissatisfied(
 
 
 async def feedback_counts(
-    session: AsyncSession,
-    ward: str,
-    unit_ids: Iterable[str] | None,
-    months: Iterable[str] = (),
-    pairs: Iterable[tuple[str, str]] | None = None,
+    session: AsyncSession, wanted: Selection
 ) -> dict[tuple[str, str], dict[int, int]]:
-    """Per (unit, month): the ratings per level, as ``month_sums.per_unit_month`` selects them."""
-    return await per_unit_month(
-        session, unit_month_feedback, _level_ratings, ward, unit_ids, months, pairs
-    )
+    """Per (unit, month) ``wanted`` selects: the ratings per level."""
+    return await per_unit_month(session, unit_month_feedback, _level_ratings, wanted)
 
 
 def _level_ratings(r: Any) -> tuple[int, int]:

@@ -4,6 +4,7 @@ read-modify-written, and read back per unit, person and month."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, select
@@ -107,25 +108,41 @@ _PEOPLE_OF_UNITS = _of_ward_units(
 )
 
 
+@dataclass(frozen=True)
+class Selection:
+    """Which (unit, month)s of a ward a read of its units' stored sums or ratings takes: those
+    of given ``units`` (every unit of the ward when None) in given ``months``
+    (:meth:`of_units`), or exactly the given (unit, month) ``pairs`` (:meth:`of_pairs`)."""
+
+    ward: str
+    units: frozenset[str] | None = None
+    months: tuple[str, ...] = ()
+    pairs: frozenset[tuple[str, str]] | None = None
+
+    @classmethod
+    def of_units(cls, ward: str, units: Iterable[str] | None, months: Iterable[str]) -> Selection:
+        return cls(ward, None if units is None else frozenset(units), tuple(months))
+
+    @classmethod
+    def of_pairs(cls, ward: str, pairs: Iterable[tuple[str, str]]) -> Selection:
+        return cls(ward, pairs=frozenset(pairs))
+
+
 async def per_unit_month(
     session: AsyncSession,
     t: Table,
     entry: Callable[[Any], tuple[Any, Any] | None],
-    ward: str,
-    unit_ids: Iterable[str] | None,
-    months: Iterable[str],
-    pairs: Iterable[tuple[str, str]] | None,
+    wanted: Selection,
 ) -> dict[tuple[str, str], dict[Any, Any]]:
     """Per (unit, month) of a ward's table ``t`` (``unit_month_pillars`` or
     ``unit_month_feedback``), the ``entry`` (key and value, or None for none) of each of its
-    rows: of given units (every unit of the ward when ``None``) in given months, or of given
-    (unit, month)s."""
-    if pairs is not None:
-        rows = await _UNIT_MONTHS[t].execute(session, pairs, ward=ward)
+    rows ``wanted`` selects."""
+    if wanted.pairs is not None:
+        rows = await _UNIT_MONTHS[t].execute(session, wanted.pairs, ward=wanted.ward)
     else:
-        query = select(t).where(t.c.ward == ward, one_of(session, t.c.month, months))
-        if unit_ids is not None:
-            query = query.where(one_of(session, t.c.unit_id, unit_ids))
+        query = select(t).where(t.c.ward == wanted.ward, one_of(session, t.c.month, wanted.months))
+        if wanted.units is not None:
+            query = query.where(one_of(session, t.c.unit_id, wanted.units))
         rows = await session.execute(query)
     found: dict[tuple[str, str], dict[Any, Any]] = {}
     for r in rows:
@@ -136,16 +153,10 @@ async def per_unit_month(
 
 
 async def unit_sums(
-    session: AsyncSession,
-    ward: str,
-    unit_ids: Iterable[str] | None,
-    months: Iterable[str] = (),
-    pairs: Iterable[tuple[str, str]] | None = None,
+    session: AsyncSession, wanted: Selection
 ) -> dict[tuple[str, str], dict[str, PillarSums]]:
-    """Per (unit, month): the sums of each pillar, as :func:`per_unit_month` selects them."""
-    return await per_unit_month(
-        session, unit_month_pillars, _pillar_sums, ward, unit_ids, months, pairs
-    )
+    """Per (unit, month) ``wanted`` selects: the sums of each pillar."""
+    return await per_unit_month(session, unit_month_pillars, _pillar_sums, wanted)
 
 
 def _pillar_sums(r: Any) -> tuple[str, PillarSums] | None:

@@ -134,14 +134,19 @@ def parse_window(
 
 @asynccontextmanager
 async def figures(
-    request: Request, period: str, accepts: periods.Accepts = periods.FIGURES
-) -> AsyncIterator[tuple[AsyncSession, unit_views.Window, Policy]]:
-    """What every read of figures starts with: the months ``period`` names
-    (:func:`parse_window`, refused before anything is read), a session to read them in and the
-    policy to score them by."""
+    request: Request,
+    ward: str,
+    period: str,
+    accepts: periods.Accepts = periods.FIGURES,
+    explain: bool = False,
+) -> AsyncIterator[tuple[AsyncSession, unit_views.Question]]:
+    """What every read of a ward's figures starts with: the question asked of it (the months
+    ``period`` names, :func:`parse_window`, refused before anything is read; the policy in
+    force; whether to ``explain``) and a session to answer it in."""
     span = parse_window(request, period, accepts)
+    asked = unit_views.Question(ward, span, request.app.state.policy, explain)
     async with request.app.state.runtime.sessions() as session:
-        yield session, span, request.app.state.policy
+        yield session, asked
 
 
 @router.get(
@@ -158,8 +163,8 @@ async def unit_scores(
 ) -> dict[str, Any]:
     if not (_reads_ward_wide(caller) or caller.sees_unit(unit_id)):
         raise Refusal(Kind.FORBIDDEN, "forbidden")
-    async with figures(request, period) as (session, span, policy):
-        answer = await unit_views.unit_score(session, caller.ward, unit_id, span, policy, explain)
+    async with figures(request, caller.ward, period, explain=explain) as (session, asked):
+        answer = await unit_views.unit_score(session, asked, unit_id)
     return found(answer, "unknown_unit", "unit_id")
 
 
@@ -173,15 +178,13 @@ async def rankings(
     period: PeriodParam,
     with_: WithParam = None,
 ) -> dict[str, Any]:
-    async with figures(request, period) as (session, span, policy):
-        answer = await unit_views.rankings(session, caller.ward, span, policy)
+    async with figures(request, caller.ward, period) as (session, asked):
+        answer = await unit_views.rankings(session, asked)
         if with_ == "units":
             # A unit the caller may not read on its own keeps its rank but not its figures.
             for row in answer["units"]:
                 if _reads_ward_wide(caller) or caller.sees_unit(row["unit_id"]):
-                    row["figures"] = await unit_views.unit_score(
-                        session, caller.ward, row["unit_id"], span, policy
-                    )
+                    row["figures"] = await unit_views.unit_score(session, asked, row["unit_id"])
         return answer
 
 
@@ -198,9 +201,11 @@ async def ward_rankings(
     total pooled over all its units and its change, satisfaction (share, its change, index),
     ratings, units audited of the units in its chart, and for a month, quarter or year not
     after this month its people per band. A city's officials only."""
-    async with figures(request, period) as (session, span, policy):
-        current = Month.of(request.app.state.clock.now())
-        with_people = periods.takes(period, periods.CLASSIFICATION, current)
+    span = parse_window(request, period)
+    current = Month.of(request.app.state.clock.now())
+    with_people = periods.takes(period, periods.CLASSIFICATION, current)
+    policy: Policy = request.app.state.policy
+    async with request.app.state.runtime.sessions() as session:
         return await ward_views.city_rankings(session, str(caller.city), span, policy, with_people)
 
 
@@ -228,14 +233,13 @@ async def person_scores(
     period: ClassifiedPeriodParam,
     explain: ExplainParam = False,
 ) -> dict[str, Any]:
-    async with figures(request, period, periods.CLASSIFICATION) as (session, span, policy):
-        answer = await person_views.person_score(
-            session, caller.ward, person_id, span, policy, explain
-        )
+    read = figures(request, caller.ward, period, periods.CLASSIFICATION, explain)
+    async with read as (session, asked):
+        answer = await person_views.person_score(session, asked, person_id)
         # Someone the org chart names is always answered (not classified, with what is
         # missing); anyone else only with something recorded in the period. A ward whose org
         # chart scoring has not seen yet keeps the older answer, "no score this period".
-        chart = await org.chart(session, caller.ward) if answer is None else None
+        chart = await org.chart(session, asked.ward) if answer is None else None
     # The same refusal whether or not the person has a score, so nothing leaks.
     if not _sees_person(caller, person_id, answer["unit_id"] if answer else None):
         raise Refusal(Kind.FORBIDDEN, "forbidden")
@@ -265,12 +269,13 @@ async def classification(
     """Everyone of the ward's org chart (and anyone with a score in the period): band and
     income tier, or why they are not classified, or that they wait for the chairman; by name
     (``full_name``, ``unit_name``: the newest chart's, else null) in Vietnamese order."""
-    async with figures(request, period, periods.CLASSIFICATION) as (session, span, policy):
+    async with figures(request, caller.ward, period, periods.CLASSIFICATION) as (session, asked):
+        span, policy = asked.span, asked.policy
         result = await person_views.classification(
-            session, caller.ward, span.key, span.months, policy
+            session, asked.ward, span.key, span.months, policy
         )
-        final = await closes.all_closed(session, caller.ward, span.months)
-        names = await org.names(session, caller.ward)
+        final = await closes.all_closed(session, asked.ward, span.months)
+        names = await org.names(session, asked.ward)
     people = by_name(
         (p for p in result.people if _visible(caller, p.unit_id)),
         lambda p: names.person(p.person_id),

@@ -18,7 +18,7 @@ from services.scoring.domain.exact import display, exact
 from services.scoring.domain.people import NOTHING, PersonMonth, assess
 from services.scoring.domain.policy import Policy
 from services.scoring.domain.roster import UNLISTED, Member
-from services.scoring.views.units import Window
+from services.scoring.views.units import Question
 
 PersonMonths = dict[tuple[str, str], PersonMonth]
 
@@ -57,7 +57,8 @@ async def _person_months(
     unit_of: dict[tuple[str, str], str | None] = {key: unit for key, (unit, _) in plus.items()}
     unit_of |= {key: (members or {}).get(key[0], UNLISTED).unit_id for key in task_only}
     units = {unit for unit in unit_of.values() if unit is not None}
-    unit_sums = await month_sums.unit_sums(session, ward, units, months) if units else {}
+    wanted = month_sums.Selection.of_units(ward, units, months)
+    unit_sums = await month_sums.unit_sums(session, wanted) if units else {}
     found: PersonMonths = {}
     for (person, month), unit in unit_of.items():
         total = None
@@ -128,16 +129,12 @@ def _month_answer(month: str, m: PersonMonth | None, policy: Policy) -> dict[str
 
 
 async def person_score(
-    session: AsyncSession,
-    ward: str,
-    person_id: str,
-    span: Window,
-    policy: Policy,
-    explain: bool = False,
+    session: AsyncSession, asked: Question, person_id: str
 ) -> dict[str, Any] | None:
-    """A person's period: the row of the ward's classification (the same band as
+    """A person's period ``asked``: the row of the ward's classification (the same band as
     ``/v1/classification``) with every month of it; None for someone neither in the org chart
     nor with anything recorded."""
+    ward, span, policy = asked.ward, asked.span, asked.policy
     people = await ward_people(session, ward, span.key, span.months, policy)
     row = next((c for c in people.result.people if c.person_id == person_id), None)
     if row is None:
@@ -154,7 +151,7 @@ async def person_score(
         "late": bool(late),
         "policy_version": policy.version,
     }
-    if explain:
+    if asked.explain:
         tasks = await task_results.task_points(session, ward, [person_id], span.months)
         answer["explain"] = {
             "reviews": await evidence.live_reviews(session, ward, person_id, span.months),

@@ -54,6 +54,18 @@ def window(key: str, current: Month) -> Window:
     )
 
 
+@dataclass(frozen=True)
+class Question:
+    """What a reader of figures asked for, built once per request: the ward read, the window
+    of the period named, the policy the figures are scored by and whether to list the events
+    behind every figure."""
+
+    ward: str
+    span: Window
+    policy: Policy
+    explain: bool = False
+
+
 @dataclass
 class UnitFigures:
     pillars: dict[str, PillarSums] = field(default_factory=dict)
@@ -86,8 +98,8 @@ async def unit_figures(
     months: Sequence[str],
 ) -> dict[str, UnitFigures]:
     """Each unit's sums and rating counts pooled over the months."""
-    units = None if unit_ids is None else list(unit_ids)
-    return _pooled(await _unit_months(session, ward, units, months), months)
+    wanted = month_sums.Selection.of_units(ward, unit_ids, months)
+    return _pooled(await _unit_months(session, wanted), wanted.months)
 
 
 def _pooled(
@@ -106,20 +118,16 @@ async def unit_month_figures(
     session: AsyncSession, ward: str, pairs: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], UnitFigures]:
     """The figures of each given (unit, month)."""
-    return await _unit_months(session, ward, None, (), list(pairs))
+    return await _unit_months(session, month_sums.Selection.of_pairs(ward, pairs))
 
 
 async def _unit_months(
-    session: AsyncSession,
-    ward: str,
-    units: list[str] | None,
-    months: Sequence[str],
-    pairs: list[tuple[str, str]] | None = None,
+    session: AsyncSession, wanted: month_sums.Selection
 ) -> dict[tuple[str, str], UnitFigures]:
     found: dict[tuple[str, str], UnitFigures] = defaultdict(UnitFigures)
-    for key, sums in (await month_sums.unit_sums(session, ward, units, months, pairs)).items():
+    for key, sums in (await month_sums.unit_sums(session, wanted)).items():
         found[key].pillars.update(sums)
-    ratings = await feedback.feedback_counts(session, ward, units, months, pairs)
+    ratings = await feedback.feedback_counts(session, wanted)
     for key, counts in ratings.items():
         found[key].feedback.update(counts)
     return dict(found)
@@ -133,17 +141,12 @@ def _difference(now: Fraction | None, before: Fraction | None) -> Fraction | Non
     return None if now is None or before is None else now - before
 
 
-async def unit_score(
-    session: AsyncSession,
-    ward: str,
-    unit_id: str,
-    span: Window,
-    policy: Policy,
-    explain: bool = False,
-) -> dict[str, Any] | None:
-    """A unit's figures for ``span``; None for an id the ward's current org chart does not name
-    and nothing was recorded for in the period (a typo, not a unit without audits). Before
-    scoring has seen the ward's org chart every id is answered, as it always was."""
+async def unit_score(session: AsyncSession, asked: Question, unit_id: str) -> dict[str, Any] | None:
+    """A unit's figures for the period ``asked``; None for an id the ward's current org chart
+    does not name and nothing was recorded for in the period (a typo, not a unit without
+    audits). Before scoring has seen the ward's org chart every id is answered, as it always
+    was."""
+    ward, span, policy = asked.ward, asked.span, asked.policy
     # The period and the one before it, closed and late marks, in one read: the change is a
     # subtraction away.
     stored = await unit_period.unit_period(session, ward, unit_id, span.months, span.previous)
@@ -183,7 +186,7 @@ async def unit_score(
         "late": bool(late),
         "policy_version": policy.version,
     }
-    if explain:
+    if asked.explain:
         answer["explain"] = {
             "audits": await evidence.live_audits(session, ward, unit_id, span.months),
             "reviews": await evidence.live_unit_reviews(session, ward, unit_id, span.months),
@@ -217,14 +220,13 @@ def _plus(now: PillarSums | None, before: PillarSums | None) -> dict[str, Any]:
     }
 
 
-async def rankings(
-    session: AsyncSession, ward: str, span: Window, policy: Policy
-) -> dict[str, Any]:
+async def rankings(session: AsyncSession, asked: Question) -> dict[str, Any]:
     """Units by 5S total %, best first (ordered on the exact totals, not the rounded ones shown;
     units without a scored audit last, then by id), with citizen satisfaction beside it: the
     share of satisfied citizens and the satisfaction index."""
+    span, policy = asked.span, asked.policy
     ranked: list[tuple[Fraction | None, dict[str, Any]]] = []
-    for unit, figures in (await unit_figures(session, ward, None, span.months)).items():
+    for unit, figures in (await unit_figures(session, asked.ward, None, span.months)).items():
         values = figures.values(policy)
         row = {
             "unit_id": unit,

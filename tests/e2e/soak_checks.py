@@ -63,6 +63,85 @@ DURABLES = (
 )
 
 
+def _repeats(counted: Counter[Any]) -> int:
+    """How many of what was counted are again something counted already."""
+    return sum(n - 1 for n in counted.values())
+
+
+@dataclass
+class MailTally:
+    """What the mailbox received against what notifications recorded as sent: the alerts'
+    keys, the alerts e-mailed, the alerts the messages received told of and those messages by
+    (recipient, Message-ID). Every figure of the table is counted from these."""
+
+    #: The alerts notifications raised, by (ward, rule, subject, period, recipient).
+    alerts: Counter[tuple[Any, ...]] = field(default_factory=Counter)
+    #: The alerts notifications recorded as sent by e-mail, by alert id.
+    sent: Counter[str] = field(default_factory=Counter)
+    #: The alerts the messages received told of (a message received again under its own
+    #: Message-ID counted once), by alert id.
+    told: Counter[str] = field(default_factory=Counter)
+    #: The messages received, by (recipient, Message-ID).
+    messages: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    @classmethod
+    def of(cls, alerts: Counter[tuple[Any, ...]], sent: Counter[str], mailbox: Any) -> MailTally:
+        """The tally of the ``mailbox``'s messages against the alerts and those ``sent``. Each
+        alert's e-mail carries its own signed acknowledge link: which alerts each message told
+        of is read from the links' claims."""
+        tally = cls(alerts, sent)
+        for n, message in enumerate(mailbox.messages):
+            key = (message.to, message.message_id or f"none-{n}")
+            tally.messages[key] += 1
+            if tally.messages[key] == 1:
+                tally.told.update(acknowledged_alerts(message.text))
+        return tally
+
+    @property
+    def duplicate_alerts(self) -> int:
+        """Alerts raised again for the same (rule, subject, period, recipient)."""
+        return _repeats(self.alerts)
+
+    @property
+    def received(self) -> int:
+        return sum(self.messages.values())
+
+    @property
+    def alerts_sent(self) -> int:
+        return sum(self.sent.values())
+
+    @property
+    def lost(self) -> int:
+        """Alerts sent whose e-mail never came."""
+        return sum((self.sent - self.told).values())
+
+    @property
+    def duplicated(self) -> int:
+        """Alerts told of by more messages than were sent: the same alert under two
+        Message-IDs."""
+        return sum((self.told - self.sent).values())
+
+    @property
+    def resent(self) -> int:
+        """Copies of one message (the same Message-ID) received again: a message the server
+        accepted whose sending instance was killed before recording it is sent again, the same
+        message; no protocol excludes it (at least once), a reader drops it by its id."""
+        return _repeats(self.messages)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.duplicate_alerts or self.duplicated or self.lost)
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [
+            ("duplicate alerts", str(self.duplicate_alerts)),
+            ("e-mails received (alerts they told of)", f"{self.received} ({self.alerts_sent})"),
+            ("lost e-mails (alert sent, never received)", str(self.lost)),
+            ("duplicate e-mails (alert received twice)", str(self.duplicated)),
+            ("resent after a kill (same Message-ID)", str(self.resent)),
+        ]
+
+
 @dataclass
 class Report:
     size: Size
@@ -74,15 +153,7 @@ class Report:
     lost: list[str] = field(default_factory=list)
     duplicated: list[str] = field(default_factory=list)
     figures_differing: list[str] = field(default_factory=list)
-    duplicate_alerts: int = 0
-    emails: int = 0
-    emails_sent: int = 0
-    lost_emails: int = 0
-    duplicate_emails: int = 0
-    #: Copies of one message (the same Message-ID) received again: a message the server
-    #: accepted whose sending instance was killed before recording it is sent again, the same
-    #: message; no protocol excludes it (at least once), a reader drops it by its id.
-    resent_emails: int = 0
+    mail: MailTally = field(default_factory=MailTally)
 
     def table(self) -> str:
         longest = max(self.faults.recoveries, default=0.0)
@@ -100,11 +171,7 @@ class Report:
             ("lost (accepted, not in the facts)", str(len(self.lost))),
             ("duplicated (facts twice)", str(len(self.duplicated))),
             ("figures differing from a fault-free fold", str(len(self.figures_differing))),
-            ("duplicate alerts", str(self.duplicate_alerts)),
-            ("e-mails received (alerts they told of)", f"{self.emails} ({self.emails_sent})"),
-            ("lost e-mails (alert sent, never received)", str(self.lost_emails)),
-            ("duplicate e-mails (alert received twice)", str(self.duplicate_emails)),
-            ("resent after a kill (same Message-ID)", str(self.resent_emails)),
+            *self.mail.rows(),
             ("longest recovery (kill to ready)", f"{longest:.1f} s"),
         ]
         for n, took in enumerate(self.faults.reconnects, 1):
@@ -117,14 +184,7 @@ class Report:
 
     @property
     def clean(self) -> bool:
-        return not (
-            self.lost
-            or self.duplicated
-            or self.figures_differing
-            or self.duplicate_alerts
-            or self.duplicate_emails
-            or self.lost_emails
-        )
+        return not (self.lost or self.duplicated or self.figures_differing) and self.mail.clean
 
 
 async def soak(
@@ -320,7 +380,6 @@ async def _reckon(report: Report, stack: Stack, mailbox: Any, reference_url: str
                     )
                 )
             )
-            report.duplicate_alerts = sum(n - 1 for n in keys.values() if n > 1)
             sent = await session.scalars(
                 select(deliveries.c.alert_id).where(
                     deliveries.c.channel == "email",
@@ -331,21 +390,9 @@ async def _reckon(report: Report, stack: Stack, mailbox: Any, reference_url: str
             expected = Counter(str(alert_id) for alert_id in sent)
     finally:
         await engine.dispose()
-    # Each alert's e-mail carries its own signed acknowledge link: which alerts each message
-    # told of, read from the links' claims. A message received again under its own Message-ID
-    # is one message resent (counted apart); the same alert under two ids is a duplicate.
-    received: Counter[str] = Counter()
-    copies: Counter[tuple[str, str]] = Counter()
-    for n, message in enumerate(mailbox.messages):
-        key = (message.to, message.message_id or f"none-{n}")
-        copies[key] += 1
-        if copies[key] == 1:
-            received.update(acknowledged_alerts(message.text))
-    report.resent_emails = sum(n - 1 for n in copies.values())
-    report.emails = len(mailbox.messages)
-    report.emails_sent = sum(expected.values())
-    report.lost_emails = sum((expected - received).values())
-    report.duplicate_emails = sum((received - expected).values())
+    # A message received again under its own Message-ID is one message resent (counted apart);
+    # the same alert under two ids is a duplicate.
+    report.mail = MailTally.of(keys, expected, mailbox)
 
 
 def acknowledged_alerts(text: str) -> set[str]:

@@ -67,10 +67,10 @@ async def test_killed_services_lose_nothing_count_nothing_twice_and_mail_nothing
     assert report.lost == []
     assert report.duplicated == []
     assert report.figures_differing == []
-    assert report.duplicate_alerts == 0
+    assert report.mail.duplicate_alerts == 0
     # The same alert under two Message-IDs fails; one message resent under its own id after a
     # kill between the server's 250 and the record is at least once, shown in the table.
-    assert report.duplicate_emails == 0
-    assert report.lost_emails == 0
-    assert report.emails_sent > 0  # low audits were alerted, by e-mail
+    assert report.mail.duplicated == 0
+    assert report.mail.lost == 0
+    assert report.mail.alerts_sent > 0  # low audits were alerted, by e-mail
     assert report.clean

@@ -20,7 +20,7 @@ from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 from contracts.common import Body, EntityId
 from contracts.labels import LEVEL_LABELS
 from contracts.periods import MonthKey
-from contracts.text import NFC
+from contracts.text import NFC, STRIPPED
 
 Note = Annotated[str, StringConstraints(max_length=2000), NFC]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=1000), NFC]
@@ -153,11 +153,12 @@ class ReviewCommand(ReviewIn):
 
 #: A period a unit reviews: a month ``YYYY-MM``, a quarter ``YYYY-Qn`` or a year ``YYYY``.
 PeriodKey = Annotated[str, StringConstraints(pattern=r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")]
-Account = Annotated[str, StringConstraints(min_length=1, max_length=4000), NFC]
+#: What a person writes of a period or an initiative, kept stripped.
+Account = Annotated[str, StringConstraints(min_length=1, max_length=4000), NFC, STRIPPED]
 
 
 class FollowUpIn(Body):
-    task: Reason
+    task: Annotated[Reason, STRIPPED]
     owner_id: EntityId = Field(description="Who does it: a person of the ward")
     due_on: date = Field(description="By when (a local date after today)")
 
@@ -184,7 +185,7 @@ class FollowUpCloseCommand(ActionCloseIn):
 
 
 class InitiativeIn(Body):
-    title: Annotated[str, StringConstraints(min_length=1, max_length=300), NFC]
+    title: Annotated[str, StringConstraints(min_length=1, max_length=300), NFC, STRIPPED]
     problem: Account = Field(description="The problem it addresses (thực trạng, vấn đề)")
     proposal: Account = Field(description="What is proposed (giải pháp đề xuất)")
     expected_effect: Account = Field(description="The effect expected (hiệu quả dự kiến)")
@@ -231,7 +232,7 @@ class CampaignItemIn(Body):
 
 
 class CampaignIn(Body):
-    title: Annotated[str, StringConstraints(min_length=1, max_length=200), NFC]
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200), NFC, STRIPPED]
     starts_on: date
     ends_on: date
     items: list[CampaignItemIn] = Field(min_length=1, max_length=30)

@@ -1,16 +1,27 @@
 """Vietnamese text at the boundary (contracts/text.py): NFC before any check, lengths on the
-normalised text, cuts never inside a letter and its marks, searches insensitive to case and
-tone marks."""
+normalised text, the texts kept stripped arriving so, cuts never inside a letter and its marks,
+searches insensitive to case and tone marks."""
 
 from __future__ import annotations
 
 import unicodedata
+from datetime import date
 
 import pytest
 from pydantic import ValidationError
 
 from contracts.common import Text
-from contracts.intake import ActionCloseIn, AuditItemIn, FeedbackIn, ReasonIn
+from contracts.intake import (
+    ActionCloseIn,
+    AuditItemIn,
+    CampaignIn,
+    CampaignItemIn,
+    FeedbackIn,
+    FollowUpIn,
+    InitiativeIn,
+    PeriodReviewIn,
+    ReasonIn,
+)
 from contracts.text import clip, fold, matches
 
 NAME = "Nguyễn Thị Ánh Tuyết"
@@ -33,6 +44,32 @@ def test_lengths_are_counted_on_the_composed_text() -> None:
     assert ReasonIn(reason=typed).reason == "ệ" * 1000
     with pytest.raises(ValidationError):
         ReasonIn(reason=typed + "e")
+
+
+def test_titles_and_accounts_arrive_stripped_their_limits_counting_the_text_as_sent() -> None:
+    idea = InitiativeIn(
+        title=f"  {DECOMPOSED}\n", problem=" a ", proposal="b\t", expected_effect=" "
+    )
+    assert (idea.title, idea.problem, idea.proposal, idea.expected_effect) == (NAME, "a", "b", "")
+    review = PeriodReviewIn(
+        unit_id="kt",
+        period="2026-07",
+        went_well=" a",
+        went_badly="b ",
+        lessons=" c ",
+        follow_ups=[FollowUpIn(task=" d ", owner_id="p001", due_on=date(2026, 9, 1))],
+    )
+    assert (review.went_well, review.went_badly, review.lessons) == ("a", "b", "c")
+    assert review.follow_ups[0].task == "d"
+    campaign = CampaignIn(
+        title=" Tháng 8 ",
+        starts_on=date(2026, 8, 1),
+        ends_on=date(2026, 8, 31),
+        items=[CampaignItemIn(code="S1.1")],
+    )
+    assert campaign.title == "Tháng 8"
+    with pytest.raises(ValidationError):  # 300 letters and the spaces sent around them
+        InitiativeIn(title=" " + "x" * 300, problem="a", proposal="b", expected_effect="c")
 
 
 def test_a_cut_never_leaves_a_mark_without_its_letter() -> None:

@@ -34,7 +34,7 @@ async def publish(uow: UnitOfWork, context: Context, body: schemas.CampaignIn) -
     items = checklist(catalog, [i.model_dump() for i in body.items])
     data = CampaignPublishedData(
         campaign_id=uuid.uuid4(),
-        title=body.title.strip(),
+        title=body.title,
         starts_on=body.starts_on,
         ends_on=body.ends_on,
         items=tuple(i.code for i in items),

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -227,6 +228,13 @@ def check_period_in_window(period: str, context: Context) -> None:
     """422 unless ``period`` is within the window of months a person may send
     (``window.check_month``: from last January to the current month)."""
     check_month(period, context.policy, context.now)
+
+
+def beyond(body: BaseModel, data: BaseModel) -> dict[str, Any]:
+    """What a request ``body`` says that the event ``data`` made of it does not carry, by field:
+    the columns its row keeps besides the event's (an initiative's or a review's accounts), as
+    the contracts deliver them (stripped)."""
+    return body.model_dump(exclude=set(type(data).model_fields))
 
 
 def required_note(note: str) -> str:

@@ -24,7 +24,7 @@ from contracts.roles import Role
 from services.assessment.adapters import initiatives
 from services.assessment.adapters.rows import described_by
 from services.assessment.domain.initiatives import NEXT, on_council
-from services.assessment.handlers.common import Context, check_unit, optional_text
+from services.assessment.handlers.common import Context, beyond, check_unit, optional_text
 from services.runtime.refusals import Kind, Refusal
 from services.runtime.uow import UnitOfWork
 
@@ -46,16 +46,10 @@ async def propose(uow: UnitOfWork, context: Context, body: schemas.InitiativeIn)
         proposed_by=principal.subject_id,
         by_unit=body.by_unit,
         period=Month.of(context.now).key,
-        title=body.title.strip(),
+        title=body.title,
     )
     await initiatives.insert(
-        uow.session,
-        data,
-        ward=context.ward,
-        problem=body.problem.strip(),
-        proposal=body.proposal.strip(),
-        expected_effect=body.expected_effect.strip(),
-        proposed_at=context.now,
+        uow.session, data, ward=context.ward, proposed_at=context.now, **beyond(body, data)
     )
     uow.emit(InitiativeProposed(**context.envelope(), data=data))
     return {"initiative_id": str(data.initiative_id), "status": "proposed", "period": data.period}

@@ -35,6 +35,7 @@ from services.assessment.adapters.scoring_figures import ScoringFigures
 from services.assessment.domain.window import check_due
 from services.assessment.handlers.common import (
     Context,
+    beyond,
     check_unit,
     closer,
     find_person,
@@ -94,15 +95,13 @@ async def write_review(
         uow.session,
         data,
         ward=context.ward,
-        went_well=body.went_well.strip(),
-        went_badly=body.went_badly.strip(),
-        lessons=body.lessons.strip(),
         figures=figures,
         written_at=context.now,
+        **beyond(body, data),
     )
     for task, follow_up in zip(body.follow_ups, data.follow_ups, strict=True):
         await reviews.insert_follow_up(
-            uow.session, follow_up, data, ward=context.ward, task=task.task.strip()
+            uow.session, follow_up, data, ward=context.ward, **beyond(task, follow_up)
         )
     uow.emit(PeriodReviewWritten(**context.envelope(), data=data))
     return {

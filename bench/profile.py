@@ -33,7 +33,7 @@ from services.runtime.db import create_engine, session_factory
 from services.runtime.inbox import claim
 from services.runtime.marks import marks
 from services.runtime.migrations import upgrade
-from services.runtime.service import tune_garbage_collector
+from services.runtime.process import tune_garbage_collector
 from services.runtime.uow import UnitOfWork
 from services.scoring import bootstrap
 from services.scoring.adapters.policy_file import default_policy

@@ -68,7 +68,7 @@ from contracts.subjects import event_subject, ward_of
 from services.runtime.broker import ensure_streams
 from services.runtime.marks import marks
 from services.runtime.poison import screen_fast
-from services.runtime.service import tune_garbage_collector
+from services.runtime.process import tune_garbage_collector
 from services.scoring import bootstrap
 from services.scoring.adapters.tables import partition_marks, plumbing
 from services.scoring.rebuild import REBUILT
@@ -559,7 +559,7 @@ async def settle(runtime: Any) -> None:
     batches would see them: every table vacuumed and analysed (rather than the server's
     autovacuum walking millions of fresh rows in the middle of the timing), and this process's
     earlier phases left to the collector once, then the collector set as a service sets it
-    (:func:`~services.runtime.service.tune_garbage_collector`)."""
+    (:func:`~services.runtime.process.tune_garbage_collector`)."""
     if runtime.engine.dialect.name == "postgresql":
         async with runtime.engine.connect() as connection:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")

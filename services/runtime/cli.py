@@ -11,7 +11,7 @@ from typing import Protocol
 from fastapi import FastAPI
 
 from services.runtime import deadletters
-from services.runtime.service import configure_logging, serve
+from services.runtime.process import configure_logging, serve
 from services.runtime.settings import ServiceSettings
 
 

@@ -4,7 +4,7 @@ about (docs/SECURITY.md, "Personal data").
 Exceptions carry data in their messages: a database error lists the statement's bound
 parameters (a citizen's comment, a person's name and address), a validation error the values it
 refused. Every record of every logger of the process is made through one factory
-(:func:`install`, from ``service.configure_logging`` and the CLI): a record with an exception
+(:func:`install`, from ``process.configure_logging`` and the CLI): a record with an exception
 gets its traceback written here, each exception's line reduced to :func:`describe`. The
 dead-letter headers use :func:`describe` too; the database engine also hides parameters
 (``db.create_engine``).

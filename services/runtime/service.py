@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import timedelta
@@ -20,7 +19,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-import uvicorn
 from fastapi import APIRouter, FastAPI
 from faststream.nats import NatsBroker
 from sqlalchemy import MetaData, Table, text
@@ -28,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.events import EVENT_TYPES, event_type_name
 from contracts.subjects import event_subject
-from services.runtime import revocations, scrub
+from services.runtime import revocations
 from services.runtime.auth import KeySource, KeysUnavailable, TokenVerifier
 from services.runtime.broker import build_broker, ensure_streams, jetstream
 from services.runtime.clock import Now
@@ -356,50 +354,3 @@ async def _within(step: Awaitable[object], what: str) -> None:
         await asyncio.wait_for(step, STOP_STEP_S)
     except TimeoutError:
         log.error("stopping %s took over %.0f s; going on without it", what, STOP_STEP_S)
-
-
-def configure_logging(level: str) -> None:
-    """Log to stderr at ``level``, every traceback scrubbed of the data it was about
-    (``services.runtime.scrub``)."""
-    scrub.install()
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-
-
-#: Objects allocated (net) before the youngest generation is collected; CPython's default is 700.
-GC_YOUNG_THRESHOLD = 100_000
-
-
-def tune_garbage_collector(applies_events: bool = True) -> None:
-    """Collect cycles less often where batches of events are applied, and never walk what
-    start-up made.
-
-    A consumer holds a batch of events (thousands of small objects each) while it applies it; at
-    CPython's default thresholds the collector runs every few events and walks the whole batch
-    again each time, which took a third of the consumer's time. A process that only answers
-    requests (assessment, web: ``applies_events`` False) holds no batch, and keeps CPython's
-    thresholds: at 100,000 its requests' cyclic garbage waited for the collector, and
-    assessment's resident memory grew from 130 to 163 MiB over 1,000 audits posted (140 at
-    CPython's). The objects made by start-up (modules, schemas, tables) live as long as the
-    process: frozen, they are never walked."""
-    if applies_events:
-        gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
-    gc.freeze()
-
-
-def serve(app: FastAPI, settings: ServiceSettings) -> None:
-    """Serve until SIGINT/SIGTERM; uvicorn runs the lifespan that starts and stops the rest."""
-    config = uvicorn.Config(
-        app,
-        host=settings.http_host,
-        port=settings.http_port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-        lifespan="on",
-    )
-    server = uvicorn.Server(config)
-    runtime = getattr(app.state, "runtime", None)
-    tune_garbage_collector(runtime is None or runtime.applies_events)
-    asyncio.run(server.serve())

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from contracts import fast
-from services.runtime.service import GC_YOUNG_THRESHOLD
+from services.runtime.process import GC_YOUNG_THRESHOLD
 from services.scoring import bootstrap
 from services.scoring.domain.audits import AuditRecord, HeldAudit
 from services.scoring.handlers.audits import decode

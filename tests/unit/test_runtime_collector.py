@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from services.assessment.bootstrap import build_app as assessment_app
-from services.runtime.service import GC_YOUNG_THRESHOLD, tune_garbage_collector
+from services.runtime.process import GC_YOUNG_THRESHOLD, tune_garbage_collector
 from services.runtime.settings import ServiceSettings
 from services.scoring.bootstrap import build_app as scoring_app
 

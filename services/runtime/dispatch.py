@@ -31,7 +31,8 @@ idempotency, authorisation and metrics wrap every person's command::
 
 :class:`BatchRegistry` is the same table for consumers that apply a batch by kind (scoring):
 each handler takes the batch's messages of its types (a ``Sequence``), in stream order, and the
-handlers run in registration order.
+handlers run in registration order. :class:`Table` is the same lookup by type for plain
+values (synchronous functions), with no pipeline.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ R = TypeVar("R")  # what the handlers return
 X_contra = TypeVar("X_contra", contravariant=True)
 M_contra = TypeVar("M_contra", contravariant=True)
 R_co = TypeVar("R_co", covariant=True)
+V = TypeVar("V")  # what a table holds for each type
 
 
 class Handler(Protocol[X_contra, M_contra, R_co]):
@@ -93,20 +95,72 @@ class Step(Protocol[X, R]):
     ) -> Awaitable[R]: ...
 
 
-class _Table(Generic[X, R]):
-    """Type -> entry, resolved along the message class's MRO and cached."""
+class _ByType(Generic[V]):
+    """Type -> value, resolved along the message class's MRO (a subclass gets its nearest
+    registered base's) and cached."""
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._entries: dict[type, Entry[X, R]] = {}
-        self._resolved: dict[type, Entry[X, R] | None] = {}
+        self._entries: dict[type, V] = {}
+        self._resolved: dict[type, V | None] = {}
 
-    def _add(self, kind: type, handler: Any, name: str | None, options: Mapping[str, Any]) -> None:
+    def _put(self, kind: type, value: V) -> None:
+        """Make ``value`` the one for ``kind``; a type is registered once."""
         if kind in self._entries:
             raise ValueError(f"{self.name}: {kind.__qualname__} is registered twice")
-        entry = Entry(kind, handler, name or kind.__name__, MappingProxyType(dict(options)))
-        self._entries[kind] = entry
+        self._entries[kind] = value
         self._resolved.clear()
+
+    def find(self, kind: type) -> V | None:
+        """The value for ``kind`` (or its nearest registered base), or None."""
+        try:
+            return self._resolved[kind]
+        except KeyError:
+            found = next((self._entries[k] for k in kind.__mro__ if k in self._entries), None)
+            self._resolved[kind] = found
+            return found
+
+    def kinds(self) -> list[type]:
+        """Every type registered, in registration order."""
+        return list(self._entries)
+
+    def __contains__(self, kind: type) -> bool:
+        return self.find(kind) is not None
+
+
+class Table(_ByType[V]):
+    """Type -> a plain value (a function), found as the registries find a handler: for a
+    synchronous step of a hot path that takes each message by its type, where a registry's
+    pipeline and awaitables would cost more than the step (a rebuild reducing millions of events
+    to facts)::
+
+        FACTS: Table[Callable[[Event], Fact]] = Table("scoring facts")
+
+        @FACTS.register(AuditSubmitted, AuditAmended)
+        def audit_fact(event: AuditSubmitted | AuditAmended) -> Fact: ...
+
+        make = FACTS.find(type(event))  # None if no type of its MRO is registered
+    """
+
+    def register(self, *kinds: type) -> Callable[[V], V]:
+        """Decorator: make the value (a function) the one for each of ``kinds``; returns it
+        unchanged."""
+
+        def add(value: V) -> V:
+            for kind in kinds:
+                self._put(kind, value)
+            return value
+
+        return add
+
+
+class _Handlers(_ByType[Entry[X, R]]):
+    """Type -> handler's entry."""
+
+    def _add(self, kind: type, handler: Any, name: str | None, options: Mapping[str, Any]) -> None:
+        self._put(
+            kind, Entry(kind, handler, name or kind.__name__, MappingProxyType(dict(options)))
+        )
 
     def entry(self, kind: type) -> Entry[X, R]:
         """The entry for ``kind`` (or its nearest registered base); :class:`Unregistered`."""
@@ -115,27 +169,12 @@ class _Table(Generic[X, R]):
             raise Unregistered(self.name, kind, self._entries)
         return found
 
-    def find(self, kind: type) -> Entry[X, R] | None:
-        """The entry for ``kind`` (or its nearest registered base), or None."""
-        try:
-            return self._resolved[kind]
-        except KeyError:
-            found = next((self._entries[k] for k in kind.__mro__ if k in self._entries), None)
-            self._resolved[kind] = found
-            return found
-
     def entries(self) -> list[Entry[X, R]]:
         """Every entry, in registration order."""
         return list(self._entries.values())
 
-    def kinds(self) -> list[type]:
-        return list(self._entries)
 
-    def __contains__(self, kind: type) -> bool:
-        return self.find(kind) is not None
-
-
-class Registry(_Table[X, R]):
+class Registry(_Handlers[X, R]):
     """Handlers of single messages, each dispatch run through the pipeline."""
 
     def __init__(self, name: str, pipeline: Sequence[Step[X, R]] = ()) -> None:
@@ -201,7 +240,7 @@ def _bind(step: Step[X, R], entry: Entry[X, R], call_next: Next[X, R]) -> Next[X
     return call
 
 
-class BatchRegistry(_Table[X, None]):
+class BatchRegistry(_Handlers[X, None]):
     """Handlers of batches by kind: ``async handler(context, messages_of_its_types)``."""
 
     @overload

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
 from contracts.envelope import Event
+from contracts.events import CredentialsRevoked
 from contracts.roles import Role
 from contracts.streams import ASSESSMENT
 from services.runtime.db import create_engine
@@ -30,8 +31,10 @@ from services.scoring.adapters.tables import (
     plumbing,
     unit_month_feedback,
 )
-from services.scoring.domain.fold import Fold, fact_of
+from services.scoring.domain.audits import HeldAudit
+from services.scoring.domain.fold import FACTS, OTHER, Fold, fact_of
 from services.scoring.handlers import Scoring
+from services.scoring.handlers.projection import FOLDS
 from services.scoring.rebuild import rebuild
 from services.scoring.settings import ScoringSettings
 from tests.scoring import events as ev
@@ -167,6 +170,20 @@ async def test_the_fold_gives_the_rows_the_handler_gives(tmp_path, batch) -> Non
         period: datetime.fromisoformat(at).hour for _, period, at in live["closed_periods"]
     }
     assert closed_hours == {"2026-01": 10, "2026-02": 3, "2026-03": 12}
+
+
+def test_a_rebuild_reduces_to_a_fact_the_events_the_handler_folds() -> None:
+    """Both take the events of ``domain.projected``: each kind the handler folds has a fact of
+    its own (but the audits as the live consumer holds them, which a rebuild never reads), and any
+    other event makes a fact that is only deduplicated."""
+    assert set(FACTS.kinds()) == set(FOLDS.kinds()) - {HeldAudit}
+    revoked = CredentialsRevoked(
+        ward=ev.WARD,
+        occurred_at=ev.moment("2026-01"),
+        actor=ev.HEAD,
+        data={"subject_id": "p01", "credential_ids": ["s1"], "until": ev.moment("2026-02")},
+    )
+    assert fact_of(7, revoked) == (OTHER, 7, str(revoked.event_id))
 
 
 @pytest.mark.nats

@@ -3,13 +3,13 @@ batches split by kind in stream order."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from services.runtime.dispatch import BatchRegistry, Entry, Next, Registry, Unregistered
+from services.runtime.dispatch import BatchRegistry, Entry, Next, Registry, Table, Unregistered
 
 
 @dataclass(frozen=True)
@@ -155,3 +155,16 @@ async def test_batches_split_by_handler_in_registration_then_stream_order() -> N
     seen.clear()
     await batches.apply(seen, [Unknown()])
     assert seen == ["closes 1"]
+
+
+def test_a_table_finds_a_plain_value_by_type_as_the_registries_find_a_handler() -> None:
+    table: Table[Callable[[Any], int]] = Table("values")
+
+    @table.register(Submit, Amend)
+    def value(message: Submit | Amend) -> int:
+        return message.value
+
+    assert table.find(UrgentSubmit) is value and table.find(Unknown) is None
+    assert table.kinds() == [Submit, Amend] and Unknown not in table
+    with pytest.raises(ValueError, match="values: Amend is registered twice"):
+        table.register(Amend)(value)

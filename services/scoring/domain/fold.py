@@ -33,22 +33,17 @@ The rules, those of :mod:`services.scoring.handlers` and the store:
 from __future__ import annotations
 
 import json
-from collections.abc import Container, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from sys import intern
 from typing import Any, NamedTuple
 
+from contracts import events
 from contracts.envelope import Event
-from contracts.events import (
-    FeedbackReceived,
-    OrgChartPublished,
-    PeriodClosed,
-    PeriodReopened,
-    SelfAssessmentReviewed,
-    TaskResultRecorded,
-)
+from services.runtime.dispatch import Table
+from services.scoring.domain import projected
 from services.scoring.domain.aggregates import FlatSums, flatten, sums_json_text
-from services.scoring.domain.audits import AUDIT_EVENTS, AuditRecord, record_after
+from services.scoring.domain.audits import AuditEvent, AuditRecord, record_after
 from services.scoring.domain.bloom import BloomFilter
 from services.scoring.domain.closing import close_or_reopen
 from services.scoring.domain.reviews import (
@@ -98,39 +93,65 @@ class Chunk(NamedTuple):
         return map(audit_row, self.audits.values())
 
 
+#: What the projection needs of an event, by its type: ``make(sequence, event_id, event)``.
+FACTS: Table[Callable[[int, str, Any], Fact]] = Table("scoring facts")
+
+
 def fact_of(sequence: int, event: Event) -> Fact:
     """What the projection needs of an event (every event makes one, to be deduplicated)."""
+    make = FACTS.find(type(event))
     event_id = str(event.event_id)
-    if isinstance(event, AUDIT_EVENTS):
-        audit = (event.ward, str(event.data.audit_id))
-        return audit_fact(sequence, event_id, audit, record_after(event))
-    if isinstance(event, SelfAssessmentReviewed):
-        key = str(event.data.self_assessment_id)
-        return (REVIEW, sequence, event_id, event.ward, key, review_record(event))
-    if isinstance(event, TaskResultRecorded):
-        result = event.data
-        state = task_result_state(event)
-        return (TASK_RESULT, sequence, event_id, event.ward, result.person_id, result.period, state)
-    if isinstance(event, FeedbackReceived):
-        rating = event.data
-        day = local_day(event.occurred_at) if rating.level == VERY_DISSATISFIED else None
-        return (
-            FEEDBACK,
-            sequence,
-            event_id,
-            event.ward,
-            rating.unit_id,
-            rating.period,
-            rating.level,
-            day,
-        )
-    if isinstance(event, PeriodClosed):
-        return (CLOSE, sequence, event_id, event.ward, event.data.period, event.occurred_at)
-    if isinstance(event, PeriodReopened):
-        return (REOPEN, sequence, event_id, event.ward, event.data.period)
-    if isinstance(event, OrgChartPublished):
-        return (ORG, sequence, event_id, event.ward, roster_entry(event.data))
-    return (OTHER, sequence, event_id)
+    return (OTHER, sequence, event_id) if make is None else make(sequence, event_id, event)
+
+
+@FACTS.register(*projected.AUDITS)
+def _from_audit(sequence: int, event_id: str, event: AuditEvent) -> Fact:
+    audit = (event.ward, str(event.data.audit_id))
+    return audit_fact(sequence, event_id, audit, record_after(event))
+
+
+@FACTS.register(*projected.REVIEWS)
+def _from_review(sequence: int, event_id: str, event: events.SelfAssessmentReviewed) -> Fact:
+    key = str(event.data.self_assessment_id)
+    return (REVIEW, sequence, event_id, event.ward, key, review_record(event))
+
+
+@FACTS.register(*projected.TASK_RESULTS)
+def _from_task_result(sequence: int, event_id: str, event: events.TaskResultRecorded) -> Fact:
+    result = event.data
+    state = task_result_state(event)
+    return (TASK_RESULT, sequence, event_id, event.ward, result.person_id, result.period, state)
+
+
+@FACTS.register(*projected.FEEDBACK)
+def _from_feedback(sequence: int, event_id: str, event: events.FeedbackReceived) -> Fact:
+    rating = event.data
+    day = local_day(event.occurred_at) if rating.level == VERY_DISSATISFIED else None
+    return (
+        FEEDBACK,
+        sequence,
+        event_id,
+        event.ward,
+        rating.unit_id,
+        rating.period,
+        rating.level,
+        day,
+    )
+
+
+@FACTS.register(*projected.CLOSES)
+def _from_close(sequence: int, event_id: str, event: events.PeriodClosed) -> Fact:
+    return (CLOSE, sequence, event_id, event.ward, event.data.period, event.occurred_at)
+
+
+@FACTS.register(*projected.REOPENS)
+def _from_reopen(sequence: int, event_id: str, event: events.PeriodReopened) -> Fact:
+    return (REOPEN, sequence, event_id, event.ward, event.data.period)
+
+
+@FACTS.register(*projected.ORG_CHARTS)
+def _from_org_chart(sequence: int, event_id: str, event: events.OrgChartPublished) -> Fact:
+    return (ORG, sequence, event_id, event.ward, roster_entry(event.data))
 
 
 def audit_row(fact: Fact) -> tuple[Any, ...]:

@@ -6,38 +6,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from contracts.envelope import Event
-from contracts.events import (
-    CredentialsRevoked,
-    FeedbackReceived,
-    OrgChartPublished,
-    PeriodClosed,
-    PeriodReopened,
-    SelfAssessmentReviewed,
-    TaskResultRecorded,
-)
+from contracts.events import CredentialsRevoked
 from services.runtime import revocations
 from services.runtime.dispatch import BatchRegistry
 from services.runtime.uow import UnitOfWork
 from services.scoring.adapters import locks
 from services.scoring.adapters.tables import plumbing
-from services.scoring.domain.audits import AUDIT_EVENTS, HeldAudit
+from services.scoring.domain import projected
+from services.scoring.domain.audits import HeldAudit
 from services.scoring.domain.policy import Policy
 from services.scoring.handlers import audits, feedback, org, reviews
 from services.scoring.handlers.announce import announce
 from services.scoring.handlers.batch import Batch
 
-#: The events the projection takes, each kind folded by its own handler, in registration order
-#: (the other events change nothing).
+#: The events the projection takes (``domain.projected``), each kind folded by its own handler,
+#: in registration order (the other events change nothing).
 FOLDS: BatchRegistry[Batch] = BatchRegistry("scoring folds")
 # In this order: a close is applied after the batch's facts, so its final results hold them.
-FOLDS.register(*AUDIT_EVENTS[:3])(audits.fold_audits)
-FOLDS.register(*AUDIT_EVENTS[3:])(audits.fold_audits)  # the same, as the hot path's structs
+FOLDS.register(*projected.AUDITS[:3])(audits.fold_audits)
+FOLDS.register(*projected.AUDITS[3:])(audits.fold_audits)  # the same, as the hot path's structs
 FOLDS.register(HeldAudit)(audits.fold_audits)  # and as the live consumer holds them
-FOLDS.register(SelfAssessmentReviewed)(reviews.fold_reviews)
-FOLDS.register(TaskResultRecorded)(reviews.fold_task_results)
-FOLDS.register(FeedbackReceived)(feedback.fold_feedback)
-FOLDS.register(PeriodClosed, PeriodReopened)(org.fold_periods)
-FOLDS.register(OrgChartPublished)(org.fold_org_charts)
+FOLDS.register(*projected.REVIEWS)(reviews.fold_reviews)
+FOLDS.register(*projected.TASK_RESULTS)(reviews.fold_task_results)
+FOLDS.register(*projected.FEEDBACK)(feedback.fold_feedback)
+FOLDS.register(*projected.CLOSES, *projected.REOPENS)(org.fold_periods)
+FOLDS.register(*projected.ORG_CHARTS)(org.fold_org_charts)
 
 
 class Scoring:

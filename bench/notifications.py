@@ -36,16 +36,9 @@ from aiosmtpd.controller import Controller
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from bench.table import say
+from contracts import events
 from contracts.common import LOCAL_TZ, Text
 from contracts.envelope import SYSTEM, Event
-from contracts.events import (
-    LowScoreData,
-    LowScoreDetected,
-    OrgChartPublished,
-    OrgChartPublishedData,
-    OrgPerson,
-    OrgUnit,
-)
 from contracts.roles import Role
 from contracts.streams import SCORING
 from services.runtime.broker import ensure_streams
@@ -92,17 +85,17 @@ def head(n: int) -> str:
 ENVELOPE: dict[str, Any] = {"ward": WARD, "occurred_at": MORNING, "actor": SYSTEM}
 
 
-def org_chart(units: int) -> OrgChartPublished:
-    return OrgChartPublished(
+def org_chart(units: int) -> events.OrgChartPublished:
+    return events.OrgChartPublished(
         **ENVELOPE,
-        data=OrgChartPublishedData(
+        data=events.OrgChartPublishedData(
             version=1,
             units=tuple(
-                OrgUnit(unit_id=f"u{n:04d}", name=Text(vi=f"Phòng {n}", en=f"Unit {n}"))
+                events.OrgUnit(unit_id=f"u{n:04d}", name=Text(vi=f"Phòng {n}", en=f"Unit {n}"))
                 for n in range(units)
             ),
             people=tuple(
-                OrgPerson(
+                events.OrgPerson(
                     person_id=f"h{n:04d}",
                     full_name=f"Trưởng phòng {n}",
                     email=head(n),
@@ -115,10 +108,10 @@ def org_chart(units: int) -> OrgChartPublished:
     )
 
 
-def low_score(n: int) -> LowScoreDetected:
-    return LowScoreDetected(
+def low_score(n: int) -> events.LowScoreDetected:
+    return events.LowScoreDetected(
         **ENVELOPE,
-        data=LowScoreData(
+        data=events.LowScoreData(
             subject_kind="unit",
             subject_id=f"u{n:04d}",
             unit_id=f"u{n:04d}",

@@ -18,36 +18,9 @@ from aiosmtpd.controller import Controller
 from nats.js import JetStreamContext
 from sqlalchemy import select
 
+from contracts import events
 from contracts.common import LOCAL_TZ, Text
 from contracts.envelope import Actor, Event
-from contracts.events import (
-    AuditState,
-    AuditSubmitted,
-    AuditSubmittedData,
-    AuditWithdrawn,
-    AuditWithdrawnData,
-    CalendarDay,
-    CalendarPublished,
-    CalendarPublishedData,
-    CorrectiveActionClosed,
-    CorrectiveActionClosedData,
-    CorrectiveActionOpened,
-    CorrectiveActionOpenedData,
-    CorrectiveActionReopened,
-    CorrectiveActionReopenedData,
-    LowScoreData,
-    LowScoreDetected,
-    OrgChartPublished,
-    OrgChartPublishedData,
-    OrgPerson,
-    OrgUnit,
-    ScoreData,
-    ScoreFinalized,
-    SelfAssessmentReviewed,
-    SelfAssessmentReviewedData,
-    SelfAssessmentSubmitted,
-    SelfAssessmentSubmittedData,
-)
 from contracts.roles import Role
 from services.notifications.adapters.tables import expectations
 from services.notifications.bootstrap import Notifications, build_app
@@ -73,13 +46,15 @@ def envelope(when: datetime, actor: Actor) -> dict[str, Any]:
 # --- a small ward -----------------------------------------------------------------------------
 
 UNITS = (
-    OrgUnit(unit_id="kt", name=Text(vi="Phòng Kinh tế", en="Economic Division")),
-    OrgUnit(unit_id="vp", name=Text(vi="Văn phòng HĐND và UBND", en="Office")),
+    events.OrgUnit(unit_id="kt", name=Text(vi="Phòng Kinh tế", en="Economic Division")),
+    events.OrgUnit(unit_id="vp", name=Text(vi="Văn phòng HĐND và UBND", en="Office")),
 )
 
 
-def person(pid: str, name: str, role: Role, unit: str, charge: tuple[str, ...] = ()) -> OrgPerson:
-    return OrgPerson(
+def person(
+    pid: str, name: str, role: Role, unit: str, charge: tuple[str, ...] = ()
+) -> events.OrgPerson:
+    return events.OrgPerson(
         person_id=pid,
         full_name=name,
         email=f"{pid}@binhdong.example.vn",
@@ -104,10 +79,12 @@ def address(pid: str) -> str:
     return f"{pid}@binhdong.example.vn"
 
 
-def org_chart(version: int = 1, people: tuple[OrgPerson, ...] = PEOPLE) -> OrgChartPublished:
-    return OrgChartPublished(
+def org_chart(
+    version: int = 1, people: tuple[events.OrgPerson, ...] = PEOPLE
+) -> events.OrgChartPublished:
+    return events.OrgChartPublished(
         **envelope(local(2026, 1, 1), Actor(kind="system")),
-        data=OrgChartPublishedData(
+        data=events.OrgChartPublishedData(
             version=version, units=UNITS, people=people, ward_name="Phường Bình Đông"
         ),
     )
@@ -122,12 +99,10 @@ def low_score(
     recovered: bool = False,
     day: date | None = None,
 ) -> Event:
-    from contracts.events import LowScoreRecovered
-
-    kind = LowScoreRecovered if recovered else LowScoreDetected
+    kind = events.LowScoreRecovered if recovered else events.LowScoreDetected
     return kind(
         **envelope(local(2026, 3, 10), SCORING),
-        data=LowScoreData(
+        data=events.LowScoreData(
             subject_kind="unit",
             subject_id=unit,
             unit_id=unit,
@@ -142,11 +117,11 @@ def low_score(
     )
 
 
-def finalized(unit: str, period: str, kind: str = "unit") -> ScoreFinalized:
+def finalized(unit: str, period: str, kind: str = "unit") -> events.ScoreFinalized:
     """Scoring's final result of ``unit`` (or of a person of it) for ``period``."""
-    return ScoreFinalized(
+    return events.ScoreFinalized(
         **envelope(local(2026, 8, 6), SCORING),
-        data=ScoreData(
+        data=events.ScoreData(
             subject_kind=kind,  # type: ignore[arg-type]
             subject_id=unit if kind == "unit" else "p012",
             unit_id=unit,
@@ -165,10 +140,10 @@ AUDITOR = Actor(kind="person", id="p011")
 
 def submitted(
     person: str, period: str, when: datetime, revision: int = 1
-) -> SelfAssessmentSubmitted:
-    return SelfAssessmentSubmitted(
+) -> events.SelfAssessmentSubmitted:
+    return events.SelfAssessmentSubmitted(
         **envelope(when, Actor(kind="person", id=person)),
-        data=SelfAssessmentSubmittedData(
+        data=events.SelfAssessmentSubmittedData(
             self_assessment_id=uuid.uuid4(),
             person_id=person,
             unit_id=UNIT_OF[person],
@@ -182,10 +157,10 @@ def submitted(
 
 def reviewed(
     person: str, period: str, when: datetime, outcome: str = "approved", revision: int = 1
-) -> SelfAssessmentReviewed:
-    return SelfAssessmentReviewed(
+) -> events.SelfAssessmentReviewed:
+    return events.SelfAssessmentReviewed(
         **envelope(when, Actor(kind="person", id="p010")),
-        data=SelfAssessmentReviewedData(
+        data=events.SelfAssessmentReviewedData(
             self_assessment_id=uuid.uuid4(),
             person_id=person,
             unit_id=UNIT_OF[person],
@@ -200,15 +175,15 @@ def reviewed(
 
 def done(
     person: str, period: str, when: datetime
-) -> tuple[SelfAssessmentSubmitted, SelfAssessmentReviewed]:
+) -> tuple[events.SelfAssessmentSubmitted, events.SelfAssessmentReviewed]:
     """A self-assessment submitted and reviewed the same day."""
     return submitted(person, period, when), reviewed(person, period, when)
 
 
-def audited(unit: str, period: str, when: datetime) -> AuditSubmitted:
-    return AuditSubmitted(
+def audited(unit: str, period: str, when: datetime) -> events.AuditSubmitted:
+    return events.AuditSubmitted(
         **envelope(when, AUDITOR),
-        data=AuditSubmittedData(
+        data=events.AuditSubmittedData(
             audit_id=uuid.uuid4(),
             unit_id=unit,
             auditor_id="p011",
@@ -221,26 +196,28 @@ def audited(unit: str, period: str, when: datetime) -> AuditSubmitted:
     )
 
 
-def withdrawn(audit: AuditSubmitted, when: datetime) -> AuditWithdrawn:
+def withdrawn(audit: events.AuditSubmitted, when: datetime) -> events.AuditWithdrawn:
     data = audit.data
-    return AuditWithdrawn(
+    return events.AuditWithdrawn(
         **envelope(when, AUDITOR),
-        data=AuditWithdrawnData(
+        data=events.AuditWithdrawnData(
             audit_id=data.audit_id,
             unit_id=data.unit_id,
             revision=data.revision + 1,
             reason="Chấm nhầm đơn vị",
-            replaces=AuditState.model_validate(
-                data.model_dump(include=set(AuditState.model_fields))
+            replaces=events.AuditState.model_validate(
+                data.model_dump(include=set(events.AuditState.model_fields))
             ),
         ),
     )
 
 
-def action_opened(due_on: date, when: datetime, owner: str = "p012") -> CorrectiveActionOpened:
-    return CorrectiveActionOpened(
+def action_opened(
+    due_on: date, when: datetime, owner: str = "p012"
+) -> events.CorrectiveActionOpened:
+    return events.CorrectiveActionOpened(
         **envelope(when, AUDITOR),
-        data=CorrectiveActionOpenedData(
+        data=events.CorrectiveActionOpenedData(
             action_id=uuid.uuid4(),
             audit_id=uuid.uuid4(),
             unit_id="kt",
@@ -252,10 +229,12 @@ def action_opened(due_on: date, when: datetime, owner: str = "p012") -> Correcti
     )
 
 
-def action_closed(opened: CorrectiveActionOpened, when: datetime) -> CorrectiveActionClosed:
-    return CorrectiveActionClosed(
+def action_closed(
+    opened: events.CorrectiveActionOpened, when: datetime
+) -> events.CorrectiveActionClosed:
+    return events.CorrectiveActionClosed(
         **envelope(when, Actor(kind="person", id=opened.data.owner_id)),
-        data=CorrectiveActionClosedData(
+        data=events.CorrectiveActionClosedData(
             action_id=opened.data.action_id,
             audit_id=opened.data.audit_id,
             unit_id=opened.data.unit_id,
@@ -266,11 +245,11 @@ def action_closed(opened: CorrectiveActionOpened, when: datetime) -> CorrectiveA
 
 
 def action_reopened(
-    opened: CorrectiveActionOpened, due_on: date, when: datetime
-) -> CorrectiveActionReopened:
-    return CorrectiveActionReopened(
+    opened: events.CorrectiveActionOpened, due_on: date, when: datetime
+) -> events.CorrectiveActionReopened:
+    return events.CorrectiveActionReopened(
         **envelope(when, AUDITOR),
-        data=CorrectiveActionReopenedData(
+        data=events.CorrectiveActionReopenedData(
             action_id=opened.data.action_id,
             audit_id=opened.data.audit_id,
             unit_id=opened.data.unit_id,
@@ -284,15 +263,17 @@ def action_reopened(
 
 def ward_calendar(
     version: int, days_off: tuple[date, ...] = (), working: tuple[date, ...] = ()
-) -> CalendarPublished:
+) -> events.CalendarPublished:
     """The ward's calendar as assessment publishes it: its declared days off and make-up
     working days."""
-    days = [CalendarDay(day=d, working=False, reason="Nghỉ") for d in days_off] + [
-        CalendarDay(day=d, working=True, reason="Làm bù") for d in working
+    days = [events.CalendarDay(day=d, working=False, reason="Nghỉ") for d in days_off] + [
+        events.CalendarDay(day=d, working=True, reason="Làm bù") for d in working
     ]
-    return CalendarPublished(
+    return events.CalendarPublished(
         **envelope(local(2025, 1, 1), Actor(kind="system")),
-        data=CalendarPublishedData(version=version, days=tuple(sorted(days, key=lambda d: d.day))),
+        data=events.CalendarPublishedData(
+            version=version, days=tuple(sorted(days, key=lambda d: d.day))
+        ),
     )
 
 
@@ -386,8 +367,8 @@ class Harness:
     def clock(self) -> Any:
         return self.service.clock
 
-    async def publish(self, *events: Event, msg_id: str | None = None) -> None:
-        for event in events:
+    async def publish(self, *published: Event, msg_id: str | None = None) -> None:
+        for event in published:
             await self.js.publish(
                 event.subject,
                 event.model_dump_json().encode(),

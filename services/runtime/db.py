@@ -1,8 +1,9 @@
 """Database plumbing: one async engine per service, SQLite by default, PostgreSQL by URL.
 
-Every service declares its tables on its own ``MetaData`` (see :func:`new_metadata`) and gets the
-outbox and inbox tables on it from :class:`PlumbingTables`, so they live in the service's own
-database and are written in the same transaction as its business rows.
+Every service declares its tables on its own ``MetaData`` with the outbox and inbox tables on it
+(:func:`service_tables`: :func:`new_metadata` and :class:`PlumbingTables`), so they live in the
+service's own database and are written in the same transaction as its business rows; its columns
+by the factories here (:func:`keys`, :func:`required`, :func:`optional`, :func:`moments` ...).
 """
 
 from __future__ import annotations
@@ -207,6 +208,15 @@ class PlumbingTables:
                 *required(kind=64, request_hash=64, status=Integer, response=JSON),
                 *moments("created_at"),
             )
+
+
+def service_tables() -> tuple[MetaData, PlumbingTables]:
+    """A service's own metadata (:func:`new_metadata`), its plumbing tables declared on it first
+    (outbox, inbox, idempotency records, revoked credentials): the two every service's
+    ``adapters/tables.py`` declares its tables beside, ``metadata, plumbing =
+    db.service_tables()``."""
+    metadata = new_metadata()
+    return metadata, PlumbingTables(metadata, commands=True)
 
 
 #: Where to ask which database is in use: a URL, or anything bound to the database.

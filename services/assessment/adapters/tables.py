@@ -27,29 +27,17 @@ from sqlalchemy import (
     false,
 )
 
-from services.runtime.db import (
-    PlumbingTables,
-    UtcDateTime,
-    acts,
-    keys,
-    moments,
-    new_metadata,
-    optional,
-    org_person,
-    org_unit,
-    required,
-)
+from services.runtime import db
 
-metadata = new_metadata()
-plumbing = PlumbingTables(metadata, commands=True)
+metadata, plumbing = db.service_tables()
 
 
 def _closing() -> list[Column[Any]]:
     """What closes a corrective action or a review's follow-up: when and by whom, the note and
     the evidence (links or names, as text)."""
     return [
-        *acts("closed"),
-        *optional(note=Text),
+        *db.acts("closed"),
+        *db.optional(note=Text),
         Column("evidence", JSON, nullable=False, default=list),
     ]
 
@@ -57,24 +45,24 @@ def _closing() -> list[Column[Any]]:
 wards = Table(
     "wards",
     metadata,
-    *keys(ward=64),
-    *required(name=200),
+    *db.keys(ward=64),
+    *db.required(name=200),
     Column("org_version", Integer, nullable=False, default=0),
     #: The city the ward belongs to (its administrator's declaration on a chart's load): that
     #: city's officials read the ward's figures on scoring. None: no city.
-    *optional(city=64),
+    *db.optional(city=64),
 )
 
-units = Table("units", metadata, *org_unit())
+units = Table("units", metadata, *db.org_unit())
 
 people = Table(
     "people",
     metadata,
-    *org_person(),
+    *db.org_person(),
     Column("units_in_charge", JSON, nullable=False, default=list),
     Column("active", Boolean, nullable=False, default=True),
     #: The group of similar duties the 20 % cap applies within; NULL: by role.
-    *optional(duty_group=64),
+    *db.optional(duty_group=64),
     #: cong_chuc (counted in the cap) or nguoi_lao_dong (classified, not counted).
     Column(
         "employment_type",
@@ -88,37 +76,37 @@ people = Table(
 devices = Table(
     "devices",
     metadata,
-    *keys(ward=64, device_id=64),
-    *required(role=32),
-    *optional(unit_id=64),
-    *required(label_vi=200, label_en=200),
+    *db.keys(ward=64, device_id=64),
+    *db.required(role=32),
+    *db.optional(unit_id=64),
+    *db.required(label_vi=200, label_en=200),
     Column("active", Boolean, nullable=False, default=True),
     #: kiosk: a device at the counter; qr: an anonymous link printed for one unit.
     Column("channel", String(8), nullable=False, default="kiosk", server_default="kiosk"),
     #: The device's current credential: the ``sid`` of the token it was last issued (None: none
     #: issued, or deactivated). Issuing another, or deactivating, revokes it.
-    *optional(credential_id=64),
+    *db.optional(credential_id=64),
 )
 
 catalogs = Table(
     "catalogs",
     metadata,
-    *keys(version=32),
-    *required(body=JSON),
-    *moments("published_at"),
+    *db.keys(version=32),
+    *db.required(body=JSON),
+    *db.moments("published_at"),
     Column("current", Boolean, nullable=False, default=False),
-    *optional(first_used_at=UtcDateTime),
+    *db.optional(first_used_at=db.UtcDateTime),
 )
 
 audits = Table(
     "audits",
     metadata,
-    *keys(audit_id=36),
-    *required(ward=64, unit_id=64, period=7),
-    *moments("performed_at"),
-    *required(catalog_version=32, auditor_id=64, revision=Integer),
-    *required(status=16),  # live | withdrawn
-    *moments("created_at", "updated_at"),
+    *db.keys(audit_id=36),
+    *db.required(ward=64, unit_id=64, period=7),
+    *db.moments("performed_at"),
+    *db.required(catalog_version=32, auditor_id=64, revision=Integer),
+    *db.required(status=16),  # live | withdrawn
+    *db.moments("created_at", "updated_at"),
     ForeignKeyConstraint(["ward", "unit_id"], ["units.ward", "units.unit_id"]),
     Index("ix_audits_ward_period", "ward", "period"),
 )
@@ -126,9 +114,9 @@ audits = Table(
 audit_items = Table(
     "audit_items",
     metadata,
-    *keys(audit_id=36, code=16),
-    *required(pillar=4, weight=Float),
-    *optional(score=Integer, note=Text),
+    *db.keys(audit_id=36, code=16),
+    *db.required(pillar=4, weight=Float),
+    *db.optional(score=Integer, note=Text),
     Column("evidence", JSON, nullable=False, default=list),
     ForeignKeyConstraint(["audit_id"], ["audits.audit_id"], ondelete="CASCADE"),
 )
@@ -136,12 +124,12 @@ audit_items = Table(
 periods = Table(
     "periods",
     metadata,
-    *keys(ward=64, period=7),
-    *required(status=16),  # closed | reopened
-    *optional(closed_at=UtcDateTime, reason=Text),
+    *db.keys(ward=64, period=7),
+    *db.required(status=16),  # closed | reopened
+    *db.optional(closed_at=db.UtcDateTime, reason=Text),
     #: A reopened month's last open day (the ward's local date): the automatic close closes it
     #: again after it. None for a month reopened before deadlines were kept (open until closed).
-    *optional(closes_on=Date),
+    *db.optional(closes_on=Date),
 )
 
 #: Every administrator's action (issue 14, item 5), as ``assessment.admin.action_recorded``
@@ -152,10 +140,10 @@ admin_actions = Table(
     #: The order they were recorded in (several share a moment: one command's).
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("action_id", String(36), nullable=False, unique=True),
-    *required(ward=64, action=32, subject=200, actor_kind=16, actor_id=64),
-    *optional(reason=Text),
-    *required(details=JSON),
-    *moments("recorded_at"),
+    *db.required(ward=64, action=32, subject=200, actor_kind=16, actor_id=64),
+    *db.optional(reason=Text),
+    *db.required(details=JSON),
+    *db.moments("recorded_at"),
     Index("ix_admin_actions_ward_recorded_at", "ward", "recorded_at"),
 )
 
@@ -163,28 +151,28 @@ admin_actions = Table(
 audit_revisions = Table(
     "audit_revisions",
     metadata,
-    *keys(audit_id=36),
-    *keys(revision=Integer),
-    *required(change=16),  # submitted | amended | withdrawn
-    *optional(reason=Text),
-    *required(state=JSON, actor_id=64),
-    *moments("recorded_at"),
+    *db.keys(audit_id=36),
+    *db.keys(revision=Integer),
+    *db.required(change=16),  # submitted | amended | withdrawn
+    *db.optional(reason=Text),
+    *db.required(state=JSON, actor_id=64),
+    *db.moments("recorded_at"),
     ForeignKeyConstraint(["audit_id"], ["audits.audit_id"], ondelete="CASCADE"),
 )
 
 corrective_actions = Table(
     "corrective_actions",
     metadata,
-    *keys(action_id=36),
-    *required(ward=64, audit_id=36, unit_id=64, period=7, item_code=16, score=Integer),
-    *required(owner_id=64, due_on=Date, status=16),  # status: open | closed
-    *moments("opened_at"),
+    *db.keys(action_id=36),
+    *db.required(ward=64, audit_id=36, unit_id=64, period=7, item_code=16, score=Integer),
+    *db.required(owner_id=64, due_on=Date, status=16),  # status: open | closed
+    *db.moments("opened_at"),
     *_closing(),
     # Closed by the audit itself (withdrawn, or amended so the item is no longer a finding).
     Column("superseded", Boolean, nullable=False, default=False, server_default=false()),
     # The last time a closed action was found not done and opened again, by whom and why.
-    *acts("reopened"),
-    *optional(reopen_reason=Text),
+    *db.acts("reopened"),
+    *db.optional(reopen_reason=Text),
     ForeignKeyConstraint(["audit_id"], ["audits.audit_id"], ondelete="CASCADE"),
     UniqueConstraint("audit_id", "item_code"),
     Index("ix_corrective_actions_ward_period", "ward", "period"),
@@ -197,21 +185,21 @@ corrective_actions = Table(
 period_reviews = Table(
     "period_reviews",
     metadata,
-    *keys(review_id=36),
-    *required(ward=64, unit_id=64, period=7, written_by=64),
-    *required(went_well=Text, went_badly=Text, lessons=Text, figures=JSON),
-    *moments("written_at"),
-    *acts("acknowledged"),
-    *optional(acknowledgement=Text),
+    *db.keys(review_id=36),
+    *db.required(ward=64, unit_id=64, period=7, written_by=64),
+    *db.required(went_well=Text, went_badly=Text, lessons=Text, figures=JSON),
+    *db.moments("written_at"),
+    *db.acts("acknowledged"),
+    *db.optional(acknowledgement=Text),
     UniqueConstraint("ward", "unit_id", "period"),
 )
 
 review_follow_ups = Table(
     "review_follow_ups",
     metadata,
-    *keys(follow_up_id=36),
-    *required(ward=64, review_id=36, unit_id=64, owner_id=64),
-    *required(task=Text, due_on=Date, status=16),  # status: open | closed
+    *db.keys(follow_up_id=36),
+    *db.required(ward=64, review_id=36, unit_id=64, owner_id=64),
+    *db.required(task=Text, due_on=Date, status=16),  # status: open | closed
     *_closing(),
     ForeignKeyConstraint(["review_id"], ["period_reviews.review_id"], ondelete="CASCADE"),
     Index("ix_review_follow_ups_ward_unit", "ward", "unit_id"),
@@ -222,47 +210,47 @@ review_follow_ups = Table(
 initiatives = Table(
     "initiatives",
     metadata,
-    *keys(initiative_id=36),
-    *required(ward=64, unit_id=64, proposed_by=64, period=7, status=16),
+    *db.keys(initiative_id=36),
+    *db.required(ward=64, unit_id=64, proposed_by=64, period=7, status=16),
     Column("by_unit", Boolean, nullable=False, default=False, server_default=false()),
-    *required(title=300, problem=Text, proposal=Text, expected_effect=Text),
-    *moments("proposed_at"),
-    *acts("decided"),
-    *optional(reason=Text, measured_effect=Text),
+    *db.required(title=300, problem=Text, proposal=Text, expected_effect=Text),
+    *db.moments("proposed_at"),
+    *db.acts("decided"),
+    *db.optional(reason=Text, measured_effect=Text),
     Index("ix_initiatives_ward_period", "ward", "period"),
 )
 
 self_assessments = Table(
     "self_assessments",
     metadata,
-    *keys(self_assessment_id=36),
-    *required(ward=64, person_id=64, unit_id=64, period=7, catalog_version=32),
+    *db.keys(self_assessment_id=36),
+    *db.required(ward=64, person_id=64, unit_id=64, period=7, catalog_version=32),
     # status: submitted | approved | adjusted | returned; items: the person's own scores;
     # approved_items: what the head approved (own or adjusted)
-    *required(revision=Integer, status=16, items=JSON),
-    *optional(approved_items=JSON, reviewer_id=64, reason=Text),
-    *moments("submitted_at"),
-    *optional(reviewed_at=UtcDateTime),
+    *db.required(revision=Integer, status=16, items=JSON),
+    *db.optional(approved_items=JSON, reviewer_id=64, reason=Text),
+    *db.moments("submitted_at"),
+    *db.optional(reviewed_at=db.UtcDateTime),
     UniqueConstraint("ward", "person_id", "period"),
 )
 
 feedback = Table(
     "feedback",
     metadata,
-    *keys(feedback_id=36),
-    *required(ward=64, unit_id=64, period=7, level=Integer),
-    *optional(officer_id=64, procedure=200),
-    *optional(comment=Text),  # stored for the ward, never logged nor published
-    *required(channel=8, device_id=64),
+    *db.keys(feedback_id=36),
+    *db.required(ward=64, unit_id=64, period=7, level=Integer),
+    *db.optional(officer_id=64, procedure=200),
+    *db.optional(comment=Text),  # stored for the ward, never logged nor published
+    *db.required(channel=8, device_id=64),
     #: When the citizen gave the rating (a kiosk offline sends it later): its month and day.
-    *optional(captured_at=UtcDateTime),
-    *moments("received_at"),
+    *db.optional(captured_at=db.UtcDateTime),
+    *db.moments("received_at"),
     #: Why the rating is held for review, not counted (a burst beyond the policy's windows:
     #: ``device`` or ``address``); None: counted (``handlers/feedback.py``).
-    *optional(held=16),
+    *db.optional(held=16),
     #: SHA-256 of the ward and the client's address (QR pages), to count an address's ratings
     #: in the policy's window; erased after a day by the housekeeping loop.
-    *optional(client_hash=64),
+    *db.optional(client_hash=64),
     Index("ix_feedback_ward_period", "ward", "period"),
     Index("ix_feedback_device_received", "ward", "device_id", "received_at"),
     Index("ix_feedback_client_received", "client_hash", "received_at"),
@@ -274,14 +262,14 @@ feedback = Table(
 citizen_follow_ups = Table(
     "citizen_follow_ups",
     metadata,
-    *keys(follow_up_id=36),
-    *required(ward=64, feedback_id=36, unit_id=64, period=7, owner_id=64, status=16),
-    *required(level=Integer),
-    *optional(contact=200),
-    *required(due_on=Date),
-    *moments("opened_at"),
-    *acts("done"),
-    *optional(note=Text),
+    *db.keys(follow_up_id=36),
+    *db.required(ward=64, feedback_id=36, unit_id=64, period=7, owner_id=64, status=16),
+    *db.required(level=Integer),
+    *db.optional(contact=200),
+    *db.required(due_on=Date),
+    *db.moments("opened_at"),
+    *db.acts("done"),
+    *db.optional(note=Text),
     ForeignKeyConstraint(["feedback_id"], ["feedback.feedback_id"], ondelete="CASCADE"),
     Index("ix_citizen_follow_ups_ward_period", "ward", "period"),
 )
@@ -291,20 +279,20 @@ citizen_follow_ups = Table(
 campaigns = Table(
     "campaigns",
     metadata,
-    *keys(campaign_id=36),
-    *required(ward=64, created_by=64, title=200, starts_on=Date, ends_on=Date),
-    *required(items=JSON),  # [{"code", "text"}] in order
-    *moments("created_at"),
+    *db.keys(campaign_id=36),
+    *db.required(ward=64, created_by=64, title=200, starts_on=Date, ends_on=Date),
+    *db.required(items=JSON),  # [{"code", "text"}] in order
+    *db.moments("created_at"),
 )
 
 campaign_audits = Table(
     "campaign_audits",
     metadata,
-    *keys(audit_id=36),
-    *required(ward=64, campaign_id=36, unit_id=64, auditor_id=64),
-    *required(items=JSON),  # [{"code", "score"}] in checklist order
-    *optional(note=Text),
-    *moments("performed_at", "recorded_at"),
+    *db.keys(audit_id=36),
+    *db.required(ward=64, campaign_id=36, unit_id=64, auditor_id=64),
+    *db.required(items=JSON),  # [{"code", "score"}] in checklist order
+    *db.optional(note=Text),
+    *db.moments("performed_at", "recorded_at"),
     ForeignKeyConstraint(["campaign_id"], ["campaigns.campaign_id"], ondelete="CASCADE"),
     UniqueConstraint("campaign_id", "unit_id"),
 )
@@ -316,10 +304,10 @@ campaign_audits = Table(
 period_reports = Table(
     "period_reports",
     metadata,
-    *keys(ward=64, period=7),
-    *moments("issued_at"),
+    *db.keys(ward=64, period=7),
+    *db.moments("issued_at"),
     Column("revision", Integer, nullable=False, server_default="1"),
-    *optional(fingerprint=64, checked_at=UtcDateTime),
+    *db.optional(fingerprint=64, checked_at=db.UtcDateTime),
 )
 
 #: Single-use rating codes of a unit's counter (printed on a receipt or shown): only the code's
@@ -327,10 +315,10 @@ period_reports = Table(
 rating_codes = Table(
     "rating_codes",
     metadata,
-    *keys(ward=64, code_hash=64),
-    *required(unit_id=64, issued_by=64),
-    *moments("issued_at", "expires_at"),
-    *optional(used_at=UtcDateTime),
+    *db.keys(ward=64, code_hash=64),
+    *db.required(unit_id=64, issued_by=64),
+    *db.moments("issued_at", "expires_at"),
+    *db.optional(used_at=db.UtcDateTime),
 )
 
 #: Photos an auditor uploaded as evidence, re-encoded without their metadata; the bytes are in
@@ -340,27 +328,27 @@ rating_codes = Table(
 evidence = Table(
     "evidence",
     metadata,
-    *keys(evidence_id=36),
-    *required(ward=64, uploaded_by=64, content_type=16, sha256=64),
-    *required(size=Integer, width=Integer, height=Integer),
-    *moments("uploaded_at"),
-    *optional(audit_id=36, unit_id=64),
+    *db.keys(evidence_id=36),
+    *db.required(ward=64, uploaded_by=64, content_type=16, sha256=64),
+    *db.required(size=Integer, width=Integer, height=Integer),
+    *db.moments("uploaded_at"),
+    *db.optional(audit_id=36, unit_id=64),
     Index("ix_evidence_ward_audit", "ward", "audit_id"),
 )
 
 task_results = Table(
     "task_results",
     metadata,
-    *keys(ward=64, person_id=64, period=7),
-    *required(points=Float),
+    *db.keys(ward=64, person_id=64, period=7),
+    *db.required(points=Float),
     Column("disqualified", Boolean, nullable=False, default=False, server_default=false()),
-    *required(source_id=64),
-    *moments("recorded_at"),
+    *db.required(source_id=64),
+    *db.moments("recorded_at"),
     #: integration (the HR system) or unit_head (a ward without one); the last recorded wins.
     Column(
         "source", String(16), nullable=False, default="integration", server_default="integration"
     ),
-    *optional(note=Text),
+    *db.optional(note=Text),
 )
 
 #: Every task result ever recorded, as it was recorded: ``task_results`` holds the one in force.
@@ -368,10 +356,10 @@ task_result_records = Table(
     "task_result_records",
     metadata,
     Column("record_id", Integer, primary_key=True, autoincrement=True),
-    *required(ward=64, person_id=64, period=7, points=Float, disqualified=Boolean, source=16),
-    *optional(note=Text),
-    *required(recorded_by=64, role=32),
-    *moments("recorded_at"),
+    *db.required(ward=64, person_id=64, period=7, points=Float, disqualified=Boolean, source=16),
+    *db.optional(note=Text),
+    *db.required(recorded_by=64, role=32),
+    *db.moments("recorded_at"),
     Index("ix_task_result_records_ward_person_period", "ward", "person_id", "period"),
 )
 
@@ -379,20 +367,20 @@ task_result_records = Table(
 ward_calendars = Table(
     "ward_calendars",
     metadata,
-    *keys(ward=64),
-    *required(version=Integer),
-    *moments("updated_at"),
+    *db.keys(ward=64),
+    *db.required(version=Integer),
+    *db.moments("updated_at"),
 )
 
 #: The days a ward's calendar sets apart: days off (working false) and make-up working days.
 calendar_days = Table(
     "calendar_days",
     metadata,
-    *keys(ward=64, day=Date),
-    *required(working=Boolean),
+    *db.keys(ward=64, day=Date),
+    *db.required(working=Boolean),
     Column("reason", String(300), nullable=False, default=""),
-    *required(declared_by=64),
-    *moments("declared_at"),
+    *db.required(declared_by=64),
+    *db.moments("declared_at"),
 )
 
 #: A command's first answer for retries with the same key (the runtime's command pipeline).
@@ -402,8 +390,8 @@ idempotency = plumbing.idempotency
 rate_buckets = Table(
     "rate_buckets",
     metadata,
-    *keys(ward=64, bucket=64),
-    *required(tokens=Float),
+    *db.keys(ward=64, bucket=64),
+    *db.required(tokens=Float),
     #: When ``tokens`` was last computed, in seconds since the epoch (portable arithmetic).
     Column("refilled_at_s", Float, nullable=False, server_default="0"),
 )
@@ -414,19 +402,19 @@ rate_buckets = Table(
 credentials = Table(
     "credentials",
     metadata,
-    *keys(ward=64, person_id=64),
-    *required(password_hash=255),
-    *moments("changed_at"),
+    *db.keys(ward=64, person_id=64),
+    *db.required(password_hash=255),
+    *db.moments("changed_at"),
 )
 
 #: One-time secrets of invitation and reset links: only their SHA-256 is kept; used once.
 sign_in_secrets = Table(
     "sign_in_secrets",
     metadata,
-    *keys(secret_hash=64),
-    *required(ward=64, person_id=64, purpose=16),
-    *moments("created_at", "expires_at"),
-    *optional(used_at=UtcDateTime),
+    *db.keys(secret_hash=64),
+    *db.required(ward=64, person_id=64, purpose=16),
+    *db.moments("created_at", "expires_at"),
+    *db.optional(used_at=db.UtcDateTime),
     Index("ix_sign_in_secrets_person", "ward", "person_id"),
 )
 
@@ -435,10 +423,10 @@ sign_in_secrets = Table(
 refresh_tokens = Table(
     "refresh_tokens",
     metadata,
-    *keys(token_hash=64),
-    *required(ward=64, person_id=64, family_id=36),
-    *moments("issued_at", "expires_at"),
-    *optional(used_at=UtcDateTime, revoked_at=UtcDateTime),
+    *db.keys(token_hash=64),
+    *db.required(ward=64, person_id=64, family_id=36),
+    *db.moments("issued_at", "expires_at"),
+    *db.optional(used_at=db.UtcDateTime, revoked_at=db.UtcDateTime),
     Index("ix_refresh_tokens_person", "ward", "person_id"),
     Index("ix_refresh_tokens_family", "family_id"),
 )
@@ -448,7 +436,7 @@ refresh_tokens = Table(
 sign_in_failures = Table(
     "sign_in_failures",
     metadata,
-    *keys(email_hash=64),
-    *required(failures=Integer),
-    *optional(locked_until=UtcDateTime),
+    *db.keys(email_hash=64),
+    *db.required(failures=Integer),
+    *db.optional(locked_until=db.UtcDateTime),
 )

@@ -18,40 +18,29 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from services.runtime.db import (
-    PlumbingTables,
-    UtcDateTime,
-    keys,
-    moments,
-    new_metadata,
-    optional,
-    org_person,
-    org_unit,
-    required,
-)
+from services.runtime import db
 
-metadata = new_metadata()
-plumbing = PlumbingTables(metadata, commands=True)
+metadata, plumbing = db.service_tables()
 
 
 def _sending(*when: str) -> list[Column[Any]]:
     """A message waiting to go out: its ``status``, the ``attempts`` made, the moments ``when``
     (NOT NULL: when it may go ...), when it was sent and the last error."""
     return [
-        *required(status=16),
+        *db.required(status=16),
         Column("attempts", Integer, nullable=False, server_default="0"),
-        *moments(*when),
-        *optional(sent_at=UtcDateTime, last_error=Text),
+        *db.moments(*when),
+        *db.optional(sent_at=db.UtcDateTime, last_error=Text),
     ]
 
 
 org_versions = Table(
     "org_versions",
     metadata,
-    *keys(ward=64),
-    *required(version=Integer),
+    *db.keys(ward=64),
+    *db.required(version=Integer),
     #: The ward's name as its chart gives it ("Phường Bình Đông"): the e-mails' footer names it.
-    *optional(ward_name=200),
+    *db.optional(ward_name=200),
 )
 
 #: Each ward's working calendar as last published by assessment (``assessment.calendar.published``):
@@ -60,8 +49,8 @@ org_versions = Table(
 calendars = Table(
     "calendars",
     metadata,
-    *keys(ward=64),
-    *required(version=Integer, days=JSON),
+    *db.keys(ward=64),
+    *db.required(version=Integer, days=JSON),
 )
 
 #: Notifications' copy of what is true now of each submission, newest state only: an audit
@@ -74,48 +63,50 @@ records = Table(
     metadata,
     # kind: audit | self_assessment | corrective_action; subject_id: the unit, person or action
     # watched
-    *keys(ward=64, kind=32, record_id=80),
-    *required(subject_id=64, period=8, unit_id=64, status=16, revision=Integer),
-    *moments("as_of"),
-    *required(details=JSON),
+    *db.keys(ward=64, kind=32, record_id=80),
+    *db.required(subject_id=64, period=8, unit_id=64, status=16, revision=Integer),
+    *db.moments("as_of"),
+    *db.required(details=JSON),
     Index("ix_records_subject", "ward", "kind", "subject_id", "period"),
 )
 
-org_units = Table("org_units", metadata, *org_unit())
+org_units = Table("org_units", metadata, *db.org_unit())
 
 org_people = Table(
     "org_people",
     metadata,
-    *org_person(),
-    *required(units_in_charge=JSON),
+    *db.org_person(),
+    *db.required(units_in_charge=JSON),
 )
 
 alerts = Table(
     "alerts",
     metadata,
-    *keys(alert_id=36),
+    *db.keys(alert_id=36),
     # period: YYYY-MM, YYYY-Qn, YYYY, or a day; status: open | acknowledged | escalated (handed
     # one level up) | resolved
-    *required(ward=64, rule=64, subject_id=64, period=10, recipient_id=64, severity=16),
-    *required(status=16, title_vi=Text, title_en=Text, body_vi=Text, body_en=Text),
-    *moments("created_at", "updated_at"),
-    *optional(unit_id=64),
+    *db.required(ward=64, rule=64, subject_id=64, period=10, recipient_id=64, severity=16),
+    *db.required(status=16, title_vi=Text, title_en=Text, body_vi=Text, body_en=Text),
+    *db.moments("created_at", "updated_at"),
+    *db.optional(unit_id=64),
     Column("escalation_level", Integer, nullable=False, server_default="0"),
     #: When it goes one level up if still unacknowledged (None at the top of the chain).
-    *optional(escalates_at=UtcDateTime),
+    *db.optional(escalates_at=db.UtcDateTime),
     #: When it is sent again if still open: the repeat interval after the last message about it
     #: that actually went out (None until one has), or the end of a snooze.
-    *optional(repeat_at=UtcDateTime),
-    *optional(snoozed_until=UtcDateTime, acknowledged_at=UtcDateTime, escalated_at=UtcDateTime),
+    *db.optional(repeat_at=db.UtcDateTime),
+    *db.optional(
+        snoozed_until=db.UtcDateTime, acknowledged_at=db.UtcDateTime, escalated_at=db.UtcDateTime
+    ),
     #: When it was raised or opened again: escalation counts working days from here, so a new
     #: calendar can move ``escalates_at``.
-    *optional(opened_at=UtcDateTime),
+    *db.optional(opened_at=db.UtcDateTime),
     #: Who was told before and when, for an alert handed up to its recipient by an escalation
     #: (the lower level's recipient, their name then, their first message or the alert's birth);
     #: None for one raised to them directly (a low total goes to the unit head and the
     #: vice-chairman at once: nothing was escalated).
-    *optional(told_before_id=64, told_before_name=200, told_before_at=UtcDateTime),
-    *optional(resolved_at=UtcDateTime),
+    *db.optional(told_before_id=64, told_before_name=200, told_before_at=db.UtcDateTime),
+    *db.optional(resolved_at=db.UtcDateTime),
     # One alert per rule, subject, period and recipient, however often the cause is seen.
     UniqueConstraint(
         "ward", "rule", "subject_id", "period", "recipient_id", name="uq_alerts_dedup"
@@ -129,10 +120,12 @@ alerts = Table(
 expectations = Table(
     "expectations",
     metadata,
-    *keys(ward=64, rule=64, subject_id=64, period=8),
-    *required(unit_id=64),
-    *optional(person_id=64, due_at=UtcDateTime, met_at=UtcDateTime, raised_at=UtcDateTime),
-    *required(details=JSON),
+    *db.keys(ward=64, rule=64, subject_id=64, period=8),
+    *db.required(unit_id=64),
+    *db.optional(
+        person_id=64, due_at=db.UtcDateTime, met_at=db.UtcDateTime, raised_at=db.UtcDateTime
+    ),
+    *db.required(details=JSON),
     Index("ix_expectations_due", "due_at"),
 )
 
@@ -145,12 +138,12 @@ deliveries = Table(
     metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
     # channel: email | webhook; kind: alert | resolved
-    *required(ward=64, alert_id=36, recipient_id=64, channel=16, kind=16),
+    *db.required(ward=64, alert_id=36, recipient_id=64, channel=16, kind=16),
     *_sending("send_after", "created_at"),  # pending | sent | failed
-    *optional(claimed_until=UtcDateTime),
+    *db.optional(claimed_until=db.UtcDateTime),
     # The Message-ID of the message the row goes out in, set in a commit of its own before the
     # message is sent and kept on every attempt (handlers/sending.py).
-    *optional(message_id=200),
+    *db.optional(message_id=200),
     Index("ix_deliveries_due", "status", "send_after"),
 )
 
@@ -161,14 +154,14 @@ deliveries = Table(
 preferences = Table(
     "preferences",
     metadata,
-    *keys(ward=64, person_id=64),
-    *required(email=Boolean),
-    *optional(webhook_url=500),
-    *required(digest=Boolean),
-    *moments("updated_at"),
-    *optional(webhook_secret=64),
+    *db.keys(ward=64, person_id=64),
+    *db.required(email=Boolean),
+    *db.optional(webhook_url=500),
+    *db.required(digest=Boolean),
+    *db.moments("updated_at"),
+    *db.optional(webhook_secret=64),
     Column("webhook_failures", Integer, nullable=False, server_default="0"),
-    *optional(webhook_disabled_at=UtcDateTime),
+    *db.optional(webhook_disabled_at=db.UtcDateTime),
 )
 
 #: One-time sign-in links (invitations, resets) to e-mail, as assessment sealed them
@@ -177,8 +170,8 @@ preferences = Table(
 sign_in_mails = Table(
     "sign_in_mails",
     metadata,
-    *keys(event_id=36),
-    *required(ward=64, person_id=64, purpose=16, sealed=Text),
+    *db.keys(event_id=36),
+    *db.required(ward=64, person_id=64, purpose=16, sealed=Text),
     *_sending("expires_at", "send_after"),  # pending | sending | sent | expired | failed
     Index("ix_sign_in_mails_due", "status", "send_after"),
 )
@@ -191,9 +184,9 @@ sign_in_mails = Table(
 period_reports = Table(
     "period_reports",
     metadata,
-    *keys(ward=64, period=7, revision=Integer),
-    *required(title_vi=Text, title_en=Text, files=JSON),
-    *moments("issued_at"),
+    *db.keys(ward=64, period=7, revision=Integer),
+    *db.required(title_vi=Text, title_en=Text, files=JSON),
+    *db.moments("issued_at"),
 )
 
 #: The period report's e-mail to each member of the ward committee: one row per ward, period,
@@ -202,7 +195,7 @@ period_reports = Table(
 report_mails = Table(
     "report_mails",
     metadata,
-    *keys(ward=64, period=7, revision=Integer, recipient_id=64),
+    *db.keys(ward=64, period=7, revision=Integer, recipient_id=64),
     *_sending("send_after"),  # pending | sending | sent | failed
     Index("ix_report_mails_due", "status", "send_after"),
 )

@@ -16,24 +16,15 @@ from sqlalchemy import (
     false,
 )
 
-from services.runtime.db import (
-    PlumbingTables,
-    UtcDateTime,
-    keys,
-    moments,
-    new_metadata,
-    optional,
-    required,
-)
+from services.runtime import db
 
-metadata = new_metadata()
-plumbing = PlumbingTables(metadata, commands=True)
+metadata, plumbing = db.service_tables()
 
 
 def _sums() -> list[Column[int]]:
     """Integer sums of scored items (``domain.aggregates.PillarSums``): points and max points,
     how many items were scored and how many were not applicable."""
-    return required(
+    return db.required(
         points=BigInteger, max_points=BigInteger, scored_items=Integer, na_items=Integer
     )
 
@@ -42,10 +33,10 @@ def _sums() -> list[Column[int]]:
 audit_records = Table(
     "audit_records",
     metadata,
-    *keys(ward=64, audit_id=36),
-    *required(unit_id=64, month=7, revision=Integer, live=Boolean),
-    *required(sums=JSON),  # {pillar: [points, max_points, scored, n/a]}
-    *optional(event_id=36),  # the event that brought this revision (for ?explain)
+    *db.keys(ward=64, audit_id=36),
+    *db.required(unit_id=64, month=7, revision=Integer, live=Boolean),
+    *db.required(sums=JSON),  # {pillar: [points, max_points, scored, n/a]}
+    *db.optional(event_id=36),  # the event that brought this revision (for ?explain)
 )
 Index("ix_audit_records_unit", audit_records.c.ward, audit_records.c.unit_id, audit_records.c.month)
 
@@ -53,7 +44,7 @@ Index("ix_audit_records_unit", audit_records.c.ward, audit_records.c.unit_id, au
 unit_month_pillars = Table(
     "unit_month_pillars",
     metadata,
-    *keys(ward=64, unit_id=64, month=7, pillar=4),
+    *db.keys(ward=64, unit_id=64, month=7, pillar=4),
     *_sums(),
 )
 
@@ -61,28 +52,28 @@ unit_month_pillars = Table(
 low_flags = Table(
     "low_flags",
     metadata,
-    *keys(ward=64, subject_kind=8, subject_id=64, period=8, metric=24),
-    *required(low=Boolean),
-    *optional(value=Float),
-    *moments("updated_at"),
+    *db.keys(ward=64, subject_kind=8, subject_id=64, period=8, metric=24),
+    *db.required(low=Boolean),
+    *db.optional(value=Float),
+    *db.moments("updated_at"),
 )
 
 #: Closed periods: their results are final.
 closed_periods = Table(
     "closed_periods",
     metadata,
-    *keys(ward=64, period=7),
-    *moments("closed_at"),
+    *db.keys(ward=64, period=7),
+    *db.moments("closed_at"),
 )
 
 #: One row per self-assessment: its newest review and what it approved (to retract it later).
 review_records = Table(
     "review_records",
     metadata,
-    *keys(ward=64, self_assessment_id=36),
-    *required(person_id=64, unit_id=64, month=7, revision=Integer),
-    *required(reviewed_us=BigInteger),  # event time, µs since the epoch
-    *required(live=Boolean, sums=JSON, event_id=36),
+    *db.keys(ward=64, self_assessment_id=36),
+    *db.required(person_id=64, unit_id=64, month=7, revision=Integer),
+    *db.required(reviewed_us=BigInteger),  # event time, µs since the epoch
+    *db.required(live=Boolean, sums=JSON, event_id=36),
 )
 Index("ix_review_records_person", review_records.c.ward, review_records.c.person_id)
 
@@ -90,8 +81,8 @@ Index("ix_review_records_person", review_records.c.ward, review_records.c.person
 person_month_plus = Table(
     "person_month_plus",
     metadata,
-    *keys(ward=64, person_id=64, month=7),
-    *required(unit_id=64),
+    *db.keys(ward=64, person_id=64, month=7),
+    *db.required(unit_id=64),
     *_sums(),
 )
 # A unit's "+" over a period (``unit_period``): by unit and month, not by reading the ward's.
@@ -106,35 +97,35 @@ Index(
 task_results = Table(
     "task_results",
     metadata,
-    *keys(ward=64, person_id=64, month=7),
-    *required(points=Float),
+    *db.keys(ward=64, person_id=64, month=7),
+    *db.required(points=Float),
     # A disciplinary measure in the month: the lowest band whatever the points (Decree 335).
     Column("disqualified", Boolean, nullable=False, default=False, server_default=false()),
-    *required(recorded_us=BigInteger, event_id=36),
+    *db.required(recorded_us=BigInteger, event_id=36),
 )
 
 #: Citizen ratings counted per unit, month and level (5 Rất hài lòng .. 1 Rất không hài lòng).
 unit_month_feedback = Table(
     "unit_month_feedback",
     metadata,
-    *keys(ward=64, unit_id=64, month=7, level=Integer),
-    *required(ratings=Integer),
+    *db.keys(ward=64, unit_id=64, month=7, level=Integer),
+    *db.required(ratings=Integer),
 )
 
 #: "Rất không hài lòng" ratings counted per unit and local calendar day.
 unit_day_very_dissatisfied = Table(
     "unit_day_very_dissatisfied",
     metadata,
-    *keys(ward=64, unit_id=64, day=Date),
-    *required(ratings=Integer),
+    *db.keys(ward=64, unit_id=64, day=Date),
+    *db.required(ratings=Integer),
 )
 
 #: Subjects whose figures for a month changed after the month was closed.
 late_marks = Table(
     "late_marks",
     metadata,
-    *keys(ward=64, subject_kind=8, subject_id=64, month=7),
-    *moments("marked_at"),
+    *db.keys(ward=64, subject_kind=8, subject_id=64, month=7),
+    *db.moments("marked_at"),
 )
 
 #: The ward's current org chart as classification needs it (the newest version published): one
@@ -143,14 +134,14 @@ late_marks = Table(
 org_rosters = Table(
     "org_rosters",
     metadata,
-    *keys(ward=64),
-    *required(version=Integer, people=JSON),
-    *optional(units=JSON),
+    *db.keys(ward=64),
+    *db.required(version=Integer, people=JSON),
+    *db.optional(units=JSON),
     #: The ward's name and city as the chart published them (a city's comparison of its wards).
-    *optional(ward_name=200),
+    *db.optional(ward_name=200),
     Column("city", String(64), index=True),
     #: The names of the chart's people and units, for exports (domain.roster.roster_names).
-    *optional(names=JSON),
+    *db.optional(names=JSON),
 )
 
 #: The chairman's decisions on ties at the edge of the cap on "xuất sắc", per period and duty
@@ -158,11 +149,11 @@ org_rosters = Table(
 classification_decisions = Table(
     "classification_decisions",
     metadata,
-    *keys(ward=64, period=8, duty_group=64),
-    *required(excellent=JSON),  # the person ids who keep "xuất sắc"
-    *required(decided_by=64),
-    *moments("decided_at"),
-    *required(event_id=36),
+    *db.keys(ward=64, period=8, duty_group=64),
+    *db.required(excellent=JSON),  # the person ids who keep "xuất sắc"
+    *db.required(decided_by=64),
+    *db.moments("decided_at"),
+    *db.required(event_id=36),
 )
 
 #: The tables that hold the projection (everything a rebuild replaces), in dependency order.
@@ -188,9 +179,9 @@ PROJECTION = (
 rebuild_runs = Table(
     "rebuild_runs",
     metadata,
-    *keys(id=Integer),
-    *moments("started_at", "heartbeat_at"),
-    *required(stage=32, done=BigInteger, total=BigInteger),
+    *db.keys(id=Integer),
+    *db.moments("started_at", "heartbeat_at"),
+    *db.required(stage=32, done=BigInteger, total=BigInteger),
 )
 
 #: Per partition of a consumer's stream (a ward's assessment events), the stream sequence of the
@@ -201,7 +192,7 @@ rebuild_runs = Table(
 partition_marks = Table(
     "partition_marks",
     metadata,
-    *keys(consumer=64, partition=64),
-    *required(mark=BigInteger),
-    *optional(owner=64, lease_until=UtcDateTime),
+    *db.keys(consumer=64, partition=64),
+    *db.required(mark=BigInteger),
+    *db.optional(owner=64, lease_until=db.UtcDateTime),
 )

@@ -6,7 +6,8 @@ length limit counts letters the same way for everybody, and equal names compare 
 :data:`NFC` is the one validator: put it after a ``str``'s constraints in ``Annotated`` and it
 runs first (a before-validator wraps what precedes it), so ``max_length`` counts the normalised
 text: ``Annotated[str, StringConstraints(max_length=200), NFC]``. A text kept without the spaces
-around it (a title, an account someone wrote) adds :data:`STRIPPED` after it, and arrives stripped.
+around it (a title, an account someone wrote) adds :data:`STRIPPED` after it, and is checked and
+arrives stripped.
 
 :func:`clip` shortens a text without cutting a letter from its marks; :func:`fold` is the key
 of a search that ignores case and tone marks (what a person typing "nguyen van an" expects to
@@ -18,7 +19,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import BeforeValidator
 
 
 def nfc(value: str) -> str:
@@ -35,14 +36,16 @@ def _nfc_input(value: Any) -> Any:
 NFC = BeforeValidator(_nfc_input)
 
 
-def _stripped(value: str) -> str:
-    return value.strip()
+def _stripped_input(value: Any) -> Any:
+    # Anything but a string goes on unchanged, for the type check after to refuse.
+    return value.strip() if isinstance(value, str) else value
 
 
-#: A text that comes in without the spaces around it, once, at the boundary: an after-validator,
-#: so it runs last and the constraints before it check the text as sent (its length, a blank
-#: one's ``min_length``: a text of spaces only arrives empty, as the handlers always kept it).
-STRIPPED = AfterValidator(_stripped)
+#: A text that comes in without the spaces around it, once, at the boundary: put after
+#: :data:`NFC`, it runs first, so the constraints check the text as it is kept: a text of spaces
+#: only is refused by its ``min_length`` (a title or an account left blank, not an empty one
+#: stored), and ``max_length`` does not count the spaces around it.
+STRIPPED = BeforeValidator(_stripped_input)
 
 #: Any text that comes in, NFC, unbounded (bound it where it is used).
 Words = Annotated[str, NFC]

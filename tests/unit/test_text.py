@@ -46,11 +46,11 @@ def test_lengths_are_counted_on_the_composed_text() -> None:
         ReasonIn(reason=typed + "e")
 
 
-def test_titles_and_accounts_arrive_stripped_their_limits_counting_the_text_as_sent() -> None:
+def test_titles_and_accounts_arrive_stripped_and_are_checked_so() -> None:
     idea = InitiativeIn(
-        title=f"  {DECOMPOSED}\n", problem=" a ", proposal="b\t", expected_effect=" "
+        title=f"  {DECOMPOSED}\n", problem=" a ", proposal="b\t", expected_effect=" c"
     )
-    assert (idea.title, idea.problem, idea.proposal, idea.expected_effect) == (NAME, "a", "b", "")
+    assert (idea.title, idea.problem, idea.proposal, idea.expected_effect) == (NAME, "a", "b", "c")
     review = PeriodReviewIn(
         unit_id="kt",
         period="2026-07",
@@ -68,8 +68,23 @@ def test_titles_and_accounts_arrive_stripped_their_limits_counting_the_text_as_s
         items=[CampaignItemIn(code="S1.1")],
     )
     assert campaign.title == "Tháng 8"
-    with pytest.raises(ValidationError):  # 300 letters and the spaces sent around them
-        InitiativeIn(title=" " + "x" * 300, problem="a", proposal="b", expected_effect="c")
+    # 300 letters with the spaces sent around them fit a 300-letter title; 301 do not.
+    long = InitiativeIn(title=" " + "x" * 300 + " ", problem="a", proposal="b", expected_effect="c")
+    assert long.title == "x" * 300
+    with pytest.raises(ValidationError):
+        InitiativeIn(title="x" * 301, problem="a", proposal="b", expected_effect="c")
+
+
+@pytest.mark.parametrize("blank", [" ", "\n\t ", "\u3000"])
+def test_a_title_or_an_account_of_spaces_only_is_refused_not_stored_empty(blank: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        InitiativeIn(title="Sắp xếp kho", problem="a", proposal="b", expected_effect=blank)
+    assert [e["loc"] for e in refused.value.errors()] == [("expected_effect",)]
+    with pytest.raises(ValidationError) as refused:
+        CampaignIn(title=blank, starts_on=date(2026, 8, 1), ends_on=date(2026, 8, 31), items=[])
+    assert ("title",) in [e["loc"] for e in refused.value.errors()]
+    with pytest.raises(ValidationError):
+        FollowUpIn(task=blank, owner_id="p001", due_on=date(2026, 9, 1))
 
 
 def test_a_cut_never_leaves_a_mark_without_its_letter() -> None:

@@ -24,7 +24,8 @@ from services.scoring.adapters.tables import (
     unit_day_very_dissatisfied,
     unit_month_feedback,
 )
-from services.scoring.domain.fold import Fold, fact_of
+from services.scoring.domain.facts import fact_of
+from services.scoring.domain.fold import Fold
 from services.scoring.handlers import Scoring
 from tests.scoring.events import KIOSK, WARD
 

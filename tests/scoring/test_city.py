@@ -23,7 +23,8 @@ from services.runtime.auth import Principal
 from services.runtime.refusals import Refusal
 from services.runtime.settings import ServiceSettings
 from services.scoring.bootstrap import build_app
-from services.scoring.domain.fold import Fold, fact_of
+from services.scoring.domain.facts import fact_of
+from services.scoring.domain.fold import Fold
 from tests.conftest import WARD, bearer, token
 from tests.scoring import events as ev
 from tests.scoring.projection import fed_copy

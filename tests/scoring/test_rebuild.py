@@ -32,7 +32,8 @@ from services.scoring.adapters.tables import (
     unit_month_feedback,
 )
 from services.scoring.domain.audits import HeldAudit
-from services.scoring.domain.fold import FACTS, OTHER, Fold, fact_of
+from services.scoring.domain.facts import FACTS, OTHER, fact_of
+from services.scoring.domain.fold import Fold
 from services.scoring.handlers import Scoring
 from services.scoring.handlers.projection import FOLDS
 from services.scoring.rebuild import rebuild

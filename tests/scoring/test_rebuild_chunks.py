@@ -19,7 +19,8 @@ from services.scoring.adapters.policy_file import default_policy
 from services.scoring.adapters.tables import audit_records, unit_month_pillars
 from services.scoring.domain import bloom
 from services.scoring.domain import fold as folding
-from services.scoring.domain.fold import Chunk, Fold, fact_of
+from services.scoring.domain.facts import fact_of
+from services.scoring.domain.fold import Chunk, Fold
 from services.scoring.handlers import Scoring
 from tests.scoring import events as ev
 from tests.scoring import test_rebuild

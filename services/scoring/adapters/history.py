@@ -30,7 +30,7 @@ from nats.js.errors import NotFoundError
 
 from contracts.streams import ASSESSMENT
 from services.runtime.poison import Poison, screen_fast
-from services.scoring.domain.fold import Fact, fact_of
+from services.scoring.domain.facts import Fact, fact_of
 
 #: Where a reader hands its facts, chunk by chunk: in a reading process, to the pipe to the
 #: parent; in the parent (:data:`Folder`), to the fold, which may write before it takes more.

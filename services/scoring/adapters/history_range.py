@@ -14,7 +14,7 @@ from nats.aio.msg import Msg
 
 from contracts.streams import ASSESSMENT
 from services.scoring.adapters.history import Sink, add_reader, fact_at, forget_reader
-from services.scoring.domain.fold import Fact
+from services.scoring.domain.facts import Fact
 
 #: Facts per chunk a reading process sends: large enough to make pickling cheap per fact.
 CHUNK = 20_000

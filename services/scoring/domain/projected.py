@@ -3,7 +3,7 @@ them (a close after the batch's facts, so that its final results hold them); eve
 changes nothing.
 
 The live projection folds each kind by its handler (``handlers.projection.FOLDS``) and a rebuild
-reduces each event to a fact (``domain.fold.FACTS``): both are registered by these.
+reduces each event to a fact (``domain.facts.FACTS``): both are registered by these.
 """
 
 from __future__ import annotations

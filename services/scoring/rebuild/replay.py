@@ -50,7 +50,8 @@ from services.scoring.adapters.tables import (
     unit_month_feedback,
     unit_month_pillars,
 )
-from services.scoring.domain.fold import AuditKey, Chunk, Fact, Fold, audit_fact
+from services.scoring.domain.facts import AuditKey, Fact, audit_fact
+from services.scoring.domain.fold import Chunk, Fold
 from services.scoring.handlers import Scoring
 
 log = logging.getLogger(__name__)

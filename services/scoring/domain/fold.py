@@ -2,9 +2,10 @@
 
 A rebuild reads the stream in ranges, each in a process of its own, and reduces every event to a
 *fact* (``domain/facts.py``): a plain tuple with only what the projection needs of it (plain,
-because millions of them are pickled from the readers to the fold). Folding the facts in stream order, with the rules the
-handler applies batch by batch, gives the final rows of every table a rebuild replaces; they are
-then written once, instead of being read, changed and written again for every batch.
+because millions of them are pickled from the readers to the fold). Folding the facts in stream
+order, with the rules the handler applies batch by batch, gives the final rows of every table a
+rebuild replaces; they are then written once, instead of being read, changed and written again
+for every batch.
 
 The audits' rows are the one table that grows with the stream (one per audit), so a rebuild does
 not keep them: every :data:`CHUNK` events it takes the fold's chunk (:meth:`Fold.take_chunk`:

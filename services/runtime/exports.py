@@ -35,13 +35,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import Depends, Query, Request
+from fastapi import Query
 from fastapi.responses import Response
 
 from contracts.common import LOCAL_TZ, Text
 from contracts.text import clip, nfc
 from contracts.yamlfile import read_yaml
-from services.runtime.errors import pick_language
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
@@ -266,14 +265,6 @@ def export_response(
         },
     )
 
-
-def language(request: Request) -> str:
-    """The caller's language by ``Accept-Language``: ``en`` or ``vi`` (the default)."""
-    return pick_language(request.headers.get("accept-language"))
-
-
-#: The caller's language, as a route's parameter.
-Language = Annotated[str, Depends(language)]
 
 #: A CSV's separator, as a route's parameter: ``,`` (the default) or ``;`` (decimal commas).
 Separator = Annotated[

@@ -114,6 +114,16 @@ IdempotencyKey = Annotated[
 ]
 
 
+def _language(accept_language: Annotated[str | None, Header()] = None) -> str:
+    """The language a route answers its texts in: ``en`` or ``vi`` (the default), by the
+    ``Accept-Language`` header (documented on the routes that take it)."""
+    return pick_language(accept_language)
+
+
+#: The caller's language, as a route's parameter (:func:`_language`).
+Language = Annotated[str, Depends(_language)]
+
+
 async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.runtime.sessions() as session:
         yield session

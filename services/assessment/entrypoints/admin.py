@@ -40,8 +40,8 @@ from services.assessment.handlers.commands import (
 from services.assessment.handlers.common import get_catalog as stored_catalog
 from services.assessment.views.held_ratings import held_ratings
 from services.runtime.auth import Principal
-from services.runtime.exports import EXPORT_CONTENT, Language, Separator, export_response
-from services.runtime.http import Caller, IdempotencyKey, Reads, error_responses, require
+from services.runtime.exports import EXPORT_CONTENT, Separator, export_response
+from services.runtime.http import Caller, IdempotencyKey, Language, Reads, error_responses, require
 from services.runtime.refusals import Kind, Refusal
 
 router = APIRouter()

@@ -27,8 +27,8 @@ from services.assessment.views.report import period_report, report_file_name, re
 from services.assessment.views.report_pdf import report_pdf
 from services.assessment.views.reviews import review_list
 from services.runtime.auth import Principal
-from services.runtime.exports import Language, export_response
-from services.runtime.http import Caller, Reads, error_responses, require
+from services.runtime.exports import export_response
+from services.runtime.http import Caller, Language, Reads, error_responses, require
 from services.runtime.refusals import Kind, Refusal
 
 router = APIRouter(prefix="/v1", tags=["assessment"])

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -25,8 +25,14 @@ from services.notifications.domain import links
 from services.notifications.handlers.commands import may_manage
 from services.runtime.command_routes import command_route, run
 from services.runtime.commands import Commands
-from services.runtime.errors import pick_language
-from services.runtime.http import Caller, IdempotencyKey, Reads, app_state, error_responses
+from services.runtime.http import (
+    Caller,
+    IdempotencyKey,
+    Language,
+    Reads,
+    app_state,
+    error_responses,
+)
 from services.runtime.refusals import Kind, Refusal, found
 
 if TYPE_CHECKING:  # the composition root imports this module
@@ -39,16 +45,6 @@ LINK_SNOOZE_HOURS = 24.0
 
 
 _service: Callable[[Request], Notifications] = app_state("notifications")
-
-
-def _language(accept_language: Annotated[str | None, Header()] = None) -> str:
-    """The language an alert's title and text are answered in: ``vi`` or ``en`` by the
-    ``Accept-Language`` header, which the routes that take it document."""
-    return pick_language(accept_language)
-
-
-#: The caller's language, as a route's parameter (:func:`_language`).
-Language = Annotated[str, Depends(_language)]
 
 
 @router.get("/alerts", summary="The caller's alerts (cảnh báo của tôi)")

@@ -11,7 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from contracts.roles import Role
-from services.runtime.exports import EXPORT_CONTENT, Language, Separator, export_response
+from services.runtime.exports import EXPORT_CONTENT, Separator, export_response
+from services.runtime.http import Language
 from services.runtime.refusals import Kind, Refusal
 from services.scoring.domain import periods
 from services.scoring.entrypoints.http import (

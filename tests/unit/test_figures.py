@@ -10,7 +10,6 @@ from contracts.figures import exact_figures, rounded, written
 from services.assessment.domain.campaigns import shown as campaign_result
 from services.assessment.views.report_pdf import number as report_number
 from services.notifications.domain.low_scores import below_threshold
-from services.notifications.domain.low_scores import number as alert_number
 from services.scoring.domain.exact import display, exact_text
 from services.scoring.domain.exact import figures as scoring_figures
 from services.web.views import board
@@ -38,16 +37,16 @@ def test_a_figure_is_rounded_once_half_up_from_its_exact_value() -> None:
 
 def test_the_alert_the_board_and_the_report_write_a_figure_alike() -> None:
     # The alert carries the figure at full precision (a float of 600/13).
-    assert alert_number(float(S4), "vi") == "46,2"
+    assert written(float(S4), "vi") == "46,2"
     assert below_threshold(float(S4), 50.0, "vi") == ("46,2", "50,0")
     answer = exact_figures({"pillars": [{"pillar": "S4", **scoring_figures(percent=S4)}]})
     assert answer == {"pillars": [{"pillar": "S4", "percent": S4}]}
-    assert board.decimal(answer["pillars"][0]["percent"], "vi") == "46,2"
+    assert written(answer["pillars"][0]["percent"], "vi") == "46,2"
     assert board.chart_value(S4) == 46.2  # the bar is labelled as the table writes it
     assert report_number(S4, "vi") == "46,2"
     # The half case alike everywhere: 46.25 exactly.
     half = Fraction(185, 4)
-    assert alert_number(float(half), "vi") == board.decimal(half, "vi") == "46,3"
+    assert written(float(half), "vi") == written(half, "vi") == "46,3"
     assert report_number(half, "en") == "46.3"
 
 

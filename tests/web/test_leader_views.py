@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
+from contracts.figures import written
 from services.runtime.clock import FrozenClock
 from services.web.entrypoints import board as board_page
 from services.web.views import board, leaders
@@ -114,8 +115,8 @@ def test_the_board_says_a_change_in_words_and_signs_not_colour() -> None:
     assert board.change_words(-10.0, "en") == "▼ −10.0"
     assert board.change_words(0.0, "vi") == "= 0"
     assert board.change_words(None, "vi") == ""
-    assert board.decimal(None, "vi") == "—"
-    assert board.decimal(1.44, "vi", 2) == "1,44" and board.decimal(1.44, "en", 2) == "1.44"
+    assert written(None, "vi") == "—"
+    assert written(1.44, "vi", 2) == "1,44" and written(1.44, "en", 2) == "1.44"
 
 
 def test_the_board_and_the_classification_offer_their_periods() -> None:

@@ -38,22 +38,16 @@ def period_label(period: str) -> Text:
     return labels.period_label(period)
 
 
-def number(value: float, lang: str, digits: int = 1) -> str:
-    """A figure as an official writes it: ``digits`` decimals, rounded half up, with a
-    decimal comma in Vietnamese (``contracts.figures.written``, the pages' rule too)."""
-    return written(value, lang, digits)
-
-
 def below_threshold(value: float, threshold: float, lang: str) -> tuple[str, str]:
     """A figure under its threshold and the threshold, as the message shows them: one decimal,
     or as many more (up to three, then cut down) as it takes for the figure to read lower than
     the threshold. Rounded to one decimal, 59.96 % under 60 % would read "60,0%, dưới ngưỡng
     60,0%"; it reads "59,96%, dưới ngưỡng 60,0%"."""
-    limit = number(threshold, lang)
+    limit = written(threshold, lang)
     exact_value, exact_limit = Decimal(repr(value)), Decimal(repr(threshold))
     for digits in (1, 2, 3):
         if rounded(exact_value, digits) < exact_limit:
-            return number(value, lang, digits), limit
+            return written(value, lang, digits), limit
     cut = str(exact_value.quantize(Decimal("0.001"), rounding=ROUND_FLOOR))
     return (cut.replace(".", ",") if lang == "vi" else cut), limit
 

@@ -96,7 +96,6 @@ async def _board(
             else [],
             "title": text("percent", lang),
         },
-        "decimal": lambda value: models.decimal(value, lang),
         "change_words": lambda change: models.change_words(change, lang),
         "updated": now,
         "trend": trend,
@@ -258,7 +257,6 @@ async def explain_page(
         reviews=[{**r, "name": people.get(r["person_id"], r["person_id"])} for r in reviews],
         plus=figures.get("plus") or {},
         pillar_names=models.pillar_names(lang),
-        decimal=lambda value: models.decimal(value, lang),
         basis=models.basis(audits, weights, lang),
         pillar_weights=models.weights_line(figures["explain"].get("pillar_weights") or {}, lang),
     )

@@ -13,12 +13,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from contracts.common import LOCAL_TZ
+from contracts.figures import written
 from contracts.roles import PERSON_ROLES, Role
 from services.runtime.clock import wall
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.deps import page, read_as, require, ward_today, web_of
 from services.web.entrypoints.forms import Refused, form_state, send
-from services.web.views import board
 from services.web.views import pages as part1
 
 router = APIRouter(include_in_schema=False)
@@ -59,7 +59,7 @@ async def _campaigns_page(request: Request, refused: Refused | None = None) -> H
         percent=lambda r: (
             "—"
             if r is None
-            else f"{board.decimal(Fraction(100 * r['numerator'], r['denominator']), lang)} %"
+            else f"{written(Fraction(100 * r['numerator'], r['denominator']), lang)} %"
         ),
         **form_state(request, refused),
     )

@@ -60,6 +60,5 @@ async def city_page(
         # A ward by its name, by its code where the city's chart names none.
         wards=[{**w, "name": w.get("ward_name") or w["ward"]} for w in wards["wards"]],
         columns=[*bands, *states],
-        decimal=lambda value: models.decimal(value, lang),
         change_words=lambda change: models.change_words(change, lang),
     )

@@ -50,7 +50,6 @@ async def _classification_page(
         may_decide=session.role == Role.CHAIRMAN.value,
         may_report=session.role in REPORT_READERS,
         percent=lambda share: models.percent(share, lang),
-        decimal=lambda value, places=1: board.decimal(value, lang, places),
         bands={band: label.pick(lang) for band, label in BAND_LABELS.items()},
         **form_state(request, refused),
         export=quote(period),

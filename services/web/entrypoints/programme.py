@@ -106,7 +106,6 @@ async def _reviews_page(
         # A follow-up's owner: the head first, then the unit's people by name.
         owners=_owners(session, people),
         **form_state(request, refused),
-        decimal=lambda value: board.decimal(value, lang),
     )
 
 

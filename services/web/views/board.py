@@ -113,13 +113,6 @@ def bar_names(lang: str) -> dict[str, str]:
     return {**pillar_names(lang), PLUS: PILLAR_LABELS[PLUS].pick(lang)}
 
 
-def decimal(value: Figure | None, lang: str, places: int = 1) -> str:
-    """85.5 -> "85,5" (Vietnamese) or "85.5", to ``places`` decimals (1.44 at 2: "1,44");
-    "—" for no figure. The one rule of ``contracts.figures`` (half up, from the exact value:
-    a scoring figure is its ``exact`` fraction here), the alerts' too."""
-    return written(value, lang, places)
-
-
 def chart_value(value: Figure | None) -> float | None:
     """A figure as a chart draws and labels it: rounded once as the tables write it (46,2 in
     the table is 46.2 on the bar), a float for the JSON the chart reads."""
@@ -133,9 +126,9 @@ def change_words(change: Figure | None, lang: str) -> str:
         return ""
     shown = rounded(change)
     if shown > 0:
-        return f"▲ +{decimal(shown, lang)}"
+        return f"▲ +{written(shown, lang)}"
     if shown < 0:
-        return f"▼ −{decimal(-shown, lang)}"
+        return f"▼ −{written(-shown, lang)}"
     return "= 0"
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from contracts.figures import written
 from services.web.domain.sessions import NAVIGATION
 from services.web.domain.texts import day_label, local_date, month_label, text
 
@@ -37,12 +38,18 @@ def environment() -> Environment:
 
 
 def render(name: str, lang: str, **context: Any) -> str:
-    """The template ``name`` in ``lang``: ``t('key')`` gives a text, ``lang`` sets ``<html
-    lang>``."""
+    """The template ``name`` in ``lang``: ``t('key')`` gives a text, ``decimal(figure, places=1)``
+    writes a figure as ``contracts.figures.written`` does (85,5 in Vietnamese; — for none),
+    ``lang`` sets ``<html lang>``."""
     return (
         environment()
         .get_template(name)
-        .render(lang=lang, t=functools.partial(_text, lang=lang), **context)
+        .render(
+            lang=lang,
+            t=functools.partial(_text, lang=lang),
+            decimal=lambda figure, places=1: written(figure, lang, places),
+            **context,
+        )
     )
 
 

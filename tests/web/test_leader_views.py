@@ -5,6 +5,7 @@ programme counts read once per kind."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from fractions import Fraction
 from types import SimpleNamespace
 
 from contracts.figures import written
@@ -205,20 +206,26 @@ async def test_the_boards_12_months_read_each_count_once_for_the_whole_window() 
     assert [params for _, params in asked] == [{"period": "2026-Q4"}] * 2
 
 
-def test_the_basis_weighs_each_item_as_scoring_does_and_adds_up_to_the_figure() -> None:
-    # S1.2 weighs 2: scores 1 and 4 (S1.2) are 1 + 8 of 4 + 8, not 5 of 8; with a second audit
-    # of 3 on S1.1 alone, the pillar is 12 of 16 = 75 %, scoring's 100 · Σ w·s / Σ w·4.
-    weights = {"2026.1": {"S1.1": 1.0, "S1.2": 2.0, "S2.1": 1.5}}
+def test_the_basis_writes_scorings_sums_per_audit_and_pooled_with_the_pillars_figure() -> None:
+    # Scoring's explain answer, sums in thousandths: S1.2 weighs 2, S2.1 1.5. Scores 1 and 4
+    # (S1.2) are 1 + 8 of 4 + 8, S2.1's 3 is 4.5 of 6; with a second audit of 3 on S1.1 alone
+    # (S1.2 N/A), the pillar is 12 of 16 = 75 %, scoring's 100 · Σ w·s / Σ w·4.
+    def sums(points: int = 0, most: int = 0, scored: int = 0, na: int = 0) -> dict[str, int]:
+        return {"points": points, "max_points": most, "scored_items": scored, "na_items": na}
 
-    def audit(*items: tuple[str, int | None]) -> dict[str, object]:
-        scored = [{"code": code, "score": score} for code, score in items]
-        return {"catalog_version": "2026.1", "revisions": [{"items": scored}]}
+    def pillars(**given: dict[str, int]) -> dict[str, dict[str, int]]:
+        return {code: given.get(code, sums()) for code in ("S1", "S2", "S3", "S4", "S5")}
 
-    made = board.basis(
-        [audit(("S1.1", 1), ("S1.2", 4), ("S2.1", 3)), audit(("S1.1", 3), ("S1.2", None))],
-        weights,
-        "vi",
-    )
+    explained = {
+        "audits": [
+            {"audit_id": "a1", "sums": pillars(S1=sums(9000, 12000, 2), S2=sums(4500, 6000, 1))},
+            {"audit_id": "a2", "sums": pillars(S1=sums(3000, 4000, 1, 1))},
+        ],
+        "pillar_sums": pillars(S1=sums(12000, 16000, 3, 1), S2=sums(4500, 6000, 1)),
+    }
+    figures = [{"pillar": "S1", "percent": Fraction(75)}, {"pillar": "S2", "percent": Fraction(75)}]
+    figures += [{"pillar": code, "percent": None} for code in ("S3", "S4", "S5")]
+    made = board.basis(explained, figures, "vi")
     assert made["audits"] == [{"S1": "9/12", "S2": "4,5/6"}, {"S1": "3/4"}]
     assert made["pooled"] == {"S1": "12/16 = 75,0 %", "S2": "4,5/6 = 75,0 %"}
     assert board.weights_line({"S1": 1, "S2": 1.5}, "en") == "S1 × 1, S2 × 1.5"

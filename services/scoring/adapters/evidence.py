@@ -4,19 +4,29 @@ applied."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.scoring.adapters.records import sums_from_json
 from services.scoring.adapters.tables import audit_records, review_records
+from services.scoring.domain.aggregates import Contribution
 
 
 async def live_audits(
     session: AsyncSession, ward: str, unit_id: str, months: Iterable[str]
-) -> list[dict[str, object]]:
-    """The audits that make up a unit's figures: id, month, revision and the event applied."""
+) -> list[tuple[dict[str, object], Contribution]]:
+    """The audits that make up a unit's figures: each one's id, month, revision and the event
+    applied, with what that revision adds to each pillar (its record's sums, as kept)."""
     t = audit_records
-    return await _live(session, t, t.c.audit_id, t.c.unit_id == unit_id, ward, months)
+    subject = t.c.unit_id == unit_id
+    rows = await _live(session, t, t.c.audit_id, subject, ward, months, last=(t.c.sums,))
+    found = []
+    for row in rows:
+        sums: Any = row.pop("sums")  # {pillar: [points, max points, scored, N/A]}
+        found.append((row, sums_from_json(sums)))
+    return found
 
 
 async def live_reviews(
@@ -45,9 +55,10 @@ async def _live(
     ward: str,
     months: Iterable[str],
     *also: Column[str],
+    last: tuple[Column[Any], ...] = (),
 ) -> list[dict[str, object]]:
     rows = await session.execute(
-        select(document_id, *also, t.c.month, t.c.revision, t.c.event_id)
+        select(document_id, *also, t.c.month, t.c.revision, t.c.event_id, *last)
         .where(t.c.ward == ward, subject, t.c.month.in_(list(months)), t.c.live)
         .order_by(t.c.month, document_id)
     )

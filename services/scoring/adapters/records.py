@@ -68,7 +68,7 @@ async def load(
         return {}
     make: Any = stored.record  # the fields in column order, then the sums
     rows = await stored.lookup.execute(session, keys)
-    return {(r[0], r[1]): make(*r[2:-1], _sums_from_json(r[-1])) for r in rows}
+    return {(r[0], r[1]): make(*r[2:-1], sums_from_json(r[-1])) for r in rows}
 
 
 async def save(
@@ -103,5 +103,6 @@ def _sums_to_json(sums: Mapping[str, PillarSums]) -> dict[str, list[int]]:
     return {p: [s.points, s.max_points, s.scored, s.not_applicable] for p, s in sums.items()}
 
 
-def _sums_from_json(raw: Mapping[str, list[int]]) -> dict[str, PillarSums]:
+def sums_from_json(raw: Mapping[str, list[int]]) -> dict[str, PillarSums]:
+    """A record's sums as the store keeps them (``{pillar: [points, max points, scored, N/A]}``)."""
     return {p: PillarSums(*values) for p, values in raw.items()}

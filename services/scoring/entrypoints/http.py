@@ -43,7 +43,13 @@ PeriodParam = Annotated[
 ClassifiedPeriodParam = Annotated[
     str, Query(max_length=16, description="YYYY-MM, YYYY-Qn or YYYY, not after this month")
 ]
-ExplainParam = Annotated[bool, Query(description="list the events behind every figure")]
+ExplainParam = Annotated[
+    bool,
+    Query(
+        description="list the events behind every figure; a unit's also its pillars' sums "
+        "(each live audit's `sums`, and `pillar_sums` pooled), points in thousandths"
+    ),
+]
 WithParam = Annotated[
     Literal["units"] | None,
     Query(

@@ -187,8 +187,13 @@ async def unit_score(session: AsyncSession, asked: Question, unit_id: str) -> di
         "policy_version": policy.version,
     }
     if asked.explain:
+        audits = await evidence.live_audits(session, ward, unit_id, span.months)
         answer["explain"] = {
-            "audits": await evidence.live_audits(session, ward, unit_id, span.months),
+            # Each live audit with what its revision applied adds to each pillar (``sums``),
+            # and those of all of them pooled per pillar (``pillar_sums``), whose ratio is the
+            # pillar's percent: the basis of each figure, as kept, for checking it by hand.
+            "audits": [{**audit, "sums": _by_pillar(sums)} for audit, sums in audits],
+            "pillar_sums": _by_pillar(current.pillars),
             "reviews": await evidence.live_unit_reviews(session, ward, unit_id, span.months),
             "ratings_per_level": {str(k): v for k, v in sorted(current.feedback.items())},
             # Each pillar's weight in the total (the policy's; one it does not name weighs 1).
@@ -203,6 +208,23 @@ async def unit_score(session: AsyncSession, asked: Question, unit_id: str) -> di
     return answer
 
 
+def _sums(sums: PillarSums) -> dict[str, int]:
+    """Sums as answered: Σ weight·score (``points``) and Σ weight·4 (``max_points``), both in
+    thousandths of a point as kept (weights scaled to thousandths), and the items scored and
+    N/A."""
+    return {
+        "points": sums.points,
+        "max_points": sums.max_points,
+        "scored_items": sums.scored,
+        "na_items": sums.not_applicable,
+    }
+
+
+def _by_pillar(sums: dict[str, PillarSums]) -> dict[str, dict[str, int]]:
+    """Every pillar's sums (:func:`_sums`), in S1–S5 order; zeros for a pillar with none."""
+    return {pillar: _sums(sums.get(pillar, PillarSums())) for pillar in FIVE_S}
+
+
 def _plus(now: PillarSums | None, before: PillarSums | None) -> dict[str, Any]:
     """The unit's "+" (P): 100 · Σ approved "+" points / Σ their maxima over its people's
     reviewed months of the period, one ratio of integer sums (README, "A unit's "+""); the sums
@@ -210,12 +232,8 @@ def _plus(now: PillarSums | None, before: PillarSums | None) -> dict[str, Any]:
     approved."""
     now_percent = now.percent if now is not None else None
     before_percent = before.percent if before is not None else None
-    sums = now or PillarSums()
     return {
-        "points": sums.points,
-        "max_points": sums.max_points,
-        "scored_items": sums.scored,
-        "na_items": sums.not_applicable,
+        **_sums(now or PillarSums()),
         **shown(percent=now_percent, change=_difference(now_percent, before_percent)),
     }
 

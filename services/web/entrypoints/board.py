@@ -229,15 +229,6 @@ async def explain_page(
     )
     listed = await read_as(request, session, "assessment", "/v1/units")
     names = part1.unit_names(listed["units"], lang)
-    # The item weights of each catalogue version the audits were scored against (usually one).
-    versions = sorted({a["catalog_version"] for a in audits if a.get("catalog_version")})
-    books = await asyncio.gather(
-        *(read_as(request, session, "assessment", "/v1/catalog", version=v) for v in versions)
-    )
-    weights = {
-        version: {i["code"]: i.get("weight", 1) for p in book["pillars"] for i in p["items"]}
-        for version, book in zip(versions, books, strict=True)
-    }
     reviews = figures["explain"].get("reviews", [])
     people = await _people_named(request, session, {r["month"] for r in reviews})
     levels = [
@@ -257,7 +248,7 @@ async def explain_page(
         reviews=[{**r, "name": people.get(r["person_id"], r["person_id"])} for r in reviews],
         plus=figures.get("plus") or {},
         pillar_names=models.pillar_names(lang),
-        basis=models.basis(audits, weights, lang),
+        basis=models.basis(figures["explain"], figures["pillars"], lang),
         pillar_weights=models.weights_line(figures["explain"].get("pillar_weights") or {}, lang),
     )
 

@@ -11,7 +11,6 @@ from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
 
-from contracts.catalog import SCORE_MAX
 from contracts.common import FIVE_S
 from contracts.figures import Figure, exact_of, rounded, written
 from contracts.labels import PILLAR_LABELS, period_label
@@ -174,31 +173,34 @@ def amount(value: Figure, lang: str) -> str:
     return str(exact.numerator) if exact.denominator == 1 else written(exact, lang)
 
 
+#: Scoring keeps points in thousandths (weights scaled to whole thousandths).
+POINTS_SCALE = 1000
+
+
 def basis(
-    audits: Iterable[dict[str, Any]], weights: dict[str, dict[str, float]], lang: str
+    explained: dict[str, Any], pillars: Iterable[dict[str, Any]], lang: str
 ) -> dict[str, Any]:
-    """What a unit's pillar figures are made of, as scoring makes them: per audit (its newest
-    revision) and pillar, Σ score × the item's weight of Σ 4 × weight (N/A left out), the
-    weights those of the catalogue version the audit names (``weights``: version -> item code
-    -> weight); and the audits together, each pillar's sums and their ratio, the pillar's %
-    on the board: ``{"audits": [{"S1": "13/24", ...}], "pooled": {"S1": "26/48 = 54,2 %"}}``."""
-    rows, pooled = [], {}
-    sums: dict[str, list[Fraction]] = {}
-    for audit in audits:
-        found: dict[str, list[Fraction]] = {}
-        weight_of = weights.get(audit.get("catalog_version") or "", {})
-        for item in audit["revisions"][-1]["items"] if audit["revisions"] else []:
-            if item["score"] is None:
-                continue
-            pillar, weight = item["code"].split(".")[0], exact_of(weight_of.get(item["code"], 1))
-            for into in (found, sums):
-                got = into.setdefault(pillar, [Fraction(0), Fraction(0)])
-                got[0] += weight * int(item["score"])
-                got[1] += weight * SCORE_MAX
-        rows.append({p: f"{amount(a, lang)}/{amount(b, lang)}" for p, (a, b) in found.items()})
-    for pillar, (points, most) in sums.items():
-        share = written(100 * points / most, lang) if most else "—"
-        pooled[pillar] = f"{amount(points, lang)}/{amount(most, lang)} = {share} %"
+    """What a unit's pillar figures are made of, as scoring keeps them and explains them
+    (``explained``, its ``explain`` block; ``pillars``, its answer's pillars): per audit (the
+    revision applied) and pillar, Σ score × the item's weight of Σ 4 × weight (N/A left out);
+    and the audits pooled, each pillar's sums and the pillar's % on the board, their ratio:
+    ``{"audits": [{"S1": "13/24", ...}], "pooled": {"S1": "26/48 = 54,2 %"}}``. A pillar
+    without a scored item has no entry. Only written here: every sum is scoring's."""
+
+    def of(sums: dict[str, int]) -> str:
+        points, most = (Fraction(sums[k], POINTS_SCALE) for k in ("points", "max_points"))
+        return f"{amount(points, lang)}/{amount(most, lang)}"
+
+    percent = {p["pillar"]: p.get("percent") for p in pillars}
+    rows = [
+        {p: of(sums) for p, sums in audit["sums"].items() if sums["scored_items"]}
+        for audit in explained["audits"]
+    ]
+    pooled = {
+        p: f"{of(sums)} = {written(percent.get(p), lang)} %"
+        for p, sums in explained["pillar_sums"].items()
+        if sums["scored_items"]
+    }
     return {"audits": rows, "pooled": pooled}
 
 

@@ -89,6 +89,10 @@ async def test_a_head_returns_a_self_assessment_and_the_person_sees_it(browser, 
     card = page.locator("section.card", has_text="Nguyễn Thị Tuyết Mai")
     shown = await card.inner_text()
     assert re.search(r"Hạn duyệt: \d{2}/\d{2}/\d{4}", shown)  # the working-day deadline
+    # Each score beside its item's text, as the catalogue words it: what the head judges.
+    for item in next(p for p in default_catalog().pillars if p.code == "P").items:
+        row = card.get_by_role("row", name=re.compile(rf"^{re.escape(item.code)} "))
+        assert item.text.vi in await row.locator("th").inner_text()
     await no_serious_violations(page)
     await screenshots(page, "review-queue")
     await card.get_by_label("Lý do").fill("Tiêu chí P.2 cần nêu việc làm cụ thể")
@@ -479,5 +483,16 @@ async def test_a_figure_reads_the_same_on_the_board_and_in_its_alert(browser, le
     s4 = sorted([(await r.locator("td").all_inner_texts())[4] for r in await audits.all()])
     assert s4 == ["21/28", "3/24"]
     assert (await page.locator("#explain-pooled td").all_inner_texts())[3] == "24/52 = 46,2 %"
+    # On a phone each sum stays on one line ("%" never alone): the table scrolls instead.
+    await page.set_viewport_size({"width": 390, "height": 844})
+    lines = await page.eval_on_selector_all(
+        "#explain-audits td.sum, #explain-pooled td.sum",
+        """cells => cells.map(cell => {
+            const range = document.createRange();
+            range.selectNodeContents(cell);
+            return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+        })""",
+    )
+    assert len(lines) == 2 * 5 + 5 and set(lines) == {1}, lines
     requests.assert_local()
     await context.close()

@@ -71,7 +71,7 @@ async def _review_page(
         months=models.with_period(months, period),
         queue=queue,
         units=names,
-        pillars=part1.pillars(catalog, lang, plus=True),
+        item_texts=part1.item_texts(part1.pillars(catalog, lang, plus=True)),
         scores=part1.SCORES,
         **form_state(request, refused),
     )

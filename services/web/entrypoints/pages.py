@@ -214,7 +214,7 @@ async def _plus_page(
         months=with_period(months, period),
         closed=period not in months,
         pillars=plus,
-        item_texts={item.code: item.text for pillar in plus for item in pillar.items},
+        item_texts=models.item_texts(plus),
         current=current,
         shown=shown,
         reviewer=f"reviewer_{session.role}",

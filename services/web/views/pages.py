@@ -48,6 +48,12 @@ def pillars(catalog: dict[str, Any], lang: str, plus: bool) -> list[Pillar]:
     return chosen
 
 
+def item_texts(chosen: Iterable[Pillar]) -> dict[str, str]:
+    """Each item's text by its code, in the language ``chosen`` (from pillars()) was read in:
+    what a table of scores by code writes beside the code."""
+    return {item.code: item.text for pillar in chosen for item in pillar.items}
+
+
 def plus_items(form: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The scores a form gives (fields ``score-<code>``: 0–4, or ``na`` for not applicable,
     sent as null), as a self-assessment's or a review's items; anything else is left out."""

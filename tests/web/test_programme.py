@@ -584,6 +584,56 @@ async def test_a_heads_review_names_its_writer_and_the_owner_chosen_among_the_un
     await context.close()
 
 
+async def test_a_follow_up_with_a_due_date_but_no_task_is_refused_beside_its_row(
+    browser, programme
+) -> None:
+    # Văn hoá – Xã hội's head leaves the first follow-up row empty, gives the second a due
+    # date and a task of spaces only, the third a task and a due date: the second row is
+    # refused (it is not dropped), beside its own task field, and nothing is kept.
+    requests, context, page = await signed_in(browser, programme, "p017")
+    await page.goto(f"{programme.url}/reviews?period={this_month()}")
+    due = (datetime.now(LOCAL_TZ).date() + timedelta(days=7)).isoformat()
+    await page.get_by_label("Kết quả đạt được").fill("Sân sinh hoạt được quét dọn hằng tuần")
+    await page.get_by_label("Tồn tại, hạn chế").fill("Kho dụng cụ chưa sắp xếp")
+    await page.get_by_label("Bài học kinh nghiệm").fill("Phân công theo tổ")
+    await page.get_by_label("Việc 2").fill("   ")
+    await page.get_by_label("Hạn hoàn thành 2").fill(due)
+    await page.get_by_label("Việc 3").fill("Sắp xếp kho dụng cụ")
+    await page.get_by_label("Hạn hoàn thành 3").fill(due)
+    await page.get_by_role("button", name="Gửi bản đánh giá").click()
+    refusal = page.locator("#task-1-error")
+    await refusal.wait_for(timeout=30_000)
+    assert (await refusal.inner_text()).startswith("Việc 2: ")
+    task = page.get_by_label("Việc 2")
+    assert await task.get_attribute("aria-invalid") == "true"
+    assert await task.get_attribute("aria-describedby") == "task-1-error"
+    assert await page.locator("[aria-invalid=true]").count() == 1
+    assert await page.locator(".refused").count() == 1
+    # Everything typed is there again to correct.
+    assert await page.get_by_label("Kết quả đạt được").input_value() == (
+        "Sân sinh hoạt được quét dọn hằng tuần"
+    )
+    assert await page.get_by_label("Tồn tại, hạn chế").input_value() == "Kho dụng cụ chưa sắp xếp"
+    assert await page.get_by_label("Bài học kinh nghiệm").input_value() == "Phân công theo tổ"
+    assert await page.get_by_label("Việc 1").input_value() == ""
+    assert await page.get_by_label("Hạn hoàn thành 1").input_value() == ""
+    assert await page.get_by_label("Hạn hoàn thành 2").input_value() == due
+    assert await page.get_by_label("Việc 3").input_value() == "Sắp xếp kho dụng cụ"
+    assert await page.get_by_label("Hạn hoàn thành 3").input_value() == due
+    await no_serious_violations(page)
+    await screenshots(page, "period-review-blank-task")
+    listed = await api(
+        "GET",
+        f"{programme.assessment()}/v1/reviews",
+        programme.token("p001"),
+        params={"period": this_month(), "unit_id": "vhxh"},
+    )
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["reviews"] == []
+    requests.assert_local()
+    await context.close()
+
+
 async def test_a_member_of_the_initiatives_council_decides_in_the_page(browser, programme) -> None:
     # The service centre's head proposes an initiative of their own.
     body = {

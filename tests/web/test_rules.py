@@ -347,3 +347,21 @@ async def test_a_wrong_address_or_query_gets_a_page_in_the_pages_language() -> N
     )
     assert refused.status_code == 403
     assert "biểu mẫu" in refused.json()["error"]["message"]
+
+
+def test_a_refusal_of_a_listed_row_names_that_rows_field_past_the_rows_left_empty() -> None:
+    from services.web.entrypoints.forms import form_field
+    from services.web.entrypoints.programme import FOLLOW_UPS
+
+    # Row 0 left empty (its owner chosen by default is not typing), row 1 a due date and a task
+    # of spaces, row 2 written: the body's follow_ups[0] is row 1, follow_ups[1] row 2.
+    form = {"owner-0": "p010", "task-1": "  ", "due-1": "2030-01-01", "task-2": "Việc", "due-2": ""}
+    assert FOLLOW_UPS.of(form) == [1, 2]
+    fields = {"follow_ups": FOLLOW_UPS}
+    assert form_field("follow_ups[0].task", form, fields) == "task-1"
+    assert form_field("follow_ups[1].due_on", form, fields) == "due-2"
+    assert form_field("follow_ups[1].owner_id", form, fields) == "owner-2"
+    assert form_field("follow_ups", form, fields) is None  # the list as a whole: the form's top
+    assert form_field("follow_ups[5].task", form, fields) is None
+    assert form_field("follow_ups[0].other", form, fields) is None
+    assert form_field("items[2].code", {"codes": "S1.1"}, {"items": "codes"}) == "codes"

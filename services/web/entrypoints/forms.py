@@ -21,8 +21,48 @@ from services.web.entrypoints.deps import call_as, require, web_of
 
 #: A form's fields that are not what a person typed.
 UNTYPED = {"csrf", "key"}
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A list of a form's body written as numbered rows of the form: the row ``r`` (0 to
+    ``count`` - 1) has a field ``<prefix>-<r>`` per body field (``fields``: body name ->
+    prefix). A row is left empty, and out of the list, when none of its ``written`` prefixes
+    was typed (spaces are not typing; a choice with a default, such as an owner, is not in
+    ``written``): the list's i-th element is the i-th row written, and a refusal of it
+    (``follow_ups[1].task``) stands beside that row's field (``task-2`` when row 1 was left
+    empty)."""
+
+    count: int
+    fields: Mapping[str, str]
+    written: Collection[str]
+
+    def of(self, form: Any) -> list[int]:
+        """The rows of ``form`` written, in order: the body's list is made of these alone."""
+        return [
+            row
+            for row in range(self.count)
+            if any(str(form.get(f"{prefix}-{row}") or "").strip() for prefix in self.written)
+        ]
+
+    def value(self, form: Any, row: int, name: str) -> str:
+        """What ``form``'s row ``row`` holds in the body field ``name``."""
+        return str(form.get(f"{self.fields[name]}-{row}") or "")
+
+    def field(self, rest: str, form: Any) -> str | None:
+        """The form's field a refusal of the list names by ``rest`` (``[1].task``, after the
+        list's name): that row's field; None (the form as a whole) for the list itself, an
+        element's whole or a field the rows do not have."""
+        match = re.match(r"\[(\d+)\]\.(\w+)", rest)
+        if not match or match[2] not in self.fields:
+            return None
+        rows = self.of(form)
+        index = int(match[1])
+        return f"{self.fields[match[2]]}-{rows[index]}" if index < len(rows) else None
+
+
 #: No renames: a body's field is the form's field of the same name.
-NO_RENAMES: dict[str, str] = {}
+NO_RENAMES: dict[str, str | Rows] = {}
 
 
 @dataclass(frozen=True)
@@ -39,7 +79,11 @@ class Refused:
 
     @classmethod
     def of(
-        cls, request: Request, form: Any, answer: Answer, fields: Mapping[str, str] = NO_RENAMES
+        cls,
+        request: Request,
+        form: Any,
+        answer: Answer,
+        fields: Mapping[str, str | Rows] = NO_RENAMES,
     ) -> Refused:
         """The service's refusal ``answer`` (status 400 or more) of ``form``, sent to
         ``request``'s path; its field (``items[2].text``) named as the form names it
@@ -54,16 +98,22 @@ class Refused:
         return str(self.form.get("period") or "") or None
 
 
-def form_field(field: str | None, form: Any, fields: Mapping[str, str] = NO_RENAMES) -> str | None:
+def form_field(
+    field: str | None, form: Any, fields: Mapping[str, str | Rows] = NO_RENAMES
+) -> str | None:
     """The form's field a service's refusal names: ``field`` is the body's (``reason``,
     ``items[2].text``, ``follow_ups[0].task``), its first name looked up in ``fields`` (the
-    form's renames: body name -> form name) or else taken as the form's own name where the
-    form sent one; None (the form as a whole) otherwise."""
+    form's renames: body name -> form name, or -> :class:`Rows`, a list written as rows, whose
+    element's field is its row's) or else taken as the form's own name where the form sent
+    one; None (the form as a whole) otherwise."""
     if not field:
         return None
     name = re.split(r"[.\[]", field, maxsplit=1)[0]
-    if name in fields:
-        return fields[name]
+    renamed = fields.get(name)
+    if isinstance(renamed, Rows):
+        return renamed.field(field.removeprefix(name), form)
+    if renamed is not None:
+        return renamed
     return name if name in form and name not in UNTYPED else None
 
 
@@ -197,7 +247,7 @@ async def send(
     back: str,
     again: Again,
     service: str = "assessment",
-    fields: Mapping[str, str] = NO_RENAMES,
+    fields: Mapping[str, str | Rows] = NO_RENAMES,
 ) -> Response:
     """Post the form's ``body`` to ``service``'s ``path`` under the form's key (a form sent
     twice is one submission); then to ``back``, or the page again (``again(request,

@@ -17,7 +17,14 @@ from contracts.roles import Role
 from services.web.domain.sessions import WebSession
 from services.web.entrypoints.classification import PeriodQuery
 from services.web.entrypoints.deps import page, period_page, read_as, web_of
-from services.web.entrypoints.forms import Body, Refused, again_for_period, form_state, send
+from services.web.entrypoints.forms import (
+    Body,
+    Refused,
+    Rows,
+    again_for_period,
+    form_state,
+    send,
+)
 from services.web.views import board
 from services.web.views import leaders as models
 from services.web.views import pages as part1
@@ -26,8 +33,12 @@ router = APIRouter(include_in_schema=False)
 
 READERS = {Role.UNIT_HEAD.value, Role.VICE_CHAIRMAN.value, Role.CHAIRMAN.value, Role.ADMIN.value}
 ACKNOWLEDGERS = {Role.VICE_CHAIRMAN.value, Role.CHAIRMAN.value}
-#: Follow-up rows the form offers; empty rows are left out.
+#: Follow-up rows the form offers; a row with neither a task nor a due date typed is left out
+#: (its owner defaults to the head), a refusal of a follow-up stands beside its row's field.
 FOLLOW_UP_ROWS = 3
+FOLLOW_UPS = Rows(
+    FOLLOW_UP_ROWS, {"task": "task", "owner_id": "owner", "due_on": "due"}, ("task", "due")
+)
 
 
 async def unit_names(request: Request, session: WebSession) -> dict[str, str]:
@@ -152,17 +163,19 @@ async def _send(request: Request, path: str, body: Body, done: str) -> Response:
         body,
         f"/reviews?period={{period}}&done={done}",
         again_for_period(_reviews_page),
+        fields={"follow_ups": FOLLOW_UPS},
     )
 
 
 def _review_body(session: WebSession, form: Any) -> dict[str, Any]:
+    # A row written is sent as typed: a due date without a task is the service's to refuse.
     follow_ups = [
         {
-            "task": str(form.get(f"task-{i}") or "").strip(),
-            "owner_id": str(form.get(f"owner-{i}") or session.subject),
-            "due_on": str(form.get(f"due-{i}") or ""),
+            "task": FOLLOW_UPS.value(form, row, "task"),
+            "owner_id": FOLLOW_UPS.value(form, row, "owner_id") or session.subject,
+            "due_on": FOLLOW_UPS.value(form, row, "due_on"),
         }
-        for i in range(FOLLOW_UP_ROWS)
+        for row in FOLLOW_UPS.of(form)
     ]
     return {
         "unit_id": session.unit,
@@ -170,7 +183,7 @@ def _review_body(session: WebSession, form: Any) -> dict[str, Any]:
         "went_well": str(form.get("went_well") or ""),
         "went_badly": str(form.get("went_badly") or ""),
         "lessons": str(form.get("lessons") or ""),
-        "follow_ups": [f for f in follow_ups if f["task"]],
+        "follow_ups": follow_ups,
     }
 
 

@@ -99,7 +99,12 @@ HOMES: dict[str, str] = {
 #: the classification, the units' periodic reviews and the initiatives.
 WARD_LEADERS_PAGES = ("board", "alerts", "review", "classification", "reviews", "initiatives")
 
-#: The leaders' pages each role is offered in the bar (issue 16), besides their home.
+#: The page where every person chooses how they are told (e-mail, a webhook, the digest): last
+#: in everyone's bar.
+PREFERENCES = "preferences"
+
+#: The leaders' pages each role is offered in the bar (issue 16), besides their home; every
+#: person's bar ends with their own channels (:data:`PREFERENCES`).
 NAVIGATION: dict[str, tuple[str, ...]] = {
     Role.UNIT_HEAD.value: (
         "review",
@@ -110,11 +115,13 @@ NAVIGATION: dict[str, tuple[str, ...]] = {
         "call-backs",
         "initiatives",
         "plus",
+        PREFERENCES,
     ),
-    Role.STAFF.value: ("plus", "actions", "initiatives", "campaigns"),
-    Role.AUDITOR.value: ("campaigns", "initiatives"),
-    Role.VICE_CHAIRMAN.value: WARD_LEADERS_PAGES,
-    Role.CHAIRMAN.value: (*WARD_LEADERS_PAGES, "campaigns"),  # the chairman launches campaigns
+    Role.STAFF.value: ("plus", "actions", "initiatives", "campaigns", PREFERENCES),
+    Role.AUDITOR.value: ("campaigns", "initiatives", PREFERENCES),
+    Role.VICE_CHAIRMAN.value: (*WARD_LEADERS_PAGES, PREFERENCES),
+    # the chairman launches campaigns
+    Role.CHAIRMAN.value: (*WARD_LEADERS_PAGES, "campaigns", PREFERENCES),
     Role.ADMIN.value: (
         "board",
         "alerts",
@@ -123,6 +130,7 @@ NAVIGATION: dict[str, tuple[str, ...]] = {
         "initiatives",
         "campaigns",
         "plus",
+        PREFERENCES,
     ),
 }
 

@@ -211,13 +211,20 @@ def form_key(form: Any) -> str:
 
 
 async def post_as(
-    request: Request, session: WebSession | None, service: str, path: str, key: str, **sent: Any
+    request: Request,
+    session: WebSession | None,
+    service: str,
+    path: str,
+    key: str,
+    method: str = "POST",
+    **sent: Any,
 ) -> Answer:
-    """A POST to ``service``'s ``path`` as the caller (with no session, as the link's token
-    says) under the idempotency ``key`` (a new one where empty): sent twice, it is one command;
-    ``sent`` the rest of :func:`deps.call_as`'s (``json``, ``content``, more ``headers``)."""
+    """A POST (or ``method``: a PUT) to ``service``'s ``path`` as the caller (with no session,
+    as the link's token says) under the idempotency ``key`` (a new one where empty): sent
+    twice, it is one command; ``sent`` the rest of :func:`deps.call_as`'s (``json``,
+    ``content``, more ``headers``)."""
     headers = {"idempotency-key": key or uuid.uuid4().hex, **sent.pop("headers", {})}
-    return await call_as(request, session, service, "POST", path, headers=headers, **sent)
+    return await call_as(request, session, service, method, path, headers=headers, **sent)
 
 
 #: A page drawn again with a refusal.
@@ -237,6 +244,9 @@ def again_for_period(period_page: PeriodPage) -> Again:
 
 #: A form's body for the service, from the caller's session and the form.
 Body = Callable[[WebSession, Any], Any]
+#: The page drawn with what the service answered, in place of the redirect to ``back`` (an
+#: answer to be shown once, such as a new secret); None: the redirect after all.
+Shown = Callable[[Request, Answer], Awaitable[Response | None]]
 
 
 async def send(
@@ -248,18 +258,23 @@ async def send(
     again: Again,
     service: str = "assessment",
     fields: Mapping[str, str | Rows] = NO_RENAMES,
+    method: str = "POST",
+    shown: Shown | None = None,
 ) -> Response:
-    """Post the form's ``body`` to ``service``'s ``path`` under the form's key (a form sent
-    twice is one submission); then to ``back``, or the page again (``again(request,
-    refused)``) with the service's refusal beside the form's field it names (``fields``: the
-    body's names the form names otherwise, :func:`form_field`). ``path`` and ``back`` may
-    name ``{period}``: the form's ``period`` field, URL-quoted."""
+    """Post (or ``method``: put) the form's ``body`` to ``service``'s ``path`` under the
+    form's key (a form sent twice is one submission); then to ``back`` (or the page ``shown``
+    draws with the service's answer, where it draws one), or the page again
+    (``again(request, refused)``) with the service's refusal beside the form's field it names
+    (``fields``: the body's names the form names otherwise, :func:`form_field`). ``path`` and
+    ``back`` may name ``{period}``: the form's ``period`` field, URL-quoted."""
     session, form = await posted_form(request, roles)
     period = quote(str(form.get("period") or ""))
     json = body(session, form)
     answer = await post_as(
-        request, session, service, path.format(period=period), form_key(form), json=json
+        request, session, service, path.format(period=period), form_key(form), method, json=json
     )
     if answer.status >= 400:
         return await again(request, Refused.of(request, form, answer, fields))
+    if shown is not None and (drawn := await shown(request, answer)) is not None:
+        return drawn
     return RedirectResponse(back.format(period=period), 303)

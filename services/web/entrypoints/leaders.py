@@ -22,6 +22,7 @@ from services.web.entrypoints import (
     campaigns,
     city,
     initiatives,
+    preferences,
     programme,
 )
 from services.web.entrypoints.deps import page, read_as, require, web_of
@@ -183,3 +184,4 @@ router.include_router(programme.router)
 router.include_router(initiatives.router)
 router.include_router(callbacks.router)
 router.include_router(campaigns.router)
+router.include_router(preferences.router)

@@ -29,6 +29,7 @@ from contracts.labels import (
 from services.runtime.collation import by_name, text_key
 from services.runtime.exports import Column, Sheet, columns
 from services.scoring.adapters import closes, org
+from services.scoring.domain import ranks
 from services.scoring.domain.exact import display
 from services.scoring.domain.policy import Policy
 from services.scoring.domain.roster import Names
@@ -144,12 +145,13 @@ async def units_sheet(session: AsyncSession, ward: str, span: Window, policy: Po
     total as ``GET /v1/rankings`` ranks them (no total: last, by name)."""
     names, figures, provisional = await _units(session, ward, span)
     period = period_label(span.key)
-    valued = [(unit, f.values(policy), f.ratings) for unit, f in figures.items()]
-    valued.sort(key=lambda v: text_key_of(names, v[0]))
-    valued.sort(key=lambda v: (v[1]["total"] is None, -(v[1]["total"] or 0)))
+    valued = []
+    for unit, of_unit in figures.items():
+        values = of_unit.values(policy)
+        valued.append((values["total"], text_key_of(names, unit), (unit, values, of_unit.ratings)))
     rows = [
         {
-            "rank": rank if values["total"] is not None else None,
+            "rank": rank,
             "unit": names.unit(unit),
             "period": period,
             **{pillar: display(values[pillar]) for pillar in FIVE_S},
@@ -158,7 +160,7 @@ async def units_sheet(session: AsyncSession, ward: str, span: Window, policy: Po
             "ratings": ratings,
             "provisional": provisional,
         }
-        for rank, (unit, values, ratings) in enumerate(valued, start=1)
+        for rank, (unit, values, ratings) in ranks.ranked(valued)
     ]
     return Sheet(TITLES["units"], UNIT_COLUMNS, rows)
 

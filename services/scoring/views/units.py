@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.common import FIVE_S
 from contracts.periods import Month, Period, rolling_months
 from services.scoring.adapters import evidence, feedback, month_sums, org, unit_period
+from services.scoring.domain import ranks
 from services.scoring.domain.aggregates import PillarSums, add
 from services.scoring.domain.alerts import unit_metrics
 from services.scoring.domain.exact import figures as shown
@@ -243,7 +244,7 @@ async def rankings(session: AsyncSession, asked: Question) -> dict[str, Any]:
     units without a scored audit last, then by id), with citizen satisfaction beside it: the
     share of satisfied citizens and the satisfaction index."""
     span, policy = asked.span, asked.policy
-    ranked: list[tuple[Fraction | None, dict[str, Any]]] = []
+    ranked: list[tuple[Fraction | None, str, dict[str, Any]]] = []
     for unit, figures in (await unit_figures(session, asked.ward, None, span.months)).items():
         values = figures.values(policy)
         row = {
@@ -255,9 +256,6 @@ async def rankings(session: AsyncSession, asked: Question) -> dict[str, Any]:
             ),
             "ratings": figures.ratings,
         }
-        ranked.append((values["total"], row))
-    ranked.sort(key=lambda r: (r[0] is None, -(r[0] or 0), r[1]["unit_id"]))
-    rows = [row for _, row in ranked]
-    for rank, row in enumerate(rows, start=1):
-        row["rank"] = rank
+        ranked.append((values["total"], unit, row))
+    rows = [{**row, "rank": rank} for rank, row in ranks.ranked(ranked)]
     return {"period": span.key, "units": rows, "policy_version": policy.version}

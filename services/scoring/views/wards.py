@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.adapters import closes, org
+from services.scoring.domain import ranks
 from services.scoring.domain.exact import figures as shown
 from services.scoring.domain.policy import BANDS, Policy
 from services.scoring.views.people import classification
@@ -60,7 +61,7 @@ async def city_rankings(
     share's change), the ratings, units audited of the units in its chart, whether the period
     is still open, and, ``with_people`` (a month, quarter or year not after this one), its
     people per band of the classification (else None)."""
-    ranked: list[tuple[Fraction | None, dict[str, Any]]] = []
+    ranked: list[tuple[Fraction | None, str, dict[str, Any]]] = []
     for ward, name, units_in_chart in await org.city_wards(session, city):
         now, audited = await ward_figures(session, ward, span.months)
         before, _ = await ward_figures(session, ward, span.previous)
@@ -81,9 +82,6 @@ async def city_rankings(
             "people": await people_per_band(session, ward, span, policy) if with_people else None,
             "provisional": not await closes.all_closed(session, ward, span.months),
         }
-        ranked.append((values["total"], row))
-    ranked.sort(key=lambda r: (r[0] is None, -(r[0] or 0), r[1]["ward"]))
-    rows = [row for _, row in ranked]
-    for rank, row in enumerate(rows, start=1):
-        row["rank"] = rank
+        ranked.append((values["total"], ward, row))
+    rows = [{**row, "rank": rank} for rank, row in ranks.ranked(ranked)]
     return {"city": city, "period": span.key, "wards": rows, "policy_version": policy.version}

@@ -6,6 +6,8 @@ note. Screenshots at phone and desktop sizes, axe-core, and no request leaves 12
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -708,4 +710,68 @@ async def test_a_period_asked_by_its_address_is_the_one_its_picker_selects(
         assert await page.get_by_label(label, exact=True).input_value() == month.key, path
     await screenshots(page, "period-picker-asked")
     requests.assert_local()
+    await context.close()
+
+
+async def test_the_months_audits_and_actions_are_downloaded_by_those_allowed(
+    browser, programme, tmp_path
+) -> None:
+    # The Văn phòng's auditor scores Văn hoá - Xã hội 1 of 4: its corrective actions open.
+    body = audit_body("vhxh", 1)
+    audited = await api(
+        "POST", f"{programme.assessment()}/v1/audits", programme.token("p005"), json=body
+    )
+    assert audited.status_code == 201, audited.text
+    month = this_month()
+    words = f"tháng {month[5:]}/{month[:4]}"
+
+    # The unit's head (p017), on the corrective actions: this month's and the last's exports.
+    requests, context, page = await signed_in(browser, programme, "p017")
+    await page.goto(f"{programme.url}/actions")
+    section = page.get_by_role("region", name="Dữ liệu đánh giá theo tháng")
+    months = section.get_by_role("listitem")
+    assert await months.count() == 2
+    this = months.first
+    assert (await this.inner_text()).lower().startswith(words)
+    csv_link = this.get_by_role("link", name=re.compile(r"^Phiếu đánh giá \(CSV\)"))
+    href = await csv_link.get_attribute("href")
+    assert href == f"/api/assessment/v1/exports/audits.csv?period={month}"
+    exported = await context.request.get(f"{programme.url}{href}")
+    assert exported.status == 200
+    assert exported.headers["content-type"].startswith("text/csv")
+    header, *rows = list(csv.reader(io.StringIO((await exported.body()).decode("utf-8-sig"))))
+    assert {"Mã phiếu", "Mã tiêu chí", "Nội dung tiêu chí", "Thành viên đoàn đánh giá"} <= set(
+        header
+    )
+    # One row an item, of the head's unit alone (assessment's rule: the units they see).
+    assert rows and {r[1] for r in rows} == {"Phòng Văn hóa - Xã hội"}
+    async with page.expect_download() as download:
+        await this.get_by_role("link", name=re.compile(r"^Biện pháp khắc phục \(XLSX\)")).click()
+    xlsx = tmp_path / "actions.xlsx"
+    await (await download.value).save_as(xlsx)
+    sheet = openpyxl.load_workbook(xlsx).active
+    heading, *actions = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert {"Mã biện pháp", "Người chịu trách nhiệm", "Hạn hoàn thành"} <= set(heading)
+    assert actions  # the audit's findings, one a row
+    await no_serious_violations(page)
+    await screenshots(page, "actions-exports")
+    requests.assert_local()
+    await context.close()
+
+    # A vice-chairman finds this month's beside the classification's downloads.
+    requests, context, page = await signed_in(browser, programme, "p002", phone=False)
+    await page.goto(f"{programme.url}/classification?period={month}")
+    section = page.get_by_role("region", name="Dữ liệu đánh giá theo tháng")
+    assert await section.get_by_role("listitem").count() == 1
+    assert await section.get_by_role("link").count() == 4
+    await context.close()
+
+    # Staff (p019) are refused the exports: no links on their page, and the address refused.
+    requests, context, page = await signed_in(browser, programme, "p019")
+    await page.goto(f"{programme.url}/actions")
+    await page.get_by_role("heading", level=1).wait_for()
+    assert await page.get_by_text("Dữ liệu đánh giá theo tháng").count() == 0
+    assert await page.locator("a[href*='/v1/exports/']").count() == 0
+    refused = await context.request.get(f"{programme.url}{href}")
+    assert refused.status == 403
     await context.close()

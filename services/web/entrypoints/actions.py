@@ -2,7 +2,8 @@
 by the caller) with their owner and due date, overdue ones marked; the owner (or the unit's
 head, or an administrator) closes one with a note and a photo. The photo is uploaded to
 assessment's ``POST /v1/evidence`` first (cleaned there, its metadata dropped), then cited by
-the closing, so whoever may read the audit sees it."""
+the closing, so whoever may read the audit sees it. Whoever may read them is offered this month's
+and the last's audits and corrective actions as exported by assessment (through the gateway)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from services.web.domain.sessions import WebSession
 from services.web.entrypoints.deps import page, read_as, require, ward_today, web_of
 from services.web.entrypoints.forms import Refused, form_key, form_state, post_as, posted_form
 from services.web.views import board as figures
+from services.web.views import leaders as models
 from services.web.views import pages as part1
 
 router = APIRouter(include_in_schema=False)
@@ -70,6 +72,9 @@ async def _actions_page(request: Request, refused: Refused | None = None) -> HTM
         session,
         actions=shown,
         overdue_count=len(overdue),
+        month_files=models.month_exports(
+            session.role, part1.recent_months(web_of(request).clock.now()), lang
+        ),
         **form_state(request, refused),
     )
 

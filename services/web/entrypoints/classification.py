@@ -1,7 +1,8 @@
 """The chairman's and HR's classification page: the period's table from scoring (people by
 name in Vietnamese order, band in the decree's words, what is missing, the income tier), the
 20 % cap per duty group, the ties waiting for the chairman with the form to decide them, and
-the XLSX and CSV exports for the HR office (scoring's, through the gateway)."""
+the XLSX and CSV exports for the HR office (scoring's, through the gateway), and the period's
+months' audits and corrective actions (assessment's, through the gateway)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from contracts.labels import BAND_LABELS
 from contracts.roles import Role
 from services.web.domain.sessions import WebSession
-from services.web.entrypoints.deps import page, period_page, read_as
+from services.web.entrypoints.deps import page, period_page, read_as, web_of
 from services.web.entrypoints.forms import Refused, again_for_period, form_state, send
 from services.web.views import board
 from services.web.views import leaders as models
@@ -49,6 +50,9 @@ async def _classification_page(
         ties=models.ties(table, rows, lang),
         may_decide=session.role == Role.CHAIRMAN.value,
         may_report=session.role in REPORT_READERS,
+        month_files=models.month_exports(
+            session.role, models.months_begun(period, web_of(request).clock.now()), lang
+        ),
         percent=lambda share: models.percent(share, lang),
         bands={band: label.pick(lang) for band, label in BAND_LABELS.items()},
         **form_state(request, refused),

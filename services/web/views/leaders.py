@@ -18,7 +18,8 @@ from contracts.labels import (
     STATUS_LABELS,
     period_label,
 )
-from contracts.periods import Month
+from contracts.periods import Month, Period
+from contracts.roles import Role
 
 # --- the review queue ---------------------------------------------------------------------------
 
@@ -56,6 +57,31 @@ def alert_groups(alerts: Iterable[dict[str, Any]], now: datetime) -> dict[str, l
         else:
             groups["open"].append(alert)
     return groups
+
+
+# --- the month exports of audits and corrective actions ----------------------------------------
+
+#: Who may read assessment's month exports of audits and corrective actions (its rule: every
+#: person but staff; each the units they see), offered the links to them.
+MONTH_EXPORT_READERS = frozenset(
+    role.value
+    for role in (Role.ADMIN, Role.CHAIRMAN, Role.VICE_CHAIRMAN, Role.UNIT_HEAD, Role.AUDITOR)
+)
+
+
+def months_begun(period: str, now: datetime) -> list[str]:
+    """The months of ``period`` (a month, a quarter, a year) that have begun at ``now``, newest
+    first: the months whose audits and corrective actions can be exported."""
+    current = Month.of(now)
+    return [m.key for m in reversed(Period.parse(period).months()) if m <= current]
+
+
+def month_exports(role: str, months: Iterable[str], lang: str) -> list[dict[str, str]]:
+    """The month exports a caller of ``role`` is offered, one per month of ``months``: the
+    month (``period``) and its words (``label``); none for a role assessment refuses them."""
+    if role not in MONTH_EXPORT_READERS:
+        return []
+    return [{"period": month, "label": label_of(month, lang)} for month in months]
 
 
 # --- classification -----------------------------------------------------------------------------

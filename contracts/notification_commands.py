@@ -4,9 +4,15 @@ because they cross the boundary between a front-end and the service."""
 
 from __future__ import annotations
 
-from pydantic import AnyHttpUrl, AwareDatetime, Field
+from typing import Annotated
+
+from pydantic import AnyHttpUrl, AwareDatetime, Field, UrlConstraints
 
 from contracts.common import Body
+
+#: A webhook's address: http or https, at most 2,000 characters (what every browser and HTTP
+#: library takes), refused beyond rather than cut.
+WebhookUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)]
 
 
 class SnoozeBody(Body):
@@ -15,7 +21,7 @@ class SnoozeBody(Body):
 
 class PreferencesBody(Body):
     email: bool = True
-    webhook_url: AnyHttpUrl | None = None
+    webhook_url: WebhookUrl | None = None
     digest: bool = False
 
 
@@ -49,5 +55,5 @@ class PreferencesCommand(Body):
 
     person_id: str
     email: bool
-    webhook_url: AnyHttpUrl | None
+    webhook_url: WebhookUrl | None
     digest: bool

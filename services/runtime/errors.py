@@ -78,6 +78,7 @@ _PYDANTIC_CODES = {
     "greater_than": "out_of_range",
     "less_than": "out_of_range",
     "string_too_long": "too_long",
+    "url_too_long": "too_long",
     "string_too_short": "too_short",
     "too_long": "too_long",
     "too_short": "too_short",

@@ -123,6 +123,16 @@ async def test_choices_are_changed_kept_and_refused_beside_the_field(browser, to
     await no_serious_violations(page)
     await screenshots(page, "preferences-refused")
 
+    # An address longer than notifications keeps (2,000 characters): refused beside the field,
+    # not cut short by the page (a shorter address would be another one), nothing saved.
+    long = PUBLIC + "?end=" + "x" * 2990
+    await field.fill(long)
+    assert await field.input_value() == long
+    await page.get_by_role("button", name="Lưu lựa chọn").click()
+    await page.get_by_text("Địa chỉ webhook: Giá trị quá dài.").wait_for()
+    assert await field.input_value() == long
+    assert (await kept(told, HEAD))["webhook_url"] is None
+
     # A public address: saved, its signing secret shown once with what it is for.
     await field.fill(PUBLIC)
     await page.get_by_role("button", name="Lưu lựa chọn").click()

@@ -122,7 +122,7 @@ async def _open_for(
     level: int,
     person: OrgPerson,
     escalates_at: datetime | None,
-    told_before: alerts.ToldBefore | None = None,
+    told_before: alerts.ToldBefore | None,
 ) -> str | None:
     """Open the recipient's alert of ``cause`` (new, or their resolved one again); its id, or
     None when they already have it open."""

@@ -31,9 +31,7 @@ def number(value: Any, lang: str) -> str:
     """A figure as the reader writes it: Vietnamese decimal comma, one decimal, rounded half
     up once from its exact value (``contracts.figures``, the pages' and alerts' rule); — for
     none."""
-    if value is None:
-        return "—"
-    if isinstance(value, float | Fraction):
+    if value is None or isinstance(value, float | Fraction):
         return written(value, lang)
     return str(value)
 

@@ -52,7 +52,7 @@ def display(value: Number | None, digits: int = DISPLAY_DIGITS) -> float | None:
     this again to fewer digits: write from :func:`exact_text` instead."""
     if value is None:
         return None
-    return float(rounded(exact(value), digits))  # the one rule: contracts.figures
+    return float(rounded(value, digits))  # the one rule (exact from value): contracts.figures
 
 
 def exact_text(value: Number | None) -> str | None:

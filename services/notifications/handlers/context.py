@@ -10,6 +10,7 @@ transaction (the one that also records the events in the inbox), joined by a
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -68,12 +69,18 @@ class JoinedUnit:
         await stage(self._session, self._outbox, events)
 
 
+@dataclass(frozen=True)
 class Context:
-    """The policy and the unit of work one handler runs in, with the unit's session and moment
-    (made inside the unit's ``async with`` block, where both stay the same)."""
+    """The policy and the unit of work one handler runs in; its session and moment are the
+    unit's, read from it (which refuses them outside its ``async with`` block)."""
 
-    def __init__(self, policy: Policy, uow: Unit) -> None:
-        self.policy = policy
-        self.uow = uow
-        self.session: AsyncSession = uow.session
-        self.now: datetime = uow.now
+    policy: Policy
+    uow: Unit
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.uow.session
+
+    @property
+    def now(self) -> datetime:
+        return self.uow.now
